@@ -1,0 +1,222 @@
+//! The image graph: `from` edges as a petgraph DAG, its stable topological order, the axes each
+//! image varies over and the variants it is built in.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap, HashMap};
+
+use petgraph::Direction;
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use crate::model::Model;
+use crate::variant::Variant;
+
+/// Images as nodes, parent → child edges. Parents that are not images of the model are left
+/// out (validation reports them); so are self-edges (reported as "its own parent").
+pub struct ImageGraph<'m> {
+    model: &'m Model,
+    graph: DiGraph<&'m str, ()>,
+    nodes: HashMap<&'m str, NodeIndex>,
+}
+
+impl<'m> ImageGraph<'m> {
+    pub fn new(model: &'m Model) -> Self {
+        let mut graph = DiGraph::new();
+        let mut nodes = HashMap::new();
+        for name in model.images.keys() {
+            nodes.insert(name.as_str(), graph.add_node(name.as_str()));
+        }
+        for (name, image) in &model.images {
+            let child = nodes[name.as_str()];
+            let mut seen = BTreeSet::new();
+            for (_, parent) in image.from.iter().flat_map(|f| f.iter()) {
+                if parent == name || !seen.insert(parent) {
+                    continue;
+                }
+                if let Some(&p) = nodes.get(parent) {
+                    graph.add_edge(p, child, ());
+                }
+            }
+        }
+        ImageGraph { model, graph, nodes }
+    }
+
+    /// A cycle of `from` edges, as the names along it with the first repeated at the end
+    /// (`a → b → a` is `["a", "b", "a"]`), starting from the smallest name on it.
+    pub fn cycle(&self) -> Option<Vec<String>> {
+        let sccs = petgraph::algo::tarjan_scc(&self.graph);
+        let mut cycles: Vec<Vec<String>> =
+            sccs.into_iter().filter(|scc| scc.len() > 1).map(|scc| self.cycle_within(&scc)).collect();
+        cycles.sort();
+        cycles.into_iter().next()
+    }
+
+    /// A simple cycle through the smallest-named node of a strongly connected component.
+    fn cycle_within(&self, scc: &[NodeIndex]) -> Vec<String> {
+        let members: BTreeSet<NodeIndex> = scc.iter().copied().collect();
+        let start = *scc.iter().min_by_key(|n| self.graph[**n]).expect("an SCC is never empty");
+        // Breadth-first from `start` back to itself inside the component: the shortest cycle.
+        let mut previous: HashMap<NodeIndex, NodeIndex> = HashMap::new();
+        let mut queue = std::collections::VecDeque::from([start]);
+        while let Some(node) = queue.pop_front() {
+            let mut next: Vec<NodeIndex> =
+                self.graph.neighbors_directed(node, Direction::Outgoing).filter(|n| members.contains(n)).collect();
+            next.sort_by_key(|n| self.graph[*n]);
+            for n in next {
+                if n == start {
+                    let mut path = vec![self.graph[node].to_string()];
+                    let mut at = node;
+                    while at != start {
+                        at = previous[&at];
+                        path.push(self.graph[at].to_string());
+                    }
+                    path.reverse();
+                    path.push(self.graph[start].to_string());
+                    return path;
+                }
+                if let std::collections::hash_map::Entry::Vacant(e) = previous.entry(n) {
+                    e.insert(node);
+                    queue.push_back(n);
+                }
+            }
+        }
+        vec![self.graph[start].to_string(), self.graph[start].to_string()]
+    }
+
+    /// Every image, parents before children, ties broken by name (so output is stable).
+    /// Call only on an acyclic graph; images on a cycle are left out.
+    pub fn topological(&self) -> Vec<&'m str> {
+        let mut indegree: HashMap<NodeIndex, usize> = self
+            .graph
+            .node_indices()
+            .map(|n| (n, self.graph.neighbors_directed(n, Direction::Incoming).count()))
+            .collect();
+        let mut ready: BinaryHeap<Reverse<&str>> =
+            indegree.iter().filter(|(_, d)| **d == 0).map(|(n, _)| Reverse(self.graph[*n])).collect();
+        let mut order = Vec::with_capacity(self.graph.node_count());
+        while let Some(Reverse(name)) = ready.pop() {
+            order.push(name);
+            let node = self.nodes[name];
+            for child in self.graph.neighbors_directed(node, Direction::Outgoing) {
+                let d = indegree.get_mut(&child).expect("every node has an in-degree");
+                *d -= 1;
+                if *d == 0 {
+                    ready.push(Reverse(self.graph[child]));
+                }
+            }
+        }
+        order
+    }
+
+    /// Parents of `image` that are images of the model, in the order `from` lists them.
+    pub fn parents(&self, image: &str) -> Vec<&'m str> {
+        let mut seen = BTreeSet::new();
+        self.model.images[image]
+            .from
+            .iter()
+            .flat_map(|f| f.iter())
+            .map(|(_, p)| p)
+            .filter(|p| *p != image && self.nodes.contains_key(p) && seen.insert(*p))
+            .map(|p| *self.nodes.get_key_value(p).expect("checked above").0)
+            .collect()
+    }
+
+    /// The axes `image` varies over: its parents' axes first (in `from` order, each in its own
+    /// order), then its own that are not inherited already.
+    pub fn axes(&self, image: &str) -> Vec<String> {
+        let mut visiting = BTreeSet::new();
+        self.axes_guarded(image, &mut visiting)
+    }
+
+    fn axes_guarded(&self, image: &str, visiting: &mut BTreeSet<String>) -> Vec<String> {
+        if !visiting.insert(image.to_string()) {
+            return Vec::new();
+        }
+        let mut axes: Vec<String> = Vec::new();
+        for parent in self.parents(image) {
+            for axis in self.axes_guarded(parent, visiting) {
+                if !axes.contains(&axis) {
+                    axes.push(axis);
+                }
+            }
+        }
+        for axis in &self.model.images[image].axes {
+            if !axes.contains(&axis.0) {
+                axes.push(axis.0.clone());
+            }
+        }
+        visiting.remove(image);
+        axes
+    }
+
+    /// Depth of `image` in the graph: 1 for an image without parents, 1 + the deepest parent
+    /// otherwise.
+    pub fn depth(&self, image: &str) -> usize {
+        let mut visiting = BTreeSet::new();
+        self.depth_guarded(image, &mut visiting)
+    }
+
+    fn depth_guarded(&self, image: &str, visiting: &mut BTreeSet<String>) -> usize {
+        if !visiting.insert(image.to_string()) {
+            return 1;
+        }
+        let depth = 1 + self.parents(image).into_iter().map(|p| self.depth_guarded(p, visiting)).max().unwrap_or(0);
+        visiting.remove(image);
+        depth
+    }
+
+    /// Every variant `image` is built in: one per combination of the values of its axes, in the
+    /// order the axes and values are declared. An image without axes has one, empty, variant.
+    pub fn variants(&self, image: &str) -> Vec<Variant> {
+        Variant::product(&self.axes(image), &self.model.axes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::load;
+
+    fn model(images: &str) -> Model {
+        let text = format!(
+            "pipegen: 1\nname: t\nregistry: r.example/t\naxes:\n  a: [\"1\", \"2\"]\n  b: [x, y]\nimages:\n{images}"
+        );
+        match load::load("t.yaml", &text) {
+            Ok(loaded) => loaded.model,
+            Err(errors) => panic!("{errors}"),
+        }
+    }
+
+    fn raw_model(images: &str) -> Model {
+        let text = format!("pipegen: 1\nname: t\nregistry: r.example/t\nimages:\n{images}");
+        crate::yaml::from_str(&text).expect("parses")
+    }
+
+    #[test]
+    fn orders_parents_first_and_ties_by_name() {
+        let m = model("  z: {}\n  c: { from: z }\n  b: { from: z }\n  a: { from: [b, c] }\n");
+        assert_eq!(ImageGraph::new(&m).topological(), ["z", "b", "c", "a"]);
+    }
+
+    #[test]
+    fn inherits_axes_parents_first() {
+        let m = model("  base: { axes: [b] }\n  mid: { from: base, axes: [a] }\n  top: { from: mid, axes: [b] }\n");
+        let g = ImageGraph::new(&m);
+        assert_eq!(g.axes("top"), ["b", "a"]);
+        assert_eq!(g.variants("top").len(), 4);
+        assert_eq!(g.depth("top"), 3);
+    }
+
+    #[test]
+    fn axis_less_image_has_one_variant() {
+        let m = model("  infra: {}\n  svc: { from: infra, axes: [a] }\n");
+        let g = ImageGraph::new(&m);
+        assert_eq!(g.variants("infra"), vec![Variant::default()]);
+        assert_eq!(g.variants("svc").len(), 2);
+    }
+
+    #[test]
+    fn finds_the_cycle_path() {
+        let m = raw_model("  a: { from: c }\n  b: { from: a }\n  c: { from: b }\n  d: { from: a }\n");
+        assert_eq!(ImageGraph::new(&m).cycle(), Some(vec!["a".into(), "b".into(), "c".into(), "a".into()]));
+    }
+}

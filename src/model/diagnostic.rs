@@ -1,0 +1,172 @@
+//! Problems found in a model, located in its text and rendered like a compiler's errors.
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
+
+use super::path::ModelPath;
+use super::source::{Location, SourceFile};
+
+/// Which part of a path an error points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Anchor {
+    /// The key (for "unknown field").
+    Key,
+    /// The value.
+    Value,
+}
+
+/// One problem in a model, before it is located in the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// A stable identifier of the kind of problem, e.g. `unknown-parent`.
+    pub code: &'static str,
+    pub message: String,
+    pub path: ModelPath,
+    pub anchor: Anchor,
+    /// Short text shown under the underlined span.
+    pub label: String,
+    /// How to fix it, including "did you mean".
+    pub help: Option<String>,
+    /// Another place that explains this one (the first of two duplicates).
+    pub related: Option<(ModelPath, String)>,
+}
+
+impl Diagnostic {
+    pub fn new(code: &'static str, path: ModelPath, message: impl Into<String>) -> Self {
+        Diagnostic {
+            code,
+            message: message.into(),
+            path,
+            anchor: Anchor::Value,
+            label: String::new(),
+            help: None,
+            related: None,
+        }
+    }
+
+    pub fn at_key(mut self) -> Self {
+        self.anchor = Anchor::Key;
+        self
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Self {
+        self.label = label.into();
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn maybe_help(mut self, help: Option<String>) -> Self {
+        self.help = help.or(self.help);
+        self
+    }
+
+    pub fn related(mut self, path: ModelPath, note: impl Into<String>) -> Self {
+        self.related = Some((path, note.into()));
+        self
+    }
+}
+
+/// Every problem found in one model file. Rendering needs the text, so it travels along.
+#[derive(Debug, Clone)]
+pub struct ModelErrors {
+    pub source: Arc<SourceFile>,
+    /// Problems in the order they appear in the file.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Explicit locations for problems the locator cannot place (YAML syntax errors).
+    pub fixed_locations: Vec<Option<Location>>,
+}
+
+impl ModelErrors {
+    pub fn new(source: Arc<SourceFile>, diagnostics: Vec<Diagnostic>) -> Self {
+        let fixed_locations = vec![None; diagnostics.len()];
+        let mut errors = ModelErrors { source, diagnostics, fixed_locations };
+        errors.sort();
+        errors
+    }
+
+    /// One problem at a known place (the parser's own location).
+    pub fn at(source: Arc<SourceFile>, diagnostic: Diagnostic, location: Location) -> Self {
+        ModelErrors { source, diagnostics: vec![diagnostic], fixed_locations: vec![Some(location)] }
+    }
+
+    /// Where a problem is in the text.
+    pub fn location(&self, index: usize) -> Location {
+        if let Some(Some(location)) = self.fixed_locations.get(index) {
+            return *location;
+        }
+        let d = &self.diagnostics[index];
+        match d.anchor {
+            Anchor::Key => self.source.key_location(&d.path),
+            Anchor::Value => self.source.value_location(&d.path),
+        }
+    }
+
+    fn sort(&mut self) {
+        let mut indexed: Vec<(Location, Diagnostic, Option<Location>)> = (0..self.diagnostics.len())
+            .map(|i| (self.location(i), self.diagnostics[i].clone(), self.fixed_locations[i]))
+            .collect();
+        indexed.sort_by(|a, b| (a.0.offset, &a.1.message).cmp(&(b.0.offset, &b.1.message)));
+        indexed.dedup_by(|a, b| a.0.offset == b.0.offset && a.1.message == b.1.message);
+        self.diagnostics = indexed.iter().map(|(_, d, _)| d.clone()).collect();
+        self.fixed_locations = indexed.iter().map(|(_, _, f)| *f).collect();
+    }
+
+    /// Render every problem: `FILE:LINE:COL: error[code]: message`, the model path, the line with
+    /// the span underlined, and the help. `color` adds ANSI colours (terminals only).
+    pub fn render(&self, color: bool) -> String {
+        let mut out = String::new();
+        for (i, d) in self.diagnostics.iter().enumerate() {
+            let at = self.location(i);
+            out.push_str(&format!(
+                "{}:{}:{}: error[{}]: {}\n",
+                self.source.name, at.line, at.column, d.code, d.message
+            ));
+            out.push_str(&self.snippet(d, at, color));
+        }
+        let count = self.diagnostics.len();
+        out.push_str(&format!(
+            "{}: {} error{} in the model\n",
+            self.source.name,
+            count,
+            if count == 1 { "" } else { "s" }
+        ));
+        out
+    }
+
+    fn snippet(&self, d: &Diagnostic, at: Location, color: bool) -> String {
+        let mut labels = vec![LabeledSpan::new_primary_with_span(
+            (!d.label.is_empty()).then(|| d.label.clone()),
+            (at.offset, at.len),
+        )];
+        if let Some((path, note)) = &d.related {
+            let other = self.source.value_location(path);
+            labels.push(LabeledSpan::new_with_span(Some(note.clone()), (other.offset, other.len)));
+        }
+        let mut report = MietteDiagnostic::new(format!("at {}", d.path)).with_labels(labels);
+        if let Some(help) = &d.help {
+            report = report.with_help(help.clone());
+        }
+        let source = NamedSource::new(self.source.name.clone(), self.source.text.clone());
+        let report = miette::Report::new(report).with_source_code(source);
+        let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+        let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1).with_width(100);
+        let mut rendered = String::new();
+        // Writing into a String cannot fail.
+        let _ = handler.render_report(&mut rendered, report.as_ref());
+        rendered
+    }
+}
+
+impl fmt::Display for ModelErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(false))
+    }
+}
+
+impl std::error::Error for ModelErrors {}

@@ -1,0 +1,128 @@
+//! Paths inside a model, as users read them: `images.gdk.from[1]`.
+
+use std::fmt;
+
+/// One step of a [`ModelPath`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+/// Where something is inside a model: a key/index path from the document root.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ModelPath(Vec<Segment>);
+
+impl ModelPath {
+    pub fn root() -> Self {
+        ModelPath(Vec::new())
+    }
+
+    /// Build a path from keys, e.g. `ModelPath::keys(["images", "gdk", "from"])`.
+    pub fn keys<I, S>(keys: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        ModelPath(keys.into_iter().map(|k| Segment::Key(k.into())).collect())
+    }
+
+    pub fn key(&self, key: impl Into<String>) -> Self {
+        let mut next = self.clone();
+        next.0.push(Segment::Key(key.into()));
+        next
+    }
+
+    pub fn index(&self, index: usize) -> Self {
+        let mut next = self.clone();
+        next.0.push(Segment::Index(index));
+        next
+    }
+
+    /// The path one step up, or `None` at the root.
+    pub fn parent(&self) -> Option<Self> {
+        let mut up = self.clone();
+        up.0.pop().map(|_| up)
+    }
+
+    pub fn segments(&self) -> &[Segment] {
+        &self.0
+    }
+
+    pub fn is_root(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Read a JSON pointer (`/images/gdk/from/1`) as a model path. Array indices are told apart
+    /// from keys by the shape of the value they index, which the caller knows.
+    pub fn from_json_pointer(pointer: &str, value: &serde_json::Value) -> Self {
+        let mut path = ModelPath::root();
+        let mut current = Some(value);
+        for raw in pointer.split('/').skip(1) {
+            let token = raw.replace("~1", "/").replace("~0", "~");
+            match current {
+                Some(serde_json::Value::Array(items)) => {
+                    let index = token.parse::<usize>().unwrap_or(0);
+                    current = items.get(index);
+                    path = path.index(index);
+                }
+                Some(serde_json::Value::Object(map)) => {
+                    current = map.get(&token);
+                    path = path.key(token);
+                }
+                _ => {
+                    current = None;
+                    path = path.key(token);
+                }
+            }
+        }
+        path
+    }
+}
+
+fn is_plain_key(key: &str) -> bool {
+    !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+impl fmt::Display for ModelPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0.is_empty() {
+            return f.write_str("(the model)");
+        }
+        for (i, segment) in self.0.iter().enumerate() {
+            match segment {
+                Segment::Key(key) if is_plain_key(key) => {
+                    if i > 0 {
+                        f.write_str(".")?;
+                    }
+                    f.write_str(key)?;
+                }
+                Segment::Key(key) => write!(f, "[{key:?}]")?,
+                Segment::Index(index) => write!(f, "[{index}]")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn displays_like_the_model_reads() {
+        let path = ModelPath::keys(["images", "gdk", "from"]).index(1);
+        assert_eq!(path.to_string(), "images.gdk.from[1]");
+        assert_eq!(ModelPath::keys(["args", "a.b"]).to_string(), "args[\"a.b\"]");
+        assert_eq!(ModelPath::root().to_string(), "(the model)");
+    }
+
+    #[test]
+    fn reads_json_pointers_with_the_value_shape() {
+        let value = serde_json::json!({"images": {"gdk": {"from": ["a", "b"]}, "0": {}}});
+        let path = ModelPath::from_json_pointer("/images/gdk/from/1", &value);
+        assert_eq!(path, ModelPath::keys(["images", "gdk", "from"]).index(1));
+        let numeric_key = ModelPath::from_json_pointer("/images/0", &value);
+        assert_eq!(numeric_key, ModelPath::keys(["images", "0"]));
+    }
+}

@@ -1,0 +1,38 @@
+//! Regular expressions of the JSON Schema: what editors check while typing, and what `pipegen`
+//! checks first on every load (through the jsonschema crate, whose ECMA-262 regex engine also
+//! accepts the look-aheads used here). `schema_errors` turns a failed pattern back into a
+//! message written for that pattern, so every constant here has a human explanation there.
+
+/// Names of the model, images, services and caches: lowercase letters, digits and inner dashes.
+/// They become registry repository names and parts of job names on both platforms.
+pub const NAME: &str = "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$";
+
+/// Job names: like [`NAME`], but starting with a letter because GitHub job ids must.
+pub const JOB_NAME: &str = "^[a-z]([a-z0-9-]*[a-z0-9])?$";
+
+/// Axis names: they are environment variables of the jobs (`$ruby`) and `${ruby}` in args.
+pub const AXIS: &str = "^[a-z][a-z0-9_]*$";
+
+/// Axis values: they appear in job names and image tags.
+pub const AXIS_VALUE: &str = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
+
+/// Environment variable and build argument names.
+pub const ENV_NAME: &str = "^[A-Za-z_][A-Za-z0-9_]*$";
+
+/// A registry host (with optional port) and optional path, lowercase as registries require.
+pub const REGISTRY: &str = "^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$";
+
+/// A model image name or an external image reference (`postgres:16.4`, `ghcr.io/o/i@sha256:…`).
+pub const IMAGE_REF: &str = "^[a-z0-9][a-z0-9._/:@-]*$";
+
+/// A relative path: no leading `/`, no `..` component, no glob characters.
+pub const REL_PATH: &str = "^(?!/)(?!.*(^|/)\\.\\.(/|$))[^*?\\[\\]{}]+$";
+
+/// A relative path or glob: no leading `/`, no `..` component.
+pub const REL_GLOB: &str = "^(?!/)(?!.*(^|/)\\.\\.(/|$)).+$";
+
+/// A multi-stage target name as Dockerfiles allow.
+pub const TARGET: &str = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
+
+/// A duration: hours, minutes and seconds in that order, each optional but at least one.
+pub const DURATION: &str = "^([0-9]+h([0-9]+m)?([0-9]+s)?|[0-9]+m([0-9]+s)?|[0-9]+s)$";

@@ -1,0 +1,106 @@
+//! The model's JSON Schema: generated from the types in `types.rs`, published as
+//! `schema/pipegen.schema.json` for editors, and checked against every model on load.
+
+use std::sync::OnceLock;
+
+use schemars::generate::SchemaSettings;
+use serde_json::Value;
+
+use super::types::Model;
+
+/// The schema's identifier. Editors match it, it never needs to resolve.
+pub const SCHEMA_ID: &str = "https://pipegen.dev/schema/1/pipegen.schema.json";
+
+/// The JSON Schema (draft-07, which every editor's YAML support reads) of model format 1.
+pub fn json_schema() -> &'static Value {
+    static SCHEMA: OnceLock<Value> = OnceLock::new();
+    SCHEMA.get_or_init(|| {
+        let generator = SchemaSettings::draft07().into_generator();
+        let schema = generator.into_root_schema_for::<Model>();
+        let mut value = serde_json::to_value(schema).expect("a generated schema is valid JSON");
+        if let Value::Object(map) = &mut value {
+            // `$id` and `$schema` first, then the rest in generated order.
+            let mut ordered = serde_json::Map::new();
+            ordered.insert("$schema".into(), map.remove("$schema").unwrap_or(Value::Null));
+            ordered.insert("$id".into(), Value::String(SCHEMA_ID.into()));
+            for (k, v) in std::mem::take(map) {
+                ordered.insert(k, v);
+            }
+            *map = ordered;
+        }
+        value
+    })
+}
+
+/// The schema as the text of `schema/pipegen.schema.json`.
+pub fn json_schema_text() -> String {
+    let mut text = serde_json::to_string_pretty(json_schema()).expect("a schema serializes");
+    text.push('\n');
+    text
+}
+
+/// The compiled validator, built once.
+pub fn validator() -> &'static jsonschema::Validator {
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    VALIDATOR.get_or_init(|| jsonschema::validator_for(json_schema()).expect("the generated schema compiles"))
+}
+
+/// The sub-schema that governs the value at `pointer` (a JSON pointer into an instance),
+/// following `$ref`, `properties`, `additionalProperties`, `items` and the branches of
+/// `anyOf`/`oneOf`. Used to list the fields a misspelt key could have meant.
+pub fn schema_at<'a>(instance_path: &[String]) -> Option<&'a Value> {
+    let root = json_schema();
+    let mut current = resolve(root, root);
+    for segment in instance_path {
+        let next = step(root, current, segment)?;
+        current = resolve(root, next);
+    }
+    Some(current)
+}
+
+fn resolve<'a>(root: &'a Value, mut schema: &'a Value) -> &'a Value {
+    while let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        let Some(pointer) = reference.strip_prefix('#') else { break };
+        match root.pointer(pointer) {
+            Some(target) => schema = target,
+            None => break,
+        }
+    }
+    schema
+}
+
+fn step<'a>(root: &'a Value, schema: &'a Value, segment: &str) -> Option<&'a Value> {
+    if let Some(found) = schema.get("properties").and_then(|p| p.get(segment)) {
+        return Some(found);
+    }
+    if let Some(additional) = schema.get("additionalProperties").filter(|v| v.is_object()) {
+        return Some(additional);
+    }
+    if let Some(items) = schema.get("items").filter(|_| segment.parse::<usize>().is_ok()) {
+        return Some(items);
+    }
+    for key in ["anyOf", "oneOf"] {
+        if let Some(Value::Array(branches)) = schema.get(key) {
+            for branch in branches {
+                if let Some(found) = step(root, resolve(root, branch), segment) {
+                    return Some(found);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The fields an object at `instance_path` may have.
+pub fn fields_at(instance_path: &[String]) -> Vec<String> {
+    schema_at(instance_path)
+        .and_then(|s| s.get("properties"))
+        .and_then(Value::as_object)
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The description of the field at `instance_path`, for "missing field" help.
+pub fn description_at(instance_path: &[String]) -> Option<String> {
+    schema_at(instance_path).and_then(|s| s.get("description")).and_then(Value::as_str).map(str::to_string)
+}

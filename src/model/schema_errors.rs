@@ -1,0 +1,310 @@
+//! JSON Schema violations, explained in the model's own terms.
+//!
+//! The validator reports "does not match pattern ^[a-z0-9]…$"; users need "`Gitaly` is not a
+//! valid name: use lowercase letters, digits and dashes". Each pattern of `patterns.rs` has its
+//! explanation here, and unknown keys get the fields that were probably meant.
+
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use serde_json::Value;
+
+use super::diagnostic::Diagnostic;
+use super::duration::Duration;
+use super::path::{ModelPath, Segment};
+use super::{patterns, schema, suggest};
+
+/// Every schema violation of `instance`, as diagnostics.
+pub fn check(instance: &Value) -> Vec<Diagnostic> {
+    schema::validator().iter_errors(instance).map(|error| explain(&error, instance)).collect()
+}
+
+fn pointer_segments(path: &ModelPath) -> Vec<String> {
+    path.segments()
+        .iter()
+        .map(|s| match s {
+            Segment::Key(k) => k.clone(),
+            Segment::Index(i) => i.to_string(),
+        })
+        .collect()
+}
+
+/// What the thing at `path` is called in messages: "image `gdk`", "job `qa`", "the model".
+fn subject(path: &ModelPath) -> String {
+    let keys: Vec<&str> = path
+        .segments()
+        .iter()
+        .filter_map(|s| match s {
+            Segment::Key(k) => Some(k.as_str()),
+            Segment::Index(_) => None,
+        })
+        .collect();
+    match keys.as_slice() {
+        [] => "the model".into(),
+        ["images", name, ..] => format!("image `{name}`"),
+        ["services", name, ..] => format!("service `{name}`"),
+        ["jobs", name, ..] => format!("job `{name}`"),
+        ["caches", name, ..] => format!("cache `{name}`"),
+        ["axes", name, ..] => format!("axis `{name}`"),
+        [first, ..] => format!("`{first}`"),
+    }
+}
+
+fn last_key(path: &ModelPath) -> Option<&str> {
+    path.segments().iter().rev().find_map(|s| match s {
+        Segment::Key(k) => Some(k.as_str()),
+        Segment::Index(_) => None,
+    })
+}
+
+fn show(value: &Value) -> String {
+    match value {
+        Value::String(s) => format!("`{s}`"),
+        other => format!("`{other}`"),
+    }
+}
+
+fn explain(error: &jsonschema::ValidationError<'_>, instance: &Value) -> Diagnostic {
+    let path = ModelPath::from_json_pointer(error.instance_path().as_str(), instance);
+    let value = error.instance().as_ref();
+    match error.kind() {
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            let key = unexpected.first().cloned().unwrap_or_default();
+            unknown_field(&path, &key)
+        }
+        ValidationErrorKind::Required { property } => {
+            let field = property.as_str().unwrap_or_default().to_string();
+            let mut segments = pointer_segments(&path);
+            segments.push(field.clone());
+            let help = schema::description_at(&segments).map(|d| format!("`{field}`: {d}"));
+            Diagnostic::new(
+                "missing-field",
+                path.clone(),
+                format!("{} is missing the required field `{field}`", subject(&path)),
+            )
+            .label(format!("`{field}` is required here"))
+            .maybe_help(help)
+        }
+        ValidationErrorKind::Pattern { pattern } => pattern_violation(&path, value, pattern),
+        ValidationErrorKind::PropertyNames { error: inner } => {
+            let key = inner.instance().as_str().unwrap_or_default().to_string();
+            let key_path = path.key(key.clone());
+            match inner.kind() {
+                ValidationErrorKind::Pattern { pattern } => {
+                    pattern_violation(&key_path, &Value::String(key), pattern).at_key()
+                }
+                _ => Diagnostic::new("invalid-name", key_path, format!("`{key}` is not a valid name here")).at_key(),
+            }
+        }
+        ValidationErrorKind::Type { kind } => type_mismatch(&path, value, kind),
+        ValidationErrorKind::Enum { options } => {
+            let allowed: Vec<&str> = options.as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            let wrong = value.as_str().unwrap_or_default();
+            let list = allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
+            Diagnostic::new("invalid-value", path.clone(), format!("{} is not one of {list}", show(value)))
+                .label("not allowed here")
+                .maybe_help(suggest::did_you_mean(wrong, allowed.iter().copied()))
+        }
+        ValidationErrorKind::Minimum { limit } | ValidationErrorKind::ExclusiveMinimum { limit } => Diagnostic::new(
+            "out-of-range",
+            path.clone(),
+            format!("{} is too small for `{}`", show(value), last_key(&path).unwrap_or("this value")),
+        )
+        .label(format!("the minimum is {limit}")),
+        ValidationErrorKind::Maximum { limit } | ValidationErrorKind::ExclusiveMaximum { limit } => {
+            maximum(&path, value, limit)
+        }
+        ValidationErrorKind::MinItems { .. } | ValidationErrorKind::MinLength { .. } => Diagnostic::new(
+            "empty",
+            path.clone(),
+            format!("`{}` of {} must not be empty", last_key(&path).unwrap_or("value"), subject(&path)),
+        )
+        .label("empty"),
+        ValidationErrorKind::OneOfNotValid { .. } | ValidationErrorKind::OneOfMultipleValid { .. }
+            if last_key(&path) == Some("health") =>
+        {
+            Diagnostic::new(
+                "health-kind",
+                path.clone(),
+                format!("the health check of {} needs exactly one of `http`, `tcp` or `cmd`", subject(&path)),
+            )
+            .label("one of http, tcp, cmd")
+            .help("for example `health: { http: /ready, timeout: 5m }`")
+        }
+        ValidationErrorKind::AnyOf { .. } if last_key(&path) == Some("from") => Diagnostic::new(
+            "invalid-value",
+            path.clone(),
+            format!("`from` of {} must be an image name or a list of image names", subject(&path)),
+        )
+        .label("expected a name or a list"),
+        ValidationErrorKind::Constant { expected_value } => Diagnostic::new(
+            "invalid-value",
+            path.clone(),
+            format!("`{}` can only be {}", last_key(&path).unwrap_or("value"), show(expected_value)),
+        )
+        .label(format!("write {}", show(expected_value))),
+        _ => Diagnostic::new("schema", path.clone(), format!("{}: {}", subject(&path), error)).label("here"),
+    }
+}
+
+fn unknown_field(parent: &ModelPath, key: &str) -> Diagnostic {
+    let fields = schema::fields_at(&pointer_segments(parent));
+    let help = suggest::help_for(key, "fields here", fields.iter().map(String::as_str));
+    Diagnostic::new("unknown-field", parent.key(key), format!("unknown field `{key}` in {}", subject(parent)))
+        .at_key()
+        .label("not a field of this section")
+        .help(help)
+}
+
+fn maximum(path: &ModelPath, value: &Value, limit: &Value) -> Diagnostic {
+    let field = last_key(path).unwrap_or("value");
+    let (message, help) = match field {
+        "pipegen" => (
+            format!("unsupported model format {}", show(value)),
+            Some("this pipegen reads format 1; write `pipegen: 1` or upgrade pipegen".to_string()),
+        ),
+        "retry" => (
+            format!("`retry: {value}` in {} is more than GitLab allows", subject(path)),
+            Some("GitLab retries a job at most 2 times; use 0, 1 or 2".to_string()),
+        ),
+        "parallel" => (
+            format!("`parallel: {value}` in {} is more than GitLab allows", subject(path)),
+            Some("GitLab runs at most 200 parallel shards of a job".to_string()),
+        ),
+        _ => (format!("{} is too large for `{field}`", show(value)), None),
+    };
+    Diagnostic::new("out-of-range", path.clone(), message).label(format!("the maximum is {limit}")).maybe_help(help)
+}
+
+fn type_mismatch(path: &ModelPath, value: &Value, kind: &TypeKind) -> Diagnostic {
+    let expected = match kind {
+        TypeKind::Single(t) => format!("{t:?}").to_lowercase(),
+        TypeKind::Multiple(ts) => format!("{ts:?}").to_lowercase(),
+    };
+    let found = match value {
+        Value::Null => "nothing",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    };
+    let expected_text = match expected.as_str() {
+        "string" => "a string".to_string(),
+        "array" => "a list".to_string(),
+        "object" => "a mapping".to_string(),
+        "integer" => "a whole number".to_string(),
+        "boolean" => "`true` or `false`".to_string(),
+        other => other.to_string(),
+    };
+    let help = match value {
+        Value::Number(n) if expected == "string" => {
+            Some(format!("quote it: `\"{n}\"`; unquoted, YAML reads values such as 3.10 as numbers (3.1)"))
+        }
+        Value::Null if expected == "object" => Some("write `{}` for an entry with no settings".to_string()),
+        _ => None,
+    };
+    Diagnostic::new(
+        "wrong-type",
+        path.clone(),
+        format!("{} in {} should be {expected_text}, not {found}", show_field(path), subject(path)),
+    )
+    .label(format!("expected {expected_text}"))
+    .maybe_help(help)
+}
+
+fn show_field(path: &ModelPath) -> String {
+    match path.segments().last() {
+        Some(Segment::Index(i)) => format!("item {i} of `{}`", last_key(path).unwrap_or("list")),
+        Some(Segment::Key(k)) => format!("`{k}`"),
+        None => "the model".to_string(),
+    }
+}
+
+fn pattern_violation(path: &ModelPath, value: &Value, pattern: &str) -> Diagnostic {
+    let text = value.as_str().unwrap_or_default();
+    let field = last_key(path).unwrap_or("value");
+    let (code, message, help): (&str, String, String) = match pattern {
+        p if p == patterns::DURATION => {
+            let reason = Duration::parse(text).err().map(|e| e.reason).unwrap_or("use e.g. `30s`, `5m` or `1h30m`");
+            ("bad-duration", format!("invalid duration `{text}` for `{field}` in {}", subject(path)), reason.to_string())
+        }
+        p if p == patterns::NAME || p == patterns::JOB_NAME => {
+            let what = path_kind(path);
+            let start = if p == patterns::JOB_NAME { "start with a letter, " } else { "" };
+            (
+                "invalid-name",
+                format!("`{text}` is not a valid {what} name"),
+                format!(
+                    "names {start}use lowercase letters, digits and dashes (not at the ends), because they become registry repositories and job names on GitLab and GitHub; e.g. `{}`",
+                    sanitize_name(text)
+                ),
+            )
+        }
+        p if p == patterns::AXIS => (
+            "invalid-name",
+            format!("`{text}` is not a valid axis name"),
+            format!("axis names are environment variables of the jobs: lowercase letters, digits and `_`, starting with a letter; e.g. `{}`", sanitize_name(text).replace('-', "_")),
+        ),
+        p if p == patterns::AXIS_VALUE => (
+            "invalid-axis-value",
+            format!("`{text}` is not a valid axis value"),
+            "axis values appear in job names and image tags: letters, digits, `.`, `_` and `-`, starting with a letter or digit".into(),
+        ),
+        p if p == patterns::ENV_NAME => (
+            "invalid-name",
+            format!("`{text}` is not a valid variable name"),
+            "build argument and environment variable names use letters, digits and `_`, and do not start with a digit".into(),
+        ),
+        p if p == patterns::REGISTRY => (
+            "invalid-registry",
+            format!("`{text}` is not a valid registry"),
+            "write a host (and port) with an optional lowercase path, e.g. `registry.example.com/team`; no scheme, no tag".into(),
+        ),
+        p if p == patterns::IMAGE_REF => (
+            "invalid-image",
+            format!("`{text}` is not a valid image reference"),
+            "write an image of this model by name, or an external reference in lowercase with a tag or digest, e.g. `postgres:16.4`".into(),
+        ),
+        p if p == patterns::REL_PATH || p == patterns::REL_GLOB => (
+            "invalid-path",
+            format!("`{text}` is not a valid path for `{field}` in {}", subject(path)),
+            if p == patterns::REL_PATH {
+                "paths are relative to the repository root: no leading `/`, no `..`, no glob characters".into()
+            } else {
+                "paths and globs are relative to the repository root: no leading `/`, no `..`".into()
+            },
+        ),
+        p if p == patterns::TARGET => (
+            "invalid-value",
+            format!("`{text}` is not a valid build target"),
+            "a multi-stage target is a stage name of the Dockerfile (`FROM … AS <name>`)".into(),
+        ),
+        "^/" => ("invalid-value", format!("the health check path `{text}` must start with `/`"), format!("write `/{text}`")),
+        other => ("invalid-value", format!("{} does not match `{other}`", show(value)), String::new()),
+    };
+    let diagnostic = Diagnostic::new(code, path.clone(), message).label("here");
+    if help.is_empty() { diagnostic } else { diagnostic.help(help) }
+}
+
+/// What kind of name sits at `path` (image, job, …), for messages.
+fn path_kind(path: &ModelPath) -> &'static str {
+    match path.segments().first() {
+        Some(Segment::Key(k)) => match k.as_str() {
+            "images" => "image",
+            "jobs" => "job",
+            "services" => "service",
+            "caches" => "cache",
+            "stages" => "stage",
+            "name" => "model",
+            _ => "",
+        },
+        _ => "",
+    }
+}
+
+/// A valid name close to `text`, for the help line.
+fn sanitize_name(text: &str) -> String {
+    let lowered: String =
+        text.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
+    let trimmed = lowered.trim_matches('-');
+    if trimmed.is_empty() { "my-name".to_string() } else { trimmed.to_string() }
+}

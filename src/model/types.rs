@@ -1,0 +1,421 @@
+//! The model as it is written: serde types whose doc comments, defaults and examples become the
+//! JSON Schema that editors validate against (`pipegen schema`).
+//!
+//! Everything a model may say is here; what it means is decided in `graph` and `plan`.
+
+use indexmap::IndexMap;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::duration::Duration;
+use super::patterns;
+
+/// A pipegen model (format 1): container images, the jobs that test them, and where the
+/// generated pipelines go. See docs/model.md for the full reference.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "pipegen model", example = example_model())]
+pub struct Model {
+    /// Format version of the model. Only `1` exists.
+    #[schemars(range(min = 1, max = 1), example = 1)]
+    pub pipegen: u32,
+
+    /// Names the pipeline (GitLab) and the workflow (GitHub).
+    #[schemars(regex(pattern = patterns::NAME), example = &"gdk")]
+    pub name: String,
+
+    /// Registry and path the images are pushed to, e.g. `registry.example.com/gdk`; image `base`
+    /// becomes `registry.example.com/gdk/base:<tag>`. Overridable at run time, without
+    /// regenerating, through the `PIPEGEN_REGISTRY` variable.
+    #[schemars(regex(pattern = patterns::REGISTRY), example = &"registry.example.com/gdk")]
+    pub registry: String,
+
+    /// Files that `pipegen emit` writes and `pipegen check` verifies, relative to the repository root.
+    #[serde(default)]
+    pub outputs: Outputs,
+
+    /// Named matrix dimensions. Each axis is a non-empty list of distinct values; an image or job
+    /// that varies over an axis is built or run once per value.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(
+        extend("propertyNames" = { "pattern": patterns::AXIS }),
+        example = example_axes()
+    )]
+    pub axes: IndexMap<String, Vec<AxisValue>>,
+
+    /// Stage names in pipeline order. Optional: without it, stages are derived from the image
+    /// graph (`build-1`, `build-2`, … by depth, then `test`). Stages group jobs for display;
+    /// jobs never wait for a whole stage, only for what they need.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = ["base", "components", "image", "test"])]
+    pub stages: Option<Vec<StageName>>,
+
+    /// Named dependency caches. A cache's key is derived from its key files and from the stage
+    /// (and variant) that uses it, so stages never overwrite each other's cache.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(extend("propertyNames" = { "pattern": patterns::NAME }))]
+    pub caches: IndexMap<String, Cache>,
+
+    /// The container images of this repository, by name. Names become repository names in the
+    /// registry and build job names (`build:<image>`).
+    #[serde(default)]
+    #[schemars(extend("propertyNames" = { "pattern": patterns::NAME }))]
+    pub images: IndexMap<String, Image>,
+
+    /// Services that jobs run beside them (databases, the application under test), by alias:
+    /// jobs reach a service at the host name of its key.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(extend("propertyNames" = { "pattern": patterns::NAME }))]
+    pub services: IndexMap<String, Service>,
+
+    /// Jobs that run scripts in the images (tests, checks), by name.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(extend("propertyNames" = { "pattern": patterns::JOB_NAME }))]
+    pub jobs: IndexMap<String, Job>,
+}
+
+/// Where the generated pipelines are written.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Outputs {
+    /// Path of the generated GitLab CI file, e.g. `.gitlab-ci.yml`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = patterns::REL_PATH), example = &".gitlab-ci.yml")]
+    pub gitlab: Option<String>,
+
+    /// Path of the generated GitHub Actions workflow, e.g. `.github/workflows/images.yml`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = patterns::REL_PATH), example = &".github/workflows/images.yml")]
+    pub github: Option<String>,
+}
+
+/// One value of an axis. It appears in job names and image tags, so it is limited to letters,
+/// digits, `.`, `_` and `-`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub struct AxisValue(#[schemars(regex(pattern = patterns::AXIS_VALUE), example = &"16.4")] pub String);
+
+/// A stage name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub struct StageName(#[schemars(regex(pattern = patterns::NAME), example = &"test")] pub String);
+
+/// A dependency cache: directories restored before a job and saved after it.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Cache {
+    /// Files whose content keys the cache (lockfiles). A change to any of them starts a new cache,
+    /// seeded from the last cache of the same stage.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(example = ["Gemfile.lock"])]
+    pub key: Vec<RelPath>,
+
+    /// Directories (relative to the repository root) that the cache holds.
+    #[schemars(length(min = 1), example = ["vendor/ruby"])]
+    pub paths: Vec<RelPath>,
+}
+
+/// A path relative to the repository root (no leading `/`, no `..`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub struct RelPath(#[schemars(regex(pattern = patterns::REL_PATH), example = &"images/base")] pub String);
+
+/// A container image built by the pipeline.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Image {
+    /// Stage the build job is shown in. Default: `build-<depth>` (1 for images without parents).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"base")]
+    pub stage: Option<StageName>,
+
+    /// Build context, relative to the repository root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = patterns::REL_PATH), extend("default" = "."), example = &"images/base")]
+    pub context: Option<String>,
+
+    /// Dockerfile, relative to the repository root. Default: `<context>/Dockerfile`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = patterns::REL_PATH), example = &"images/base/Dockerfile")]
+    pub dockerfile: Option<String>,
+
+    /// More paths or globs (`gitaly/**`) whose change rebuilds the image. The context and the
+    /// Dockerfile always count.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(example = [".tool-versions", "gitaly/**"])]
+    pub inputs: Vec<Glob>,
+
+    /// Build arguments. `${axis}` is replaced by the variant's value of that axis. Parents are
+    /// passed by pipegen as `<PARENT>_IMAGE`; don't set those here.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(
+        extend("propertyNames" = { "pattern": patterns::ENV_NAME }),
+        example = example_args()
+    )]
+    pub args: IndexMap<String, String>,
+
+    /// Axes the image varies over. It also inherits every axis of its parents.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(example = ["ruby"])]
+    pub axes: Vec<AxisName>,
+
+    /// Parent image(s) of this model: a name or a list. Each reaches the Dockerfile as the build
+    /// argument `<NAME>_IMAGE` (`gitaly-deps` → `GITALY_DEPS_IMAGE`) holding its full reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<Parents>,
+
+    /// Multi-stage build target.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = patterns::TARGET), example = &"runtime")]
+    pub target: Option<String>,
+
+    /// How the image is tagged: `content` (a hash of everything that determines it; rebuilt only
+    /// when that changes) or `commit` (the commit SHA; rebuilt in every pipeline).
+    #[serde(default)]
+    pub tag: TagMode,
+
+    /// Caches the build uses (see docs/model.md, "Caches in image builds").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(example = ["go"])]
+    pub caches: Vec<Name>,
+}
+
+/// A path or glob relative to the repository root (`**` crosses directories).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub struct Glob(#[schemars(regex(pattern = patterns::REL_GLOB), example = &"gitaly/**")] pub String);
+
+/// The name of an axis declared under `axes`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub struct AxisName(#[schemars(regex(pattern = patterns::AXIS), example = &"ruby")] pub String);
+
+/// The name of something declared in this model (an image, a cache, a service).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub struct Name(#[schemars(regex(pattern = patterns::NAME), example = &"base")] pub String);
+
+/// One parent, or a list of parents.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Parents {
+    /// A single parent image.
+    One(Name),
+    /// Several parent images.
+    Many(Vec<Name>),
+}
+
+impl Parents {
+    /// The parents in the order written, each with its index when written as a list.
+    pub fn iter(&self) -> impl Iterator<Item = (Option<usize>, &str)> {
+        let items: Vec<(Option<usize>, &str)> = match self {
+            Parents::One(name) => vec![(None, name.0.as_str())],
+            Parents::Many(names) => names.iter().enumerate().map(|(i, n)| (Some(i), n.0.as_str())).collect(),
+        };
+        items.into_iter()
+    }
+}
+
+/// How an image is tagged.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TagMode {
+    /// A hash of the image's git content, build args, target and parents' tags. Built only when
+    /// the registry does not hold that tag yet.
+    #[default]
+    Content,
+    /// The commit SHA of the pipeline. Built in every pipeline.
+    Commit,
+}
+
+/// A service container that jobs run beside them.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    /// An image of this model (by name) or an external reference with a tag or digest
+    /// (`postgres:16.4`).
+    #[schemars(regex(pattern = patterns::IMAGE_REF), example = &"postgres:16.4")]
+    pub image: String,
+
+    /// The port the service listens on; health checks use it.
+    #[schemars(range(min = 1, max = 65535), example = 5432)]
+    pub port: u16,
+
+    /// How to tell that the service is ready. Jobs do not start their script before it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub health: Option<Health>,
+
+    /// Environment variables of the service container.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(
+        extend("propertyNames" = { "pattern": patterns::ENV_NAME }),
+        example = example_service_env()
+    )]
+    pub env: IndexMap<String, String>,
+}
+
+/// A health check: exactly one of `http`, `tcp` or `cmd`, with a timeout.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(extend("oneOf" = [
+    { "required": ["http"] },
+    { "required": ["tcp"] },
+    { "required": ["cmd"] }
+]))]
+pub struct Health {
+    /// Healthy when `GET http://<service>:<port><path>` answers 2xx or 3xx.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = "^/"), example = &"/-/readiness")]
+    pub http: Option<String>,
+
+    /// Healthy when the port accepts TCP connections.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("const" = true))]
+    pub tcp: Option<bool>,
+
+    /// Healthy when this shell command exits 0. It runs with `PIPEGEN_SERVICE_HOST` and
+    /// `PIPEGEN_SERVICE_PORT` set (inside the service container on GitHub, in the job on GitLab).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"pg_isready -h \"$PIPEGEN_SERVICE_HOST\" -U postgres")]
+    pub cmd: Option<String>,
+
+    /// How long to wait for the service before the job fails.
+    #[serde(default = "Health::default_timeout")]
+    #[schemars(default = "Health::default_timeout", example = &"5m")]
+    pub timeout: Duration,
+
+    /// How often to check.
+    #[serde(default = "Health::default_interval")]
+    #[schemars(default = "Health::default_interval", example = &"5s")]
+    pub interval: Duration,
+}
+
+impl Health {
+    fn default_timeout() -> Duration {
+        Duration::from_secs(60)
+    }
+    fn default_interval() -> Duration {
+        Duration::from_secs(5)
+    }
+}
+
+/// A job that runs a script.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Job {
+    /// Stage the job is shown in. Default: `test`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"test")]
+    pub stage: Option<StageName>,
+
+    /// The image the script runs in: an image of this model or an external reference
+    /// (`ruby:3.3`). Without it the job runs on the runner's default image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = patterns::IMAGE_REF), example = &"gdk")]
+    pub image: Option<String>,
+
+    /// Services (declared under `services`) started beside the job.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(example = ["gdk", "postgres"])]
+    pub services: Vec<Name>,
+
+    /// Caches (declared under `caches`) restored before and saved after the script.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(example = ["gems"])]
+    pub caches: Vec<Name>,
+
+    /// Axes the job runs over: one run per combination of values. The job also varies over the
+    /// axes of its image and its services' images. Each axis is an environment variable of the
+    /// job (`$ruby`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(example = ["ruby"])]
+    pub axes: Vec<AxisName>,
+
+    /// Number of shards that split the work; each run sees `CI_NODE_INDEX` (1..N) and
+    /// `CI_NODE_TOTAL`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1, max = 200), example = 4)]
+    pub parallel: Option<u32>,
+
+    /// Shell commands, run in order; the job fails at the first that fails.
+    #[schemars(length(min = 1), example = ["bundle exec rspec qa/"])]
+    pub script: Vec<String>,
+
+    /// Times a failed run is retried (flaky tests, stuck tests).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 0, max = 2), example = 2)]
+    pub retry: Option<u32>,
+
+    /// How long one run may take before it is stopped (and retried, with `retry`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"30m")]
+    pub timeout: Option<Duration>,
+
+    /// Files kept after the job.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifacts: Option<Artifacts>,
+
+    /// Environment variables of the job. `${axis}` is replaced by the variant's value.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(
+        extend("propertyNames" = { "pattern": patterns::ENV_NAME }),
+        example = example_job_env()
+    )]
+    pub env: IndexMap<String, String>,
+}
+
+/// Files kept after a job.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Artifacts {
+    /// Paths (files or directories) relative to the repository root.
+    #[schemars(length(min = 1), example = ["qa/tmp/"])]
+    pub paths: Vec<RelPath>,
+
+    /// When to keep them.
+    #[serde(default)]
+    pub when: ArtifactsWhen,
+}
+
+/// When artifacts are kept.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ArtifactsWhen {
+    /// Only when the job succeeds.
+    #[default]
+    OnSuccess,
+    /// Only when the job fails (logs of failed tests).
+    OnFailure,
+    /// Whatever the result.
+    Always,
+}
+
+fn example_model() -> serde_json::Value {
+    serde_json::json!({
+        "pipegen": 1,
+        "name": "example",
+        "registry": "registry.example.com/example",
+        "outputs": { "gitlab": ".gitlab-ci.yml" },
+        "images": {
+            "base": { "context": "images/base" },
+            "app": { "from": "base", "tag": "commit" }
+        },
+        "jobs": { "test": { "image": "app", "script": ["make test"] } }
+    })
+}
+
+fn example_axes() -> serde_json::Value {
+    serde_json::json!({ "postgres": ["15", "16", "17"] })
+}
+
+fn example_args() -> serde_json::Value {
+    serde_json::json!({ "RUBY_VERSION": "${ruby}" })
+}
+
+fn example_service_env() -> serde_json::Value {
+    serde_json::json!({ "POSTGRES_PASSWORD": "postgres" })
+}
+
+fn example_job_env() -> serde_json::Value {
+    serde_json::json!({ "DB_FLAVOR": "${flavor}" })
+}

@@ -1,0 +1,564 @@
+//! Semantic checks: what the schema cannot see. Names that must refer to something declared,
+//! the image graph (no cycles, no self-parents), axes in scope where `${axis}` is used, stage
+//! order, and the platforms' limits. Every problem is collected; none stops the others.
+
+use std::collections::{BTreeSet, HashMap};
+
+use super::diagnostic::Diagnostic;
+use super::path::ModelPath;
+use super::source::SourceFile;
+use super::suggest;
+use super::types::{Model, Parents};
+use crate::graph::ImageGraph;
+use crate::naming;
+use crate::stages::StageLayout;
+use crate::variant::{SubstitutionError, references};
+
+/// GitLab gives these top-level keys a meaning of their own; a job cannot be named after them.
+const GITLAB_RESERVED: &[&str] = &[
+    "image",
+    "services",
+    "stages",
+    "types",
+    "before_script",
+    "after_script",
+    "variables",
+    "cache",
+    "include",
+    "default",
+    "workflow",
+    "pages",
+    "true",
+    "false",
+    "nil",
+    "spec",
+];
+
+/// GitLab runs at most this many cache entries per job; pipegen uses two per model cache.
+pub const GITLAB_MAX_CACHES_PER_JOB: usize = 2;
+
+pub fn check(model: &Model, source: &SourceFile) -> Vec<Diagnostic> {
+    let mut checker = Checker { model, source, found: Vec::new() };
+    checker.run();
+    checker.found
+}
+
+struct Checker<'m> {
+    model: &'m Model,
+    source: &'m SourceFile,
+    found: Vec<Diagnostic>,
+}
+
+fn names<V>(map: &indexmap::IndexMap<String, V>) -> impl Iterator<Item = &str> + Clone {
+    map.keys().map(String::as_str)
+}
+
+impl<'m> Checker<'m> {
+    fn report(&mut self, diagnostic: Diagnostic) {
+        self.found.push(diagnostic);
+    }
+
+    fn run(&mut self) {
+        self.check_outputs();
+        self.check_axes();
+        self.check_stage_list();
+        for name in self.model.images.keys() {
+            self.check_image(name);
+        }
+        self.check_cycles();
+        for name in self.model.services.keys() {
+            self.check_service(name);
+        }
+        for name in self.model.jobs.keys() {
+            self.check_job(name);
+        }
+        if self.found.is_empty() {
+            self.check_scopes_and_stages();
+        }
+    }
+
+    fn check_outputs(&mut self) {
+        if let (Some(gitlab), Some(github)) = (&self.model.outputs.gitlab, &self.model.outputs.github) {
+            if gitlab == github {
+                self.report(
+                    Diagnostic::new(
+                        "duplicate-output",
+                        ModelPath::keys(["outputs", "github"]),
+                        format!("both outputs are written to `{github}`"),
+                    )
+                    .label("same file as outputs.gitlab")
+                    .help("give the GitHub workflow its own file, e.g. `.github/workflows/images.yml`"),
+                );
+            }
+        }
+    }
+
+    fn check_axes(&mut self) {
+        for (axis, values) in &self.model.axes {
+            let path = ModelPath::keys(["axes", axis.as_str()]);
+            if values.is_empty() {
+                self.report(
+                    Diagnostic::new("empty-axis", path.clone(), format!("axis `{axis}` has no values"))
+                        .label("empty")
+                        .help("list at least one value, e.g. `[\"16\", \"17\"]`, or remove the axis"),
+                );
+            }
+            let mut seen: HashMap<&str, usize> = HashMap::new();
+            for (i, value) in values.iter().enumerate() {
+                if let Some(first) = seen.insert(value.0.as_str(), i) {
+                    self.report(
+                        Diagnostic::new(
+                            "duplicate-value",
+                            path.index(i),
+                            format!("axis `{axis}` lists `{}` twice", value.0),
+                        )
+                        .label("second time")
+                        .related(path.index(first), "first time")
+                        .help("each value of an axis is built once; remove the repeated one"),
+                    );
+                }
+            }
+        }
+    }
+
+    fn check_stage_list(&mut self) {
+        let Some(stages) = &self.model.stages else { return };
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        for (i, stage) in stages.iter().enumerate() {
+            if stage.0 == ".pre" || stage.0 == ".post" {
+                continue;
+            }
+            if let Some(first) = seen.insert(stage.0.as_str(), i) {
+                self.report(
+                    Diagnostic::new(
+                        "duplicate-stage",
+                        ModelPath::keys(["stages"]).index(i),
+                        format!("stage `{}` is listed twice", stage.0),
+                    )
+                    .label("second time")
+                    .related(ModelPath::keys(["stages"]).index(first), "first time"),
+                );
+            }
+        }
+    }
+
+    /// A name list (`services`, `caches`, `axes`) whose entries must be declared and distinct.
+    fn check_references<'a>(
+        &mut self,
+        path: &ModelPath,
+        listed: impl Iterator<Item = &'a str>,
+        declared: impl Iterator<Item = &'a str> + Clone,
+        what: &str,
+        plural: &str,
+        code: &'static str,
+    ) {
+        let mut seen: HashMap<&str, usize> = HashMap::new();
+        let owner = path.parent().map(|p| p.to_string()).unwrap_or_default();
+        for (i, name) in listed.enumerate() {
+            let at = path.index(i);
+            if !declared.clone().any(|d| d == name) {
+                self.report(
+                    Diagnostic::new(code, at.clone(), format!("unknown {what} `{name}` in {owner}"))
+                        .label(format!("no {what} of this name"))
+                        .help(suggest::help_for(name, plural, declared.clone())),
+                );
+            } else if let Some(first) = seen.insert(name, i) {
+                self.report(
+                    Diagnostic::new("duplicate-reference", at, format!("{what} `{name}` is listed twice in {owner}"))
+                        .label("second time")
+                        .related(path.index(first), "first time"),
+                );
+            }
+        }
+    }
+
+    fn check_image(&mut self, name: &str) {
+        let image = &self.model.images[name];
+        let path = ModelPath::keys(["images", name]);
+
+        if let Some(from) = &image.from {
+            let mut seen: HashMap<&str, Option<usize>> = HashMap::new();
+            for (index, parent) in from.iter() {
+                let at = match index {
+                    Some(i) => path.key("from").index(i),
+                    None => path.key("from"),
+                };
+                if parent == name {
+                    self.report(
+                        Diagnostic::new("self-parent", at, format!("image `{name}` is its own parent"))
+                            .label("this is the image itself")
+                            .help(
+                                "an image cannot be built from itself; name the image it starts from, or remove `from`",
+                            ),
+                    );
+                } else if !self.model.images.contains_key(parent) {
+                    let external = crate::model::is_external_reference(parent);
+                    let help = if external {
+                        format!(
+                            "`from` names images of this model; for an external base image, write `FROM {parent}` in the Dockerfile"
+                        )
+                    } else {
+                        suggest::help_for(parent, "images", names(&self.model.images))
+                    };
+                    self.report(
+                        Diagnostic::new(
+                            "unknown-parent",
+                            at,
+                            format!("unknown parent image `{parent}` of image `{name}`"),
+                        )
+                        .label("not an image of this model")
+                        .help(help),
+                    );
+                } else if let Some(first) = seen.insert(parent, index) {
+                    let first_path = match first {
+                        Some(i) => path.key("from").index(i),
+                        None => path.key("from"),
+                    };
+                    self.report(
+                        Diagnostic::new(
+                            "duplicate-reference",
+                            at,
+                            format!("parent `{parent}` is listed twice in images.{name}.from"),
+                        )
+                        .label("second time")
+                        .related(first_path, "first time"),
+                    );
+                }
+            }
+            if let Parents::Many(list) = from {
+                if list.is_empty() {
+                    self.report(
+                        Diagnostic::new(
+                            "empty",
+                            path.key("from"),
+                            format!("`from` of image `{name}` is an empty list"),
+                        )
+                        .label("empty")
+                        .help("remove `from` for an image without parents"),
+                    );
+                }
+            }
+        }
+
+        let axes = image.axes.iter().map(|a| a.0.as_str());
+        self.check_references(&path.key("axes"), axes, names(&self.model.axes), "axis", "axes", "unknown-axis");
+        let caches = image.caches.iter().map(|c| c.0.as_str());
+        self.check_references(
+            &path.key("caches"),
+            caches,
+            names(&self.model.caches),
+            "cache",
+            "caches",
+            "unknown-cache",
+        );
+        for cache in &image.caches {
+            if let Some(declared) = self.model.caches.get(&cache.0) {
+                if declared.paths.len() != 1 {
+                    self.report(
+                        Diagnostic::new("image-cache-paths", path.key("caches"), format!("cache `{}` is used by image `{name}` but has {} paths", cache.0, declared.paths.len()))
+                            .label("used by an image build")
+                            .help("a cache of an image build feeds one `RUN --mount=type=cache,id=<cache>` directory, so it holds exactly one path"),
+                    );
+                }
+            }
+        }
+
+        let parent_args: BTreeSet<String> =
+            image.from.iter().flat_map(|f| f.iter()).map(|(_, p)| naming::parent_arg(p)).collect();
+        for arg in image.args.keys() {
+            if parent_args.contains(arg) {
+                self.report(
+                    Diagnostic::new(
+                        "reserved-arg",
+                        path.key("args").key(arg.as_str()),
+                        format!("build argument `{arg}` of image `{name}` is set by pipegen"),
+                    )
+                    .at_key()
+                    .label("pipegen passes the parent's reference here")
+                    .help(
+                        "pipegen passes each parent's full reference (registry, name, tag) in this argument; remove it",
+                    ),
+                );
+            }
+        }
+        self.check_stage(&path, image.stage.as_ref().map(|s| s.0.as_str()));
+    }
+
+    fn check_stage(&mut self, owner: &ModelPath, stage: Option<&str>) {
+        let (Some(stages), Some(stage)) = (&self.model.stages, stage) else { return };
+        if !stages.iter().any(|s| s.0 == stage) {
+            self.report(
+                Diagnostic::new("unknown-stage", owner.key("stage"), format!("unknown stage `{stage}`"))
+                    .label("not in `stages`")
+                    .help(suggest::help_for(stage, "stages", stages.iter().map(|s| s.0.as_str()))),
+            );
+        }
+    }
+
+    fn check_cycles(&mut self) {
+        let graph = ImageGraph::new(self.model);
+        if let Some(cycle) = graph.cycle() {
+            let first = &cycle[0];
+            let closing = &cycle[cycle.len() - 2];
+            // Point at the `from` entry of the first image that names the last one.
+            let image = &self.model.images[first.as_str()];
+            let at = image
+                .from
+                .iter()
+                .flat_map(|f| f.iter())
+                .find(|(_, p)| p == closing)
+                .map(|(i, _)| match i {
+                    Some(i) => ModelPath::keys(["images", first.as_str(), "from"]).index(i),
+                    None => ModelPath::keys(["images", first.as_str(), "from"]),
+                })
+                .unwrap_or_else(|| ModelPath::keys(["images", first.as_str()]));
+            let shown: Vec<String> = cycle.iter().rev().cloned().collect();
+            self.report(
+                Diagnostic::new("cycle", at, format!("images depend on each other in a cycle: {}", shown.join(" → ")))
+                    .label("this `from` closes the cycle")
+                    .help("`from` edges must form a tree or a DAG; remove one of the edges along the cycle"),
+            );
+        }
+    }
+
+    fn check_image_reference(&mut self, path: &ModelPath, reference: &str, owner: &str) {
+        if self.model.images.contains_key(reference) || crate::model::is_external_reference(reference) {
+            return;
+        }
+        let help = match suggest::did_you_mean(reference, names(&self.model.images)) {
+            Some(hint) => hint,
+            None => format!(
+                "name an image of this model, or an external image with a tag, e.g. `{reference}:latest` → better pinned: `{reference}:1.2.3`"
+            ),
+        };
+        self.report(
+            Diagnostic::new("unknown-image", path.clone(), format!("unknown image `{reference}` in {owner}"))
+                .label("not an image of this model, and not an external reference with a tag")
+                .help(help),
+        );
+    }
+
+    fn check_service(&mut self, name: &str) {
+        let service = &self.model.services[name];
+        let path = ModelPath::keys(["services", name]);
+        self.check_image_reference(&path.key("image"), &service.image, &format!("service `{name}`"));
+        if let Some(health) = &service.health {
+            let hpath = path.key("health");
+            if health.timeout.as_secs() == 0 {
+                self.report(
+                    Diagnostic::new(
+                        "bad-duration",
+                        hpath.key("timeout"),
+                        format!("the health timeout of service `{name}` is zero"),
+                    )
+                    .label("must be more than 0s")
+                    .help("give the service time to start, e.g. `timeout: 5m`"),
+                );
+            }
+            if health.interval.as_secs() == 0 || health.interval > health.timeout {
+                self.report(
+                    Diagnostic::new(
+                        "bad-duration",
+                        hpath.key("interval"),
+                        format!(
+                            "the health interval of service `{name}` must be between 1s and its timeout ({})",
+                            health.timeout
+                        ),
+                    )
+                    .label("out of range")
+                    .help("e.g. `interval: 5s`"),
+                );
+            }
+        }
+    }
+
+    fn check_job(&mut self, name: &str) {
+        let job = &self.model.jobs[name];
+        let path = ModelPath::keys(["jobs", name]);
+        if GITLAB_RESERVED.contains(&name) {
+            self.report(
+                Diagnostic::new("reserved-name", path.clone(), format!("`{name}` cannot name a job"))
+                    .at_key()
+                    .label("reserved by GitLab")
+                    .help(format!("GitLab reads `{name}` as a keyword of the pipeline itself; choose another name, e.g. `{name}-job`")),
+            );
+        }
+        if let Some(image) = &job.image {
+            self.check_image_reference(&path.key("image"), image, &format!("job `{name}`"));
+        }
+        let services = job.services.iter().map(|s| s.0.as_str());
+        self.check_references(
+            &path.key("services"),
+            services,
+            names(&self.model.services),
+            "service",
+            "services",
+            "unknown-service",
+        );
+        let caches = job.caches.iter().map(|c| c.0.as_str());
+        self.check_references(
+            &path.key("caches"),
+            caches,
+            names(&self.model.caches),
+            "cache",
+            "caches",
+            "unknown-cache",
+        );
+        let axes = job.axes.iter().map(|a| a.0.as_str());
+        self.check_references(&path.key("axes"), axes, names(&self.model.axes), "axis", "axes", "unknown-axis");
+        if job.caches.len() > GITLAB_MAX_CACHES_PER_JOB {
+            self.report(
+                Diagnostic::new("too-many-caches", path.key("caches").index(GITLAB_MAX_CACHES_PER_JOB), format!("job `{name}` uses {} caches; GitLab allows {GITLAB_MAX_CACHES_PER_JOB} here", job.caches.len()))
+                    .label("one too many")
+                    .help("GitLab runs at most 4 cache entries per job and pipegen uses two per cache (its exact key and the rolling fallback of its stage); merge caches into one with several paths"),
+            );
+        }
+        if let Some(timeout) = job.timeout {
+            if timeout.as_secs() == 0 {
+                self.report(
+                    Diagnostic::new(
+                        "bad-duration",
+                        path.key("timeout"),
+                        format!("the timeout of job `{name}` is zero"),
+                    )
+                    .label("must be more than 0s"),
+                );
+            }
+        }
+        self.check_stage(&path, job.stage.as_ref().map(|s| s.0.as_str()));
+    }
+
+    /// Checks that need a sound graph: `${axis}` scopes and stage order.
+    fn check_scopes_and_stages(&mut self) {
+        let graph = ImageGraph::new(self.model);
+        let layout = StageLayout::new(self.model, &graph);
+
+        for (name, image) in &self.model.images {
+            let scope = graph.axes(name);
+            for (arg, value) in &image.args {
+                let at = ModelPath::keys(["images", name.as_str(), "args", arg.as_str()]);
+                self.check_substitution(&at, value, &scope, &format!("image `{name}`"));
+            }
+            let stage = &layout.images[name];
+            let at = ModelPath::keys(["images", name.as_str()]);
+            self.check_stage_declared(&layout, stage, &at, &format!("image `{name}`"));
+            for parent in graph.parents(name) {
+                let parent_stage = &layout.images[parent];
+                self.check_stage_order(
+                    &layout,
+                    stage,
+                    parent_stage,
+                    &at,
+                    &format!("image `{name}`"),
+                    &format!("its parent `{parent}`"),
+                );
+            }
+        }
+        for (name, job) in &self.model.jobs {
+            let at = ModelPath::keys(["jobs", name.as_str()]);
+            let scope = crate::plan::job_axes(self.model, &graph, job);
+            for (key, value) in &job.env {
+                self.check_substitution(&at.key("env").key(key.as_str()), value, &scope, &format!("job `{name}`"));
+            }
+            let stage = &layout.jobs[name];
+            self.check_stage_declared(&layout, stage, &at, &format!("job `{name}`"));
+            let used = job
+                .image
+                .iter()
+                .chain(job.services.iter().filter_map(|s| self.model.services.get(&s.0)).map(|s| &s.image));
+            for image in used.filter_map(|i| crate::model::model_image(self.model, i)) {
+                let image_stage = &layout.images[image];
+                self.check_stage_order(
+                    &layout,
+                    stage,
+                    image_stage,
+                    &at,
+                    &format!("job `{name}`"),
+                    &format!("image `{image}`"),
+                );
+            }
+        }
+    }
+
+    fn check_substitution(&mut self, at: &ModelPath, value: &str, scope: &[String], owner: &str) {
+        match references(value) {
+            Err(SubstitutionError::Unterminated) => self.report(
+                Diagnostic::new("bad-substitution", at.clone(), format!("unterminated `${{` in {owner}"))
+                    .label("`${` without `}`")
+                    .help("write `${axis}` to insert an axis value, or `$$` for a literal `$`"),
+            ),
+            Err(SubstitutionError::NotInScope(_)) => {}
+            Ok(refs) => {
+                for axis in refs {
+                    if scope.contains(&axis) {
+                        continue;
+                    }
+                    let diagnostic = if self.model.axes.contains_key(&axis) {
+                        Diagnostic::new(
+                            "axis-not-in-scope",
+                            at.clone(),
+                            format!("`${{{axis}}}` is used in {owner}, which does not vary over axis `{axis}`"),
+                        )
+                        .label("not an axis of this image or job")
+                        .help(format!("add `{axis}` to its `axes` (or to a parent's), or remove `${{{axis}}}`"))
+                    } else {
+                        Diagnostic::new("unknown-axis", at.clone(), format!("`${{{axis}}}` in {owner} names no axis"))
+                            .label("not an axis")
+                            .help(match suggest::did_you_mean(&axis, names(&self.model.axes)) {
+                                Some(hint) => hint,
+                                None => {
+                                    "only axes can be substituted here; write `$${…}` for a literal `${…}`".to_string()
+                                }
+                            })
+                    };
+                    self.report(diagnostic);
+                }
+            }
+        }
+    }
+
+    fn check_stage_declared(&mut self, layout: &StageLayout, stage: &str, at: &ModelPath, owner: &str) {
+        if layout.position(stage).is_none() && self.model.stages.is_some() && !self.source_has_stage(at) {
+            self.report(
+                Diagnostic::new(
+                    "undeclared-stage",
+                    at.clone(),
+                    format!("{owner} has no `stage`, and its default stage `{stage}` is not in `stages`"),
+                )
+                .at_key()
+                .label("no stage")
+                .help(format!("set `stage:` to one of the declared stages, or add `{stage}` to `stages`")),
+            );
+        }
+    }
+
+    fn source_has_stage(&self, at: &ModelPath) -> bool {
+        self.source.contains(&at.key("stage"))
+    }
+
+    fn check_stage_order(
+        &mut self,
+        layout: &StageLayout,
+        stage: &str,
+        needed: &str,
+        at: &ModelPath,
+        owner: &str,
+        what: &str,
+    ) {
+        let (Some(own), Some(other)) = (layout.position(stage), layout.position(needed)) else { return };
+        if own < other {
+            let target = if self.source.contains(&at.key("stage")) { at.key("stage") } else { at.clone() };
+            self.report(
+                Diagnostic::new(
+                    "stage-order",
+                    target,
+                    format!("{owner} is in stage `{stage}`, before the stage `{needed}` of {what} it needs"),
+                )
+                .label("stage too early")
+                .help(format!(
+                    "GitLab refuses a job that needs a job of a later stage; move {owner} to `{needed}` or later"
+                )),
+            );
+        }
+    }
+}
