@@ -1,0 +1,100 @@
+//! The command line: clap definitions and dispatch. Each command lives in `commands/`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::commands;
+use crate::emit::Target;
+use crate::error::{Error, stderr_color};
+use crate::exit::ExitStatus;
+use crate::graph_render::GraphFormat;
+
+/// Compile one model of container images into the CI pipelines that build and test them.
+///
+/// A model (pipegen.yaml) names base images, the components built from them, the final
+/// images, their matrix variants, caches, services and test jobs. pipegen turns it into a
+/// GitLab CI file and a GitHub Actions workflow in which every image is rebuilt only when what
+/// it is made of changes, and every job starts as soon as what it needs is ready.
+#[derive(Debug, Parser)]
+#[command(name = "pipegen", version, about, long_about, propagate_version = true)]
+#[command(
+    after_help = "Exit codes: 0 ok, 1 outputs stale (check), 2 bad model or other error.\nModel reference: docs/model.md"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the model is.
+#[derive(Debug, clap::Args)]
+pub struct ModelArg {
+    /// The model file [default: pipegen.yaml in the current directory]
+    #[arg(long, short = 'm', value_name = "PATH")]
+    pub model: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print one pipeline (--target), or write every file listed under `outputs` in the model.
+    ///
+    /// Writing is atomic: each file is replaced whole, and nothing is written unless the model
+    /// is valid.
+    Emit {
+        /// Print this platform's pipeline on stdout instead of writing the outputs.
+        #[arg(long, short = 't', value_enum)]
+        target: Option<Target>,
+        #[command(flatten)]
+        model: ModelArg,
+    },
+    /// Check that the files under `outputs` are what `emit` would write (for CI and pre-commit).
+    ///
+    /// Prints a unified diff for each stale or missing file and the command that updates them.
+    /// Exits 0 when all are current, 1 when one is stale or missing, 2 when the model is bad.
+    Check {
+        /// Print only the names of stale or missing files.
+        #[arg(long, short = 'q')]
+        quiet: bool,
+        #[command(flatten)]
+        model: ModelArg,
+    },
+    /// Print the JSON Schema of the model format (for editors and validators).
+    Schema,
+    /// Print the image graph: every build variant and job, grouped by stage.
+    Graph {
+        /// Mermaid renders in GitHub and GitLab Markdown; dot is for Graphviz.
+        #[arg(long, short = 'f', value_enum, default_value_t = GraphFormat::Mermaid)]
+        format: GraphFormat,
+        #[command(flatten)]
+        model: ModelArg,
+    },
+}
+
+/// Run a parsed command line and say how it ended.
+pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
+    match cli.command {
+        Command::Emit { target, model } => commands::emit::run(model.model.as_deref(), target),
+        Command::Check { quiet, model } => commands::check::run(model.model.as_deref(), quiet),
+        Command::Schema => commands::schema::run(),
+        Command::Graph { format, model } => commands::graph::run(model.model.as_deref(), format),
+    }
+}
+
+/// The whole program: parse, run, report, exit.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() { ExitStatus::Error.into() } else { ExitStatus::Success.into() };
+        }
+    };
+    match run(cli) {
+        Ok(status) => status.into(),
+        Err(error) => {
+            eprint!("{}", error.render(stderr_color()));
+            ExitStatus::Error.into()
+        }
+    }
+}

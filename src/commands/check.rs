@@ -1,0 +1,49 @@
+//! `pipegen check`: are the output files what `emit` would write?
+
+use std::path::Path;
+
+use crate::error::Error;
+use crate::exit::ExitStatus;
+use crate::outputs::{self, Freshness};
+use crate::workspace::Workspace;
+
+pub fn run(model: Option<&Path>, quiet: bool) -> Result<ExitStatus, Error> {
+    let workspace = Workspace::locate(model)?;
+    let (loaded, plan) = workspace.plan()?;
+    let files = outputs::expected(&loaded.model, &plan);
+    if files.is_empty() {
+        return Err(Error::Usage(format!("{} lists no `outputs` to check", workspace.model_arg.display())));
+    }
+    let mut stale = Vec::new();
+    for file in &files {
+        let path = workspace.path(&file.path);
+        let freshness = outputs::freshness(file, &path).map_err(|source| Error::Read { path: path.clone(), source })?;
+        match freshness {
+            Freshness::Current => {}
+            Freshness::Missing => {
+                if quiet {
+                    println!("{}", file.path);
+                } else {
+                    println!("{} is missing ({} pipeline of {})", file.path, file.target, workspace.model_in_repo);
+                }
+                stale.push(file);
+            }
+            Freshness::Stale(diff) => {
+                if quiet {
+                    println!("{}", file.path);
+                } else {
+                    println!("{} is stale ({} pipeline of {}):", file.path, file.target, workspace.model_in_repo);
+                    print!("{diff}");
+                }
+                stale.push(file);
+            }
+        }
+    }
+    if stale.is_empty() {
+        return Ok(ExitStatus::Success);
+    }
+    if !quiet {
+        println!("\nTo update: pipegen emit --model {}", workspace.model_arg.display());
+    }
+    Ok(ExitStatus::Stale)
+}

@@ -1,0 +1,10 @@
+//! `pipegen schema`: the model's JSON Schema.
+
+use crate::error::Error;
+use crate::exit::ExitStatus;
+use crate::model::schema;
+
+pub fn run() -> Result<ExitStatus, Error> {
+    print!("{}", schema::json_schema_text());
+    Ok(ExitStatus::Success)
+}

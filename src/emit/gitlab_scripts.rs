@@ -1,0 +1,193 @@
+//! The shell scripts of the GitLab pipeline: registry login and lookup, buildah builds, the tags
+//! job and the service waits. Each returns one block, because GitLab runs every list item as a
+//! separate command and an `if` cannot span items.
+
+use crate::naming;
+use crate::plan::{Build, HealthCheck, ImageUse, Probe, ServiceUse, TagKind, TagRef, TagsJob};
+use crate::shell::{self, quote};
+
+use super::gitlab::{TAGS_DOTENV, reference};
+
+/// Shell functions of every build job: log in with the job's credentials (never echoed), and
+/// ask the registry whether a reference exists.
+pub fn builder_setup() -> String {
+    r#"pipegen_host="${PIPEGEN_REGISTRY%%/*}"
+if [ -n "${PIPEGEN_REGISTRY_PASSWORD:-}" ]; then
+  printf '%s\n' "$PIPEGEN_REGISTRY_PASSWORD" | buildah login --username "${PIPEGEN_REGISTRY_USER:-}" --password-stdin "$pipegen_host"
+elif [ "$pipegen_host" = "${CI_REGISTRY:-}" ] && [ -n "${CI_REGISTRY_PASSWORD:-}" ]; then
+  printf '%s\n' "$CI_REGISTRY_PASSWORD" | buildah login --username "$CI_REGISTRY_USER" --password-stdin "$pipegen_host"
+else
+  echo "pipegen: no credentials for $pipegen_host (set PIPEGEN_REGISTRY_USER and PIPEGEN_REGISTRY_PASSWORD); using it anonymously"
+fi
+if ! command -v skopeo > /dev/null 2>&1; then
+  dnf -y -q install skopeo > /dev/null
+fi
+pipegen_exists() {
+  # skopeo does not read CONTAINERS_REGISTRIES_CONF by itself; pass it on when it is set.
+  if pipegen_out="$(skopeo ${CONTAINERS_REGISTRIES_CONF:+--registries-conf "$CONTAINERS_REGISTRIES_CONF"} inspect --raw "docker://$1" 2>&1)"; then
+    return 0
+  fi
+  case "$pipegen_out" in
+    *"manifest unknown"*|*"name unknown"*|*"not found"*) ;;
+    *) echo "pipegen: could not ask the registry about $1: $pipegen_out" >&2 ;;
+  esac
+  return 1
+}
+"#
+    .to_string()
+}
+
+/// The tags job: compute every tag, write them as a dotenv report, and say what they are.
+pub fn compute_tags(tags: &TagsJob) -> String {
+    let mut lines = shell::compute_tags(tags, "${CI_COMMIT_SHA}");
+    lines.push(format!(": > {TAGS_DOTENV}"));
+    for tag in &tags.tags {
+        lines.push(format!("printf '%s=%s\\n' {0} \"${{{0}}}\" >> {TAGS_DOTENV}", tag.variable));
+        let what = describe(&tag.image, &tag.variant.describe());
+        let kind = match tag.kind {
+            TagKind::Content(_) => "content",
+            TagKind::Commit { .. } => "commit",
+        };
+        lines.push(format!(
+            "echo {}\"${{PIPEGEN_REGISTRY}}/{}:${{{}}}\"",
+            quote(&format!("pipegen: {what} ({kind} tag) → ")),
+            tag.image,
+            tag.variable
+        ));
+    }
+    for key in &tags.cache_keys {
+        lines.push(format!("printf '%s=%s\\n' {0} \"${{{0}}}\" >> {TAGS_DOTENV}", key.variable));
+    }
+    join(lines)
+}
+
+fn describe(image: &str, variant: &str) -> String {
+    if variant.is_empty() { image.to_string() } else { format!("{image} [{variant}]") }
+}
+
+/// One build: skip when the registry holds the content tag already, else build and push.
+pub fn build(build: &Build) -> String {
+    let image = &build.this.image;
+    let cache_repo = format!("\"${{PIPEGEN_REGISTRY}}/{image}/cache\"");
+    let mut command = vec![
+        "  buildah build --layers".to_string(),
+        format!("    --cache-from {cache_repo} --cache-to {cache_repo}"),
+        format!("    --file {}", quote(&build.dockerfile)),
+    ];
+    for (arg, value) in &build.args {
+        command.push(format!("    --build-arg {}", quote(&format!("{arg}={value}"))));
+    }
+    for (arg, parent) in &build.parents {
+        command.push(format!("    --build-arg \"{arg}={}\"", reference(parent)));
+    }
+    if let Some(target) = &build.target {
+        command.push(format!("    --target {}", quote(target)));
+    }
+    command.push("    --tag \"$pipegen_ref\"".to_string());
+    command.push(format!("    {}", quote(&build.context)));
+    let command = command.join(" \\\n");
+
+    let what = describe(image, &build.this.variant.describe());
+    let mut lines = vec![format!("pipegen_ref=\"{}\"", reference(&build.this))];
+    let build_and_push = [
+        format!("  echo {}\"$pipegen_ref\"", quote(&format!("pipegen: building {what} as "))),
+        command,
+        "  buildah push \"$pipegen_ref\"".to_string(),
+    ];
+    match build.this.tag {
+        TagRef::Content { .. } => {
+            lines.push("if pipegen_exists \"$pipegen_ref\"; then".to_string());
+            lines.push(format!(
+                "  echo \"pipegen: $pipegen_ref is already in the registry; skipping the build of {what}\""
+            ));
+            lines.push("else".to_string());
+            lines.extend(build_and_push);
+            lines.push("fi".to_string());
+        }
+        TagRef::Commit { .. } => {
+            lines.push(format!(
+                "echo {}",
+                quote(&format!("pipegen: {what} is tagged by commit and built in every pipeline"))
+            ));
+            lines.extend(
+                build_and_push.into_iter().map(|l| l.strip_prefix("  ").unwrap_or(&l).replace("\n    ", "\n  ")),
+            );
+        }
+    }
+    join(lines)
+}
+
+/// Wait, before the job's script, until each service with a health check is healthy; fail
+/// with the service's name and timeout when it is not in time.
+pub fn wait_for_services(services: &[ServiceUse]) -> Vec<String> {
+    services.iter().filter_map(|s| s.health.as_ref().map(|h| wait_for(s, h))).collect()
+}
+
+fn wait_for(service: &ServiceUse, health: &HealthCheck) -> String {
+    let alias = &service.alias;
+    let port = service.port;
+    let (check, what, requirement) = match &health.probe {
+        Probe::Http(path) => {
+            let url = format!("http://{alias}:{port}{path}");
+            (
+                format!(
+                    "if command -v curl > /dev/null 2>&1; then curl -fsS -o /dev/null --max-time 5 {0}; else wget -q -O /dev/null -T 5 {0}; fi",
+                    quote(&url)
+                ),
+                url,
+                Some(["curl", "wget"]),
+            )
+        }
+        Probe::Tcp => (
+            format!(
+                "if command -v nc > /dev/null 2>&1; then nc -z -w 5 {alias} {port}; else timeout 5 bash -c {}; fi",
+                quote(&format!("exec 3<> /dev/tcp/{alias}/{port}"))
+            ),
+            format!("tcp://{alias}:{port}"),
+            Some(["nc", "bash"]),
+        ),
+        Probe::Cmd(cmd) => (
+            format!("PIPEGEN_SERVICE_HOST={alias} PIPEGEN_SERVICE_PORT={port} sh -c {}", quote(cmd)),
+            format!("`{cmd}`"),
+            None,
+        ),
+    };
+    let timeout = health.timeout;
+    let image = match &service.image {
+        ImageUse::Model(build) => naming::gitlab_job_name(&build.image, &build.variant),
+        ImageUse::External(reference) => reference.clone(),
+    };
+    let mut lines = vec![format!("# Wait for service {alias} ({image}): GitLab's own check gives up after 30 s.")];
+    if let Some([first, second]) = requirement {
+        lines.push(format!("if ! command -v {first} > /dev/null 2>&1 && ! command -v {second} > /dev/null 2>&1; then"));
+        lines.push(format!(
+            "  echo {} >&2",
+            quote(&format!(
+                "pipegen: cannot check service '{alias}' ({what}): the job image has neither {first} nor {second}"
+            ))
+        ));
+        lines.push("  exit 1".to_string());
+        lines.push("fi".to_string());
+    }
+    lines.extend([
+        format!("pipegen_deadline=$(( $(date +%s) + {} ))", timeout.as_secs()),
+        format!("until {check}; do"),
+        "  if [ \"$(date +%s)\" -ge \"$pipegen_deadline\" ]; then".to_string(),
+        format!(
+            "    echo {} >&2",
+            quote(&format!("pipegen: service '{alias}' did not become healthy within {timeout} ({what})"))
+        ),
+        "    exit 1".to_string(),
+        "  fi".to_string(),
+        format!("  sleep {}", health.interval.as_secs()),
+        "done".to_string(),
+        format!("echo {}", quote(&format!("pipegen: service '{alias}' is healthy"))),
+    ]);
+    join(lines)
+}
+
+fn join(lines: Vec<String>) -> String {
+    let mut text = lines.join("\n");
+    text.push('\n');
+    text
+}

@@ -1,0 +1,42 @@
+//! Errors of a pipegen run, and how they are shown.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use crate::model::ModelErrors;
+
+/// Anything that stops a command, other than a stale output.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Model(ModelErrors),
+    #[error("cannot read {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("cannot write {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Git(String),
+}
+
+impl From<ModelErrors> for Error {
+    fn from(errors: ModelErrors) -> Self {
+        Error::Model(errors)
+    }
+}
+
+/// Whether to colour what goes to stderr: only on a terminal, never with `NO_COLOR` set.
+pub fn stderr_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+}
+
+impl Error {
+    /// The text for stderr.
+    pub fn render(&self, color: bool) -> String {
+        match self {
+            Error::Model(errors) => errors.render(color),
+            other => format!("error: {other}\n"),
+        }
+    }
+}

@@ -1,0 +1,23 @@
+//! pipegen compiles one model of container images into the CI pipelines that build and test
+//! them: GitLab CI and GitHub Actions.
+//!
+//! The core is pure: [`model`] loads and checks a model, [`graph`] orders its images and expands
+//! variants, [`plan`] decides every job, and [`emit`] translates a plan for one platform. Only
+//! [`cli`] reads and writes files.
+
+pub mod cli;
+pub mod commands;
+pub mod emit;
+pub mod error;
+pub mod exit;
+pub mod graph;
+pub mod graph_render;
+pub mod model;
+pub mod naming;
+pub mod outputs;
+pub mod plan;
+pub mod shell;
+pub mod stages;
+pub mod variant;
+pub mod workspace;
+pub mod yaml;

@@ -1,0 +1,63 @@
+//! Where a model lives: its file, and the repository root every path in it is relative to.
+
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+use crate::model::{self, LoadedModel};
+use crate::plan::{self, Plan};
+
+/// The model file pipegen reads without `--model`.
+pub const DEFAULT_MODEL: &str = "pipegen.yaml";
+
+/// A model file and its repository.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    /// The model file as the user named it (for messages they can click).
+    pub model_arg: PathBuf,
+    /// The repository root: the enclosing git work tree, or the model's directory outside git.
+    pub root: PathBuf,
+    /// The model file relative to the root, with `/` separators (for headers).
+    pub model_in_repo: String,
+}
+
+impl Workspace {
+    pub fn locate(model: Option<&Path>) -> Result<Self, Error> {
+        let model_arg = model.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(DEFAULT_MODEL));
+        let absolute =
+            std::path::absolute(&model_arg).map_err(|source| Error::Read { path: model_arg.clone(), source })?;
+        if !absolute.is_file() {
+            let hint = if model.is_none() {
+                format!("no {DEFAULT_MODEL} here; pass --model PATH, or create one with `pipegen init`")
+            } else {
+                format!("no model file at {}", model_arg.display())
+            };
+            return Err(Error::Usage(hint));
+        }
+        let directory = absolute.parent().unwrap_or(Path::new("/")).to_path_buf();
+        let root =
+            directory.ancestors().find(|dir| dir.join(".git").exists()).map(Path::to_path_buf).unwrap_or(directory);
+        let relative = absolute.strip_prefix(&root).unwrap_or(&absolute);
+        let model_in_repo =
+            relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+        Ok(Workspace { model_arg, root, model_in_repo })
+    }
+
+    /// Read and check the model.
+    pub fn load(&self) -> Result<LoadedModel, Error> {
+        let text = std::fs::read_to_string(&self.model_arg)
+            .map_err(|source| Error::Read { path: self.model_arg.clone(), source })?;
+        Ok(model::load(&self.model_arg.display().to_string(), &text)?)
+    }
+
+    /// Read the model and plan its pipeline.
+    pub fn plan(&self) -> Result<(LoadedModel, Plan), Error> {
+        let loaded = self.load()?;
+        let plan = plan::build(&loaded, &self.model_in_repo)?;
+        Ok((loaded, plan))
+    }
+
+    /// A path of the model (relative to the root) on disk.
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.root.join(relative)
+    }
+}
