@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::commands;
+use crate::commands::{self, OutputFormat};
 use crate::emit::Target;
 use crate::error::{Error, stderr_color};
 use crate::exit::ExitStatus;
@@ -61,6 +61,32 @@ pub enum Command {
     },
     /// Print the JSON Schema of the model format (for editors and validators).
     Schema,
+    /// Show which images a change rebuilds and why, which are reused, and which jobs run.
+    ///
+    /// Without --changed, the changes are the working tree's uncommitted ones (or, with
+    /// --since REV, everything since that revision).
+    Plan {
+        /// Changed paths to plan for, instead of asking git.
+        #[arg(long, num_args = 1.., value_name = "PATH")]
+        changed: Option<Vec<PathBuf>>,
+        /// Plan for everything changed since this revision (e.g. origin/main).
+        #[arg(long, value_name = "REV", conflicts_with = "changed")]
+        since: Option<String>,
+        #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+        #[command(flatten)]
+        model: ModelArg,
+    },
+    /// Print the tag each image gets at a commit, computed like the pipeline computes it.
+    Tags {
+        /// The commit to compute tags for.
+        #[arg(long, default_value = "HEAD", value_name = "REV")]
+        rev: String,
+        #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+        #[command(flatten)]
+        model: ModelArg,
+    },
     /// Print the image graph: every build variant and job, grouped by stage.
     Graph {
         /// Mermaid renders in GitHub and GitLab Markdown; dot is for Graphviz.
@@ -78,6 +104,14 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
         Command::Check { quiet, model } => commands::check::run(model.model.as_deref(), quiet),
         Command::Schema => commands::schema::run(),
         Command::Graph { format, model } => commands::graph::run(model.model.as_deref(), format),
+        Command::Plan { changed, since, format, model } => {
+            let changed = match changed {
+                Some(paths) => commands::plan::ChangedPaths::Given(paths),
+                None => commands::plan::ChangedPaths::Git { since },
+            };
+            commands::plan::run(model.model.as_deref(), changed, format)
+        }
+        Command::Tags { rev, format, model } => commands::tags::run(model.model.as_deref(), &rev, format),
     }
 }
 

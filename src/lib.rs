@@ -5,11 +5,14 @@
 //! variants, [`plan`] decides every job, and [`emit`] translates a plan for one platform. Only
 //! [`cli`] reads and writes files.
 
+pub mod changes;
 pub mod cli;
 pub mod commands;
+pub mod content_tags;
 pub mod emit;
 pub mod error;
 pub mod exit;
+pub mod git;
 pub mod graph;
 pub mod graph_render;
 pub mod model;

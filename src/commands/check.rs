@@ -15,6 +15,7 @@ pub fn run(model: Option<&Path>, quiet: bool) -> Result<ExitStatus, Error> {
         return Err(Error::Usage(format!("{} lists no `outputs` to check", workspace.model_arg.display())));
     }
     let mut stale = Vec::new();
+    let mut out = String::new();
     for file in &files {
         let path = workspace.path(&file.path);
         let freshness = outputs::freshness(file, &path).map_err(|source| Error::Read { path: path.clone(), source })?;
@@ -22,18 +23,23 @@ pub fn run(model: Option<&Path>, quiet: bool) -> Result<ExitStatus, Error> {
             Freshness::Current => {}
             Freshness::Missing => {
                 if quiet {
-                    println!("{}", file.path);
+                    out.push_str(&format!("{}\n", file.path));
                 } else {
-                    println!("{} is missing ({} pipeline of {})", file.path, file.target, workspace.model_in_repo);
+                    out.push_str(&format!(
+                        "{} is missing ({} pipeline of {})\n",
+                        file.path, file.target, workspace.model_in_repo
+                    ));
                 }
                 stale.push(file);
             }
             Freshness::Stale(diff) => {
                 if quiet {
-                    println!("{}", file.path);
+                    out.push_str(&format!("{}\n", file.path));
                 } else {
-                    println!("{} is stale ({} pipeline of {}):", file.path, file.target, workspace.model_in_repo);
-                    print!("{diff}");
+                    out.push_str(&format!(
+                        "{} is stale ({} pipeline of {}):\n{diff}",
+                        file.path, file.target, workspace.model_in_repo
+                    ));
                 }
                 stale.push(file);
             }
@@ -43,7 +49,8 @@ pub fn run(model: Option<&Path>, quiet: bool) -> Result<ExitStatus, Error> {
         return Ok(ExitStatus::Success);
     }
     if !quiet {
-        println!("\nTo update: pipegen emit --model {}", workspace.model_arg.display());
+        out.push_str(&format!("\nTo update: pipegen emit --model {}\n", workspace.model_arg.display()));
     }
+    super::print_stdout(&out);
     Ok(ExitStatus::Stale)
 }

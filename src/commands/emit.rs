@@ -1,6 +1,5 @@
 //! `pipegen emit`: print one pipeline, or write every output file.
 
-use std::io::Write;
 use std::path::Path;
 
 use crate::emit::{self, Target};
@@ -13,10 +12,7 @@ pub fn run(model: Option<&Path>, target: Option<Target>) -> Result<ExitStatus, E
     let workspace = Workspace::locate(model)?;
     let (loaded, plan) = workspace.plan()?;
     if let Some(target) = target {
-        let text = emit::render(&plan, target);
-        let mut stdout = std::io::stdout().lock();
-        // A closed pipe (`| head`) is not an error of pipegen's.
-        let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+        super::print_stdout(&emit::render(&plan, target));
         return Ok(ExitStatus::Success);
     }
     let files = outputs::expected(&loaded.model, &plan);

@@ -4,4 +4,21 @@
 pub mod check;
 pub mod emit;
 pub mod graph;
+pub mod plan;
 pub mod schema;
+pub mod tags;
+
+/// Output for people or for tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+/// Write `text` to stdout. A reader that went away (`pipegen … | head`) is not an error of
+/// pipegen's, and must not become a panic.
+pub fn print_stdout(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+}

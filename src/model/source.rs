@@ -176,16 +176,16 @@ impl<'a> Locator<'a> {
 
     fn on_scalar(&mut self, value: &str, span: YamlSpan) {
         let location = self.location(span);
-        if let Some(Frame::Mapping { path, pending_key, seen }) = self.stack.last_mut() {
-            if pending_key.is_none() {
-                if let Some(first) = seen.get(value) {
-                    self.duplicates.push(DuplicateKey { path: path.key(value), first: *first, second: location });
-                } else {
-                    seen.insert(value.to_string(), location);
-                }
-                *pending_key = Some((value.to_string(), location));
-                return;
+        if let Some(Frame::Mapping { path, pending_key, seen }) = self.stack.last_mut()
+            && pending_key.is_none()
+        {
+            if let Some(first) = seen.get(value) {
+                self.duplicates.push(DuplicateKey { path: path.key(value), first: *first, second: location });
+            } else {
+                seen.insert(value.to_string(), location);
             }
+            *pending_key = Some((value.to_string(), location));
+            return;
         }
         self.on_node_value(span, Some(location));
     }

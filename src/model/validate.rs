@@ -78,18 +78,18 @@ impl<'m> Checker<'m> {
     }
 
     fn check_outputs(&mut self) {
-        if let (Some(gitlab), Some(github)) = (&self.model.outputs.gitlab, &self.model.outputs.github) {
-            if gitlab == github {
-                self.report(
-                    Diagnostic::new(
-                        "duplicate-output",
-                        ModelPath::keys(["outputs", "github"]),
-                        format!("both outputs are written to `{github}`"),
-                    )
-                    .label("same file as outputs.gitlab")
-                    .help("give the GitHub workflow its own file, e.g. `.github/workflows/images.yml`"),
-                );
-            }
+        if let (Some(gitlab), Some(github)) = (&self.model.outputs.gitlab, &self.model.outputs.github)
+            && gitlab == github
+        {
+            self.report(
+                Diagnostic::new(
+                    "duplicate-output",
+                    ModelPath::keys(["outputs", "github"]),
+                    format!("both outputs are written to `{github}`"),
+                )
+                .label("same file as outputs.gitlab")
+                .help("give the GitHub workflow its own file, e.g. `.github/workflows/images.yml`"),
+            );
         }
     }
 
@@ -225,18 +225,14 @@ impl<'m> Checker<'m> {
                     );
                 }
             }
-            if let Parents::Many(list) = from {
-                if list.is_empty() {
-                    self.report(
-                        Diagnostic::new(
-                            "empty",
-                            path.key("from"),
-                            format!("`from` of image `{name}` is an empty list"),
-                        )
+            if let Parents::Many(list) = from
+                && list.is_empty()
+            {
+                self.report(
+                    Diagnostic::new("empty", path.key("from"), format!("`from` of image `{name}` is an empty list"))
                         .label("empty")
                         .help("remove `from` for an image without parents"),
-                    );
-                }
+                );
             }
         }
 
@@ -252,14 +248,14 @@ impl<'m> Checker<'m> {
             "unknown-cache",
         );
         for cache in &image.caches {
-            if let Some(declared) = self.model.caches.get(&cache.0) {
-                if declared.paths.len() != 1 {
-                    self.report(
+            if let Some(declared) = self.model.caches.get(&cache.0)
+                && declared.paths.len() != 1
+            {
+                self.report(
                         Diagnostic::new("image-cache-paths", path.key("caches"), format!("cache `{}` is used by image `{name}` but has {} paths", cache.0, declared.paths.len()))
                             .label("used by an image build")
                             .help("a cache of an image build feeds one `RUN --mount=type=cache,id=<cache>` directory, so it holds exactly one path"),
                     );
-                }
             }
         }
 
@@ -413,17 +409,13 @@ impl<'m> Checker<'m> {
                     .help("GitLab runs at most 4 cache entries per job and pipegen uses two per cache (its exact key and the rolling fallback of its stage); merge caches into one with several paths"),
             );
         }
-        if let Some(timeout) = job.timeout {
-            if timeout.as_secs() == 0 {
-                self.report(
-                    Diagnostic::new(
-                        "bad-duration",
-                        path.key("timeout"),
-                        format!("the timeout of job `{name}` is zero"),
-                    )
+        if let Some(timeout) = job.timeout
+            && timeout.as_secs() == 0
+        {
+            self.report(
+                Diagnostic::new("bad-duration", path.key("timeout"), format!("the timeout of job `{name}` is zero"))
                     .label("must be more than 0s"),
-                );
-            }
+            );
         }
         self.check_stage(&path, job.stage.as_ref().map(|s| s.0.as_str()));
     }

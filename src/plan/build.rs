@@ -68,10 +68,10 @@ fn add_computed_cache_keys(plan: &mut Plan) {
     let mut computed: Vec<ComputedCacheKey> = Vec::new();
     let uses = plan.builds.iter().flat_map(|b| &b.caches).chain(plan.jobs.iter().flat_map(|j| &j.caches));
     for cache in uses {
-        if let Some(variable) = &cache.computed_key {
-            if !computed.iter().any(|c| &c.variable == variable) {
-                computed.push(ComputedCacheKey { variable: variable.clone(), files: cache.key_files.clone() });
-            }
+        if let Some(variable) = &cache.computed_key
+            && !computed.iter().any(|c| &c.variable == variable)
+        {
+            computed.push(ComputedCacheKey { variable: variable.clone(), files: cache.key_files.clone() });
         }
     }
     if computed.is_empty() {

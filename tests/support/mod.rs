@@ -40,10 +40,8 @@ pub fn ensure_tools() {
 /// A tool installed by `scripts/install-tools.sh`: the venv, node_modules, then the system.
 pub fn tool(name: &str) -> PathBuf {
     ensure_tools();
-    let candidates = [
-        repo().join(".tools/venv/bin").join(name),
-        repo().join(".tools/node/node_modules/.bin").join(name),
-    ];
+    let candidates =
+        [repo().join(".tools/venv/bin").join(name), repo().join(".tools/node/node_modules/.bin").join(name)];
     for candidate in candidates {
         if candidate.exists() {
             return candidate;
@@ -83,7 +81,9 @@ pub fn models() -> Vec<PathBuf> {
 pub fn valid_fixtures() -> Vec<PathBuf> {
     let dir = repo().join("tests/fixtures/valid");
     let mut fixtures: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|entries| entries.map(|e| e.expect("entry").path()).filter(|p| p.extension().is_some_and(|e| e == "yaml")).collect())
+        .map(|entries| {
+            entries.map(|e| e.expect("entry").path()).filter(|p| p.extension().is_some_and(|e| e == "yaml")).collect()
+        })
         .unwrap_or_default();
     fixtures.sort();
     fixtures

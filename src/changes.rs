@@ -1,0 +1,146 @@
+//! `pipegen plan --changed`: which builds a set of changed paths rebuilds, and why. Paths match
+//! the way the pipeline's `git ls-files` pathspecs do: the context and the Dockerfile literally
+//! (a directory covers everything under it), inputs as globs where `*` stays within a directory
+//! and `**` crosses them.
+
+use globset::{GlobBuilder, GlobMatcher};
+use serde::Serialize;
+
+use crate::plan::{Plan, TagKind, TagRef};
+
+/// Why a build runs again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Reason {
+    /// A changed path is part of what the image is made of.
+    Changed { path: String, via: String },
+    /// A parent is rebuilt, so this image's content tag changes too.
+    Parent { job: String },
+    /// Tagged by commit: built in every pipeline.
+    CommitTag,
+}
+
+/// The verdict for one build.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuildVerdict {
+    pub job: String,
+    pub image: String,
+    pub variant: String,
+    pub rebuilt: bool,
+    pub reasons: Vec<Reason>,
+}
+
+/// How a build's inputs are matched against a path.
+struct Matchers {
+    context: String,
+    dockerfile: String,
+    inputs: Vec<(String, GlobMatcher)>,
+}
+
+fn literal_covers(spec: &str, path: &str) -> bool {
+    let spec = spec.trim_end_matches('/');
+    spec == "." || spec.is_empty() || path == spec || path.starts_with(&format!("{spec}/"))
+}
+
+impl Matchers {
+    fn via(&self, path: &str) -> Option<String> {
+        if literal_covers(&self.context, path) {
+            return Some(format!("context {}", self.context));
+        }
+        if literal_covers(&self.dockerfile, path) {
+            return Some(format!("dockerfile {}", self.dockerfile));
+        }
+        // Like a git pathspec, a pattern that matches a directory matches what is inside it.
+        let mut candidates = vec![path.to_string()];
+        let mut at = path;
+        while let Some((parent, _)) = at.rsplit_once('/') {
+            candidates.push(parent.to_string());
+            at = parent;
+        }
+        self.inputs
+            .iter()
+            .find(|(_, m)| candidates.iter().any(|c| m.is_match(c)))
+            .map(|(glob, _)| format!("input {glob}"))
+    }
+}
+
+/// Every build of `plan`, rebuilt or reused when `changed` paths change.
+pub fn verdicts(plan: &Plan, changed: &[String]) -> Vec<BuildVerdict> {
+    let mut verdicts: Vec<BuildVerdict> = Vec::new();
+    for build in &plan.builds {
+        let inputs = plan
+            .tags
+            .iter()
+            .flat_map(|t| &t.tags)
+            .find(|t| t.key == build.this.key)
+            .and_then(|t| match &t.kind {
+                TagKind::Content(recipe) => Some(recipe.inputs.clone()),
+                TagKind::Commit { .. } => None,
+            })
+            .unwrap_or_default();
+        let matchers = Matchers {
+            context: build.context.clone(),
+            dockerfile: build.dockerfile.clone(),
+            inputs: inputs
+                .iter()
+                .filter_map(|g| {
+                    GlobBuilder::new(g)
+                        .literal_separator(true)
+                        .build()
+                        .ok()
+                        .map(|glob| (g.clone(), glob.compile_matcher()))
+                })
+                .collect(),
+        };
+        let mut reasons: Vec<Reason> = changed
+            .iter()
+            .filter_map(|path| matchers.via(path).map(|via| Reason::Changed { path: path.clone(), via }))
+            .collect();
+        for (_, parent) in &build.parents {
+            if verdicts.iter().any(|v| v.job == parent.job.gitlab && v.rebuilt) {
+                reasons.push(Reason::Parent { job: parent.job.gitlab.clone() });
+            }
+        }
+        if matches!(build.this.tag, TagRef::Commit { .. }) {
+            reasons.push(Reason::CommitTag);
+        }
+        verdicts.push(BuildVerdict {
+            job: build.name.gitlab.clone(),
+            image: build.this.image.clone(),
+            variant: build.this.variant.describe(),
+            rebuilt: !reasons.is_empty(),
+            reasons,
+        });
+    }
+    verdicts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn matchers(inputs: &[&str]) -> Matchers {
+        Matchers {
+            context: "images/base".into(),
+            dockerfile: "docker/base.Dockerfile".into(),
+            inputs: inputs
+                .iter()
+                .map(|g| {
+                    (g.to_string(), GlobBuilder::new(g).literal_separator(true).build().unwrap().compile_matcher())
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn matches_like_git_pathspecs() {
+        let m = matchers(&["gitaly/**", "*.lock", "tools"]);
+        assert_eq!(m.via("images/base/x").as_deref(), Some("context images/base"));
+        assert_eq!(m.via("images/basement/x"), None);
+        assert_eq!(m.via("docker/base.Dockerfile").as_deref(), Some("dockerfile docker/base.Dockerfile"));
+        assert_eq!(m.via("gitaly/a/b.go").as_deref(), Some("input gitaly/**"));
+        assert_eq!(m.via("Gemfile.lock").as_deref(), Some("input *.lock"));
+        assert_eq!(m.via("sub/Gemfile.lock"), None, "`*` stays within a directory");
+        assert_eq!(m.via("tools/bin/x").as_deref(), Some("input tools"), "a directory covers its content");
+    }
+}

@@ -1,0 +1,216 @@
+//! `pipegen tags` computes the same tags as the pipeline's own script, and `pipegen plan` says
+//! which builds a change rebuilds and why.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use pretty_assertions::assert_eq;
+use serde_json::Value;
+
+/// A throwaway git repository holding a copy of `tests/fixtures/repos/tags`, committed.
+struct Repo {
+    dir: tempfile::TempDir,
+}
+
+impl Repo {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        copy_dir(&support::repo().join("tests/fixtures/repos/tags"), dir.path());
+        let repo = Repo { dir };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo.commit_all("initial");
+        repo
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn git(&self, args: &[&str]) -> String {
+        let (code, out, err) = support::run(
+            Command::new("git")
+                .args(["-c", "user.email=t@example.com", "-c", "user.name=t"])
+                .args(args)
+                .current_dir(self.path()),
+        );
+        assert_eq!(code, 0, "git {args:?} failed: {err}");
+        out
+    }
+
+    fn commit_all(&self, message: &str) {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", message]);
+    }
+
+    fn pipegen(&self, args: &[&str]) -> (i32, String, String) {
+        support::run(support::pipegen().args(args).current_dir(self.path()))
+    }
+
+    fn pipegen_json(&self, args: &[&str]) -> Value {
+        let (code, out, err) = self.pipegen(args);
+        assert_eq!(code, 0, "pipegen {args:?} failed: {err}");
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("pipegen {args:?} printed no JSON ({e}): {out}"))
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create dir");
+    for entry in std::fs::read_dir(from).expect("read fixture") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy");
+        }
+    }
+}
+
+/// Run the generated GitLab `pipegen:tags` script in the repository and read its dotenv report.
+fn pipeline_tags(repo: &Repo) -> Vec<(String, String)> {
+    let (code, yaml, err) = repo.pipegen(&["emit", "--target", "gitlab"]);
+    assert_eq!(code, 0, "{err}");
+    let pipeline: pipegen::yaml::Value = pipegen::yaml::from_str(&yaml).expect("generated YAML parses");
+    let script = pipeline["pipegen:tags"]["script"][0].as_str().expect("the tags job has a script").to_string();
+    let script_file: PathBuf = repo.path().join(".tags.sh");
+    std::fs::write(&script_file, script).expect("write script");
+    let commit = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    let (code, _, err) = support::run(
+        Command::new("bash")
+            .args(["-eo", "pipefail"])
+            .arg(&script_file)
+            .env("CI_COMMIT_SHA", &commit)
+            .env("PIPEGEN_REGISTRY", "registry.example.com/tags")
+            .current_dir(repo.path()),
+    );
+    assert_eq!(code, 0, "the pipeline's tags script failed: {err}");
+    let dotenv = std::fs::read_to_string(repo.path().join("pipegen.env")).expect("the script writes pipegen.env");
+    std::fs::remove_file(repo.path().join("pipegen.env")).expect("clean up");
+    std::fs::remove_file(script_file).expect("clean up");
+    dotenv
+        .lines()
+        .map(|l| {
+            let (k, v) = l.split_once('=').expect("KEY=VALUE");
+            (k.to_string(), v.to_string())
+        })
+        .collect()
+}
+
+/// `pipegen tags --format json` as (variable-like key, tag) in the same order as the script.
+fn cli_tags(repo: &Repo) -> Vec<(String, String)> {
+    let json = repo.pipegen_json(&["tags", "--format", "json"]);
+    json.as_array()
+        .expect("a list")
+        .iter()
+        .map(|t| {
+            let job = t["job"].as_str().unwrap();
+            (job.to_string(), t["tag"].as_str().unwrap().to_string())
+        })
+        .collect()
+}
+
+fn tag_values(pairs: &[(String, String)]) -> Vec<String> {
+    pairs.iter().map(|(_, v)| v.clone()).collect()
+}
+
+#[test]
+fn pipegen_tags_agrees_with_the_pipeline_script() {
+    let repo = Repo::new();
+    let from_pipeline = pipeline_tags(&repo);
+    let from_cli = cli_tags(&repo);
+    assert_eq!(from_pipeline.len(), 7, "two bases, two components, the tool, two apps: {from_pipeline:?}");
+    assert_eq!(tag_values(&from_pipeline), tag_values(&from_cli));
+
+    // Change a component input and commit: both move together, and only what depends on it.
+    std::fs::write(repo.path().join("shared/deep/file.txt"), "changed\n").unwrap();
+    repo.commit_all("change a shared input");
+    let after_pipeline = pipeline_tags(&repo);
+    let after_cli = cli_tags(&repo);
+    assert_eq!(tag_values(&after_pipeline), tag_values(&after_cli));
+    let changed: Vec<&str> = from_cli
+        .iter()
+        .zip(&after_cli)
+        .filter(|(before, after)| before.1 != after.1)
+        .map(|(before, _)| before.0.as_str())
+        .collect();
+    assert_eq!(
+        changed,
+        ["build:component:1.0", "build:component:2.0", "build:app:1.0", "build:app:2.0"],
+        "a shared input changes the components' tags, and the apps are tagged by the new commit"
+    );
+}
+
+#[test]
+fn tags_ignore_uncommitted_changes_and_follow_rev() {
+    let repo = Repo::new();
+    let before = cli_tags(&repo);
+    std::fs::write(repo.path().join("images/base/Dockerfile"), "FROM scratch\nLABEL x=y\n").unwrap();
+    assert_eq!(cli_tags(&repo), before, "tags describe a commit, not the working tree");
+    repo.commit_all("change the base");
+    let after = cli_tags(&repo);
+    assert!(after.iter().zip(&before).all(|(a, b)| a.1 != b.1 || a.0.starts_with("build:tool")));
+    let json = repo.pipegen_json(&["tags", "--rev", "HEAD~1", "--format", "json"]);
+    let old: Vec<String> = json.as_array().unwrap().iter().map(|t| t["tag"].as_str().unwrap().to_string()).collect();
+    assert_eq!(old, tag_values(&before), "--rev computes the tags of an earlier commit");
+}
+
+#[test]
+fn tags_outside_git_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&support::repo().join("tests/fixtures/repos/tags"), dir.path());
+    let (code, out, err) = support::run(support::pipegen().args(["tags"]).current_dir(dir.path()));
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("git could not find the commit HEAD"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+fn verdict<'a>(plan: &'a Value, job: &str) -> &'a Value {
+    plan["builds"].as_array().unwrap().iter().find(|b| b["job"] == job).unwrap_or_else(|| panic!("no build {job}"))
+}
+
+#[test]
+fn plan_explains_rebuilds_from_changed_paths() {
+    let repo = Repo::new();
+    let plan = repo.pipegen_json(&["plan", "--changed", "shared/deep/file.txt", "--format", "json"]);
+    let component = verdict(&plan, "build:component:1.0");
+    assert_eq!(component["rebuilt"], true);
+    assert_eq!(component["reasons"][0]["via"], "input shared/**");
+    assert_eq!(verdict(&plan, "build:base:1.0")["rebuilt"], false);
+    assert_eq!(verdict(&plan, "build:tool")["rebuilt"], false);
+    let app = verdict(&plan, "build:app:2.0");
+    let kinds: Vec<&str> = app["reasons"].as_array().unwrap().iter().map(|r| r["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["changed", "parent", "commit-tag"],
+        "app lives in context `.`, has a rebuilt parent and a commit tag"
+    );
+
+    let plan = repo.pipegen_json(&["plan", "--changed", "images/base/Dockerfile", "--format", "json"]);
+    for job in ["build:base:1.0", "build:base:2.0", "build:component:1.0", "build:component:2.0"] {
+        assert_eq!(verdict(&plan, job)["rebuilt"], true, "{job}");
+    }
+    assert_eq!(verdict(&plan, "build:component:1.0")["reasons"][0]["job"], "build:base:1.0");
+    assert_eq!(verdict(&plan, "build:tool")["rebuilt"], false, "the axis-less tool does not depend on base");
+
+    let plan = repo.pipegen_json(&["plan", "--changed", "sub/deps.lock", "--format", "json"]);
+    assert_eq!(verdict(&plan, "build:component:1.0")["rebuilt"], false, "`*.lock` does not reach into directories");
+}
+
+#[test]
+fn plan_reads_uncommitted_changes_from_git() {
+    let repo = Repo::new();
+    std::fs::write(repo.path().join("tool/Dockerfile"), "FROM scratch\nLABEL t=1\n").unwrap();
+    let (code, out, err) = repo.pipegen(&["plan"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with("Changed paths (1, uncommitted changes):\n  tool/Dockerfile\n"), "{out}");
+    let tool_line = out.lines().find(|l| l.trim_start().starts_with("build:tool ")).expect("a line for build:tool");
+    assert!(tool_line.ends_with("  tool/Dockerfile changed (context tool)"), "{out}");
+    assert!(out.contains("Reused, already in the registry when built before (4):"), "{out}");
+    assert!(out.contains("test:1.0"), "{out}");
+    repo.commit_all("change the tool");
+    let plan = repo.pipegen_json(&["plan", "--since", "HEAD~1", "--format", "json"]);
+    assert_eq!(plan["changed"], serde_json::json!(["tool/Dockerfile"]));
+    assert_eq!(verdict(&plan, "build:tool")["rebuilt"], true);
+}
