@@ -27,7 +27,7 @@ impl Workspace {
             std::path::absolute(&model_arg).map_err(|source| Error::Read { path: model_arg.clone(), source })?;
         if !absolute.is_file() {
             let hint = if model.is_none() {
-                format!("no {DEFAULT_MODEL} here; pass --model PATH, or create one with `pipegen init`")
+                format!("no {DEFAULT_MODEL} here; pass --model PATH (docs/model.md describes the format)")
             } else {
                 format!("no model file at {}", model_arg.display())
             };

@@ -47,13 +47,28 @@ pub fn load(name: &str, text: &str) -> Result<LoadedModel, ModelErrors> {
     let value: yaml::Value = match yaml::from_str(text) {
         Ok(value) => value,
         Err(error) => {
-            let (line, column) = yaml::error_location(&error).unwrap_or((1, 1));
-            let message = error.to_string();
-            let message = message.split(" at line ").next().unwrap_or(&message).to_string();
-            let diagnostic =
-                Diagnostic::new("yaml-syntax", ModelPath::root(), format!("this is not valid YAML: {message}"))
-                    .label("the YAML parser stopped here");
-            return Err(ModelErrors::at(source.clone(), diagnostic, source.location_at(line, column)));
+            let stopped = yaml::error_location(&error).unwrap_or((1, 1));
+            let syntax = SyntaxError::read(&error.to_string());
+            let mut message = format!("this is not valid YAML: {}", syntax.problem);
+            let mut at = stopped;
+            let mut label = "the YAML parser stopped here".to_string();
+            if let Some((what, start)) = &syntax.context {
+                match start {
+                    Some((line, column)) => {
+                        message.push_str(&format!(", {what} that starts at line {line}, column {column}"));
+                        // Stopped at the end of the file: the unfinished construct is the news.
+                        if stopped.0 > text.lines().count() {
+                            at = (*line, *column);
+                            let thing =
+                                what.trim_start_matches("while parsing a ").trim_start_matches("while scanning a ");
+                            label = format!("the file ends before this {thing} is complete");
+                        }
+                    }
+                    None => message.push_str(&format!(", {what}")),
+                }
+            }
+            let diagnostic = Diagnostic::new("yaml-syntax", ModelPath::root(), message).label(label);
+            return Err(ModelErrors::at(source.clone(), diagnostic, source.location_at(at.0, at.1)));
         }
     };
 
@@ -65,10 +80,14 @@ pub fn load(name: &str, text: &str) -> Result<LoadedModel, ModelErrors> {
             "a model is a YAML mapping with `pipegen: 1`, `name`, `registry` and `images`",
         )
         .label("expected a mapping")
-        .help("start from `pipegen init`, or see docs/model.md");
+        .help("see docs/model.md for the format, or `pipegen schema` for the JSON Schema");
         return Err(ModelErrors::new(source, vec![diagnostic]));
     }
-    let schema_problems = schema_errors::check(&json);
+    let mut schema_problems = schema_errors::check(&json, &source);
+    non_string_keys(&value, &ModelPath::root(), &mut schema_problems);
+    if schema_problems.is_empty() {
+        fractional_integers(&json, &ModelPath::root(), &mut Vec::new(), &mut schema_problems);
+    }
     if !schema_problems.is_empty() {
         return Err(ModelErrors::new(source, schema_problems));
     }
@@ -88,6 +107,120 @@ pub fn load(name: &str, text: &str) -> Result<LoadedModel, ModelErrors> {
         return Err(ModelErrors::new(source, problems));
     }
     Ok(LoadedModel { source, model })
+}
+
+/// A YAML parser error, read from its text: `did not find expected ',' or ']' at line 10 column
+/// 1, while parsing a flow sequence at line 9 column 11`.
+struct SyntaxError {
+    problem: String,
+    /// `while parsing a flow sequence`, and where that started.
+    context: Option<(String, Option<(usize, usize)>)>,
+}
+
+impl SyntaxError {
+    fn read(text: &str) -> Self {
+        let (head, context) = match text.split_once(", while ") {
+            Some((head, context)) => (head, Some(format!("while {context}"))),
+            None => (text, None),
+        };
+        let problem = head.split(" at line ").next().unwrap_or(head).to_string();
+        let context = context.map(|context| match context.split_once(" at line ") {
+            Some((what, place)) => {
+                let numbers: Vec<usize> = place.split(" column ").filter_map(|n| n.trim().parse().ok()).collect();
+                let start = match numbers.as_slice() {
+                    [line, column] => Some((*line, *column)),
+                    _ => None,
+                };
+                (what.to_string(), start)
+            }
+            None => (context, None),
+        });
+        SyntaxError { problem, context }
+    }
+}
+
+/// Mapping keys that YAML read as something other than a string (`123:`, `3.10:`, `true:`).
+/// Every key of a model is a name or a field, so a string; unquoted, `3.10` would quietly
+/// become `3.1`.
+fn non_string_keys(value: &yaml::Value, path: &ModelPath, found: &mut Vec<Diagnostic>) {
+    match value {
+        yaml::Value::Mapping(map) => {
+            for (key, child) in map {
+                let text = match key {
+                    yaml::Value::String(s) => s.clone(),
+                    other => {
+                        let text = yaml::to_string(other).unwrap_or_default().trim_end().to_string();
+                        found.push(
+                            Diagnostic::new(
+                                "wrong-type",
+                                path.key(text.clone()),
+                                format!("the key `{text}` in {} is not a string", show_path(path)),
+                            )
+                            .at_key()
+                            .label("YAML reads this as a number or a boolean")
+                            .help(format!("quote it: `\"{text}\"`; names and fields are strings")),
+                        );
+                        text
+                    }
+                };
+                non_string_keys(child, &path.key(text), found);
+            }
+        }
+        yaml::Value::Sequence(items) => {
+            for (i, item) in items.iter().enumerate() {
+                non_string_keys(item, &path.index(i), found);
+            }
+        }
+        yaml::Value::Tagged(tagged) => non_string_keys(&tagged.value, path, found),
+        _ => {}
+    }
+}
+
+/// Numbers written with a decimal point (`parallel: 4.0`) where the model takes a whole number.
+/// JSON Schema counts 4.0 as an integer, the model's types do not; say so where it is written.
+fn fractional_integers(value: &Json, path: &ModelPath, segments: &mut Vec<String>, found: &mut Vec<Diagnostic>) {
+    match value {
+        Json::Number(n) if n.is_f64() => {
+            let wants_integer =
+                super::schema::schema_at(segments).and_then(|s| s.get("type")).is_some_and(|t| match t {
+                    Json::String(t) => t == "integer",
+                    Json::Array(ts) => ts.iter().any(|t| t == "integer"),
+                    _ => false,
+                });
+            if wants_integer {
+                let field = segments.last().cloned().unwrap_or_default();
+                let whole = n.as_f64().unwrap_or_default();
+                found.push(
+                    Diagnostic::new(
+                        "wrong-type",
+                        path.clone(),
+                        format!("`{field}` should be a whole number, not `{n}`"),
+                    )
+                    .label("expected a whole number")
+                    .help(format!("write `{whole:.0}`")),
+                );
+            }
+        }
+        Json::Object(map) => {
+            for (key, child) in map {
+                segments.push(key.clone());
+                fractional_integers(child, &path.key(key.clone()), segments, found);
+                segments.pop();
+            }
+        }
+        Json::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                segments.push(i.to_string());
+                fractional_integers(item, &path.index(i), segments, found);
+                segments.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+fn show_path(path: &ModelPath) -> String {
+    if path.is_root() { "the model".to_string() } else { format!("`{path}`") }
 }
 
 /// YAML values as JSON for the schema validator. Mapping keys become strings the way YAML wrote

@@ -34,5 +34,6 @@ pub const REL_GLOB: &str = "^(?!/)(?!.*(^|/)\\.\\.(/|$)).+$";
 /// A multi-stage target name as Dockerfiles allow.
 pub const TARGET: &str = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
 
-/// A duration: hours, minutes and seconds in that order, each optional but at least one.
-pub const DURATION: &str = "^([0-9]+h([0-9]+m)?([0-9]+s)?|[0-9]+m([0-9]+s)?|[0-9]+s)$";
+/// A duration: hours, minutes and seconds in that order, each optional but at least one. At most
+/// nine digits per unit, so every duration the schema accepts fits in the model's seconds.
+pub const DURATION: &str = "^([0-9]{1,9}h([0-9]{1,9}m)?([0-9]{1,9}s)?|[0-9]{1,9}m([0-9]{1,9}s)?|[0-9]{1,9}s)$";

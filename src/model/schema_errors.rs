@@ -10,11 +10,71 @@ use serde_json::Value;
 use super::diagnostic::Diagnostic;
 use super::duration::Duration;
 use super::path::{ModelPath, Segment};
+use super::source::SourceFile;
 use super::{patterns, schema, suggest};
 
 /// Every schema violation of `instance`, as diagnostics.
-pub fn check(instance: &Value) -> Vec<Diagnostic> {
-    schema::validator().iter_errors(instance).map(|error| explain(&error, instance)).collect()
+/// `source` is the model's text, for quoting values as they were written.
+pub fn check(instance: &Value, source: &SourceFile) -> Vec<Diagnostic> {
+    schema::validator().iter_errors(instance).flat_map(|error| explain_all(&error, instance, source)).collect()
+}
+
+/// Explain `error`, looking inside `anyOf`/`oneOf` when only one branch could have been meant.
+///
+/// An optional field is `anyOf: [T, null]` and a name-or-list is `anyOf: [name, [name]]`; the
+/// validator then only says "not valid under any of the schemas". A branch whose only complaint
+/// is the value's type (`null` for a string, a string for a list) was not meant; when exactly one
+/// branch is left, its own errors are the ones the user needs.
+fn explain_all(error: &jsonschema::ValidationError<'_>, instance: &Value, source: &SourceFile) -> Vec<Diagnostic> {
+    let branches = match error.kind() {
+        ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => context,
+        _ => return vec![explain(error, instance, source)],
+    };
+    if let Some(diagnostic) = constant_choice(error, branches, instance) {
+        return vec![diagnostic];
+    }
+    let here = error.instance_path().as_str();
+    let meant: Vec<&Vec<jsonschema::ValidationError<'static>>> = branches
+        .iter()
+        .filter(|errors| {
+            !matches!(errors.as_slice(), [only] if matches!(only.kind(), ValidationErrorKind::Type { .. })
+                && only.instance_path().as_str() == here)
+        })
+        .collect();
+    match meant.as_slice() {
+        [errors] if !errors.is_empty() => errors.iter().flat_map(|e| explain_all(e, instance, source)).collect(),
+        _ => vec![explain(error, instance, source)],
+    }
+}
+
+/// A `oneOf` whose branches are constants (an enum with documented values): "not one of …".
+fn constant_choice(
+    error: &jsonschema::ValidationError<'_>,
+    branches: &[Vec<jsonschema::ValidationError<'static>>],
+    instance: &Value,
+) -> Option<Diagnostic> {
+    let mut allowed = Vec::new();
+    for errors in branches {
+        match errors.as_slice() {
+            [only] => match only.kind() {
+                ValidationErrorKind::Constant { expected_value } => allowed.push(expected_value.as_ref().clone()),
+                _ => return None,
+            },
+            _ => return None,
+        }
+    }
+    (!allowed.is_empty()).then(|| not_one_of(error, &allowed, instance))
+}
+
+fn not_one_of(error: &jsonschema::ValidationError<'_>, allowed: &[Value], instance: &Value) -> Diagnostic {
+    let path = ModelPath::from_json_pointer(error.instance_path().as_str(), instance);
+    let value = error.instance().as_ref();
+    let names: Vec<&str> = allowed.iter().filter_map(Value::as_str).collect();
+    let wrong = value.as_str().unwrap_or_default();
+    let list = names.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
+    Diagnostic::new("invalid-value", path.clone(), format!("{} is not one of {list}", show(value)))
+        .label("not allowed here")
+        .maybe_help(suggest::did_you_mean(wrong, names.iter().copied()))
 }
 
 fn pointer_segments(path: &ModelPath) -> Vec<String> {
@@ -62,7 +122,7 @@ fn show(value: &Value) -> String {
     }
 }
 
-fn explain(error: &jsonschema::ValidationError<'_>, instance: &Value) -> Diagnostic {
+fn explain(error: &jsonschema::ValidationError<'_>, instance: &Value, source: &SourceFile) -> Diagnostic {
     let path = ModelPath::from_json_pointer(error.instance_path().as_str(), instance);
     let value = error.instance().as_ref();
     match error.kind() {
@@ -74,12 +134,15 @@ fn explain(error: &jsonschema::ValidationError<'_>, instance: &Value) -> Diagnos
             let field = property.as_str().unwrap_or_default().to_string();
             let mut segments = pointer_segments(&path);
             segments.push(field.clone());
-            let help = schema::description_at(&segments).map(|d| format!("`{field}`: {d}"));
+            // Doc comments wrap at 100 columns; the renderer wraps again, so join the lines.
+            let help = schema::description_at(&segments).map(|d| format!("`{field}`: {}", d.replace('\n', " ")));
             Diagnostic::new(
                 "missing-field",
                 path.clone(),
                 format!("{} is missing the required field `{field}`", subject(&path)),
             )
+            // The name of the incomplete entry (`qa:`), not the first of its other fields.
+            .at_key()
             .label(format!("`{field}` is required here"))
             .maybe_help(help)
         }
@@ -94,14 +157,9 @@ fn explain(error: &jsonschema::ValidationError<'_>, instance: &Value) -> Diagnos
                 _ => Diagnostic::new("invalid-name", key_path, format!("`{key}` is not a valid name here")).at_key(),
             }
         }
-        ValidationErrorKind::Type { kind } => type_mismatch(&path, value, kind),
+        ValidationErrorKind::Type { kind } => type_mismatch(&path, value, kind, source),
         ValidationErrorKind::Enum { options } => {
-            let allowed: Vec<&str> = options.as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-            let wrong = value.as_str().unwrap_or_default();
-            let list = allowed.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ");
-            Diagnostic::new("invalid-value", path.clone(), format!("{} is not one of {list}", show(value)))
-                .label("not allowed here")
-                .maybe_help(suggest::did_you_mean(wrong, allowed.iter().copied()))
+            not_one_of(error, options.as_array().map(Vec::as_slice).unwrap_or_default(), instance)
         }
         ValidationErrorKind::Minimum { limit } | ValidationErrorKind::ExclusiveMinimum { limit } => Diagnostic::new(
             "out-of-range",
@@ -174,10 +232,15 @@ fn maximum(path: &ModelPath, value: &Value, limit: &Value) -> Diagnostic {
     Diagnostic::new("out-of-range", path.clone(), message).label(format!("the maximum is {limit}")).maybe_help(help)
 }
 
-fn type_mismatch(path: &ModelPath, value: &Value, kind: &TypeKind) -> Diagnostic {
+fn type_mismatch(path: &ModelPath, value: &Value, kind: &TypeKind, source: &SourceFile) -> Diagnostic {
+    // An optional field allows `null` too; nobody means to write that, so it is not offered.
     let expected = match kind {
         TypeKind::Single(t) => format!("{t:?}").to_lowercase(),
-        TypeKind::Multiple(ts) => format!("{ts:?}").to_lowercase(),
+        TypeKind::Multiple(ts) => {
+            let named: Vec<String> =
+                ts.iter().map(|t| format!("{t:?}").to_lowercase()).filter(|t| t != "null").collect();
+            named.join(" or ")
+        }
     };
     let found = match value {
         Value::Null => "nothing",
@@ -197,15 +260,28 @@ fn type_mismatch(path: &ModelPath, value: &Value, kind: &TypeKind) -> Diagnostic
     };
     let help = match value {
         Value::Number(n) if expected == "string" => {
-            Some(format!("quote it: `\"{n}\"`; unquoted, YAML reads values such as 3.10 as numbers (3.1)"))
+            // Quote what was written: YAML has already turned `3.10` into 3.1.
+            let at = source.value_location(path);
+            let written = source.text.get(at.offset..at.offset + at.len).unwrap_or_default().trim();
+            let written = if written.is_empty() { n.to_string() } else { written.to_string() };
+            if written == n.to_string() {
+                Some(format!("quote it: `\"{written}\"`; names and versions are strings"))
+            } else {
+                Some(format!("quote it: `\"{written}\"`; unquoted, YAML reads `{written}` as the number {n}"))
+            }
+        }
+        Value::String(text) if expected == "integer" && text.trim().parse::<u64>().is_ok() => {
+            Some(format!("remove the quotes: `{}`", text.trim()))
         }
         Value::Null if expected == "object" => Some("write `{}` for an entry with no settings".to_string()),
         _ => None,
     };
+    // A top-level field belongs to the model, not to itself (`images` in the model).
+    let owner = if path.segments().len() <= 1 { "the model".to_string() } else { subject(path) };
     Diagnostic::new(
         "wrong-type",
         path.clone(),
-        format!("{} in {} should be {expected_text}, not {found}", show_field(path), subject(path)),
+        format!("{} in {owner} should be {expected_text}, not {found}", show_field(path)),
     )
     .label(format!("expected {expected_text}"))
     .maybe_help(help)
@@ -224,9 +300,16 @@ fn pattern_violation(path: &ModelPath, value: &Value, pattern: &str) -> Diagnost
     let field = last_key(path).unwrap_or("value");
     let (code, message, help): (&str, String, String) = match pattern {
         p if p == patterns::DURATION => {
-            let reason = Duration::parse(text).err().map(|e| e.reason).unwrap_or("use e.g. `30s`, `5m` or `1h30m`");
+            // The parser accepts more digits than the pattern; what it accepts is only too long.
+            let reason = Duration::parse(text).err().map(|e| e.reason).unwrap_or("the number is too large");
             ("bad-duration", format!("invalid duration `{text}` for `{field}` in {}", subject(path)), reason.to_string())
         }
+        // The image graph only has the model's images; an external base image is the Dockerfile's.
+        p if p == patterns::NAME && field == "from" && crate::model::is_external_reference(text) => (
+            "unknown-parent",
+            format!("`{text}` is not an image of this model"),
+            format!("`from` names images of this model; for an external base image, write `FROM {text}` in the Dockerfile"),
+        ),
         p if p == patterns::NAME || p == patterns::JOB_NAME => {
             let what = path_kind(path);
             let start = if p == patterns::JOB_NAME { "start with a letter, " } else { "" };
@@ -243,6 +326,12 @@ fn pattern_violation(path: &ModelPath, value: &Value, pattern: &str) -> Diagnost
             "invalid-name",
             format!("`{text}` is not a valid axis name"),
             format!("axis names are environment variables of the jobs: lowercase letters, digits and `_`, starting with a letter; e.g. `{}`", sanitize_name(text).replace('-', "_")),
+        ),
+        // TARGET and AXIS_VALUE are the same expression; the field tells them apart.
+        p if p == patterns::TARGET && field == "target" => (
+            "invalid-value",
+            format!("`{text}` is not a valid build target"),
+            "a multi-stage target is a stage name of the Dockerfile (`FROM … AS <name>`)".into(),
         ),
         p if p == patterns::AXIS_VALUE => (
             "invalid-axis-value",
@@ -273,11 +362,6 @@ fn pattern_violation(path: &ModelPath, value: &Value, pattern: &str) -> Diagnost
                 "paths and globs are relative to the repository root: no leading `/`, no `..`".into()
             },
         ),
-        p if p == patterns::TARGET => (
-            "invalid-value",
-            format!("`{text}` is not a valid build target"),
-            "a multi-stage target is a stage name of the Dockerfile (`FROM … AS <name>`)".into(),
-        ),
         "^/" => ("invalid-value", format!("the health check path `{text}` must start with `/`"), format!("write `/{text}`")),
         other => ("invalid-value", format!("{} does not match `{other}`", show(value)), String::new()),
     };
@@ -285,8 +369,20 @@ fn pattern_violation(path: &ModelPath, value: &Value, pattern: &str) -> Diagnost
     if help.is_empty() { diagnostic } else { diagnostic.help(help) }
 }
 
-/// What kind of name sits at `path` (image, job, …), for messages.
+/// What kind of name sits at `path` (image, job, …), for messages: a reference names what it
+/// refers to (`images.gdk.stage` holds a stage name), a key what it declares.
 fn path_kind(path: &ModelPath) -> &'static str {
+    let referring = match path.segments() {
+        [_, _, ..] => last_key(path),
+        _ => None,
+    };
+    match referring {
+        Some("stage" | "stages") => return "stage",
+        Some("from" | "image") => return "image",
+        Some("caches") if path.segments().len() > 2 => return "cache",
+        Some("services") if path.segments().len() > 2 => return "service",
+        _ => {}
+    }
     match path.segments().first() {
         Some(Segment::Key(k)) => match k.as_str() {
             "images" => "image",

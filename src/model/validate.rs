@@ -15,6 +15,7 @@ use crate::stages::StageLayout;
 use crate::variant::{SubstitutionError, references};
 
 /// GitLab gives these top-level keys a meaning of their own; a job cannot be named after them.
+/// GitLab reads its YAML as YAML 1.1, so `yes`, `no`, `on` and `off` would be booleans too.
 const GITLAB_RESERVED: &[&str] = &[
     "image",
     "services",
@@ -31,6 +32,10 @@ const GITLAB_RESERVED: &[&str] = &[
     "true",
     "false",
     "nil",
+    "yes",
+    "no",
+    "on",
+    "off",
     "spec",
 ];
 
@@ -198,7 +203,8 @@ impl<'m> Checker<'m> {
                             "`from` names images of this model; for an external base image, write `FROM {parent}` in the Dockerfile"
                         )
                     } else {
-                        suggest::help_for(parent, "images", names(&self.model.images))
+                        // Never suggest the image itself: that would be "its own parent".
+                        suggest::help_for(parent, "images", names(&self.model.images).filter(|n| *n != name))
                     };
                     self.report(
                         Diagnostic::new(
@@ -257,6 +263,19 @@ impl<'m> Checker<'m> {
                             .help("a cache of an image build feeds one `RUN --mount=type=cache,id=<cache>` directory, so it holds exactly one path"),
                     );
             }
+        }
+
+        if image.caches.len() > GITLAB_MAX_CACHES_PER_JOB {
+            // The build job restores its caches like any job, so GitLab's limit applies to it too.
+            self.report(
+                Diagnostic::new(
+                    "too-many-caches",
+                    path.key("caches").index(GITLAB_MAX_CACHES_PER_JOB),
+                    format!("image `{name}` uses {} caches; GitLab allows {GITLAB_MAX_CACHES_PER_JOB} here", image.caches.len()),
+                )
+                .label("one too many")
+                .help("GitLab runs at most 4 cache entries per job and pipegen uses up to two per cache; an image build mounts one directory per cache, so merge caches that always change together"),
+            );
         }
 
         let parent_args: BTreeSet<String> =
@@ -324,7 +343,7 @@ impl<'m> Checker<'m> {
         let help = match suggest::did_you_mean(reference, names(&self.model.images)) {
             Some(hint) => hint,
             None => format!(
-                "name an image of this model, or an external image with a tag, e.g. `{reference}:latest` → better pinned: `{reference}:1.2.3`"
+                "name an image of this model, or an external image with a tag or digest, e.g. `{reference}:1.2.3`"
             ),
         };
         self.report(
@@ -351,7 +370,8 @@ impl<'m> Checker<'m> {
                     .help("give the service time to start, e.g. `timeout: 5m`"),
                 );
             }
-            if health.interval.as_secs() == 0 || health.interval > health.timeout {
+            // With a zero timeout, only the timeout is wrong.
+            if health.timeout.as_secs() > 0 && (health.interval.as_secs() == 0 || health.interval > health.timeout) {
                 self.report(
                     Diagnostic::new(
                         "bad-duration",
@@ -376,7 +396,11 @@ impl<'m> Checker<'m> {
                 Diagnostic::new("reserved-name", path.clone(), format!("`{name}` cannot name a job"))
                     .at_key()
                     .label("reserved by GitLab")
-                    .help(format!("GitLab reads `{name}` as a keyword of the pipeline itself; choose another name, e.g. `{name}-job`")),
+                    .help(if ["true", "false", "nil", "yes", "no", "on", "off"].contains(&name) {
+                        format!("GitLab's YAML parser reads `{name}` as a boolean or null, not a name; choose another name, e.g. `{name}-job`")
+                    } else {
+                        format!("GitLab reads `{name}` as a keyword of the pipeline itself; choose another name, e.g. `{name}-job`")
+                    }),
             );
         }
         if let Some(image) = &job.image {

@@ -23,6 +23,21 @@ fn origin(plan: &Plan, index: usize) -> ModelPath {
     }
 }
 
+/// Which build or job of the model the planned job `index` is, for messages.
+fn describe(plan: &Plan, index: usize) -> String {
+    let offset = usize::from(plan.tags.is_some());
+    let (what, variant) = if index < offset {
+        return "the tags job".to_string();
+    } else if index < offset + plan.builds.len() {
+        let build = &plan.builds[index - offset];
+        (format!("the build of image `{}`", build.this.image), &build.this.variant)
+    } else {
+        let job = &plan.jobs[index - offset - plan.builds.len()];
+        (format!("job `{}`", job.job), &job.variant)
+    };
+    if variant.is_empty() { what } else { format!("{what} [{}]", variant.describe()) }
+}
+
 pub fn check(plan: &Plan) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     let names = plan.job_names();
@@ -39,7 +54,11 @@ pub fn check(plan: &Plan) -> Vec<Diagnostic> {
                     Diagnostic::new(
                         "name-collision",
                         origin(plan, i),
-                        format!("two jobs would get the {platform} `{generated}`"),
+                        format!(
+                            "{} and {} would both get the {platform} `{generated}`",
+                            describe(plan, first),
+                            describe(plan, i)
+                        ),
                     )
                     .at_key()
                     .label("generated name collides")
@@ -55,11 +74,20 @@ pub fn check(plan: &Plan) -> Vec<Diagnostic> {
         if let Some(first) = seen_keys.insert(build.this.key.as_str(), i) {
             let offset = usize::from(plan.tags.is_some());
             problems.push(
-                Diagnostic::new("name-collision", origin(plan, i + offset), format!("two builds would share the tag variable of `{}`", build.this.key))
+                Diagnostic::new(
+                    "name-collision",
+                    origin(plan, i + offset),
+                    format!(
+                        "{} and {} would share the tag variable `{}`",
+                        describe(plan, first + offset),
+                        describe(plan, i + offset),
+                        crate::naming::tag_variable(&build.this.key)
+                    ),
+                )
                     .at_key()
                     .label("generated variable collides")
                     .related(origin(plan, first + offset), "with this build")
-                    .help("axis values that differ only in punctuation (`3.2` and `3-2`) map to the same variable; rename one"),
+                    .help("axis values that differ only in case or punctuation (`A` and `a`, `3.2` and `3-2`) map to the same variable; rename one"),
             );
         }
     }
