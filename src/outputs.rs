@@ -59,6 +59,15 @@ pub fn unified_diff(old: &str, new: &str, path: &str) -> String {
         .to_string()
 }
 
+/// A unified diff that creates `new` at `path`, for a file that does not exist yet.
+pub fn creation_diff(new: &str, path: &str) -> String {
+    similar::TextDiff::from_lines("", new)
+        .unified_diff()
+        .context_radius(3)
+        .header("/dev/null", &format!("b/{path}"))
+        .to_string()
+}
+
 /// Write `content` to `path` through a temporary file in the same directory and a rename, so
 /// the file is either the old one or the new one, never a part.
 pub fn write_atomically(path: &Path, content: &str) -> std::io::Result<()> {

@@ -25,9 +25,13 @@ pub fn run(model: Option<&Path>, quiet: bool) -> Result<ExitStatus, Error> {
                 if quiet {
                     out.push_str(&format!("{}\n", file.path));
                 } else {
+                    // The contract: a unified diff per stale *or missing* file.
                     out.push_str(&format!(
-                        "{} is missing ({} pipeline of {})\n",
-                        file.path, file.target, workspace.model_in_repo
+                        "{} is missing ({} pipeline of {}):\n{}",
+                        file.path,
+                        file.target,
+                        workspace.model_in_repo,
+                        outputs::creation_diff(&file.content, &file.path)
                     ));
                 }
                 stale.push(file);
