@@ -1,0 +1,259 @@
+//! Variants through the library (`pipegen::model::load`, `pipegen::plan::build`): what each seed
+//! system needs of the image graph, job by job and edge by edge, and Vitess' shards, retries,
+//! timeouts and artifacts in both generated pipelines.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use pipegen::emit::{self, Target};
+use pipegen::model;
+use pipegen::plan::{self, Build, Plan, TAGS_JOB};
+use pipegen::yaml::Value;
+
+/// The plan of a model file, by its path relative to the repository root.
+fn plan_of(relative: &str) -> Plan {
+    let text = std::fs::read_to_string(support::repo().join(relative)).expect("read the model");
+    plan_text(relative, &text)
+}
+
+fn plan_text(name: &str, text: &str) -> Plan {
+    let loaded = model::load(name, text).unwrap_or_else(|errors| panic!("{errors}"));
+    plan::build(&loaded, name).unwrap_or_else(|errors| panic!("{errors}"))
+}
+
+/// GitLab names of the builds of `image`, in plan order.
+fn builds_of(plan: &Plan, image: &str) -> Vec<String> {
+    plan.builds.iter().filter(|b| b.this.image == image).map(|b| b.name.gitlab.clone()).collect()
+}
+
+fn build<'p>(plan: &'p Plan, name: &str) -> &'p Build {
+    plan.builds.iter().find(|b| b.name.gitlab == name).unwrap_or_else(|| panic!("no build job {name}"))
+}
+
+fn needs_of_build(plan: &Plan, name: &str) -> Vec<String> {
+    build(plan, name).needs.iter().map(|n| n.gitlab.clone()).collect()
+}
+
+fn needs_of_job(plan: &Plan, name: &str) -> Vec<String> {
+    let job = plan.jobs.iter().find(|j| j.name.gitlab == name).unwrap_or_else(|| panic!("no job {name}"));
+    job.needs.iter().map(|n| n.gitlab.clone()).collect()
+}
+
+fn names(prefix: &str, suffixes: &[&str]) -> Vec<String> {
+    suffixes.iter().map(|s| format!("{prefix}:{s}")).collect()
+}
+
+const DISTROS: [&str; 3] = ["debian", "ubuntu", "rocky"];
+const DISTRO_TYPES: [&str; 6] =
+    ["debian-binary", "debian-source", "ubuntu-binary", "ubuntu-source", "rocky-binary", "rocky-source"];
+
+#[test]
+fn kolla_infra_images_are_built_once_per_distro_never_per_install_type() {
+    let plan = plan_of("model/kolla.yaml");
+    for infra in ["cron", "rabbitmq", "fluentd", "mariadb"] {
+        assert_eq!(builds_of(&plan, infra), names(&format!("build:{infra}"), &DISTROS), "{infra}");
+        for distro in DISTROS {
+            assert_eq!(
+                needs_of_build(&plan, &format!("build:{infra}:{distro}")),
+                [TAGS_JOB.to_string(), format!("build:base:{distro}")],
+            );
+        }
+    }
+    assert_eq!(builds_of(&plan, "base"), names("build:base", &DISTROS));
+}
+
+#[test]
+fn kolla_service_images_are_built_once_per_distro_and_install_type() {
+    let plan = plan_of("model/kolla.yaml");
+    for service in ["openstack-base", "keystone", "glance-api", "nova-base", "nova-api"] {
+        assert_eq!(builds_of(&plan, service), names(&format!("build:{service}"), &DISTRO_TYPES), "{service}");
+    }
+    // 3 base + 4 × 3 infra + 5 × 6 service builds, nothing else.
+    assert_eq!(plan.builds.len(), 3 + 12 + 30);
+    for variant in DISTRO_TYPES {
+        let distro = variant.split('-').next().expect("a distro");
+        assert_eq!(
+            needs_of_build(&plan, &format!("build:openstack-base:{variant}")),
+            [TAGS_JOB.to_string(), format!("build:base:{distro}")]
+        );
+        assert_eq!(
+            needs_of_build(&plan, &format!("build:nova-api:{variant}")),
+            [TAGS_JOB.to_string(), format!("build:nova-base:{variant}")]
+        );
+    }
+}
+
+#[test]
+fn kolla_both_install_types_share_the_infra_services_of_their_distro() {
+    let plan = plan_of("model/kolla.yaml");
+    for variant in DISTRO_TYPES {
+        let distro = variant.split('-').next().expect("a distro");
+        assert_eq!(
+            needs_of_job(&plan, &format!("smoke:{variant}")),
+            [
+                TAGS_JOB.to_string(),
+                format!("build:keystone:{variant}"),
+                format!("build:mariadb:{distro}"),
+                format!("build:rabbitmq:{distro}"),
+            ]
+        );
+    }
+}
+
+#[test]
+fn citus_builds_stylechecker_once_and_each_tester_once_per_postgres_version() {
+    let plan = plan_of("model/citus.yaml");
+    let versions = ["15.13", "16.9", "17.5"];
+    assert_eq!(builds_of(&plan, "stylechecker"), ["build:stylechecker"]);
+    assert_eq!(needs_of_build(&plan, "build:stylechecker"), [TAGS_JOB]);
+    for image in ["extbuilder", "exttester", "failtester", "pgupgradetester", "citusupgradetester"] {
+        assert_eq!(builds_of(&plan, image), names(&format!("build:{image}"), &versions), "{image}");
+    }
+    let chain = [
+        ("exttester", "extbuilder"),
+        ("failtester", "exttester"),
+        ("pgupgradetester", "exttester"),
+        ("citusupgradetester", "pgupgradetester"),
+    ];
+    for version in versions {
+        assert_eq!(needs_of_build(&plan, &format!("build:extbuilder:{version}")), [TAGS_JOB]);
+        for (child, parent) in chain {
+            assert_eq!(
+                needs_of_build(&plan, &format!("build:{child}:{version}")),
+                [TAGS_JOB.to_string(), format!("build:{parent}:{version}")],
+            );
+        }
+        // The Postgres version reaches the Dockerfile as a build argument.
+        let args = &build(&plan, &format!("build:extbuilder:{version}")).args;
+        assert_eq!(args, &[("PG_VERSION".to_string(), version.to_string())]);
+        assert_eq!(
+            needs_of_job(&plan, &format!("check-citus-upgrade:{version}")),
+            [TAGS_JOB.to_string(), format!("build:citusupgradetester:{version}")]
+        );
+    }
+    assert_eq!(needs_of_job(&plan, "check-style"), [TAGS_JOB, "build:stylechecker"]);
+}
+
+#[test]
+fn an_axis_less_parent_is_one_build_shared_by_every_variant() {
+    let plan = plan_text(
+        "shared.yaml",
+        "pipegen: 1\nname: shared\nregistry: r.example/shared\naxes:\n  a: [\"1\", \"2\", \"3\"]\n  b: [x, y]\n\
+         images:\n  infra: {}\n  svc: { from: infra, axes: [a] }\n  top: { from: [svc, infra], axes: [b] }\n",
+    );
+    assert_eq!(builds_of(&plan, "infra"), ["build:infra"]);
+    assert_eq!(builds_of(&plan, "svc").len(), 3);
+    assert_eq!(builds_of(&plan, "top").len(), 6);
+    for top in builds_of(&plan, "top") {
+        let values = top.trim_start_matches("build:top:");
+        let a = values.split('-').next().expect("a value of a");
+        assert_eq!(needs_of_build(&plan, &top), [TAGS_JOB.to_string(), format!("build:svc:{a}"), "build:infra".into()]);
+    }
+}
+
+/// For every model and valid fixture: an image is built once per combination of its axes'
+/// values, and each build needs the tags job and exactly the parent builds whose values are its
+/// own (restricted to the parent's axes).
+#[test]
+fn every_child_needs_exactly_the_parent_builds_of_its_own_values() {
+    for path in support::models().iter().chain(&support::valid_fixtures()) {
+        let relative = support::relative(path);
+        let plan = plan_of(&relative);
+        let mut per_image: BTreeMap<&str, Vec<&Build>> = BTreeMap::new();
+        for b in &plan.builds {
+            per_image.entry(b.this.image.as_str()).or_default().push(b);
+        }
+        for b in &plan.builds {
+            let mut expected = vec![TAGS_JOB.to_string()];
+            for (_, parent) in &b.parents {
+                let candidates = &per_image[parent.image.as_str()];
+                let axes: Vec<String> =
+                    candidates[0].this.variant.pairs().iter().map(|(axis, _)| axis.clone()).collect();
+                let wanted = b.this.variant.restrict(&axes);
+                let matching: Vec<&&Build> = candidates.iter().filter(|c| c.this.variant == wanted).collect();
+                assert_eq!(
+                    matching.len(),
+                    1,
+                    "{relative}: {} has no single parent build of {}",
+                    b.name.gitlab,
+                    parent.image
+                );
+                assert_eq!(
+                    parent.job, matching[0].name,
+                    "{relative}: {} uses the wrong build of {}",
+                    b.name.gitlab, parent.image
+                );
+                expected.push(matching[0].name.gitlab.clone());
+            }
+            assert_eq!(needs_of_build(&plan, &b.name.gitlab), expected, "{relative}: needs of {}", b.name.gitlab);
+        }
+        let text = std::fs::read_to_string(path).expect("read the model");
+        let declared = model::load(&relative, &text).expect("loads").model.axes;
+        for (image, builds) in &per_image {
+            let combinations: usize =
+                builds[0].this.variant.pairs().iter().map(|(axis, _)| declared[axis.as_str()].len()).product();
+            assert_eq!(builds.len(), combinations, "{relative}: builds of {image}");
+        }
+    }
+}
+
+fn parse(text: &str) -> Value {
+    pipegen::yaml::from_str(text).expect("the generated pipeline is YAML")
+}
+
+fn get<'v>(value: &'v Value, path: &[&str]) -> &'v Value {
+    path.iter().fold(value, |v, key| v.get(*key).unwrap_or_else(|| panic!("no `{}` in {v:?}", path.join("."))))
+}
+
+#[test]
+fn vitess_shards_retries_timeouts_and_failure_logs_are_in_the_gitlab_pipeline() {
+    let plan = plan_of("model/vitess.yaml");
+    let pipeline = parse(&emit::render(&plan, Target::Gitlab));
+    for flavor in ["mysql57", "mysql80", "mariadb103"] {
+        let job = get(&pipeline, &[&format!("integration:{flavor}")]);
+        assert_eq!(get(job, &["parallel"]).as_u64(), Some(8));
+        assert_eq!(get(job, &["retry", "max"]).as_u64(), Some(2));
+        let when: Vec<&str> =
+            get(job, &["retry", "when"]).as_sequence().expect("a list").iter().filter_map(Value::as_str).collect();
+        assert!(when.contains(&"script_failure") && when.contains(&"job_execution_timeout"), "{when:?}");
+        assert_eq!(get(job, &["timeout"]).as_str(), Some("30m"));
+        assert_eq!(get(job, &["artifacts", "when"]).as_str(), Some("on_failure"));
+        assert_eq!(get(job, &["artifacts", "paths"]).as_sequence().map(Vec::len), Some(1));
+        assert_eq!(get(job, &["artifacts", "paths"])[0].as_str(), Some("_test/logs/"));
+        assert_eq!(get(job, &["variables", "flavor"]).as_str(), Some(flavor));
+        let image = get(job, &["image"]).as_str().expect("an image");
+        assert!(image.ends_with(&format!("/base:${{PIPEGEN_TAG_BASE__{}}}", flavor.to_uppercase())), "{image}");
+    }
+}
+
+#[test]
+fn vitess_shards_retries_timeouts_and_failure_logs_are_in_the_github_workflow() {
+    let plan = plan_of("model/vitess.yaml");
+    let workflow = parse(&emit::render(&plan, Target::Github));
+    for flavor in ["mysql57", "mysql80", "mariadb103"] {
+        let job = get(&workflow, &["jobs", &format!("integration_{flavor}")]);
+        let shards: Vec<u64> = get(job, &["strategy", "matrix", "shard"])
+            .as_sequence()
+            .expect("a list of shards")
+            .iter()
+            .filter_map(Value::as_u64)
+            .collect();
+        assert_eq!(shards, (1..=8).collect::<Vec<u64>>());
+        // Three attempts of at most 30 minutes each fit in the job's own limit.
+        let minutes = get(job, &["timeout-minutes"]).as_u64().expect("timeout-minutes");
+        assert!(minutes >= 90, "timeout-minutes {minutes}");
+        let steps = get(job, &["steps"]).as_sequence().expect("steps");
+        let scripts: Vec<&str> = steps.iter().filter_map(|s| s.get("run")).filter_map(Value::as_str).collect();
+        assert!(
+            scripts.iter().any(|s| s.contains("timeout 1800 ") && s.contains(" of 3 ")),
+            "no step runs the script with a 30-minute limit per attempt and 3 attempts:\n{scripts:#?}"
+        );
+        let upload = steps
+            .iter()
+            .find(|s| s.get("uses").and_then(Value::as_str).is_some_and(|u| u.starts_with("actions/upload-artifact@")))
+            .expect("an artifact upload step");
+        assert_eq!(get(upload, &["if"]).as_str(), Some("failure()"));
+        assert_eq!(get(upload, &["with", "path"]).as_str().map(str::trim), Some("_test/logs/"));
+    }
+}
