@@ -3,10 +3,28 @@
 
 use crate::plan::{CONTENT_TAG_HEADER, CONTENT_TAG_LEN, ComputedCacheKey, TagKind, TagsJob};
 
-/// `text` as one shell word: unchanged when it is plainly safe, otherwise single-quoted.
+/// `text` as one shell word: unchanged when it is plainly safe, otherwise quoted.
 pub fn quote(text: &str) -> String {
     let safe = !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=@%+,".contains(c));
-    if safe { text.to_string() } else { format!("'{}'", text.replace('\'', r"'\''")) }
+    if safe { text.to_string() } else { quoted(text) }
+}
+
+/// `text` in quotes: single quotes, or double quotes (with `\`, `"`, `$` and `` ` `` escaped)
+/// when it holds `$` or a backtick. Both are the same literal word, but shellcheck reads a `$`
+/// inside single quotes as a forgotten expansion (SC2016): `--build-arg "PRICE=\$5"`.
+fn quoted(text: &str) -> String {
+    if !text.contains(['$', '`']) {
+        return format!("'{}'", text.replace('\'', r"'\''"));
+    }
+    let mut word = String::from("\"");
+    for c in text.chars() {
+        if matches!(c, '\\' | '"' | '$' | '`') {
+            word.push('\\');
+        }
+        word.push(c);
+    }
+    word.push('"');
+    word
 }
 
 /// The `git ls-files` format whose lines are hashed: one per tracked file.
@@ -75,7 +93,7 @@ fn quote_with_variables(line: &str) -> String {
         if i % 2 == 1 {
             out.push_str(&format!("\"${{{piece}}}\""));
         } else {
-            out.push_str(&format!("'{}'", piece.replace('\'', r"'\''")));
+            out.push_str(&quoted(piece));
         }
     }
     out
@@ -91,6 +109,13 @@ mod tests {
         assert_eq!(quote(":(glob)gitaly/**"), "':(glob)gitaly/**'");
         assert_eq!(quote("it's"), r"'it'\''s'");
         assert_eq!(quote(""), "''");
+    }
+
+    #[test]
+    fn dollars_and_backticks_are_double_quoted() {
+        assert_eq!(quote("PRICE=$5"), r#""PRICE=\$5""#);
+        assert_eq!(quote(r#"(`pg_isready -h "$HOST"`) \ it's"#), r#""(\`pg_isready -h \"\$HOST\"\`) \\ it's""#);
+        assert_eq!(quote_with_variables("arg PRICE=$5"), r#""arg PRICE=\$5""#);
     }
 
     #[test]
