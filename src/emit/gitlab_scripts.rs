@@ -126,25 +126,31 @@ pub fn wait_for_services(services: &[ServiceUse]) -> Vec<String> {
 fn wait_for(service: &ServiceUse, health: &HealthCheck) -> String {
     let alias = &service.alias;
     let port = service.port;
+    // One probe never outlasts the timeout (nor 5 s): a service that accepts connections but
+    // does not answer yet must still fail in time.
+    let limit = health.timeout.as_secs().clamp(1, 5);
+    // Each probe names the tools it needs, as a shell condition and in words. wget runs under
+    // `timeout` because busybox's wget may lack `-T` and GNU wget retries a timed-out read 20
+    // times; bash's /dev/tcp comes before nc because many nc (busybox's) have no `-z`.
     let (check, what, requirement) = match &health.probe {
         Probe::Http(path) => {
             let url = format!("http://{alias}:{port}{path}");
             (
                 format!(
-                    "if command -v curl > /dev/null 2>&1; then curl -fsS -o /dev/null --max-time 5 {0}; else wget -q -O /dev/null -T 5 {0}; fi",
+                    "if pipegen_has curl; then curl -fsS -o /dev/null --max-time {limit} {0}; else timeout {limit} wget -q -O /dev/null {0}; fi",
                     quote(&url)
                 ),
                 url,
-                Some(["curl", "wget"]),
+                Some(("pipegen_has curl || { pipegen_has wget && pipegen_has timeout; }", "curl, or wget and timeout")),
             )
         }
         Probe::Tcp => (
             format!(
-                "if command -v nc > /dev/null 2>&1; then nc -z -w 5 {alias} {port}; else timeout 5 bash -c {}; fi",
+                "if pipegen_has bash && pipegen_has timeout; then timeout {limit} bash -c {}; else nc -z -w {limit} {alias} {port}; fi",
                 quote(&format!("exec 3<> /dev/tcp/{alias}/{port}"))
             ),
             format!("tcp://{alias}:{port}"),
-            Some(["nc", "bash"]),
+            Some(("{ pipegen_has bash && pipegen_has timeout; } || pipegen_has nc", "bash and timeout, or nc")),
         ),
         Probe::Cmd(cmd) => (
             format!("PIPEGEN_SERVICE_HOST={alias} PIPEGEN_SERVICE_PORT={port} sh -c {}", quote(cmd)),
@@ -158,13 +164,12 @@ fn wait_for(service: &ServiceUse, health: &HealthCheck) -> String {
         ImageUse::External(reference) => reference.clone(),
     };
     let mut lines = vec![format!("# Wait for service {alias} ({image}): GitLab's own check gives up after 30 s.")];
-    if let Some([first, second]) = requirement {
-        lines.push(format!("if ! command -v {first} > /dev/null 2>&1 && ! command -v {second} > /dev/null 2>&1; then"));
+    if let Some((condition, tools)) = requirement {
+        lines.push("pipegen_has() { command -v \"$1\" > /dev/null 2>&1; }".to_string());
+        lines.push(format!("if ! {{ {condition}; }}; then"));
         lines.push(format!(
             "  echo {} >&2",
-            quote(&format!(
-                "pipegen: cannot check service '{alias}' ({what}): the job image has neither {first} nor {second}"
-            ))
+            quote(&format!("pipegen: cannot check service '{alias}' ({what}): the job image needs {tools}"))
         ));
         lines.push("  exit 1".to_string());
         lines.push("fi".to_string());
