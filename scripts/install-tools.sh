@@ -27,7 +27,7 @@ CONSTRAINTS="$ROOT/tools/constraints.txt"
 PKG_JSON="$ROOT/tools/package.json"
 PKG_LOCK="$ROOT/tools/package-lock.json"
 
-APT_PACKAGES=(buildah skopeo docker-registry shellcheck rsync busybox-static git)
+APT_PACKAGES=(buildah skopeo docker-registry shellcheck rsync busybox-static git openssl curl wget)
 
 FORCE=0
 VERIFY=0
