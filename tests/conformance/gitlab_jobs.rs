@@ -1,0 +1,131 @@
+//! gitlab-ci-local 4.64.1 as a second parser of GitLab pipelines: its `--list-json` (run in a
+//! throwaway git repository holding the pipeline as `.gitlab-ci.yml`) must name exactly the jobs
+//! of pipegen's plan, each with exactly the plan's `needs`.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use pipegen::plan::{Plan, TAGS_JOB};
+use serde::Deserialize;
+
+use crate::corpus::describe_run;
+use crate::support;
+
+/// A job as gitlab-ci-local lists it.
+#[derive(Debug, Deserialize)]
+pub struct ListedJob {
+    pub name: String,
+    /// Absent: no `needs:` (the job waits for earlier stages).
+    pub needs: Option<Vec<ListedNeed>>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListedNeed {
+    pub job: String,
+    pub artifacts: bool,
+}
+
+/// Run `gitlab-ci-local --list-json` on `text` inside `dir` (which must be empty). `Err` holds
+/// the tool's report when it rejects the pipeline.
+pub fn list_json(text: &str, dir: &Path) -> Result<Vec<ListedJob>, String> {
+    let repo = dir.join("repo");
+    std::fs::create_dir_all(&repo).expect("create the throwaway repository");
+    std::fs::write(repo.join(".gitlab-ci.yml"), text).expect("write .gitlab-ci.yml");
+    std::fs::write(repo.join(".gitignore"), "/.gitlab-ci-local/\n").expect("write .gitignore");
+    let git = |args: &[&str]| {
+        let mut command = Command::new(support::tool("git"));
+        command
+            .args(["-c", "user.name=pipegen conformance", "-c", "user.email=conformance@pipegen.invalid"])
+            .args(["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"])
+            .args(args)
+            .current_dir(&repo);
+        let (code, stdout, stderr) = support::run(&mut command);
+        assert_eq!(code, 0, "{}", describe_run(&command, code, &stdout, &stderr));
+    };
+    git(&["init", "-q", "-b", "main"]);
+    // Never contacted; it gives gitlab-ci-local a project path and a default branch.
+    git(&["remote", "add", "origin", "https://gitlab.example.com/pipegen/conformance.git"]);
+    git(&["symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main"]);
+    git(&["add", ".gitlab-ci.yml", ".gitignore"]);
+    git(&["commit", "-q", "-m", "pipeline under test"]);
+
+    let mut command = Command::new(support::tool("gitlab-ci-local"));
+    command.arg("--home").arg(dir.join("home")).arg("--list-json").current_dir(&repo);
+    let (code, stdout, stderr) = support::run(&mut command);
+    if code != 0 {
+        return Err(describe_run(&command, code, &stdout, &stderr));
+    }
+    serde_json::from_str(&stdout).map_err(|e| {
+        format!("--list-json is not the expected JSON ({e})\n{}", describe_run(&command, code, &stdout, &stderr))
+    })
+}
+
+/// The name gitlab-ci-local gives shard `index` of `total` of a `parallel: N` job. (GitLab's
+/// UI writes `name index/total`; both run N copies with the job's `needs`.)
+pub fn shard_name(name: &str, index: u32, total: u32) -> String {
+    format!("{name}: [{index}/{total}]")
+}
+
+/// Every job of the plan as GitLab runs it (shards expanded) with the names it needs.
+pub fn planned(plan: &Plan) -> BTreeMap<String, Vec<String>> {
+    let names = |needs: &[pipegen::plan::JobName]| needs.iter().map(|n| n.gitlab.clone()).collect::<Vec<_>>();
+    let mut jobs = BTreeMap::new();
+    if let Some(tags) = &plan.tags {
+        jobs.insert(tags.name.gitlab.clone(), Vec::new());
+    }
+    for build in &plan.builds {
+        jobs.insert(build.name.gitlab.clone(), names(&build.needs));
+    }
+    for job in &plan.jobs {
+        match job.shards {
+            Some(total) => {
+                for index in 1..=total {
+                    jobs.insert(shard_name(&job.name.gitlab, index, total), names(&job.needs));
+                }
+            }
+            None => {
+                jobs.insert(job.name.gitlab.clone(), names(&job.needs));
+            }
+        }
+    }
+    jobs
+}
+
+/// How the listed jobs differ from the plan; empty when they agree. Every job must have an
+/// explicit `needs:` (an absent one would wait for the earlier stages), and a need on the tags
+/// job must take its artifacts (the dotenv report that carries the tags).
+pub fn differences(plan: &Plan, listed: &[ListedJob]) -> Vec<String> {
+    let planned = planned(plan);
+    let mut problems = Vec::new();
+    let mut seen = BTreeMap::new();
+    for job in listed {
+        if seen.insert(job.name.as_str(), ()).is_some() {
+            problems.push(format!("job `{}` is listed twice", job.name));
+        }
+        let Some(expected) = planned.get(&job.name) else {
+            problems.push(format!("job `{}` is not in the plan", job.name));
+            continue;
+        };
+        let Some(needs) = &job.needs else {
+            problems.push(format!("job `{}` has no `needs:`, so it waits for every earlier stage", job.name));
+            continue;
+        };
+        let mut actual: Vec<&str> = needs.iter().map(|n| n.job.as_str()).collect();
+        let mut wanted: Vec<&str> = expected.iter().map(String::as_str).collect();
+        actual.sort_unstable();
+        wanted.sort_unstable();
+        if actual != wanted {
+            problems.push(format!("job `{}` needs {actual:?}, the plan says {wanted:?}", job.name));
+        }
+        for need in needs.iter().filter(|n| n.job == TAGS_JOB && !n.artifacts) {
+            problems.push(format!("job `{}` needs `{}` without its artifacts, so it gets no tags", job.name, need.job));
+        }
+    }
+    for name in planned.keys() {
+        if !seen.contains_key(name.as_str()) {
+            problems.push(format!("job `{name}` of the plan is not in the pipeline"));
+        }
+    }
+    problems
+}
