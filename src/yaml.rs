@@ -78,6 +78,11 @@ fn quote_yaml11_booleans(text: &str) -> String {
     out
 }
 
+/// Where a YAML error happened, as a 1-based line and column, when the parser knows.
+pub fn error_location(error: &Error) -> Option<(usize, usize)> {
+    error.location().map(|l| (l.line(), l.column()))
+}
+
 #[cfg(test)]
 mod tests {
     use indexmap::IndexMap;
@@ -100,9 +105,4 @@ mod tests {
         let value: Value = from_str("a: [1, 'true', x]\nb: {c: onward}\n").unwrap();
         assert_eq!(to_string(&value).unwrap(), serde_yaml::to_string(&value).unwrap());
     }
-}
-
-/// Where a YAML error happened, as a 1-based line and column, when the parser knows.
-pub fn error_location(error: &Error) -> Option<(usize, usize)> {
-    error.location().map(|l| (l.line(), l.column()))
 }
