@@ -115,7 +115,7 @@ struct Concurrency {
     #[serde(rename = "__pipegen_waiver__")]
     waiver: Waiver,
     #[serde(rename = "cancel-in-progress")]
-    cancel_in_progress: bool,
+    cancel_in_progress: &'static str,
 }
 
 #[derive(Serialize)]
@@ -220,12 +220,10 @@ enum With {
 /// [`write_waivers`]; serde cannot write comments itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Waiver {
-    /// `cancel-in-progress: true` in a workflow that pushes images.
+    /// Why superseded runs are cancelled everywhere but on the default branch (a note only).
     CancelSupersededRuns,
     /// `actions/cache` restored in an image build (the BuildKit cache dance).
     BuildCache,
-    /// The BuildKit layer cache (`cache-from: type=gha`) of an image build.
-    LayerCache,
     /// A model image in `container:` or `services:`, named by an expression.
     OwnImage,
     /// An external image that the model pins by a tag (the contract allows `postgres:16.4`).
@@ -240,14 +238,12 @@ impl Serialize for Waiver {
 
 impl Waiver {
     const KEY: &'static str = "__pipegen_waiver__: ";
-    const ALL: [Waiver; 5] =
-        [Waiver::CancelSupersededRuns, Waiver::BuildCache, Waiver::LayerCache, Waiver::OwnImage, Waiver::ModelTagPin];
+    const ALL: [Waiver; 4] = [Waiver::CancelSupersededRuns, Waiver::BuildCache, Waiver::OwnImage, Waiver::ModelTagPin];
 
     fn name(self) -> &'static str {
         match self {
             Waiver::CancelSupersededRuns => "cancel-superseded-runs",
             Waiver::BuildCache => "build-cache",
-            Waiver::LayerCache => "layer-cache",
             Waiver::OwnImage => "own-image",
             Waiver::ModelTagPin => "model-tag-pin",
         }
@@ -257,20 +253,14 @@ impl Waiver {
     fn comments(self) -> &'static [&'static str] {
         match self {
             Waiver::CancelSupersededRuns => &[
-                "A superseded run is cancelled: an image is pushed whole under its tag or not at all, and the",
-                "next run builds whatever is missing, so a cancelled run leaves no half-published image.",
-                "jactionlint ignore=concurrency-cancels-release",
+                "A newer run of the same ref cancels a superseded one, except on the default branch,",
+                "where every run finishes so that the images it publishes are complete.",
             ],
             Waiver::BuildCache => &[
                 "Image builds restore their caches by design; GitHub restores only caches saved by runs of",
                 "this ref or of the default branch.",
                 "jactionlint ignore=cache-poisoning",
                 "zizmor: ignore[cache-poisoning]",
-            ],
-            Waiver::LayerCache => &[
-                "The per-image layer cache is restored by design; GitHub restores only caches saved by runs",
-                "of this ref or of the default branch.",
-                "jactionlint ignore=cache-poisoning",
             ],
             Waiver::OwnImage => {
                 &["An image of this workflow, named by its content or commit tag in the run's registry."]
@@ -353,7 +343,7 @@ pub fn render(plan: &Plan) -> String {
         concurrency: Concurrency {
             group: "${{ github.workflow }}-${{ github.ref }}",
             waiver: Waiver::CancelSupersededRuns,
-            cancel_in_progress: true,
+            cancel_in_progress: "${{ github.ref != format('refs/heads/{0}', github.event.repository.default_branch) }}",
         },
         permissions: IndexMap::new(),
         env,
@@ -544,7 +534,14 @@ fn build_job(plan: &Plan, build: &Build, tags_id: &str) -> Job {
 
     let mut build_args: Vec<String> = build.args.iter().map(|(k, v)| literal(&format!("{k}={v}"))).collect();
     build_args.extend(build.parents.iter().map(|(arg, parent)| format!("{arg}={}", reference(plan, tags_id, parent))));
-    let scope = format!("type=gha,scope={}", build.this.key);
+    // The per-image layer cache lives in the registry beside the image (as on GitLab), one tag
+    // per variant; a run without push rights (a fork's pull request) only reads it.
+    let cache_ref = format!(
+        "type=registry,ref=${{{{ format('{{0}}/{}/cache:{}', {}) }}}}",
+        build.this.image,
+        build.this.key,
+        registry_expression(plan)
+    );
     let mut with = IndexMap::new();
     with.insert("context", With::Text(literal(&build.context)));
     with.insert("file", With::Text(literal(&build.dockerfile)));
@@ -556,13 +553,12 @@ fn build_job(plan: &Plan, build: &Build, tags_id: &str) -> Job {
     }
     with.insert("tags", With::Text(reference(plan, tags_id, &build.this)));
     with.insert("push", With::Flag(true));
-    with.insert("cache-from", With::Text(scope.clone()));
-    with.insert("cache-to", With::Text(format!("{scope},mode=max")));
+    with.insert("cache-from", With::Text(cache_ref.clone()));
+    with.insert("cache-to", With::Text(format!("{cache_ref},mode=max,ignore-error=true")));
     let variant = build.this.variant.describe();
     let what = if variant.is_empty() { build.this.image.clone() } else { format!("{} [{variant}]", build.this.image) };
     steps.push(Step {
         name: format!("Build and push {what}"),
-        waiver: Some(Waiver::LayerCache),
         uses: Some(BUILD_PUSH.uses()),
         with,
         ..Step::default()
@@ -1101,8 +1097,9 @@ jobs:
         assert!(extract.contains("RUN --mount=type=cache,id=go,target=/pipegen-cache"));
         assert!(extract.contains("--output type=local,dest=.go/pkg/mod"), "{extract}");
         let with = &build[5]["with"];
-        assert_eq!(with["cache-from"].as_str(), Some("type=gha,scope=gitaly__3_2"));
-        assert_eq!(with["cache-to"].as_str(), Some("type=gha,scope=gitaly__3_2,mode=max"));
+        let cache_ref = "type=registry,ref=${{ format('{0}/gitaly/cache:gitaly__3_2', inputs.registry || vars.PIPEGEN_REGISTRY || 'ghcr.io/example/gdk') }}";
+        assert_eq!(with["cache-from"].as_str(), Some(cache_ref));
+        assert_eq!(with["cache-to"].as_str(), Some(format!("{cache_ref},mode=max,ignore-error=true").as_str()));
         assert_eq!(with["push"].as_bool(), Some(true));
         assert_eq!(with["context"].as_str(), Some("gitaly"));
         assert_eq!(with["file"].as_str(), Some("gitaly/Dockerfile"));
@@ -1120,7 +1117,11 @@ jobs:
         assert_eq!(w["on"]["workflow_dispatch"]["inputs"]["registry"]["required"].as_bool(), Some(false));
         assert!(w["on"]["push"].is_mapping() && w["on"]["pull_request"].is_mapping());
         assert_eq!(w["concurrency"]["group"].as_str(), Some("${{ github.workflow }}-${{ github.ref }}"));
-        assert_eq!(w["concurrency"]["cancel-in-progress"].as_bool(), Some(true));
+        assert_eq!(
+            w["concurrency"]["cancel-in-progress"].as_str(),
+            Some("${{ github.ref != format('refs/heads/{0}', github.event.repository.default_branch) }}"),
+            "superseded runs are cancelled, but never a run publishing the default branch"
+        );
         let tags = &w["jobs"]["pipegen_tags"];
         assert_eq!(tags["outputs"]["tag_gdk__3_2"].as_str(), Some("${{ steps.tags.outputs.tag_gdk__3_2 }}"));
         assert_eq!(tags["outputs"]["exists_base__3_2"].as_str(), Some("${{ steps.tags.outputs.exists_base__3_2 }}"));
@@ -1134,7 +1135,8 @@ jobs:
     fn waivers_become_comments_and_leave_no_pseudo_key() {
         let text = render(&plan(GDK));
         assert!(!text.contains("__pipegen_waiver__"));
-        assert!(text.contains("  # jactionlint ignore=concurrency-cancels-release\n  cancel-in-progress: true\n"));
+        assert!(text.contains("  # where every run finishes so that the images it publishes are complete.\n  cancel-in-progress: "));
+        assert!(!text.contains("concurrency-cancels-release"), "cancelling is not waived, it is scoped");
         assert!(text.contains("      # zizmor: ignore[cache-poisoning]\n      uses: actions/cache@"));
         let image_lines: Vec<&str> = text.lines().filter(|l| l.trim_start().starts_with("image: ${{")).collect();
         assert!(!image_lines.is_empty());
@@ -1154,10 +1156,10 @@ jobs:
 
     #[test]
     fn waiver_keys_turn_into_indented_comments() {
-        let text = "a:\n  __pipegen_waiver__: own-image\n  image: x\n  __pipegen_waiver__: layer-cache\n  uses: y\n";
+        let text = "a:\n  __pipegen_waiver__: own-image\n  image: x\n  __pipegen_waiver__: build-cache\n  uses: y\n";
         assert_eq!(
             write_waivers(text),
-            "a:\n  # An image of this workflow, named by its content or commit tag in the run's registry.\n  image: x # zizmor: ignore[unpinned-images]\n  # The per-image layer cache is restored by design; GitHub restores only caches saved by runs\n  # of this ref or of the default branch.\n  # jactionlint ignore=cache-poisoning\n  uses: y\n"
+            "a:\n  # An image of this workflow, named by its content or commit tag in the run's registry.\n  image: x # zizmor: ignore[unpinned-images]\n  # Image builds restore their caches by design; GitHub restores only caches saved by runs of\n  # this ref or of the default branch.\n  # jactionlint ignore=cache-poisoning\n  # zizmor: ignore[cache-poisoning]\n  uses: y\n"
         );
     }
 
