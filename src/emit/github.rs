@@ -557,12 +557,7 @@ fn build_job(plan: &Plan, build: &Build, tags_id: &str) -> Job {
     with.insert("cache-to", With::Text(format!("{cache_ref},mode=max,ignore-error=true")));
     let variant = build.this.variant.describe();
     let what = if variant.is_empty() { build.this.image.clone() } else { format!("{} [{variant}]", build.this.image) };
-    steps.push(Step {
-        name: format!("Build and push {what}"),
-        uses: Some(BUILD_PUSH.uses()),
-        with,
-        ..Step::default()
-    });
+    steps.push(Step { name: format!("Build and push {what}"), uses: Some(BUILD_PUSH.uses()), with, ..Step::default() });
     for cache in &build.caches {
         steps.push(Step {
             name: format!("Save cache {} from BuildKit", cache.name),
@@ -1135,7 +1130,9 @@ jobs:
     fn waivers_become_comments_and_leave_no_pseudo_key() {
         let text = render(&plan(GDK));
         assert!(!text.contains("__pipegen_waiver__"));
-        assert!(text.contains("  # where every run finishes so that the images it publishes are complete.\n  cancel-in-progress: "));
+        assert!(text.contains(
+            "  # where every run finishes so that the images it publishes are complete.\n  cancel-in-progress: "
+        ));
         assert!(!text.contains("concurrency-cancels-release"), "cancelling is not waived, it is scoped");
         assert!(text.contains("      # zizmor: ignore[cache-poisoning]\n      uses: actions/cache@"));
         let image_lines: Vec<&str> = text.lines().filter(|l| l.trim_start().starts_with("image: ${{")).collect();
