@@ -271,13 +271,10 @@ fn the_plan_comparison_reports_a_dropped_need_and_a_dropped_job() {
         })
         .find(|(_, plan)| plan.builds.iter().any(|b| b.needs.len() >= 2) && !plan.jobs.is_empty())
         .expect("a model with a build that needs two jobs and a job of its own");
-    let (_, text) = {
-        let mut command = support::pipegen();
-        command.args(["emit", "--target", "gitlab", "--model"]).arg(support::repo().join(&model));
-        let (code, stdout, stderr) = support::run(&mut command);
-        assert_eq!(code, 0, "{stderr}");
-        (code, stdout)
-    };
+    let mut command = support::pipegen();
+    command.args(["emit", "--target", "gitlab", "--model"]).arg(support::repo().join(&model));
+    let (code, text, stderr) = support::run(&mut command);
+    assert_eq!(code, 0, "{stderr}");
     let mut doc: pipegen::yaml::Value = pipegen::yaml::from_str(&text).expect("emitted YAML");
     let needy = plan.builds.iter().find(|b| b.needs.len() >= 2).expect("checked above");
     let dropped_need = needy.needs.last().expect("two needs").gitlab.clone();
