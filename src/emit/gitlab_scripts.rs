@@ -3,7 +3,7 @@
 //! separate command and an `if` cannot span items.
 
 use crate::naming;
-use crate::plan::{Build, HealthCheck, ImageUse, Probe, ServiceUse, TagKind, TagRef, TagsJob};
+use crate::plan::{Build, CacheUse, HealthCheck, ImageUse, Probe, ServiceUse, TagKind, TagRef, TagsJob};
 use crate::shell::{self, quote};
 
 use super::gitlab::{TAGS_DOTENV, reference};
@@ -65,35 +65,23 @@ fn describe(image: &str, variant: &str) -> String {
     if variant.is_empty() { image.to_string() } else { format!("{image} [{variant}]") }
 }
 
+/// The image that moves a cache in and out of the build's cache mount; a pipeline variable of
+/// the same name overrides it (a mirror, an air-gapped registry).
+const CACHE_HELPER: &str = "${PIPEGEN_CACHE_HELPER_IMAGE:-docker.io/library/busybox:1.37}";
+
 /// One build: skip when the registry holds the content tag already, else build and push.
 pub fn build(build: &Build) -> String {
-    let image = &build.this.image;
-    let cache_repo = format!("\"${{PIPEGEN_REGISTRY}}/{image}/cache\"");
-    let mut command = vec![
-        "  buildah build --layers".to_string(),
-        format!("    --cache-from {cache_repo} --cache-to {cache_repo}"),
-        format!("    --file {}", quote(&build.dockerfile)),
-    ];
-    for (arg, value) in &build.args {
-        command.push(format!("    --build-arg {}", quote(&format!("{arg}={value}"))));
+    let what = describe(&build.this.image, &build.this.variant.describe());
+    let mut steps = vec![format!("echo {}\"$pipegen_ref\"", quote(&format!("pipegen: building {what} as ")))];
+    if !build.caches.is_empty() {
+        steps.push("pipegen_dir=\"$(mktemp -d)\"".to_string());
     }
-    for (arg, parent) in &build.parents {
-        command.push(format!("    --build-arg \"{arg}={}\"", reference(parent)));
-    }
-    if let Some(target) = &build.target {
-        command.push(format!("    --target {}", quote(target)));
-    }
-    command.push("    --tag \"$pipegen_ref\"".to_string());
-    command.push(format!("    {}", quote(&build.context)));
-    let command = command.join(" \\\n");
+    steps.extend(build.caches.iter().map(load_cache));
+    steps.push(buildah_build(build));
+    steps.extend(build.caches.iter().map(save_cache));
+    steps.push("buildah push \"$pipegen_ref\"".to_string());
 
-    let what = describe(image, &build.this.variant.describe());
     let mut lines = vec![format!("pipegen_ref=\"{}\"", reference(&build.this))];
-    let build_and_push = [
-        format!("  echo {}\"$pipegen_ref\"", quote(&format!("pipegen: building {what} as "))),
-        command,
-        "  buildah push \"$pipegen_ref\"".to_string(),
-    ];
     match build.this.tag {
         TagRef::Content { .. } => {
             lines.push("if pipegen_exists \"$pipegen_ref\"; then".to_string());
@@ -101,7 +89,7 @@ pub fn build(build: &Build) -> String {
                 "  echo \"pipegen: $pipegen_ref is already in the registry; skipping the build of {what}\""
             ));
             lines.push("else".to_string());
-            lines.extend(build_and_push);
+            lines.extend(steps.iter().map(|step| indent(step, "  ")));
             lines.push("fi".to_string());
         }
         TagRef::Commit { .. } => {
@@ -109,12 +97,79 @@ pub fn build(build: &Build) -> String {
                 "echo {}",
                 quote(&format!("pipegen: {what} is tagged by commit and built in every pipeline"))
             ));
-            lines.extend(
-                build_and_push.into_iter().map(|l| l.strip_prefix("  ").unwrap_or(&l).replace("\n    ", "\n  ")),
-            );
+            lines.extend(steps);
         }
     }
     join(lines)
+}
+
+/// `buildah build` with the registry layer cache, build args, parents, target and tag.
+fn buildah_build(build: &Build) -> String {
+    let cache_repo = format!("\"${{PIPEGEN_REGISTRY}}/{}/cache\"", build.this.image);
+    let mut command = vec![
+        "buildah build --layers".to_string(),
+        format!("  --cache-from {cache_repo} --cache-to {cache_repo}"),
+        format!("  --file {}", quote(&build.dockerfile)),
+    ];
+    for (arg, value) in &build.args {
+        command.push(format!("  --build-arg {}", quote(&format!("{arg}={value}"))));
+    }
+    for (arg, parent) in &build.parents {
+        command.push(format!("  --build-arg \"{arg}={}\"", reference(parent)));
+    }
+    if let Some(target) = &build.target {
+        command.push(format!("  --target {}", quote(target)));
+    }
+    command.push("  --tag \"$pipegen_ref\"".to_string());
+    command.push(format!("  {}", quote(&build.context)));
+    command.join(" \\\n")
+}
+
+/// Load a cache restored by GitLab into the cache mount `id=<cache>` that the Dockerfile's
+/// `RUN --mount=type=cache,id=<cache>,…` uses, with a throwaway build (the "cache dance").
+fn load_cache(cache: &CacheUse) -> String {
+    let path = quote(&cache.paths[0]);
+    let file = format!("\"$pipegen_dir/load-{}.Containerfile\"", cache.name);
+    [
+        format!("mkdir -p {path}"),
+        format!(
+            "printf '%s\\n' \"FROM {CACHE_HELPER}\" {} > {file}",
+            quote(&format!(
+                "RUN --mount=type=cache,id={},target=/pipegen-cache --mount=type=bind,source=.,target=/pipegen-restored cp -a /pipegen-restored/. /pipegen-cache/",
+                cache.name
+            ))
+        ),
+        format!("echo {}", quote(&format!("pipegen: loading cache {} from {} into the build", cache.name, cache.paths[0]))),
+        format!("buildah build --quiet --no-cache --layers=false --file {file} {path} > /dev/null"),
+    ]
+    .join("\n")
+}
+
+/// Copy the cache mount `id=<cache>` back to the workspace, where GitLab saves it.
+fn save_cache(cache: &CacheUse) -> String {
+    let output = quote(&format!("type=local,dest={}", cache.paths[0]));
+    let file = format!("\"$pipegen_dir/save-{}.Containerfile\"", cache.name);
+    [
+        format!(
+            "printf '%s\\n' \"FROM {CACHE_HELPER} AS pipegen\" {} 'FROM scratch' 'COPY --from=pipegen /pipegen-out/ /' > {file}",
+            quote(&format!(
+                "RUN --mount=type=cache,id={},target=/pipegen-cache mkdir -p /pipegen-out && cp -a /pipegen-cache/. /pipegen-out/",
+                cache.name
+            ))
+        ),
+        format!("mkdir -p \"$pipegen_dir/empty-{}\"", cache.name),
+        format!("echo {}", quote(&format!("pipegen: saving cache {} to {}", cache.name, cache.paths[0]))),
+        format!(
+            "buildah build --quiet --no-cache --layers=false --output {output} --file {file} \"$pipegen_dir/empty-{}\" > /dev/null",
+            cache.name
+        ),
+    ]
+    .join("\n")
+}
+
+/// Every line of `text` (a step of several lines) indented by `prefix`.
+fn indent(text: &str, prefix: &str) -> String {
+    text.lines().map(|line| format!("{prefix}{line}")).collect::<Vec<_>>().join("\n")
 }
 
 /// Wait, before the job's script, until each service with a health check is healthy; fail
