@@ -246,32 +246,39 @@ fn build_job(build: &Build) -> Job {
         stage: Some(build.stage.clone()),
         needs: Some(needs(&build.needs, tags_name(&build.needs))),
         variables,
-        cache: build.caches.iter().flat_map(caches).collect(),
+        cache: caches(&build.caches),
         script: vec![scripts::build(build)],
         ..Job::default()
     }
 }
 
-/// A model cache as GitLab caches: the exact key (hash of the key files, per stage and
-/// variant) falling back to the rolling key of the same stage, which every run also pushes.
-fn caches(cache: &CacheUse) -> Vec<Cache> {
-    let key = match (&cache.computed_key, cache.key_files.is_empty()) {
-        (Some(variable), _) => CacheKey::Plain(format!("{}-${{{variable}}}", cache.prefix)),
-        (None, false) => CacheKey::Files { files: cache.key_files.clone(), prefix: cache.prefix.clone() },
-        (None, true) => CacheKey::Plain(cache.prefix.clone()),
-    };
-    let rolling = format!("{}-latest", cache.prefix);
-    let mut entries =
-        vec![Cache { key, paths: cache.paths.clone(), fallback_keys: vec![rolling.clone()], policy: None }];
-    if !cache.key_files.is_empty() {
-        entries.push(Cache {
-            key: CacheKey::Plain(rolling),
-            paths: cache.paths.clone(),
-            fallback_keys: Vec::new(),
-            policy: Some("push"),
-        });
+/// A job's model caches as GitLab caches: per model cache, the exact key (hash of the key
+/// files, per stage and variant) falling back to the rolling key of the same stage, which every
+/// run also pushes. The push-only rolling entries come after every exact one: GitLab does not
+/// mind the order, and gitlab-ci-local (4.64) stops restoring a job's caches at the first
+/// entry it does not pull, so a second cache listed after one would never be restored there.
+fn caches(caches: &[CacheUse]) -> Vec<Cache> {
+    let mut exact = Vec::new();
+    let mut rolling = Vec::new();
+    for cache in caches {
+        let key = match (&cache.computed_key, cache.key_files.is_empty()) {
+            (Some(variable), _) => CacheKey::Plain(format!("{}-${{{variable}}}", cache.prefix)),
+            (None, false) => CacheKey::Files { files: cache.key_files.clone(), prefix: cache.prefix.clone() },
+            (None, true) => CacheKey::Plain(cache.prefix.clone()),
+        };
+        let latest = format!("{}-latest", cache.prefix);
+        exact.push(Cache { key, paths: cache.paths.clone(), fallback_keys: vec![latest.clone()], policy: None });
+        if !cache.key_files.is_empty() {
+            rolling.push(Cache {
+                key: CacheKey::Plain(latest),
+                paths: cache.paths.clone(),
+                fallback_keys: Vec::new(),
+                policy: Some("push"),
+            });
+        }
     }
-    entries
+    exact.extend(rolling);
+    exact
 }
 
 fn script_job(plan: &Plan, job: &ScriptJob) -> Job {
@@ -303,7 +310,7 @@ fn script_job(plan: &Plan, job: &ScriptJob) -> Job {
         services,
         needs: Some(needs(&job.needs, tags_name(&job.needs))),
         variables: job.env.iter().cloned().collect(),
-        cache: job.caches.iter().flat_map(caches).collect(),
+        cache: caches(&job.caches),
         parallel: job.shards,
         retry: (job.retry > 0).then(|| Retry { max: job.retry, when: RETRY_WHEN.to_vec() }),
         timeout: job.timeout.map(|t| t.to_string()),
