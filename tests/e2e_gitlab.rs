@@ -8,6 +8,11 @@
 //! registry (skopeo) what was pushed, under which tags, and whether anything else changed. A
 //! second registry, HTTPS with a login, checks that jobs log in with the credentials they are
 //! given and never print them.
+//! beta has an image cache (`caches: [counts]`): a `RUN --mount=type=cache,id=counts` step of
+//! its Dockerfile counts how often it ran. Each pipeline gets a fresh TMPDIR, where buildah keeps
+//! its cache mounts, so only GitLab's cache (gitlab-ci-local keeps it in the repository) can
+//! carry the count from one pipeline to the next; the cache helper image is a static busybox
+//! pushed to the test registry.
 //! Expected content tags are computed here from `git ls-tree` and the recipe documented on
 //! `pipegen::plan::ContentRecipe`, not read back from the pipeline.
 //!
@@ -45,16 +50,29 @@ const IMAGES: [&str; 4] = ["base", "alpha", "beta", "app"];
 /// The jobs of the emitted pipeline.
 const JOBS: [&str; 5] = ["pipegen:tags", "build:base", "build:alpha", "build:beta", "build:app"];
 
+/// beta's cache `counts`: the path the job keeps it at, and its key file.
+const COUNTS_PATH: &str = ".cache/counts";
+const COUNTS_LOCK: &str = "components/beta/counts.lock";
+/// gitlab-ci-local's names for the cache entries of build:beta (`.gitlab-ci-local/cache/<name>`):
+/// `<index>_<prefix>-<checksum of the key files>` for the exact key, the key itself for the
+/// rolling one.
+const COUNTS_EXACT_PREFIX: &str = "0_counts-build-2-";
+const COUNTS_ROLLING: &str = "counts-build-2-latest";
+/// gitlab-ci-local's copy of the repository for the job build:beta (`:` is base64url-encoded).
+const BETA_JOB_DIR: &str = ".gitlab-ci-local/builds/buildOgbeta";
+
 /// What the final image prints at each stage of the scenario.
 const APP_OUTPUT_V1: &str = "app built from:\nalpha v1\nbeta v1\nbeta says hello\n";
 const APP_OUTPUT_V2: &str = "app built from:\nalpha v2\nbeta v1\nbeta says hello\n";
+const APP_OUTPUT_V3: &str = "app built from:\nalpha v2\nbeta v2\nbeta says hello\n";
 
 // ------------------------------------------------------------------------------------------
 // The pipeline scenarios
 // ------------------------------------------------------------------------------------------
 
-/// Scenarios 1 to 6 of issue 3, and the registry logins (7, 8), chained on one repository so
-/// that only the first run, and the first on each new registry path, build everything cold.
+/// Scenarios 1 to 6 of issue 3, the registry logins (7, 8) and beta's image cache (every run,
+/// and 9), chained on one repository so that only the first run, and the first on each new
+/// registry path, build everything cold.
 #[test]
 fn gitlab_pipeline_builds_skips_and_rebuilds_by_content() {
     let world = World::new();
@@ -73,6 +91,15 @@ fn gitlab_pipeline_builds_skips_and_rebuilds_by_content() {
         needs(&pipeline, "build:app"),
         [("pipegen:tags", true), ("build:base", false), ("build:alpha", false), ("build:beta", false)]
     );
+    // beta's cache: the exact key of its stage falls back to the rolling one, which every run
+    // pushes. gitlab-ci-local's entry names (COUNTS_EXACT_PREFIX, COUNTS_ROLLING) follow.
+    let beta_cache: serde_yaml::Value = serde_yaml::from_str(&format!(
+        "[{{ key: {{ files: [{COUNTS_LOCK}], prefix: counts-build-2 }}, paths: [{COUNTS_PATH}], \
+           fallback_keys: [{COUNTS_ROLLING}] }}, \
+         {{ key: {COUNTS_ROLLING}, paths: [{COUNTS_PATH}], policy: push }}]"
+    ))
+    .unwrap();
+    assert_eq!(pipeline["build:beta"]["cache"], beta_cache);
 
     // 1. First run: every image is built and pushed under its tag, and the app runs.
     let tags1 = world.expected_tags();
@@ -82,6 +109,10 @@ fn gitlab_pipeline_builds_skips_and_rebuilds_by_content() {
     run.assert_started_together("build:alpha", "build:beta");
     ledger.record(&world, &[&main_path], &tags1.refs(&main_path), &[]);
     assert_eq!(world.run_image(&tags1.reference(&main_path, "app")), APP_OUTPUT_V1);
+    // beta's cache step ran once, on an empty cache; GitLab saved the count under both keys.
+    let exact_v1 = world.new_exact_entry(&[]);
+    let mut counts = BTreeMap::from([(exact_v1.clone(), 1), (COUNTS_ROLLING.to_string(), 1)]);
+    run.assert_counts(&world, Some(&tags1.reference(&main_path, "beta")), None, 1, &counts);
 
     // 2. Nothing changed: no content-tagged image is rebuilt and their manifests are byte for
     // byte what run 1 pushed. The commit-tagged app is built in every pipeline (contract 4), so
@@ -90,6 +121,8 @@ fn gitlab_pipeline_builds_skips_and_rebuilds_by_content() {
     run.assert_tags_job(&main_path, &tags1);
     run.assert_builds(&main_path, &tags1, &[Skipped, Skipped, Skipped, Built]);
     ledger.record(&world, &[&main_path], &[], &[tags1.reference(&main_path, "app")]);
+    // A skipped build leaves the cache as GitLab restored it.
+    run.assert_counts(&world, None, Some(&exact_v1), 1, &counts);
 
     // 3. A commit changing only alpha's files: alpha and the app get new tags and are built;
     // base and beta keep theirs and are skipped.
@@ -104,10 +137,17 @@ fn gitlab_pipeline_builds_skips_and_rebuilds_by_content() {
     let new = [tags3.reference(&main_path, "alpha"), tags3.reference(&main_path, "app")];
     ledger.record(&world, &[&main_path], &new, &[]);
     assert_eq!(world.run_image(&tags3.reference(&main_path, "app")), APP_OUTPUT_V2);
+    run.assert_counts(&world, None, Some(&exact_v1), 1, &counts);
 
     // 4. A commit changing one of base's inputs: base and everything below it are rebuilt.
+    // It also changes beta's message, which beta's Dockerfile copies before its cache step, so
+    // the step runs again (base's own layers come from buildah's layer cache: .tool-versions is
+    // not in its context). The pipeline's TMPDIR is new: the count the step finds in its cache
+    // mount can only have come through GitLab's cache, and it goes on to 2. The exact entry and
+    // the rolling one are saved with it.
     world.write(".tool-versions", "busybox 1.35.0\n# pinned for the e2e test\n");
-    world.commit("base: touch .tool-versions");
+    world.write("components/beta/message.txt", "beta v2\n");
+    world.commit("base: touch .tool-versions; beta: v2");
     let tags4 = world.expected_tags();
     for image in IMAGES {
         assert_ne!(tags4.get(image), tags3.get(image), "{image} depends on base");
@@ -116,6 +156,8 @@ fn gitlab_pipeline_builds_skips_and_rebuilds_by_content() {
     run.assert_tags_job(&main_path, &tags4);
     run.assert_builds(&main_path, &tags4, &[Built, Built, Built, Built]);
     ledger.record(&world, &[&main_path], &tags4.refs(&main_path), &[]);
+    counts = BTreeMap::from([(exact_v1.clone(), 2), (COUNTS_ROLLING.to_string(), 2)]);
+    run.assert_counts(&world, Some(&tags4.reference(&main_path, "beta")), Some(&exact_v1), 2, &counts);
 
     // 5. A new branch without changes: the same content tags, so nothing is rebuilt (GitLab's
     // rules:changes would say "everything changed" on a new branch). The app, tagged by the
@@ -126,6 +168,7 @@ fn gitlab_pipeline_builds_skips_and_rebuilds_by_content() {
     run.assert_tags_job(&main_path, &tags4);
     run.assert_builds(&main_path, &tags4, &[Skipped, Skipped, Skipped, Built]);
     ledger.record(&world, &[&main_path], &[], &[tags4.reference(&main_path, "app")]);
+    run.assert_counts(&world, None, Some(&exact_v1), 2, &counts);
 
     // 6. PIPEGEN_REGISTRY set for one pipeline: the same .gitlab-ci.yml pushes every image to the
     // other path, and the main path is left alone.
@@ -135,12 +178,17 @@ fn gitlab_pipeline_builds_skips_and_rebuilds_by_content() {
     run.assert_tags_job(&other_path, &tags4);
     run.assert_builds(&other_path, &tags4, &[Built, Built, Built, Built]);
     ledger.record(&world, &[&main_path, &other_path], &tags4.refs(&other_path), &[]);
+    // The cache is the stage's, whatever the registry. beta is built, its cache loaded and
+    // saved, but all its layers, the cache step's included, come from buildah's layer cache
+    // (run 4 made them): the step does not run and the count stays. It counts runs of the
+    // step, not builds.
+    run.assert_counts(&world, Some(&tags4.reference(&other_path, "beta")), Some(&exact_v1), 2, &counts);
     assert_eq!(fs::read(world.repo.join(".gitlab-ci.yml")).unwrap(), emitted, ".gitlab-ci.yml was not regenerated");
     let (code, out, err) =
         support::run(support::pipegen().args(["check", "--model", "pipegen.yaml"]).current_dir(&world.repo));
     assert_eq!(code, 0, "pipegen check: the emitted pipeline is still current\n{out}{err}");
     assert_eq!(world.git(&["status", "--porcelain"]), "", "the pipelines left the work tree clean");
-    assert_eq!(world.run_image(&tags4.reference(&other_path, "app")), APP_OUTPUT_V2);
+    assert_eq!(world.run_image(&tags4.reference(&other_path, "app")), APP_OUTPUT_V3);
 
     // 7. A registry that wants a login, which is GitLab's own (CI_REGISTRY, CI_REGISTRY_USER,
     // CI_REGISTRY_PASSWORD): each build job logs in with the job's credentials, and no job
@@ -161,6 +209,7 @@ fn gitlab_pipeline_builds_skips_and_rebuilds_by_content() {
     run.assert_tags_job(&secure_path, &tags4);
     run.assert_builds(&secure_path, &tags4, &[Built, Built, Built, Built]);
     ledger.record(&world, &[&main_path, &other_path, &secure_path], &tags4.refs(&secure_path), &[]);
+    run.assert_counts(&world, Some(&tags4.reference(&secure_path, "beta")), Some(&exact_v1), 2, &counts);
 
     // 8. The same registry with the project's own credentials (PIPEGEN_REGISTRY_USER and
     // PIPEGEN_REGISTRY_PASSWORD): the lookups are logged in too, so the content-tagged images
@@ -172,7 +221,31 @@ fn gitlab_pipeline_builds_skips_and_rebuilds_by_content() {
     ]);
     run.assert_logged_in_without_printing(SECURE_PASSWORD);
     run.assert_builds(&secure_path, &tags4, &[Skipped, Skipped, Skipped, Built]);
-    ledger.record(&world, &[&main_path, &other_path, &secure_path], &[], &[tags4.reference(&secure_path, "app")]);
+    let every_path = [main_path.as_str(), &other_path, &secure_path];
+    ledger.record(&world, &every_path, &[], &[tags4.reference(&secure_path, "app")]);
+    run.assert_counts(&world, None, Some(&exact_v1), 2, &counts);
+
+    // 9. A new lockfile (the cache's key file, also in beta's context): the exact key misses.
+    // GitLab would then restore the rolling entry through `fallback_keys` and the count would
+    // go on (3). gitlab-ci-local 4.64.1 ignores `fallback_keys` (only its copy of GitLab's
+    // schema knows the word) and never restores a `policy: push` entry, so the job starts
+    // without the cache: the step counts from zero, the new exact entry and the rolling one get
+    // 1, and the old exact entry keeps 2. That the count restarts also shows that nothing but
+    // the CI cache carried it: the job's directory, buildah's layers and the registry all still
+    // held the earlier runs' state.
+    world.write(COUNTS_LOCK, "counts v2\n");
+    world.commit("beta: a new lockfile");
+    let tags9 = world.expected_tags();
+    assert_eq!((&tags9.base, &tags9.alpha), (&tags4.base, &tags4.alpha), "only beta's inputs changed");
+    assert_ne!(tags9.beta, tags4.beta);
+    let run = world.run_pipeline(&[]);
+    run.assert_tags_job(&main_path, &tags9);
+    run.assert_builds(&main_path, &tags9, &[Skipped, Skipped, Built, Built]);
+    let new = [tags9.reference(&main_path, "beta"), tags9.reference(&main_path, "app")];
+    ledger.record(&world, &every_path, &new, &[]);
+    let exact_v2 = world.new_exact_entry(&[&exact_v1]);
+    counts = BTreeMap::from([(exact_v1, 2), (exact_v2, 1), (COUNTS_ROLLING.to_string(), 1)]);
+    run.assert_counts(&world, Some(&tags9.reference(&main_path, "beta")), None, 1, &counts);
 }
 
 /// The `needs` of a job of the emitted pipeline, as (job, artifacts).
@@ -206,6 +279,12 @@ struct World {
     gcl_home: PathBuf,
     /// Whether a pipeline run validated `.gitlab-ci.yml` already.
     validated: Cell<bool>,
+    /// The cache helper image in the plain registry (PIPEGEN_CACHE_HELPER_IMAGE).
+    helper: String,
+    /// Each pipeline run's own TMPDIR is a new directory in here.
+    tmp: PathBuf,
+    /// Pipelines run so far.
+    runs: Cell<u32>,
     /// Removed last, with everything in it.
     _dir: tempfile::TempDir,
 }
@@ -244,6 +323,9 @@ impl World {
         let auth_file = containers.join("auth.json");
         fs::write(&auth_file, "{}\n").unwrap();
         let gcl_home = dir.path().join("gcl-home");
+        let helper = format!("{}/helper/busybox:1.35.0", registry.addr);
+        let tmp = dir.path().join("tmp");
+        fs::create_dir_all(tmp.join("test")).unwrap();
         let world = World {
             registry,
             secure,
@@ -254,10 +336,37 @@ impl World {
             storage_conf,
             gcl_home,
             validated: Cell::new(false),
+            helper,
+            tmp,
+            runs: Cell::new(0),
             _dir: dir,
         };
         world.create_repo();
+        world.push_helper();
         world
+    }
+
+    /// The cache helper image, as small as busybox's own and pulled from nowhere else: the static
+    /// busybox installed into scratch, pushed to the plain registry and removed from local
+    /// storage, so that the first job moving a cache pulls it from there.
+    fn push_helper(&self) {
+        let context = self.tmp.join("helper");
+        fs::create_dir_all(&context).unwrap();
+        fs::copy(support::tool("busybox"), context.join("busybox")).expect("copy busybox (busybox-static)");
+        fs::write(
+            context.join("Containerfile"),
+            "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\nENV PATH=/bin\n",
+        )
+        .unwrap();
+        let buildah = support::tool("buildah");
+        for args in [
+            vec!["build", "--quiet", "--layers=false", "--tag", &self.helper, context.to_str().unwrap()],
+            vec!["push", "--quiet", &self.helper],
+            vec!["rmi", &self.helper],
+        ] {
+            let (code, out, err) = support::run(self.command(&buildah).args(&args));
+            assert_eq!(code, 0, "buildah {args:?}\n{out}{err}");
+        }
     }
 
     /// The fixture as a git repository with an `origin` (never contacted; gitlab-ci-local
@@ -313,6 +422,9 @@ impl World {
             // Logins go here, not to /run/containers. Jobs running at once write the same entry,
             // atomically. buildah push wants the file to exist.
             .env("REGISTRY_AUTH_FILE", &self.auth_file)
+            // buildah's temporary files, and its cache mounts ($TMPDIR/buildah-cache…), stay in
+            // the test's directory; each pipeline run gets its own (run_pipeline).
+            .env("TMPDIR", self.tmp.join("test"))
             .env_remove("PIPEGEN_REGISTRY")
             .env_remove("PIPEGEN_REGISTRY_USER")
             .env_remove("PIPEGEN_REGISTRY_PASSWORD")
@@ -360,16 +472,23 @@ impl World {
     /// Run the committed pipeline with gitlab-ci-local (shell executor, each job in its own copy
     /// of the repository, as runners clone it); it must pass. The first run also validates
     /// `.gitlab-ci.yml` against GitLab's schema; the file does not change afterwards.
+    /// Every run has a TMPDIR of its own, as every GitLab job has a fresh /var/tmp: buildah's
+    /// cache mounts do not outlive the run, so only the CI cache carries their content on.
     fn run_pipeline(&self, variables: &[(&str, &str)]) -> PipelineRun {
+        self.runs.set(self.runs.get() + 1);
+        let tmpdir = self.tmp.join(format!("run-{}", self.runs.get()));
+        fs::create_dir(&tmpdir).unwrap();
         let mut command = self.command(support::tool("gitlab-ci-local"));
         command
             .current_dir(&self.repo)
+            .env("TMPDIR", &tmpdir)
             .arg("--home")
             .arg(&self.gcl_home)
             .args(["--force-shell-executor", "--shell-isolation"]);
         if self.validated.replace(true) {
             command.arg("--no-json-schema-validation");
         }
+        command.args(["--variable", &format!("PIPEGEN_CACHE_HELPER_IMAGE={}", self.helper)]);
         for (name, value) in variables {
             command.args(["--variable", &format!("{name}={value}")]);
         }
@@ -379,7 +498,7 @@ impl World {
         assert_eq!(code, 0, "gitlab-ci-local failed:\n{log}");
         let names: Vec<&str> = variables.iter().map(|(name, _)| *name).collect();
         eprintln!("pipeline with {names:?} passed in {:.1} s", started.elapsed().as_secs_f64());
-        PipelineRun::parse(log)
+        PipelineRun::parse(log, tmpdir)
     }
 
     /// skopeo with this world's registries.conf (skopeo 1.9 ignores CONTAINERS_REGISTRIES_CONF),
@@ -441,6 +560,55 @@ impl World {
         ok(self.command(&buildah).args(["rm", container]), "rm");
         output
     }
+
+    /// What beta's cache step wrote into an image: `/built-count`, read through `buildah mount`
+    /// (root and vfs: a plain directory) rather than by running a process in it.
+    fn built_count(&self, reference: &str) -> u32 {
+        let buildah = support::tool("buildah");
+        let ok = |command: &mut Command, what: &str| {
+            let (code, out, err) = support::run(command);
+            assert_eq!(code, 0, "buildah {what} {reference}\n{out}{err}");
+            out.trim().to_string()
+        };
+        let container = ok(self.command(&buildah).args(["from", "--pull-always", "--quiet", reference]), "from");
+        let root = ok(self.command(&buildah).args(["mount", &container]), "mount");
+        let count = read_count(&Path::new(&root).join("built-count"));
+        ok(self.command(&buildah).args(["umount", &container]), "umount");
+        ok(self.command(&buildah).args(["rm", &container]), "rm");
+        count.unwrap_or_else(|| panic!("{reference} has /built-count"))
+    }
+
+    /// gitlab-ci-local's cache entries (`.gitlab-ci-local/cache/<name>`, shared by every run)
+    /// and the count each holds at beta's cache path.
+    fn cache_counts(&self) -> BTreeMap<String, u32> {
+        let dir = self.repo.join(".gitlab-ci-local/cache");
+        let Ok(entries) = fs::read_dir(&dir) else { return BTreeMap::new() };
+        entries
+            .map(|entry| {
+                let entry = entry.unwrap();
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let count = read_count(&entry.path().join(COUNTS_PATH).join("count"));
+                (name.clone(), count.unwrap_or_else(|| panic!("the cache entry {name} holds a count")))
+            })
+            .collect()
+    }
+
+    /// The name of the one exact cache entry of beta that is not among `known`.
+    fn new_exact_entry(&self, known: &[&str]) -> String {
+        let new: Vec<String> = self
+            .cache_counts()
+            .into_keys()
+            .filter(|name| name.starts_with(COUNTS_EXACT_PREFIX) && !known.contains(&name.as_str()))
+            .collect();
+        assert_eq!(new.len(), 1, "one new exact cache entry besides {known:?}: {new:?}");
+        new.into_iter().next().unwrap()
+    }
+}
+
+/// The number in a count file, or None when there is no such file.
+fn read_count(path: &Path) -> Option<u32> {
+    let text = fs::read_to_string(path).ok()?;
+    Some(text.trim().parse().unwrap_or_else(|_| panic!("{}: a number, not {text:?}", path.display())))
 }
 
 /// git without the caller's configuration or a surrounding repository's variables (a hook
@@ -668,10 +836,12 @@ struct PipelineRun {
     jobs: BTreeMap<&'static str, Vec<String>>,
     /// Every job line, in order, as (job, text).
     order: Vec<(&'static str, String)>,
+    /// The run's own TMPDIR.
+    tmpdir: PathBuf,
 }
 
 impl PipelineRun {
-    fn parse(log: String) -> PipelineRun {
+    fn parse(log: String, tmpdir: PathBuf) -> PipelineRun {
         let mut jobs: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
         let mut order = Vec::new();
         for line in log.lines() {
@@ -686,7 +856,7 @@ impl PipelineRun {
         for job in JOBS {
             assert!(log.contains(&format!(" PASS  {job}")), "{job} passed\n{log}");
         }
-        PipelineRun { log, jobs, order }
+        PipelineRun { log, jobs, order, tmpdir }
     }
 
     /// The output lines of a job (`> ` removed).
@@ -743,6 +913,53 @@ impl PipelineRun {
             assert!(self.output(&job).contains(&"Login Succeeded!"), "{job} logged in\n{}", self.log);
         }
         assert!(!self.log.contains(password), "a job printed the password\n{}", self.log);
+    }
+
+    /// beta's cache `counts` after this run. gitlab-ci-local restored the entry `restored` (or
+    /// nothing) into the job's copy of the repository. When beta was built (`beta` is its
+    /// reference), the job loaded that into buildah's cache mount, which lived in this run's own
+    /// TMPDIR, and saved the mount back, and the image's step left `count` in `/built-count`;
+    /// when beta was skipped, no cache mount was made. Either way the job's workspace holds
+    /// `count` at the cache's path, and gitlab-ci-local's cache entries hold exactly `entries`.
+    fn assert_counts(
+        &self,
+        world: &World,
+        beta: Option<&str>,
+        restored: Option<&str>,
+        count: u32,
+        entries: &BTreeMap<String, u32>,
+    ) {
+        let lines = &self.jobs["build:beta"];
+        let imported: Vec<&str> = lines.iter().filter_map(|l| l.strip_prefix("imported cache '")).collect();
+        let imported: Vec<&str> = imported.iter().map(|l| l.split('\'').next().unwrap()).collect();
+        assert_eq!(imported, restored.into_iter().collect::<Vec<_>>(), "the cache build:beta got\n{}", self.log);
+
+        let output = self.output("build:beta");
+        let said = |line: &str| output.contains(&line);
+        let loaded = said("pipegen: loading cache counts from .cache/counts into the build");
+        let saved = said("pipegen: saving cache counts to .cache/counts");
+        let mounts: Vec<PathBuf> = fs::read_dir(&self.tmpdir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("buildah-cache"))
+            .collect();
+        match beta {
+            Some(reference) => {
+                assert!(loaded && saved, "build:beta loaded and saved its cache\n{}", self.log);
+                // buildah 1.28 (root) keeps cache mounts in $TMPDIR/buildah-cache/<id>; newer
+                // ones in $TMPDIR/buildah-cache-<uid>/<id>.
+                assert_eq!(mounts.len(), 1, "buildah kept its cache mounts in the run's TMPDIR: {mounts:?}");
+                assert_eq!(read_count(&mounts[0].join("counts/count")), Some(count), "buildah's cache mount");
+                assert_eq!(world.built_count(reference), count, "/built-count of {reference}");
+            }
+            None => {
+                assert!(!loaded && !saved, "build:beta left its cache alone\n{}", self.log);
+                assert!(mounts.is_empty(), "no cache mount was made: {mounts:?}");
+            }
+        }
+        let workspace = world.repo.join(BETA_JOB_DIR).join(COUNTS_PATH).join("count");
+        assert_eq!(read_count(&workspace), Some(count), "{} after the job", workspace.display());
+        assert_eq!(&world.cache_counts(), entries, "gitlab-ci-local's cache entries and their counts\n{}", self.log);
     }
 
     /// Both jobs started before either finished: they ran at the same time.
