@@ -34,6 +34,35 @@ pub const REL_GLOB: &str = "^(?!/)(?!.*(^|/)\\.\\.(/|$)).+$";
 /// A multi-stage target name as Dockerfiles allow.
 pub const TARGET: &str = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
 
+/// A health check's HTTP path: absolute on the service.
+pub const HTTP_PATH: &str = "^/";
+
 /// A duration: hours, minutes and seconds in that order, each optional but at least one. At most
 /// nine digits per unit, so every duration the schema accepts fits in the model's seconds.
 pub const DURATION: &str = "^([0-9]{1,9}h([0-9]{1,9}m)?([0-9]{1,9}s)?|[0-9]{1,9}m([0-9]{1,9}s)?|[0-9]{1,9}s)$";
+
+/// What an editor says when a value does not match `pattern` (the schema's `patternErrorMessage`,
+/// which yaml-language-server and VS Code show instead of the bare expression). Short and
+/// actionable; `schema_errors` has the longer explanations `pipegen` itself prints.
+pub fn editor_message(pattern: &str) -> Option<&'static str> {
+    // TARGET and AXIS_VALUE are the same expression, so they share a message.
+    let message = match pattern {
+        NAME => "use lowercase letters, digits and dashes (not at either end), e.g. `gitaly-deps`",
+        JOB_NAME => "start with a letter, then lowercase letters, digits and dashes (not at the end), e.g. `qa`",
+        AXIS => "use lowercase letters, digits and `_`, starting with a letter, e.g. `ruby_version`",
+        AXIS_VALUE => "use letters, digits, `.`, `_` and `-`, starting with a letter or digit, e.g. `3.3` or `runtime`",
+        ENV_NAME => "use letters, digits and `_`, not starting with a digit, e.g. `RUBY_VERSION`",
+        REGISTRY => {
+            "write a lowercase host (and port) with an optional path, e.g. `registry.example.com/team`; no scheme, no tag"
+        }
+        IMAGE_REF => {
+            "write an image of this model by name, or an external reference in lowercase with a tag or digest, e.g. `postgres:16.4`"
+        }
+        REL_PATH => "write a path relative to the repository root: no leading `/`, no `..`, no glob characters",
+        REL_GLOB => "write a path or glob relative to the repository root: no leading `/`, no `..`",
+        HTTP_PATH => "write a path that starts with `/`, e.g. `/-/readiness`",
+        DURATION => "write a duration: numbers with units h, m, s in that order, no spaces, e.g. `30s`, `5m`, `1h30m`",
+        _ => return None,
+    };
+    Some(message)
+}

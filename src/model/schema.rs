@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use schemars::generate::SchemaSettings;
 use serde_json::Value;
 
+use super::patterns;
 use super::types::Model;
 
 /// The schema's identifier. Editors match it, it never needs to resolve.
@@ -18,6 +19,7 @@ pub fn json_schema() -> &'static Value {
         let generator = SchemaSettings::draft07().into_generator();
         let schema = generator.into_root_schema_for::<Model>();
         let mut value = serde_json::to_value(schema).expect("a generated schema is valid JSON");
+        for_editors(&mut value);
         if let Value::Object(map) = &mut value {
             // `$id` and `$schema` first, then the rest in generated order.
             let mut ordered = serde_json::Map::new();
@@ -30,6 +32,65 @@ pub fn json_schema() -> &'static Value {
         }
         value
     })
+}
+
+/// What editors need beyond draft-07, added to every sub-schema:
+///
+/// - descriptions unwrapped: doc comments wrap at 100 columns, and yaml-language-server turns
+///   every single newline into a paragraph break;
+/// - `markdownDescription`, the same text, so hovers and completions show `code` as code;
+/// - `patternErrorMessage` (yaml-language-server, VS Code) next to every `pattern`, so a typo gets
+///   "write a duration: …, e.g. `30s`" rather than the bare regular expression.
+///
+/// Validators ignore these keywords; `pipegen` explains its own errors in `schema_errors`.
+fn for_editors(schema: &mut Value) {
+    let Value::Object(map) = schema else { return };
+    let mut out = serde_json::Map::new();
+    for (key, mut value) in std::mem::take(map) {
+        match key.as_str() {
+            // Maps of sub-schemas.
+            "properties" | "definitions" | "patternProperties" => {
+                if let Value::Object(children) = &mut value {
+                    children.values_mut().for_each(for_editors);
+                }
+            }
+            // Lists of sub-schemas.
+            "allOf" | "anyOf" | "oneOf" => {
+                if let Value::Array(children) = &mut value {
+                    children.iter_mut().for_each(for_editors);
+                }
+            }
+            // One sub-schema (or a list of them, for `items`).
+            "items" | "additionalProperties" | "propertyNames" | "not" | "if" | "then" | "else" => match &mut value {
+                Value::Array(children) => children.iter_mut().for_each(for_editors),
+                other => for_editors(other),
+            },
+            _ => {}
+        }
+        let extra = match (key.as_str(), &value) {
+            ("description", Value::String(text)) => {
+                value = Value::String(unwrap_paragraphs(text));
+                Some(("markdownDescription", value.clone()))
+            }
+            ("pattern", Value::String(pattern)) => {
+                patterns::editor_message(pattern).map(|m| ("patternErrorMessage", Value::String(m.into())))
+            }
+            _ => None,
+        };
+        out.insert(key, value);
+        if let Some((extra_key, extra_value)) = extra {
+            out.insert(extra_key.into(), extra_value);
+        }
+    }
+    *map = out;
+}
+
+/// Join the lines of each paragraph with spaces; paragraphs stay apart.
+fn unwrap_paragraphs(text: &str) -> String {
+    text.split("\n\n")
+        .map(|paragraph| paragraph.lines().map(str::trim).collect::<Vec<_>>().join(" "))
+        .collect::<Vec<_>>()
+        .join("\n\n")
 }
 
 /// The schema as the text of `schema/pipegen.schema.json`.

@@ -30,8 +30,11 @@ pub struct Model {
     #[schemars(regex(pattern = patterns::REGISTRY), example = &"registry.example.com/gdk")]
     pub registry: String,
 
-    /// Files that `pipegen emit` writes and `pipegen check` verifies, relative to the repository root.
+    /// Files that `pipegen emit` writes and `pipegen check` verifies, relative to the repository
+    /// root. Default: none; then `pipegen emit` only prints (`--target gitlab|github`) and
+    /// `pipegen check` has nothing to check.
     #[serde(default)]
+    #[schemars(example = example_outputs())]
     pub outputs: Outputs,
 
     /// Named matrix dimensions. Each axis is a non-empty list of distinct values; an image or job
@@ -43,9 +46,13 @@ pub struct Model {
     )]
     pub axes: IndexMap<String, Vec<AxisValue>>,
 
-    /// Stage names in pipeline order. Optional: without it, stages are derived from the image
-    /// graph (`build-1`, `build-2`, … by depth, then `test`). Stages group jobs for display;
-    /// jobs never wait for a whole stage, only for what they need.
+    /// Stage names in pipeline order. Stages group jobs for display; jobs never wait for a whole
+    /// stage, only for what they need. When given, it must declare every stage used, including
+    /// the defaults of images and jobs that set none (`build-<depth>`, `test`).
+    ///
+    /// Default: derived from the image graph: an image without `stage` is in `build-<depth>`
+    /// (`build-1` without parents, one more than its deepest parent otherwise), a job without
+    /// `stage` in `test`, and stages whose members sit shallower in the graph come first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(example = ["base", "components", "image", "test"])]
     pub stages: Option<Vec<StageName>>,
@@ -53,24 +60,24 @@ pub struct Model {
     /// Named dependency caches. A cache's key is derived from its key files and from the stage
     /// (and variant) that uses it, so stages never overwrite each other's cache.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
-    #[schemars(extend("propertyNames" = { "pattern": patterns::NAME }))]
+    #[schemars(extend("propertyNames" = { "pattern": patterns::NAME }), example = example_caches())]
     pub caches: IndexMap<String, Cache>,
 
     /// The container images of this repository, by name. Names become repository names in the
     /// registry and build job names (`build:<image>`).
     #[serde(default)]
-    #[schemars(extend("propertyNames" = { "pattern": patterns::NAME }))]
+    #[schemars(extend("propertyNames" = { "pattern": patterns::NAME }), example = example_images())]
     pub images: IndexMap<String, Image>,
 
     /// Services that jobs run beside them (databases, the application under test), by alias:
     /// jobs reach a service at the host name of its key.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
-    #[schemars(extend("propertyNames" = { "pattern": patterns::NAME }))]
+    #[schemars(extend("propertyNames" = { "pattern": patterns::NAME }), example = example_services())]
     pub services: IndexMap<String, Service>,
 
     /// Jobs that run scripts in the images (tests, checks), by name.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
-    #[schemars(extend("propertyNames" = { "pattern": patterns::JOB_NAME }))]
+    #[schemars(extend("propertyNames" = { "pattern": patterns::JOB_NAME }), example = example_jobs())]
     pub jobs: IndexMap<String, Job>,
 }
 
@@ -78,12 +85,14 @@ pub struct Model {
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Outputs {
-    /// Path of the generated GitLab CI file, e.g. `.gitlab-ci.yml`.
+    /// Path of the generated GitLab CI file, e.g. `.gitlab-ci.yml`. Default: none; no GitLab
+    /// file is written or checked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = patterns::REL_PATH), example = &".gitlab-ci.yml")]
     pub gitlab: Option<String>,
 
     /// Path of the generated GitHub Actions workflow, e.g. `.github/workflows/images.yml`.
+    /// Default: none; no GitHub workflow is written or checked.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = patterns::REL_PATH), example = &".github/workflows/images.yml")]
     pub github: Option<String>,
@@ -124,12 +133,14 @@ pub struct RelPath(#[schemars(regex(pattern = patterns::REL_PATH), example = &"i
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Image {
-    /// Stage the build job is shown in. Default: `build-<depth>` (1 for images without parents).
+    /// Stage the build job is shown in. Default: `build-<depth>`: `build-1` for an image without
+    /// parents, one more than its deepest parent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(example = &"base")]
     pub stage: Option<StageName>,
 
-    /// Build context, relative to the repository root.
+    /// Build context, relative to the repository root. Its whole content counts for the content
+    /// tag, so give base images a narrow context. Default: `.` (the repository root).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = patterns::REL_PATH), extend("default" = "."), example = &"images/base")]
     pub context: Option<String>,
@@ -161,20 +172,26 @@ pub struct Image {
 
     /// Parent image(s) of this model: a name or a list. Each reaches the Dockerfile as the build
     /// argument `<NAME>_IMAGE` (`gitaly-deps` → `GITALY_DEPS_IMAGE`) holding its full reference.
+    /// Default: none; the image's base is the Dockerfile's own `FROM` (e.g. `debian:12`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"base", example = ["base", "gitaly"])]
     pub from: Option<Parents>,
 
-    /// Multi-stage build target.
+    /// Multi-stage build target (`FROM … AS <target>` in the Dockerfile). Default: none; the
+    /// Dockerfile's last stage.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = patterns::TARGET), example = &"runtime")]
     pub target: Option<String>,
 
     /// How the image is tagged: `content` (a hash of everything that determines it; rebuilt only
-    /// when that changes) or `commit` (the commit SHA; rebuilt in every pipeline).
+    /// when that changes) or `commit` (the commit SHA; rebuilt in every pipeline). Default:
+    /// `content`.
     #[serde(default)]
+    #[schemars(example = &"commit")]
     pub tag: TagMode,
 
-    /// Caches the build uses (see docs/model.md, "Caches in image builds").
+    /// Caches (declared under `caches`) that feed `RUN --mount=type=cache` directories of the
+    /// Dockerfile; each must hold exactly one path.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(example = ["go"])]
     pub caches: Vec<Name>,
@@ -241,8 +258,11 @@ pub struct Service {
     #[schemars(range(min = 1, max = 65535), example = 5432)]
     pub port: u16,
 
-    /// How to tell that the service is ready. Jobs do not start their script before it is.
+    /// How to tell that the service is ready. Jobs do not start their script before it is, and
+    /// fail when it is not ready within the timeout. Default: none; jobs start without waiting
+    /// (GitLab's runner still waits up to 30 s for the port, then only warns).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = example_http_health(), example = example_cmd_health())]
     pub health: Option<Health>,
 
     /// Environment variables of the service container.
@@ -265,12 +285,12 @@ pub struct Service {
 pub struct Health {
     /// Healthy when `GET http://<service>:<port><path>` answers 2xx or 3xx.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = "^/"), example = &"/-/readiness")]
+    #[schemars(regex(pattern = patterns::HTTP_PATH), example = &"/-/readiness")]
     pub http: Option<String>,
 
     /// Healthy when the port accepts TCP connections.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("const" = true))]
+    #[schemars(extend("const" = true), example = true)]
     pub tcp: Option<bool>,
 
     /// Healthy when this shell command exits 0. It runs with `PIPEGEN_SERVICE_HOST` and
@@ -279,14 +299,15 @@ pub struct Health {
     #[schemars(example = &"pg_isready -h \"$PIPEGEN_SERVICE_HOST\" -U postgres")]
     pub cmd: Option<String>,
 
-    /// How long to wait for the service before the job fails.
+    /// How long a job waits for the service before it fails with a message naming the service
+    /// and the timeout. Default: `60s`.
     #[serde(default = "Health::default_timeout")]
-    #[schemars(default = "Health::default_timeout", example = &"5m")]
+    #[schemars(extend("default" = "60s"), example = &"5m")]
     pub timeout: Duration,
 
-    /// How often to check.
+    /// How often to check. Default: `5s`.
     #[serde(default = "Health::default_interval")]
-    #[schemars(default = "Health::default_interval", example = &"5s")]
+    #[schemars(extend("default" = "5s"), example = &"10s")]
     pub interval: Duration,
 }
 
@@ -305,11 +326,11 @@ impl Health {
 pub struct Job {
     /// Stage the job is shown in. Default: `test`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(example = &"test")]
+    #[schemars(extend("default" = "test"), example = &"qa")]
     pub stage: Option<StageName>,
 
     /// The image the script runs in: an image of this model or an external reference
-    /// (`ruby:3.3`). Without it the job runs on the runner's default image.
+    /// (`ruby:3.3`). Default: none; the job runs in the runner's default image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(regex(pattern = patterns::IMAGE_REF), example = &"gdk")]
     pub image: Option<String>,
@@ -332,27 +353,32 @@ pub struct Job {
     pub axes: Vec<AxisName>,
 
     /// Number of shards that split the work; each run sees `CI_NODE_INDEX` (1..N) and
-    /// `CI_NODE_TOTAL`.
+    /// `CI_NODE_TOTAL`. Default: `1` (one run, no shards).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1, max = 200), example = 4)]
+    #[schemars(range(min = 1, max = 200), extend("default" = 1), example = 4)]
     pub parallel: Option<u32>,
 
     /// Shell commands, run in order; the job fails at the first that fails.
     #[schemars(length(min = 1), example = ["bundle exec rspec qa/"])]
     pub script: Vec<String>,
 
-    /// Times a failed run is retried (flaky tests, stuck tests).
+    /// Times a failed run is retried (flaky tests, stuck tests); GitLab allows at most 2.
+    /// Default: `0`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 0, max = 2), example = 2)]
+    #[schemars(range(min = 0, max = 2), extend("default" = 0), example = 2)]
     pub retry: Option<u32>,
 
-    /// How long one run may take before it is stopped (and retried, with `retry`).
+    /// How long one run may take before it is stopped (and retried, with `retry`). Default: none;
+    /// the project's job timeout on GitLab (60 minutes unless changed), 60 minutes per run on
+    /// GitHub.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(example = &"30m")]
     pub timeout: Option<Duration>,
 
-    /// Files kept after the job.
+    /// Files kept after the job (one week on GitLab, uploaded with `actions/upload-artifact` on
+    /// GitHub). Default: none; nothing is kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = example_artifacts())]
     pub artifacts: Option<Artifacts>,
 
     /// Environment variables of the job. `${axis}` is replaced by the variant's value.
@@ -372,8 +398,9 @@ pub struct Artifacts {
     #[schemars(length(min = 1), example = ["qa/tmp/"])]
     pub paths: Vec<RelPath>,
 
-    /// When to keep them.
+    /// When to keep them: `on_success`, `on_failure` or `always`. Default: `on_success`.
     #[serde(default)]
+    #[schemars(example = &"on_failure")]
     pub when: ArtifactsWhen,
 }
 
@@ -402,6 +429,50 @@ fn example_model() -> serde_json::Value {
         },
         "jobs": { "test": { "image": "app", "script": ["make test"] } }
     })
+}
+
+fn example_outputs() -> serde_json::Value {
+    serde_json::json!({ "gitlab": ".gitlab-ci.yml", "github": ".github/workflows/images.yml" })
+}
+
+fn example_caches() -> serde_json::Value {
+    serde_json::json!({ "gems": { "key": ["Gemfile.lock"], "paths": ["vendor/ruby"] } })
+}
+
+fn example_images() -> serde_json::Value {
+    serde_json::json!({
+        "base": { "context": "images/base", "args": { "RUBY_VERSION": "${ruby}" }, "axes": ["ruby"] },
+        "app": { "from": "base", "tag": "commit" }
+    })
+}
+
+fn example_services() -> serde_json::Value {
+    serde_json::json!({
+        "postgres": {
+            "image": "postgres:16.4",
+            "port": 5432,
+            "env": { "POSTGRES_PASSWORD": "postgres" },
+            "health": { "cmd": "pg_isready -h \"$PIPEGEN_SERVICE_HOST\" -U postgres", "timeout": "60s" }
+        }
+    })
+}
+
+fn example_jobs() -> serde_json::Value {
+    serde_json::json!({
+        "test": { "image": "app", "services": ["postgres"], "script": ["make test"], "retry": 1, "timeout": "30m" }
+    })
+}
+
+fn example_http_health() -> serde_json::Value {
+    serde_json::json!({ "http": "/-/readiness", "timeout": "5m", "interval": "5s" })
+}
+
+fn example_cmd_health() -> serde_json::Value {
+    serde_json::json!({ "cmd": "pg_isready -h \"$PIPEGEN_SERVICE_HOST\" -U postgres", "timeout": "60s" })
+}
+
+fn example_artifacts() -> serde_json::Value {
+    serde_json::json!({ "paths": ["qa/tmp/"], "when": "on_failure" })
 }
 
 fn example_axes() -> serde_json::Value {
