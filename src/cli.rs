@@ -87,6 +87,26 @@ pub enum Command {
         #[command(flatten)]
         model: ModelArg,
     },
+    /// Write a starting model, DIR/pipegen.yaml, from the repository's Dockerfiles.
+    ///
+    /// Finds Dockerfiles under DIR (Dockerfile, Containerfile, NAME.Dockerfile, Dockerfile.NAME;
+    /// in a git work tree the files git lists, so .gitignore counts; never in .git, target or
+    /// node_modules) and infers one image per Dockerfile, plus one per stage another Dockerfile
+    /// builds from; parents from FROM and COPY --from (ARG defaults resolved, ARG NAME_IMAGE
+    /// meaning image `name`), build contexts from COPY/ADD sources, args from ARG defaults.
+    /// Images whose parent cannot be resolved are listed on stderr and in the model as comments,
+    /// never guessed. The rules: docs/init.md. Exits 0 when it wrote (or printed) the model.
+    Init {
+        /// The repository (or the part of it) to adopt.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Replace an existing DIR/pipegen.yaml (it is refused otherwise).
+        #[arg(long)]
+        force: bool,
+        /// Print the model on stdout instead of writing DIR/pipegen.yaml.
+        #[arg(long)]
+        stdout: bool,
+    },
     /// Print the image graph: every build variant and job, grouped by stage.
     Graph {
         /// Mermaid renders in GitHub and GitLab Markdown; dot is for Graphviz.
@@ -103,6 +123,7 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
         Command::Emit { target, model } => commands::emit::run(model.model.as_deref(), target),
         Command::Check { quiet, model } => commands::check::run(model.model.as_deref(), quiet),
         Command::Schema => commands::schema::run(),
+        Command::Init { dir, force, stdout } => commands::init::run(&dir, force, stdout),
         Command::Graph { format, model } => commands::graph::run(model.model.as_deref(), format),
         Command::Plan { changed, since, format, model } => {
             let changed = match changed {

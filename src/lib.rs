@@ -15,6 +15,7 @@ pub mod exit;
 pub mod git;
 pub mod graph;
 pub mod graph_render;
+pub mod init;
 pub mod model;
 pub mod naming;
 pub mod outputs;

@@ -4,6 +4,7 @@
 pub mod check;
 pub mod emit;
 pub mod graph;
+pub mod init;
 pub mod plan;
 pub mod schema;
 pub mod tags;

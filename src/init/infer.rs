@@ -1,0 +1,1339 @@
+//! From Dockerfiles to a starting model. Pure: the Dockerfiles (path and text) and the
+//! repository's file list in; a model, comments for its images, and the images it could not
+//! resolve out. docs/init.md states every rule in words; the names below follow it.
+//!
+//! - Images: one per Dockerfile (its *file image*, which builds the last stage), plus one per
+//!   named stage that another Dockerfile builds from (`target:` that stage). When the stage is
+//!   named like its Dockerfile's image, that image itself targets it instead.
+//! - Parents: what a Dockerfile's built stages start `FROM` or `COPY --from`, when it names an
+//!   image of the repository. `${NAME_IMAGE}` names image `name` (pipegen's own convention);
+//!   other variables are expanded with their ARG defaults; a reference names an image when its
+//!   last path component, without tag or digest, is that image's name.
+//! - Contexts: among the Dockerfile's directory, its ancestors and (for `name.Dockerfile`) a
+//!   directory `name` beside one of them, the deepest relative to which the COPY/ADD sources
+//!   exist.
+//! - Anything that cannot be resolved is reported, never guessed; so is every image that builds
+//!   on it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use indexmap::IndexMap;
+
+use super::dockerfile::{self, Dockerfile, Item, ParseError, Scope};
+use super::sanitize_name;
+use crate::model::{self, Image, Model, Name, Outputs, Parents};
+use crate::naming;
+
+/// What `pipegen init` read from a repository.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    /// The model's name (a valid pipegen name); it also names the image of a root Dockerfile.
+    pub name: &'a str,
+    /// Every Dockerfile: its path relative to the repository root (with `/`), and its text.
+    pub dockerfiles: &'a [(String, String)],
+    /// Every file of the repository, relative to its root: where COPY sources may lie.
+    pub files: &'a [String],
+}
+
+/// A starting model, and what did not make it in.
+#[derive(Debug, Clone)]
+pub struct Inference {
+    pub model: Model,
+    /// Per image of the model: what a reviewer should check or change.
+    pub notes: BTreeMap<String, Vec<String>>,
+    /// Images left out of the model because a parent could not be resolved, by name.
+    pub unresolved: Vec<Unresolved>,
+}
+
+/// An image pipegen init found but could not place in the graph.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unresolved {
+    pub name: String,
+    pub dockerfile: String,
+    pub context: String,
+    pub target: Option<String>,
+    /// The parents it did resolve.
+    pub from: Vec<String>,
+    pub reasons: Vec<String>,
+}
+
+/// The registry written into a new model, for the user to replace.
+pub fn placeholder_registry(name: &str) -> String {
+    format!("registry.example.com/{name}")
+}
+
+/// A Dockerfile (index) and one of its stages: an image.
+type ImageId = (usize, usize);
+
+/// Build arguments BuildKit sets itself: passing them would override the platform.
+const AUTOMATIC_ARGS: &[&str] = &[
+    "TARGETPLATFORM",
+    "TARGETOS",
+    "TARGETARCH",
+    "TARGETVARIANT",
+    "BUILDPLATFORM",
+    "BUILDOS",
+    "BUILDARCH",
+    "BUILDVARIANT",
+];
+
+pub fn infer(input: Input<'_>) -> Inference {
+    let files = read_files(input);
+    let index = FileIndex::new(input.files);
+    let mut resolver = Resolver { files: &files, retarget: BTreeMap::new(), restart: false };
+    let facts = resolver.resolve_all();
+    let file_target = |df: usize| resolver.file_target(df);
+
+    let names = image_names(&files, &facts, &file_target);
+    let reasons = unresolved_reasons(&facts, &names);
+
+    let mut depths = BTreeMap::new();
+    for id in facts.keys() {
+        if !reasons.contains_key(id) {
+            depth(*id, &facts, &mut depths);
+        }
+    }
+    let mut order: Vec<ImageId> = facts.keys().copied().collect();
+    order.sort_by_key(|id| (depths.get(id).copied().unwrap_or(0), names[id].clone()));
+
+    let mut images = IndexMap::new();
+    let mut notes = BTreeMap::new();
+    let mut unresolved = Vec::new();
+    for id in order {
+        let (df, stage) = id;
+        let file = &files[df];
+        let fact = &facts[&id];
+        let mut image_notes = Vec::new();
+        let (context, context_notes) = infer_context(file, &fact.stages, &index);
+        let target = if file_target(df) == stage && !resolver.retarget.contains_key(&df) {
+            None
+        } else {
+            file.stages[stage].name.clone()
+        };
+        let parents: Vec<String> = {
+            let mut p: Vec<String> = fact.parents.keys().map(|p| names[p].clone()).collect();
+            p.sort();
+            p
+        };
+        if let Some(why) = reasons.get(&id) {
+            unresolved.push(Unresolved {
+                name: names[&id].clone(),
+                dockerfile: file.path.clone(),
+                context,
+                target,
+                from: parents,
+                reasons: why.clone(),
+            });
+            continue;
+        }
+        image_notes.extend(parent_notes(file, fact, &names));
+        if let Some(note) = retarget_note(file, stage, &resolver.retarget, df) {
+            image_notes.push(note);
+        }
+        image_notes.extend(context_notes);
+        if context == "." {
+            image_notes.push(
+                "Its context is the whole repository, so every commit gives it a new content tag; narrow the context if the Dockerfile allows."
+                    .to_string(),
+            );
+        }
+        let (args, arg_notes) = build_args(file, fact, &names);
+        image_notes.extend(arg_notes);
+        let dockerfile =
+            (file.path != join(if context == "." { "" } else { &context }, "Dockerfile")).then(|| file.path.clone());
+        let from = match parents.len() {
+            0 => None,
+            1 => Some(Parents::One(Name(parents[0].clone()))),
+            _ => Some(Parents::Many(parents.into_iter().map(Name).collect())),
+        };
+        let image = Image { context: Some(context), dockerfile, args, from, target, ..Image::default() };
+        if !image_notes.is_empty() {
+            notes.insert(names[&id].clone(), image_notes);
+        }
+        images.insert(names[&id].clone(), image);
+    }
+    unresolved.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let model = Model {
+        pipegen: 1,
+        name: input.name.to_string(),
+        registry: placeholder_registry(input.name),
+        outputs: Outputs { gitlab: Some(".gitlab-ci.yml".to_string()), github: None },
+        axes: IndexMap::new(),
+        stages: None,
+        caches: IndexMap::new(),
+        images,
+        services: IndexMap::new(),
+        jobs: IndexMap::new(),
+    };
+    Inference { model, notes, unresolved }
+}
+
+/// One Dockerfile, read and named.
+struct File {
+    path: String,
+    parsed: Result<Dockerfile, ParseError>,
+    /// Named by its file name (`gitaly.Dockerfile`, `Dockerfile.lite`), not by its directory.
+    named_by_file: bool,
+    /// The name its last path component gives it (`images/base/Dockerfile` → `base`).
+    short: String,
+    /// Its image's name: `short`, lengthened by directories while another Dockerfile has it.
+    name: String,
+    stages: Vec<StageInfo>,
+    /// Global ARGs with their defaults as written.
+    global_args: BTreeMap<String, Option<String>>,
+}
+
+/// What one stage uses.
+struct StageInfo {
+    name: Option<String>,
+    /// Earlier stages of the same Dockerfile it builds on (FROM or COPY --from).
+    local: Vec<usize>,
+    /// Images it starts FROM or copies from.
+    references: Vec<Reference>,
+    /// COPY/ADD sources from the build context.
+    sources: Vec<SourceRef>,
+    /// ARGs it declares, with their default as written (a redeclared global ARG keeps the
+    /// global default).
+    args: Vec<(String, Option<String>)>,
+    /// Global ARGs its FROM line uses.
+    from_globals: Vec<String>,
+    /// The name its FROM image gives it (`node:20` → `node`), when that is not a stage.
+    base_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    From,
+    CopyFrom,
+}
+
+/// A FROM or COPY --from that names something outside the Dockerfile.
+struct Reference {
+    kind: Kind,
+    /// `line 3: FROM ${BASE_IMAGE}`, for messages.
+    what: String,
+    written: String,
+    /// The variables it can see.
+    scope: Scope,
+}
+
+struct SourceRef {
+    what: String,
+    expanded: Result<String, dockerfile::ExpandError>,
+}
+
+fn read_files(input: Input<'_>) -> Vec<File> {
+    let parts: Vec<(Vec<String>, bool)> =
+        input.dockerfiles.iter().map(|(path, _)| name_parts(path, input.name)).collect();
+    let names = unique_names(&parts.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>());
+    input
+        .dockerfiles
+        .iter()
+        .zip(parts)
+        .zip(names)
+        .map(|(((path, text), (parts, named_by_file)), name)| {
+            let parsed = dockerfile::parse(text);
+            let (stages, global_args) = match &parsed {
+                Ok(df) => analyze(df),
+                Err(_) => (Vec::new(), BTreeMap::new()),
+            };
+            File {
+                path: path.clone(),
+                parsed,
+                named_by_file,
+                short: parts.last().cloned().unwrap_or_default(),
+                name,
+                stages,
+                global_args,
+            }
+        })
+        .collect()
+}
+
+/// The path components that can name a Dockerfile's image, outermost first:
+/// `images/base/Dockerfile` → `[images, base]`, `docker/Dockerfile.lite` → `[docker, lite]`,
+/// `gitaly.Dockerfile` → `[gitaly]`; a root `Dockerfile` is named after the repository.
+fn name_parts(path: &str, repository: &str) -> (Vec<String>, bool) {
+    let mut components: Vec<&str> = path.split('/').collect();
+    let file = components.pop().unwrap_or_default();
+    let lower = file.to_ascii_lowercase();
+    let mut own = None;
+    for kind in ["dockerfile", "containerfile"] {
+        if let Some(stem) = lower.strip_suffix(kind).and_then(|s| s.strip_suffix('.'))
+            && !stem.is_empty()
+        {
+            own = Some(&file[..stem.len()]);
+        } else if let Some(rest) = lower.strip_prefix(kind).and_then(|r| r.strip_prefix('.'))
+            && !rest.is_empty()
+        {
+            own = Some(&file[file.len() - rest.len()..]);
+        }
+    }
+    let mut parts: Vec<String> = components.iter().map(|c| sanitize_name(c)).filter(|c| !c.is_empty()).collect();
+    let own = own.map(sanitize_name).filter(|o| !o.is_empty());
+    let named_by_file = own.is_some();
+    parts.extend(own);
+    if parts.is_empty() {
+        parts.push(repository.to_string());
+    }
+    (parts, named_by_file)
+}
+
+/// One name per Dockerfile: its last part, and more parts (`images-base`) for those that would
+/// share a name, then `-2`, `-3` for any still equal. Inputs are in path order.
+fn unique_names(parts: &[Vec<String>]) -> Vec<String> {
+    let name = |i: usize, k: usize| parts[i][parts[i].len() - k..].join("-");
+    let mut lengths = vec![1; parts.len()];
+    loop {
+        let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (i, k) in lengths.iter().enumerate() {
+            groups.entry(name(i, *k)).or_default().push(i);
+        }
+        let mut grew = false;
+        for group in groups.values().filter(|g| g.len() > 1) {
+            for &i in group {
+                if lengths[i] < parts[i].len() {
+                    lengths[i] += 1;
+                    grew = true;
+                }
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    let wanted: Vec<String> = lengths.iter().enumerate().map(|(i, k)| name(i, *k)).collect();
+    let mut taken: BTreeSet<String> = BTreeSet::new();
+    let mut names = Vec::new();
+    for base in &wanted {
+        let mut candidate = base.clone();
+        let mut n = 2;
+        while taken.contains(&candidate) || (candidate != *base && wanted.contains(&candidate)) {
+            candidate = format!("{base}-{n}");
+            n += 1;
+        }
+        taken.insert(candidate.clone());
+        names.push(candidate);
+    }
+    names
+}
+
+/// What each stage of a Dockerfile uses, with variables resolved as BuildKit scopes them: FROM
+/// lines see the global ARGs; a stage sees its own ARGs and ENVs, and a global ARG only when it
+/// declares it again.
+fn analyze(df: &Dockerfile) -> (Vec<StageInfo>, BTreeMap<String, Option<String>>) {
+    let mut global: Scope = Scope::new();
+    let mut global_raw = BTreeMap::new();
+    for arg in &df.global_args {
+        let value = arg.default.as_ref().and_then(|d| dockerfile::expand(d, &global).ok());
+        global.insert(arg.name.clone(), value);
+        global_raw.insert(arg.name.clone(), arg.default.clone());
+    }
+    let mut stages: Vec<StageInfo> = Vec::new();
+    for (t, stage) in df.stages.iter().enumerate() {
+        let earlier = |name: &str| df.stages[..t].iter().position(|s| s.name.as_deref() == Some(name));
+        let mut info = StageInfo {
+            name: stage.name.clone(),
+            local: Vec::new(),
+            references: Vec::new(),
+            sources: Vec::new(),
+            args: Vec::new(),
+            from_globals: dockerfile::variables(&stage.base).into_iter().filter(|v| global.contains_key(v)).collect(),
+            base_name: None,
+        };
+        let base = dockerfile::expand(&stage.base, &global);
+        match base.as_ref().ok().and_then(|b| earlier(&b.to_ascii_lowercase())) {
+            Some(local) => info.local.push(local),
+            None => {
+                info.base_name = base.as_ref().ok().map(|b| reference_name(b));
+                info.references.push(Reference {
+                    kind: Kind::From,
+                    what: format!("line {}: FROM {}", stage.line, stage.base),
+                    written: stage.base.clone(),
+                    scope: global.clone(),
+                });
+            }
+        }
+        let mut scope = Scope::new();
+        for item in &stage.items {
+            match item {
+                Item::Arg(arg) => {
+                    let (value, raw) = match &arg.default {
+                        Some(d) => (dockerfile::expand(d, &scope).ok(), Some(d.clone())),
+                        None => {
+                            (global.get(&arg.name).cloned().flatten(), global_raw.get(&arg.name).cloned().flatten())
+                        }
+                    };
+                    scope.insert(arg.name.clone(), value);
+                    info.args.push((arg.name.clone(), raw));
+                }
+                Item::Env(pairs) => {
+                    for (name, value) in pairs {
+                        let value = dockerfile::expand(value, &scope).ok();
+                        scope.insert(name.clone(), value);
+                    }
+                }
+                Item::Copy(copy) => match &copy.from {
+                    Some(from) => {
+                        let expanded = dockerfile::expand(from, &scope).map(|f| f.to_ascii_lowercase());
+                        let local = expanded
+                            .as_ref()
+                            .ok()
+                            .and_then(|f| earlier(f).or_else(|| f.parse::<usize>().ok().filter(|i| *i < t)));
+                        match local {
+                            Some(local) => info.local.push(local),
+                            None => info.references.push(Reference {
+                                kind: Kind::CopyFrom,
+                                what: format!("line {}: {} --from={}", copy.line, copy.instruction, from),
+                                written: from.clone(),
+                                scope: scope.clone(),
+                            }),
+                        }
+                    }
+                    None => {
+                        for source in &copy.sources {
+                            info.sources.push(SourceRef {
+                                what: format!("line {}: {} source `{source}`", copy.line, copy.instruction),
+                                expanded: dockerfile::expand(source, &scope),
+                            });
+                        }
+                    }
+                },
+            }
+        }
+        stages.push(info);
+    }
+    (stages, global_raw)
+}
+
+/// The name an image reference gives: its last path component without tag or digest
+/// (`registry.example.com:5000/x/gitaly:v1@sha256:…` → `gitaly`).
+fn reference_name(reference: &str) -> String {
+    let without_digest = reference.split('@').next().unwrap_or(reference);
+    let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
+    let without_tag = last.split(':').next().unwrap_or(last);
+    sanitize_name(without_tag)
+}
+
+/// How a child names a parent: the advice for its Dockerfile depends on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum How {
+    /// `${NAME_IMAGE}`, pipegen's convention (with the argument's name).
+    Convention(String),
+    /// Through another build argument's default (the argument, the expanded reference).
+    ViaArg(String, String),
+    /// Written out (`registry.example.com/x/gitaly:latest`).
+    Literal(String),
+}
+
+enum Resolution {
+    Parent(ImageId, How),
+    External,
+    Unresolved(String),
+}
+
+enum Lookup {
+    Found(ImageId),
+    NotFound,
+    Problem(String),
+}
+
+/// One place a Dockerfile names a parent: FROM or COPY --from, `line N: …`, and how.
+type Mention = (Kind, String, How);
+
+/// What an image is made of, once its references are resolved.
+#[derive(Default)]
+struct Facts {
+    /// The stages it builds.
+    stages: Vec<usize>,
+    /// Its parents, each with how it was named (kind, `what`, how).
+    parents: BTreeMap<ImageId, Vec<Mention>>,
+    problems: Vec<String>,
+}
+
+struct Resolver<'a> {
+    files: &'a [File],
+    /// Dockerfiles whose image builds a stage named like it instead of the last stage.
+    retarget: BTreeMap<usize, usize>,
+    /// Set when a lookup retargets a Dockerfile: everything is resolved again.
+    restart: bool,
+}
+
+impl Resolver<'_> {
+    /// The stage a Dockerfile's own image builds.
+    fn file_target(&self, df: usize) -> usize {
+        self.retarget.get(&df).copied().unwrap_or_else(|| self.files[df].stages.len().saturating_sub(1))
+    }
+
+    /// Every image and its facts: start from the Dockerfiles' images and add the stages they
+    /// build from. A retarget changes what an image builds, so it starts everything over (at
+    /// most once per Dockerfile).
+    fn resolve_all(&mut self) -> BTreeMap<ImageId, Facts> {
+        loop {
+            self.restart = false;
+            let mut facts: BTreeMap<ImageId, Facts> = BTreeMap::new();
+            let mut queue: Vec<ImageId> = (0..self.files.len()).map(|df| (df, self.file_target(df))).rev().collect();
+            while let Some(id) = queue.pop() {
+                if facts.contains_key(&id) {
+                    continue;
+                }
+                let fact = self.facts(id);
+                if self.restart {
+                    break;
+                }
+                queue.extend(fact.parents.keys().filter(|p| !facts.contains_key(p)).rev().copied());
+                facts.insert(id, fact);
+            }
+            if !self.restart {
+                return facts;
+            }
+        }
+    }
+
+    fn facts(&mut self, (df, stage): ImageId) -> Facts {
+        let file = &self.files[df];
+        let mut fact = Facts::default();
+        if let Err(error) = &file.parsed {
+            fact.problems.push(format!("it cannot be read as a Dockerfile: {error}"));
+            return fact;
+        }
+        fact.stages = closure(file, stage);
+        for &t in &fact.stages {
+            for reference in &file.stages[t].references {
+                match self.resolve(reference, df) {
+                    Resolution::Parent(parent, how) => {
+                        fact.parents.entry(parent).or_default().push((reference.kind, reference.what.clone(), how));
+                    }
+                    Resolution::External => {}
+                    Resolution::Unresolved(reason) => fact.problems.push(reason),
+                }
+                if self.restart {
+                    return fact;
+                }
+            }
+        }
+        fact
+    }
+
+    fn resolve(&mut self, reference: &Reference, from: usize) -> Resolution {
+        let convention = dockerfile::sole_variable(&reference.written).and_then(|var| {
+            let stem = var.strip_suffix("_IMAGE").filter(|s| !s.is_empty())?;
+            Some((var.clone(), sanitize_name(stem)))
+        });
+        if let Some((var, name)) = &convention {
+            match self.lookup(name, from, false) {
+                Lookup::Found(id) => return Resolution::Parent(id, How::Convention(var.clone())),
+                Lookup::Problem(problem) => return Resolution::Unresolved(format!("{}: {problem}", reference.what)),
+                Lookup::NotFound => {}
+            }
+        }
+        let text = match dockerfile::expand(&reference.written, &reference.scope) {
+            Ok(text) if text.trim().is_empty() => {
+                return Resolution::Unresolved(format!("{}: it is empty", reference.what));
+            }
+            Ok(text) => text,
+            Err(error) => {
+                let mut reason = format!("{}: {error}", reference.what);
+                if let Some((_, name)) = &convention {
+                    reason.push_str(&format!(", and no image `{name}` was found in the repository"));
+                }
+                return Resolution::Unresolved(reason);
+            }
+        };
+        if reference.kind == Kind::From && text.eq_ignore_ascii_case("scratch") {
+            return Resolution::External;
+        }
+        let how = match dockerfile::variables(&reference.written).into_iter().next() {
+            Some(var) => How::ViaArg(var, text.clone()),
+            None => How::Literal(text.clone()),
+        };
+        match self.lookup(&reference_name(&text), from, true) {
+            Lookup::Found(id) => Resolution::Parent(id, how),
+            Lookup::Problem(problem) => Resolution::Unresolved(format!("{}: {problem}", reference.what)),
+            Lookup::NotFound if reference.kind == Kind::CopyFrom && !model::is_external_reference(&text) => {
+                Resolution::Unresolved(format!(
+                    "{}: `{text}` is no stage of this Dockerfile and no image found in the repository",
+                    reference.what
+                ))
+            }
+            Lookup::NotFound => Resolution::External,
+        }
+    }
+
+    /// The image `name` means, seen from Dockerfile `from`: a Dockerfile's image of that name
+    /// (its stage of that name, if it has one), else a stage of that name in one other
+    /// Dockerfile; of several, the nearest ([`Resolver::closest`]). A written-out reference does
+    /// not name a stage or image that itself starts from an image of the same name
+    /// (`FROM node:20 AS node` wraps the external `node`).
+    fn lookup(&mut self, name: &str, from: usize, written_out: bool) -> Lookup {
+        if name.is_empty() {
+            return Lookup::NotFound;
+        }
+        let mut files: Vec<usize> = (0..self.files.len()).filter(|&df| self.files[df].name == name).collect();
+        if files.is_empty() {
+            files = self.closest((0..self.files.len()).filter(|&df| self.files[df].short == name).collect(), from);
+        }
+        if files.len() > 1 {
+            let paths: Vec<&str> = files.iter().map(|&df| self.files[df].path.as_str()).collect();
+            return Lookup::Problem(format!("`{name}` could be the image of any of {}", paths.join(", ")));
+        }
+        if let Some(&df) = files.first() {
+            if df == from {
+                return Lookup::Problem(format!("`{name}` is this Dockerfile's own image"));
+            }
+            let named = self.stage_named(df, name);
+            let stage = named.unwrap_or_else(|| self.file_target(df));
+            if written_out && self.wraps((df, stage), name) {
+                return Lookup::NotFound;
+            }
+            return Lookup::Found(match named {
+                Some(stage) => self.stage_image(df, stage, true),
+                None => (df, stage),
+            });
+        }
+        let stages: Vec<ImageId> = (0..self.files.len())
+            .filter(|&df| df != from)
+            .filter_map(|df| self.stage_named(df, name).map(|s| (df, s)))
+            .filter(|id| !(written_out && self.wraps(*id, name)))
+            .collect();
+        let closest = self.closest(stages.iter().map(|(df, _)| *df).collect(), from);
+        let stages: Vec<ImageId> = stages.into_iter().filter(|(df, _)| closest.contains(df)).collect();
+        match stages.as_slice() {
+            [] => Lookup::NotFound,
+            [(df, stage)] => Lookup::Found(self.stage_image(*df, *stage, false)),
+            several => {
+                let paths: Vec<&str> = several.iter().map(|(df, _)| self.files[*df].path.as_str()).collect();
+                Lookup::Problem(format!("`{name}` could be the stage of that name in any of {}", paths.join(", ")))
+            }
+        }
+    }
+
+    /// Of several Dockerfiles, the ones nearest to `from`: sharing the most leading directories
+    /// with it (so each project of a monorepo finds its own `base`).
+    fn closest(&self, candidates: Vec<usize>, from: usize) -> Vec<usize> {
+        let shared = |df: usize| {
+            let a = parent_dir(&self.files[df].path).split('/');
+            let b = parent_dir(&self.files[from].path).split('/');
+            a.zip(b).take_while(|(x, y)| x == y && !x.is_empty()).count()
+        };
+        let best = candidates.iter().map(|&df| shared(df)).max().unwrap_or(0);
+        candidates.into_iter().filter(|&df| shared(df) == best).collect()
+    }
+
+    fn stage_named(&self, df: usize, name: &str) -> Option<usize> {
+        self.files[df].stages.iter().position(|s| s.name.as_deref().is_some_and(|n| sanitize_name(n) == name))
+    }
+
+    fn wraps(&self, (df, stage): ImageId, name: &str) -> bool {
+        self.files[df].stages.get(stage).is_some_and(|s| s.base_name.as_deref() == Some(name))
+    }
+
+    /// The image of stage `stage` of `df`: its file image when that builds it; for a stage
+    /// named like the Dockerfile's image, that image retargeted to it.
+    fn stage_image(&mut self, df: usize, stage: usize, named_like_file: bool) -> ImageId {
+        if stage != self.file_target(df) && named_like_file && !self.retarget.contains_key(&df) {
+            self.retarget.insert(df, stage);
+            self.restart = true;
+        }
+        (df, stage)
+    }
+}
+
+/// The stages building `target` takes: it and every earlier stage it builds on.
+fn closure(file: &File, target: usize) -> Vec<usize> {
+    let mut seen = BTreeSet::new();
+    let mut stack = vec![target];
+    while let Some(t) = stack.pop() {
+        if seen.insert(t) {
+            stack.extend(&file.stages[t].local);
+        }
+    }
+    seen.into_iter().collect()
+}
+
+/// Image names: a Dockerfile's image has the Dockerfile's name; a stage image the stage's name,
+/// or `<dockerfile image>-<stage>` when that is taken.
+fn image_names(
+    files: &[File],
+    facts: &BTreeMap<ImageId, Facts>,
+    file_target: &dyn Fn(usize) -> usize,
+) -> BTreeMap<ImageId, String> {
+    let mut names = BTreeMap::new();
+    let mut taken: BTreeSet<String> = files.iter().map(|f| f.name.clone()).collect();
+    for (df, file) in files.iter().enumerate() {
+        names.insert((df, file_target(df)), file.name.clone());
+    }
+    for &(df, stage) in facts.keys() {
+        if names.contains_key(&(df, stage)) {
+            continue;
+        }
+        let stage_name = sanitize_name(files[df].stages[stage].name.as_deref().unwrap_or("stage"));
+        let mut candidate = stage_name.clone();
+        if taken.contains(&candidate) {
+            candidate = format!("{}-{stage_name}", files[df].name);
+        }
+        let base = candidate.clone();
+        let mut n = 2;
+        while taken.contains(&candidate) {
+            candidate = format!("{base}-{n}");
+            n += 1;
+        }
+        taken.insert(candidate.clone());
+        names.insert((df, stage), candidate);
+    }
+    names
+}
+
+/// Why each image that cannot go into the model cannot: its own problems, a cycle, or a parent
+/// that cannot go in either.
+fn unresolved_reasons(
+    facts: &BTreeMap<ImageId, Facts>,
+    names: &BTreeMap<ImageId, String>,
+) -> BTreeMap<ImageId, Vec<String>> {
+    let mut reasons: BTreeMap<ImageId, Vec<String>> =
+        facts.iter().filter(|(_, f)| !f.problems.is_empty()).map(|(id, f)| (*id, f.problems.clone())).collect();
+
+    let mut graph = petgraph::graph::DiGraph::<ImageId, ()>::new();
+    let nodes: BTreeMap<ImageId, petgraph::graph::NodeIndex> =
+        facts.keys().map(|id| (*id, graph.add_node(*id))).collect();
+    for (id, fact) in facts {
+        for parent in fact.parents.keys() {
+            graph.add_edge(nodes[parent], nodes[id], ());
+        }
+    }
+    for component in petgraph::algo::tarjan_scc(&graph) {
+        if component.len() > 1 {
+            let mut members: Vec<&str> = component.iter().map(|n| names[&graph[*n]].as_str()).collect();
+            members.sort();
+            for n in &component {
+                reasons
+                    .entry(graph[*n])
+                    .or_default()
+                    .push(format!("images {} build from each other (a cycle)", members.join(", ")));
+            }
+        }
+    }
+    loop {
+        let inherited: Vec<(ImageId, String)> = facts
+            .iter()
+            .filter(|(id, _)| !reasons.contains_key(id))
+            .filter_map(|(id, fact)| {
+                let parent = fact.parents.keys().find(|p| reasons.contains_key(p))?;
+                Some((*id, format!("its parent `{}` is not inferred", names[parent])))
+            })
+            .collect();
+        if inherited.is_empty() {
+            return reasons;
+        }
+        for (id, reason) in inherited {
+            reasons.insert(id, vec![reason]);
+        }
+    }
+}
+
+/// 1 for an image without parents, 1 + the deepest parent otherwise (the model's default stage).
+fn depth(id: ImageId, facts: &BTreeMap<ImageId, Facts>, memo: &mut BTreeMap<ImageId, usize>) -> usize {
+    if let Some(d) = memo.get(&id) {
+        return *d;
+    }
+    let d = 1 + facts[&id].parents.keys().map(|p| depth(*p, facts, memo)).max().unwrap_or(0);
+    memo.insert(id, d);
+    d
+}
+
+/// Advice when the Dockerfile does not take a parent the way pipegen passes it.
+fn parent_notes(file: &File, fact: &Facts, names: &BTreeMap<ImageId, String>) -> Vec<String> {
+    let mut notes = Vec::new();
+    let mut parents: Vec<(&String, &Vec<Mention>)> = fact.parents.iter().map(|(id, refs)| (&names[id], refs)).collect();
+    parents.sort_by(|a, b| a.0.cmp(b.0));
+    for (parent, refs) in parents {
+        let arg = naming::parent_arg(parent);
+        for (kind, what, how) in refs {
+            let note = match how {
+                How::Convention(var) if *var != arg => Some(format!(
+                    "{what} reads image `{parent}` from {var}, but pipegen passes it as {arg}: rename the argument."
+                )),
+                How::Convention(var) if *kind == Kind::From && !file.global_args.contains_key(var) => Some(format!(
+                    "{what}: declare `ARG {var}` before the first FROM, or pipegen's build argument cannot reach it."
+                )),
+                How::Convention(_) => None,
+                How::ViaArg(var, value) => Some(format!(
+                    "{what} reads image `{parent}` from {var} (`{value}`), but pipegen passes it as {arg}: write `ARG {arg}` and `FROM ${{{arg}}}`."
+                )),
+                How::Literal(text) if *kind == Kind::From => Some(format!(
+                    "{what} names image `{parent}` literally, so its build pulls `{text}`, not this pipeline's build: write `ARG {arg}` and `FROM ${{{arg}}}`."
+                )),
+                How::Literal(text) => Some(format!(
+                    "{what} names image `{parent}` literally, so its build copies from `{text}`, not this pipeline's build: write `ARG {arg}`, `FROM ${{{arg}}} AS {parent}` and `COPY --from={parent}`."
+                )),
+            };
+            notes.extend(note);
+        }
+    }
+    notes
+}
+
+fn retarget_note(file: &File, stage: usize, retarget: &BTreeMap<usize, usize>, df: usize) -> Option<String> {
+    if retarget.get(&df) != Some(&stage) {
+        return None;
+    }
+    let last = file.stages.last()?;
+    let name = file.stages[stage].name.as_deref()?;
+    let last = match &last.name {
+        Some(last) => format!("last stage `{last}`"),
+        None => "last stage".to_string(),
+    };
+    Some(format!(
+        "It builds stage `{name}`, which other images build from; the Dockerfile's {last} is not built: add an image with its target if you need it."
+    ))
+}
+
+/// Build arguments from ARG defaults of the stages the image builds, less the ones pipegen sets
+/// (parents), the ones that chose a parent, BuildKit's own, and defaults computed from other
+/// variables (the Dockerfile computes those better).
+fn build_args(file: &File, fact: &Facts, names: &BTreeMap<ImageId, String>) -> (IndexMap<String, String>, Vec<String>) {
+    let mut excluded: BTreeSet<String> = fact.parents.keys().map(|p| naming::parent_arg(&names[p])).collect();
+    for refs in fact.parents.values() {
+        for (_, _, how) in refs {
+            match how {
+                How::Convention(var) | How::ViaArg(var, _) => {
+                    excluded.insert(var.clone());
+                }
+                How::Literal(_) => {}
+            }
+        }
+    }
+    let mut defaults: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for &t in &fact.stages {
+        let stage = &file.stages[t];
+        let globals = stage.from_globals.iter().map(|g| (g.clone(), file.global_args.get(g).cloned().flatten()));
+        for (name, default) in globals.chain(stage.args.iter().cloned()) {
+            if let Some(default) = default {
+                defaults.entry(name).or_default().insert(default);
+            }
+        }
+    }
+    let mut args = IndexMap::new();
+    let mut notes = Vec::new();
+    for (name, values) in defaults {
+        if excluded.contains(&name)
+            || AUTOMATIC_ARGS.contains(&name.as_str())
+            || name.starts_with("BUILDKIT_")
+            || !is_arg_name(&name)
+            || values.iter().any(|v| v.contains('$'))
+        {
+            continue;
+        }
+        if values.len() > 1 {
+            let list: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
+            notes.push(format!(
+                "ARG {name} has different defaults in different stages ({}); not listed.",
+                list.join(", ")
+            ));
+            continue;
+        }
+        args.insert(name, values.into_iter().next().expect("one value"));
+    }
+    (args, notes)
+}
+
+fn is_arg_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Files and directories of the repository, for finding COPY sources.
+struct FileIndex {
+    files: BTreeSet<String>,
+    directories: BTreeSet<String>,
+}
+
+impl FileIndex {
+    fn new(files: &[String]) -> Self {
+        let mut directories = BTreeSet::new();
+        for file in files {
+            let mut dir = parent_dir(file);
+            while !dir.is_empty() && directories.insert(dir.to_string()) {
+                dir = parent_dir(dir);
+            }
+        }
+        FileIndex { files: files.iter().cloned().collect(), directories }
+    }
+
+    /// Whether `source` (normalized, relative to `context`) names something in the repository.
+    fn contains(&self, context: &str, source: &str) -> bool {
+        let path = join(context, source);
+        if !source.contains(['*', '?', '[']) {
+            return path.is_empty() || self.files.contains(&path) || self.directories.contains(&path);
+        }
+        let Ok(glob) = globset::GlobBuilder::new(&path).literal_separator(true).build() else { return false };
+        let matcher = glob.compile_matcher();
+        let literal = &path[..path.find(['*', '?', '[']).unwrap_or(path.len())];
+        let prefix = &literal[..literal.rfind('/').map_or(0, |i| i + 1)];
+        self.files.range(prefix.to_string()..).take_while(|f| f.starts_with(prefix)).any(|file| {
+            let mut candidate = file.as_str();
+            while candidate.len() > context.len() {
+                if matcher.is_match(candidate) {
+                    return true;
+                }
+                candidate = parent_dir(candidate);
+            }
+            false
+        })
+    }
+}
+
+fn parent_dir(path: &str) -> &str {
+    path.rsplit_once('/').map_or("", |(dir, _)| dir)
+}
+
+fn join(dir: &str, path: &str) -> String {
+    match (dir.is_empty(), path.is_empty()) {
+        (true, _) => path.to_string(),
+        (_, true) => dir.to_string(),
+        _ => format!("{dir}/{path}"),
+    }
+}
+
+/// A COPY source relative to its context: `./a/../b` is not one (Docker would clip it at the
+/// context; pipegen init does not guess), a URL is not from the context at all.
+fn normalize_source(source: &str) -> Result<Option<String>, String> {
+    if source.contains("://") || source.starts_with("git@") {
+        return Ok(None);
+    }
+    let mut parts = Vec::new();
+    for component in source.split('/') {
+        match component {
+            "" | "." => {}
+            ".." => return Err("leaves the build context".to_string()),
+            other => parts.push(other),
+        }
+    }
+    Ok(Some(parts.join("/")))
+}
+
+/// The build context. COPY/ADD sources are relative to it, so it is where they exist: the
+/// deepest of the Dockerfile's directory and its ancestors relative to which the most sources
+/// exist. When some are still missing there and the Dockerfile is named after its image
+/// (`gitaly.Dockerfile`), a directory of that name anywhere in the repository relative to which
+/// more of them exist wins (of several, the one sharing most leading directories with the
+/// Dockerfile). Without sources, the Dockerfile's directory.
+fn infer_context(file: &File, stages: &[usize], index: &FileIndex) -> (String, Vec<String>) {
+    let dir = parent_dir(&file.path);
+    let shown = |c: &str| if c.is_empty() { ".".to_string() } else { c.to_string() };
+    let mut notes = Vec::new();
+    let mut usable = Vec::new();
+    for &t in stages {
+        for source in &file.stages[t].sources {
+            match &source.expanded {
+                Err(error) => notes.push(format!("{}: {error}; it did not count for the context.", source.what)),
+                Ok(text) => match normalize_source(text) {
+                    Ok(Some(path)) => usable.push((source, path)),
+                    Ok(None) => {}
+                    Err(why) => notes.push(format!("{}: it {why}; it did not count for the context.", source.what)),
+                },
+            }
+        }
+    }
+    if usable.is_empty() {
+        return (shown(dir), notes);
+    }
+    let found = |c: &str| usable.iter().filter(|(_, p)| index.contains(c, p)).count();
+    let depth = |c: &str| if c.is_empty() { 0 } else { c.split('/').count() };
+    let mut ancestors = vec![dir];
+    while let Some(last) = ancestors.last().copied().filter(|a| !a.is_empty()) {
+        ancestors.push(parent_dir(last));
+    }
+    let mut context = ancestors
+        .iter()
+        .copied()
+        .max_by_key(|a| (found(a), depth(a)))
+        .expect("the Dockerfile's directory is a candidate")
+        .to_string();
+    let mut best = found(&context);
+    if best < usable.len() && file.named_by_file {
+        let shared = |d: &str| d.split('/').zip(dir.split('/')).take_while(|(x, y)| x == y && !x.is_empty()).count();
+        let named: Vec<(usize, usize, &String)> = index
+            .directories
+            .iter()
+            .filter(|d| d.rsplit('/').next() == Some(file.short.as_str()))
+            .map(|d| (found(d), shared(d), d))
+            .filter(|(n, _, _)| *n > best)
+            .collect();
+        let top = named.iter().map(|(n, s, _)| (*n, *s)).max();
+        let winners: Vec<&String> =
+            named.iter().filter(|(n, s, _)| Some((*n, *s)) == top).map(|(_, _, d)| *d).collect();
+        match winners.as_slice() {
+            [one] => {
+                context = one.to_string();
+                best = found(&context);
+            }
+            [] => {}
+            several => {
+                let list: Vec<&str> = several.iter().map(|d| d.as_str()).collect();
+                notes.push(format!("Its sources could come from any of {}; choose its context.", list.join(", ")));
+            }
+        }
+    }
+    if best < usable.len() {
+        for (source, path) in &usable {
+            if !index.contains(&context, path) {
+                notes.push(format!(
+                    "{} does not exist relative to this context (is it made before the build?).",
+                    source.what
+                ));
+            }
+        }
+    }
+    (shown(&context), notes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(dockerfiles: &[(&str, &str)], files: &[&str]) -> Inference {
+        let dockerfiles: Vec<(String, String)> =
+            dockerfiles.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect();
+        let mut all: Vec<String> = files.iter().map(|f| f.to_string()).collect();
+        all.extend(dockerfiles.iter().map(|(p, _)| p.clone()));
+        all.sort();
+        infer(Input { name: "repo", dockerfiles: &dockerfiles, files: &all })
+    }
+
+    /// `name: from=[…] context=… dockerfile=… target=… args={…}` per image, in model order.
+    fn graph(inference: &Inference) -> Vec<String> {
+        inference
+            .model
+            .images
+            .iter()
+            .map(|(name, image)| {
+                let from: Vec<&str> = image.from.iter().flat_map(|f| f.iter()).map(|(_, p)| p).collect();
+                let mut line = format!("{name}: from={from:?} context={}", image.context.as_deref().unwrap_or("-"));
+                if let Some(d) = &image.dockerfile {
+                    line.push_str(&format!(" dockerfile={d}"));
+                }
+                if let Some(t) = &image.target {
+                    line.push_str(&format!(" target={t}"));
+                }
+                if !image.args.is_empty() {
+                    line.push_str(&format!(" args={:?}", image.args));
+                }
+                line
+            })
+            .collect()
+    }
+
+    fn reasons(inference: &Inference) -> Vec<String> {
+        inference.unresolved.iter().map(|u| format!("{}: {}", u.name, u.reasons.join(" / "))).collect()
+    }
+
+    #[test]
+    fn follows_the_parent_argument_convention() {
+        let i = run(
+            &[
+                ("images/base/Dockerfile", "FROM debian:12\nARG RUBY=3.3\nCOPY install.sh /\n"),
+                (
+                    "images/app/Dockerfile",
+                    "ARG BASE_IMAGE=debian:12\nFROM ${BASE_IMAGE}\nARG BASE_IMAGE\nARG TARGETARCH=amd64\nCOPY . /app\n",
+                ),
+            ],
+            &["images/base/install.sh"],
+        );
+        assert_eq!(
+            graph(&i),
+            [r#"base: from=[] context=images/base args={"RUBY": "3.3"}"#, r#"app: from=["base"] context=images/app"#,]
+        );
+        assert!(i.unresolved.is_empty());
+        assert!(i.notes.is_empty(), "{:?}", i.notes);
+    }
+
+    #[test]
+    fn resolves_arg_defaults_and_leaves_external_images_alone() {
+        let i = run(
+            &[
+                ("base.Dockerfile", "FROM alpine:3.20\n"),
+                ("tool.Dockerfile", "ARG GO=golang:1.22\nFROM ${GO} AS build\nFROM scratch\nCOPY --from=build /x /x\n"),
+                ("app.Dockerfile", "ARG PARENT=registry.example.com/team/base:1.0\nFROM $PARENT\nARG V=1\n"),
+            ],
+            &[],
+        );
+        assert_eq!(
+            graph(&i),
+            [
+                "base: from=[] context=. dockerfile=base.Dockerfile",
+                r#"tool: from=[] context=. dockerfile=tool.Dockerfile args={"GO": "golang:1.22"}"#,
+                r#"app: from=["base"] context=. dockerfile=app.Dockerfile args={"V": "1"}"#,
+            ]
+        );
+        assert_eq!(
+            i.notes["app"][..1],
+            [
+                "line 2: FROM $PARENT reads image `base` from PARENT (`registry.example.com/team/base:1.0`), but pipegen passes it as BASE_IMAGE: write `ARG BASE_IMAGE` and `FROM ${BASE_IMAGE}`."
+            ]
+        );
+    }
+
+    #[test]
+    fn copy_from_images_stages_and_unknown_names() {
+        let i = run(
+            &[
+                ("gitaly.Dockerfile", "FROM alpine\n"),
+                (
+                    "gdk.Dockerfile",
+                    "FROM alpine AS build\n\
+                     FROM alpine\n\
+                     COPY --from=build /a /a\n\
+                     COPY --from=0 /a /a\n\
+                     COPY --from=registry.example.com/gdk/gitaly:latest /g /g\n\
+                     COPY --from=golang:1.22 /usr/local/go /go\n",
+                ),
+                ("typo.Dockerfile", "FROM alpine\nCOPY --from=gitlay /g /g\n"),
+            ],
+            &[],
+        );
+        assert_eq!(
+            graph(&i),
+            [
+                "gitaly: from=[] context=. dockerfile=gitaly.Dockerfile",
+                r#"gdk: from=["gitaly"] context=. dockerfile=gdk.Dockerfile"#,
+            ]
+        );
+        assert_eq!(
+            i.notes["gdk"][0],
+            "line 5: COPY --from=registry.example.com/gdk/gitaly:latest names image `gitaly` literally, so its build copies from `registry.example.com/gdk/gitaly:latest`, not this pipeline's build: write `ARG GITALY_IMAGE`, `FROM ${GITALY_IMAGE} AS gitaly` and `COPY --from=gitaly`."
+        );
+        assert_eq!(
+            reasons(&i),
+            [
+                "typo: line 2: COPY --from=gitlay: `gitlay` is no stage of this Dockerfile and no image found in the repository"
+            ]
+        );
+        assert_eq!(i.unresolved[0].dockerfile, "typo.Dockerfile");
+    }
+
+    #[test]
+    fn a_stage_another_dockerfile_builds_from_is_an_image() {
+        let i = run(
+            &[
+                ("base.Dockerfile", "FROM alpine\n"),
+                (
+                    "gdk.Dockerfile",
+                    "ARG BASE_IMAGE\nFROM ${BASE_IMAGE} AS runtime\nARG PORT=3000\nFROM runtime AS dev\nARG EDITOR=vim\n",
+                ),
+                ("qa.Dockerfile", "ARG RUNTIME_IMAGE\nFROM ${RUNTIME_IMAGE}\n"),
+            ],
+            &[],
+        );
+        assert_eq!(
+            graph(&i),
+            [
+                "base: from=[] context=. dockerfile=base.Dockerfile",
+                r#"gdk: from=["base"] context=. dockerfile=gdk.Dockerfile args={"EDITOR": "vim", "PORT": "3000"}"#,
+                r#"runtime: from=["base"] context=. dockerfile=gdk.Dockerfile target=runtime args={"PORT": "3000"}"#,
+                r#"qa: from=["runtime"] context=. dockerfile=qa.Dockerfile"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn a_stage_named_like_its_dockerfile_becomes_its_target() {
+        let lite = "ARG BASE_IMAGE\nFROM ${BASE_IMAGE} AS builder\nFROM debian:12-slim AS lite\nCOPY --from=builder /vt /vt\nFROM lite AS debug\nARG GDB=1\n";
+        let i = run(
+            &[
+                ("docker/base/Dockerfile", "FROM debian:12\n"),
+                ("docker/lite/Dockerfile", lite),
+                ("docker/k8s/vtgate/Dockerfile", "FROM vitess/lite:v19\n"),
+            ],
+            &[],
+        );
+        assert_eq!(
+            graph(&i),
+            [
+                "base: from=[] context=docker/base",
+                r#"lite: from=["base"] context=docker/lite target=lite"#,
+                r#"vtgate: from=["lite"] context=docker/k8s/vtgate"#,
+            ]
+        );
+        assert_eq!(
+            i.notes["lite"],
+            [
+                "It builds stage `lite`, which other images build from; the Dockerfile's last stage `debug` is not built: add an image with its target if you need it."
+            ]
+        );
+        // Without a reference to it, the Dockerfile's image is its last stage.
+        let alone = run(&[("docker/base/Dockerfile", "FROM debian:12\n"), ("docker/lite/Dockerfile", lite)], &[]);
+        assert_eq!(
+            graph(&alone),
+            ["base: from=[] context=docker/base", r#"lite: from=["base"] context=docker/lite args={"GDB": "1"}"#]
+        );
+    }
+
+    #[test]
+    fn infers_contexts_from_copy_sources() {
+        let i = run(
+            &[
+                ("images/gitaly.Dockerfile", "FROM alpine\nCOPY go.mod go.sum ./\nCOPY . .\n"),
+                ("docker/base/Dockerfile", "FROM alpine\nCOPY go.mod /src/\nCOPY [\"cmd/\", \"/src/cmd\"]\n"),
+                ("docker/tool/Dockerfile", "FROM alpine\nCOPY *.sh /bin/\nADD https://example.com/x /x\n"),
+                ("docker/gen/Dockerfile", "FROM alpine\nARG OUT\nCOPY bin/app ${OUT}/app ./\n"),
+                ("images/alpha.Dockerfile", "FROM alpine\nCOPY message.txt /\n"),
+                ("images/beta.Dockerfile", "FROM alpine\nCOPY m.txt /\n"),
+            ],
+            &[
+                "gitaly/go.mod",
+                "gitaly/go.sum",
+                "go.mod",
+                "cmd/main.go",
+                "docker/tool/run.sh",
+                "docker/tool/x/y.sh",
+                "components/alpha/message.txt",
+                "docs/alpha/NOTES.md",
+                "a/beta/m.txt",
+                "b/beta/m.txt",
+            ],
+        );
+        assert_eq!(
+            graph(&i),
+            [
+                "alpha: from=[] context=components/alpha dockerfile=images/alpha.Dockerfile",
+                "base: from=[] context=. dockerfile=docker/base/Dockerfile",
+                "beta: from=[] context=images dockerfile=images/beta.Dockerfile",
+                "gen: from=[] context=docker/gen",
+                "gitaly: from=[] context=gitaly dockerfile=images/gitaly.Dockerfile",
+                "tool: from=[] context=docker/tool",
+            ]
+        );
+        assert_eq!(
+            i.notes["beta"],
+            [
+                "Its sources could come from any of a/beta, b/beta; choose its context.",
+                "line 2: COPY source `m.txt` does not exist relative to this context (is it made before the build?).",
+            ]
+        );
+        assert_eq!(
+            i.notes["gen"],
+            [
+                "line 3: COPY source `${OUT}/app`: `OUT` has no default value; it did not count for the context.",
+                "line 3: COPY source `bin/app` does not exist relative to this context (is it made before the build?).",
+            ]
+        );
+    }
+
+    #[test]
+    fn names_are_unique_and_valid() {
+        let i = run(
+            &[
+                ("a/base/Dockerfile", "FROM alpine\n"),
+                ("b/base/Dockerfile", "FROM alpine\n"),
+                ("Dockerfile", "FROM alpine\n"),
+                ("docker/Dockerfile.My_Lite", "FROM alpine\n"),
+                ("x/Containerfile", "FROM alpine\n"),
+            ],
+            &[],
+        );
+        let names: Vec<&String> = i.model.images.keys().collect();
+        assert_eq!(names, ["a-base", "b-base", "my-lite", "repo", "x"]);
+    }
+
+    #[test]
+    fn lists_what_it_cannot_resolve() {
+        let i = run(
+            &[
+                ("ok.Dockerfile", "FROM alpine\n"),
+                ("undefined.Dockerfile", "FROM ${UNDEFINED}\n"),
+                ("missing.Dockerfile", "FROM ${NOPE_IMAGE}\n"),
+                ("child.Dockerfile", "FROM ${UNDEFINED_IMAGE}\n"),
+                ("garbage.Dockerfile", "RUN echo\n"),
+                ("cycle-a.Dockerfile", "FROM ${CYCLE_B_IMAGE}\n"),
+                ("cycle-b.Dockerfile", "FROM ${CYCLE_A_IMAGE}\n"),
+                ("x.Dockerfile", "FROM alpine AS builder\n"),
+                ("y.Dockerfile", "FROM alpine AS builder\n"),
+                ("z.Dockerfile", "FROM alpine\nCOPY --from=builder /a /a\n"),
+                ("self.Dockerfile", "ARG SELF_IMAGE\nFROM ${SELF_IMAGE}\n"),
+            ],
+            &[],
+        );
+        assert_eq!(
+            graph(&i),
+            [
+                "ok: from=[] context=. dockerfile=ok.Dockerfile",
+                "x: from=[] context=. dockerfile=x.Dockerfile",
+                "y: from=[] context=. dockerfile=y.Dockerfile",
+            ]
+        );
+        assert_eq!(
+            reasons(&i),
+            [
+                "child: its parent `undefined` is not inferred",
+                "cycle-a: images cycle-a, cycle-b build from each other (a cycle)",
+                "cycle-b: images cycle-a, cycle-b build from each other (a cycle)",
+                "garbage: it cannot be read as a Dockerfile: line 1: `RUN` before the first FROM (only ARG may come first)",
+                "missing: line 1: FROM ${NOPE_IMAGE}: `NOPE_IMAGE` has no default value, and no image `nope` was found in the repository",
+                "self: line 2: FROM ${SELF_IMAGE}: `self` is this Dockerfile's own image",
+                "undefined: line 1: FROM ${UNDEFINED}: `UNDEFINED` has no default value",
+                "z: line 2: COPY --from=builder: `builder` could be the stage of that name in any of x.Dockerfile, y.Dockerfile",
+            ]
+        );
+    }
+
+    #[test]
+    fn of_several_images_with_a_name_the_nearest_is_meant() {
+        let i = run(
+            &[
+                ("one/images/base/Dockerfile", "FROM alpine\n"),
+                ("one/images/app/Dockerfile", "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n"),
+                ("two/base/Dockerfile", "FROM alpine\n"),
+                ("two/app.Dockerfile", "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n"),
+                ("three/app.Dockerfile", "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\n"),
+            ],
+            &[],
+        );
+        assert_eq!(
+            graph(&i),
+            [
+                "images-base: from=[] context=one/images/base",
+                "two-base: from=[] context=two/base",
+                r#"images-app: from=["images-base"] context=one/images/app"#,
+                r#"two-app: from=["two-base"] context=two dockerfile=two/app.Dockerfile"#,
+            ]
+        );
+        assert_eq!(
+            i.notes["two-app"],
+            [
+                "line 2: FROM ${BASE_IMAGE} reads image `two-base` from BASE_IMAGE, but pipegen passes it as TWO_BASE_IMAGE: rename the argument."
+            ]
+        );
+        assert_eq!(
+            reasons(&i),
+            [
+                "three-app: line 2: FROM ${BASE_IMAGE}: `base` could be the image of any of one/images/base/Dockerfile, two/base/Dockerfile"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_stage_that_renames_an_external_image_is_not_a_parent() {
+        let i =
+            run(&[("web.Dockerfile", "FROM node:20 AS node\nRUN npm ci\n"), ("app.Dockerfile", "FROM node:18\n")], &[]);
+        assert_eq!(
+            graph(&i),
+            ["app: from=[] context=. dockerfile=app.Dockerfile", "web: from=[] context=. dockerfile=web.Dockerfile"]
+        );
+    }
+
+    #[test]
+    fn args_skip_conflicts_and_computed_defaults() {
+        let i = run(
+            &[(
+                "Dockerfile",
+                "ARG PG=16\nARG FULL=${PG}.4\nFROM postgres:${PG} AS a\nARG X=1\nFROM a\nARG X=2\nARG FULL\nARG BUILDKIT_INLINE_CACHE=1\n",
+            )],
+            &[],
+        );
+        assert_eq!(graph(&i), [r#"repo: from=[] context=. args={"PG": "16"}"#]);
+        assert_eq!(i.notes["repo"][1], "ARG X has different defaults in different stages (`1`, `2`); not listed.");
+    }
+}

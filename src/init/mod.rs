@@ -1,0 +1,93 @@
+//! `pipegen init`: a starting model from a repository's Dockerfiles.
+//!
+//! [`dockerfile`] reads one Dockerfile, [`infer`] turns all of them into a model and a list of
+//! what it could not resolve (pure: texts in, model out), [`render`] writes that model as YAML
+//! with the comments a reviewer needs. The command (`commands::init`) finds the files.
+//! docs/init.md describes the rules.
+
+pub mod dockerfile;
+pub mod infer;
+pub mod render;
+
+/// Directories never searched for Dockerfiles: git's own, build output and installed packages.
+pub const SKIPPED_DIRECTORIES: &[&str] = &[".git", "target", "node_modules"];
+
+/// Whether a file name is a Dockerfile's: `Dockerfile`, `Containerfile`, `<name>.Dockerfile`,
+/// `<name>.Containerfile` (or lowercase: `dockerfile`, `<name>.dockerfile`), `Dockerfile.<name>`,
+/// `Containerfile.<name>`. Capitals decide the prefix form, so `dockerfile.rs` is source code;
+/// BuildKit's own `Dockerfile.dockerignore` is an ignore file and `Dockerfile.md` a document.
+pub fn is_dockerfile_name(file_name: &str) -> bool {
+    if file_name.ends_with(".dockerignore") || file_name.ends_with(".md") {
+        return false;
+    }
+    ["Dockerfile", "Containerfile", "dockerfile", "containerfile"].iter().any(|kind| {
+        file_name == *kind
+            || file_name.strip_suffix(kind).is_some_and(|stem| stem.len() > 1 && stem.ends_with('.'))
+            || (kind.starts_with(char::is_uppercase)
+                && file_name.strip_prefix(kind).is_some_and(|rest| rest.len() > 1 && rest.starts_with('.')))
+    })
+}
+
+/// Whether a repository path (with `/` separators) lies in a directory pipegen init skips.
+pub fn is_skipped(path: &str) -> bool {
+    let mut components: Vec<&str> = path.split('/').collect();
+    components.pop();
+    components.iter().any(|c| SKIPPED_DIRECTORIES.contains(c))
+}
+
+/// `My_Repo.v2` → `my-repo-v2`: lowercase letters and digits, every run of other characters one
+/// dash, none at either end — a valid pipegen name, or empty when nothing is left.
+pub fn sanitize_name(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognizes_dockerfile_names() {
+        for name in
+            ["Dockerfile", "Containerfile", "gitaly.Dockerfile", "Dockerfile.lite", "dockerfile", "x.containerfile"]
+        {
+            assert!(is_dockerfile_name(name), "{name}");
+        }
+        for name in [
+            "Dockerfile.dockerignore",
+            "Dockerfile.md",
+            "Dockerfiles",
+            "MyDockerfile",
+            ".Dockerfile",
+            "Dockerfile.",
+            "dockerfile.rs",
+            "DOCKERFILE",
+        ] {
+            assert!(!is_dockerfile_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn skips_git_build_output_and_packages() {
+        assert!(is_skipped("node_modules/x/Dockerfile"));
+        assert!(is_skipped("a/target/Dockerfile"));
+        assert!(is_skipped(".git/Dockerfile"));
+        assert!(!is_skipped("targets/Dockerfile"));
+        assert!(!is_skipped("Dockerfile"));
+    }
+
+    #[test]
+    fn sanitizes_names() {
+        assert_eq!(sanitize_name("My_Repo.v2"), "my-repo-v2");
+        assert_eq!(sanitize_name("--a__b--"), "a-b");
+        assert_eq!(sanitize_name("GITALY_DEPS"), "gitaly-deps");
+        assert_eq!(sanitize_name("___"), "");
+    }
+}
