@@ -1,0 +1,325 @@
+//! `pipegen init` through the real binary, on repositories shaped like the seed systems
+//! (tests/fixtures/init/): the image graph it infers, exactly; what it lists instead of guessing;
+//! and that what it writes is a model `pipegen emit` and `pipegen check` accept.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use pretty_assertions::assert_eq;
+use tempfile::TempDir;
+
+/// A copy of a fixture tree in a directory named after it (the model's name comes from there).
+struct Tree {
+    _dir: TempDir,
+    path: PathBuf,
+}
+
+/// Not a Dockerfile: read as one, it would show up as an image that cannot be inferred.
+const JUNK: &str = "this is not a Dockerfile\n";
+
+/// Copy `tests/fixtures/init/<fixture>`, with Dockerfiles in places init must skip: installed
+/// packages and build output, and, in a git work tree, a directory `.gitignore` ignores.
+fn tree(fixture: &str, git: bool) -> Tree {
+    let dir = tempfile::Builder::new().prefix("pipegen-init-").tempdir().expect("create a temporary directory");
+    let path = dir.path().join(fixture);
+    copy_dir(&support::repo().join("tests/fixtures/init").join(fixture), &path);
+    write(&path.join("node_modules/leftpad/Dockerfile"), JUNK);
+    write(&path.join("target/release/Dockerfile"), JUNK);
+    if git {
+        git_init(&path);
+        write(&path.join(".gitignore"), "/ignored/\n");
+        write(&path.join("ignored/Dockerfile"), JUNK);
+    }
+    Tree { _dir: dir, path }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create a directory");
+    for entry in std::fs::read_dir(from).expect("read a fixture directory") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy a fixture file");
+        }
+    }
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().expect("a parent")).expect("create a directory");
+    std::fs::write(path, text).expect("write a file");
+}
+
+fn git_init(path: &Path) {
+    let (code, _, stderr) =
+        support::run(Command::new("git").args(["-c", "init.defaultBranch=main", "init", "-q"]).current_dir(path));
+    assert_eq!(code, 0, "git init: {stderr}");
+}
+
+fn pipegen_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    support::run(support::pipegen().args(args).current_dir(dir).env("NO_COLOR", "1"))
+}
+
+/// `pipegen init` in `dir`, which must succeed; the model it wrote and its stderr.
+fn init(dir: &Path) -> (String, String) {
+    let (code, stdout, stderr) = pipegen_in(dir, &["init"]);
+    assert_eq!(code, 0, "pipegen init failed:\n{stderr}");
+    assert_eq!(stdout, "", "pipegen init writes the model, it does not print it");
+    let text = std::fs::read_to_string(dir.join("pipegen.yaml")).expect("pipegen init wrote pipegen.yaml");
+    (text, stderr)
+}
+
+/// One line per image of the model, in model order:
+/// `name: from=[…] context=… [dockerfile=…] [target=…] [args={K=V, …}]`.
+fn graph(text: &str) -> Vec<String> {
+    let loaded = pipegen::model::load("pipegen.yaml", text)
+        .unwrap_or_else(|e| panic!("pipegen init wrote a model pipegen rejects:\n{}\n{text}", e.render(false)));
+    loaded
+        .model
+        .images
+        .iter()
+        .map(|(name, image)| {
+            let from: Vec<&str> = image.from.iter().flat_map(|f| f.iter()).map(|(_, p)| p).collect();
+            let mut line =
+                format!("{name}: from=[{}] context={}", from.join(", "), image.context.as_deref().unwrap_or("-"));
+            if let Some(dockerfile) = &image.dockerfile {
+                line.push_str(&format!(" dockerfile={dockerfile}"));
+            }
+            if let Some(target) = &image.target {
+                line.push_str(&format!(" target={target}"));
+            }
+            if !image.args.is_empty() {
+                let args: Vec<String> = image.args.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                line.push_str(&format!(" args={{{}}}", args.join(", ")));
+            }
+            line
+        })
+        .collect()
+}
+
+/// The written model is one pipegen accepts: `emit` writes its outputs, `check` then finds them
+/// current.
+fn assert_emits_and_checks(dir: &Path, model: &str) {
+    let (code, _, stderr) = pipegen_in(dir, &["emit", "--model", model]);
+    assert_eq!(code, 0, "pipegen emit on the inferred model:\n{stderr}");
+    let (code, stdout, stderr) = pipegen_in(dir, &["check", "--model", model]);
+    assert_eq!(code, 0, "pipegen check after emit:\n{stdout}{stderr}");
+}
+
+/// Every seed-shaped tree, walked and through git: the same model, emitted and checked.
+fn infer_seed(fixture: &str, expected: &[&str]) -> String {
+    let walked = tree(fixture, false);
+    let (text, stderr) = init(&walked.path);
+    assert_eq!(graph(&text), expected, "{text}");
+    assert!(!stderr.contains("not inferred"), "{stderr}");
+    assert_emits_and_checks(&walked.path, "pipegen.yaml");
+
+    let tracked = tree(fixture, true);
+    let (git_text, _) = init(&tracked.path);
+    assert_eq!(git_text, text, "git's file list and the walk find the same Dockerfiles and sources");
+    assert_emits_and_checks(&tracked.path, "pipegen.yaml");
+    text
+}
+
+#[test]
+fn gdk_base_components_and_a_final_multi_stage_image() {
+    let text = infer_seed(
+        "gdk",
+        &[
+            "base: from=[] context=images/base args={DEBIAN_FRONTEND=noninteractive, RUBY_VERSION=3.3.6}",
+            "gems: from=[base] context=gems dockerfile=images/gems.Dockerfile",
+            "gitaly: from=[base] context=gitaly dockerfile=images/gitaly.Dockerfile args={GO_VERSION=1.22.5}",
+            "workhorse: from=[base] context=workhorse dockerfile=images/workhorse.Dockerfile",
+            "gdk: from=[base, gems, gitaly, workhorse] context=. dockerfile=images/gdk.Dockerfile args={EDITOR=vim, GDK_PORT=3000}",
+            "runtime: from=[base, gems, gitaly, workhorse] context=. dockerfile=images/gdk.Dockerfile target=runtime args={GDK_PORT=3000}",
+            "qa: from=[runtime] context=qa dockerfile=images/qa.Dockerfile",
+        ],
+    );
+    // Workhorse is a parent, but the Dockerfile copies from a fixed tag: the model says so.
+    assert!(
+        text.contains(
+            "  gdk:\n    # line 13: COPY --from=registry.gitlab.com/gitlab-org/gdk/workhorse:main names image `workhorse`\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("    # Its context is the whole repository, so every commit gives it a new content tag;"));
+}
+
+#[test]
+fn citus_builders_testers_and_an_independent_stylechecker() {
+    let text = infer_seed(
+        "citus",
+        &[
+            "extbuilder: from=[] context=circleci/images/extbuilder args={PG_MAJOR=17, PG_VERSION=17.5}",
+            "stylechecker: from=[] context=circleci/images/stylechecker",
+            "exttester: from=[extbuilder] context=circleci/images/exttester args={PG_VERSION=17.5}",
+            "failtester: from=[exttester] context=circleci/images/failtester",
+        ],
+    );
+    // failtester finds exttester through `ARG BASE=citus/exttester:17.5`, which pipegen does not set.
+    assert!(text.contains("FROM $BASE reads image `exttester` from BASE (`citus/exttester:17.5`)"), "{text}");
+    // Postgres versions read as numbers unless quoted.
+    assert!(text.contains(r#"args: { PG_MAJOR: "17", PG_VERSION: "17.5" }"#), "{text}");
+}
+
+#[test]
+fn kolla_base_openstack_base_services_and_infra_images() {
+    infer_seed(
+        "kolla",
+        &[
+            "base: from=[] context=docker/base args={BASE_DISTRO=debian, BASE_DISTRO_IMAGE=debian:bookworm}",
+            "cron: from=[base] context=docker/cron",
+            "fluentd: from=[base] context=docker/fluentd dockerfile=docker/fluentd/Containerfile args={FLUENTD_VERSION=1.17}",
+            "mariadb-server: from=[base] context=docker/mariadb/mariadb-server",
+            "openstack-base: from=[base] context=docker/openstack-base args={INSTALL_TYPE=binary}",
+            "rabbitmq: from=[base] context=docker/rabbitmq",
+            "glance-api: from=[openstack-base] context=docker/glance/glance-api",
+            "keystone: from=[openstack-base] context=docker/keystone/keystone",
+            "nova-base: from=[openstack-base] context=docker/nova/nova-base",
+            "nova-api: from=[nova-base] context=docker/nova/nova-api",
+        ],
+    );
+}
+
+#[test]
+fn vitess_bootstrap_base_and_the_lite_stage() {
+    let text = infer_seed(
+        "vitess",
+        &[
+            "bootstrap: from=[] context=docker/bootstrap args={FLAVOR=mysql80}",
+            "base: from=[bootstrap] context=. dockerfile=docker/base/Dockerfile",
+            "lite: from=[base] context=docker/lite target=lite",
+            "vtgate: from=[lite] context=docker/k8s/vtgate",
+            "vttablet: from=[lite] context=docker/k8s/vttablet",
+        ],
+    );
+    insta::assert_snapshot!("vitess_model", text);
+}
+
+#[test]
+fn lists_what_it_cannot_resolve_instead_of_guessing() {
+    let broken = tree("broken", true);
+    let (text, stderr) = init(&broken.path);
+    assert_eq!(
+        graph(&text),
+        ["base: from=[] context=. dockerfile=base.Dockerfile", "app: from=[base] context=. dockerfile=app.Dockerfile"]
+    );
+    assert_eq!(
+        stderr,
+        "\
+pipegen: not inferred: image `child` (child.Dockerfile): its parent `typo` is not inferred
+pipegen: not inferred: image `missing-parent` (missing-parent.Dockerfile): line 2: FROM ${NOPE_IMAGE}: `NOPE_IMAGE` has no default value, and no image `nope` was found in the repository
+pipegen: not inferred: image `typo` (typo.Dockerfile): line 3: COPY --from=bsae: `bsae` is no stage of this Dockerfile and no image found in the repository
+pipegen: not inferred: image `undefined` (undefined.Dockerfile): line 1: FROM ${UNDEFINED}: `UNDEFINED` has no default value
+pipegen: not inferred: image `unfinished` (Dockerfile.unfinished): it cannot be read as a Dockerfile: line 2: heredoc <<EOF is never closed
+pipegen: wrote ./pipegen.yaml: 2 image(s) from 7 Dockerfile(s); 5 not inferred, listed in it as comments
+"
+    );
+    // In the model they are comments: what is known, and why the rest is not.
+    let block = "\
+  # typo (typo.Dockerfile):
+  #   - line 3: COPY --from=bsae: `bsae` is no stage of this Dockerfile and no image found in the
+  #     repository
+  # typo:
+  #   from: base
+  #   context: .
+  #   dockerfile: typo.Dockerfile
+";
+    assert!(text.contains(block), "{text}");
+    for name in ["child", "missing-parent", "typo", "undefined", "unfinished"] {
+        assert!(text.contains(&format!("\n  # {name}:\n")), "{name} is not listed in the model:\n{text}");
+    }
+    assert_emits_and_checks(&broken.path, "pipegen.yaml");
+}
+
+#[test]
+fn a_written_model_is_kept_unless_forced() {
+    let kolla = tree("kolla", false);
+    let (text, _) = init(&kolla.path);
+    let model = kolla.path.join("pipegen.yaml");
+    std::fs::write(&model, "# mine\n").unwrap();
+
+    let (code, stdout, stderr) = pipegen_in(&kolla.path, &["init"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(stdout, "");
+    assert_eq!(
+        stderr,
+        "error: ./pipegen.yaml exists; pass --force to replace it, or --stdout to print the inferred model instead\n"
+    );
+    assert_eq!(std::fs::read_to_string(&model).unwrap(), "# mine\n");
+
+    let (code, stdout, stderr) = pipegen_in(&kolla.path, &["init", "--stdout"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, text, "--stdout prints what init writes");
+    assert_eq!(std::fs::read_to_string(&model).unwrap(), "# mine\n", "--stdout writes nothing");
+
+    let (code, _, stderr) = pipegen_in(&kolla.path, &["init", "--force"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(std::fs::read_to_string(&model).unwrap(), text);
+    // No temporary file is left beside it.
+    let mut entries: Vec<String> = std::fs::read_dir(&kolla.path)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    entries.sort();
+    assert_eq!(entries, ["README.md", "docker", "node_modules", "pipegen.yaml", "target"]);
+}
+
+#[test]
+fn a_directory_inside_a_repository_gets_paths_from_the_repository_root() {
+    let dir = tempfile::Builder::new().prefix("pipegen-init-").tempdir().unwrap();
+    let repo = dir.path().join("mono");
+    copy_dir(&support::repo().join("tests/fixtures/init/vitess"), &repo.join("deploy/vitess"));
+    git_init(&repo);
+    // Run from elsewhere: DIR is all that counts.
+    let (code, _, stderr) = pipegen_in(dir.path(), &["init", "mono/deploy/vitess"]);
+    assert_eq!(code, 0, "{stderr}");
+    let text = std::fs::read_to_string(repo.join("deploy/vitess/pipegen.yaml")).unwrap();
+    assert_eq!(
+        graph(&text),
+        [
+            "bootstrap: from=[] context=deploy/vitess/docker/bootstrap args={FLAVOR=mysql80}",
+            "base: from=[bootstrap] context=deploy/vitess dockerfile=deploy/vitess/docker/base/Dockerfile",
+            "lite: from=[base] context=deploy/vitess/docker/lite target=lite",
+            "vtgate: from=[lite] context=deploy/vitess/docker/k8s/vtgate",
+            "vttablet: from=[lite] context=deploy/vitess/docker/k8s/vttablet",
+        ]
+    );
+    assert!(text.contains("\nname: vitess\n"), "{text}");
+    assert_emits_and_checks(&repo, "deploy/vitess/pipegen.yaml");
+    assert!(repo.join(".gitlab-ci.yml").is_file(), "outputs are relative to the repository root");
+}
+
+#[test]
+fn a_repository_without_dockerfiles_gets_an_empty_model() {
+    let dir = tempfile::Builder::new().prefix("pipegen-init-").tempdir().unwrap();
+    let empty = dir.path().join("Empty_Repo");
+    write(&empty.join("README.md"), "nothing to build\n");
+    let (text, stderr) = init(&empty);
+    assert_eq!(graph(&text), Vec::<String>::new());
+    assert!(text.contains("\nname: empty-repo\n"), "{text}");
+    assert!(stderr.contains("pipegen: no Dockerfiles found under ."), "{stderr}");
+    assert_emits_and_checks(&empty, "pipegen.yaml");
+}
+
+#[test]
+fn help_describes_init() {
+    let (code, stdout, _) = support::run(support::pipegen().args(["init", "--help"]));
+    assert_eq!(code, 0);
+    for wanted in ["--force", "--stdout", "docs/init.md", "[DIR]", "[default: .]"] {
+        assert!(stdout.contains(wanted), "init --help does not mention {wanted}:\n{stdout}");
+    }
+    let (_, stdout, _) = support::run(support::pipegen().arg("--help"));
+    assert!(stdout.contains("  init "), "--help does not list init:\n{stdout}");
+}
+
+#[test]
+fn dir_must_be_a_directory() {
+    let dir = tempfile::Builder::new().prefix("pipegen-init-").tempdir().unwrap();
+    let (code, _, stderr) = pipegen_in(dir.path(), &["init", "nowhere"]);
+    assert_eq!(code, 2);
+    assert_eq!(stderr, "error: nowhere is not a directory\n");
+}
