@@ -16,6 +16,16 @@ pub struct ImageGraph<'m> {
     model: &'m Model,
     graph: DiGraph<&'m str, ()>,
     nodes: HashMap<&'m str, NodeIndex>,
+    /// Each image's axes and depth, computed once: walking up the DAG per question would take
+    /// time exponential in its depth (every path to the roots, not every image).
+    inherited: HashMap<&'m str, Inherited>,
+}
+
+/// What an image inherits from its ancestors.
+#[derive(Debug, Clone, Default)]
+struct Inherited {
+    axes: Vec<String>,
+    depth: usize,
 }
 
 impl<'m> ImageGraph<'m> {
@@ -37,7 +47,42 @@ impl<'m> ImageGraph<'m> {
                 }
             }
         }
-        ImageGraph { model, graph, nodes }
+        let mut image_graph = ImageGraph { model, graph, nodes, inherited: HashMap::new() };
+        let mut visiting = BTreeSet::new();
+        for name in model.images.keys() {
+            image_graph.inherit(name, &mut visiting);
+        }
+        image_graph
+    }
+
+    /// Compute (once) the axes and depth of `image` from its parents'. An image met again while
+    /// its own ancestors are being computed is on a cycle: it counts as having no parents there
+    /// (validation reports the cycle; nothing is built from such a graph).
+    fn inherit(&mut self, image: &'m str, visiting: &mut BTreeSet<&'m str>) -> Inherited {
+        if let Some(done) = self.inherited.get(image) {
+            return done.clone();
+        }
+        if !visiting.insert(image) {
+            return Inherited { axes: Vec::new(), depth: 1 };
+        }
+        let mut inherited = Inherited { axes: Vec::new(), depth: 1 };
+        for parent in self.parents(image) {
+            let from_parent = self.inherit(parent, visiting);
+            inherited.depth = inherited.depth.max(from_parent.depth + 1);
+            for axis in from_parent.axes {
+                if !inherited.axes.contains(&axis) {
+                    inherited.axes.push(axis);
+                }
+            }
+        }
+        for axis in &self.model.images[image].axes {
+            if !inherited.axes.contains(&axis.0) {
+                inherited.axes.push(axis.0.clone());
+            }
+        }
+        visiting.remove(image);
+        self.inherited.insert(image, inherited.clone());
+        inherited
     }
 
     /// A cycle of `from` edges, as the names along it with the first repeated at the end
@@ -123,45 +168,13 @@ impl<'m> ImageGraph<'m> {
     /// The axes `image` varies over: its parents' axes first (in `from` order, each in its own
     /// order), then its own that are not inherited already.
     pub fn axes(&self, image: &str) -> Vec<String> {
-        let mut visiting = BTreeSet::new();
-        self.axes_guarded(image, &mut visiting)
-    }
-
-    fn axes_guarded(&self, image: &str, visiting: &mut BTreeSet<String>) -> Vec<String> {
-        if !visiting.insert(image.to_string()) {
-            return Vec::new();
-        }
-        let mut axes: Vec<String> = Vec::new();
-        for parent in self.parents(image) {
-            for axis in self.axes_guarded(parent, visiting) {
-                if !axes.contains(&axis) {
-                    axes.push(axis);
-                }
-            }
-        }
-        for axis in &self.model.images[image].axes {
-            if !axes.contains(&axis.0) {
-                axes.push(axis.0.clone());
-            }
-        }
-        visiting.remove(image);
-        axes
+        self.inherited.get(image).map(|i| i.axes.clone()).unwrap_or_default()
     }
 
     /// Depth of `image` in the graph: 1 for an image without parents, 1 + the deepest parent
     /// otherwise.
     pub fn depth(&self, image: &str) -> usize {
-        let mut visiting = BTreeSet::new();
-        self.depth_guarded(image, &mut visiting)
-    }
-
-    fn depth_guarded(&self, image: &str, visiting: &mut BTreeSet<String>) -> usize {
-        if !visiting.insert(image.to_string()) {
-            return 1;
-        }
-        let depth = 1 + self.parents(image).into_iter().map(|p| self.depth_guarded(p, visiting)).max().unwrap_or(0);
-        visiting.remove(image);
-        depth
+        self.inherited.get(image).map_or(1, |i| i.depth)
     }
 
     /// Every variant `image` is built in: one per combination of the values of its axes, in the
