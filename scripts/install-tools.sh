@@ -27,7 +27,7 @@ CONSTRAINTS="$ROOT/tools/constraints.txt"
 PKG_JSON="$ROOT/tools/package.json"
 PKG_LOCK="$ROOT/tools/package-lock.json"
 
-APT_PACKAGES=(buildah skopeo docker-registry shellcheck rsync busybox-static git openssl curl wget)
+APT_PACKAGES=(buildah skopeo docker-registry shellcheck rsync busybox-static git openssl curl wget dash bsdutils)
 
 FORCE=0
 VERIFY=0
@@ -155,6 +155,8 @@ print_versions() {
   version rsync rsync --version
   version busybox busybox
   version git git --version
+  version dash dpkg-query -W -f "dash \${Version}" dash
+  version script sh -c 'script --version'
   version python3 "$bin/python" --version
   version zizmor "$bin/zizmor" --version
   version jactionlint "$bin/jactionlint" --version
