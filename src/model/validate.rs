@@ -204,7 +204,7 @@ impl<'m> Checker<'m> {
                         )
                     } else {
                         // Never suggest the image itself: that would be "its own parent".
-                        suggest::help_for(parent, "images", names(&self.model.images).filter(|n| *n != name))
+                        suggest::help_for(parent, "other images", names(&self.model.images).filter(|n| *n != name))
                     };
                     self.report(
                         Diagnostic::new(
