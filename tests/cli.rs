@@ -302,3 +302,28 @@ fn the_working_directory_does_not_matter() {
     assert_eq!((code, stdout.as_str(), stderr.as_str()), (0, "", ""));
     assert_eq!(files(elsewhere.path()), Vec::<String>::new());
 }
+
+/// `pipegen check` on the bad model under a pseudo-terminal (`script`), so stderr is a terminal.
+fn on_a_terminal(dir: &Path, no_color: bool) -> String {
+    let command = format!("{} check", env!("CARGO_BIN_EXE_pipegen"));
+    let mut script = std::process::Command::new(support::tool("script"));
+    script.args(["-qec", &command, "/dev/null"]).current_dir(dir).env_remove("NO_COLOR");
+    if no_color {
+        script.env("NO_COLOR", "1");
+    }
+    let (code, out, err) = support::run(&mut script);
+    assert_eq!(code, 2, "{out}{err}");
+    out
+}
+
+#[test]
+fn errors_are_coloured_only_on_a_terminal_and_never_with_no_color() {
+    let dir = project(BAD_MODEL);
+    let terminal = on_a_terminal(dir.path(), false);
+    assert!(terminal.contains("pipegen.yaml:10:11: error[unknown-parent]"), "{terminal}");
+    assert!(terminal.contains('\u{1b}'), "a terminal gets colour: {terminal:?}");
+    let no_color = on_a_terminal(dir.path(), true);
+    assert!(no_color.contains("error[unknown-parent]") && !no_color.contains('\u{1b}'), "{no_color:?}");
+    let (_, _, piped) = support::run(support::pipegen().arg("check").current_dir(dir.path()).env_remove("NO_COLOR"));
+    assert!(piped.contains("error[unknown-parent]") && !piped.contains('\u{1b}'), "a pipe gets none: {piped:?}");
+}
