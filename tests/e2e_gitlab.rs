@@ -374,7 +374,7 @@ impl World {
     /// git blobs, and gitlab-ci-local's shell isolation copies only tracked files), and the
     /// pipeline emitted by pipegen and committed.
     fn create_repo(&self) {
-        copy_dir(&support::repo().join("tests/fixtures/e2e/pipeline"), &self.repo);
+        support::copy_dir(&support::repo().join("tests/fixtures/e2e/pipeline"), &self.repo);
         fs::copy(support::tool("busybox"), self.repo.join("images/base/busybox"))
             .expect("copy busybox (busybox-static)");
         let model = fs::read_to_string(self.repo.join("pipegen.yaml")).unwrap();
@@ -623,19 +623,6 @@ fn hermetic_git(command: &mut Command) -> &mut Command {
         .env_remove("GIT_DIR")
         .env_remove("GIT_WORK_TREE")
         .env_remove("GIT_INDEX_FILE")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    fs::create_dir_all(to).unwrap();
-    for entry in fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 // ------------------------------------------------------------------------------------------

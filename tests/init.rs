@@ -24,7 +24,7 @@ const JUNK: &str = "this is not a Dockerfile\n";
 fn tree(fixture: &str, git: bool) -> Tree {
     let dir = tempfile::Builder::new().prefix("pipegen-init-").tempdir().expect("create a temporary directory");
     let path = dir.path().join(fixture);
-    copy_dir(&support::repo().join("tests/fixtures/init").join(fixture), &path);
+    support::copy_dir(&support::repo().join("tests/fixtures/init").join(fixture), &path);
     write(&path.join("node_modules/leftpad/Dockerfile"), JUNK);
     write(&path.join("target/release/Dockerfile"), JUNK);
     if git {
@@ -33,19 +33,6 @@ fn tree(fixture: &str, git: bool) -> Tree {
         write(&path.join("ignored/Dockerfile"), JUNK);
     }
     Tree { _dir: dir, path }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create a directory");
-    for entry in std::fs::read_dir(from).expect("read a fixture directory") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("file type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy a fixture file");
-        }
-    }
 }
 
 fn write(path: &Path, text: &str) {
@@ -272,7 +259,7 @@ fn a_written_model_is_kept_unless_forced() {
 fn a_directory_inside_a_repository_gets_paths_from_the_repository_root() {
     let dir = tempfile::Builder::new().prefix("pipegen-init-").tempdir().unwrap();
     let repo = dir.path().join("mono");
-    copy_dir(&support::repo().join("tests/fixtures/init/vitess"), &repo.join("deploy/vitess"));
+    support::copy_dir(&support::repo().join("tests/fixtures/init/vitess"), &repo.join("deploy/vitess"));
     git_init(&repo);
     // Run from elsewhere: DIR is all that counts.
     let (code, _, stderr) = pipegen_in(dir.path(), &["init", "mono/deploy/vitess"]);

@@ -17,7 +17,7 @@ struct Repo {
 impl Repo {
     fn new() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        copy_dir(&support::repo().join("tests/fixtures/repos/tags"), dir.path());
+        support::copy_dir(&support::repo().join("tests/fixtures/repos/tags"), dir.path());
         let repo = Repo { dir };
         repo.git(&["init", "-q", "-b", "main"]);
         repo.commit_all("initial");
@@ -52,19 +52,6 @@ impl Repo {
         let (code, out, err) = self.pipegen(args);
         assert_eq!(code, 0, "pipegen {args:?} failed: {err}");
         serde_json::from_str(&out).unwrap_or_else(|e| panic!("pipegen {args:?} printed no JSON ({e}): {out}"))
-    }
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create dir");
-    for entry in std::fs::read_dir(from).expect("read fixture") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
     }
 }
 
@@ -159,7 +146,7 @@ fn tags_ignore_uncommitted_changes_and_follow_rev() {
 #[test]
 fn tags_outside_git_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
-    copy_dir(&support::repo().join("tests/fixtures/repos/tags"), dir.path());
+    support::copy_dir(&support::repo().join("tests/fixtures/repos/tags"), dir.path());
     let (code, out, err) = support::run(support::pipegen().args(["tags"]).current_dir(dir.path()));
     assert_eq!(code, 2, "{out}{err}");
     assert!(err.contains("git could not find the commit HEAD"), "{err}");

@@ -56,6 +56,20 @@ pub fn tool(name: &str) -> PathBuf {
     panic!("{name} is not installed; scripts/install-tools.sh should have installed it");
 }
 
+/// Copy the directory `from` (a fixture tree) to `to`, recursively.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap_or_else(|e| panic!("create {}: {e}", to.display()));
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display())) {
+        let entry = entry.expect("a directory entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("a file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap_or_else(|e| panic!("copy {}: {e}", entry.path().display()));
+        }
+    }
+}
+
 /// Run `command`, returning (exit code, stdout, stderr).
 pub fn run(command: &mut Command) -> (i32, String, String) {
     let output = command.output().unwrap_or_else(|e| panic!("cannot run {command:?}: {e}"));
