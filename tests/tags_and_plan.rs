@@ -144,6 +144,28 @@ fn tags_ignore_uncommitted_changes_and_follow_rev() {
 }
 
 #[test]
+fn tags_say_what_the_tree_is_missing() {
+    let repo = Repo::new();
+    let (code, _, err) = repo.pipegen(&["tags"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err, "", "nothing is missing in the fixture");
+    std::fs::remove_file(repo.path().join("images/component.Dockerfile")).unwrap();
+    repo.commit_all("lose a Dockerfile");
+    let (code, out, err) = repo.pipegen(&["tags"]);
+    assert_eq!(code, 0, "the tags are still what the pipeline computes: {err}");
+    assert!(out.contains("build:component:1.0"), "{out}");
+    let warnings: Vec<&str> = err.lines().collect();
+    assert_eq!(warnings.len(), 2, "one per variant of the component: {err}");
+    assert!(
+        warnings[0].starts_with(
+            "pipegen: warning: build:component:1.0: the dockerfile `images/component.Dockerfile` holds no file git tracks at "
+        ),
+        "{err}"
+    );
+    assert!(warnings[0].ends_with("; the build would fail"), "{err}");
+}
+
+#[test]
 fn tags_outside_git_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     support::copy_dir(&support::repo().join("tests/fixtures/repos/tags"), dir.path());

@@ -8,7 +8,7 @@ use crate::content_tags;
 use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::git;
-use crate::plan::TagKind;
+use crate::plan::{Plan, TagKind};
 use crate::workspace::Workspace;
 
 use super::OutputFormat;
@@ -35,6 +35,9 @@ pub fn run(model: Option<&Path>, rev: &str, format: OutputFormat) -> Result<Exit
     let commit = git::commit(&workspace.root, rev)?;
     let tree = git::Tree::read(&workspace.root, &commit)?;
     let computed = content_tags::compute(tags, &commit, |specs| tree.files(specs))?;
+    for warning in missing_from_tree(&plan, &tree, &commit)? {
+        eprintln!("pipegen: warning: {warning}");
+    }
     let registry = std::env::var("PIPEGEN_REGISTRY").ok().filter(|r| !r.is_empty()).unwrap_or(plan.registry.clone());
     let lines: Vec<TagLine> = tags
         .tags
@@ -67,4 +70,24 @@ pub fn run(model: Option<&Path>, rev: &str, format: OutputFormat) -> Result<Exit
         }
     }
     Ok(ExitStatus::Success)
+}
+
+/// What a build's context or Dockerfile is missing at the commit. The tag is still what the
+/// pipeline would compute, but the build would fail, so say so.
+fn missing_from_tree(plan: &Plan, tree: &git::Tree<'_>, commit: &str) -> Result<Vec<String>, Error> {
+    let mut warnings = Vec::new();
+    let short = &commit[..commit.len().min(12)];
+    for build in &plan.builds {
+        for (what, path) in [("dockerfile", &build.dockerfile), ("context", &build.context)] {
+            let pathspec = format!(":(literal){path}");
+            if tree.files(std::slice::from_ref(&pathspec))?.is_empty() {
+                warnings.push(format!(
+                    "{}: the {what} `{path}` holds no file git tracks at {short}; the build would fail",
+                    build.name.gitlab
+                ));
+            }
+        }
+    }
+    warnings.dedup();
+    Ok(warnings)
 }
