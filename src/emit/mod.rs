@@ -2,9 +2,7 @@
 //! `check` and the tests; each adds the same header.
 
 pub mod github;
-mod github_scripts;
 pub mod gitlab;
-mod gitlab_scripts;
 
 use std::fmt;
 

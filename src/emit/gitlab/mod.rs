@@ -7,7 +7,7 @@
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use super::gitlab_scripts as scripts;
+mod scripts;
 use crate::model::ArtifactsWhen;
 use crate::plan::{Build, BuildRef, CacheUse, ImageUse, JobName, Plan, ScriptJob, TagRef, TagsJob};
 

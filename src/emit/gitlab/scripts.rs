@@ -6,7 +6,7 @@ use crate::naming;
 use crate::plan::{Build, CacheUse, HealthCheck, ImageUse, Probe, ServiceUse, TagKind, TagRef, TagsJob};
 use crate::shell::{self, quote};
 
-use super::gitlab::{TAGS_DOTENV, reference};
+use super::{TAGS_DOTENV, reference};
 
 /// Shell functions of every build job: log in with the job's credentials (never echoed), and
 /// ask the registry whether a reference exists.

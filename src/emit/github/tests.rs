@@ -1,0 +1,405 @@
+//! Tests of the GitHub emitter: the rendered workflow, parsed back.
+
+use super::*;
+use crate::model::load;
+use crate::yaml::Value;
+
+/// A GDK-like model: a base varying over `ruby`, children per variant, a commit-tagged
+/// final image, a sharded, retried job with services, caches and artifacts.
+const GDK: &str = r#"
+pipegen: 1
+name: gdk
+registry: ghcr.io/example/gdk
+axes:
+  ruby: ["3.2", "3.3"]
+stages: [base, components, image, test]
+caches:
+  gems: { key: [Gemfile.lock], paths: [vendor/ruby] }
+  go: { key: [go.sum], paths: [.go/pkg/mod] }
+  node: { key: [package.json, yarn.lock, go.sum], paths: [node_modules] }
+images:
+  base: { stage: base, context: images/base, args: { RUBY_VERSION: "${ruby}" }, axes: [ruby] }
+  gitaly: { stage: components, from: base, context: gitaly, caches: [go] }
+  gdk: { stage: image, from: [base, gitaly], target: runtime, tag: commit }
+services:
+  gdk: { image: gdk, port: 3000, health: { http: /-/readiness, timeout: 5m, interval: 5s } }
+  postgres:
+    image: postgres:16.4
+    port: 5432
+    health: { cmd: "pg_isready -h \"$PIPEGEN_SERVICE_HOST\" -U postgres", timeout: 60s }
+  redis: { image: redis:7.4, port: 6379, health: { tcp: true, timeout: 30s, interval: 2s } }
+jobs:
+  qa:
+    stage: test
+    image: gdk
+    services: [gdk, postgres, redis]
+    caches: [gems, node]
+    parallel: 4
+    script: [bundle exec rspec]
+    retry: 2
+    timeout: 30m
+    artifacts: { paths: [qa/tmp/], when: on_failure }
+    env: { LITERAL: "$${{ github.token }}" }
+  lint:
+    image: ruby:3.3
+    script: [rubocop]
+"#;
+
+/// Kolla: `infra` has no axes and is shared; `svc` varies by install type; `api` by distro too.
+const KOLLA: &str = r#"
+pipegen: 1
+name: kolla
+registry: registry.example.com/kolla
+axes:
+  install_type: [binary, source]
+  distro: [debian, rocky]
+stages: [infra, svc, api, test]
+images:
+  infra: { stage: infra, context: infra }
+  svc: { stage: svc, from: infra, context: svc, axes: [install_type] }
+  api: { stage: api, from: [svc, infra], context: api, axes: [distro] }
+services:
+  db: { image: mariadb:11.4, port: 3306, health: { tcp: true } }
+jobs:
+  functional: { stage: test, services: [db], script: [./run.sh], artifacts: { paths: [out/], when: always } }
+"#;
+
+fn plan(text: &str) -> Plan {
+    let loaded = load::load("t.yaml", text).unwrap_or_else(|e| panic!("{e}"));
+    crate::plan::build(&loaded, "t.yaml").unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn workflow(text: &str) -> Value {
+    crate::yaml::from_str(&render(&plan(text))).expect("the workflow is YAML")
+}
+
+fn jobs(workflow: &Value) -> Vec<(String, &Value)> {
+    workflow["jobs"]
+        .as_mapping()
+        .expect("jobs")
+        .iter()
+        .map(|(k, v)| (k.as_str().expect("job id").to_string(), v))
+        .collect()
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    value.as_sequence().map(|s| s.iter().filter_map(|v| v.as_str().map(str::to_string)).collect()).unwrap_or_default()
+}
+
+fn steps(job: &Value) -> &Vec<Value> {
+    job["steps"].as_sequence().expect("steps")
+}
+
+#[test]
+fn each_variant_build_needs_only_its_own_parent_variant() {
+    let w = workflow(GDK);
+    assert_eq!(strings(&w["jobs"]["build_gitaly_3-2"]["needs"]), ["pipegen_tags", "build_base_3-2"]);
+    assert_eq!(strings(&w["jobs"]["build_gitaly_3-3"]["needs"]), ["pipegen_tags", "build_base_3-3"]);
+    assert_eq!(strings(&w["jobs"]["build_gdk_3-3"]["needs"]), ["pipegen_tags", "build_base_3-3", "build_gitaly_3-3"]);
+    assert_eq!(strings(&w["jobs"]["qa_3-2"]["needs"]), ["pipegen_tags", "build_gdk_3-2"]);
+    // The parent's reference in the build args is the same variant's.
+    let args = w["jobs"]["build_gitaly_3-3"]["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find_map(|s| s["with"]["build-args"].as_str())
+        .expect("build args");
+    assert!(args.contains("BASE_IMAGE=${{ format('{0}/base:{1}'") && args.contains("outputs.tag_base__3_3)"), "{args}");
+    assert!(!args.contains("3_2"), "{args}");
+}
+
+#[test]
+fn an_axis_less_parent_is_built_once_and_shared() {
+    let w = workflow(KOLLA);
+    let ids: Vec<String> = jobs(&w).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(ids.iter().filter(|id| id.starts_with("build_infra")).count(), 1, "{ids:?}");
+    assert_eq!(strings(&w["jobs"]["build_svc_binary"]["needs"]), ["pipegen_tags", "build_infra"]);
+    assert_eq!(strings(&w["jobs"]["build_svc_source"]["needs"]), ["pipegen_tags", "build_infra"]);
+    assert_eq!(
+        strings(&w["jobs"]["build_api_source-rocky"]["needs"]),
+        ["pipegen_tags", "build_svc_source", "build_infra"]
+    );
+}
+
+#[test]
+fn children_of_a_skippable_build_tolerate_a_skipped_parent() {
+    let w = workflow(GDK);
+    for (id, job) in jobs(&w) {
+        if job["needs"].is_null() {
+            assert!(job["if"].is_null(), "{id} needs nothing and needs no condition");
+            continue;
+        }
+        let condition = job["if"].as_str().unwrap_or_else(|| panic!("{id} has needs but no if"));
+        assert!(
+            condition.starts_with("${{ !cancelled() && !failure()"),
+            "{id}: a skipped (already built) parent must not skip it: {condition}"
+        );
+    }
+    let base = w["jobs"]["build_base_3-2"]["if"].as_str().unwrap();
+    assert!(base.ends_with("&& needs.pipegen_tags.outputs.exists_base__3_2 != 'true' }}"), "{base}");
+    // A commit-tagged image is built in every run.
+    assert_eq!(w["jobs"]["build_gdk_3-2"]["if"].as_str(), Some("${{ !cancelled() && !failure() }}"));
+}
+
+#[test]
+fn only_build_jobs_may_write_packages() {
+    for model in [GDK, KOLLA] {
+        let w = workflow(model);
+        assert_eq!(w["permissions"].as_mapping().map(|m| m.len()), Some(0), "top-level permissions: {{}}");
+        for (id, job) in jobs(&w) {
+            let packages = job["permissions"]["packages"].as_str();
+            if id.starts_with("build_") {
+                assert_eq!(packages, Some("write"), "{id}");
+            } else {
+                assert_ne!(packages, Some("write"), "{id}");
+            }
+            assert_eq!(job["permissions"]["contents"].as_str(), Some("read"), "{id}");
+        }
+    }
+}
+
+#[test]
+fn every_action_is_pinned_by_a_full_sha_with_its_version() {
+    let text = render(&plan(GDK));
+    let w: Value = crate::yaml::from_str(&text).unwrap();
+    let mut seen = 0;
+    for (id, job) in jobs(&w) {
+        for step in steps(job) {
+            if let Some(uses) = step["uses"].as_str() {
+                let (_, sha) = uses.split_once('@').unwrap_or_else(|| panic!("{id}: {uses}"));
+                assert!(sha.len() == 40 && sha.chars().all(|c| c.is_ascii_hexdigit()), "{id}: {uses}");
+                let action = ACTIONS.iter().find(|a| a.uses() == uses).unwrap_or_else(|| panic!("unknown {uses}"));
+                assert!(text.contains(&format!("uses: {uses} # {}\n", action.version)));
+                seen += 1;
+            }
+        }
+    }
+    assert!(seen > 10);
+    for action in ACTIONS {
+        assert!(text.contains(&action.uses()), "the GDK-like model uses {}", action.name);
+    }
+}
+
+#[test]
+fn no_expression_is_pasted_into_a_script() {
+    for model in [GDK, KOLLA] {
+        let w = workflow(model);
+        for (id, job) in jobs(&w) {
+            for step in steps(job) {
+                if let Some(run) = step["run"].as_str() {
+                    assert!(!run.contains("${{"), "{id}: {run}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn every_job_has_a_timeout_and_retries_fit_in_it() {
+    for model in [GDK, KOLLA] {
+        let w = workflow(model);
+        for (id, job) in jobs(&w) {
+            assert!(job["timeout-minutes"].as_u64().is_some_and(|m| m > 0), "{id}");
+        }
+    }
+    let w = workflow(GDK);
+    // 3 attempts of 30 minutes, 10 minutes around them, the longest service wait (5m).
+    assert_eq!(w["jobs"]["qa_3-2"]["timeout-minutes"].as_u64(), Some(3 * 30 + 10 + 5));
+    let run = steps(&w["jobs"]["qa_3-2"]).iter().find_map(|s| s["run"].as_str()).unwrap();
+    assert!(run.starts_with(
+        "if command -v bash > /dev/null 2>&1; then set -- bash -eo pipefail -c; else set -- sh -e -c; fi\n"
+    ));
+    assert!(run.contains("timeout 1800 \"$@\" \"$PIPEGEN_SCRIPT\" || pipegen_status=$?"), "{run}");
+    assert!(run.contains("if [ \"$pipegen_attempt\" -ge 3 ]; then"), "{run}");
+}
+
+#[test]
+fn checkouts_do_not_persist_credentials() {
+    let w = workflow(GDK);
+    let mut checkouts = 0;
+    for (id, job) in jobs(&w) {
+        for step in steps(job).iter().filter(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("actions/checkout@")))
+        {
+            assert_eq!(step["with"]["persist-credentials"].as_bool(), Some(false), "{id}");
+            checkouts += 1;
+        }
+    }
+    assert_eq!(checkouts, jobs(&w).len());
+}
+
+#[test]
+fn shards_services_artifacts_and_env_map_to_github_keywords() {
+    let w = workflow(GDK);
+    let qa = &w["jobs"]["qa_3-3"];
+    assert_eq!(qa["strategy"]["fail-fast"].as_bool(), Some(false));
+    let shards: Vec<u64> =
+        qa["strategy"]["matrix"]["shard"].as_sequence().unwrap().iter().filter_map(Value::as_u64).collect();
+    assert_eq!(shards, [1, 2, 3, 4]);
+    assert_eq!(qa["env"]["CI_NODE_INDEX"].as_str(), Some("${{ matrix.shard }}"));
+    assert_eq!(qa["env"]["CI_NODE_TOTAL"].as_str(), Some("4"));
+    assert_eq!(qa["env"]["ruby"].as_str(), Some("3.3"));
+    assert_eq!(qa["env"]["LITERAL"].as_str(), Some("${{ '${{' }} github.token }}"), "a model's `${{{{` stays literal");
+    assert!(qa["container"]["image"].as_str().unwrap().ends_with("needs.pipegen_tags.outputs.tag_gdk__3_3) }}"));
+
+    let services = &qa["services"];
+    let http = services["gdk"]["options"].as_str().unwrap();
+    assert!(http.starts_with("--health-cmd \"if command -v curl"), "{http}");
+    assert!(http.contains("http://localhost:3000/-/readiness"), "{http}");
+    assert!(
+        http.ends_with("--health-interval 5s --health-timeout 5s --health-retries 1 --health-start-period 300s"),
+        "{http}"
+    );
+    let cmd = services["postgres"]["options"].as_str().unwrap();
+    assert!(cmd.starts_with(r#"--health-cmd "pg_isready -h \"$PIPEGEN_SERVICE_HOST\" -U postgres""#), "{cmd}");
+    assert_eq!(services["postgres"]["env"]["PIPEGEN_SERVICE_HOST"].as_str(), Some("localhost"));
+    assert_eq!(services["postgres"]["env"]["PIPEGEN_SERVICE_PORT"].as_str(), Some("5432"));
+    let tcp = services["redis"]["options"].as_str().unwrap();
+    assert!(tcp.contains("':18EB [0-9A-F]*:0000 0A' /proc/net/tcp"), "{tcp}");
+    assert!(tcp.contains("--health-start-period 30s"), "{tcp}");
+    // In a container job the services are reached by alias; nothing is published.
+    assert!(services["gdk"]["ports"].is_null());
+
+    let upload = steps(qa)
+        .iter()
+        .find(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("actions/upload-artifact@")))
+        .unwrap();
+    assert_eq!(upload["if"].as_str(), Some("failure()"));
+    assert_eq!(upload["with"]["name"].as_str(), Some("qa_3-3-shard-${{ matrix.shard }}"));
+}
+
+#[test]
+fn a_job_on_the_runner_publishes_service_ports_and_resolves_aliases() {
+    let w = workflow(KOLLA);
+    let job = &w["jobs"]["functional"];
+    assert!(job["container"].is_null());
+    assert_eq!(strings(&job["services"]["db"]["ports"]), ["3306:3306"]);
+    let resolve = steps(job).iter().find_map(|s| s["run"].as_str().filter(|r| r.contains("/etc/hosts"))).unwrap();
+    assert!(resolve.contains("for pipegen_alias in db; do"), "{resolve}");
+    let upload = steps(job)
+        .iter()
+        .find(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("actions/upload-artifact@")))
+        .unwrap();
+    assert_eq!(upload["if"].as_str(), Some("always()"));
+}
+
+#[test]
+fn caches_key_on_their_files_and_fall_back_to_their_prefix() {
+    let w = workflow(GDK);
+    let qa = steps(&w["jobs"]["qa_3-2"]);
+    let cache = |name: &str| {
+        qa.iter()
+            .find(|s| s["name"].as_str() == Some(&format!("Cache {name}")))
+            .unwrap_or_else(|| panic!("cache {name}"))
+    };
+    assert_eq!(cache("gems")["with"]["key"].as_str(), Some("gems-test-3.2-${{ hashFiles('Gemfile.lock') }}"));
+    assert_eq!(cache("gems")["with"]["restore-keys"].as_str(), Some("gems-test-3.2-"));
+    assert_eq!(
+        cache("node")["with"]["key"].as_str(),
+        Some("node-test-3.2-${{ hashFiles('package.json', 'yarn.lock', 'go.sum') }}")
+    );
+    assert_eq!(cache("node")["with"]["path"].as_str(), Some("node_modules"));
+}
+
+#[test]
+fn an_image_cache_is_danced_into_and_out_of_buildkit() {
+    let w = workflow(GDK);
+    let build = steps(&w["jobs"]["build_gitaly_3-2"]);
+    let names: Vec<&str> = build.iter().filter_map(|s| s["name"].as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Check out",
+            "Set up Docker Buildx",
+            "Log in to the registry",
+            "Cache go",
+            "Load cache go into BuildKit",
+            "Build and push gitaly [ruby=3.2]",
+            "Save cache go from BuildKit",
+        ]
+    );
+    assert_eq!(build[3]["with"]["path"].as_str(), Some(".go/pkg/mod"));
+    assert_eq!(build[3]["with"]["key"].as_str(), Some("go-components-3.2-${{ hashFiles('go.sum') }}"));
+    let inject = build[4]["run"].as_str().unwrap();
+    assert!(inject.contains(
+        "RUN --mount=type=cache,id=go,target=/pipegen-cache --mount=type=bind,source=.,target=/pipegen-restored"
+    ));
+    assert!(inject.ends_with("--file \"$RUNNER_TEMP/pipegen-cache-go\"/inject.Dockerfile .go/pkg/mod\n"), "{inject}");
+    assert_eq!(build[3]["id"].as_str(), Some("cache_go"));
+    assert_eq!(build[6]["if"].as_str(), Some("steps.cache_go.outputs.cache-hit != 'true'"));
+    let extract = build[6]["run"].as_str().unwrap();
+    assert!(extract.contains("RUN --mount=type=cache,id=go,target=/pipegen-cache"));
+    assert!(extract.contains("--output type=local,dest=.go/pkg/mod"), "{extract}");
+    let with = &build[5]["with"];
+    let cache_ref = "type=registry,ref=${{ format('{0}/gitaly/cache:gitaly__3_2', inputs.registry || vars.PIPEGEN_REGISTRY || 'ghcr.io/example/gdk') }}";
+    assert_eq!(with["cache-from"].as_str(), Some(cache_ref));
+    assert_eq!(with["cache-to"].as_str(), Some(format!("{cache_ref},mode=max,ignore-error=true").as_str()));
+    assert_eq!(with["push"].as_bool(), Some(true));
+    assert_eq!(with["context"].as_str(), Some("gitaly"));
+    assert_eq!(with["file"].as_str(), Some("gitaly/Dockerfile"));
+    // Host steps run bash with pipefail.
+    assert_eq!(build[4]["shell"].as_str(), Some("bash"));
+}
+
+#[test]
+fn the_registry_is_the_models_unless_overridden_for_the_run() {
+    let w = workflow(GDK);
+    assert_eq!(
+        w["env"]["PIPEGEN_REGISTRY"].as_str(),
+        Some("${{ inputs.registry || vars.PIPEGEN_REGISTRY || 'ghcr.io/example/gdk' }}")
+    );
+    assert_eq!(w["on"]["workflow_dispatch"]["inputs"]["registry"]["required"].as_bool(), Some(false));
+    assert!(w["on"]["push"].is_mapping() && w["on"]["pull_request"].is_mapping());
+    assert_eq!(w["concurrency"]["group"].as_str(), Some("${{ github.workflow }}-${{ github.ref }}"));
+    assert_eq!(
+        w["concurrency"]["cancel-in-progress"].as_str(),
+        Some("${{ github.ref != format('refs/heads/{0}', github.event.repository.default_branch) }}"),
+        "superseded runs are cancelled, but never a run publishing the default branch"
+    );
+    let tags = &w["jobs"]["pipegen_tags"];
+    assert_eq!(tags["outputs"]["tag_gdk__3_2"].as_str(), Some("${{ steps.tags.outputs.tag_gdk__3_2 }}"));
+    assert_eq!(tags["outputs"]["exists_base__3_2"].as_str(), Some("${{ steps.tags.outputs.exists_base__3_2 }}"));
+    assert!(tags["outputs"]["exists_gdk__3_2"].is_null(), "commit-tagged images are always built");
+    let script = steps(tags).iter().find_map(|s| s["run"].as_str().filter(|r| r.contains("pipegen_hash"))).unwrap();
+    assert!(script.contains("pipegen_commit=\"${GITHUB_SHA}\""));
+    assert!(script.contains("docker buildx imagetools inspect --raw \"$1\""));
+}
+
+#[test]
+fn waivers_become_comments_and_leave_no_pseudo_key() {
+    let text = render(&plan(GDK));
+    assert!(!text.contains("__pipegen_waiver__"));
+    assert!(text.contains(
+        "  # where every run finishes so that the images it publishes are complete.\n  cancel-in-progress: "
+    ));
+    assert!(!text.contains("concurrency-cancels-release"), "cancelling is not waived, it is scoped");
+    assert!(text.contains("      # zizmor: ignore[cache-poisoning]\n      uses: actions/cache@"));
+    let image_lines: Vec<&str> = text.lines().filter(|l| l.trim_start().starts_with("image: ${{")).collect();
+    assert!(!image_lines.is_empty());
+    assert!(image_lines.iter().all(|l| l.ends_with(" # zizmor: ignore[unpinned-images]")), "{image_lines:?}");
+    assert!(text.contains("        # jactionlint ignore=unpinned-images\n        image: postgres:16.4\n"));
+}
+
+#[test]
+fn tag_pinned_external_images_carry_the_models_choice() {
+    let external = |r: &str| image_waiver(&ImageUse::External(r.to_string()));
+    assert_eq!(external("postgres:16.4"), Some(Waiver::ModelTagPin));
+    assert_eq!(external("localhost:5000/team/db:1"), Some(Waiver::ModelTagPin));
+    assert_eq!(external("postgres:16.4@sha256:0123"), None);
+    assert_eq!(external("localhost:5000/team/db"), None, "a registry port is not a tag");
+    assert_eq!(external("postgres:latest"), None, "latest is left to the linters");
+}
+
+#[test]
+fn waiver_keys_turn_into_indented_comments() {
+    let text = "a:\n  __pipegen_waiver__: own-image\n  image: x\n  __pipegen_waiver__: build-cache\n  uses: y\n";
+    assert_eq!(
+        write_waivers(text),
+        "a:\n  # An image of this workflow, named by its content or commit tag in the run's registry.\n  image: x # zizmor: ignore[unpinned-images]\n  # Image builds restore their caches by design; GitHub restores only caches saved by runs of\n  # this ref or of the default branch.\n  # jactionlint ignore=cache-poisoning\n  # zizmor: ignore[cache-poisoning]\n  uses: y\n"
+    );
+}
+
+#[test]
+fn output_is_deterministic() {
+    assert_eq!(render(&plan(GDK)), render(&plan(GDK)));
+    assert_eq!(render(&plan(KOLLA)), render(&plan(KOLLA)));
+}
