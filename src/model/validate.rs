@@ -197,15 +197,11 @@ impl<'m> Checker<'m> {
                             ),
                     );
                 } else if !self.model.images.contains_key(parent) {
-                    let external = crate::model::is_external_reference(parent);
-                    let help = if external {
-                        format!(
-                            "`from` names images of this model; for an external base image, write `FROM {parent}` in the Dockerfile"
-                        )
-                    } else {
-                        // Never suggest the image itself: that would be "its own parent".
-                        suggest::help_for(parent, "other images", names(&self.model.images).filter(|n| *n != name))
-                    };
+                    // An external reference (`debian:12`) never gets here: the schema's name
+                    // pattern refuses it first, with the advice to write it in the Dockerfile.
+                    // Never suggest the image itself: that would be "its own parent".
+                    let help =
+                        suggest::help_for(parent, "other images", names(&self.model.images).filter(|n| *n != name));
                     self.report(
                         Diagnostic::new(
                             "unknown-parent",
