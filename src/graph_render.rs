@@ -1,7 +1,7 @@
 //! `pipegen graph`: the planned builds (every variant) and jobs, grouped by stage, as Mermaid
 //! (which GitHub and GitLab render in Markdown) or Graphviz dot.
 
-use crate::plan::{BuildRef, ImageUse, Plan};
+use crate::plan::{ImageUse, Plan};
 
 /// Output formats of `pipegen graph`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -28,20 +28,17 @@ fn node_id(name: &str) -> String {
     name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
 }
 
-fn build_label(build: &BuildRef) -> String {
-    if build.variant.is_empty() {
-        build.image.clone()
-    } else {
-        format!("{} [{}]", build.image, build.variant.describe())
-    }
-}
-
 fn collect(plan: &Plan) -> (Vec<Node>, Vec<Edge>) {
     let mut nodes = Vec::new();
     let mut edges = Vec::new();
     for build in &plan.builds {
         let id = node_id(&build.name.gitlab);
-        nodes.push(Node { id: id.clone(), label: build_label(&build.this), stage: build.stage.clone(), is_job: false });
+        nodes.push(Node {
+            id: id.clone(),
+            label: crate::naming::label(&build.this.image, &build.this.variant),
+            stage: build.stage.clone(),
+            is_job: false,
+        });
         for (_, parent) in &build.parents {
             edges.push(Edge { from: node_id(&parent.job.gitlab), to: id.clone(), uses: false });
         }

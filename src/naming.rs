@@ -27,6 +27,11 @@ pub fn build_key(image: &str, variant: &Variant) -> String {
         .join("__")
 }
 
+/// How messages name one build or run: `base`, or `base [ruby=3.2]` for a variant.
+pub fn label(name: &str, variant: &Variant) -> String {
+    if variant.is_empty() { name.to_string() } else { format!("{name} [{}]", variant.describe()) }
+}
+
 /// The GitLab name of a job: `build:<image>[:<values>]`, `<job>[:<values>]`.
 pub fn gitlab_job_name(base: &str, variant: &Variant) -> String {
     if variant.is_empty() { base.to_string() } else { format!("{base}:{}", variant.suffix()) }

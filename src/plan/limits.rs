@@ -26,16 +26,15 @@ fn origin(plan: &Plan, index: usize) -> ModelPath {
 /// Which build or job of the model the planned job `index` is, for messages.
 fn describe(plan: &Plan, index: usize) -> String {
     let offset = usize::from(plan.tags.is_some());
-    let (what, variant) = if index < offset {
-        return "the tags job".to_string();
+    if index < offset {
+        "the tags job".to_string()
     } else if index < offset + plan.builds.len() {
         let build = &plan.builds[index - offset];
-        (format!("the build of image `{}`", build.this.image), &build.this.variant)
+        crate::naming::label(&format!("the build of image `{}`", build.this.image), &build.this.variant)
     } else {
         let job = &plan.jobs[index - offset - plan.builds.len()];
-        (format!("job `{}`", job.job), &job.variant)
-    };
-    if variant.is_empty() { what } else { format!("{what} [{}]", variant.describe()) }
+        crate::naming::label(&format!("job `{}`", job.job), &job.variant)
+    }
 }
 
 pub fn check(plan: &Plan) -> Vec<Diagnostic> {

@@ -420,8 +420,7 @@ fn build_job(plan: &Plan, build: &Build, tags_id: &str) -> Job {
     with.insert("push", With::Flag(true));
     with.insert("cache-from", With::Text(cache_ref.clone()));
     with.insert("cache-to", With::Text(format!("{cache_ref},mode=max,ignore-error=true")));
-    let variant = build.this.variant.describe();
-    let what = if variant.is_empty() { build.this.image.clone() } else { format!("{} [{variant}]", build.this.image) };
+    let what = crate::naming::label(&build.this.image, &build.this.variant);
     steps.push(Step { name: format!("Build and push {what}"), uses: Some(BUILD_PUSH.uses()), with, ..Step::default() });
     for cache in &build.caches {
         steps.push(Step {

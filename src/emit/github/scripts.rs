@@ -60,7 +60,7 @@ pub fn compute_tags(tags: &TagsJob) -> String {
         );
     }
     for tag in &tags.tags {
-        let what = describe(&tag.image, &tag.variant.describe());
+        let what = naming::label(&tag.image, &tag.variant);
         lines.push(format!("pipegen_ref=\"${{PIPEGEN_REGISTRY}}/{}:${{{}}}\"", tag.image, tag.variable));
         lines.push(format!("printf 'tag_{}=%s\\n' \"${{{}}}\" >> \"$GITHUB_OUTPUT\"", tag.key, tag.variable));
         match tag.kind {
@@ -89,10 +89,6 @@ pub fn compute_tags(tags: &TagsJob) -> String {
         }
     }
     join(lines)
-}
-
-fn describe(image: &str, variant: &str) -> String {
-    if variant.is_empty() { image.to_string() } else { format!("{image} [{variant}]") }
 }
 
 /// Where the cache dance keeps its two Dockerfiles.

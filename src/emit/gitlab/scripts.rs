@@ -43,7 +43,7 @@ pub fn compute_tags(tags: &TagsJob) -> String {
     lines.push(format!(": > {TAGS_DOTENV}"));
     for tag in &tags.tags {
         lines.push(format!("printf '%s=%s\\n' {0} \"${{{0}}}\" >> {TAGS_DOTENV}", tag.variable));
-        let what = describe(&tag.image, &tag.variant.describe());
+        let what = naming::label(&tag.image, &tag.variant);
         let kind = match tag.kind {
             TagKind::Content(_) => "content",
             TagKind::Commit { .. } => "commit",
@@ -61,17 +61,13 @@ pub fn compute_tags(tags: &TagsJob) -> String {
     join(lines)
 }
 
-fn describe(image: &str, variant: &str) -> String {
-    if variant.is_empty() { image.to_string() } else { format!("{image} [{variant}]") }
-}
-
 /// The image that moves a cache in and out of the build's cache mount; a pipeline variable of
 /// the same name overrides it (a mirror, an air-gapped registry).
 const CACHE_HELPER: &str = "${PIPEGEN_CACHE_HELPER_IMAGE:-docker.io/library/busybox:1.37}";
 
 /// One build: skip when the registry holds the content tag already, else build and push.
 pub fn build(build: &Build) -> String {
-    let what = describe(&build.this.image, &build.this.variant.describe());
+    let what = naming::label(&build.this.image, &build.this.variant);
     let mut steps = vec![format!("echo {}\"$pipegen_ref\"", quote(&format!("pipegen: building {what} as ")))];
     if !build.caches.is_empty() {
         steps.push("pipegen_dir=\"$(mktemp -d)\"".to_string());
