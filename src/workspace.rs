@@ -9,6 +9,11 @@ use crate::plan::{self, Plan};
 /// The model file pipegen reads without `--model`.
 pub const DEFAULT_MODEL: &str = "pipegen.yaml";
 
+/// `path` written as models write paths: components joined by `/` whatever the platform.
+pub fn slash_path(path: &Path) -> String {
+    path.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+}
+
 /// A model file and its repository.
 #[derive(Debug, Clone)]
 pub struct Workspace {
@@ -36,9 +41,7 @@ impl Workspace {
         let directory = absolute.parent().unwrap_or(Path::new("/")).to_path_buf();
         let root =
             directory.ancestors().find(|dir| dir.join(".git").exists()).map(Path::to_path_buf).unwrap_or(directory);
-        let relative = absolute.strip_prefix(&root).unwrap_or(&absolute);
-        let model_in_repo =
-            relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+        let model_in_repo = slash_path(absolute.strip_prefix(&root).unwrap_or(&absolute));
         Ok(Workspace { model_arg, root, model_in_repo })
     }
 

@@ -84,8 +84,7 @@ pub fn run(dir: &Path, force: bool, stdout: bool) -> Result<ExitStatus, Error> {
 
 /// `path` relative to `root`, with `/` separators (empty for the root itself).
 fn relative_path(path: &Path, root: &Path) -> String {
-    let relative = path.strip_prefix(root).unwrap_or(Path::new(""));
-    relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    crate::workspace::slash_path(path.strip_prefix(root).unwrap_or(Path::new("")))
 }
 
 /// Every file of the repository, relative to its root, sorted: what git tracks or would track

@@ -64,8 +64,7 @@ pub fn run(model: Option<&Path>, changed: ChangedPaths, format: OutputFormat) ->
 /// A path as the model writes paths: relative to the repository root, with `/`.
 fn repository_path(workspace: &Workspace, path: &Path) -> String {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    let relative = absolute.strip_prefix(&workspace.root).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf());
-    relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/")
+    crate::workspace::slash_path(absolute.strip_prefix(&workspace.root).unwrap_or(path))
 }
 
 fn jobs(plan: &Plan) -> Vec<JobLine> {
