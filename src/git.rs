@@ -1,5 +1,7 @@
 //! The few git questions pipegen asks, by running git (I/O at the edge).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::Path;
 use std::process::Command;
 
@@ -33,6 +35,9 @@ pub fn commit(root: &Path, rev: &str) -> Result<String, Error> {
 pub struct Tree<'a> {
     root: &'a Path,
     index: tempfile::TempDir,
+    /// Listings already asked for: every variant of an image, and the per-build checks of
+    /// `pipegen tags`, ask for the same pathspecs; one git run answers them all.
+    listed: RefCell<HashMap<Vec<String>, Vec<String>>>,
 }
 
 impl<'a> Tree<'a> {
@@ -41,11 +46,14 @@ impl<'a> Tree<'a> {
         let mut command = git(root);
         command.env("GIT_INDEX_FILE", index.path().join("index")).args(["read-tree", rev]);
         run(command, &format!("read the tree of {rev}"))?;
-        Ok(Tree { root, index })
+        Ok(Tree { root, index, listed: RefCell::new(HashMap::new()) })
     }
 
     /// `file <mode> <blob> <path>` for every file matched by `pathspecs`, sorted by path.
     pub fn files(&self, pathspecs: &[String]) -> Result<Vec<String>, Error> {
+        if let Some(listed) = self.listed.borrow().get(pathspecs) {
+            return Ok(listed.clone());
+        }
         let mut command = git(self.root);
         command
             .env("GIT_INDEX_FILE", self.index.path().join("index"))
@@ -53,7 +61,9 @@ impl<'a> Tree<'a> {
             .arg(format!("--format={FILE_LINE_FORMAT}"))
             .arg("--")
             .args(pathspecs);
-        Ok(run(command, "list files")?.lines().map(str::to_string).collect())
+        let files: Vec<String> = run(command, "list files")?.lines().map(str::to_string).collect();
+        self.listed.borrow_mut().insert(pathspecs.to_vec(), files.clone());
+        Ok(files)
     }
 }
 
