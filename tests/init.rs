@@ -46,13 +46,9 @@ fn git_init(path: &Path) {
     assert_eq!(code, 0, "git init: {stderr}");
 }
 
-fn pipegen_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    support::run(support::pipegen().args(args).current_dir(dir).env("NO_COLOR", "1"))
-}
-
 /// `pipegen init` in `dir`, which must succeed; the model it wrote and its stderr.
 fn init(dir: &Path) -> (String, String) {
-    let (code, stdout, stderr) = pipegen_in(dir, &["init"]);
+    let (code, stdout, stderr) = support::pipegen_in(dir, &["init"]);
     assert_eq!(code, 0, "pipegen init failed:\n{stderr}");
     assert_eq!(stdout, "", "pipegen init writes the model, it does not print it");
     let text = std::fs::read_to_string(dir.join("pipegen.yaml")).expect("pipegen init wrote pipegen.yaml");
@@ -90,9 +86,9 @@ fn graph(text: &str) -> Vec<String> {
 /// The written model is one pipegen accepts: `emit` writes its outputs, `check` then finds them
 /// current.
 fn assert_emits_and_checks(dir: &Path, model: &str) {
-    let (code, _, stderr) = pipegen_in(dir, &["emit", "--model", model]);
+    let (code, _, stderr) = support::pipegen_in(dir, &["emit", "--model", model]);
     assert_eq!(code, 0, "pipegen emit on the inferred model:\n{stderr}");
-    let (code, stdout, stderr) = pipegen_in(dir, &["check", "--model", model]);
+    let (code, stdout, stderr) = support::pipegen_in(dir, &["check", "--model", model]);
     assert_eq!(code, 0, "pipegen check after emit:\n{stdout}{stderr}");
 }
 
@@ -229,7 +225,7 @@ fn a_written_model_is_kept_unless_forced() {
     let model = kolla.path.join("pipegen.yaml");
     std::fs::write(&model, "# mine\n").unwrap();
 
-    let (code, stdout, stderr) = pipegen_in(&kolla.path, &["init"]);
+    let (code, stdout, stderr) = support::pipegen_in(&kolla.path, &["init"]);
     assert_eq!(code, 2, "{stderr}");
     assert_eq!(stdout, "");
     assert_eq!(
@@ -238,12 +234,12 @@ fn a_written_model_is_kept_unless_forced() {
     );
     assert_eq!(std::fs::read_to_string(&model).unwrap(), "# mine\n");
 
-    let (code, stdout, stderr) = pipegen_in(&kolla.path, &["init", "--stdout"]);
+    let (code, stdout, stderr) = support::pipegen_in(&kolla.path, &["init", "--stdout"]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stdout, text, "--stdout prints what init writes");
     assert_eq!(std::fs::read_to_string(&model).unwrap(), "# mine\n", "--stdout writes nothing");
 
-    let (code, _, stderr) = pipegen_in(&kolla.path, &["init", "--force"]);
+    let (code, _, stderr) = support::pipegen_in(&kolla.path, &["init", "--force"]);
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(std::fs::read_to_string(&model).unwrap(), text);
     // No temporary file is left beside it.
@@ -262,7 +258,7 @@ fn a_directory_inside_a_repository_gets_paths_from_the_repository_root() {
     support::copy_dir(&support::repo().join("tests/fixtures/init/vitess"), &repo.join("deploy/vitess"));
     git_init(&repo);
     // Run from elsewhere: DIR is all that counts.
-    let (code, _, stderr) = pipegen_in(dir.path(), &["init", "mono/deploy/vitess"]);
+    let (code, _, stderr) = support::pipegen_in(dir.path(), &["init", "mono/deploy/vitess"]);
     assert_eq!(code, 0, "{stderr}");
     let text = std::fs::read_to_string(repo.join("deploy/vitess/pipegen.yaml")).unwrap();
     assert_eq!(
@@ -306,7 +302,7 @@ fn help_describes_init() {
 #[test]
 fn dir_must_be_a_directory() {
     let dir = tempfile::Builder::new().prefix("pipegen-init-").tempdir().unwrap();
-    let (code, _, stderr) = pipegen_in(dir.path(), &["init", "nowhere"]);
+    let (code, _, stderr) = support::pipegen_in(dir.path(), &["init", "nowhere"]);
     assert_eq!(code, 2);
     assert_eq!(stderr, "error: nowhere is not a directory\n");
 }

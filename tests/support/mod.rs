@@ -18,6 +18,11 @@ pub fn pipegen() -> Command {
     Command::new(env!("CARGO_BIN_EXE_pipegen"))
 }
 
+/// Run pipegen in `dir` without colour: (exit code, stdout, stderr).
+pub fn pipegen_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    run(pipegen().args(args).current_dir(dir).env("NO_COLOR", "1"))
+}
+
 /// Install the external test tools through the project's own script (a no-op when they are
 /// current). Test binaries run in parallel, so a file lock serializes the script.
 pub fn ensure_tools() {
