@@ -56,6 +56,10 @@ impl Workspace {
     pub fn plan(&self) -> Result<(LoadedModel, Plan), Error> {
         let loaded = self.load()?;
         let plan = plan::build(&loaded, &self.model_in_repo)?;
+        let over_limits = crate::emit::check(&plan);
+        if !over_limits.is_empty() {
+            return Err(crate::model::ModelErrors::new(loaded.source.clone(), over_limits).into());
+        }
         Ok((loaded, plan))
     }
 
