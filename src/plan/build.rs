@@ -240,7 +240,8 @@ impl Planner<'_> {
     }
 }
 
-fn default_dockerfile(context: &str) -> String {
+/// The Dockerfile of a context when the model names none: `<context>/Dockerfile`.
+pub fn default_dockerfile(context: &str) -> String {
     if context == "." { "Dockerfile".to_string() } else { format!("{}/Dockerfile", context.trim_end_matches('/')) }
 }
 

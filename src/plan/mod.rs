@@ -7,7 +7,7 @@ mod build;
 mod policy;
 pub mod recipe;
 
-pub use build::{build, job_axes};
+pub use build::{build, default_dockerfile, job_axes};
 pub use policy::Policy;
 pub use recipe::{CONTENT_TAG_HEADER, CONTENT_TAG_LEN, Recipe};
 

@@ -12,6 +12,7 @@
 //! secret's value, and a registry path often contains the registry user's name.
 
 mod actions;
+mod anchors;
 pub mod limits;
 pub mod names;
 mod waivers;
@@ -109,7 +110,17 @@ struct Job {
     outputs: IndexMap<&'static str, &'static str>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     env: IndexMap<String, String>,
-    steps: Vec<Step>,
+    #[serde(rename = "__pipegen_anchor__", skip_serializing_if = "Option::is_none")]
+    anchor: Option<&'static str>,
+    steps: Steps,
+}
+
+/// A job's steps, or an alias of steps another job anchored.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Steps {
+    List(Vec<Step>),
+    Alias(String),
 }
 
 #[derive(Serialize)]
@@ -183,9 +194,6 @@ enum With {
     Number(u64),
 }
 
-/// Builds steps run once the tag step decided to build.
-const WHEN_BUILDING: &str = "steps.tag.outputs.build == 'true'";
-
 /// Credentials for pulling a model image into `container:` or `services:`, where no step can
 /// run first. Never empty (GitHub and act refuse an empty one): the secrets when set, else the
 /// job's own token, which ghcr.io (GitHub's registry) accepts.
@@ -197,8 +205,9 @@ const PULL_CREDENTIALS: Credentials = Credentials {
 /// The GitHub workflow of `plan`, without the header comment.
 pub fn render(plan: &Plan) -> String {
     let mut jobs = IndexMap::new();
+    let mut anchored = false;
     for build in &plan.builds {
-        jobs.insert(names::id(&build.id()), build_job(plan, build));
+        jobs.insert(names::id(&build.id()), build_job(plan, build, &mut anchored));
     }
     for run in &plan.runs {
         jobs.insert(names::id(&run.id()), run_job(plan, run));
@@ -248,7 +257,7 @@ pub fn render(plan: &Plan) -> String {
         jobs,
     };
     let text = crate::yaml::to_string(&workflow).expect("the GitHub workflow serializes");
-    write_waivers(&annotate_pins(&text))
+    anchors::write_anchors(&write_waivers(&annotate_pins(&text)))
 }
 
 fn nothing_job() -> Job {
@@ -263,11 +272,12 @@ fn nothing_job() -> Job {
         services: IndexMap::new(),
         outputs: IndexMap::new(),
         env: IndexMap::new(),
-        steps: vec![Step {
+        anchor: None,
+        steps: Steps::List(vec![Step {
             name: "Nothing to do".to_string(),
             run: Some(format!("echo {}", scripts_quote("pipegen: the model has no images and no jobs"))),
             ..Step::default()
-        }],
+        }]),
     }
 }
 
@@ -335,7 +345,9 @@ fn needs(needs: &[Need]) -> Vec<String> {
     needs.iter().map(|n| names::id(&n.job)).collect()
 }
 
-fn build_job(plan: &Plan, build: &Build) -> Job {
+/// A build job. The steps of a build without image caches are the same in every such job: the
+/// first one anchors them (`anchored` says whether that happened), the others alias them.
+fn build_job(plan: &Plan, build: &Build, anchored: &mut bool) -> Job {
     let mut env = IndexMap::new();
     for (name, value) in scripts::build_variables(build) {
         env.insert(name, literal(&value));
@@ -350,31 +362,15 @@ fn build_job(plan: &Plan, build: &Build) -> Job {
     tag_env.insert("PIPEGEN_REGISTRY_USER", "${{ secrets.PIPEGEN_REGISTRY_USER }}");
     tag_env.insert("PIPEGEN_REGISTRY_PASSWORD", "${{ secrets.PIPEGEN_REGISTRY_PASSWORD }}");
     tag_env.insert("PIPEGEN_GITHUB_TOKEN", "${{ github.token }}");
-    let mut steps = vec![
-        checkout(),
-        Step {
-            name: "Compute the tag".to_string(),
-            id: Some("tag"),
-            env: tag_env,
-            shell: Some(HOST_SHELL),
-            run: Some(format!("eval \"${BUILD_SCRIPT}\" && pipegen_tag_step")),
-            ..Step::default()
-        },
-    ];
+    let mut steps = vec![checkout()];
     for cache in &build.caches {
-        steps.push(Step { condition: Some(WHEN_BUILDING), waiver: Some(Waiver::BuildCache), ..cache_step(cache) });
+        steps.push(Step { waiver: Some(Waiver::BuildCache), ..cache_step(cache) });
     }
     steps.push(Step {
-        name: "Set up Docker Buildx".to_string(),
-        condition: Some(WHEN_BUILDING),
-        uses: Some(SETUP_BUILDX.uses()),
-        ..Step::default()
-    });
-    steps.push(Step {
-        name: "Build and push".to_string(),
-        condition: Some(WHEN_BUILDING),
-        shell: Some(HOST_SHELL),
-        run: Some(format!("eval \"${BUILD_SCRIPT}\" && pipegen_build_step")),
+        name: "Build".to_string(),
+        id: Some("tag"),
+        env: tag_env,
+        run: Some(format!("eval \"${BUILD_SCRIPT}\" && pipegen_build_job")),
         ..Step::default()
     });
     let mut outputs = IndexMap::new();
@@ -390,7 +386,13 @@ fn build_job(plan: &Plan, build: &Build) -> Job {
         services: IndexMap::new(),
         outputs,
         env,
-        steps,
+        anchor: (build.caches.is_empty() && !*anchored).then_some(anchors::BUILD_STEPS),
+        steps: if build.caches.is_empty() && *anchored {
+            Steps::Alias(anchors::alias(anchors::BUILD_STEPS))
+        } else {
+            *anchored |= build.caches.is_empty();
+            Steps::List(steps)
+        },
     }
 }
 
@@ -554,7 +556,8 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
         services,
         outputs: IndexMap::new(),
         env,
-        steps,
+        anchor: None,
+        steps: Steps::List(steps),
     }
 }
 

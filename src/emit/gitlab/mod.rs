@@ -256,10 +256,7 @@ fn build_template(policy: &Policy) -> Job {
         variables,
         timeout: Some(policy.build_timeout.to_string()),
         before_script: vec![scripts::build_library(PLATFORM, policy), "pipegen_tools".to_string()],
-        script: vec![
-            "pipegen_tag_step".to_string(),
-            "if [ \"$pipegen_build\" = true ]; then pipegen_build_step; fi".to_string(),
-        ],
+        script: vec!["pipegen_build_job".to_string()],
         artifacts: Some(Artifacts { reports: Some(Reports { dotenv: TAG_DOTENV }), ..Artifacts::default() }),
         ..Job::default()
     }

@@ -7,11 +7,18 @@
 use super::{Builder, Platform};
 use crate::plan::Policy;
 
-/// `pipegen_build_step`: build the image `pipegen_tag` (or, in a later GitHub step,
-/// `PIPEGEN_BUILD_TAG`) names and push it.
+/// `pipegen_build_step`: build the image `pipegen_tag` names and push it; `pipegen_build_job`:
+/// the whole job (tag, then build when the registry lacks it).
 pub fn functions(platform: Platform, policy: &Policy) -> String {
     let helper = format!("${{PIPEGEN_CACHE_HELPER_IMAGE:-{}}}", policy.cache_helper_image);
     let cache_repo = format!("$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE{}", policy.layer_cache_suffix);
+    let setup = match platform.builder {
+        Builder::Buildah => "",
+        // BuildKit in a container: the registry layer cache needs it, and each job starts fresh.
+        Builder::Buildx => {
+            "  docker buildx create --use --name pipegen --driver docker-container > /dev/null\n  docker buildx inspect --bootstrap > /dev/null\n"
+        }
+    };
     let (build, load, save) = match platform.builder {
         Builder::Buildah => (
             format!(
@@ -67,8 +74,8 @@ pipegen_caches() {{
   done
 }}
 pipegen_build_step() {{
-  pipegen_ref="$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE:${{pipegen_tag:-${{PIPEGEN_BUILD_TAG:-}}}}"
-  pipegen_dir="${{TMPDIR:-/tmp}}/pipegen-build-$$"
+  pipegen_ref="$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE:$pipegen_tag"
+{setup}  pipegen_dir="${{TMPDIR:-/tmp}}/pipegen-build-$$"
   mkdir -p "$pipegen_dir/empty"
   pipegen_cache_action=load
   pipegen_caches || return 1
@@ -94,6 +101,12 @@ pipegen_build_step() {{
   pipegen_cache_action=save
   pipegen_caches || return 1
   rm -rf "$pipegen_dir"
+}}
+pipegen_build_job() {{
+  pipegen_tag_step || return 1
+  if [ "$pipegen_build" = true ]; then
+    pipegen_build_step
+  fi
 }}
 "#
     )

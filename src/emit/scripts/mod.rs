@@ -83,8 +83,11 @@ pub fn build_variables(build: &Build) -> Vec<(String, String)> {
         ("PIPEGEN_IMAGE".to_string(), build.this.id.image.clone()),
         ("PIPEGEN_KEY".to_string(), build.this.key.clone()),
         ("PIPEGEN_CONTEXT".to_string(), build.context.clone()),
-        ("PIPEGEN_DOCKERFILE".to_string(), build.dockerfile.clone()),
     ];
+    // The script's default is `<context>/Dockerfile`.
+    if build.dockerfile != crate::plan::default_dockerfile(&build.context) {
+        out.push(("PIPEGEN_DOCKERFILE".to_string(), build.dockerfile.clone()));
+    }
     let (globs, paths): (Vec<Glob>, Vec<&String>) = {
         let mut globs = Vec::new();
         let mut paths = Vec::new();

@@ -57,11 +57,19 @@ pipegen_probe_tools() {
   esac
 }
 pipegen_wait_for() {
-  pipegen_spec="$2"
-  for pipegen_field in kind secs text interval limit port; do
-    eval "pipegen_$pipegen_field=\"\${pipegen_spec%% *}\""
-    pipegen_spec="${pipegen_spec#* }"
-  done
+  # <kind> <seconds> <timeout as written> <interval> <probe limit> <port> <path | - | command>
+  pipegen_kind="${2%% *}"
+  pipegen_spec="${2#* }"
+  pipegen_secs="${pipegen_spec%% *}"
+  pipegen_spec="${pipegen_spec#* }"
+  pipegen_text="${pipegen_spec%% *}"
+  pipegen_spec="${pipegen_spec#* }"
+  pipegen_interval="${pipegen_spec%% *}"
+  pipegen_spec="${pipegen_spec#* }"
+  pipegen_limit="${pipegen_spec%% *}"
+  pipegen_spec="${pipegen_spec#* }"
+  pipegen_port="${pipegen_spec%% *}"
+  pipegen_spec="${pipegen_spec#* }"
   case "$pipegen_kind" in
     http) pipegen_what="http://$1:$pipegen_port$pipegen_spec" ;;
     tcp) pipegen_what="tcp://$1:$pipegen_port" ;;
@@ -86,6 +94,7 @@ pipegen_wait_services() {
     case "${pipegen_entry%%=*}" in
       ''|*[!A-Z0-9_]*) echo "pipegen: '$pipegen_entry' is not a service to wait for" >&2; return 1 ;;
     esac
+    pipegen_wait_spec=
     eval "pipegen_wait_spec=\"\${PIPEGEN_WAIT_${pipegen_entry%%=*}-}\""
     pipegen_wait_for "${pipegen_entry#*=}" "$pipegen_wait_spec" || return 1
   done

@@ -2,7 +2,8 @@
 //! own variables, hashed with `sha256sum`. The same variables feed the build, so an image is built
 //! with exactly what its tag hashed.
 //!
-//! The job's variables: `PIPEGEN_IMAGE`, `PIPEGEN_KEY`, `PIPEGEN_CONTEXT`, `PIPEGEN_DOCKERFILE`,
+//! The job's variables: `PIPEGEN_IMAGE`, `PIPEGEN_KEY`, `PIPEGEN_CONTEXT`, `PIPEGEN_DOCKERFILE` (default
+//! `<context>/Dockerfile`),
 //! `PIPEGEN_INPUTS` (plain inputs, one a line), `PIPEGEN_GLOBS` (per glob input two lines: its
 //! literal directory, `.` for the root, then the rest of the pattern), `PIPEGEN_TARGET`,
 //! `PIPEGEN_ARGS` (argument names, one a line, sorted) with `PIPEGEN_ARG_<NAME>` each,
@@ -24,11 +25,7 @@ pub fn functions(platform: Platform) -> String {
     let drop = "?".repeat(64 - CONTENT_TAG_LEN);
     let publish = match platform.publish {
         Publish::Dotenv(file) => format!(r#"  printf 'PIPEGEN_TAG_%s=%s\n' "$PIPEGEN_KEY" "$pipegen_tag" > {file}"#),
-        Publish::GithubOutput => [
-            r#"  printf 'tag=%s\nbuild=%s\n' "$pipegen_tag" "$pipegen_build" >> "$GITHUB_OUTPUT""#,
-            r#"  printf 'PIPEGEN_BUILD_TAG=%s\n' "$pipegen_tag" >> "$GITHUB_ENV""#,
-        ]
-        .join("\n"),
+        Publish::GithubOutput => r#"  printf 'tag=%s\n' "$pipegen_tag" >> "$GITHUB_OUTPUT""#.to_string(),
     };
     format!(
         r#"pipegen_object() {{
@@ -69,6 +66,12 @@ pipegen_tag_of() {{
     echo "pipegen: the commit SHA is not set ({commit})" >&2
     return 1
   fi
+  if [ -z "${{PIPEGEN_DOCKERFILE:-}}" ]; then
+    case "$PIPEGEN_CONTEXT" in
+      .) PIPEGEN_DOCKERFILE=Dockerfile ;;
+      *) PIPEGEN_DOCKERFILE="$PIPEGEN_CONTEXT/Dockerfile" ;;
+    esac
+  fi
   if [ "${{PIPEGEN_TAG_MODE:-content}}" = commit ]; then
     pipegen_tag="$pipegen_commit${{PIPEGEN_TAG_SUFFIX:+-$PIPEGEN_TAG_SUFFIX}}"
     return 0
@@ -86,6 +89,7 @@ pipegen_tag_of() {{
       for pipegen_path in ${{PIPEGEN_INPUTS:-}}; do
         pipegen_object "$pipegen_path"
       done
+      # shellcheck disable=SC2086 # two lines per glob: its directory, then the rest
       set -- ${{PIPEGEN_GLOBS:-}}
       while [ "$#" -ge 2 ]; do
         pipegen_object "$1"
@@ -151,6 +155,7 @@ pipegen_tag_of() {{
   pipegen_tag="${{pipegen_sum%{drop}}}"
 }}
 pipegen_tag_step() {{
+  : "${{PIPEGEN_IMAGE:?the build job sets PIPEGEN_IMAGE}}" "${{PIPEGEN_KEY:?the build job sets PIPEGEN_KEY}}"
   pipegen_login || return 1
   pipegen_tag_of || return 1
   pipegen_ref="$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE:$pipegen_tag"
