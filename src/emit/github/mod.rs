@@ -205,9 +205,12 @@ const PULL_CREDENTIALS: Credentials = Credentials {
 /// The GitHub workflow of `plan`, without the header comment.
 pub fn render(plan: &Plan) -> String {
     let mut jobs = IndexMap::new();
+    // Shared steps only pay off, and only lint clean (an anchor nobody uses is reported), when
+    // two builds or more share them.
+    let share = plan.builds.iter().filter(|b| b.caches.is_empty()).count() >= 2;
     let mut anchored = false;
     for build in &plan.builds {
-        jobs.insert(names::id(&build.id()), build_job(plan, build, &mut anchored));
+        jobs.insert(names::id(&build.id()), build_job(plan, build, share, &mut anchored));
     }
     for run in &plan.runs {
         jobs.insert(names::id(&run.id()), run_job(plan, run));
@@ -345,9 +348,10 @@ fn needs(needs: &[Need]) -> Vec<String> {
     needs.iter().map(|n| names::id(&n.job)).collect()
 }
 
-/// A build job. The steps of a build without image caches are the same in every such job: the
-/// first one anchors them (`anchored` says whether that happened), the others alias them.
-fn build_job(plan: &Plan, build: &Build, anchored: &mut bool) -> Job {
+/// A build job. The steps of a build without image caches are the same in every such job: when
+/// they are `share`d, the first one anchors them (`anchored` says whether that happened), the
+/// others alias them.
+fn build_job(plan: &Plan, build: &Build, share: bool, anchored: &mut bool) -> Job {
     let mut env = IndexMap::new();
     for (name, value) in scripts::build_variables(build) {
         env.insert(name, literal(&value));
@@ -375,6 +379,7 @@ fn build_job(plan: &Plan, build: &Build, anchored: &mut bool) -> Job {
     });
     let mut outputs = IndexMap::new();
     outputs.insert("tag", "${{ steps.tag.outputs.tag }}");
+    let shared = share && build.caches.is_empty();
     Job {
         name: names::display(&build.id()),
         needs: needs(&build.needs),
@@ -386,11 +391,11 @@ fn build_job(plan: &Plan, build: &Build, anchored: &mut bool) -> Job {
         services: IndexMap::new(),
         outputs,
         env,
-        anchor: (build.caches.is_empty() && !*anchored).then_some(anchors::BUILD_STEPS),
-        steps: if build.caches.is_empty() && *anchored {
+        anchor: (shared && !*anchored).then_some(anchors::BUILD_STEPS),
+        steps: if shared && *anchored {
             Steps::Alias(anchors::alias(anchors::BUILD_STEPS))
         } else {
-            *anchored |= build.caches.is_empty();
+            *anchored |= shared;
             Steps::List(steps)
         },
     }
