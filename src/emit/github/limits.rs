@@ -28,7 +28,7 @@ pub fn check(plan: &Plan, text: &str) -> Vec<Diagnostic> {
                 Diagnostic::new(
                     "name-collision",
                     id.origin(),
-                    format!("{first} and {id} would both get the GitHub job id `{github}` (GitHub ignores case in job ids)"),
+                    format!("{first} and {id} would both get the GitHub job id `{github}`{}", if names::id(&first) == github { "" } else { " (GitHub ignores case in job ids)" }),
                 )
                 .at_key()
                 .label("generated name collides")
@@ -40,10 +40,15 @@ pub fn check(plan: &Plan, text: &str) -> Vec<Diagnostic> {
     for build in &plan.builds {
         let minutes = plan.policy.build_timeout.as_minutes_ceil();
         if minutes > MAX_JOB_MINUTES {
-            problems.push(limit(
+            problems.push(over(
                 &build.id(),
-                "timeout-too-long",
-                format!("a build may take {minutes} minutes; GitHub-hosted runners stop a job after {MAX_JOB_MINUTES}"),
+                Diagnostic::new(
+                    "timeout-too-long",
+                    build.id().origin(),
+                    format!(
+                        "a build may take {minutes} minutes; GitHub-hosted runners stop a job after {MAX_JOB_MINUTES}"
+                    ),
+                ),
                 "shorten the build",
             ));
         }
@@ -53,19 +58,20 @@ pub fn check(plan: &Plan, text: &str) -> Vec<Diagnostic> {
         if let Some(shards) = run.shards
             && shards > MAX_MATRIX
         {
-            problems.push(limit(
+            problems.push(over(
                 &id,
-                "too-many-shards",
-                format!("`parallel: {shards}`; a GitHub matrix has at most {MAX_MATRIX} jobs"),
+                Diagnostic::new(
+                    "too-many-shards",
+                    id.origin(),
+                    format!("`parallel: {shards}`; a GitHub matrix has at most {MAX_MATRIX} jobs"),
+                ),
                 "split the job",
             ));
         }
         let minutes = super::run_minutes(plan, run);
         if minutes > MAX_JOB_MINUTES {
-            problems.push(limit(
-                &id,
-                "timeout-too-long",
-                format!("its attempts, service waits and set-up may take {minutes} minutes; GitHub-hosted runners stop a job after {MAX_JOB_MINUTES}"),
+            problems.push(over(&id, Diagnostic::new("timeout-too-long", id.origin(),
+                format!("its attempts, service waits and set-up may take {minutes} minutes; GitHub-hosted runners stop a job after {MAX_JOB_MINUTES}")),
                 "shorten `timeout`, lower `retry`, or shorten the services' health timeouts",
             ));
         }
@@ -85,9 +91,8 @@ pub fn check(plan: &Plan, text: &str) -> Vec<Diagnostic> {
     problems
 }
 
-fn limit(id: &JobId, code: &'static str, what: String, fix: &str) -> Diagnostic {
-    Diagnostic::new(code, id.origin(), format!("GitHub limit: {} ({id}): {what}", names::display(id)))
-        .at_key()
-        .label("over a GitHub limit")
-        .help(fix.to_string())
+/// `diagnostic`, said as a GitHub limit of the job `id`, with its fix.
+fn over(id: &JobId, diagnostic: Diagnostic, fix: &str) -> Diagnostic {
+    let message = format!("GitHub limit: {} ({id}): {}", names::display(id), diagnostic.message);
+    Diagnostic { message, ..diagnostic }.at_key().label("over a GitHub limit").help(fix.to_string())
 }

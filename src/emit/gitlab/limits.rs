@@ -21,6 +21,8 @@ pub const MAX_TIMEOUT: Duration = Duration::from_secs(30 * 24 * 60 * 60);
 pub const MAX_CACHES: usize = 4;
 /// A dotenv report holds at most this many variables on self-managed GitLab by default
 /// (`dotenv_variables`; 50 on GitLab.com Free) and at most this many bytes (`dotenv_size`).
+/// pipegen's reports hold one variable each, `PIPEGEN_TAG_<key>=<tag>` or a cache key, whose
+/// length the job-name limit bounds (a few hundred bytes); `tests/limits.rs` measures them.
 pub const MAX_DOTENV_VARIABLES: usize = 20;
 pub const MAX_DOTENV_BYTES: usize = 5120;
 /// The memory GitLab lets the parsed configuration take (`max_yaml_size_bytes`, 2 MB by
@@ -56,16 +58,6 @@ pub fn check(plan: &Plan, text: &str) -> Vec<Diagnostic> {
             problems.push(too_many_needs(&id, needs, max_needs, "give the image fewer parents"));
         }
         caches(&id, &build.caches, &mut problems);
-        // The build's own dotenv report: one variable.
-        let line = format!("{}={}\n", crate::naming::tag_variable(&build.this.key), "0".repeat(64));
-        if line.len() > MAX_DOTENV_BYTES {
-            problems.push(limit(
-                &id,
-                "dotenv-size",
-                format!("its dotenv report would hold {} bytes; GitLab allows {MAX_DOTENV_BYTES}", line.len()),
-                "shorten the image name or the axis values",
-            ));
-        }
     }
     for run in &plan.runs {
         let id = run.id();
@@ -82,28 +74,37 @@ pub fn check(plan: &Plan, text: &str) -> Vec<Diagnostic> {
         if let Some(shards) = run.shards
             && shards > MAX_PARALLEL
         {
-            problems.push(limit(
+            problems.push(over(
                 &id,
-                "too-many-shards",
-                format!("`parallel: {shards}`; GitLab allows {MAX_PARALLEL}"),
+                Diagnostic::new(
+                    "too-many-shards",
+                    id.origin(),
+                    format!("`parallel: {shards}`; GitLab allows {MAX_PARALLEL}"),
+                ),
                 "split the job",
             ));
         }
         if run.retry > MAX_RETRY {
-            problems.push(limit(
+            problems.push(over(
                 &id,
-                "too-many-retries",
-                format!("`retry: {}`; GitLab allows {MAX_RETRY}", run.retry),
+                Diagnostic::new(
+                    "too-many-retries",
+                    id.origin(),
+                    format!("`retry: {}`; GitLab allows {MAX_RETRY}", run.retry),
+                ),
                 "retry at most twice",
             ));
         }
         if let Some(timeout) = run.timeout
             && timeout > MAX_TIMEOUT
         {
-            problems.push(limit(
+            problems.push(over(
                 &id,
-                "timeout-too-long",
-                format!("`timeout: {timeout}`; GitLab allows at most a month ({MAX_TIMEOUT})"),
+                Diagnostic::new(
+                    "timeout-too-long",
+                    id.origin(),
+                    format!("`timeout: {timeout}`; GitLab allows at most a month ({MAX_TIMEOUT})"),
+                ),
                 "shorten the timeout",
             ));
         }
@@ -139,10 +140,16 @@ fn caches(id: &JobId, caches: &[CacheUse], problems: &mut Vec<Diagnostic>) {
     // Each model cache is an exact entry, and a rolling one when it has key files.
     let entries: usize = caches.iter().map(|c| if c.key_files.is_empty() { 1 } else { 2 }).sum();
     if entries > MAX_CACHES {
-        problems.push(limit(
+        problems.push(over(
             id,
-            "too-many-caches",
-            format!("its {} caches would be {entries} GitLab cache entries; GitLab runs {MAX_CACHES}", caches.len()),
+            Diagnostic::new(
+                "too-many-caches",
+                id.origin(),
+                format!(
+                    "its {} caches would be {entries} GitLab cache entries; GitLab runs {MAX_CACHES}",
+                    caches.len()
+                ),
+            ),
             "use at most two caches with key files in one job",
         ));
     }
@@ -152,31 +159,32 @@ fn job_name(id: &JobId, problems: &mut Vec<Diagnostic>) {
     let name = names::job(id);
     let length = name.chars().count();
     if length > MAX_JOB_NAME {
-        problems.push(limit(
+        problems.push(over(
             id,
-            "job-name-too-long",
-            format!("its GitLab job name would have {length} characters; GitLab allows {MAX_JOB_NAME}"),
+            Diagnostic::new(
+                "job-name-too-long",
+                id.origin(),
+                format!("its GitLab job name would have {length} characters; GitLab allows {MAX_JOB_NAME}"),
+            ),
             "shorten the name or the axis values",
         ));
     }
 }
 
 fn too_many_needs(id: &JobId, needs: usize, max: usize, fix: &str) -> Diagnostic {
-    limit(
+    over(
         id,
-        "too-many-needs",
-        format!("it would need {needs} jobs; GitLab allows {max}"),
+        Diagnostic::new("too-many-needs", id.origin(), format!("it would need {needs} jobs; GitLab allows {max}")),
         &format!(
             "{fix}; on self-managed GitLab whose administrator raised ci_needs_size_limit, set `limits: {{ gitlab: {{ needs: N }} }}`"
         ),
     )
 }
 
-fn limit(id: &JobId, code: &'static str, what: String, fix: &str) -> Diagnostic {
-    Diagnostic::new(code, id.origin(), format!("GitLab limit: {} ({id}): {what}", names::job(id)))
-        .at_key()
-        .label("over a GitLab limit")
-        .help(fix.to_string())
+/// `diagnostic`, said as a GitLab limit of the job `id`, with its fix.
+fn over(id: &JobId, diagnostic: Diagnostic, fix: &str) -> Diagnostic {
+    let message = format!("GitLab limit: {} ({id}): {}", names::job(id), diagnostic.message);
+    Diagnostic { message, ..diagnostic }.at_key().label("over a GitLab limit").help(fix.to_string())
 }
 
 /// An estimate of the memory Ruby takes for the parsed YAML, which GitLab measures: about 40
