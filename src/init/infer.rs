@@ -165,6 +165,7 @@ pub fn infer(input: Input<'_>) -> Inference {
         images,
         services: IndexMap::new(),
         jobs: IndexMap::new(),
+        limits: Default::default(),
     };
     Inference { model, notes, unresolved }
 }

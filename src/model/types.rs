@@ -79,6 +79,53 @@ pub struct Model {
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     #[schemars(extend("propertyNames" = { "pattern": patterns::JOB_NAME }), example = example_jobs())]
     pub jobs: IndexMap<String, Job>,
+
+    /// Platform limits an administrator raised, which pipegen then checks against instead of the
+    /// platform's defaults. Default: none; the defaults of GitLab (and GitHub's fixed limits).
+    #[serde(default, skip_serializing_if = "Limits::is_default")]
+    #[schemars(example = example_limits())]
+    pub limits: Limits,
+}
+
+/// Limits an administrator raised (see docs/model.md, "Platform limits").
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// A self-managed GitLab's raised limits. Default: none; GitLab's defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = example_gitlab_limits())]
+    pub gitlab: Option<GitlabLimits>,
+}
+
+impl Limits {
+    fn is_default(&self) -> bool {
+        self.gitlab.is_none()
+    }
+}
+
+/// Limits of a self-managed GitLab that its administrator can raise.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GitlabLimits {
+    /// How many jobs one job may need, as the instance's `ci_needs_size_limit` says. Default:
+    /// GitLab's own limit, 50 jobs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1), example = 100)]
+    pub needs: Option<usize>,
+
+    /// How much memory, in bytes, the parsed configuration may take, as the instance's
+    /// `max_yaml_size_bytes` says. Default: GitLab's own limit, 2 MB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1), example = 4194304)]
+    pub config_bytes: Option<usize>,
+}
+
+fn example_limits() -> serde_json::Value {
+    serde_json::json!({ "gitlab": { "needs": 100 } })
+}
+
+fn example_gitlab_limits() -> serde_json::Value {
+    serde_json::json!({ "needs": 100, "config_bytes": 4194304 })
 }
 
 /// Where the generated pipelines are written.

@@ -46,7 +46,10 @@ pub fn build(loaded: &LoadedModel, model_file: &str) -> Result<Plan, ModelErrors
         builds,
         runs,
         policy: Policy::default(),
-        raised: RaisedLimits::default(),
+        raised: RaisedLimits {
+            gitlab_needs: model.limits.gitlab.as_ref().and_then(|g| g.needs),
+            gitlab_config_bytes: model.limits.gitlab.as_ref().and_then(|g| g.config_bytes),
+        },
     };
     let mut problems = planner.problems;
     problems.extend(same_keys(&plan));
