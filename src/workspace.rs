@@ -56,7 +56,9 @@ impl Workspace {
     pub fn plan(&self) -> Result<(LoadedModel, Plan), Error> {
         let loaded = self.load()?;
         let plan = plan::build(&loaded, &self.model_in_repo)?;
-        let over_limits = crate::emit::check(&plan);
+        // A pipeline a platform would refuse is never written: the platforms of the model's
+        // outputs (every one when it lists none) are checked before anything is printed or written.
+        let over_limits = crate::emit::check(&plan, &crate::emit::targets_of(&loaded.model));
         if !over_limits.is_empty() {
             return Err(crate::model::ModelErrors::new(loaded.source.clone(), over_limits).into());
         }

@@ -56,10 +56,19 @@ pub fn render(plan: &Plan, target: Target) -> String {
     format!("{}{}", header(plan), target.body(plan))
 }
 
-/// Everything every platform would refuse in the pipelines of `plan`, as model errors: a
+/// Everything the `targets` would refuse in the pipelines of `plan`, as model errors: a
 /// pipeline over a limit is never written.
-pub fn check(plan: &Plan) -> Vec<Diagnostic> {
-    Target::ALL.into_iter().flat_map(|target| target.limits(plan, &render(plan, target))).collect()
+pub fn check(plan: &Plan, targets: &[Target]) -> Vec<Diagnostic> {
+    targets.iter().flat_map(|target| target.limits(plan, &render(plan, *target))).collect()
+}
+
+/// The platforms a model is meant for: those its `outputs` name, or every one when it names none.
+pub fn targets_of(model: &crate::model::Model) -> Vec<Target> {
+    let named: Vec<Target> = [(Target::Gitlab, &model.outputs.gitlab), (Target::Github, &model.outputs.github)]
+        .into_iter()
+        .filter_map(|(target, path)| path.as_ref().map(|_| target))
+        .collect();
+    if named.is_empty() { Target::ALL.to_vec() } else { named }
 }
 
 /// Names the model and the command that regenerates the file. No version or date, so output
