@@ -52,6 +52,15 @@ impl Workspace {
         Ok(model::load(&self.model_arg.display().to_string(), &text)?)
     }
 
+    /// Read the model and plan its pipeline, without the platforms' limits: for the commands
+    /// that only read the plan (`tags`, `plan`, `graph`), which a pipeline too large for a
+    /// platform must not stop.
+    pub fn plan_without_limits(&self) -> Result<(LoadedModel, Plan), Error> {
+        let loaded = self.load()?;
+        let plan = plan::build(&loaded, &self.model_in_repo)?;
+        Ok((loaded, plan))
+    }
+
     /// Read the model and plan its pipeline.
     pub fn plan(&self) -> Result<(LoadedModel, Plan), Error> {
         let loaded = self.load()?;

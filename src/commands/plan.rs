@@ -39,7 +39,7 @@ pub enum ChangedPaths {
 
 pub fn run(model: Option<&Path>, changed: ChangedPaths, format: OutputFormat) -> Result<ExitStatus, Error> {
     let workspace = Workspace::locate(model)?;
-    let (_, plan) = workspace.plan()?;
+    let (_, plan) = workspace.plan_without_limits()?;
     let (changed, origin) = match changed {
         ChangedPaths::Given(paths) => {
             (paths.iter().map(|p| repository_path(&workspace, p)).collect(), "given".to_string())

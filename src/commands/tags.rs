@@ -26,7 +26,7 @@ struct TagLine {
 
 pub fn run(model: Option<&Path>, rev: &str, format: OutputFormat) -> Result<ExitStatus, Error> {
     let workspace = Workspace::locate(model)?;
-    let (_, plan) = workspace.plan()?;
+    let (_, plan) = workspace.plan_without_limits()?;
     if plan.builds.is_empty() {
         if format == OutputFormat::Json {
             super::print_stdout("[]\n");

@@ -30,9 +30,13 @@ pub fn functions(platform: Platform) -> String {
     format!(
         r#"pipegen_object() {{
   case "$1" in
-    .) printf '%s:\n' "$pipegen_commit" ;;
-    *) printf '%s:%s\n' "$pipegen_commit" "$1" ;;
+    .) pipegen_name="$pipegen_commit:" ;;
+    *) pipegen_name="$pipegen_commit:$1" ;;
   esac
+}}
+pipegen_add() {{
+  pipegen_object "$1"
+  pipegen_names="${{pipegen_names:+$pipegen_names$pipegen_nl}}$pipegen_name"
 }}
 pipegen_line() {{
   case "$3" in
@@ -82,21 +86,24 @@ pipegen_tag_of() {{
   pipegen_nl='
 '
   IFS="$pipegen_nl"
-  pipegen_ids="$(
-    {{
-      pipegen_object "$PIPEGEN_CONTEXT"
-      pipegen_object "$PIPEGEN_DOCKERFILE"
-      for pipegen_path in ${{PIPEGEN_INPUTS:-}}; do
-        pipegen_object "$pipegen_path"
-      done
-      # shellcheck disable=SC2086 # two lines per glob: its directory, then the rest
-      set -- ${{PIPEGEN_GLOBS:-}}
-      while [ "$#" -ge 2 ]; do
-        pipegen_object "$1"
-        shift 2
-      done
-    }} | git cat-file --batch-check='%(objecttype) %(objectname)'
-  )" || return 1
+  pipegen_names=
+  pipegen_add "$PIPEGEN_CONTEXT"
+  pipegen_add "$PIPEGEN_DOCKERFILE"
+  for pipegen_path in ${{PIPEGEN_INPUTS:-}}; do
+    pipegen_add "$pipegen_path"
+  done
+  pipegen_globs="${{PIPEGEN_GLOBS:-}}"
+  while [ -n "$pipegen_globs" ]; do
+    pipegen_add "${{pipegen_globs%%"$pipegen_nl"*}}"
+    case "$pipegen_globs" in
+      *"$pipegen_nl"*"$pipegen_nl"*) pipegen_globs="${{pipegen_globs#*"$pipegen_nl"*"$pipegen_nl"}}" ;;
+      *) pipegen_globs= ;;
+    esac
+  done
+  pipegen_ids="$(git cat-file --batch-check='%(objecttype) %(objectname)' <<PIPEGEN_NAMES
+$pipegen_names
+PIPEGEN_NAMES
+)" || return 1
   # shellcheck disable=SC2086 # one object a line
   set -- $pipegen_ids
   pipegen_recipe="${{TMPDIR:-/tmp}}/pipegen-recipe-$$"
@@ -128,7 +135,8 @@ pipegen_tag_of() {{
       fi
       case "$1" in
         'tree '*)
-          git diff-tree -r --no-renames "$pipegen_empty" "$(pipegen_object "$pipegen_prefix")" -- ":(glob)$pipegen_rest" >> "$pipegen_recipe" || return 1
+          pipegen_object "$pipegen_prefix"
+          git diff-tree -r --no-renames "$pipegen_empty" "$pipegen_name" -- ":(glob)$pipegen_rest" >> "$pipegen_recipe" || return 1
           ;;
       esac
       shift
@@ -150,7 +158,6 @@ pipegen_tag_of() {{
   unset IFS
   set +f
   pipegen_sum="$(sha256sum < "$pipegen_recipe")" || return 1
-  rm -f "$pipegen_recipe"
   pipegen_sum="${{pipegen_sum%% *}}"
   pipegen_tag="${{pipegen_sum%{drop}}}"
 }}
@@ -158,6 +165,7 @@ pipegen_tag_step() {{
   : "${{PIPEGEN_IMAGE:?the build job sets PIPEGEN_IMAGE}}" "${{PIPEGEN_KEY:?the build job sets PIPEGEN_KEY}}"
   pipegen_login || return 1
   pipegen_tag_of || return 1
+  rm -f "${{TMPDIR:-/tmp}}/pipegen-recipe-$$"
   pipegen_ref="$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE:$pipegen_tag"
   if [ "${{PIPEGEN_TAG_MODE:-content}}" = commit ]; then
     echo "pipegen: $PIPEGEN_IMAGE is tagged by commit and built in every pipeline: $pipegen_ref"
