@@ -239,6 +239,7 @@ pub fn render(plan: &Plan) -> String {
 fn nothing_job(plan: &Plan) -> Job {
     Job {
         stage: plan.stages.first().cloned().or_else(|| Some("test".to_string())),
+        needs: Some(Vec::new()),
         rules: vec![Rule { when: "never" }],
         script: vec![format!("echo {}", crate::shell::quote("pipegen: the model has no images and no jobs"))],
         ..Job::default()
