@@ -44,16 +44,47 @@ pub fn tree_facts(root: &Path, commit: &str, paths: &[String], globs: &[Glob]) -
     let mut command = git(root);
     command.args(["hash-object", "-t", "tree", "/dev/null"]);
     let empty_tree = run(command, "name the empty tree")?.trim().to_string();
+    // One git per glob, a few at a time: each lists only the subtree under the glob's directory.
+    let listed: Vec<&Glob> = globs
+        .iter()
+        .filter(|g| facts.objects.get(&g.prefix).and_then(Option::as_deref).is_some_and(|o| o.starts_with("tree ")))
+        .collect();
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(listed.len().max(1));
+    let chunks: Vec<&[&Glob]> = listed.chunks(listed.len().div_ceil(workers).max(1)).collect();
+    let results: Vec<Result<Vec<(String, Vec<String>)>, Error>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                let empty_tree = &empty_tree;
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|glob| {
+                            let mut command = git(root);
+                            let tree = glob.tree(commit);
+                            command.args([
+                                "diff-tree",
+                                "-r",
+                                "--no-renames",
+                                empty_tree,
+                                &tree,
+                                "--",
+                                &glob.pathspec(),
+                            ]);
+                            let text = run(command, &format!("list the files of {}", glob.pattern))?;
+                            Ok((glob.pattern.clone(), text.lines().map(str::to_string).collect()))
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("a git worker does not panic")).collect()
+    });
+    for result in results {
+        facts.globs.extend(result?);
+    }
     for glob in globs {
-        let exists = facts.objects.get(&glob.prefix).and_then(Option::as_deref).is_some_and(|o| o.starts_with("tree "));
-        let files = if exists {
-            let mut command = git(root);
-            command.args(["diff-tree", "-r", "--no-renames", &empty_tree, &glob.tree(commit), "--", &glob.pathspec()]);
-            run(command, &format!("list the files of {}", glob.pattern))?.lines().map(str::to_string).collect()
-        } else {
-            Vec::new()
-        };
-        facts.globs.insert(glob.pattern.clone(), files);
+        facts.globs.entry(glob.pattern.clone()).or_default();
     }
     Ok(facts)
 }
