@@ -21,7 +21,7 @@ use indexmap::IndexMap;
 
 use super::dockerfile::{self, Dockerfile, Item, ParseError, Scope};
 use super::sanitize_name;
-use crate::model::{self, Image, Model, Name, Outputs, Parents};
+use crate::model::{self, Image, Model, Name, Outputs, Parent, Parents};
 use crate::naming;
 
 /// What `pipegen init` read from a repository.
@@ -144,7 +144,7 @@ pub fn infer(input: Input<'_>) -> Inference {
         let from = match parents.len() {
             0 => None,
             1 => Some(Parents::One(Name(parents[0].clone()))),
-            _ => Some(Parents::Many(parents.into_iter().map(Name).collect())),
+            _ => Some(Parents::Many(parents.into_iter().map(|p| Parent::Name(Name(p))).collect())),
         };
         let image = Image { context: Some(context), dockerfile, args, from, target, ..Image::default() };
         if !image_notes.is_empty() {

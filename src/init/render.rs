@@ -92,13 +92,20 @@ pub fn render(inference: &Inference) -> String {
 }
 
 fn image_fields(out: &mut String, image: &Image) {
-    match &image.from {
-        Some(Parents::One(parent)) => out.push_str(&format!("    from: {}\n", scalar(&parent.0))),
-        Some(Parents::Many(parents)) => {
-            let list: Vec<String> = parents.iter().map(|p| scalar(&p.0)).collect();
-            out.push_str(&format!("    from: [{}]\n", list.join(", ")));
+    if let Some(from) = &image.from {
+        let entries: Vec<String> = from
+            .refs()
+            .iter()
+            .map(|parent| match (parent.mapping, parent.arg) {
+                (false, _) => scalar(parent.image),
+                (true, None) => format!("{{ image: {} }}", scalar(parent.image)),
+                (true, Some(arg)) => format!("{{ image: {}, arg: {} }}", scalar(parent.image), scalar(arg)),
+            })
+            .collect();
+        match from {
+            Parents::Many(_) => out.push_str(&format!("    from: [{}]\n", entries.join(", "))),
+            _ => out.push_str(&format!("    from: {}\n", entries.join(", "))),
         }
-        None => {}
     }
     if let Some(context) = &image.context {
         out.push_str(&format!("    context: {}\n", scalar(context)));
@@ -136,7 +143,9 @@ fn unresolved_block(out: &mut String, unresolved: &Unresolved) {
         from: match unresolved.from.as_slice() {
             [] => None,
             [one] => Some(Parents::One(crate::model::Name(one.clone()))),
-            many => Some(Parents::Many(many.iter().cloned().map(crate::model::Name).collect())),
+            many => Some(Parents::Many(
+                many.iter().cloned().map(|n| crate::model::Parent::Name(crate::model::Name(n))).collect(),
+            )),
         },
         ..Image::default()
     };
