@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::infer::File;
 
 /// Build arguments BuildKit sets itself: passing them would override the platform.
-const AUTOMATIC_ARGS: &[&str] = &[
+pub(super) const AUTOMATIC_ARGS: &[&str] = &[
     "TARGETPLATFORM",
     "TARGETOS",
     "TARGETARCH",

@@ -22,6 +22,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use indexmap::IndexMap;
 
+use super::args::AUTOMATIC_ARGS;
 use super::dockerfile::{self, Dockerfile, Item, ParseError, Scope};
 use super::reference::{ImageRef, tag_spells_directory};
 use super::scripts::{self, Published};
@@ -441,10 +442,18 @@ fn analyze(df: &Dockerfile) -> (Vec<StageInfo>, BTreeMap<String, Option<String>>
                         }
                     }
                     None => {
+                        // BuildKit sets its platform arguments for every build: a source named
+                        // after one (`packages/$TARGETARCH.txt`) is one of several files, a glob.
+                        let mut platform_scope = scope.clone();
+                        for (name, value) in platform_scope.iter_mut() {
+                            if value.is_none() && AUTOMATIC_ARGS.contains(&name.as_str()) {
+                                *value = Some("*".to_string());
+                            }
+                        }
                         for source in &copy.sources {
                             info.sources.push(SourceRef {
                                 what: format!("line {}: {} source `{source}`", copy.line, copy.instruction),
-                                expanded: dockerfile::expand(source, &scope),
+                                expanded: dockerfile::expand(source, &platform_scope),
                             });
                         }
                     }
@@ -595,11 +604,13 @@ impl Resolver<'_> {
         if reference.kind == Kind::From && text.eq_ignore_ascii_case("scratch") {
             return Resolution::External(None);
         }
+        // Reasons name the reference only when the line shows something else (`FROM $BASE`).
+        let literal = reference.written == text;
+        let about = |reason: String| if literal { reason } else { format!("`{text}`: {reason}") };
+        let is = |reason: &str| if literal { reason.to_string() } else { format!("`{text}` is {reason}") };
         let image = ImageRef::parse(&text);
-        if let Some(digest) = image.digest {
-            return Resolution::External(Some(format!(
-                "`{text}` is pinned by digest `{digest}`: a published image, never this pipeline's build"
-            )));
+        if image.digest.is_some() {
+            return Resolution::External(Some(is("pinned by digest: a published image, never this pipeline's build")));
         }
         let how = match dockerfile::variables(&reference.written).into_iter().next() {
             Some(var) => How::ViaArg {
@@ -618,18 +629,18 @@ impl Resolver<'_> {
         };
         match lookup {
             Lookup::Found(id) => Resolution::Parent(id, how),
-            Lookup::Problem(problem) if published => Resolution::External(Some(format!("`{text}`: {problem}"))),
+            Lookup::Problem(problem) if published => Resolution::External(Some(about(problem))),
             Lookup::Problem(problem) => Resolution::Unresolved(format!("{}: {problem}", reference.what)),
             Lookup::NotFound if reference.kind == Kind::CopyFrom && !published => Resolution::Unresolved(format!(
                 "{}: `{text}` is no stage of this Dockerfile and no image found in the repository",
                 reference.what
             )),
-            Lookup::NotFound if self.built_here.contains(&image.name()) => Resolution::External(Some(format!(
-                "`{text}`: this repository builds images named `{}`, but no build script tags `{}` and no Dockerfile's directory spells it",
+            Lookup::NotFound if self.built_here.contains(&image.name()) => Resolution::External(Some(about(format!(
+                "this repository builds images named `{}`, but no build script tags `{}` and no Dockerfile's directory spells it",
                 image.name(),
                 image.tag_or_latest()
-            ))),
-            Lookup::NotFound => Resolution::External(Some(format!("`{text}` is not built in this repository"))),
+            )))),
+            Lookup::NotFound => Resolution::External(Some(is("not built in this repository"))),
         }
     }
 
@@ -1123,10 +1134,7 @@ mod tests {
         assert!(i.notes.is_empty(), "{:?}", i.notes);
         // The parent's argument and BuildKit's own are not the image's arguments.
         assert_eq!(args(&i), ["base: RUBY=3.3"]);
-        assert_eq!(
-            external(&i),
-            ["images/base/Dockerfile line 1: FROM debian:12: `debian:12` is not built in this repository"]
-        );
+        assert_eq!(external(&i), ["images/base/Dockerfile line 1: FROM debian:12: not built in this repository"]);
     }
 
     #[test]
@@ -1153,7 +1161,7 @@ mod tests {
         assert_eq!(
             external(&i),
             [
-                "base.Dockerfile line 1: FROM alpine:3.20: `alpine:3.20` is not built in this repository",
+                "base.Dockerfile line 1: FROM alpine:3.20: not built in this repository",
                 "tool.Dockerfile line 2: FROM ${GO}: `golang:1.22` is not built in this repository",
             ]
         );
@@ -1447,11 +1455,11 @@ mod tests {
         assert_eq!(
             external(&i),
             [
-                "debian/bookworm/curl/Dockerfile line 1: FROM debian:bookworm: `debian:bookworm` is not built in this repository",
-                "debian/trixie/curl/Dockerfile line 1: FROM debian:trixie: `debian:trixie` is not built in this repository",
-                "other/any/Dockerfile line 1: FROM buildpack-deps:curl: `buildpack-deps:curl`: tag `curl` could be built from any of debian/bookworm/curl/Dockerfile, debian/trixie/curl/Dockerfile",
-                "other/latest/Dockerfile line 1: FROM buildpack-deps: `buildpack-deps`: this repository builds images named `buildpack-deps`, but no build script tags `latest` and no Dockerfile's directory spells it",
-                "other/pinned/Dockerfile line 1: FROM buildpack-deps:bookworm-curl@sha256:0123: `buildpack-deps:bookworm-curl@sha256:0123` is pinned by digest `sha256:0123`: a published image, never this pipeline's build",
+                "debian/bookworm/curl/Dockerfile line 1: FROM debian:bookworm: not built in this repository",
+                "debian/trixie/curl/Dockerfile line 1: FROM debian:trixie: not built in this repository",
+                "other/any/Dockerfile line 1: FROM buildpack-deps:curl: tag `curl` could be built from any of debian/bookworm/curl/Dockerfile, debian/trixie/curl/Dockerfile",
+                "other/latest/Dockerfile line 1: FROM buildpack-deps: this repository builds images named `buildpack-deps`, but no build script tags `latest` and no Dockerfile's directory spells it",
+                "other/pinned/Dockerfile line 1: FROM buildpack-deps:bookworm-curl@sha256:0123: pinned by digest: a published image, never this pipeline's build",
             ]
         );
         assert_eq!(
@@ -1497,8 +1505,8 @@ mod tests {
         assert_eq!(
             external(&i)[..2],
             [
-                "gazebo/ubuntu/jammy/client/Dockerfile line 1: FROM gazebo:server-jammy: `gazebo:server-jammy` is not built in this repository",
-                "gazebo/ubuntu/jammy/server/Dockerfile line 1: FROM ubuntu:jammy: `ubuntu:jammy` is not built in this repository",
+                "gazebo/ubuntu/jammy/client/Dockerfile line 1: FROM gazebo:server-jammy: not built in this repository",
+                "gazebo/ubuntu/jammy/server/Dockerfile line 1: FROM ubuntu:jammy: not built in this repository",
             ]
         );
     }
@@ -1559,5 +1567,15 @@ mod tests {
         assert_eq!(i.templates, ["docker/nova/Dockerfile"]);
         assert_eq!(graph(&i), ["base: from=[] context=docker/base"]);
         assert_eq!(reasons(&i), ["broken: it cannot be read as a Dockerfile: line 2: unknown instruction `NOT`"]);
+    }
+
+    #[test]
+    fn a_source_named_after_the_platform_is_a_glob() {
+        let i = run(
+            &[("ros/perception/Dockerfile", "FROM ros:base\nARG TARGETARCH\nCOPY packages/$TARGETARCH.txt /etc/\n")],
+            &["ros/perception/packages/amd64.txt", "ros/perception/packages/arm64v8.txt"],
+        );
+        assert_eq!(graph(&i), ["perception: from=[] context=ros/perception"]);
+        assert!(!i.notes.contains_key("perception"), "{:?}", i.notes);
     }
 }
