@@ -292,9 +292,24 @@ mod tests {
                 ("images/app.Dockerfile".to_string(), app[..cut].to_string()),
                 ("tool/Dockerfile".to_string(), "FROM ${BASE_IMAGE}\n".to_string()),
                 ("yes/Dockerfile".to_string(), app[cut..].to_string()),
+                // Parents in arguments of their own, by tags a script gives and tags that spell
+                // directories.
+                (
+                    "true/one/Dockerfile".to_string(),
+                    "ARG PARENT=registry.example.com/x/app:2\nFROM $PARENT AS p\nFROM ${BASE_IMAGE:-x}\nCOPY --from=p /a /a\n"
+                        .to_string(),
+                ),
+                ("true/one/two/Dockerfile".to_string(), "FROM true:one\n".to_string()),
+                ("images/x/Dockerfile".to_string(), "FROM true:tool\nCOPY --from=true:one /x /x\n".to_string()),
             ];
-            let inference =
-                infer(Input { name: "true", dockerfiles: &dockerfiles, files: &files, scripts: &[], templates: &[] });
+            let scripts = [("Makefile".to_string(), "build:\n\tdocker build -t true:tool tool\n".to_string())];
+            let inference = infer(Input {
+                name: "true",
+                dockerfiles: &dockerfiles,
+                files: &files,
+                scripts: &scripts,
+                templates: &[],
+            });
             let text = render(&inference);
             let loaded = model::load("pipegen.yaml", &text)
                 .unwrap_or_else(|e| panic!("cut at {cut}:\n{}\n{text}", e.render(false)));
