@@ -232,6 +232,11 @@ function compile(line, t, exc,   n, k, j, ch, detected, first, nt, e) {
   }
   NPAT = k; EXC[k] = exc; CLEANED[k] = t; TN[k] = nt
   if (exc) HASEXC = 1
+  # Necessary conditions checked on bytes before decoding (a speed-up only): the ASCII runes the
+  # program starts with, and, in BuildKit, those it ends with.
+  HEAD[k] = ""; for (j = 1; j <= nt && TT[k, j] == "r" && TV[k, j] < 128; j++) HEAD[k] = HEAD[k] CHR[TV[k, j]]
+  TAIL[k] = ""; for (j = nt; j >= 1 && TT[k, j] == "r" && TV[k, j] < 128; j--) TAIL[k] = CHR[TV[k, j]] TAIL[k]
+  if (builder == "buildah") TAIL[k] = ""
   if (builder == "buildah") { TT[k, ++nt] = "p"; TN[k] = nt; KIND[k] = "R"; return }
   KIND[k] = detected
   if (detected == "E") KSTR[k] = t
@@ -287,47 +292,52 @@ function pmatch(k, s,   kind, L) {
     if (length(s) >= L && substr(s, length(s) - L + 1) == KSTR[k]) return 1
     return substr(KSTR[k], 1, 1) == "/" && s == substr(KSTR[k], 2)
   }
+  if (HEAD[k] != "" && substr(s, 1, length(HEAD[k])) != HEAD[k]) return 0
+  L = length(TAIL[k])
+  if (L && (length(s) < L || substr(s, length(s) - L + 1) != TAIL[k])) return 0
   return run(k, PN)
 }
 
 # The positions reachable after each token (see pattern.rs `run`).
-function run(k, n,   p, j, ty, v, any, r, hit) {
+function run(k, n,   p, j, ty, v, any, r, hit, lo) {
   for (p = 0; p <= n; p++) AT[p] = 0
-  AT[0] = 1
+  AT[0] = 1; lo = 0
   for (j = 1; j <= TN[k]; j++) {
     ty = TT[k, j]
-    for (p = 0; p <= n; p++) NX[p] = 0
-    if (ty == "r") { v = TV[k, j]; for (p = 0; p < n; p++) if (AT[p] && PR[p + 1] == v) NX[p + 1] = 1 }
-    else if (ty == "n") { for (p = 0; p < n; p++) if (AT[p] && PR[p + 1] != 47) NX[p + 1] = 1 }
+    for (p = lo; p <= n; p++) NX[p] = 0
+    if (ty == "r") { v = TV[k, j]; for (p = lo; p < n; p++) if (AT[p] && PR[p + 1] == v) NX[p + 1] = 1 }
+    else if (ty == "n") { for (p = lo; p < n; p++) if (AT[p] && PR[p + 1] != 47) NX[p + 1] = 1 }
     else if (ty == "c") {
-      for (p = 0; p < n; p++) if (AT[p]) {
+      for (p = lo; p < n; p++) if (AT[p]) {
         v = PR[p + 1]; hit = 0
         for (r = 1; r <= TNR[k, j]; r++) if (v >= TLO[k, j, r] && v <= THI[k, j, r]) { hit = 1; break }
         if (hit != TNEG[k, j]) NX[p + 1] = 1
       }
     }
-    else if (ty == "s") spread(AT, NX, n, 47)
-    else if (ty == "t") spread(AT, NX, n, 10)
+    else if (ty == "s") spread(AT, NX, lo, n, 47)
+    else if (ty == "t") spread(AT, NX, lo, n, 10)
     else if (ty == "d") {
-      spread(AT, TMP, n, 10)
-      for (p = 0; p <= n; p++) NX[p] = AT[p] || (p > 0 && PR[p] == 47 && TMP[p - 1])
+      spread(AT, TMP, lo, n, 10)
+      for (p = lo; p <= n; p++) NX[p] = AT[p] || (p > lo && PR[p] == 47 && TMP[p - 1])
     } else if (ty == "p") {
-      for (p = 0; p <= n; p++) TMP2[p] = 0
-      for (p = 0; p < n; p++) if (AT[p] && PR[p + 1] == 47) TMP2[p + 1] = 1
-      spread(TMP2, NX, n, 10)
-      for (p = 0; p <= n; p++) if (AT[p]) NX[p] = 1
+      for (p = lo; p <= n; p++) TMP2[p] = 0
+      for (p = lo; p < n; p++) if (AT[p] && PR[p + 1] == 47) TMP2[p + 1] = 1
+      spread(TMP2, NX, lo, n, 10)
+      for (p = lo; p <= n; p++) if (AT[p]) NX[p] = 1
     }
-    any = 0
-    for (p = 0; p <= n; p++) { AT[p] = NX[p]; if (NX[p]) any = 1 }
-    if (!any) return 0
+    # Positions before lo stay unreachable: every token moves forward.
+    any = -1
+    for (p = lo; p <= n; p++) { AT[p] = NX[p]; if (NX[p] && any < 0) any = p }
+    if (any < 0) return 0
+    lo = any
   }
   return AT[n]
 }
 
-# Any number of runes other than `stop`, from the positions in FROM into TO.
-function spread(FROM, TO, n, stop,   p, carry) {
+# Any number of runes other than `stop`, from the positions lo..n in FROM into TO.
+function spread(FROM, TO, lo, n, stop,   p, carry) {
   carry = 0
-  for (p = 0; p <= n; p++) {
+  for (p = lo; p <= n; p++) {
     if (FROM[p]) carry = 1
     TO[p] = carry
     if (p < n && PR[p + 1] == stop) carry = 0
