@@ -128,9 +128,9 @@ impl Planner<'_> {
                     .collect();
                 let parents: Vec<Parent> = self
                     .graph
-                    .parents(image_name)
+                    .parents_with_args(image_name)
                     .into_iter()
-                    .map(|p| Parent { arg: naming::parent_arg(p), build: self.build_of(p, &variant) })
+                    .map(|(p, arg)| Parent { arg, build: self.build_of(p, &variant) })
                     .collect();
                 // A build reads every parent's tag: it hashes it and builds from it.
                 let needs =
