@@ -341,3 +341,25 @@ fn a_raised_gitlab_limit_in_the_model_is_honoured() {
     let doc: Value = pipegen::yaml::from_str(&text).expect("YAML");
     assert_eq!(doc["e2e"]["needs"].as_sequence().map(Vec::len), Some(51));
 }
+
+/// Kolla's size: 187 images built from one base. The workflow stays far under GitHub's limit
+/// (issue 8: under 200 KB), because a build job costs a few hundred bytes.
+#[test]
+fn the_workflow_of_187_images_is_under_200_kb() {
+    let mut model = String::from(
+        "pipegen: 1\nname: kolla\nregistry: registry.example.com/kolla\nimages:\n  base:\n    context: docker/base\n",
+    );
+    for i in 0..186 {
+        let _ = writeln!(model, "  service-number-{i}:\n    from: base\n    context: docker/service-number-{i}");
+    }
+    let dir = tempfile::tempdir().expect("temporary directory");
+    write(&dir.path().join("pipegen.yaml"), &model);
+    for (target, most) in [("github", 200_000), ("gitlab", 200_000)] {
+        let (code, text, err) =
+            support::run(support::pipegen().args(["emit", "--target", target]).current_dir(dir.path()));
+        assert_eq!(code, 0, "{err}");
+        assert!(text.len() < most, "the {target} pipeline of 187 images is {} bytes", text.len());
+        let per_build = text.len() / 187;
+        assert!(per_build < 700, "a {target} build job costs {per_build} bytes");
+    }
+}
