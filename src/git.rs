@@ -31,6 +31,9 @@ pub fn commit(root: &Path, rev: &str) -> Result<String, Error> {
         .to_string())
 }
 
+/// A glob and the files it matches.
+type GlobListing = (String, Vec<String>);
+
 /// Every object id and glob listing the recipes of a plan ask for, at `commit`: one
 /// `git cat-file --batch-check` for all paths, one `git diff-tree` per glob whose directory
 /// exists (the commands the pipeline's script runs, so both read the same bytes).
@@ -51,7 +54,7 @@ pub fn tree_facts(root: &Path, commit: &str, paths: &[String], globs: &[Glob]) -
         .collect();
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(listed.len().max(1));
     let chunks: Vec<&[&Glob]> = listed.chunks(listed.len().div_ceil(workers).max(1)).collect();
-    let results: Vec<Result<Vec<(String, Vec<String>)>, Error>> = std::thread::scope(|scope| {
+    let results: Vec<Result<Vec<GlobListing>, Error>> = std::thread::scope(|scope| {
         let handles: Vec<_> = chunks
             .into_iter()
             .map(|chunk| {

@@ -1,6 +1,7 @@
 //! Translating a plan for one platform. Each backend (one folder) names the plan's jobs, owns
-//! its limits and renders the plan; `scripts` holds the shell every backend runs. Backends are
-//! listed once, in [`Target`].
+//! its limits and renders the plan, and says so in its [`Backend`]; `scripts` holds the shell
+//! every backend runs. Backends are listed once, in [`Target::backend`] (and the enum itself,
+//! which the command line reads).
 
 pub mod github;
 pub mod gitlab;
@@ -18,30 +19,29 @@ pub enum Target {
     Github,
 }
 
+/// What a backend provides.
+pub struct Backend {
+    /// The platform's name on the command line and in messages.
+    pub name: &'static str,
+    /// The pipeline of a plan, without the header comment.
+    pub render: fn(&Plan) -> String,
+    /// What in a plan, or in its rendered text, the platform would refuse.
+    pub limits: fn(&Plan, &str) -> Vec<Diagnostic>,
+}
+
 impl Target {
     pub const ALL: [Target; 2] = [Target::Gitlab, Target::Github];
 
+    /// The backend of each platform: the one list of backends.
+    pub fn backend(self) -> &'static Backend {
+        match self {
+            Target::Gitlab => &gitlab::BACKEND,
+            Target::Github => &github::BACKEND,
+        }
+    }
+
     pub fn name(self) -> &'static str {
-        match self {
-            Target::Gitlab => "gitlab",
-            Target::Github => "github",
-        }
-    }
-
-    /// The pipeline of `plan`, without the header comment.
-    fn body(self, plan: &Plan) -> String {
-        match self {
-            Target::Gitlab => gitlab::render(plan),
-            Target::Github => github::render(plan),
-        }
-    }
-
-    /// What in `plan`, or in its rendered `text`, the platform would refuse.
-    fn limits(self, plan: &Plan, text: &str) -> Vec<Diagnostic> {
-        match self {
-            Target::Gitlab => gitlab::limits::check(plan, text),
-            Target::Github => github::limits::check(plan, text),
-        }
+        self.backend().name
     }
 }
 
@@ -53,13 +53,13 @@ impl fmt::Display for Target {
 
 /// The complete file for `target`: header comment, then the pipeline.
 pub fn render(plan: &Plan, target: Target) -> String {
-    format!("{}{}", header(plan), target.body(plan))
+    format!("{}{}", header(plan), (target.backend().render)(plan))
 }
 
 /// Everything the `targets` would refuse in the pipelines of `plan`, as model errors: a
 /// pipeline over a limit is never written.
 pub fn check(plan: &Plan, targets: &[Target]) -> Vec<Diagnostic> {
-    targets.iter().flat_map(|target| target.limits(plan, &render(plan, *target))).collect()
+    targets.iter().flat_map(|target| (target.backend().limits)(plan, &render(plan, *target))).collect()
 }
 
 /// The platforms a model is meant for: those its `outputs` name, or every one when it names none.

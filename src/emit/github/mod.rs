@@ -202,6 +202,9 @@ const PULL_CREDENTIALS: Credentials = Credentials {
     password: "${{ secrets.PIPEGEN_REGISTRY_PASSWORD || github.token }}",
 };
 
+/// The GitHub backend.
+pub const BACKEND: crate::emit::Backend = crate::emit::Backend { name: "github", render, limits: limits::check };
+
 /// The GitHub workflow of `plan`, without the header comment.
 pub fn render(plan: &Plan) -> String {
     let mut jobs = IndexMap::new();

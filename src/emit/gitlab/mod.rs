@@ -185,6 +185,9 @@ struct Reports {
 const RETRY_WHEN: &[&str] =
     &["script_failure", "job_execution_timeout", "stuck_or_timeout_failure", "runner_system_failure"];
 
+/// The GitLab backend.
+pub const BACKEND: crate::emit::Backend = crate::emit::Backend { name: "gitlab", render, limits: limits::check };
+
 /// The GitLab pipeline of `plan`, without the header comment.
 pub fn render(plan: &Plan) -> String {
     let mut jobs = IndexMap::new();
