@@ -16,7 +16,7 @@ pub fn functions(platform: Platform, policy: &Policy) -> String {
         Builder::Buildah => "",
         // BuildKit in a container: the registry layer cache needs it, and each job starts fresh.
         Builder::Buildx => {
-            "  docker buildx create --use --name pipegen --driver docker-container > /dev/null\n  docker buildx inspect --bootstrap > /dev/null\n"
+            "  docker buildx create --use --driver docker-container > /dev/null\n  docker buildx inspect --bootstrap > /dev/null\n"
         }
     };
     let (build, load, save) = match platform.builder {
