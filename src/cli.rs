@@ -78,10 +78,17 @@ pub enum Command {
         model: ModelArg,
     },
     /// Print the tag each image gets at a commit, computed like the pipeline computes it.
+    ///
+    /// A context with a .dockerignore hashes the files its builder receives (buildah on GitLab,
+    /// BuildKit on GitHub); when the two receive different files, a build has a tag per platform
+    /// and both are printed, unless --target picks one.
     Tags {
         /// The commit to compute tags for.
         #[arg(long, default_value = "HEAD", value_name = "REV")]
         rev: String,
+        /// The platform whose builder's ignore rules apply [default: the model's outputs' platforms]
+        #[arg(long, short = 't', value_enum)]
+        target: Option<Target>,
         #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
         #[command(flatten)]
@@ -132,7 +139,9 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
             };
             commands::plan::run(model.model.as_deref(), changed, format)
         }
-        Command::Tags { rev, format, model } => commands::tags::run(model.model.as_deref(), &rev, format),
+        Command::Tags { rev, target, format, model } => {
+            commands::tags::run(model.model.as_deref(), &rev, target, format)
+        }
     }
 }
 

@@ -6,24 +6,31 @@ use std::collections::{BTreeSet, HashMap};
 
 use sha2::{Digest, Sha256};
 
+use crate::dockerignore::{Builder, IgnoreFile};
 use crate::plan::recipe::Glob;
 use crate::plan::{BuildId, CONTENT_TAG_LEN, Plan, TagMode};
 
-/// What the commit holds, as far as the recipes ask: each path's object id (`None`: absent) and
-/// each glob's file lines.
+/// What the commit holds, as far as the recipes ask: each path's object id (`None`: absent),
+/// each glob's file lines, and, per context and Dockerfile whose ignore file applies, the
+/// listing lines of the files the builder receives.
 #[derive(Debug, Default)]
 pub struct TreeFacts {
     pub objects: HashMap<String, Option<String>>,
     pub globs: HashMap<String, Vec<String>>,
+    pub sent: HashMap<(String, String), Vec<String>>,
 }
 
-/// What the recipes of `plan` ask of the tree: every path whose object id they hash, and every
-/// glob (each once, sorted, so git can answer them in one batch).
-pub fn questions(plan: &Plan) -> (Vec<String>, Vec<Glob>) {
+/// What the recipes of `plan` ask of the tree when `builder` builds: every path whose object id
+/// they hash (with the ignore files the builder may read), and every glob (each once, sorted, so
+/// git can answer them in one batch).
+pub fn questions(plan: &Plan, builder: Builder) -> (Vec<String>, Vec<Glob>) {
     let mut paths = BTreeSet::new();
     let mut globs: Vec<Glob> = Vec::new();
     for recipe in plan.builds.iter().filter_map(|b| b.recipe()) {
         paths.extend(recipe.objects().map(str::to_string));
+        if let Some((context, dockerfile)) = recipe.context() {
+            paths.extend(builder.ignore_file_candidates(context, dockerfile));
+        }
         for glob in recipe.globs() {
             if !globs.iter().any(|g| g.pattern == glob.pattern) {
                 globs.push(glob.clone());
@@ -33,6 +40,38 @@ pub fn questions(plan: &Plan) -> (Vec<String>, Vec<Glob>) {
         paths.extend(recipe.globs().map(|g| g.prefix.clone()));
     }
     (paths.into_iter().collect(), globs)
+}
+
+/// The ignore file the builder applies to a context, as (path, blob id): the first of its
+/// candidates that is a file at the commit, when the context is a directory. `None`: the whole
+/// context is sent.
+pub fn ignore_file(facts: &TreeFacts, builder: Builder, context: &str, dockerfile: &str) -> Option<(String, String)> {
+    let is_tree = facts.objects.get(context).cloned().flatten().is_some_and(|o| o.starts_with("tree "));
+    if !is_tree {
+        return None;
+    }
+    builder.ignore_file_candidates(context, dockerfile).into_iter().find_map(|candidate| {
+        let object = facts.objects.get(&candidate).cloned().flatten()?;
+        let id = object.strip_prefix("blob ")?.to_string();
+        Some((candidate, id))
+    })
+}
+
+/// The lines of a context's `git ls-tree -r` listing (paths relative to the context) whose file
+/// the build receives, in order.
+pub fn sent_lines(ignore: &IgnoreFile, listing: &[String]) -> Vec<String> {
+    let paths: Vec<Vec<u8>> = listing.iter().map(|line| crate::listing::path_of(line)).collect();
+    let sent = ignore.sent(paths.iter().map(Vec::as_slice));
+    let mut sent = sent.into_iter().peekable();
+    let mut out = Vec::with_capacity(listing.len());
+    for (line, path) in listing.iter().zip(&paths) {
+        // `sent` keeps the listing's order, so one pass pairs them.
+        if sent.peek().is_some_and(|p| std::ptr::eq(*p, path.as_slice())) {
+            sent.next();
+            out.push(line.clone());
+        }
+    }
+    out
 }
 
 /// The tag of a recipe text: the first [`CONTENT_TAG_LEN`] hex digits of its SHA-256 (what
@@ -55,6 +94,7 @@ pub fn compute(plan: &Plan, commit: &str, facts: &TreeFacts) -> Vec<(BuildId, St
                 content_tag(&recipe.text(
                     |path| facts.objects.get(path).cloned().flatten(),
                     |glob| facts.globs.get(&glob.pattern).cloned().unwrap_or_default(),
+                    |context, dockerfile| facts.sent.get(&(context.to_string(), dockerfile.to_string())).cloned(),
                     |parent| tags.get(&parent.build.id).cloned().unwrap_or_default(),
                 ))
             }

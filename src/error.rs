@@ -18,6 +18,9 @@ pub enum Error {
     Usage(String),
     #[error("{0}")]
     Git(String),
+    /// Ignore files pipegen cannot hash as their builder reads them.
+    #[error("{0}")]
+    Ignore(crate::dockerignore::IgnoreErrors),
 }
 
 impl From<ModelErrors> for Error {
@@ -36,6 +39,11 @@ impl Error {
     pub fn render(&self, color: bool) -> String {
         match self {
             Error::Model(errors) => errors.render(color),
+            Error::Ignore(errors) => errors
+                .0
+                .iter()
+                .map(|e| format!("{}:{}:{}: error: {}\n  help: {}\n", e.file, e.line, e.column, e.message, e.help))
+                .collect(),
             other => format!("error: {other}\n"),
         }
     }

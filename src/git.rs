@@ -4,8 +4,12 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use crate::content_tags::TreeFacts;
+use std::collections::HashMap;
+
+use crate::content_tags::{self, TreeFacts};
+use crate::dockerignore::{Builder, IgnoreErrors, IgnoreFile};
 use crate::error::Error;
+use crate::plan::Plan;
 use crate::plan::recipe::Glob;
 
 fn git(root: &Path) -> Command {
@@ -20,6 +24,14 @@ fn run(mut command: Command, what: &str) -> Result<String, Error> {
         return Err(Error::Git(format!("git could not {what}: {}", String::from_utf8_lossy(&output.stderr).trim())));
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+fn run_bytes(mut command: Command, what: &str) -> Result<Vec<u8>, Error> {
+    let output = command.output().map_err(|e| Error::Git(format!("cannot run git to {what}: {e}")))?;
+    if !output.status.success() {
+        return Err(Error::Git(format!("git could not {what}: {}", String::from_utf8_lossy(&output.stderr).trim())));
+    }
+    Ok(output.stdout)
 }
 
 /// The commit SHA `rev` names.
@@ -66,6 +78,8 @@ pub fn tree_facts(root: &Path, commit: &str, paths: &[String], globs: &[Glob]) -
                             let mut command = git(root);
                             let tree = glob.tree(commit);
                             command.args([
+                                "-c",
+                                "core.quotePath=true",
                                 "diff-tree",
                                 "-r",
                                 "--no-renames",
@@ -90,6 +104,50 @@ pub fn tree_facts(root: &Path, commit: &str, paths: &[String], globs: &[Glob]) -
         facts.globs.entry(glob.pattern.clone()).or_default();
     }
     Ok(facts)
+}
+
+/// For each context (and Dockerfile) of a content-tagged build of `plan` whose ignore file
+/// applies when `builder` builds (see [`content_tags::ignore_file`]), the listing lines of the
+/// files the build receives at `commit`. Each ignore file is read and each context listed once;
+/// every problem of every refused ignore file is reported together.
+pub fn sent_files(
+    root: &Path,
+    commit: &str,
+    plan: &Plan,
+    builder: Builder,
+    facts: &TreeFacts,
+) -> Result<HashMap<(String, String), Vec<String>>, Error> {
+    let mut sent = HashMap::new();
+    let mut ignore_files: HashMap<String, Result<IgnoreFile, IgnoreErrors>> = HashMap::new();
+    let mut listings: HashMap<String, Vec<String>> = HashMap::new();
+    for recipe in plan.builds.iter().filter_map(|b| b.recipe()) {
+        let Some((context, dockerfile)) = recipe.context() else { continue };
+        let key = (context.to_string(), dockerfile.to_string());
+        if sent.contains_key(&key) {
+            continue;
+        }
+        let Some((path, id)) = content_tags::ignore_file(facts, builder, context, dockerfile) else { continue };
+        if !ignore_files.contains_key(&path) {
+            let mut command = git(root);
+            command.args(["cat-file", "blob", &id]);
+            let bytes = run_bytes(command, &format!("read {path}"))?;
+            ignore_files.insert(path.clone(), IgnoreFile::parse(&path, &bytes, builder));
+        }
+        let Ok(ignore) = &ignore_files[&path] else { continue };
+        if !listings.contains_key(context) {
+            let mut command = git(root);
+            command.args(["-c", "core.quotePath=true", "ls-tree", "-r", &object_name(commit, context)]);
+            let text = run(command, &format!("list the files of {context}"))?;
+            listings.insert(context.to_string(), text.lines().map(str::to_string).collect());
+        }
+        sent.insert(key, content_tags::sent_lines(ignore, &listings[context]));
+    }
+    let mut refused: Vec<_> = ignore_files.into_values().filter_map(Result::err).flat_map(|e| e.0).collect();
+    if !refused.is_empty() {
+        refused.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+        return Err(Error::Ignore(IgnoreErrors(refused)));
+    }
+    Ok(sent)
 }
 
 /// `<type> <id>` of the object (tree or blob) at each path at `commit`, `None` where there is none.

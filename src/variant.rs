@@ -1,29 +1,37 @@
-//! Variants: one value per axis, and `${axis}` substitution.
+//! Variants: one value per axis (with its entry's named fields), and `${…}` substitution.
 
 use indexmap::IndexMap;
 
-use crate::model::AxisValue;
+use crate::model::AxisEntry;
+use crate::template::{self, Piece, Reference};
 
 /// One combination of axis values, in axis order (ancestors' axes first).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Variant(Vec<(String, String)>);
+pub struct Variant {
+    pairs: Vec<(String, String)>,
+    /// Per entry of `pairs`, the named fields of the value's axis entry.
+    fields: Vec<Vec<(String, String)>>,
+}
 
 impl Variant {
+    /// A variant of plain values (no named fields).
     pub fn new(pairs: Vec<(String, String)>) -> Self {
-        Variant(pairs)
+        let fields = vec![Vec::new(); pairs.len()];
+        Variant { pairs, fields }
     }
 
     /// Every combination of the values of `axes`, the first axis varying slowest.
-    pub fn product(axes: &[String], declared: &IndexMap<String, Vec<AxisValue>>) -> Vec<Variant> {
+    pub fn product(axes: &[String], declared: &IndexMap<String, Vec<AxisEntry>>) -> Vec<Variant> {
         let mut variants = vec![Variant::default()];
         for axis in axes {
-            let values = declared.get(axis).map(Vec::as_slice).unwrap_or_default();
+            let entries = declared.get(axis).map(Vec::as_slice).unwrap_or_default();
             variants = variants
                 .into_iter()
                 .flat_map(|v| {
-                    values.iter().map(move |value| {
+                    entries.iter().map(move |entry| {
                         let mut next = v.clone();
-                        next.0.push((axis.clone(), value.0.clone()));
+                        next.pairs.push((axis.clone(), entry.value().to_string()));
+                        next.fields.push(entry.fields().map(|(k, v)| (k.to_string(), v.to_string())).collect());
                         next
                     })
                 })
@@ -33,32 +41,64 @@ impl Variant {
     }
 
     pub fn pairs(&self) -> &[(String, String)] {
-        &self.0
+        &self.pairs
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.pairs.is_empty()
     }
 
     pub fn get(&self, axis: &str) -> Option<&str> {
-        self.0.iter().find(|(a, _)| a == axis).map(|(_, v)| v.as_str())
+        self.pairs.iter().find(|(a, _)| a == axis).map(|(_, v)| v.as_str())
+    }
+
+    /// A named field of the axis's entry; `value` is the value itself.
+    pub fn field(&self, axis: &str, field: &str) -> Option<&str> {
+        let index = self.pairs.iter().position(|(a, _)| a == axis)?;
+        if field == "value" {
+            return Some(&self.pairs[index].1);
+        }
+        self.fields[index].iter().find(|(f, _)| f == field).map(|(_, v)| v.as_str())
+    }
+
+    /// The variant as environment variables of a job: each axis (`ruby=3.2`), then each named
+    /// field as `<axis>_<field>` (`pg_major=16`).
+    pub fn variables(&self) -> Vec<(String, String)> {
+        let mut out = self.pairs.clone();
+        for ((axis, _), fields) in self.pairs.iter().zip(&self.fields) {
+            out.extend(fields.iter().map(|(field, value)| (field_variable(axis, field), value.clone())));
+        }
+        out
     }
 
     /// The values of `axes` only, in the order of `axes`: the variant of a parent or of an image
     /// a job uses.
     pub fn restrict(&self, axes: &[String]) -> Variant {
-        Variant(axes.iter().filter_map(|a| self.get(a).map(|v| (a.clone(), v.to_string()))).collect())
+        let mut out = Variant::default();
+        for axis in axes {
+            if let Some(index) = self.pairs.iter().position(|(a, _)| a == axis) {
+                out.pairs.push(self.pairs[index].clone());
+                out.fields.push(self.fields[index].clone());
+            }
+        }
+        out
     }
 
     /// The values joined by `-`: the `:<v1>-<v2>` suffix of job names.
     pub fn suffix(&self) -> String {
-        self.0.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join("-")
+        self.pairs.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join("-")
     }
 
     /// `axis=value` pairs joined by `, `, for messages and comments.
     pub fn describe(&self) -> String {
-        self.0.iter().map(|(a, v)| format!("{a}={v}")).collect::<Vec<_>>().join(", ")
+        self.pairs.iter().map(|(a, v)| format!("{a}={v}")).collect::<Vec<_>>().join(", ")
     }
+}
+
+/// The environment variable that holds a named field of an axis in a job: `pg`, `major` →
+/// `pg_major`. Scripts read `${pg.major}` as `${pg_major}`.
+pub fn field_variable(axis: &str, field: &str) -> String {
+    format!("{axis}_{field}")
 }
 
 /// A `${…}` that cannot be substituted.
@@ -68,64 +108,83 @@ pub enum SubstitutionError {
     Unterminated,
     /// `${name}` where `name` is not an axis of the variant.
     NotInScope(String),
+    /// `${axis.field}` where the axis's entries have no such field.
+    UnknownField { axis: String, field: String },
+    /// `${parent:…}`, which only an image's build arguments can hold.
+    Parent(String),
 }
 
-/// The names referenced as `${name}` in `text` (`$$` escapes a dollar).
+/// The axis names referenced as `${name}` or `${name.field}` in `text` (`$$` escapes a dollar).
 pub fn references(text: &str) -> Result<Vec<String>, SubstitutionError> {
-    let mut names = Vec::new();
-    walk(text, |piece| {
-        if let Piece::Reference(name) = piece {
-            names.push(name.to_string());
-        }
-        Ok(())
-    })?;
-    Ok(names)
+    let references = template::references(text).map_err(|_| SubstitutionError::Unterminated)?;
+    Ok(references
+        .into_iter()
+        .filter_map(|r| match r {
+            Reference::Axis { axis, .. } => Some(axis.to_string()),
+            Reference::Parent { .. } => None,
+        })
+        .collect())
 }
 
-/// Replace each `${axis}` in `text` by the variant's value; `$$` becomes `$`.
+/// Replace each `${axis}` and `${axis.field}` in `text` by the variant's value or field; `$$`
+/// becomes `$`. The one substitution of model values: args, env, paths, tag templates.
 pub fn substitute(text: &str, variant: &Variant) -> Result<String, SubstitutionError> {
     let mut out = String::with_capacity(text.len());
-    walk(text, |piece| {
+    for piece in template::pieces(text).map_err(|_| SubstitutionError::Unterminated)? {
         match piece {
             Piece::Text(t) => out.push_str(t),
             Piece::Dollar => out.push('$'),
-            Piece::Reference(name) => match variant.get(name) {
-                Some(value) => out.push_str(value),
-                None => return Err(SubstitutionError::NotInScope(name.to_string())),
-            },
+            Piece::Reference { reference, written } => out.push_str(axis_value(variant, reference, written)?),
         }
-        Ok(())
-    })?;
+    }
     Ok(out)
 }
 
-enum Piece<'a> {
-    Text(&'a str),
-    Dollar,
-    Reference(&'a str),
+/// A build argument after substitution of its axes: plain text, or, when it refers to parents,
+/// a template the build job completes with their references.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ArgValue {
+    Text(String),
+    /// `$$` for each literal `$`, `${parent:<image>}` / `${parent:<image>.tag}` for each parent
+    /// reference; axis values already in place.
+    WithParents(String),
 }
 
-fn walk<'a>(
-    text: &'a str,
-    mut visit: impl FnMut(Piece<'a>) -> Result<(), SubstitutionError>,
-) -> Result<(), SubstitutionError> {
-    let mut rest = text;
-    while let Some(at) = rest.find('$') {
-        visit(Piece::Text(&rest[..at]))?;
-        let after = &rest[at + 1..];
-        if let Some(tail) = after.strip_prefix('$') {
-            visit(Piece::Dollar)?;
-            rest = tail;
-        } else if let Some(inner) = after.strip_prefix('{') {
-            let end = inner.find('}').ok_or(SubstitutionError::Unterminated)?;
-            visit(Piece::Reference(&inner[..end]))?;
-            rest = &inner[end + 1..];
-        } else {
-            visit(Piece::Text("$"))?;
-            rest = after;
+/// Substitute the axes of a build argument, keeping its `${parent:…}` references.
+pub fn substitute_arg(text: &str, variant: &Variant) -> Result<ArgValue, SubstitutionError> {
+    let pieces = template::pieces(text).map_err(|_| SubstitutionError::Unterminated)?;
+    if !pieces.iter().any(|p| matches!(p, Piece::Reference { reference: Reference::Parent { .. }, .. })) {
+        return substitute(text, variant).map(ArgValue::Text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for piece in pieces {
+        match piece {
+            Piece::Text(t) => out.push_str(&t.replace('$', "$$")),
+            Piece::Dollar => out.push_str("$$"),
+            Piece::Reference { reference: Reference::Parent { .. }, written } => out.push_str(written),
+            Piece::Reference { reference, written } => {
+                out.push_str(&axis_value(variant, reference, written)?.replace('$', "$$"))
+            }
         }
     }
-    visit(Piece::Text(rest))
+    Ok(ArgValue::WithParents(out))
+}
+
+fn axis_value<'v>(variant: &'v Variant, reference: Reference<'_>, written: &str) -> Result<&'v str, SubstitutionError> {
+    match reference {
+        Reference::Axis { axis, field: None } => {
+            variant.get(axis).ok_or_else(|| SubstitutionError::NotInScope(axis.to_string()))
+        }
+        Reference::Axis { axis, field: Some(field) } => {
+            if variant.get(axis).is_none() {
+                return Err(SubstitutionError::NotInScope(axis.to_string()));
+            }
+            variant
+                .field(axis, field)
+                .ok_or_else(|| SubstitutionError::UnknownField { axis: axis.to_string(), field: field.to_string() })
+        }
+        Reference::Parent { .. } => Err(SubstitutionError::Parent(written.to_string())),
+    }
 }
 
 #[cfg(test)]
@@ -139,8 +198,9 @@ mod tests {
     #[test]
     fn products_vary_the_last_axis_fastest() {
         let mut declared = IndexMap::new();
-        declared.insert("a".to_string(), vec![AxisValue("1".into()), AxisValue("2".into())]);
-        declared.insert("b".to_string(), vec![AxisValue("x".into()), AxisValue("y".into())]);
+        let plain = |v: &str| AxisEntry::Value(crate::model::AxisValue(v.into()));
+        declared.insert("a".to_string(), vec![plain("1"), plain("2")]);
+        declared.insert("b".to_string(), vec![plain("x"), plain("y")]);
         let all = Variant::product(&["a".into(), "b".into()], &declared);
         let suffixes: Vec<String> = all.iter().map(Variant::suffix).collect();
         assert_eq!(suffixes, ["1-x", "1-y", "2-x", "2-y"]);
@@ -160,6 +220,38 @@ mod tests {
         assert_eq!(substitute("$${ruby} $HOME", &variant).unwrap(), "${ruby} $HOME");
         assert_eq!(substitute("${go}", &variant), Err(SubstitutionError::NotInScope("go".into())));
         assert_eq!(substitute("${ruby", &variant), Err(SubstitutionError::Unterminated));
-        assert_eq!(references("${a}-${b}").unwrap(), ["a", "b"]);
+        assert_eq!(references("${a}-${b.c}-${parent:x}").unwrap(), ["a", "b"]);
+        assert_eq!(substitute("${parent:x}", &variant), Err(SubstitutionError::Parent("${parent:x}".into())));
+    }
+
+    #[test]
+    fn substitutes_named_fields() {
+        let mut declared = IndexMap::new();
+        let entry = |value: &str, major: &str| {
+            AxisEntry::Fields(crate::model::AxisFields {
+                value: crate::model::AxisValue(value.into()),
+                fields: [("major".to_string(), major.to_string())].into_iter().collect(),
+            })
+        };
+        declared.insert("pg".to_string(), vec![entry("16.13", "16"), entry("17.9", "17")]);
+        let variants = Variant::product(&["pg".into()], &declared);
+        assert_eq!(substitute("${pg}/${pg.major}/${pg.value}", &variants[1]).unwrap(), "17.9/17/17.9");
+        assert_eq!(
+            substitute("${pg.minor}", &variants[0]),
+            Err(SubstitutionError::UnknownField { axis: "pg".into(), field: "minor".into() })
+        );
+        assert_eq!(variants[0].suffix(), "16.13", "job names and tags use the value");
+        assert_eq!(variants[0].variables(), [("pg".into(), "16.13".into()), ("pg_major".into(), "16".into())]);
+        assert_eq!(variants[0].restrict(&["pg".into()]).field("pg", "major"), Some("16"));
+    }
+
+    #[test]
+    fn keeps_parent_references_of_arguments() {
+        let variant = v(&[("ruby", "3.2")]);
+        assert_eq!(substitute_arg("${ruby}-$$x", &variant).unwrap(), ArgValue::Text("3.2-$x".into()));
+        assert_eq!(
+            substitute_arg("${parent:base.tag}-${ruby} $x $$y", &variant).unwrap(),
+            ArgValue::WithParents("${parent:base.tag}-3.2 $$x $$y".into())
+        );
     }
 }

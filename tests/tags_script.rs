@@ -11,25 +11,28 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-use pipegen::emit::{gitlab, scripts};
+use pipegen::emit::{Target, github, gitlab, scripts};
 use pipegen::plan::{Plan, TagMode};
 
-/// A model of this test's own: a content-tagged parent with an axis, build arguments with a
-/// literal `$`, quotes, a newline and non-ASCII text (the recipe counts bytes), a plain input,
-/// glob inputs (one at the root, one under a directory, one whose directory is missing); a
-/// commit-tagged child; a child with a target and two parents.
+/// A model of this test's own: a content-tagged parent with an axis whose entries carry named
+/// fields, one of them choosing its context; build arguments with a literal `$`, quotes, a
+/// newline and non-ASCII text (the recipe counts bytes); a plain input, glob inputs (one at the
+/// root, one under a directory, one whose directory is missing); a tool whose context has a
+/// `.dockerignore` that BuildKit and buildah read differently (`**foo`); a child of the root
+/// context with its Dockerfile's own ignore file, a target, two parents and arguments that refer
+/// to them; a commit-tagged grandchild.
 const OWN_MODEL: &str = r#"
 pipegen: 1
 name: tags-under-test
 registry: registry.example.com/tags
 axes:
-  os: [debian, alpine]
+  os: [{ value: debian, dir: deb, release: "12" }, { value: alpine, dir: alp, release: "3.20" }]
 images:
   base:
-    context: images/base
+    context: images/base-${os.dir}
     axes: [os]
     inputs: ["scripts/*.sh", "*.lock", .tool-versions, "absent/**"]
-    args: { OS: "${os}", PRICE: "$$5 it's \"quoted\"", NOTE: "naïve\nsecond line\n" }
+    args: { OS: "${os}", RELEASE: "${os.release}", PRICE: "$$5 it's \"quoted\"", NOTE: "naïve\nsecond line\n" }
   tool:
     context: tool
   app:
@@ -37,11 +40,25 @@ images:
     context: .
     dockerfile: images/app/Dockerfile
     target: runtime
+    args: { BASE_TAG: "${parent:base.tag}", TOOL: "from ${parent:tool} at $$HOME for ${os.release}" }
   release:
     from: app
     context: release
     tag: commit
 "#;
+
+/// Ignore files and the files they judge, written into every test repository.
+const IGNORED_TREE: &[(&str, &str)] = &[
+    ("tool/.dockerignore", "# the tool's\n*.md\n!keep.md\nsub/\n**foo\n"),
+    ("tool/notes.md", "ignored\n"),
+    ("tool/keep.md", "sent\n"),
+    ("tool/sub/x", "ignored\n"),
+    ("tool/barfoo", "BuildKit ignores it, buildah sends it\n"),
+    ("tool/été.txt", "a name git quotes\n"),
+    ("images/app/Dockerfile.dockerignore", "**/*.tmp\n"),
+    ("scratch.tmp", "ignored by app\n"),
+    ("deep/er/scratch.tmp", "ignored by app\n"),
+];
 
 const SHELLS: [&str; 3] = ["dash", "busybox", "bash"];
 
@@ -92,21 +109,29 @@ fn repository(dir: &Path, plan: &Plan) -> String {
         std::fs::create_dir_all(file.parent().expect("a parent")).expect("create a directory");
         std::fs::write(&file, format!("contents of {path}\n")).expect("write a file");
     }
+    for (path, text) in IGNORED_TREE {
+        let file = dir.join(path);
+        std::fs::create_dir_all(file.parent().expect("a parent")).expect("create a directory");
+        std::fs::write(&file, text).expect("write a file");
+    }
     git(dir, &["add", "-A"]);
     git(dir, &["commit", "-q", "-m", "files the tags hash"]);
     git(dir, &["rev-parse", "HEAD"]).trim().to_string()
 }
 
-/// The tags by the recipe, computed in Rust as `pipegen tags` does.
-fn expected(repo: &Path, plan: &Plan, commit: &str) -> Vec<String> {
-    let (paths, globs) = pipegen::content_tags::questions(plan);
-    let facts = pipegen::git::tree_facts(repo, commit, &paths, &globs).expect("git answers");
-    pipegen::content_tags::compute(plan, commit, &facts).into_iter().map(|(_, tag)| tag).collect()
+/// The tags by the recipe, computed in Rust by `pipegen tags` for `target`'s builder.
+fn expected(repo: &Path, plan: &Plan, commit: &str, target: Target) -> Vec<String> {
+    let computed = pipegen::commands::tags::compute(repo, plan, commit, target).expect("git answers");
+    computed.tags.into_iter().map(|(_, tag)| tag).collect()
 }
 
-/// The build script's functions, then one build's tag computation.
-fn script() -> String {
-    let library = scripts::build_library(gitlab::PLATFORM, &pipegen::plan::Policy::default());
+/// `target`'s build script's functions, then one build's tag computation.
+fn script(target: Target) -> String {
+    let platform = match target {
+        Target::Gitlab => gitlab::PLATFORM,
+        Target::Github => github::PLATFORM,
+    };
+    let library = scripts::build_library(platform, &pipegen::plan::Policy::default());
     format!("set -u\n{library}\npipegen_tag_of || exit 1\nprintf '%s\\n' \"$pipegen_tag\"\n")
 }
 
@@ -132,28 +157,35 @@ fn job_env(plan: &Plan, index: usize, tags: &[String], commit: &str) -> Vec<(Str
         env.push((pipegen::naming::tag_variable(&parent.build.key), tags[at].clone()));
     }
     env.push(("CI_COMMIT_SHA".to_string(), commit.to_string()));
+    env.push(("GITHUB_SHA".to_string(), commit.to_string()));
     env
 }
 
 #[test]
 fn dash_busybox_and_bash_compute_the_recipes_tags() {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let file = dir.path().join("tag.sh");
-    std::fs::write(&file, script()).expect("write the script");
     for (i, (name, plan)) in plans().iter().enumerate() {
         let repo = dir.path().join(format!("repo-{i}"));
         let commit = repository(&repo, plan);
-        let want = expected(&repo, plan, &commit);
-        for shell in SHELLS {
-            for (b, build) in plan.builds.iter().enumerate() {
-                let (code, stdout, stderr) = run_with(shell, &file, &repo, &job_env(plan, b, &want, &commit));
-                assert_eq!(code, 0, "{name}: {} fails under {shell}:\n{stderr}", build.id());
-                assert_eq!(
-                    stdout.trim_end(),
-                    want[b],
-                    "{name}: {shell} computes another tag for {}\n{stderr}",
-                    build.id()
-                );
+        // Each platform's script, by its builder's ignore rules; the shells agree with Rust.
+        let mut want = Vec::new();
+        for target in Target::ALL {
+            let file = dir.path().join(format!("tag-{target}.sh"));
+            std::fs::write(&file, script(target)).expect("write the script");
+            want = expected(&repo, plan, &commit, target);
+            // Busybox is slow to fork: the other platform's script is run by dash and bash.
+            let shells: &[&str] = if target == Target::Gitlab { &SHELLS } else { &["dash", "bash"] };
+            for shell in shells {
+                for (b, build) in plan.builds.iter().enumerate() {
+                    let (code, stdout, stderr) = run_with(shell, &file, &repo, &job_env(plan, b, &want, &commit));
+                    assert_eq!(code, 0, "{name}: {} fails under {shell} ({target}):\n{stderr}", build.id());
+                    assert_eq!(
+                        stdout.trim_end(),
+                        want[b],
+                        "{name}: {shell} computes another tag for {} ({target})\n{stderr}",
+                        build.id()
+                    );
+                }
             }
         }
         let content: Vec<&String> =
@@ -169,11 +201,11 @@ fn a_changed_input_file_or_argument_changes_the_tag() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let repo = dir.path().join("repo");
     let commit = repository(&repo, &plan);
-    let before = expected(&repo, &plan, &commit);
+    let before = expected(&repo, &plan, &commit, Target::Gitlab);
     std::fs::write(repo.join("scripts/x.sh"), "changed\n").expect("change a glob's file");
     git(&repo, &["commit", "-q", "-am", "change"]);
     let commit = git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
-    let after = expected(&repo, &plan, &commit);
+    let after = expected(&repo, &plan, &commit, Target::Gitlab);
     let base = plan.builds.iter().position(|b| b.this.id.image == "base").expect("base");
     let tool = plan.builds.iter().position(|b| b.this.id.image == "tool").expect("tool");
     let app = plan.builds.iter().position(|b| b.this.id.image == "app").expect("app");
@@ -183,8 +215,57 @@ fn a_changed_input_file_or_argument_changes_the_tag() {
 
     let changed = OWN_MODEL.replace("naïve", "naive");
     let other = plan_of("pipegen.yaml", &changed);
-    let with_other_arg = expected(&repo, &other, &commit);
+    let with_other_arg = expected(&repo, &other, &commit, Target::Gitlab);
     assert_ne!(after[base], with_other_arg[base], "a build argument is part of the tag");
+}
+
+/// What the `.dockerignore` of a context leaves out is not part of its tag, on either platform;
+/// what it sends is. The two builders read `**foo` differently, so the tool's tag differs
+/// between platforms, and a change to `barfoo` changes only buildah's (GitLab's).
+#[test]
+fn ignored_files_change_no_tag() {
+    let plan = plan_of("pipegen.yaml", OWN_MODEL);
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let repo = dir.path().join("repo");
+    let first = repository(&repo, &plan);
+    let tool = plan.builds.iter().position(|b| b.this.id.image == "tool").expect("tool");
+    let app = plan.builds.iter().position(|b| b.this.id.image == "app").expect("app");
+    let tags = |commit: &str| Target::ALL.map(|target| expected(&repo, &plan, commit, target));
+    let before = tags(&first);
+    assert_ne!(before[0][tool], before[1][tool], "buildah sends barfoo, BuildKit does not");
+    let commit = |message: &str| {
+        git(&repo, &["add", "-A"]);
+        git(&repo, &["commit", "-q", "-m", message]);
+        git(&repo, &["rev-parse", "HEAD"]).trim().to_string()
+    };
+
+    // The tool's context leaves these out; the app's (the root) sends them.
+    std::fs::write(repo.join("tool/notes.md"), "edited\n").unwrap();
+    std::fs::write(repo.join("tool/sub/y"), "new\n").unwrap();
+    let after = tags(&commit("edit files the tool's context ignores"));
+    for platform in 0..2 {
+        assert_eq!(before[platform][tool], after[platform][tool], "the tool's ignored files are not hashed");
+        assert_ne!(before[platform][app], after[platform][app], "the app's context sends them");
+    }
+    // Every content tag stays: only the app's ignore file judges them, and it leaves them out.
+    let before = after;
+    std::fs::write(repo.join("deep/er/scratch.tmp"), "edited\n").unwrap();
+    std::fs::write(repo.join("new.tmp"), "new\n").unwrap();
+    let after = tags(&commit("edit files the app's ignore file leaves out"));
+    let content = |tags: &[Vec<String>; 2]| tags.iter().map(|t| t[..5].to_vec()).collect::<Vec<_>>();
+    assert_eq!(content(&before), content(&after), "no content tag changes");
+
+    std::fs::write(repo.join("tool/barfoo"), "edited\n").unwrap();
+    let after = tags(&commit("edit a file only buildah sends"));
+    assert_ne!(before[0][tool], after[0][tool], "GitLab's buildah sends barfoo");
+    assert_eq!(before[1][tool], after[1][tool], "GitHub's BuildKit does not");
+
+    std::fs::write(repo.join("tool/keep.md"), "edited\n").unwrap();
+    let later = tags(&commit("edit a sent file"));
+    for platform in 0..2 {
+        assert_ne!(after[platform][tool], later[platform][tool], "keep.md is sent");
+        assert_ne!(after[platform][app], later[platform][app], "and the child's tag follows");
+    }
 }
 
 #[test]
@@ -192,7 +273,7 @@ fn the_tag_script_fails_loudly_when_git_fails() {
     let plan = plan_of("pipegen.yaml", OWN_MODEL);
     let dir = tempfile::tempdir().expect("temporary directory");
     let file = dir.path().join("tag.sh");
-    std::fs::write(&file, script()).expect("write the script");
+    std::fs::write(&file, script(Target::Gitlab)).expect("write the script");
     let repo = dir.path().join("repo");
     let commit = repository(&repo, &plan);
     let outside = dir.path().join("not-a-repository");
@@ -207,7 +288,7 @@ fn the_tag_script_fails_loudly_when_git_fails() {
     std::fs::write(
         shim.join("git"),
         format!(
-            "#!/bin/sh\nif [ \"$1\" = diff-tree ]; then echo 'git: simulated diff-tree failure' >&2; exit 128; fi\nexec {} \"$@\"\n",
+            "#!/bin/sh\ncase \" $* \" in *' diff-tree '*) echo 'git: simulated diff-tree failure' >&2; exit 128 ;; esac\nexec {} \"$@\"\n",
             real_git.display()
         ),
     )
@@ -258,7 +339,7 @@ fn a_parent_tag_that_did_not_arrive_is_named() {
     let plan = plan_of("pipegen.yaml", OWN_MODEL);
     let dir = tempfile::tempdir().expect("temporary directory");
     let file = dir.path().join("tag.sh");
-    std::fs::write(&file, script()).expect("write the script");
+    std::fs::write(&file, script(Target::Gitlab)).expect("write the script");
     let repo = dir.path().join("repo");
     let commit = repository(&repo, &plan);
     let app = plan.builds.iter().position(|b| b.this.id.image == "app").expect("app");
@@ -271,5 +352,63 @@ fn a_parent_tag_that_did_not_arrive_is_named() {
             stderr.contains("the tag of tool (PIPEGEN_TAG_TOOL) did not come from its build job"),
             "{shell}: {stderr}"
         );
+    }
+}
+
+/// The build step hands the builder every argument the tag hashed, with each `${parent:…}` of
+/// an argument replaced by that parent's reference or tag, under every shell and for both
+/// builders (a stand-in `buildah` and `docker` record their arguments).
+#[test]
+fn the_build_step_fills_in_parent_references() {
+    let plan = plan_of("pipegen.yaml", OWN_MODEL);
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let repo = dir.path().join("repo");
+    let commit = repository(&repo, &plan);
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).expect("create the stand-ins' directory");
+    for tool in ["buildah", "docker"] {
+        let stand_in = bin.join(tool);
+        std::fs::write(&stand_in, "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\0' \"$a\"; done >> \"$ARGUMENTS\"\n")
+            .expect("write a stand-in");
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&stand_in, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let app = plan.builds.iter().position(|b| b.this.id.image == "app").expect("app");
+    let tags: Vec<String> = (0..plan.builds.len()).map(|i| format!("tag{i}")).collect();
+    let base = plan.builds.iter().position(|b| b.this.id.image == "base").expect("base");
+    let tool = plan.builds.iter().position(|b| b.this.id.image == "tool").expect("tool");
+    let registry = "registry.example.com/tags";
+    for target in Target::ALL {
+        let platform = match target {
+            Target::Gitlab => gitlab::PLATFORM,
+            Target::Github => github::PLATFORM,
+        };
+        let library = scripts::build_library(platform, &pipegen::plan::Policy::default());
+        let file = dir.path().join(format!("build-{target}.sh"));
+        std::fs::write(&file, format!("set -u\n{library}\npipegen_tag=new\npipegen_build_step\n")).expect("write");
+        for shell in SHELLS {
+            let arguments = dir.path().join(format!("arguments-{target}-{shell}"));
+            let mut env = job_env(&plan, app, &tags, &commit);
+            env.push(("PIPEGEN_REGISTRY".to_string(), registry.to_string()));
+            env.push(("ARGUMENTS".to_string(), arguments.display().to_string()));
+            env.push(("PATH".to_string(), format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default())));
+            let (code, _, stderr) = run_with(shell, &file, &repo, &env);
+            assert_eq!(code, 0, "{target} under {shell}: {stderr}");
+            let recorded = std::fs::read(&arguments).expect("the builder ran");
+            let words: Vec<String> =
+                recorded.split(|&b| b == 0).map(|w| String::from_utf8_lossy(w).into_owned()).collect();
+            let build_args: Vec<&str> =
+                words.windows(2).filter(|w| w[0] == "--build-arg").map(|w| w[1].as_str()).collect();
+            assert_eq!(
+                build_args,
+                [
+                    format!("BASE_TAG={}", tags[base]),
+                    format!("TOOL=from {registry}/tool:{} at $HOME for 12", tags[tool]),
+                    format!("BASE_IMAGE={registry}/base:{}", tags[base]),
+                    format!("TOOL_IMAGE={registry}/tool:{}", tags[tool]),
+                ],
+                "{target} under {shell}"
+            );
+        }
     }
 }

@@ -4,11 +4,12 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::content_tags;
+use crate::content_tags::{self, TreeFacts};
+use crate::emit::Target;
 use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::git;
-use crate::plan::{Plan, TagMode};
+use crate::plan::{BuildId, Plan, TagMode};
 use crate::workspace::Workspace;
 
 use super::OutputFormat;
@@ -22,11 +23,39 @@ struct TagLine {
     kind: &'static str,
     tag: String,
     reference: String,
+    /// Set when the platforms' builders receive different files for this build (their ignore
+    /// rules differ), so each platform has a tag of its own: one line per platform.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    platform: Option<&'static str>,
 }
 
-pub fn run(model: Option<&Path>, rev: &str, format: OutputFormat) -> Result<ExitStatus, Error> {
+/// Every build's tag at one commit for one platform, and what git said.
+pub struct Computed {
+    pub facts: TreeFacts,
+    pub tags: Vec<(BuildId, String)>,
+}
+
+/// Every build's tag at `commit` (a commit, or a tree for a working tree) when `target` builds:
+/// one `git cat-file --batch-check` for every path, one `git diff-tree` per glob, and per context
+/// with an ignore file one `git ls-tree -r`.
+pub fn compute(root: &Path, plan: &Plan, commit: &str, target: Target) -> Result<Computed, Error> {
+    let builder = target.builder();
+    let (mut paths, globs) = content_tags::questions(plan, builder);
+    // Commit-tagged builds hash nothing, but a missing Dockerfile is worth a warning for them too.
+    for build in &plan.builds {
+        paths.extend([build.context.clone(), build.dockerfile.clone()]);
+    }
+    paths.sort();
+    paths.dedup();
+    let mut facts = git::tree_facts(root, commit, &paths, &globs)?;
+    facts.sent = git::sent_files(root, commit, plan, builder, &facts)?;
+    let tags = content_tags::compute(plan, commit, &facts);
+    Ok(Computed { facts, tags })
+}
+
+pub fn run(model: Option<&Path>, rev: &str, target: Option<Target>, format: OutputFormat) -> Result<ExitStatus, Error> {
     let workspace = Workspace::locate(model)?;
-    let (_, plan) = workspace.plan_without_limits()?;
+    let (loaded, plan) = workspace.plan_without_limits()?;
     if plan.builds.is_empty() {
         if format == OutputFormat::Json {
             super::print_stdout("[]\n");
@@ -34,43 +63,65 @@ pub fn run(model: Option<&Path>, rev: &str, format: OutputFormat) -> Result<Exit
         return Ok(ExitStatus::Success);
     }
     let commit = git::commit(&workspace.root, rev)?;
-    let (mut paths, globs) = content_tags::questions(&plan);
-    // Commit-tagged builds hash nothing, but a missing Dockerfile is worth a warning for them too.
-    for build in &plan.builds {
-        paths.extend([build.context.clone(), build.dockerfile.clone()]);
+    let targets = match target {
+        Some(target) => vec![target],
+        None => crate::emit::targets_of(&loaded.model),
+    };
+    let mut computed: Vec<(Target, Computed)> = Vec::new();
+    for target in targets {
+        computed.push((target, compute(&workspace.root, &plan, &commit, target)?));
     }
-    paths.sort();
-    paths.dedup();
-    let facts = git::tree_facts(&workspace.root, &commit, &paths, &globs)?;
-    let computed = content_tags::compute(&plan, &commit, &facts);
-    for warning in missing_from_tree(&plan, &facts, &commit) {
+    for warning in missing_from_tree(&plan, &computed[0].1.facts, &commit) {
         eprintln!("pipegen: warning: {warning}");
     }
     let registry = std::env::var("PIPEGEN_REGISTRY").ok().filter(|r| !r.is_empty()).unwrap_or(plan.registry.clone());
-    let lines: Vec<TagLine> = plan
-        .builds
-        .iter()
-        .zip(computed)
-        .map(|(build, (_, tag))| TagLine {
-            id: build.id().to_string(),
-            image: build.this.id.image.clone(),
-            variant: build.this.id.variant.describe(),
-            kind: match build.this.tag {
-                TagMode::Content => "content",
-                TagMode::Commit { .. } => "commit",
-            },
-            reference: format!("{registry}/{}:{tag}", build.this.id.image),
-            tag,
-        })
-        .collect();
+    let mut lines: Vec<TagLine> = Vec::new();
+    let mut differing = 0;
+    for (i, build) in plan.builds.iter().enumerate() {
+        let first = &computed[0].1.tags[i].1;
+        let agree = computed.iter().all(|(_, c)| &c.tags[i].1 == first);
+        if !agree {
+            differing += 1;
+        }
+        for (target, c) in &computed {
+            let tag = c.tags[i].1.clone();
+            lines.push(TagLine {
+                id: build.id().to_string(),
+                image: build.this.id.image.clone(),
+                variant: build.this.id.variant.describe(),
+                kind: match build.this.tag {
+                    TagMode::Content => "content",
+                    TagMode::Commit { .. } => "commit",
+                },
+                reference: format!("{registry}/{}:{tag}", build.this.id.image),
+                tag,
+                platform: (!agree).then(|| target.name()),
+            });
+            if agree {
+                break;
+            }
+        }
+    }
+    if differing > 0 {
+        eprintln!(
+            "pipegen: warning: {differing} build{} get a tag per platform: GitLab's buildah and GitHub's BuildKit read \
+             their ignore files differently and receive different files (docs/dockerignore.md); pass --target to see one",
+            if differing == 1 { "" } else { "s" }
+        );
+    }
     match format {
         OutputFormat::Json => {
             super::print_stdout(&format!("{}\n", serde_json::to_string_pretty(&lines).expect("tags serialize")))
         }
         OutputFormat::Text => {
             let width = lines.iter().map(|l| l.id.len()).max().unwrap_or(0);
-            let text: String =
-                lines.iter().map(|l| format!("{:width$}  {:7}  {}\n", l.id, l.kind, l.reference)).collect();
+            let text: String = lines
+                .iter()
+                .map(|l| {
+                    let platform = l.platform.map(|p| format!("  ({p})")).unwrap_or_default();
+                    format!("{:width$}  {:7}  {}{platform}\n", l.id, l.kind, l.reference)
+                })
+                .collect();
             super::print_stdout(&text);
         }
     }

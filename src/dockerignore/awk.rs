@@ -15,6 +15,9 @@ pub const SOURCE: &str = include_str!("filter.awk");
 
 /// The environment variable naming the ignore file to apply (empty or unset: none).
 pub const IGNORE_FILE_VARIABLE: &str = "PIPEGEN_IGNORE_FILE";
+/// The environment variable naming the ignore file in messages (default: its path), for a file
+/// read out of git into a temporary file.
+pub const IGNORE_NAME_VARIABLE: &str = "PIPEGEN_IGNORE_NAME";
 /// The environment variable naming the context directory, repository-relative (`.` for the root).
 pub const CONTEXT_VARIABLE: &str = "PIPEGEN_CONTEXT";
 /// The environment variable counting the space-separated fields before the path on each line.

@@ -9,7 +9,7 @@
 # A line may carry metadata before the path: after a TAB (git ls-tree, ls-files -s), or as `skip`
 # space-separated fields (PIPEGEN_SKIP). Every line whose path lies in the context directory
 # PIPEGEN_CONTEXT (repository-relative) and is sent is printed unchanged. PIPEGEN_IGNORE_FILE is
-# the ignore file to apply (empty: none). Values come through the environment, never as text. A pattern pipegen cannot hash exactly as the
+# the ignore file to apply (empty: none), PIPEGEN_IGNORE_NAME how messages name it (default: its path). Values come through the environment, never as text. A pattern pipegen cannot hash exactly as the
 # builder sends it, or a path outside the context, is reported as FILE:LINE:COL and the exit is 2.
 # LC_ALL=C makes every awk count bytes; runes are decoded here as Go decodes them.
 
@@ -19,6 +19,7 @@ BEGIN {
   if (builder != "buildkit" && builder != "buildah") fail("builder must be buildkit or buildah, not '" builder "'")
   NPAT = 0; HASEXC = 0; LINENO = 0; FAILED = 0
   ignore = ENVIRON["PIPEGEN_IGNORE_FILE"]; context = ENVIRON["PIPEGEN_CONTEXT"]; skip = ENVIRON["PIPEGEN_SKIP"] + 0
+  shown = ENVIRON["PIPEGEN_IGNORE_NAME"]; if (shown == "") shown = ignore
   if (ignore != "") {
     while ((got = (getline line < ignore)) > 0) { LINENO++; read_line(line) }
     if (got < 0) fail("cannot read the ignore file " ignore)
@@ -54,7 +55,7 @@ function fail(message) {
 # FILE:LINE:COL: message, COL where `snippet` first appears in the line.
 function refuse(line, snippet, message,   col) {
   col = (snippet == "") ? 0 : index(line, snippet)
-  printf "%s:%d:%d: %s\n", ignore, LINENO, (col ? col : 1), message > "/dev/stderr"
+  printf "%s:%d:%d: %s\n", shown, LINENO, (col ? col : 1), message > "/dev/stderr"
   FAILED = 1
 }
 

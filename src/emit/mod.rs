@@ -43,6 +43,15 @@ impl Target {
     pub fn name(self) -> &'static str {
         self.backend().name
     }
+
+    /// The rules of the builder the platform's build jobs run: they decide which files of a
+    /// context a build receives, and so its content tag.
+    pub fn builder(self) -> crate::dockerignore::Builder {
+        match self {
+            Target::Gitlab => gitlab::PLATFORM.builder.ignore_rules(),
+            Target::Github => github::PLATFORM.builder.ignore_rules(),
+        }
+    }
 }
 
 impl fmt::Display for Target {

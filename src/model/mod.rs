@@ -8,6 +8,7 @@ pub mod patterns;
 pub mod schema;
 mod schema_errors;
 mod source;
+mod substitutions;
 mod suggest;
 mod types;
 mod validate;

@@ -28,6 +28,12 @@ pub const IMAGE_REF: &str = "^[a-z0-9][a-z0-9._/:@-]*$";
 /// A relative path: no leading `/`, no `..` component, no glob characters.
 pub const REL_PATH: &str = "^(?!/)(?!.*(^|/)\\.\\.(/|$))[^*?\\[\\]{}]+$";
 
+/// A relative path that may hold `${axis}` and `${axis.field}` (contexts, Dockerfiles, cache
+/// paths): like [`REL_PATH`], with `{` and `}` only in those placeholders. The path is checked
+/// again once the values are in place.
+pub const REL_PATH_TEMPLATE: &str =
+    "^(?!/)(?!.*(^|/)\\.\\.(/|$))([^*?\\[\\]{}$]|\\$\\$|\\$\\{[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)?\\}|\\$(?![{$]))+$";
+
 /// A relative path or glob: no leading `/`, no `..` component.
 pub const REL_GLOB: &str = "^(?!/)(?!.*(^|/)\\.\\.(/|$)).+$";
 
@@ -59,6 +65,9 @@ pub fn editor_message(pattern: &str) -> Option<&'static str> {
             "write an image of this model by name, or an external reference in lowercase with a tag or digest, e.g. `postgres:16.4`"
         }
         REL_PATH => "write a path relative to the repository root: no leading `/`, no `..`, no glob characters",
+        REL_PATH_TEMPLATE => {
+            "write a path relative to the repository root: no leading `/`, no `..`, no glob characters; `${axis}` and `${axis.field}` are replaced by the variant's values"
+        }
         REL_GLOB => "write a path or glob relative to the repository root: no leading `/`, no `..`",
         HTTP_PATH => "write a path that starts with `/`, e.g. `/-/readiness`",
         DURATION => "write a duration: numbers with units h, m, s in that order, no spaces, e.g. `30s`, `5m`, `1h30m`",

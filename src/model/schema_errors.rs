@@ -4,6 +4,7 @@
 //! valid name: use lowercase letters, digits and dashes". Each pattern of `patterns.rs` has its
 //! explanation here, and unknown keys get the fields that were probably meant.
 
+use jsonschema::JsonType;
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde_json::Value;
 
@@ -196,6 +197,15 @@ fn explain(error: &jsonschema::ValidationError<'_>, instance: &Value, source: &S
             ),
         )
         .label("expected a name, a mapping or a list"),
+        // An axis entry is a value or a mapping with `value`; a number or a list is neither, and
+        // the value's form is the one people mean.
+        ValidationErrorKind::AnyOf { .. } if is_axis_entry(&path) => {
+            let diagnostic = type_mismatch(&path, value, &TypeKind::Single(JsonType::String), source);
+            match diagnostic.help {
+                Some(_) => diagnostic,
+                None => diagnostic.help("an axis entry is a value (`\"16.13\"`) or a value with named fields (`{ value: \"16.13\", major: \"16\" }`)"),
+            }
+        }
         ValidationErrorKind::Constant { expected_value } => Diagnostic::new(
             "invalid-value",
             path.clone(),
@@ -204,6 +214,11 @@ fn explain(error: &jsonschema::ValidationError<'_>, instance: &Value, source: &S
         .label(format!("write {}", show(expected_value))),
         _ => Diagnostic::new("schema", path.clone(), format!("{}: {}", subject(&path), error)).label("here"),
     }
+}
+
+/// `axes.<name>[i]`: one entry of an axis.
+fn is_axis_entry(path: &ModelPath) -> bool {
+    matches!(path.segments(), [Segment::Key(axes), Segment::Key(_), Segment::Index(_)] if axes == "axes")
 }
 
 fn unknown_field(parent: &ModelPath, key: &str) -> Diagnostic {
@@ -356,13 +371,17 @@ fn pattern_violation(path: &ModelPath, value: &Value, pattern: &str) -> Diagnost
             format!("`{text}` is not a valid image reference"),
             "write an image of this model by name, or an external reference in lowercase with a tag or digest, e.g. `postgres:16.4`".into(),
         ),
-        p if p == patterns::REL_PATH || p == patterns::REL_GLOB => (
+        p if p == patterns::REL_PATH || p == patterns::REL_PATH_TEMPLATE || p == patterns::REL_GLOB => (
             "invalid-path",
             format!("`{text}` is not a valid path for `{field}` in {}", subject(path)),
-            if p == patterns::REL_PATH {
-                "paths are relative to the repository root: no leading `/`, no `..`, no glob characters".into()
-            } else {
+            if p == patterns::REL_GLOB {
                 "paths and globs are relative to the repository root: no leading `/`, no `..`".into()
+            } else if p == patterns::REL_PATH && text.contains("${") {
+                "`${axis}` works in contexts, Dockerfiles, inputs and cache paths, not here; paths are relative to the repository root: no leading `/`, no `..`, no glob characters".into()
+            } else if p == patterns::REL_PATH_TEMPLATE && text.contains("${") {
+                "paths are relative to the repository root: no leading `/`, no `..`, no glob characters; a placeholder is `${axis}` or `${axis.field}` (lowercase names), and `$$` is a literal `$`".into()
+            } else {
+                "paths are relative to the repository root: no leading `/`, no `..`, no glob characters".into()
             },
         ),
         "^/" => ("invalid-value", format!("the health check path `{text}` must start with `/`"), format!("write `/{text}`")),

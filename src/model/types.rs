@@ -38,13 +38,16 @@ pub struct Model {
     pub outputs: Outputs,
 
     /// Named matrix dimensions. Each axis is a non-empty list of distinct values; an image or job
-    /// that varies over an axis is built or run once per value.
+    /// that varies over an axis is built or run once per value. An entry is a value, or a value
+    /// with named fields (`{ value: "16.13", major: "16" }`, read as `${pg.major}`); every entry
+    /// of an axis has the same fields.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     #[schemars(
         extend("propertyNames" = { "pattern": patterns::AXIS }),
-        example = example_axes()
+        example = example_axes(),
+        example = example_axis_fields()
     )]
-    pub axes: IndexMap<String, Vec<AxisValue>>,
+    pub axes: IndexMap<String, Vec<AxisEntry>>,
 
     /// Stage names in pipeline order. Stages group jobs for display; jobs never wait for a whole
     /// stage, only for what they need. When given, it must declare every stage used, including
@@ -151,6 +154,50 @@ pub struct Outputs {
 #[serde(transparent)]
 pub struct AxisValue(#[schemars(regex(pattern = patterns::AXIS_VALUE), example = &"16.4")] pub String);
 
+/// One entry of an axis: a value, or a value with named fields.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum AxisEntry {
+    /// A value alone: `"16.13"`.
+    Value(AxisValue),
+    /// A value with named fields: `{ value: "16.13", major: "16" }`.
+    Fields(AxisFields),
+}
+
+impl AxisEntry {
+    /// The value: what job names, tags and `${axis}` use.
+    pub fn value(&self) -> &str {
+        match self {
+            AxisEntry::Value(value) => &value.0,
+            AxisEntry::Fields(entry) => &entry.value.0,
+        }
+    }
+
+    /// The named fields, in the order written (none for a plain value).
+    pub fn fields(&self) -> impl Iterator<Item = (&str, &str)> {
+        let fields = match self {
+            AxisEntry::Value(_) => None,
+            AxisEntry::Fields(entry) => Some(&entry.fields),
+        };
+        fields.into_iter().flatten().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+}
+
+/// An axis value with named fields. `${axis.field}` is a field of the variant's entry,
+/// `${axis}` (and `${axis.value}`) its value. Fields are data for build arguments, environment
+/// variables, scripts and paths; job names and tags use the value.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[schemars(extend("propertyNames" = { "pattern": patterns::AXIS }))]
+pub struct AxisFields {
+    /// The value: it appears in job names and image tags.
+    pub value: AxisValue,
+
+    /// The named fields: lowercase letters, digits and `_`, starting with a letter, each holding
+    /// text.
+    #[serde(flatten)]
+    pub fields: IndexMap<String, String>,
+}
+
 /// A stage name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
 #[serde(transparent)]
@@ -166,10 +213,20 @@ pub struct Cache {
     #[schemars(example = ["Gemfile.lock"])]
     pub key: Vec<RelPath>,
 
-    /// Directories (relative to the repository root) that the cache holds.
+    /// Directories (relative to the repository root) that the cache holds. `${axis}` and
+    /// `${axis.field}` take the values of the image or job that uses the cache, which must vary
+    /// over those axes.
     #[schemars(length(min = 1), example = ["vendor/ruby"])]
-    pub paths: Vec<RelPath>,
+    pub paths: Vec<PathTemplate>,
 }
+
+/// A path relative to the repository root (no leading `/`, no `..`, no glob characters) in which
+/// `${axis}` and `${axis.field}` take the variant's values.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub struct PathTemplate(
+    #[schemars(regex(pattern = patterns::REL_PATH_TEMPLATE), example = &".venv-${python}")] pub String,
+);
 
 /// A path relative to the repository root (no leading `/`, no `..`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
@@ -186,26 +243,35 @@ pub struct Image {
     #[schemars(example = &"base")]
     pub stage: Option<StageName>,
 
-    /// Build context, relative to the repository root. Its whole content counts for the content
-    /// tag, so give base images a narrow context. Default: `.` (the repository root).
+    /// Build context, relative to the repository root. What the build receives of it (its files,
+    /// less what its `.dockerignore` excludes) counts for the content tag, so give base images a
+    /// narrow context. `${axis}` and `${axis.field}` take the variant's values. Default: `.` (the
+    /// repository root).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = patterns::REL_PATH), extend("default" = "."), example = &"images/base")]
+    #[schemars(
+        regex(pattern = patterns::REL_PATH_TEMPLATE),
+        extend("default" = "."),
+        example = &"images/base",
+        example = &"${distro}/base"
+    )]
     pub context: Option<String>,
 
-    /// Dockerfile, relative to the repository root. Default: `<context>/Dockerfile`.
+    /// Dockerfile, relative to the repository root. `${axis}` and `${axis.field}` take the
+    /// variant's values. Default: `<context>/Dockerfile`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = patterns::REL_PATH), example = &"images/base/Dockerfile")]
+    #[schemars(regex(pattern = patterns::REL_PATH_TEMPLATE), example = &"images/base/Dockerfile")]
     pub dockerfile: Option<String>,
 
     /// More paths or globs (`gitaly/**`) whose change rebuilds the image. The context and the
-    /// Dockerfile always count.
+    /// Dockerfile always count. `${axis}` and `${axis.field}` take the variant's values.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(example = [".tool-versions", "gitaly/**"])]
     pub inputs: Vec<Glob>,
 
-    /// Build arguments. `${axis}` is replaced by the variant's value of that axis. Parents are
-    /// passed by pipegen (as `<PARENT>_IMAGE`, or the `arg` of their `from` entry); don't set
-    /// those here.
+    /// Build arguments. `${axis}` is replaced by the variant's value of that axis, `${axis.field}`
+    /// by a field of its entry, `${parent:NAME}` by the full reference (registry, name, tag) of
+    /// parent `NAME` and `${parent:NAME.tag}` by its tag. Parents are passed by pipegen (as
+    /// `<PARENT>_IMAGE`, or the `arg` of their `from` entry); don't set those here.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     #[schemars(
         extend("propertyNames" = { "pattern": patterns::ENV_NAME }),
@@ -606,6 +672,10 @@ fn example_artifacts() -> serde_json::Value {
 
 fn example_axes() -> serde_json::Value {
     serde_json::json!({ "postgres": ["15", "16", "17"] })
+}
+
+fn example_axis_fields() -> serde_json::Value {
+    serde_json::json!({ "pg": [{ "value": "16.13", "major": "16" }, { "value": "17.9", "major": "17" }] })
 }
 
 fn example_args() -> serde_json::Value {

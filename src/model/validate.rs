@@ -8,10 +8,9 @@ use super::diagnostic::Diagnostic;
 use super::path::ModelPath;
 use super::source::SourceFile;
 use super::suggest;
-use super::types::{Model, Parents};
+use super::types::{AxisEntry, Model, Parents};
 use crate::graph::ImageGraph;
 use crate::stages::StageLayout;
-use crate::variant::{SubstitutionError, references};
 
 /// GitLab gives these top-level keys a meaning of their own; a job cannot be named after them.
 /// GitLab reads its YAML as YAML 1.1, so `yes`, `no`, `on` and `off` would be booleans too.
@@ -108,18 +107,97 @@ impl<'m> Checker<'m> {
                 );
             }
             let mut seen: HashMap<&str, usize> = HashMap::new();
-            for (i, value) in values.iter().enumerate() {
-                if let Some(first) = seen.insert(value.0.as_str(), i) {
+            for (i, entry) in values.iter().enumerate() {
+                let value = entry.value();
+                if let Some(first) = seen.insert(value, i) {
+                    let at = match entry {
+                        AxisEntry::Value(_) => path.index(i),
+                        AxisEntry::Fields(_) => path.index(i).key("value"),
+                    };
                     self.report(
-                        Diagnostic::new(
-                            "duplicate-value",
-                            path.index(i),
-                            format!("axis `{axis}` lists `{}` twice", value.0),
-                        )
-                        .label("second time")
-                        .related(path.index(first), "first time")
-                        .help("each value of an axis is built once; remove the repeated one"),
+                        Diagnostic::new("duplicate-value", at, format!("axis `{axis}` lists `{value}` twice"))
+                            .label("second time")
+                            .related(path.index(first), "first time")
+                            .help("each value of an axis is built once; remove the repeated one"),
                     );
+                }
+            }
+            self.check_axis_fields(axis, values);
+        }
+        self.check_field_variables();
+    }
+
+    /// Every entry of an axis has the fields of its first entry, no more and no fewer: a field
+    /// that some variants lack would have no value for them.
+    fn check_axis_fields(&mut self, axis: &str, entries: &[AxisEntry]) {
+        let Some(first) = entries.first() else { return };
+        let expected: Vec<&str> = first.fields().map(|(k, _)| k).collect();
+        let path = ModelPath::keys(["axes", axis]);
+        let listed = if expected.is_empty() {
+            "none".to_string()
+        } else {
+            expected.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
+        };
+        for (i, entry) in entries.iter().enumerate().skip(1) {
+            let fields: Vec<&str> = entry.fields().map(|(k, _)| k).collect();
+            let value = entry.value();
+            for missing in expected.iter().filter(|f| !fields.contains(f)) {
+                self.report(
+                    Diagnostic::new(
+                        "axis-fields",
+                        path.index(i),
+                        format!("entry `{value}` of axis `{axis}` has no field `{missing}`"),
+                    )
+                    .label(format!("no `{missing}`"))
+                    .related(path.index(0), "the first entry has it")
+                    .help(format!(
+                        "every entry of an axis has the same fields (the first entry's: {listed}), so `${{{axis}.{missing}}}` has a value in every variant; add `{missing}: …` here"
+                    )),
+                );
+            }
+            for extra in fields.iter().filter(|f| !expected.contains(f)) {
+                self.report(
+                    Diagnostic::new(
+                        "axis-fields",
+                        path.index(i).key(*extra),
+                        format!("entry `{value}` of axis `{axis}` has field `{extra}`, which its first entry lacks"),
+                    )
+                    .at_key()
+                    .label("not in the first entry")
+                    .related(path.index(0), "the first entry")
+                    .help(format!(
+                        "every entry of an axis has the same fields (the first entry's: {listed}); add `{extra}` to every entry, or remove it here"
+                    )),
+                );
+            }
+        }
+    }
+
+    /// Each named field is the job variable `<axis>_<field>`: it must not be an axis too, nor
+    /// the variable of another field.
+    fn check_field_variables(&mut self) {
+        let mut taken: HashMap<String, ModelPath> =
+            self.model.axes.keys().map(|a| (a.clone(), ModelPath::keys(["axes", a.as_str()]))).collect();
+        for (axis, entries) in &self.model.axes {
+            let Some(first) = entries.first() else { continue };
+            for (field, _) in first.fields() {
+                let variable = crate::variant::field_variable(axis, field);
+                let at = ModelPath::keys(["axes", axis.as_str()]).index(0).key(field);
+                match taken.get(&variable) {
+                    Some(other) => self.report(
+                        Diagnostic::new(
+                            "name-collision",
+                            at,
+                            format!("field `{field}` of axis `{axis}` is the job variable `{variable}`, which is taken"),
+                        )
+                        .at_key()
+                        .label(format!("`${{{axis}.{field}}}` is `${variable}` in jobs"))
+                        .related(other.clone(), "also named so")
+                        .help("jobs see each axis as a variable and each field as `<axis>_<field>`; rename the field or the axis"),
+                    ),
+                    None => {
+                        taken.insert(variable, at);
+                    }
                 }
             }
         }
@@ -465,12 +543,8 @@ impl<'m> Checker<'m> {
         let graph = ImageGraph::new(self.model);
         let layout = StageLayout::new(self.model, &graph);
 
-        for (name, image) in &self.model.images {
-            let scope = graph.axes(name);
-            for (arg, value) in &image.args {
-                let at = ModelPath::keys(["images", name.as_str(), "args", arg.as_str()]);
-                self.check_substitution(&at, value, &scope, &format!("image `{name}`"));
-            }
+        self.found.extend(super::substitutions::check(self.model, &graph));
+        for name in self.model.images.keys() {
             let stage = &layout.images[name];
             let at = ModelPath::keys(["images", name.as_str()]);
             self.check_stage_declared(&layout, stage, &at, &format!("image `{name}`"));
@@ -488,10 +562,6 @@ impl<'m> Checker<'m> {
         }
         for (name, job) in &self.model.jobs {
             let at = ModelPath::keys(["jobs", name.as_str()]);
-            let scope = crate::plan::job_axes(self.model, &graph, job);
-            for (key, value) in &job.env {
-                self.check_substitution(&at.key("env").key(key.as_str()), value, &scope, &format!("job `{name}`"));
-            }
             let stage = &layout.jobs[name];
             self.check_stage_declared(&layout, stage, &at, &format!("job `{name}`"));
             let used = job
@@ -508,43 +578,6 @@ impl<'m> Checker<'m> {
                     &format!("job `{name}`"),
                     &format!("image `{image}`"),
                 );
-            }
-        }
-    }
-
-    fn check_substitution(&mut self, at: &ModelPath, value: &str, scope: &[String], owner: &str) {
-        match references(value) {
-            Err(SubstitutionError::Unterminated) => self.report(
-                Diagnostic::new("bad-substitution", at.clone(), format!("unterminated `${{` in {owner}"))
-                    .label("`${` without `}`")
-                    .help("write `${axis}` to insert an axis value, or `$$` for a literal `$`"),
-            ),
-            Err(SubstitutionError::NotInScope(_)) => {}
-            Ok(refs) => {
-                for axis in refs {
-                    if scope.contains(&axis) {
-                        continue;
-                    }
-                    let diagnostic = if self.model.axes.contains_key(&axis) {
-                        Diagnostic::new(
-                            "axis-not-in-scope",
-                            at.clone(),
-                            format!("`${{{axis}}}` is used in {owner}, which does not vary over axis `{axis}`"),
-                        )
-                        .label("not an axis of this image or job")
-                        .help(format!("add `{axis}` to its `axes` (or to a parent's), or remove `${{{axis}}}`"))
-                    } else {
-                        Diagnostic::new("unknown-axis", at.clone(), format!("`${{{axis}}}` in {owner} names no axis"))
-                            .label("not an axis")
-                            .help(match suggest::did_you_mean(&axis, names(&self.model.axes)) {
-                                Some(hint) => hint,
-                                None => {
-                                    "only axes can be substituted here; write `$${…}` for a literal `${…}`".to_string()
-                                }
-                            })
-                    };
-                    self.report(diagnostic);
-                }
             }
         }
     }

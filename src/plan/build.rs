@@ -7,7 +7,8 @@ use crate::graph::ImageGraph;
 use crate::model::{self, Diagnostic, Job, LoadedModel, Model, ModelErrors, ModelPath, model_image};
 use crate::naming;
 use crate::stages::StageLayout;
-use crate::variant::{Variant, substitute};
+use crate::template;
+use crate::variant::{ArgValue, Variant, substitute, substitute_arg};
 
 /// The axes a job runs over: those of its image, then of its services' images, then its own.
 pub fn job_axes(model: &Model, graph: &ImageGraph<'_>, job: &Job) -> Vec<String> {
@@ -96,8 +97,7 @@ struct Planner<'a> {
 impl Planner<'_> {
     fn substituted(&mut self, value: &str, variant: &Variant, at: ModelPath) -> String {
         substitute(value, variant).unwrap_or_else(|_| {
-            // Validation checked every `${axis}`; keep the text if that ever disagrees.
-            self.problems.push(Diagnostic::new("bad-substitution", at, format!("cannot substitute `{value}`")));
+            self.problems.push(unsubstituted(at, value));
             value.to_string()
         })
     }
@@ -107,9 +107,22 @@ impl Planner<'_> {
         for image_name in self.graph.topological() {
             let image = &self.model.images[image_name];
             let stage = self.layout.images[image_name].clone();
-            let context = image.context.clone().unwrap_or_else(|| ".".to_string());
-            let dockerfile = image.dockerfile.clone().unwrap_or_else(|| default_dockerfile(&context));
+            let at = ModelPath::keys(["images", image_name]);
             for variant in self.graph.variants(image_name) {
+                let context = match &image.context {
+                    Some(context) => self.substituted(context, &variant, at.key("context")),
+                    None => ".".to_string(),
+                };
+                let dockerfile = match &image.dockerfile {
+                    Some(dockerfile) => self.substituted(dockerfile, &variant, at.key("dockerfile")),
+                    None => default_dockerfile(&context),
+                };
+                let inputs = image
+                    .inputs
+                    .iter()
+                    .enumerate()
+                    .map(|(i, input)| self.substituted(&input.0, &variant, at.key("inputs").index(i)))
+                    .collect();
                 let id = BuildId { image: image_name.to_string(), variant: variant.clone() };
                 let tag = match image.tag {
                     model::TagMode::Content => TagMode::Content,
@@ -118,14 +131,15 @@ impl Planner<'_> {
                     }
                 };
                 let this = BuildUse { key: naming::build_key(image_name, &variant), id: id.clone(), tag };
-                let args = image
-                    .args
-                    .iter()
-                    .map(|(k, v)| {
-                        let at = ModelPath::keys(["images", image_name, "args", k.as_str()]);
-                        (k.clone(), self.substituted(v, &variant, at))
-                    })
-                    .collect();
+                let mut args = Vec::new();
+                let mut parent_args = Vec::new();
+                for (name, value) in &image.args {
+                    match substitute_arg(value, &variant) {
+                        Ok(ArgValue::Text(text)) => args.push((name.clone(), text)),
+                        Ok(ArgValue::WithParents(template)) => parent_args.push((name.clone(), template)),
+                        Err(_) => self.problems.push(unsubstituted(at.key("args").key(name.as_str()), value)),
+                    }
+                }
                 let parents: Vec<Parent> = self
                     .graph
                     .parents_with_args(image_name)
@@ -140,11 +154,12 @@ impl Planner<'_> {
                 builds.push(Build {
                     this,
                     stage: stage.clone(),
-                    context: context.clone(),
-                    dockerfile: dockerfile.clone(),
-                    inputs: image.inputs.iter().map(|i| i.0.clone()).collect(),
+                    context,
+                    dockerfile,
+                    inputs,
                     target: image.target.clone(),
                     args,
+                    parent_args,
                     parents,
                     caches,
                     needs,
@@ -161,19 +176,16 @@ impl Planner<'_> {
         self.uses[&wanted].clone()
     }
 
-    fn cache_use(&self, name: &str, stage: &str, variant: &Variant) -> CacheUse {
+    fn cache_use(&mut self, name: &str, stage: &str, variant: &Variant) -> CacheUse {
         let cache = &self.model.caches[name];
+        let at = ModelPath::keys(["caches", name, "paths"]);
+        let paths = cache.paths.iter().enumerate().map(|(i, p)| self.substituted(&p.0, variant, at.index(i))).collect();
         let mut prefix = format!("{name}@{stage}");
         for (_, value) in variant.pairs() {
             prefix.push('+');
             prefix.push_str(value);
         }
-        CacheUse {
-            name: name.to_string(),
-            key_files: cache.key.iter().map(|k| k.0.clone()).collect(),
-            paths: cache.paths.iter().map(|p| p.0.clone()).collect(),
-            prefix,
-        }
+        CacheUse { name: name.to_string(), key_files: cache.key.iter().map(|k| k.0.clone()).collect(), paths, prefix }
     }
 
     fn image_use(&self, reference: &str, variant: &Variant) -> ImageUse {
@@ -210,7 +222,7 @@ impl Planner<'_> {
             for variant in Variant::product(&axes, &self.model.axes) {
                 let image = job.image.as_deref().map(|i| self.image_use(i, &variant));
                 let services: Vec<ServiceUse> = job.services.iter().map(|s| self.service_use(&s.0, &variant)).collect();
-                let mut env: Vec<(String, String)> = variant.pairs().to_vec();
+                let mut env: Vec<(String, String)> = variant.variables();
                 for (k, v) in &job.env {
                     let at = ModelPath::keys(["jobs", job_name.as_str(), "env", k.as_str()]);
                     env.push((k.clone(), self.substituted(v, &variant, at)));
@@ -224,7 +236,11 @@ impl Planner<'_> {
                     caches: job.caches.iter().map(|c| self.cache_use(&c.0, &stage, &variant)).collect(),
                     env,
                     shards: job.parallel.filter(|p| *p > 1),
-                    script: job.script.clone(),
+                    script: job
+                        .script
+                        .iter()
+                        .map(|line| template::script_fields(line, crate::variant::field_variable))
+                        .collect(),
                     retry: job.retry.unwrap_or(0),
                     timeout: job.timeout,
                     artifacts: job
@@ -241,6 +257,11 @@ impl Planner<'_> {
         }
         out
     }
+}
+
+/// Validation checked every `${…}`; should the two ever disagree, still a located error.
+fn unsubstituted(at: ModelPath, value: &str) -> Diagnostic {
+    Diagnostic::new("bad-substitution", at, format!("cannot substitute `{value}`"))
 }
 
 /// The Dockerfile of a context when the model names none: `<context>/Dockerfile`.

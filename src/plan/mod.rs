@@ -146,8 +146,13 @@ pub struct Build {
     pub dockerfile: String,
     pub inputs: Vec<String>,
     pub target: Option<String>,
-    /// Build arguments after substitution, in model order; parents' arguments are not here.
+    /// Build arguments after substitution, in model order; parents' arguments are not here,
+    /// nor arguments that refer to parents.
     pub args: Vec<(String, String)>,
+    /// Build arguments that refer to parents (`${parent:NAME}`), in model order: their axes
+    /// substituted, the parents' references left for the build job, which knows their tags (see
+    /// [`crate::variant::ArgValue::WithParents`]).
+    pub parent_args: Vec<(String, String)>,
     pub parents: Vec<Parent>,
     pub caches: Vec<CacheUse>,
     /// The parents' builds.

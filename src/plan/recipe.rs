@@ -3,9 +3,12 @@
 //! The text hashed is one line per part, in this order:
 //!
 //! ```text
-//! pipegen content tag v2
+//! pipegen content tag v3
 //! image <name>
 //! context <path> <type> <id> | none   # git cat-file --batch-check="%(objecttype) %(objectname)"
+//!   or, when an ignore file applies:
+//! context <path> sent                 # then one line per file the builder receives:
+//! <mode> <type> <id>\t<path>          #   `git ls-tree -r <commit>:<context>`, filtered
 //! dockerfile <path> <type> <id> | none
 //! input <path> <type> <id> | none      # per input without glob characters, in model order
 //! glob <pattern>                      # per glob input, in model order, then one line per file:
@@ -13,14 +16,20 @@
 //! target <target>                     # when set
 //! arg <NAME> <bytes>                  # per build argument, sorted by name, then the value and a newline
 //! <value>
+//! arg-with-parents <NAME> <bytes>     # per argument that refers to parents, sorted by name, then
+//! <template>                          #   its template (`${parent:NAME}`, `$$` for `$`) and a newline
 //! parent <ARG> <tag>                  # per parent, sorted by argument
 //! ```
 //!
 //! An object id is git's id of the tree or blob at that path in the pipeline's commit
 //! (`git cat-file --batch-check`), so a context costs O(depth), not O(files); a glob lists only
-//! the subtree under its literal directory prefix. The tag is the first [`CONTENT_TAG_LEN`] hex
-//! digits of the SHA-256 of the text. `content_tags` hashes a recipe in Rust; the pipeline's
-//! script (`emit::scripts::tag`) writes the same lines from the job's own variables.
+//! the subtree under its literal directory prefix. A context with an ignore file (the one its
+//! builder reads: [`crate::dockerignore::Builder::ignore_file_candidates`]) lists the files the
+//! builder receives instead of its tree id, so a change to an ignored file changes no tag. Git
+//! prints paths with `core.quotePath=true`: a name with a byte outside printable ASCII is
+//! C-quoted, so every line is ASCII. The tag is the first [`CONTENT_TAG_LEN`] hex digits of the
+//! SHA-256 of the text. `content_tags` hashes a recipe in Rust; the pipeline's script
+//! (`emit::scripts::tag`) writes the same lines from the job's own variables.
 
 use super::{Build, Parent};
 
@@ -28,7 +37,7 @@ use super::{Build, Parent};
 pub const CONTENT_TAG_LEN: usize = 24;
 
 /// First line of the hashed recipe: bump it when the recipe changes, so old tags are not reused.
-pub const CONTENT_TAG_HEADER: &str = "pipegen content tag v2";
+pub const CONTENT_TAG_HEADER: &str = "pipegen content tag v3";
 
 /// What a content tag hashes, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,10 +52,15 @@ pub enum Part {
     Line(String),
     /// `<label> <path> <object id>`: git's id of the tree or blob at `path`, `none` when absent.
     Object { label: &'static str, path: String },
+    /// The build context: `context <path> <object id>`, or, when an ignore file applies,
+    /// `context <path> sent` and the files the builder receives.
+    Context { path: String, dockerfile: String },
     /// `glob <pattern>`, then the files the glob matches under its literal directory prefix.
     Glob(Glob),
     /// `arg <NAME> <bytes>`, then the value (which may hold newlines) and a newline.
     Arg { name: String, value: String },
+    /// `arg-with-parents <NAME> <bytes>`, then the template and a newline.
+    ArgWithParents { name: String, template: String },
     /// `parent <ARG> <tag>`, the tag being the parent build's, known at run time.
     Parent(Parent),
 }
@@ -91,7 +105,7 @@ impl Recipe {
         let mut parts = vec![
             Part::Line(CONTENT_TAG_HEADER.to_string()),
             Part::Line(format!("image {}", build.this.id.image)),
-            Part::Object { label: "context", path: build.context.clone() },
+            Part::Context { path: build.context.clone(), dockerfile: build.dockerfile.clone() },
             Part::Object { label: "dockerfile", path: build.dockerfile.clone() },
         ];
         let (globs, paths): (Vec<&String>, Vec<&String>) =
@@ -104,16 +118,27 @@ impl Recipe {
         let mut args = build.args.clone();
         args.sort();
         parts.extend(args.into_iter().map(|(name, value)| Part::Arg { name, value }));
+        let mut templates = build.parent_args.clone();
+        templates.sort();
+        parts.extend(templates.into_iter().map(|(name, template)| Part::ArgWithParents { name, template }));
         let mut parents = build.parents.clone();
         parents.sort_by(|a, b| a.arg.cmp(&b.arg));
         parts.extend(parents.into_iter().map(Part::Parent));
         Recipe { parts }
     }
 
-    /// The paths whose git object ids the recipe needs.
+    /// The paths whose git object ids the recipe needs (the context's among them).
     pub fn objects(&self) -> impl Iterator<Item = &str> {
         self.parts.iter().filter_map(|p| match p {
-            Part::Object { path, .. } => Some(path.as_str()),
+            Part::Object { path, .. } | Part::Context { path, .. } => Some(path.as_str()),
+            _ => None,
+        })
+    }
+
+    /// The build context and its Dockerfile, whose ignore file decides what the context sends.
+    pub fn context(&self) -> Option<(&str, &str)> {
+        self.parts.iter().find_map(|p| match p {
+            Part::Context { path, dockerfile } => Some((path.as_str(), dockerfile.as_str())),
             _ => None,
         })
     }
@@ -126,12 +151,14 @@ impl Recipe {
         })
     }
 
-    /// The hashed text, given each object's id (`None`: absent), each glob's file lines and each
+    /// The hashed text, given each object's id (`None`: absent), each glob's file lines, the
+    /// files a context sends when an ignore file applies (`None`: none applies) and each
     /// parent's tag.
     pub fn text(
         &self,
         object: impl Fn(&str) -> Option<String>,
         glob_files: impl Fn(&Glob) -> Vec<String>,
+        sent_files: impl Fn(&str, &str) -> Option<Vec<String>>,
         parent_tag: impl Fn(&Parent) -> String,
     ) -> String {
         let mut text = String::new();
@@ -142,6 +169,19 @@ impl Recipe {
                     let id = object(path).unwrap_or_else(|| "none".to_string());
                     text.push_str(&format!("{label} {path} {id}"));
                 }
+                Part::Context { path, dockerfile } => match sent_files(path, dockerfile) {
+                    Some(files) => {
+                        text.push_str(&format!("context {path} sent"));
+                        for line in files {
+                            text.push('\n');
+                            text.push_str(&line);
+                        }
+                    }
+                    None => {
+                        let id = object(path).unwrap_or_else(|| "none".to_string());
+                        text.push_str(&format!("context {path} {id}"));
+                    }
+                },
                 Part::Glob(glob) => {
                     text.push_str(&format!("glob {}", glob.pattern));
                     for line in glob_files(glob) {
@@ -150,6 +190,9 @@ impl Recipe {
                     }
                 }
                 Part::Arg { name, value } => text.push_str(&format!("arg {name} {}\n{value}", value.len())),
+                Part::ArgWithParents { name, template } => {
+                    text.push_str(&format!("arg-with-parents {name} {}\n{template}", template.len()))
+                }
                 Part::Parent(parent) => text.push_str(&format!("parent {} {}", parent.arg, parent_tag(parent))),
             }
             text.push('\n');

@@ -73,6 +73,52 @@ pipegen_caches() {{
     shift 2
   done
 }}
+pipegen_parent_reference() {{
+  pipegen_wanted="${{1%%.*}}"
+  for pipegen_entry in ${{PIPEGEN_PARENTS:-}}; do
+    pipegen_parent "$pipegen_entry" || return 1
+    if [ "$pipegen_parent_image" = "$pipegen_wanted" ]; then
+      case "$1" in
+        *.tag) pipegen_found="$pipegen_value" ;;
+        *.*) echo "pipegen: \${{parent:$1}} is neither a reference nor a tag" >&2; return 1 ;;
+        *) pipegen_found="$PIPEGEN_REGISTRY/$pipegen_parent_image:$pipegen_value" ;;
+      esac
+      return 0
+    fi
+  done
+  echo "pipegen: $pipegen_wanted is not a parent of $PIPEGEN_IMAGE" >&2
+  return 1
+}}
+pipegen_expand() {{
+  pipegen_rest="$1"
+  pipegen_expanded=
+  pipegen_dollar='$'
+  pipegen_close='}}'
+  while :; do
+    case "$pipegen_rest" in
+      *"$pipegen_dollar"*) ;;
+      *) pipegen_expanded="$pipegen_expanded$pipegen_rest"; return 0 ;;
+    esac
+    pipegen_expanded="$pipegen_expanded${{pipegen_rest%%"$pipegen_dollar"*}}"
+    pipegen_rest="${{pipegen_rest#*"$pipegen_dollar"}}"
+    case "$pipegen_rest" in
+      "$pipegen_dollar"*)
+        pipegen_expanded="$pipegen_expanded$pipegen_dollar"
+        pipegen_rest="${{pipegen_rest#?}}"
+        ;;
+      '{{parent:'*"$pipegen_close"*)
+        pipegen_reference="${{pipegen_rest#????????}}"
+        pipegen_rest="${{pipegen_reference#*"$pipegen_close"}}"
+        pipegen_parent_reference "${{pipegen_reference%%"$pipegen_close"*}}" || return 1
+        pipegen_expanded="$pipegen_expanded$pipegen_found"
+        ;;
+      *)
+        echo "pipegen: cannot read the build argument template '$1'" >&2
+        return 1
+        ;;
+    esac
+  done
+}}
 pipegen_build_step() {{
   pipegen_ref="$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE:$pipegen_tag"
 {setup}  pipegen_dir="${{TMPDIR:-/tmp}}/pipegen-build-$$"
@@ -86,6 +132,11 @@ pipegen_build_step() {{
   for pipegen_name in ${{PIPEGEN_ARGS:-}}; do
     pipegen_arg_value "$pipegen_name" || return 1
     set -- "$@" --build-arg "$pipegen_name=$pipegen_value"
+  done
+  for pipegen_name in ${{PIPEGEN_PARENT_ARGS:-}}; do
+    pipegen_arg_value "$pipegen_name" || return 1
+    pipegen_expand "$pipegen_value" || return 1
+    set -- "$@" --build-arg "$pipegen_name=$pipegen_expanded"
   done
   for pipegen_entry in ${{PIPEGEN_PARENTS:-}}; do
     pipegen_parent "$pipegen_entry" || return 1

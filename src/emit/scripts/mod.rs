@@ -29,6 +29,16 @@ pub enum Builder {
     Buildx,
 }
 
+impl Builder {
+    /// Whose `.dockerignore` rules apply: buildah's own, or BuildKit's under buildx.
+    pub fn ignore_rules(self) -> crate::dockerignore::Builder {
+        match self {
+            Builder::Buildah => crate::dockerignore::Builder::Buildah,
+            Builder::Buildx => crate::dockerignore::Builder::BuildKit,
+        }
+    }
+}
+
 /// How a build job hands its tag to the jobs that need it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Publish {
@@ -114,6 +124,13 @@ pub fn build_variables(build: &Build) -> Vec<(String, String)> {
     if !args.is_empty() {
         out.push(("PIPEGEN_ARGS".to_string(), args.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>().join("\n")));
         out.extend(args.iter().map(|(k, v)| (format!("PIPEGEN_ARG_{k}"), v.clone())));
+    }
+    let mut templates = build.parent_args.clone();
+    templates.sort();
+    if !templates.is_empty() {
+        let names: Vec<&str> = templates.iter().map(|(k, _)| k.as_str()).collect();
+        out.push(("PIPEGEN_PARENT_ARGS".to_string(), names.join("\n")));
+        out.extend(templates.iter().map(|(k, v)| (format!("PIPEGEN_ARG_{k}"), v.clone())));
     }
     let mut parents = build.parents.clone();
     parents.sort_by(|a, b| a.arg.cmp(&b.arg));

@@ -47,12 +47,14 @@ pipegen_exists() {{
         password = own.password,
     );
     if platform.builder == Builder::Buildah {
-        // The buildah image is Fedora without skopeo and git; a builder image with both skips this.
+        // The buildah image is Fedora without skopeo and git; a builder image with them (and an
+        // awk, which filters contexts with a .dockerignore) skips this.
         text.push_str(
             r#"pipegen_tools() {
   pipegen_missing=
   command -v skopeo > /dev/null 2>&1 || pipegen_missing="$pipegen_missing skopeo"
   command -v git > /dev/null 2>&1 || pipegen_missing="$pipegen_missing git-core"
+  command -v awk > /dev/null 2>&1 || pipegen_missing="$pipegen_missing gawk"
   if [ -n "$pipegen_missing" ]; then
     echo "pipegen: installing$pipegen_missing"
     # shellcheck disable=SC2086 # one word per package

@@ -15,6 +15,7 @@
 //! glob (O(the subtree under its directory)), one `sha256sum`.
 
 use super::{Platform, Publish};
+use crate::dockerignore::{Builder as IgnoreRules, awk};
 use crate::plan::{CONTENT_TAG_HEADER, CONTENT_TAG_LEN};
 
 /// `pipegen_tag_of` sets `pipegen_tag`; `pipegen_tag_step` logs in, computes the tag, asks the
@@ -23,6 +24,8 @@ use crate::plan::{CONTENT_TAG_HEADER, CONTENT_TAG_LEN};
 pub fn functions(platform: Platform) -> String {
     // sha256sum prints 64 hex digits: drop the ones after the tag.
     let drop = "?".repeat(64 - CONTENT_TAG_LEN);
+    let rules = platform.builder.ignore_rules();
+    let (candidates, choose, count) = ignore_candidates(rules);
     let publish = match platform.publish {
         Publish::Dotenv(file) => format!(r#"  printf 'PIPEGEN_TAG_%s=%s\n' "$PIPEGEN_KEY" "$pipegen_tag" > {file}"#),
         Publish::GithubOutput => r#"  printf 'tag=%s\n' "$pipegen_tag" >> "$GITHUB_OUTPUT""#.to_string(),
@@ -64,6 +67,27 @@ pipegen_parent() {{
     return 1
   fi
 }}
+pipegen_join() {{
+  pipegen_joined="$1"
+  while :; do
+    case "$pipegen_joined" in
+      */) pipegen_joined="${{pipegen_joined%/}}" ;;
+      *) break ;;
+    esac
+  done
+  case "$pipegen_joined" in
+    .|'') pipegen_joined="$2" ;;
+    *) pipegen_joined="$pipegen_joined/$2" ;;
+  esac
+}}
+pipegen_sent() {{
+  pipegen_ignore_file="${{TMPDIR:-/tmp}}/pipegen-ignore-$$"
+  git cat-file blob "$1" > "$pipegen_ignore_file" || return 1
+  pipegen_object "$PIPEGEN_CONTEXT"
+  git -c core.quotePath=true ls-tree -r "$pipegen_name" > "$pipegen_ignore_file.list" || return 1
+  PIPEGEN_IGNORE_FILE="$pipegen_ignore_file" PIPEGEN_IGNORE_NAME="$2" PIPEGEN_CONTEXT=. {filter} < "$pipegen_ignore_file.list" || return 1
+  rm -f "$pipegen_ignore_file" "$pipegen_ignore_file.list"
+}}
 pipegen_tag_of() {{
   pipegen_commit="${{{commit}:-}}"
   if [ -z "$pipegen_commit" ]; then
@@ -89,7 +113,7 @@ pipegen_tag_of() {{
   pipegen_names=
   pipegen_add "$PIPEGEN_CONTEXT"
   pipegen_add "$PIPEGEN_DOCKERFILE"
-  for pipegen_path in ${{PIPEGEN_INPUTS:-}}; do
+{candidates}  for pipegen_path in ${{PIPEGEN_INPUTS:-}}; do
     pipegen_add "$pipegen_path"
   done
   pipegen_globs="${{PIPEGEN_GLOBS:-}}"
@@ -107,16 +131,28 @@ PIPEGEN_NAMES
   # shellcheck disable=SC2086 # one object a line
   set -- $pipegen_ids
   pipegen_recipe="${{TMPDIR:-/tmp}}/pipegen-recipe-$$"
+  # The ignore file the builder reads, when the context is a directory: the first candidate
+  # that is a file.
+  pipegen_ignore=
+  case "$1" in
+    'tree '*)
+{choose}      ;;
+  esac
+  printf '%s\n' '{header}' "image $PIPEGEN_IMAGE" > "$pipegen_recipe"
+  if [ -n "$pipegen_ignore" ]; then
+    printf 'context %s sent\n' "$PIPEGEN_CONTEXT" >> "$pipegen_recipe"
+    pipegen_sent "$pipegen_ignore" "$pipegen_ignore_path" >> "$pipegen_recipe" || return 1
+  else
+    pipegen_line context "$PIPEGEN_CONTEXT" "$1" >> "$pipegen_recipe"
+  fi
   {{
-    printf '%s\n' '{header}' "image $PIPEGEN_IMAGE"
-    pipegen_line context "$PIPEGEN_CONTEXT" "$1"
     pipegen_line dockerfile "$PIPEGEN_DOCKERFILE" "$2"
-    shift 2
+    shift {shift}
     for pipegen_path in ${{PIPEGEN_INPUTS:-}}; do
       pipegen_line input "$pipegen_path" "$1"
       shift
     done
-  }} > "$pipegen_recipe"
+  }} >> "$pipegen_recipe"
   if [ -n "${{PIPEGEN_GLOBS:-}}" ]; then
     pipegen_empty="$(git hash-object -t tree /dev/null)" || return 1
     pipegen_globs="$PIPEGEN_GLOBS"
@@ -136,7 +172,7 @@ PIPEGEN_NAMES
       case "$1" in
         'tree '*)
           pipegen_object "$pipegen_prefix"
-          git diff-tree -r --no-renames "$pipegen_empty" "$pipegen_name" -- ":(glob)$pipegen_rest" >> "$pipegen_recipe" || return 1
+          git -c core.quotePath=true diff-tree -r --no-renames "$pipegen_empty" "$pipegen_name" -- ":(glob)$pipegen_rest" >> "$pipegen_recipe" || return 1
           ;;
       esac
       shift
@@ -149,6 +185,10 @@ PIPEGEN_NAMES
     for pipegen_name in ${{PIPEGEN_ARGS:-}}; do
       pipegen_arg_value "$pipegen_name" || return 1
       printf 'arg %s %s\n%s\n' "$pipegen_name" "${{#pipegen_value}}" "$pipegen_value"
+    done
+    for pipegen_name in ${{PIPEGEN_PARENT_ARGS:-}}; do
+      pipegen_arg_value "$pipegen_name" || return 1
+      printf 'arg-with-parents %s %s\n%s\n' "$pipegen_name" "${{#pipegen_value}}" "$pipegen_value"
     done
     for pipegen_entry in ${{PIPEGEN_PARENTS:-}}; do
       pipegen_parent "$pipegen_entry" || return 1
@@ -182,5 +222,54 @@ pipegen_tag_step() {{
 "#,
         commit = platform.commit,
         header = CONTENT_TAG_HEADER,
+        filter = awk::command(rules),
+        candidates = candidates,
+        choose = choose,
+        shift = 2 + count,
     )
+}
+
+/// The ignore-file candidates of [`crate::dockerignore::Builder::ignore_file_candidates`], in
+/// shell: lines that compute each path (`pipegen_candidate_<n>`) and add it to the object
+/// look-up, and the lines that pick the first one git has as a file. The two must list the same
+/// paths: `tests/tags_script.rs` compares the tags they give.
+fn ignore_candidates(rules: IgnoreRules) -> (String, String, usize) {
+    // Each candidate: (directory to join, name); `$PIPEGEN_DOCKERFILE.dockerignore` has none.
+    let specs: Vec<(Option<&str>, &str)> = match rules {
+        IgnoreRules::BuildKit => {
+            vec![(None, "\"$PIPEGEN_DOCKERFILE.dockerignore\""), (Some("\"$PIPEGEN_CONTEXT\""), ".dockerignore")]
+        }
+        IgnoreRules::Buildah => vec![
+            (Some("\"$pipegen_beside\""), ".dockerignore"),
+            (Some("\"$pipegen_beside\""), ".containerignore"),
+            (Some("\"$PIPEGEN_CONTEXT\""), ".containerignore"),
+            (Some("\"$PIPEGEN_CONTEXT\""), ".dockerignore"),
+        ],
+    };
+    let mut compute = String::new();
+    if rules == IgnoreRules::Buildah {
+        // buildah joins the Dockerfile to the context to look beside it.
+        compute.push_str(
+            "  pipegen_join \"$PIPEGEN_CONTEXT\" \"$PIPEGEN_DOCKERFILE\"\n  pipegen_beside=\"$pipegen_joined\"\n",
+        );
+    }
+    let mut choose = String::new();
+    for (i, (directory, name)) in specs.iter().enumerate() {
+        let n = i + 1;
+        match directory {
+            // `<beside>.dockerignore`: a suffix, not a path component.
+            Some("\"$pipegen_beside\"") => {
+                compute.push_str(&format!("  pipegen_candidate_{n}=\"$pipegen_beside{name}\"\n"))
+            }
+            Some(directory) => compute
+                .push_str(&format!("  pipegen_join {directory} {name}\n  pipegen_candidate_{n}=\"$pipegen_joined\"\n")),
+            None => compute.push_str(&format!("  pipegen_candidate_{n}={name}\n")),
+        }
+        compute.push_str(&format!("  pipegen_add \"$pipegen_candidate_{n}\"\n"));
+        let position = n + 2;
+        choose.push_str(&format!(
+            "      if [ -z \"$pipegen_ignore\" ]; then\n        case \"${{{position}}}\" in\n          'blob '*) pipegen_ignore=\"${{{position}#blob }}\"; pipegen_ignore_path=\"$pipegen_candidate_{n}\" ;;\n        esac\n      fi\n"
+        ));
+    }
+    (compute, choose, specs.len())
 }
