@@ -6,7 +6,7 @@
 use globset::{GlobBuilder, GlobMatcher};
 use serde::Serialize;
 
-use crate::plan::{Plan, TagMode};
+use crate::plan::{Build, Plan, TagMode};
 
 /// Why a build runs again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -18,6 +18,11 @@ pub enum Reason {
     Parent { id: String },
     /// Tagged by commit: built in every pipeline.
     CommitTag,
+    /// A field of the model changed what the image is built with (`images.app.args.X`); the
+    /// values are the variant's, after substitution.
+    Model { field: String, before: Option<String>, after: Option<String> },
+    /// pipegen's tag recipe itself changed: every content tag is new.
+    Recipe { before: String, after: String },
 }
 
 /// The verdict for one build.
@@ -27,6 +32,9 @@ pub struct BuildVerdict {
     pub id: String,
     pub image: String,
     pub variant: String,
+    /// `rebuilt`, `new` (the earlier revision's model had no such build) or `unchanged`.
+    pub status: &'static str,
+    /// Whether the pipeline builds it: rebuilt or new.
     pub rebuilt: bool,
     pub reasons: Vec<Reason>,
 }
@@ -65,8 +73,9 @@ impl Matchers {
     }
 }
 
-/// Every build of `plan`, rebuilt or reused when `changed` paths change.
-pub fn verdicts(plan: &Plan, changed: &[String]) -> Vec<BuildVerdict> {
+/// Every build of `plan`, rebuilt or reused when `changed` paths change. `sent(build, path)`
+/// says whether the build receives a path of its context (its ignore file may leave it out).
+pub fn verdicts(plan: &Plan, changed: &[String], sent: impl Fn(&Build, &str) -> bool) -> Vec<BuildVerdict> {
     let mut verdicts: Vec<BuildVerdict> = Vec::new();
     for build in &plan.builds {
         let inputs = if build.this.tag == TagMode::Content { build.inputs.clone() } else { Vec::new() };
@@ -86,7 +95,9 @@ pub fn verdicts(plan: &Plan, changed: &[String]) -> Vec<BuildVerdict> {
         };
         let mut reasons: Vec<Reason> = changed
             .iter()
-            .filter_map(|path| matchers.via(path).map(|via| Reason::Changed { path: path.clone(), via }))
+            .filter_map(|path| matchers.via(path).map(|via| (path, via)))
+            .filter(|(path, via)| !via.starts_with("context ") || sent(build, path))
+            .map(|(path, via)| Reason::Changed { path: path.clone(), via })
             .collect();
         for parent in &build.parents {
             let parent_id = crate::plan::JobId::Build(parent.build.id.clone()).to_string();
@@ -101,6 +112,7 @@ pub fn verdicts(plan: &Plan, changed: &[String]) -> Vec<BuildVerdict> {
             id: build.id().to_string(),
             image: build.this.id.image.clone(),
             variant: build.this.id.variant.describe(),
+            status: if reasons.is_empty() { "unchanged" } else { "rebuilt" },
             rebuilt: !reasons.is_empty(),
             reasons,
         });

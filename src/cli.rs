@@ -61,17 +61,23 @@ pub enum Command {
     },
     /// Print the JSON Schema of the model format (for editors and validators).
     Schema,
-    /// Show which images a change rebuilds and why, which are reused, and which jobs run.
+    /// Show which images a change rebuilds and why, which are new, gone or reused, and which
+    /// jobs run.
     ///
-    /// Without --changed, the changes are the working tree's uncommitted ones (or, with
-    /// --since REV, everything since that revision).
+    /// From git, pipegen computes every tag of the working tree (with the model as it is now)
+    /// and of HEAD, or of --since REV (with the model as REV had it), and reports each build
+    /// whose tag differs, with the files, model fields and parents that changed it. With
+    /// --changed, it matches the given paths against what each build is made of instead.
     Plan {
         /// Changed paths to plan for, instead of asking git.
         #[arg(long, num_args = 1.., value_name = "PATH")]
         changed: Option<Vec<PathBuf>>,
-        /// Plan for everything changed since this revision (e.g. origin/main).
+        /// Compare with this revision (e.g. origin/main) instead of HEAD.
         #[arg(long, value_name = "REV", conflicts_with = "changed")]
         since: Option<String>,
+        /// The platform whose builder's ignore rules apply [default: the model's outputs' platforms]
+        #[arg(long, short = 't', value_enum)]
+        target: Option<Target>,
         #[arg(long, short = 'f', value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
         #[command(flatten)]
@@ -132,12 +138,12 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
         Command::Schema => commands::schema::run(),
         Command::Init { dir, force, stdout } => commands::init::run(&dir, force, stdout),
         Command::Graph { format, model } => commands::graph::run(model.model.as_deref(), format),
-        Command::Plan { changed, since, format, model } => {
+        Command::Plan { changed, since, target, format, model } => {
             let changed = match changed {
                 Some(paths) => commands::plan::ChangedPaths::Given(paths),
                 None => commands::plan::ChangedPaths::Git { since },
             };
-            commands::plan::run(model.model.as_deref(), changed, format)
+            commands::plan::run(model.model.as_deref(), changed, target, format)
         }
         Command::Tags { rev, target, format, model } => {
             commands::tags::run(model.model.as_deref(), &rev, target, format)

@@ -81,26 +81,47 @@ pub fn content_tag(text: &str) -> String {
     digest[..CONTENT_TAG_LEN].to_string()
 }
 
+/// One build's tag at a commit, with the recipe parts it hashed (`None` for a commit tag).
+#[derive(Debug, Clone)]
+pub struct BuildTag {
+    pub id: BuildId,
+    pub tag: String,
+    /// Each part's key ([`crate::plan::recipe::Part::key`]) and text.
+    pub parts: Option<Vec<(String, String)>>,
+}
+
 /// Every build's tag at `commit`, in plan order.
 pub fn compute(plan: &Plan, commit: &str, facts: &TreeFacts) -> Vec<(BuildId, String)> {
+    explain(plan, commit, facts).into_iter().map(|b| (b.id, b.tag)).collect()
+}
+
+/// Every build's tag at `commit`, in plan order, with what each hashed.
+pub fn explain(plan: &Plan, commit: &str, facts: &TreeFacts) -> Vec<BuildTag> {
     let mut tags: HashMap<&BuildId, String> = HashMap::new();
     let mut out = Vec::with_capacity(plan.builds.len());
     for build in &plan.builds {
-        let tag = match &build.this.tag {
-            TagMode::Commit { suffix: Some(s) } => format!("{commit}-{s}"),
-            TagMode::Commit { suffix: None } => commit.to_string(),
+        let (tag, parts) = match &build.this.tag {
+            TagMode::Commit { suffix: Some(s) } => (format!("{commit}-{s}"), None),
+            TagMode::Commit { suffix: None } => (commit.to_string(), None),
             TagMode::Content => {
                 let recipe = build.recipe().expect("a content-tagged build has a recipe");
-                content_tag(&recipe.text(
+                let rendered = recipe.rendered(
                     |path| facts.objects.get(path).cloned().flatten(),
                     |glob| facts.globs.get(&glob.pattern).cloned().unwrap_or_default(),
                     |context, dockerfile| facts.sent.get(&(context.to_string(), dockerfile.to_string())).cloned(),
                     |parent| tags.get(&parent.build.id).cloned().unwrap_or_default(),
-                ))
+                );
+                let text = rendered.iter().fold(String::new(), |mut text, part| {
+                    text.push_str(&part.text);
+                    text.push('\n');
+                    text
+                });
+                let parts = rendered.into_iter().map(|r| (r.part.key(), r.text)).collect();
+                (content_tag(&text), Some(parts))
             }
         };
         tags.insert(&build.this.id, tag.clone());
-        out.push((build.this.id.clone(), tag));
+        out.push(BuildTag { id: build.this.id.clone(), tag, parts });
     }
     out
 }

@@ -185,6 +185,56 @@ pub fn objects(root: &Path, commit: &str, paths: &[String]) -> Result<Vec<Option
     Ok(text.lines().map(|line| (!line.ends_with(" missing")).then(|| line.to_string())).collect())
 }
 
+/// The working tree (tracked files as they are now, and untracked ones `.gitignore` does not
+/// exclude) as a git tree, through a private copy of the index so that the user's index is left
+/// alone. Like `git stash`, this writes the changed files' blobs into the object store, where
+/// nothing refers to them (`git gc` removes them). Returns the commit `HEAD` names when the tree is
+/// HEAD's, so commit tags stay those of HEAD.
+pub fn working_tree(root: &Path) -> Result<String, Error> {
+    let mut command = git(root);
+    command.args(["rev-parse", "--git-path", "index"]);
+    let index = root.join(run(command, "find the index")?.trim());
+    let private =
+        tempfile::NamedTempFile::new().map_err(|e| Error::Git(format!("cannot create a temporary index: {e}")))?;
+    if index.is_file() {
+        std::fs::copy(&index, private.path()).map_err(|e| Error::Git(format!("cannot copy the index: {e}")))?;
+    }
+    let mut add = git(root);
+    add.env("GIT_INDEX_FILE", private.path()).args(["add", "--all", "--", "."]);
+    run(add, "read the working tree")?;
+    let mut write = git(root);
+    write.env("GIT_INDEX_FILE", private.path()).args(["write-tree"]);
+    let tree = run(write, "write the working tree")?.trim().to_string();
+    let mut head = git(root);
+    head.args(["rev-parse", "--verify", "--quiet", "HEAD^{tree}"]);
+    if run(head, "read HEAD").ok().is_some_and(|t| t.trim() == tree) {
+        return commit(root, "HEAD");
+    }
+    Ok(tree)
+}
+
+/// The file at `path` in `rev` (a commit), or `None` when `rev` has no such file.
+pub fn file_at(root: &Path, rev: &str, path: &str) -> Result<Option<String>, Error> {
+    let ids = objects(root, rev, &[path.to_string()])?;
+    match ids.first().cloned().flatten() {
+        Some(object) if object.starts_with("blob ") => {
+            let mut command = git(root);
+            command.args(["cat-file", "blob", &object["blob ".len()..]]);
+            let bytes = run_bytes(command, &format!("read {path} at {rev}"))?;
+            Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// The files under `path` whose content differs between two tree-ishes, repository-relative.
+pub fn changed_files(root: &Path, old: &str, new: &str, path: &str) -> Result<Vec<String>, Error> {
+    let mut command = git(root);
+    command.args(["-c", "core.quotePath=false", "diff-tree", "-r", "--no-renames", "--name-only", old, new, "--"]);
+    command.arg(if path == "." { ":/" } else { path });
+    Ok(run(command, &format!("compare {path}"))?.lines().map(str::to_string).collect())
+}
+
 /// `<commit>:<path>`, the root being `<commit>:`.
 pub fn object_name(commit: &str, path: &str) -> String {
     let path = if path == "." { "" } else { path.trim_end_matches('/') };

@@ -24,6 +24,7 @@ pub mod outputs;
 pub mod plan;
 pub mod shell;
 pub mod stages;
+pub mod tag_changes;
 pub mod template;
 pub mod variant;
 pub mod workspace;

@@ -232,6 +232,13 @@ fn plan_explains_rebuilds_from_changed_paths() {
     assert_eq!(verdict(&plan, "build component [version=1.0]")["reasons"][0]["id"], "build base [version=1.0]");
     assert_eq!(verdict(&plan, "build tool")["rebuilt"], false, "the axis-less tool does not depend on base");
 
+    let plan = repo.pipegen_json(&["plan", "--changed", "tool/README.md", "tool/Dockerfile", "--format", "json"]);
+    assert_eq!(
+        verdict(&plan, "build tool")["reasons"],
+        serde_json::json!([{ "kind": "changed", "path": "tool/Dockerfile", "via": "context tool" }]),
+        "the tool's .dockerignore leaves README.md out"
+    );
+
     let plan = repo.pipegen_json(&["plan", "--changed", "sub/deps.lock", "--format", "json"]);
     assert_eq!(
         verdict(&plan, "build component [version=1.0]")["rebuilt"],
@@ -255,4 +262,137 @@ fn plan_reads_uncommitted_changes_from_git() {
     let plan = repo.pipegen_json(&["plan", "--since", "HEAD~1", "--format", "json"]);
     assert_eq!(plan["changed"], serde_json::json!(["tool/Dockerfile"]));
     assert_eq!(verdict(&plan, "build tool")["rebuilt"], true);
+}
+
+/// The builds of a `plan --format json` report with a status, and the ids of the removed ones.
+fn statuses(plan: &Value) -> (Vec<(String, String)>, Vec<String>) {
+    let builds = plan["builds"].as_array().unwrap().iter();
+    let with_status =
+        builds.map(|b| (b["id"].as_str().unwrap().to_string(), b["status"].as_str().unwrap().to_string()));
+    let removed = plan["removed"].as_array().unwrap().iter().map(|b| b["id"].as_str().unwrap().to_string());
+    (with_status.collect(), removed.collect())
+}
+
+fn rebuilt(plan: &Value) -> Vec<String> {
+    statuses(plan).0.into_iter().filter(|(_, s)| s == "rebuilt").map(|(id, _)| id).collect()
+}
+
+/// `plan --since` compares the tags of both revisions, each with its own model: a model edit is
+/// seen, a new image is new and a removed one is reported, a file change names the file, a
+/// parent's change reaches its children, and a file the `.dockerignore` leaves out changes
+/// nothing, in the pipeline as in `pipegen tags`.
+#[test]
+fn plan_since_compares_the_tags_of_both_revisions() {
+    let repo = Repo::new();
+    let model = repo.path().join("pipegen.yaml");
+    let edit_model = |from: &str, to: &str| {
+        let text = std::fs::read_to_string(&model).unwrap();
+        assert!(text.contains(from), "the fixture model holds {from:?}");
+        std::fs::write(&model, text.replacen(from, to, 1)).unwrap();
+    };
+
+    // An argument added in the model: the tool (no axis) and the app built from it.
+    edit_model("  tool:\n    context: tool\n", "  tool:\n    context: tool\n    args: { X: \"1\" }\n");
+    repo.commit_all("an argument for the tool");
+    let plan = repo.pipegen_json(&["plan", "--since", "HEAD~1", "--format", "json"]);
+    assert_eq!(rebuilt(&plan), ["build tool", "build app [version=1.0]", "build app [version=2.0]"]);
+    let tool = verdict(&plan, "build tool");
+    assert_eq!(
+        tool["reasons"],
+        serde_json::json!([{ "kind": "model", "field": "images.tool.args.X", "before": null, "after": "1" }])
+    );
+    let (code, out, err) = repo.pipegen(&["plan", "--since", "HEAD~1"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("build tool                "), "{out}");
+    assert!(out.contains("model images.tool.args.X: `1` added"), "{out}");
+
+    // The same edit uncommitted is seen by `plan` alone; committed, `plan` sees nothing.
+    let (_, out, _) = repo.pipegen(&["plan"]);
+    assert!(out.contains("Rebuilt (2):"), "only the commit-tagged app, once per variant: {out}");
+    edit_model("args: { X: \"1\" }", "args: { X: \"2\" }");
+    let plan = repo.pipegen_json(&["plan", "--format", "json"]);
+    assert_eq!(verdict(&plan, "build tool")["reasons"][0]["before"], "1");
+    assert_eq!(verdict(&plan, "build tool")["reasons"][0]["after"], "2");
+    repo.git(&["checkout", "--", "pipegen.yaml"]);
+
+    // A new image and a removed one.
+    edit_model("  tool:\n", "  extra:\n    context: tool\n  tool:\n");
+    edit_model("jobs:\n", "  gone: {}\njobs:\n");
+    repo.commit_all("an image more");
+    edit_model("  gone: {}\n", "");
+    repo.commit_all("an image less");
+    let plan = repo.pipegen_json(&["plan", "--since", "HEAD~2", "--format", "json"]);
+    let (all, removed) = statuses(&plan);
+    assert!(all.contains(&("build extra".to_string(), "new".to_string())), "{all:?}");
+    assert!(removed.is_empty(), "gone came and went between the two revisions: {removed:?}");
+    let plan = repo.pipegen_json(&["plan", "--since", "HEAD~1", "--format", "json"]);
+    assert_eq!(statuses(&plan).1, ["build gone"]);
+    assert_eq!(rebuilt(&plan), ["build app [version=1.0]", "build app [version=2.0]"], "nothing else");
+
+    // A file: the base's Dockerfile; its children follow, the tool does not.
+    std::fs::write(repo.path().join("images/base/Dockerfile"), "FROM scratch\nLABEL v=2\n").unwrap();
+    repo.commit_all("change the base");
+    let plan = repo.pipegen_json(&["plan", "--since", "HEAD~1", "--format", "json"]);
+    assert_eq!(
+        rebuilt(&plan),
+        [
+            "build base [version=1.0]",
+            "build base [version=2.0]",
+            "build component [version=1.0]",
+            "build component [version=2.0]",
+            "build app [version=1.0]",
+            "build app [version=2.0]"
+        ]
+    );
+    assert_eq!(
+        verdict(&plan, "build base [version=1.0]")["reasons"],
+        serde_json::json!([{ "kind": "changed", "path": "images/base/Dockerfile", "via": "context images/base" }])
+    );
+    assert_eq!(
+        verdict(&plan, "build component [version=2.0]")["reasons"],
+        serde_json::json!([{ "kind": "parent", "id": "build base [version=2.0]" }])
+    );
+
+    // A file the tool's .dockerignore leaves out: no content tag changes, in the pipeline either.
+    let tags_before = pipeline_tags(&repo);
+    std::fs::write(repo.path().join("tool/README.md"), "edited\n").unwrap();
+    repo.commit_all("edit an ignored file");
+    let plan = repo.pipegen_json(&["plan", "--since", "HEAD~1", "--format", "json"]);
+    assert_eq!(rebuilt(&plan), ["build app [version=1.0]", "build app [version=2.0]"], "only the commit tags");
+    let tags_after = pipeline_tags(&repo);
+    let content = |tags: &[(String, String)]| {
+        tags.iter().filter(|(job, _)| !job.starts_with("build:app")).cloned().collect::<Vec<_>>()
+    };
+    assert_eq!(content(&tags_before), content(&tags_after), "the pipeline rebuilds nothing either");
+    assert_eq!(tag_values(&tags_after), tag_values(&cli_tags(&repo)), "and agrees with pipegen tags");
+}
+
+/// A model that did not exist at the earlier revision: every build is new. One that does not
+/// load there: a located error naming the revision.
+#[test]
+fn plan_since_a_revision_without_the_model() {
+    let repo = Repo::new();
+    let plan = repo.pipegen_json(&["plan", "--since", "HEAD", "--format", "json"]);
+    assert_eq!(rebuilt(&plan), ["build app [version=1.0]", "build app [version=2.0]"], "a clean tree");
+    let restored = std::fs::read_to_string(support::repo().join("tests/fixtures/repos/tags/pipegen.yaml")).unwrap();
+    repo.git(&["rm", "-q", "pipegen.yaml"]);
+    repo.commit_all("no model");
+    std::fs::write(repo.path().join("pipegen.yaml"), &restored).unwrap();
+    repo.commit_all("a model");
+    let plan = repo.pipegen_json(&["plan", "--since", "HEAD~1", "--format", "json"]);
+    let (all, removed) = statuses(&plan);
+    assert!(all.iter().all(|(_, status)| status == "new") && all.len() == 7 && removed.is_empty(), "{all:?}");
+
+    std::fs::write(
+        repo.path().join("pipegen.yaml"),
+        "pipegen: 1\nname: tags\nregistry: r.example/t\nimages: { base: { contxt: x } }\n",
+    )
+    .unwrap();
+    repo.commit_all("a broken model");
+    std::fs::write(repo.path().join("pipegen.yaml"), restored).unwrap();
+    repo.commit_all("the model again");
+    let (code, _, err) = repo.pipegen(&["plan", "--since", "HEAD~1"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.starts_with("HEAD~1:pipegen.yaml:4:"), "the model at HEAD~1, located: {err}");
+    assert!(err.contains("unknown field `contxt`"), "{err}");
 }

@@ -122,7 +122,7 @@ fn repository(dir: &Path, plan: &Plan) -> String {
 /// The tags by the recipe, computed in Rust by `pipegen tags` for `target`'s builder.
 fn expected(repo: &Path, plan: &Plan, commit: &str, target: Target) -> Vec<String> {
     let computed = pipegen::commands::tags::compute(repo, plan, commit, target).expect("git answers");
-    computed.tags.into_iter().map(|(_, tag)| tag).collect()
+    computed.builds.into_iter().map(|b| b.tag).collect()
 }
 
 /// `target`'s build script's functions, then one build's tag computation.

@@ -1,17 +1,24 @@
-//! `pipegen plan`: what a pipeline would rebuild for some changed paths, why, and which jobs run.
+//! `pipegen plan`: which builds a pipeline rebuilds, why, which are new or gone, and which jobs
+//! run. From git (uncommitted changes, or everything since a revision) it compares the tags of
+//! both sides, each computed with its own revision's model; for paths given on the command line
+//! it matches them against what each build is made of.
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use crate::changes::{self, BuildVerdict, Reason};
+use crate::emit::Target;
 use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::git;
+use crate::model;
 use crate::plan::Plan;
+use crate::tag_changes::{self, Removed, Side};
 use crate::workspace::Workspace;
 
 use super::OutputFormat;
+use super::tags;
 
 #[derive(Serialize)]
 struct JobLine {
@@ -26,33 +33,49 @@ struct JobLine {
 struct Report {
     changed: Vec<String>,
     builds: Vec<BuildVerdict>,
+    /// Builds of the earlier revision's model that the current one no longer has.
+    removed: Vec<Removed>,
     jobs: Vec<JobLine>,
 }
 
-/// Where the changed paths come from.
+/// Where the changes come from.
 pub enum ChangedPaths {
     /// Given on the command line (relative to the current directory or the repository root).
     Given(Vec<PathBuf>),
-    /// From git: uncommitted changes, or everything since a revision.
+    /// From git: the working tree against a revision (`HEAD` without `since`).
     Git { since: Option<String> },
 }
 
-pub fn run(model: Option<&Path>, changed: ChangedPaths, format: OutputFormat) -> Result<ExitStatus, Error> {
+pub fn run(
+    model: Option<&Path>,
+    changed: ChangedPaths,
+    target: Option<Target>,
+    format: OutputFormat,
+) -> Result<ExitStatus, Error> {
     let workspace = Workspace::locate(model)?;
-    let (_, plan) = workspace.plan_without_limits()?;
-    let (changed, origin) = match changed {
+    let (loaded, plan) = workspace.plan_without_limits()?;
+    let targets = match target {
+        Some(target) => vec![target],
+        None => crate::emit::targets_of(&loaded.model),
+    };
+    let (report, origin) = match changed {
         ChangedPaths::Given(paths) => {
-            (paths.iter().map(|p| repository_path(&workspace, p)).collect(), "given".to_string())
+            let changed: Vec<String> = paths.iter().map(|p| repository_path(&workspace, p)).collect();
+            let sent = sent_at_head(&workspace, &plan, targets[0]);
+            let builds = changes::verdicts(&plan, &changed, |build, path| sent(build, path));
+            (Report { builds, removed: Vec::new(), jobs: jobs(&plan), changed }, "given".to_string())
         }
         ChangedPaths::Git { since } => {
+            let rev = since.clone().unwrap_or_else(|| "HEAD".to_string());
             let origin = match &since {
                 Some(rev) => format!("changed since {rev}"),
                 None => "uncommitted changes".to_string(),
             };
-            (git::changed_paths(&workspace.root, since.as_deref())?, origin)
+            let changed = git::changed_paths(&workspace.root, since.as_deref())?;
+            let (builds, removed) = compare(&workspace, &plan, &rev, &targets)?;
+            (Report { builds, removed, jobs: jobs(&plan), changed }, origin)
         }
     };
-    let report = Report { builds: changes::verdicts(&plan, &changed), jobs: jobs(&plan), changed };
     match format {
         OutputFormat::Json => {
             super::print_stdout(&format!("{}\n", serde_json::to_string_pretty(&report).expect("a plan serializes")))
@@ -60,6 +83,93 @@ pub fn run(model: Option<&Path>, changed: ChangedPaths, format: OutputFormat) ->
         OutputFormat::Text => super::print_stdout(&text(&report, &origin)),
     }
     Ok(ExitStatus::Success)
+}
+
+/// The tags of the working tree (with the current model) against those of `rev` (with the model
+/// as `rev` had it), for each platform; a build counts as rebuilt when its tag differs on any.
+fn compare(
+    workspace: &Workspace,
+    plan: &Plan,
+    rev: &str,
+    targets: &[Target],
+) -> Result<(Vec<BuildVerdict>, Vec<Removed>), Error> {
+    let root = &workspace.root;
+    let old_commit = git::commit(root, rev)?;
+    let new_tree = git::working_tree(root)?;
+    let old_plan = match git::file_at(root, &old_commit, &workspace.model_in_repo)? {
+        Some(text) => {
+            let name = format!("{rev}:{}", workspace.model_in_repo);
+            let loaded = model::load(&name, &text)?;
+            Some(crate::plan::build(&loaded, &workspace.model_in_repo)?)
+        }
+        None => None,
+    };
+    let mut merged: Option<(Vec<BuildVerdict>, Vec<Removed>)> = None;
+    for &target in targets {
+        let new = tags::compute(root, plan, &new_tree, target)?.builds;
+        let old = match &old_plan {
+            Some(old_plan) => Some(tags::compute(root, old_plan, &old_commit, target)?.builds),
+            None => None,
+        };
+        let old_side = old_plan.as_ref().zip(old.as_deref()).map(|(plan, tags)| Side { plan, tags });
+        let files = |path: &str| git::changed_files(root, &old_commit, &new_tree, path).unwrap_or_default();
+        let (verdicts, removed) = tag_changes::compare(old_side.as_ref(), &Side { plan, tags: &new }, files);
+        merged = Some(match merged {
+            None => (verdicts, removed),
+            Some((mut all, gone)) => {
+                for (verdict, other) in all.iter_mut().zip(verdicts) {
+                    if !verdict.rebuilt && other.rebuilt {
+                        verdict.status = other.status;
+                        verdict.rebuilt = true;
+                    }
+                    for reason in other.reasons {
+                        if !verdict.reasons.contains(&reason) {
+                            verdict.reasons.push(reason);
+                        }
+                    }
+                }
+                (all, gone)
+            }
+        });
+    }
+    Ok(merged.unwrap_or_default())
+}
+
+/// For paths given on the command line: whether a build receives a path of its context, by the
+/// ignore file its builder reads at HEAD. Outside git, or before the first commit, every path
+/// counts.
+fn sent_at_head<'p>(
+    workspace: &Workspace,
+    plan: &'p Plan,
+    target: Target,
+) -> impl Fn(&crate::plan::Build, &str) -> bool + 'p {
+    let ignore_files = (|| -> Option<Vec<(String, String, crate::dockerignore::IgnoreFile)>> {
+        let commit = git::commit(&workspace.root, "HEAD").ok()?;
+        let builder = target.builder();
+        let (paths, _) = crate::content_tags::questions(plan, builder);
+        let facts = git::tree_facts(&workspace.root, &commit, &paths, &[]).ok()?;
+        let mut found = Vec::new();
+        for build in &plan.builds {
+            let Some((path, _)) = crate::content_tags::ignore_file(&facts, builder, &build.context, &build.dockerfile)
+            else {
+                continue;
+            };
+            let text = git::file_at(&workspace.root, &commit, &path).ok()??;
+            let file = crate::dockerignore::IgnoreFile::parse(&path, text.as_bytes(), builder).ok()?;
+            found.push((build.context.clone(), build.dockerfile.clone(), file));
+        }
+        Some(found)
+    })()
+    .unwrap_or_default();
+    move |build, path| {
+        let Some((context, _, file)) =
+            ignore_files.iter().find(|(c, d, _)| *c == build.context && *d == build.dockerfile)
+        else {
+            return true;
+        };
+        let relative = if context == "." { Some(path) } else { path.strip_prefix(&format!("{context}/")) };
+        relative.is_none_or(|r| file.is_sent(r.as_bytes()))
+    }
 }
 
 /// A path as the model writes paths: relative to the repository root, with `/`.
@@ -80,12 +190,49 @@ fn jobs(plan: &Plan) -> Vec<JobLine> {
         .collect()
 }
 
-fn reason_text(reason: &Reason) -> String {
-    match reason {
-        Reason::Changed { path, via } => format!("{path} changed ({via})"),
-        Reason::Parent { id } => format!("parent {id} is rebuilt"),
-        Reason::CommitTag => "tagged by commit: built in every pipeline".to_string(),
+/// A value in a message: on one line, and short.
+fn shown(value: &str) -> String {
+    let one_line: String = value.escape_debug().collect();
+    if one_line.chars().count() > 60 {
+        format!("`{}…`", one_line.chars().take(57).collect::<String>())
+    } else {
+        format!("`{one_line}`")
     }
+}
+
+/// The reasons of one build as text; the files of one part are listed together, a few of them.
+fn reasons_text(reasons: &[Reason]) -> String {
+    let mut out: Vec<String> = Vec::new();
+    let mut files: Vec<(&str, Vec<&str>)> = Vec::new();
+    for reason in reasons {
+        match reason {
+            Reason::Changed { path, via } => match files.iter_mut().find(|(v, _)| v == via) {
+                Some((_, paths)) => paths.push(path),
+                None => files.push((via, vec![path])),
+            },
+            Reason::Parent { id } => out.push(format!("parent {id} is rebuilt")),
+            Reason::CommitTag => out.push("tagged by commit: built in every pipeline".to_string()),
+            Reason::Model { field, before, after } => out.push(match (before, after) {
+                (Some(before), Some(after)) => format!("model {field}: {} → {}", shown(before), shown(after)),
+                (None, Some(after)) => format!("model {field}: {} added", shown(after)),
+                (Some(before), None) => format!("model {field}: {} removed", shown(before)),
+                (None, None) => format!("model {field} changed"),
+            }),
+            Reason::Recipe { .. } => out.push("pipegen's tag recipe changed".to_string()),
+        }
+    }
+    let mut text: Vec<String> = files
+        .into_iter()
+        .map(|(via, paths)| {
+            const SHOWN: usize = 3;
+            let listed = paths.iter().take(SHOWN).copied().collect::<Vec<_>>().join(", ");
+            let more = paths.len().saturating_sub(SHOWN);
+            let more = if more > 0 { format!(" and {more} more") } else { String::new() };
+            format!("{listed}{more} changed ({via})")
+        })
+        .collect();
+    text.extend(out);
+    text.join("; ")
 }
 
 fn text(report: &Report, origin: &str) -> String {
@@ -94,12 +241,26 @@ fn text(report: &Report, origin: &str) -> String {
         out.push_str(&format!("  {path}\n"));
     }
     let width = report.builds.iter().map(|b| b.id.len()).max().unwrap_or(0);
-    let (rebuilt, reused): (Vec<&BuildVerdict>, Vec<&BuildVerdict>) = report.builds.iter().partition(|b| b.rebuilt);
+    let of = |status: &str| report.builds.iter().filter(|b| b.status == status).collect::<Vec<_>>();
+    let rebuilt = of("rebuilt");
     out.push_str(&format!("\nRebuilt ({}):\n", rebuilt.len()));
     for build in rebuilt {
-        let reasons: Vec<String> = build.reasons.iter().map(reason_text).collect();
-        out.push_str(&format!("  {:width$}  {}\n", build.id, reasons.join("; ")));
+        out.push_str(&format!("  {:width$}  {}\n", build.id, reasons_text(&build.reasons)));
     }
+    let new = of("new");
+    if !new.is_empty() {
+        out.push_str(&format!("\nNew, not in the earlier revision's model ({}):\n", new.len()));
+        for build in new {
+            out.push_str(&format!("  {}\n", build.id));
+        }
+    }
+    if !report.removed.is_empty() {
+        out.push_str(&format!("\nRemoved from the model ({}):\n", report.removed.len()));
+        for build in &report.removed {
+            out.push_str(&format!("  {}\n", build.id));
+        }
+    }
+    let reused = of("unchanged");
     out.push_str(&format!("\nReused, already in the registry when built before ({}):\n", reused.len()));
     for build in reused {
         out.push_str(&format!("  {}\n", build.id));

@@ -4,12 +4,12 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::content_tags::{self, TreeFacts};
+use crate::content_tags::{self, BuildTag, TreeFacts};
 use crate::emit::Target;
 use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::git;
-use crate::plan::{BuildId, Plan, TagMode};
+use crate::plan::{Plan, TagMode};
 use crate::workspace::Workspace;
 
 use super::OutputFormat;
@@ -32,7 +32,8 @@ struct TagLine {
 /// Every build's tag at one commit for one platform, and what git said.
 pub struct Computed {
     pub facts: TreeFacts,
-    pub tags: Vec<(BuildId, String)>,
+    /// In plan order.
+    pub builds: Vec<BuildTag>,
 }
 
 /// Every build's tag at `commit` (a commit, or a tree for a working tree) when `target` builds:
@@ -49,8 +50,8 @@ pub fn compute(root: &Path, plan: &Plan, commit: &str, target: Target) -> Result
     paths.dedup();
     let mut facts = git::tree_facts(root, commit, &paths, &globs)?;
     facts.sent = git::sent_files(root, commit, plan, builder, &facts)?;
-    let tags = content_tags::compute(plan, commit, &facts);
-    Ok(Computed { facts, tags })
+    let builds = content_tags::explain(plan, commit, &facts);
+    Ok(Computed { facts, builds })
 }
 
 pub fn run(model: Option<&Path>, rev: &str, target: Option<Target>, format: OutputFormat) -> Result<ExitStatus, Error> {
@@ -78,13 +79,13 @@ pub fn run(model: Option<&Path>, rev: &str, target: Option<Target>, format: Outp
     let mut lines: Vec<TagLine> = Vec::new();
     let mut differing = 0;
     for (i, build) in plan.builds.iter().enumerate() {
-        let first = &computed[0].1.tags[i].1;
-        let agree = computed.iter().all(|(_, c)| &c.tags[i].1 == first);
+        let first = &computed[0].1.builds[i].tag;
+        let agree = computed.iter().all(|(_, c)| &c.builds[i].tag == first);
         if !agree {
             differing += 1;
         }
         for (target, c) in &computed {
-            let tag = c.tags[i].1.clone();
+            let tag = c.builds[i].tag.clone();
             lines.push(TagLine {
                 id: build.id().to_string(),
                 image: build.this.id.image.clone(),

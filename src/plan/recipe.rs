@@ -161,43 +161,84 @@ impl Recipe {
         sent_files: impl Fn(&str, &str) -> Option<Vec<String>>,
         parent_tag: impl Fn(&Parent) -> String,
     ) -> String {
-        let mut text = String::new();
+        self.rendered(object, glob_files, sent_files, parent_tag).into_iter().fold(String::new(), |mut text, part| {
+            text.push_str(&part.text);
+            text.push('\n');
+            text
+        })
+    }
+
+    /// Each part with its text (without the final newline), as [`Recipe::text`] joins them.
+    pub fn rendered(
+        &self,
+        object: impl Fn(&str) -> Option<String>,
+        glob_files: impl Fn(&Glob) -> Vec<String>,
+        sent_files: impl Fn(&str, &str) -> Option<Vec<String>>,
+        parent_tag: impl Fn(&Parent) -> String,
+    ) -> Vec<Rendered<'_>> {
+        let mut out = Vec::with_capacity(self.parts.len());
         for part in &self.parts {
-            match part {
-                Part::Line(line) => text.push_str(line),
+            let text = match part {
+                Part::Line(line) => line.clone(),
                 Part::Object { label, path } => {
                     let id = object(path).unwrap_or_else(|| "none".to_string());
-                    text.push_str(&format!("{label} {path} {id}"));
+                    format!("{label} {path} {id}")
                 }
                 Part::Context { path, dockerfile } => match sent_files(path, dockerfile) {
                     Some(files) => {
-                        text.push_str(&format!("context {path} sent"));
+                        let mut text = format!("context {path} sent");
                         for line in files {
                             text.push('\n');
                             text.push_str(&line);
                         }
+                        text
                     }
                     None => {
                         let id = object(path).unwrap_or_else(|| "none".to_string());
-                        text.push_str(&format!("context {path} {id}"));
+                        format!("context {path} {id}")
                     }
                 },
                 Part::Glob(glob) => {
-                    text.push_str(&format!("glob {}", glob.pattern));
+                    let mut text = format!("glob {}", glob.pattern);
                     for line in glob_files(glob) {
                         text.push('\n');
                         text.push_str(&line);
                     }
+                    text
                 }
-                Part::Arg { name, value } => text.push_str(&format!("arg {name} {}\n{value}", value.len())),
+                Part::Arg { name, value } => format!("arg {name} {}\n{value}", value.len()),
                 Part::ArgWithParents { name, template } => {
-                    text.push_str(&format!("arg-with-parents {name} {}\n{template}", template.len()))
+                    format!("arg-with-parents {name} {}\n{template}", template.len())
                 }
-                Part::Parent(parent) => text.push_str(&format!("parent {} {}", parent.arg, parent_tag(parent))),
-            }
-            text.push('\n');
+                Part::Parent(parent) => format!("parent {} {}", parent.arg, parent_tag(parent)),
+            };
+            out.push(Rendered { part, text });
         }
-        text
+        out
+    }
+}
+
+/// One part of a recipe and the text it adds to the hashed text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered<'r> {
+    pub part: &'r Part,
+    pub text: String,
+}
+
+impl Part {
+    /// What the part is about, the same in two recipes of one image whatever its value: `context`,
+    /// `input <path>`, `arg <NAME>`, `parent <ARG>`… (the first line is `header`).
+    pub fn key(&self) -> String {
+        match self {
+            Part::Line(line) if line.starts_with("pipegen content tag ") => "header".to_string(),
+            Part::Line(line) => line.split(' ').next().unwrap_or_default().to_string(),
+            Part::Object { label: "input", path } => format!("input {path}"),
+            Part::Object { label, .. } => label.to_string(),
+            Part::Context { .. } => "context".to_string(),
+            Part::Glob(glob) => format!("glob {}", glob.pattern),
+            Part::Arg { name, .. } | Part::ArgWithParents { name, .. } => format!("arg {name}"),
+            Part::Parent(parent) => format!("parent {}", parent.arg),
+        }
     }
 }
 
