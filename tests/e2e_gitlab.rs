@@ -14,7 +14,9 @@
 //! carry the count from one pipeline to the next; the cache helper image is a static busybox
 //! pushed to the test registry.
 //! Expected content tags are computed here from `git ls-tree` and the recipe documented in
-//! `pipegen::plan::recipe`, not read back from the pipeline. Each build job computes its own tag
+//! `pipegen::plan::recipe`, not read back from the pipeline; `pipegen tags` must say the same.
+//! alpha's context has a `.dockerignore`: a commit that edits only a file it leaves out
+//! rebuilds nothing. Each build job computes its own tag
 //! and hands it to the builds that need it through a one-variable dotenv report.
 //!
 //! GitLab services cannot run under the shell executor, so the service waits are tested apart:
@@ -112,13 +114,21 @@ fn gitlab_pipeline_builds_skips_and_rebuilds_by_content() {
     let mut counts = BTreeMap::from([(exact_v1.clone(), 1), (COUNTS_ROLLING.to_string(), 1)]);
     run.assert_counts(&world, Some(&tags1.reference(&main_path, "beta")), None, 1, &counts);
 
-    // 2. Nothing changed: no content-tagged image is rebuilt and their manifests are byte for
-    // byte what run 1 pushed. The commit-tagged app is built in every pipeline (contract 4), so
-    // it is built and pushed again under the same commit tag.
+    assert_eq!(world.pipegen_tags(), tags1, "pipegen tags says what the pipeline computed");
+
+    // 2. Nothing a build receives changed: a commit edits only a file alpha's .dockerignore
+    // leaves out. No content-tagged image is rebuilt and their manifests are byte for byte what
+    // run 1 pushed. The commit-tagged app is built in every pipeline (contract 4), under the new
+    // commit's tag.
+    world.write("components/alpha/NOTES.md", "Notes, edited: still not alpha's business.\n");
+    world.commit("alpha: edit the notes its build never receives");
+    let tags2 = world.expected_tags();
+    assert_eq!((&tags2.base, &tags2.alpha, &tags2.beta), (&tags1.base, &tags1.alpha, &tags1.beta));
+    assert_eq!(world.pipegen_tags(), tags2);
     let run = world.run_pipeline(&[]);
-    run.assert_tags_job(&main_path, &tags1);
-    run.assert_builds(&main_path, &tags1, &[Skipped, Skipped, Skipped, Built]);
-    ledger.record(&world, &[&main_path], &[], &[tags1.reference(&main_path, "app")]);
+    run.assert_tags_job(&main_path, &tags2);
+    run.assert_builds(&main_path, &tags2, &[Skipped, Skipped, Skipped, Built]);
+    ledger.record(&world, &[&main_path], &[tags2.reference(&main_path, "app")], &[]);
     // A skipped build leaves the cache as GitLab restored it.
     run.assert_counts(&world, None, Some(&exact_v1), 1, &counts);
 
@@ -460,11 +470,13 @@ impl World {
             alpha_docs.push(format!(":000000 {} {} {} A\t{path}", meta[0], "0".repeat(40), meta[2]));
         }
         assert!(alpha_docs.len() > 1, "docs/alpha holds files");
-        let mut alpha = vec![
-            "image alpha".into(),
-            format!("context {}", object("components/alpha")),
-            format!("dockerfile {}", object("images/alpha.Dockerfile")),
-        ];
+        // alpha's context has a .dockerignore (`*.md`): the files buildah receives, as
+        // `git ls-tree -r` lists them.
+        let mut alpha = vec!["image alpha".into(), "context components/alpha sent".to_string()];
+        let sent = self.git(&["ls-tree", "-r", "HEAD:components/alpha"]);
+        alpha.extend(sent.lines().filter(|l| !l.ends_with(".md")).map(str::to_string));
+        assert!(sent.contains("\tNOTES.md") && alpha.len() == 4, "the ignore file and message.txt: {alpha:?}");
+        alpha.push(format!("dockerfile {}", object("images/alpha.Dockerfile")));
         alpha.extend(alpha_docs);
         alpha.push(parent.clone());
         let alpha = content_tag(&alpha);
@@ -477,6 +489,20 @@ impl World {
         ]);
         let app = self.git(&["rev-parse", "HEAD"]).trim().to_string();
         Tags { base, alpha, beta, app }
+    }
+
+    /// What `pipegen tags` says (GitLab's builder's rules), as this test's [`Tags`].
+    fn pipegen_tags(&self) -> Tags {
+        let mut command = support::pipegen();
+        command.args(["tags", "--target", "gitlab", "--format", "json"]).current_dir(&self.repo);
+        let (code, out, err) = support::run(&mut command);
+        assert_eq!(code, 0, "pipegen tags: {err}");
+        let lines: Vec<serde_json::Value> = serde_json::from_str(&out).expect("pipegen tags prints JSON");
+        let tag = |image: &str| {
+            let line = lines.iter().find(|l| l["image"] == image).unwrap_or_else(|| panic!("a tag for {image}: {out}"));
+            line["tag"].as_str().expect("a tag").to_string()
+        };
+        Tags { base: tag("base"), alpha: tag("alpha"), beta: tag("beta"), app: tag("app") }
     }
 
     /// Run the committed pipeline with gitlab-ci-local (shell executor, each job in its own copy
@@ -757,7 +783,7 @@ fn http_get(addr: &str, path: &str) -> (u16, String) {
 /// The content tag by the recipe in `pipegen::plan::recipe`: its version line, then `lines`,
 /// each ended by a newline; the first 24 hex digits of the SHA-256.
 fn content_tag(lines: &[String]) -> String {
-    let mut recipe = String::from("pipegen content tag v2\n");
+    let mut recipe = String::from("pipegen content tag v3\n");
     for line in lines {
         recipe.push_str(line);
         recipe.push('\n');

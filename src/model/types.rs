@@ -190,6 +190,7 @@ impl AxisEntry {
 #[schemars(extend("propertyNames" = { "pattern": patterns::AXIS }))]
 pub struct AxisFields {
     /// The value: it appears in job names and image tags.
+    #[schemars(example = &"16.13")]
     pub value: AxisValue,
 
     /// The named fields: lowercase letters, digits and `_`, starting with a letter, each holding
