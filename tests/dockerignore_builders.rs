@@ -8,7 +8,9 @@
 //! pipeline gets it (core.quotePath=false), for BuildKit (the kit's v0.23.2 through buildx, a
 //! docker-container builder of its own) and buildah (Debian's, vfs storage, chroot isolation).
 //! A second build checks which ignore file applies when a Dockerfile outside the context has its
-//! own `<Dockerfile>.dockerignore`. No registry is used.
+//! own `<Dockerfile>.dockerignore`. The files each build received are also exactly those its
+//! content tag hashes: the `context … sent` lines of the recipe, as `pipegen tags` computes it
+//! and as the platform's generated tag script writes it. No registry is used.
 
 mod support;
 
@@ -296,6 +298,55 @@ fn unquote(line: &str) -> Vec<u8> {
     out
 }
 
+/// What pipegen hashes for a build of `context` with `dockerfile` when `builder` builds: the
+/// files of the recipe's `context … sent` part, computed in Rust (`pipegen tags`) and by the
+/// platform's generated tag script (run with bash, its recipe file read back).
+fn hashed_by_pipegen(
+    repo: &Path,
+    builder: Builder,
+    context: &str,
+    dockerfile: &str,
+) -> (BTreeSet<Vec<u8>>, BTreeSet<Vec<u8>>) {
+    use pipegen::emit::{Target, github, gitlab, scripts};
+    let model = format!(
+        "pipegen: 1\nname: t\nregistry: registry.example.com/t\nimages:\n  one: {{ context: {context}, dockerfile: {dockerfile} }}\n"
+    );
+    let loaded = pipegen::model::load("pipegen.yaml", &model).unwrap();
+    let plan = pipegen::plan::build(&loaded, "pipegen.yaml").unwrap();
+    let (target, platform) = match builder {
+        Builder::BuildKit => (Target::Github, github::PLATFORM),
+        Builder::Buildah => (Target::Gitlab, gitlab::PLATFORM),
+    };
+    let commit = String::from_utf8(git(repo, &["rev-parse", "HEAD"])).unwrap().trim().to_string();
+    let computed = pipegen::commands::tags::compute(repo, &plan, &commit, target).unwrap();
+    let lines = &computed.facts.sent[&(context.to_string(), dockerfile.to_string())];
+    let rust = lines.iter().map(|line| pipegen::listing::path_of(line)).collect();
+
+    let tmp = tempfile::tempdir().unwrap();
+    let library = scripts::build_library(platform, &pipegen::plan::Policy::default());
+    let script = tmp.path().join("tag.sh");
+    fs::write(&script, format!("set -u\n{library}\npipegen_tag_of\n")).unwrap();
+    let mut command = Command::new("bash");
+    command.arg(&script).current_dir(repo).env("TMPDIR", tmp.path()).env("CI_COMMIT_SHA", &commit);
+    command.env("GITHUB_SHA", &commit).envs(scripts::build_variables(&plan.builds[0]));
+    let (code, out, err) = support::run(&mut command);
+    assert_eq!(code, 0, "the tag script\n{out}{err}");
+    let recipe = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("pipegen-recipe-"))
+        .expect("the tag script leaves its recipe");
+    let text = fs::read_to_string(recipe).unwrap();
+    let sent = text
+        .lines()
+        .skip_while(|l| *l != format!("context {context} sent"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("dockerfile "))
+        .map(pipegen::listing::path_of)
+        .collect();
+    (rust, sent)
+}
+
 fn names(set: &BTreeSet<Vec<u8>>) -> Vec<String> {
     set.iter().map(|p| String::from_utf8_lossy(p).into_owned()).collect()
 }
@@ -321,6 +372,10 @@ fn buildkit_and_buildah_receive_what_the_filters_keep() {
             let what = format!("{builder:?} building {context} with {dockerfile} ({ignore_file})");
             assert_eq!(names(&received), names(&rust), "{what}: received vs the Rust filter");
             assert_eq!(names(&rust), names(&awk), "{what}: the Rust filter vs the awk filter");
+            // And the content tag hashes exactly those, in pipegen tags and in the pipeline.
+            let (tags, pipeline) = hashed_by_pipegen(&repo, builder, context, dockerfile);
+            assert_eq!(names(&received), names(&tags), "{what}: received vs what pipegen tags hashes");
+            assert_eq!(names(&received), names(&pipeline), "{what}: received vs what the pipeline hashes");
             eprintln!("{what}: {} of {} files", received.len(), FILES.len() + 2);
         }
     }
