@@ -396,3 +396,35 @@ fn plan_since_a_revision_without_the_model() {
     assert!(err.starts_with("HEAD~1:pipegen.yaml:4:"), "the model at HEAD~1, located: {err}");
     assert!(err.contains("unknown field `contxt`"), "{err}");
 }
+
+/// An ignore file pipegen cannot hash as its builder reads it is an error located in it, in
+/// `pipegen tags` and `pipegen plan` (exit 2) and in the build job's tag step, which stops.
+#[test]
+fn a_refused_ignore_file_is_a_located_error() {
+    let repo = Repo::new();
+    std::fs::write(repo.path().join("tool/.dockerignore"), "*.md\nlogs/\\d*\n").unwrap();
+    repo.commit_all("an ignore file with a pattern whose meaning is an accident");
+    for args in [&["tags"][..], &["plan", "--since", "HEAD~1"]] {
+        let (code, out, err) = repo.pipegen(args);
+        assert_eq!(code, 2, "pipegen {args:?}: {out}{err}");
+        assert!(err.starts_with("tool/.dockerignore:2:6: error: "), "pipegen {args:?}: {err}");
+        assert!(err.contains("help: "), "{err}");
+    }
+
+    let (code, yaml, err) = repo.pipegen(&["emit", "--target", "gitlab"]);
+    assert_eq!(code, 0, "{err}");
+    let pipeline: pipegen::yaml::Value = pipegen::yaml::from_str(&yaml).unwrap();
+    let library = pipeline[".pipegen:build"]["before_script"][0].as_str().unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let script = scratch.path().join("tag.sh");
+    std::fs::write(&script, format!("{library}\npipegen_tag_of\n")).unwrap();
+    let mut command = Command::new("bash");
+    command.arg(&script).current_dir(repo.path()).env("TMPDIR", scratch.path());
+    command.env("CI_COMMIT_SHA", repo.git(&["rev-parse", "HEAD"]).trim());
+    for (key, value) in pipeline["build:tool"]["variables"].as_mapping().unwrap() {
+        command.env(key.as_str().unwrap(), value.as_str().or_else(|| value["value"].as_str()).unwrap());
+    }
+    let (code, _, err) = support::run(&mut command);
+    assert_ne!(code, 0, "the tag step stops");
+    assert!(err.starts_with("tool/.dockerignore:2:6: "), "located in the repository's file: {err}");
+}
