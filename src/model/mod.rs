@@ -2,9 +2,11 @@
 
 mod diagnostic;
 mod duration;
+mod excerpt;
 pub mod load;
 mod path;
 pub mod patterns;
+pub mod printable;
 pub mod schema;
 mod schema_errors;
 mod source;
