@@ -92,8 +92,7 @@ impl Excerpt {
                 text.push('\n');
                 real_lines.push(last.min(first.saturating_sub(1)));
             }
-            for line in first..=last {
-                let (start, end) = ranges[line];
+            for (line, &(start, end)) in ranges.iter().enumerate().take(last + 1).skip(first) {
                 let focus: Vec<(usize, usize)> = clamped
                     .iter()
                     .filter(|&&(s, e, _, _)| s <= end && e >= start)

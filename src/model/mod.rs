@@ -1,9 +1,12 @@
 //! The model: its types, how it is loaded and checked, and how its problems are reported.
 
+mod characters;
 mod diagnostic;
 mod duration;
+mod env_names;
 mod excerpt;
 pub mod load;
+mod merge;
 mod path;
 pub mod patterns;
 pub mod printable;
@@ -16,7 +19,7 @@ mod validate;
 
 pub use diagnostic::{Anchor, Diagnostic, ModelErrors};
 pub use duration::{Duration, DurationError};
-pub use load::{LoadedModel, load};
+pub use load::{LoadedModel, load, load_bytes};
 pub use path::{ModelPath, Segment};
 pub use source::{Location, SourceFile};
 pub use suggest::{closest, did_you_mean};

@@ -46,6 +46,12 @@ pub fn escape_except_tab(text: &str) -> Cow<'_, str> {
     escape_where(text, |c| c != '\t' && is_unprintable(c))
 }
 
+/// `text` with every unprintable character but the newline escaped (for messages of several
+/// lines, such as git's own).
+pub fn escape_keeping_lines(text: &str) -> Cow<'_, str> {
+    escape_where(text, |c| c != '\n' && is_unprintable(c))
+}
+
 fn escape_where(text: &str, unprintable: impl Fn(char) -> bool) -> Cow<'_, str> {
     if !text.chars().any(&unprintable) {
         return Cow::Borrowed(text);

@@ -7,8 +7,8 @@ use std::collections::{BTreeSet, HashMap};
 use super::diagnostic::Diagnostic;
 use super::path::ModelPath;
 use super::source::SourceFile;
-use super::suggest;
 use super::types::{Model, Parents};
+use super::{env_names, suggest};
 use crate::graph::ImageGraph;
 use crate::naming;
 use crate::stages::StageLayout;
@@ -77,6 +77,7 @@ impl<'m> Checker<'m> {
         for name in self.model.jobs.keys() {
             self.check_job(name);
         }
+        self.found.extend(env_names::reserved(self.model));
         if self.found.is_empty() {
             self.check_scopes_and_stages();
         }
@@ -444,6 +445,7 @@ impl<'m> Checker<'m> {
     fn check_scopes_and_stages(&mut self) {
         let graph = ImageGraph::new(self.model);
         let layout = StageLayout::new(self.model, &graph);
+        self.found.extend(env_names::hidden_axes(self.model, &graph));
 
         for (name, image) in &self.model.images {
             let scope = graph.axes(name);
