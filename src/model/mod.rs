@@ -7,6 +7,7 @@ mod env_names;
 mod excerpt;
 pub mod load;
 mod merge;
+pub mod output_paths;
 mod path;
 pub mod patterns;
 pub mod printable;

@@ -8,7 +8,7 @@ use super::diagnostic::Diagnostic;
 use super::path::ModelPath;
 use super::source::SourceFile;
 use super::types::{Model, Parents};
-use super::{env_names, suggest};
+use super::{env_names, output_paths, suggest};
 use crate::graph::ImageGraph;
 use crate::naming;
 use crate::stages::StageLayout;
@@ -84,19 +84,7 @@ impl<'m> Checker<'m> {
     }
 
     fn check_outputs(&mut self) {
-        if let (Some(gitlab), Some(github)) = (&self.model.outputs.gitlab, &self.model.outputs.github)
-            && gitlab == github
-        {
-            self.report(
-                Diagnostic::new(
-                    "duplicate-output",
-                    ModelPath::keys(["outputs", "github"]),
-                    format!("both outputs are written to `{github}`"),
-                )
-                .label("same file as outputs.gitlab")
-                .help("give the GitHub workflow its own file, e.g. `.github/workflows/images.yml`"),
-            );
-        }
+        self.found.extend(output_paths::check(self.model));
     }
 
     fn check_axes(&mut self) {
