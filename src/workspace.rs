@@ -64,7 +64,8 @@ impl Workspace {
             };
             if let Some(c) = text.chars().find(|c| printable::is_unprintable(*c)) {
                 return Err(Error::Usage(format!(
-                    "the model's path `{text}` holds the character {}; pipegen writes it into the generated files, so rename the file",
+                    "the model's path `{}` holds the character {}; pipegen writes it into the generated files, so rename the file",
+                    printable::escape(text),
                     printable::describe(c)
                 )));
             }

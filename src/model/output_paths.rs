@@ -79,7 +79,8 @@ mod tests {
 
     #[test]
     fn outputs_differing_in_letter_case_are_one_file() {
-        let mut model: Model = crate::yaml::from_str("pipegen: 1\nname: t\nregistry: r.example.com/t\n").expect("a model");
+        let mut model: Model =
+            crate::yaml::from_str("pipegen: 1\nname: t\nregistry: r.example.com/t\n").expect("a model");
         model.outputs.gitlab = Some("CI/Pipeline.yml".into());
         model.outputs.github = Some("ci/pipeline.yml".into());
         let found = check(&model);
