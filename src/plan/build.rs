@@ -136,9 +136,9 @@ impl Planner<'_> {
                     .collect();
                 let parents: Vec<(String, BuildRef)> = self
                     .graph
-                    .parents(image_name)
+                    .parents_with_args(image_name)
                     .into_iter()
-                    .map(|p| (naming::parent_arg(p), self.build_of(p, &variant)))
+                    .map(|(p, arg)| (arg, self.build_of(p, &variant)))
                     .collect();
                 let mut needs = vec![tags_job.clone()];
                 needs.extend(parents.iter().map(|(_, p)| p.job.clone()));
