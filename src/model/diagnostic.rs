@@ -53,6 +53,12 @@ impl Diagnostic {
         self
     }
 
+    /// Point at the value rather than the key (for a name written as a value).
+    pub fn anchored_at_value(mut self) -> Self {
+        self.anchor = Anchor::Value;
+        self
+    }
+
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.label = label.into();
         self

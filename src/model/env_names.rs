@@ -64,6 +64,14 @@ pub fn reserved(model: &Model) -> Vec<Diagnostic> {
         }
     }
     for (name, image) in &model.images {
+        for parent in image.from.iter().flat_map(|from| from.refs()) {
+            let Some(arg) = parent.arg else { continue };
+            if let Some(whose) = owner(arg, BUILD_ARG_PREFIXES, &[]) {
+                let from = ModelPath::keys(["images", name.as_str(), "from"]);
+                let at = parent.index.map_or(from.clone(), |i| from.index(i)).key("arg");
+                found.push(refused(at, "build argument", arg, whose).anchored_at_value());
+            }
+        }
         for arg in image.args.keys() {
             if let Some(whose) = owner(arg, BUILD_ARG_PREFIXES, &[]) {
                 found.push(refused(
