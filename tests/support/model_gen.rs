@@ -243,7 +243,12 @@ pub fn model(bytes: &[u8]) -> String {
         }
         if i > 0 && e.chance(50) {
             let parent = images[e.below(i)].clone();
-            y.push_str(&format!("    from: {}\n", scalar(e, &parent)));
+            let parent = scalar(e, &parent);
+            if e.chance(30) {
+                y.push_str(&format!("    from: [{{ image: {parent}, arg: {} }}]\n", scalar_of(e, Kind::EnvName)));
+            } else {
+                y.push_str(&format!("    from: {parent}\n"));
+            }
         }
         if !axes.is_empty() && e.chance(40) {
             let axis = axes[e.below(axes.len())].clone();
