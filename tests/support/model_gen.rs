@@ -136,13 +136,17 @@ fn text(e: &mut Entropy, kind: Kind) -> String {
     }
     let mut out = String::new();
     if e.chance(20) {
-        out.push_str(*e.pick(vocabulary(kind)));
+        let start = e.pick(vocabulary(kind));
+        out.push_str(start);
     }
     let length = if e.chance(5) { 100 + e.below(3000) } else { e.below(12) };
     while out.chars().count() < length {
         match e.below(4) {
             0 => out.push(*e.pick(SPECIAL)),
-            1 => out.push_str(*e.pick(PIECES)),
+            1 => {
+                let piece = e.pick(PIECES);
+                out.push_str(piece);
+            }
             2 => out.push(char::from_u32(e.below(0x11_0000) as u32).unwrap_or('x')),
             _ => out.push((b'a' + (e.below(26) as u8)) as char),
         }
