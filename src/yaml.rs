@@ -4,7 +4,7 @@
 //! switching to a maintained fork (for example `serde_yaml_ng`) is a one-line change here.
 //! Never `serde_yml`: it is unsound (RUSTSEC-2025-0068).
 
-pub use serde_yaml::{Error, Value};
+pub use serde_yaml::{Error, Mapping, Value};
 
 /// Deserialize a value from YAML text.
 pub fn from_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Error> {
