@@ -27,7 +27,8 @@ CONSTRAINTS="$ROOT/tools/constraints.txt"
 PKG_JSON="$ROOT/tools/package.json"
 PKG_LOCK="$ROOT/tools/package-lock.json"
 
-APT_PACKAGES=(buildah skopeo docker-registry shellcheck rsync busybox-static git openssl curl wget dash bsdutils)
+# ruby: Psych, the YAML 1.1 reader GitLab reads pipelines with (tests/yaml_meaning.rs).
+APT_PACKAGES=(buildah skopeo docker-registry shellcheck rsync busybox-static git openssl curl wget dash bsdutils ruby)
 
 FORCE=0
 VERIFY=0
@@ -157,6 +158,7 @@ print_versions() {
   version git git --version
   version dash dpkg-query -W -f "dash \${Version}" dash
   version script sh -c 'script --version'
+  version ruby ruby -rpsych -e 'puts "ruby #{RUBY_VERSION}, psych #{Psych::VERSION}"'
   version python3 "$bin/python" --version
   version zizmor "$bin/zizmor" --version
   version jactionlint "$bin/jactionlint" --version
