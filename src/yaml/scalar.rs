@@ -81,33 +81,55 @@ impl Facts {
                 _ => false,
             };
         }
-        let mut previous = b'\n';
         for (i, &byte) in bytes.iter().enumerate() {
+            if !NOTABLE[usize::from(byte)] {
+                continue;
+            }
+            let previous = if i == 0 { b'\n' } else { bytes[i - 1] };
             match byte {
                 b'\n' => {
                     facts.line_break = true;
                     facts.space_before_break |= previous == b' ';
                 }
-                b':' => {
-                    facts.indicator |= i > 0 && matches!(bytes.get(i + 1), None | Some(b' ' | b'\n'));
-                }
+                b':' => facts.indicator |= i > 0 && matches!(bytes.get(i + 1), None | Some(b' ' | b'\n')),
                 b'#' => facts.indicator |= i > 0 && matches!(previous, b' ' | b'\n'),
-                0x20..=0x7E => {}
-                0x00..=0x1F | 0x7F => facts.special = true,
-                _ => {}
+                0xC2 | 0xE2 | 0xEF => facts.special |= needs_escape(&bytes[i..]),
+                _ => facts.special = true,
             }
-            previous = byte;
-        }
-        if !text.is_ascii() {
-            facts.special |= text.chars().any(needs_escape);
         }
         facts
     }
 }
 
-/// Non-ASCII characters a quoted or literal scalar cannot hold raw.
-fn needs_escape(c: char) -> bool {
-    matches!(c, '\u{80}'..='\u{9F}' | '\u{2028}' | '\u{2029}' | '\u{FEFF}' | '\u{FFFE}' | '\u{FFFF}')
+/// The bytes the scan must look at: line breaks, `:` and `#`, control characters, and the
+/// first bytes of the UTF-8 sequences of the non-ASCII characters that need escaping.
+const NOTABLE: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 0x20 {
+        table[byte] = true;
+        byte += 1;
+    }
+    table[0x7F] = true;
+    table[b':' as usize] = true;
+    table[b'#' as usize] = true;
+    table[0xC2] = true;
+    table[0xE2] = true;
+    table[0xEF] = true;
+    table
+};
+
+/// Whether the UTF-8 sequence at the start of `bytes` is a character a quoted or literal
+/// scalar cannot hold raw: a C1 control (U+0080 to U+009F, NEL among them), U+2028, U+2029,
+/// the byte order mark U+FEFF, U+FFFE or U+FFFF.
+fn needs_escape(bytes: &[u8]) -> bool {
+    matches!(
+        bytes,
+        [0xC2, 0x80..=0x9F, ..]
+            | [0xE2, 0x80, 0xA8 | 0xA9, ..]
+            | [0xEF, 0xBB, 0xBF, ..]
+            | [0xEF, 0xBF, 0xBE | 0xBF, ..]
+    )
 }
 
 /// Append `text` single-quoted.
@@ -143,7 +165,7 @@ pub fn write_double_quoted(out: &mut String, text: &str) {
             '\u{85}' => "\\N",
             '\u{2028}' => "\\L",
             '\u{2029}' => "\\P",
-            c if c.is_ascii_control() || needs_escape(c) => "",
+            c if c.is_ascii_control() || needs_escape(&text.as_bytes()[at..]) => "",
             _ => continue,
         };
         out.push_str(&text[plain_from..at]);
