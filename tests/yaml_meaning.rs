@@ -240,6 +240,23 @@ fn tricky_strings_mean_the_same_to_yaml_1_1_and_1_2() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// Keys over 128 bytes are written as explicit keys (`? key` then `: value`).
+#[test]
+fn long_keys_mean_the_same_to_yaml_1_1_and_1_2() {
+    let long = "k".repeat(130);
+    let mut failures = Vec::new();
+    for text in
+        [long.clone(), format!("yes{long}"), format!(" {long} "), format!("{long}\n{long}"), format!("- {long}")]
+    {
+        let (yaml_text, expected) = document(&text);
+        assert!(yaml_text.contains("\n? "), "an explicit key:\n{yaml_text}");
+        if let Err(why) = readings(&yaml_text, &expected, false) {
+            failures.push(format!("{text:?}: {why}\n{yaml_text}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 #[test]
 fn every_generated_pipeline_means_the_same_to_yaml_1_1_and_1_2() {
     let mut models = support::models();
@@ -280,8 +297,13 @@ fn tricky_string() -> impl Strategy<Value = String> {
     prop::collection::vec(piece, 0..6).prop_map(|pieces| pieces.concat())
 }
 
+/// 1,000 cases by default; `PROPTEST_CASES=100000 cargo test --test yaml_meaning` for a long run.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(1000)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 1500, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn arbitrary_strings_mean_the_same_to_yaml_1_1_and_1_2(text in tricky_string()) {
