@@ -257,6 +257,39 @@ fn long_keys_mean_the_same_to_yaml_1_1_and_1_2() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// Comments change nothing that is read: lines above keys and items, comments after scalars,
+/// literal blocks and empty collections, in mappings and sequences.
+#[test]
+fn comments_are_only_comments_to_every_reader() {
+    use yaml::Commented;
+    let long = "k".repeat(130);
+    let note = |value: Json| Commented::new(value).above("why: a note").above("").after("v5.0.0 # twice");
+    let mut root: IndexMap<String, Commented<Json>> = IndexMap::new();
+    root.insert("scalar".into(), note(json!("actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8")));
+    root.insert("literal".into(), note(json!("echo a\necho b\n")));
+    root.insert("empty".into(), note(json!({})));
+    root.insert(long.clone(), note(json!("yes")));
+    let mut items: Vec<Commented<Json>> =
+        vec![note(json!("- item")), Commented::new(json!({ "a": 1 })).above("map item")];
+    items.push(Commented::new(json!([1, 2])).above("list item"));
+    let text = format!(
+        "{}{}",
+        yaml::to_string(&root).expect("writes"),
+        yaml::to_string(&IndexMap::from([("items", items)])).expect("writes")
+    );
+    let expected = json!({
+        "scalar": "actions/checkout@08c6903cd8c0fde910a37f88322edcfb5dd907a8",
+        "literal": "echo a\necho b\n",
+        "empty": {},
+        long: "yes",
+        "items": ["- item", { "a": 1 }, [1, 2]],
+    });
+    assert_eq!(text.matches("# v5.0.0 # twice").count(), 5, "{text}");
+    if let Err(why) = readings(&text, &expected, false) {
+        panic!("{why}\n{text}");
+    }
+}
+
 #[test]
 fn every_generated_pipeline_means_the_same_to_yaml_1_1_and_1_2() {
     let mut models = support::models();

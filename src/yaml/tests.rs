@@ -231,6 +231,19 @@ fn comments_on_literal_blocks_and_empty_collections() {
 }
 
 #[test]
+fn comments_on_long_keys_and_nested_comments() {
+    let long = "k".repeat(129);
+    let map = IndexMap::from([(
+        long.clone(),
+        Commented::new(Commented::new("v").after("inner")).above("about").after("outer"),
+    )]);
+    let text = to_string(&map).unwrap();
+    assert_eq!(text, format!("# about\n? {long}\n: v # outer # inner\n"));
+    let back: IndexMap<String, String> = from_str(&text).unwrap();
+    assert_eq!(back[&long], "v");
+}
+
+#[test]
 fn comments_cannot_escape_their_line() {
     for bad in ["a\nb: injected", "a\rb", "a\u{2028}b", "a\u{85}b"] {
         let above = to_string(&IndexMap::from([("k", Commented::new("v").above(bad))]));

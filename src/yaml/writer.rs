@@ -208,10 +208,13 @@ impl Block<'_> {
     fn after_key(&mut self, explicit: bool) {
         let w = &mut *self.writer;
         if explicit {
+            let key_line = w.line_start;
             w.end_line();
             push_spaces(&mut w.out, self.column);
             w.out.push_str(": ");
             w.at = Position::Inline { indent: self.column };
+            // Comments about the entry go above its `? key` line.
+            w.line_start = key_line;
         } else {
             w.out.push(':');
             w.at = Position::AfterKey { indent: self.column };
@@ -539,7 +542,11 @@ impl ser::SerializeStruct for Compound<'_> {
             Compound::Commented { writer, parts } => {
                 if key == comment::VALUE_FIELD {
                     writer.comment_lines_above(&parts.above);
-                    writer.trailing = parts.after.take();
+                    // Inside another commented value, both comments stand after the scalar.
+                    writer.trailing = match (writer.trailing.take(), parts.after.take()) {
+                        (Some(outer), Some(inner)) => Some(format!("{outer} # {inner}")),
+                        (outer, inner) => inner.or(outer),
+                    };
                     value.serialize(&mut **writer)?;
                     if writer.trailing.is_some() {
                         return Err(WriteError::new("a trailing comment needs a scalar or an empty collection"));
