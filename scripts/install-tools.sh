@@ -27,7 +27,9 @@ CONSTRAINTS="$ROOT/tools/constraints.txt"
 PKG_JSON="$ROOT/tools/package.json"
 PKG_LOCK="$ROOT/tools/package-lock.json"
 
-APT_PACKAGES=(buildah skopeo docker-registry shellcheck rsync busybox-static git openssl curl wget dash bsdutils mawk gawk)
+# mawk, gawk: the awks the .dockerignore filter is tested under (tests/dockerignore_awk.rs).
+# ruby: Psych, the YAML 1.1 reader GitLab reads pipelines with (tests/yaml_meaning.rs).
+APT_PACKAGES=(buildah skopeo docker-registry shellcheck rsync busybox-static git openssl curl wget dash bsdutils mawk gawk ruby)
 
 FORCE=0
 VERIFY=0
@@ -159,6 +161,7 @@ print_versions() {
   version mawk dpkg-query -W -f "mawk \${Version}" mawk
   version gawk sh -c 'gawk --version | head -n 1'
   version script sh -c 'script --version'
+  version ruby ruby -rpsych -e 'puts "ruby #{RUBY_VERSION}, psych #{Psych::VERSION}"'
   version python3 "$bin/python" --version
   version zizmor "$bin/zizmor" --version
   version jactionlint "$bin/jactionlint" --version

@@ -1,35 +1,38 @@
 //! Variants: one value per axis, and `${axis}` substitution.
 
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 
 use crate::model::AxisValue;
 
-/// One combination of axis values, in axis order (ancestors' axes first).
+/// One combination of axis values, in axis order (ancestors' axes first). Shared, not copied:
+/// a plan holds the variant of every build and job many times over (names, references, keys).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Variant(Vec<(String, String)>);
+pub struct Variant(Arc<[(String, String)]>);
 
 impl Variant {
     pub fn new(pairs: Vec<(String, String)>) -> Self {
-        Variant(pairs)
+        Variant(pairs.into())
     }
 
     /// Every combination of the values of `axes`, the first axis varying slowest.
     pub fn product(axes: &[String], declared: &IndexMap<String, Vec<AxisValue>>) -> Vec<Variant> {
-        let mut variants = vec![Variant::default()];
+        let mut combinations: Vec<Vec<(String, String)>> = vec![Vec::new()];
         for axis in axes {
             let values = declared.get(axis).map(Vec::as_slice).unwrap_or_default();
-            variants = variants
+            combinations = combinations
                 .into_iter()
-                .flat_map(|v| {
+                .flat_map(|pairs| {
                     values.iter().map(move |value| {
-                        let mut next = v.clone();
-                        next.0.push((axis.clone(), value.0.clone()));
+                        let mut next = pairs.clone();
+                        next.push((axis.clone(), value.0.clone()));
                         next
                     })
                 })
                 .collect();
         }
-        variants
+        combinations.into_iter().map(Variant::new).collect()
     }
 
     pub fn pairs(&self) -> &[(String, String)] {
@@ -47,6 +50,9 @@ impl Variant {
     /// The values of `axes` only, in the order of `axes`: the variant of a parent or of an image
     /// a job uses.
     pub fn restrict(&self, axes: &[String]) -> Variant {
+        if axes.len() == self.0.len() && axes.iter().zip(self.0.iter()).all(|(a, (b, _))| a == b) {
+            return self.clone();
+        }
         Variant(axes.iter().filter_map(|a| self.get(a).map(|v| (a.clone(), v.to_string()))).collect())
     }
 
