@@ -1304,6 +1304,35 @@ fn gitlab_service_wait_tcp() {
     job.assert_times_out("3s", 3.0);
 }
 
+/// The same without bash, as in a busybox image: busybox's nc has no `-z`, so the wait
+/// connects with its `-e true` instead, and still gives up after the timeout.
+#[test]
+fn gitlab_service_wait_tcp_with_busybox_nc_under_sh() {
+    let tools = ["nc=busybox", "grep"];
+    let port = StandIn::free_port();
+    let job = WaitJob::new(port, "{ tcp: true, timeout: 6s, interval: 1s }", JobShell::Sh, &tools);
+    let _service = StandIn::tcp_after(port, Duration::from_secs(2));
+    job.assert_passes(2.0);
+
+    let port = StandIn::free_port();
+    let job = WaitJob::new(port, "{ tcp: true, timeout: 3s, interval: 1s }", JobShell::Sh, &tools);
+    job.assert_times_out("3s", 3.0);
+}
+
+/// A TCP health check in an image with neither bash nor a usable nc stops at once and says
+/// which tools it needs, rather than waiting the whole timeout and blaming the service.
+#[test]
+fn gitlab_service_wait_tcp_without_a_usable_probe_fails_at_once() {
+    let port = StandIn::free_port();
+    let _service = StandIn::tcp_after(port, Duration::ZERO);
+    let job = WaitJob::new(port, "{ tcp: true, timeout: 6s, interval: 1s }", JobShell::Sh, &["grep"]);
+    let (code, out, err, seconds) = job.run();
+    assert_ne!(code, 0, "{out}{err}");
+    assert!(err.contains("pipegen: cannot check service 'localhost' (tcp://localhost:"), "{err}");
+    assert!(err.contains("the job image needs bash and timeout, or grep and an nc that has -z or -e"), "{err}");
+    assert!(seconds < 1.0, "it did not wait: {seconds} s");
+}
+
 /// A command health check sees the service's host and port.
 #[test]
 fn gitlab_service_wait_cmd() {

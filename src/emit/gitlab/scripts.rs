@@ -180,33 +180,36 @@ fn wait_for(service: &ServiceUse, health: &HealthCheck) -> String {
     // One probe never outlasts the timeout (nor 5 s): a service that accepts connections but
     // does not answer yet must still fail in time.
     let limit = health.timeout.as_secs().clamp(1, 5);
-    // Each probe names the tools it needs, as a shell condition and in words. wget runs under
-    // `timeout` because busybox's wget may lack `-T` and GNU wget retries a timed-out read 20
-    // times; bash's /dev/tcp comes before nc because many nc (busybox's) have no `-z`.
-    let (check, what, requirement) = match &health.probe {
+    // Each probe first makes sure the job image has a tool that can run it, and says at once
+    // which tools it needs when it has none: a probe that cannot run fails every attempt, and
+    // the job would wait the whole timeout and then blame a healthy service.
+    let (preamble, check, what) = match &health.probe {
         Probe::Http(path) => {
             let url = format!("http://{alias}:{port}{path}");
+            // wget runs under `timeout`: busybox's wget may lack `-T` (Debian's crashes on it)
+            // and GNU wget retries a timed-out read 20 times.
             (
+                require_tools(
+                    alias,
+                    &url,
+                    "pipegen_has curl || { pipegen_has wget && pipegen_has timeout; }",
+                    "curl, or wget and timeout",
+                ),
                 format!(
                     "if pipegen_has curl; then curl -fsS -o /dev/null --max-time {limit} {0}; else timeout {limit} wget -q -O /dev/null {0}; fi",
                     quote(&url)
                 ),
                 url,
-                Some(("pipegen_has curl || { pipegen_has wget && pipegen_has timeout; }", "curl, or wget and timeout")),
             )
         }
-        Probe::Tcp => (
-            format!(
-                "if pipegen_has bash && pipegen_has timeout; then timeout {limit} bash -c {}; else nc -z -w {limit} {alias} {port}; fi",
-                quote(&format!("exec 3<> /dev/tcp/{alias}/{port}"))
-            ),
-            format!("tcp://{alias}:{port}"),
-            Some(("{ pipegen_has bash && pipegen_has timeout; } || pipegen_has nc", "bash and timeout, or nc")),
-        ),
+        Probe::Tcp => {
+            let what = format!("tcp://{alias}:{port}");
+            (tcp_probe_choice(alias, &what), tcp_check(alias, port, limit), what)
+        }
         Probe::Cmd(cmd) => (
+            Vec::new(),
             format!("PIPEGEN_SERVICE_HOST={alias} PIPEGEN_SERVICE_PORT={port} sh -c {}", quote(cmd)),
             format!("`{cmd}`"),
-            None,
         ),
     };
     let timeout = health.timeout;
@@ -215,16 +218,7 @@ fn wait_for(service: &ServiceUse, health: &HealthCheck) -> String {
         ImageUse::External(reference) => reference.clone(),
     };
     let mut lines = vec![format!("# Wait for service {alias} ({image}): GitLab's own check gives up after 30 s.")];
-    if let Some((condition, tools)) = requirement {
-        lines.push("pipegen_has() { command -v \"$1\" > /dev/null 2>&1; }".to_string());
-        lines.push(format!("if ! {{ {condition}; }}; then"));
-        lines.push(format!(
-            "  echo {} >&2",
-            quote(&format!("pipegen: cannot check service '{alias}' ({what}): the job image needs {tools}"))
-        ));
-        lines.push("  exit 1".to_string());
-        lines.push("fi".to_string());
-    }
+    lines.extend(preamble);
     lines.extend([
         format!("pipegen_deadline=$(( $(date +%s) + {} ))", timeout.as_secs()),
         format!("until {check}; do"),
@@ -240,6 +234,55 @@ fn wait_for(service: &ServiceUse, health: &HealthCheck) -> String {
         format!("echo {}", quote(&format!("pipegen: service '{alias}' is healthy"))),
     ]);
     join(lines)
+}
+
+/// `pipegen_has`, then stop the job at once when `condition` (over `pipegen_has`) is false,
+/// saying which `tools` the job image needs to check the service `alias` at `what`.
+fn require_tools(alias: &str, what: &str, condition: &str, tools: &str) -> Vec<String> {
+    vec![
+        HAS.to_string(),
+        format!("if ! {{ {condition}; }}; then"),
+        format!("  echo {} >&2", quote(&format!("pipegen: cannot check service '{alias}' ({what}): the job image needs {tools}"))),
+        "  exit 1".to_string(),
+        "fi".to_string(),
+    ]
+}
+
+const HAS: &str = "pipegen_has() { command -v \"$1\" > /dev/null 2>&1; }";
+
+/// Choose the TCP probe once, into `pipegen_tcp`: bash's /dev/tcp under `timeout`, else an nc
+/// with `-z` (OpenBSD's, ncat, netcat-traditional), else an nc with `-e` (busybox's, which has
+/// no `-z`: it connects and runs `true`). nc's own help lists its options; without a usable
+/// tool the job stops at once and says which tools it needs.
+fn tcp_probe_choice(alias: &str, what: &str) -> Vec<String> {
+    let cannot = quote(&format!(
+        "pipegen: cannot check service '{alias}' ({what}): the job image needs bash and timeout, or grep and an nc that has -z or -e (busybox's)"
+    ));
+    vec![
+        HAS.to_string(),
+        "pipegen_nc_has() {".to_string(),
+        "  pipegen_nc_help=\"$(nc -h 2>&1 < /dev/null || true)\"".to_string(),
+        "  printf '%s\\n' \"$pipegen_nc_help\" | grep -q -e \"^[[:space:]]*$1[[:space:],]\"".to_string(),
+        "}".to_string(),
+        "if pipegen_has bash && pipegen_has timeout; then".to_string(),
+        "  pipegen_tcp=bash".to_string(),
+        "elif pipegen_has nc && pipegen_has grep && pipegen_nc_has -z; then".to_string(),
+        "  pipegen_tcp=nc-z".to_string(),
+        "elif pipegen_has nc && pipegen_has grep && pipegen_nc_has -e; then".to_string(),
+        "  pipegen_tcp=nc-e".to_string(),
+        "else".to_string(),
+        format!("  echo {cannot} >&2"),
+        "  exit 1".to_string(),
+        "fi".to_string(),
+    ]
+}
+
+/// One TCP probe with the tool `tcp_probe_choice` chose, bounded by `limit` seconds.
+fn tcp_check(alias: &str, port: u16, limit: u64) -> String {
+    format!(
+        "case \"$pipegen_tcp\" in bash) timeout {limit} bash -c {} ;; nc-z) nc -z -w {limit} {alias} {port} ;; *) nc -w {limit} {alias} {port} -e true ;; esac",
+        quote(&format!("exec 3<> /dev/tcp/{alias}/{port}"))
+    )
 }
 
 fn join(lines: Vec<String>) -> String {
