@@ -219,10 +219,12 @@ pub fn health_command(service: &ServiceUse, health: &HealthCheck) -> String {
     let port = service.port;
     let secs = health.interval.as_secs().max(1);
     match &health.probe {
+        // Docker stops a check that outlasts --health-timeout, so wget needs no `-T` (which
+        // Debian's busybox wget crashes on: a busybox-only service would never turn healthy).
         Probe::Http(path) => {
             let url = quote(&format!("http://localhost:{port}{path}"));
             format!(
-                "if command -v curl > /dev/null 2>&1; then curl -fsS -o /dev/null --max-time {secs} {url}; else wget -q -O /dev/null -T {secs} {url}; fi"
+                "if command -v curl > /dev/null 2>&1; then curl -fsS -o /dev/null --max-time {secs} {url}; else wget -q -O /dev/null {url}; fi"
             )
         }
         // /proc/net/tcp lists listening sockets (state 0A) with the port in hex: it needs no
