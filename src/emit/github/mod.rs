@@ -301,15 +301,18 @@ fn login(host: &str, mode: &str) -> Step {
 }
 
 /// Credentials for pulling a model image into `container:` or `services:`, where no step can
-/// run first. Empty when the login mode is `none`: the runner then pulls anonymously.
+/// run first. GitHub's runner logs in only when both are non-empty and otherwise pulls
+/// anonymously (on hosted runners it uses the job token for ghcr.io by itself), so in the
+/// `none` mode the password is empty. act refuses empty credentials (`failed to interpolate
+/// container.credentials.username`), so there, and only there (act sets `ACT`), the anonymous
+/// pull gets a placeholder password, which a registry without logins ignores. The job token
+/// never goes to a registry other than ghcr.io.
 fn pull_credentials(tags_id: &str) -> Credentials {
     let mode = format!("needs.{tags_id}.outputs.login");
     Credentials {
-        username: format!(
-            "${{{{ {mode} == 'secrets' && secrets.PIPEGEN_REGISTRY_USER || {mode} == 'github' && github.actor || '' }}}}"
-        ),
+        username: format!("${{{{ {mode} == 'secrets' && secrets.PIPEGEN_REGISTRY_USER || github.actor }}}}"),
         password: format!(
-            "${{{{ {mode} == 'secrets' && secrets.PIPEGEN_REGISTRY_PASSWORD || {mode} == 'github' && secrets.GITHUB_TOKEN || '' }}}}"
+            "${{{{ {mode} == 'secrets' && secrets.PIPEGEN_REGISTRY_PASSWORD || {mode} == 'github' && secrets.GITHUB_TOKEN || env.ACT == 'true' && 'anonymous' || '' }}}}"
         ),
     }
 }
