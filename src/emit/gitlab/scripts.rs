@@ -242,7 +242,10 @@ fn require_tools(alias: &str, what: &str, condition: &str, tools: &str) -> Vec<S
     vec![
         HAS.to_string(),
         format!("if ! {{ {condition}; }}; then"),
-        format!("  echo {} >&2", quote(&format!("pipegen: cannot check service '{alias}' ({what}): the job image needs {tools}"))),
+        format!(
+            "  echo {} >&2",
+            quote(&format!("pipegen: cannot check service '{alias}' ({what}): the job image needs {tools}"))
+        ),
         "  exit 1".to_string(),
         "fi".to_string(),
     ]
