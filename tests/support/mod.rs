@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod real_engines;
+
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::Command;
