@@ -301,21 +301,23 @@ fn login(host: &str, mode: &str) -> Step {
 }
 
 /// Credentials for pulling a model image into `container:` or `services:`, where no step can
-/// run first. GitHub's runner logs in only when both are non-empty and otherwise pulls
-/// anonymously (on hosted runners it uses the job token for ghcr.io by itself), so in the
-/// `none` mode the password is empty. act refuses empty credentials (`failed to interpolate
-/// container.credentials.username`), so there, and only there (act sets `ACT`), the anonymous
-/// pull gets a placeholder password, which a registry without logins ignores. The job token
-/// never goes to a registry other than ghcr.io.
+/// run first. Both must be non-empty whatever the login mode: GitHub's workflow schema types them
+/// `non-empty-string`, so an expression that evaluates to '' fails the job ("Unexpected value
+/// ''"), and act refuses it too ("failed to interpolate container.credentials.username"). In
+/// the `none` mode the runner therefore logs in with the actor and a placeholder password, which
+/// a registry without logins accepts; the job token goes to ghcr.io only.
 fn pull_credentials(tags_id: &str) -> Credentials {
     let mode = format!("needs.{tags_id}.outputs.login");
     Credentials {
         username: format!("${{{{ {mode} == 'secrets' && secrets.PIPEGEN_REGISTRY_USER || github.actor }}}}"),
         password: format!(
-            "${{{{ {mode} == 'secrets' && secrets.PIPEGEN_REGISTRY_PASSWORD || {mode} == 'github' && secrets.GITHUB_TOKEN || env.ACT == 'true' && 'anonymous' || '' }}}}"
+            "${{{{ {mode} == 'secrets' && secrets.PIPEGEN_REGISTRY_PASSWORD || {mode} == 'github' && secrets.GITHUB_TOKEN || '{ANONYMOUS_PASSWORD}' }}}}"
         ),
     }
 }
+
+/// The password of the `none` login mode: any non-empty text; a registry without logins ignores it.
+const ANONYMOUS_PASSWORD: &str = "anonymous";
 
 fn tags_job(tags: &TagsJob) -> Job {
     let has_builds = !tags.tags.is_empty();
