@@ -31,7 +31,7 @@ CONSTRAINTS="$ROOT/tools/constraints.txt"
 PKG_JSON="$ROOT/tools/package.json"
 PKG_LOCK="$ROOT/tools/package-lock.json"
 
-APT_PACKAGES=(buildah skopeo docker-registry shellcheck rsync busybox-static git openssl curl wget dash bsdutils)
+APT_PACKAGES=(buildah skopeo docker-registry shellcheck rsync busybox-static git openssl curl wget dash bsdutils mawk gawk)
 
 # The real engines: the offline kit next to the clone (../shared/real-engines) when it is there.
 REAL_ENGINES_KIT=${PIPEGEN_REAL_ENGINES_KIT:-$ROOT/../shared/real-engines}
@@ -167,6 +167,8 @@ print_versions() {
   version busybox busybox
   version git git --version
   version dash dpkg-query -W -f "dash \${Version}" dash
+  version mawk dpkg-query -W -f "mawk \${Version}" mawk
+  version gawk sh -c 'gawk --version | head -n 1'
   version script sh -c 'script --version'
   version python3 "$bin/python" --version
   version zizmor "$bin/zizmor" --version

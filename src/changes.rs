@@ -6,7 +6,7 @@
 use globset::{GlobBuilder, GlobMatcher};
 use serde::Serialize;
 
-use crate::plan::{Plan, TagKind, TagRef};
+use crate::plan::{Plan, TagMode};
 
 /// Why a build runs again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -15,7 +15,7 @@ pub enum Reason {
     /// A changed path is part of what the image is made of.
     Changed { path: String, via: String },
     /// A parent is rebuilt, so this image's content tag changes too.
-    Parent { job: String },
+    Parent { id: String },
     /// Tagged by commit: built in every pipeline.
     CommitTag,
 }
@@ -23,7 +23,8 @@ pub enum Reason {
 /// The verdict for one build.
 #[derive(Debug, Clone, Serialize)]
 pub struct BuildVerdict {
-    pub job: String,
+    /// The build, platform-neutral: `build base [ruby=3.2]`.
+    pub id: String,
     pub image: String,
     pub variant: String,
     pub rebuilt: bool,
@@ -68,16 +69,7 @@ impl Matchers {
 pub fn verdicts(plan: &Plan, changed: &[String]) -> Vec<BuildVerdict> {
     let mut verdicts: Vec<BuildVerdict> = Vec::new();
     for build in &plan.builds {
-        let inputs = plan
-            .tags
-            .iter()
-            .flat_map(|t| &t.tags)
-            .find(|t| t.key == build.this.key)
-            .and_then(|t| match &t.kind {
-                TagKind::Content(recipe) => Some(recipe.inputs.clone()),
-                TagKind::Commit { .. } => None,
-            })
-            .unwrap_or_default();
+        let inputs = if build.this.tag == TagMode::Content { build.inputs.clone() } else { Vec::new() };
         let matchers = Matchers {
             context: build.context.clone(),
             dockerfile: build.dockerfile.clone(),
@@ -96,18 +88,19 @@ pub fn verdicts(plan: &Plan, changed: &[String]) -> Vec<BuildVerdict> {
             .iter()
             .filter_map(|path| matchers.via(path).map(|via| Reason::Changed { path: path.clone(), via }))
             .collect();
-        for (_, parent) in &build.parents {
-            if verdicts.iter().any(|v| v.job == parent.job.gitlab && v.rebuilt) {
-                reasons.push(Reason::Parent { job: parent.job.gitlab.clone() });
+        for parent in &build.parents {
+            let parent_id = crate::plan::JobId::Build(parent.build.id.clone()).to_string();
+            if verdicts.iter().any(|v| v.id == parent_id && v.rebuilt) {
+                reasons.push(Reason::Parent { id: parent_id });
             }
         }
-        if matches!(build.this.tag, TagRef::Commit { .. }) {
+        if matches!(build.this.tag, TagMode::Commit { .. }) {
             reasons.push(Reason::CommitTag);
         }
         verdicts.push(BuildVerdict {
-            job: build.name.gitlab.clone(),
-            image: build.this.image.clone(),
-            variant: build.this.variant.describe(),
+            id: build.id().to_string(),
+            image: build.this.id.image.clone(),
+            variant: build.this.id.variant.describe(),
             rebuilt: !reasons.is_empty(),
             reasons,
         });

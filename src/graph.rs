@@ -165,6 +165,19 @@ impl<'m> ImageGraph<'m> {
             .collect()
     }
 
+    /// Parents of `image` as [`ImageGraph::parents`] lists them, each with the build argument that
+    /// carries its reference (`<NAME>_IMAGE`, or the `arg` its `from` entry names).
+    pub fn parents_with_args(&self, image: &str) -> Vec<(&'m str, String)> {
+        let refs = self.model.images[image].from.iter().flat_map(|f| f.refs()).collect::<Vec<_>>();
+        self.parents(image)
+            .into_iter()
+            .map(|parent| {
+                let arg = refs.iter().find(|r| r.image == parent).map(|r| r.build_arg());
+                (parent, arg.unwrap_or_else(|| crate::naming::parent_arg(parent)))
+            })
+            .collect()
+    }
+
     /// The axes `image` varies over: its parents' axes first (in `from` order, each in its own
     /// order), then its own that are not inherited already.
     pub fn axes(&self, image: &str) -> Vec<String> {
@@ -225,6 +238,24 @@ mod tests {
         let g = ImageGraph::new(&m);
         assert_eq!(g.variants("infra"), vec![Variant::default()]);
         assert_eq!(g.variants("svc").len(), 2);
+    }
+
+    #[test]
+    fn parents_come_with_the_argument_that_carries_them() {
+        let m = model(
+            "  base: {}\n  tools: {}\n  lib: {}\n  app: { from: [{ image: base, arg: BASE_CONTAINER }, tools, { image: lib }] }\n  one: { from: { image: base, arg: PARENT } }\n",
+        );
+        let g = ImageGraph::new(&m);
+        assert_eq!(
+            g.parents_with_args("app"),
+            [
+                ("base", "BASE_CONTAINER".to_string()),
+                ("tools", "TOOLS_IMAGE".to_string()),
+                ("lib", "LIB_IMAGE".to_string())
+            ]
+        );
+        assert_eq!(g.parents_with_args("one"), [("base", "PARENT".to_string())]);
+        assert_eq!(g.depth("app"), 2);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `pipegen graph`: the planned builds (every variant) and jobs, grouped by stage, as Mermaid
 //! (which GitHub and GitLab render in Markdown) or Graphviz dot.
 
-use crate::plan::{ImageUse, Plan};
+use crate::plan::{JobId, Plan};
 
 /// Output formats of `pipegen graph`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -32,30 +32,29 @@ fn collect(plan: &Plan) -> (Vec<Node>, Vec<Edge>) {
     let mut nodes = Vec::new();
     let mut edges = Vec::new();
     for build in &plan.builds {
-        let id = node_id(&build.name.gitlab);
+        let id = node_id(&build.id().to_string());
         nodes.push(Node {
             id: id.clone(),
-            label: crate::naming::label(&build.this.image, &build.this.variant),
+            label: crate::naming::label(&build.this.id.image, &build.this.id.variant),
             stage: build.stage.clone(),
             is_job: false,
         });
-        for (_, parent) in &build.parents {
-            edges.push(Edge { from: node_id(&parent.job.gitlab), to: id.clone(), uses: false });
+        for parent in &build.parents {
+            let from = node_id(&JobId::Build(parent.build.id.clone()).to_string());
+            edges.push(Edge { from, to: id.clone(), uses: false });
         }
     }
-    for job in &plan.jobs {
-        let id = node_id(&job.name.gitlab);
-        let shards = job.shards.map(|n| format!(" ×{n}")).unwrap_or_default();
+    for run in &plan.runs {
+        let id = node_id(&run.id().to_string());
+        let shards = run.shards.map(|n| format!(" ×{n}")).unwrap_or_default();
         nodes.push(Node {
             id: id.clone(),
-            label: format!("{}{shards}", job.name.gitlab),
-            stage: job.stage.clone(),
+            label: format!("{}{shards}", crate::naming::label(&run.job, &run.variant)),
+            stage: run.stage.clone(),
             is_job: true,
         });
-        for used in job.image.iter().chain(job.services.iter().map(|s| &s.image)) {
-            if let ImageUse::Model(build) = used {
-                edges.push(Edge { from: node_id(&build.job.gitlab), to: id.clone(), uses: true });
-            }
+        for build in run.model_images() {
+            edges.push(Edge { from: node_id(&JobId::Build(build.id.clone()).to_string()), to: id.clone(), uses: true });
         }
     }
     edges.dedup_by(|a, b| a.from == b.from && a.to == b.to);

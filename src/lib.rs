@@ -9,6 +9,7 @@ pub mod changes;
 pub mod cli;
 pub mod commands;
 pub mod content_tags;
+pub mod dockerignore;
 pub mod emit;
 pub mod error;
 pub mod exit;

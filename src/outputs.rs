@@ -69,14 +69,22 @@ pub fn creation_diff(new: &str, path: &str) -> String {
 }
 
 /// Write `content` to `path` through a temporary file in the same directory and a rename, so
-/// the file is either the old one or the new one, never a part.
+/// the file is either the old one or the new one, never a part. The file gets the permissions
+/// any new file gets (0666 less the umask: 0644 under 022), not a temporary file's 0600.
 pub fn write_atomically(path: &Path, content: &str) -> std::io::Result<()> {
     let directory = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
     std::fs::create_dir_all(directory)?;
-    let mut temporary = tempfile::NamedTempFile::new_in(directory)?;
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        // The mode is given to open(2), which applies the umask.
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut temporary = builder.tempfile_in(directory)?;
     temporary.write_all(content.as_bytes())?;
     temporary.as_file().sync_all()?;
     temporary.persist(path).map_err(|e| e.error)?;

@@ -52,10 +52,25 @@ impl Workspace {
         Ok(model::load(&self.model_arg.display().to_string(), &text)?)
     }
 
+    /// Read the model and plan its pipeline, without the platforms' limits: for the commands
+    /// that only read the plan (`tags`, `plan`, `graph`), which a pipeline too large for a
+    /// platform must not stop.
+    pub fn plan_without_limits(&self) -> Result<(LoadedModel, Plan), Error> {
+        let loaded = self.load()?;
+        let plan = plan::build(&loaded, &self.model_in_repo)?;
+        Ok((loaded, plan))
+    }
+
     /// Read the model and plan its pipeline.
     pub fn plan(&self) -> Result<(LoadedModel, Plan), Error> {
         let loaded = self.load()?;
         let plan = plan::build(&loaded, &self.model_in_repo)?;
+        // A pipeline a platform would refuse is never written: the platforms of the model's
+        // outputs (every one when it lists none) are checked before anything is printed or written.
+        let over_limits = crate::emit::check(&plan, &crate::emit::targets_of(&loaded.model));
+        if !over_limits.is_empty() {
+            return Err(crate::model::ModelErrors::new(loaded.source.clone(), over_limits).into());
+        }
         Ok((loaded, plan))
     }
 

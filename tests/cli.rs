@@ -224,14 +224,14 @@ fn graph_prints_mermaid_by_default_and_dot_on_request() {
     assert_eq!(code, 0, "{stderr}");
     assert!(mermaid.starts_with("flowchart LR\n"), "{mermaid}");
     assert!(mermaid.contains("build_base --> build_app"), "{mermaid}");
-    assert!(mermaid.contains("build_app -.-> test"), "{mermaid}");
+    assert!(mermaid.contains("build_app -.-> run_test"), "{mermaid}");
     assert_eq!(support::pipegen_in(dir.path(), &["graph", "--format", "mermaid"]).1, mermaid);
 
     let (code, dot, stderr) = support::pipegen_in(dir.path(), &["graph", "--format", "dot"]);
     assert_eq!(code, 0, "{stderr}");
     assert!(dot.starts_with("digraph \"cli\" {\n"), "{dot}");
     assert!(dot.contains("build_base -> build_app;"), "{dot}");
-    assert!(dot.contains("build_app -> test [style=dashed];"), "{dot}");
+    assert!(dot.contains("build_app -> run_test [style=dashed];"), "{dot}");
     assert!(dot.ends_with("}\n"));
 
     let (code, _, stderr) = support::pipegen_in(dir.path(), &["graph", "--format", "svg"]);

@@ -164,8 +164,12 @@ fn every_job_script_passes_shellcheck() {
     let pipelines: Vec<&Pipeline> = gitlab.into_iter().chain(github).collect();
     let (scripts, unreadable) = all_scripts(&pipelines);
     assert!(
-        scripts.iter().any(|s| s.job == pipegen::plan::TAGS_JOB),
-        "no tags job script was found to check: is the extraction broken?"
+        scripts.iter().any(|s| s.job.starts_with("build:") && s.text.contains("pipegen_tag_of()")),
+        "no GitLab build script was found to check: is the extraction broken?"
+    );
+    assert!(
+        scripts.iter().any(|s| s.job.contains(" / step ") && s.text.contains("pipegen_tag_of()")),
+        "no GitHub build script (the workflow's env, run by a step) was found to check: is the extraction broken?"
     );
     assert!(
         scripts.iter().any(|s| s.job.contains(" / step ")),
@@ -269,7 +273,7 @@ fn the_plan_comparison_reports_a_dropped_need_and_a_dropped_job() {
             let plan = corpus::plan_of(&m);
             (m, plan)
         })
-        .find(|(_, plan)| plan.builds.iter().any(|b| b.needs.len() >= 2) && !plan.jobs.is_empty())
+        .find(|(_, plan)| plan.builds.iter().any(|b| b.needs.len() >= 2) && !plan.runs.is_empty())
         .expect("a model with a build that needs two jobs and a job of its own");
     let mut command = support::pipegen();
     command.args(["emit", "--target", "gitlab", "--model"]).arg(support::repo().join(&model));
@@ -277,18 +281,23 @@ fn the_plan_comparison_reports_a_dropped_need_and_a_dropped_job() {
     assert_eq!(code, 0, "{stderr}");
     let mut doc: pipegen::yaml::Value = pipegen::yaml::from_str(&text).expect("emitted YAML");
     let needy = plan.builds.iter().find(|b| b.needs.len() >= 2).expect("checked above");
-    let dropped_need = needy.needs.last().expect("two needs").gitlab.clone();
-    let needs = doc.get_mut(&needy.name.gitlab).and_then(|j| j.get_mut("needs")).and_then(|n| n.as_sequence_mut());
-    needs.expect("the build's needs").retain(|n| n.get("job").and_then(|j| j.as_str()) != Some(dropped_need.as_str()));
-    let dropped_job = plan.jobs.last().expect("checked above").name.gitlab.clone();
+    let gitlab_name = pipegen::emit::gitlab::names::job;
+    let needy_name = gitlab_name(&needy.id());
+    let dropped_need = gitlab_name(&needy.needs.last().expect("two needs").job);
+    let needs = doc.get_mut(&needy_name).and_then(|j| j.get_mut("needs")).and_then(|n| n.as_sequence_mut());
+    needs
+        .expect("the build's needs")
+        .retain(|n| n.as_str().or_else(|| n.get("job").and_then(|j| j.as_str())) != Some(dropped_need.as_str()));
+    let dropped_job = gitlab_name(&plan.runs.last().expect("checked above").id());
     doc.as_mapping_mut().expect("a mapping").remove(&dropped_job).expect("the job is in the pipeline");
     let mutated = pipegen::yaml::to_string(&doc).expect("serialize");
 
     let dir = scratch();
     let listed = gitlab_jobs::list_json(&mutated, dir.path()).expect("gitlab-ci-local reads the mutated pipeline");
     let problems = gitlab_jobs::differences(&plan, &listed).join("\n");
-    assert!(problems.contains(&format!("job `{}` needs", needy.name.gitlab)), "{model}: {problems}");
-    assert!(problems.contains(&format!("job `{dropped_job}`")), "{model}: {problems}");
+    assert!(problems.contains(&format!("job `{needy_name}` needs")), "{model}: {problems}");
+    // A sharded job is listed per shard (`qa:3.3: [1/4]`).
+    assert!(problems.contains(&format!("job `{dropped_job}")), "{model}: {problems}");
     assert!(problems.contains("is not in the pipeline"), "{model}: {problems}");
 }
 

@@ -402,9 +402,22 @@ fn completion_in_an_image_offers_the_image_fields_and_hover_documents_them() {
     let values: BTreeSet<&str> = items.iter().filter_map(|i| i["label"].as_str()).collect();
     assert_eq!(values, BTreeSet::from(["content", "commit"]), "completion of `tag: `");
 
+    // Inside a `from` entry written as a mapping: its fields, documented.
+    let entry = text.replace("    tag: \n", "    from:\n      - image: x\n        \n");
+    server.change(&uri, 3, &entry);
+    server.settled_diagnostics(&uri);
+    let cursor = json!({ "line": line_of(&entry, "- image: x") + 1, "character": 8 });
+    let result =
+        server.request("textDocument/completion", json!({ "textDocument": { "uri": uri }, "position": cursor }));
+    let items = result.get("items").unwrap_or(&result).as_array().cloned().unwrap_or_default();
+    let offered: BTreeSet<&str> = items.iter().filter_map(|i| i["label"].as_str()).collect();
+    assert_eq!(offered, BTreeSet::from(["arg"]), "completion inside a `from` entry: {result}");
+    let documentation = items[0]["documentation"]["value"].as_str().or(items[0]["documentation"].as_str());
+    assert!(documentation.is_some_and(|d| d.contains("Default: `<NAME>_IMAGE`")), "{result}");
+
     // Hovering a field shows its description with its default, as Markdown.
     let text = text.replace("    tag: \n", "    context: images/x\n");
-    server.change(&uri, 3, &text);
+    server.change(&uri, 4, &text);
     server.settled_diagnostics(&uri);
     let position = json!({ "line": line_of(&text, "context: images/x"), "character": 6 });
     let hover = server.request("textDocument/hover", json!({ "textDocument": { "uri": uri }, "position": position }));

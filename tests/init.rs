@@ -56,7 +56,8 @@ fn init(dir: &Path) -> (String, String) {
 }
 
 /// One line per image of the model, in model order:
-/// `name: from=[…] context=… [dockerfile=…] [target=…] [args={K=V, …}]`.
+/// `name: from=[…] context=… [dockerfile=…] [target=…]`, a parent passed in an argument of its
+/// own shown as `parent as ARG`. pipegen init never writes `args`.
 fn graph(text: &str) -> Vec<String> {
     let loaded = pipegen::model::load("pipegen.yaml", text)
         .unwrap_or_else(|e| panic!("pipegen init wrote a model pipegen rejects:\n{}\n{text}", e.render(false)));
@@ -65,7 +66,16 @@ fn graph(text: &str) -> Vec<String> {
         .images
         .iter()
         .map(|(name, image)| {
-            let from: Vec<&str> = image.from.iter().flat_map(|f| f.iter()).map(|(_, p)| p).collect();
+            assert!(image.args.is_empty(), "pipegen init wrote args for {name}:\n{text}");
+            let from: Vec<String> = image
+                .from
+                .iter()
+                .flat_map(|f| f.refs())
+                .map(|r| match r.arg {
+                    Some(arg) => format!("{} as {arg}", r.image),
+                    None => r.image.to_string(),
+                })
+                .collect();
             let mut line =
                 format!("{name}: from=[{}] context={}", from.join(", "), image.context.as_deref().unwrap_or("-"));
             if let Some(dockerfile) = &image.dockerfile {
@@ -73,10 +83,6 @@ fn graph(text: &str) -> Vec<String> {
             }
             if let Some(target) = &image.target {
                 line.push_str(&format!(" target={target}"));
-            }
-            if !image.args.is_empty() {
-                let args: Vec<String> = image.args.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                line.push_str(&format!(" args={{{}}}", args.join(", ")));
             }
             line
         })
@@ -92,8 +98,9 @@ fn assert_emits_and_checks(dir: &Path, model: &str) {
     assert_eq!(code, 0, "pipegen check after emit:\n{stdout}{stderr}");
 }
 
-/// Every seed-shaped tree, walked and through git: the same model, emitted and checked.
-fn infer_seed(fixture: &str, expected: &[&str]) -> String {
+/// Every seed-shaped tree, walked and through git: the same model, emitted and checked. The
+/// model and what init said on stderr.
+fn infer_repository(fixture: &str, expected: &[&str]) -> (String, String) {
     let walked = tree(fixture, false);
     let (text, stderr) = init(&walked.path);
     assert_eq!(graph(&text), expected, "{text}");
@@ -101,10 +108,20 @@ fn infer_seed(fixture: &str, expected: &[&str]) -> String {
     assert_emits_and_checks(&walked.path, "pipegen.yaml");
 
     let tracked = tree(fixture, true);
-    let (git_text, _) = init(&tracked.path);
+    let (git_text, git_stderr) = init(&tracked.path);
     assert_eq!(git_text, text, "git's file list and the walk find the same Dockerfiles and sources");
+    assert_eq!(git_stderr, stderr);
     assert_emits_and_checks(&tracked.path, "pipegen.yaml");
-    text
+    (text, stderr)
+}
+
+fn infer_seed(fixture: &str, expected: &[&str]) -> String {
+    infer_repository(fixture, expected).0
+}
+
+/// The `pipegen: external: …` lines of init's stderr.
+fn externals(stderr: &str) -> Vec<&str> {
+    stderr.lines().filter_map(|l| l.strip_prefix("pipegen: external: ")).collect()
 }
 
 #[test]
@@ -112,12 +129,12 @@ fn gdk_base_components_and_a_final_multi_stage_image() {
     let text = infer_seed(
         "gdk",
         &[
-            "base: from=[] context=images/base args={DEBIAN_FRONTEND=noninteractive, RUBY_VERSION=3.3.6}",
+            "base: from=[] context=images/base",
             "gems: from=[base] context=gems dockerfile=images/gems.Dockerfile",
-            "gitaly: from=[base] context=gitaly dockerfile=images/gitaly.Dockerfile args={GO_VERSION=1.22.5}",
+            "gitaly: from=[base] context=gitaly dockerfile=images/gitaly.Dockerfile",
             "workhorse: from=[base] context=workhorse dockerfile=images/workhorse.Dockerfile",
-            "gdk: from=[base, gems, gitaly, workhorse] context=. dockerfile=images/gdk.Dockerfile args={EDITOR=vim, GDK_PORT=3000}",
-            "runtime: from=[base, gems, gitaly, workhorse] context=. dockerfile=images/gdk.Dockerfile target=runtime args={GDK_PORT=3000}",
+            "gdk: from=[base, gems, gitaly, workhorse] context=. dockerfile=images/gdk.Dockerfile",
+            "runtime: from=[base, gems, gitaly, workhorse] context=. dockerfile=images/gdk.Dockerfile target=runtime",
             "qa: from=[runtime] context=qa dockerfile=images/qa.Dockerfile",
         ],
     );
@@ -136,16 +153,21 @@ fn citus_builders_testers_and_an_independent_stylechecker() {
     let text = infer_seed(
         "citus",
         &[
-            "extbuilder: from=[] context=circleci/images/extbuilder args={PG_MAJOR=17, PG_VERSION=17.5}",
+            "extbuilder: from=[] context=circleci/images/extbuilder",
             "stylechecker: from=[] context=circleci/images/stylechecker",
-            "exttester: from=[extbuilder] context=circleci/images/exttester args={PG_VERSION=17.5}",
-            "failtester: from=[exttester] context=circleci/images/failtester",
+            "exttester: from=[extbuilder] context=circleci/images/exttester",
+            "failtester: from=[exttester as BASE] context=circleci/images/failtester",
         ],
     );
-    // failtester finds exttester through `ARG BASE=citus/exttester:17.5`, which pipegen does not set.
-    assert!(text.contains("FROM $BASE reads image `exttester` from BASE (`citus/exttester:17.5`)"), "{text}");
-    // Postgres versions read as numbers unless quoted.
-    assert!(text.contains(r#"args: { PG_MAJOR: "17", PG_VERSION: "17.5" }"#), "{text}");
+    // failtester reads exttester from `ARG BASE=citus/exttester:17.5`: pipegen passes it there.
+    assert!(text.contains("    from: { image: exttester, arg: BASE }\n"), "{text}");
+    // The Postgres versions stay in the Dockerfiles, where a bump takes effect; the model lists them.
+    assert!(
+        text.contains(
+            "  extbuilder:\n    # External: line 2: FROM buildpack-deps:bookworm: not built in this repository.\n    # Build arguments with defaults, kept in the Dockerfile (set one in `args` only to override it):\n    # `PG_MAJOR=17`, `PG_VERSION=17.5`.\n    context: circleci/images/extbuilder\n"
+        ),
+        "{text}"
+    );
 }
 
 #[test]
@@ -153,11 +175,11 @@ fn kolla_base_openstack_base_services_and_infra_images() {
     infer_seed(
         "kolla",
         &[
-            "base: from=[] context=docker/base args={BASE_DISTRO=debian, BASE_DISTRO_IMAGE=debian:bookworm}",
+            "base: from=[] context=docker/base",
             "cron: from=[base] context=docker/cron",
-            "fluentd: from=[base] context=docker/fluentd dockerfile=docker/fluentd/Containerfile args={FLUENTD_VERSION=1.17}",
+            "fluentd: from=[base] context=docker/fluentd dockerfile=docker/fluentd/Containerfile",
             "mariadb-server: from=[base] context=docker/mariadb/mariadb-server",
-            "openstack-base: from=[base] context=docker/openstack-base args={INSTALL_TYPE=binary}",
+            "openstack-base: from=[base] context=docker/openstack-base",
             "rabbitmq: from=[base] context=docker/rabbitmq",
             "glance-api: from=[openstack-base] context=docker/glance/glance-api",
             "keystone: from=[openstack-base] context=docker/keystone/keystone",
@@ -172,7 +194,7 @@ fn vitess_bootstrap_base_and_the_lite_stage() {
     let text = infer_seed(
         "vitess",
         &[
-            "bootstrap: from=[] context=docker/bootstrap args={FLAVOR=mysql80}",
+            "bootstrap: from=[] context=docker/bootstrap",
             "base: from=[bootstrap] context=. dockerfile=docker/base/Dockerfile",
             "lite: from=[base] context=docker/lite target=lite",
             "vtgate: from=[lite] context=docker/k8s/vtgate",
@@ -180,6 +202,194 @@ fn vitess_bootstrap_base_and_the_lite_stage() {
         ],
     );
     insta::assert_snapshot!("vitess_model", text);
+}
+
+#[test]
+fn buildpack_deps_tags_spell_suite_and_variant_directories() {
+    // `FROM buildpack-deps:bookworm-curl` is the image built from debian/bookworm/curl: the
+    // repository is buildpack-deps, and the tag spells the directory.
+    let (text, stderr) = infer_repository(
+        "buildpack-deps",
+        &[
+            "bookworm-curl: from=[] context=debian/bookworm/curl",
+            "jammy-curl: from=[] context=ubuntu/jammy/curl",
+            "noble-curl: from=[] context=ubuntu/noble/curl",
+            "trixie-curl: from=[] context=debian/trixie/curl",
+            "bookworm-scm: from=[bookworm-curl] context=debian/bookworm/scm",
+            "jammy-scm: from=[jammy-curl] context=ubuntu/jammy/scm",
+            "noble-scm: from=[noble-curl] context=ubuntu/noble/scm",
+            "trixie-scm: from=[trixie-curl] context=debian/trixie/scm",
+            "bookworm: from=[bookworm-scm] context=debian/bookworm",
+            "jammy: from=[jammy-scm] context=ubuntu/jammy",
+            "noble: from=[noble-scm] context=ubuntu/noble",
+            "trixie: from=[trixie-scm] context=debian/trixie",
+        ],
+    );
+    assert_eq!(
+        externals(&stderr),
+        [
+            "debian/bookworm/curl/Dockerfile line 7: FROM debian:bookworm: not built in this repository",
+            "debian/trixie/curl/Dockerfile line 7: FROM debian:trixie: not built in this repository",
+            "ubuntu/jammy/curl/Dockerfile line 7: FROM ubuntu:jammy: not built in this repository",
+            "ubuntu/noble/curl/Dockerfile line 7: FROM ubuntu:noble: not built in this repository",
+        ]
+    );
+    // The templates the Dockerfiles are generated from: one line, not a parse error each.
+    let templates: Vec<&str> = stderr.lines().filter(|l| l.contains("template")).collect();
+    assert_eq!(
+        templates,
+        [
+            "pipegen: 3 templated Dockerfile(s) not read: Dockerfile-curl.template, Dockerfile-scm.template, Dockerfile.template; render them first, or point an image's `dockerfile` at the rendered output (listed in the model)"
+        ]
+    );
+    assert!(
+        text.contains(
+            "  #   - Dockerfile-curl.template\n  #   - Dockerfile-scm.template\n  #   - Dockerfile.template\n"
+        ),
+        "{text}"
+    );
+    // The tag is written out, so the build would pull the published image: the note says how to
+    // let the pipeline pass its own build instead.
+    assert!(
+        text.contains("    # `ARG BOOKWORM_CURL_IMAGE=buildpack-deps:bookworm-curl` before the first FROM and\n    # `FROM ${BOOKWORM_CURL_IMAGE}`.\n    from: bookworm-curl\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn docker_stacks_parents_arrive_as_base_image() {
+    // Every image reads its parent as `ARG BASE_IMAGE=$REGISTRY/$OWNER/<parent>` /
+    // `FROM $BASE_IMAGE`; the model passes each parent there, and leaves the Dockerfiles alone.
+    let (text, stderr) = infer_repository(
+        "docker-stacks",
+        &[
+            "docker-stacks-foundation: from=[] context=images/docker-stacks-foundation",
+            "pinned-base: from=[] context=docs/using/recipe_code dockerfile=docs/using/recipe_code/pinned_base.dockerfile",
+            "base-notebook: from=[docker-stacks-foundation as BASE_IMAGE] context=images/base-notebook",
+            "mamba-install: from=[base-notebook as BASE_IMAGE] context=docs/using/recipe_code dockerfile=docs/using/recipe_code/mamba_install.dockerfile",
+            "minimal-notebook: from=[base-notebook as BASE_IMAGE] context=images/minimal-notebook",
+            "julia-notebook: from=[minimal-notebook as BASE_IMAGE] context=images/julia-notebook",
+            "r-notebook: from=[minimal-notebook as BASE_IMAGE] context=images/r-notebook",
+            "scipy-notebook: from=[minimal-notebook as BASE_IMAGE] context=images/scipy-notebook",
+            "cuda: from=[scipy-notebook as BASE_IMAGE] context=images/tensorflow-notebook/cuda",
+            "cuda12: from=[scipy-notebook as BASE_IMAGE] context=images/pytorch-notebook/cuda12",
+            "datascience-notebook: from=[scipy-notebook as BASE_IMAGE] context=images/datascience-notebook",
+            "pyspark-notebook: from=[scipy-notebook as BASE_IMAGE] context=images/pyspark-notebook",
+            "pytorch-notebook: from=[scipy-notebook as BASE_IMAGE] context=images/pytorch-notebook",
+            "tensorflow-notebook: from=[scipy-notebook as BASE_IMAGE] context=images/tensorflow-notebook",
+            "all-spark-notebook: from=[pyspark-notebook as BASE_IMAGE] context=images/all-spark-notebook",
+        ],
+    );
+    assert!(text.contains("  minimal-notebook:\n    from: { image: base-notebook, arg: BASE_IMAGE }\n"), "{text}");
+    // A published release pinned by digest is never this repository's build, whatever its name.
+    assert_eq!(
+        externals(&stderr),
+        [
+            "docs/using/recipe_code/pinned_base.dockerfile line 2: FROM quay.io/jupyter/base-notebook:2026-07-28@sha256:3b1fbb4fbc6ed4df9ba9c7bd8c8a2d15b7a7a8e8d69a7cb4b5b1e1f1c0a9d8e7: pinned by digest: a published image, never this pipeline's build",
+            "images/docker-stacks-foundation/Dockerfile line 7: FROM $ROOT_IMAGE: `ubuntu:24.04` is not built in this repository",
+        ]
+    );
+    // ARG defaults stay in the Dockerfiles (a bump there takes effect); an ARG without one is
+    // required: on stderr, and as an entry to fill in.
+    assert!(
+        text.contains("    # `NB_GID=100`, `NB_UID=1000`, `NB_USER=jovyan`, `PYTHON_VERSION=3.12`,\n    # `ROOT_IMAGE=ubuntu:24.04`.\n"),
+        "{text}"
+    );
+    assert!(
+        stderr.contains(
+            "pipegen: image `pyspark-notebook` (images/pyspark-notebook/Dockerfile): build argument(s) without a default: spark_checksum; set them in `args` (a commented entry is in the model)\n"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        text.contains("    context: images/pyspark-notebook\n    # Build arguments without a default in the Dockerfile: set them here.\n    # args:\n    #   spark_checksum: \"\"\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn osrf_tags_resolve_through_makefiles_and_directories() {
+    // `FROM ros:humble-ros-base-jammy` is built from ros/humble/ubuntu/jammy/ros-base: humble's and
+    // noetic's Makefiles say so (`docker build --tag=ros:… ros-base/.`, continued lines included);
+    // jazzy has no Makefile, and its tags spell its directories.
+    let (_, stderr) = infer_repository(
+        "docker_images",
+        &[
+            "focal-ros-core: from=[] context=ros/noetic/ubuntu/focal/ros-core",
+            "gzserver11: from=[] context=gazebo/11/ubuntu/focal/gzserver11",
+            "jammy-ros-core: from=[] context=ros/humble/ubuntu/jammy/ros-core",
+            "noble-ros-core: from=[] context=ros/jazzy/ubuntu/noble/ros-core",
+            "focal-ros-base: from=[focal-ros-core] context=ros/noetic/ubuntu/focal/ros-base",
+            "jammy-ros-base: from=[jammy-ros-core] context=ros/humble/ubuntu/jammy/ros-base",
+            "libgazebo11: from=[gzserver11] context=gazebo/11/ubuntu/focal/libgazebo11",
+            "noble-ros-base: from=[noble-ros-core] context=ros/jazzy/ubuntu/noble/ros-base",
+            "focal-perception: from=[focal-ros-base] context=ros/noetic/ubuntu/focal/perception",
+            "gzweb11: from=[libgazebo11] context=gazebo/11/ubuntu/focal/gzweb11",
+            "jammy-desktop: from=[jammy-ros-base] context=ros/humble/ubuntu/jammy/desktop",
+            "jammy-perception: from=[jammy-ros-base] context=ros/humble/ubuntu/jammy/perception",
+            "jammy-simulation: from=[jammy-ros-base] context=ros/humble/ubuntu/jammy/simulation",
+            "noble-desktop: from=[noble-ros-base] context=ros/jazzy/ubuntu/noble/desktop",
+            "noble-perception: from=[noble-ros-base] context=ros/jazzy/ubuntu/noble/perception",
+            "noble-simulation: from=[noble-ros-base] context=ros/jazzy/ubuntu/noble/simulation",
+            "robot: from=[focal-ros-base] context=ros/noetic/ubuntu/focal/robot",
+            "focal-desktop: from=[robot] context=ros/noetic/ubuntu/focal/desktop",
+            "jammy-desktop-full: from=[jammy-desktop] context=ros/humble/ubuntu/jammy/desktop-full",
+            "noble-desktop-full: from=[noble-desktop] context=ros/jazzy/ubuntu/noble/desktop-full",
+            "focal-desktop-full: from=[focal-desktop] context=ros/noetic/ubuntu/focal/desktop-full",
+        ],
+    );
+    assert_eq!(
+        externals(&stderr),
+        [
+            "gazebo/11/ubuntu/focal/gzserver11/Dockerfile line 3: FROM ubuntu:focal: not built in this repository",
+            "ros/humble/ubuntu/jammy/ros-core/Dockerfile line 3: FROM ubuntu:jammy: not built in this repository",
+            "ros/jazzy/ubuntu/noble/ros-core/Dockerfile line 3: FROM ubuntu:noble: not built in this repository",
+            "ros/noetic/ubuntu/focal/ros-core/Dockerfile line 3: FROM ubuntu:focal: not built in this repository",
+        ]
+    );
+}
+
+#[test]
+fn templated_dockerfiles_are_reported_once() {
+    let dir = tempfile::Builder::new().prefix("pipegen-init-").tempdir().unwrap();
+    let repo = dir.path().join("kolla");
+    write(
+        &repo.join("docker/base/Dockerfile.j2"),
+        "FROM {{ base_image }}:{{ base_distro_tag }}\n{% block base_header %}{% endblock %}\n",
+    );
+    write(&repo.join("docker/nova/nova-api/Dockerfile.j2"), "FROM {{ namespace }}/nova-base:{{ tag }}\n");
+    // No template extension, but template syntax that does not parse: a template too.
+    write(
+        &repo.join("docker/keystone/Dockerfile"),
+        "FROM {{ namespace }}/openstack-base:{{ tag }}\n{% import \"macros.j2\" as macros %}\n",
+    );
+    write(&repo.join("docker/cron/Dockerfile"), "FROM debian:bookworm\n");
+    let (text, stderr) = init(&repo);
+    assert_eq!(graph(&text), ["cron: from=[] context=docker/cron"]);
+    assert_eq!(
+        stderr,
+        "\
+pipegen: 3 templated Dockerfile(s) not read: docker/base/Dockerfile.j2, docker/keystone/Dockerfile, docker/nova/nova-api/Dockerfile.j2; render them first, or point an image's `dockerfile` at the rendered output (listed in the model)
+pipegen: external: docker/cron/Dockerfile line 1: FROM debian:bookworm: not built in this repository
+pipegen: wrote ./pipegen.yaml: 1 image(s) from 1 Dockerfile(s)
+"
+    );
+    assert_emits_and_checks(&repo, "pipegen.yaml");
+}
+
+#[test]
+fn the_model_is_written_with_the_permissions_the_umask_gives() {
+    for (umask, mode) in [("022", 0o644), ("027", 0o640)] {
+        let kolla = tree("kolla", false);
+        let (code, _, stderr) = support::run(
+            Command::new("sh")
+                .args(["-c", &format!("umask {umask} && exec \"$0\" init"), env!("CARGO_BIN_EXE_pipegen")])
+                .current_dir(&kolla.path),
+        );
+        assert_eq!(code, 0, "{stderr}");
+        let written = std::fs::metadata(kolla.path.join("pipegen.yaml")).unwrap().permissions();
+        assert_eq!(std::os::unix::fs::PermissionsExt::mode(&written) & 0o777, mode, "umask {umask}");
+    }
 }
 
 #[test]
@@ -198,6 +408,7 @@ pipegen: not inferred: image `missing-parent` (missing-parent.Dockerfile): line 
 pipegen: not inferred: image `typo` (typo.Dockerfile): line 3: COPY --from=bsae: `bsae` is no stage of this Dockerfile and no image found in the repository
 pipegen: not inferred: image `undefined` (undefined.Dockerfile): line 1: FROM ${UNDEFINED}: `UNDEFINED` has no default value
 pipegen: not inferred: image `unfinished` (Dockerfile.unfinished): it cannot be read as a Dockerfile: line 2: heredoc <<EOF is never closed
+pipegen: external: base.Dockerfile line 1: FROM alpine:3.20: not built in this repository
 pipegen: wrote ./pipegen.yaml: 2 image(s) from 7 Dockerfile(s); 5 not inferred, listed in it as comments
 "
     );
@@ -264,7 +475,7 @@ fn a_directory_inside_a_repository_gets_paths_from_the_repository_root() {
     assert_eq!(
         graph(&text),
         [
-            "bootstrap: from=[] context=deploy/vitess/docker/bootstrap args={FLAVOR=mysql80}",
+            "bootstrap: from=[] context=deploy/vitess/docker/bootstrap",
             "base: from=[bootstrap] context=deploy/vitess dockerfile=deploy/vitess/docker/base/Dockerfile",
             "lite: from=[base] context=deploy/vitess/docker/lite target=lite",
             "vtgate: from=[lite] context=deploy/vitess/docker/k8s/vtgate",

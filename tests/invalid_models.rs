@@ -197,6 +197,8 @@ fn a_cycle_prints_its_path() {
 const UNREACHABLE: &[(&str, &str)] = &[
     ("invalid-model", "the schema accepted a value the types reject (load.rs); every known case has its own check"),
     ("schema", "a JSON Schema error kind the model's schema cannot produce (schema_errors.rs fallback)"),
+    ("too-many-shards", "the schema bounds `parallel` to 200, within both platforms' limits (emit/*/limits.rs guard)"),
+    ("too-many-retries", "the schema bounds `retry` to 2, GitLab's limit (emit/gitlab/limits.rs guard)"),
 ];
 
 /// Codes chosen at run time in `schema_errors::pattern_violation` (not in a `Diagnostic::new`).

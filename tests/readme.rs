@@ -33,16 +33,17 @@ fn the_example_model_is_valid_and_plans_as_described() {
         blocks("yaml").into_iter().find(|b| b.starts_with("# yaml-language-server")).expect("an example model");
     let loaded = pipegen::model::load("README.md", &example).unwrap_or_else(|e| panic!("{e}"));
     let plan = pipegen::plan::build(&loaded, "pipegen.yaml").unwrap_or_else(|e| panic!("{e}"));
-    let builds: Vec<&str> = plan.builds.iter().map(|b| b.name.gitlab.as_str()).collect();
+    let name = pipegen::emit::gitlab::names::job;
+    let builds: Vec<String> = plan.builds.iter().map(|b| name(&b.id())).collect();
     assert_eq!(builds, ["build:base:3.2", "build:base:3.3", "build:app:3.2", "build:app:3.3"]);
-    let jobs: Vec<(&str, Option<u32>)> = plan.jobs.iter().map(|j| (j.name.gitlab.as_str(), j.shards)).collect();
-    assert_eq!(jobs, [("rspec:3.2", Some(4)), ("rspec:3.3", Some(4))]);
-    let app = plan.builds.iter().find(|b| b.name.gitlab == "build:app:3.3").unwrap();
-    let needs: Vec<&str> = app.needs.iter().map(|n| n.gitlab.as_str()).collect();
-    assert_eq!(needs, ["pipegen:tags", "build:base:3.3"]);
-    let rspec = plan.jobs.iter().find(|j| j.name.gitlab == "rspec:3.3").unwrap();
-    let needs: Vec<&str> = rspec.needs.iter().map(|n| n.gitlab.as_str()).collect();
-    assert_eq!(needs, ["pipegen:tags", "build:app:3.3"]);
+    let jobs: Vec<(String, Option<u32>)> = plan.runs.iter().map(|r| (name(&r.id()), r.shards)).collect();
+    assert_eq!(jobs, [("rspec:3.2".to_string(), Some(4)), ("rspec:3.3".to_string(), Some(4))]);
+    let app = plan.builds.iter().find(|b| name(&b.id()) == "build:app:3.3").unwrap();
+    let needs: Vec<String> = app.needs.iter().map(|n| name(&n.job)).collect();
+    assert_eq!(needs, ["build:base:3.3"]);
+    let rspec = plan.runs.iter().find(|r| name(&r.id()) == "rspec:3.3").unwrap();
+    let needs: Vec<String> = rspec.needs.iter().map(|n| name(&n.job)).collect();
+    assert_eq!(needs, ["build:app:3.3"]);
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! Issue 7, GitHub: the workflows pipegen emits, run unmodified by act (the kit's pinned actions,
-//! BuildKit through docker/setup-buildx-action, a Debian `ubuntu-latest`), against a registry on
+//! its BuildKit through docker buildx, a Debian `ubuntu-latest`), against a registry on
 //! 127.0.0.1 whose contents are checked with skopeo.
 //!
 //! - Images (tests/fixtures/real-engines/images): the first run builds and pushes everything
@@ -343,15 +343,19 @@ fn job_mut<'a>(workflow: &'a mut Value, name: &str) -> &'a mut serde_yaml::Mappi
     workflow["jobs"][id.as_str()].as_mapping_mut().unwrap()
 }
 
-/// Skip logic removed: the build job runs whatever the registry holds (its `if:` keeps only the
-/// terms that do not look at whether the image exists).
+/// Skip logic removed: the build job's registry lookup always answers "not there" (the step
+/// that runs the build functions redefines `pipegen_exists` before the build).
 fn without_skip(mut workflow: Value, build: &str) -> Value {
-    let job = job_mut(&mut workflow, build);
-    let condition = job["if"].as_str().expect("the build job has an if:");
-    let inner = condition.trim_start_matches("${{").trim_end_matches("}}").trim();
-    let kept: Vec<&str> = inner.split(" && ").filter(|term| !term.contains(".outputs.exists_")).collect();
-    assert!(kept.len() < inner.split(" && ").count(), "{build}'s if: looks at whether its image exists: {condition}");
-    job.insert(Value::from("if"), Value::from(format!("${{{{ {} }}}}", kept.join(" && "))));
+    let steps = job_mut(&mut workflow, build).get_mut("steps").unwrap().as_sequence_mut().unwrap();
+    let step = steps
+        .iter_mut()
+        .find(|s| s["run"].as_str().is_some_and(|r| r.contains("pipegen_build_job")))
+        .expect("the step that runs the build");
+    let run = step["run"]
+        .as_str()
+        .unwrap()
+        .replace("pipegen_build_job", "pipegen_exists() { return 1; } && pipegen_build_job");
+    step["run"] = Value::from(run);
     workflow
 }
 
@@ -375,10 +379,13 @@ fn without_health_checks(mut workflow: Value, job: &str) -> Value {
     workflow
 }
 
-/// No retries: the step that runs the job's script (from `PIPEGEN_SCRIPT`) runs it once.
+/// No retries: the step that runs the job's script (`PIPEGEN_SCRIPT`) runs it once.
 fn without_retries(mut workflow: Value, job: &str) -> Value {
     let steps = job_mut(&mut workflow, job).get_mut("steps").unwrap().as_sequence_mut().unwrap();
-    let step = steps.iter_mut().find(|s| !s["env"]["PIPEGEN_SCRIPT"].is_null()).expect("the script step");
+    let step = steps
+        .iter_mut()
+        .find(|s| s["run"].as_str().is_some_and(|r| r.contains("PIPEGEN_RUN_SH")))
+        .expect("the script step");
     step["run"] = Value::from("sh -e -c \"$PIPEGEN_SCRIPT\"\n");
     workflow
 }

@@ -55,45 +55,64 @@ impl Repo {
     }
 }
 
-/// Run the generated GitLab `pipegen:tags` script in the repository and read its dotenv report.
+/// Run every build job of the generated GitLab pipeline, in order, as far as its tag step (its
+/// own variables, the dotenv reports of the builds it needs, a registry that has nothing), and
+/// read the dotenv report each one publishes: (job, tag).
 fn pipeline_tags(repo: &Repo) -> Vec<(String, String)> {
     let (code, yaml, err) = repo.pipegen(&["emit", "--target", "gitlab"]);
     assert_eq!(code, 0, "{err}");
     let pipeline: pipegen::yaml::Value = pipegen::yaml::from_str(&yaml).expect("generated YAML parses");
-    let script = pipeline["pipegen:tags"]["script"][0].as_str().expect("the tags job has a script").to_string();
-    let script_file: PathBuf = repo.path().join(".tags.sh");
-    std::fs::write(&script_file, script).expect("write script");
+    let library = pipeline[".pipegen:build"]["before_script"][0].as_str().expect("the build template's functions");
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let script_file: PathBuf = scratch.path().join("tag.sh");
+    std::fs::write(&script_file, format!("{library}\npipegen_tag_step\n")).expect("write script");
+    // A registry that holds nothing.
+    std::fs::write(scratch.path().join("skopeo"), "#!/bin/sh\necho 'manifest unknown' >&2\nexit 1\n").expect("stub");
+    std::fs::set_permissions(scratch.path().join("skopeo"), std::os::unix::fs::PermissionsExt::from_mode(0o755))
+        .expect("chmod");
+    let path = format!("{}:{}", scratch.path().display(), std::env::var("PATH").unwrap_or_default());
     let commit = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
-    let (code, _, err) = support::run(
-        Command::new("bash")
-            .args(["-eo", "pipefail"])
-            .arg(&script_file)
-            .env("CI_COMMIT_SHA", &commit)
-            .env("PIPEGEN_REGISTRY", "registry.example.com/tags")
-            .current_dir(repo.path()),
-    );
-    assert_eq!(code, 0, "the pipeline's tags script failed: {err}");
-    let dotenv = std::fs::read_to_string(repo.path().join("pipegen.env")).expect("the script writes pipegen.env");
-    std::fs::remove_file(repo.path().join("pipegen.env")).expect("clean up");
-    std::fs::remove_file(script_file).expect("clean up");
-    dotenv
-        .lines()
-        .map(|l| {
-            let (k, v) = l.split_once('=').expect("KEY=VALUE");
-            (k.to_string(), v.to_string())
-        })
-        .collect()
+    let mut published: Vec<(String, String, String)> = Vec::new(); // (job, variable, tag)
+    let jobs = pipeline.as_mapping().expect("a mapping");
+    for (name, job) in jobs {
+        let name = name.as_str().expect("a job name");
+        if job.get("extends").and_then(|e| e.as_str()) != Some(".pipegen:build") {
+            continue;
+        }
+        let mut command = Command::new("bash");
+        command.args(["-eo", "pipefail"]).arg(&script_file).current_dir(repo.path());
+        command.env("PATH", &path).env("CI_COMMIT_SHA", &commit).env("PIPEGEN_REGISTRY", "registry.example.com/tags");
+        for (key, value) in job["variables"].as_mapping().expect("variables") {
+            let value = value.as_str().or_else(|| value["value"].as_str()).expect("a string variable");
+            command.env(key.as_str().expect("a name"), value);
+        }
+        for need in job["needs"].as_sequence().expect("needs") {
+            let needed = need.as_str().expect("a build need takes the build's artifacts");
+            let (_, variable, tag) = published.iter().find(|(job, _, _)| job == needed).expect("needed before");
+            command.env(variable, tag);
+        }
+        let (code, _, err) = support::run(&mut command);
+        assert_eq!(code, 0, "{name}: the pipeline's tag step failed: {err}");
+        let report = repo.path().join("pipegen-tag.env");
+        let dotenv = std::fs::read_to_string(&report).expect("the tag step writes its dotenv report");
+        std::fs::remove_file(&report).expect("clean up");
+        let lines: Vec<&str> = dotenv.lines().collect();
+        assert_eq!(lines.len(), 1, "{name}: one variable per report: {dotenv}");
+        let (variable, tag) = lines[0].split_once('=').expect("KEY=VALUE");
+        published.push((name.to_string(), variable.to_string(), tag.to_string()));
+    }
+    published.into_iter().map(|(job, _, tag)| (job, tag)).collect()
 }
 
-/// `pipegen tags --format json` as (variable-like key, tag) in the same order as the script.
+/// `pipegen tags --format json` as (platform-neutral id, tag), in plan order.
 fn cli_tags(repo: &Repo) -> Vec<(String, String)> {
     let json = repo.pipegen_json(&["tags", "--format", "json"]);
     json.as_array()
         .expect("a list")
         .iter()
         .map(|t| {
-            let job = t["job"].as_str().unwrap();
-            (job.to_string(), t["tag"].as_str().unwrap().to_string())
+            let id = t["id"].as_str().unwrap();
+            (id.to_string(), t["tag"].as_str().unwrap().to_string())
         })
         .collect()
 }
@@ -124,7 +143,12 @@ fn pipegen_tags_agrees_with_the_pipeline_script() {
         .collect();
     assert_eq!(
         changed,
-        ["build:component:1.0", "build:component:2.0", "build:app:1.0", "build:app:2.0"],
+        [
+            "build component [version=1.0]",
+            "build component [version=2.0]",
+            "build app [version=1.0]",
+            "build app [version=2.0]"
+        ],
         "a shared input changes the components' tags, and the apps are tagged by the new commit"
     );
 }
@@ -137,7 +161,7 @@ fn tags_ignore_uncommitted_changes_and_follow_rev() {
     assert_eq!(cli_tags(&repo), before, "tags describe a commit, not the working tree");
     repo.commit_all("change the base");
     let after = cli_tags(&repo);
-    assert!(after.iter().zip(&before).all(|(a, b)| a.1 != b.1 || a.0.starts_with("build:tool")));
+    assert!(after.iter().zip(&before).all(|(a, b)| a.1 != b.1 || a.0.starts_with("build tool")));
     let json = repo.pipegen_json(&["tags", "--rev", "HEAD~1", "--format", "json"]);
     let old: Vec<String> = json.as_array().unwrap().iter().map(|t| t["tag"].as_str().unwrap().to_string()).collect();
     assert_eq!(old, tag_values(&before), "--rev computes the tags of an earlier commit");
@@ -153,12 +177,12 @@ fn tags_say_what_the_tree_is_missing() {
     repo.commit_all("lose a Dockerfile");
     let (code, out, err) = repo.pipegen(&["tags"]);
     assert_eq!(code, 0, "the tags are still what the pipeline computes: {err}");
-    assert!(out.contains("build:component:1.0"), "{out}");
+    assert!(out.contains("build component [version=1.0]"), "{out}");
     let warnings: Vec<&str> = err.lines().collect();
     assert_eq!(warnings.len(), 2, "one per variant of the component: {err}");
     assert!(
         warnings[0].starts_with(
-            "pipegen: warning: build:component:1.0: the dockerfile `images/component.Dockerfile` holds no file git tracks at "
+            "pipegen: warning: build component [version=1.0]: the dockerfile `images/component.Dockerfile` is not in git at "
         ),
         "{err}"
     );
@@ -176,19 +200,19 @@ fn tags_outside_git_is_a_clear_error() {
 }
 
 fn verdict<'a>(plan: &'a Value, job: &str) -> &'a Value {
-    plan["builds"].as_array().unwrap().iter().find(|b| b["job"] == job).unwrap_or_else(|| panic!("no build {job}"))
+    plan["builds"].as_array().unwrap().iter().find(|b| b["id"] == job).unwrap_or_else(|| panic!("no build {job}"))
 }
 
 #[test]
 fn plan_explains_rebuilds_from_changed_paths() {
     let repo = Repo::new();
     let plan = repo.pipegen_json(&["plan", "--changed", "shared/deep/file.txt", "--format", "json"]);
-    let component = verdict(&plan, "build:component:1.0");
+    let component = verdict(&plan, "build component [version=1.0]");
     assert_eq!(component["rebuilt"], true);
     assert_eq!(component["reasons"][0]["via"], "input shared/**");
-    assert_eq!(verdict(&plan, "build:base:1.0")["rebuilt"], false);
-    assert_eq!(verdict(&plan, "build:tool")["rebuilt"], false);
-    let app = verdict(&plan, "build:app:2.0");
+    assert_eq!(verdict(&plan, "build base [version=1.0]")["rebuilt"], false);
+    assert_eq!(verdict(&plan, "build tool")["rebuilt"], false);
+    let app = verdict(&plan, "build app [version=2.0]");
     let kinds: Vec<&str> = app["reasons"].as_array().unwrap().iter().map(|r| r["kind"].as_str().unwrap()).collect();
     assert_eq!(
         kinds,
@@ -197,14 +221,23 @@ fn plan_explains_rebuilds_from_changed_paths() {
     );
 
     let plan = repo.pipegen_json(&["plan", "--changed", "images/base/Dockerfile", "--format", "json"]);
-    for job in ["build:base:1.0", "build:base:2.0", "build:component:1.0", "build:component:2.0"] {
+    for job in [
+        "build base [version=1.0]",
+        "build base [version=2.0]",
+        "build component [version=1.0]",
+        "build component [version=2.0]",
+    ] {
         assert_eq!(verdict(&plan, job)["rebuilt"], true, "{job}");
     }
-    assert_eq!(verdict(&plan, "build:component:1.0")["reasons"][0]["job"], "build:base:1.0");
-    assert_eq!(verdict(&plan, "build:tool")["rebuilt"], false, "the axis-less tool does not depend on base");
+    assert_eq!(verdict(&plan, "build component [version=1.0]")["reasons"][0]["id"], "build base [version=1.0]");
+    assert_eq!(verdict(&plan, "build tool")["rebuilt"], false, "the axis-less tool does not depend on base");
 
     let plan = repo.pipegen_json(&["plan", "--changed", "sub/deps.lock", "--format", "json"]);
-    assert_eq!(verdict(&plan, "build:component:1.0")["rebuilt"], false, "`*.lock` does not reach into directories");
+    assert_eq!(
+        verdict(&plan, "build component [version=1.0]")["rebuilt"],
+        false,
+        "`*.lock` does not reach into directories"
+    );
 }
 
 #[test]
@@ -214,12 +247,12 @@ fn plan_reads_uncommitted_changes_from_git() {
     let (code, out, err) = repo.pipegen(&["plan"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.starts_with("Changed paths (1, uncommitted changes):\n  tool/Dockerfile\n"), "{out}");
-    let tool_line = out.lines().find(|l| l.trim_start().starts_with("build:tool ")).expect("a line for build:tool");
+    let tool_line = out.lines().find(|l| l.trim_start().starts_with("build tool ")).expect("a line for build tool");
     assert!(tool_line.ends_with("  tool/Dockerfile changed (context tool)"), "{out}");
     assert!(out.contains("Reused, already in the registry when built before (4):"), "{out}");
-    assert!(out.contains("test:1.0"), "{out}");
+    assert!(out.contains("run test [version=1.0]"), "{out}");
     repo.commit_all("change the tool");
     let plan = repo.pipegen_json(&["plan", "--since", "HEAD~1", "--format", "json"]);
     assert_eq!(plan["changed"], serde_json::json!(["tool/Dockerfile"]));
-    assert_eq!(verdict(&plan, "build:tool")["rebuilt"], true);
+    assert_eq!(verdict(&plan, "build tool")["rebuilt"], true);
 }

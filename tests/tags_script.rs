@@ -1,56 +1,56 @@
-//! The content-tag script (`shell::compute_tags`) is POSIX sh: GitLab runs it in `alpine/git`,
-//! whose only shell is BusyBox's. For every model and valid fixture (and one model of this
-//! test's own), the script passes `shellcheck -s sh`, and `dash` and `busybox sh` running it in a
-//! throwaway git repository print the same tags, which are those the recipe defines
-//! (`pipegen::content_tags`). When git fails, both shells stop with a non-zero status and print
-//! no tag.
+//! The tag script (`emit::scripts`, run by every build job) is POSIX sh: GitLab runs it in the
+//! builder's image, whose shell may be BusyBox's, GitHub in bash. For every model and valid
+//! fixture (and one model of this test's own, with odd values), `dash`, `busybox sh` and `bash`
+//! running each build's `pipegen_tag_of` with that build's own variables, in a throwaway git
+//! repository, print the same tags, which are those `pipegen tags` computes in Rust from the
+//! recipe. When git fails, every shell stops with a non-zero status and prints no tag.
 
 mod support;
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::collections::BTreeSet;
+use std::path::Path;
 use std::process::Command;
 
-use pipegen::plan::{CONTENT_TAG_HEADER, ComputedCacheKey, Plan, TagKind, TagsJob};
-use pipegen::shell::FILE_LINE_FORMAT;
+use pipegen::emit::{gitlab, scripts};
+use pipegen::plan::{Plan, TagMode};
 
-/// A model of this test's own: a content-tagged parent with an axis, a literal `$` in a build
-/// argument and a glob input; a commit-tagged child; a cache key hashed by the tags job.
+/// A model of this test's own: a content-tagged parent with an axis, build arguments with a
+/// literal `$`, quotes, a newline and non-ASCII text (the recipe counts bytes), a plain input,
+/// glob inputs (one at the root, one under a directory, one whose directory is missing); a
+/// commit-tagged child; a child with a target and two parents.
 const OWN_MODEL: &str = r#"
 pipegen: 1
 name: tags-under-test
 registry: registry.example.com/tags
 axes:
   os: [debian, alpine]
-caches:
-  deps: { key: [a.lock, b.lock, c.lock], paths: [vendor] }
 images:
   base:
     context: images/base
     axes: [os]
-    inputs: ["scripts/*.sh"]
-    args: { OS: "${os}", PRICE: "$$5 it's" }
+    inputs: ["scripts/*.sh", "*.lock", .tool-versions, "absent/**"]
+    args: { OS: "${os}", PRICE: "$$5 it's \"quoted\"", NOTE: "naïve\nsecond line\n" }
+  tool:
+    context: tool
   app:
-    from: base
+    from: [base, tool]
     context: .
     dockerfile: images/app/Dockerfile
     target: runtime
+  release:
+    from: app
+    context: release
     tag: commit
-jobs:
-  test:
-    image: app
-    caches: [deps]
-    script: [bin/test]
 "#;
 
-const SHELLS: [&str; 2] = ["dash", "busybox"];
+const SHELLS: [&str; 3] = ["dash", "busybox", "bash"];
 
 fn plan_of(name: &str, text: &str) -> Plan {
     let loaded = pipegen::model::load(name, text).unwrap_or_else(|e| panic!("{name} does not load: {e:?}"));
     pipegen::plan::build(&loaded, name).unwrap_or_else(|e| panic!("{name} does not plan: {e:?}"))
 }
 
-/// Every model with a tags job: `(name, plan)`.
+/// Every model with builds: `(name, plan)`.
 fn plans() -> Vec<(String, Plan)> {
     let mut plans = vec![("own model (tests/tags_script.rs)".to_string(), plan_of("pipegen.yaml", OWN_MODEL))];
     for path in support::models().into_iter().chain(support::valid_fixtures()) {
@@ -58,17 +58,8 @@ fn plans() -> Vec<(String, Plan)> {
         let text = std::fs::read_to_string(&path).expect("read the model");
         plans.push((name.clone(), plan_of(&name, &text)));
     }
-    plans.retain(|(_, plan)| plan.tags.is_some());
+    plans.retain(|(_, plan)| !plan.builds.is_empty());
     plans
-}
-
-/// The script alone, then one `VAR=value` line per tag and cache key: the script's purpose is to
-/// set those variables, and each platform's tags job prints them the same way.
-fn script(tags: &TagsJob) -> String {
-    let mut lines = pipegen::shell::compute_tags(tags, "${CI_COMMIT_SHA}");
-    let variables = tags.tags.iter().map(|t| &t.variable).chain(tags.cache_keys.iter().map(|k| &k.variable));
-    lines.extend(variables.map(|v| format!("printf '%s=%s\\n' {v} \"${v}\"")));
-    lines.join("\n") + "\n"
 }
 
 fn git(repo: &Path, args: &[&str]) -> String {
@@ -82,22 +73,19 @@ fn git(repo: &Path, args: &[&str]) -> String {
     stdout
 }
 
-/// A repository with a file in every context, Dockerfile, input and cache key file of `tags`.
-fn repository(dir: &Path, tags: &TagsJob) -> String {
+/// A repository with a file in every context, Dockerfile and input of `plan` (a glob gets a file
+/// it matches), except under `absent/`.
+fn repository(dir: &Path, plan: &Plan) -> String {
     std::fs::create_dir_all(dir).expect("create the repository");
     git(dir, &["init", "-q", "-b", "main"]);
     let mut paths: Vec<String> = vec!["README".into()];
-    for tag in &tags.tags {
-        if let TagKind::Content(recipe) = &tag.kind {
-            paths.push(format!("{}/context-file", recipe.context));
-            paths.push(recipe.dockerfile.clone());
-            // A file each glob matches: `**` a directory, `*` a name.
-            paths.extend(recipe.inputs.iter().map(|i| i.replace("**", "deep/er").replace('*', "x")));
-        }
+    for build in &plan.builds {
+        paths.push(format!("{}/context-file", build.context));
+        paths.push(build.dockerfile.clone());
+        paths.extend(build.inputs.iter().map(|i| i.replace("**", "deep/er").replace('*', "x")));
     }
-    paths.extend(tags.cache_keys.iter().flat_map(|k| k.files.clone()));
-    for path in paths {
-        let file = dir.join(&path);
+    for path in paths.iter().filter(|p| !p.starts_with("absent/")) {
+        let file = dir.join(path);
         if file.is_dir() || file.parent().is_some_and(Path::is_file) {
             continue; // a path that is a directory elsewhere in the model
         }
@@ -109,109 +97,117 @@ fn repository(dir: &Path, tags: &TagsJob) -> String {
     git(dir, &["rev-parse", "HEAD"]).trim().to_string()
 }
 
-/// The tags and cache keys by the recipe, computed in Rust from `git ls-files` at HEAD.
-fn expected(repo: &Path, tags: &TagsJob, commit: &str) -> BTreeMap<String, String> {
-    let files = |specs: &[String]| -> Result<Vec<String>, String> {
-        let mut args = vec!["ls-files".to_string(), format!("--format={FILE_LINE_FORMAT}"), "--".to_string()];
-        args.extend(specs.iter().cloned());
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        Ok(git(repo, &args).lines().map(str::to_string).collect())
-    };
-    let mut values: BTreeMap<String, String> =
-        pipegen::content_tags::compute(tags, commit, files).expect("git ls-files").into_iter().collect();
-    for ComputedCacheKey { variable, files: keys } in &tags.cache_keys {
-        let specs: Vec<String> = keys.iter().map(|f| format!(":(literal){f}")).collect();
-        let lines = files(&specs).expect("git ls-files");
-        values.insert(variable.clone(), pipegen::content_tags::content_tag(&[CONTENT_TAG_HEADER.to_string()], &lines));
-    }
-    values
+/// The tags by the recipe, computed in Rust as `pipegen tags` does.
+fn expected(repo: &Path, plan: &Plan, commit: &str) -> Vec<String> {
+    let (paths, globs) = pipegen::content_tags::questions(plan);
+    let facts = pipegen::git::tree_facts(repo, commit, &paths, &globs).expect("git answers");
+    pipegen::content_tags::compute(plan, commit, &facts).into_iter().map(|(_, tag)| tag).collect()
 }
 
-/// Run `script` with `shell` (`dash` or `busybox`) in `dir`: (exit code, stdout, stderr).
-fn run_with(shell: &str, script: &Path, dir: &Path, env: &[(&str, &str)]) -> (i32, String, String) {
+/// The build script's functions, then one build's tag computation.
+fn script() -> String {
+    let library = scripts::build_library(gitlab::PLATFORM, &pipegen::plan::Policy::default());
+    format!("set -u\n{library}\npipegen_tag_of || exit 1\nprintf '%s\\n' \"$pipegen_tag\"\n")
+}
+
+/// Run `script` with `shell` in `dir` with `env` only (and PATH): (exit code, stdout, stderr).
+fn run_with(shell: &str, script: &Path, dir: &Path, env: &[(String, String)]) -> (i32, String, String) {
     let mut command = Command::new(support::tool(shell));
     if shell == "busybox" {
         command.arg("sh");
     }
-    command.arg(script).current_dir(dir).env_remove("CI_COMMIT_SHA").env_remove("GIT_DIR").env_remove("GIT_WORK_TREE");
-    command.envs(env.iter().copied());
+    command.arg(script).current_dir(dir).env_clear().env("PATH", std::env::var("PATH").unwrap_or_default());
+    // A UTF-8 locale, where bash counts characters unless the script asks for bytes.
+    command.env("LANG", "C.UTF-8");
+    command.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     support::run(&mut command)
 }
 
-fn parse(stdout: &str) -> BTreeMap<String, String> {
-    stdout
-        .lines()
-        .map(|l| l.split_once('=').unwrap_or_else(|| panic!("not VAR=value: {l:?}")))
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect()
+/// The variables a build job has: its own, its parents' tags, the commit.
+fn job_env(plan: &Plan, index: usize, tags: &[String], commit: &str) -> Vec<(String, String)> {
+    let build = &plan.builds[index];
+    let mut env = scripts::build_variables(build);
+    for parent in &build.parents {
+        let at = plan.builds.iter().position(|b| b.this.id == parent.build.id).expect("a parent is planned first");
+        env.push((pipegen::naming::tag_variable(&parent.build.key), tags[at].clone()));
+    }
+    env.push(("CI_COMMIT_SHA".to_string(), commit.to_string()));
+    env
 }
 
 #[test]
-fn the_tags_script_is_posix_sh() {
-    let plans = plans();
+fn dash_busybox_and_bash_compute_the_recipes_tags() {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let files: Vec<PathBuf> = plans
-        .iter()
-        .enumerate()
-        .map(|(i, (_, plan))| {
-            let file = dir.path().join(format!("{i:02}.sh"));
-            std::fs::write(&file, script(plan.tags.as_ref().expect("kept above"))).expect("write the script");
-            file
-        })
-        .collect();
-    let mut command = Command::new(support::tool("shellcheck"));
-    command.args(["--norc", "--shell", "sh"]).args(&files);
-    let (code, stdout, stderr) = support::run(&mut command);
-    let legend: String =
-        files.iter().zip(&plans).map(|(f, (name, _))| format!("  {} = tags script of {name}\n", f.display())).collect();
-    assert_eq!(code, 0, "shellcheck -s sh finds problems in the tags script:\n{stdout}{stderr}\n{legend}");
-}
-
-#[test]
-fn dash_and_busybox_compute_the_recipes_tags() {
-    let dir = tempfile::tempdir().expect("temporary directory");
+    let file = dir.path().join("tag.sh");
+    std::fs::write(&file, script()).expect("write the script");
     for (i, (name, plan)) in plans().iter().enumerate() {
-        let tags = plan.tags.as_ref().expect("kept above");
         let repo = dir.path().join(format!("repo-{i}"));
-        let commit = repository(&repo, tags);
-        let file = dir.path().join(format!("{i:02}.sh"));
-        std::fs::write(&file, script(tags)).expect("write the script");
-        let want = expected(&repo, tags, &commit);
-        assert_eq!(want.len(), tags.tags.len() + tags.cache_keys.len(), "{name}: a variable is set twice");
+        let commit = repository(&repo, plan);
+        let want = expected(&repo, plan, &commit);
         for shell in SHELLS {
-            let (code, stdout, stderr) = run_with(shell, &file, &repo, &[("CI_COMMIT_SHA", &commit)]);
-            assert_eq!(code, 0, "{name}: the tags script fails under {shell}:\n{stderr}");
-            assert_eq!(parse(&stdout), want, "{name}: {shell} computes other tags than the recipe\n{stderr}");
+            for (b, build) in plan.builds.iter().enumerate() {
+                let (code, stdout, stderr) = run_with(shell, &file, &repo, &job_env(plan, b, &want, &commit));
+                assert_eq!(code, 0, "{name}: {} fails under {shell}:\n{stderr}", build.id());
+                assert_eq!(
+                    stdout.trim_end(),
+                    want[b],
+                    "{name}: {shell} computes another tag for {}\n{stderr}",
+                    build.id()
+                );
+            }
         }
-        let content = tags.tags.iter().filter(|t| matches!(t.kind, TagKind::Content(_))).count();
-        let distinct: std::collections::BTreeSet<&String> =
-            tags.tags.iter().filter(|t| matches!(t.kind, TagKind::Content(_))).map(|t| &want[&t.variable]).collect();
-        assert!(content < 2 || distinct.len() > 1, "{name}: every content tag is the same: {want:?}");
+        let content: Vec<&String> =
+            plan.builds.iter().zip(&want).filter(|(b, _)| b.this.tag == TagMode::Content).map(|(_, t)| t).collect();
+        let distinct: BTreeSet<&&String> = content.iter().collect();
+        assert!(content.len() < 2 || distinct.len() > 1, "{name}: every content tag is the same: {want:?}");
     }
 }
 
 #[test]
-fn the_tags_script_fails_loudly_when_git_fails() {
+fn a_changed_input_file_or_argument_changes_the_tag() {
     let plan = plan_of("pipegen.yaml", OWN_MODEL);
-    let tags = plan.tags.as_ref().expect("the own model has builds");
     let dir = tempfile::tempdir().expect("temporary directory");
-    let file = dir.path().join("tags.sh");
-    std::fs::write(&file, script(tags)).expect("write the script");
     let repo = dir.path().join("repo");
-    let commit = repository(&repo, tags);
+    let commit = repository(&repo, &plan);
+    let before = expected(&repo, &plan, &commit);
+    std::fs::write(repo.join("scripts/x.sh"), "changed\n").expect("change a glob's file");
+    git(&repo, &["commit", "-q", "-am", "change"]);
+    let commit = git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
+    let after = expected(&repo, &plan, &commit);
+    let base = plan.builds.iter().position(|b| b.this.id.image == "base").expect("base");
+    let tool = plan.builds.iter().position(|b| b.this.id.image == "tool").expect("tool");
+    let app = plan.builds.iter().position(|b| b.this.id.image == "app").expect("app");
+    assert_ne!(before[base], after[base], "a file a glob input matches is part of the tag");
+    assert_ne!(before[app], after[app], "a parent's new tag changes its child's");
+    assert_eq!(before[tool], after[tool], "an unrelated image keeps its tag");
+
+    let changed = OWN_MODEL.replace("naïve", "naive");
+    let other = plan_of("pipegen.yaml", &changed);
+    let with_other_arg = expected(&repo, &other, &commit);
+    assert_ne!(after[base], with_other_arg[base], "a build argument is part of the tag");
+}
+
+#[test]
+fn the_tag_script_fails_loudly_when_git_fails() {
+    let plan = plan_of("pipegen.yaml", OWN_MODEL);
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let file = dir.path().join("tag.sh");
+    std::fs::write(&file, script()).expect("write the script");
+    let repo = dir.path().join("repo");
+    let commit = repository(&repo, &plan);
     let outside = dir.path().join("not-a-repository");
     std::fs::create_dir_all(&outside).expect("create a directory");
     // So git does not find a repository above the temporary directory.
     let ceiling = dir.path().to_str().expect("UTF-8 path").to_string();
 
-    // A git whose `ls-files` fails, after `read-tree` worked: the failure is inside `$(...)`.
+    // A git whose `diff-tree` fails, after `cat-file` worked: the failure is inside a function.
     let shim = dir.path().join("shim");
     std::fs::create_dir_all(&shim).expect("create the shim directory");
     let real_git = support::tool("git");
     std::fs::write(
         shim.join("git"),
         format!(
-            "#!/bin/sh\nif [ \"$1\" = ls-files ]; then echo 'git: simulated ls-files failure' >&2; exit 128; fi\nexec {} \"$@\"\n",
+            "#!/bin/sh\nif [ \"$1\" = diff-tree ]; then echo 'git: simulated diff-tree failure' >&2; exit 128; fi\nexec {} \"$@\"\n",
             real_git.display()
         ),
     )
@@ -223,44 +219,57 @@ fn the_tags_script_fails_loudly_when_git_fails() {
     }
     let path = format!("{}:{}", shim.display(), std::env::var("PATH").unwrap_or_default());
 
-    let with_commit = |extra: (&'static str, String)| vec![("CI_COMMIT_SHA", commit.clone()), extra];
+    let base = job_env(&plan, 0, &[], &commit);
+    let with = |extra: Vec<(&str, String)>| {
+        let mut env = base.clone();
+        for (k, v) in extra {
+            env.retain(|(name, _)| name != k);
+            env.push((k.to_string(), v));
+        }
+        env
+    };
     let cases = [
-        Failure {
-            case: "outside a git repository",
-            cwd: &outside,
-            env: with_commit(("GIT_CEILING_DIRECTORIES", ceiling)),
-            says: "not a git repository",
-        },
-        Failure {
-            case: "git ls-files fails",
-            cwd: &repo,
-            env: with_commit(("PATH", path)),
-            says: "simulated ls-files failure",
-        },
-        // `set -u` stops at the unset variable, naming it; an empty one gets pipegen's message.
-        Failure { case: "the commit SHA is unset", cwd: &repo, env: vec![], says: "CI_COMMIT_SHA" },
-        Failure {
-            case: "the commit SHA is empty",
-            cwd: &repo,
-            env: vec![("CI_COMMIT_SHA", String::new())],
-            says: "the commit SHA is not set",
-        },
+        (
+            "outside a git repository",
+            outside.as_path(),
+            with(vec![("GIT_CEILING_DIRECTORIES", ceiling)]),
+            "not a git repository",
+        ),
+        ("git diff-tree fails", repo.as_path(), with(vec![("PATH", path)]), "simulated diff-tree failure"),
+        (
+            "the commit SHA is empty",
+            repo.as_path(),
+            with(vec![("CI_COMMIT_SHA", String::new())]),
+            "the commit SHA is not set",
+        ),
     ];
     for shell in SHELLS {
-        for Failure { case, cwd, env, says } in &cases {
-            let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            let (code, stdout, stderr) = run_with(shell, &file, cwd, &env);
-            assert_ne!(code, 0, "{shell}, {case}: the tags script succeeded\nstdout:\n{stdout}\nstderr:\n{stderr}");
+        for (case, cwd, env, says) in &cases {
+            let (code, stdout, stderr) = run_with(shell, &file, cwd, env);
+            assert_ne!(code, 0, "{shell}, {case}: the tag script succeeded\nstdout:\n{stdout}\nstderr:\n{stderr}");
             assert!(stderr.contains(says), "{shell}, {case}: stderr does not say {says:?}:\n{stderr}");
-            assert_eq!(stdout, "", "{shell}, {case}: the tags script printed tags although it failed");
+            assert_eq!(stdout, "", "{shell}, {case}: the tag script printed a tag although it failed");
         }
     }
 }
 
-/// A way for git to fail, and what the script's error must say.
-struct Failure<'a> {
-    case: &'a str,
-    cwd: &'a Path,
-    env: Vec<(&'a str, String)>,
-    says: &'a str,
+#[test]
+fn a_parent_tag_that_did_not_arrive_is_named() {
+    let plan = plan_of("pipegen.yaml", OWN_MODEL);
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let file = dir.path().join("tag.sh");
+    std::fs::write(&file, script()).expect("write the script");
+    let repo = dir.path().join("repo");
+    let commit = repository(&repo, &plan);
+    let app = plan.builds.iter().position(|b| b.this.id.image == "app").expect("app");
+    let mut env = job_env(&plan, app, &vec!["x".to_string(); plan.builds.len()], &commit);
+    env.retain(|(k, _)| !k.starts_with("PIPEGEN_TAG_TOOL"));
+    for shell in SHELLS {
+        let (code, stdout, stderr) = run_with(shell, &file, &repo, &env);
+        assert_ne!(code, 0, "{shell}: a missing parent tag went unnoticed: {stdout}");
+        assert!(
+            stderr.contains("the tag of tool (PIPEGEN_TAG_TOOL) did not come from its build job"),
+            "{shell}: {stderr}"
+        );
+    }
 }

@@ -6,9 +6,10 @@ mod support;
 
 use std::collections::BTreeMap;
 
+use pipegen::emit::gitlab::names;
 use pipegen::emit::{self, Target};
 use pipegen::model;
-use pipegen::plan::{self, Build, Plan, TAGS_JOB};
+use pipegen::plan::{self, Build, JobId, Plan};
 use pipegen::yaml::Value;
 
 /// The plan of a model file, by its path relative to the repository root.
@@ -24,20 +25,20 @@ fn plan_text(name: &str, text: &str) -> Plan {
 
 /// GitLab names of the builds of `image`, in plan order.
 fn builds_of(plan: &Plan, image: &str) -> Vec<String> {
-    plan.builds.iter().filter(|b| b.this.image == image).map(|b| b.name.gitlab.clone()).collect()
+    plan.builds.iter().filter(|b| b.this.id.image == image).map(|b| names::build(&b.this.id)).collect()
 }
 
 fn build<'p>(plan: &'p Plan, name: &str) -> &'p Build {
-    plan.builds.iter().find(|b| b.name.gitlab == name).unwrap_or_else(|| panic!("no build job {name}"))
+    plan.builds.iter().find(|b| names::build(&b.this.id) == name).unwrap_or_else(|| panic!("no build job {name}"))
 }
 
 fn needs_of_build(plan: &Plan, name: &str) -> Vec<String> {
-    build(plan, name).needs.iter().map(|n| n.gitlab.clone()).collect()
+    build(plan, name).needs.iter().map(|n| names::job(&n.job)).collect()
 }
 
 fn needs_of_job(plan: &Plan, name: &str) -> Vec<String> {
-    let job = plan.jobs.iter().find(|j| j.name.gitlab == name).unwrap_or_else(|| panic!("no job {name}"));
-    job.needs.iter().map(|n| n.gitlab.clone()).collect()
+    let run = plan.runs.iter().find(|r| names::job(&r.id()) == name).unwrap_or_else(|| panic!("no job {name}"));
+    run.needs.iter().map(|n| names::job(&n.job)).collect()
 }
 
 fn names(prefix: &str, suffixes: &[&str]) -> Vec<String> {
@@ -54,10 +55,7 @@ fn kolla_infra_images_are_built_once_per_distro_never_per_install_type() {
     for infra in ["cron", "rabbitmq", "fluentd", "mariadb"] {
         assert_eq!(builds_of(&plan, infra), names(&format!("build:{infra}"), &DISTROS), "{infra}");
         for distro in DISTROS {
-            assert_eq!(
-                needs_of_build(&plan, &format!("build:{infra}:{distro}")),
-                [TAGS_JOB.to_string(), format!("build:base:{distro}")],
-            );
+            assert_eq!(needs_of_build(&plan, &format!("build:{infra}:{distro}")), [format!("build:base:{distro}")],);
         }
     }
     assert_eq!(builds_of(&plan, "base"), names("build:base", &DISTROS));
@@ -73,14 +71,8 @@ fn kolla_service_images_are_built_once_per_distro_and_install_type() {
     assert_eq!(plan.builds.len(), 3 + 12 + 30);
     for variant in DISTRO_TYPES {
         let distro = variant.split('-').next().expect("a distro");
-        assert_eq!(
-            needs_of_build(&plan, &format!("build:openstack-base:{variant}")),
-            [TAGS_JOB.to_string(), format!("build:base:{distro}")]
-        );
-        assert_eq!(
-            needs_of_build(&plan, &format!("build:nova-api:{variant}")),
-            [TAGS_JOB.to_string(), format!("build:nova-base:{variant}")]
-        );
+        assert_eq!(needs_of_build(&plan, &format!("build:openstack-base:{variant}")), [format!("build:base:{distro}")]);
+        assert_eq!(needs_of_build(&plan, &format!("build:nova-api:{variant}")), [format!("build:nova-base:{variant}")]);
     }
 }
 
@@ -92,7 +84,6 @@ fn kolla_both_install_types_share_the_infra_services_of_their_distro() {
         assert_eq!(
             needs_of_job(&plan, &format!("smoke:{variant}")),
             [
-                TAGS_JOB.to_string(),
                 format!("build:keystone:{variant}"),
                 format!("build:mariadb:{distro}"),
                 format!("build:rabbitmq:{distro}"),
@@ -106,7 +97,7 @@ fn citus_builds_stylechecker_once_and_each_tester_once_per_postgres_version() {
     let plan = plan_of("model/citus.yaml");
     let versions = ["15.13", "16.9", "17.5"];
     assert_eq!(builds_of(&plan, "stylechecker"), ["build:stylechecker"]);
-    assert_eq!(needs_of_build(&plan, "build:stylechecker"), [TAGS_JOB]);
+    assert!(needs_of_build(&plan, "build:stylechecker").is_empty());
     for image in ["extbuilder", "exttester", "failtester", "pgupgradetester", "citusupgradetester"] {
         assert_eq!(builds_of(&plan, image), names(&format!("build:{image}"), &versions), "{image}");
     }
@@ -117,11 +108,11 @@ fn citus_builds_stylechecker_once_and_each_tester_once_per_postgres_version() {
         ("citusupgradetester", "pgupgradetester"),
     ];
     for version in versions {
-        assert_eq!(needs_of_build(&plan, &format!("build:extbuilder:{version}")), [TAGS_JOB]);
+        assert!(needs_of_build(&plan, &format!("build:extbuilder:{version}")).is_empty());
         for (child, parent) in chain {
             assert_eq!(
                 needs_of_build(&plan, &format!("build:{child}:{version}")),
-                [TAGS_JOB.to_string(), format!("build:{parent}:{version}")],
+                [format!("build:{parent}:{version}")],
             );
         }
         // The Postgres version reaches the Dockerfile as a build argument.
@@ -129,10 +120,10 @@ fn citus_builds_stylechecker_once_and_each_tester_once_per_postgres_version() {
         assert_eq!(args, &[("PG_VERSION".to_string(), version.to_string())]);
         assert_eq!(
             needs_of_job(&plan, &format!("check-citus-upgrade:{version}")),
-            [TAGS_JOB.to_string(), format!("build:citusupgradetester:{version}")]
+            [format!("build:citusupgradetester:{version}")]
         );
     }
-    assert_eq!(needs_of_job(&plan, "check-style"), [TAGS_JOB, "build:stylechecker"]);
+    assert_eq!(needs_of_job(&plan, "check-style"), ["build:stylechecker"]);
 }
 
 #[test]
@@ -148,13 +139,13 @@ fn an_axis_less_parent_is_one_build_shared_by_every_variant() {
     for top in builds_of(&plan, "top") {
         let values = top.trim_start_matches("build:top:");
         let a = values.split('-').next().expect("a value of a");
-        assert_eq!(needs_of_build(&plan, &top), [TAGS_JOB.to_string(), format!("build:svc:{a}"), "build:infra".into()]);
+        assert_eq!(needs_of_build(&plan, &top), [format!("build:svc:{a}"), "build:infra".into()]);
     }
 }
 
 /// For every model and valid fixture: an image is built once per combination of its axes'
-/// values, and each build needs the tags job and exactly the parent builds whose values are its
-/// own (restricted to the parent's axes).
+/// values, and each build needs exactly the parent builds whose values are its own (restricted to
+/// the parent's axes), taking their tags.
 #[test]
 fn every_child_needs_exactly_the_parent_builds_of_its_own_values() {
     for path in support::models().iter().chain(&support::valid_fixtures()) {
@@ -162,37 +153,41 @@ fn every_child_needs_exactly_the_parent_builds_of_its_own_values() {
         let plan = plan_of(&relative);
         let mut per_image: BTreeMap<&str, Vec<&Build>> = BTreeMap::new();
         for b in &plan.builds {
-            per_image.entry(b.this.image.as_str()).or_default().push(b);
+            per_image.entry(b.this.id.image.as_str()).or_default().push(b);
         }
         for b in &plan.builds {
-            let mut expected = vec![TAGS_JOB.to_string()];
-            for (_, parent) in &b.parents {
-                let candidates = &per_image[parent.image.as_str()];
+            let mut expected = Vec::new();
+            for parent in &b.parents {
+                let candidates = &per_image[parent.build.id.image.as_str()];
                 let axes: Vec<String> =
-                    candidates[0].this.variant.pairs().iter().map(|(axis, _)| axis.clone()).collect();
-                let wanted = b.this.variant.restrict(&axes);
-                let matching: Vec<&&Build> = candidates.iter().filter(|c| c.this.variant == wanted).collect();
+                    candidates[0].this.id.variant.pairs().iter().map(|(axis, _)| axis.clone()).collect();
+                let wanted = b.this.id.variant.restrict(&axes);
+                let matching: Vec<&&Build> = candidates.iter().filter(|c| c.this.id.variant == wanted).collect();
                 assert_eq!(
                     matching.len(),
                     1,
                     "{relative}: {} has no single parent build of {}",
-                    b.name.gitlab,
-                    parent.image
+                    b.id(),
+                    parent.build.id.image
                 );
                 assert_eq!(
-                    parent.job, matching[0].name,
+                    parent.build,
+                    matching[0].this,
                     "{relative}: {} uses the wrong build of {}",
-                    b.name.gitlab, parent.image
+                    b.id(),
+                    parent.build.id.image
                 );
-                expected.push(matching[0].name.gitlab.clone());
+                expected.push(JobId::Build(matching[0].this.id.clone()));
             }
-            assert_eq!(needs_of_build(&plan, &b.name.gitlab), expected, "{relative}: needs of {}", b.name.gitlab);
+            let needs: Vec<&JobId> = b.needs.iter().map(|n| &n.job).collect();
+            assert_eq!(needs, expected.iter().collect::<Vec<_>>(), "{relative}: needs of {}", b.id());
+            assert!(b.needs.iter().all(|n| n.takes_tag), "{relative}: {} must read its parents' tags", b.id());
         }
         let text = std::fs::read_to_string(path).expect("read the model");
         let declared = model::load(&relative, &text).expect("loads").model.axes;
         for (image, builds) in &per_image {
             let combinations: usize =
-                builds[0].this.variant.pairs().iter().map(|(axis, _)| declared[axis.as_str()].len()).product();
+                builds[0].this.id.variant.pairs().iter().map(|(axis, _)| declared[axis.as_str()].len()).product();
             assert_eq!(builds.len(), combinations, "{relative}: builds of {image}");
         }
     }
@@ -246,9 +241,11 @@ fn vitess_shards_retries_timeouts_and_failure_logs_are_in_the_github_workflow() 
         let steps = get(job, &["steps"]).as_sequence().expect("steps");
         let scripts: Vec<&str> = steps.iter().filter_map(|s| s.get("run")).filter_map(Value::as_str).collect();
         assert!(
-            scripts.iter().any(|s| s.contains("timeout 1800 ") && s.contains(" of 3 ")),
-            "no step runs the script with a 30-minute limit per attempt and 3 attempts:\n{scripts:#?}"
+            scripts.iter().any(|s| s.starts_with("eval \"$PIPEGEN_RUN_SH\"")),
+            "no step runs the script:\n{scripts:#?}"
         );
+        assert_eq!(get(job, &["env", "PIPEGEN_TIMEOUT"]).as_str(), Some("1800"), "30 minutes per attempt");
+        assert_eq!(get(job, &["env", "PIPEGEN_ATTEMPTS"]).as_str(), Some("3"), "three attempts");
         let upload = steps
             .iter()
             .find(|s| s.get("uses").and_then(Value::as_str).is_some_and(|u| u.starts_with("actions/upload-artifact@")))

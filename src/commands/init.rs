@@ -31,44 +31,60 @@ pub fn run(dir: &Path, force: bool, stdout: bool) -> Result<ExitStatus, Error> {
 
     let files = list_files(&root)?;
     let mut dockerfiles = Vec::new();
+    let mut templates = Vec::new();
+    let mut scripts = Vec::new();
     for path in &files {
         let under_dir = within.is_empty() || path.starts_with(&format!("{within}/"));
         let file_name = path.rsplit('/').next().unwrap_or(path);
-        if !under_dir || init::is_skipped(path) || !init::is_dockerfile_name(file_name) {
+        if init::is_skipped(path) {
             continue;
         }
         let on_disk = root.join(path);
-        if !on_disk.is_file() {
-            continue; // tracked, but deleted from the working tree
+        if init::scripts::is_build_script(path) {
+            // Scripts anywhere may tag the images under DIR (a root Makefile, the workflows).
+            if let Some(text) = read_text(&on_disk, MAX_SCRIPT_BYTES)? {
+                scripts.push((path.clone(), text));
+            }
         }
-        let bytes = std::fs::read(&on_disk).map_err(|source| Error::Read { path: on_disk.clone(), source })?;
-        dockerfiles.push((path.clone(), String::from_utf8_lossy(&bytes).into_owned()));
+        if !under_dir {
+            continue;
+        }
+        if init::is_template_name(file_name) {
+            templates.push(path.clone());
+        } else if init::is_dockerfile_name(file_name)
+            && let Some(text) = read_text(&on_disk, u64::MAX)?
+        {
+            dockerfiles.push((path.clone(), text));
+        }
     }
 
     let directory_name = absolute.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let name = Some(init::sanitize_name(&directory_name)).filter(|n| !n.is_empty()).unwrap_or("images".to_string());
-    let inference = infer::infer(infer::Input { name: &name, dockerfiles: &dockerfiles, files: &files });
+    let inference = infer::infer(infer::Input {
+        name: &name,
+        dockerfiles: &dockerfiles,
+        files: &files,
+        scripts: &scripts,
+        templates: &templates,
+    });
     let text = render::render(&inference);
     // pipegen must accept what it writes, up to planning its pipeline; a model it rejects would
     // be a bug here, not the user's.
     let loaded = model::load(&model_path.display().to_string(), &text)?;
     plan::build(&loaded, DEFAULT_MODEL)?;
 
-    for unresolved in &inference.unresolved {
-        for reason in &unresolved.reasons {
-            eprintln!("pipegen: not inferred: image `{}` ({}): {reason}", unresolved.name, unresolved.dockerfile);
-        }
-    }
+    report(&inference);
     let summary = format!(
         "{} image(s) from {} Dockerfile(s){}",
         inference.model.images.len(),
-        dockerfiles.len(),
+        // Templates found by their content were read as Dockerfiles first.
+        dockerfiles.len() - (inference.templates.len() - templates.len()),
         match inference.unresolved.len() {
             0 => String::new(),
             n => format!("; {n} not inferred, listed in it as comments"),
         }
     );
-    if dockerfiles.is_empty() {
+    if dockerfiles.is_empty() && templates.is_empty() {
         eprintln!("pipegen: no Dockerfiles found under {}", dir.display());
     }
     if stdout {
@@ -80,6 +96,64 @@ pub fn run(dir: &Path, force: bool, stdout: bool) -> Result<ExitStatus, Error> {
         eprintln!("pipegen: wrote {}: {summary}", model_path.display());
     }
     Ok(ExitStatus::Success)
+}
+
+/// Build scripts larger than this are not read: generated files, not scripts.
+const MAX_SCRIPT_BYTES: u64 = 1 << 20;
+
+/// How many templates stderr names before it only counts the rest (the model lists them all).
+const TEMPLATES_SHOWN: usize = 5;
+
+/// A file's text (invalid UTF-8 replaced), or `None` when it is gone from the working tree
+/// (tracked, but deleted) or larger than `limit`.
+fn read_text(path: &Path, limit: u64) -> Result<Option<String>, Error> {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_file() && meta.len() <= limit => {}
+        _ => return Ok(None),
+    }
+    let bytes = std::fs::read(path).map_err(|source| Error::Read { path: path.to_path_buf(), source })?;
+    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+}
+
+/// What init left out or needs from the user, on stderr: the templates it did not read (once),
+/// the images it could not infer, every reference it left external, and the build arguments
+/// without a default.
+fn report(inference: &infer::Inference) {
+    if !inference.templates.is_empty() {
+        let shown: Vec<&str> = inference.templates.iter().take(TEMPLATES_SHOWN).map(String::as_str).collect();
+        let more = match inference.templates.len().saturating_sub(TEMPLATES_SHOWN) {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
+        eprintln!(
+            "pipegen: {} templated Dockerfile(s) not read: {}{more}; render them first, or point an image's `dockerfile` at the rendered output (listed in the model)",
+            inference.templates.len(),
+            shown.join(", ")
+        );
+    }
+    for unresolved in &inference.unresolved {
+        for reason in &unresolved.reasons {
+            eprintln!("pipegen: not inferred: image `{}` ({}): {reason}", unresolved.name, unresolved.dockerfile);
+        }
+    }
+    for external in &inference.external {
+        eprintln!("pipegen: external: {} {}: {}", external.dockerfile, external.what, external.reason);
+    }
+    for (image, summary) in &inference.args {
+        if summary.required.is_empty() || !inference.model.images.contains_key(image) {
+            continue;
+        }
+        let written = &inference.model.images[image];
+        let dockerfile = match (&written.dockerfile, written.context.as_deref()) {
+            (Some(dockerfile), _) => dockerfile.clone(),
+            (None, None | Some(".")) => "Dockerfile".to_string(),
+            (None, Some(context)) => format!("{context}/Dockerfile"),
+        };
+        eprintln!(
+            "pipegen: image `{image}` ({dockerfile}): build argument(s) without a default: {}; set them in `args` (a commented entry is in the model)",
+            summary.required.join(", ")
+        );
+    }
 }
 
 /// `path` relative to `root`, with `/` separators (empty for the root itself).

@@ -15,7 +15,8 @@ use super::OutputFormat;
 
 #[derive(Serialize)]
 struct JobLine {
-    job: String,
+    /// The job, platform-neutral: `run qa [ruby=3.2]`.
+    id: String,
     stage: String,
     shards: Option<u32>,
     needs: Vec<String>,
@@ -38,7 +39,7 @@ pub enum ChangedPaths {
 
 pub fn run(model: Option<&Path>, changed: ChangedPaths, format: OutputFormat) -> Result<ExitStatus, Error> {
     let workspace = Workspace::locate(model)?;
-    let (_, plan) = workspace.plan()?;
+    let (_, plan) = workspace.plan_without_limits()?;
     let (changed, origin) = match changed {
         ChangedPaths::Given(paths) => {
             (paths.iter().map(|p| repository_path(&workspace, p)).collect(), "given".to_string())
@@ -68,13 +69,13 @@ fn repository_path(workspace: &Workspace, path: &Path) -> String {
 }
 
 fn jobs(plan: &Plan) -> Vec<JobLine> {
-    plan.jobs
+    plan.runs
         .iter()
-        .map(|j| JobLine {
-            job: j.name.gitlab.clone(),
-            stage: j.stage.clone(),
-            shards: j.shards,
-            needs: j.needs.iter().map(|n| n.gitlab.clone()).collect(),
+        .map(|r| JobLine {
+            id: r.id().to_string(),
+            stage: r.stage.clone(),
+            shards: r.shards,
+            needs: r.needs.iter().map(|n| n.job.to_string()).collect(),
         })
         .collect()
 }
@@ -82,7 +83,7 @@ fn jobs(plan: &Plan) -> Vec<JobLine> {
 fn reason_text(reason: &Reason) -> String {
     match reason {
         Reason::Changed { path, via } => format!("{path} changed ({via})"),
-        Reason::Parent { job } => format!("parent {job} is rebuilt"),
+        Reason::Parent { id } => format!("parent {id} is rebuilt"),
         Reason::CommitTag => "tagged by commit: built in every pipeline".to_string(),
     }
 }
@@ -92,22 +93,22 @@ fn text(report: &Report, origin: &str) -> String {
     for path in &report.changed {
         out.push_str(&format!("  {path}\n"));
     }
-    let width = report.builds.iter().map(|b| b.job.len()).max().unwrap_or(0);
+    let width = report.builds.iter().map(|b| b.id.len()).max().unwrap_or(0);
     let (rebuilt, reused): (Vec<&BuildVerdict>, Vec<&BuildVerdict>) = report.builds.iter().partition(|b| b.rebuilt);
     out.push_str(&format!("\nRebuilt ({}):\n", rebuilt.len()));
     for build in rebuilt {
         let reasons: Vec<String> = build.reasons.iter().map(reason_text).collect();
-        out.push_str(&format!("  {:width$}  {}\n", build.job, reasons.join("; ")));
+        out.push_str(&format!("  {:width$}  {}\n", build.id, reasons.join("; ")));
     }
     out.push_str(&format!("\nReused, already in the registry when built before ({}):\n", reused.len()));
     for build in reused {
-        out.push_str(&format!("  {}\n", build.job));
+        out.push_str(&format!("  {}\n", build.id));
     }
     out.push_str(&format!("\nJobs, all run in every pipeline ({}):\n", report.jobs.len()));
-    let width = report.jobs.iter().map(|j| j.job.len()).max().unwrap_or(0);
+    let width = report.jobs.iter().map(|j| j.id.len()).max().unwrap_or(0);
     for job in &report.jobs {
         let shards = job.shards.map(|n| format!(", {n} shards")).unwrap_or_default();
-        out.push_str(&format!("  {:width$}  stage {}{shards}; needs {}\n", job.job, job.stage, needs_text(&job.needs)));
+        out.push_str(&format!("  {:width$}  stage {}{shards}; needs {}\n", job.id, job.stage, needs_text(&job.needs)));
     }
     out
 }

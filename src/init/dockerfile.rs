@@ -273,13 +273,13 @@ fn skip_heredoc(
 }
 
 /// A word of shell-like text: `raw` as written, `text` with quotes removed.
-struct Word {
-    raw: String,
-    text: String,
+pub(super) struct Word {
+    pub(super) raw: String,
+    pub(super) text: String,
 }
 
 /// Split on unquoted whitespace; single quotes keep everything, double quotes allow `\"`.
-fn shell_words(text: &str) -> Vec<Word> {
+pub(super) fn shell_words(text: &str) -> Vec<Word> {
     let mut words = Vec::new();
     let mut raw = String::new();
     let mut unquoted = String::new();

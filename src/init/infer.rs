@@ -1,28 +1,33 @@
-//! From Dockerfiles to a starting model. Pure: the Dockerfiles (path and text) and the
-//! repository's file list in; a model, comments for its images, and the images it could not
-//! resolve out. docs/init.md states every rule in words; the names below follow it.
+//! From Dockerfiles to a starting model. Pure: the Dockerfiles (path and text), the build scripts
+//! and the repository's file list in; a model, comments for its images, and the images it could
+//! not resolve out. docs/init.md states every rule in words; the names below follow it.
 //!
 //! - Images: one per Dockerfile (its *file image*, which builds the last stage), plus one per
 //!   named stage that another Dockerfile builds from (`target:` that stage). When the stage is
-//!   named like its Dockerfile's image, that image itself targets it instead.
+//!   named like its Dockerfile's image, that image itself targets it instead. Templated
+//!   Dockerfiles (`Dockerfile.j2`) are set aside, once.
 //! - Parents: what a Dockerfile's built stages start `FROM` or `COPY --from`, when it names an
 //!   image of the repository. `${NAME_IMAGE}` names image `name` (pipegen's own convention);
-//!   other variables are expanded with their ARG defaults; a reference names an image when its
-//!   last path component, without tag or digest, is that image's name.
+//!   other variables are expanded with their ARG defaults; a digest is always external; a tag
+//!   names the Dockerfile a build script gives it, or whose directory it spells when the
+//!   repository builds that image name ([`super::reference`]); otherwise a reference names an
+//!   image when its last path component, without tag or digest, is that image's name.
 //! - Contexts: among the Dockerfile's directory, its ancestors and (for `name.Dockerfile`) a
 //!   directory `name` beside one of them, the deepest relative to which the COPY/ADD sources
 //!   exist.
 //! - Anything that cannot be resolved is reported, never guessed; so is every image that builds
-//!   on it.
+//!   on it, and every reference left external.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use indexmap::IndexMap;
 
+use super::args::AUTOMATIC_ARGS;
 use super::dockerfile::{self, Dockerfile, Item, ParseError, Scope};
-use super::sanitize_name;
-use crate::model::{self, Image, Model, Name, Outputs, Parents};
-use crate::naming;
+use super::reference::{ImageRef, tag_spells_directory};
+use super::scripts::{self, Published};
+use super::{parents, sanitize_name};
+use crate::model::{self, Image, Model, Outputs};
 
 /// What `pipegen init` read from a repository.
 #[derive(Debug, Clone, Copy)]
@@ -33,6 +38,10 @@ pub struct Input<'a> {
     pub dockerfiles: &'a [(String, String)],
     /// Every file of the repository, relative to its root: where COPY sources may lie.
     pub files: &'a [String],
+    /// Build scripts (Makefiles, shell scripts, bake files, GitHub workflows): path and text.
+    pub scripts: &'a [(String, String)],
+    /// Dockerfile templates known by their name (`Dockerfile.j2`), not read.
+    pub templates: &'a [String],
 }
 
 /// A starting model, and what did not make it in.
@@ -41,8 +50,14 @@ pub struct Inference {
     pub model: Model,
     /// Per image of the model: what a reviewer should check or change.
     pub notes: BTreeMap<String, Vec<String>>,
+    /// Per image (in the model or not): its build arguments, which stay in the Dockerfile.
+    pub args: BTreeMap<String, ArgSummary>,
+    /// Every FROM and COPY --from left to an image outside the repository, and why.
+    pub external: Vec<External>,
     /// Images left out of the model because a parent could not be resolved, by name.
     pub unresolved: Vec<Unresolved>,
+    /// Templated Dockerfiles, by name or by content: not images until rendered.
+    pub templates: Vec<String>,
 }
 
 /// An image pipegen init found but could not place in the graph.
@@ -57,30 +72,44 @@ pub struct Unresolved {
     pub reasons: Vec<String>,
 }
 
+/// A reference an image builds on that stays outside the model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct External {
+    /// The image (or images, for a stage several build) whose Dockerfile says it.
+    pub images: Vec<String>,
+    pub dockerfile: String,
+    /// `line 1: FROM debian:12`.
+    pub what: String,
+    pub reason: String,
+}
+
+pub use super::args::ArgSummary;
+
 /// The registry written into a new model, for the user to replace.
 pub fn placeholder_registry(name: &str) -> String {
     format!("registry.example.com/{name}")
 }
 
 /// A Dockerfile (index) and one of its stages: an image.
-type ImageId = (usize, usize);
-
-/// Build arguments BuildKit sets itself: passing them would override the platform.
-const AUTOMATIC_ARGS: &[&str] = &[
-    "TARGETPLATFORM",
-    "TARGETOS",
-    "TARGETARCH",
-    "TARGETVARIANT",
-    "BUILDPLATFORM",
-    "BUILDOS",
-    "BUILDARCH",
-    "BUILDVARIANT",
-];
+pub(super) type ImageId = (usize, usize);
 
 pub fn infer(input: Input<'_>) -> Inference {
-    let files = read_files(input);
+    // A template fails to parse because of its template syntax: set it aside, with the ones
+    // known by name, rather than report a parse error per file.
+    let (templated, dockerfiles): (Vec<_>, Vec<_>) =
+        input.dockerfiles.iter().cloned().partition(|(_, text)| is_templated(text));
+    let mut templates: Vec<String> =
+        input.templates.iter().cloned().chain(templated.into_iter().map(|(path, _)| path)).collect();
+    templates.sort();
+
+    let files = read_files(input.name, &dockerfiles);
     let index = FileIndex::new(input.files);
-    let mut resolver = Resolver { files: &files, retarget: BTreeMap::new(), restart: false };
+    let paths: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
+    let published = scripts::published(input.scripts, &paths);
+    let mut built_here: BTreeSet<String> = published.iter().map(|p| ImageRef::parse(&p.reference).name()).collect();
+    built_here.insert(input.name.to_string());
+    let mut resolver =
+        Resolver { files: &files, published: &published, built_here, retarget: BTreeMap::new(), restart: false };
     let facts = resolver.resolve_all();
     let file_target = |df: usize| resolver.file_target(df);
 
@@ -98,11 +127,24 @@ pub fn infer(input: Input<'_>) -> Inference {
 
     let mut images = IndexMap::new();
     let mut notes = BTreeMap::new();
+    let mut args = BTreeMap::new();
     let mut unresolved = Vec::new();
+    let mut external: Vec<External> = Vec::new();
     for id in order {
         let (df, stage) = id;
         let file = &files[df];
         let fact = &facts[&id];
+        for (what, reason) in &fact.external {
+            match external.iter_mut().find(|e| e.dockerfile == file.path && e.what == *what) {
+                Some(known) => known.images.push(names[&id].clone()),
+                None => external.push(External {
+                    images: vec![names[&id].clone()],
+                    dockerfile: file.path.clone(),
+                    what: what.clone(),
+                    reason: reason.clone(),
+                }),
+            }
+        }
         let mut image_notes = Vec::new();
         let (context, context_notes) = infer_context(file, &fact.stages, &index);
         let target = if file_target(df) == stage && !resolver.retarget.contains_key(&df) {
@@ -110,23 +152,21 @@ pub fn infer(input: Input<'_>) -> Inference {
         } else {
             file.stages[stage].name.clone()
         };
-        let parents: Vec<String> = {
-            let mut p: Vec<String> = fact.parents.keys().map(|p| names[p].clone()).collect();
-            p.sort();
-            p
-        };
         if let Some(why) = reasons.get(&id) {
+            let mut from: Vec<String> = fact.parents.keys().map(|p| names[p].clone()).collect();
+            from.sort();
             unresolved.push(Unresolved {
                 name: names[&id].clone(),
                 dockerfile: file.path.clone(),
                 context,
                 target,
-                from: parents,
+                from,
                 reasons: why.clone(),
             });
             continue;
         }
-        image_notes.extend(parent_notes(file, fact, &names));
+        let edges = parents::edges(file, fact, &names);
+        image_notes.extend(edges.notes);
         if let Some(note) = retarget_note(file, stage, &resolver.retarget, df) {
             image_notes.push(note);
         }
@@ -137,22 +177,20 @@ pub fn infer(input: Input<'_>) -> Inference {
                     .to_string(),
             );
         }
-        let (args, arg_notes) = build_args(file, fact, &names);
-        image_notes.extend(arg_notes);
+        let summary = super::args::summarize(file, &fact.stages, &edges.carriers);
+        if !summary.is_empty() {
+            args.insert(names[&id].clone(), summary);
+        }
         let dockerfile =
             (file.path != join(if context == "." { "" } else { &context }, "Dockerfile")).then(|| file.path.clone());
-        let from = match parents.len() {
-            0 => None,
-            1 => Some(Parents::One(Name(parents[0].clone()))),
-            _ => Some(Parents::Many(parents.into_iter().map(Name).collect())),
-        };
-        let image = Image { context: Some(context), dockerfile, args, from, target, ..Image::default() };
+        let image = Image { context: Some(context), dockerfile, from: edges.from, target, ..Image::default() };
         if !image_notes.is_empty() {
             notes.insert(names[&id].clone(), image_notes);
         }
         images.insert(names[&id].clone(), image);
     }
     unresolved.sort_by(|a, b| a.name.cmp(&b.name));
+    external.sort_by(|a, b| (&a.dockerfile, &a.what).cmp(&(&b.dockerfile, &b.what)));
 
     let model = Model {
         pipegen: 1,
@@ -165,13 +203,19 @@ pub fn infer(input: Input<'_>) -> Inference {
         images,
         services: IndexMap::new(),
         jobs: IndexMap::new(),
+        limits: Default::default(),
     };
-    Inference { model, notes, unresolved }
+    Inference { model, notes, args, external, unresolved, templates }
+}
+
+/// A text that does not parse as a Dockerfile and has template syntax (`{{ … }}`, `{% … %}`).
+fn is_templated(text: &str) -> bool {
+    (text.contains("{{") || text.contains("{%")) && dockerfile::parse(text).is_err()
 }
 
 /// One Dockerfile, read and named.
-struct File {
-    path: String,
+pub(super) struct File {
+    pub(super) path: String,
     parsed: Result<Dockerfile, ParseError>,
     /// Named by its file name (`gitaly.Dockerfile`, `Dockerfile.lite`), not by its directory.
     named_by_file: bool,
@@ -179,14 +223,23 @@ struct File {
     short: String,
     /// Its image's name: `short`, lengthened by directories while another Dockerfile has it.
     name: String,
-    stages: Vec<StageInfo>,
+    pub(super) stages: Vec<StageInfo>,
     /// Global ARGs with their defaults as written.
-    global_args: BTreeMap<String, Option<String>>,
+    pub(super) global_args: BTreeMap<String, Option<String>>,
+}
+
+impl File {
+    /// The path components a tag may spell: the Dockerfile's directory, and its own name for a
+    /// Dockerfile named after its image (`images/gitaly.Dockerfile` → `images/gitaly`).
+    fn convention_dir(&self) -> String {
+        let dir = parent_dir(&self.path);
+        if self.named_by_file { join(dir, &self.short) } else { dir.to_string() }
+    }
 }
 
 /// What one stage uses.
-struct StageInfo {
-    name: Option<String>,
+pub(super) struct StageInfo {
+    pub(super) name: Option<String>,
     /// Earlier stages of the same Dockerfile it builds on (FROM or COPY --from).
     local: Vec<usize>,
     /// Images it starts FROM or copies from.
@@ -195,15 +248,15 @@ struct StageInfo {
     sources: Vec<SourceRef>,
     /// ARGs it declares, with their default as written (a redeclared global ARG keeps the
     /// global default).
-    args: Vec<(String, Option<String>)>,
+    pub(super) args: Vec<(String, Option<String>)>,
     /// Global ARGs its FROM line uses.
-    from_globals: Vec<String>,
+    pub(super) from_globals: Vec<String>,
     /// The name its FROM image gives it (`node:20` → `node`), when that is not a stage.
     base_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
+pub(super) enum Kind {
     From,
     CopyFrom,
 }
@@ -223,12 +276,10 @@ struct SourceRef {
     expanded: Result<String, dockerfile::ExpandError>,
 }
 
-fn read_files(input: Input<'_>) -> Vec<File> {
-    let parts: Vec<(Vec<String>, bool)> =
-        input.dockerfiles.iter().map(|(path, _)| name_parts(path, input.name)).collect();
+fn read_files(repository: &str, dockerfiles: &[(String, String)]) -> Vec<File> {
+    let parts: Vec<(Vec<String>, bool)> = dockerfiles.iter().map(|(path, _)| name_parts(path, repository)).collect();
     let names = unique_names(&parts.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>());
-    input
-        .dockerfiles
+    dockerfiles
         .iter()
         .zip(parts)
         .zip(names)
@@ -346,7 +397,7 @@ fn analyze(df: &Dockerfile) -> (Vec<StageInfo>, BTreeMap<String, Option<String>>
         match base.as_ref().ok().and_then(|b| earlier(&b.to_ascii_lowercase())) {
             Some(local) => info.local.push(local),
             None => {
-                info.base_name = base.as_ref().ok().map(|b| reference_name(b));
+                info.base_name = base.as_ref().ok().map(|b| ImageRef::parse(b).name());
                 info.references.push(Reference {
                     kind: Kind::From,
                     what: format!("line {}: FROM {}", stage.line, stage.base),
@@ -392,10 +443,18 @@ fn analyze(df: &Dockerfile) -> (Vec<StageInfo>, BTreeMap<String, Option<String>>
                         }
                     }
                     None => {
+                        // BuildKit sets its platform arguments for every build: a source named
+                        // after one (`packages/$TARGETARCH.txt`) is one of several files, a glob.
+                        let mut platform_scope = scope.clone();
+                        for (name, value) in platform_scope.iter_mut() {
+                            if value.is_none() && AUTOMATIC_ARGS.contains(&name.as_str()) {
+                                *value = Some("*".to_string());
+                            }
+                        }
                         for source in &copy.sources {
                             info.sources.push(SourceRef {
                                 what: format!("line {}: {} source `{source}`", copy.line, copy.instruction),
-                                expanded: dockerfile::expand(source, &scope),
+                                expanded: dockerfile::expand(source, &platform_scope),
                             });
                         }
                     }
@@ -407,29 +466,23 @@ fn analyze(df: &Dockerfile) -> (Vec<StageInfo>, BTreeMap<String, Option<String>>
     (stages, global_raw)
 }
 
-/// The name an image reference gives: its last path component without tag or digest
-/// (`registry.example.com:5000/x/gitaly:v1@sha256:…` → `gitaly`).
-fn reference_name(reference: &str) -> String {
-    let without_digest = reference.split('@').next().unwrap_or(reference);
-    let last = without_digest.rsplit('/').next().unwrap_or(without_digest);
-    let without_tag = last.split(':').next().unwrap_or(last);
-    sanitize_name(without_tag)
-}
-
-/// How a child names a parent: the advice for its Dockerfile depends on it.
+/// How a child names a parent: the build argument pipegen can pass, and the advice for its
+/// Dockerfile, depend on it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum How {
+pub(super) enum How {
     /// `${NAME_IMAGE}`, pipegen's convention (with the argument's name).
     Convention(String),
-    /// Through another build argument's default (the argument, the expanded reference).
-    ViaArg(String, String),
+    /// Through build arguments' defaults: the first argument, the expanded reference, and
+    /// whether the argument is all the reference is (`FROM $BASE`, not `FROM $REGISTRY/x:$TAG`).
+    ViaArg { var: String, value: String, sole: bool },
     /// Written out (`registry.example.com/x/gitaly:latest`).
     Literal(String),
 }
 
 enum Resolution {
     Parent(ImageId, How),
-    External,
+    /// Outside the repository, and why (`None` for `scratch`, which is no image at all).
+    External(Option<String>),
     Unresolved(String),
 }
 
@@ -440,20 +493,27 @@ enum Lookup {
 }
 
 /// One place a Dockerfile names a parent: FROM or COPY --from, `line N: …`, and how.
-type Mention = (Kind, String, How);
+pub(super) type Mention = (Kind, String, How);
 
 /// What an image is made of, once its references are resolved.
 #[derive(Default)]
-struct Facts {
+pub(super) struct Facts {
     /// The stages it builds.
-    stages: Vec<usize>,
+    pub(super) stages: Vec<usize>,
     /// Its parents, each with how it was named (kind, `what`, how).
-    parents: BTreeMap<ImageId, Vec<Mention>>,
+    pub(super) parents: BTreeMap<ImageId, Vec<Mention>>,
+    /// References left outside the repository: `what`, and why.
+    external: Vec<(String, String)>,
     problems: Vec<String>,
 }
 
 struct Resolver<'a> {
     files: &'a [File],
+    /// The tags build scripts give the repository's Dockerfiles.
+    published: &'a [Published],
+    /// Image names this repository builds under (the model's name, the scripts' names): their
+    /// tags may spell a Dockerfile's directory.
+    built_here: BTreeSet<String>,
     /// Dockerfiles whose image builds a stage named like it instead of the last stage.
     retarget: BTreeMap<usize, usize>,
     /// Set when a lookup retargets a Dockerfile: everything is resolved again.
@@ -505,7 +565,8 @@ impl Resolver<'_> {
                     Resolution::Parent(parent, how) => {
                         fact.parents.entry(parent).or_default().push((reference.kind, reference.what.clone(), how));
                     }
-                    Resolution::External => {}
+                    Resolution::External(Some(reason)) => fact.external.push((reference.what.clone(), reason)),
+                    Resolution::External(None) => {}
                     Resolution::Unresolved(reason) => fact.problems.push(reason),
                 }
                 if self.restart {
@@ -542,22 +603,103 @@ impl Resolver<'_> {
             }
         };
         if reference.kind == Kind::From && text.eq_ignore_ascii_case("scratch") {
-            return Resolution::External;
+            return Resolution::External(None);
+        }
+        // Reasons name the reference only when the line shows something else (`FROM $BASE`).
+        let literal = reference.written == text;
+        let about = |reason: String| if literal { reason } else { format!("`{text}`: {reason}") };
+        let is = |reason: &str| if literal { reason.to_string() } else { format!("`{text}` is {reason}") };
+        let image = ImageRef::parse(&text);
+        if image.digest.is_some() {
+            return Resolution::External(Some(is("pinned by digest: a published image, never this pipeline's build")));
         }
         let how = match dockerfile::variables(&reference.written).into_iter().next() {
-            Some(var) => How::ViaArg(var, text.clone()),
+            Some(var) => How::ViaArg {
+                sole: dockerfile::sole_variable(&reference.written).as_ref() == Some(&var),
+                var,
+                value: text.clone(),
+            },
             None => How::Literal(text.clone()),
         };
-        match self.lookup(&reference_name(&text), from, true) {
+        // A bare name (`COPY --from=builder`) is no published image: when it names nothing
+        // here, or several things, it is a mistake to report, not an image to pull.
+        let published = model::is_external_reference(&text);
+        let lookup = match self.lookup_tag(&image, from) {
+            Lookup::NotFound => self.lookup(&image.name(), from, true),
+            found => found,
+        };
+        match lookup {
             Lookup::Found(id) => Resolution::Parent(id, how),
+            Lookup::Problem(problem) if published => Resolution::External(Some(about(problem))),
             Lookup::Problem(problem) => Resolution::Unresolved(format!("{}: {problem}", reference.what)),
-            Lookup::NotFound if reference.kind == Kind::CopyFrom && !model::is_external_reference(&text) => {
-                Resolution::Unresolved(format!(
-                    "{}: `{text}` is no stage of this Dockerfile and no image found in the repository",
-                    reference.what
-                ))
+            Lookup::NotFound if reference.kind == Kind::CopyFrom && !published => Resolution::Unresolved(format!(
+                "{}: `{text}` is no stage of this Dockerfile and no image found in the repository",
+                reference.what
+            )),
+            Lookup::NotFound if self.built_here.contains(&image.name()) => Resolution::External(Some(about(format!(
+                "this repository builds images named `{}`, but no build script tags `{}` and no Dockerfile's directory spells it",
+                image.name(),
+                image.tag_or_latest()
+            )))),
+            Lookup::NotFound => Resolution::External(Some(is("not built in this repository"))),
+        }
+    }
+
+    /// The image a tag names: the Dockerfile (and target) a build script gives that tag, else,
+    /// when the repository builds images of that name, the Dockerfile whose directory the tag
+    /// spells ([`tag_spells_directory`]); of several, those under a directory of that name, then
+    /// the nearest ([`Resolver::closest`]).
+    fn lookup_tag(&mut self, image: &ImageRef<'_>, from: usize) -> Lookup {
+        let name = image.name();
+        let tag = image.tag_or_latest();
+        let mut scripted: Vec<(usize, Option<usize>, &str)> = Vec::new();
+        for published in self.published {
+            let tagged = ImageRef::parse(&published.reference);
+            if tagged.name() != name || tagged.tag_or_latest() != tag {
+                continue;
             }
-            Lookup::NotFound => Resolution::External,
+            let Some(df) = self.files.iter().position(|f| f.path == published.dockerfile) else { continue };
+            let stage = match &published.target {
+                Some(target) => match self.stage_named(df, &sanitize_name(target)) {
+                    Some(stage) => Some(stage),
+                    None => continue,
+                },
+                None => None,
+            };
+            if !scripted.iter().any(|(d, s, _)| (*d, *s) == (df, stage)) {
+                scripted.push((df, stage, &published.source));
+            }
+        }
+        match scripted.as_slice() {
+            [(df, _, _)] if *df == from => return Lookup::NotFound,
+            [(df, Some(stage), _)] => return Lookup::Found(self.stage_image(*df, *stage, false)),
+            [(df, None, _)] => return Lookup::Found((*df, self.file_target(*df))),
+            [] => {}
+            several => {
+                let sources: Vec<&str> = several.iter().map(|(_, _, source)| *source).collect();
+                return Lookup::Problem(format!("build scripts tag it from different builds ({})", sources.join(", ")));
+            }
+        }
+        if image.tag.is_none() || tag == "latest" || !self.built_here.contains(&name) {
+            return Lookup::NotFound;
+        }
+        let spelled: Vec<usize> = (0..self.files.len())
+            .filter(|&df| df != from && self.files[df].parsed.is_ok())
+            .filter(|&df| tag_spells_directory(tag, &self.files[df].convention_dir()))
+            .collect();
+        let under_name: Vec<usize> = spelled
+            .iter()
+            .copied()
+            .filter(|&df| self.files[df].path.split('/').any(|c| sanitize_name(c) == name))
+            .collect();
+        let candidates = self.closest(if under_name.is_empty() { spelled } else { under_name }, from);
+        match candidates.as_slice() {
+            [] => Lookup::NotFound,
+            [df] => Lookup::Found((*df, self.file_target(*df))),
+            several => {
+                let paths: Vec<&str> = several.iter().map(|&df| self.files[df].path.as_str()).collect();
+                Lookup::Problem(format!("tag `{tag}` could be built from any of {}", paths.join(", ")))
+            }
         }
     }
 
@@ -742,38 +884,6 @@ fn depth(id: ImageId, facts: &BTreeMap<ImageId, Facts>, memo: &mut BTreeMap<Imag
     d
 }
 
-/// Advice when the Dockerfile does not take a parent the way pipegen passes it.
-fn parent_notes(file: &File, fact: &Facts, names: &BTreeMap<ImageId, String>) -> Vec<String> {
-    let mut notes = Vec::new();
-    let mut parents: Vec<(&String, &Vec<Mention>)> = fact.parents.iter().map(|(id, refs)| (&names[id], refs)).collect();
-    parents.sort_by(|a, b| a.0.cmp(b.0));
-    for (parent, refs) in parents {
-        let arg = naming::parent_arg(parent);
-        for (kind, what, how) in refs {
-            let note = match how {
-                How::Convention(var) if *var != arg => Some(format!(
-                    "{what} reads image `{parent}` from {var}, but pipegen passes it as {arg}: rename the argument."
-                )),
-                How::Convention(var) if *kind == Kind::From && !file.global_args.contains_key(var) => Some(format!(
-                    "{what}: declare `ARG {var}` before the first FROM, or pipegen's build argument cannot reach it."
-                )),
-                How::Convention(_) => None,
-                How::ViaArg(var, value) => Some(format!(
-                    "{what} reads image `{parent}` from {var} (`{value}`), but pipegen passes it as {arg}: write `ARG {arg}` and `FROM ${{{arg}}}`."
-                )),
-                How::Literal(text) if *kind == Kind::From => Some(format!(
-                    "{what} names image `{parent}` literally, so its build pulls `{text}`, not this pipeline's build: write `ARG {arg}` and `FROM ${{{arg}}}`."
-                )),
-                How::Literal(text) => Some(format!(
-                    "{what} names image `{parent}` literally, so its build copies from `{text}`, not this pipeline's build: write `ARG {arg}`, `FROM ${{{arg}}} AS {parent}` and `COPY --from={parent}`."
-                )),
-            };
-            notes.extend(note);
-        }
-    }
-    notes
-}
-
 fn retarget_note(file: &File, stage: usize, retarget: &BTreeMap<usize, usize>, df: usize) -> Option<String> {
     if retarget.get(&df) != Some(&stage) {
         return None;
@@ -787,61 +897,6 @@ fn retarget_note(file: &File, stage: usize, retarget: &BTreeMap<usize, usize>, d
     Some(format!(
         "It builds stage `{name}`, which other images build from; the Dockerfile's {last} is not built: add an image with its target if you need it."
     ))
-}
-
-/// Build arguments from ARG defaults of the stages the image builds, less the ones pipegen sets
-/// (parents), the ones that chose a parent, BuildKit's own, and defaults computed from other
-/// variables (the Dockerfile computes those better).
-fn build_args(file: &File, fact: &Facts, names: &BTreeMap<ImageId, String>) -> (IndexMap<String, String>, Vec<String>) {
-    let mut excluded: BTreeSet<String> = fact.parents.keys().map(|p| naming::parent_arg(&names[p])).collect();
-    for refs in fact.parents.values() {
-        for (_, _, how) in refs {
-            match how {
-                How::Convention(var) | How::ViaArg(var, _) => {
-                    excluded.insert(var.clone());
-                }
-                How::Literal(_) => {}
-            }
-        }
-    }
-    let mut defaults: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-    for &t in &fact.stages {
-        let stage = &file.stages[t];
-        let globals = stage.from_globals.iter().map(|g| (g.clone(), file.global_args.get(g).cloned().flatten()));
-        for (name, default) in globals.chain(stage.args.iter().cloned()) {
-            if let Some(default) = default {
-                defaults.entry(name).or_default().insert(default);
-            }
-        }
-    }
-    let mut args = IndexMap::new();
-    let mut notes = Vec::new();
-    for (name, values) in defaults {
-        if excluded.contains(&name)
-            || AUTOMATIC_ARGS.contains(&name.as_str())
-            || name.starts_with("BUILDKIT_")
-            || !is_arg_name(&name)
-            || values.iter().any(|v| v.contains('$'))
-        {
-            continue;
-        }
-        if values.len() > 1 {
-            let list: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
-            notes.push(format!(
-                "ARG {name} has different defaults in different stages ({}); not listed.",
-                list.join(", ")
-            ));
-            continue;
-        }
-        args.insert(name, values.into_iter().next().expect("one value"));
-    }
-    (args, notes)
-}
-
-fn is_arg_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 /// Files and directories of the repository, for finding COPY sources.
@@ -995,22 +1050,37 @@ mod tests {
     use super::*;
 
     fn run(dockerfiles: &[(&str, &str)], files: &[&str]) -> Inference {
+        run_with("repo", dockerfiles, files, &[])
+    }
+
+    fn run_with(name: &str, dockerfiles: &[(&str, &str)], files: &[&str], scripts: &[(&str, &str)]) -> Inference {
         let dockerfiles: Vec<(String, String)> =
             dockerfiles.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect();
+        let scripts: Vec<(String, String)> = scripts.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect();
         let mut all: Vec<String> = files.iter().map(|f| f.to_string()).collect();
         all.extend(dockerfiles.iter().map(|(p, _)| p.clone()));
         all.sort();
-        infer(Input { name: "repo", dockerfiles: &dockerfiles, files: &all })
+        infer(Input { name, dockerfiles: &dockerfiles, files: &all, scripts: &scripts, templates: &[] })
     }
 
-    /// `name: from=[…] context=… dockerfile=… target=… args={…}` per image, in model order.
+    /// `name: from=[…] context=… dockerfile=… target=…` per image, in model order; a parent
+    /// passed in an argument of its own shows as `parent as ARG`.
     fn graph(inference: &Inference) -> Vec<String> {
         inference
             .model
             .images
             .iter()
             .map(|(name, image)| {
-                let from: Vec<&str> = image.from.iter().flat_map(|f| f.iter()).map(|(_, p)| p).collect();
+                assert!(image.args.is_empty(), "init never writes args: {name}");
+                let from: Vec<String> = image
+                    .from
+                    .iter()
+                    .flat_map(|f| f.refs())
+                    .map(|r| match r.arg {
+                        Some(arg) => format!("{} as {arg}", r.image),
+                        None => r.image.to_string(),
+                    })
+                    .collect();
                 let mut line = format!("{name}: from={from:?} context={}", image.context.as_deref().unwrap_or("-"));
                 if let Some(d) = &image.dockerfile {
                     line.push_str(&format!(" dockerfile={d}"));
@@ -1018,12 +1088,30 @@ mod tests {
                 if let Some(t) = &image.target {
                     line.push_str(&format!(" target={t}"));
                 }
-                if !image.args.is_empty() {
-                    line.push_str(&format!(" args={:?}", image.args));
+                line
+            })
+            .collect()
+    }
+
+    /// `image: A=1, B=2; required: C` per image with build arguments.
+    fn args(inference: &Inference) -> Vec<String> {
+        inference
+            .args
+            .iter()
+            .map(|(name, summary)| {
+                let defaults: Vec<String> = summary.defaults.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                let mut line = format!("{name}: {}", defaults.join(", "));
+                if !summary.required.is_empty() {
+                    line.push_str(&format!("; required: {}", summary.required.join(", ")));
                 }
                 line
             })
             .collect()
+    }
+
+    /// `dockerfile what: reason` per reference left external.
+    fn external(inference: &Inference) -> Vec<String> {
+        inference.external.iter().map(|e| format!("{} {}: {}", e.dockerfile, e.what, e.reason)).collect()
     }
 
     fn reasons(inference: &Inference) -> Vec<String> {
@@ -1042,12 +1130,12 @@ mod tests {
             ],
             &["images/base/install.sh"],
         );
-        assert_eq!(
-            graph(&i),
-            [r#"base: from=[] context=images/base args={"RUBY": "3.3"}"#, r#"app: from=["base"] context=images/app"#,]
-        );
+        assert_eq!(graph(&i), [r#"base: from=[] context=images/base"#, r#"app: from=["base"] context=images/app"#,]);
         assert!(i.unresolved.is_empty());
         assert!(i.notes.is_empty(), "{:?}", i.notes);
+        // The parent's argument and BuildKit's own are not the image's arguments.
+        assert_eq!(args(&i), ["base: RUBY=3.3"]);
+        assert_eq!(external(&i), ["images/base/Dockerfile line 1: FROM debian:12: not built in this repository"]);
     }
 
     #[test]
@@ -1064,14 +1152,18 @@ mod tests {
             graph(&i),
             [
                 "base: from=[] context=. dockerfile=base.Dockerfile",
-                r#"tool: from=[] context=. dockerfile=tool.Dockerfile args={"GO": "golang:1.22"}"#,
-                r#"app: from=["base"] context=. dockerfile=app.Dockerfile args={"V": "1"}"#,
+                "tool: from=[] context=. dockerfile=tool.Dockerfile",
+                r#"app: from=["base as PARENT"] context=. dockerfile=app.Dockerfile"#,
             ]
         );
+        // The Dockerfile reads its parent from PARENT: pipegen passes it there, no change needed.
+        assert!(i.notes["app"].iter().all(|n| !n.contains("PARENT")), "{:?}", i.notes);
+        assert_eq!(args(&i), ["app: V=1", "tool: GO=golang:1.22"]);
         assert_eq!(
-            i.notes["app"][..1],
+            external(&i),
             [
-                "line 2: FROM $PARENT reads image `base` from PARENT (`registry.example.com/team/base:1.0`), but pipegen passes it as BASE_IMAGE: write `ARG BASE_IMAGE` and `FROM ${BASE_IMAGE}`."
+                "base.Dockerfile line 1: FROM alpine:3.20: not built in this repository",
+                "tool.Dockerfile line 2: FROM ${GO}: `golang:1.22` is not built in this repository",
             ]
         );
     }
@@ -1103,7 +1195,7 @@ mod tests {
         );
         assert_eq!(
             i.notes["gdk"][0],
-            "line 5: COPY --from=registry.example.com/gdk/gitaly:latest names image `gitaly` literally, so its build copies from `registry.example.com/gdk/gitaly:latest`, not this pipeline's build: write `ARG GITALY_IMAGE`, `FROM ${GITALY_IMAGE} AS gitaly` and `COPY --from=gitaly`."
+            "line 5: COPY --from=registry.example.com/gdk/gitaly:latest names image `gitaly` literally, so its build copies from `registry.example.com/gdk/gitaly:latest`, not this pipeline's build: write `ARG GITALY_IMAGE=registry.example.com/gdk/gitaly:latest` before the first FROM, `FROM ${GITALY_IMAGE} AS gitaly` and `COPY --from=gitaly`."
         );
         assert_eq!(
             reasons(&i),
@@ -1131,11 +1223,12 @@ mod tests {
             graph(&i),
             [
                 "base: from=[] context=. dockerfile=base.Dockerfile",
-                r#"gdk: from=["base"] context=. dockerfile=gdk.Dockerfile args={"EDITOR": "vim", "PORT": "3000"}"#,
-                r#"runtime: from=["base"] context=. dockerfile=gdk.Dockerfile target=runtime args={"PORT": "3000"}"#,
+                r#"gdk: from=["base"] context=. dockerfile=gdk.Dockerfile"#,
+                r#"runtime: from=["base"] context=. dockerfile=gdk.Dockerfile target=runtime"#,
                 r#"qa: from=["runtime"] context=. dockerfile=qa.Dockerfile"#,
             ]
         );
+        assert_eq!(args(&i), ["gdk: EDITOR=vim, PORT=3000", "runtime: PORT=3000"]);
     }
 
     #[test]
@@ -1165,10 +1258,8 @@ mod tests {
         );
         // Without a reference to it, the Dockerfile's image is its last stage.
         let alone = run(&[("docker/base/Dockerfile", "FROM debian:12\n"), ("docker/lite/Dockerfile", lite)], &[]);
-        assert_eq!(
-            graph(&alone),
-            ["base: from=[] context=docker/base", r#"lite: from=["base"] context=docker/lite args={"GDB": "1"}"#]
-        );
+        assert_eq!(graph(&alone), ["base: from=[] context=docker/base", r#"lite: from=["base"] context=docker/lite"#]);
+        assert_eq!(args(&alone), ["lite: GDB=1"]);
     }
 
     #[test]
@@ -1296,16 +1387,11 @@ mod tests {
             [
                 "images-base: from=[] context=one/images/base",
                 "two-base: from=[] context=two/base",
-                r#"images-app: from=["images-base"] context=one/images/app"#,
-                r#"two-app: from=["two-base"] context=two dockerfile=two/app.Dockerfile"#,
+                r#"images-app: from=["images-base as BASE_IMAGE"] context=one/images/app"#,
+                r#"two-app: from=["two-base as BASE_IMAGE"] context=two dockerfile=two/app.Dockerfile"#,
             ]
         );
-        assert_eq!(
-            i.notes["two-app"],
-            [
-                "line 2: FROM ${BASE_IMAGE} reads image `two-base` from BASE_IMAGE, but pipegen passes it as TWO_BASE_IMAGE: rename the argument."
-            ]
-        );
+        assert!(!i.notes.contains_key("two-app"), "{:?}", i.notes);
         assert_eq!(
             reasons(&i),
             [
@@ -1325,15 +1411,172 @@ mod tests {
     }
 
     #[test]
-    fn args_skip_conflicts_and_computed_defaults() {
+    fn args_are_listed_never_copied() {
         let i = run(
             &[(
                 "Dockerfile",
-                "ARG PG=16\nARG FULL=${PG}.4\nFROM postgres:${PG} AS a\nARG X=1\nFROM a\nARG X=2\nARG FULL\nARG BUILDKIT_INLINE_CACHE=1\n",
+                "ARG PG=16\nARG FULL=${PG}.4\nARG UNUSED\nFROM postgres:${PG} AS a\nARG X=1\nFROM a\nARG X=2\nARG FULL\nARG TOKEN\nARG BUILDKIT_INLINE_CACHE=1\nARG TARGETARCH\n",
             )],
             &[],
         );
-        assert_eq!(graph(&i), [r#"repo: from=[] context=. args={"PG": "16"}"#]);
-        assert_eq!(i.notes["repo"][1], "ARG X has different defaults in different stages (`1`, `2`); not listed.");
+        assert_eq!(graph(&i), ["repo: from=[] context=."]);
+        assert_eq!(args(&i), ["repo: FULL=${PG}.4, PG=16, X=1, X=2; required: TOKEN"]);
+    }
+
+    #[test]
+    fn a_tag_names_the_dockerfile_whose_directory_it_spells() {
+        let i = run_with(
+            "buildpack-deps",
+            &[
+                ("debian/bookworm/curl/Dockerfile", "FROM debian:bookworm\n"),
+                ("debian/bookworm/scm/Dockerfile", "FROM buildpack-deps:bookworm-curl\n"),
+                ("debian/bookworm/Dockerfile", "FROM buildpack-deps:bookworm-scm\n"),
+                ("debian/trixie/curl/Dockerfile", "FROM debian:trixie\n"),
+                ("debian/trixie/scm/Dockerfile", "FROM docker.io/library/buildpack-deps:trixie-curl\n"),
+                ("other/latest/Dockerfile", "FROM buildpack-deps\n"),
+                ("other/any/Dockerfile", "FROM buildpack-deps:curl\n"),
+                ("other/pinned/Dockerfile", "FROM buildpack-deps:bookworm-curl@sha256:0123\n"),
+            ],
+            &[],
+            &[],
+        );
+        assert_eq!(
+            graph(&i),
+            [
+                "any: from=[] context=other/any",
+                "bookworm-curl: from=[] context=debian/bookworm/curl",
+                "latest: from=[] context=other/latest",
+                "pinned: from=[] context=other/pinned",
+                "trixie-curl: from=[] context=debian/trixie/curl",
+                r#"bookworm-scm: from=["bookworm-curl"] context=debian/bookworm/scm"#,
+                r#"trixie-scm: from=["trixie-curl"] context=debian/trixie/scm"#,
+                r#"bookworm: from=["bookworm-scm"] context=debian/bookworm"#,
+            ]
+        );
+        assert_eq!(
+            external(&i),
+            [
+                "debian/bookworm/curl/Dockerfile line 1: FROM debian:bookworm: not built in this repository",
+                "debian/trixie/curl/Dockerfile line 1: FROM debian:trixie: not built in this repository",
+                "other/any/Dockerfile line 1: FROM buildpack-deps:curl: tag `curl` could be built from any of debian/bookworm/curl/Dockerfile, debian/trixie/curl/Dockerfile",
+                "other/latest/Dockerfile line 1: FROM buildpack-deps: this repository builds images named `buildpack-deps`, but no build script tags `latest` and no Dockerfile's directory spells it",
+                "other/pinned/Dockerfile line 1: FROM buildpack-deps:bookworm-curl@sha256:0123: pinned by digest: a published image, never this pipeline's build",
+            ]
+        );
+        assert_eq!(
+            i.notes["bookworm-scm"],
+            [
+                "line 1: FROM buildpack-deps:bookworm-curl names image `bookworm-curl` literally, so its build pulls `buildpack-deps:bookworm-curl`, not this pipeline's build: write `ARG BOOKWORM_CURL_IMAGE=buildpack-deps:bookworm-curl` before the first FROM and `FROM ${BOOKWORM_CURL_IMAGE}`."
+            ]
+        );
+    }
+
+    #[test]
+    fn build_scripts_name_the_repositories_and_tags_built_here() {
+        let makefile = "build:\n\tdocker build --tag=ros:humble-core-jammy core/.\n\tdocker build --tag=ros:humble-tools-jammy --target tools core\n";
+        let i = run_with(
+            "docker-images",
+            &[
+                ("ros/humble/ubuntu/jammy/core/Dockerfile", "FROM ubuntu:jammy AS tools\nFROM tools\n"),
+                ("ros/humble/ubuntu/jammy/base/Dockerfile", "FROM ros:humble-core-jammy\n"),
+                ("ros/humble/ubuntu/jammy/desktop/Dockerfile", "FROM ros:humble-base-jammy\n"),
+                ("ros/humble/ubuntu/jammy/full/Dockerfile", "FROM osrf/ros:humble-desktop-jammy\n"),
+                ("ros/humble/ubuntu/jammy/dev/Dockerfile", "FROM ros:humble-tools-jammy\n"),
+                ("gazebo/ubuntu/jammy/server/Dockerfile", "FROM ubuntu:jammy\n"),
+                ("gazebo/ubuntu/jammy/client/Dockerfile", "FROM gazebo:server-jammy\n"),
+            ],
+            &[],
+            &[("ros/humble/ubuntu/jammy/Makefile", makefile)],
+        );
+        assert_eq!(
+            graph(&i),
+            [
+                "client: from=[] context=gazebo/ubuntu/jammy/client",
+                "core: from=[] context=ros/humble/ubuntu/jammy/core",
+                "server: from=[] context=gazebo/ubuntu/jammy/server",
+                "tools: from=[] context=ros/humble/ubuntu/jammy/core target=tools",
+                r#"base: from=["core"] context=ros/humble/ubuntu/jammy/base"#,
+                r#"dev: from=["tools"] context=ros/humble/ubuntu/jammy/dev"#,
+                r#"desktop: from=["base"] context=ros/humble/ubuntu/jammy/desktop"#,
+                r#"full: from=["desktop"] context=ros/humble/ubuntu/jammy/full"#,
+            ]
+        );
+        // `gazebo` is built here by no script and is not the repository's name: its tags stay
+        // published images.
+        assert_eq!(
+            external(&i)[..2],
+            [
+                "gazebo/ubuntu/jammy/client/Dockerfile line 1: FROM gazebo:server-jammy: not built in this repository",
+                "gazebo/ubuntu/jammy/server/Dockerfile line 1: FROM ubuntu:jammy: not built in this repository",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_parent_read_from_an_argument_is_passed_in_it() {
+        let i = run(
+            &[
+                ("images/base-notebook/Dockerfile", "FROM ubuntu:24.04\n"),
+                (
+                    "images/minimal-notebook/Dockerfile",
+                    "ARG REGISTRY=quay.io\nARG OWNER=jupyter\nARG BASE_IMAGE=$REGISTRY/$OWNER/base-notebook\nFROM $BASE_IMAGE\nARG NB_USER=jovyan\n",
+                ),
+                (
+                    "images/tools/Dockerfile",
+                    "ARG REGISTRY=quay.io\nFROM ${REGISTRY}/jupyter/base-notebook:latest\nCOPY --from=quay.io/jupyter/minimal-notebook /opt /opt\n",
+                ),
+                (
+                    "images/copy/Dockerfile",
+                    "FROM alpine\nARG SOURCE=quay.io/jupyter/tools\nCOPY --from=$SOURCE /x /x\n",
+                ),
+            ],
+            &[],
+        );
+        assert_eq!(
+            graph(&i),
+            [
+                "base-notebook: from=[] context=images/base-notebook",
+                r#"minimal-notebook: from=["base-notebook as BASE_IMAGE"] context=images/minimal-notebook"#,
+                r#"tools: from=["base-notebook", "minimal-notebook"] context=images/tools"#,
+                r#"copy: from=["tools as SOURCE"] context=images/copy"#,
+            ]
+        );
+        // REGISTRY and OWNER only make up the parent's reference, which pipegen passes whole.
+        assert_eq!(args(&i), ["minimal-notebook: NB_USER=jovyan"]);
+        assert_eq!(
+            i.notes["tools"],
+            [
+                "line 2: FROM ${REGISTRY}/jupyter/base-notebook:latest pieces image `base-notebook` together from REGISTRY (`quay.io/jupyter/base-notebook:latest`), so pipegen cannot pass this pipeline's build: write `ARG BASE_NOTEBOOK_IMAGE=quay.io/jupyter/base-notebook:latest` before the first FROM and `FROM ${BASE_NOTEBOOK_IMAGE}`.",
+                "line 3: COPY --from=quay.io/jupyter/minimal-notebook names image `minimal-notebook` literally, so its build copies from `quay.io/jupyter/minimal-notebook`, not this pipeline's build: write `ARG MINIMAL_NOTEBOOK_IMAGE=quay.io/jupyter/minimal-notebook` before the first FROM, `FROM ${MINIMAL_NOTEBOOK_IMAGE} AS minimal-notebook` and `COPY --from=minimal-notebook`.",
+            ]
+        );
+    }
+
+    #[test]
+    fn templates_are_set_aside_not_reported_as_broken() {
+        let i = run(
+            &[
+                ("docker/base/Dockerfile", "FROM debian:12\n"),
+                (
+                    "docker/nova/Dockerfile",
+                    "FROM {{ namespace }}/base:{{ tag }}\n{% block nova_header %}{% endblock %}\n",
+                ),
+                ("docker/broken/Dockerfile", "FROM debian\nNOT AN INSTRUCTION\n"),
+            ],
+            &[],
+        );
+        assert_eq!(i.templates, ["docker/nova/Dockerfile"]);
+        assert_eq!(graph(&i), ["base: from=[] context=docker/base"]);
+        assert_eq!(reasons(&i), ["broken: it cannot be read as a Dockerfile: line 2: unknown instruction `NOT`"]);
+    }
+
+    #[test]
+    fn a_source_named_after_the_platform_is_a_glob() {
+        let i = run(
+            &[("ros/perception/Dockerfile", "FROM ros:base\nARG TARGETARCH\nCOPY packages/$TARGETARCH.txt /etc/\n")],
+            &["ros/perception/packages/amd64.txt", "ros/perception/packages/arm64v8.txt"],
+        );
+        assert_eq!(graph(&i), ["perception: from=[] context=ros/perception"]);
+        assert!(!i.notes.contains_key("perception"), "{:?}", i.notes);
     }
 }

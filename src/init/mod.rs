@@ -1,13 +1,19 @@
 //! `pipegen init`: a starting model from a repository's Dockerfiles.
 //!
-//! [`dockerfile`] reads one Dockerfile, [`infer`] turns all of them into a model and a list of
-//! what it could not resolve (pure: texts in, model out), [`render`] writes that model as YAML
-//! with the comments a reviewer needs. The command (`commands::init`) finds the files.
-//! docs/init.md describes the rules.
+//! [`dockerfile`] reads one Dockerfile, [`scripts`] the build scripts that tag images,
+//! [`reference`] image references and the tags that spell directories; [`infer`] turns all of
+//! them into a model and a list of what it could not resolve (pure: texts in, model out), with
+//! [`parents`] choosing the build argument of each parent and [`args`] summing up each image's
+//! own ARGs; [`render`] writes that model as YAML with the comments a reviewer needs. The command
+//! (`commands::init`) finds and reads the files. docs/init.md describes the rules.
 
+pub mod args;
 pub mod dockerfile;
 pub mod infer;
+mod parents;
+pub mod reference;
 pub mod render;
+pub mod scripts;
 
 /// Directories never searched for Dockerfiles: git's own, build output and installed packages.
 pub const SKIPPED_DIRECTORIES: &[&str] = &[".git", "target", "node_modules"];
@@ -26,6 +32,22 @@ pub fn is_dockerfile_name(file_name: &str) -> bool {
             || (kind.starts_with(char::is_uppercase)
                 && file_name.strip_prefix(kind).is_some_and(|rest| rest.len() > 1 && rest.starts_with('.')))
     })
+}
+
+/// Extensions of template files (Jinja, Go, Ruby, empy, autoconf, …): a Dockerfile with one is
+/// rendered into the real Dockerfile by a tool, and cannot be read as one.
+const TEMPLATE_EXTENSIONS: &[&str] =
+    &["j2", "jinja", "jinja2", "template", "tmpl", "tpl", "in", "em", "erb", "mustache", "hbs", "gotmpl", "tt"];
+
+/// Whether a file name is a Dockerfile template's: it names a Dockerfile or Containerfile and
+/// has a template extension (`Dockerfile.j2`, `Dockerfile-curl.template`, `Dockerfile.template-scm`,
+/// `create_image.Dockerfile.em`, `Dockerfile.in`).
+pub fn is_template_name(file_name: &str) -> bool {
+    let lower = file_name.to_ascii_lowercase();
+    if !(lower.contains("dockerfile") || lower.contains("containerfile")) || lower.ends_with(".md") {
+        return false;
+    }
+    lower.split('.').skip(1).any(|part| TEMPLATE_EXTENSIONS.contains(&part) || part.starts_with("template"))
 }
 
 /// Whether a repository path (with `/` separators) lies in a directory pipegen init skips.
@@ -71,6 +93,27 @@ mod tests {
             "DOCKERFILE",
         ] {
             assert!(!is_dockerfile_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn recognizes_dockerfile_templates() {
+        for name in [
+            "Dockerfile.j2",
+            "Dockerfile.jinja2",
+            "Dockerfile.template",
+            "Dockerfile-curl.template",
+            "Dockerfile.template-scm",
+            "create_ros_image.Dockerfile.em",
+            "Dockerfile.in",
+            "app.Containerfile.tmpl",
+        ] {
+            assert!(is_template_name(name), "{name}");
+        }
+        for name in
+            ["Dockerfile", "Dockerfile.lite", "Dockerfile.inline", "dockerfile.rs", "template.j2", "Dockerfile.j2.md"]
+        {
+            assert!(!is_template_name(name), "{name}");
         }
     }
 

@@ -37,6 +37,13 @@ pub fn render(inference: &Inference) -> String {
     comment(
         &mut out,
         0,
+        "Build arguments stay in the Dockerfiles: their defaults are listed above each image, not \
+         copied into `args`, so a change to a default in a Dockerfile takes effect. A build argument \
+         without a default gets a commented `args` entry to fill in.",
+    );
+    comment(
+        &mut out,
+        0,
         &format!("For checks while you edit, keep the schema beside it: pipegen schema > {SCHEMA_PATH}"),
     );
     out.push_str("pipegen: 1\n");
@@ -67,10 +74,44 @@ pub fn render(inference: &Inference) -> String {
     }
     for (name, image) in &model.images {
         out.push_str(&format!("  {}:\n", scalar(name)));
+        for external in inference.external.iter().filter(|e| e.images.contains(name)) {
+            comment(&mut out, 4, &format!("External: {}: {}.", external.what, external.reason));
+        }
         for note in inference.notes.get(name).into_iter().flatten() {
             comment(&mut out, 4, note);
         }
+        let args = inference.args.get(name);
+        if let Some(args) = args.filter(|a| !a.defaults.is_empty()) {
+            let defaults: Vec<String> = args.defaults.iter().map(|(k, v)| format!("`{k}={v}`")).collect();
+            comment(
+                &mut out,
+                4,
+                &format!(
+                    "Build arguments with defaults, kept in the Dockerfile (set one in `args` only to override it): {}.",
+                    defaults.join(", ")
+                ),
+            );
+        }
         image_fields(&mut out, image);
+        if let Some(args) = args.filter(|a| !a.required.is_empty()) {
+            comment(&mut out, 4, "Build arguments without a default in the Dockerfile: set them here.");
+            out.push_str("    # args:\n");
+            for arg in &args.required {
+                out.push_str(&format!("    #   {}: \"\"\n", scalar(arg)));
+            }
+        }
+    }
+    if !inference.templates.is_empty() {
+        out.push('\n');
+        comment(
+            &mut out,
+            2,
+            "Templated Dockerfiles, not read: render them first (then run `pipegen init --force` \
+             again), or add an image whose `dockerfile` is the rendered output.",
+        );
+        for template in &inference.templates {
+            comment(&mut out, 2, &format!("  - {template}"));
+        }
     }
     if !inference.unresolved.is_empty() {
         out.push('\n');
@@ -92,13 +133,20 @@ pub fn render(inference: &Inference) -> String {
 }
 
 fn image_fields(out: &mut String, image: &Image) {
-    match &image.from {
-        Some(Parents::One(parent)) => out.push_str(&format!("    from: {}\n", scalar(&parent.0))),
-        Some(Parents::Many(parents)) => {
-            let list: Vec<String> = parents.iter().map(|p| scalar(&p.0)).collect();
-            out.push_str(&format!("    from: [{}]\n", list.join(", ")));
+    if let Some(from) = &image.from {
+        let entries: Vec<String> = from
+            .refs()
+            .iter()
+            .map(|parent| match (parent.mapping, parent.arg) {
+                (false, _) => scalar(parent.image),
+                (true, None) => format!("{{ image: {} }}", scalar(parent.image)),
+                (true, Some(arg)) => format!("{{ image: {}, arg: {} }}", scalar(parent.image), scalar(arg)),
+            })
+            .collect();
+        match from {
+            Parents::Many(_) => out.push_str(&format!("    from: [{}]\n", entries.join(", "))),
+            _ => out.push_str(&format!("    from: {}\n", entries.join(", "))),
         }
-        None => {}
     }
     if let Some(context) = &image.context {
         out.push_str(&format!("    context: {}\n", scalar(context)));
@@ -136,7 +184,9 @@ fn unresolved_block(out: &mut String, unresolved: &Unresolved) {
         from: match unresolved.from.as_slice() {
             [] => None,
             [one] => Some(Parents::One(crate::model::Name(one.clone()))),
-            many => Some(Parents::Many(many.iter().cloned().map(crate::model::Name).collect())),
+            many => Some(Parents::Many(
+                many.iter().cloned().map(|n| crate::model::Parent::Name(crate::model::Name(n))).collect(),
+            )),
         },
         ..Image::default()
     };
@@ -242,8 +292,24 @@ mod tests {
                 ("images/app.Dockerfile".to_string(), app[..cut].to_string()),
                 ("tool/Dockerfile".to_string(), "FROM ${BASE_IMAGE}\n".to_string()),
                 ("yes/Dockerfile".to_string(), app[cut..].to_string()),
+                // Parents in arguments of their own, by tags a script gives and tags that spell
+                // directories.
+                (
+                    "true/one/Dockerfile".to_string(),
+                    "ARG PARENT=registry.example.com/x/app:2\nFROM $PARENT AS p\nFROM ${BASE_IMAGE:-x}\nCOPY --from=p /a /a\n"
+                        .to_string(),
+                ),
+                ("true/one/two/Dockerfile".to_string(), "FROM true:one\n".to_string()),
+                ("images/x/Dockerfile".to_string(), "FROM true:tool\nCOPY --from=true:one /x /x\n".to_string()),
             ];
-            let inference = infer(Input { name: "true", dockerfiles: &dockerfiles, files: &files });
+            let scripts = [("Makefile".to_string(), "build:\n\tdocker build -t true:tool tool\n".to_string())];
+            let inference = infer(Input {
+                name: "true",
+                dockerfiles: &dockerfiles,
+                files: &files,
+                scripts: &scripts,
+                templates: &[],
+            });
             let text = render(&inference);
             let loaded = model::load("pipegen.yaml", &text)
                 .unwrap_or_else(|e| panic!("cut at {cut}:\n{}\n{text}", e.render(false)));

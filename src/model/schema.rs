@@ -108,7 +108,7 @@ pub fn validator() -> &'static jsonschema::Validator {
 
 /// The sub-schema that governs the value at `pointer` (a JSON pointer into an instance),
 /// following `$ref`, `properties`, `additionalProperties`, `items` and the branches of
-/// `anyOf`/`oneOf`. Used to list the fields a misspelt key could have meant.
+/// `anyOf`/`oneOf`/`allOf`. Used to list the fields a misspelt key could have meant.
 pub fn schema_at<'a>(instance_path: &[String]) -> Option<&'a Value> {
     let root = json_schema();
     let mut current = resolve(root, root);
@@ -140,7 +140,7 @@ fn step<'a>(root: &'a Value, schema: &'a Value, segment: &str) -> Option<&'a Val
     if let Some(items) = schema.get("items").filter(|_| segment.parse::<usize>().is_ok()) {
         return Some(items);
     }
-    for key in ["anyOf", "oneOf"] {
+    for key in ["anyOf", "oneOf", "allOf"] {
         if let Some(Value::Array(branches)) = schema.get(key) {
             for branch in branches {
                 if let Some(found) = step(root, resolve(root, branch), segment) {
@@ -152,13 +152,24 @@ fn step<'a>(root: &'a Value, schema: &'a Value, segment: &str) -> Option<&'a Val
     None
 }
 
-/// The fields an object at `instance_path` may have.
+/// The fields an object at `instance_path` may have, including those of the object branches of
+/// an `anyOf`/`oneOf`/`allOf` there (a `from` entry is a name or `{ image, arg }`).
 pub fn fields_at(instance_path: &[String]) -> Vec<String> {
-    schema_at(instance_path)
-        .and_then(|s| s.get("properties"))
-        .and_then(Value::as_object)
-        .map(|p| p.keys().cloned().collect())
-        .unwrap_or_default()
+    let root = json_schema();
+    let mut fields = Vec::new();
+    let mut pending: Vec<&Value> = schema_at(instance_path).into_iter().collect();
+    while let Some(schema) = pending.pop() {
+        let schema = resolve(root, schema);
+        if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+            fields.extend(properties.keys().filter(|k| !fields.contains(*k)).cloned().collect::<Vec<_>>());
+        }
+        for key in ["anyOf", "oneOf", "allOf"] {
+            if let Some(Value::Array(branches)) = schema.get(key) {
+                pending.extend(branches.iter().rev());
+            }
+        }
+    }
+    fields
 }
 
 /// The description of the field at `instance_path`, for "missing field" help.

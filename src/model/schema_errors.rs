@@ -190,9 +190,12 @@ fn explain(error: &jsonschema::ValidationError<'_>, instance: &Value, source: &S
         ValidationErrorKind::AnyOf { .. } if last_key(&path) == Some("from") => Diagnostic::new(
             "invalid-value",
             path.clone(),
-            format!("`from` of {} must be an image name or a list of image names", subject(&path)),
+            format!(
+                "`from` of {} must be an image name, `{{ image: NAME, arg: ARG }}`, or a list of those",
+                subject(&path)
+            ),
         )
-        .label("expected a name or a list"),
+        .label("expected a name, a mapping or a list"),
         ValidationErrorKind::Constant { expected_value } => Diagnostic::new(
             "invalid-value",
             path.clone(),

@@ -79,6 +79,53 @@ pub struct Model {
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     #[schemars(extend("propertyNames" = { "pattern": patterns::JOB_NAME }), example = example_jobs())]
     pub jobs: IndexMap<String, Job>,
+
+    /// Platform limits an administrator raised, which pipegen then checks against instead of the
+    /// platform's defaults. Default: none; the defaults of GitLab (and GitHub's fixed limits).
+    #[serde(default, skip_serializing_if = "Limits::is_default")]
+    #[schemars(example = example_limits())]
+    pub limits: Limits,
+}
+
+/// Limits an administrator raised (see docs/model.md, "Platform limits").
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// A self-managed GitLab's raised limits. Default: none; GitLab's defaults.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = example_gitlab_limits())]
+    pub gitlab: Option<GitlabLimits>,
+}
+
+impl Limits {
+    fn is_default(&self) -> bool {
+        self.gitlab.is_none()
+    }
+}
+
+/// Limits of a self-managed GitLab that its administrator can raise.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GitlabLimits {
+    /// How many jobs one job may need, as the instance's `ci_needs_size_limit` says. Default:
+    /// GitLab's own limit, 50 jobs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1), example = 100)]
+    pub needs: Option<usize>,
+
+    /// How much memory, in bytes, the parsed configuration may take, as the instance's
+    /// `max_yaml_size_bytes` says. Default: GitLab's own limit, 2 MB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1), example = 4194304)]
+    pub config_bytes: Option<usize>,
+}
+
+fn example_limits() -> serde_json::Value {
+    serde_json::json!({ "gitlab": { "needs": 100 } })
+}
+
+fn example_gitlab_limits() -> serde_json::Value {
+    serde_json::json!({ "needs": 100, "config_bytes": 4194304 })
 }
 
 /// Where the generated pipelines are written.
@@ -157,7 +204,8 @@ pub struct Image {
     pub inputs: Vec<Glob>,
 
     /// Build arguments. `${axis}` is replaced by the variant's value of that axis. Parents are
-    /// passed by pipegen as `<PARENT>_IMAGE`; don't set those here.
+    /// passed by pipegen (as `<PARENT>_IMAGE`, or the `arg` of their `from` entry); don't set
+    /// those here.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     #[schemars(
         extend("propertyNames" = { "pattern": patterns::ENV_NAME }),
@@ -170,11 +218,13 @@ pub struct Image {
     #[schemars(example = ["ruby"])]
     pub axes: Vec<AxisName>,
 
-    /// Parent image(s) of this model: a name or a list. Each reaches the Dockerfile as the build
-    /// argument `<NAME>_IMAGE` (`gitaly-deps` → `GITALY_DEPS_IMAGE`) holding its full reference.
-    /// Default: none; the image's base is the Dockerfile's own `FROM` (e.g. `debian:12`).
+    /// Parent image(s) of this model: a name, `{ image: NAME, arg: ARG }`, or a list of either.
+    /// Each reaches the Dockerfile as a build argument holding its full reference: `arg` when
+    /// given (`BASE_IMAGE` for `ARG BASE_IMAGE` / `FROM $BASE_IMAGE`), otherwise `<NAME>_IMAGE`
+    /// (`gitaly-deps` → `GITALY_DEPS_IMAGE`). Default: none; the image's base is the Dockerfile's
+    /// own `FROM` (e.g. `debian:12`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(example = &"base", example = ["base", "gitaly"])]
+    #[schemars(example = &"base", example = ["base", "gitaly"], example = example_parent_edge())]
     pub from: Option<Parents>,
 
     /// Multi-stage build target (`FROM … AS <target>` in the Dockerfile). Default: none; the
@@ -212,24 +262,99 @@ pub struct AxisName(#[schemars(regex(pattern = patterns::AXIS), example = &"ruby
 #[serde(transparent)]
 pub struct Name(#[schemars(regex(pattern = patterns::NAME), example = &"base")] pub String);
 
-/// One parent, or a list of parents.
+/// One parent, or a list of parents; each a name or a name with the build argument that
+/// carries it.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Parents {
-    /// A single parent image.
+    /// A single parent image, passed as `<NAME>_IMAGE`.
     One(Name),
     /// Several parent images.
-    Many(Vec<Name>),
+    Many(Vec<Parent>),
+    /// A single parent image, passed in the build argument of your choice. (After `Many`: serde
+    /// would also read a two-item list as this struct.)
+    Edge(ParentEdge),
+}
+
+/// One entry of a list of parents.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Parent {
+    /// A parent image, passed as `<NAME>_IMAGE`.
+    Name(Name),
+    /// A parent image, passed in the build argument of your choice.
+    Edge(ParentEdge),
+}
+
+/// A parent image and the build argument that carries its reference into the Dockerfile.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParentEdge {
+    /// The parent: an image of this model.
+    #[schemars(example = &"base")]
+    pub image: Name,
+
+    /// The build argument that receives the parent's full reference (registry, name, tag), for
+    /// a Dockerfile that reads its parent as `ARG BASE_IMAGE` / `FROM $BASE_IMAGE`. Two parents of
+    /// one image cannot share it, and `args` cannot set it too. Default: `<NAME>_IMAGE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(regex(pattern = patterns::ENV_NAME), example = &"BASE_IMAGE")]
+    pub arg: Option<String>,
+}
+
+/// One parent of an image as the pipeline passes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParentRef<'a> {
+    /// Its position in `from` when `from` is a list.
+    pub index: Option<usize>,
+    /// The parent image's name.
+    pub image: &'a str,
+    /// The build argument written in the model, if any.
+    pub arg: Option<&'a str>,
+    /// Written as `{ image: …, arg: … }` rather than as a bare name.
+    pub mapping: bool,
+}
+
+impl ParentRef<'_> {
+    /// The build argument that carries the parent: the written one, else `<NAME>_IMAGE`.
+    pub fn build_arg(&self) -> String {
+        self.arg.map_or_else(|| crate::naming::parent_arg(self.image), str::to_string)
+    }
+
+    /// Where this entry is in the model: `images.<image>.from`, `….from[1]`.
+    pub fn path(&self, image: &str) -> crate::model::ModelPath {
+        let from = crate::model::ModelPath::keys(["images", image, "from"]);
+        match self.index {
+            Some(i) => from.index(i),
+            None => from,
+        }
+    }
+}
+
+impl Parent {
+    fn as_ref(&self, index: Option<usize>) -> ParentRef<'_> {
+        match self {
+            Parent::Name(name) => ParentRef { index, image: &name.0, arg: None, mapping: false },
+            Parent::Edge(edge) => ParentRef { index, image: &edge.image.0, arg: edge.arg.as_deref(), mapping: true },
+        }
+    }
 }
 
 impl Parents {
     /// The parents in the order written, each with its index when written as a list.
     pub fn iter(&self) -> impl Iterator<Item = (Option<usize>, &str)> {
-        let items: Vec<(Option<usize>, &str)> = match self {
-            Parents::One(name) => vec![(None, name.0.as_str())],
-            Parents::Many(names) => names.iter().enumerate().map(|(i, n)| (Some(i), n.0.as_str())).collect(),
-        };
-        items.into_iter()
+        self.refs().into_iter().map(|r| (r.index, r.image))
+    }
+
+    /// The parents in the order written, with the build argument each was given.
+    pub fn refs(&self) -> Vec<ParentRef<'_>> {
+        match self {
+            Parents::One(name) => vec![ParentRef { index: None, image: &name.0, arg: None, mapping: false }],
+            Parents::Edge(edge) => {
+                vec![ParentRef { index: None, image: &edge.image.0, arg: edge.arg.as_deref(), mapping: true }]
+            }
+            Parents::Many(list) => list.iter().enumerate().map(|(i, p)| p.as_ref(Some(i))).collect(),
+        }
     }
 }
 
@@ -429,6 +554,10 @@ fn example_model() -> serde_json::Value {
         },
         "jobs": { "test": { "image": "app", "script": ["make test"] } }
     })
+}
+
+fn example_parent_edge() -> serde_json::Value {
+    serde_json::json!([{ "image": "base", "arg": "BASE_IMAGE" }, "gitaly"])
 }
 
 fn example_outputs() -> serde_json::Value {

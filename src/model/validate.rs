@@ -2,7 +2,7 @@
 //! the image graph (no cycles, no self-parents), axes in scope where `${axis}` is used, stage
 //! order, and the platforms' limits. Every problem is collected; none stops the others.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 
 use super::diagnostic::Diagnostic;
 use super::path::ModelPath;
@@ -10,7 +10,6 @@ use super::source::SourceFile;
 use super::suggest;
 use super::types::{Model, Parents};
 use crate::graph::ImageGraph;
-use crate::naming;
 use crate::stages::StageLayout;
 use crate::variant::{SubstitutionError, references};
 
@@ -182,13 +181,13 @@ impl<'m> Checker<'m> {
         let path = ModelPath::keys(["images", name]);
 
         if let Some(from) = &image.from {
-            let mut seen: HashMap<&str, Option<usize>> = HashMap::new();
-            for (index, parent) in from.iter() {
-                let at = match index {
-                    Some(i) => path.key("from").index(i),
-                    None => path.key("from"),
-                };
-                if parent == name {
+            let mut seen: HashMap<&str, ModelPath> = HashMap::new();
+            let mut passed: HashMap<String, (&str, ModelPath)> = HashMap::new();
+            for parent in from.refs() {
+                let entry = parent.path(name);
+                let at = if parent.mapping { entry.key("image") } else { entry.clone() };
+                let parent_name = parent.image;
+                if parent_name == name {
                     self.report(
                         Diagnostic::new("self-parent", at, format!("image `{name}` is its own parent"))
                             .label("this is the image itself")
@@ -196,35 +195,53 @@ impl<'m> Checker<'m> {
                                 "an image cannot be built from itself; name the image it starts from, or remove `from`",
                             ),
                     );
-                } else if !self.model.images.contains_key(parent) {
+                } else if !self.model.images.contains_key(parent_name) {
                     // An external reference (`debian:12`) never gets here: the schema's name
                     // pattern refuses it first, with the advice to write it in the Dockerfile.
                     // Never suggest the image itself: that would be "its own parent".
-                    let help =
-                        suggest::help_for(parent, "other images", names(&self.model.images).filter(|n| *n != name));
+                    let help = suggest::help_for(
+                        parent_name,
+                        "other images",
+                        names(&self.model.images).filter(|n| *n != name),
+                    );
                     self.report(
                         Diagnostic::new(
                             "unknown-parent",
                             at,
-                            format!("unknown parent image `{parent}` of image `{name}`"),
+                            format!("unknown parent image `{parent_name}` of image `{name}`"),
                         )
                         .label("not an image of this model")
                         .help(help),
                     );
-                } else if let Some(first) = seen.insert(parent, index) {
-                    let first_path = match first {
-                        Some(i) => path.key("from").index(i),
-                        None => path.key("from"),
-                    };
+                } else if let Some(first) = seen.get(parent_name) {
                     self.report(
                         Diagnostic::new(
                             "duplicate-reference",
                             at,
-                            format!("parent `{parent}` is listed twice in images.{name}.from"),
+                            format!("parent `{parent_name}` is listed twice in images.{name}.from"),
                         )
                         .label("second time")
-                        .related(first_path, "first time"),
+                        .related(first.clone(), "first time"),
                     );
+                } else {
+                    seen.insert(parent_name, at);
+                    let arg = parent.build_arg();
+                    let arg_at = if parent.arg.is_some() { entry.key("arg") } else { entry };
+                    match passed.get(&arg) {
+                        Some((first, first_at)) => self.report(
+                            Diagnostic::new(
+                                "duplicate-parent-arg",
+                                arg_at,
+                                format!("parents `{first}` and `{parent_name}` of image `{name}` are both passed in `{arg}`"),
+                            )
+                            .label(format!("`{parent_name}` in `{arg}`"))
+                            .related(first_at.clone(), format!("`{first}` in `{arg}`"))
+                            .help("each parent reaches the Dockerfile in its own build argument; give one of them the `arg` its `FROM` reads, e.g. `{ image: base, arg: BASE_IMAGE }`"),
+                        ),
+                        None => {
+                            passed.insert(arg, (parent_name, arg_at));
+                        }
+                    }
                 }
             }
             if let Parents::Many(list) = from
@@ -274,23 +291,26 @@ impl<'m> Checker<'m> {
             );
         }
 
-        let parent_args: BTreeSet<String> =
-            image.from.iter().flat_map(|f| f.iter()).map(|(_, p)| naming::parent_arg(p)).collect();
+        let parents = image.from.iter().flat_map(|f| f.refs()).collect::<Vec<_>>();
         for arg in image.args.keys() {
-            if parent_args.contains(arg) {
-                self.report(
-                    Diagnostic::new(
-                        "reserved-arg",
-                        path.key("args").key(arg.as_str()),
-                        format!("build argument `{arg}` of image `{name}` is set by pipegen"),
-                    )
+            let Some(parent) = parents.iter().find(|p| p.build_arg() == *arg) else { continue };
+            let at = path.key("args").key(arg.as_str());
+            let message = format!("build argument `{arg}` of image `{name}` is set by pipegen");
+            let diagnostic = match parent.arg {
+                None => Diagnostic::new("reserved-arg", at, message)
                     .at_key()
                     .label("pipegen passes the parent's reference here")
-                    .help(
-                        "pipegen passes each parent's full reference (registry, name, tag) in this argument; remove it",
-                    ),
-                );
-            }
+                    .help("pipegen passes each parent's full reference (registry, name, tag) in this argument; remove it"),
+                Some(_) => Diagnostic::new("reserved-arg", at, message)
+                    .at_key()
+                    .label(format!("`from` passes parent `{}` here", parent.image))
+                    .related(parent.path(name).key("arg"), "the parent's argument")
+                    .help(format!(
+                        "pipegen passes the full reference (registry, name, tag) of `{}` in `{arg}`; remove `{arg}` from `args`, or pass the parent in another argument",
+                        parent.image
+                    )),
+            };
+            self.report(diagnostic);
         }
         self.check_stage(&path, image.stage.as_ref().map(|s| s.0.as_str()));
     }

@@ -1,28 +1,63 @@
-//! The backend-neutral pipeline: every job, what it needs, which image reference and tag it
-//! uses, its cache keys and its service waits, decided once. The GitLab and GitHub emitters only
-//! translate a `Plan`; they decide nothing about the graph.
+//! The platform-neutral pipeline: every build and run, what each needs, where its tag comes
+//! from, its caches and its service waits, decided once. Jobs are named by what they are
+//! ([`JobId`]); each backend in `emit/` names them for its platform, owns its limits and renders
+//! the plan.
 
 mod build;
-mod limits;
+mod policy;
+pub mod recipe;
 
-pub use build::{TAGS_JOB, build, job_axes};
+pub use build::{build, default_dockerfile, job_axes};
+pub use policy::Policy;
+pub use recipe::{CONTENT_TAG_HEADER, CONTENT_TAG_LEN, Recipe};
 
-use crate::model::{ArtifactsWhen, Duration};
+use std::fmt;
+
+use crate::model::{ArtifactsWhen, Duration, ModelPath};
 use crate::variant::Variant;
 
-/// A job's name on each platform.
+/// One build of a model image: the image and the values of its axes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct JobName {
-    /// `build:base:3.2`
-    pub gitlab: String,
-    /// `build_base_3-2`
-    pub github: String,
+pub struct BuildId {
+    pub image: String,
+    pub variant: Variant,
 }
 
-impl JobName {
-    pub fn new(gitlab: String) -> Self {
-        let github = crate::naming::github_job_id(&gitlab);
-        JobName { gitlab, github }
+/// A job of the pipeline, by what it is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum JobId {
+    /// The build of one image variant.
+    Build(BuildId),
+    /// One variant of a job of the model.
+    Run { job: String, variant: Variant },
+}
+
+impl JobId {
+    /// Where in the model the job comes from, for messages.
+    pub fn origin(&self) -> ModelPath {
+        match self {
+            JobId::Build(id) => ModelPath::keys(["images", id.image.as_str()]),
+            JobId::Run { job, .. } => ModelPath::keys(["jobs", job.as_str()]),
+        }
+    }
+
+    pub fn variant(&self) -> &Variant {
+        match self {
+            JobId::Build(id) => &id.variant,
+            JobId::Run { variant, .. } => variant,
+        }
+    }
+}
+
+/// Platform-neutral text: `build base [ruby=3.2]`, `run qa [ruby=3.2]`. `plan --format json`,
+/// `graph` and `tags` use it; the platforms' job names come from each backend.
+impl fmt::Display for JobId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (kind, name, variant) = match self {
+            JobId::Build(id) => ("build", &id.image, &id.variant),
+            JobId::Run { job, variant } => ("run", job, variant),
+        };
+        f.write_str(&crate::naming::label(&format!("{kind} {name}"), variant))
     }
 }
 
@@ -37,151 +72,97 @@ pub struct Plan {
     pub registry: String,
     /// Stage names in order.
     pub stages: Vec<String>,
-    /// The job that computes every tag, when there are images.
-    pub tags: Option<TagsJob>,
     /// Image builds, parents before children.
     pub builds: Vec<Build>,
     /// Jobs of the model, one per variant.
-    pub jobs: Vec<ScriptJob>,
+    pub runs: Vec<Run>,
+    /// What the plan decides for every job alike.
+    pub policy: Policy,
+    /// Limits an administrator raised, from the model's `limits`.
+    pub raised: RaisedLimits,
 }
 
-/// The one job that computes every build's tag from git, before any build starts.
-#[derive(Debug, Clone)]
-pub struct TagsJob {
-    pub name: JobName,
-    /// In topological order, so a parent's tag is known before its children's.
-    pub tags: Vec<ComputedTag>,
-    /// Cache keys too long for GitLab's `key:files` (more than two files), hashed here.
-    pub cache_keys: Vec<ComputedCacheKey>,
+/// Limits of a self-managed GitLab that its administrator raised (the model's `limits.gitlab`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RaisedLimits {
+    pub gitlab_needs: Option<usize>,
+    pub gitlab_config_bytes: Option<usize>,
 }
 
-/// How one build's tag is computed.
-#[derive(Debug, Clone)]
-pub struct ComputedTag {
-    /// Identifier of the build (`base__3_2`): GitHub output names derive from it.
-    pub key: String,
-    /// The variable that holds the tag (`PIPEGEN_TAG_BASE__3_2`).
-    pub variable: String,
-    pub image: String,
-    pub variant: Variant,
-    pub kind: TagKind,
-}
-
-/// How a tag is made.
-#[derive(Debug, Clone)]
-pub enum TagKind {
-    /// A hash of the recipe.
-    Content(ContentRecipe),
-    /// The commit SHA, followed by `-<values>` for a variant.
+/// How a build's image is tagged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TagMode {
+    /// A hash of everything that determines the image ([`Recipe`]).
+    Content,
+    /// The commit SHA, followed by `-<suffix>` for a variant.
     Commit { suffix: Option<String> },
 }
 
-/// Everything that determines a content-tagged image, in the order it is hashed.
-///
-/// The hashed text is, line by line: `pipegen content tag v1`, `image <name>`, `context <path>`,
-/// `dockerfile <path>`, `input <glob>` per input, `target <target>` (if any), `arg <K>=<V>` per
-/// build argument sorted by name, `parent <ARG> <tag>` per parent sorted by argument, then
-/// `file <mode> <blob> <path>` for every file git tracks under the context, the Dockerfile and
-/// the inputs at the pipeline's commit (as `git ls-files` lists them, sorted by path). The tag
-/// is the first 24 hex digits of its SHA-256.
-#[derive(Debug, Clone)]
-pub struct ContentRecipe {
-    pub image: String,
-    pub context: String,
-    pub dockerfile: String,
-    pub inputs: Vec<String>,
-    pub target: Option<String>,
-    /// Build arguments after substitution, sorted by name; parents' arguments are not here.
-    pub args: Vec<(String, String)>,
-    /// Parent argument and the variable holding that parent's tag, sorted by argument.
-    pub parents: Vec<(String, String)>,
+/// One build of a model image, as a job that uses it sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BuildUse {
+    pub id: BuildId,
+    /// An identifier of the build (`base__3_2`) for variable and output names.
+    pub key: String,
+    pub tag: TagMode,
 }
 
-/// Length of a content tag, in hex digits of the SHA-256.
-pub const CONTENT_TAG_LEN: usize = 24;
-
-/// First line of the hashed recipe: bump it when the recipe changes, so old tags are not reused.
-pub const CONTENT_TAG_HEADER: &str = "pipegen content tag v1";
-
-impl ContentRecipe {
-    /// The git pathspecs whose files are hashed: the context and the Dockerfile literally, the
-    /// inputs as globs (`**` crosses directories).
-    pub fn pathspecs(&self) -> Vec<String> {
-        let mut specs = vec![format!(":(literal){}", self.context), format!(":(literal){}", self.dockerfile)];
-        specs.extend(self.inputs.iter().map(|i| format!(":(glob){i}")));
-        specs
-    }
-
-    /// The recipe's lines before the file list, with each parent's tag looked up by `tag_of`
-    /// (given the variable name).
-    pub fn header_lines(&self, tag_of: impl Fn(&str) -> String) -> Vec<String> {
-        let mut lines = vec![
-            CONTENT_TAG_HEADER.to_string(),
-            format!("image {}", self.image),
-            format!("context {}", self.context),
-            format!("dockerfile {}", self.dockerfile),
-        ];
-        lines.extend(self.inputs.iter().map(|i| format!("input {i}")));
-        if let Some(target) = &self.target {
-            lines.push(format!("target {target}"));
-        }
-        lines.extend(self.args.iter().map(|(k, v)| format!("arg {k}={v}")));
-        lines.extend(self.parents.iter().map(|(arg, variable)| format!("parent {arg} {}", tag_of(variable))));
-        lines
+impl BuildUse {
+    /// Whether a job using this build must receive its tag from the build job (a content tag is
+    /// only known once the build job computed it; a commit tag is the pipeline's commit).
+    pub fn tag_travels(&self) -> bool {
+        self.tag == TagMode::Content
     }
 }
 
-/// A cache key hashed by the tags job.
-#[derive(Debug, Clone)]
-pub struct ComputedCacheKey {
-    pub variable: String,
-    pub files: Vec<String>,
+/// A parent of a build: the build argument that carries its reference, and which build of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Parent {
+    pub arg: String,
+    pub build: BuildUse,
 }
 
 /// A use of an image: one build of a model image, or an external reference.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImageUse {
-    Model(BuildRef),
+    Model(BuildUse),
     External(String),
 }
 
-/// One build of a model image, as others refer to it.
+/// What a job waits for, and whether it takes the needed job's tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BuildRef {
-    pub image: String,
-    pub variant: Variant,
-    /// The build job.
-    pub job: JobName,
-    /// Identifier of the build (`base__3_2`).
-    pub key: String,
-    pub tag: TagRef,
-}
-
-/// Where a build's tag comes from at run time.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TagRef {
-    /// From the tags job, in this variable.
-    Content { variable: String },
-    /// The commit SHA, with this suffix for variants.
-    Commit { suffix: Option<String> },
+pub struct Need {
+    pub job: JobId,
+    /// The job reads the needed build's content tag (GitLab: `artifacts: true`).
+    pub takes_tag: bool,
 }
 
 /// One image build.
 #[derive(Debug, Clone)]
 pub struct Build {
-    pub name: JobName,
-    pub this: BuildRef,
+    pub this: BuildUse,
     pub stage: String,
     pub context: String,
     pub dockerfile: String,
+    pub inputs: Vec<String>,
     pub target: Option<String>,
-    /// Build arguments after substitution, in model order.
+    /// Build arguments after substitution, in model order; parents' arguments are not here.
     pub args: Vec<(String, String)>,
-    /// Each parent: the argument that carries its reference, and which build of it.
-    pub parents: Vec<(String, BuildRef)>,
+    pub parents: Vec<Parent>,
     pub caches: Vec<CacheUse>,
-    /// The tags job and the parents' builds.
-    pub needs: Vec<JobName>,
+    /// The parents' builds.
+    pub needs: Vec<Need>,
+}
+
+impl Build {
+    pub fn id(&self) -> JobId {
+        JobId::Build(self.this.id.clone())
+    }
+
+    /// The content-tag recipe of this build, when it is tagged by content.
+    pub fn recipe(&self) -> Option<Recipe> {
+        (self.this.tag == TagMode::Content).then(|| Recipe::of(self))
+    }
 }
 
 /// A use of a named cache by one job: its key prefix is per cache, stage and variant.
@@ -190,11 +171,9 @@ pub struct CacheUse {
     pub name: String,
     pub key_files: Vec<String>,
     pub paths: Vec<String>,
-    /// `<cache>-<stage>[-<values>]`: the exact key is this plus a hash of the key files; the
-    /// rolling key (the fallback for a new lockfile) is this alone.
+    /// `<cache>@<stage>[+<value>…]`: `@` and `+` appear in no cache, stage or axis value, so two
+    /// uses never share a prefix unless they are the same stage and values.
     pub prefix: String,
-    /// When GitLab cannot hash the key files itself, the variable the tags job puts it in.
-    pub computed_key: Option<String>,
 }
 
 /// A service beside a job.
@@ -225,8 +204,7 @@ pub enum Probe {
 
 /// One run (per variant) of a model job.
 #[derive(Debug, Clone)]
-pub struct ScriptJob {
-    pub name: JobName,
+pub struct Run {
     /// The model's name of the job.
     pub job: String,
     pub variant: Variant,
@@ -242,8 +220,22 @@ pub struct ScriptJob {
     pub retry: u32,
     pub timeout: Option<Duration>,
     pub artifacts: Option<ArtifactsPlan>,
-    /// The tags job (if it uses a model image or a computed cache key) and the builds it uses.
-    pub needs: Vec<JobName>,
+    /// The builds of the images it runs (its image and its services').
+    pub needs: Vec<Need>,
+}
+
+impl Run {
+    pub fn id(&self) -> JobId {
+        JobId::Run { job: self.job.clone(), variant: self.variant.clone() }
+    }
+
+    /// Every model image it runs: its own, then its services'.
+    pub fn model_images(&self) -> impl Iterator<Item = &BuildUse> {
+        self.image.iter().chain(self.services.iter().map(|s| &s.image)).filter_map(|u| match u {
+            ImageUse::Model(b) => Some(b),
+            ImageUse::External(_) => None,
+        })
+    }
 }
 
 /// Files kept after a job.
@@ -254,18 +246,18 @@ pub struct ArtifactsPlan {
 }
 
 impl Plan {
-    /// The build that produces `key`.
-    pub fn build_by_key(&self, key: &str) -> Option<&Build> {
-        self.builds.iter().find(|b| b.this.key == key)
+    /// The build of `id`.
+    pub fn build(&self, id: &BuildId) -> Option<&Build> {
+        self.builds.iter().find(|b| &b.this.id == id)
     }
 
-    /// Every job name, in pipeline order: tags, builds, jobs.
-    pub fn job_names(&self) -> Vec<&JobName> {
-        self.tags
-            .iter()
-            .map(|t| &t.name)
-            .chain(self.builds.iter().map(|b| &b.name))
-            .chain(self.jobs.iter().map(|j| &j.name))
-            .collect()
+    /// Every job, in pipeline order: builds, then runs.
+    pub fn job_ids(&self) -> Vec<JobId> {
+        self.builds.iter().map(Build::id).chain(self.runs.iter().map(Run::id)).collect()
+    }
+
+    /// Whether the pipeline has nothing to do.
+    pub fn is_empty(&self) -> bool {
+        self.builds.is_empty() && self.runs.is_empty()
     }
 }

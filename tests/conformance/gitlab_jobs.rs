@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use pipegen::plan::{Plan, TAGS_JOB};
+use pipegen::emit::gitlab::names;
+use pipegen::plan::{Need, Plan};
 use serde::Deserialize;
 
 use crate::corpus::describe_run;
@@ -67,34 +68,54 @@ pub fn shard_name(name: &str, index: u32, total: u32) -> String {
     format!("{name}: [{index}/{total}]")
 }
 
-/// Every job of the plan as GitLab runs it (shards expanded) with the names it needs.
-pub fn planned(plan: &Plan) -> BTreeMap<String, Vec<String>> {
-    let names = |needs: &[pipegen::plan::JobName]| needs.iter().map(|n| n.gitlab.clone()).collect::<Vec<_>>();
+/// A planned need as GitLab lists it: the job's name and whether it takes its artifacts.
+type PlannedNeed = (String, bool);
+
+/// Every job of the plan as GitLab runs it (shards expanded) with the jobs it needs: the builds
+/// of the plan, and the cache-key job of each cache with more key files than `key:files` takes.
+pub fn planned(plan: &Plan) -> BTreeMap<String, Vec<PlannedNeed>> {
+    let needs = |needs: &[Need], caches: &[pipegen::plan::CacheUse]| {
+        let mut listed: Vec<PlannedNeed> = needs.iter().map(|n| (names::job(&n.job), n.takes_tag)).collect();
+        for cache in caches.iter().filter(|c| c.key_files.len() > pipegen::emit::gitlab::MAX_KEY_FILES) {
+            let job = names::cache_key_job(&cache.name);
+            if !listed.iter().any(|(n, _)| *n == job) {
+                listed.push((job, true));
+            }
+        }
+        listed
+    };
     let mut jobs = BTreeMap::new();
-    if let Some(tags) = &plan.tags {
-        jobs.insert(tags.name.gitlab.clone(), Vec::new());
-    }
     for build in &plan.builds {
-        jobs.insert(build.name.gitlab.clone(), names(&build.needs));
+        jobs.insert(names::build(&build.this.id), needs(&build.needs, &build.caches));
+        for cache in build.caches.iter().filter(|c| c.key_files.len() > pipegen::emit::gitlab::MAX_KEY_FILES) {
+            jobs.insert(names::cache_key_job(&cache.name), Vec::new());
+        }
     }
-    for job in &plan.jobs {
-        match job.shards {
+    for run in &plan.runs {
+        let name = names::job(&run.id());
+        for cache in run.caches.iter().filter(|c| c.key_files.len() > pipegen::emit::gitlab::MAX_KEY_FILES) {
+            jobs.insert(names::cache_key_job(&cache.name), Vec::new());
+        }
+        match run.shards {
             Some(total) => {
                 for index in 1..=total {
-                    jobs.insert(shard_name(&job.name.gitlab, index, total), names(&job.needs));
+                    jobs.insert(shard_name(&name, index, total), needs(&run.needs, &run.caches));
                 }
             }
             None => {
-                jobs.insert(job.name.gitlab.clone(), names(&job.needs));
+                jobs.insert(name, needs(&run.needs, &run.caches));
             }
         }
+    }
+    if plan.is_empty() {
+        jobs.insert("pipegen:nothing".to_string(), Vec::new());
     }
     jobs
 }
 
 /// How the listed jobs differ from the plan; empty when they agree. Every job must have an
-/// explicit `needs:` (an absent one would wait for the earlier stages), and a need on the tags
-/// job must take its artifacts (the dotenv report that carries the tags).
+/// explicit `needs:` (an absent one would wait for the earlier stages), each need taking the
+/// needed job's artifacts exactly when the plan says it reads its tag (or cache key).
 pub fn differences(plan: &Plan, listed: &[ListedJob]) -> Vec<String> {
     let planned = planned(plan);
     let mut problems = Vec::new();
@@ -111,15 +132,12 @@ pub fn differences(plan: &Plan, listed: &[ListedJob]) -> Vec<String> {
             problems.push(format!("job `{}` has no `needs:`, so it waits for every earlier stage", job.name));
             continue;
         };
-        let mut actual: Vec<&str> = needs.iter().map(|n| n.job.as_str()).collect();
-        let mut wanted: Vec<&str> = expected.iter().map(String::as_str).collect();
+        let mut actual: Vec<(&str, bool)> = needs.iter().map(|n| (n.job.as_str(), n.artifacts)).collect();
+        let mut wanted: Vec<(&str, bool)> = expected.iter().map(|(n, a)| (n.as_str(), *a)).collect();
         actual.sort_unstable();
         wanted.sort_unstable();
         if actual != wanted {
-            problems.push(format!("job `{}` needs {actual:?}, the plan says {wanted:?}", job.name));
-        }
-        for need in needs.iter().filter(|n| n.job == TAGS_JOB && !n.artifacts) {
-            problems.push(format!("job `{}` needs `{}` without its artifacts, so it gets no tags", job.name, need.job));
+            problems.push(format!("job `{}` needs {actual:?} (job, artifacts), the plan says {wanted:?}", job.name));
         }
     }
     for name in planned.keys() {

@@ -3,10 +3,13 @@
 //!
 //! GitLab: `extends` is resolved (a list or string, nearest definition wins; `default:` last),
 //! `before_script` and `script` are concatenated into one bash script behind the runner's
-//! `set -eo pipefail`; `after_script` runs in a shell of its own. A job whose image has no bash
-//! (the tags job's `alpine/git`) is run by `sh`, so its script is checked as POSIX sh as well.
+//! `set -eo pipefail`; `after_script` runs in a shell of its own. pipegen's own scripts (the
+//! hidden `.pipegen:` jobs a job extends) may run in an image without bash, so a job that
+//! extends one is checked as POSIX sh as well.
 //! GitHub: every `run:` of a bash or sh step, behind `set -e` (GitHub's `bash -e {0}`), with
-//! each `${{ … }}` replaced by a placeholder variable (plain text inside single quotes).
+//! each `${{ … }}` replaced by a placeholder variable (plain text inside single quotes). A step
+//! that runs `eval "$PIPEGEN_…"` runs that script of the workflow's `env`: it is checked in its
+//! place, in the step's shell, and as POSIX sh.
 //! Variables the platform sets from `variables:`/`env:` are declared with `export`, so using
 //! them is not "referenced but not assigned".
 
@@ -156,11 +159,8 @@ pub fn gitlab(pipeline: &str, text: &str) -> Result<Vec<JobScript>, String> {
         }
         variables.sort();
         variables.dedup();
-        let image =
-            provider(&doc, name, "image", 0).map(|(_, v)| v).or_else(|| doc.get("default")?.get("image").cloned());
-        let image = image.as_ref().and_then(|i| i.as_str().or_else(|| i.get("name")?.as_str())).unwrap_or_default();
         let mut dialects = vec![Dialect::Bash];
-        if image == pipegen::emit::gitlab::TAGS_IMAGE {
+        if extends(job).iter().any(|parent| parent.starts_with(".pipegen:")) {
             dialects.push(Dialect::Sh);
         }
 
@@ -309,19 +309,39 @@ pub fn github(pipeline: &str, text: &str) -> Result<Vec<JobScript>, String> {
             variables.sort();
             variables.dedup();
             let path = [Step::Key("jobs"), Step::Key(id), Step::Key("steps"), Step::Index(index), Step::Key("run")];
-            let mut builder = Builder::new(&preamble(set, &variables));
-            builder.push_item(&replace_expressions(run), "run", value_line(text, &path));
             let job = match step.get("name").and_then(Value::as_str) {
                 Some(name) => format!("{id} / step {} ({name})", index + 1),
                 None => format!("{id} / step {}", index + 1),
             };
-            scripts.push(JobScript {
-                pipeline: pipeline.to_string(),
-                job,
-                dialect,
-                text: builder.text,
-                origins: builder.origins,
+            let library = run.strip_prefix("eval \"$").and_then(|rest| {
+                let (name, after) = rest.split_once('"')?;
+                let script = doc.get("env")?.get(name)?.as_str()?;
+                Some((name, script, after.trim_start().trim_start_matches("&&").trim_start()))
             });
+            let mut dialects = vec![(dialect, set)];
+            if library.is_some() && dialect == Dialect::Bash {
+                dialects.push((Dialect::Sh, "set -e"));
+            }
+            for (dialect, set) in dialects {
+                let mut builder = Builder::new(&preamble(set, &variables));
+                match library {
+                    Some((name, script, after)) => {
+                        let env_path = [Step::Key("env"), Step::Key(name)];
+                        builder.push_item(script, &format!("env.{name}"), value_line(text, &env_path));
+                        if !after.is_empty() {
+                            builder.push_item(after, "run", value_line(text, &path));
+                        }
+                    }
+                    None => builder.push_item(&replace_expressions(run), "run", value_line(text, &path)),
+                }
+                scripts.push(JobScript {
+                    pipeline: pipeline.to_string(),
+                    job: job.clone(),
+                    dialect,
+                    text: builder.text,
+                    origins: builder.origins,
+                });
+            }
         }
     }
     Ok(scripts)

@@ -9,9 +9,6 @@
 //! | actions/checkout | v5.0.0 | 08c6903cd8c0fde910a37f88322edcfb5dd907a8 | argoproj/argo-cd `.github/workflows/image-reuse.yaml`; external-secrets/external-secrets `.github/workflows/ci.yml`; fluxcd/gha-workflows `.github/workflows/controller-release.yaml` |
 //! | actions/cache | v4.3.0 | 0057852bfaa89a56745cba8c7296529d2fc39830 | renovatebot/renovate `.github/workflows/build.yml`; external-secrets/external-secrets `.github/workflows/ci.yml`; prometheus/prometheus `.github/workflows/ci.yml` |
 //! | actions/upload-artifact | v5.0.0 | 330a01c490aca151604b8cf639adc76d48f6c5d4 | renovatebot/renovate `.github/workflows/build.yml`; prometheus/promci `actions/save_artifacts/action.yml` |
-//! | docker/setup-buildx-action | v3.11.1 | e468171a9de216ec08956ac3ada2f0791b6bd435 | argoproj/argo-cd `.github/workflows/image-reuse.yaml`; external-secrets/external-secrets `.github/workflows/publish.yml`; fluxcd/gha-workflows `.github/workflows/controller-release.yaml` |
-//! | docker/login-action | v3.6.0 | 5e57cd118135c172c3672efd75eb46360885c0ef | argoproj/argo-cd `.github/workflows/image-reuse.yaml`; fluxcd/gha-workflows `.github/workflows/controller-release.yaml` (goauthentik/authentik pins it as `# v3`) |
-//! | docker/build-push-action | v6.18.0 | 263435318d21b8e681c14492fe198d362a7d2c83 | argoproj/argo-cd `.github/workflows/image-reuse.yaml`; fluxcd/gha-workflows `.github/workflows/controller-release.yaml` (goauthentik/authentik pins it as `# v6`) |
 
 /// An action pinned by commit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,12 +30,6 @@ pub const CACHE: Action =
     Action { name: "actions/cache", sha: "0057852bfaa89a56745cba8c7296529d2fc39830", version: "v4.3.0" };
 pub const UPLOAD_ARTIFACT: Action =
     Action { name: "actions/upload-artifact", sha: "330a01c490aca151604b8cf639adc76d48f6c5d4", version: "v5.0.0" };
-pub const SETUP_BUILDX: Action =
-    Action { name: "docker/setup-buildx-action", sha: "e468171a9de216ec08956ac3ada2f0791b6bd435", version: "v3.11.1" };
-pub const LOGIN: Action =
-    Action { name: "docker/login-action", sha: "5e57cd118135c172c3672efd75eb46360885c0ef", version: "v3.6.0" };
-pub const BUILD_PUSH: Action =
-    Action { name: "docker/build-push-action", sha: "263435318d21b8e681c14492fe198d362a7d2c83", version: "v6.18.0" };
 
 /// Every action the workflow may use.
-pub const ACTIONS: [Action; 6] = [CHECKOUT, CACHE, UPLOAD_ARTIFACT, SETUP_BUILDX, LOGIN, BUILD_PUSH];
+pub const ACTIONS: [Action; 3] = [CHECKOUT, CACHE, UPLOAD_ARTIFACT];

@@ -1,40 +1,50 @@
 //! GitHub Actions: one workflow from a plan, as typed structs serialized in a fixed order.
 //!
-//! A tags job computes every tag from git (the same script as GitLab, so both platforms agree
-//! on content tags) and asks the registry which content-tagged images exist; a build job per
-//! image variant is skipped by its `if:` when its image exists, and builds and pushes it with
-//! docker buildx otherwise. Script jobs run in their image (`container:`) beside health-checked
-//! `services:`. Every job `needs` exactly what the plan says, so nothing waits for a stage.
+//! The shared scripts are written once, as values of the workflow's `env` (every step sees
+//! them and runs `eval "$PIPEGEN_…"`); each job passes its own values through its `env`. A
+//! build job always runs, so its output `tag` exists: it computes its tag from git and its
+//! parents' tags (`needs.<parent>.outputs.tag`), and skips its build steps, not itself, when the
+//! registry holds the tag. Script jobs run in their image (`container:`) beside health-checked
+//! `services:`. Every job `needs` exactly the builds it uses.
 //!
-//! References are assembled where they are used, from the registry expression and the tag the
-//! tags job outputs (`tag_<key>`), never passed as job outputs: GitHub drops a job output that
-//! contains a secret's value, and a registry path often contains the registry user's name.
+//! References are assembled where they are used, from the registry expression and the needed
+//! build's `tag` output, never passed as job outputs: GitHub drops a job output that contains a
+//! secret's value, and a registry path often contains the registry user's name.
+
+mod actions;
+mod anchors;
+pub mod limits;
+pub mod names;
+mod waivers;
 
 use indexmap::IndexMap;
 use serde::Serialize;
 
-mod actions;
-mod scripts;
-mod waivers;
-
+use crate::emit::scripts::{self, Builder, OwnRegistry, Platform, Publish};
 use crate::model::ArtifactsWhen;
-use crate::plan::{Build, BuildRef, CacheUse, ImageUse, JobName, Plan, Probe, ScriptJob, TagRef, TagsJob};
+use crate::plan::{Build, BuildUse, CacheUse, ImageUse, JobId, Need, Plan, Probe, Run};
 use actions::*;
 use waivers::{Waiver, write_waivers};
 
 /// The runner of every job.
 pub const RUNS_ON: &str = "ubuntu-latest";
-/// The shell of steps that run on the runner itself: bash with `-eo pipefail`. Steps in a job's
+
+/// GitHub runs the build scripts with docker buildx and reads the commit from `GITHUB_SHA`.
+pub const PLATFORM: Platform = Platform {
+    builder: Builder::Buildx,
+    commit: "GITHUB_SHA",
+    publish: Publish::GithubOutput,
+    own_registry: OwnRegistry { host: "ghcr.io", user: "GITHUB_ACTOR", password: "PIPEGEN_GITHUB_TOKEN" },
+};
+
+/// The workflow `env` entries that hold the shared scripts.
+const BUILD_SCRIPT: &str = "PIPEGEN_BUILD_SH";
+const RUN_SCRIPT: &str = "PIPEGEN_RUN_SH";
+const ALIASES_SCRIPT: &str = "PIPEGEN_ALIASES_SH";
+
+/// The shell of steps on the runner itself: bash with `-eo pipefail`. Steps in a job's
 /// container keep GitHub's default (bash if the image has it, else sh).
 const HOST_SHELL: &str = "bash";
-/// The tags job: a checkout, a hash per build and a registry lookup per content tag.
-const TAGS_MINUTES: u64 = 15;
-/// An image build, and a script attempt without a model timeout (GitLab's default job timeout).
-const DEFAULT_MINUTES: u64 = 60;
-/// Checkout, caches, artifacts and pulling images around a script job's attempts.
-const SETUP_MINUTES: u64 = 10;
-/// How long artifacts are kept, as GitLab's `expire_in: 1 week`.
-const ARTIFACT_RETENTION_DAYS: u64 = 7;
 
 #[derive(Serialize)]
 struct Workflow {
@@ -48,8 +58,10 @@ struct Workflow {
 
 #[derive(Serialize)]
 struct Triggers {
-    push: Empty,
-    pull_request: Empty,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    push: Option<Empty>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pull_request: Option<Empty>,
     workflow_dispatch: Dispatch,
 }
 
@@ -83,8 +95,6 @@ struct Job {
     name: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     needs: Vec<String>,
-    #[serde(rename = "if", skip_serializing_if = "Option::is_none")]
-    condition: Option<String>,
     #[serde(rename = "runs-on")]
     runs_on: &'static str,
     #[serde(rename = "timeout-minutes")]
@@ -97,10 +107,20 @@ struct Job {
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     services: IndexMap<String, Service>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    outputs: IndexMap<String, String>,
+    outputs: IndexMap<&'static str, &'static str>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     env: IndexMap<String, String>,
-    steps: Vec<Step>,
+    #[serde(rename = "__pipegen_anchor__", skip_serializing_if = "Option::is_none")]
+    anchor: Option<&'static str>,
+    steps: Steps,
+}
+
+/// A job's steps, or an alias of steps another job anchored.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Steps {
+    List(Vec<Step>),
+    Alias(String),
 }
 
 #[derive(Serialize)]
@@ -126,7 +146,7 @@ struct Container {
 
 #[derive(Serialize)]
 struct Credentials {
-    username: String,
+    username: &'static str,
     password: String,
 }
 
@@ -149,9 +169,9 @@ struct Service {
 struct Step {
     name: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    id: Option<String>,
+    id: Option<&'static str>,
     #[serde(rename = "if", skip_serializing_if = "Option::is_none")]
-    condition: Option<String>,
+    condition: Option<&'static str>,
     #[serde(rename = "__pipegen_waiver__", skip_serializing_if = "Option::is_none")]
     waiver: Option<Waiver>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -159,7 +179,7 @@ struct Step {
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     with: IndexMap<&'static str, With>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    env: IndexMap<String, String>,
+    env: IndexMap<&'static str, &'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     shell: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -174,19 +194,41 @@ enum With {
     Number(u64),
 }
 
+/// Credentials for pulling a model image into `container:` or `services:`, where no step can
+/// run first. Never empty: GitHub's workflow schema types both `non-empty-string` (an
+/// expression that evaluates to '' fails the job: "Unexpected value ''"), and act refuses an
+/// empty one. The secrets when set; else, on ghcr.io, the job's own token; else the actor and
+/// the placeholder password `anonymous`, which a registry without logins accepts. The job token
+/// goes to ghcr.io only (and under act, which has none unless given one, the placeholder
+/// stands in for it).
+fn pull_credentials(plan: &Plan) -> Credentials {
+    Credentials {
+        username: "${{ secrets.PIPEGEN_REGISTRY_USER || github.actor }}",
+        password: format!(
+            "${{{{ secrets.PIPEGEN_REGISTRY_PASSWORD || startsWith(format('{{0}}/', {}), 'ghcr.io/') && github.token || 'anonymous' }}}}",
+            registry_expression(plan)
+        ),
+    }
+}
+
+/// The GitHub backend.
+pub const BACKEND: crate::emit::Backend = crate::emit::Backend { name: "github", render, limits: limits::check };
+
 /// The GitHub workflow of `plan`, without the header comment.
 pub fn render(plan: &Plan) -> String {
-    let tags_id = plan.tags.as_ref().map(|t| t.name.github.clone());
     let mut jobs = IndexMap::new();
-    if let Some(tags) = &plan.tags {
-        jobs.insert(tags.name.github.clone(), tags_job(tags));
-    }
+    // Shared steps only pay off, and only lint clean (an anchor nobody uses is reported), when
+    // two builds or more share them.
+    let share = plan.builds.iter().filter(|b| b.caches.is_empty()).count() >= 2;
+    let mut anchored = false;
     for build in &plan.builds {
-        let tags_id = tags_id.as_deref().expect("a plan with builds has a tags job");
-        jobs.insert(build.name.github.clone(), build_job(plan, build, tags_id));
+        jobs.insert(names::id(&build.id()), build_job(plan, build, share, &mut anchored));
     }
-    for job in &plan.jobs {
-        jobs.insert(job.name.github.clone(), script_job(plan, job, tags_id.as_deref()));
+    for run in &plan.runs {
+        jobs.insert(names::id(&run.id()), run_job(plan, run));
+    }
+    if plan.is_empty() {
+        jobs.insert("pipegen_nothing".to_string(), nothing_job());
     }
     let mut inputs = IndexMap::new();
     inputs.insert(
@@ -202,9 +244,24 @@ pub fn render(plan: &Plan) -> String {
     );
     let mut env = IndexMap::new();
     env.insert("PIPEGEN_REGISTRY".to_string(), format!("${{{{ {} }}}}", registry_expression(plan)));
+    if !plan.builds.is_empty() {
+        env.insert(BUILD_SCRIPT.to_string(), scripts::build_library(PLATFORM, &plan.policy));
+    }
+    if !plan.runs.is_empty() {
+        env.insert(RUN_SCRIPT.to_string(), scripts::RUN.to_string());
+    }
+    if plan.runs.iter().any(|r| r.image.is_none() && !r.services.is_empty()) {
+        env.insert(ALIASES_SCRIPT.to_string(), scripts::ALIASES.to_string());
+    }
+    // A model with nothing to build or run gets a workflow that only runs when asked.
+    let on_push = (!plan.is_empty()).then_some(Empty {});
     let workflow = Workflow {
         name: plan.name.clone(),
-        on: Triggers { push: Empty {}, pull_request: Empty {}, workflow_dispatch: Dispatch { inputs } },
+        on: Triggers {
+            push: on_push,
+            pull_request: (!plan.is_empty()).then_some(Empty {}),
+            workflow_dispatch: Dispatch { inputs },
+        },
         concurrency: Concurrency {
             group: "${{ github.workflow }}-${{ github.ref }}",
             waiver: Waiver::CancelSupersededRuns,
@@ -215,7 +272,32 @@ pub fn render(plan: &Plan) -> String {
         jobs,
     };
     let text = crate::yaml::to_string(&workflow).expect("the GitHub workflow serializes");
-    write_waivers(&annotate_pins(&text))
+    anchors::write_anchors(&write_waivers(&annotate_pins(&text)))
+}
+
+fn nothing_job() -> Job {
+    Job {
+        name: "pipegen:nothing".to_string(),
+        needs: Vec::new(),
+        runs_on: RUNS_ON,
+        timeout_minutes: 5,
+        permissions: permissions(&[("contents", "read")]),
+        strategy: None,
+        container: None,
+        services: IndexMap::new(),
+        outputs: IndexMap::new(),
+        env: IndexMap::new(),
+        anchor: None,
+        steps: Steps::List(vec![Step {
+            name: "Nothing to do".to_string(),
+            run: Some(format!("echo {}", scripts_quote("pipegen: the model has no images and no jobs"))),
+            ..Step::default()
+        }]),
+    }
+}
+
+fn scripts_quote(text: &str) -> String {
+    crate::shell::quote(text)
 }
 
 /// Put each pinned action's version in a comment after its SHA. serde cannot write comments;
@@ -246,22 +328,20 @@ fn literal(text: &str) -> String {
     text.replace("${{", "${{ '${{' }}")
 }
 
-/// The full reference of a build, as an expression: registry, image, and the tag from the
-/// tags job.
-fn reference(plan: &Plan, tags_id: &str, build: &BuildRef) -> String {
+/// The full reference of a build, as an expression: registry, image, and the tag its build
+/// job published.
+fn reference(plan: &Plan, build: &BuildUse) -> String {
     format!(
-        "${{{{ format('{{0}}/{}:{{1}}', {}, needs.{tags_id}.outputs.tag_{}) }}}}",
-        build.image.replace('\'', "''"),
+        "${{{{ format('{{0}}/{}:{{1}}', {}, needs.{}.outputs.tag) }}}}",
+        build.id.image.replace('\'', "''"),
         registry_expression(plan),
-        build.key
+        names::id(&JobId::Build(build.id.clone()))
     )
 }
 
-fn image_reference(plan: &Plan, tags_id: Option<&str>, image: &ImageUse) -> String {
+fn image_reference(plan: &Plan, image: &ImageUse) -> String {
     match image {
-        ImageUse::Model(build) => {
-            reference(plan, tags_id.expect("a job using a model image needs the tags job"), build)
-        }
+        ImageUse::Model(build) => reference(plan, build),
         ImageUse::External(reference) => literal(reference),
     }
 }
@@ -276,180 +356,60 @@ fn checkout() -> Step {
     Step { name: "Check out".to_string(), uses: Some(CHECKOUT.uses()), with, ..Step::default() }
 }
 
-/// `docker/login-action` for the registry, with the credentials chosen by the registry step
-/// of the tags job (`mode` is the expression of its `login` output).
-fn login(host: &str, mode: &str) -> Step {
-    let mut with = IndexMap::new();
-    with.insert("registry", With::Text(format!("${{{{ {host} }}}}")));
-    with.insert(
-        "username",
-        With::Text(format!("${{{{ {mode} == 'secrets' && secrets.PIPEGEN_REGISTRY_USER || github.actor }}}}")),
-    );
-    with.insert(
-        "password",
-        With::Text(format!(
-            "${{{{ {mode} == 'secrets' && secrets.PIPEGEN_REGISTRY_PASSWORD || secrets.GITHUB_TOKEN }}}}"
-        )),
-    );
-    Step {
-        name: "Log in to the registry".to_string(),
-        condition: Some(format!("{mode} != 'none'")),
-        uses: Some(LOGIN.uses()),
-        with,
-        ..Step::default()
-    }
+fn needs(needs: &[Need]) -> Vec<String> {
+    needs.iter().map(|n| names::id(&n.job)).collect()
 }
 
-/// Credentials for pulling a model image into `container:` or `services:`, where no step can
-/// run first. Both must be non-empty whatever the login mode: GitHub's workflow schema types them
-/// `non-empty-string`, so an expression that evaluates to '' fails the job ("Unexpected value
-/// ''"), and act refuses it too ("failed to interpolate container.credentials.username"). In
-/// the `none` mode the runner therefore logs in with the actor and a placeholder password, which
-/// a registry without logins accepts; the job token goes to ghcr.io only.
-fn pull_credentials(tags_id: &str) -> Credentials {
-    let mode = format!("needs.{tags_id}.outputs.login");
-    Credentials {
-        username: format!("${{{{ {mode} == 'secrets' && secrets.PIPEGEN_REGISTRY_USER || github.actor }}}}"),
-        password: format!(
-            "${{{{ {mode} == 'secrets' && secrets.PIPEGEN_REGISTRY_PASSWORD || {mode} == 'github' && secrets.GITHUB_TOKEN || '{ANONYMOUS_PASSWORD}' }}}}"
-        ),
+/// A build job. The steps of a build without image caches are the same in every such job: when
+/// they are `share`d, the first one anchors them (`anchored` says whether that happened), the
+/// others alias them.
+fn build_job(plan: &Plan, build: &Build, share: bool, anchored: &mut bool) -> Job {
+    let mut env = IndexMap::new();
+    for (name, value) in scripts::build_variables(build) {
+        env.insert(name, literal(&value));
     }
-}
-
-/// The password of the `none` login mode: any non-empty text; a registry without logins ignores it.
-const ANONYMOUS_PASSWORD: &str = "anonymous";
-
-fn tags_job(tags: &TagsJob) -> Job {
-    let has_builds = !tags.tags.is_empty();
-    let mut outputs = IndexMap::new();
+    for parent in &build.parents {
+        env.insert(
+            crate::naming::tag_variable(&parent.build.key),
+            format!("${{{{ needs.{}.outputs.tag }}}}", names::id(&JobId::Build(parent.build.id.clone()))),
+        );
+    }
+    let mut tag_env = IndexMap::new();
+    tag_env.insert("PIPEGEN_REGISTRY_USER", "${{ secrets.PIPEGEN_REGISTRY_USER }}");
+    tag_env.insert("PIPEGEN_REGISTRY_PASSWORD", "${{ secrets.PIPEGEN_REGISTRY_PASSWORD }}");
+    tag_env.insert("PIPEGEN_GITHUB_TOKEN", "${{ github.token }}");
     let mut steps = vec![checkout()];
-    if has_builds {
-        outputs.insert("host".to_string(), "${{ steps.registry.outputs.host }}".to_string());
-        outputs.insert("login".to_string(), "${{ steps.registry.outputs.login }}".to_string());
-        let mut env = IndexMap::new();
-        env.insert("PIPEGEN_HAS_CREDENTIALS".to_string(), "${{ secrets.PIPEGEN_REGISTRY_PASSWORD != '' }}".to_string());
-        steps.push(Step {
-            name: "Choose registry credentials".to_string(),
-            id: Some("registry".to_string()),
-            env,
-            shell: Some(HOST_SHELL),
-            run: Some(scripts::registry_setup()),
-            ..Step::default()
-        });
-        steps.push(login("steps.registry.outputs.host", "steps.registry.outputs.login"));
-    }
-    for tag in &tags.tags {
-        outputs.insert(format!("tag_{}", tag.key), format!("${{{{ steps.tags.outputs.tag_{} }}}}", tag.key));
-        if matches!(tag.kind, crate::plan::TagKind::Content(_)) {
-            outputs.insert(format!("exists_{}", tag.key), format!("${{{{ steps.tags.outputs.exists_{} }}}}", tag.key));
-        }
+    for cache in &build.caches {
+        steps.push(Step { waiver: Some(Waiver::BuildCache), ..cache_step(cache) });
     }
     steps.push(Step {
-        name: "Compute tags".to_string(),
-        id: Some("tags".to_string()),
-        shell: Some(HOST_SHELL),
-        run: Some(scripts::compute_tags(tags)),
+        name: "Build".to_string(),
+        id: Some("tag"),
+        env: tag_env,
+        run: Some(format!("eval \"${BUILD_SCRIPT}\" && pipegen_build_job")),
         ..Step::default()
     });
+    let mut outputs = IndexMap::new();
+    outputs.insert("tag", "${{ steps.tag.outputs.tag }}");
+    let shared = share && build.caches.is_empty();
     Job {
-        name: tags.name.gitlab.clone(),
-        needs: Vec::new(),
-        condition: None,
-        runs_on: RUNS_ON,
-        timeout_minutes: TAGS_MINUTES,
-        permissions: if has_builds {
-            permissions(&[("contents", "read"), ("packages", "read")])
-        } else {
-            permissions(&[("contents", "read")])
-        },
-        strategy: None,
-        container: None,
-        services: IndexMap::new(),
-        outputs,
-        env: IndexMap::new(),
-        steps,
-    }
-}
-
-fn needs(names: &[JobName]) -> Vec<String> {
-    names.iter().map(|n| n.github.clone()).collect()
-}
-
-/// Run even when a needed build was skipped because its image exists (GitHub skips the
-/// dependents of a skipped job unless their `if:` says otherwise), but not after a failure or
-/// a cancellation.
-const AFTER_NEEDS: &str = "!cancelled() && !failure()";
-
-fn build_job(plan: &Plan, build: &Build, tags_id: &str) -> Job {
-    let condition = match &build.this.tag {
-        TagRef::Content { .. } => {
-            format!("${{{{ {AFTER_NEEDS} && needs.{tags_id}.outputs.exists_{} != 'true' }}}}", build.this.key)
-        }
-        TagRef::Commit { .. } => format!("${{{{ {AFTER_NEEDS} }}}}"),
-    };
-    let mut steps = vec![
-        checkout(),
-        Step { name: "Set up Docker Buildx".to_string(), uses: Some(SETUP_BUILDX.uses()), ..Step::default() },
-        login(&format!("needs.{tags_id}.outputs.host"), &format!("needs.{tags_id}.outputs.login")),
-    ];
-    for cache in &build.caches {
-        steps.push(Step { id: Some(cache_step_id(cache)), waiver: Some(Waiver::BuildCache), ..cache_step(cache) });
-        steps.push(Step {
-            name: format!("Load cache {} into BuildKit", cache.name),
-            shell: Some(HOST_SHELL),
-            run: Some(scripts::cache_inject(cache)),
-            ..Step::default()
-        });
-    }
-
-    let mut build_args: Vec<String> = build.args.iter().map(|(k, v)| literal(&format!("{k}={v}"))).collect();
-    build_args.extend(build.parents.iter().map(|(arg, parent)| format!("{arg}={}", reference(plan, tags_id, parent))));
-    // The per-image layer cache lives in the registry beside the image (as on GitLab), one tag
-    // per variant; a run without push rights (a fork's pull request) only reads it.
-    let cache_ref = format!(
-        "type=registry,ref=${{{{ format('{{0}}/{}/cache:{}', {}) }}}}",
-        build.this.image,
-        build.this.key,
-        registry_expression(plan)
-    );
-    let mut with = IndexMap::new();
-    with.insert("context", With::Text(literal(&build.context)));
-    with.insert("file", With::Text(literal(&build.dockerfile)));
-    if let Some(target) = &build.target {
-        with.insert("target", With::Text(literal(target)));
-    }
-    if !build_args.is_empty() {
-        with.insert("build-args", With::Text(lines(&build_args)));
-    }
-    with.insert("tags", With::Text(reference(plan, tags_id, &build.this)));
-    with.insert("push", With::Flag(true));
-    with.insert("cache-from", With::Text(cache_ref.clone()));
-    with.insert("cache-to", With::Text(format!("{cache_ref},mode=max,ignore-error=true")));
-    let what = crate::naming::label(&build.this.image, &build.this.variant);
-    steps.push(Step { name: format!("Build and push {what}"), uses: Some(BUILD_PUSH.uses()), with, ..Step::default() });
-    for cache in &build.caches {
-        steps.push(Step {
-            name: format!("Save cache {} from BuildKit", cache.name),
-            // actions/cache saves nothing after an exact hit, so there is nothing to export.
-            condition: Some(format!("steps.{}.outputs.cache-hit != 'true'", cache_step_id(cache))),
-            shell: Some(HOST_SHELL),
-            run: Some(scripts::cache_extract(cache)),
-            ..Step::default()
-        });
-    }
-    Job {
-        name: build.name.gitlab.clone(),
+        name: names::display(&build.id()),
         needs: needs(&build.needs),
-        condition: Some(condition),
         runs_on: RUNS_ON,
-        timeout_minutes: DEFAULT_MINUTES,
+        timeout_minutes: plan.policy.build_timeout.as_minutes_ceil(),
         permissions: permissions(&[("contents", "read"), ("packages", "write")]),
         strategy: None,
         container: None,
         services: IndexMap::new(),
-        outputs: IndexMap::new(),
-        env: IndexMap::new(),
-        steps,
+        outputs,
+        env,
+        anchor: (shared && !*anchored).then_some(anchors::BUILD_STEPS),
+        steps: if shared && *anchored {
+            Steps::Alias(anchors::alias(anchors::BUILD_STEPS))
+        } else {
+            *anchored |= shared;
+            Steps::List(steps)
+        },
     }
 }
 
@@ -461,20 +421,21 @@ fn lines(items: &[String]) -> String {
 
 /// A model cache as `actions/cache`: the exact key hashes the key files, per stage and variant;
 /// GitHub's prefix match on `restore-keys` falls back to the newest cache of the same stage.
-/// Without key files every run saves a new cache and restores the newest.
+/// The key ends the prefix with `~`, which no prefix holds, so one stage's restore key never
+/// matches another's keys. Without key files every run saves a new cache and restores the newest.
 fn cache_step(cache: &CacheUse) -> Step {
     let prefix = literal(&cache.prefix);
     let key = if cache.key_files.is_empty() {
-        format!("{prefix}-${{{{ github.run_id }}}}")
+        format!("{prefix}~${{{{ github.run_id }}}}")
     } else {
         let files: Vec<String> = cache.key_files.iter().map(|f| string_literal(f)).collect();
-        format!("{prefix}-${{{{ hashFiles({}) }}}}", files.join(", "))
+        format!("{prefix}~${{{{ hashFiles({}) }}}}", files.join(", "))
     };
     let paths: Vec<String> = cache.paths.iter().map(|p| literal(p)).collect();
     let mut with = IndexMap::new();
     with.insert("path", With::Text(if paths.len() == 1 { paths[0].clone() } else { lines(&paths) }));
     with.insert("key", With::Text(key));
-    with.insert("restore-keys", With::Text(format!("{prefix}-")));
+    with.insert("restore-keys", With::Text(format!("{prefix}~")));
     Step { name: format!("Cache {}", cache.name), uses: Some(CACHE.uses()), with, ..Step::default() }
 }
 
@@ -494,27 +455,26 @@ fn image_waiver(image: &ImageUse) -> Option<Waiver> {
     }
 }
 
-/// The id of the step that restores `cache` in an image build.
-fn cache_step_id(cache: &CacheUse) -> String {
-    format!("cache_{}", cache.name)
+fn credentials(plan: &Plan, image: &ImageUse) -> Option<Credentials> {
+    matches!(image, ImageUse::Model(_)).then(|| pull_credentials(plan))
 }
 
-fn uses_model_image(job: &ScriptJob) -> bool {
-    job.image.iter().chain(job.services.iter().map(|s| &s.image)).any(|i| matches!(i, ImageUse::Model(_)))
+/// A job's time on GitHub: its attempts, the longest service wait and the set-up around them.
+pub fn run_minutes(plan: &Plan, run: &Run) -> u64 {
+    let per_attempt = run.timeout.unwrap_or(plan.policy.default_script_timeout).as_minutes_ceil();
+    let service_wait =
+        run.services.iter().filter_map(|s| s.health.as_ref()).map(|h| h.timeout.as_minutes_ceil()).max().unwrap_or(0);
+    u64::from(run.retry + 1) * per_attempt + plan.policy.setup_margin.as_minutes_ceil() + service_wait
 }
 
-fn script_job(plan: &Plan, job: &ScriptJob, tags_id: Option<&str>) -> Job {
-    let credentials = |image: &ImageUse| match image {
-        ImageUse::Model(_) => Some(pull_credentials(tags_id.expect("a job using a model image needs the tags job"))),
-        ImageUse::External(_) => None,
-    };
-    let container = job.image.as_ref().map(|image| Container {
+fn run_job(plan: &Plan, run: &Run) -> Job {
+    let container = run.image.as_ref().map(|image| Container {
         waiver: image_waiver(image),
-        image: image_reference(plan, tags_id, image),
-        credentials: credentials(image),
+        image: image_reference(plan, image),
+        credentials: credentials(plan, image),
     });
     let mut services = IndexMap::new();
-    for service in &job.services {
+    for service in &run.services {
         let mut env: IndexMap<String, String> = service.env.iter().map(|(k, v)| (k.clone(), literal(v))).collect();
         if service.health.as_ref().is_some_and(|h| matches!(h.probe, Probe::Cmd(_))) {
             // The check runs inside the service container, where the service is localhost.
@@ -525,91 +485,135 @@ fn script_job(plan: &Plan, job: &ScriptJob, tags_id: Option<&str>) -> Job {
             service.alias.clone(),
             Service {
                 waiver: image_waiver(&service.image),
-                image: image_reference(plan, tags_id, &service.image),
-                credentials: credentials(&service.image),
+                image: image_reference(plan, &service.image),
+                credentials: credentials(plan, &service.image),
                 env,
                 // A job on the runner itself reaches services through published ports.
                 ports: if container.is_none() { vec![format!("{0}:{0}", service.port)] } else { Vec::new() },
-                options: service.health.as_ref().map(|h| literal(&scripts::health_options(service, h))),
+                options: service.health.as_ref().map(|h| literal(&health_options(service, h))),
             },
         );
     }
 
-    let mut env: IndexMap<String, String> = job.env.iter().map(|(k, v)| (k.clone(), literal(v))).collect();
-    if let Some(shards) = job.shards {
+    let mut env: IndexMap<String, String> = run.env.iter().map(|(k, v)| (k.clone(), literal(v))).collect();
+    if let Some(shards) = run.shards {
         env.insert("CI_NODE_INDEX".to_string(), "${{ matrix.shard }}".to_string());
         env.insert("CI_NODE_TOTAL".to_string(), shards.to_string());
     }
+    env.insert("PIPEGEN_SCRIPT".to_string(), literal(&lines(&run.script)));
+    if run.retry > 0 {
+        env.insert("PIPEGEN_ATTEMPTS".to_string(), (run.retry + 1).to_string());
+    }
+    if let Some(timeout) = run.timeout {
+        env.insert("PIPEGEN_TIMEOUT".to_string(), timeout.as_secs().to_string());
+        env.insert("PIPEGEN_TIMEOUT_TEXT".to_string(), timeout.to_string());
+    }
+    let on_runner = container.is_none() && !run.services.is_empty();
+    if on_runner {
+        let aliases: Vec<String> = run.services.iter().map(|s| s.alias.clone()).collect();
+        env.insert("PIPEGEN_ALIASES".to_string(), aliases.join(" "));
+    }
 
     let mut steps = vec![checkout()];
-    if container.is_none() && !job.services.is_empty() {
+    if on_runner {
         steps.push(Step {
             name: "Resolve service aliases".to_string(),
             shell: Some(HOST_SHELL),
-            run: Some(scripts::resolve_aliases(&job.services)),
+            run: Some(format!("eval \"${ALIASES_SCRIPT}\"")),
             ..Step::default()
         });
     }
-    steps.extend(job.caches.iter().map(cache_step));
-    let mut script_env = IndexMap::new();
-    script_env.insert("PIPEGEN_SCRIPT".to_string(), literal(&lines(&job.script)));
+    steps.extend(run.caches.iter().map(cache_step));
     steps.push(Step {
-        name: if job.retry > 0 {
-            format!("Run the script (up to {} attempts)", job.retry + 1)
+        name: if run.retry > 0 {
+            format!("Run the script (up to {} attempts)", run.retry + 1)
         } else {
             "Run the script".to_string()
         },
-        env: script_env,
-        run: Some(scripts::run_script(job)),
+        run: Some(format!("eval \"${RUN_SCRIPT}\"")),
         ..Step::default()
     });
-    if let Some(artifacts) = &job.artifacts {
-        let name = match job.shards {
-            Some(_) => format!("{}-shard-${{{{ matrix.shard }}}}", job.name.github),
-            None => job.name.github.clone(),
+    if let Some(artifacts) = &run.artifacts {
+        let id = names::id(&run.id());
+        let name = match run.shards {
+            Some(_) => format!("{id}-shard-${{{{ matrix.shard }}}}"),
+            None => id,
         };
         let paths: Vec<String> = artifacts.paths.iter().map(|p| literal(p)).collect();
         let mut with = IndexMap::new();
         with.insert("name", With::Text(name));
         with.insert("path", With::Text(lines(&paths)));
-        with.insert("retention-days", With::Number(ARTIFACT_RETENTION_DAYS));
+        with.insert("retention-days", With::Number(u64::from(plan.policy.artifact_retention_days)));
         steps.push(Step {
             name: "Upload artifacts".to_string(),
-            condition: Some(
-                match artifacts.when {
-                    ArtifactsWhen::OnSuccess => "success()",
-                    ArtifactsWhen::OnFailure => "failure()",
-                    ArtifactsWhen::Always => "always()",
-                }
-                .to_string(),
-            ),
+            condition: Some(match artifacts.when {
+                ArtifactsWhen::OnSuccess => "success()",
+                ArtifactsWhen::OnFailure => "failure()",
+                ArtifactsWhen::Always => "always()",
+            }),
             uses: Some(UPLOAD_ARTIFACT.uses()),
             with,
             ..Step::default()
         });
     }
 
-    let per_attempt = job.timeout.map_or(DEFAULT_MINUTES, |t| t.as_minutes_ceil());
-    let service_wait =
-        job.services.iter().filter_map(|s| s.health.as_ref()).map(|h| h.timeout.as_minutes_ceil()).max().unwrap_or(0);
+    let uses_model_image = run.model_images().next().is_some();
     Job {
-        name: job.name.gitlab.clone(),
-        needs: needs(&job.needs),
-        condition: (!job.needs.is_empty()).then(|| format!("${{{{ {AFTER_NEEDS} }}}}")),
+        name: names::display(&run.id()),
+        needs: needs(&run.needs),
         runs_on: RUNS_ON,
-        timeout_minutes: u64::from(job.retry + 1) * per_attempt + SETUP_MINUTES + service_wait,
-        permissions: if uses_model_image(job) {
+        timeout_minutes: run_minutes(plan, run),
+        permissions: if uses_model_image {
             permissions(&[("contents", "read"), ("packages", "read")])
         } else {
             permissions(&[("contents", "read")])
         },
-        strategy: job.shards.map(|n| Strategy { fail_fast: false, matrix: Matrix { shard: (1..=n).collect() } }),
+        strategy: run.shards.map(|n| Strategy { fail_fast: false, matrix: Matrix { shard: (1..=n).collect() } }),
         container,
         services,
         outputs: IndexMap::new(),
         env,
-        steps,
+        anchor: None,
+        steps: Steps::List(steps),
     }
+}
+
+/// The `docker create` options of a service with a health check: Docker checks every interval;
+/// failures during the start period (the model's timeout) do not count, the first one after it
+/// marks the service unhealthy, and the runner fails the job naming the service.
+fn health_options(service: &crate::plan::ServiceUse, health: &crate::plan::HealthCheck) -> String {
+    let interval = health.interval.as_secs().max(1);
+    format!(
+        "--health-cmd {} --health-interval {interval}s --health-timeout {interval}s --health-retries 1 --health-start-period {}s",
+        runner_quote(&scripts::health_command(service, health)),
+        health.timeout.as_secs()
+    )
+}
+
+/// One argument of the runner's `docker create` command line. The runner joins `options`
+/// into one string that .NET splits: double quotes group, `\"` is a literal quote, and
+/// backslashes are literal unless they precede a quote.
+pub fn runner_quote(text: &str) -> String {
+    let mut out = String::from("\"");
+    let mut backslashes = 0;
+    for c in text.chars() {
+        match c {
+            '\\' => backslashes += 1,
+            '"' => {
+                out.push_str(&"\\".repeat(backslashes * 2 + 1));
+                out.push('"');
+                backslashes = 0;
+            }
+            _ => {
+                out.push_str(&"\\".repeat(backslashes));
+                out.push(c);
+                backslashes = 0;
+            }
+        }
+    }
+    out.push_str(&"\\".repeat(backslashes * 2));
+    out.push('"');
+    out
 }
 
 #[cfg(test)]

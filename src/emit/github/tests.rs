@@ -93,19 +93,15 @@ fn steps(job: &Value) -> &Vec<Value> {
 #[test]
 fn each_variant_build_needs_only_its_own_parent_variant() {
     let w = workflow(GDK);
-    assert_eq!(strings(&w["jobs"]["build_gitaly_3-2"]["needs"]), ["pipegen_tags", "build_base_3-2"]);
-    assert_eq!(strings(&w["jobs"]["build_gitaly_3-3"]["needs"]), ["pipegen_tags", "build_base_3-3"]);
-    assert_eq!(strings(&w["jobs"]["build_gdk_3-3"]["needs"]), ["pipegen_tags", "build_base_3-3", "build_gitaly_3-3"]);
-    assert_eq!(strings(&w["jobs"]["qa_3-2"]["needs"]), ["pipegen_tags", "build_gdk_3-2"]);
-    // The parent's reference in the build args is the same variant's.
-    let args = w["jobs"]["build_gitaly_3-3"]["steps"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .find_map(|s| s["with"]["build-args"].as_str())
-        .expect("build args");
-    assert!(args.contains("BASE_IMAGE=${{ format('{0}/base:{1}'") && args.contains("outputs.tag_base__3_3)"), "{args}");
-    assert!(!args.contains("3_2"), "{args}");
+    assert_eq!(strings(&w["jobs"]["build_gitaly_3-2"]["needs"]), ["build_base_3-2"]);
+    assert_eq!(strings(&w["jobs"]["build_gitaly_3-3"]["needs"]), ["build_base_3-3"]);
+    assert_eq!(strings(&w["jobs"]["build_gdk_3-3"]["needs"]), ["build_base_3-3", "build_gitaly_3-3"]);
+    assert_eq!(strings(&w["jobs"]["qa_3-2"]["needs"]), ["build_gdk_3-2"]);
+    // The parent's tag comes from the same variant's build job, and only that.
+    let env = &w["jobs"]["build_gitaly_3-3"]["env"];
+    assert_eq!(env["PIPEGEN_PARENTS"].as_str(), Some("BASE_IMAGE=base=BASE__3_3"));
+    assert_eq!(env["PIPEGEN_TAG_BASE__3_3"].as_str(), Some("${{ needs.build_base_3-3.outputs.tag }}"));
+    assert!(env["PIPEGEN_TAG_BASE__3_2"].is_null());
 }
 
 #[test]
@@ -113,32 +109,33 @@ fn an_axis_less_parent_is_built_once_and_shared() {
     let w = workflow(KOLLA);
     let ids: Vec<String> = jobs(&w).into_iter().map(|(id, _)| id).collect();
     assert_eq!(ids.iter().filter(|id| id.starts_with("build_infra")).count(), 1, "{ids:?}");
-    assert_eq!(strings(&w["jobs"]["build_svc_binary"]["needs"]), ["pipegen_tags", "build_infra"]);
-    assert_eq!(strings(&w["jobs"]["build_svc_source"]["needs"]), ["pipegen_tags", "build_infra"]);
-    assert_eq!(
-        strings(&w["jobs"]["build_api_source-rocky"]["needs"]),
-        ["pipegen_tags", "build_svc_source", "build_infra"]
-    );
+    assert_eq!(strings(&w["jobs"]["build_svc_binary"]["needs"]), ["build_infra"]);
+    assert_eq!(strings(&w["jobs"]["build_svc_source"]["needs"]), ["build_infra"]);
+    assert_eq!(strings(&w["jobs"]["build_api_source-rocky"]["needs"]), ["build_svc_source", "build_infra"]);
 }
 
 #[test]
-fn children_of_a_skippable_build_tolerate_a_skipped_parent() {
+fn build_jobs_always_run_and_publish_only_their_own_tag() {
     let w = workflow(GDK);
     for (id, job) in jobs(&w) {
-        if job["needs"].is_null() {
-            assert!(job["if"].is_null(), "{id} needs nothing and needs no condition");
-            continue;
+        assert!(job["if"].is_null(), "{id}: a build job is never skipped, so its output exists");
+        if id.starts_with("build_") {
+            let outputs = job["outputs"].as_mapping().expect("outputs");
+            assert_eq!(outputs.len(), 1, "{id}: {outputs:?}");
+            assert_eq!(job["outputs"]["tag"].as_str(), Some("${{ steps.tag.outputs.tag }}"));
+        } else {
+            assert!(job["outputs"].is_null(), "{id}");
         }
-        let condition = job["if"].as_str().unwrap_or_else(|| panic!("{id} has needs but no if"));
-        assert!(
-            condition.starts_with("${{ !cancelled() && !failure()"),
-            "{id}: a skipped (already built) parent must not skip it: {condition}"
-        );
     }
-    let base = w["jobs"]["build_base_3-2"]["if"].as_str().unwrap();
-    assert!(base.ends_with("&& needs.pipegen_tags.outputs.exists_base__3_2 != 'true' }}"), "{base}");
-    // A commit-tagged image is built in every run.
-    assert_eq!(w["jobs"]["build_gdk_3-2"]["if"].as_str(), Some("${{ !cancelled() && !failure() }}"));
+    // The steps of builds without image caches are written once and shared.
+    let text = render(&plan(GDK));
+    assert_eq!(text.matches("steps: &pipegen-build-steps\n").count(), 1, "{text}");
+    assert!(text.contains("    steps: *pipegen-build-steps\n"));
+    let build = steps(&w["jobs"]["build_base_3-3"]);
+    assert_eq!(build.len(), 2, "checkout and the build script");
+    assert_eq!(build[1]["run"].as_str(), Some("eval \"$PIPEGEN_BUILD_SH\" && pipegen_build_job"));
+    assert_eq!(build[1]["id"].as_str(), Some("tag"));
+    assert_eq!(build[1]["env"]["PIPEGEN_REGISTRY_PASSWORD"].as_str(), Some("${{ secrets.PIPEGEN_REGISTRY_PASSWORD }}"));
 }
 
 #[test]
@@ -205,12 +202,14 @@ fn every_job_has_a_timeout_and_retries_fit_in_it() {
     let w = workflow(GDK);
     // 3 attempts of 30 minutes, 10 minutes around them, the longest service wait (5m).
     assert_eq!(w["jobs"]["qa_3-2"]["timeout-minutes"].as_u64(), Some(3 * 30 + 10 + 5));
-    let run = steps(&w["jobs"]["qa_3-2"]).iter().find_map(|s| s["run"].as_str()).unwrap();
-    assert!(run.starts_with(
-        "if command -v bash > /dev/null 2>&1; then set -- bash -eo pipefail -c; else set -- sh -e -c; fi\n"
-    ));
-    assert!(run.contains("timeout 1800 \"$@\" \"$PIPEGEN_SCRIPT\" || pipegen_status=$?"), "{run}");
-    assert!(run.contains("if [ \"$pipegen_attempt\" -ge 3 ]; then"), "{run}");
+    let qa = &w["jobs"]["qa_3-2"];
+    assert_eq!(qa["env"]["PIPEGEN_ATTEMPTS"].as_str(), Some("3"));
+    assert_eq!(qa["env"]["PIPEGEN_TIMEOUT"].as_str(), Some("1800"));
+    let run = steps(qa).iter().find_map(|s| s["run"].as_str()).unwrap();
+    assert_eq!(run, "eval \"$PIPEGEN_RUN_SH\"");
+    let library = w["env"]["PIPEGEN_RUN_SH"].as_str().unwrap();
+    assert!(library.contains("set -- timeout \"$PIPEGEN_TIMEOUT\" \"$@\""), "{library}");
+    assert!(library.contains("if [ \"$pipegen_attempt\" -ge \"$pipegen_attempts\" ]; then"), "{library}");
 }
 
 #[test]
@@ -239,7 +238,14 @@ fn shards_services_artifacts_and_env_map_to_github_keywords() {
     assert_eq!(qa["env"]["CI_NODE_TOTAL"].as_str(), Some("4"));
     assert_eq!(qa["env"]["ruby"].as_str(), Some("3.3"));
     assert_eq!(qa["env"]["LITERAL"].as_str(), Some("${{ '${{' }} github.token }}"), "a model's `${{{{` stays literal");
-    assert!(qa["container"]["image"].as_str().unwrap().ends_with("needs.pipegen_tags.outputs.tag_gdk__3_3) }}"));
+    assert!(qa["container"]["image"].as_str().unwrap().ends_with("needs.build_gdk_3-3.outputs.tag) }}"));
+    assert_eq!(
+        qa["container"]["credentials"]["password"].as_str(),
+        Some(
+            "${{ secrets.PIPEGEN_REGISTRY_PASSWORD || startsWith(format('{0}/', inputs.registry || vars.PIPEGEN_REGISTRY || 'ghcr.io/example/gdk'), 'ghcr.io/') && github.token || 'anonymous' }}"
+        ),
+        "never empty; the job token for ghcr.io only"
+    );
 
     let services = &qa["services"];
     let http = services["gdk"]["options"].as_str().unwrap();
@@ -273,8 +279,9 @@ fn a_job_on_the_runner_publishes_service_ports_and_resolves_aliases() {
     let job = &w["jobs"]["functional"];
     assert!(job["container"].is_null());
     assert_eq!(strings(&job["services"]["db"]["ports"]), ["3306:3306"]);
-    let resolve = steps(job).iter().find_map(|s| s["run"].as_str().filter(|r| r.contains("/etc/hosts"))).unwrap();
-    assert!(resolve.contains("for pipegen_alias in db; do"), "{resolve}");
+    assert_eq!(job["env"]["PIPEGEN_ALIASES"].as_str(), Some("db"));
+    assert!(steps(job).iter().any(|s| s["run"].as_str() == Some("eval \"$PIPEGEN_ALIASES_SH\"")));
+    assert!(w["env"]["PIPEGEN_ALIASES_SH"].as_str().unwrap().contains("/etc/hosts"));
     let upload = steps(job)
         .iter()
         .find(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("actions/upload-artifact@")))
@@ -291,53 +298,34 @@ fn caches_key_on_their_files_and_fall_back_to_their_prefix() {
             .find(|s| s["name"].as_str() == Some(&format!("Cache {name}")))
             .unwrap_or_else(|| panic!("cache {name}"))
     };
-    assert_eq!(cache("gems")["with"]["key"].as_str(), Some("gems-test-3.2-${{ hashFiles('Gemfile.lock') }}"));
-    assert_eq!(cache("gems")["with"]["restore-keys"].as_str(), Some("gems-test-3.2-"));
+    assert_eq!(cache("gems")["with"]["key"].as_str(), Some("gems@test+3.2~${{ hashFiles('Gemfile.lock') }}"));
+    assert_eq!(cache("gems")["with"]["restore-keys"].as_str(), Some("gems@test+3.2~"));
     assert_eq!(
         cache("node")["with"]["key"].as_str(),
-        Some("node-test-3.2-${{ hashFiles('package.json', 'yarn.lock', 'go.sum') }}")
+        Some("node@test+3.2~${{ hashFiles('package.json', 'yarn.lock', 'go.sum') }}")
     );
     assert_eq!(cache("node")["with"]["path"].as_str(), Some("node_modules"));
 }
 
 #[test]
-fn an_image_cache_is_danced_into_and_out_of_buildkit() {
+fn an_image_cache_is_restored_before_the_build_and_danced_in_the_script() {
     let w = workflow(GDK);
-    let build = steps(&w["jobs"]["build_gitaly_3-2"]);
+    let job = &w["jobs"]["build_gitaly_3-2"];
+    let build = steps(job);
     let names: Vec<&str> = build.iter().filter_map(|s| s["name"].as_str()).collect();
-    assert_eq!(
-        names,
-        [
-            "Check out",
-            "Set up Docker Buildx",
-            "Log in to the registry",
-            "Cache go",
-            "Load cache go into BuildKit",
-            "Build and push gitaly [ruby=3.2]",
-            "Save cache go from BuildKit",
-        ]
-    );
-    assert_eq!(build[3]["with"]["path"].as_str(), Some(".go/pkg/mod"));
-    assert_eq!(build[3]["with"]["key"].as_str(), Some("go-components-3.2-${{ hashFiles('go.sum') }}"));
-    let inject = build[4]["run"].as_str().unwrap();
-    assert!(inject.contains(
-        "RUN --mount=type=cache,id=go,target=/pipegen-cache --mount=type=bind,source=.,target=/pipegen-restored"
+    assert_eq!(names, ["Check out", "Cache go", "Build"]);
+    assert_eq!(build[1]["with"]["path"].as_str(), Some(".go/pkg/mod"));
+    assert_eq!(build[1]["with"]["key"].as_str(), Some("go@components+3.2~${{ hashFiles('go.sum') }}"));
+    assert_eq!(job["env"]["PIPEGEN_CACHES"].as_str(), Some("go\n.go/pkg/mod"));
+    let library = w["env"]["PIPEGEN_BUILD_SH"].as_str().unwrap();
+    assert!(library.contains(
+        "RUN --mount=type=cache,id=%s,target=/pipegen-cache --mount=type=bind,source=.,target=/pipegen-restored"
     ));
-    assert!(inject.ends_with("--file \"$RUNNER_TEMP/pipegen-cache-go\"/inject.Dockerfile .go/pkg/mod\n"), "{inject}");
-    assert_eq!(build[3]["id"].as_str(), Some("cache_go"));
-    assert_eq!(build[6]["if"].as_str(), Some("steps.cache_go.outputs.cache-hit != 'true'"));
-    let extract = build[6]["run"].as_str().unwrap();
-    assert!(extract.contains("RUN --mount=type=cache,id=go,target=/pipegen-cache"));
-    assert!(extract.contains("--output type=local,dest=.go/pkg/mod"), "{extract}");
-    let with = &build[5]["with"];
-    let cache_ref = "type=registry,ref=${{ format('{0}/gitaly/cache:gitaly__3_2', inputs.registry || vars.PIPEGEN_REGISTRY || 'ghcr.io/example/gdk') }}";
-    assert_eq!(with["cache-from"].as_str(), Some(cache_ref));
-    assert_eq!(with["cache-to"].as_str(), Some(format!("{cache_ref},mode=max,ignore-error=true").as_str()));
-    assert_eq!(with["push"].as_bool(), Some(true));
-    assert_eq!(with["context"].as_str(), Some("gitaly"));
-    assert_eq!(with["file"].as_str(), Some("gitaly/Dockerfile"));
-    // Host steps run bash with pipefail.
-    assert_eq!(build[4]["shell"].as_str(), Some("bash"));
+    assert!(
+        library.contains("--cache-from \"type=registry,ref=$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE/cache:$PIPEGEN_KEY\""),
+        "{library}"
+    );
+    assert!(library.contains("mode=max,ignore-error=true"), "{library}");
 }
 
 #[test]
@@ -355,13 +343,10 @@ fn the_registry_is_the_models_unless_overridden_for_the_run() {
         Some("${{ github.ref != format('refs/heads/{0}', github.event.repository.default_branch) }}"),
         "superseded runs are cancelled, but never a run publishing the default branch"
     );
-    let tags = &w["jobs"]["pipegen_tags"];
-    assert_eq!(tags["outputs"]["tag_gdk__3_2"].as_str(), Some("${{ steps.tags.outputs.tag_gdk__3_2 }}"));
-    assert_eq!(tags["outputs"]["exists_base__3_2"].as_str(), Some("${{ steps.tags.outputs.exists_base__3_2 }}"));
-    assert!(tags["outputs"]["exists_gdk__3_2"].is_null(), "commit-tagged images are always built");
-    let script = steps(tags).iter().find_map(|s| s["run"].as_str().filter(|r| r.contains("pipegen_hash"))).unwrap();
-    assert!(script.contains("pipegen_commit=\"${GITHUB_SHA}\""));
-    assert!(script.contains("docker buildx imagetools inspect --raw \"$1\""));
+    let library = w["env"]["PIPEGEN_BUILD_SH"].as_str().unwrap();
+    assert!(library.contains("pipegen_commit=\"${GITHUB_SHA:-}\""), "{library}");
+    assert!(library.contains("docker buildx imagetools inspect --raw \"$1\""));
+    assert!(library.contains("*\"MANIFEST_UNKNOWN\"*"), "{library}");
 }
 
 #[test]
@@ -373,6 +358,7 @@ fn waivers_become_comments_and_leave_no_pseudo_key() {
     ));
     assert!(!text.contains("concurrency-cancels-release"), "cancelling is not waived, it is scoped");
     assert!(text.contains("      # zizmor: ignore[cache-poisoning]\n      uses: actions/cache@"));
+    assert!(!text.contains("__pipegen_anchor__"));
     let image_lines: Vec<&str> = text.lines().filter(|l| l.trim_start().starts_with("image: ${{")).collect();
     assert!(!image_lines.is_empty());
     assert!(image_lines.iter().all(|l| l.ends_with(" # zizmor: ignore[unpinned-images]")), "{image_lines:?}");

@@ -1,30 +1,45 @@
 //! GitLab CI: a `.gitlab-ci.yml` from a plan, as typed structs serialized in a fixed order.
 //!
-//! Image builds run buildah (no privileged docker-in-docker); a `pipegen:tags` job in `.pre`
-//! computes every tag from git and hands it on as a dotenv report; every job lists its `needs`,
-//! so nothing waits for a stage to finish.
+//! Each build job extends `.pipegen:build` (buildah, no privileged docker-in-docker), which holds
+//! the build functions once; the job itself only sets its variables. It computes its own content
+//! tag from git and its parents' tags, skips or builds and pushes, and publishes its tag as a
+//! dotenv report of one variable. A job needs exactly the builds it uses, with their artifacts
+//! where it reads their tag, so nothing waits for a stage and no report grows with the model.
+
+pub mod limits;
+pub mod names;
 
 use indexmap::IndexMap;
 use serde::Serialize;
 
-mod scripts;
+use crate::emit::scripts::{self, Builder, OwnRegistry, Platform, Publish};
 use crate::model::ArtifactsWhen;
-use crate::plan::{Build, BuildRef, CacheUse, ImageUse, JobName, Plan, ScriptJob, TagRef, TagsJob};
+use crate::plan::{Build, BuildUse, CacheUse, ImageUse, Need, Plan, Policy, Run, TagMode};
+use names::{BUILD_TEMPLATE, CACHE_KEY_DOTENV, CACHE_KEY_TEMPLATE, TAG_DOTENV, WAIT_TEMPLATE};
 
-/// The image that runs buildah builds. Fedora-based; skopeo is added when missing.
+/// The image that runs buildah builds (Fedora; git and skopeo are added when missing).
 pub const BUILDER_IMAGE: &str = "quay.io/buildah/stable:v1.42.2";
-/// The image that computes tags: git, sh and sha256sum.
-pub const TAGS_IMAGE: &str = "alpine/git:v2.49.1";
-/// The dotenv report of the tags job.
-pub const TAGS_DOTENV: &str = "pipegen.env";
-/// The hidden template every build extends.
-pub const BUILD_TEMPLATE: &str = ".pipegen:build";
+
+/// GitLab runs the build scripts with buildah and reads the commit from `CI_COMMIT_SHA`.
+pub const PLATFORM: Platform = Platform {
+    builder: Builder::Buildah,
+    commit: "CI_COMMIT_SHA",
+    publish: Publish::Dotenv(TAG_DOTENV),
+    own_registry: OwnRegistry {
+        host: "\"${CI_REGISTRY:-}\"",
+        user: "CI_REGISTRY_USER",
+        password: "CI_REGISTRY_PASSWORD",
+    },
+};
+
+/// `cache:key:files` takes at most this many files; more are hashed by a cache-key job.
+pub const MAX_KEY_FILES: usize = 2;
 
 #[derive(Serialize)]
 struct Pipeline {
     workflow: Workflow,
     stages: Vec<String>,
-    variables: IndexMap<String, Variable>,
+    variables: IndexMap<String, GlobalVariable>,
     default: Defaults,
     #[serde(flatten)]
     jobs: IndexMap<String, Job>,
@@ -47,15 +62,33 @@ struct Defaults {
 }
 
 #[derive(Serialize)]
-struct Variable {
+struct GlobalVariable {
     value: String,
     description: String,
+}
+
+/// A job variable: plain, or kept as written when it holds a `$` (GitLab expands `variables:`).
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Variable {
+    Plain(String),
+    Raw { value: String, expand: bool },
+}
+
+impl Variable {
+    fn data(value: &str) -> Variable {
+        if value.contains('$') {
+            Variable::Raw { value: value.to_string(), expand: false }
+        } else {
+            Variable::Plain(value.to_string())
+        }
+    }
 }
 
 #[derive(Serialize, Default)]
 struct Job {
     #[serde(skip_serializing_if = "Option::is_none")]
-    extends: Option<String>,
+    extends: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     stage: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -63,9 +96,11 @@ struct Job {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     services: Vec<Service>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    needs: Option<Vec<Need>>,
+    needs: Option<Vec<NeedEntry>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    rules: Vec<Rule>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    variables: IndexMap<String, String>,
+    variables: IndexMap<String, Variable>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     cache: Vec<Cache>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -83,11 +118,8 @@ struct Job {
 }
 
 #[derive(Serialize)]
-#[serde(untagged)]
-enum Image {
-    Name(String),
-    WithEntrypoint { name: String, entrypoint: Vec<String> },
-}
+#[serde(transparent)]
+struct Image(String);
 
 #[derive(Serialize)]
 struct Service {
@@ -96,10 +128,17 @@ struct Service {
     variables: IndexMap<String, String>,
 }
 
+/// A need: by name (GitLab then passes its artifacts, the tag), or without its artifacts.
 #[derive(Serialize)]
-struct Need {
-    job: String,
-    artifacts: bool,
+#[serde(untagged)]
+enum NeedEntry {
+    WithArtifacts(String),
+    Without { job: String, artifacts: bool },
+}
+
+#[derive(Serialize)]
+struct Rule {
+    when: &'static str,
 }
 
 #[derive(Serialize)]
@@ -125,55 +164,72 @@ struct Retry {
     when: Vec<&'static str>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Default)]
 struct Artifacts {
     #[serde(skip_serializing_if = "Option::is_none")]
     paths: Option<Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     when: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    expire_in: Option<&'static str>,
+    expire_in: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     reports: Option<Reports>,
 }
 
 #[derive(Serialize)]
 struct Reports {
-    dotenv: String,
+    dotenv: &'static str,
 }
 
 /// Failures worth another try: flaky scripts, stuck or timed-out runs, runner trouble.
 const RETRY_WHEN: &[&str] =
     &["script_failure", "job_execution_timeout", "stuck_or_timeout_failure", "runner_system_failure"];
 
+/// The GitLab backend.
+pub const BACKEND: crate::emit::Backend = crate::emit::Backend { name: "gitlab", render, limits: limits::check };
+
 /// The GitLab pipeline of `plan`, without the header comment.
 pub fn render(plan: &Plan) -> String {
     let mut jobs = IndexMap::new();
     if !plan.builds.is_empty() {
-        jobs.insert(BUILD_TEMPLATE.to_string(), build_template());
+        jobs.insert(BUILD_TEMPLATE.to_string(), build_template(&plan.policy));
     }
-    if let Some(tags) = &plan.tags {
-        jobs.insert(tags.name.gitlab.clone(), tags_job(tags));
+    if plan.runs.iter().any(|r| r.services.iter().any(|s| s.health.is_some())) {
+        jobs.insert(WAIT_TEMPLATE.to_string(), wait_template());
+    }
+    let key_caches = computed_key_caches(plan);
+    if !key_caches.is_empty() {
+        jobs.insert(CACHE_KEY_TEMPLATE.to_string(), cache_key_template(&plan.policy));
+    }
+    for cache in &key_caches {
+        jobs.insert(names::cache_key_job(&cache.name), cache_key_job(plan, cache));
     }
     for build in &plan.builds {
-        jobs.insert(build.name.gitlab.clone(), build_job(build));
+        jobs.insert(names::build(&build.this.id), build_job(build));
     }
-    for job in &plan.jobs {
-        jobs.insert(job.name.gitlab.clone(), script_job(plan, job));
+    for run in &plan.runs {
+        jobs.insert(names::job(&run.id()), run_job(plan, run));
+    }
+    if plan.is_empty() {
+        jobs.insert("pipegen:nothing".to_string(), nothing_job(plan));
     }
     let mut variables = IndexMap::new();
     variables.insert(
         "PIPEGEN_REGISTRY".to_string(),
-        Variable {
+        GlobalVariable {
             value: plan.registry.clone(),
             description:
                 "Registry and path images are pushed to and pulled from; set it for a pipeline to push elsewhere."
                     .to_string(),
         },
     );
+    let mut stages = plan.stages.clone();
+    if plan.is_empty() && stages.is_empty() {
+        stages.push("test".to_string());
+    }
     let pipeline = Pipeline {
         workflow: Workflow { name: plan.name.clone(), auto_cancel: AutoCancel { on_new_commit: "interruptible" } },
-        stages: plan.stages.clone(),
+        stages,
         variables,
         default: Defaults { interruptible: true },
         jobs,
@@ -181,48 +237,103 @@ pub fn render(plan: &Plan) -> String {
     crate::yaml::to_string(&pipeline).expect("the GitLab pipeline serializes")
 }
 
-fn build_template() -> Job {
+/// GitLab refuses a pipeline without a visible job: a model with nothing to build or run gets
+/// one that never runs, so no pipeline is created.
+fn nothing_job(plan: &Plan) -> Job {
+    Job {
+        stage: plan.stages.first().cloned().or_else(|| Some("test".to_string())),
+        needs: Some(Vec::new()),
+        rules: vec![Rule { when: "never" }],
+        script: vec![format!("echo {}", crate::shell::quote("pipegen: the model has no images and no jobs"))],
+        ..Job::default()
+    }
+}
+
+fn build_template(policy: &Policy) -> Job {
     let mut variables = IndexMap::new();
     // Unprivileged containers cannot create namespaces for RUN steps; chroot isolation works.
-    variables.insert("BUILDAH_ISOLATION".to_string(), "chroot".to_string());
+    variables.insert("BUILDAH_ISOLATION".to_string(), Variable::Plain("chroot".to_string()));
     // The docker format keeps HEALTHCHECK and SHELL, which the OCI format drops.
-    variables.insert("BUILDAH_FORMAT".to_string(), "docker".to_string());
+    variables.insert("BUILDAH_FORMAT".to_string(), Variable::Plain("docker".to_string()));
     Job {
-        image: Some(Image::Name(BUILDER_IMAGE.to_string())),
+        image: Some(Image(BUILDER_IMAGE.to_string())),
         variables,
-        before_script: vec![scripts::builder_setup()],
+        timeout: Some(policy.build_timeout.to_string()),
+        before_script: vec![scripts::build_library(PLATFORM, policy), "pipegen_tools".to_string()],
+        script: vec!["pipegen_build_job".to_string()],
+        artifacts: Some(Artifacts { reports: Some(Reports { dotenv: TAG_DOTENV }), ..Artifacts::default() }),
         ..Job::default()
     }
 }
 
-fn tags_job(tags: &TagsJob) -> Job {
+fn wait_template() -> Job {
+    Job { before_script: vec![scripts::wait_library(), "pipegen_wait_services".to_string()], ..Job::default() }
+}
+
+fn cache_key_template(policy: &Policy) -> Job {
+    let mut variables = IndexMap::new();
+    variables.insert("PIPEGEN_KEY_REPORT".to_string(), Variable::Plain(CACHE_KEY_DOTENV.to_string()));
     Job {
-        stage: Some(".pre".to_string()),
-        image: Some(Image::WithEntrypoint { name: TAGS_IMAGE.to_string(), entrypoint: vec![String::new()] }),
+        image: Some(Image(policy.cache_helper_image.to_string())),
         needs: Some(Vec::new()),
-        script: vec![scripts::compute_tags(tags)],
-        artifacts: Some(Artifacts {
-            paths: None,
-            when: None,
-            expire_in: None,
-            reports: Some(Reports { dotenv: TAGS_DOTENV.to_string() }),
-        }),
+        variables,
+        script: vec![scripts::CACHE_KEY.to_string()],
+        artifacts: Some(Artifacts { reports: Some(Reports { dotenv: CACHE_KEY_DOTENV }), ..Artifacts::default() }),
         ..Job::default()
     }
 }
 
-fn needs(names: &[JobName], tags: Option<&JobName>) -> Vec<Need> {
-    names.iter().map(|n| Need { job: n.gitlab.clone(), artifacts: Some(n) == tags }).collect()
+/// Caches whose key has more files than `cache:key:files` takes, each once, in plan order.
+fn computed_key_caches(plan: &Plan) -> Vec<&CacheUse> {
+    let mut found: Vec<&CacheUse> = Vec::new();
+    let uses = plan.builds.iter().flat_map(|b| &b.caches).chain(plan.runs.iter().flat_map(|r| &r.caches));
+    for cache in uses {
+        if cache.key_files.len() > MAX_KEY_FILES && !found.iter().any(|c| c.name == cache.name) {
+            found.push(cache);
+        }
+    }
+    found
 }
 
-/// The full reference of a build, as GitLab expands it in `image:`, `services:` and scripts.
-pub fn reference(build: &BuildRef) -> String {
+fn cache_key_job(plan: &Plan, cache: &CacheUse) -> Job {
+    let mut variables = IndexMap::new();
+    variables.insert("PIPEGEN_KEY_FILES".to_string(), Variable::data(&lines(&cache.key_files)));
+    variables.insert("PIPEGEN_KEY_VARIABLE".to_string(), Variable::Plain(names::cache_key_variable(&cache.name)));
+    Job { extends: Some(CACHE_KEY_TEMPLATE), stage: plan.stages.first().cloned(), variables, ..Job::default() }
+}
+
+/// Items one a line, as the scripts read lists.
+fn lines(items: &[String]) -> String {
+    items.join("\n")
+}
+
+fn needs(needs: &[Need], caches: &[CacheUse]) -> Vec<NeedEntry> {
+    let mut entries: Vec<NeedEntry> = needs
+        .iter()
+        .map(|n| {
+            let job = names::job(&n.job);
+            if n.takes_tag { NeedEntry::WithArtifacts(job) } else { NeedEntry::Without { job, artifacts: false } }
+        })
+        .collect();
+    let mut seen: Vec<&str> = Vec::new();
+    for cache in caches.iter().filter(|c| c.key_files.len() > MAX_KEY_FILES) {
+        if !seen.contains(&cache.name.as_str()) {
+            seen.push(&cache.name);
+            entries.push(NeedEntry::WithArtifacts(names::cache_key_job(&cache.name)));
+        }
+    }
+    entries
+}
+
+/// The full reference of a build, as GitLab expands it in `image:` and `services:` from the
+/// job's variables (a content tag comes from the needed build's dotenv report).
+pub fn reference(build: &BuildUse) -> String {
     let tag = match &build.tag {
-        TagRef::Content { variable } => format!("${{{variable}}}"),
-        TagRef::Commit { suffix: None } => "${CI_COMMIT_SHA}".to_string(),
-        TagRef::Commit { suffix: Some(s) } => format!("${{CI_COMMIT_SHA}}-{s}"),
+        TagMode::Content => format!("${{{}}}", crate::naming::tag_variable(&build.key)),
+        TagMode::Commit { suffix: None } => "${CI_COMMIT_SHA}".to_string(),
+        TagMode::Commit { suffix: Some(s) } => format!("${{CI_COMMIT_SHA}}-{s}"),
     };
-    format!("${{PIPEGEN_REGISTRY}}/{}:{tag}", build.image)
+    format!("${{PIPEGEN_REGISTRY}}/{}:{tag}", build.id.image)
 }
 
 fn image_reference(image: &ImageUse) -> String {
@@ -232,22 +343,15 @@ fn image_reference(image: &ImageUse) -> String {
     }
 }
 
-fn tags_name(needs: &[JobName]) -> Option<&JobName> {
-    needs.iter().find(|n| n.gitlab == crate::plan::TAGS_JOB)
-}
-
 fn build_job(build: &Build) -> Job {
-    let mut variables = IndexMap::new();
-    for (axis, value) in build.this.variant.pairs() {
-        variables.insert(axis.clone(), value.clone());
-    }
+    let variables =
+        scripts::build_variables(build).into_iter().map(|(name, value)| (name, Variable::data(&value))).collect();
     Job {
-        extends: Some(BUILD_TEMPLATE.to_string()),
+        extends: Some(BUILD_TEMPLATE),
         stage: Some(build.stage.clone()),
-        needs: Some(needs(&build.needs, tags_name(&build.needs))),
+        needs: Some(needs(&build.needs, &build.caches)),
         variables,
         cache: caches(&build.caches),
-        script: vec![scripts::build(build)],
         ..Job::default()
     }
 }
@@ -261,10 +365,12 @@ fn caches(caches: &[CacheUse]) -> Vec<Cache> {
     let mut exact = Vec::new();
     let mut rolling = Vec::new();
     for cache in caches {
-        let key = match (&cache.computed_key, cache.key_files.is_empty()) {
-            (Some(variable), _) => CacheKey::Plain(format!("{}-${{{variable}}}", cache.prefix)),
-            (None, false) => CacheKey::Files { files: cache.key_files.clone(), prefix: cache.prefix.clone() },
-            (None, true) => CacheKey::Plain(cache.prefix.clone()),
+        let key = if cache.key_files.len() > MAX_KEY_FILES {
+            CacheKey::Plain(format!("{}-${{{}}}", cache.prefix, names::cache_key_variable(&cache.name)))
+        } else if cache.key_files.is_empty() {
+            CacheKey::Plain(cache.prefix.clone())
+        } else {
+            CacheKey::Files { files: cache.key_files.clone(), prefix: cache.prefix.clone() }
         };
         let latest = format!("{}-latest", cache.prefix);
         exact.push(Cache { key, paths: cache.paths.clone(), fallback_keys: vec![latest.clone()], policy: None });
@@ -281,41 +387,61 @@ fn caches(caches: &[CacheUse]) -> Vec<Cache> {
     exact
 }
 
-fn script_job(plan: &Plan, job: &ScriptJob) -> Job {
-    let _ = plan;
-    let services = job
+fn run_job(plan: &Plan, run: &Run) -> Job {
+    let services = run
         .services
         .iter()
         .map(|s| {
-            let mut variables: IndexMap<String, String> = s.env.iter().cloned().collect();
+            // Service variables: GitLab expands `$`; `$$` keeps one.
+            let mut variables: IndexMap<String, String> =
+                s.env.iter().map(|(k, v)| (k.clone(), v.replace('$', "$$"))).collect();
             // The runner's own wait (30 s, then only a warning) watches this port; the job's
             // before_script does the real wait with the model's timeout.
             variables.insert("HEALTHCHECK_TCP_PORT".to_string(), s.port.to_string());
             Service { name: image_reference(&s.image), alias: s.alias.clone(), variables }
         })
         .collect();
-    let artifacts = job.artifacts.as_ref().map(|a| Artifacts {
+    let artifacts = run.artifacts.as_ref().map(|a| Artifacts {
         paths: Some(a.paths.clone()),
         when: Some(match a.when {
             ArtifactsWhen::OnSuccess => "on_success",
             ArtifactsWhen::OnFailure => "on_failure",
             ArtifactsWhen::Always => "always",
         }),
-        expire_in: Some("1 week"),
+        expire_in: Some(format!("{} days", plan.policy.artifact_retention_days)),
         reports: None,
     });
+    let mut variables: IndexMap<String, Variable> =
+        run.env.iter().map(|(k, v)| (k.clone(), Variable::data(v))).collect();
+    let waits: Vec<(String, String, String)> = run
+        .services
+        .iter()
+        .filter_map(|s| {
+            s.health.as_ref().map(|h| {
+                let (key, value) = scripts::wait_variable(s, h, &plan.policy);
+                (key, s.alias.clone(), value)
+            })
+        })
+        .collect();
+    if !waits.is_empty() {
+        let list: Vec<String> = waits.iter().map(|(key, alias, _)| format!("{key}={alias}")).collect();
+        variables.insert("PIPEGEN_WAITS".to_string(), Variable::Plain(list.join("\n")));
+        for (key, _, value) in waits.iter() {
+            variables.insert(format!("PIPEGEN_WAIT_{key}"), Variable::data(value));
+        }
+    }
     Job {
-        stage: Some(job.stage.clone()),
-        image: job.image.as_ref().map(|i| Image::Name(image_reference(i))),
+        extends: (!waits.is_empty()).then_some(WAIT_TEMPLATE),
+        stage: Some(run.stage.clone()),
+        image: run.image.as_ref().map(|i| Image(image_reference(i))),
         services,
-        needs: Some(needs(&job.needs, tags_name(&job.needs))),
-        variables: job.env.iter().cloned().collect(),
-        cache: caches(&job.caches),
-        parallel: job.shards,
-        retry: (job.retry > 0).then(|| Retry { max: job.retry, when: RETRY_WHEN.to_vec() }),
-        timeout: job.timeout.map(|t| t.to_string()),
-        before_script: scripts::wait_for_services(&job.services),
-        script: job.script.clone(),
+        needs: Some(needs(&run.needs, &run.caches)),
+        variables,
+        cache: caches(&run.caches),
+        parallel: run.shards,
+        retry: (run.retry > 0).then(|| Retry { max: run.retry, when: RETRY_WHEN.to_vec() }),
+        timeout: run.timeout.map(|t| t.to_string()),
+        script: run.script.clone(),
         artifacts,
         ..Job::default()
     }

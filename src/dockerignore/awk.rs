@@ -1,0 +1,40 @@
+//! The ignore filter as a POSIX awk program (`filter.awk`), for pipelines that have only `sh`,
+//! `awk` (busybox, mawk or gawk) and `git`: the same decisions as [`super::IgnoreFile::sent`],
+//! checked against it by `tests/dockerignore_awk.rs` under all three awks.
+//!
+//! Input on stdin: lines as git prints them with `core.quotePath=false` (the path alone, or after a
+//! TAB, or after `PIPEGEN_SKIP` space-separated fields; a C-quoted `"…"` path is unquoted). Output:
+//! the lines whose path is in the context and is sent, unchanged. Exit 2 with `FILE:LINE:COL:`
+//! messages for an ignore file pipegen refuses, or a path outside the context.
+
+use super::Builder;
+use crate::shell::quote;
+
+/// The program's source, comments included.
+pub const SOURCE: &str = include_str!("filter.awk");
+
+/// The environment variable naming the ignore file to apply (empty or unset: none).
+pub const IGNORE_FILE_VARIABLE: &str = "PIPEGEN_IGNORE_FILE";
+/// The environment variable naming the context directory, repository-relative (`.` for the root).
+pub const CONTEXT_VARIABLE: &str = "PIPEGEN_CONTEXT";
+/// The environment variable counting the space-separated fields before the path on each line.
+pub const SKIP_VARIABLE: &str = "PIPEGEN_SKIP";
+
+/// The program without its comment lines, as a pipeline embeds it.
+pub fn program() -> String {
+    SOURCE.lines().filter(|line| !line.trim_start().starts_with('#') && !line.trim().is_empty()).fold(
+        String::new(),
+        |mut out, line| {
+            out.push_str(line);
+            out.push('\n');
+            out
+        },
+    )
+}
+
+/// The shell command that runs the filter for `builder`: `LC_ALL=C` so that every awk counts
+/// bytes, the program as one quoted word. The ignore file, context and skip count come from the
+/// environment variables above.
+pub fn command(builder: Builder) -> String {
+    format!("LC_ALL=C awk -v builder={} {}", builder.name(), quote(&program()))
+}

@@ -1,0 +1,98 @@
+//! What GitHub refuses, checked on the plan and the rendered workflow in one place, so a
+//! workflow over a limit is never written. Source: GitHub docs, "Actions limits" (workflow file
+//! size, job matrix) and "Usage limits" (job execution time on GitHub-hosted runners), and the
+//! workflow syntax reference (job ids).
+
+use std::collections::HashMap;
+
+use super::names;
+use crate::model::Diagnostic;
+use crate::plan::{JobId, Plan};
+
+/// A workflow file larger than 500 KB does not start runs.
+pub const MAX_WORKFLOW_BYTES: usize = 512_000;
+/// A job matrix generates at most this many jobs.
+pub const MAX_MATRIX: u32 = 256;
+/// A job on a GitHub-hosted runner runs for at most six hours.
+pub const MAX_JOB_MINUTES: u64 = 360;
+
+/// Every limit `plan` or its rendered `text` crosses.
+pub fn check(plan: &Plan, text: &str) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    // Job ids are case-insensitive (`needs` and expressions match them so).
+    let mut seen: HashMap<String, JobId> = HashMap::new();
+    for id in plan.job_ids() {
+        let github = names::id(&id);
+        if let Some(first) = seen.insert(github.to_ascii_lowercase(), id.clone()) {
+            problems.push(
+                Diagnostic::new(
+                    "name-collision",
+                    id.origin(),
+                    format!("{first} and {id} would both get the GitHub job id `{github}`{}", if names::id(&first) == github { "" } else { " (GitHub ignores case in job ids)" }),
+                )
+                .at_key()
+                .label("generated name collides")
+                .related(first.origin(), "with the job generated here")
+                .help("rename an image, a job or an axis value so the generated names differ in more than case or punctuation"),
+            );
+        }
+    }
+    for build in &plan.builds {
+        let minutes = plan.policy.build_timeout.as_minutes_ceil();
+        if minutes > MAX_JOB_MINUTES {
+            problems.push(over(
+                &build.id(),
+                Diagnostic::new(
+                    "timeout-too-long",
+                    build.id().origin(),
+                    format!(
+                        "a build may take {minutes} minutes; GitHub-hosted runners stop a job after {MAX_JOB_MINUTES}"
+                    ),
+                ),
+                "shorten the build",
+            ));
+        }
+    }
+    for run in &plan.runs {
+        let id = run.id();
+        if let Some(shards) = run.shards
+            && shards > MAX_MATRIX
+        {
+            problems.push(over(
+                &id,
+                Diagnostic::new(
+                    "too-many-shards",
+                    id.origin(),
+                    format!("`parallel: {shards}`; a GitHub matrix has at most {MAX_MATRIX} jobs"),
+                ),
+                "split the job",
+            ));
+        }
+        let minutes = super::run_minutes(plan, run);
+        if minutes > MAX_JOB_MINUTES {
+            problems.push(over(&id, Diagnostic::new("timeout-too-long", id.origin(),
+                format!("its attempts, service waits and set-up may take {minutes} minutes; GitHub-hosted runners stop a job after {MAX_JOB_MINUTES}")),
+                "shorten `timeout`, lower `retry`, or shorten the services' health timeouts",
+            ));
+        }
+    }
+    if text.len() > MAX_WORKFLOW_BYTES {
+        problems.push(
+            Diagnostic::new(
+                "pipeline-too-large",
+                crate::model::ModelPath::keys(["images"]),
+                format!("the GitHub workflow would be {} bytes; GitHub does not start a workflow file over {MAX_WORKFLOW_BYTES}", text.len()),
+            )
+            .at_key()
+            .label("too many builds and jobs for one workflow")
+            .help("split the model into several models (one workflow each)"),
+        );
+    }
+    problems
+}
+
+/// `diagnostic`, said as a GitHub limit of the job `id`, with its fix.
+fn over(id: &JobId, diagnostic: Diagnostic, fix: &str) -> Diagnostic {
+    let message = format!("GitHub limit: {} ({id}): {}", names::display(id), diagnostic.message);
+    Diagnostic { message, ..diagnostic }.at_key().label("over a GitHub limit").help(fix.to_string())
+}

@@ -1,0 +1,206 @@
+//! What GitLab refuses, checked on the plan and the rendered pipeline in one place, so a
+//! pipeline over a limit is never written. Sources (GitLab docs): "CI/CD YAML syntax reference"
+//! (`needs`, `parallel`, `retry`, `timeout`, `cache`), "Instance limits" (dotenv variables and
+//! size, `ci_needs_size_limit`, `max_yaml_size_bytes`) and "Job names".
+
+use super::{MAX_KEY_FILES, names};
+use crate::model::{Diagnostic, Duration};
+use crate::plan::{CacheUse, JobId, Plan};
+
+/// A job may need at most this many jobs (`ci_needs_size_limit`; an administrator can raise it).
+pub const MAX_NEEDS: usize = 50;
+/// A job name has at most this many characters.
+pub const MAX_JOB_NAME: usize = 255;
+/// `parallel` is at most this.
+pub const MAX_PARALLEL: u32 = 200;
+/// `retry` is at most this.
+pub const MAX_RETRY: u32 = 2;
+/// A job's `timeout` is at most a month (GitLab's `MAX_BUILD_TIMEOUT`), counted as 30 days.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+/// A job runs at most this many cache entries.
+pub const MAX_CACHES: usize = 4;
+/// A dotenv report holds at most this many variables on self-managed GitLab by default
+/// (`dotenv_variables`; 50 on GitLab.com Free) and at most this many bytes (`dotenv_size`).
+/// pipegen's reports hold one variable each, `PIPEGEN_TAG_<key>=<tag>` or a cache key, whose
+/// length the job-name limit bounds (a few hundred bytes); `tests/limits.rs` measures them.
+pub const MAX_DOTENV_VARIABLES: usize = 20;
+pub const MAX_DOTENV_BYTES: usize = 5120;
+/// The memory GitLab lets the parsed configuration take (`max_yaml_size_bytes`, 2 MB by
+/// default; an administrator can raise it), which pipegen estimates from the text.
+pub const MAX_CONFIG_BYTES: usize = 2 * 1024 * 1024;
+
+/// Every limit `plan` or its rendered `text` crosses.
+pub fn check(plan: &Plan, text: &str) -> Vec<Diagnostic> {
+    let mut problems = Vec::new();
+    let mut seen: std::collections::HashMap<String, JobId> = std::collections::HashMap::new();
+    for id in plan.job_ids() {
+        let name = names::job(&id);
+        if let Some(first) = seen.insert(name.clone(), id.clone()) {
+            problems.push(
+                Diagnostic::new(
+                    "name-collision",
+                    id.origin(),
+                    format!("{first} and {id} would both get the GitLab job name `{name}`"),
+                )
+                .at_key()
+                .label("generated name collides")
+                .related(first.origin(), "with the job generated here")
+                .help("rename an image, a job or an axis value so the generated names differ"),
+            );
+        }
+    }
+    let max_needs = plan.raised.gitlab_needs.unwrap_or(MAX_NEEDS);
+    for build in &plan.builds {
+        let id = build.id();
+        job_name(&id, &mut problems);
+        let needs = build.needs.len() + key_jobs(&build.caches);
+        if needs > max_needs {
+            problems.push(too_many_needs(&id, needs, max_needs, "give the image fewer parents"));
+        }
+        caches(&id, &build.caches, &mut problems);
+    }
+    for run in &plan.runs {
+        let id = run.id();
+        job_name(&id, &mut problems);
+        let needs = run.needs.len() + key_jobs(&run.caches);
+        if needs > max_needs {
+            problems.push(too_many_needs(
+                &id,
+                needs,
+                max_needs,
+                "use fewer services built from model images in one job",
+            ));
+        }
+        if let Some(shards) = run.shards
+            && shards > MAX_PARALLEL
+        {
+            problems.push(over(
+                &id,
+                Diagnostic::new(
+                    "too-many-shards",
+                    id.origin(),
+                    format!("`parallel: {shards}`; GitLab allows {MAX_PARALLEL}"),
+                ),
+                "split the job",
+            ));
+        }
+        if run.retry > MAX_RETRY {
+            problems.push(over(
+                &id,
+                Diagnostic::new(
+                    "too-many-retries",
+                    id.origin(),
+                    format!("`retry: {}`; GitLab allows {MAX_RETRY}", run.retry),
+                ),
+                "retry at most twice",
+            ));
+        }
+        if let Some(timeout) = run.timeout
+            && timeout > MAX_TIMEOUT
+        {
+            problems.push(over(
+                &id,
+                Diagnostic::new(
+                    "timeout-too-long",
+                    id.origin(),
+                    format!("`timeout: {timeout}`; GitLab allows at most a month ({MAX_TIMEOUT})"),
+                ),
+                "shorten the timeout",
+            ));
+        }
+        caches(&id, &run.caches, &mut problems);
+    }
+    let max_config = plan.raised.gitlab_config_bytes.unwrap_or(MAX_CONFIG_BYTES);
+    let size = parsed_size(text);
+    if size > max_config {
+        problems.push(
+            Diagnostic::new(
+                "pipeline-too-large",
+                crate::model::ModelPath::keys(["images"]),
+                format!("the GitLab pipeline would take about {size} bytes once parsed; GitLab allows {max_config} (max_yaml_size_bytes)"),
+            )
+            .at_key()
+            .label("too many builds and jobs for one pipeline")
+            .help("split the model into several models (one pipeline each), or, on self-managed GitLab whose administrator raised max_yaml_size_bytes, set `limits: { gitlab: { config_bytes: N } }`"),
+        );
+    }
+    problems
+}
+
+/// Cache-key jobs a job needs besides the builds.
+fn key_jobs(caches: &[CacheUse]) -> usize {
+    let mut names: Vec<&str> =
+        caches.iter().filter(|c| c.key_files.len() > MAX_KEY_FILES).map(|c| c.name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    names.len()
+}
+
+fn caches(id: &JobId, caches: &[CacheUse], problems: &mut Vec<Diagnostic>) {
+    // Each model cache is an exact entry, and a rolling one when it has key files.
+    let entries: usize = caches.iter().map(|c| if c.key_files.is_empty() { 1 } else { 2 }).sum();
+    if entries > MAX_CACHES {
+        problems.push(over(
+            id,
+            Diagnostic::new(
+                "too-many-caches",
+                id.origin(),
+                format!(
+                    "its {} caches would be {entries} GitLab cache entries; GitLab runs {MAX_CACHES}",
+                    caches.len()
+                ),
+            ),
+            "use at most two caches with key files in one job",
+        ));
+    }
+}
+
+fn job_name(id: &JobId, problems: &mut Vec<Diagnostic>) {
+    let name = names::job(id);
+    let length = name.chars().count();
+    if length > MAX_JOB_NAME {
+        problems.push(over(
+            id,
+            Diagnostic::new(
+                "job-name-too-long",
+                id.origin(),
+                format!("its GitLab job name would have {length} characters; GitLab allows {MAX_JOB_NAME}"),
+            ),
+            "shorten the name or the axis values",
+        ));
+    }
+}
+
+fn too_many_needs(id: &JobId, needs: usize, max: usize, fix: &str) -> Diagnostic {
+    over(
+        id,
+        Diagnostic::new("too-many-needs", id.origin(), format!("it would need {needs} jobs; GitLab allows {max}")),
+        &format!(
+            "{fix}; on self-managed GitLab whose administrator raised ci_needs_size_limit, set `limits: {{ gitlab: {{ needs: N }} }}`"
+        ),
+    )
+}
+
+/// `diagnostic`, said as a GitLab limit of the job `id`, with its fix.
+fn over(id: &JobId, diagnostic: Diagnostic, fix: &str) -> Diagnostic {
+    let message = format!("GitLab limit: {} ({id}): {}", names::job(id), diagnostic.message);
+    Diagnostic { message, ..diagnostic }.at_key().label("over a GitLab limit").help(fix.to_string())
+}
+
+/// An estimate of the memory Ruby takes for the parsed YAML, which GitLab measures: about 40
+/// bytes per object besides its text, and 8 bytes per collection entry. It overestimates a
+/// little, so a pipeline it accepts is accepted.
+pub fn parsed_size(text: &str) -> usize {
+    use crate::yaml::Value;
+    fn size(value: &Value) -> usize {
+        const OBJECT: usize = 40;
+        match value {
+            Value::String(s) => OBJECT + s.len() + 1,
+            Value::Sequence(items) => OBJECT + 8 * items.len() + items.iter().map(size).sum::<usize>(),
+            Value::Mapping(map) => OBJECT + 24 * map.len() + map.iter().map(|(k, v)| size(k) + size(v)).sum::<usize>(),
+            Value::Tagged(tagged) => size(&tagged.value),
+            _ => OBJECT,
+        }
+    }
+    crate::yaml::from_str::<Value>(text).map(|v| size(&v)).unwrap_or(text.len() * 4)
+}

@@ -1,0 +1,54 @@
+//! GitLab's names for the plan's jobs (the contract's "Job names").
+
+use crate::plan::{BuildId, JobId};
+use crate::variant::Variant;
+
+/// The hidden job every build extends.
+pub const BUILD_TEMPLATE: &str = ".pipegen:build";
+/// The hidden job every job with health-checked services extends.
+pub const WAIT_TEMPLATE: &str = ".pipegen:wait";
+/// The hidden job every cache-key job extends.
+pub const CACHE_KEY_TEMPLATE: &str = ".pipegen:cache-key";
+/// The dotenv report of a build job: its own tag, one variable.
+pub const TAG_DOTENV: &str = "pipegen-tag.env";
+/// The dotenv report of a cache-key job: its key, one variable.
+pub const CACHE_KEY_DOTENV: &str = "pipegen-cache-key.env";
+
+/// `base` + `3.2-mysql80` → `build:base:3.2-mysql80`; `build:base` without variant.
+fn with_variant(base: String, variant: &Variant) -> String {
+    if variant.is_empty() { base } else { format!("{base}:{}", variant.suffix()) }
+}
+
+pub fn build(id: &BuildId) -> String {
+    with_variant(format!("build:{}", id.image), &id.variant)
+}
+
+pub fn job(id: &JobId) -> String {
+    match id {
+        JobId::Build(id) => build(id),
+        JobId::Run { job, variant } => with_variant(job.clone(), variant),
+    }
+}
+
+/// The job that hashes the key files of a cache that has more than `key:files` takes.
+pub fn cache_key_job(cache: &str) -> String {
+    format!("pipegen:cache-key:{cache}")
+}
+
+/// The variable a cache-key job publishes.
+pub fn cache_key_variable(cache: &str) -> String {
+    format!("PIPEGEN_CACHE_KEY_{}", crate::naming::upper_identifier(cache))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_contract() {
+        let variant = Variant::new(vec![("ruby".into(), "3.2".into()), ("flavor".into(), "mysql80".into())]);
+        assert_eq!(build(&BuildId { image: "base".into(), variant: variant.clone() }), "build:base:3.2-mysql80");
+        assert_eq!(build(&BuildId { image: "base".into(), variant: Variant::default() }), "build:base");
+        assert_eq!(job(&JobId::Run { job: "qa".into(), variant }), "qa:3.2-mysql80");
+    }
+}

@@ -1,0 +1,113 @@
+//! Building and pushing one image with the registry layer cache, and the "cache dance" that
+//! moves a dependency cache in and out of a `RUN --mount=type=cache` directory.
+//!
+//! Besides the tag script's variables, the build reads `PIPEGEN_CACHES` (per image cache two
+//! lines: its name, then the path the CI cache keeps it at).
+
+use super::{Builder, Platform};
+use crate::plan::Policy;
+
+/// `pipegen_build_step`: build the image `pipegen_tag` names and push it; `pipegen_build_job`:
+/// the whole job (tag, then build when the registry lacks it).
+pub fn functions(platform: Platform, policy: &Policy) -> String {
+    let helper = format!("${{PIPEGEN_CACHE_HELPER_IMAGE:-{}}}", policy.cache_helper_image);
+    let cache_repo = format!("$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE{}", policy.layer_cache_suffix);
+    let setup = match platform.builder {
+        Builder::Buildah => "",
+        // BuildKit in a container: the registry layer cache needs it, and each job starts fresh.
+        Builder::Buildx => {
+            "  docker buildx create --use --driver docker-container > /dev/null\n  docker buildx inspect --bootstrap > /dev/null\n"
+        }
+    };
+    let (build, load, save) = match platform.builder {
+        Builder::Buildah => (
+            format!(
+                r#"  buildah build --layers --cache-from "{cache_repo}" --cache-to "{cache_repo}" --file "$PIPEGEN_DOCKERFILE" "$@" --tag "$pipegen_ref" "$PIPEGEN_CONTEXT"
+  buildah push "$pipegen_ref""#
+            ),
+            r#"buildah build --quiet --no-cache --layers=false --file "$pipegen_dir/load" "$2" > /dev/null"#,
+            r#"buildah build --quiet --no-cache --layers=false --output "type=local,dest=$2" --file "$pipegen_dir/save" "$pipegen_dir/empty" > /dev/null"#,
+        ),
+        Builder::Buildx => (
+            format!(
+                r#"  docker buildx build --file "$PIPEGEN_DOCKERFILE" "$@" --tag "$pipegen_ref" --cache-from "type=registry,ref={cache_repo}:$PIPEGEN_KEY" --cache-to "type=registry,ref={cache_repo}:$PIPEGEN_KEY,mode=max,ignore-error=true" --push "$PIPEGEN_CONTEXT""#
+            ),
+            r#"docker buildx build --no-cache --output type=cacheonly --file "$pipegen_dir/load" "$2""#,
+            r#"docker buildx build --no-cache --output "type=local,dest=$2" --file "$pipegen_dir/save" "$pipegen_dir/empty""#,
+        ),
+    };
+    format!(
+        r#"pipegen_cache_name() {{
+  case "$1" in
+    ''|*[!a-z0-9-]*) echo "pipegen: '$1' is not a cache name" >&2; return 1 ;;
+  esac
+}}
+pipegen_cache_load() {{
+  pipegen_cache_name "$1" || return 1
+  mkdir -p "$2"
+  printf 'FROM %s\nRUN --mount=type=cache,id=%s,target=/pipegen-cache --mount=type=bind,source=.,target=/pipegen-restored cp -a /pipegen-restored/. /pipegen-cache/\n' "{helper}" "$1" > "$pipegen_dir/load"
+  echo "pipegen: loading cache $1 from $2 into the build"
+  {load}
+}}
+pipegen_cache_save() {{
+  pipegen_cache_name "$1" || return 1
+  printf 'FROM %s AS pipegen\nRUN --mount=type=cache,id=%s,target=/pipegen-cache mkdir -p /pipegen-out && cp -a /pipegen-cache/. /pipegen-out/\nFROM scratch\nCOPY --from=pipegen /pipegen-out/ /\n' "{helper}" "$1" > "$pipegen_dir/save"
+  # Caches such as Go's module cache hold read-only directories, which rm cannot empty.
+  if [ -d "$2" ]; then
+    chmod -R u+w "$2"
+  fi
+  rm -rf "$2"
+  echo "pipegen: saving cache $1 to $2"
+  {save}
+}}
+pipegen_caches() {{
+  set -f
+  IFS='
+'
+  # shellcheck disable=SC2086 # two lines per cache: its name and its path
+  set -- ${{PIPEGEN_CACHES:-}}
+  unset IFS
+  set +f
+  while [ "$#" -ge 2 ]; do
+    "pipegen_cache_$pipegen_cache_action" "$1" "$2" || return 1
+    shift 2
+  done
+}}
+pipegen_build_step() {{
+  pipegen_ref="$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE:$pipegen_tag"
+{setup}  pipegen_dir="${{TMPDIR:-/tmp}}/pipegen-build-$$"
+  mkdir -p "$pipegen_dir/empty"
+  pipegen_cache_action=load
+  pipegen_caches || return 1
+  set -f
+  IFS='
+'
+  set --
+  for pipegen_name in ${{PIPEGEN_ARGS:-}}; do
+    pipegen_arg_value "$pipegen_name" || return 1
+    set -- "$@" --build-arg "$pipegen_name=$pipegen_value"
+  done
+  for pipegen_entry in ${{PIPEGEN_PARENTS:-}}; do
+    pipegen_parent "$pipegen_entry" || return 1
+    set -- "$@" --build-arg "$pipegen_arg=$PIPEGEN_REGISTRY/$pipegen_parent_image:$pipegen_value"
+  done
+  unset IFS
+  set +f
+  if [ -n "${{PIPEGEN_TARGET:-}}" ]; then
+    set -- "$@" --target "$PIPEGEN_TARGET"
+  fi
+  echo "pipegen: building $pipegen_ref"
+{build}
+  pipegen_cache_action=save
+  pipegen_caches || return 1
+  rm -rf "$pipegen_dir"
+}}
+pipegen_build_job() {{
+  pipegen_tag_step || return 1
+  if [ "$pipegen_build" = true ]; then
+    pipegen_build_step
+  fi
+}}
+"#
+    )
+}

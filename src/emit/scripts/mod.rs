@@ -1,0 +1,136 @@
+//! Every shell script the pipelines run, written once here and parameterized by the platform
+//! (which builder, where the commit SHA is, how a job publishes its tag). Each generated file
+//! holds each script once: GitLab in hidden jobs that jobs `extend`, GitHub in the workflow's
+//! `env`, which every step can `eval`. A job passes its own values (image, context, build
+//! arguments, parents, services) as variables, never as shell text, so a model value is data
+//! whatever it holds.
+//!
+//! The scripts are POSIX sh: GitLab runs them in the builder's or the job's image, whose shell
+//! may be BusyBox's; GitHub in bash.
+
+mod build;
+mod probes;
+mod registry;
+mod run;
+mod tag;
+
+pub use probes::{health_command, wait_variable};
+pub use run::{ALIASES, CACHE_KEY, RUN};
+
+use crate::plan::recipe::Glob;
+use crate::plan::{Build, Policy, TagMode};
+
+/// The tool that builds images.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Builder {
+    /// buildah in an unprivileged container (GitLab).
+    Buildah,
+    /// docker buildx with a BuildKit container (GitHub).
+    Buildx,
+}
+
+/// How a build job hands its tag to the jobs that need it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Publish {
+    /// A dotenv report (GitLab): one `PIPEGEN_TAG_<KEY>=<tag>` line in this file.
+    Dotenv(&'static str),
+    /// Step outputs (`tag`, `build`) and, for the later steps of the job, `$GITHUB_ENV`.
+    GithubOutput,
+}
+
+/// What differs between platforms in the scripts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Platform {
+    pub builder: Builder,
+    /// The variable holding the pipeline's commit SHA.
+    pub commit: &'static str,
+    pub publish: Publish,
+    /// The registry the platform gives a job credentials for, and the variables that hold them:
+    /// (host variable or literal host, user variable, password variable).
+    pub own_registry: OwnRegistry,
+}
+
+/// The platform's own registry and the job's credentials for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OwnRegistry {
+    /// A shell word naming the host: `"${CI_REGISTRY:-}"`, `ghcr.io`.
+    pub host: &'static str,
+    pub user: &'static str,
+    pub password: &'static str,
+}
+
+/// The shell functions of a build job: log in, compute the tag, ask the registry, build and
+/// push. `pipegen_tag_step` then `pipegen_build_step` (when `pipegen_build` is `true`) run them.
+pub fn build_library(platform: Platform, policy: &Policy) -> String {
+    let mut text =
+        String::from("# pipegen: the build job's functions. Its values come from its PIPEGEN_* variables.\n");
+    text.push_str(&registry::functions(platform));
+    text.push_str(&tag::functions(platform));
+    text.push_str(&build::functions(platform, policy));
+    text
+}
+
+/// The shell functions and the loop that wait for a job's services (GitLab, whose runner only
+/// warns after 30 s): each `PIPEGEN_WAIT_<n>` variable describes one service.
+pub fn wait_library() -> String {
+    probes::wait_functions()
+}
+
+/// The variables the build script reads (see [`tag`]), those that are not empty, in a fixed
+/// order. Both platforms set them on the build job.
+pub fn build_variables(build: &Build) -> Vec<(String, String)> {
+    let mut out = vec![
+        ("PIPEGEN_IMAGE".to_string(), build.this.id.image.clone()),
+        ("PIPEGEN_KEY".to_string(), build.this.key.clone()),
+        ("PIPEGEN_CONTEXT".to_string(), build.context.clone()),
+    ];
+    // The script's default is `<context>/Dockerfile`.
+    if build.dockerfile != crate::plan::default_dockerfile(&build.context) {
+        out.push(("PIPEGEN_DOCKERFILE".to_string(), build.dockerfile.clone()));
+    }
+    let (globs, paths): (Vec<Glob>, Vec<&String>) = {
+        let mut globs = Vec::new();
+        let mut paths = Vec::new();
+        for input in &build.inputs {
+            match Glob::parse(input) {
+                Some(glob) => globs.push(glob),
+                None => paths.push(input),
+            }
+        }
+        (globs, paths)
+    };
+    if !paths.is_empty() {
+        out.push(("PIPEGEN_INPUTS".to_string(), paths.iter().map(|p| p.as_str()).collect::<Vec<_>>().join("\n")));
+    }
+    if !globs.is_empty() {
+        let text: Vec<String> = globs.iter().flat_map(|g| [g.prefix.clone(), g.rest.clone()]).collect();
+        out.push(("PIPEGEN_GLOBS".to_string(), text.join("\n")));
+    }
+    if let Some(target) = &build.target {
+        out.push(("PIPEGEN_TARGET".to_string(), target.clone()));
+    }
+    let mut args = build.args.clone();
+    args.sort();
+    if !args.is_empty() {
+        out.push(("PIPEGEN_ARGS".to_string(), args.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>().join("\n")));
+        out.extend(args.iter().map(|(k, v)| (format!("PIPEGEN_ARG_{k}"), v.clone())));
+    }
+    let mut parents = build.parents.clone();
+    parents.sort_by(|a, b| a.arg.cmp(&b.arg));
+    if !parents.is_empty() {
+        let entries: Vec<String> =
+            parents.iter().map(|p| format!("{}={}={}", p.arg, p.build.id.image, p.build.key)).collect();
+        out.push(("PIPEGEN_PARENTS".to_string(), entries.join("\n")));
+    }
+    if let TagMode::Commit { suffix } = &build.this.tag {
+        out.push(("PIPEGEN_TAG_MODE".to_string(), "commit".to_string()));
+        if let Some(suffix) = suffix {
+            out.push(("PIPEGEN_TAG_SUFFIX".to_string(), suffix.clone()));
+        }
+    }
+    if !build.caches.is_empty() {
+        let entries: Vec<String> = build.caches.iter().flat_map(|c| [c.name.clone(), c.paths[0].clone()]).collect();
+        out.push(("PIPEGEN_CACHES".to_string(), entries.join("\n")));
+    }
+    out
+}

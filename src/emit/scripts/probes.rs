@@ -1,0 +1,165 @@
+//! Service health probes: the job-side wait of GitLab (its runner waits 30 s and then only
+//! warns) and the container-side health command of GitHub (the runner waits for Docker's
+//! health status).
+
+use crate::naming;
+use crate::plan::{HealthCheck, Policy, Probe, ServiceUse};
+use crate::shell::quote;
+
+/// GitLab: `pipegen_wait_services` waits for every service `PIPEGEN_WAITS` lists
+/// (`<KEY>=<alias>`, one a line), each described by `PIPEGEN_WAIT_<KEY>` ([`wait_variable`]).
+/// TCP probes use bash's /dev/tcp, else an `nc` with `-z` (OpenBSD's, ncat), else one with `-e`
+/// (BusyBox's, which has no `-z`: connect, run `true`). A probe tool the job image lacks is
+/// reported at once, rather than waiting out the timeout and blaming a healthy service.
+pub fn wait_functions() -> String {
+    r#"# pipegen: wait for the job's services, each for at most its health timeout.
+pipegen_has() {
+  command -v "$1" > /dev/null 2>&1
+}
+pipegen_nc_knows() {
+  # An nc that does not know an option says so, or prints its usage.
+  pipegen_out="$(nc "$@" 2>&1 < /dev/null)" || true
+  case "$pipegen_out" in
+    *nvalid*|*nrecognized*|*nknown*|*llegal*|*sage:*) return 1 ;;
+  esac
+}
+pipegen_nc_z() {
+  pipegen_nc_knows -z -w 1 127.0.0.1 9
+}
+pipegen_nc_e() {
+  pipegen_nc_knows -w 1 127.0.0.1 9 -e true
+}
+pipegen_probe() {
+  case "$1" in
+    http)
+      if pipegen_has curl; then
+        curl -fsS -o /dev/null --max-time "$5" "http://$2:$3$4"
+      else
+        timeout "$5" wget -q -O /dev/null "http://$2:$3$4"
+      fi
+      ;;
+    tcp)
+      if pipegen_has bash && pipegen_has timeout; then
+        # shellcheck disable=SC2016 # expanded by that bash
+        timeout "$5" bash -c 'exec 3<> "/dev/tcp/$1/$2"' pipegen "$2" "$3"
+      elif pipegen_nc_z; then
+        nc -z -w "$5" "$2" "$3"
+      else
+        nc -w "$5" "$2" "$3" -e true
+      fi
+      ;;
+    cmd) PIPEGEN_SERVICE_HOST="$2" PIPEGEN_SERVICE_PORT="$3" sh -c "$4" ;;
+  esac
+}
+pipegen_probe_tools() {
+  case "$1" in
+    http)
+      pipegen_has curl || { pipegen_has wget && pipegen_has timeout; } || {
+        echo "pipegen: cannot check service '$2' ($3): the job image needs curl, or wget and timeout" >&2
+        return 1
+      }
+      ;;
+    tcp)
+      { pipegen_has bash && pipegen_has timeout; } || { pipegen_has nc && { pipegen_nc_z || pipegen_nc_e; }; } || {
+        echo "pipegen: cannot check service '$2' ($3): the job image needs bash and timeout, or an nc that has -z or -e (BusyBox's has -e)" >&2
+        return 1
+      }
+      ;;
+  esac
+}
+pipegen_wait_for() {
+  # <kind> <seconds> <timeout as written> <interval> <probe limit> <port> <path | - | command>
+  pipegen_kind="${2%% *}"
+  pipegen_spec="${2#* }"
+  pipegen_secs="${pipegen_spec%% *}"
+  pipegen_spec="${pipegen_spec#* }"
+  pipegen_text="${pipegen_spec%% *}"
+  pipegen_spec="${pipegen_spec#* }"
+  pipegen_interval="${pipegen_spec%% *}"
+  pipegen_spec="${pipegen_spec#* }"
+  pipegen_limit="${pipegen_spec%% *}"
+  pipegen_spec="${pipegen_spec#* }"
+  pipegen_port="${pipegen_spec%% *}"
+  pipegen_spec="${pipegen_spec#* }"
+  case "$pipegen_kind" in
+    http) pipegen_what="http://$1:$pipegen_port$pipegen_spec" ;;
+    tcp) pipegen_what="tcp://$1:$pipegen_port" ;;
+    *) pipegen_what="$pipegen_spec" ;;
+  esac
+  pipegen_probe_tools "$pipegen_kind" "$1" "$pipegen_what" || return 1
+  pipegen_deadline=$(( $(date +%s) + pipegen_secs ))
+  until pipegen_probe "$pipegen_kind" "$1" "$pipegen_port" "$pipegen_spec" "$pipegen_limit"; do
+    if [ "$(date +%s)" -ge "$pipegen_deadline" ]; then
+      echo "pipegen: service '$1' did not become healthy within $pipegen_text ($pipegen_what)" >&2
+      return 1
+    fi
+    sleep "$pipegen_interval"
+  done
+  echo "pipegen: service '$1' is healthy"
+}
+pipegen_wait_services() {
+  set -f
+  IFS='
+'
+  for pipegen_entry in ${PIPEGEN_WAITS:-}; do
+    case "${pipegen_entry%%=*}" in
+      ''|*[!A-Z0-9_]*) echo "pipegen: '$pipegen_entry' is not a service to wait for" >&2; return 1 ;;
+    esac
+    pipegen_wait_spec=
+    eval "pipegen_wait_spec=\"\${PIPEGEN_WAIT_${pipegen_entry%%=*}-}\""
+    pipegen_wait_for "${pipegen_entry#*=}" "$pipegen_wait_spec" || return 1
+  done
+  unset IFS
+  set +f
+}
+"#
+    .to_string()
+}
+
+/// The variable that describes one service's wait, and its value:
+/// `<kind> <seconds> <timeout as written> <interval> <probe limit> <port> <path | - | command>`.
+pub fn wait_variable(service: &ServiceUse, health: &HealthCheck, policy: &Policy) -> (String, String) {
+    let (kind, target) = match &health.probe {
+        Probe::Http(path) => ("http", path.clone()),
+        Probe::Tcp => ("tcp", "-".to_string()),
+        Probe::Cmd(cmd) => ("cmd", cmd.clone()),
+    };
+    // One probe never outlasts the timeout (nor the policy's limit): a service that accepts
+    // connections but does not answer must still fail in time.
+    let limit = health.timeout.as_secs().clamp(1, policy.probe_limit.as_secs().max(1));
+    let value = format!(
+        "{kind} {} {} {} {limit} {} {target}",
+        health.timeout.as_secs(),
+        health.timeout,
+        health.interval.as_secs().max(1),
+        service.port
+    );
+    (wait_key(&service.alias), value)
+}
+
+/// `gitaly-deps` → `GITALY_DEPS`: the suffix of a service's `PIPEGEN_WAIT_` variable.
+pub fn wait_key(alias: &str) -> String {
+    naming::upper_identifier(alias)
+}
+
+/// GitHub: the command Docker runs inside the service container (`/bin/sh -c`) to check it.
+/// BusyBox's `wget -T` crashes (1.35), so wget runs without it: Docker's `--health-timeout`
+/// bounds every check anyway.
+pub fn health_command(service: &ServiceUse, health: &HealthCheck) -> String {
+    let port = service.port;
+    let secs = health.interval.as_secs().max(1);
+    match &health.probe {
+        Probe::Http(path) => {
+            let url = quote(&format!("http://localhost:{port}{path}"));
+            format!(
+                "if command -v curl > /dev/null 2>&1; then curl -fsS -o /dev/null --max-time {secs} {url}; else wget -q -O /dev/null {url}; fi"
+            )
+        }
+        // /proc/net/tcp lists listening sockets (state 0A) with the port in hex: it needs no
+        // nc in the image; nc is the fallback where /proc is not readable.
+        Probe::Tcp => format!(
+            "grep -q ':{port:04X} [0-9A-F]*:0000 0A' /proc/net/tcp /proc/net/tcp6 2> /dev/null || nc -z localhost {port}"
+        ),
+        Probe::Cmd(cmd) => cmd.clone(),
+    }
+}

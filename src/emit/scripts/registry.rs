@@ -1,0 +1,66 @@
+//! Registry login and lookup, for both builders.
+
+use super::{Builder, Platform};
+
+/// `pipegen_login`: log in to the run's registry with the job's credentials (never echoed;
+/// the password goes through stdin), else use it anonymously. `pipegen_exists REF`: whether the
+/// registry holds REF; a registry that cannot be asked is reported and counts as "no".
+pub fn functions(platform: Platform) -> String {
+    let login = match platform.builder {
+        Builder::Buildah => "buildah login",
+        Builder::Buildx => "docker login",
+    };
+    let inspect = match platform.builder {
+        // skopeo does not read CONTAINERS_REGISTRIES_CONF by itself; pass it on when it is set.
+        Builder::Buildah => {
+            r#"skopeo ${CONTAINERS_REGISTRIES_CONF:+--registries-conf "$CONTAINERS_REGISTRIES_CONF"} inspect --raw "docker://$1""#
+        }
+        Builder::Buildx => r#"docker buildx imagetools inspect --raw "$1""#,
+    };
+    let own = platform.own_registry;
+    let mut text = format!(
+        r#"pipegen_login() {{
+  pipegen_host="${{PIPEGEN_REGISTRY%%/*}}"
+  if [ -n "${{PIPEGEN_REGISTRY_PASSWORD:-}}" ]; then
+    echo "pipegen: logging in to $pipegen_host as ${{PIPEGEN_REGISTRY_USER:-}} (PIPEGEN_REGISTRY_USER, PIPEGEN_REGISTRY_PASSWORD)"
+    printf '%s\n' "$PIPEGEN_REGISTRY_PASSWORD" | {login} --username "${{PIPEGEN_REGISTRY_USER:-}}" --password-stdin "$pipegen_host"
+  elif [ "$pipegen_host" = {host} ] && [ -n "${{{password}:-}}" ]; then
+    echo "pipegen: logging in to $pipegen_host with the job's own credentials"
+    printf '%s\n' "${{{password}}}" | {login} --username "${{{user}:-}}" --password-stdin "$pipegen_host"
+  else
+    echo "pipegen: no credentials for $pipegen_host (set PIPEGEN_REGISTRY_USER and PIPEGEN_REGISTRY_PASSWORD); using it anonymously"
+  fi
+}}
+pipegen_exists() {{
+  if pipegen_out="$({inspect} 2>&1)"; then
+    return 0
+  fi
+  case "$pipegen_out" in
+    *"manifest unknown"*|*"MANIFEST_UNKNOWN"*|*"name unknown"*|*"NAME_UNKNOWN"*|*"not found"*|*"NOT_FOUND"*) ;;
+    *) echo "pipegen: could not ask the registry about $1, building it: $pipegen_out" >&2 ;;
+  esac
+  return 1
+}}
+"#,
+        host = own.host,
+        user = own.user,
+        password = own.password,
+    );
+    if platform.builder == Builder::Buildah {
+        // The buildah image is Fedora without skopeo and git; a builder image with both skips this.
+        text.push_str(
+            r#"pipegen_tools() {
+  pipegen_missing=
+  command -v skopeo > /dev/null 2>&1 || pipegen_missing="$pipegen_missing skopeo"
+  command -v git > /dev/null 2>&1 || pipegen_missing="$pipegen_missing git-core"
+  if [ -n "$pipegen_missing" ]; then
+    echo "pipegen: installing$pipegen_missing"
+    # shellcheck disable=SC2086 # one word per package
+    dnf -y -q install $pipegen_missing > /dev/null
+  fi
+}
+"#,
+        );
+    }
+    text
+}

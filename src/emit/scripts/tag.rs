@@ -1,0 +1,186 @@
+//! The tag script: the content-tag recipe ([`crate::plan::recipe`]) written from the build job's
+//! own variables, hashed with `sha256sum`. The same variables feed the build, so an image is built
+//! with exactly what its tag hashed.
+//!
+//! The job's variables: `PIPEGEN_IMAGE`, `PIPEGEN_KEY`, `PIPEGEN_CONTEXT`, `PIPEGEN_DOCKERFILE` (default
+//! `<context>/Dockerfile`),
+//! `PIPEGEN_INPUTS` (plain inputs, one a line), `PIPEGEN_GLOBS` (per glob input two lines: its
+//! literal directory, `.` for the root, then the rest of the pattern), `PIPEGEN_TARGET`,
+//! `PIPEGEN_ARGS` (argument names, one a line, sorted) with `PIPEGEN_ARG_<NAME>` each,
+//! `PIPEGEN_PARENTS` (`<ARG>=<image>=<KEY>`, one a line, sorted by argument) with the parents'
+//! `PIPEGEN_TAG_<KEY>` from their build jobs, and for commit tags `PIPEGEN_TAG_MODE=commit` and
+//! `PIPEGEN_TAG_SUFFIX`.
+//!
+//! Cost: one `git cat-file --batch-check` for every path (O(depth) each), one `git diff-tree` per
+//! glob (O(the subtree under its directory)), one `sha256sum`.
+
+use super::{Platform, Publish};
+use crate::plan::{CONTENT_TAG_HEADER, CONTENT_TAG_LEN};
+
+/// `pipegen_tag_of` sets `pipegen_tag`; `pipegen_tag_step` logs in, computes the tag, asks the
+/// registry, says what it decided, sets `pipegen_build` (`true` or `false`) and publishes the
+/// tag for the jobs that need this one.
+pub fn functions(platform: Platform) -> String {
+    // sha256sum prints 64 hex digits: drop the ones after the tag.
+    let drop = "?".repeat(64 - CONTENT_TAG_LEN);
+    let publish = match platform.publish {
+        Publish::Dotenv(file) => format!(r#"  printf 'PIPEGEN_TAG_%s=%s\n' "$PIPEGEN_KEY" "$pipegen_tag" > {file}"#),
+        Publish::GithubOutput => r#"  printf 'tag=%s\n' "$pipegen_tag" >> "$GITHUB_OUTPUT""#.to_string(),
+    };
+    format!(
+        r#"pipegen_object() {{
+  case "$1" in
+    .) pipegen_name="$pipegen_commit:" ;;
+    *) pipegen_name="$pipegen_commit:$1" ;;
+  esac
+}}
+pipegen_add() {{
+  pipegen_object "$1"
+  pipegen_names="${{pipegen_names:+$pipegen_names$pipegen_nl}}$pipegen_name"
+}}
+pipegen_line() {{
+  case "$3" in
+    *' missing') printf '%s %s none\n' "$1" "$2" ;;
+    *) printf '%s %s %s\n' "$1" "$2" "$3" ;;
+  esac
+}}
+pipegen_arg_value() {{
+  case "$1" in
+    ''|*[!A-Za-z0-9_]*) echo "pipegen: '$1' is not a build argument name" >&2; return 1 ;;
+  esac
+  eval "pipegen_value=\${{PIPEGEN_ARG_$1-}}"
+}}
+pipegen_parent() {{
+  pipegen_arg="${{1%%=*}}"
+  pipegen_key="${{1##*=}}"
+  pipegen_parent_image="${{1#*=}}"
+  pipegen_parent_image="${{pipegen_parent_image%=*}}"
+  case "$pipegen_key" in
+    ''|*[!A-Za-z0-9_]*) echo "pipegen: '$1' is not a parent" >&2; return 1 ;;
+  esac
+  eval "pipegen_value=\${{PIPEGEN_TAG_$pipegen_key-}}"
+  if [ -z "$pipegen_value" ]; then
+    echo "pipegen: the tag of $pipegen_parent_image (PIPEGEN_TAG_$pipegen_key) did not come from its build job" >&2
+    return 1
+  fi
+}}
+pipegen_tag_of() {{
+  pipegen_commit="${{{commit}:-}}"
+  if [ -z "$pipegen_commit" ]; then
+    echo "pipegen: the commit SHA is not set ({commit})" >&2
+    return 1
+  fi
+  if [ -z "${{PIPEGEN_DOCKERFILE:-}}" ]; then
+    case "$PIPEGEN_CONTEXT" in
+      .) PIPEGEN_DOCKERFILE=Dockerfile ;;
+      *) PIPEGEN_DOCKERFILE="$PIPEGEN_CONTEXT/Dockerfile" ;;
+    esac
+  fi
+  if [ "${{PIPEGEN_TAG_MODE:-content}}" = commit ]; then
+    pipegen_tag="$pipegen_commit${{PIPEGEN_TAG_SUFFIX:+-$PIPEGEN_TAG_SUFFIX}}"
+    return 0
+  fi
+  # Byte counts, as the recipe hashes them; lists are one item a line, never globbed.
+  LC_ALL=C
+  set -f
+  pipegen_nl='
+'
+  IFS="$pipegen_nl"
+  pipegen_names=
+  pipegen_add "$PIPEGEN_CONTEXT"
+  pipegen_add "$PIPEGEN_DOCKERFILE"
+  for pipegen_path in ${{PIPEGEN_INPUTS:-}}; do
+    pipegen_add "$pipegen_path"
+  done
+  pipegen_globs="${{PIPEGEN_GLOBS:-}}"
+  while [ -n "$pipegen_globs" ]; do
+    pipegen_add "${{pipegen_globs%%"$pipegen_nl"*}}"
+    case "$pipegen_globs" in
+      *"$pipegen_nl"*"$pipegen_nl"*) pipegen_globs="${{pipegen_globs#*"$pipegen_nl"*"$pipegen_nl"}}" ;;
+      *) pipegen_globs= ;;
+    esac
+  done
+  pipegen_ids="$(git cat-file --batch-check='%(objecttype) %(objectname)' <<PIPEGEN_NAMES
+$pipegen_names
+PIPEGEN_NAMES
+)" || return 1
+  # shellcheck disable=SC2086 # one object a line
+  set -- $pipegen_ids
+  pipegen_recipe="${{TMPDIR:-/tmp}}/pipegen-recipe-$$"
+  {{
+    printf '%s\n' '{header}' "image $PIPEGEN_IMAGE"
+    pipegen_line context "$PIPEGEN_CONTEXT" "$1"
+    pipegen_line dockerfile "$PIPEGEN_DOCKERFILE" "$2"
+    shift 2
+    for pipegen_path in ${{PIPEGEN_INPUTS:-}}; do
+      pipegen_line input "$pipegen_path" "$1"
+      shift
+    done
+  }} > "$pipegen_recipe"
+  if [ -n "${{PIPEGEN_GLOBS:-}}" ]; then
+    pipegen_empty="$(git hash-object -t tree /dev/null)" || return 1
+    pipegen_globs="$PIPEGEN_GLOBS"
+    while [ -n "$pipegen_globs" ]; do
+      pipegen_prefix="${{pipegen_globs%%"$pipegen_nl"*}}"
+      pipegen_globs="${{pipegen_globs#*"$pipegen_nl"}}"
+      pipegen_rest="${{pipegen_globs%%"$pipegen_nl"*}}"
+      case "$pipegen_globs" in
+        *"$pipegen_nl"*) pipegen_globs="${{pipegen_globs#*"$pipegen_nl"}}" ;;
+        *) pipegen_globs= ;;
+      esac
+      if [ "$pipegen_prefix" = . ]; then
+        printf 'glob %s\n' "$pipegen_rest" >> "$pipegen_recipe"
+      else
+        printf 'glob %s/%s\n' "$pipegen_prefix" "$pipegen_rest" >> "$pipegen_recipe"
+      fi
+      case "$1" in
+        'tree '*)
+          pipegen_object "$pipegen_prefix"
+          git diff-tree -r --no-renames "$pipegen_empty" "$pipegen_name" -- ":(glob)$pipegen_rest" >> "$pipegen_recipe" || return 1
+          ;;
+      esac
+      shift
+    done
+  fi
+  {{
+    if [ -n "${{PIPEGEN_TARGET:-}}" ]; then
+      printf 'target %s\n' "$PIPEGEN_TARGET"
+    fi
+    for pipegen_name in ${{PIPEGEN_ARGS:-}}; do
+      pipegen_arg_value "$pipegen_name" || return 1
+      printf 'arg %s %s\n%s\n' "$pipegen_name" "${{#pipegen_value}}" "$pipegen_value"
+    done
+    for pipegen_entry in ${{PIPEGEN_PARENTS:-}}; do
+      pipegen_parent "$pipegen_entry" || return 1
+      printf 'parent %s %s\n' "$pipegen_arg" "$pipegen_value"
+    done
+  }} >> "$pipegen_recipe"
+  unset IFS
+  set +f
+  pipegen_sum="$(sha256sum < "$pipegen_recipe")" || return 1
+  pipegen_sum="${{pipegen_sum%% *}}"
+  pipegen_tag="${{pipegen_sum%{drop}}}"
+}}
+pipegen_tag_step() {{
+  : "${{PIPEGEN_IMAGE:?the build job sets PIPEGEN_IMAGE}}" "${{PIPEGEN_KEY:?the build job sets PIPEGEN_KEY}}"
+  pipegen_login || return 1
+  pipegen_tag_of || return 1
+  rm -f "${{TMPDIR:-/tmp}}/pipegen-recipe-$$"
+  pipegen_ref="$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE:$pipegen_tag"
+  if [ "${{PIPEGEN_TAG_MODE:-content}}" = commit ]; then
+    echo "pipegen: $PIPEGEN_IMAGE is tagged by commit and built in every pipeline: $pipegen_ref"
+    pipegen_build=true
+  elif pipegen_exists "$pipegen_ref"; then
+    echo "pipegen: $pipegen_ref is already in the registry; skipping the build"
+    pipegen_build=false
+  else
+    echo "pipegen: $pipegen_ref is not in the registry; building it"
+    pipegen_build=true
+  fi
+{publish}
+}}
+"#,
+        commit = platform.commit,
+        header = CONTENT_TAG_HEADER,
+    )
+}

@@ -1,0 +1,176 @@
+//! The content-tag recipe as data: what a content tag hashes, part by part.
+//!
+//! The text hashed is one line per part, in this order:
+//!
+//! ```text
+//! pipegen content tag v2
+//! image <name>
+//! context <path> <type> <id> | none   # git cat-file --batch-check="%(objecttype) %(objectname)"
+//! dockerfile <path> <type> <id> | none
+//! input <path> <type> <id> | none      # per input without glob characters, in model order
+//! glob <pattern>                      # per glob input, in model order, then one line per file:
+//! :000000 <mode> 000… <blob> A\t<path> #   `git diff-tree -r <empty tree> <commit>:<prefix> -- ':(glob)<rest>'`
+//! target <target>                     # when set
+//! arg <NAME> <bytes>                  # per build argument, sorted by name, then the value and a newline
+//! <value>
+//! parent <ARG> <tag>                  # per parent, sorted by argument
+//! ```
+//!
+//! An object id is git's id of the tree or blob at that path in the pipeline's commit
+//! (`git cat-file --batch-check`), so a context costs O(depth), not O(files); a glob lists only
+//! the subtree under its literal directory prefix. The tag is the first [`CONTENT_TAG_LEN`] hex
+//! digits of the SHA-256 of the text. `content_tags` hashes a recipe in Rust; the pipeline's
+//! script (`emit::scripts::tag`) writes the same lines from the job's own variables.
+
+use super::{Build, Parent};
+
+/// Length of a content tag, in hex digits of the SHA-256.
+pub const CONTENT_TAG_LEN: usize = 24;
+
+/// First line of the hashed recipe: bump it when the recipe changes, so old tags are not reused.
+pub const CONTENT_TAG_HEADER: &str = "pipegen content tag v2";
+
+/// What a content tag hashes, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipe {
+    pub parts: Vec<Part>,
+}
+
+/// One part of a recipe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part {
+    /// A line as it is (never holds a newline).
+    Line(String),
+    /// `<label> <path> <object id>`: git's id of the tree or blob at `path`, `none` when absent.
+    Object { label: &'static str, path: String },
+    /// `glob <pattern>`, then the files the glob matches under its literal directory prefix.
+    Glob(Glob),
+    /// `arg <NAME> <bytes>`, then the value (which may hold newlines) and a newline.
+    Arg { name: String, value: String },
+    /// `parent <ARG> <tag>`, the tag being the parent build's, known at run time.
+    Parent(Parent),
+}
+
+/// A glob input split at its literal directory prefix: `gitaly/**/*.go` lists
+/// `:(glob)**/*.go` inside the tree at `gitaly`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Glob {
+    pub pattern: String,
+    /// The directories before the first component with a glob character (`.`: the root).
+    pub prefix: String,
+    /// The rest of the pattern, relative to `prefix`.
+    pub rest: String,
+}
+
+impl Glob {
+    /// `None` when `pattern` has no glob character (it is then a plain path).
+    pub fn parse(pattern: &str) -> Option<Glob> {
+        let components: Vec<&str> = pattern.split('/').collect();
+        let first = components.iter().position(|c| c.contains(['*', '?', '[']))?;
+        Some(Glob {
+            pattern: pattern.to_string(),
+            prefix: if first == 0 { ".".to_string() } else { components[..first].join("/") },
+            rest: components[first..].join("/"),
+        })
+    }
+
+    /// `<commit>:<prefix>`: the tree the glob is matched in.
+    pub fn tree(&self, commit: &str) -> String {
+        crate::git::object_name(commit, &self.prefix)
+    }
+
+    /// The pathspec matched inside that tree.
+    pub fn pathspec(&self) -> String {
+        format!(":(glob){}", self.rest)
+    }
+}
+
+impl Recipe {
+    /// The recipe of a content-tagged build.
+    pub fn of(build: &Build) -> Recipe {
+        let mut parts = vec![
+            Part::Line(CONTENT_TAG_HEADER.to_string()),
+            Part::Line(format!("image {}", build.this.id.image)),
+            Part::Object { label: "context", path: build.context.clone() },
+            Part::Object { label: "dockerfile", path: build.dockerfile.clone() },
+        ];
+        let (globs, paths): (Vec<&String>, Vec<&String>) =
+            build.inputs.iter().partition(|input| Glob::parse(input).is_some());
+        parts.extend(paths.into_iter().map(|path| Part::Object { label: "input", path: path.clone() }));
+        parts.extend(globs.into_iter().filter_map(|glob| Glob::parse(glob)).map(Part::Glob));
+        if let Some(target) = &build.target {
+            parts.push(Part::Line(format!("target {target}")));
+        }
+        let mut args = build.args.clone();
+        args.sort();
+        parts.extend(args.into_iter().map(|(name, value)| Part::Arg { name, value }));
+        let mut parents = build.parents.clone();
+        parents.sort_by(|a, b| a.arg.cmp(&b.arg));
+        parts.extend(parents.into_iter().map(Part::Parent));
+        Recipe { parts }
+    }
+
+    /// The paths whose git object ids the recipe needs.
+    pub fn objects(&self) -> impl Iterator<Item = &str> {
+        self.parts.iter().filter_map(|p| match p {
+            Part::Object { path, .. } => Some(path.as_str()),
+            _ => None,
+        })
+    }
+
+    /// The glob inputs.
+    pub fn globs(&self) -> impl Iterator<Item = &Glob> {
+        self.parts.iter().filter_map(|p| match p {
+            Part::Glob(glob) => Some(glob),
+            _ => None,
+        })
+    }
+
+    /// The hashed text, given each object's id (`None`: absent), each glob's file lines and each
+    /// parent's tag.
+    pub fn text(
+        &self,
+        object: impl Fn(&str) -> Option<String>,
+        glob_files: impl Fn(&Glob) -> Vec<String>,
+        parent_tag: impl Fn(&Parent) -> String,
+    ) -> String {
+        let mut text = String::new();
+        for part in &self.parts {
+            match part {
+                Part::Line(line) => text.push_str(line),
+                Part::Object { label, path } => {
+                    let id = object(path).unwrap_or_else(|| "none".to_string());
+                    text.push_str(&format!("{label} {path} {id}"));
+                }
+                Part::Glob(glob) => {
+                    text.push_str(&format!("glob {}", glob.pattern));
+                    for line in glob_files(glob) {
+                        text.push('\n');
+                        text.push_str(&line);
+                    }
+                }
+                Part::Arg { name, value } => text.push_str(&format!("arg {name} {}\n{value}", value.len())),
+                Part::Parent(parent) => text.push_str(&format!("parent {} {}", parent.arg, parent_tag(parent))),
+            }
+            text.push('\n');
+        }
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_split_at_their_literal_directories() {
+        let g = Glob::parse("gitaly/**/*.go").unwrap();
+        assert_eq!((g.prefix.as_str(), g.rest.as_str()), ("gitaly", "**/*.go"));
+        let g = Glob::parse("*.lock").unwrap();
+        assert_eq!((g.prefix.as_str(), g.rest.as_str()), (".", "*.lock"));
+        assert_eq!(g.tree("abc"), "abc:");
+        let g = Glob::parse("a/b/c?/d").unwrap();
+        assert_eq!((g.prefix.as_str(), g.rest.as_str()), ("a/b", "c?/d"));
+        assert_eq!(Glob::parse(".tool-versions"), None);
+    }
+}
