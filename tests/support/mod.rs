@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod model_gen;
+pub mod real_engines;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
