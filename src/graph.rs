@@ -16,6 +16,8 @@ pub struct ImageGraph<'m> {
     model: &'m Model,
     graph: DiGraph<&'m str, ()>,
     nodes: HashMap<&'m str, NodeIndex>,
+    /// Each image's parents that are images of the model, in `from` order, by node index.
+    parents: Vec<Vec<&'m str>>,
     /// Each image's axes and depth, computed once: walking up the DAG per question would take
     /// time exponential in its depth (every path to the roots, not every image).
     inherited: HashMap<&'m str, Inherited>,
@@ -31,23 +33,32 @@ struct Inherited {
 impl<'m> ImageGraph<'m> {
     pub fn new(model: &'m Model) -> Self {
         let mut graph = DiGraph::new();
-        let mut nodes = HashMap::new();
+        let mut nodes = HashMap::with_capacity(model.images.len());
         for name in model.images.keys() {
             nodes.insert(name.as_str(), graph.add_node(name.as_str()));
         }
+        let mut parents = Vec::with_capacity(model.images.len());
         for (name, image) in &model.images {
             let child = nodes[name.as_str()];
             let mut seen = BTreeSet::new();
+            let mut own = Vec::new();
             for (_, parent) in image.from.iter().flat_map(|f| f.iter()) {
                 if parent == name || !seen.insert(parent) {
                     continue;
                 }
-                if let Some(&p) = nodes.get(parent) {
+                if let Some((&parent, &p)) = nodes.get_key_value(parent) {
                     graph.add_edge(p, child, ());
+                    own.push(parent);
                 }
             }
+            parents.push(own);
         }
-        let mut image_graph = ImageGraph { model, graph, nodes, inherited: HashMap::new() };
+        let mut image_graph = ImageGraph { model, graph, nodes, parents, inherited: HashMap::new() };
+        // Parents first, so that each image finds its parents done; then, in model order, the
+        // images on or below a cycle, which only an invalid model has.
+        for name in image_graph.topological() {
+            image_graph.inherit(name, &mut BTreeSet::new());
+        }
         let mut visiting = BTreeSet::new();
         for name in model.images.keys() {
             image_graph.inherit(name, &mut visiting);
@@ -154,15 +165,7 @@ impl<'m> ImageGraph<'m> {
 
     /// Parents of `image` that are images of the model, in the order `from` lists them.
     pub fn parents(&self, image: &str) -> Vec<&'m str> {
-        let mut seen = BTreeSet::new();
-        self.model.images[image]
-            .from
-            .iter()
-            .flat_map(|f| f.iter())
-            .map(|(_, p)| p)
-            .filter(|p| *p != image && self.nodes.contains_key(p) && seen.insert(*p))
-            .map(|p| *self.nodes.get_key_value(p).expect("checked above").0)
-            .collect()
+        self.nodes.get(image).map(|node| self.parents[node.index()].clone()).unwrap_or_default()
     }
 
     /// Parents of `image` as [`ImageGraph::parents`] lists them, each with the build argument that

@@ -1,7 +1,6 @@
-//! The files `pipegen emit` writes and `pipegen check` compares: what they should contain, how
-//! they differ, and writing them so that a reader never sees half a file.
+//! The files `pipegen emit` writes and `pipegen check` compares: what they should contain and
+//! how they differ. Reading and writing them is `commands::files`.
 
-use std::io::Write;
 use std::path::Path;
 
 use crate::emit::{self, Target};
@@ -35,19 +34,20 @@ pub enum Freshness {
     Missing,
     /// With a unified diff from the file on disk to what emit would write.
     Stale(String),
+    /// Stale, and not shown as a diff: why.
+    StaleWithoutDiff(String),
 }
 
-/// Compare `output` with the file at `on_disk`.
-pub fn freshness(output: &Output, on_disk: &Path) -> std::io::Result<Freshness> {
-    let existing = match std::fs::read_to_string(on_disk) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Freshness::Missing),
-        Err(e) => return Err(e),
-    };
-    if existing == output.content {
-        return Ok(Freshness::Current);
+/// Compare `output` with the bytes on disk (`None`: there is no file).
+pub fn freshness(output: &Output, existing: Option<&[u8]>) -> Freshness {
+    let Some(existing) = existing else { return Freshness::Missing };
+    if existing == output.content.as_bytes() {
+        return Freshness::Current;
     }
-    Ok(Freshness::Stale(unified_diff(&existing, &output.content, &output.path)))
+    match std::str::from_utf8(existing) {
+        Ok(text) => Freshness::Stale(unified_diff(text, &output.content, &output.path)),
+        Err(_) => Freshness::StaleWithoutDiff("it is not UTF-8 text".to_string()),
+    }
 }
 
 /// A unified diff from `old` to `new`, both named after `path`.
@@ -68,25 +68,12 @@ pub fn creation_diff(new: &str, path: &str) -> String {
         .to_string()
 }
 
-/// Write `content` to `path` through a temporary file in the same directory and a rename, so
-/// the file is either the old one or the new one, never a part. The file gets the permissions
-/// any new file gets (0666 less the umask: 0644 under 022), not a temporary file's 0600.
+/// Write one file as `emit` writes its outputs (`commands::files::write_all`): whole or not at
+/// all, with the mode of any new file, no temporary file left behind.
 pub fn write_atomically(path: &Path, content: &str) -> std::io::Result<()> {
-    let directory = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(directory)?;
-    let mut builder = tempfile::Builder::new();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        // The mode is given to open(2), which applies the umask.
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    match crate::commands::files::write_all(&[(path.to_path_buf(), content)]) {
+        Ok(()) => Ok(()),
+        Err(crate::error::Error::Write { source, .. }) => Err(source),
+        Err(other) => Err(std::io::Error::other(other.to_string())),
     }
-    let mut temporary = builder.tempfile_in(directory)?;
-    temporary.write_all(content.as_bytes())?;
-    temporary.as_file().sync_all()?;
-    temporary.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }

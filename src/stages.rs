@@ -3,7 +3,8 @@
 //! Stages only group jobs for display: every job `needs` exactly what it uses. They still have to
 //! agree with the graph, because GitLab refuses a job that needs a job of a later stage.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap, HashMap};
 
 use crate::graph::ImageGraph;
 use crate::model::{Model, model_image};
@@ -22,6 +23,8 @@ pub struct StageLayout {
     pub order: Vec<String>,
     pub images: HashMap<String, String>,
     pub jobs: HashMap<String, String>,
+    /// Each stage's position in `order`.
+    positions: HashMap<String, usize>,
 }
 
 impl StageLayout {
@@ -47,12 +50,16 @@ impl StageLayout {
             Some(declared) => declared.iter().map(|s| s.0.clone()).collect(),
             None => derive_order(model, graph, &images, &jobs),
         };
-        StageLayout { order, images, jobs }
+        let mut positions = HashMap::with_capacity(order.len());
+        for (at, stage) in order.iter().enumerate() {
+            positions.entry(stage.clone()).or_insert(at);
+        }
+        StageLayout { order, images, jobs, positions }
     }
 
     /// Position of `stage` in the order, if it is in it.
     pub fn position(&self, stage: &str) -> Option<usize> {
-        self.order.iter().position(|s| s == stage)
+        self.positions.get(stage).copied()
     }
 }
 
@@ -62,59 +69,111 @@ impl StageLayout {
 /// deepest image they use), then the one that appears first in the model. Stage names the model
 /// set by hand can contradict each other (a cycle); the rest then follows that ranking and
 /// validation reports the contradiction.
+///
+/// Kahn's algorithm with a priority queue: O((s + c) log s) for s stages and c constraints.
 fn derive_order(
     model: &Model,
     graph: &ImageGraph<'_>,
     images: &HashMap<String, String>,
     jobs: &HashMap<String, String>,
 ) -> Vec<String> {
-    // (stage, rank, first appearance)
-    let mut rank: Vec<(String, usize, usize)> = Vec::new();
-    let mut note = |stage: &str, r: usize| match rank.iter_mut().find(|(s, _, _)| s == stage) {
-        Some(entry) => entry.1 = entry.1.min(r),
-        None => {
-            let appearance = rank.len();
-            rank.push((stage.to_string(), r, appearance));
-        }
-    };
-    // Stage `before` must not come after stage `after`.
-    let mut constraints: Vec<(String, String)> = Vec::new();
+    let mut stages = Stages::default();
+    // Stages are numbered as they first appear: images' in model order, then jobs'.
     for name in model.images.keys() {
-        note(&images[name], graph.depth(name));
+        stages.note(&images[name], graph.depth(name));
+    }
+    let used_by_job: Vec<(&str, Vec<&str>)> = model
+        .jobs
+        .iter()
+        .map(|(name, job)| {
+            let used = job
+                .image
+                .iter()
+                .chain(job.services.iter().filter_map(|s| model.services.get(&s.0)).map(|s| &s.image))
+                .filter_map(|i| model_image(model, i))
+                .collect();
+            (jobs[name].as_str(), used)
+        })
+        .collect();
+    for (stage, used) in &used_by_job {
+        let deepest = used.iter().map(|i| graph.depth(i)).max().unwrap_or(0);
+        stages.note(stage, deepest + 1);
+    }
+    for name in model.images.keys() {
         for parent in graph.parents(name) {
-            constraints.push((images[parent].clone(), images[name].clone()));
+            stages.constrain(&images[parent], &images[name]);
         }
     }
-    for (name, job) in &model.jobs {
-        let used: Vec<&str> = job
-            .image
-            .iter()
-            .chain(job.services.iter().filter_map(|s| model.services.get(&s.0)).map(|s| &s.image))
-            .filter_map(|i| model_image(model, i))
-            .collect();
-        let deepest = used.iter().map(|i| graph.depth(i)).max().unwrap_or(0);
-        note(&jobs[name], deepest + 1);
-        constraints.extend(used.iter().map(|image| (images[*image].clone(), jobs[name].clone())));
+    for (stage, used) in &used_by_job {
+        for image in used {
+            stages.constrain(&images[*image], stage);
+        }
     }
-    constraints.retain(|(before, after)| before != after);
+    stages.order()
+}
 
-    let mut order = Vec::with_capacity(rank.len());
-    let mut left = rank;
-    while !left.is_empty() {
-        let ready = |stage: &str| {
-            !constraints.iter().any(|(before, after)| after == stage && left.iter().any(|(s, _, _)| s == before))
-        };
-        let pick = left
-            .iter()
-            .enumerate()
-            .filter(|(_, (stage, _, _))| ready(stage))
-            .min_by_key(|(_, (_, r, appearance))| (*r, *appearance))
-            .or_else(|| left.iter().enumerate().min_by_key(|(_, (_, r, appearance))| (*r, *appearance)))
-            .map(|(i, _)| i)
-            .expect("a stage is left");
-        order.push(left.remove(pick).0);
+/// The stages met so far, with what orders them; a stage's id is the order it appeared in.
+#[derive(Default)]
+struct Stages<'a> {
+    names: Vec<&'a str>,
+    ids: HashMap<&'a str, usize>,
+    /// The shallowest depth of each stage's members.
+    rank: Vec<usize>,
+    /// Stages that must come after each stage.
+    after: Vec<Vec<usize>>,
+    /// How many constraints on each stage are not met yet.
+    waiting_for: Vec<usize>,
+}
+
+impl<'a> Stages<'a> {
+    /// Note a member of `stage` at `rank`: the stage's rank is its shallowest member's.
+    fn note(&mut self, stage: &'a str, rank: usize) {
+        match self.ids.get(stage) {
+            Some(&id) => self.rank[id] = self.rank[id].min(rank),
+            None => {
+                self.ids.insert(stage, self.names.len());
+                self.names.push(stage);
+                self.rank.push(rank);
+                self.after.push(Vec::new());
+                self.waiting_for.push(0);
+            }
+        }
     }
-    order
+
+    /// Stage `before` must not come after stage `after` (both noted already).
+    fn constrain(&mut self, before: &str, after: &str) {
+        let (before, after) = (self.ids[before], self.ids[after]);
+        if before != after {
+            self.after[before].push(after);
+            self.waiting_for[after] += 1;
+        }
+    }
+
+    fn order(mut self) -> Vec<String> {
+        // (rank, first appearance): the next stage is the smallest ready one.
+        let key = |id: usize, rank: &[usize]| Reverse((rank[id], id));
+        let mut ready: BinaryHeap<Reverse<(usize, usize)>> =
+            (0..self.names.len()).filter(|&id| self.waiting_for[id] == 0).map(|id| key(id, &self.rank)).collect();
+        // Every stage not placed yet, to break a cycle of hand-set stages by the same ranking.
+        let mut left: BTreeSet<(usize, usize)> = (0..self.names.len()).map(|id| (self.rank[id], id)).collect();
+        let mut order = Vec::with_capacity(self.names.len());
+        while let Some(&first_left) = left.first() {
+            let (rank, id) = match ready.pop() {
+                Some(Reverse(next)) if left.contains(&next) => next,
+                Some(_) => continue,
+                None => first_left,
+            };
+            left.remove(&(rank, id));
+            order.push(self.names[id].to_string());
+            for next in std::mem::take(&mut self.after[id]) {
+                self.waiting_for[next] -= 1;
+                if self.waiting_for[next] == 0 {
+                    ready.push(key(next, &self.rank));
+                }
+            }
+        }
+        order
+    }
 }
 
 #[cfg(test)]
@@ -144,5 +203,100 @@ mod tests {
              jobs:\n  lint: { stage: lint, script: [x] }\n  unit: { image: b, script: [x] }\n",
         );
         assert_eq!(layout.order, ["build-1", "lint", "build-2", "test"]);
+    }
+}
+
+/// The derived order agrees with the straightforward quadratic algorithm it replaced, on random
+/// graphs with hand-set stages that may contradict each other.
+#[cfg(test)]
+mod same_as_the_quadratic_order {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Repeatedly take the smallest (rank, first appearance) stage none of whose constraints is
+    /// still open; with none, the smallest of all.
+    fn reference(model: &Model, graph: &ImageGraph<'_>, layout: &StageLayout) -> Vec<String> {
+        let mut rank: Vec<(String, usize, usize)> = Vec::new();
+        let mut note = |stage: &str, r: usize| match rank.iter_mut().find(|(s, _, _)| s == stage) {
+            Some(entry) => entry.1 = entry.1.min(r),
+            None => {
+                let appearance = rank.len();
+                rank.push((stage.to_string(), r, appearance));
+            }
+        };
+        let mut constraints: Vec<(String, String)> = Vec::new();
+        for name in model.images.keys() {
+            note(&layout.images[name], graph.depth(name));
+            for parent in graph.parents(name) {
+                constraints.push((layout.images[parent].clone(), layout.images[name].clone()));
+            }
+        }
+        for (name, job) in &model.jobs {
+            let used: Vec<&str> = job.image.iter().filter_map(|i| model_image(model, i)).collect();
+            let deepest = used.iter().map(|i| graph.depth(i)).max().unwrap_or(0);
+            note(&layout.jobs[name], deepest + 1);
+            constraints.extend(used.iter().map(|image| (layout.images[*image].clone(), layout.jobs[name].clone())));
+        }
+        constraints.retain(|(before, after)| before != after);
+        let mut order = Vec::new();
+        let mut left = rank;
+        while !left.is_empty() {
+            let ready = |stage: &str| {
+                !constraints.iter().any(|(before, after)| after == stage && left.iter().any(|(s, _, _)| s == before))
+            };
+            let pick = left
+                .iter()
+                .enumerate()
+                .filter(|(_, (stage, _, _))| ready(stage))
+                .min_by_key(|(_, (_, r, appearance))| (*r, *appearance))
+                .or_else(|| left.iter().enumerate().min_by_key(|(_, (_, r, appearance))| (*r, *appearance)))
+                .map(|(i, _)| i)
+                .expect("a stage is left");
+            order.push(left.remove(pick).0);
+        }
+        order
+    }
+
+    /// A model of `images` (each with parents among the earlier ones and maybe a hand-set stage
+    /// out of a few) and `jobs` (each on an image, maybe with a stage).
+    fn model_text(images: &[(Vec<usize>, Option<u8>)], jobs: &[(usize, Option<u8>)]) -> String {
+        let mut text = String::from("pipegen: 1\nname: t\nregistry: r.example/t\nimages:\n");
+        for (i, (parents, stage)) in images.iter().enumerate() {
+            let from: Vec<String> = parents.iter().filter(|p| **p < i).map(|p| format!("i{p}")).collect();
+            text.push_str(&format!("  i{i}: {{ from: [{}]", from.join(", ")));
+            if let Some(stage) = stage {
+                text.push_str(&format!(", stage: s{stage}"));
+            }
+            text.push_str(" }\n");
+        }
+        text.push_str("jobs:\n");
+        for (j, (image, stage)) in jobs.iter().enumerate() {
+            text.push_str(&format!("  j{j}: {{ image: i{}, script: [x]", image % images.len()));
+            if let Some(stage) = stage {
+                text.push_str(&format!(", stage: s{stage}"));
+            }
+            text.push_str(" }\n");
+        }
+        text
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 400, failure_persistence: None, ..ProptestConfig::default() })]
+
+        #[test]
+        fn on_random_models(
+            images in prop::collection::vec((prop::collection::vec(0..12usize, 0..3), prop::option::weighted(0.4, 0..4u8)), 1..12),
+            jobs in prop::collection::vec((0..12usize, prop::option::weighted(0.4, 0..4u8)), 0..6),
+        ) {
+            let text = model_text(&images, &jobs);
+            let model: Model = crate::yaml::from_str(&text).expect("parses");
+            let graph = ImageGraph::new(&model);
+            let layout = StageLayout::new(&model, &graph);
+            prop_assert_eq!(&layout.order, &reference(&model, &graph, &layout), "{}", text);
+            for (at, stage) in layout.order.iter().enumerate() {
+                prop_assert_eq!(layout.position(stage), Some(at));
+            }
+        }
     }
 }

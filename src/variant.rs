@@ -1,13 +1,19 @@
 //! Variants: one value per axis (with its entry's named fields), and `${…}` substitution.
 
+use std::sync::Arc;
+
 use indexmap::IndexMap;
 
 use crate::model::AxisEntry;
 use crate::template::{self, Piece, Reference};
 
-/// One combination of axis values, in axis order (ancestors' axes first).
+/// One combination of axis values, in axis order (ancestors' axes first). Shared, not copied:
+/// a plan holds the variant of every build and job many times over (names, references, keys).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Variant {
+pub struct Variant(Arc<Values>);
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+struct Values {
     pairs: Vec<(String, String)>,
     /// Per entry of `pairs`, the named fields of the value's axis entry.
     fields: Vec<Vec<(String, String)>>,
@@ -17,19 +23,19 @@ impl Variant {
     /// A variant of plain values (no named fields).
     pub fn new(pairs: Vec<(String, String)>) -> Self {
         let fields = vec![Vec::new(); pairs.len()];
-        Variant { pairs, fields }
+        Variant(Arc::new(Values { pairs, fields }))
     }
 
     /// Every combination of the values of `axes`, the first axis varying slowest.
     pub fn product(axes: &[String], declared: &IndexMap<String, Vec<AxisEntry>>) -> Vec<Variant> {
-        let mut variants = vec![Variant::default()];
+        let mut combinations = vec![Values::default()];
         for axis in axes {
             let entries = declared.get(axis).map(Vec::as_slice).unwrap_or_default();
-            variants = variants
+            combinations = combinations
                 .into_iter()
-                .flat_map(|v| {
+                .flat_map(|values| {
                     entries.iter().map(move |entry| {
-                        let mut next = v.clone();
+                        let mut next = values.clone();
                         next.pairs.push((axis.clone(), entry.value().to_string()));
                         next.fields.push(entry.fields().map(|(k, v)| (k.to_string(), v.to_string())).collect());
                         next
@@ -37,35 +43,35 @@ impl Variant {
                 })
                 .collect();
         }
-        variants
+        combinations.into_iter().map(|values| Variant(Arc::new(values))).collect()
     }
 
     pub fn pairs(&self) -> &[(String, String)] {
-        &self.pairs
+        &self.0.pairs
     }
 
     pub fn is_empty(&self) -> bool {
-        self.pairs.is_empty()
+        self.0.pairs.is_empty()
     }
 
     pub fn get(&self, axis: &str) -> Option<&str> {
-        self.pairs.iter().find(|(a, _)| a == axis).map(|(_, v)| v.as_str())
+        self.0.pairs.iter().find(|(a, _)| a == axis).map(|(_, v)| v.as_str())
     }
 
     /// A named field of the axis's entry; `value` is the value itself.
     pub fn field(&self, axis: &str, field: &str) -> Option<&str> {
-        let index = self.pairs.iter().position(|(a, _)| a == axis)?;
+        let index = self.0.pairs.iter().position(|(a, _)| a == axis)?;
         if field == "value" {
-            return Some(&self.pairs[index].1);
+            return Some(&self.0.pairs[index].1);
         }
-        self.fields[index].iter().find(|(f, _)| f == field).map(|(_, v)| v.as_str())
+        self.0.fields[index].iter().find(|(f, _)| f == field).map(|(_, v)| v.as_str())
     }
 
     /// The variant as environment variables of a job: each axis (`ruby=3.2`), then each named
     /// field as `<axis>_<field>` (`pg_major=16`).
     pub fn variables(&self) -> Vec<(String, String)> {
-        let mut out = self.pairs.clone();
-        for ((axis, _), fields) in self.pairs.iter().zip(&self.fields) {
+        let mut out = self.0.pairs.clone();
+        for ((axis, _), fields) in self.0.pairs.iter().zip(&self.0.fields) {
             out.extend(fields.iter().map(|(field, value)| (field_variable(axis, field), value.clone())));
         }
         out
@@ -74,24 +80,27 @@ impl Variant {
     /// The values of `axes` only, in the order of `axes`: the variant of a parent or of an image
     /// a job uses.
     pub fn restrict(&self, axes: &[String]) -> Variant {
-        let mut out = Variant::default();
+        if axes.len() == self.0.pairs.len() && axes.iter().zip(&self.0.pairs).all(|(a, (b, _))| a == b) {
+            return self.clone();
+        }
+        let mut out = Values::default();
         for axis in axes {
-            if let Some(index) = self.pairs.iter().position(|(a, _)| a == axis) {
-                out.pairs.push(self.pairs[index].clone());
-                out.fields.push(self.fields[index].clone());
+            if let Some(index) = self.0.pairs.iter().position(|(a, _)| a == axis) {
+                out.pairs.push(self.0.pairs[index].clone());
+                out.fields.push(self.0.fields[index].clone());
             }
         }
-        out
+        Variant(Arc::new(out))
     }
 
     /// The values joined by `-`: the `:<v1>-<v2>` suffix of job names.
     pub fn suffix(&self) -> String {
-        self.pairs.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join("-")
+        self.0.pairs.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join("-")
     }
 
     /// `axis=value` pairs joined by `, `, for messages and comments.
     pub fn describe(&self) -> String {
-        self.pairs.iter().map(|(a, v)| format!("{a}={v}")).collect::<Vec<_>>().join(", ")
+        self.0.pairs.iter().map(|(a, v)| format!("{a}={v}")).collect::<Vec<_>>().join(", ")
     }
 }
 

@@ -1,13 +1,18 @@
 //! Where a model lives: its file, and the repository root every path in it is relative to.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
-use crate::model::{self, LoadedModel};
+use crate::model::{self, LoadedModel, printable};
 use crate::plan::{self, Plan};
 
 /// The model file pipegen reads without `--model`.
 pub const DEFAULT_MODEL: &str = "pipegen.yaml";
+
+/// A model file larger than this is refused before it is read: real models are a few
+/// kilobytes, and a bound keeps `--model /dev/zero`-like mistakes from eating memory.
+pub const MAX_MODEL_BYTES: u64 = 8 * 1024 * 1024;
 
 /// `path` written as models write paths: components joined by `/` whatever the platform.
 pub fn slash_path(path: &Path) -> String {
@@ -30,26 +35,49 @@ impl Workspace {
         let model_arg = model.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(DEFAULT_MODEL));
         let absolute =
             std::path::absolute(&model_arg).map_err(|source| Error::Read { path: model_arg.clone(), source })?;
-        if !absolute.is_file() {
-            let hint = if model.is_none() {
-                format!("no {DEFAULT_MODEL} here; pass --model PATH (docs/model.md describes the format)")
-            } else {
-                format!("no model file at {}", model_arg.display())
-            };
-            return Err(Error::Usage(hint));
+        let metadata = match std::fs::metadata(&absolute) {
+            Ok(metadata) => metadata,
+            Err(_) if model.is_none() => {
+                return Err(Error::Usage(format!(
+                    "no {DEFAULT_MODEL} here; pass --model PATH (docs/model.md describes the format)"
+                )));
+            }
+            Err(_) => return Err(Error::Usage(format!("no model file at {}", model_arg.display()))),
+        };
+        if !metadata.is_file() {
+            return Err(Error::Usage(format!(
+                "{} is not a regular file; a model is a YAML file (docs/model.md describes the format)",
+                model_arg.display()
+            )));
         }
         let directory = absolute.parent().unwrap_or(Path::new("/")).to_path_buf();
         let root =
             directory.ancestors().find(|dir| dir.join(".git").exists()).map(Path::to_path_buf).unwrap_or(directory);
-        let model_in_repo = slash_path(absolute.strip_prefix(&root).unwrap_or(&absolute));
+        let in_repo = absolute.strip_prefix(&root).unwrap_or(&absolute);
+        // The model's path is written into every generated header and the commands they show.
+        for shown in [model_arg.as_path(), in_repo] {
+            let Some(text) = shown.to_str() else {
+                return Err(Error::Usage(format!(
+                    "the model's path {} is not UTF-8; pipegen writes it into the generated files, so rename the file",
+                    shown.display()
+                )));
+            };
+            if let Some(c) = text.chars().find(|c| printable::is_unprintable(*c)) {
+                return Err(Error::Usage(format!(
+                    "the model's path `{}` holds the character {}; pipegen writes it into the generated files, so rename the file",
+                    printable::escape(text),
+                    printable::describe(c)
+                )));
+            }
+        }
+        let model_in_repo = slash_path(in_repo);
         Ok(Workspace { model_arg, root, model_in_repo })
     }
 
     /// Read and check the model.
     pub fn load(&self) -> Result<LoadedModel, Error> {
-        let text = std::fs::read_to_string(&self.model_arg)
-            .map_err(|source| Error::Read { path: self.model_arg.clone(), source })?;
-        Ok(model::load(&self.model_arg.display().to_string(), &text)?)
+        let bytes = read_bounded(&self.model_arg, MAX_MODEL_BYTES)?;
+        Ok(model::load_bytes(&self.model_arg.display().to_string(), &bytes)?)
     }
 
     /// Read the model and plan its pipeline, without the platforms' limits: for the commands
@@ -78,4 +106,24 @@ impl Workspace {
     pub fn path(&self, relative: &str) -> PathBuf {
         self.root.join(relative)
     }
+}
+
+/// The bytes of the regular file at `path`, refused when it is larger than `limit`.
+fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, Error> {
+    let read_error = |source| Error::Read { path: path.to_path_buf(), source };
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    let metadata = file.metadata().map_err(read_error)?;
+    if !metadata.is_file() {
+        return Err(Error::Usage(format!("{} is not a regular file", path.display())));
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes).map_err(read_error)?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::Usage(format!(
+            "{} is larger than {} MiB; that is no model (real ones are a few kilobytes)",
+            path.display(),
+            limit / 1024 / 1024
+        )));
+    }
+    Ok(bytes)
 }

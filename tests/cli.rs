@@ -327,3 +327,362 @@ fn errors_are_coloured_only_on_a_terminal_and_never_with_no_color() {
     let (_, _, piped) = support::run(support::pipegen().arg("check").current_dir(dir.path()).env_remove("NO_COLOR"));
     assert!(piped.contains("error[unknown-parent]") && !piped.contains('\u{1b}'), "a pipe gets none: {piped:?}");
 }
+
+/// Run pipegen with a deadline: a hang is a failure, not a stuck test run.
+fn pipegen_within(dir: &Path, args: &[&str], seconds: u64) -> (i32, String, String) {
+    use std::io::Read;
+    let mut child = support::pipegen()
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn pipegen");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(seconds);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("pipegen {args:?} did not finish within {seconds}s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let (mut out, mut err) = (String::new(), String::new());
+    child.stdout.take().expect("stdout").read_to_string(&mut out).expect("read stdout");
+    child.stderr.take().expect("stderr").read_to_string(&mut err).expect("read stderr");
+    (status.code().unwrap_or(-1), out, err)
+}
+
+/// MODEL with other outputs.
+fn with_outputs(gitlab: &str, github: &str) -> String {
+    MODEL.replace(
+        "outputs:\n  gitlab: ci/pipeline.yml\n  github: .github/workflows/images.yml\n",
+        &format!("outputs:\n  gitlab: {gitlab}\n  github: {github}\n"),
+    )
+}
+
+#[test]
+fn outputs_stay_inside_the_repository_and_off_git_and_the_model() {
+    let outside = tempfile::tempdir().expect("tempdir");
+    let cases: [(&str, &str, &str); 6] = [
+        ("ci/pipeline.yml", "linked/images.yml", "leads outside the repository"),
+        ("\"ci\\n/../../escape.yml\"", "ok.yml", "holds a newline"),
+        (".git/HEAD", "ok.yml", "is inside `.git`"),
+        ("pipegen.yaml", "ok.yml", "is the model file itself"),
+        ("ci.yml", "./ci.yml", "both outputs are written to `ci.yml`"),
+        ("ci/pipeline.yml", "link.yml", "is a symbolic link"),
+    ];
+    for (gitlab, github, expected) in cases {
+        let dir = project(&with_outputs(gitlab, github));
+        std::fs::create_dir(dir.path().join(".git")).expect("mkdir .git");
+        std::fs::write(dir.path().join(".git/HEAD"), "ref: refs/heads/main\n").expect("write HEAD");
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("linked")).expect("symlink");
+        std::fs::write(dir.path().join("target.yml"), "kept\n").expect("write");
+        std::os::unix::fs::symlink("target.yml", dir.path().join("link.yml")).expect("symlink");
+        let before = files(dir.path());
+        let model_before = read(dir.path(), "pipegen.yaml");
+        for command in ["emit", "check"] {
+            let (code, stdout, stderr) = support::pipegen_in(dir.path(), &[command]);
+            assert_eq!(code, 2, "{command} with outputs {gitlab} / {github}: {stderr}");
+            assert!(stdout.is_empty(), "{stdout}");
+            assert!(stderr.contains(expected), "{command} with outputs {gitlab} / {github}: {stderr}");
+            assert!(stderr.contains("pipegen.yaml:"), "the error is located: {stderr}");
+        }
+        assert_eq!(files(dir.path()), before, "nothing written for outputs {gitlab} / {github}");
+        assert_eq!(read(dir.path(), "pipegen.yaml"), model_before);
+        assert_eq!(read(dir.path(), ".git/HEAD"), "ref: refs/heads/main\n");
+        assert_eq!(read(dir.path(), "target.yml"), "kept\n");
+    }
+    assert_eq!(files(outside.path()), Vec::<String>::new());
+}
+
+#[test]
+fn emit_changes_every_output_or_none() {
+    // The GitHub workflow's directory cannot be made: `.github` is a file.
+    let dir = project(MODEL);
+    std::fs::create_dir_all(dir.path().join("ci")).expect("mkdir");
+    std::fs::write(dir.path().join("ci/pipeline.yml"), "previous pipeline\n").expect("write");
+    std::fs::write(dir.path().join(".github"), "not a directory\n").expect("write");
+    let (code, stdout, stderr) = support::pipegen_in(dir.path(), &["emit"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.is_empty());
+    assert!(stderr.starts_with("error: cannot write "), "{stderr}");
+    assert_eq!(read(dir.path(), "ci/pipeline.yml"), "previous pipeline\n", "the first output was not replaced");
+    assert_eq!(files(dir.path()), [".github", "ci/pipeline.yml", "pipegen.yaml"], "no temporary file is left");
+}
+
+#[test]
+fn new_outputs_follow_the_umask_and_replaced_ones_keep_their_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode =
+        |dir: &Path, path: &str| std::fs::metadata(dir.join(path)).expect("metadata").permissions().mode() & 0o777;
+    for (umask, expected) in [("022", 0o644), ("077", 0o600), ("002", 0o664)] {
+        let dir = project(MODEL);
+        let command = format!("umask {umask} && exec {} emit", env!("CARGO_BIN_EXE_pipegen"));
+        let (code, _, stderr) =
+            support::run(std::process::Command::new("sh").args(["-c", &command]).current_dir(dir.path()));
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(mode(dir.path(), "ci/pipeline.yml"), expected, "umask {umask}");
+        assert_eq!(mode(dir.path(), ".github/workflows/images.yml"), expected, "umask {umask}");
+    }
+    let dir = project(MODEL);
+    std::fs::create_dir_all(dir.path().join("ci")).expect("mkdir");
+    std::fs::write(dir.path().join("ci/pipeline.yml"), "old\n").expect("write");
+    std::fs::set_permissions(dir.path().join("ci/pipeline.yml"), std::fs::Permissions::from_mode(0o640))
+        .expect("chmod");
+    assert_eq!(support::pipegen_in(dir.path(), &["emit"]).0, 0);
+    assert_eq!(mode(dir.path(), "ci/pipeline.yml"), 0o640);
+}
+
+#[test]
+fn check_reads_only_regular_files_and_never_hangs() {
+    // A FIFO would block a reader until a writer comes; /dev/zero never ends; a directory is no file.
+    let dir = project(MODEL);
+    std::fs::create_dir_all(dir.path().join("ci")).expect("mkdir");
+    let (code, _, stderr) = support::run(std::process::Command::new("mkfifo").arg(dir.path().join("ci/pipeline.yml")));
+    assert_eq!(code, 0, "mkfifo: {stderr}");
+    for command in ["check", "emit"] {
+        let (code, _, stderr) = pipegen_within(dir.path(), &[command], 20);
+        assert_eq!(code, 2, "{command}: {stderr}");
+        assert!(stderr.contains("is not a regular file"), "{command}: {stderr}");
+    }
+    let dir = project(&with_outputs("ci", "zero.yml"));
+    std::fs::create_dir_all(dir.path().join("ci")).expect("mkdir");
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.yml")).expect("symlink");
+    let (code, _, stderr) = pipegen_within(dir.path(), &["check"], 20);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("`ci` is not a regular file") && stderr.contains("`zero.yml` is a symbolic link"),
+        "{stderr}"
+    );
+
+    // A huge regular file is stale, without reading it whole or printing a diff of it.
+    let dir = project(MODEL);
+    assert_eq!(support::pipegen_in(dir.path(), &["emit"]).0, 0);
+    let huge = std::fs::File::options().write(true).open(dir.path().join("ci/pipeline.yml")).expect("open");
+    huge.set_len(pipegen::commands::files::MAX_OUTPUT_BYTES + 1).expect("grow");
+    let (code, stdout, stderr) = pipegen_within(dir.path(), &["check"], 20);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stdout.starts_with("ci/pipeline.yml is stale (gitlab pipeline of pipegen.yaml); no diff, because it is "),
+        "{stdout}"
+    );
+    assert!(stdout.len() < 1000, "{stdout}");
+}
+
+#[test]
+fn a_bad_model_file_is_refused_before_it_is_read() {
+    let dir = project(MODEL);
+    let (code, _, stderr) = support::run(std::process::Command::new("mkfifo").arg(dir.path().join("fifo.yaml")));
+    assert_eq!(code, 0, "mkfifo: {stderr}");
+    for model in ["fifo.yaml", "/dev/zero", "."] {
+        let (code, stdout, stderr) = pipegen_within(dir.path(), &["emit", "--model", model], 20);
+        assert_eq!((code, stdout.as_str()), (2, ""), "{model}: {stderr}");
+        assert!(stderr.contains("is not a regular file"), "{model}: {stderr}");
+    }
+    // A name with a newline or an escape sequence would inject text into the generated header.
+    for name in ["bad\nname.yaml", "bad\u{1b}[2Jname.yaml"] {
+        std::fs::write(dir.path().join(name), MODEL).expect("write");
+        let (code, stdout, stderr) = support::pipegen_in(dir.path(), &["emit", "--model", name]);
+        assert_eq!((code, stdout.as_str()), (2, ""), "{stderr}");
+        assert!(stderr.starts_with("error: the model's path `bad\\"), "{stderr:?}");
+        assert!(!stderr.contains('\u{1b}') && stderr.lines().count() == 1, "{stderr:?}");
+    }
+    assert_eq!(files(dir.path()), ["bad\nname.yaml", "bad\u{1b}[2Jname.yaml", "fifo.yaml", "pipegen.yaml"]);
+    // Not UTF-8: located at the first bad byte.
+    std::fs::write(dir.path().join("latin1.yaml"), b"pipegen: 1\nname: caf\xe9\n").expect("write");
+    let (code, _, stderr) = support::pipegen_in(dir.path(), &["emit", "--model", "latin1.yaml"]);
+    assert_eq!(code, 2);
+    assert!(stderr.starts_with("latin1.yaml:2:10: error[not-utf8]: "), "{stderr}");
+}
+
+/// A model whose outputs take a while to write: many images, so big pipelines.
+fn big_model(images: usize) -> String {
+    let mut extra = String::new();
+    for i in 0..images {
+        extra.push_str(&format!(
+            "  image-{i}:\n    from: base\n    context: images/image-{i}\n    args: {{ N: \"{i}\" }}\n"
+        ));
+    }
+    MODEL.replace("  app:\n", &format!("{extra}  app:\n"))
+}
+
+#[test]
+fn a_signal_while_writing_leaves_no_temporary_file_and_no_half_change() {
+    let dir = project(&big_model(60));
+    assert_eq!(support::pipegen_in(dir.path(), &["emit"]).0, 0);
+    let new_gitlab = read(dir.path(), "ci/pipeline.yml");
+    let new_github = read(dir.path(), ".github/workflows/images.yml");
+    let mut interrupted = 0;
+    for round in 0..40 {
+        for signal in ["TERM", "INT", "HUP"] {
+            std::fs::write(dir.path().join("ci/pipeline.yml"), "old gitlab\n").expect("write");
+            std::fs::write(dir.path().join(".github/workflows/images.yml"), "old github\n").expect("write");
+            let mut child = support::pipegen()
+                .arg("emit")
+                .current_dir(dir.path())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("spawn");
+            // Signal as soon as a temporary file shows up, while the outputs are being written.
+            let mut seen = false;
+            while child.try_wait().expect("wait").is_none() {
+                let writing = ["ci", ".github/workflows"].iter().any(|d| {
+                    std::fs::read_dir(dir.path().join(d))
+                        .map(|entries| {
+                            entries.flatten().any(|e| e.file_name().to_string_lossy().starts_with(".pipegen-"))
+                        })
+                        .unwrap_or(false)
+                });
+                if writing {
+                    let pid = child.id().to_string();
+                    support::run(std::process::Command::new("kill").args([&format!("-{signal}"), pid.as_str()]));
+                    seen = true;
+                    break;
+                }
+            }
+            let status = child.wait().expect("wait");
+            interrupted += usize::from(seen);
+            let left = files(dir.path());
+            assert_eq!(
+                left,
+                [".github/workflows/images.yml", "ci/pipeline.yml", "pipegen.yaml"],
+                "round {round}, SIG{signal}: {status:?}"
+            );
+            let both = (read(dir.path(), "ci/pipeline.yml"), read(dir.path(), ".github/workflows/images.yml"));
+            assert!(
+                both == (new_gitlab.clone(), new_github.clone())
+                    || both == ("old gitlab\n".into(), "old github\n".into()),
+                "round {round}, SIG{signal}: one output changed without the other"
+            );
+        }
+        if interrupted >= 5 {
+            break;
+        }
+    }
+    assert!(interrupted >= 3, "only {interrupted} runs were signalled while writing");
+}
+
+/// Every command that reads a model, with the arguments that get it there.
+const MODEL_COMMANDS: [&[&str]; 6] =
+    [&["emit"], &["emit", "--target", "github"], &["check"], &["graph"], &["plan", "--changed", "x"], &["tags"]];
+
+#[test]
+fn a_very_long_line_gets_a_window_in_every_command() {
+    // The error sits 100,000 columns into its line: miette alone panicked on it (a format width
+    // above u16::MAX) and printed the whole line.
+    let long = "x".repeat(100_000);
+    let model = format!(
+        "pipegen: 1\nname: t\nregistry: r.example.com/t\nimages:\n  base:\n    args: {{ A: \"{long}\", B: \"${{nope}}\" }}\n"
+    );
+    let dir = project(&model);
+    for args in MODEL_COMMANDS {
+        let (code, stdout, stderr) = pipegen_within(dir.path(), args, 30);
+        assert_eq!((code, stdout.as_str()), (2, ""), "pipegen {args:?}: {stderr}");
+        assert!(stderr.starts_with("pipegen.yaml:6:100023: error[unknown-axis]: "), "pipegen {args:?}: {stderr}");
+        assert!(stderr.contains("[pipegen.yaml:6:100023]") && stderr.contains("… "), "{stderr}");
+        assert!(stderr.len() < 2_000, "pipegen {args:?} printed {} bytes", stderr.len());
+    }
+}
+
+#[test]
+fn deep_nesting_is_refused_at_once_with_one_error() {
+    let model = format!(
+        "pipegen: 1\nname: t\nregistry: r.example.com/t\nimages: {}{}\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let dir = project(&model);
+    let started = std::time::Instant::now();
+    let (code, _, stderr) = pipegen_within(dir.path(), &["emit", "--target", "gitlab"], 30);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "took {:?}", started.elapsed());
+    assert_eq!(code, 2);
+    assert!(stderr.starts_with("pipegen.yaml:4:") && stderr.contains("error[too-deep]"), "{stderr}");
+    assert!(stderr.ends_with("pipegen.yaml: 1 error in the model\n"), "{stderr}");
+    assert!(stderr.len() < 2_000, "{} bytes of errors", stderr.len());
+}
+
+#[test]
+fn values_reach_messages_escaped_even_without_colour() {
+    // An escape sequence written raw, one written as a YAML escape, and a right-to-left override
+    // in a misspelt field (whose "did you mean" must not carry it either).
+    let model = "pipegen: 1\nname: t\nregistry: r.example.com/t\nimages:\n  base:\n    fr\u{202e}om: base\n    args: { A: \"\\e]0;pwned\\a\" }\n";
+    let raw = "pipegen: 1\nname: t\nregistry: r.example.com/t\nimages:\n  base: { args: { A: \"\u{1b}[2J\u{1b}]0;x\u{7}\" } }\n";
+    for text in [model, raw] {
+        let dir = project(text);
+        for colour in [false, true] {
+            let mut command = support::pipegen();
+            command.args(["emit", "--target", "gitlab"]).current_dir(dir.path());
+            if colour {
+                command.env_remove("NO_COLOR");
+            } else {
+                command.env("NO_COLOR", "1");
+            }
+            let (code, _, stderr) = support::run(&mut command);
+            assert_eq!(code, 2, "{stderr}");
+            let raw_controls: Vec<char> =
+                stderr.chars().filter(|c| (c.is_control() && *c != '\n') || *c == '\u{202e}').collect();
+            assert!(raw_controls.is_empty(), "raw {raw_controls:?} in {stderr:?}");
+            assert!(stderr.contains("\\u{1b}") || stderr.contains("\\e") || stderr.contains("\\u{202e}"), "{stderr}");
+        }
+    }
+}
+
+#[test]
+fn anchors_and_merge_keys_mean_what_yaml_says() {
+    let shared = "\
+pipegen: 1
+name: cli
+registry: registry.example.com/cli
+x-build: &build
+  context: images/shared
+  args: { DEBIAN: \"12\", FLAVOR: slim }
+x-test: &test
+  image: app
+  retry: 1
+  timeout: 10m
+images:
+  base:
+    <<: *build
+  app:
+    <<: *build
+    from: base
+    args: { FLAVOR: full }
+jobs:
+  unit:
+    <<: *test
+    script: [make unit]
+  e2e: { <<: *test, script: [make e2e], retry: 2 }
+";
+    let written_out = "\
+pipegen: 1
+name: cli
+registry: registry.example.com/cli
+images:
+  base:
+    context: images/shared
+    args: { DEBIAN: \"12\", FLAVOR: slim }
+  app:
+    from: base
+    args: { FLAVOR: full }
+    context: images/shared
+jobs:
+  unit:
+    script: [make unit]
+    image: app
+    retry: 1
+    timeout: 10m
+  e2e: { script: [make e2e], retry: 2, image: app, timeout: 10m }
+";
+    let (a, b) = (project(shared), project(written_out));
+    for target in ["gitlab", "github"] {
+        let (code, from_anchors, stderr) = support::pipegen_in(a.path(), &["emit", "--target", target]);
+        assert_eq!(code, 0, "{stderr}");
+        let (code, expected, stderr) = support::pipegen_in(b.path(), &["emit", "--target", target]);
+        assert_eq!(code, 0, "{stderr}");
+        assert_eq!(from_anchors, expected, "{target}");
+    }
+}

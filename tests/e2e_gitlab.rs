@@ -1347,17 +1347,34 @@ fn gitlab_service_wait_tcp() {
     job.assert_times_out("3s", 3.0);
 }
 
-/// A TCP health check in a BusyBox-only image, whose `nc` has no `-z` and which has no bash:
-/// the job says at once that its image cannot probe the service, instead of waiting out the
-/// timeout and blaming a service that is up.
+/// The same without bash, as in a BusyBox-only image: BusyBox's nc has no `-z`, so the wait
+/// connects with its `-e true` instead, and still gives up after the timeout.
 #[test]
-fn gitlab_service_wait_tcp_with_only_busybox_says_so_at_once() {
+fn gitlab_service_wait_tcp_with_busybox_nc_under_sh() {
+    let tools = ["nc=busybox"];
     let port = StandIn::free_port();
-    let job = WaitJob::new(port, "{ tcp: true, timeout: 6s, interval: 1s }", JobShell::Sh, &["nc=busybox"]);
+    let job = WaitJob::new(port, "{ tcp: true, timeout: 6s, interval: 1s }", JobShell::Sh, &tools);
+    let _service = StandIn::tcp_after(port, Duration::from_secs(2));
+    job.assert_passes(2.0);
+
+    let port = StandIn::free_port();
+    let job = WaitJob::new(port, "{ tcp: true, timeout: 3s, interval: 1s }", JobShell::Sh, &tools);
+    job.assert_times_out("3s", 3.0);
+}
+
+/// A TCP health check in an image with neither bash nor nc: the job says at once that its image
+/// cannot probe the service, instead of waiting out the timeout and blaming a service that is up.
+#[test]
+fn gitlab_service_wait_tcp_without_a_probe_says_so_at_once() {
+    let port = StandIn::free_port();
+    let job = WaitJob::new(port, "{ tcp: true, timeout: 6s, interval: 1s }", JobShell::Sh, &[]);
     let _service = StandIn::tcp_after(port, Duration::ZERO);
     let (code, out, err, seconds) = job.run();
     assert_ne!(code, 0, "{out}{err}");
-    assert!(err.contains("the job image needs bash and timeout, or an nc that has -z (BusyBox's has none)"), "{err}");
+    assert!(
+        err.contains("the job image needs bash and timeout, or an nc that has -z or -e (BusyBox's has -e)"),
+        "{err}"
+    );
     assert!(seconds < 1.5, "it did not wait: {seconds} s");
 }
 

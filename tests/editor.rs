@@ -341,6 +341,26 @@ fn the_models_of_this_repository_are_clean_through_their_relative_modeline() {
 }
 
 #[test]
+fn anchors_merge_keys_and_x_keys_are_clean_in_the_editor() {
+    let schema = file_url(&support::repo().join("schema/pipegen.schema.json"));
+    let mut server = Server::start(settings(json!({})));
+    let uri = document_uri("model/editor-anchors.yaml");
+    let text = format!(
+        "# yaml-language-server: $schema={schema}\npipegen: 1\nname: demo\nregistry: registry.example.com/demo\n\
+         x-build: &build\n  context: images/shared\n  args: {{ DEBIAN: \"12\" }}\n\
+         images:\n  base:\n    <<: *build\n  app:\n    <<: *build\n    from: base\n"
+    );
+    server.open(&uri, &text);
+    let diagnostics = server.settled_diagnostics(&uri);
+    assert!(diagnostics.is_empty(), "{}", messages(&diagnostics));
+    // A typo in a shared mapping is still one.
+    let typo = text.replace("  context: images/shared", "  contxt: images/shared");
+    server.change(&uri, 2, &typo);
+    let diagnostics = server.settled_diagnostics(&uri);
+    assert!(messages(&diagnostics).contains("contxt"), "{}", messages(&diagnostics));
+}
+
+#[test]
 fn the_yaml_schemas_setting_associates_pipegen_yaml_without_a_modeline() {
     // As in VS Code's settings.json: a path relative to the workspace folder, and a file glob.
     // (Editors send it as the `yaml` section of `workspace/configuration`.)

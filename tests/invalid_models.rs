@@ -47,7 +47,9 @@ fn stem(path: &Path) -> String {
 
 /// The `# expect:` lines at the top of a fixture.
 fn expectations(fixture: &Path) -> Vec<Expected> {
-    let text = std::fs::read_to_string(fixture).expect("read the fixture");
+    // Lossy: one fixture is deliberately not UTF-8.
+    let bytes = std::fs::read(fixture).expect("read the fixture");
+    let text = String::from_utf8_lossy(&bytes);
     let expected: Vec<Expected> = text
         .lines()
         .take_while(|l| l.starts_with('#'))
@@ -184,6 +186,21 @@ fn unknown_names_suggest_what_was_meant() {
         let (_, _, stderr) = run(&support::repo().join(format!("tests/fixtures/invalid/{name}.yaml")));
         assert!(stderr.contains(&format!("help: {hint}")), "{name}: no `help: {hint}` in\n{stderr}");
     }
+}
+
+#[test]
+fn suggestions_fit_the_value_written() {
+    // `tags: [docker, linux]` is a list, and `tag` takes `content` or `commit`: no suggestion.
+    let (_, _, stderr) = run(&support::repo().join("tests/fixtures/invalid/unknown-field-every.yaml"));
+    assert!(!stderr.contains("did you mean"), "{stderr}");
+    assert_eq!(stderr.matches("help: declared fields here: `stage`, `context`").count(), 3, "{stderr}");
+    // `tags: commit` is a string `tag` takes: a misspelling.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let model = "pipegen: 1\nname: t\nregistry: r.example.com/t\nimages:\n  app:\n    tags: commit\n";
+    std::fs::write(dir.path().join("pipegen.yaml"), model).expect("write");
+    let (code, _, stderr) = support::pipegen_in(dir.path(), &["emit", "--target", "gitlab"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("help: did you mean `tag`?"), "{stderr}");
 }
 
 #[test]

@@ -259,6 +259,8 @@ fn the_schema_catches_typos_while_typing() {
         ("an unknown tag mode", model(json!({ "tag": "comit" }), ok_job.clone())),
         ("an absolute context", model(json!({ "context": "/images" }), ok_job.clone())),
         ("a context outside the repository", model(json!({ "context": "../images" }), ok_job.clone())),
+        ("`..` after a newline", model(json!({ "context": "images\n/../../etc" }), ok_job.clone())),
+        ("an input glob with `..` after a newline", model(json!({ "inputs": ["a\n/../b"] }), ok_job.clone())),
         ("an uppercase parent", model(json!({ "from": "Base" }), ok_job.clone())),
         ("a duration with a space", model(json!({}), json!({ "script": ["true"], "timeout": "5 minutes" }))),
         ("a duration without a unit", model(json!({}), json!({ "script": ["true"], "timeout": "30" }))),
@@ -272,6 +274,12 @@ fn the_schema_catches_typos_while_typing() {
     for (what, instance) in bad {
         assert!(!validator.is_valid(&instance), "the schema accepts {what}: {instance}");
     }
+    // Top-level `x-` keys hold anchors; elsewhere an unknown key is still a typo.
+    let mut shared = model(json!({ "context": "images/base" }), ok_job.clone());
+    shared["x-common"] = json!({ "anything": ["goes", 1] });
+    assert!(validator.is_valid(&shared));
+    let nested = model(json!({ "x-common": 1 }), ok_job);
+    assert!(!validator.is_valid(&nested));
 }
 
 /// Where each definition with defaults occurs in [`base_model`], to try its defaults there.

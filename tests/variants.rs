@@ -115,9 +115,11 @@ fn citus_builds_stylechecker_once_and_each_tester_once_per_postgres_version() {
                 [format!("build:{parent}:{version}")],
             );
         }
-        // The Postgres version reaches the Dockerfile as a build argument.
+        // The Postgres version and, from a field of the same axis entry, its major version reach
+        // the Dockerfile as build arguments.
         let args = &build(&plan, &format!("build:extbuilder:{version}")).args;
-        assert_eq!(args, &[("PG_VERSION".to_string(), version.to_string())]);
+        let major = version.split('.').next().unwrap().to_string();
+        assert_eq!(args, &[("PG_VERSION".to_string(), version.to_string()), ("PG_MAJOR".to_string(), major)]);
         assert_eq!(
             needs_of_job(&plan, &format!("check-citus-upgrade:{version}")),
             [format!("build:citusupgradetester:{version}")]

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use super::files::{self, OnDisk};
 use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::outputs::{self, Freshness};
@@ -14,42 +15,44 @@ pub fn run(model: Option<&Path>, quiet: bool) -> Result<ExitStatus, Error> {
     if files.is_empty() {
         return Err(Error::Usage(format!("{} lists no `outputs` to check", workspace.model_arg.display())));
     }
-    let mut stale = Vec::new();
+    let paths = files::resolve(&workspace, &loaded, &files)?;
+    let mut stale = 0;
     let mut out = String::new();
-    for file in &files {
-        let path = workspace.path(&file.path);
-        let freshness = outputs::freshness(file, &path).map_err(|source| Error::Read { path: path.clone(), source })?;
-        match freshness {
-            Freshness::Current => {}
-            Freshness::Missing => {
-                if quiet {
-                    out.push_str(&format!("{}\n", file.path));
-                } else {
-                    // The contract: a unified diff per stale *or missing* file.
-                    out.push_str(&format!(
-                        "{} is missing ({} pipeline of {}):\n{}",
-                        file.path,
-                        file.target,
-                        workspace.model_in_repo,
-                        outputs::creation_diff(&file.content, &file.path)
-                    ));
-                }
-                stale.push(file);
-            }
+    for (file, path) in files.iter().zip(&paths) {
+        let freshness = match files::read_output(path)? {
+            OnDisk::Missing => Freshness::Missing,
+            OnDisk::Bytes(bytes) => outputs::freshness(file, Some(&bytes)),
+            OnDisk::TooLarge(size) => Freshness::StaleWithoutDiff(format!(
+                "it is {size} bytes, more than pipegen compares ({} MiB)",
+                files::MAX_OUTPUT_BYTES / 1024 / 1024
+            )),
+        };
+        let report = match freshness {
+            Freshness::Current => continue,
+            // The contract: a unified diff per stale *or missing* file.
+            Freshness::Missing => format!(
+                "{} is missing ({} pipeline of {}):\n{}",
+                file.path,
+                file.target,
+                workspace.model_in_repo,
+                outputs::creation_diff(&file.content, &file.path)
+            ),
             Freshness::Stale(diff) => {
-                if quiet {
-                    out.push_str(&format!("{}\n", file.path));
-                } else {
-                    out.push_str(&format!(
-                        "{} is stale ({} pipeline of {}):\n{diff}",
-                        file.path, file.target, workspace.model_in_repo
-                    ));
-                }
-                stale.push(file);
+                format!("{} is stale ({} pipeline of {}):\n{diff}", file.path, file.target, workspace.model_in_repo)
             }
+            Freshness::StaleWithoutDiff(why) => format!(
+                "{} is stale ({} pipeline of {}); no diff, because {why}\n",
+                file.path, file.target, workspace.model_in_repo
+            ),
+        };
+        stale += 1;
+        if quiet {
+            out.push_str(&format!("{}\n", file.path));
+        } else {
+            out.push_str(&report);
         }
     }
-    if stale.is_empty() {
+    if stale == 0 {
         return Ok(ExitStatus::Success);
     }
     if !quiet {

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 
+use super::files;
 use crate::emit::{self, Target};
 use crate::error::Error;
 use crate::exit::ExitStatus;
@@ -22,12 +23,13 @@ pub fn run(model: Option<&Path>, target: Option<Target>) -> Result<ExitStatus, E
             workspace.model_arg.display()
         )));
     }
-    // Everything is rendered before anything is written.
+    // Everything is rendered and every path checked before anything is written.
+    let paths = files::resolve(&workspace, &loaded, &files)?;
+    let writes: Vec<(std::path::PathBuf, &str)> =
+        paths.into_iter().zip(&files).map(|(path, file)| (path, file.content.as_str())).collect();
+    files::write_all(&writes)?;
     for file in &files {
-        let path = workspace.path(&file.path);
-        outputs::write_atomically(&path, &file.content)
-            .map_err(|source| Error::Write { path: path.clone(), source })?;
-        eprintln!("pipegen: wrote {} ({})", file.path, file.target);
+        super::print_stderr(&format!("pipegen: wrote {} ({})\n", file.path, file.target));
     }
     Ok(ExitStatus::Success)
 }

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod emit;
+pub mod files;
 pub mod graph;
 pub mod init;
 pub mod plan;
@@ -14,6 +15,13 @@ pub mod tags;
 pub enum OutputFormat {
     Text,
     Json,
+}
+
+/// Write `text` to stderr; a closed stderr is not worth a panic either.
+pub fn print_stderr(text: &str) {
+    use std::io::Write;
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(text.as_bytes()).and_then(|()| stderr.flush());
 }
 
 /// Write `text` to stdout. A reader that went away (`pipegen … | head`) is not an error of

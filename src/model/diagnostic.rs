@@ -3,10 +3,12 @@
 use std::fmt;
 use std::sync::Arc;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic, NamedSource};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteDiagnostic};
 
+use super::excerpt::Excerpt;
 use super::path::ModelPath;
-use super::source::{Location, SourceFile};
+use super::printable;
+use super::source::{Location, SourceFile, Via};
 
 /// Which part of a path an error points at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +50,12 @@ impl Diagnostic {
 
     pub fn at_key(mut self) -> Self {
         self.anchor = Anchor::Key;
+        self
+    }
+
+    /// Point at the value rather than the key (for a name written as a value).
+    pub fn anchored_at_value(mut self) -> Self {
+        self.anchor = Anchor::Value;
         self
     }
 
@@ -117,43 +125,69 @@ impl ModelErrors {
         self.fixed_locations = indexed.iter().map(|(_, _, f)| *f).collect();
     }
 
+    /// How the value of a problem's path reached it, when it came through an alias or a merge
+    /// key (never for problems at a fixed location).
+    pub fn usage(&self, index: usize) -> Option<(ModelPath, Via)> {
+        if let Some(Some(_)) = self.fixed_locations.get(index) {
+            return None;
+        }
+        self.source.closest(&self.diagnostics[index].path).and_then(|found| found.via)
+    }
+
     /// Render every problem: `FILE:LINE:COL: error[code]: message`, the model path, the line with
-    /// the span underlined, and the help. `color` adds ANSI colours (terminals only).
+    /// the span underlined, and the help. `color` adds ANSI colours (terminals only). Every text
+    /// that comes from the model is escaped and bounded (see `printable`).
     pub fn render(&self, color: bool) -> String {
+        let name = printable::escape(&self.source.name);
         let mut out = String::new();
         for (i, d) in self.diagnostics.iter().enumerate() {
             let at = self.location(i);
             out.push_str(&format!(
-                "{}:{}:{}: error[{}]: {}\n",
-                self.source.name, at.line, at.column, d.code, d.message
+                "{name}:{}:{}: error[{}]: {}\n",
+                at.line,
+                at.column,
+                d.code,
+                printable::for_terminal(&d.message)
             ));
-            out.push_str(&self.snippet(d, at, color));
+            out.push_str(&self.snippet(i, at, color));
         }
         let count = self.diagnostics.len();
-        out.push_str(&format!(
-            "{}: {} error{} in the model\n",
-            self.source.name,
-            count,
-            if count == 1 { "" } else { "s" }
-        ));
+        out.push_str(&format!("{name}: {} error{} in the model\n", count, if count == 1 { "" } else { "s" }));
         out
     }
 
-    fn snippet(&self, d: &Diagnostic, at: Location, color: bool) -> String {
-        let mut labels = vec![LabeledSpan::new_primary_with_span(
-            (!d.label.is_empty()).then(|| d.label.clone()),
-            (at.offset, at.len),
-        )];
+    fn snippet(&self, index: usize, at: Location, color: bool) -> String {
+        let d = &self.diagnostics[index];
+        let mut spans = vec![(at, (!d.label.is_empty()).then(|| printable::for_terminal(&d.label)), true)];
         if let Some((path, note)) = &d.related {
-            let other = self.source.value_location(path);
-            labels.push(LabeledSpan::new_with_span(Some(note.clone()), (other.offset, other.len)));
+            spans.push((self.source.value_location(path), Some(printable::for_terminal(note)), false));
         }
-        let mut report = MietteDiagnostic::new(format!("at {}", d.path)).with_labels(labels);
+        if let Some((used_at, via)) = self.usage(index) {
+            let note = match via {
+                Via::Alias(_) => format!("used here, as {used_at}"),
+                Via::Merge(_) => format!("merged here into {used_at}"),
+            };
+            spans.push((via.location(), Some(printable::for_terminal(&note)), false));
+        }
+        let locations: Vec<Location> = spans.iter().map(|(location, _, _)| *location).collect();
+        let (excerpt, moved) = Excerpt::new(&self.source, &locations);
+        let labels: Vec<LabeledSpan> = spans
+            .into_iter()
+            .zip(moved)
+            .map(|((_, label, primary), span)| {
+                if primary {
+                    LabeledSpan::new_primary_with_span(label, span)
+                } else {
+                    LabeledSpan::new_with_span(label, span)
+                }
+            })
+            .collect();
+        let path = printable::for_terminal(&d.path.to_string());
+        let mut report = MietteDiagnostic::new(format!("at {path}")).with_labels(labels);
         if let Some(help) = &d.help {
-            report = report.with_help(help.clone());
+            report = report.with_help(printable::for_terminal(help));
         }
-        let source = NamedSource::new(self.source.name.clone(), self.source.text.clone());
-        let report = miette::Report::new(report).with_source_code(source);
+        let report = miette::Report::new(report).with_source_code(excerpt);
         let theme = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
         let handler = GraphicalReportHandler::new_themed(theme).with_context_lines(1).with_width(100);
         let mut rendered = String::new();

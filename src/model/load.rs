@@ -8,9 +8,9 @@ use serde_json::Value as Json;
 
 use super::diagnostic::{Diagnostic, ModelErrors};
 use super::path::ModelPath;
-use super::source::SourceFile;
+use super::source::{MAX_DEPTH, ShapeProblem, SourceFile};
 use super::types::Model;
-use super::{schema_errors, validate};
+use super::{characters, merge, schema_errors, validate};
 use crate::yaml;
 
 /// A model that passed every check, with its text for later messages.
@@ -20,9 +20,84 @@ pub struct LoadedModel {
     pub model: Model,
 }
 
+/// Parse and check a model read as bytes: text that is not UTF-8 is reported at its first bad
+/// byte. `name` is how the file is shown in messages and headers.
+pub fn load_bytes(name: &str, bytes: &[u8]) -> Result<LoadedModel, ModelErrors> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => load(name, text),
+        Err(error) => {
+            // The text before the bad byte is the same in the lossy copy, so its offsets hold.
+            let bad = error.valid_up_to();
+            let text = String::from_utf8_lossy(bytes);
+            let source = Arc::new(SourceFile::new(name, text.as_ref()));
+            let mut at = source.location_of_offset(bad);
+            at.len = '\u{fffd}'.len_utf8();
+            let shown: Vec<String> = bytes[bad..bad + error.error_len().unwrap_or(bytes.len() - bad).min(4)]
+                .iter()
+                .map(|b| format!("0x{b:02X}"))
+                .collect();
+            let diagnostic = Diagnostic::new(
+                "not-utf8",
+                ModelPath::root(),
+                format!("the model is not UTF-8 text: byte {} here is not part of a UTF-8 character", shown.join(" ")),
+            )
+            .label("not UTF-8")
+            .help("save the model as UTF-8 (YAML files are UTF-8); `iconv -f latin1 -t utf-8` converts a Latin-1 file");
+            Err(ModelErrors::at(source, diagnostic, at))
+        }
+    }
+}
+
 /// Parse and check a model. `name` is how the file is shown in messages and headers.
 pub fn load(name: &str, text: &str) -> Result<LoadedModel, ModelErrors> {
     let source = Arc::new(SourceFile::new(name, text));
+
+    let raw = characters::raw_control_characters(&source);
+    if !raw.is_empty() {
+        let mut errors = ModelErrors::new(source.clone(), Vec::new());
+        for (diagnostic, at) in raw {
+            errors.diagnostics.push(diagnostic);
+            errors.fixed_locations.push(Some(at));
+        }
+        return Err(errors);
+    }
+
+    match source.shape_problem() {
+        Some(ShapeProblem::TooDeep(at)) => {
+            let diagnostic = Diagnostic::new(
+                "too-deep",
+                ModelPath::root(),
+                format!("the model nests lists and mappings more than {MAX_DEPTH} levels deep"),
+            )
+            .label(format!("more than {MAX_DEPTH} levels deep here"))
+            .help("a model needs a few levels (images.NAME.args.ARG); this looks like a generated or corrupted file");
+            return Err(ModelErrors::at(source.clone(), diagnostic, *at));
+        }
+        Some(ShapeProblem::SecondDocument(at)) => {
+            let diagnostic = Diagnostic::new(
+                "multiple-documents",
+                ModelPath::root(),
+                "a model is one YAML document, and a second one starts here",
+            )
+            .label("second document")
+            .help("remove this `---` and what follows, or move the other document to a file of its own");
+            return Err(ModelErrors::at(source.clone(), diagnostic, *at));
+        }
+        Some(ShapeProblem::Syntax { message, at }) => {
+            // libyaml's messages say what was being parsed; the locator's parser is the fallback.
+            let error = match yaml::from_str::<yaml::Value>(text) {
+                Err(error) if yaml::error_location(&error).is_some() => syntax_error(&source, text, &error),
+                _ => ModelErrors::at(
+                    source.clone(),
+                    Diagnostic::new("yaml-syntax", ModelPath::root(), format!("this is not valid YAML: {message}"))
+                        .label("the YAML parser stopped here"),
+                    *at,
+                ),
+            };
+            return Err(error);
+        }
+        None => {}
+    }
 
     let duplicates: Vec<Diagnostic> = source
         .duplicate_keys()
@@ -44,35 +119,19 @@ pub fn load(name: &str, text: &str) -> Result<LoadedModel, ModelErrors> {
         return Err(errors);
     }
 
-    let value: yaml::Value = match yaml::from_str(text) {
+    let mut value: yaml::Value = match yaml::from_str(text) {
         Ok(value) => value,
-        Err(error) => {
-            let stopped = yaml::error_location(&error).unwrap_or((1, 1));
-            let syntax = SyntaxError::read(&error.to_string());
-            let mut message = format!("this is not valid YAML: {}", syntax.problem);
-            let mut at = stopped;
-            let mut label = "the YAML parser stopped here".to_string();
-            if let Some((what, start)) = &syntax.context {
-                match start {
-                    Some((line, column)) => {
-                        message.push_str(&format!(", {what} that starts at line {line}, column {column}"));
-                        // Stopped at the end of the file: the unfinished construct is the news.
-                        if stopped.0 > text.lines().count() {
-                            at = (*line, *column);
-                            let thing =
-                                what.trim_start_matches("while parsing a ").trim_start_matches("while scanning a ");
-                            label = format!("the file ends before this {thing} is complete");
-                        }
-                    }
-                    None => message.push_str(&format!(", {what}")),
-                }
-            }
-            let diagnostic = Diagnostic::new("yaml-syntax", ModelPath::root(), message).label(label);
-            return Err(ModelErrors::at(source.clone(), diagnostic, source.location_at(at.0, at.1)));
-        }
+        Err(error) => return Err(syntax_error(&source, text, &error)),
     };
 
-    let json = to_json(&value);
+    let mut problems = Vec::new();
+    merge::strip_extensions(&mut value);
+    merge::merge_keys(&mut value, &ModelPath::root(), &mut problems);
+    if !problems.is_empty() {
+        return Err(ModelErrors::new(source, problems));
+    }
+
+    let json = to_json(&value, &ModelPath::root(), &mut problems);
     if !json.is_object() {
         let diagnostic = Diagnostic::new(
             "not-a-model",
@@ -83,13 +142,18 @@ pub fn load(name: &str, text: &str) -> Result<LoadedModel, ModelErrors> {
         .help("see docs/model.md for the format, or `pipegen schema` for the JSON Schema");
         return Err(ModelErrors::new(source, vec![diagnostic]));
     }
+    characters::check(&json, &ModelPath::root(), &mut problems);
+    // A value already refused for what it is gets no second error for what it is not.
+    let refused: Vec<ModelPath> = problems.iter().map(|d| d.path.clone()).collect();
     let mut schema_problems = schema_errors::check(&json, &source);
-    non_string_keys(&value, &ModelPath::root(), &mut schema_problems);
-    if schema_problems.is_empty() {
-        fractional_integers(&json, &ModelPath::root(), &mut Vec::new(), &mut schema_problems);
+    schema_problems.retain(|d| !refused.iter().any(|p| d.path.starts_with(p)));
+    problems.extend(schema_problems);
+    non_string_keys(&value, &ModelPath::root(), &mut problems);
+    if problems.is_empty() {
+        fractional_integers(&json, &ModelPath::root(), &mut Vec::new(), &mut problems);
     }
-    if !schema_problems.is_empty() {
-        return Err(ModelErrors::new(source, schema_problems));
+    if !problems.is_empty() {
+        return Err(ModelErrors::new(source, problems));
     }
 
     let model: Model = match yaml::from_value(value) {
@@ -107,6 +171,32 @@ pub fn load(name: &str, text: &str) -> Result<LoadedModel, ModelErrors> {
         return Err(ModelErrors::new(source, problems));
     }
     Ok(LoadedModel { source, model })
+}
+
+/// A syntax error from serde_yaml, located where its parser stopped (or where the unfinished
+/// construct began, when it stopped at the end of the file).
+fn syntax_error(source: &Arc<SourceFile>, text: &str, error: &yaml::Error) -> ModelErrors {
+    let stopped = yaml::error_location(error).unwrap_or((1, 1));
+    let syntax = SyntaxError::read(&error.to_string());
+    let mut message = format!("this is not valid YAML: {}", syntax.problem);
+    let mut at = stopped;
+    let mut label = "the YAML parser stopped here".to_string();
+    if let Some((what, start)) = &syntax.context {
+        match start {
+            Some((line, column)) => {
+                message.push_str(&format!(", {what} that starts at line {line}, column {column}"));
+                // Stopped at the end of the file: the unfinished construct is the news.
+                if stopped.0 > text.lines().count() {
+                    at = (*line, *column);
+                    let thing = what.trim_start_matches("while parsing a ").trim_start_matches("while scanning a ");
+                    label = format!("the file ends before this {thing} is complete");
+                }
+            }
+            None => message.push_str(&format!(", {what}")),
+        }
+    }
+    let diagnostic = Diagnostic::new("yaml-syntax", ModelPath::root(), message).label(label);
+    ModelErrors::at(source.clone(), diagnostic, source.location_at(at.0, at.1))
 }
 
 /// A YAML parser error, read from its text: `did not find expected ',' or ']' at line 10 column
@@ -224,8 +314,9 @@ fn show_path(path: &ModelPath) -> String {
 }
 
 /// YAML values as JSON for the schema validator. Mapping keys become strings the way YAML wrote
-/// them (`3.10:` stays "3.10" as far as YAML kept it); tags are dropped.
-fn to_json(value: &yaml::Value) -> Json {
+/// them (`3.10:` stays "3.10" as far as YAML kept it); tags are dropped. Numbers JSON cannot hold
+/// (`.nan`, `.inf`) are reported where they are written.
+fn to_json(value: &yaml::Value, path: &ModelPath, found: &mut Vec<Diagnostic>) -> Json {
     match value {
         yaml::Value::Null => Json::Null,
         yaml::Value::Bool(b) => Json::Bool(*b),
@@ -234,12 +325,24 @@ fn to_json(value: &yaml::Value) -> Json {
                 Json::from(i)
             } else if let Some(u) = n.as_u64() {
                 Json::from(u)
+            } else if let Some(number) = n.as_f64().and_then(serde_json::Number::from_f64) {
+                Json::Number(number)
             } else {
-                n.as_f64().and_then(serde_json::Number::from_f64).map(Json::Number).unwrap_or(Json::Null)
+                let field = path.segments().last().map_or_else(|| "the model".to_string(), |_| format!("`{path}`"));
+                found.push(
+                    Diagnostic::new("wrong-type", path.clone(), format!("{field} is `{n}`, which is not a number"))
+                        .label("not a finite number")
+                        .help(
+                            "YAML reads `.nan` and `.inf` as special numbers; write a whole number, or quote the text",
+                        ),
+                );
+                Json::Null
             }
         }
         yaml::Value::String(s) => Json::String(s.clone()),
-        yaml::Value::Sequence(items) => Json::Array(items.iter().map(to_json).collect()),
+        yaml::Value::Sequence(items) => {
+            Json::Array(items.iter().enumerate().map(|(i, item)| to_json(item, &path.index(i), found)).collect())
+        }
         yaml::Value::Mapping(map) => Json::Object(
             map.iter()
                 .map(|(k, v)| {
@@ -247,10 +350,11 @@ fn to_json(value: &yaml::Value) -> Json {
                         yaml::Value::String(s) => s.clone(),
                         other => yaml::to_string(other).unwrap_or_default().trim_end().to_string(),
                     };
-                    (key, to_json(v))
+                    let child = to_json(v, &path.key(key.clone()), found);
+                    (key, child)
                 })
                 .collect(),
         ),
-        yaml::Value::Tagged(tagged) => to_json(&tagged.value),
+        yaml::Value::Tagged(tagged) => to_json(&tagged.value, path, found),
     }
 }

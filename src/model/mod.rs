@@ -1,10 +1,16 @@
 //! The model: its types, how it is loaded and checked, and how its problems are reported.
 
+mod characters;
 mod diagnostic;
 mod duration;
+mod env_names;
+mod excerpt;
 pub mod load;
+mod merge;
+pub mod output_paths;
 mod path;
 pub mod patterns;
+pub mod printable;
 pub mod schema;
 mod schema_errors;
 mod source;
@@ -15,7 +21,7 @@ mod validate;
 
 pub use diagnostic::{Anchor, Diagnostic, ModelErrors};
 pub use duration::{Duration, DurationError};
-pub use load::{LoadedModel, load};
+pub use load::{LoadedModel, load, load_bytes};
 pub use path::{ModelPath, Segment};
 pub use source::{Location, SourceFile};
 pub use suggest::{closest, did_you_mean};

@@ -53,6 +53,11 @@ impl ModelPath {
         self.0.is_empty()
     }
 
+    /// Whether `self` is `prefix` or lies under it.
+    pub fn starts_with(&self, prefix: &ModelPath) -> bool {
+        self.0.starts_with(&prefix.0)
+    }
+
     /// Read a JSON pointer (`/images/gdk/from/1`) as a model path. Array indices are told apart
     /// from keys by the shape of the value they index, which the caller knows.
     pub fn from_json_pointer(pointer: &str, value: &serde_json::Value) -> Self {

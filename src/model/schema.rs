@@ -176,3 +176,42 @@ pub fn fields_at(instance_path: &[String]) -> Vec<String> {
 pub fn description_at(instance_path: &[String]) -> Option<String> {
     schema_at(instance_path).and_then(|s| s.get("description")).and_then(Value::as_str).map(str::to_string)
 }
+
+/// Whether `schema` takes values of `value`'s kind (a string, a list, a mapping, a number…),
+/// whatever their content: `tag` takes a string, so `tags: [a, b]` is no misspelt `tag`.
+/// A schema that says nothing about kinds takes every kind.
+pub fn accepts_kind(schema: &Value, value: &Value) -> bool {
+    let root = json_schema();
+    let schema = resolve(root, schema);
+    // Every keyword must hold, as in JSON Schema itself.
+    let typed = match schema.get("type") {
+        Some(Value::String(t)) => kind_matches(t, value),
+        Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).any(|t| kind_matches(t, value)),
+        _ => true,
+    };
+    let constants: Vec<&Value> = schema
+        .get("const")
+        .into_iter()
+        .chain(schema.get("enum").and_then(Value::as_array).into_iter().flatten())
+        .collect();
+    let constant =
+        constants.is_empty() || constants.iter().any(|c| std::mem::discriminant(*c) == std::mem::discriminant(value));
+    let branches = ["anyOf", "oneOf"].iter().all(|key| match schema.get(*key) {
+        Some(Value::Array(branches)) => branches.iter().any(|branch| accepts_kind(branch, value)),
+        _ => true,
+    });
+    let all = match schema.get("allOf") {
+        Some(Value::Array(parts)) => parts.iter().all(|part| accepts_kind(part, value)),
+        _ => true,
+    };
+    typed && constant && branches && all
+}
+
+fn kind_matches(name: &str, value: &Value) -> bool {
+    match (name, value) {
+        ("null", Value::Null) | ("boolean", Value::Bool(_)) | ("string", Value::String(_)) => true,
+        ("array", Value::Array(_)) | ("object", Value::Object(_)) | ("number", Value::Number(_)) => true,
+        ("integer", Value::Number(n)) => n.is_i64() || n.is_u64(),
+        _ => false,
+    }
+}

@@ -29,6 +29,11 @@ pub fn check(instance: &Value, source: &SourceFile) -> Vec<Diagnostic> {
 fn explain_all(error: &jsonschema::ValidationError<'_>, instance: &Value, source: &SourceFile) -> Vec<Diagnostic> {
     let branches = match error.kind() {
         ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => context,
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            let path = ModelPath::from_json_pointer(error.instance_path().as_str(), instance);
+            let object = error.instance();
+            return unexpected.iter().map(|key| unknown_field(&path, key, object.get(key))).collect();
+        }
         _ => return vec![explain(error, instance, source)],
     };
     if let Some(diagnostic) = constant_choice(error, branches, instance) {
@@ -127,10 +132,6 @@ fn explain(error: &jsonschema::ValidationError<'_>, instance: &Value, source: &S
     let path = ModelPath::from_json_pointer(error.instance_path().as_str(), instance);
     let value = error.instance().as_ref();
     match error.kind() {
-        ValidationErrorKind::AdditionalProperties { unexpected } => {
-            let key = unexpected.first().cloned().unwrap_or_default();
-            unknown_field(&path, &key)
-        }
         ValidationErrorKind::Required { property } => {
             let field = property.as_str().unwrap_or_default().to_string();
             let mut segments = pointer_segments(&path);
@@ -221,9 +222,22 @@ fn is_axis_entry(path: &ModelPath) -> bool {
     matches!(path.segments(), [Segment::Key(axes), Segment::Key(_), Segment::Index(_)] if axes == "axes")
 }
 
-fn unknown_field(parent: &ModelPath, key: &str) -> Diagnostic {
-    let fields = schema::fields_at(&pointer_segments(parent));
-    let help = suggest::help_for(key, "fields here", fields.iter().map(String::as_str));
+/// An unknown key, with the field it probably meant: a close name whose schema takes a value
+/// of the kind written (`tags: [docker]` is not a misspelt `tag: commit`).
+fn unknown_field(parent: &ModelPath, key: &str, value: Option<&Value>) -> Diagnostic {
+    let segments = pointer_segments(parent);
+    let fields = schema::fields_at(&segments);
+    let fitting: Vec<&str> = fields
+        .iter()
+        .map(String::as_str)
+        .filter(|field| {
+            let mut at = segments.clone();
+            at.push((*field).to_string());
+            value.is_none_or(|value| schema::schema_at(&at).is_none_or(|s| schema::accepts_kind(s, value)))
+        })
+        .collect();
+    let help = suggest::did_you_mean(key, fitting.iter().copied())
+        .unwrap_or_else(|| suggest::listing("fields here", fields.iter().map(String::as_str)));
     Diagnostic::new("unknown-field", parent.key(key), format!("unknown field `{key}` in {}", subject(parent)))
         .at_key()
         .label("not a field of this section")

@@ -1,29 +1,35 @@
 //! The model's text and where each of its values is.
 //!
 //! serde gives typed values but forgets where they came from; the locator parses the same text
-//! with a span-aware YAML event parser and records, for every model path, the span of its key and
-//! of its value. Errors found later (an unknown parent, a cycle) are pointed at the right column.
+//! with a span-aware YAML event parser into a tree of located nodes. Errors found later (an
+//! unknown parent, a cycle) are pointed at the right column by walking that tree along their
+//! model path, through aliases (`*common`) and merge keys (`<<: *common`) as YAML resolves them:
+//! a value written once in an anchor is located where it is written, and the alias or merge that
+//! brought it to the path is remembered, so a message can say where it was used.
+//!
+//! The walk over the events is also where the text's shape is checked before anything else
+//! reads it: nesting deeper than [`MAX_DEPTH`] and a second document stop the walk at once.
 
 use std::collections::HashMap;
 
 use saphyr_parser::{Event, Parser, Span as YamlSpan};
 
-use super::path::ModelPath;
+use super::path::{ModelPath, Segment};
 
-/// A place in the model text: byte range plus 1-based line and column.
+/// How deep collections may nest. A model needs about six levels; a bound keeps a hostile file
+/// (a hundred thousand `[` on one line) from costing anything before it is refused.
+pub const MAX_DEPTH: usize = 32;
+
+/// The key YAML's merge type uses: `<<: *common` merges the mapping `common` into this one.
+pub const MERGE_KEY: &str = "<<";
+
+/// A place in the model text: byte range plus 1-based line and column (in characters).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Location {
     pub offset: usize,
     pub len: usize,
     pub line: usize,
     pub column: usize,
-}
-
-/// Where a path's key and value are written.
-#[derive(Debug, Clone, Copy)]
-struct Entry {
-    key: Option<Location>,
-    value: Location,
 }
 
 /// A duplicate key found while locating: the same key twice in one mapping.
@@ -34,22 +40,98 @@ pub struct DuplicateKey {
     pub second: Location,
 }
 
-/// The model file: its name as shown to users, its text, and the location of every path.
+/// Something in the text's shape that stops it being read at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShapeProblem {
+    /// Collections nest deeper than [`MAX_DEPTH`]; located at the first one too deep.
+    TooDeep(Location),
+    /// A second YAML document (`---`) after the model.
+    SecondDocument(Location),
+    /// The event parser's own syntax error.
+    Syntax { message: String, at: Location },
+}
+
+/// How a value reached a model path other than by being written there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// An alias (`*common`) written at this location.
+    Alias(Location),
+    /// A merge key (`<<: *common`) whose value is written at this location.
+    Merge(Location),
+}
+
+impl Via {
+    pub fn location(self) -> Location {
+        match self {
+            Via::Alias(at) | Via::Merge(at) => at,
+        }
+    }
+}
+
+/// Where a path's key and value are written, and how the value got there.
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub key: Option<Location>,
+    pub value: Location,
+    /// The first alias or merge on the way from the root, when there is one: the place where
+    /// the shared definition is used for this path.
+    pub via: Option<(ModelPath, Via)>,
+}
+
+/// The model file: its name as shown to users, its text, and its located tree.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     pub name: String,
     pub text: String,
-    entries: HashMap<ModelPath, Entry>,
+    nodes: Vec<Node>,
+    root: Option<usize>,
+    anchors: HashMap<usize, usize>,
     duplicates: Vec<DuplicateKey>,
+    shape: Option<ShapeProblem>,
+    /// Byte offset at which each line starts (YAML's line breaks: `\r\n`, `\n`, `\r`).
+    line_starts: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+struct Node {
+    kind: Kind,
+    location: Location,
+}
+
+#[derive(Debug, Clone)]
+enum Kind {
+    Scalar,
+    /// Entries in written order. A key that is not a scalar (`? [a, b]`) has no text.
+    Mapping(Vec<(Option<String>, Location, usize)>),
+    Sequence(Vec<usize>),
+    /// An alias of the node anchored with this id.
+    Alias(usize),
 }
 
 impl SourceFile {
-    /// Index `text`. A text that is not valid YAML gets an empty index (the YAML error itself is
-    /// reported by the loader with the parser's own location).
+    /// Index `text`. A text that is not valid YAML gets the part before the problem indexed and
+    /// the problem recorded in [`SourceFile::shape_problem`].
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
         let text = text.into();
-        let (entries, duplicates) = Locator::new(&text).run();
-        SourceFile { name: name.into(), text, entries, duplicates }
+        let line_starts = line_starts(&text);
+        let mut source = SourceFile {
+            name: name.into(),
+            text: String::new(),
+            nodes: Vec::new(),
+            root: None,
+            anchors: HashMap::new(),
+            duplicates: Vec::new(),
+            shape: None,
+            line_starts,
+        };
+        let built = Builder::new(&text, &source.line_starts).run();
+        source.nodes = built.nodes;
+        source.root = built.root;
+        source.anchors = built.anchors;
+        source.duplicates = built.duplicates;
+        source.shape = built.shape;
+        source.text = text;
+        source
     }
 
     /// Keys written twice in the same mapping.
@@ -57,30 +139,112 @@ impl SourceFile {
         &self.duplicates
     }
 
+    /// What stops the text from being read, if anything: too deep, two documents, bad syntax.
+    pub fn shape_problem(&self) -> Option<&ShapeProblem> {
+        self.shape.as_ref()
+    }
+
     /// Where the value at `path` is written, or the closest enclosing value that is.
     pub fn value_location(&self, path: &ModelPath) -> Location {
-        self.find(path, |entry| entry.value)
+        self.closest(path).map(|found| found.value).unwrap_or_else(|| self.start_location())
     }
 
     /// Where the key of `path` is written (for "unknown field" errors), falling back to its value.
     pub fn key_location(&self, path: &ModelPath) -> Location {
-        self.find(path, |entry| entry.key.unwrap_or(entry.value))
+        self.closest(path).map(|found| found.key.unwrap_or(found.value)).unwrap_or_else(|| self.start_location())
     }
 
-    /// Whether the model text writes a value at `path`.
+    /// Whether the model text gives `path` a value (written there, or through an alias or merge).
     pub fn contains(&self, path: &ModelPath) -> bool {
-        self.entries.contains_key(path)
+        self.find(path).is_some()
     }
 
-    fn find(&self, path: &ModelPath, pick: impl Fn(&Entry) -> Location) -> Location {
+    /// The path's key, value and the alias or merge that brought it, or those of the closest
+    /// enclosing path that has them.
+    pub fn closest(&self, path: &ModelPath) -> Option<Found> {
         let mut current = Some(path.clone());
         while let Some(p) = current {
-            if let Some(entry) = self.entries.get(&p) {
-                return pick(entry);
+            if let Some(found) = self.find(&p) {
+                return Some(found);
             }
             current = p.parent();
         }
-        self.start_location()
+        None
+    }
+
+    /// Walk the tree along `path`, resolving aliases and merge keys.
+    pub fn find(&self, path: &ModelPath) -> Option<Found> {
+        let mut via: Option<(ModelPath, Via)> = None;
+        let mut walked = ModelPath::root();
+        let mut node = self.deref(self.root?, &walked, &mut via)?;
+        let mut key = None;
+        for segment in path.segments() {
+            let (next_key, child) = match (segment, &self.nodes[node].kind) {
+                (Segment::Key(wanted), Kind::Mapping(_)) => self.lookup(node, wanted, &walked, &mut via, 0)?,
+                (Segment::Index(i), Kind::Sequence(items)) => (None, *items.get(*i)?),
+                _ => return None,
+            };
+            walked = match segment {
+                Segment::Key(k) => walked.key(k.clone()),
+                Segment::Index(i) => walked.index(*i),
+            };
+            key = next_key;
+            node = self.deref(child, &walked, &mut via)?;
+        }
+        Some(Found { key, value: self.nodes[node].location, via })
+    }
+
+    /// Follow an alias to the node it names (an anchor defined later than its use, or never,
+    /// names nothing).
+    fn deref(&self, node: usize, at: &ModelPath, via: &mut Option<(ModelPath, Via)>) -> Option<usize> {
+        match self.nodes[node].kind {
+            Kind::Alias(anchor) => {
+                via.get_or_insert((at.clone(), Via::Alias(self.nodes[node].location)));
+                let target = *self.anchors.get(&anchor)?;
+                // An anchor's node is never itself an alias, so one step is enough.
+                (!matches!(self.nodes[target].kind, Kind::Alias(_))).then_some(target)
+            }
+            _ => Some(node),
+        }
+    }
+
+    /// The entry `wanted` of `mapping`: written in it, or else merged into it by `<<`, the first
+    /// merged mapping that has it winning, as YAML's merge type says.
+    fn lookup(
+        &self,
+        mapping: usize,
+        wanted: &str,
+        at: &ModelPath,
+        via: &mut Option<(ModelPath, Via)>,
+        depth: usize,
+    ) -> Option<(Option<Location>, usize)> {
+        let Kind::Mapping(entries) = &self.nodes[mapping].kind else { return None };
+        if let Some((_, key, child)) = entries.iter().find(|(k, _, _)| k.as_deref() == Some(wanted)) {
+            return Some((Some(*key), *child));
+        }
+        // Merged mappings may merge others; the nesting bound keeps a cycle of aliases finite.
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        for (_, _, merged) in entries.iter().filter(|(k, _, _)| k.as_deref() == Some(MERGE_KEY)) {
+            let sources = match &self.nodes[*merged].kind {
+                Kind::Sequence(items) => items.clone(),
+                _ => vec![*merged],
+            };
+            for source in sources {
+                let mut inner = None;
+                let Some(target) = self.deref(source, at, &mut inner) else { continue };
+                if !matches!(self.nodes[target].kind, Kind::Mapping(_)) {
+                    continue;
+                }
+                let mut through = None;
+                if let Some(found) = self.lookup(target, wanted, at, &mut through, depth + 1) {
+                    via.get_or_insert((at.clone(), Via::Merge(self.nodes[source].location)));
+                    return Some(found);
+                }
+            }
+        }
+        None
     }
 
     fn start_location(&self) -> Location {
@@ -89,94 +253,189 @@ impl SourceFile {
 
     /// The location of a 1-based line and column (from the YAML parser's own errors).
     pub fn location_at(&self, line: usize, column: usize) -> Location {
-        let mut offset = 0;
-        for (i, text_line) in self.text.split_inclusive('\n').enumerate() {
-            if i + 1 == line {
-                let within: usize = text_line.chars().take(column.saturating_sub(1)).map(char::len_utf8).sum();
-                return Location { offset: offset + within, len: 0, line, column };
-            }
-            offset += text_line.len();
-        }
-        Location { offset: self.text.len(), len: 0, line, column }
+        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+            return Location { offset: self.text.len(), len: 0, line, column };
+        };
+        let rest = &self.text[start..];
+        let within: usize = rest.chars().take(column.saturating_sub(1)).map(char::len_utf8).sum();
+        Location { offset: start + within, len: 0, line, column }
     }
+
+    /// The location of a byte offset: its line and its column in characters.
+    pub fn location_of_offset(&self, offset: usize) -> Location {
+        location_of_offset(&self.text, &self.line_starts, offset)
+    }
+
+    /// The byte range of each line, without its line break. A text that ends with a line break
+    /// has no empty line after it.
+    pub fn line_ranges(&self) -> Vec<(usize, usize)> {
+        let mut ranges = line_ranges(&self.text, &self.line_starts);
+        if ranges.len() > 1 && ranges.last().is_some_and(|&(start, _)| start == self.text.len()) {
+            ranges.pop();
+        }
+        ranges
+    }
+}
+
+/// Where each line starts: after `\r\n`, `\n`, or a `\r` alone, as YAML counts lines.
+fn line_starts(text: &str) -> Vec<usize> {
+    let bytes = text.as_bytes();
+    let mut starts = vec![0];
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\r' if bytes.get(i + 1) == Some(&b'\n') => {
+                starts.push(i + 2);
+                i += 2;
+                continue;
+            }
+            b'\r' | b'\n' => starts.push(i + 1),
+            _ => {}
+        }
+        i += 1;
+    }
+    starts
+}
+
+fn line_ranges(text: &str, starts: &[usize]) -> Vec<(usize, usize)> {
+    starts
+        .iter()
+        .enumerate()
+        .map(|(i, &start)| {
+            let next = starts.get(i + 1).copied().unwrap_or(text.len());
+            let line = &text[start..next];
+            let end = start + line.trim_end_matches(['\n', '\r']).len();
+            (start, end)
+        })
+        .collect()
+}
+
+fn location_of_offset(text: &str, starts: &[usize], offset: usize) -> Location {
+    let offset = offset.min(text.len());
+    let line = starts.partition_point(|&s| s <= offset).max(1);
+    let start = starts[line - 1];
+    let column = text.get(start..offset).map_or(offset - start, |s| s.chars().count()) + 1;
+    Location { offset, len: 0, line, column }
 }
 
 /// An open collection while walking the event stream.
 enum Frame {
-    Mapping { path: ModelPath, pending_key: Option<(String, Location)>, seen: HashMap<String, Location> },
-    Sequence { path: ModelPath, next: usize },
+    Mapping {
+        node: usize,
+        path: ModelPath,
+        pending_key: Option<(Option<String>, Location)>,
+        seen: HashMap<String, Location>,
+    },
+    Sequence {
+        node: usize,
+        path: ModelPath,
+    },
 }
 
-struct Locator<'a> {
+struct Built {
+    nodes: Vec<Node>,
+    root: Option<usize>,
+    anchors: HashMap<usize, usize>,
+    duplicates: Vec<DuplicateKey>,
+    shape: Option<ShapeProblem>,
+}
+
+struct Builder<'a> {
     text: &'a str,
+    line_starts: &'a [usize],
     /// Byte offset of each character index, because the parser counts characters.
     char_offsets: Vec<usize>,
-    entries: HashMap<ModelPath, Entry>,
+    nodes: Vec<Node>,
+    root: Option<usize>,
+    anchors: HashMap<usize, usize>,
     duplicates: Vec<DuplicateKey>,
     stack: Vec<Frame>,
-    /// Start of each open collection: its path, key location and start.
-    open: Vec<(Option<ModelPath>, Option<Location>, YamlSpan)>,
+    /// Start span of each open collection.
+    open: Vec<YamlSpan>,
 }
 
-impl<'a> Locator<'a> {
-    fn new(text: &'a str) -> Self {
+impl<'a> Builder<'a> {
+    fn new(text: &'a str, line_starts: &'a [usize]) -> Self {
         let mut char_offsets: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
         char_offsets.push(text.len());
-        Locator {
+        Builder {
             text,
+            line_starts,
             char_offsets,
-            entries: HashMap::new(),
+            nodes: Vec::new(),
+            root: None,
+            anchors: HashMap::new(),
             duplicates: Vec::new(),
             stack: Vec::new(),
             open: Vec::new(),
         }
     }
 
-    fn run(mut self) -> (HashMap<ModelPath, Entry>, Vec<DuplicateKey>) {
+    fn run(mut self) -> Built {
         let mut parser = Parser::new_from_str(self.text);
-        // Only the first document counts; a stream error leaves what was indexed so far.
-        while let Some(Ok((event, span))) = parser.next_event() {
+        let mut documents = 0;
+        let mut shape = None;
+        while let Some(next) = parser.next_event() {
+            let (event, span) = match next {
+                Ok(event) => event,
+                Err(error) => {
+                    let at = self.location(YamlSpan::empty(*error.marker()));
+                    // The parser's own bound on flow nesting, met while it looks ahead.
+                    shape = Some(if error.info().contains("recursion limit") {
+                        ShapeProblem::TooDeep(at)
+                    } else {
+                        ShapeProblem::Syntax { message: error.info().to_string(), at }
+                    });
+                    break;
+                }
+            };
             match event {
-                Event::Scalar(value, ..) => self.on_scalar(&value, span),
-                Event::Alias(_) => self.on_node_value(span, None),
-                Event::MappingStart(..) => self.on_open(span, true),
-                Event::SequenceStart(..) => self.on_open(span, false),
+                Event::DocumentStart(_) => {
+                    documents += 1;
+                    if documents > 1 {
+                        let mut at = self.location(span);
+                        // An explicit `---` is the thing to point at; trim what follows it.
+                        at.len = at.len.min(3);
+                        shape = Some(ShapeProblem::SecondDocument(at));
+                        break;
+                    }
+                }
+                Event::Scalar(value, _, anchor, _) => self.on_scalar(&value, anchor, span),
+                Event::Alias(anchor) => {
+                    let location = self.location(span);
+                    self.on_node(Kind::Alias(anchor), location, 0);
+                }
+                Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
+                    if self.stack.len() >= MAX_DEPTH {
+                        let mut at = self.location(span);
+                        at.len = at.len.min(1);
+                        shape = Some(ShapeProblem::TooDeep(at));
+                        break;
+                    }
+                    let mapping = matches!(event, Event::MappingStart(..));
+                    self.on_open(span, anchor, mapping);
+                }
                 Event::MappingEnd | Event::SequenceEnd => self.on_close(span),
-                Event::DocumentEnd => break,
                 _ => {}
             }
         }
-        (self.entries, self.duplicates)
+        Built { nodes: self.nodes, root: self.root, anchors: self.anchors, duplicates: self.duplicates, shape }
     }
 
     fn location(&self, span: YamlSpan) -> Location {
         let start = self.byte_offset(span.start.index());
         let end = self.byte_offset(span.end.index()).max(start);
-        Location { offset: start, len: end - start, line: span.start.line(), column: span.start.col() + 1 }
+        let at = location_of_offset(self.text, self.line_starts, start);
+        Location { len: end - start, ..at }
     }
 
     fn byte_offset(&self, char_index: usize) -> usize {
         self.char_offsets.get(char_index).copied().unwrap_or(self.text.len())
     }
 
-    /// The path the next value takes, and its key's location; `None` for a mapping key.
-    fn next_value_path(&mut self) -> Option<(ModelPath, Option<Location>)> {
-        match self.stack.last_mut() {
-            None => Some((ModelPath::root(), None)),
-            Some(Frame::Sequence { path, next }) => {
-                let p = path.index(*next);
-                *next += 1;
-                Some((p, None))
-            }
-            Some(Frame::Mapping { path, pending_key, .. }) => {
-                pending_key.take().map(|(key, location)| (path.key(key), Some(location)))
-            }
-        }
-    }
-
-    fn on_scalar(&mut self, value: &str, span: YamlSpan) {
+    fn on_scalar(&mut self, value: &str, anchor: usize, span: YamlSpan) {
         let location = self.location(span);
-        if let Some(Frame::Mapping { path, pending_key, seen }) = self.stack.last_mut()
+        if let Some(Frame::Mapping { path, pending_key, seen, .. }) = self.stack.last_mut()
             && pending_key.is_none()
         {
             if let Some(first) = seen.get(value) {
@@ -184,46 +443,81 @@ impl<'a> Locator<'a> {
             } else {
                 seen.insert(value.to_string(), location);
             }
-            *pending_key = Some((value.to_string(), location));
+            *pending_key = Some((Some(value.to_string()), location));
             return;
         }
-        self.on_node_value(span, Some(location));
+        self.on_node(Kind::Scalar, location, anchor);
     }
 
-    fn on_node_value(&mut self, span: YamlSpan, location: Option<Location>) {
-        let location = location.unwrap_or_else(|| self.location(span));
-        if let Some((path, key)) = self.next_value_path() {
-            self.entries.entry(path).or_insert(Entry { key, value: location });
+    /// Add a finished node where the walk is: the root, a sequence item, or a mapping value. A
+    /// node in key position (`? [a, b]: x`, `*a: x`) makes that key one without text.
+    fn on_node(&mut self, kind: Kind, location: Location, anchor: usize) -> usize {
+        let id = self.nodes.len();
+        self.nodes.push(Node { kind, location });
+        if anchor > 0 {
+            self.anchors.insert(anchor, id);
+        }
+        match self.stack.last_mut() {
+            None => self.root = Some(id),
+            Some(Frame::Sequence { node, .. }) => {
+                if let Kind::Sequence(items) = &mut self.nodes[*node].kind {
+                    items.push(id);
+                }
+            }
+            Some(Frame::Mapping { node, pending_key, .. }) => match pending_key.take() {
+                Some((key, key_location)) => {
+                    if let Kind::Mapping(entries) = &mut self.nodes[*node].kind {
+                        entries.push((key, key_location, id));
+                    }
+                }
+                None => *pending_key = Some((None, location)),
+            },
+        }
+        id
+    }
+
+    /// The path of the value about to be added (for duplicate-key messages).
+    fn next_path(&self) -> ModelPath {
+        match self.stack.last() {
+            None => ModelPath::root(),
+            Some(Frame::Sequence { node, path }) => match &self.nodes[*node].kind {
+                Kind::Sequence(items) => path.index(items.len()),
+                _ => path.clone(),
+            },
+            Some(Frame::Mapping { path, pending_key, .. }) => match pending_key {
+                Some((Some(key), _)) => path.key(key.clone()),
+                _ => path.clone(),
+            },
         }
     }
 
-    fn on_open(&mut self, span: YamlSpan, mapping: bool) {
-        // A collection used as a mapping key has no model path; its content is not indexed.
-        let (path, key) = match self.next_value_path() {
-            Some((path, key)) => (Some(path), key),
-            None => (None, None),
-        };
-        let frame_path = path.clone().unwrap_or_default();
+    fn on_open(&mut self, span: YamlSpan, anchor: usize, mapping: bool) {
+        let path = self.next_path();
+        let kind = if mapping { Kind::Mapping(Vec::new()) } else { Kind::Sequence(Vec::new()) };
+        let location = self.location(span);
+        // Added now so that its children find it; its span is completed on close.
+        let node = self.on_node(kind, location, anchor);
         self.stack.push(if mapping {
-            Frame::Mapping { path: frame_path, pending_key: None, seen: HashMap::new() }
+            Frame::Mapping { node, path, pending_key: None, seen: HashMap::new() }
         } else {
-            Frame::Sequence { path: frame_path, next: 0 }
+            Frame::Sequence { node, path }
         });
-        self.open.push((path, key, span));
+        self.open.push(span);
     }
 
     fn on_close(&mut self, span: YamlSpan) {
-        self.stack.pop();
-        if let Some((Some(path), key, start)) = self.open.pop() {
-            // Block collections end where the next token starts; trim trailing whitespace so the
-            // underline covers the collection itself.
-            let whole =
-                YamlSpan::new(start.start, if span.end.index() > start.start.index() { span.end } else { start.end });
-            let mut value = self.location(whole);
-            let trimmed = self.text[value.offset..value.offset + value.len].trim_end().len();
-            value.len = trimmed;
-            self.entries.entry(path).or_insert(Entry { key, value });
-        }
+        let node = match self.stack.pop() {
+            Some(Frame::Mapping { node, .. } | Frame::Sequence { node, .. }) => node,
+            None => return,
+        };
+        let Some(start) = self.open.pop() else { return };
+        // Block collections end where the next token starts; trim trailing whitespace so the
+        // underline covers the collection itself.
+        let whole =
+            YamlSpan::new(start.start, if span.end.index() > start.start.index() { span.end } else { start.end });
+        let mut value = self.location(whole);
+        value.len = self.text[value.offset..value.offset + value.len].trim_end().len();
+        self.nodes[node].location = value;
     }
 }
 
@@ -268,5 +562,65 @@ mod tests {
         let at = source.value_location(&ModelPath::keys(["x"]).index(1));
         assert_eq!((at.line, at.column), (2, 8));
         assert_eq!(&text[at.offset..at.offset + at.len], "b");
+    }
+
+    #[test]
+    fn follows_aliases_to_where_the_value_is_written() {
+        let text = "x-common: &c\n  from: [bsae]\nimages:\n  a: *c\n  b:\n    <<: *c\n    stage: s\n";
+        let source = SourceFile::new("m.yaml", text);
+        let from_a = source.find(&ModelPath::keys(["images", "a", "from"]).index(0)).expect("found through the alias");
+        assert_eq!((from_a.value.line, from_a.value.column), (2, 10));
+        let (used_at, via) = from_a.via.expect("an alias");
+        assert_eq!(used_at, ModelPath::keys(["images", "a"]));
+        assert!(matches!(via, Via::Alias(at) if (at.line, at.column) == (4, 6)));
+
+        let from_b = source.find(&ModelPath::keys(["images", "b", "from"]).index(0)).expect("found through the merge");
+        assert_eq!(from_b.value.line, 2);
+        let (used_at, via) = from_b.via.expect("a merge");
+        assert_eq!(used_at, ModelPath::keys(["images", "b"]));
+        assert!(matches!(via, Via::Merge(at) if (at.line, at.column) == (6, 9)));
+
+        // Written keys win over merged ones, and are found without a detour.
+        let stage = source.find(&ModelPath::keys(["images", "b", "stage"])).expect("written");
+        assert!(stage.via.is_none());
+    }
+
+    #[test]
+    fn refuses_deep_nesting_at_once() {
+        let text = format!("a: {}{}\n", "[".repeat(40), "]".repeat(40));
+        match SourceFile::new("m.yaml", text).shape_problem() {
+            Some(ShapeProblem::TooDeep(at)) => assert_eq!((at.line, at.column), (1, 4 + MAX_DEPTH - 1)),
+            other => panic!("{other:?}"),
+        }
+        let text = format!("a: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
+        let started = std::time::Instant::now();
+        let source = SourceFile::new("m.yaml", text);
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        assert!(
+            matches!(source.shape_problem(), Some(ShapeProblem::TooDeep(at)) if at.line == 1),
+            "{:?}",
+            source.shape_problem()
+        );
+        let block: String = (0..100).map(|depth| format!("{}k{depth}:\n", "  ".repeat(depth))).collect();
+        let source = SourceFile::new("m.yaml", block);
+        assert!(
+            matches!(source.shape_problem(), Some(ShapeProblem::TooDeep(at)) if at.line == MAX_DEPTH + 1),
+            "{:?}",
+            source.shape_problem()
+        );
+    }
+
+    #[test]
+    fn finds_a_second_document() {
+        let source = SourceFile::new("m.yaml", "a: 1\n---\nb: 2\n");
+        assert!(matches!(source.shape_problem(), Some(ShapeProblem::SecondDocument(at)) if at.line == 2));
+    }
+
+    #[test]
+    fn counts_lines_as_yaml_does() {
+        let source = SourceFile::new("m.yaml", "a: 1\r\nb: 2\rc: [x]\n");
+        let at = source.value_location(&ModelPath::keys(["c"]).index(0));
+        assert_eq!((at.line, at.column), (3, 5));
+        assert_eq!(source.location_of_offset(at.offset), Location { len: 0, ..at });
     }
 }

@@ -19,9 +19,11 @@ pub fn did_you_mean<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a st
 
 /// A help text: the closest candidate if there is one, otherwise the list of what exists.
 pub fn help_for<'a>(wrong: &str, what: &str, candidates: impl IntoIterator<Item = &'a str> + Clone) -> String {
-    if let Some(hint) = did_you_mean(wrong, candidates.clone()) {
-        return hint;
-    }
+    did_you_mean(wrong, candidates.clone()).unwrap_or_else(|| listing(what, candidates))
+}
+
+/// `declared images: `a`, `b``, or that there are none.
+pub fn listing<'a>(what: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
     let all: Vec<String> = candidates.into_iter().map(|c| format!("`{c}`")).collect();
     if all.is_empty() {
         format!("this model declares no {what}")
@@ -39,6 +41,17 @@ mod tests {
         assert_eq!(closest("gitlay", ["base", "gitaly", "gdk"]), Some("gitaly"));
         assert_eq!(closest("form", ["from", "stage"]), Some("from"));
         assert_eq!(closest("zzzzzz", ["base", "gitaly"]), None);
+    }
+
+    #[test]
+    fn allows_one_edit_per_three_characters() {
+        let fields = ["stage", "context", "dockerfile", "inputs", "args", "axes", "from", "target", "tag", "caches"];
+        assert_eq!(closest("tags", fields), Some("tag"));
+        assert_eq!(closest("dockrfile", fields), Some("dockerfile"));
+        assert_eq!(closest("contxet", fields), Some("context"));
+        for unrelated in ["platforms", "labels", "image", "build", "env"] {
+            assert_eq!(closest(unrelated, fields), None, "{unrelated}");
+        }
     }
 
     #[test]

@@ -15,6 +15,9 @@ use super::patterns;
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(title = "pipegen model", example = example_model())]
+#[schemars(extend("patternProperties" = { "^x-": {
+    "description": "Ignored by pipegen: a place for YAML anchors (`x-common: &common {…}`) that the model reuses with aliases (`*common`) and merge keys (`<<: *common`)."
+} }))]
 pub struct Model {
     /// Format version of the model. Only `1` exists.
     #[schemars(range(min = 1, max = 1), example = 1)]

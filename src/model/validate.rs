@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use super::diagnostic::Diagnostic;
 use super::path::ModelPath;
 use super::source::SourceFile;
-use super::suggest;
 use super::types::{AxisEntry, Model, Parents};
+use super::{env_names, output_paths, suggest};
 use crate::graph::ImageGraph;
 use crate::stages::StageLayout;
 
@@ -75,25 +75,14 @@ impl<'m> Checker<'m> {
         for name in self.model.jobs.keys() {
             self.check_job(name);
         }
+        self.found.extend(env_names::reserved(self.model));
         if self.found.is_empty() {
             self.check_scopes_and_stages();
         }
     }
 
     fn check_outputs(&mut self) {
-        if let (Some(gitlab), Some(github)) = (&self.model.outputs.gitlab, &self.model.outputs.github)
-            && gitlab == github
-        {
-            self.report(
-                Diagnostic::new(
-                    "duplicate-output",
-                    ModelPath::keys(["outputs", "github"]),
-                    format!("both outputs are written to `{github}`"),
-                )
-                .label("same file as outputs.gitlab")
-                .help("give the GitHub workflow its own file, e.g. `.github/workflows/images.yml`"),
-            );
-        }
+        self.found.extend(output_paths::check(self.model));
     }
 
     fn check_axes(&mut self) {
@@ -542,6 +531,7 @@ impl<'m> Checker<'m> {
     fn check_scopes_and_stages(&mut self) {
         let graph = ImageGraph::new(self.model);
         let layout = StageLayout::new(self.model, &graph);
+        self.found.extend(env_names::hidden_axes(self.model, &graph));
 
         self.found.extend(super::substitutions::check(self.model, &graph));
         for name in self.model.images.keys() {

@@ -3,6 +3,9 @@
 
 #![allow(dead_code)]
 
+pub mod model_gen;
+pub mod real_engines;
+
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::Command;

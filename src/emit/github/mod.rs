@@ -147,7 +147,7 @@ struct Container {
 #[derive(Serialize)]
 struct Credentials {
     username: &'static str,
-    password: &'static str,
+    password: String,
 }
 
 #[derive(Serialize)]
@@ -195,12 +195,21 @@ enum With {
 }
 
 /// Credentials for pulling a model image into `container:` or `services:`, where no step can
-/// run first. Never empty (GitHub and act refuse an empty one): the secrets when set, else the
-/// job's own token, which ghcr.io (GitHub's registry) accepts.
-const PULL_CREDENTIALS: Credentials = Credentials {
-    username: "${{ secrets.PIPEGEN_REGISTRY_USER || github.actor }}",
-    password: "${{ secrets.PIPEGEN_REGISTRY_PASSWORD || github.token }}",
-};
+/// run first. Never empty: GitHub's workflow schema types both `non-empty-string` (an
+/// expression that evaluates to '' fails the job: "Unexpected value ''"), and act refuses an
+/// empty one. The secrets when set; else, on ghcr.io, the job's own token; else the actor and
+/// the placeholder password `anonymous`, which a registry without logins accepts. The job token
+/// goes to ghcr.io only (and under act, which has none unless given one, the placeholder
+/// stands in for it).
+fn pull_credentials(plan: &Plan) -> Credentials {
+    Credentials {
+        username: "${{ secrets.PIPEGEN_REGISTRY_USER || github.actor }}",
+        password: format!(
+            "${{{{ secrets.PIPEGEN_REGISTRY_PASSWORD || startsWith(format('{{0}}/', {}), 'ghcr.io/') && github.token || 'anonymous' }}}}",
+            registry_expression(plan)
+        ),
+    }
+}
 
 /// The GitHub backend.
 pub const BACKEND: crate::emit::Backend = crate::emit::Backend { name: "github", render, limits: limits::check };
@@ -446,8 +455,8 @@ fn image_waiver(image: &ImageUse) -> Option<Waiver> {
     }
 }
 
-fn credentials(image: &ImageUse) -> Option<Credentials> {
-    matches!(image, ImageUse::Model(_)).then_some(PULL_CREDENTIALS)
+fn credentials(plan: &Plan, image: &ImageUse) -> Option<Credentials> {
+    matches!(image, ImageUse::Model(_)).then(|| pull_credentials(plan))
 }
 
 /// A job's time on GitHub: its attempts, the longest service wait and the set-up around them.
@@ -462,7 +471,7 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
     let container = run.image.as_ref().map(|image| Container {
         waiver: image_waiver(image),
         image: image_reference(plan, image),
-        credentials: credentials(image),
+        credentials: credentials(plan, image),
     });
     let mut services = IndexMap::new();
     for service in &run.services {
@@ -477,7 +486,7 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
             Service {
                 waiver: image_waiver(&service.image),
                 image: image_reference(plan, &service.image),
-                credentials: credentials(&service.image),
+                credentials: credentials(plan, &service.image),
                 env,
                 // A job on the runner itself reaches services through published ports.
                 ports: if container.is_none() { vec![format!("{0}:{0}", service.port)] } else { Vec::new() },

@@ -241,8 +241,10 @@ fn shards_services_artifacts_and_env_map_to_github_keywords() {
     assert!(qa["container"]["image"].as_str().unwrap().ends_with("needs.build_gdk_3-3.outputs.tag) }}"));
     assert_eq!(
         qa["container"]["credentials"]["password"].as_str(),
-        Some("${{ secrets.PIPEGEN_REGISTRY_PASSWORD || github.token }}"),
-        "never empty"
+        Some(
+            "${{ secrets.PIPEGEN_REGISTRY_PASSWORD || startsWith(format('{0}/', inputs.registry || vars.PIPEGEN_REGISTRY || 'ghcr.io/example/gdk'), 'ghcr.io/') && github.token || 'anonymous' }}"
+        ),
+        "never empty; the job token for ghcr.io only"
     );
 
     let services = &qa["services"];

@@ -8,17 +8,26 @@ use crate::shell::quote;
 
 /// GitLab: `pipegen_wait_services` waits for every service `PIPEGEN_WAITS` lists
 /// (`<KEY>=<alias>`, one a line), each described by `PIPEGEN_WAIT_<KEY>` ([`wait_variable`]).
-/// A probe tool the job image lacks, or BusyBox's `nc` without `-z`, is reported at once.
+/// TCP probes use bash's /dev/tcp, else an `nc` with `-z` (OpenBSD's, ncat), else one with `-e`
+/// (BusyBox's, which has no `-z`: connect, run `true`). A probe tool the job image lacks is
+/// reported at once, rather than waiting out the timeout and blaming a healthy service.
 pub fn wait_functions() -> String {
     r#"# pipegen: wait for the job's services, each for at most its health timeout.
 pipegen_has() {
   command -v "$1" > /dev/null 2>&1
 }
-pipegen_nc_z() {
-  pipegen_out="$(nc -z -w 1 127.0.0.1 9 2>&1)" || true
+pipegen_nc_knows() {
+  # An nc that does not know an option says so, or prints its usage.
+  pipegen_out="$(nc "$@" 2>&1 < /dev/null)" || true
   case "$pipegen_out" in
     *nvalid*|*nrecognized*|*nknown*|*llegal*|*sage:*) return 1 ;;
   esac
+}
+pipegen_nc_z() {
+  pipegen_nc_knows -z -w 1 127.0.0.1 9
+}
+pipegen_nc_e() {
+  pipegen_nc_knows -w 1 127.0.0.1 9 -e true
 }
 pipegen_probe() {
   case "$1" in
@@ -33,8 +42,10 @@ pipegen_probe() {
       if pipegen_has bash && pipegen_has timeout; then
         # shellcheck disable=SC2016 # expanded by that bash
         timeout "$5" bash -c 'exec 3<> "/dev/tcp/$1/$2"' pipegen "$2" "$3"
-      else
+      elif pipegen_nc_z; then
         nc -z -w "$5" "$2" "$3"
+      else
+        nc -w "$5" "$2" "$3" -e true
       fi
       ;;
     cmd) PIPEGEN_SERVICE_HOST="$2" PIPEGEN_SERVICE_PORT="$3" sh -c "$4" ;;
@@ -49,8 +60,8 @@ pipegen_probe_tools() {
       }
       ;;
     tcp)
-      { pipegen_has bash && pipegen_has timeout; } || { pipegen_has nc && pipegen_nc_z; } || {
-        echo "pipegen: cannot check service '$2' ($3): the job image needs bash and timeout, or an nc that has -z (BusyBox's has none)" >&2
+      { pipegen_has bash && pipegen_has timeout; } || { pipegen_has nc && { pipegen_nc_z || pipegen_nc_e; }; } || {
+        echo "pipegen: cannot check service '$2' ($3): the job image needs bash and timeout, or an nc that has -z or -e (BusyBox's has -e)" >&2
         return 1
       }
       ;;

@@ -1,0 +1,289 @@
+//! The output files on disk: where an `outputs` path really leads, reading one for `check`, and
+//! writing all of them for `emit` so that either every file changes or none does.
+//!
+//! - Paths are resolved through symbolic links before anything is read or written: an output
+//!   must stay inside the repository (not through a linked directory to elsewhere), outside
+//!   `.git`, must not be the model file, and must not itself be a link.
+//! - `check` reads regular files only, at most [`MAX_OUTPUT_BYTES`]: a FIFO, a device or a
+//!   directory is an error, never a hang or an endless read.
+//! - `emit` writes every file to a temporary file in its directory, then renames them all. A
+//!   failed rename puts back the files already replaced (from hard-linked backups). New files get
+//!   mode 0666 less the umask, as any new file; a replaced file keeps its mode. Temporary files
+//!   are removed on every error, and on SIGINT, SIGTERM or SIGHUP: a handler waits for the
+//!   writing to finish or fail, removes what is left, then lets the signal end the process.
+
+use std::fs::{self, Permissions};
+use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Mutex, OnceLock, PoisonError};
+
+use crate::error::Error;
+use crate::model::{Diagnostic, LoadedModel, ModelErrors, ModelPath, output_paths};
+use crate::outputs::Output;
+use crate::workspace::Workspace;
+
+/// `check` compares files up to this size; a larger file is stale without a diff. pipegen's own
+/// outputs stay far below it (GitHub takes workflows up to 512,000 bytes).
+pub const MAX_OUTPUT_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Temporary files and backups that exist right now. The signal handler removes them; the
+/// writer holds the lock for its whole transaction, so the two never interleave.
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Where each output is on disk, after checking that it may be written or read there.
+pub fn resolve(workspace: &Workspace, loaded: &LoadedModel, files: &[Output]) -> Result<Vec<PathBuf>, Error> {
+    let read_error = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Read { path, source }
+    };
+    let root = fs::canonicalize(&workspace.root).map_err(read_error(&workspace.root))?;
+    let model = fs::canonicalize(&workspace.model_arg).map_err(read_error(&workspace.model_arg))?;
+    let mut problems = Vec::new();
+    let mut resolved = Vec::new();
+    for file in files {
+        let at = ModelPath::keys(["outputs", file.target.name()]);
+        match resolve_one(&root, &model, &output_paths::normalize(&file.path)) {
+            Ok(path) => resolved.push(path),
+            Err((message, help)) => problems.push(
+                Diagnostic::new("output-path", at, format!("`{}` {message}", file.path)).label("here").help(help),
+            ),
+        }
+    }
+    if problems.is_empty() { Ok(resolved) } else { Err(ModelErrors::new(loaded.source.clone(), problems).into()) }
+}
+
+/// The real path of the output `relative` (normalized) under `root` (canonical), or why not.
+fn resolve_one(root: &Path, model: &Path, relative: &str) -> Result<PathBuf, (String, String)> {
+    let target = root.join(relative);
+    let name = target.file_name().map(PathBuf::from).unwrap_or_default();
+    let parent = target.parent().unwrap_or(root);
+    // The deepest directory that exists; what follows it will be created as plain directories.
+    let mut existing = parent.to_path_buf();
+    let mut missing: Vec<PathBuf> = Vec::new();
+    while fs::symlink_metadata(&existing).is_err() {
+        let Some(up) = existing.parent() else { break };
+        missing.push(existing.file_name().map(PathBuf::from).unwrap_or_default());
+        existing = up.to_path_buf();
+    }
+    let real = fs::canonicalize(&existing).map_err(|e| {
+        (format!("cannot be resolved: {e}"), "make every directory on the way an existing directory".to_string())
+    })?;
+    let mut real_parent = real;
+    for component in missing.iter().rev() {
+        real_parent.push(component);
+    }
+    let Ok(inside) = real_parent.strip_prefix(root) else {
+        return Err((
+            format!("leads outside the repository, to {}, through a symbolic link", real_parent.display()),
+            "outputs are files of the repository; write to a path without links that leave it".to_string(),
+        ));
+    };
+    let inside_git = inside.components().any(|c| matches!(c, Component::Normal(n) if n.eq_ignore_ascii_case(".git")));
+    if inside_git {
+        return Err((
+            "leads into `.git` through a symbolic link".to_string(),
+            "write the pipeline into the work tree, e.g. `.gitlab-ci.yml`".to_string(),
+        ));
+    }
+    let real_target = real_parent.join(name);
+    if real_target == model {
+        return Err((
+            "is the model file itself".to_string(),
+            "give the pipeline a file of its own, e.g. `.gitlab-ci.yml`".to_string(),
+        ));
+    }
+    match fs::symlink_metadata(&real_target) {
+        Ok(metadata) if metadata.file_type().is_symlink() => Err((
+            "is a symbolic link".to_string(),
+            "pipegen writes and compares regular files; remove the link or point `outputs` at its target".to_string(),
+        )),
+        Ok(metadata) if !metadata.is_file() => Err((
+            "is not a regular file (a directory, a FIFO or a device)".to_string(),
+            "name a file to write, e.g. `.gitlab-ci.yml`".to_string(),
+        )),
+        _ => Ok(real_target),
+    }
+}
+
+/// An output file as `check` finds it.
+#[derive(Debug)]
+pub enum OnDisk {
+    Missing,
+    Bytes(Vec<u8>),
+    /// Larger than [`MAX_OUTPUT_BYTES`]: this many bytes.
+    TooLarge(u64),
+}
+
+/// Read the output at `path` (resolved), a regular file of at most [`MAX_OUTPUT_BYTES`].
+pub fn read_output(path: &Path) -> Result<OnDisk, Error> {
+    let read_error = |source| Error::Read { path: path.to_path_buf(), source };
+    let metadata = match fs::symlink_metadata(path) {
+        Ok(metadata) => metadata,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(OnDisk::Missing),
+        Err(e) => return Err(read_error(e)),
+    };
+    // Opening a FIFO would wait for a writer: look before opening, and again at what was opened.
+    let not_regular =
+        || Error::Usage(format!("{} is not a regular file; pipegen only compares regular files", path.display()));
+    if !metadata.is_file() {
+        return Err(not_regular());
+    }
+    let file = fs::File::open(path).map_err(read_error)?;
+    let opened = file.metadata().map_err(read_error)?;
+    if !opened.is_file() {
+        return Err(not_regular());
+    }
+    if opened.len() > MAX_OUTPUT_BYTES {
+        return Ok(OnDisk::TooLarge(opened.len()));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_OUTPUT_BYTES + 1).read_to_end(&mut bytes).map_err(read_error)?;
+    if bytes.len() as u64 > MAX_OUTPUT_BYTES {
+        return Ok(OnDisk::TooLarge(bytes.len() as u64));
+    }
+    Ok(OnDisk::Bytes(bytes))
+}
+
+/// Write every `(path, content)` (resolved paths) or none of them.
+pub fn write_all(files: &[(PathBuf, &str)]) -> Result<(), Error> {
+    remove_pending_on_signals();
+    let mut pending = PENDING.lock().unwrap_or_else(PoisonError::into_inner);
+    let result = transaction(files, &mut pending);
+    // Renamed files left the list; whatever is still in it is a temporary file or a backup.
+    for path in pending.drain(..) {
+        let _ = fs::remove_file(path);
+    }
+    result
+}
+
+fn transaction(files: &[(PathBuf, &str)], pending: &mut Vec<PathBuf>) -> Result<(), Error> {
+    let mut staged: Vec<(PathBuf, &Path)> = Vec::new();
+    for (target, content) in files {
+        let write_error = |source| Error::Write { path: target.clone(), source };
+        let directory = target.parent().unwrap_or(Path::new("."));
+        fs::create_dir_all(directory).map_err(write_error)?;
+        let kept_mode = fs::metadata(target).ok().map(|m| m.permissions());
+        // 0666 at creation, which the kernel masks with the umask: the mode of any new file.
+        let temporary = tempfile::Builder::new()
+            .prefix(".pipegen-")
+            .suffix(".tmp")
+            .permissions(Permissions::from_mode(0o666))
+            .tempfile_in(directory)
+            .map_err(write_error)?;
+        let (mut file, path) = temporary.keep().map_err(|e| write_error(e.error))?;
+        pending.push(path.clone());
+        file.write_all(content.as_bytes()).map_err(write_error)?;
+        if let Some(mode) = kept_mode {
+            file.set_permissions(mode).map_err(write_error)?;
+        }
+        file.sync_all().map_err(write_error)?;
+        staged.push((path, target));
+    }
+
+    // Each replaced file is first hard-linked to a backup, so a failed rename can be undone.
+    let mut committed: Vec<(&Path, Option<PathBuf>)> = Vec::new();
+    for (temporary, target) in &staged {
+        let outcome = backup(target, pending).and_then(|saved| {
+            fs::rename(temporary, target)?;
+            Ok(saved)
+        });
+        match outcome {
+            Ok(saved) => {
+                pending.retain(|p| p != temporary);
+                committed.push((target, saved));
+            }
+            Err(source) => {
+                for (done, saved) in committed.into_iter().rev() {
+                    let _ = match saved {
+                        Some(saved) => fs::rename(&saved, done),
+                        None => fs::remove_file(done),
+                    };
+                }
+                return Err(Error::Write { path: target.to_path_buf(), source });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A copy of `target` beside it, if it exists (a hard link, or a copy where links are not
+/// possible), listed in `pending` so that it is removed in the end.
+fn backup(target: &Path, pending: &mut Vec<PathBuf>) -> std::io::Result<Option<PathBuf>> {
+    if fs::symlink_metadata(target).is_err() {
+        return Ok(None);
+    }
+    let directory = target.parent().unwrap_or(Path::new("."));
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".pipegen-backup-").suffix(".tmp");
+    let saved = builder
+        .make_in(directory, |path| fs::hard_link(target, path))
+        .or_else(|_| builder.make_in(directory, |path| fs::copy(target, path).map(|_| ())))?;
+    let path = saved.into_temp_path().keep().map_err(|e| e.error)?;
+    pending.push(path.clone());
+    Ok(Some(path))
+}
+
+/// Once per process: on SIGINT, SIGTERM or SIGHUP, remove the pending files and end as the
+/// signal would have.
+fn remove_pending_on_signals() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    static INSTALLED: OnceLock<()> = OnceLock::new();
+    INSTALLED.get_or_init(|| {
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else { return };
+        std::thread::spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                let pending = PENDING.lock().unwrap_or_else(PoisonError::into_inner);
+                for path in pending.iter() {
+                    let _ = fs::remove_file(path);
+                }
+                let _ = signal_hook::low_level::emulate_default_handler(signal);
+                std::process::exit(128 + signal);
+            }
+        });
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_rename_puts_back_the_files_already_replaced() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let first = dir.path().join("first.yml");
+        fs::write(&first, "old first\n").expect("write");
+        // The second target is a directory: its rename fails after the first succeeded.
+        let second = dir.path().join("second.yml");
+        fs::create_dir(&second).expect("mkdir");
+        fs::write(second.join("keep"), "x").expect("write");
+        let result = write_all(&[(first.clone(), "new first\n"), (second.clone(), "new second\n")]);
+        assert!(result.is_err());
+        assert_eq!(fs::read_to_string(&first).expect("read"), "old first\n");
+        let mut left: Vec<String> = fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["first.yml", "second.yml"]);
+    }
+
+    #[test]
+    fn new_files_follow_the_umask_and_replaced_files_keep_their_mode() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let kept = dir.path().join("kept.yml");
+        fs::write(&kept, "old\n").expect("write");
+        fs::set_permissions(&kept, Permissions::from_mode(0o640)).expect("chmod");
+        let new = dir.path().join("sub/new.yml");
+        write_all(&[(kept.clone(), "new\n"), (new.clone(), "new\n")]).expect("written");
+        let mode = |p: &Path| fs::metadata(p).expect("metadata").permissions().mode() & 0o777;
+        assert_eq!(mode(&kept), 0o640);
+        // The test process's umask decides; a new file is never private by accident.
+        let umask = {
+            let probe = dir.path().join("probe");
+            fs::File::create(&probe).expect("create");
+            0o666 & !mode(&probe)
+        };
+        assert_eq!(mode(&new), 0o666 & !umask);
+    }
+}

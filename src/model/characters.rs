@@ -1,0 +1,193 @@
+//! Which characters a model's values may hold.
+//!
+//! Values travel into YAML files, shell scripts, job names and file names. A few characters
+//! cannot make that trip intact, so they are refused where they are written, with the reason:
+//!
+//! - in the file itself, control characters other than tab, line feed and carriage return, and
+//!   the line breaks only some YAML parsers count (NEL, U+2028, U+2029): GitLab's and pipegen's
+//!   parsers would disagree on the lines, or refuse the file;
+//! - in any value or key, control characters other than tab and newline (written with escapes
+//!   such as `"\0"` or `"\e"`): NUL ends a C string, escape sequences act on terminals, and a
+//!   carriage return rewrites log lines;
+//! - newlines in fields that are single lines by nature: names, paths, globs, registry, target,
+//!   references, health checks. Only scripts, environment values and build arguments may span
+//!   lines (`MULTI_LINE`).
+
+use serde_json::Value;
+
+use super::diagnostic::Diagnostic;
+use super::path::{ModelPath, Segment};
+use super::printable;
+use super::source::{Location, SourceFile};
+
+/// At most this many raw control characters are reported, one per line, so that a binary file
+/// gives a short answer.
+const MAX_RAW_REPORTS: usize = 20;
+
+/// A character the file itself may not hold, wherever it is.
+pub fn forbidden_in_file(c: char) -> bool {
+    (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
+/// A character no value or key may hold.
+pub fn forbidden_in_value(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n')
+}
+
+/// Whether the value at `path` may span lines: the items of a job's `script`, the values of
+/// `env` (jobs and services) and of `args` (images).
+pub fn is_multi_line(path: &ModelPath) -> bool {
+    let keys: Vec<Option<&str>> = path
+        .segments()
+        .iter()
+        .map(|s| match s {
+            Segment::Key(k) => Some(k.as_str()),
+            Segment::Index(_) => None,
+        })
+        .collect();
+    matches!(
+        keys.as_slice(),
+        [Some("jobs"), Some(_), Some("script"), None]
+            | [Some("jobs"), Some(_), Some("env"), Some(_)]
+            | [Some("services"), Some(_), Some("env"), Some(_)]
+            | [Some("images"), Some(_), Some("args"), Some(_)]
+    )
+}
+
+/// Control characters in the raw text, each located where it is (at most one per line).
+pub fn raw_control_characters(source: &SourceFile) -> Vec<(Diagnostic, Location)> {
+    let mut found: Vec<(Diagnostic, Location)> = Vec::new();
+    let mut last_line = 0;
+    let mut more = 0;
+    for (offset, c) in source.text.char_indices().filter(|(_, c)| forbidden_in_file(*c)) {
+        let mut at = source.location_of_offset(offset);
+        if at.line == last_line {
+            continue;
+        }
+        last_line = at.line;
+        if found.len() == MAX_RAW_REPORTS {
+            more += 1;
+            continue;
+        }
+        at.len = c.len_utf8();
+        let why = if matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}') {
+            "YAML parsers disagree on whether it breaks the line"
+        } else {
+            "YAML does not allow control characters in a file"
+        };
+        let diagnostic = Diagnostic::new(
+            "control-character",
+            ModelPath::root(),
+            format!("the model file holds the character {} here", printable::describe(c)),
+        )
+        .label("not allowed in a YAML file")
+        .help(format!("{why}; remove it, or write it as an escape in a double-quoted string if a value needs it"));
+        found.push((diagnostic, at));
+    }
+    if more > 0
+        && let Some((last, _)) = found.last_mut()
+    {
+        last.message.push_str(&format!(" (and on {more} more line{})", if more == 1 { "" } else { "s" }));
+    }
+    found
+}
+
+/// Every string (value or key) that holds a character its field cannot carry.
+pub fn check(value: &Value, path: &ModelPath, found: &mut Vec<Diagnostic>) {
+    match value {
+        Value::String(text) => check_string(text, path, false, found),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                check(item, &path.index(i), found);
+            }
+        }
+        Value::Object(map) => {
+            for (key, child) in map {
+                let child_path = path.key(key.clone());
+                check_string(key, &child_path, true, found);
+                check(child, &child_path, found);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn check_string(text: &str, path: &ModelPath, is_key: bool, found: &mut Vec<Diagnostic>) {
+    let what = if is_key { "the key".to_string() } else { format!("the value of `{}`", field(path)) };
+    if let Some(c) = text.chars().find(|c| forbidden_in_value(*c)) {
+        let diagnostic = Diagnostic::new(
+            "control-character",
+            path.clone(),
+            format!("{what} holds the control character {}", printable::describe(c)),
+        )
+        .label("control character")
+        .help("control characters cannot be carried intact into YAML, shell scripts and logs; remove it");
+        found.push(if is_key { diagnostic.at_key() } else { diagnostic });
+        return;
+    }
+    if text.contains('\n') && (is_key || !is_multi_line(path)) {
+        let diagnostic = Diagnostic::new("newline", path.clone(), format!("{what} holds a newline, but it is a single line"))
+            .label("more than one line")
+            .help("only scripts, `env` values and build `args` may span lines; names, paths, references and the other fields are one line each");
+        found.push(if is_key { diagnostic.at_key() } else { diagnostic });
+    }
+}
+
+/// The field a path names, for messages: `context`, `inputs`, `env.FOO`.
+fn field(path: &ModelPath) -> String {
+    let keys: Vec<&str> = path
+        .segments()
+        .iter()
+        .filter_map(|s| match s {
+            Segment::Key(k) => Some(k.as_str()),
+            Segment::Index(_) => None,
+        })
+        .collect();
+    match keys.as_slice() {
+        [.., parent @ ("env" | "args"), name] => format!("{parent}.{name}"),
+        [.., last] => (*last).to_string(),
+        [] => "the model".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problems(value: Value) -> Vec<(String, String)> {
+        let mut found = Vec::new();
+        check(&value, &ModelPath::root(), &mut found);
+        found.into_iter().map(|d| (d.code.to_string(), d.path.to_string())).collect()
+    }
+
+    #[test]
+    fn newlines_only_where_values_span_lines() {
+        let value = serde_json::json!({
+            "images": { "a": { "context": "x\n/../..", "args": { "A": "1\n2" }, "inputs": ["a\nb"] } },
+            "jobs": { "t": { "script": ["echo 1\necho 2"], "env": { "E": "1\n2" }, "image": "a\n" } },
+            "services": { "s": { "env": { "E": "x\ny" }, "health": { "cmd": "a\nb" } } }
+        });
+        assert_eq!(
+            problems(value),
+            [
+                ("newline".to_string(), "images.a.context".to_string()),
+                ("newline".to_string(), "images.a.inputs[0]".to_string()),
+                ("newline".to_string(), "jobs.t.image".to_string()),
+                ("newline".to_string(), "services.s.health.cmd".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn control_characters_nowhere() {
+        let value =
+            serde_json::json!({ "jobs": { "t": { "script": ["a\u{0}b", "tab\tok"], "env": { "E\u{1b}": "x" } } } });
+        assert_eq!(
+            problems(value),
+            [
+                ("control-character".to_string(), "jobs.t.script[0]".to_string()),
+                ("control-character".to_string(), "jobs.t.env[\"E\\u{1b}\"]".to_string()),
+            ]
+        );
+    }
+}

@@ -1,0 +1,196 @@
+//! Names a model may not give its variables: those the platforms or pipegen set themselves.
+//!
+//! A job's `env`, a service's `env`, an image's build `args` and the axes (which become
+//! environment variables of the jobs that vary over them) all end up beside variables that
+//! GitLab, GitHub, their runners or pipegen define. GitHub silently keeps its own `GITHUB_*` and
+//! `RUNNER_*` values; GitLab lets a job override its predefined variables and then misbehaves;
+//! GitLab Runner reads `FF_*` as its feature flags; pipegen's scripts rely on `PIPEGEN_*`. So
+//! such names are refused where they are written. Names are compared in any letter case, as
+//! GitHub's expression contexts ignore case.
+
+use super::diagnostic::Diagnostic;
+use super::path::ModelPath;
+use super::types::Model;
+use crate::graph::ImageGraph;
+
+/// Prefixes of names the platforms or pipegen set, with whose they are.
+const RESERVED_PREFIXES: &[(&str, &str)] = &[
+    ("CI_", "GitLab's predefined variables"),
+    ("GITLAB_", "GitLab's predefined variables"),
+    ("FF_", "GitLab Runner's feature flags"),
+    ("GITHUB_", "GitHub's default variables, which a workflow cannot override"),
+    ("RUNNER_", "GitHub's runner variables, which a workflow cannot override"),
+    ("ACTIONS_", "GitHub Actions' runtime and debugging variables"),
+    ("PIPEGEN_", "pipegen's own variables"),
+];
+
+/// Whole names the platforms set.
+const RESERVED_NAMES: &[(&str, &str)] = &[
+    ("CI", "set to `true` by both GitLab and GitHub"),
+    ("CHAT_CHANNEL", "one of GitLab's ChatOps variables"),
+    ("CHAT_INPUT", "one of GitLab's ChatOps variables"),
+    ("CHAT_USER_ID", "one of GitLab's ChatOps variables"),
+    ("TRIGGER_PAYLOAD", "one of GitLab's predefined variables"),
+];
+
+/// Build arguments BuildKit reads as its own settings (GitHub's builds), which buildah (GitLab's
+/// builds) does not: the same model would build differently on the two platforms.
+const BUILD_ARG_PREFIXES: &[(&str, &str)] = &[("BUILDKIT_", "BuildKit's own settings, which GitLab's buildah ignores")];
+
+/// Service variables pipegen sets for GitLab Runner's own wait for the service.
+const SERVICE_NAMES: &[(&str, &str)] = &[("HEALTHCHECK_TCP_PORT", "set by pipegen for GitLab Runner's service check")];
+
+/// Whose a name is, when it is reserved.
+fn owner(
+    name: &str,
+    extra_prefixes: &[(&str, &'static str)],
+    extra_names: &[(&str, &'static str)],
+) -> Option<&'static str> {
+    let upper = name.to_ascii_uppercase();
+    RESERVED_PREFIXES
+        .iter()
+        .chain(extra_prefixes)
+        .find(|(prefix, _)| upper.starts_with(prefix))
+        .or_else(|| RESERVED_NAMES.iter().chain(extra_names).find(|(reserved, _)| upper == *reserved))
+        .map(|(_, whose)| *whose)
+}
+
+/// Every reserved name used in `env`, `args` or `axes`.
+pub fn reserved(model: &Model) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for (axis, entries) in &model.axes {
+        if let Some(whose) = owner(axis, &[], &[]) {
+            found.push(refused(ModelPath::keys(["axes", axis.as_str()]), "axis", axis, whose));
+        }
+        // Each field is the job variable `<axis>_<field>` (`pipegen_x` would be pipegen's own).
+        for (field, _) in entries.first().into_iter().flat_map(|entry| entry.fields()) {
+            let variable = crate::variant::field_variable(axis, field);
+            if let Some(whose) = owner(&variable, &[], &[]) {
+                let at = ModelPath::keys(["axes", axis.as_str()]).index(0).key(field);
+                found.push(refused(at, "axis field variable", &variable, whose));
+            }
+        }
+    }
+    for (name, image) in &model.images {
+        for parent in image.from.iter().flat_map(|from| from.refs()) {
+            let Some(arg) = parent.arg else { continue };
+            if let Some(whose) = owner(arg, BUILD_ARG_PREFIXES, &[]) {
+                let from = ModelPath::keys(["images", name.as_str(), "from"]);
+                let at = parent.index.map_or(from.clone(), |i| from.index(i)).key("arg");
+                found.push(refused(at, "build argument", arg, whose).anchored_at_value());
+            }
+        }
+        for arg in image.args.keys() {
+            if let Some(whose) = owner(arg, BUILD_ARG_PREFIXES, &[]) {
+                found.push(refused(
+                    ModelPath::keys(["images", name.as_str(), "args", arg.as_str()]),
+                    "build argument",
+                    arg,
+                    whose,
+                ));
+            }
+        }
+    }
+    for (name, service) in &model.services {
+        for key in service.env.keys() {
+            if let Some(whose) = owner(key, &[], SERVICE_NAMES) {
+                found.push(refused(
+                    ModelPath::keys(["services", name.as_str(), "env", key.as_str()]),
+                    "variable",
+                    key,
+                    whose,
+                ));
+            }
+        }
+    }
+    for (name, job) in &model.jobs {
+        for key in job.env.keys() {
+            if let Some(whose) = owner(key, &[], &[]) {
+                found.push(refused(
+                    ModelPath::keys(["jobs", name.as_str(), "env", key.as_str()]),
+                    "variable",
+                    key,
+                    whose,
+                ));
+            }
+        }
+    }
+    found
+}
+
+fn refused(path: ModelPath, what: &str, name: &str, whose: &str) -> Diagnostic {
+    let help = if what == "axis" {
+        "axes are environment variables of the jobs that vary over them; rename the axis".to_string()
+    } else if what == "axis field variable" {
+        "each field of an axis is the environment variable `<axis>_<field>` of the jobs that vary over the axis; rename the field or the axis".to_string()
+    } else {
+        format!("the value would be overridden or would change how the pipeline runs; rename the {what}")
+    };
+    Diagnostic::new("reserved-variable", path, format!("the {what} `{name}` has a reserved name: {whose}"))
+        .at_key()
+        .label("reserved name")
+        .help(help)
+}
+
+/// A job `env` entry named like one of the job's axes (or an axis field's variable,
+/// `<axis>_<field>`): the axis is an environment variable of the job too, and one would silently
+/// replace the other.
+pub fn hidden_axes(model: &Model, graph: &ImageGraph) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for (name, job) in &model.jobs {
+        let axes = crate::plan::job_axes(model, graph, job);
+        for key in job.env.keys() {
+            let field = axes.iter().find_map(|axis| {
+                let entry = model.axes.get(axis)?.first()?;
+                entry
+                    .fields()
+                    .find(|(field, _)| crate::variant::field_variable(axis, field) == *key)
+                    .map(|(field, _)| (axis, field))
+            });
+            if let Some((axis, field)) = field {
+                found.push(
+                    Diagnostic::new(
+                        "hidden-axis",
+                        ModelPath::keys(["jobs", name.as_str(), "env", key.as_str()]),
+                        format!(
+                            "`env` of job `{name}` sets `{key}`, which is the job's value of field `{field}` of axis `{axis}`"
+                        ),
+                    )
+                    .at_key()
+                    .label("same name as an axis field's variable")
+                    .help(format!("each run already has `{key}` set to `${{{axis}.{field}}}`; rename this variable")),
+                );
+            }
+        }
+        for key in job.env.keys().filter(|key| axes.contains(key)) {
+            found.push(
+                Diagnostic::new(
+                    "hidden-axis",
+                    ModelPath::keys(["jobs", name.as_str(), "env", key.as_str()]),
+                    format!("`env` of job `{name}` sets `{key}`, which is the job's value of axis `{key}`"),
+                )
+                .at_key()
+                .label("same name as an axis")
+                .help(format!("each run already has `{key}` set to its axis value; rename this variable")),
+            );
+        }
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserved_in_any_case() {
+        assert!(owner("CI_JOB_TOKEN", &[], &[]).is_some());
+        assert!(owner("github_token", &[], &[]).is_some());
+        assert!(owner("CI", &[], &[]).is_some());
+        assert!(owner("Pipegen_Registry", &[], &[]).is_some());
+        assert!(owner("CIRCLE", &[], &[]).is_none());
+        assert!(owner("BUILDKIT_INLINE_CACHE", &[], &[]).is_none());
+        assert!(owner("BUILDKIT_INLINE_CACHE", BUILD_ARG_PREFIXES, &[]).is_some());
+        assert!(owner("RUBY_VERSION", BUILD_ARG_PREFIXES, SERVICE_NAMES).is_none());
+    }
+}

@@ -1,0 +1,65 @@
+//! The one place that reads and writes YAML.
+//!
+//! Reading goes through `serde_yaml`, which is archived upstream: everything else in pipegen
+//! goes through this module, so switching to a maintained fork (for example `serde_yaml_ng`)
+//! is a one-line change here. Never `serde_yml`: it is unsound (RUSTSEC-2025-0068).
+//!
+//! Writing is pipegen's own: a serde serializer that writes block-style YAML in one pass
+//! ([`writer`]), choosing for each string a style that YAML 1.1 readers (GitLab's Psych) and
+//! YAML 1.2 readers (GitHub, serde_yaml) read back as exactly that string ([`scalar`],
+//! [`resolve`]), and writing comments where a value asks for them ([`Commented`]).
+
+mod comment;
+mod resolve;
+mod scalar;
+mod writer;
+
+pub use comment::Commented;
+pub use serde_yaml::{Error, Mapping, Value};
+
+/// Deserialize a value from YAML text.
+pub fn from_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Error> {
+    serde_yaml::from_str(text)
+}
+
+/// Convert an already-parsed YAML value into a typed value.
+pub fn from_value<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, Error> {
+    serde_yaml::from_value(value)
+}
+
+/// Serialize a value as block-style YAML that YAML 1.1 and 1.2 readers read the same way.
+///
+/// Every string, key or value, is written so that both versions read it back as that string:
+/// `'yes'`, `'1_000'`, `'2024-01-01'`, `"tab\there"`. The one exception is a struct field named
+/// `on`, GitHub's trigger key, which stays plain as GitHub documents it (a YAML 1.1 reader
+/// would see `true`); a map key `on`, which can come from a model, is quoted.
+pub fn to_string<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, WriteError> {
+    let mut writer = writer::Writer::new();
+    value.serialize(&mut writer)?;
+    Ok(writer.finish())
+}
+
+/// Why a value could not be written as YAML.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("cannot write YAML: {0}")]
+pub struct WriteError(String);
+
+impl WriteError {
+    fn new(message: impl Into<String>) -> Self {
+        WriteError(message.into())
+    }
+}
+
+impl serde::ser::Error for WriteError {
+    fn custom<T: std::fmt::Display>(message: T) -> Self {
+        WriteError(message.to_string())
+    }
+}
+
+/// Where a YAML error happened, as a 1-based line and column, when the parser knows.
+pub fn error_location(error: &Error) -> Option<(usize, usize)> {
+    error.location().map(|l| (l.line(), l.column()))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,205 @@
+//! Issue 7, GitLab: the pipelines pipegen emits, run by gitlab-ci-local's docker executor (no
+//! `--force-shell-executor`): every job in the image the pipeline names, the build jobs in the
+//! buildah image (privileged, through the kit's proxy), services as real containers on the job's
+//! network under their alias, against a registry on 127.0.0.1 whose contents are checked with
+//! skopeo.
+//!
+//! - Services (tests/fixtures/real-engines/services): builds in the builder image, then health
+//!   checks with timeouts, http, tcp and cmd, from a busybox-only job image and a Debian one; a
+//!   second run skips the builds.
+//! - Shards (tests/fixtures/real-engines/shards): what gitlab-ci-local does with Vitess's
+//!   sharded, retried job that keeps its logs on failure.
+//!
+//! The build skipping, rebuilding, registry override, logins and image caches of the GitLab
+//! pipeline are covered by tests/e2e_gitlab.rs (shell executor, every job on this machine).
+//! Each scenario here also runs a deliberately broken copy of its pipeline (the functions under
+//! "Broken pipelines", one per defect) and shows that the scenario's check then fails.
+
+mod support;
+
+use serde_yaml::Value;
+use support::real_engines::{self as re, Ledger, LocalImages, Registry, Repo, Run};
+
+const PIPELINE: &str = ".gitlab-ci.yml";
+
+#[test]
+fn gitlab_builds_and_services_under_the_docker_executor() {
+    let kit = re::kit();
+    let registry = Registry::start(kit);
+    let local = LocalImages::new();
+    let path = registry.path("services");
+    local.remove_later(&path);
+    let debian_web = format!("pipegen-re/debian-web:{}", std::process::id());
+    local.build(
+        &debian_web,
+        &support::repo().join("tests/fixtures/real-engines/services/images/debian-web"),
+        &[("DEBIAN_IMAGE", &kit.debian_image)],
+    );
+    let repo = Repo::create(
+        "services",
+        &[("@REGISTRY@", &path), ("@DEBIAN_IMAGE@", &kit.debian_image), ("@DEBIAN_WEB@", &debian_web)],
+        &["images/busybox", "images/web"],
+    );
+    let tags = repo.tags(&path);
+    let repositories = [tags.repository("busybox"), tags.repository("web")];
+    let mut ledger = Ledger::default();
+
+    // 1. The builds run in the builder image and push; each job waits for its service, then
+    // reaches it under its alias; a late service fails its jobs, which name it and the timeout.
+    let run = re::gitlab_ci_local(kit, &repo, "services", &[]);
+    for image in ["busybox", "web"] {
+        run.must(re::built(&run, image, &tags.reference(image)));
+        run.must(ran_in_a_container(&run, &format!("build:{image}")));
+    }
+    run.must(ledger.record(&registry, &repositories, &[tags.reference("busybox"), tags.reference("web")], &[]));
+    for job in re::service_jobs() {
+        run.must(ran_in_a_container(&run, &job.job));
+        if job.late {
+            let why = format!("pipegen: service '{}' did not become healthy within 3s", job.service);
+            run.must(re::gave_up_on_service(&run, &job, &why));
+        } else {
+            run.must(re::waited_for_service(&run, &job));
+        }
+    }
+
+    // 2. The builds again: their content tags are in the registry, so both skip and say so.
+    let builds = strings(&["build:busybox", "build:web"]);
+    let run = re::gitlab_ci_local(kit, &repo, "the builds again", &builds);
+    for image in ["busybox", "web"] {
+        run.must(re::skipped(&run, image, &tags.reference(image)));
+    }
+    run.must(ledger.record(&registry, &repositories, &[], &[]));
+
+    // The check bites: with web's skip logic removed, web is built and pushed again. (From
+    // buildah's layer cache, every layer and so the manifest are the same: only the job's own
+    // words tell a rebuild from a skip here.)
+    let broken = repo.write_broken("no-skip.yml", &without_skip(repo.yaml(PIPELINE), "build:web"));
+    let run = re::gitlab_ci_local(kit, &repo, "web's skip logic removed", &strings(&["--file", &broken, "build:web"]));
+    run.must(run.passed("build:web"));
+    run.must_fail(re::skipped(&run, "web", &tags.reference("web")), "build:web has no skip logic");
+
+    // The check bites: without its wait, the job's script runs before the service listens.
+    let job = re::service_jobs().into_iter().find(|j| j.job == "wait-http-busybox").unwrap();
+    let broken = repo.write_broken("no-wait.yml", &without_service_wait(repo.yaml(PIPELINE), &job.job));
+    let run = re::gitlab_ci_local(kit, &repo, "a job that does not wait", &strings(&["--file", &broken, &job.job]));
+    run.must_fail(re::reached_service_in_time(&run, &job), "the job does not wait for its service");
+
+    // The check bites: with a wrong `needs`, the job starts at once, before its images are built
+    // (in a registry path of its own, where they are not yet).
+    let mut broken = repo.yaml(PIPELINE);
+    for build in ["build:busybox", "build:web"] {
+        broken = without_need(broken, &job.job, build);
+    }
+    let broken = repo.write_broken("no-needs.yml", &broken);
+    let fresh = registry.path("fresh");
+    local.remove_later(&fresh);
+    let args = strings(&["--file", &broken, "--variable", &format!("PIPEGEN_REGISTRY={fresh}"), "--needs", &job.job]);
+    let run = re::gitlab_ci_local(kit, &repo, "a job that does not need its images", &args);
+    run.must_fail(re::after_its_builds(&run, &job), "the job does not need the builds of its images");
+}
+
+/// gitlab-ci-local 4.64.1 runs each shard of a `parallel` job with its CI_NODE_INDEX and
+/// CI_NODE_TOTAL, as GitLab does. It has no `retry` (src/job.js has no such code) and keeps the
+/// artifacts of a failed job only for `when: always` (src/job.js, copyArtifactsOut: "TODO:
+/// update the condition to support when:on_success / when:on_failure"), so the flaky shard fails
+/// its only attempt and the failed shards' logs are not kept: what GitLab itself does with the
+/// same pipeline cannot be shown here. The test pins what gitlab-ci-local does, so that it fails
+/// (and should grow) when gitlab-ci-local learns either.
+#[test]
+fn gitlab_sharded_job_under_the_docker_executor() {
+    let kit = re::kit();
+    // No image is built, but the scenario takes the registry (and so the engines) to itself.
+    let registry = Registry::start(kit);
+    let path = registry.path("shards");
+    let repo = Repo::create("shards", &[("@REGISTRY@", &path), ("@JOB_IMAGE@", &kit.runner_image)], &[]);
+
+    let run = re::gitlab_ci_local(kit, &repo, "shards", &[]);
+    run.must(shards_ran_once_each(&run, &repo));
+
+    // The check bites: without `parallel`, there is one job and no shard.
+    let broken = repo.write_broken("no-shards.yml", &without_shards(repo.yaml(PIPELINE), "integration"));
+    let run = re::gitlab_ci_local(kit, &repo, "the job without shards", &strings(&["--file", &broken]));
+    run.must_fail(shards_ran_once_each(&run, &repo), "the job has no shards");
+}
+
+/// Shards 1 and 2 of 2 each ran one attempt and failed, and left no artifact behind.
+fn shards_ran_once_each(run: &Run, repo: &Repo) -> Result<(), String> {
+    for shard in [1, 2] {
+        let job = format!("integration: [{shard}/2]");
+        run.failed(&job)?;
+        let said: Vec<&str> =
+            run.job_lines(&job).into_iter().map(re::output).filter(|l| l.starts_with("shard ")).collect();
+        let expected = [format!("shard {shard} of 2, attempt 1")];
+        if said != expected {
+            return Err(format!("{job} said {said:?}, not {expected:?}"));
+        }
+    }
+    let artifacts = repo.dir.join(".gitlab-ci-local/artifacts");
+    let kept: Vec<_> = std::fs::read_dir(&artifacts)
+        .map(|entries| entries.flat_map(|e| walk(&e.unwrap().path())).collect())
+        .unwrap_or_default();
+    if !kept.is_empty() {
+        return Err(format!("gitlab-ci-local kept artifacts of failed jobs: {kept:?}"));
+    }
+    Ok(())
+}
+
+fn walk(path: &std::path::Path) -> Vec<std::path::PathBuf> {
+    match std::fs::read_dir(path) {
+        Ok(entries) => entries.flat_map(|e| walk(&e.unwrap().path())).collect(),
+        Err(_) => vec![path.to_path_buf()],
+    }
+}
+
+/// The job ran in a container (gitlab-ci-local says `starting <image> (<stage>)`; its shell
+/// executor says `starting shell`).
+fn ran_in_a_container(run: &Run, job: &str) -> Result<(), String> {
+    match run.job_lines(job).first() {
+        Some(first) if first.starts_with("starting ") && !first.starts_with("starting shell") => Ok(()),
+        first => Err(format!("{job} did not start in a container: {first:?}")),
+    }
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
+}
+
+// ------------------------------------------------------------------------------------------
+// Broken pipelines: one function per defect, the only code here that knows the YAML's layout.
+// ------------------------------------------------------------------------------------------
+
+fn job_mut<'a>(pipeline: &'a mut Value, job: &str) -> &'a mut serde_yaml::Mapping {
+    pipeline[job].as_mapping_mut().unwrap_or_else(|| panic!("a job {job}"))
+}
+
+/// Skip logic removed: the build job's registry lookup always answers "not there" (its script,
+/// the template's, redefines `pipegen_exists` first).
+fn without_skip(mut pipeline: Value, build: &str) -> Value {
+    let template = pipeline[build]["extends"].as_str().expect("the build extends the build template").to_string();
+    let mut script = pipeline[template.as_str()]["script"].as_sequence().expect("the template's script").clone();
+    script.insert(0, Value::from("pipegen_exists() { return 1; }"));
+    job_mut(&mut pipeline, build).insert(Value::from("script"), Value::Sequence(script));
+    pipeline
+}
+
+/// A health wait that does not wait: the job's own empty `before_script` replaces the one that
+/// waits for its services.
+fn without_service_wait(mut pipeline: Value, job: &str) -> Value {
+    job_mut(&mut pipeline, job).insert(Value::from("before_script"), Value::Sequence(Vec::new()));
+    pipeline
+}
+
+/// A wrong `needs`: `job` no longer waits for `needed`.
+fn without_need(mut pipeline: Value, job: &str, needed: &str) -> Value {
+    let needs = job_mut(&mut pipeline, job).get_mut("needs").unwrap().as_sequence_mut().unwrap();
+    let before = needs.len();
+    needs.retain(|n| n.as_str().or(n["job"].as_str()) != Some(needed));
+    assert_eq!(needs.len(), before - 1, "{job} needed {needed}");
+    pipeline
+}
+
+/// No shards: the job runs once, without `parallel`.
+fn without_shards(mut pipeline: Value, job: &str) -> Value {
+    job_mut(&mut pipeline, job).remove("parallel").expect("the job has shards");
+    pipeline
+}
