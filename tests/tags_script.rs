@@ -20,7 +20,7 @@ use pipegen::plan::{Plan, TagMode};
 /// root, one under a directory, one whose directory is missing); a tool whose context has a
 /// `.dockerignore` that BuildKit and buildah read differently (`**foo`); a child of the root
 /// context with its Dockerfile's own ignore file, a target, two parents and arguments that refer
-/// to them; a commit-tagged grandchild.
+/// to them; a commit-tagged grandchild; a context written with a trailing `/`.
 const OWN_MODEL: &str = r#"
 pipegen: 1
 name: tags-under-test
@@ -35,6 +35,8 @@ images:
     args: { OS: "${os}", RELEASE: "${os.release}", PRICE: "$$5 it's \"quoted\"", NOTE: "naïve\nsecond line\n" }
   tool:
     context: tool
+  slashed:
+    context: slashed/
   app:
     from: [base, tool]
     context: .

@@ -94,8 +94,11 @@ pub fn build_variables(build: &Build) -> Vec<(String, String)> {
         ("PIPEGEN_KEY".to_string(), build.this.key.clone()),
         ("PIPEGEN_CONTEXT".to_string(), build.context.clone()),
     ];
-    // The script's default is `<context>/Dockerfile`.
-    if build.dockerfile != crate::plan::default_dockerfile(&build.context) {
+    // The script's default is `<context>/Dockerfile` as written (`Dockerfile` for `.`): a context
+    // written with a trailing `/` gets its Dockerfile spelt out, as git has no `a//Dockerfile`.
+    let script_default =
+        if build.context == "." { "Dockerfile".to_string() } else { format!("{}/Dockerfile", build.context) };
+    if build.dockerfile != script_default {
         out.push(("PIPEGEN_DOCKERFILE".to_string(), build.dockerfile.clone()));
     }
     let (globs, paths): (Vec<Glob>, Vec<&String>) = {
