@@ -20,7 +20,7 @@ mod waivers;
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use crate::emit::scripts::{self, Builder, OwnRegistry, Platform, Publish};
+use crate::emit::scripts::{self, Builder, OwnRegistry, Platform, Publish, Unpushed};
 use crate::model::ArtifactsWhen;
 use crate::plan::{Build, BuildUse, CacheUse, ImageUse, JobId, Need, Plan, Probe, Run};
 use actions::*;
@@ -35,6 +35,7 @@ pub const PLATFORM: Platform = Platform {
     commit: "GITHUB_SHA",
     publish: Publish::GithubOutput,
     own_registry: OwnRegistry { host: "ghcr.io", user: "GITHUB_ACTOR", password: "PIPEGEN_GITHUB_TOKEN" },
+    unpushed: Unpushed::Local,
 };
 
 /// The workflow `env` entries that hold the shared scripts.
@@ -369,10 +370,7 @@ fn build_job(plan: &Plan, build: &Build, share: bool, anchored: &mut bool) -> Jo
         env.insert(name, literal(&value));
     }
     for parent in &build.parents {
-        env.insert(
-            crate::naming::tag_variable(&parent.build.key),
-            format!("${{{{ needs.{}.outputs.tag }}}}", names::id(&JobId::Build(parent.build.id.clone()))),
-        );
+        env.insert(crate::naming::ref_variable(&parent.build.key), reference(plan, &parent.build));
     }
     let mut tag_env = IndexMap::new();
     tag_env.insert("PIPEGEN_REGISTRY_USER", "${{ secrets.PIPEGEN_REGISTRY_USER }}");
