@@ -9,12 +9,14 @@
 //! may be BusyBox's; GitHub in bash.
 
 mod build;
+mod local;
 mod probes;
 mod registry;
 mod run;
 mod tag;
 
-pub use probes::{health_command, wait_variable};
+pub use local::{LOAD, LOCAL_RUN};
+pub use probes::{health_command, wait_key, wait_variable};
 pub use run::{ALIASES, CACHE_KEY, RUN};
 
 use crate::plan::recipe::Glob;
