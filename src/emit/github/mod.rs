@@ -257,7 +257,10 @@ pub fn render(plan: &Plan) -> String {
     let mut env = IndexMap::new();
     env.insert("PIPEGEN_REGISTRY".to_string(), format!("${{{{ {} }}}}", registry_expression(plan)));
     if !plan.is_empty() {
-        env.insert("PIPEGEN_PUSH".to_string(), format!("${{{{ ({}) && 'true' || 'false' }}}}", push::expression(&plan.policy.push)));
+        env.insert(
+            "PIPEGEN_PUSH".to_string(),
+            format!("${{{{ ({}) && 'true' || 'false' }}}}", push::expression(&plan.policy.push)),
+        );
     }
     if !plan.builds.is_empty() {
         env.insert(BUILD_SCRIPT.to_string(), scripts::build_library(PLATFORM, &plan.policy));
@@ -569,8 +572,12 @@ fn run_image(plan: &Plan, run: &Run, image: &ImageUse) -> String {
 
 fn run_job(plan: &Plan, run: &Run) -> Job {
     let local = run.model_images().next().is_some();
+    let waiver = |image: &ImageUse| match image {
+        ImageUse::External(_) if local => Some(Waiver::PushOnlyImage),
+        _ => image_waiver(image),
+    };
     let container = run.image.as_ref().map(|image| Container {
-        waiver: image_waiver(image),
+        waiver: waiver(image),
         image: run_image(plan, run, image),
         credentials: credentials(plan, image),
     });
@@ -585,7 +592,7 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
         services.insert(
             service.alias.clone(),
             Service {
-                waiver: image_waiver(&service.image),
+                waiver: waiver(&service.image),
                 image: run_image(plan, run, &service.image),
                 credentials: credentials(plan, &service.image),
                 env,

@@ -32,7 +32,10 @@ pub fn expression(policy: &PushPolicy) -> String {
         cases.push("github.event_name == 'schedule'".to_string());
     }
     if !refs.is_empty() {
-        cases.push(format!("(github.event_name == 'push' || github.event_name == 'workflow_dispatch') && ({})", refs.join(" || ")));
+        cases.push(format!(
+            "(github.event_name == 'push' || github.event_name == 'workflow_dispatch') && ({})",
+            refs.join(" || ")
+        ));
     }
     if cases.is_empty() { "false".to_string() } else { cases.join(" || ") }
 }
