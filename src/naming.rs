@@ -26,9 +26,10 @@ pub fn label(name: &str, variant: &Variant) -> String {
     if variant.is_empty() { name.to_string() } else { format!("{name} [{}]", variant.describe()) }
 }
 
-/// The variable holding a build's tag in the jobs that need it.
-pub fn tag_variable(key: &str) -> String {
-    format!("PIPEGEN_TAG_{}", upper_identifier(key))
+/// The variable holding a build's full reference in the jobs that need it: the registry's, or
+/// in a pipeline that does not push, wherever that pipeline keeps the image.
+pub fn ref_variable(key: &str) -> String {
+    format!("PIPEGEN_REF_{}", upper_identifier(key))
 }
 
 #[cfg(test)]
@@ -49,6 +50,6 @@ mod tests {
     fn keys_and_variables_are_identifiers() {
         let key = build_key("gitaly-deps", &v(&[("ruby", "3.2")]));
         assert_eq!(key, "GITALY_DEPS__3_2");
-        assert_eq!(tag_variable(&key), "PIPEGEN_TAG_GITALY_DEPS__3_2");
+        assert_eq!(ref_variable(&key), "PIPEGEN_REF_GITALY_DEPS__3_2");
     }
 }

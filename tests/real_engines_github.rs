@@ -262,6 +262,91 @@ fn github_services_wait_for_health_with_timeouts_under_act() {
 }
 
 // ------------------------------------------------------------------------------------------
+// Push policy
+// ------------------------------------------------------------------------------------------
+
+/// Issue 10, the push policy: a pull request (act's `pull_request` event, no registry secret)
+/// pushes nothing to the registry; its builds leave local images that later jobs restore from
+/// the run's cache: web is built from base's local image, and the job runs in base beside web,
+/// both started by the job itself (a runner cannot start a service from a local image). A push
+/// to the default branch pushes both, and the job runs in its container beside its service as
+/// usual. A workflow whose builds push whatever the policy says fails the check.
+#[test]
+fn github_pull_request_pushes_nothing_and_still_tests_under_act() {
+    let kit = re::kit();
+    let registry = Registry::start(kit);
+    let local = LocalImages::new();
+    let path = registry.path("push");
+    local.remove_later(&path);
+    let repo = Repo::create("push", &[("@REGISTRY@", &path)], &["images/base"]);
+    const WORKFLOW: &str = ".github/workflows/push.yml";
+    let tags = repo.tags(&path);
+    let repositories = [tags.repository("base"), tags.repository("web")];
+    let pull_request = event(&repo, "pull-request.json", r#"{"pull_request": {"number": 1, "head": {"ref": "feature"}, "base": {"ref": "main"}}, "repository": {"default_branch": "main"}}"#);
+    let mut ledger = Ledger::default();
+
+    // 1. A pull request: nothing in the registry, and the job ran in base beside web.
+    let run = re::act(kit, &repo, "a pull request", "pull_request", &args(&["-e", &pull_request]));
+    run.must(all_passed(&run));
+    run.must(ledger.record(&registry, &repositories, &[], &[]));
+    run.must(checked_web(&run));
+    run.must(said(&run, "build:web", "pipegen: loading the local image BASE"));
+    run.must(said(&run, "check", "pipegen: starting service 'web'"));
+    run.must(said(&run, "check", "pipegen: running the script in"));
+
+    // 2. The default branch pushes both.
+    let run = re::act(kit, &repo, "the default branch", "push", &[]);
+    run.must(all_passed(&run));
+    run.must(ledger.record(&registry, &repositories, &[tags.reference("base"), tags.reference("web")], &[]));
+    run.must(checked_web(&run));
+    run.must_fail(said(&run, "check", "pipegen: running the script in"), "the job runs in its container");
+
+    // The check bites: builds that push whatever the policy says put a pull request's base
+    // into the registry (a fresh path, where it is not yet).
+    let fresh = registry.path("push-fresh");
+    local.remove_later(&fresh);
+    let broken = repo.write_broken("push-always.yml", &pushing_regardless(repo.yaml(WORKFLOW), "build:base"));
+    let job = job_id(&repo.yaml(WORKFLOW), "build:base");
+    let run = re::act(
+        kit,
+        &repo,
+        "a pull request whose build pushes regardless",
+        "pull_request",
+        &args(&["-e", &pull_request, "-W", &broken, "-j", &job, "--var", &format!("PIPEGEN_REGISTRY={fresh}")]),
+    );
+    let fresh_tags = tags.at(&fresh);
+    run.must_fail(
+        Ledger::default().record(&registry, &[fresh_tags.repository("base")], &[], &[]),
+        "the build pushes regardless",
+    );
+}
+
+/// `job` printed a line that starts with `text`.
+fn said(run: &Run, job: &str, text: &str) -> Result<(), String> {
+    if run.job_lines(job).into_iter().map(re::output).any(|l| l.trim().starts_with(text)) {
+        Ok(())
+    } else {
+        Err(format!("{job} did not say `{text}`"))
+    }
+}
+
+/// An event file for act, outside the repository; its path.
+fn event(repo: &Repo, name: &str, json: &str) -> String {
+    let path = repo.root.join(name);
+    fs::write(&path, json).unwrap();
+    path.display().to_string()
+}
+
+/// The job ran in base and reached web, its service.
+fn checked_web(run: &Run) -> Result<(), String> {
+    run.passed("check")?;
+    if !run.job_lines("check").into_iter().map(re::output).any(|l| l.trim() == "check: web says healthy") {
+        return Err("check did not reach web".to_string());
+    }
+    Ok(())
+}
+
+// ------------------------------------------------------------------------------------------
 // Shards
 // ------------------------------------------------------------------------------------------
 
@@ -358,6 +443,18 @@ fn without_skip(mut workflow: Value, build: &str) -> Value {
         .as_str()
         .unwrap()
         .replace("pipegen_build_job", "pipegen_exists() { return 1; } && pipegen_build_job");
+    step["run"] = Value::from(run);
+    workflow
+}
+
+/// Pushing whatever the policy says: the build step of `build` sets `PIPEGEN_PUSH=true`.
+fn pushing_regardless(mut workflow: Value, build: &str) -> Value {
+    let steps = job_mut(&mut workflow, build).get_mut("steps").unwrap().as_sequence_mut().unwrap();
+    let step = steps
+        .iter_mut()
+        .find(|s| s["run"].as_str().is_some_and(|r| r.contains("pipegen_build_job")))
+        .expect("the step that runs the build");
+    let run = step["run"].as_str().unwrap().replace("pipegen_build_job", "PIPEGEN_PUSH=true pipegen_build_job");
     step["run"] = Value::from(run);
     workflow
 }

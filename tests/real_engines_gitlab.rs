@@ -101,6 +101,95 @@ fn gitlab_builds_and_services_under_the_docker_executor() {
     run.must_fail(re::after_its_builds(&run, &job), "the job does not need the builds of its images");
 }
 
+/// Issue 10, the push policy: a merge-request pipeline (`CI_PIPELINE_SOURCE=merge_request_event`,
+/// no registry secret) pushes nothing to the registry, keeps its images in the scratch path of
+/// the project's registry (`CI_REGISTRY_IMAGE`, here in the local registry), builds the child
+/// from its parent's scratch image and runs its job in the images it built, beside the service it
+/// built. The default branch then pushes; a merge request after it reuses the unchanged images
+/// from the registry, read-only. A pipeline that pushes whatever the policy says fails the check.
+#[test]
+fn gitlab_merge_request_pushes_nothing_and_still_tests() {
+    let kit = re::kit();
+    let registry = Registry::start(kit);
+    let local = LocalImages::new();
+    let path = registry.path("push");
+    let project = registry.path("push-project");
+    local.remove_later(&path);
+    local.remove_later(&project);
+    let repo = Repo::create("push", &[("@REGISTRY@", &path)], &["images/base"]);
+    let tags = repo.tags(&path);
+    let repositories = [tags.repository("base"), tags.repository("web")];
+    let scratch = tags.at(&format!("{project}/pipegen-scratch"));
+    let merge_request = |project: &str| {
+        strings(&[
+            "--variable",
+            "CI_PIPELINE_SOURCE=merge_request_event",
+            "--variable",
+            &format!("CI_REGISTRY_IMAGE={project}"),
+        ])
+    };
+    let mut ledger = Ledger::default();
+
+    // 1. A merge request: both images built into the scratch path, none into the registry, and
+    // the job ran in base beside web.
+    let run = re::gitlab_ci_local(kit, &repo, "a merge request", &merge_request(&project));
+    run.must(ledger.record(&registry, &repositories, &[], &[]));
+    run.must(in_scratch(&registry, &scratch, &["base", "web"]));
+    run.must(checked_web(&run));
+
+    // 2. The default branch pushes both.
+    let run = re::gitlab_ci_local(
+        kit,
+        &repo,
+        "the default branch",
+        &strings(&["--variable", &format!("CI_REGISTRY_IMAGE={project}")]),
+    );
+    run.must(ledger.record(&registry, &repositories, &[tags.reference("base"), tags.reference("web")], &[]));
+    run.must(checked_web(&run));
+
+    // 3. A merge request again: the registry holds both, so both builds skip and the job runs
+    // in the registry's images; nothing new anywhere.
+    let run = re::gitlab_ci_local(kit, &repo, "a merge request after the default branch", &merge_request(&project));
+    for image in ["base", "web"] {
+        run.must(re::skipped(&run, image, &tags.reference(image)));
+    }
+    run.must(ledger.record(&registry, &repositories, &[], &[]));
+    run.must(checked_web(&run));
+
+    // The check bites: a pipeline whose builds push whatever the policy says puts a merge
+    // request's images into the registry (a fresh path, where they are not yet).
+    let fresh = registry.path("push-fresh");
+    local.remove_later(&fresh);
+    let broken = repo.write_broken("push-always.yml", &pushing_regardless(repo.yaml(PIPELINE)));
+    let mut args = merge_request(&project);
+    args.extend(strings(&["--file", &broken, "--variable", &format!("PIPEGEN_REGISTRY={fresh}")]));
+    let run = re::gitlab_ci_local(kit, &repo, "a merge request whose builds push regardless", &args);
+    let fresh_tags = tags.at(&fresh);
+    let fresh_repositories = [fresh_tags.repository("base"), fresh_tags.repository("web")];
+    run.must_fail(Ledger::default().record(&registry, &fresh_repositories, &[], &[]), "the builds push regardless");
+}
+
+/// Each of `images` is in the scratch path under `scratch-<its content tag>`, and nothing else is.
+fn in_scratch(registry: &Registry, scratch: &re::Tags, images: &[&str]) -> Result<(), String> {
+    for image in images {
+        let tags = registry.tags(&scratch.repository(image));
+        let expected = std::collections::BTreeSet::from([format!("scratch-{}", scratch.tags[*image].tag)]);
+        if tags != expected {
+            return Err(format!("{} holds {tags:?}, not {expected:?}", scratch.repository(image)));
+        }
+    }
+    Ok(())
+}
+
+/// The job ran in base and reached web, its service.
+fn checked_web(run: &Run) -> Result<(), String> {
+    run.passed("check")?;
+    if !run.job_lines("check").into_iter().map(re::output).any(|l| l == "check: web says healthy") {
+        return Err("check did not reach web".to_string());
+    }
+    Ok(())
+}
+
 /// gitlab-ci-local 4.64.1 runs each shard of a `parallel` job with its CI_NODE_INDEX and
 /// CI_NODE_TOTAL, as GitLab does. It has no `retry` (src/job.js has no such code) and keeps the
 /// artifacts of a failed job only for `when: always` (src/job.js, copyArtifactsOut: "TODO:
@@ -198,6 +287,16 @@ fn without_need(mut pipeline: Value, job: &str, needed: &str) -> Value {
     let before = needs.len();
     needs.retain(|n| n.as_str().or(n["job"].as_str()) != Some(needed));
     assert_eq!(needs.len(), before - 1, "{job} needed {needed}");
+    pipeline
+}
+
+/// Pushing whatever the policy says: the build template's script sets `PIPEGEN_PUSH=true`
+/// before the build runs.
+fn pushing_regardless(mut pipeline: Value) -> Value {
+    let template = ".pipegen:build";
+    let mut script = pipeline[template]["script"].as_sequence().expect("the template's script").clone();
+    script.insert(0, Value::from("PIPEGEN_PUSH=true"));
+    pipeline[template].as_mapping_mut().unwrap().insert(Value::from("script"), Value::Sequence(script));
     pipeline
 }
 

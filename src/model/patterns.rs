@@ -37,6 +37,12 @@ pub const REL_PATH_TEMPLATE: &str = "^(?!/)(?![\\s\\S]*(^|/)\\.\\.(/|$))([^*?\\[
 /// A relative path or glob: no leading `/`, no `..` component.
 pub const REL_GLOB: &str = "^(?!/)(?![\\s\\S]*(^|/)\\.\\.(/|$))[\\s\\S]+$";
 
+/// A branch that pushes (`push.branches`): a name, or a prefix and a final `*`, or `*` alone.
+/// Both platforms can test that without a regex: GitLab with a regex pipegen writes from it,
+/// GitHub with `==` or `startsWith` (its expressions have no pattern match). No character a
+/// GitLab regex literal or a GitHub string literal would read specially.
+pub const BRANCH_PATTERN: &str = "^(\\*|[A-Za-z0-9._/-]+\\*?)$";
+
 /// A multi-stage target name as Dockerfiles allow.
 pub const TARGET: &str = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
 
@@ -69,6 +75,9 @@ pub fn editor_message(pattern: &str) -> Option<&'static str> {
             "write a path relative to the repository root: no leading `/`, no `..`, no glob characters; `${axis}` and `${axis.field}` are replaced by the variant's values"
         }
         REL_GLOB => "write a path or glob relative to the repository root: no leading `/`, no `..`",
+        BRANCH_PATTERN => {
+            "write a branch name, or a prefix followed by `*`, e.g. `release/*`; letters, digits, `.`, `_`, `/` and `-`"
+        }
         HTTP_PATH => "write a path that starts with `/`, e.g. `/-/readiness`",
         DURATION => "write a duration: numbers with units h, m, s in that order, no spaces, e.g. `30s`, `5m`, `1h30m`",
         _ => return None,

@@ -388,6 +388,11 @@ fn pattern_violation(path: &ModelPath, value: &Value, pattern: &str) -> Diagnost
                 "paths are relative to the repository root: no leading `/`, no `..`, no glob characters".into()
             },
         ),
+        p if p == patterns::BRANCH_PATTERN => (
+            "invalid-branch",
+            format!("`{text}` is not a branch name or prefix"),
+            "write a branch name, or a prefix followed by one final `*` (`release/*`), or `*` for every branch; letters, digits, `.`, `_`, `/` and `-`".into(),
+        ),
         "^/" => ("invalid-value", format!("the health check path `{text}` must start with `/`"), format!("write `/{text}`")),
         other => ("invalid-value", format!("{} does not match `{other}`", show(value)), String::new()),
     };

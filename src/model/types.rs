@@ -91,6 +91,66 @@ pub struct Model {
     #[serde(default, skip_serializing_if = "Limits::is_default")]
     #[schemars(example = example_limits())]
     pub limits: Limits,
+
+    /// Which pipelines push images to `registry`: by default those of the default branch
+    /// (including scheduled ones) and of git tags. Every other pipeline (merge and pull
+    /// requests, other branches) builds and tests without pushing and without registry secrets,
+    /// so a fork's pull request works: GitLab keeps its images in a scratch path of the
+    /// project's own registry, GitHub hands them to later jobs as local images. Each job sees
+    /// the decision as the variable `PIPEGEN_PUSH` (`true` or `false`).
+    #[serde(default, skip_serializing_if = "Push::is_default")]
+    #[schemars(example = example_push())]
+    pub push: Push,
+}
+
+/// Which pipelines push (see docs/model.md, "Push policy").
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Push {
+    /// Whether pipelines of the default branch push (pushes to it and its scheduled
+    /// pipelines). Default: `true`.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub default_branch: bool,
+
+    /// More branches whose pipelines push: a branch name, or a prefix followed by `*`
+    /// (`release/*`); `*` alone is every branch. Merge and pull requests never push. Default:
+    /// none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(example = ["release/*", "stable"])]
+    pub branches: Vec<BranchPattern>,
+
+    /// Whether pipelines of git tags push. Default: `true`.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub tags: bool,
+}
+
+/// A branch name, or a prefix and a final `*`, or `*` alone.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub struct BranchPattern(#[schemars(regex(pattern = patterns::BRANCH_PATTERN), example = &"release/*")] pub String);
+
+impl Default for Push {
+    fn default() -> Self {
+        Push { default_branch: true, branches: Vec::new(), tags: true }
+    }
+}
+
+impl Push {
+    fn is_default(&self) -> bool {
+        *self == Push::default()
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
+}
+
+fn example_push() -> serde_json::Value {
+    serde_json::json!({ "default_branch": true, "branches": ["release/*"], "tags": true })
 }
 
 /// Limits an administrator raised (see docs/model.md, "Platform limits").

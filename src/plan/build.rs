@@ -46,7 +46,7 @@ pub fn build(loaded: &LoadedModel, model_file: &str) -> Result<Plan, ModelErrors
         stages: layout.order.clone(),
         builds,
         runs,
-        policy: Policy::default(),
+        policy: Policy { push: (&model.push).into(), ..Policy::default() },
         raised: RaisedLimits {
             gitlab_needs: model.limits.gitlab.as_ref().and_then(|g| g.needs),
             gitlab_config_bytes: model.limits.gitlab.as_ref().and_then(|g| g.config_bytes),
@@ -69,10 +69,10 @@ fn same_keys(plan: &Plan) -> Vec<Diagnostic> {
                     "name-collision",
                     build.id().origin(),
                     format!(
-                        "{} and {} would share the tag variable `{}`",
+                        "{} and {} would share the reference variable `{}`",
                         first.id(),
                         build.id(),
-                        naming::tag_variable(&build.this.key)
+                        naming::ref_variable(&build.this.key)
                     ),
                 )
                 .at_key()
@@ -249,9 +249,8 @@ impl Planner<'_> {
                         .map(|a| ArtifactsPlan { paths: a.paths.iter().map(|p| p.0.clone()).collect(), when: a.when }),
                     needs: Vec::new(),
                 };
-                run.needs = dedup(
-                    run.model_images().map(|b| Need { job: JobId::Build(b.id.clone()), takes_tag: b.tag_travels() }),
-                );
+                run.needs =
+                    dedup(run.model_images().map(|b| Need { job: JobId::Build(b.id.clone()), takes_tag: true }));
                 out.push(run);
             }
         }

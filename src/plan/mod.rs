@@ -5,10 +5,12 @@
 
 mod build;
 mod policy;
+pub mod push;
 pub mod recipe;
 
 pub use build::{build, default_dockerfile, job_axes};
 pub use policy::Policy;
+pub use push::{BranchMatch, PushPolicy};
 pub use recipe::{CONTENT_TAG_HEADER, CONTENT_TAG_LEN, Recipe};
 
 use std::fmt;
@@ -107,14 +109,6 @@ pub struct BuildUse {
     pub tag: TagMode,
 }
 
-impl BuildUse {
-    /// Whether a job using this build must receive its tag from the build job (a content tag is
-    /// only known once the build job computed it; a commit tag is the pipeline's commit).
-    pub fn tag_travels(&self) -> bool {
-        self.tag == TagMode::Content
-    }
-}
-
 /// A parent of a build: the build argument that carries its reference, and which build of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Parent {
@@ -133,7 +127,9 @@ pub enum ImageUse {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Need {
     pub job: JobId,
-    /// The job reads the needed build's content tag (GitLab: `artifacts: true`).
+    /// The job reads the needed build's reference (GitLab: `artifacts: true`): its content tag
+    /// is only known once the build job computed it, and in a pipeline that does not push, any
+    /// image may be in the registry or where that pipeline keeps it.
     pub takes_tag: bool,
 }
 

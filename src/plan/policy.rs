@@ -22,6 +22,8 @@ pub struct Policy {
     /// The image that moves a dependency cache in and out of a build's cache mount; the
     /// variable `PIPEGEN_CACHE_HELPER_IMAGE` overrides it at run time.
     pub cache_helper_image: &'static str,
+    /// Which pipelines push to the registry (the model's `push:`).
+    pub push: super::PushPolicy,
 }
 
 impl Default for Policy {
@@ -34,6 +36,7 @@ impl Default for Policy {
             setup_margin: Duration::from_secs(10 * 60),
             probe_limit: Duration::from_secs(5),
             cache_helper_image: "docker.io/library/busybox:1.37",
+            push: super::PushPolicy::default(),
         }
     }
 }

@@ -622,6 +622,9 @@ pub fn act(kit: &Kit, repo: &Repo, what: &str, event: &str, args: &[String]) -> 
         .arg("--json")
         // act keeps the containers of a failed job (for debugging) unless told otherwise.
         .arg("--rm")
+        // GitHub's events name the repository's default branch (`github.event.repository.
+        // default_branch`, which the push policy reads); act's own events only with this.
+        .args(["--defaultbranch", "main"])
         .args(args)
         .env("HOME", &home)
         .env_remove("XDG_CONFIG_HOME")

@@ -28,8 +28,14 @@ pub const CHECKOUT: Action =
     Action { name: "actions/checkout", sha: "08c6903cd8c0fde910a37f88322edcfb5dd907a8", version: "v5.0.0" };
 pub const CACHE: Action =
     Action { name: "actions/cache", sha: "0057852bfaa89a56745cba8c7296529d2fc39830", version: "v4.3.0" };
+/// actions/cache's own restore-only and save-only actions (the same repository and commit):
+/// they hand a run's local images from job to job when the run does not push.
+pub const CACHE_RESTORE: Action =
+    Action { name: "actions/cache/restore", sha: "0057852bfaa89a56745cba8c7296529d2fc39830", version: "v4.3.0" };
+pub const CACHE_SAVE: Action =
+    Action { name: "actions/cache/save", sha: "0057852bfaa89a56745cba8c7296529d2fc39830", version: "v4.3.0" };
 pub const UPLOAD_ARTIFACT: Action =
     Action { name: "actions/upload-artifact", sha: "330a01c490aca151604b8cf639adc76d48f6c5d4", version: "v5.0.0" };
 
 /// Every action the workflow may use.
-pub const ACTIONS: [Action; 3] = [CHECKOUT, CACHE, UPLOAD_ARTIFACT];
+pub const ACTIONS: [Action; 5] = [CHECKOUT, CACHE, CACHE_RESTORE, CACHE_SAVE, UPLOAD_ARTIFACT];

@@ -15,12 +15,13 @@ mod actions;
 mod anchors;
 pub mod limits;
 pub mod names;
+mod push;
 mod waivers;
 
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use crate::emit::scripts::{self, Builder, OwnRegistry, Platform, Publish};
+use crate::emit::scripts::{self, Builder, OwnRegistry, Platform, Publish, Unpushed};
 use crate::model::ArtifactsWhen;
 use crate::plan::{Build, BuildUse, CacheUse, ImageUse, JobId, Need, Plan, Probe, Run};
 use actions::*;
@@ -35,12 +36,23 @@ pub const PLATFORM: Platform = Platform {
     commit: "GITHUB_SHA",
     publish: Publish::GithubOutput,
     own_registry: OwnRegistry { host: "ghcr.io", user: "GITHUB_ACTOR", password: "PIPEGEN_GITHUB_TOKEN" },
+    unpushed: Unpushed::Local,
 };
 
 /// The workflow `env` entries that hold the shared scripts.
 const BUILD_SCRIPT: &str = "PIPEGEN_BUILD_SH";
 const RUN_SCRIPT: &str = "PIPEGEN_RUN_SH";
 const ALIASES_SCRIPT: &str = "PIPEGEN_ALIASES_SH";
+const LOAD_SCRIPT: &str = "PIPEGEN_LOAD_SH";
+const LOCAL_RUN_SCRIPT: &str = "PIPEGEN_LOCAL_RUN_SH";
+const WAIT_SCRIPT: &str = "PIPEGEN_WAIT_SH";
+
+/// Where a run that does not push keeps its local images, one `<KEY>.tar` each (`runner` is
+/// only a context of steps).
+const LOCAL_IMAGES: &str = "${{ runner.temp }}/pipegen-images";
+/// Steps that only run when the run does not push, and those that only run when it does.
+const NOT_PUSHING: &str = "env.PIPEGEN_PUSH != 'true'";
+const PUSHING: &str = "env.PIPEGEN_PUSH == 'true'";
 
 /// The shell of steps on the runner itself: bash with `-eo pipefail`. Steps in a job's
 /// container keep GitHub's default (bash if the image has it, else sh).
@@ -219,7 +231,7 @@ pub fn render(plan: &Plan) -> String {
     let mut jobs = IndexMap::new();
     // Shared steps only pay off, and only lint clean (an anchor nobody uses is reported), when
     // two builds or more share them.
-    let share = plan.builds.iter().filter(|b| b.caches.is_empty()).count() >= 2;
+    let share = plan.builds.iter().filter(|b| shareable(b)).count() >= 2;
     let mut anchored = false;
     for build in &plan.builds {
         jobs.insert(names::id(&build.id()), build_job(plan, build, share, &mut anchored));
@@ -244,6 +256,12 @@ pub fn render(plan: &Plan) -> String {
     );
     let mut env = IndexMap::new();
     env.insert("PIPEGEN_REGISTRY".to_string(), format!("${{{{ {} }}}}", registry_expression(plan)));
+    if !plan.is_empty() {
+        env.insert(
+            "PIPEGEN_PUSH".to_string(),
+            format!("${{{{ ({}) && 'true' || 'false' }}}}", push::expression(&plan.policy.push)),
+        );
+    }
     if !plan.builds.is_empty() {
         env.insert(BUILD_SCRIPT.to_string(), scripts::build_library(PLATFORM, &plan.policy));
     }
@@ -252,6 +270,16 @@ pub fn render(plan: &Plan) -> String {
     }
     if plan.runs.iter().any(|r| r.image.is_none() && !r.services.is_empty()) {
         env.insert(ALIASES_SCRIPT.to_string(), scripts::ALIASES.to_string());
+    }
+    let local_runs: Vec<&Run> = plan.runs.iter().filter(|r| r.model_images().next().is_some()).collect();
+    if !local_runs.is_empty() || plan.builds.iter().any(|b| !b.parents.is_empty()) {
+        env.insert(LOAD_SCRIPT.to_string(), scripts::LOAD.to_string());
+    }
+    if !local_runs.is_empty() {
+        env.insert(LOCAL_RUN_SCRIPT.to_string(), scripts::LOCAL_RUN.to_string());
+    }
+    if local_runs.iter().any(|r| r.services.iter().any(|s| s.health.is_some())) {
+        env.insert(WAIT_SCRIPT.to_string(), scripts::wait_library());
     }
     // A model with nothing to build or run gets a workflow that only runs when asked.
     let on_push = (!plan.is_empty()).then_some(Empty {});
@@ -360,6 +388,38 @@ fn needs(needs: &[Need]) -> Vec<String> {
     needs.iter().map(|n| names::id(&n.job)).collect()
 }
 
+/// Whether a build's steps are the same as every other such build's: no image caches, and no
+/// parents, whose local images it restores by their keys when the run does not push.
+fn shareable(build: &Build) -> bool {
+    build.caches.is_empty() && build.parents.is_empty()
+}
+
+/// The key of a build's local image in the run's cache (`key` may be an expression).
+fn local_image_key(key: &str) -> String {
+    format!("pipegen-image-${{{{ github.run_id }}}}-${{{{ github.run_attempt }}}}-{key}")
+}
+
+/// Restores the local image of `build` when the run does not push (a miss is no error: a build
+/// that skipped left its image in the registry).
+fn restore_local_image(build: &BuildUse) -> Step {
+    let mut with = IndexMap::new();
+    with.insert("path", With::Text(format!("{LOCAL_IMAGES}/{}.tar", build.key)));
+    with.insert("key", With::Text(local_image_key(&build.key)));
+    Step {
+        name: format!("Restore the local image of {}", names::display(&JobId::Build(build.id.clone()))),
+        condition: Some(NOT_PUSHING),
+        uses: Some(CACHE_RESTORE.uses()),
+        with,
+        ..Step::default()
+    }
+}
+
+fn local_images_env() -> IndexMap<&'static str, &'static str> {
+    let mut env = IndexMap::new();
+    env.insert("PIPEGEN_LOCAL_IMAGES", LOCAL_IMAGES);
+    env
+}
+
 /// A build job. The steps of a build without image caches are the same in every such job: when
 /// they are `share`d, the first one anchors them (`anchored` says whether that happened), the
 /// others alias them.
@@ -369,10 +429,7 @@ fn build_job(plan: &Plan, build: &Build, share: bool, anchored: &mut bool) -> Jo
         env.insert(name, literal(&value));
     }
     for parent in &build.parents {
-        env.insert(
-            crate::naming::tag_variable(&parent.build.key),
-            format!("${{{{ needs.{}.outputs.tag }}}}", names::id(&JobId::Build(parent.build.id.clone()))),
-        );
+        env.insert(crate::naming::ref_variable(&parent.build.key), reference(plan, &parent.build));
     }
     let mut tag_env = IndexMap::new();
     tag_env.insert("PIPEGEN_REGISTRY_USER", "${{ secrets.PIPEGEN_REGISTRY_USER }}");
@@ -382,6 +439,18 @@ fn build_job(plan: &Plan, build: &Build, share: bool, anchored: &mut bool) -> Jo
     for cache in &build.caches {
         steps.push(Step { waiver: Some(Waiver::BuildCache), ..cache_step(cache) });
     }
+    if !build.parents.is_empty() {
+        steps.extend(build.parents.iter().map(|p| restore_local_image(&p.build)));
+        steps.push(Step {
+            name: "Load the local images".to_string(),
+            condition: Some(NOT_PUSHING),
+            env: local_images_env(),
+            shell: Some(HOST_SHELL),
+            run: Some(format!("eval \"${LOAD_SCRIPT}\"")),
+            ..Step::default()
+        });
+    }
+    tag_env.insert("PIPEGEN_LOCAL_IMAGES", LOCAL_IMAGES);
     steps.push(Step {
         name: "Build".to_string(),
         id: Some("tag"),
@@ -389,9 +458,19 @@ fn build_job(plan: &Plan, build: &Build, share: bool, anchored: &mut bool) -> Jo
         run: Some(format!("eval \"${BUILD_SCRIPT}\" && pipegen_build_job")),
         ..Step::default()
     });
+    let mut with = IndexMap::new();
+    with.insert("path", With::Text(format!("{LOCAL_IMAGES}/${{{{ env.PIPEGEN_KEY }}}}.tar")));
+    with.insert("key", With::Text(local_image_key("${{ env.PIPEGEN_KEY }}")));
+    steps.push(Step {
+        name: "Save the local image".to_string(),
+        condition: Some("env.PIPEGEN_PUSH != 'true' && steps.tag.outputs.build == 'true'"),
+        uses: Some(CACHE_SAVE.uses()),
+        with,
+        ..Step::default()
+    });
     let mut outputs = IndexMap::new();
     outputs.insert("tag", "${{ steps.tag.outputs.tag }}");
-    let shared = share && build.caches.is_empty();
+    let shared = share && shareable(build);
     Job {
         name: names::display(&build.id()),
         needs: needs(&build.needs),
@@ -467,10 +546,39 @@ pub fn run_minutes(plan: &Plan, run: &Run) -> u64 {
     u64::from(run.retry + 1) * per_attempt + plan.policy.setup_margin.as_minutes_ceil() + service_wait
 }
 
+/// The image a run's container or service uses, as an expression (without `${{ }}`).
+fn image_expression(plan: &Plan, image: &ImageUse) -> String {
+    match image {
+        ImageUse::Model(build) => format!(
+            "format('{{0}}/{}:{{1}}', {}, needs.{}.outputs.tag)",
+            build.id.image.replace('\'', "''"),
+            registry_expression(plan),
+            names::id(&JobId::Build(build.id.clone()))
+        ),
+        ImageUse::External(reference) => string_literal(reference),
+    }
+}
+
+/// The image of a run's container or service. A run that uses model images and does not push
+/// has them only as local images, which the runner cannot start before the steps: there the
+/// image is empty, so GitHub starts no such container, and a step runs them
+/// ([`scripts::LOCAL_RUN`]).
+fn run_image(plan: &Plan, run: &Run, image: &ImageUse) -> String {
+    if run.model_images().next().is_none() {
+        return image_reference(plan, image);
+    }
+    format!("${{{{ ({}) && {} || '' }}}}", push::expression(&plan.policy.push), image_expression(plan, image))
+}
+
 fn run_job(plan: &Plan, run: &Run) -> Job {
+    let local = run.model_images().next().is_some();
+    let waiver = |image: &ImageUse| match image {
+        ImageUse::External(_) if local => Some(Waiver::PushOnlyImage),
+        _ => image_waiver(image),
+    };
     let container = run.image.as_ref().map(|image| Container {
-        waiver: image_waiver(image),
-        image: image_reference(plan, image),
+        waiver: waiver(image),
+        image: run_image(plan, run, image),
         credentials: credentials(plan, image),
     });
     let mut services = IndexMap::new();
@@ -484,8 +592,8 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
         services.insert(
             service.alias.clone(),
             Service {
-                waiver: image_waiver(&service.image),
-                image: image_reference(plan, &service.image),
+                waiver: waiver(&service.image),
+                image: run_image(plan, run, &service.image),
                 credentials: credentials(plan, &service.image),
                 env,
                 // A job on the runner itself reaches services through published ports.
@@ -513,6 +621,9 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
         let aliases: Vec<String> = run.services.iter().map(|s| s.alias.clone()).collect();
         env.insert("PIPEGEN_ALIASES".to_string(), aliases.join(" "));
     }
+    if local {
+        local_run_env(plan, run, &mut env);
+    }
 
     let mut steps = vec![checkout()];
     if on_runner {
@@ -524,12 +635,27 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
         });
     }
     steps.extend(run.caches.iter().map(cache_step));
+    let attempts = if run.retry > 0 { format!(" (up to {} attempts)", run.retry + 1) } else { String::new() };
+    if local {
+        let mut restored: Vec<&BuildUse> = Vec::new();
+        for build in run.model_images() {
+            if !restored.iter().any(|b| b.id == build.id) {
+                restored.push(build);
+                steps.push(restore_local_image(build));
+            }
+        }
+        steps.push(Step {
+            name: format!("Run the script in the local images{attempts}"),
+            condition: Some(NOT_PUSHING),
+            env: local_images_env(),
+            shell: Some(HOST_SHELL),
+            run: Some(format!("eval \"${LOAD_SCRIPT}\" && eval \"${LOCAL_RUN_SCRIPT}\"")),
+            ..Step::default()
+        });
+    }
     steps.push(Step {
-        name: if run.retry > 0 {
-            format!("Run the script (up to {} attempts)", run.retry + 1)
-        } else {
-            "Run the script".to_string()
-        },
+        name: format!("Run the script{attempts}"),
+        condition: local.then_some(PUSHING),
         run: Some(format!("eval \"${RUN_SCRIPT}\"")),
         ..Step::default()
     });
@@ -576,6 +702,46 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
         anchor: None,
         steps: Steps::List(steps),
     }
+}
+
+/// The variables of [`scripts::LOCAL_RUN`]: the job's image, its services (alias, image, port
+/// and variables), their waits, and which of the job's variables the job's container gets.
+fn local_run_env(plan: &Plan, run: &Run, env: &mut IndexMap<String, String>) {
+    let mut pass: Vec<String> = env.keys().cloned().collect();
+    pass.extend(["CI", RUN_SCRIPT].map(String::from));
+    if let Some(image) = &run.image {
+        env.insert("PIPEGEN_JOB_IMAGE".to_string(), format!("${{{{ {} }}}}", image_expression(plan, image)));
+    }
+    let mut keys = Vec::new();
+    let mut waits = Vec::new();
+    for service in &run.services {
+        let key = scripts::wait_key(&service.alias);
+        let mut spec = vec![
+            service.alias.clone(),
+            format!("${{{{ {} }}}}", image_expression(plan, &service.image)),
+            service.port.to_string(),
+        ];
+        for (name, value) in &service.env {
+            spec.push(name.clone());
+            env.insert(format!("PIPEGEN_LOCAL_SERVICE_{key}_{name}"), literal(value));
+        }
+        env.insert(format!("PIPEGEN_LOCAL_SERVICE_{key}"), spec.join("\n"));
+        if let Some(health) = &service.health {
+            let (wait, value) = scripts::wait_variable(service, health, &plan.policy);
+            waits.push(format!("{wait}={}", service.alias));
+            env.insert(format!("PIPEGEN_WAIT_{wait}"), literal(&value));
+            pass.push(format!("PIPEGEN_WAIT_{wait}"));
+        }
+        keys.push(key);
+    }
+    if !keys.is_empty() {
+        env.insert("PIPEGEN_LOCAL_SERVICES".to_string(), keys.join("\n"));
+    }
+    if !waits.is_empty() {
+        env.insert("PIPEGEN_WAITS".to_string(), waits.join("\n"));
+        pass.extend(["PIPEGEN_WAITS", WAIT_SCRIPT].map(String::from));
+    }
+    env.insert("PIPEGEN_PASS".to_string(), pass.join("\n"));
 }
 
 /// The `docker create` options of a service with a health check: Docker checks every interval;

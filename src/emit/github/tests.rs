@@ -100,8 +100,13 @@ fn each_variant_build_needs_only_its_own_parent_variant() {
     // The parent's tag comes from the same variant's build job, and only that.
     let env = &w["jobs"]["build_gitaly_3-3"]["env"];
     assert_eq!(env["PIPEGEN_PARENTS"].as_str(), Some("BASE_IMAGE=base=BASE__3_3"));
-    assert_eq!(env["PIPEGEN_TAG_BASE__3_3"].as_str(), Some("${{ needs.build_base_3-3.outputs.tag }}"));
-    assert!(env["PIPEGEN_TAG_BASE__3_2"].is_null());
+    assert_eq!(
+        env["PIPEGEN_REF_BASE__3_3"].as_str(),
+        Some(
+            "${{ format('{0}/base:{1}', inputs.registry || vars.PIPEGEN_REGISTRY || 'ghcr.io/example/gdk', needs.build_base_3-3.outputs.tag) }}"
+        )
+    );
+    assert!(env["PIPEGEN_REF_BASE__3_2"].is_null());
 }
 
 #[test]
@@ -132,7 +137,7 @@ fn build_jobs_always_run_and_publish_only_their_own_tag() {
     assert_eq!(text.matches("steps: &pipegen-build-steps\n").count(), 1, "{text}");
     assert!(text.contains("    steps: *pipegen-build-steps\n"));
     let build = steps(&w["jobs"]["build_base_3-3"]);
-    assert_eq!(build.len(), 2, "checkout and the build script");
+    assert_eq!(build.len(), 3, "checkout, the build script, saving the local image of a run that does not push");
     assert_eq!(build[1]["run"].as_str(), Some("eval \"$PIPEGEN_BUILD_SH\" && pipegen_build_job"));
     assert_eq!(build[1]["id"].as_str(), Some("tag"));
     assert_eq!(build[1]["env"]["PIPEGEN_REGISTRY_PASSWORD"].as_str(), Some("${{ secrets.PIPEGEN_REGISTRY_PASSWORD }}"));
@@ -205,8 +210,9 @@ fn every_job_has_a_timeout_and_retries_fit_in_it() {
     let qa = &w["jobs"]["qa_3-2"];
     assert_eq!(qa["env"]["PIPEGEN_ATTEMPTS"].as_str(), Some("3"));
     assert_eq!(qa["env"]["PIPEGEN_TIMEOUT"].as_str(), Some("1800"));
-    let run = steps(qa).iter().find_map(|s| s["run"].as_str()).unwrap();
-    assert_eq!(run, "eval \"$PIPEGEN_RUN_SH\"");
+    let run = steps(qa).iter().find(|s| s["name"].as_str() == Some("Run the script (up to 3 attempts)")).unwrap();
+    assert_eq!(run["run"].as_str(), Some("eval \"$PIPEGEN_RUN_SH\""));
+    assert_eq!(run["if"].as_str(), Some("env.PIPEGEN_PUSH == 'true'"));
     let library = w["env"]["PIPEGEN_RUN_SH"].as_str().unwrap();
     assert!(library.contains("set -- timeout \"$PIPEGEN_TIMEOUT\" \"$@\""), "{library}");
     assert!(library.contains("if [ \"$pipegen_attempt\" -ge \"$pipegen_attempts\" ]; then"), "{library}");
@@ -238,7 +244,7 @@ fn shards_services_artifacts_and_env_map_to_github_keywords() {
     assert_eq!(qa["env"]["CI_NODE_TOTAL"].as_str(), Some("4"));
     assert_eq!(qa["env"]["ruby"].as_str(), Some("3.3"));
     assert_eq!(qa["env"]["LITERAL"].as_str(), Some("${{ '${{' }} github.token }}"), "a model's `${{{{` stays literal");
-    assert!(qa["container"]["image"].as_str().unwrap().ends_with("needs.build_gdk_3-3.outputs.tag) }}"));
+    assert!(qa["container"]["image"].as_str().unwrap().ends_with("needs.build_gdk_3-3.outputs.tag) || '' }}"));
     assert_eq!(
         qa["container"]["credentials"]["password"].as_str(),
         Some(
@@ -313,7 +319,17 @@ fn an_image_cache_is_restored_before_the_build_and_danced_in_the_script() {
     let job = &w["jobs"]["build_gitaly_3-2"];
     let build = steps(job);
     let names: Vec<&str> = build.iter().filter_map(|s| s["name"].as_str()).collect();
-    assert_eq!(names, ["Check out", "Cache go", "Build"]);
+    assert_eq!(
+        names,
+        [
+            "Check out",
+            "Cache go",
+            "Restore the local image of build:base:3.2",
+            "Load the local images",
+            "Build",
+            "Save the local image"
+        ]
+    );
     assert_eq!(build[1]["with"]["path"].as_str(), Some(".go/pkg/mod"));
     assert_eq!(build[1]["with"]["key"].as_str(), Some("go@components+3.2~${{ hashFiles('go.sum') }}"));
     assert_eq!(job["env"]["PIPEGEN_CACHES"].as_str(), Some("go\n.go/pkg/mod"));
@@ -362,7 +378,10 @@ fn waivers_become_comments_and_leave_no_pseudo_key() {
     let image_lines: Vec<&str> = text.lines().filter(|l| l.trim_start().starts_with("image: ${{")).collect();
     assert!(!image_lines.is_empty());
     assert!(image_lines.iter().all(|l| l.ends_with(" # zizmor: ignore[unpinned-images]")), "{image_lines:?}");
-    assert!(text.contains("        # jactionlint ignore=unpinned-images\n        image: postgres:16.4\n"));
+    // Beside model images, an external image is empty when the run does not push.
+    assert!(text.contains(
+        "        # local images. The model pins it; pin it by digest there (name:tag@sha256:...) to make it immutable.\n        image: ${{ ("
+    ));
 }
 
 #[test]
@@ -388,4 +407,42 @@ fn waiver_keys_turn_into_indented_comments() {
 fn output_is_deterministic() {
     assert_eq!(render(&plan(GDK)), render(&plan(GDK)));
     assert_eq!(render(&plan(KOLLA)), render(&plan(KOLLA)));
+}
+
+/// A run that does not push (the model's `push:`, evaluated by GitHub into `PIPEGEN_PUSH`)
+/// needs no registry: builds save local images to the run's cache, consumers restore and load
+/// them, and a job using model images starts its container and services itself.
+#[test]
+fn a_run_that_does_not_push_hands_on_local_images() {
+    let w = workflow(GDK);
+    let push = w["env"]["PIPEGEN_PUSH"].as_str().unwrap();
+    assert!(
+        push.starts_with("${{ (github.event_name == 'schedule' || ") && push.ends_with(") && 'true' || 'false' }}"),
+        "{push}"
+    );
+    let build = steps(&w["jobs"]["build_gitaly_3-2"]);
+    let restore = &build[2];
+    assert_eq!(restore["if"].as_str(), Some("env.PIPEGEN_PUSH != 'true'"));
+    assert!(
+        restore["uses"].as_str().unwrap().starts_with("actions/cache/restore@0057852bfaa89a56745cba8c7296529d2fc39830")
+    );
+    assert_eq!(restore["with"]["path"].as_str(), Some("${{ runner.temp }}/pipegen-images/BASE__3_2.tar"));
+    assert_eq!(
+        restore["with"]["key"].as_str(),
+        Some("pipegen-image-${{ github.run_id }}-${{ github.run_attempt }}-BASE__3_2")
+    );
+    let save = build.last().unwrap();
+    assert_eq!(save["if"].as_str(), Some("env.PIPEGEN_PUSH != 'true' && steps.tag.outputs.build == 'true'"));
+    assert_eq!(save["with"]["path"].as_str(), Some("${{ runner.temp }}/pipegen-images/${{ env.PIPEGEN_KEY }}.tar"));
+    let qa = &w["jobs"]["qa_3-2"];
+    let local =
+        steps(qa).iter().find(|s| s["run"].as_str().is_some_and(|r| r.contains("PIPEGEN_LOCAL_RUN_SH"))).unwrap();
+    assert_eq!(local["if"].as_str(), Some("env.PIPEGEN_PUSH != 'true'"));
+    let pass: Vec<&str> = qa["env"]["PIPEGEN_PASS"].as_str().unwrap().lines().collect();
+    for name in ["PIPEGEN_SCRIPT", "PIPEGEN_ATTEMPTS", "PIPEGEN_TIMEOUT", "PIPEGEN_RUN_SH", "CI"] {
+        assert!(pass.contains(&name), "{name} in {pass:?}");
+    }
+    let library = w["env"]["PIPEGEN_BUILD_SH"].as_str().unwrap();
+    assert!(library.contains("docker save --output \"$PIPEGEN_LOCAL_IMAGES/$PIPEGEN_KEY.tar\" \"$pipegen_ref\""));
+    assert!(library.contains("printf 'tag=%s\\nbuild=%s\\n' \"$pipegen_tag\" \"$pipegen_build\""), "{library}");
 }

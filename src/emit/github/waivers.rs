@@ -16,6 +16,9 @@ pub(super) enum Waiver {
     OwnImage,
     /// An external image that the model pins by a tag (the contract allows `postgres:16.4`).
     ModelTagPin,
+    /// An external image beside model images, named by an expression that is empty when the run
+    /// does not push (a step then starts it).
+    PushOnlyImage,
 }
 
 impl Serialize for Waiver {
@@ -26,7 +29,13 @@ impl Serialize for Waiver {
 
 impl Waiver {
     const KEY: &'static str = "__pipegen_waiver__: ";
-    const ALL: [Waiver; 4] = [Waiver::CancelSupersededRuns, Waiver::BuildCache, Waiver::OwnImage, Waiver::ModelTagPin];
+    const ALL: [Waiver; 5] = [
+        Waiver::CancelSupersededRuns,
+        Waiver::BuildCache,
+        Waiver::OwnImage,
+        Waiver::ModelTagPin,
+        Waiver::PushOnlyImage,
+    ];
 
     fn name(self) -> &'static str {
         match self {
@@ -34,6 +43,7 @@ impl Waiver {
             Waiver::BuildCache => "build-cache",
             Waiver::OwnImage => "own-image",
             Waiver::ModelTagPin => "model-tag-pin",
+            Waiver::PushOnlyImage => "push-only-image",
         }
     }
 
@@ -57,13 +67,17 @@ impl Waiver {
                 "The model pins this image by tag; pin it by digest there (name:tag@sha256:...) to make it immutable.",
                 "jactionlint ignore=unpinned-images",
             ],
+            Waiver::PushOnlyImage => &[
+                "The model's image; empty when the run does not push, where a step starts it beside the run's",
+                "local images. The model pins it; pin it by digest there (name:tag@sha256:...) to make it immutable.",
+            ],
         }
     }
 
     /// A directive that must stand on the concerned line itself (zizmor reads no other).
     fn same_line(self) -> Option<&'static str> {
         match self {
-            Waiver::OwnImage => Some("zizmor: ignore[unpinned-images]"),
+            Waiver::OwnImage | Waiver::PushOnlyImage => Some("zizmor: ignore[unpinned-images]"),
             _ => None,
         }
     }

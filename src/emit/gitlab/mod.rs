@@ -8,14 +8,15 @@
 
 pub mod limits;
 pub mod names;
+pub mod push;
 
 use indexmap::IndexMap;
 use serde::Serialize;
 
-use crate::emit::scripts::{self, Builder, OwnRegistry, Platform, Publish};
+use crate::emit::scripts::{self, Builder, OwnRegistry, Platform, Publish, Unpushed};
 use crate::model::ArtifactsWhen;
-use crate::plan::{Build, BuildUse, CacheUse, ImageUse, Need, Plan, Policy, Run, TagMode};
-use names::{BUILD_TEMPLATE, CACHE_KEY_DOTENV, CACHE_KEY_TEMPLATE, TAG_DOTENV, WAIT_TEMPLATE};
+use crate::plan::{Build, BuildUse, CacheUse, ImageUse, Need, Plan, Policy, Run};
+use names::{BUILD_TEMPLATE, CACHE_KEY_DOTENV, CACHE_KEY_TEMPLATE, PUSH_TEMPLATE, TAG_DOTENV, WAIT_TEMPLATE};
 
 /// The image that runs buildah builds (Fedora; git and skopeo are added when missing).
 pub const BUILDER_IMAGE: &str = "quay.io/buildah/stable:v1.42.2";
@@ -30,6 +31,7 @@ pub const PLATFORM: Platform = Platform {
         user: "CI_REGISTRY_USER",
         password: "CI_REGISTRY_PASSWORD",
     },
+    unpushed: Unpushed::Scratch,
 };
 
 /// `cache:key:files` takes at most this many files; more are hashed by a cache-key job.
@@ -49,6 +51,7 @@ struct Pipeline {
 struct Workflow {
     name: String,
     auto_cancel: AutoCancel,
+    rules: Vec<push::Rule>,
 }
 
 #[derive(Serialize)]
@@ -98,7 +101,7 @@ struct Job {
     #[serde(skip_serializing_if = "Option::is_none")]
     needs: Option<Vec<NeedEntry>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    rules: Vec<Rule>,
+    rules: Vec<push::Rule>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     variables: IndexMap<String, Variable>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -134,11 +137,6 @@ struct Service {
 enum NeedEntry {
     WithArtifacts(String),
     Without { job: String, artifacts: bool },
-}
-
-#[derive(Serialize)]
-struct Rule {
-    when: &'static str,
 }
 
 #[derive(Serialize)]
@@ -191,6 +189,9 @@ pub const BACKEND: crate::emit::Backend = crate::emit::Backend { name: "gitlab",
 /// The GitLab pipeline of `plan`, without the header comment.
 pub fn render(plan: &Plan) -> String {
     let mut jobs = IndexMap::new();
+    if !plan.is_empty() {
+        jobs.insert(PUSH_TEMPLATE.to_string(), Job { rules: push::job_rules(&plan.policy.push), ..Job::default() });
+    }
     if !plan.builds.is_empty() {
         jobs.insert(BUILD_TEMPLATE.to_string(), build_template(&plan.policy));
     }
@@ -223,12 +224,29 @@ pub fn render(plan: &Plan) -> String {
                     .to_string(),
         },
     );
+    if !plan.builds.is_empty() {
+        variables.insert(
+            "PIPEGEN_SCRATCH".to_string(),
+            GlobalVariable {
+                value: format!("${{CI_REGISTRY_IMAGE}}/{}", crate::plan::push::SCRATCH_PATH),
+                description: format!(
+                    "Where a pipeline that does not push (PIPEGEN_PUSH=false) keeps the images it builds, tagged {}<tag>; a cleanup policy removing tags that match ^{} expires them.",
+                    crate::plan::push::SCRATCH_TAG_PREFIX,
+                    crate::plan::push::SCRATCH_TAG_PREFIX
+                ),
+            },
+        );
+    }
     let mut stages = plan.stages.clone();
     if plan.is_empty() && stages.is_empty() {
         stages.push("test".to_string());
     }
     let pipeline = Pipeline {
-        workflow: Workflow { name: plan.name.clone(), auto_cancel: AutoCancel { on_new_commit: "interruptible" } },
+        workflow: Workflow {
+            name: plan.name.clone(),
+            auto_cancel: AutoCancel { on_new_commit: "interruptible" },
+            rules: push::workflow_rules(&plan.policy.push),
+        },
         stages,
         variables,
         default: Defaults { interruptible: true },
@@ -243,7 +261,7 @@ fn nothing_job(plan: &Plan) -> Job {
     Job {
         stage: plan.stages.first().cloned().or_else(|| Some("test".to_string())),
         needs: Some(Vec::new()),
-        rules: vec![Rule { when: "never" }],
+        rules: vec![push::never()],
         script: vec![format!("echo {}", crate::shell::quote("pipegen: the model has no images and no jobs"))],
         ..Job::default()
     }
@@ -256,6 +274,7 @@ fn build_template(policy: &Policy) -> Job {
     // The docker format keeps HEALTHCHECK and SHELL, which the OCI format drops.
     variables.insert("BUILDAH_FORMAT".to_string(), Variable::Plain("docker".to_string()));
     Job {
+        extends: Some(PUSH_TEMPLATE),
         image: Some(Image(BUILDER_IMAGE.to_string())),
         variables,
         timeout: Some(policy.build_timeout.to_string()),
@@ -267,13 +286,18 @@ fn build_template(policy: &Policy) -> Job {
 }
 
 fn wait_template() -> Job {
-    Job { before_script: vec![scripts::wait_library(), "pipegen_wait_services".to_string()], ..Job::default() }
+    Job {
+        extends: Some(PUSH_TEMPLATE),
+        before_script: vec![scripts::wait_library(), "pipegen_wait_services".to_string()],
+        ..Job::default()
+    }
 }
 
 fn cache_key_template(policy: &Policy) -> Job {
     let mut variables = IndexMap::new();
     variables.insert("PIPEGEN_KEY_REPORT".to_string(), Variable::Plain(CACHE_KEY_DOTENV.to_string()));
     Job {
+        extends: Some(PUSH_TEMPLATE),
         image: Some(Image(policy.cache_helper_image.to_string())),
         needs: Some(Vec::new()),
         variables,
@@ -326,14 +350,10 @@ fn needs(needs: &[Need], caches: &[CacheUse]) -> Vec<NeedEntry> {
 }
 
 /// The full reference of a build, as GitLab expands it in `image:` and `services:` from the
-/// job's variables (a content tag comes from the needed build's dotenv report).
+/// needed build's dotenv report: the build job alone knows where the image is (the registry,
+/// or in a pipeline that does not push, possibly the scratch path).
 pub fn reference(build: &BuildUse) -> String {
-    let tag = match &build.tag {
-        TagMode::Content => format!("${{{}}}", crate::naming::tag_variable(&build.key)),
-        TagMode::Commit { suffix: None } => "${CI_COMMIT_SHA}".to_string(),
-        TagMode::Commit { suffix: Some(s) } => format!("${{CI_COMMIT_SHA}}-{s}"),
-    };
-    format!("${{PIPEGEN_REGISTRY}}/{}:{tag}", build.id.image)
+    format!("${{{}}}", crate::naming::ref_variable(&build.key))
 }
 
 fn image_reference(image: &ImageUse) -> String {
@@ -431,7 +451,7 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
         }
     }
     Job {
-        extends: (!waits.is_empty()).then_some(WAIT_TEMPLATE),
+        extends: Some(if waits.is_empty() { PUSH_TEMPLATE } else { WAIT_TEMPLATE }),
         stage: Some(run.stage.clone()),
         image: run.image.as_ref().map(|i| Image(image_reference(i))),
         services,

@@ -3,6 +3,9 @@
 use crate::plan::{BuildId, JobId};
 use crate::variant::Variant;
 
+/// The hidden job every job extends (directly or through another template): its rules set
+/// `PIPEGEN_PUSH`.
+pub const PUSH_TEMPLATE: &str = ".pipegen:push";
 /// The hidden job every build extends.
 pub const BUILD_TEMPLATE: &str = ".pipegen:build";
 /// The hidden job every job with health-checked services extends.

@@ -15,22 +15,40 @@ pub fn functions(platform: Platform, policy: &Policy) -> String {
     let setup = match platform.builder {
         Builder::Buildah => "",
         // BuildKit in a container: the registry layer cache needs it, and each job starts fresh.
+        // A pipeline that does not push keeps the docker driver instead: it builds into the
+        // local image store, where a child build finds its parent's local image.
         Builder::Buildx => {
-            "  docker buildx create --use --driver docker-container > /dev/null\n  docker buildx inspect --bootstrap > /dev/null\n"
+            "  if [ \"$pipegen_push\" = true ]; then\n    docker buildx create --use --driver docker-container > /dev/null\n    docker buildx inspect --bootstrap > /dev/null\n  fi\n"
         }
     };
     let (build, load, save) = match platform.builder {
         Builder::Buildah => (
+            // A pipeline that does not push reads the layer cache but writes nothing to the
+            // registry; its image goes to the scratch path (`pipegen_ref`).
             format!(
-                r#"  buildah build --layers --cache-from "{cache_repo}" --cache-to "{cache_repo}" --file "$PIPEGEN_DOCKERFILE" "$@" --tag "$pipegen_ref" "$PIPEGEN_CONTEXT"
+                r#"  pipegen_cache_to=
+  if [ "$pipegen_push" = true ]; then
+    pipegen_cache_to="{cache_repo}"
+  fi
+  buildah build --layers --cache-from "{cache_repo}" ${{pipegen_cache_to:+--cache-to "$pipegen_cache_to"}} --file "$PIPEGEN_DOCKERFILE" "$@" --tag "$pipegen_ref" "$PIPEGEN_CONTEXT"
   buildah push "$pipegen_ref""#
             ),
             r#"buildah build --quiet --no-cache --layers=false --file "$pipegen_dir/load" "$2" > /dev/null"#,
             r#"buildah build --quiet --no-cache --layers=false --output "type=local,dest=$2" --file "$pipegen_dir/save" "$pipegen_dir/empty" > /dev/null"#,
         ),
         Builder::Buildx => (
+            // A pipeline that does not push loads the image into the local store and saves it
+            // for the jobs that need it (`$PIPEGEN_LOCAL_IMAGES/<KEY>.tar`, which the workflow
+            // hands on through the cache of this run).
             format!(
-                r#"  docker buildx build --file "$PIPEGEN_DOCKERFILE" "$@" --tag "$pipegen_ref" --cache-from "type=registry,ref={cache_repo}:$PIPEGEN_KEY" --cache-to "type=registry,ref={cache_repo}:$PIPEGEN_KEY,mode=max,ignore-error=true" --push "$PIPEGEN_CONTEXT""#
+                r#"  if [ "$pipegen_push" = true ]; then
+    docker buildx build --file "$PIPEGEN_DOCKERFILE" "$@" --tag "$pipegen_ref" --cache-from "type=registry,ref={cache_repo}:$PIPEGEN_KEY" --cache-to "type=registry,ref={cache_repo}:$PIPEGEN_KEY,mode=max,ignore-error=true" --push "$PIPEGEN_CONTEXT"
+  else
+    docker buildx build --file "$PIPEGEN_DOCKERFILE" "$@" --tag "$pipegen_ref" --load "$PIPEGEN_CONTEXT"
+    mkdir -p "$PIPEGEN_LOCAL_IMAGES"
+    echo "pipegen: saving the local image $pipegen_ref for the jobs that need it"
+    docker save --output "$PIPEGEN_LOCAL_IMAGES/$PIPEGEN_KEY.tar" "$pipegen_ref"
+  fi"#
             ),
             r#"docker buildx build --no-cache --output type=cacheonly --file "$pipegen_dir/load" "$2""#,
             r#"docker buildx build --no-cache --output "type=local,dest=$2" --file "$pipegen_dir/save" "$pipegen_dir/empty""#,
@@ -81,7 +99,7 @@ pipegen_parent_reference() {{
       case "$1" in
         *.tag) pipegen_found="$pipegen_value" ;;
         *.*) echo "pipegen: \${{parent:$1}} is neither a reference nor a tag" >&2; return 1 ;;
-        *) pipegen_found="$PIPEGEN_REGISTRY/$pipegen_parent_image:$pipegen_value" ;;
+        *) pipegen_found="$pipegen_parent_ref" ;;
       esac
       return 0
     fi
@@ -120,7 +138,8 @@ pipegen_expand() {{
   done
 }}
 pipegen_build_step() {{
-  pipegen_ref="$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE:$pipegen_tag"
+  # `pipegen_tag_step` chose `pipegen_ref`: the registry, or where a pipeline that does not push
+  # keeps the image.
 {setup}  pipegen_dir="${{TMPDIR:-/tmp}}/pipegen-build-$$"
   mkdir -p "$pipegen_dir/empty"
   pipegen_cache_action=load
@@ -140,7 +159,7 @@ pipegen_build_step() {{
   done
   for pipegen_entry in ${{PIPEGEN_PARENTS:-}}; do
     pipegen_parent "$pipegen_entry" || return 1
-    set -- "$@" --build-arg "$pipegen_arg=$PIPEGEN_REGISTRY/$pipegen_parent_image:$pipegen_value"
+    set -- "$@" --build-arg "$pipegen_arg=$pipegen_parent_ref"
   done
   unset IFS
   set +f

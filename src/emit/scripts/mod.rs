@@ -9,12 +9,14 @@
 //! may be BusyBox's; GitHub in bash.
 
 mod build;
+mod local;
 mod probes;
 mod registry;
 mod run;
 mod tag;
 
-pub use probes::{health_command, wait_variable};
+pub use local::{LOAD, LOCAL_RUN};
+pub use probes::{health_command, wait_key, wait_variable};
 pub use run::{ALIASES, CACHE_KEY, RUN};
 
 use crate::plan::recipe::Glob;
@@ -42,7 +44,7 @@ impl Builder {
 /// How a build job hands its tag to the jobs that need it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Publish {
-    /// A dotenv report (GitLab): one `PIPEGEN_TAG_<KEY>=<tag>` line in this file.
+    /// A dotenv report (GitLab): one `PIPEGEN_REF_<KEY>=<reference>` line in this file.
     Dotenv(&'static str),
     /// Step outputs (`tag`, `build`) and, for the later steps of the job, `$GITHUB_ENV`.
     GithubOutput,
@@ -58,6 +60,19 @@ pub struct Platform {
     /// The registry the platform gives a job credentials for, and the variables that hold them:
     /// (host variable or literal host, user variable, password variable).
     pub own_registry: OwnRegistry,
+    /// Where a pipeline that does not push keeps its images.
+    pub unpushed: Unpushed,
+}
+
+/// Where a pipeline that does not push (the model's `push:`) keeps the images it builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unpushed {
+    /// A scratch path of the platform's own registry, `PIPEGEN_SCRATCH` (GitLab: the job token
+    /// may push to the project's registry, also in a fork's merge request).
+    Scratch,
+    /// Local images, saved to `$PIPEGEN_LOCAL_IMAGES/<KEY>.tar` for the jobs that need them
+    /// (GitHub: a fork's pull request has a read-only token and may push nowhere).
+    Local,
 }
 
 /// The platform's own registry and the job's credentials for it.

@@ -1,6 +1,7 @@
 //! Registry login and lookup, for both builders.
 
-use super::{Builder, Platform};
+use super::{Builder, Platform, Unpushed};
+use crate::plan::push::SCRATCH_TAG_PREFIX;
 
 /// `pipegen_login`: log in to the run's registry with the job's credentials (never echoed;
 /// the password goes through stdin), else use it anonymously. `pipegen_exists REF`: whether the
@@ -20,6 +21,11 @@ pub fn functions(platform: Platform) -> String {
     let own = platform.own_registry;
     let mut text = format!(
         r#"pipegen_login() {{
+  # The pipeline says whether it pushes (see the model's `push:`); anything but `true` is no.
+  case "${{PIPEGEN_PUSH:-}}" in
+    true) pipegen_push=true ;;
+    *) pipegen_push=false ;;
+  esac
   pipegen_host="${{PIPEGEN_REGISTRY%%/*}}"
   if [ -n "${{PIPEGEN_REGISTRY_PASSWORD:-}}" ]; then
     echo "pipegen: logging in to $pipegen_host as ${{PIPEGEN_REGISTRY_USER:-}} (PIPEGEN_REGISTRY_USER, PIPEGEN_REGISTRY_PASSWORD)"
@@ -46,6 +52,7 @@ pipegen_exists() {{
         user = own.user,
         password = own.password,
     );
+    text.push_str(&unpushed(platform));
     if platform.builder == Builder::Buildah {
         // The buildah image is Fedora without skopeo and git; a builder image with them (and an
         // awk, which filters contexts with a .dockerignore) skips this.
@@ -65,4 +72,48 @@ pipegen_exists() {{
         );
     }
     text
+}
+
+/// `pipegen_unpushed`: in a pipeline that does not push, point `pipegen_ref` where this job's
+/// image goes instead of the registry (nothing when the pipeline pushes). GitLab: the scratch
+/// path `PIPEGEN_SCRATCH` of the project's own registry, where the job token may push (also in
+/// a fork), under the tag prefix a cleanup policy expires; GitHub: nowhere, the image stays a
+/// local image under its registry name (a fork's pull request may push nowhere).
+fn unpushed(platform: Platform) -> String {
+    match platform.unpushed {
+        Unpushed::Scratch => {
+            let own = platform.own_registry;
+            let login = match platform.builder {
+                Builder::Buildah => "buildah login",
+                Builder::Buildx => "docker login",
+            };
+            format!(
+                r#"pipegen_unpushed() {{
+  if [ "$pipegen_push" = true ]; then
+    return 0
+  fi
+  if [ -z "${{PIPEGEN_SCRATCH:-}}" ]; then
+    echo "pipegen: this pipeline does not push and has no scratch path for its images: enable the project's container registry or set PIPEGEN_SCRATCH" >&2
+    return 1
+  fi
+  pipegen_ref="$PIPEGEN_SCRATCH/$PIPEGEN_IMAGE:{SCRATCH_TAG_PREFIX}$pipegen_tag"
+  pipegen_scratch_host="${{PIPEGEN_SCRATCH%%/*}}"
+  if [ -z "${{pipegen_scratch_login:-}}" ] && [ "$pipegen_scratch_host" = {host} ] && [ -n "${{{password}:-}}" ]; then
+    echo "pipegen: logging in to $pipegen_scratch_host with the job's own credentials, for the scratch path"
+    printf '%s\n' "${{{password}}}" | {login} --username "${{{user}:-}}" --password-stdin "$pipegen_scratch_host"
+    pipegen_scratch_login=done
+  fi
+}}
+"#,
+                host = own.host,
+                user = own.user,
+                password = own.password,
+            )
+        }
+        Unpushed::Local => r#"pipegen_unpushed() {
+  :
+}
+"#
+        .to_string(),
+    }
 }

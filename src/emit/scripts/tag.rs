@@ -14,8 +14,9 @@
 //! Cost: one `git cat-file --batch-check` for every path (O(depth) each), one `git diff-tree` per
 //! glob (O(the subtree under its directory)), one `sha256sum`.
 
-use super::{Platform, Publish};
+use super::{Platform, Publish, Unpushed};
 use crate::dockerignore::{Builder as IgnoreRules, awk};
+use crate::plan::push::SCRATCH_TAG_PREFIX;
 use crate::plan::{CONTENT_TAG_HEADER, CONTENT_TAG_LEN};
 
 /// `pipegen_tag_of` sets `pipegen_tag`; `pipegen_tag_step` logs in, computes the tag, asks the
@@ -26,9 +27,30 @@ pub fn functions(platform: Platform) -> String {
     let drop = "?".repeat(64 - CONTENT_TAG_LEN);
     let rules = platform.builder.ignore_rules();
     let (candidates, choose, count) = ignore_candidates(rules);
+    let unpushed_lookup = match platform.unpushed {
+        Unpushed::Scratch => {
+            r#"    if pipegen_exists "$pipegen_ref"; then
+      echo "pipegen: $pipegen_ref is already in the scratch path; skipping the build"
+      pipegen_build=false
+    else
+      echo "pipegen: building it into the scratch path: $pipegen_ref"
+      pipegen_build=true
+    fi
+"#
+        }
+        Unpushed::Local => {
+            r#"    echo "pipegen: building it as a local image for the jobs that need it: $pipegen_ref"
+    pipegen_build=true
+"#
+        }
+    };
     let publish = match platform.publish {
-        Publish::Dotenv(file) => format!(r#"  printf 'PIPEGEN_TAG_%s=%s\n' "$PIPEGEN_KEY" "$pipegen_tag" > {file}"#),
-        Publish::GithubOutput => r#"  printf 'tag=%s\n' "$pipegen_tag" >> "$GITHUB_OUTPUT""#.to_string(),
+        // The full reference: in a pipeline that does not push, an image is in the registry
+        // (unchanged, reused) or in the scratch path (built here), and only this job knows which.
+        Publish::Dotenv(file) => format!(r#"  printf 'PIPEGEN_REF_%s=%s\n' "$PIPEGEN_KEY" "$pipegen_ref" > {file}"#),
+        Publish::GithubOutput => {
+            r#"  printf 'tag=%s\nbuild=%s\n' "$pipegen_tag" "$pipegen_build" >> "$GITHUB_OUTPUT""#.to_string()
+        }
     };
     format!(
         r#"pipegen_object() {{
@@ -61,11 +83,15 @@ pipegen_parent() {{
   case "$pipegen_key" in
     ''|*[!A-Za-z0-9_]*) echo "pipegen: '$1' is not a parent" >&2; return 1 ;;
   esac
-  eval "pipegen_value=\${{PIPEGEN_TAG_$pipegen_key-}}"
-  if [ -z "$pipegen_value" ]; then
-    echo "pipegen: the tag of $pipegen_parent_image (PIPEGEN_TAG_$pipegen_key) did not come from its build job" >&2
+  eval "pipegen_parent_ref=\${{PIPEGEN_REF_$pipegen_key-}}"
+  if [ -z "$pipegen_parent_ref" ]; then
+    echo "pipegen: the reference of $pipegen_parent_image (PIPEGEN_REF_$pipegen_key) did not come from its build job" >&2
     return 1
   fi
+  # Its tag, as the recipe hashes it: the same whether the parent went to the registry or, in
+  # a pipeline that does not push, to the scratch path (whose tags carry a prefix).
+  pipegen_value="${{pipegen_parent_ref##*:}}"
+  pipegen_value="${{pipegen_value#{scratch}}}"
 }}
 pipegen_join() {{
   pipegen_joined="$1"
@@ -208,15 +234,19 @@ pipegen_tag_step() {{
   rm -f "${{TMPDIR:-/tmp}}/pipegen-recipe-$$"
   pipegen_ref="$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE:$pipegen_tag"
   if [ "${{PIPEGEN_TAG_MODE:-content}}" = commit ]; then
+    pipegen_unpushed || return 1
     echo "pipegen: $PIPEGEN_IMAGE is tagged by commit and built in every pipeline: $pipegen_ref"
     pipegen_build=true
   elif pipegen_exists "$pipegen_ref"; then
     echo "pipegen: $pipegen_ref is already in the registry; skipping the build"
     pipegen_build=false
-  else
+  elif [ "$pipegen_push" = true ]; then
     echo "pipegen: $pipegen_ref is not in the registry; building it"
     pipegen_build=true
-  fi
+  else
+    echo "pipegen: $pipegen_ref is not in the registry; this pipeline does not push (PIPEGEN_PUSH=${{PIPEGEN_PUSH:-}})"
+    pipegen_unpushed || return 1
+{unpushed_lookup}  fi
 {publish}
 }}
 "#,
@@ -226,6 +256,8 @@ pipegen_tag_step() {{
         candidates = candidates,
         choose = choose,
         shift = 2 + count,
+        scratch = SCRATCH_TAG_PREFIX,
+        unpushed_lookup = unpushed_lookup,
     )
 }
 

@@ -1,0 +1,90 @@
+//! GitHub runs that do not push (the model's `push:`): their model images are local images,
+//! handed from job to job through the run's cache (`$PIPEGEN_LOCAL_IMAGES/<KEY>.tar`), never
+//! through a registry (a fork's pull request has a read-only token). A runner starts service
+//! containers and the job container before any step, so it cannot start them from a local image
+//! that a step loads: such a job gets empty `container`/`services` images (GitHub then starts
+//! neither), and [`LOCAL_RUN`] starts them itself with docker, waits for the services with
+//! pipegen's own wait (as on GitLab) and runs the script in the job's image.
+
+/// Loads every image a restore step put in `PIPEGEN_LOCAL_IMAGES` (none when its build was
+/// skipped: that image is in the registry, and docker pulls it).
+pub const LOAD: &str = r#"# pipegen: load the local images of this run that the job needs.
+for pipegen_file in "${PIPEGEN_LOCAL_IMAGES:?}"/*.tar; do
+  if [ -f "$pipegen_file" ]; then
+    echo "pipegen: loading the local image $(basename "$pipegen_file" .tar)"
+    docker load --quiet --input "$pipegen_file"
+  fi
+done
+"#;
+
+/// Starts the services `PIPEGEN_LOCAL_SERVICES` lists (their keys, one a line), each described
+/// by `PIPEGEN_LOCAL_SERVICE_<KEY>` (lines: alias, image, port, then the names of its
+/// variables, whose values are `PIPEGEN_LOCAL_SERVICE_<KEY>_<NAME>`), on a network of their own
+/// under their aliases; then runs the script in `PIPEGEN_JOB_IMAGE` on that network with the
+/// variables `PIPEGEN_PASS` names, the workspace copied in and back, after waiting for the
+/// services (`PIPEGEN_WAITS`). Without a job image the services publish their ports and the
+/// script runs on the runner, as it would beside service containers.
+pub const LOCAL_RUN: &str = r#"# pipegen: run the job in this run's local images (it does not push).
+pipegen_net="pipegen-${GITHUB_RUN_ID:-run}-${GITHUB_JOB:-job}-$$"
+pipegen_started=
+pipegen_cleanup() {
+  for pipegen_container in $pipegen_started; do
+    docker rm --force "$pipegen_container" > /dev/null 2>&1 || true
+  done
+  docker network rm "$pipegen_net" > /dev/null 2>&1 || true
+}
+trap pipegen_cleanup EXIT
+docker network create "$pipegen_net" > /dev/null
+set -f
+IFS='
+'
+for pipegen_key in ${PIPEGEN_LOCAL_SERVICES:-}; do
+  case "$pipegen_key" in
+    ''|*[!A-Z0-9_]*) echo "pipegen: '$pipegen_key' is not a service key" >&2; exit 1 ;;
+  esac
+  eval "pipegen_spec=\${PIPEGEN_LOCAL_SERVICE_$pipegen_key}"
+  # shellcheck disable=SC2086,SC2154 # one item a line; set by the eval
+  set -- $pipegen_spec
+  pipegen_alias="$1" pipegen_image="$2" pipegen_port="$3"
+  shift 3
+  pipegen_args="--detach${IFS}--name${IFS}$pipegen_net-$pipegen_alias${IFS}--network${IFS}$pipegen_net${IFS}--network-alias${IFS}$pipegen_alias"
+  if [ -z "${PIPEGEN_JOB_IMAGE:-}" ]; then
+    pipegen_args="$pipegen_args${IFS}--publish${IFS}$pipegen_port:$pipegen_port"
+  fi
+  for pipegen_name in "$@"; do
+    case "$pipegen_name" in
+      ''|*[!A-Za-z0-9_]*) echo "pipegen: '$pipegen_name' is not a variable name" >&2; exit 1 ;;
+    esac
+    eval "pipegen_value=\${PIPEGEN_LOCAL_SERVICE_${pipegen_key}_$pipegen_name-}"
+    # shellcheck disable=SC2154 # set by the eval
+    pipegen_args="$pipegen_args${IFS}--env${IFS}$pipegen_name=$pipegen_value"
+  done
+  echo "pipegen: starting service '$pipegen_alias' ($pipegen_image)"
+  # shellcheck disable=SC2086 # one argument a line
+  docker run $pipegen_args "$pipegen_image" > /dev/null
+  pipegen_started="$pipegen_started${IFS}$pipegen_net-$pipegen_alias"
+done
+if [ -z "${PIPEGEN_JOB_IMAGE:-}" ]; then
+  unset IFS
+  set +f
+  eval "$PIPEGEN_WAIT_SH"
+  pipegen_wait_services
+  eval "$PIPEGEN_RUN_SH"
+fi
+pipegen_args="--network${IFS}$pipegen_net${IFS}--workdir${IFS}/pipegen-work"
+for pipegen_name in ${PIPEGEN_PASS:-}; do
+  pipegen_args="$pipegen_args${IFS}--env${IFS}$pipegen_name"
+done
+# shellcheck disable=SC2016,SC2086 # expanded in the job's container; one argument a line
+pipegen_job="$(docker create $pipegen_args "$PIPEGEN_JOB_IMAGE" sh -c 'if [ -n "${PIPEGEN_WAITS:-}" ]; then eval "$PIPEGEN_WAIT_SH"; pipegen_wait_services || exit 1; fi; eval "$PIPEGEN_RUN_SH"')"
+unset IFS
+set +f
+pipegen_started="$pipegen_started
+$pipegen_job"
+docker cp "$PWD/." "$pipegen_job:/pipegen-work"
+echo "pipegen: running the script in $PIPEGEN_JOB_IMAGE"
+pipegen_status=0
+docker start --attach "$pipegen_job" || pipegen_status=$?
+docker cp "$pipegen_job:/pipegen-work/." "$PWD" || true
+exit "$pipegen_status"
+"#;
