@@ -35,12 +35,23 @@ pub const PLATFORM: Platform = Platform {
     commit: "GITHUB_SHA",
     publish: Publish::GithubOutput,
     own_registry: OwnRegistry { host: "ghcr.io", user: "GITHUB_ACTOR", password: "PIPEGEN_GITHUB_TOKEN" },
+    // A pull request's branch is its head branch; the default branch comes from the event
+    // (`PIPEGEN_DEFAULT_BRANCH`, set by the alias step from github.event.repository).
+    refs: r#"  pipegen_ref_tag=
+  pipegen_ref_branch=
+  if [ "${GITHUB_REF_TYPE:-}" = tag ]; then
+    pipegen_ref_tag="${GITHUB_REF_NAME:-}"
+  else
+    pipegen_ref_branch="${GITHUB_HEAD_REF:-${GITHUB_REF_NAME:-}}"
+  fi
+  pipegen_default_branch="${PIPEGEN_DEFAULT_BRANCH:-}""#,
 };
 
 /// The workflow `env` entries that hold the shared scripts.
 const BUILD_SCRIPT: &str = "PIPEGEN_BUILD_SH";
 const RUN_SCRIPT: &str = "PIPEGEN_RUN_SH";
 const ALIASES_SCRIPT: &str = "PIPEGEN_ALIASES_SH";
+const ALIAS_TAGS_SCRIPT: &str = "PIPEGEN_ALIAS_SH";
 
 /// The shell of steps on the runner itself: bash with `-eo pipefail`. Steps in a job's
 /// container keep GitHub's default (bash if the image has it, else sh).
@@ -219,7 +230,7 @@ pub fn render(plan: &Plan) -> String {
     let mut jobs = IndexMap::new();
     // Shared steps only pay off, and only lint clean (an anchor nobody uses is reported), when
     // two builds or more share them.
-    let share = plan.builds.iter().filter(|b| b.caches.is_empty()).count() >= 2;
+    let share = plan.builds.iter().filter(|b| shares_steps(b)).count() >= 2;
     let mut anchored = false;
     for build in &plan.builds {
         jobs.insert(names::id(&build.id()), build_job(plan, build, share, &mut anchored));
@@ -246,6 +257,9 @@ pub fn render(plan: &Plan) -> String {
     env.insert("PIPEGEN_REGISTRY".to_string(), format!("${{{{ {} }}}}", registry_expression(plan)));
     if !plan.builds.is_empty() {
         env.insert(BUILD_SCRIPT.to_string(), scripts::build_library(PLATFORM, &plan.policy));
+    }
+    if plan.builds.iter().any(|b| !b.aliases.is_empty()) {
+        env.insert(ALIAS_TAGS_SCRIPT.to_string(), scripts::alias_library(PLATFORM));
     }
     if !plan.runs.is_empty() {
         env.insert(RUN_SCRIPT.to_string(), scripts::RUN.to_string());
@@ -363,9 +377,15 @@ fn needs(needs: &[Need]) -> Vec<String> {
 /// A build job. The steps of a build without image caches are the same in every such job: when
 /// they are `share`d, the first one anchors them (`anchored` says whether that happened), the
 /// others alias them.
+/// Whether a build's steps are the same as every other such build's: no image caches (their
+/// steps name the cache) and no alias tags (an extra step).
+fn shares_steps(build: &Build) -> bool {
+    build.caches.is_empty() && build.aliases.is_empty()
+}
+
 fn build_job(plan: &Plan, build: &Build, share: bool, anchored: &mut bool) -> Job {
     let mut env = IndexMap::new();
-    for (name, value) in scripts::build_variables(build) {
+    for (name, value) in scripts::build_variables(build).into_iter().chain(scripts::alias_variables(build)) {
         env.insert(name, literal(&value));
     }
     for parent in &build.parents {
@@ -389,9 +409,23 @@ fn build_job(plan: &Plan, build: &Build, share: bool, anchored: &mut bool) -> Jo
         run: Some(format!("eval \"${BUILD_SCRIPT}\" && pipegen_build_job")),
         ..Step::default()
     });
+    if !build.aliases.is_empty() {
+        // After the build step, built or skipped: the image exists under its tag.
+        let mut alias_env = IndexMap::new();
+        alias_env.insert("PIPEGEN_TAG", "${{ steps.tag.outputs.tag }}");
+        alias_env.insert("PIPEGEN_DEFAULT_BRANCH", "${{ github.event.repository.default_branch }}");
+        steps.push(Step {
+            name: "Alias tags".to_string(),
+            env: alias_env,
+            run: Some(format!(
+                "eval \"${ALIAS_TAGS_SCRIPT}\" && pipegen_aliases \"$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE:$PIPEGEN_TAG\""
+            )),
+            ..Step::default()
+        });
+    }
     let mut outputs = IndexMap::new();
     outputs.insert("tag", "${{ steps.tag.outputs.tag }}");
-    let shared = share && build.caches.is_empty();
+    let shared = share && shares_steps(build);
     Job {
         name: names::display(&build.id()),
         needs: needs(&build.needs),
