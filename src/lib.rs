@@ -5,6 +5,7 @@
 //! variants, [`plan`] decides every job, and [`emit`] translates a plan for one platform. Only
 //! [`cli`] reads and writes files.
 
+pub mod alias_tags;
 pub mod changes;
 pub mod cli;
 pub mod commands;

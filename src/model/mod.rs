@@ -1,5 +1,6 @@
 //! The model: its types, how it is loaded and checked, and how its problems are reported.
 
+mod alias_tags;
 mod characters;
 mod diagnostic;
 mod duration;

@@ -43,6 +43,14 @@ pub const REL_GLOB: &str = "^(?!/)(?![\\s\\S]*(^|/)\\.\\.(/|$))[\\s\\S]+$";
 /// GitLab regex literal or a GitHub string literal would read specially.
 pub const BRANCH_PATTERN: &str = "^(\\*|[A-Za-z0-9._/-]+\\*?)$";
 
+/// An alias tag template: the characters of a docker tag, and `${name}` / `${name.field}`
+/// placeholders (axis values and fields, pipeline values such as `${branch}`). The tag's other
+/// rules (first character, length) are checked once the values are known.
+pub const ALIAS_TAG: &str = "^([A-Za-z0-9_.-]|\\$\\{[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)?\\})+$";
+
+/// A branch or git tag pattern of an alias's `when`: shell patterns, no white space.
+pub const REF_GLOB: &str = "^\\S+$";
+
 /// A multi-stage target name as Dockerfiles allow.
 pub const TARGET: &str = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
 
@@ -78,6 +86,10 @@ pub fn editor_message(pattern: &str) -> Option<&'static str> {
         BRANCH_PATTERN => {
             "write a branch name, or a prefix followed by `*`, e.g. `release/*`; letters, digits, `.`, `_`, `/` and `-`"
         }
+        ALIAS_TAG => {
+            "use letters, digits, `_`, `.` and `-`, and placeholders such as `${pg}`, `${branch}` or `${semver.major}`, e.g. `${pg}-dev-${timestamp}`"
+        }
+        REF_GLOB => "write a branch or tag name or a shell pattern without spaces, e.g. `release/*`",
         HTTP_PATH => "write a path that starts with `/`, e.g. `/-/readiness`",
         DURATION => "write a duration: numbers with units h, m, s in that order, no spaces, e.g. `30s`, `5m`, `1h30m`",
         _ => return None,

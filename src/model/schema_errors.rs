@@ -355,6 +355,16 @@ fn pattern_violation(path: &ModelPath, value: &Value, pattern: &str) -> Diagnost
             format!("`{text}` is not a valid build target"),
             "a multi-stage target is a stage name of the Dockerfile (`FROM … AS <name>`)".into(),
         ),
+        p if p == patterns::ALIAS_TAG => (
+            "invalid-alias",
+            format!("`{text}` is not a valid alias tag in {}", subject(path)),
+            "a tag holds letters, digits, `_`, `.` and `-`; placeholders are `${axis}`, `${axis.field}` or a pipeline value such as `${branch}`, `${git_tag}`, `${semver.major}`, `${date}` or `${short_commit}`; write `-` where you meant `/`, `:` or `+`".into(),
+        ),
+        p if p == patterns::REF_GLOB => (
+            "invalid-value",
+            format!("`{text}` is not a branch or tag pattern"),
+            "write a branch or git tag name, or a shell pattern such as `release/*`, without spaces".into(),
+        ),
         p if p == patterns::AXIS_VALUE => (
             "invalid-axis-value",
             format!("`{text}` is not a valid axis value"),

@@ -375,6 +375,141 @@ pub struct Image {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(example = ["go"])]
     pub caches: Vec<Name>,
+
+    /// Alias tags: human-readable tags (`latest`, `16`, `16-dev-202612021213`) that pipelines
+    /// which push point at the image the build's own tag names, by digest, whether the build ran
+    /// or was skipped. Each is a template, or `{ tag: TEMPLATE, when: … }` to set it only on the
+    /// default branch, on git tags or on some branches. Templates hold `${axis}` and
+    /// `${axis.field}` of the image's axes and pipeline values: `${branch}`, `${git_tag}`,
+    /// `${semver}`, `${semver.major}`, `${semver.minor}`, `${semver.patch}`, `${date}`,
+    /// `${timestamp}`, `${commit}`, `${short_commit}`. An alias whose values this pipeline does not
+    /// have (`${semver}` on a branch) is not set. See docs/model.md, "Alias tags". Default: none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(example = example_aliases())]
+    pub aliases: Vec<Alias>,
+}
+
+/// An alias tag: a template set in every pipeline that pushes, or a template with the pipelines
+/// it is set in.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Alias {
+    /// A template set in every pipeline that pushes: `latest`, `${pg}`.
+    Always(AliasTemplate),
+    /// A template and when it is set: `{ tag: "${pg}-dev-${timestamp}", when: default-branch }`.
+    When(AliasEntry),
+}
+
+impl Alias {
+    pub fn template(&self) -> &str {
+        match self {
+            Alias::Always(template) => &template.0,
+            Alias::When(entry) => &entry.tag.0,
+        }
+    }
+
+    pub fn when(&self) -> AliasWhen {
+        match self {
+            Alias::Always(_) => AliasWhen::Event(AliasEvent::Always),
+            Alias::When(entry) => entry.when.clone(),
+        }
+    }
+}
+
+/// An alias tag template: letters, digits, `_`, `.`, `-` and `${…}` placeholders.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub struct AliasTemplate(
+    #[schemars(regex(pattern = patterns::ALIAS_TAG), example = &"${pg}-dev-${timestamp}")] pub String,
+);
+
+/// An alias tag and the pipelines that set it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AliasEntry {
+    /// The template of the tag.
+    #[schemars(example = &"${semver.major}.${semver.minor}")]
+    pub tag: AliasTemplate,
+
+    /// Which pushing pipelines set it: `always`, `default-branch` (a pipeline of the repository's
+    /// default branch), `git-tag` (a pipeline of a git tag), `{ branch: [PATTERNS] }` or
+    /// `{ git-tag: [PATTERNS] }` (a branch or git tag matching one of the shell patterns, where
+    /// `*` also matches `/`). Default: `always`.
+    #[serde(default)]
+    #[schemars(
+        extend("default" = "always"),
+        example = &"default-branch",
+        example = example_alias_when_branch()
+    )]
+    pub when: AliasWhen,
+}
+
+/// When an alias tag is set.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum AliasWhen {
+    /// `always`, `default-branch` or `git-tag`.
+    Event(AliasEvent),
+    /// Pipelines of branches matching one of the patterns.
+    Branches(BranchPatterns),
+    /// Pipelines of git tags matching one of the patterns.
+    GitTags(GitTagPatterns),
+}
+
+impl Default for AliasWhen {
+    fn default() -> Self {
+        AliasWhen::Event(AliasEvent::Always)
+    }
+}
+
+/// A kind of pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum AliasEvent {
+    /// Every pipeline that pushes.
+    Always,
+    /// A pipeline of the repository's default branch (not of a git tag, not of a merge or pull
+    /// request).
+    DefaultBranch,
+    /// A pipeline of a git tag.
+    GitTag,
+}
+
+/// Branches, by shell pattern.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BranchPatterns {
+    /// Branch names or shell patterns (`release/*`; `*` also matches `/`).
+    #[schemars(length(min = 1), example = ["main", "release/*"])]
+    pub branch: Vec<RefGlob>,
+}
+
+/// Git tags, by shell pattern.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GitTagPatterns {
+    /// Git tag names or shell patterns (`v*`; `*` also matches `/`).
+    #[serde(rename = "git-tag")]
+    #[schemars(length(min = 1), example = ["v*"])]
+    pub git_tag: Vec<RefGlob>,
+}
+
+/// A branch or git tag name, or a shell pattern of them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub struct RefGlob(#[schemars(regex(pattern = patterns::REF_GLOB), example = &"release/*")] pub String);
+
+fn example_aliases() -> serde_json::Value {
+    serde_json::json!([
+        { "tag": "latest", "when": "default-branch" },
+        { "tag": "${pg}-dev-${timestamp}", "when": "default-branch" },
+        { "tag": "${pg}", "when": "git-tag" },
+        "sha-${short_commit}"
+    ])
+}
+
+fn example_alias_when_branch() -> serde_json::Value {
+    serde_json::json!({ "branch": ["release/*"] })
 }
 
 /// A path or glob relative to the repository root (`**` crosses directories).

@@ -534,6 +534,7 @@ impl<'m> Checker<'m> {
         self.found.extend(env_names::hidden_axes(self.model, &graph));
 
         self.found.extend(super::substitutions::check(self.model, &graph));
+        self.found.extend(super::alias_tags::check(self.model, &graph));
         for name in self.model.images.keys() {
             let stage = &layout.images[name];
             let at = ModelPath::keys(["images", name.as_str()]);

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use super::*;
+use crate::alias_tags;
 use crate::graph::ImageGraph;
 use crate::model::{self, Diagnostic, Job, LoadedModel, Model, ModelErrors, ModelPath, model_image};
 use crate::naming;
@@ -150,6 +151,18 @@ impl Planner<'_> {
                 let needs =
                     dedup(parents.iter().map(|p| Need { job: JobId::Build(p.build.id.clone()), takes_tag: true }));
                 let caches = image.caches.iter().map(|c| self.cache_use(&c.0, &stage, &variant)).collect();
+                let aliases = image
+                    .aliases
+                    .iter()
+                    .enumerate()
+                    .map(|(i, alias)| AliasTag {
+                        template: alias_tags::substitute_axes(alias.template(), &variant).unwrap_or_else(|_| {
+                            self.problems.push(unsubstituted(at.key("aliases").index(i), alias.template()));
+                            alias.template().to_string()
+                        }),
+                        when: alias.when(),
+                    })
+                    .collect();
                 self.uses.insert(id, this.clone());
                 builds.push(Build {
                     this,
@@ -163,6 +176,7 @@ impl Planner<'_> {
                     parents,
                     caches,
                     needs,
+                    aliases,
                 });
             }
         }

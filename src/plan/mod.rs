@@ -15,7 +15,7 @@ pub use recipe::{CONTENT_TAG_HEADER, CONTENT_TAG_LEN, Recipe};
 
 use std::fmt;
 
-use crate::model::{ArtifactsWhen, Duration, ModelPath};
+use crate::model::{AliasWhen, ArtifactsWhen, Duration, ModelPath};
 use crate::variant::Variant;
 
 /// One build of a model image: the image and the values of its axes.
@@ -153,6 +153,17 @@ pub struct Build {
     pub caches: Vec<CacheUse>,
     /// The parents' builds.
     pub needs: Vec<Need>,
+    /// The alias tags the build's job points at its image in pipelines that push.
+    pub aliases: Vec<AliasTag>,
+}
+
+/// An alias tag of one build: its template with the build's axis values in place (pipeline
+/// values such as `${branch}` left for the pipeline, see [`crate::alias_tags`]) and when it is
+/// set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AliasTag {
+    pub template: String,
+    pub when: AliasWhen,
 }
 
 impl Build {

@@ -37,6 +37,16 @@ pub const PLATFORM: Platform = Platform {
     publish: Publish::GithubOutput,
     own_registry: OwnRegistry { host: "ghcr.io", user: "GITHUB_ACTOR", password: "PIPEGEN_GITHUB_TOKEN" },
     unpushed: Unpushed::Local,
+    // A pull request's branch is its head branch; the default branch comes from the event
+    // (`PIPEGEN_DEFAULT_BRANCH`, set by the alias step from github.event.repository).
+    refs: r#"  pipegen_ref_tag=
+  pipegen_ref_branch=
+  if [ "${GITHUB_REF_TYPE:-}" = tag ]; then
+    pipegen_ref_tag="${GITHUB_REF_NAME:-}"
+  else
+    pipegen_ref_branch="${GITHUB_HEAD_REF:-${GITHUB_REF_NAME:-}}"
+  fi
+  pipegen_default_branch="${PIPEGEN_DEFAULT_BRANCH:-}""#,
 };
 
 /// The workflow `env` entries that hold the shared scripts.
@@ -53,6 +63,7 @@ const LOCAL_IMAGES: &str = "${{ runner.temp }}/pipegen-images";
 /// Steps that only run when the run does not push, and those that only run when it does.
 const NOT_PUSHING: &str = "env.PIPEGEN_PUSH != 'true'";
 const PUSHING: &str = "env.PIPEGEN_PUSH == 'true'";
+const ALIAS_TAGS_SCRIPT: &str = "PIPEGEN_ALIAS_SH";
 
 /// The shell of steps on the runner itself: bash with `-eo pipefail`. Steps in a job's
 /// container keep GitHub's default (bash if the image has it, else sh).
@@ -265,6 +276,9 @@ pub fn render(plan: &Plan) -> String {
     if !plan.builds.is_empty() {
         env.insert(BUILD_SCRIPT.to_string(), scripts::build_library(PLATFORM, &plan.policy));
     }
+    if plan.builds.iter().any(|b| !b.aliases.is_empty()) {
+        env.insert(ALIAS_TAGS_SCRIPT.to_string(), scripts::alias_library(PLATFORM));
+    }
     if !plan.runs.is_empty() {
         env.insert(RUN_SCRIPT.to_string(), scripts::RUN.to_string());
     }
@@ -389,9 +403,10 @@ fn needs(needs: &[Need]) -> Vec<String> {
 }
 
 /// Whether a build's steps are the same as every other such build's: no image caches, and no
-/// parents, whose local images it restores by their keys when the run does not push.
+/// parents, whose local images it restores by their keys when the run does not push, and no
+/// alias tags.
 fn shareable(build: &Build) -> bool {
-    build.caches.is_empty() && build.parents.is_empty()
+    build.caches.is_empty() && build.parents.is_empty() && build.aliases.is_empty()
 }
 
 /// The key of a build's local image in the run's cache (`key` may be an expression).
@@ -420,12 +435,10 @@ fn local_images_env() -> IndexMap<&'static str, &'static str> {
     env
 }
 
-/// A build job. The steps of a build without image caches are the same in every such job: when
-/// they are `share`d, the first one anchors them (`anchored` says whether that happened), the
-/// others alias them.
+
 fn build_job(plan: &Plan, build: &Build, share: bool, anchored: &mut bool) -> Job {
     let mut env = IndexMap::new();
-    for (name, value) in scripts::build_variables(build) {
+    for (name, value) in scripts::build_variables(build).into_iter().chain(scripts::alias_variables(build)) {
         env.insert(name, literal(&value));
     }
     for parent in &build.parents {
@@ -468,6 +481,20 @@ fn build_job(plan: &Plan, build: &Build, share: bool, anchored: &mut bool) -> Jo
         with,
         ..Step::default()
     });
+    if !build.aliases.is_empty() {
+        // After the build step, built or skipped: the image exists under its tag.
+        let mut alias_env = IndexMap::new();
+        alias_env.insert("PIPEGEN_TAG", "${{ steps.tag.outputs.tag }}");
+        alias_env.insert("PIPEGEN_DEFAULT_BRANCH", "${{ github.event.repository.default_branch }}");
+        steps.push(Step {
+            name: "Alias tags".to_string(),
+            env: alias_env,
+            run: Some(format!(
+                "eval \"${ALIAS_TAGS_SCRIPT}\" && pipegen_aliases \"$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE:$PIPEGEN_TAG\""
+            )),
+            ..Step::default()
+        });
+    }
     let mut outputs = IndexMap::new();
     outputs.insert("tag", "${{ steps.tag.outputs.tag }}");
     let shared = share && shareable(build);

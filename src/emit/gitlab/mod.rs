@@ -32,6 +32,12 @@ pub const PLATFORM: Platform = Platform {
         password: "CI_REGISTRY_PASSWORD",
     },
     unpushed: Unpushed::Scratch,
+    refs: r#"  pipegen_ref_tag="${CI_COMMIT_TAG:-}"
+  pipegen_ref_branch=
+  if [ -z "$pipegen_ref_tag" ]; then
+    pipegen_ref_branch="${CI_COMMIT_REF_NAME:-}"
+  fi
+  pipegen_default_branch="${CI_DEFAULT_BRANCH:-}""#,
 };
 
 /// `cache:key:files` takes at most this many files; more are hashed by a cache-key job.
@@ -193,7 +199,8 @@ pub fn render(plan: &Plan) -> String {
         jobs.insert(PUSH_TEMPLATE.to_string(), Job { rules: push::job_rules(&plan.policy.push), ..Job::default() });
     }
     if !plan.builds.is_empty() {
-        jobs.insert(BUILD_TEMPLATE.to_string(), build_template(&plan.policy));
+        let aliases = plan.builds.iter().any(|b| !b.aliases.is_empty());
+        jobs.insert(BUILD_TEMPLATE.to_string(), build_template(&plan.policy, aliases));
     }
     if plan.runs.iter().any(|r| r.services.iter().any(|s| s.health.is_some())) {
         jobs.insert(WAIT_TEMPLATE.to_string(), wait_template());
@@ -267,19 +274,28 @@ fn nothing_job(plan: &Plan) -> Job {
     }
 }
 
-fn build_template(policy: &Policy) -> Job {
+/// The hidden job every build extends; with `aliases`, it also points the job's alias tags at
+/// the image once it exists (built or skipped).
+fn build_template(policy: &Policy, aliases: bool) -> Job {
     let mut variables = IndexMap::new();
     // Unprivileged containers cannot create namespaces for RUN steps; chroot isolation works.
     variables.insert("BUILDAH_ISOLATION".to_string(), Variable::Plain("chroot".to_string()));
     // The docker format keeps HEALTHCHECK and SHELL, which the OCI format drops.
     variables.insert("BUILDAH_FORMAT".to_string(), Variable::Plain("docker".to_string()));
+    let mut before_script = vec![scripts::build_library(PLATFORM, policy)];
+    let mut script = vec!["pipegen_build_job".to_string()];
+    if aliases {
+        before_script.push(scripts::alias_library(PLATFORM));
+        script.push(r#"pipegen_aliases "$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE:$pipegen_tag""#.to_string());
+    }
+    before_script.push("pipegen_tools".to_string());
     Job {
         extends: Some(PUSH_TEMPLATE),
         image: Some(Image(BUILDER_IMAGE.to_string())),
         variables,
         timeout: Some(policy.build_timeout.to_string()),
-        before_script: vec![scripts::build_library(PLATFORM, policy), "pipegen_tools".to_string()],
-        script: vec!["pipegen_build_job".to_string()],
+        before_script,
+        script,
         artifacts: Some(Artifacts { reports: Some(Reports { dotenv: TAG_DOTENV }), ..Artifacts::default() }),
         ..Job::default()
     }
@@ -364,8 +380,11 @@ fn image_reference(image: &ImageUse) -> String {
 }
 
 fn build_job(build: &Build) -> Job {
-    let variables =
-        scripts::build_variables(build).into_iter().map(|(name, value)| (name, Variable::data(&value))).collect();
+    let variables = scripts::build_variables(build)
+        .into_iter()
+        .chain(scripts::alias_variables(build))
+        .map(|(name, value)| (name, Variable::data(&value)))
+        .collect();
     Job {
         extends: Some(BUILD_TEMPLATE),
         stage: Some(build.stage.clone()),

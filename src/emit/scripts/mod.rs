@@ -8,6 +8,7 @@
 //! The scripts are POSIX sh: GitLab runs them in the builder's or the job's image, whose shell
 //! may be BusyBox's; GitHub in bash.
 
+mod alias;
 mod build;
 mod local;
 mod probes;
@@ -19,6 +20,7 @@ pub use local::{LOAD, LOCAL_RUN};
 pub use probes::{health_command, wait_key, wait_variable};
 pub use run::{ALIASES, CACHE_KEY, RUN};
 
+use crate::model::{AliasEvent, AliasWhen};
 use crate::plan::recipe::Glob;
 use crate::plan::{Build, Policy, TagMode};
 
@@ -62,6 +64,10 @@ pub struct Platform {
     pub own_registry: OwnRegistry,
     /// Where a pipeline that does not push keeps its images.
     pub unpushed: Unpushed,
+    /// Shell lines that set, from the platform's variables, `pipegen_ref_branch` (the
+    /// pipeline's branch, empty for a git tag), `pipegen_ref_tag` (its git tag, else empty) and
+    /// `pipegen_default_branch` (the repository's default branch), for the alias step.
+    pub refs: &'static str,
 }
 
 /// Where a pipeline that does not push (the model's `push:`) keeps the images it builds.
@@ -99,6 +105,39 @@ pub fn build_library(platform: Platform, policy: &Policy) -> String {
 /// warns after 30 s): each `PIPEGEN_WAIT_<n>` variable describes one service.
 pub fn wait_library() -> String {
     probes::wait_functions()
+}
+
+/// The shell functions of the alias step (see [`alias`]): `pipegen_aliases REF` points the
+/// job's alias tags (`PIPEGEN_ALIAS_TAGS`) at the manifest REF names.
+pub fn alias_library(platform: Platform) -> String {
+    alias::functions(platform)
+}
+
+/// The variable the alias step reads, when the build has alias tags: one alias a line, its
+/// template then the words of its condition.
+pub fn alias_variables(build: &Build) -> Vec<(String, String)> {
+    if build.aliases.is_empty() {
+        return Vec::new();
+    }
+    let lines: Vec<String> = build
+        .aliases
+        .iter()
+        .map(|alias| {
+            let when = match &alias.when {
+                AliasWhen::Event(AliasEvent::Always) => "always".to_string(),
+                AliasWhen::Event(AliasEvent::DefaultBranch) => "default-branch".to_string(),
+                AliasWhen::Event(AliasEvent::GitTag) => "git-tag".to_string(),
+                AliasWhen::Branches(b) => {
+                    format!("branch {}", b.branch.iter().map(|g| g.0.as_str()).collect::<Vec<_>>().join(" "))
+                }
+                AliasWhen::GitTags(t) => {
+                    format!("git-tag {}", t.git_tag.iter().map(|g| g.0.as_str()).collect::<Vec<_>>().join(" "))
+                }
+            };
+            format!("{} {when}", alias.template)
+        })
+        .collect();
+    vec![("PIPEGEN_ALIAS_TAGS".to_string(), lines.join("\n"))]
 }
 
 /// The variables the build script reads (see [`tag`]), those that are not empty, in a fixed

@@ -1,0 +1,169 @@
+//! What can be known of `images.<name>.aliases` before a pipeline runs: every placeholder names
+//! an axis of the image (with a field its entries have) or a pipeline value; the text that is
+//! fixed once the axis values are in place can be part of a tag; and no two variants of the
+//! image would move the same alias (the last build to finish would win). What only the pipeline
+//! knows (its branch, its git tag) is checked by the alias script, which fails the job before it
+//! tags anything.
+
+use std::collections::HashMap;
+
+use super::diagnostic::Diagnostic;
+use super::path::ModelPath;
+use super::suggest;
+use super::types::{Alias, Model};
+use crate::alias_tags::{self, MAX_TAG_LEN, PIPELINE_VALUES};
+use crate::graph::ImageGraph;
+use crate::template::{self, Piece, Reference};
+use crate::variant::Variant;
+
+/// Every problem of the model's alias tags.
+pub fn check(model: &Model, graph: &ImageGraph<'_>) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for (name, image) in &model.images {
+        if image.aliases.is_empty() {
+            continue;
+        }
+        let axes = graph.axes(name);
+        let variants = graph.variants(name);
+        for (i, alias) in image.aliases.iter().enumerate() {
+            let at = match alias {
+                Alias::Always(_) => ModelPath::keys(["images", name.as_str(), "aliases"]).index(i),
+                Alias::When(_) => ModelPath::keys(["images", name.as_str(), "aliases"]).index(i).key("tag"),
+            };
+            let text = alias.template();
+            let before = found.len();
+            references(model, name, &axes, &at, text, &mut found);
+            if found.len() == before {
+                rendered(name, &variants, &at, text, &mut found);
+            }
+        }
+    }
+    found
+}
+
+/// Each `${…}` names a pipeline value or an axis of the image with a field its entries have.
+fn references(model: &Model, image: &str, axes: &[String], at: &ModelPath, text: &str, found: &mut Vec<Diagnostic>) {
+    let Ok(pieces) = template::pieces(text) else { return };
+    for piece in pieces {
+        let Piece::Reference { written, reference } = piece else { continue };
+        let Reference::Axis { axis, field } = reference else { continue };
+        let owner = format!("alias tag `{text}` of image `{image}`");
+        if alias_tags::is_pipeline_name(axis) {
+            if model.axes.contains_key(axis) {
+                found.push(
+                    Diagnostic::new(
+                        "ambiguous-alias-value",
+                        at.clone(),
+                        format!("`{written}` in {owner} could be the axis `{axis}` or the pipeline value `{axis}`"),
+                    )
+                    .label("both an axis and a pipeline value")
+                    .help(format!("rename the axis `{axis}`: alias tags read `${{{axis}}}` as a pipeline value")),
+                );
+            } else if alias_tags::pipeline_value(axis, field).is_none() {
+                let names = PIPELINE_VALUES.iter().map(|(n, _)| *n);
+                let wrong = written.trim_start_matches("${").trim_end_matches('}');
+                let listed: Vec<String> = names.clone().map(|n| format!("`${{{n}}}`")).collect();
+                found.push(
+                    Diagnostic::new(
+                        "unknown-alias-value",
+                        at.clone(),
+                        format!("`{written}` in {owner} names no value"),
+                    )
+                    .label("not a pipeline value")
+                    .help(
+                        suggest::did_you_mean(wrong, names)
+                            .unwrap_or_else(|| format!("pipeline values: {}", listed.join(", "))),
+                    ),
+                );
+            }
+            continue;
+        }
+        if !axes.iter().any(|a| a == axis) {
+            let diagnostic = if model.axes.contains_key(axis) {
+                Diagnostic::new(
+                    "axis-not-in-scope",
+                    at.clone(),
+                    format!("`{written}` is used in {owner}, which does not vary over axis `{axis}`"),
+                )
+                .label("not an axis of this image")
+                .help(format!("add `{axis}` to the image's `axes` (or to a parent's), or remove `{written}`"))
+            } else {
+                let candidates = axes.iter().map(String::as_str).chain(PIPELINE_VALUES.iter().map(|(n, _)| *n));
+                Diagnostic::new("unknown-axis", at.clone(), format!("`{written}` in {owner} names no axis or value"))
+                    .label("neither an axis nor a pipeline value")
+                    .help(suggest::help_for(axis, "axis or pipeline value", candidates))
+            };
+            found.push(diagnostic);
+            continue;
+        }
+        let Some(field) = field else { continue };
+        let own = model.axes.get(axis).and_then(|entries| entries.first());
+        let fields: Vec<&str> =
+            std::iter::once("value").chain(own.into_iter().flat_map(|e| e.fields().map(|(k, _)| k))).collect();
+        if !fields.contains(&field) {
+            found.push(
+                Diagnostic::new(
+                    "unknown-axis-field",
+                    at.clone(),
+                    format!("`{written}` in {owner}: axis `{axis}` has no field `{field}`"),
+                )
+                .label("no such field")
+                .help(suggest::help_for(field, "field", fields.iter().copied())),
+            );
+        }
+    }
+}
+
+/// Per variant, with the axis values in place: the fixed text can be part of a tag, and no
+/// other variant gets the same alias. One problem per alias.
+fn rendered(image: &str, variants: &[Variant], at: &ModelPath, text: &str, found: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<String, &Variant> = HashMap::new();
+    for variant in variants {
+        let Ok(result) = alias_tags::substitute_axes(text, variant) else { return };
+        let (fixed, starts_with_placeholder) = alias_tags::fixed_parts(&result);
+        let has_placeholders = result != fixed || starts_with_placeholder;
+        let problem = if !has_placeholders {
+            alias_tags::tag_problem(&result)
+        } else if let Some(c) = fixed.chars().find(|c| !alias_tags::is_tag_char(*c)) {
+            Some(format!("a tag cannot hold `{c}` (letters, digits, `_`, `.` and `-` only)"))
+        } else if !starts_with_placeholder && result.starts_with(['.', '-']) {
+            Some("a tag cannot start with `.` or `-`".to_string())
+        } else if fixed.len() > MAX_TAG_LEN {
+            Some(format!(
+                "its fixed text alone is {} characters long, and a tag has at most {MAX_TAG_LEN}",
+                fixed.len()
+            ))
+        } else {
+            None
+        };
+        let for_variant = if variant.is_empty() { String::new() } else { format!(" for {}", variant.describe()) };
+        if let Some(problem) = problem {
+            found.push(
+                Diagnostic::new(
+                    "invalid-alias",
+                    at.clone(),
+                    format!("alias tag `{text}` of image `{image}` is `{result}`{for_variant}: {problem}"),
+                )
+                .label("not a valid tag")
+                .help("the axis values and fields an alias uses must keep it a tag: letters, digits, `_`, `.` and `-`, at most 128, not starting with `.` or `-`"),
+            );
+            return;
+        }
+        if let Some(other) = seen.insert(result.clone(), variant) {
+            found.push(
+                Diagnostic::new(
+                    "alias-collision",
+                    at.clone(),
+                    format!(
+                        "alias tag `{text}` of image `{image}` is `{result}` for {} and for {}: both builds would move it",
+                        other.describe(),
+                        variant.describe()
+                    ),
+                )
+                .label("the same alias for two variants")
+                .help("put an axis that tells the variants apart in the alias, e.g. `${axis}-latest`"),
+            );
+            return;
+        }
+    }
+}
