@@ -204,6 +204,8 @@ pub fn infer(input: Input<'_>) -> Inference {
         services: IndexMap::new(),
         jobs: IndexMap::new(),
         limits: Default::default(),
+        platforms: None,
+        runners: IndexMap::new(),
     };
     Inference { model, notes, args, external, unresolved, templates }
 }

@@ -40,6 +40,10 @@ pub const REL_GLOB: &str = "^(?!/)(?![\\s\\S]*(^|/)\\.\\.(/|$))[\\s\\S]+$";
 /// A multi-stage target name as Dockerfiles allow.
 pub const TARGET: &str = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
 
+/// A runner tag (GitLab) or label (GitHub): no leading or trailing space, no quotes or
+/// expression characters.
+pub const RUNNER_TAG: &str = "^[A-Za-z0-9]([A-Za-z0-9._ -]*[A-Za-z0-9])?$";
+
 /// A health check's HTTP path: absolute on the service.
 pub const HTTP_PATH: &str = "^/";
 
@@ -69,6 +73,7 @@ pub fn editor_message(pattern: &str) -> Option<&'static str> {
             "write a path relative to the repository root: no leading `/`, no `..`, no glob characters; `${axis}` and `${axis.field}` are replaced by the variant's values"
         }
         REL_GLOB => "write a path or glob relative to the repository root: no leading `/`, no `..`",
+        RUNNER_TAG => "use letters, digits, `.`, `_`, `-` and inner spaces, e.g. `ubuntu-24.04-arm`",
         HTTP_PATH => "write a path that starts with `/`, e.g. `/-/readiness`",
         DURATION => "write a duration: numbers with units h, m, s in that order, no spaces, e.g. `30s`, `5m`, `1h30m`",
         _ => return None,

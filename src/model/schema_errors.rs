@@ -398,6 +398,11 @@ fn pattern_violation(path: &ModelPath, value: &Value, pattern: &str) -> Diagnost
                 "paths are relative to the repository root: no leading `/`, no `..`, no glob characters".into()
             },
         ),
+        p if p == patterns::RUNNER_TAG => (
+            "invalid-value",
+            format!("`{text}` is not a valid runner tag or label"),
+            "runner tags and labels use letters, digits, `.`, `_`, `-` and inner spaces, e.g. `ubuntu-24.04-arm`".into(),
+        ),
         "^/" => ("invalid-value", format!("the health check path `{text}` must start with `/`"), format!("write `/{text}`")),
         other => ("invalid-value", format!("{} does not match `{other}`", show(value)), String::new()),
     };

@@ -21,13 +21,16 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::emit::scripts::{self, Builder, OwnRegistry, Platform, Publish};
-use crate::model::ArtifactsWhen;
+use crate::model::{ArtifactsWhen, Platform as ImagePlatform};
 use crate::plan::{Build, BuildUse, CacheUse, ImageUse, JobId, Need, Plan, Probe, Run};
 use actions::*;
 use waivers::{Waiver, write_waivers};
 
-/// The runner of every job.
+/// The runner of every job but the builds of a platform the model names.
 pub const RUNS_ON: &str = "ubuntu-latest";
+
+/// GitHub's hosted arm64 runner, the default for `linux/arm64` builds.
+pub const ARM64_RUNS_ON: &str = "ubuntu-24.04-arm";
 
 /// GitHub runs the build scripts with docker buildx and reads the commit from `GITHUB_SHA`.
 pub const PLATFORM: Platform = Platform {
@@ -96,7 +99,7 @@ struct Job {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     needs: Vec<String>,
     #[serde(rename = "runs-on")]
-    runs_on: &'static str,
+    runs_on: String,
     #[serde(rename = "timeout-minutes")]
     timeout_minutes: u64,
     permissions: IndexMap<&'static str, &'static str>,
@@ -219,10 +222,23 @@ pub fn render(plan: &Plan) -> String {
     let mut jobs = IndexMap::new();
     // Shared steps only pay off, and only lint clean (an anchor nobody uses is reported), when
     // two builds or more share them.
-    let share = plan.builds.iter().filter(|b| b.caches.is_empty()).count() >= 2;
+    let share = plan
+        .builds
+        .iter()
+        .map(|b| if b.caches.is_empty() { b.platform_jobs().len() + 1 } else { usize::from(b.split()) })
+        .sum::<usize>()
+        >= 2;
     let mut anchored = false;
     for build in &plan.builds {
-        jobs.insert(names::id(&build.id()), build_job(plan, build, share, &mut anchored));
+        if build.split() {
+            for platform in &build.platforms {
+                let id = JobId::Platform { build: build.this.id.clone(), platform: *platform };
+                jobs.insert(names::id(&id), platform_job(plan, build, *platform, share, &mut anchored));
+            }
+            jobs.insert(names::id(&build.id()), merge_job(plan, build, share, &mut anchored));
+        } else {
+            jobs.insert(names::id(&build.id()), build_job(plan, build, share, &mut anchored));
+        }
     }
     for run in &plan.runs {
         jobs.insert(names::id(&run.id()), run_job(plan, run));
@@ -279,7 +295,7 @@ fn nothing_job() -> Job {
     Job {
         name: "pipegen:nothing".to_string(),
         needs: Vec::new(),
-        runs_on: RUNS_ON,
+        runs_on: RUNS_ON.to_string(),
         timeout_minutes: 5,
         permissions: permissions(&[("contents", "read")]),
         strategy: None,
@@ -360,12 +376,21 @@ fn needs(needs: &[Need]) -> Vec<String> {
     needs.iter().map(|n| names::id(&n.job)).collect()
 }
 
-/// A build job. The steps of a build without image caches are the same in every such job: when
-/// they are `share`d, the first one anchors them (`anchored` says whether that happened), the
-/// others alias them.
-fn build_job(plan: &Plan, build: &Build, share: bool, anchored: &mut bool) -> Job {
+/// The `runs-on` label of a platform's jobs: the model's, else `ubuntu-24.04-arm` (GitHub's
+/// hosted arm64 runner) for `linux/arm64` and `ubuntu-latest` for every other platform.
+fn runs_on(plan: &Plan, platform: Option<ImagePlatform>) -> String {
+    let Some(platform) = platform else { return RUNS_ON.to_string() };
+    match plan.runner(platform).and_then(|r| r.github.as_ref()) {
+        Some(label) => label.0.clone(),
+        None if platform == ImagePlatform::LinuxArm64 => ARM64_RUNS_ON.to_string(),
+        None => RUNS_ON.to_string(),
+    }
+}
+
+/// The env of a build's jobs: the script's variables, then each parent's tag from its job.
+fn build_env(build: &Build, variables: Vec<(String, String)>) -> IndexMap<String, String> {
     let mut env = IndexMap::new();
-    for (name, value) in scripts::build_variables(build) {
+    for (name, value) in variables {
         env.insert(name, literal(&value));
     }
     for parent in &build.parents {
@@ -374,12 +399,29 @@ fn build_job(plan: &Plan, build: &Build, share: bool, anchored: &mut bool) -> Jo
             format!("${{{{ needs.{}.outputs.tag }}}}", names::id(&JobId::Build(parent.build.id.clone()))),
         );
     }
+    env
+}
+
+/// What differs between a build's jobs: the job, its env, needs, runner, caches and output.
+struct BuildJob<'a> {
+    id: JobId,
+    env: IndexMap<String, String>,
+    needs: Vec<String>,
+    runs_on: String,
+    caches: &'a [CacheUse],
+    output: (&'static str, &'static str),
+}
+
+/// A build job: a build, one platform of a split build, or the job that merges them. The steps
+/// of a job without image caches are the same in every such job: when they are `share`d, the
+/// first one anchors them (`anchored` says whether that happened), the others alias them.
+fn build_like_job(plan: &Plan, job: BuildJob<'_>, share: bool, anchored: &mut bool) -> Job {
     let mut tag_env = IndexMap::new();
     tag_env.insert("PIPEGEN_REGISTRY_USER", "${{ secrets.PIPEGEN_REGISTRY_USER }}");
     tag_env.insert("PIPEGEN_REGISTRY_PASSWORD", "${{ secrets.PIPEGEN_REGISTRY_PASSWORD }}");
     tag_env.insert("PIPEGEN_GITHUB_TOKEN", "${{ github.token }}");
     let mut steps = vec![checkout()];
-    for cache in &build.caches {
+    for cache in job.caches {
         steps.push(Step { waiver: Some(Waiver::BuildCache), ..cache_step(cache) });
     }
     steps.push(Step {
@@ -390,19 +432,19 @@ fn build_job(plan: &Plan, build: &Build, share: bool, anchored: &mut bool) -> Jo
         ..Step::default()
     });
     let mut outputs = IndexMap::new();
-    outputs.insert("tag", "${{ steps.tag.outputs.tag }}");
-    let shared = share && build.caches.is_empty();
+    outputs.insert(job.output.0, job.output.1);
+    let shared = share && job.caches.is_empty();
     Job {
-        name: names::display(&build.id()),
-        needs: needs(&build.needs),
-        runs_on: RUNS_ON,
+        name: names::display(&job.id),
+        needs: job.needs,
+        runs_on: job.runs_on,
         timeout_minutes: plan.policy.build_timeout.as_minutes_ceil(),
         permissions: permissions(&[("contents", "read"), ("packages", "write")]),
         strategy: None,
         container: None,
         services: IndexMap::new(),
         outputs,
-        env,
+        env: job.env,
         anchor: (shared && !*anchored).then_some(anchors::BUILD_STEPS),
         steps: if shared && *anchored {
             Steps::Alias(anchors::alias(anchors::BUILD_STEPS))
@@ -411,6 +453,58 @@ fn build_job(plan: &Plan, build: &Build, share: bool, anchored: &mut bool) -> Jo
             Steps::List(steps)
         },
     }
+}
+
+const TAG_OUTPUT: (&str, &str) = ("tag", "${{ steps.tag.outputs.tag }}");
+
+fn build_job(plan: &Plan, build: &Build, share: bool, anchored: &mut bool) -> Job {
+    let job = BuildJob {
+        id: build.id(),
+        env: build_env(build, scripts::build_variables(build)),
+        needs: needs(&build.needs),
+        runs_on: runs_on(plan, build.single_platform()),
+        caches: &build.caches,
+        output: TAG_OUTPUT,
+    };
+    build_like_job(plan, job, share, anchored)
+}
+
+/// One platform of a split build, on that platform's runner: builds and pushes by digest, and
+/// hands the digest to the merge job as its output `digest`.
+fn platform_job(plan: &Plan, build: &Build, platform: ImagePlatform, share: bool, anchored: &mut bool) -> Job {
+    let job = BuildJob {
+        id: JobId::Platform { build: build.this.id.clone(), platform },
+        env: build_env(build, scripts::platform_variables(build, platform)),
+        needs: needs(&build.needs),
+        runs_on: runs_on(plan, Some(platform)),
+        caches: &build.caches,
+        output: ("digest", "${{ steps.tag.outputs.digest }}"),
+    };
+    build_like_job(plan, job, share, anchored)
+}
+
+/// The job of a split build that keeps the build's id: it merges its platforms' digests into a
+/// manifest list under the tag, and publishes the tag. Jobs using the image need only it.
+fn merge_job(plan: &Plan, build: &Build, share: bool, anchored: &mut bool) -> Job {
+    let mut env = build_env(build, scripts::merge_variables(build));
+    let mut job_needs = needs(&build.needs);
+    for id in build.platform_jobs() {
+        let JobId::Platform { platform, .. } = &id else { continue };
+        env.insert(
+            crate::naming::digest_variable(&build.this.key, *platform),
+            format!("${{{{ needs.{}.outputs.digest }}}}", names::id(&id)),
+        );
+        job_needs.push(names::id(&id));
+    }
+    let job = BuildJob {
+        id: build.id(),
+        env,
+        needs: job_needs,
+        runs_on: RUNS_ON.to_string(),
+        caches: &[],
+        output: TAG_OUTPUT,
+    };
+    build_like_job(plan, job, share, anchored)
 }
 
 fn lines(items: &[String]) -> String {
@@ -561,7 +655,7 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
     Job {
         name: names::display(&run.id()),
         needs: needs(&run.needs),
-        runs_on: RUNS_ON,
+        runs_on: RUNS_ON.to_string(),
         timeout_minutes: run_minutes(plan, run),
         permissions: if uses_model_image {
             permissions(&[("contents", "read"), ("packages", "read")])

@@ -23,14 +23,16 @@ pub fn functions(platform: Platform, policy: &Policy) -> String {
         Builder::Buildah => (
             format!(
                 r#"  buildah build --layers --cache-from "{cache_repo}" --cache-to "{cache_repo}" --file "$PIPEGEN_DOCKERFILE" "$@" --tag "$pipegen_ref" "$PIPEGEN_CONTEXT"
-  buildah push "$pipegen_ref""#
+  buildah push --digestfile "$pipegen_dir/digest" "$pipegen_ref"
+  pipegen_digest="$(cat "$pipegen_dir/digest")""#
             ),
             r#"buildah build --quiet --no-cache --layers=false --file "$pipegen_dir/load" "$2" > /dev/null"#,
             r#"buildah build --quiet --no-cache --layers=false --output "type=local,dest=$2" --file "$pipegen_dir/save" "$pipegen_dir/empty" > /dev/null"#,
         ),
         Builder::Buildx => (
             format!(
-                r#"  docker buildx build --file "$PIPEGEN_DOCKERFILE" "$@" --tag "$pipegen_ref" --cache-from "type=registry,ref={cache_repo}:$PIPEGEN_KEY" --cache-to "type=registry,ref={cache_repo}:$PIPEGEN_KEY,mode=max,ignore-error=true" --push "$PIPEGEN_CONTEXT""#
+                r#"  docker buildx build --file "$PIPEGEN_DOCKERFILE" "$@" --tag "$pipegen_ref" --cache-from "type=registry,ref={cache_repo}:$pipegen_cache_tag" --cache-to "type=registry,ref={cache_repo}:$pipegen_cache_tag,mode=max,ignore-error=true" --metadata-file "$pipegen_dir/metadata" --push "$PIPEGEN_CONTEXT"
+  pipegen_digest="$(sed -n 's/.*"containerimage.digest": *"\(sha256:[0-9a-f]*\)".*/\1/p' "$pipegen_dir/metadata")""#
             ),
             r#"docker buildx build --no-cache --output type=cacheonly --file "$pipegen_dir/load" "$2""#,
             r#"docker buildx build --no-cache --output "type=local,dest=$2" --file "$pipegen_dir/save" "$pipegen_dir/empty""#,
@@ -121,6 +123,13 @@ pipegen_expand() {{
 }}
 pipegen_build_step() {{
   pipegen_ref="$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE:$pipegen_tag"
+  pipegen_cache_tag="$PIPEGEN_KEY"
+  if [ "${{PIPEGEN_SPLIT:-}}" = platform ]; then
+    # One platform of a manifest list: a temporary tag, merged by digest.
+    pipegen_slug="$(printf '%s' "$PIPEGEN_PLATFORM" | tr / -)"
+    pipegen_ref="$pipegen_ref-platform-$pipegen_slug"
+    pipegen_cache_tag="$PIPEGEN_KEY-$pipegen_slug"
+  fi
 {setup}  pipegen_dir="${{TMPDIR:-/tmp}}/pipegen-build-$$"
   mkdir -p "$pipegen_dir/empty"
   pipegen_cache_action=load
@@ -147,7 +156,11 @@ pipegen_build_step() {{
   if [ -n "${{PIPEGEN_TARGET:-}}" ]; then
     set -- "$@" --target "$PIPEGEN_TARGET"
   fi
+  if [ -n "${{PIPEGEN_PLATFORM:-}}" ]; then
+    set -- "$@" --platform "$PIPEGEN_PLATFORM"
+  fi
   echo "pipegen: building $pipegen_ref"
+  pipegen_digest=
 {build}
   pipegen_cache_action=save
   pipegen_caches || return 1
@@ -155,10 +168,20 @@ pipegen_build_step() {{
 }}
 pipegen_build_job() {{
   pipegen_tag_step || return 1
+  if [ "${{PIPEGEN_SPLIT:-}}" = merge ]; then
+    if [ "$pipegen_build" = true ]; then
+      pipegen_merge || return 1
+    fi
+    return 0
+  fi
   if [ "$pipegen_build" = true ]; then
-    pipegen_build_step
+    pipegen_build_step || return 1
+  fi
+  if [ "${{PIPEGEN_SPLIT:-}}" = platform ]; then
+    pipegen_publish_digest "${{pipegen_digest:-skipped}}"
   fi
 }}
-"#
+{merge}"#,
+        merge = super::merge::functions(platform)
     )
 }

@@ -9,6 +9,7 @@
 //! may be BusyBox's; GitHub in bash.
 
 mod build;
+mod merge;
 mod probes;
 mod registry;
 mod run;
@@ -17,6 +18,7 @@ mod tag;
 pub use probes::{health_command, wait_variable};
 pub use run::{ALIASES, CACHE_KEY, RUN};
 
+use crate::model::Platform as ImagePlatform;
 use crate::plan::recipe::Glob;
 use crate::plan::{Build, Policy, TagMode};
 
@@ -86,6 +88,30 @@ pub fn wait_library() -> String {
     probes::wait_functions()
 }
 
+/// The variables of the job that builds one platform of a split build: the build's, and which
+/// platform, and where its digest goes (GitLab: the dotenv variable it writes).
+pub fn platform_variables(build: &Build, platform: ImagePlatform) -> Vec<(String, String)> {
+    let mut out = build_variables(build);
+    out.push(("PIPEGEN_SPLIT".to_string(), "platform".to_string()));
+    out.push(("PIPEGEN_PLATFORM".to_string(), platform.name().to_string()));
+    out.push(("PIPEGEN_DIGEST_VARIABLE".to_string(), crate::naming::digest_variable(&build.this.key, platform)));
+    out
+}
+
+/// The variables of the job that merges a split build's platforms into a manifest list: the
+/// build's, and per platform the variable that holds its digest (`<platform>=<variable>`).
+pub fn merge_variables(build: &Build) -> Vec<(String, String)> {
+    let mut out = build_variables(build);
+    out.push(("PIPEGEN_SPLIT".to_string(), "merge".to_string()));
+    let digests: Vec<String> = build
+        .platforms
+        .iter()
+        .map(|p| format!("{}={}", p.name(), crate::naming::digest_variable(&build.this.key, *p)))
+        .collect();
+    out.push(("PIPEGEN_DIGESTS".to_string(), digests.join("\n")));
+    out
+}
+
 /// The variables the build script reads (see [`tag`]), those that are not empty, in a fixed
 /// order. Both platforms set them on the build job.
 pub fn build_variables(build: &Build) -> Vec<(String, String)> {
@@ -141,6 +167,15 @@ pub fn build_variables(build: &Build) -> Vec<(String, String)> {
         let entries: Vec<String> =
             parents.iter().map(|p| format!("{}={}={}", p.arg, p.build.id.image, p.build.key)).collect();
         out.push(("PIPEGEN_PARENTS".to_string(), entries.join("\n")));
+    }
+    if !build.platforms.is_empty() {
+        out.push((
+            "PIPEGEN_PLATFORMS".to_string(),
+            build.platforms.iter().map(|p| p.name()).collect::<Vec<_>>().join("\n"),
+        ));
+    }
+    if let Some(platform) = build.single_platform() {
+        out.push(("PIPEGEN_PLATFORM".to_string(), platform.name().to_string()));
     }
     if let TagMode::Commit { suffix } = &build.this.tag {
         out.push(("PIPEGEN_TAG_MODE".to_string(), "commit".to_string()));

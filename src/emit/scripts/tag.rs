@@ -9,7 +9,8 @@
 //! `PIPEGEN_ARGS` (argument names, one a line, sorted) with `PIPEGEN_ARG_<NAME>` each,
 //! `PIPEGEN_PARENTS` (`<ARG>=<image>=<KEY>`, one a line, sorted by argument) with the parents'
 //! `PIPEGEN_TAG_<KEY>` from their build jobs, and for commit tags `PIPEGEN_TAG_MODE=commit` and
-//! `PIPEGEN_TAG_SUFFIX`.
+//! `PIPEGEN_TAG_SUFFIX`, and `PIPEGEN_PLATFORMS` (one a line, sorted) for an image built for
+//! named platforms.
 //!
 //! Cost: one `git cat-file --batch-check` for every path (O(depth) each), one `git diff-tree` per
 //! glob (O(the subtree under its directory)), one `sha256sum`.
@@ -27,8 +28,8 @@ pub fn functions(platform: Platform) -> String {
     let rules = platform.builder.ignore_rules();
     let (candidates, choose, count) = ignore_candidates(rules);
     let publish = match platform.publish {
-        Publish::Dotenv(file) => format!(r#"  printf 'PIPEGEN_TAG_%s=%s\n' "$PIPEGEN_KEY" "$pipegen_tag" > {file}"#),
-        Publish::GithubOutput => r#"  printf 'tag=%s\n' "$pipegen_tag" >> "$GITHUB_OUTPUT""#.to_string(),
+        Publish::Dotenv(file) => format!(r#"    printf 'PIPEGEN_TAG_%s=%s\n' "$PIPEGEN_KEY" "$pipegen_tag" > {file}"#),
+        Publish::GithubOutput => r#"    printf 'tag=%s\n' "$pipegen_tag" >> "$GITHUB_OUTPUT""#.to_string(),
     };
     format!(
         r#"pipegen_object() {{
@@ -182,6 +183,13 @@ PIPEGEN_NAMES
     if [ -n "${{PIPEGEN_TARGET:-}}" ]; then
       printf 'target %s\n' "$PIPEGEN_TARGET"
     fi
+    if [ -n "${{PIPEGEN_PLATFORMS:-}}" ]; then
+      printf 'platforms'
+      for pipegen_name in $PIPEGEN_PLATFORMS; do
+        printf ' %s' "$pipegen_name"
+      done
+      printf '\n'
+    fi
     for pipegen_name in ${{PIPEGEN_ARGS:-}}; do
       pipegen_arg_value "$pipegen_name" || return 1
       printf 'arg %s %s\n%s\n' "$pipegen_name" "${{#pipegen_value}}" "$pipegen_value"
@@ -210,14 +218,17 @@ pipegen_tag_step() {{
   if [ "${{PIPEGEN_TAG_MODE:-content}}" = commit ]; then
     echo "pipegen: $PIPEGEN_IMAGE is tagged by commit and built in every pipeline: $pipegen_ref"
     pipegen_build=true
-  elif pipegen_exists "$pipegen_ref"; then
+  elif pipegen_exists "$pipegen_ref" && pipegen_has_platforms "$pipegen_ref"; then
     echo "pipegen: $pipegen_ref is already in the registry; skipping the build"
     pipegen_build=false
   else
     echo "pipegen: $pipegen_ref is not in the registry; building it"
     pipegen_build=true
   fi
+  # A platform's job hands on its digest instead; the merge job publishes the tag.
+  if [ "${{PIPEGEN_SPLIT:-}}" != platform ]; then
 {publish}
+  fi
 }}
 "#,
         commit = platform.commit,
