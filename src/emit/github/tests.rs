@@ -322,9 +322,13 @@ fn an_image_cache_is_restored_before_the_build_and_danced_in_the_script() {
         "RUN --mount=type=cache,id=%s,target=/pipegen-cache --mount=type=bind,source=.,target=/pipegen-restored"
     ));
     assert!(
-        library.contains("--cache-from \"type=registry,ref=$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE/cache:$PIPEGEN_KEY\""),
+        library
+            .contains("--cache-from \"type=registry,ref=$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE/cache:$pipegen_cache_tag\""),
         "{library}"
     );
+    // One cache per build, and per platform for the jobs of a build split by platform.
+    assert!(library.contains("  pipegen_cache_tag=\"$PIPEGEN_KEY\"\n"), "{library}");
+    assert!(library.contains("    pipegen_cache_tag=\"$PIPEGEN_KEY-$pipegen_slug\"\n"), "{library}");
     assert!(library.contains("mode=max,ignore-error=true"), "{library}");
 }
 
