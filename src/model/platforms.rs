@@ -23,6 +23,7 @@ fn written_at(model: &Model, image: &str) -> ModelPath {
 }
 
 /// Every child platform its parents lack, and parents without platforms under a child with some.
+/// (The schema checks the values, and that `runners` names platforms.)
 pub fn check(model: &Model) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     for (name, image) in &model.images {
@@ -60,20 +61,6 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
                     "add {listed} to the platforms of `{}`, or give `{name}` its own `platforms` without them",
                     parent.image
                 )),
-            );
-        }
-    }
-    for key in model.runners.keys() {
-        if Platform::parse(key).is_none() {
-            found.push(
-                Diagnostic::new(
-                    "unknown-platform",
-                    ModelPath::keys(["runners", key.as_str()]),
-                    format!("`{key}` is not a platform pipegen builds for"),
-                )
-                .at_key()
-                .label("not a platform")
-                .help(super::suggest::help_for(key, "platforms", Platform::ALL_NAMES)),
             );
         }
     }
