@@ -32,6 +32,12 @@ pub fn ref_variable(key: &str) -> String {
     format!("PIPEGEN_REF_{}", upper_identifier(key))
 }
 
+/// The variable holding the digest one platform's job pushed, in the job that merges them:
+/// `PIPEGEN_DIGEST_BASE__LINUX_ARM64`.
+pub fn digest_variable(key: &str, platform: crate::model::Platform) -> String {
+    format!("PIPEGEN_DIGEST_{}__{}", upper_identifier(key), upper_identifier(platform.name()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

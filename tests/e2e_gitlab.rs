@@ -786,7 +786,7 @@ fn http_get(addr: &str, path: &str) -> (u16, String) {
 /// The content tag by the recipe in `pipegen::plan::recipe`: its version line, then `lines`,
 /// each ended by a newline; the first 24 hex digits of the SHA-256.
 fn content_tag(lines: &[String]) -> String {
-    let mut recipe = String::from("pipegen content tag v3\n");
+    let mut recipe = String::from("pipegen content tag v4\n");
     for line in lines {
         recipe.push_str(line);
         recipe.push('\n');

@@ -282,7 +282,11 @@ fn github_pull_request_pushes_nothing_and_still_tests_under_act() {
     const WORKFLOW: &str = ".github/workflows/push.yml";
     let tags = repo.tags(&path);
     let repositories = [tags.repository("base"), tags.repository("web")];
-    let pull_request = event(&repo, "pull-request.json", r#"{"pull_request": {"number": 1, "head": {"ref": "feature"}, "base": {"ref": "main"}}, "repository": {"default_branch": "main"}}"#);
+    let pull_request = event(
+        &repo,
+        "pull-request.json",
+        r#"{"pull_request": {"number": 1, "head": {"ref": "feature"}, "base": {"ref": "main"}}, "repository": {"default_branch": "main"}}"#,
+    );
     let mut ledger = Ledger::default();
 
     // 1. A pull request: nothing in the registry, and the job ran in base beside web.
@@ -487,5 +491,77 @@ fn without_retries(mut workflow: Value, job: &str) -> Value {
         .find(|s| s["run"].as_str().is_some_and(|r| r.contains("PIPEGEN_RUN_SH")))
         .expect("the script step");
     step["run"] = Value::from("sh -e -c \"$PIPEGEN_SCRIPT\"\n");
+    workflow
+}
+
+// ------------------------------------------------------------------------------------------
+// Platforms
+// ------------------------------------------------------------------------------------------
+
+const PLATFORMS_WORKFLOW: &str = ".github/workflows/platforms.yml";
+
+#[test]
+fn github_two_platforms_merge_a_manifest_list_under_act() {
+    let kit = re::kit();
+    let registry = Registry::start(kit);
+    let local = LocalImages::new();
+    let path = registry.path("platforms");
+    local.remove_later(&path);
+    let repo = Repo::create("platforms", &[("@REGISTRY@", &path)], &[]);
+    let tags = repo.tags(&path);
+    let repositories = [tags.repository("base"), tags.repository("app")];
+    // The arm64 jobs run on `ubuntu-24.04-arm`: here the same local runner image (no QEMU: the
+    // fixture's Dockerfiles have no RUN step, so any platform builds on this amd64 machine).
+    let arm = format!("ubuntu-24.04-arm={}", kit.runner_image);
+
+    // The check bites: a merge job that merges only linux/amd64 pushes a list without arm64.
+    let broken =
+        repo.write_broken("one-platform.yml", &merging_one_platform(repo.yaml(PLATFORMS_WORKFLOW), "build:base"));
+    let job = job_id(&repo.yaml(PLATFORMS_WORKFLOW), "build:base");
+    let run = re::act(kit, &repo, "base merges one platform", "push", &args(&["-P", &arm, "-W", &broken, "-j", &job]));
+    run.must(run.passed("build:base"));
+    run.must_fail(
+        re::manifest_list_of(&registry, &tags.reference("base"), &re::PLATFORMS),
+        "build:base merged only linux/amd64",
+    );
+
+    // 1. One job per platform pushes by digest; the merge job pushes the manifest list under the
+    // content tag; the app's platforms are built from the base's same platform. The base's list
+    // in the registry lacks arm64, so it is not skipped but built again.
+    let run = re::act(kit, &repo, "two platforms", "push", &args(&["-P", &arm]));
+    run.must(all_passed(&run));
+    run.must(re::rebuilt_incomplete_list(&run, "build:base"));
+    for image in ["base", "app"] {
+        for platform in re::PLATFORMS {
+            let job = format!("build:{image}@{}", platform.replace('/', "-"));
+            run.must(run.passed(&job));
+        }
+        run.must(re::manifest_list_of(&registry, &tags.reference(image), &re::PLATFORMS));
+    }
+    run.must(re::built_from_same_platform(&registry, &tags.reference("app"), &tags.reference("base")));
+    let mut ledger = Ledger::default();
+    let mut pushed = Vec::new();
+    for image in ["base", "app"] {
+        pushed.push(tags.reference(image));
+        pushed.extend(re::platform_references(&tags.reference(image)));
+    }
+    run.must(ledger.record(&registry, &repositories, &pushed, &[]));
+
+    // 2. Again: the lists hold every platform, so every job of both images skips.
+    let run = re::act(kit, &repo, "two platforms again", "push", &args(&["-P", &arm]));
+    run.must(all_passed(&run));
+    for image in ["base", "app"] {
+        run.must(re::skipped(&run, image, &tags.reference(image)));
+    }
+    run.must(ledger.record(&registry, &repositories, &[], &[]));
+}
+
+/// A merge job that merges only the first platform: its list of digests loses the others.
+fn merging_one_platform(mut workflow: Value, build: &str) -> Value {
+    let env = job_mut(&mut workflow, build).get_mut("env").unwrap().as_mapping_mut().unwrap();
+    let digests = env.get("PIPEGEN_DIGESTS").and_then(Value::as_str).expect("a merge job").to_string();
+    let first = digests.lines().next().unwrap().to_string();
+    assert!(first.starts_with("linux/amd64="), "{digests}");
+    env.insert(Value::from("PIPEGEN_DIGESTS"), Value::from(first));
     workflow
 }

@@ -305,3 +305,70 @@ fn without_shards(mut pipeline: Value, job: &str) -> Value {
     job_mut(&mut pipeline, job).remove("parallel").expect("the job has shards");
     pipeline
 }
+
+/// Two platforms (tests/fixtures/real-engines/platforms): one buildah job per platform pushes
+/// by digest, the merge job pushes the manifest list, the app's platforms are built from the
+/// base's same platform, and a second run skips every job.
+#[test]
+fn gitlab_two_platforms_merge_a_manifest_list_under_the_docker_executor() {
+    let kit = re::kit();
+    let registry = Registry::start(kit);
+    let local = LocalImages::new();
+    let path = registry.path("platforms");
+    local.remove_later(&path);
+    let repo = Repo::create("platforms", &[("@REGISTRY@", &path)], &[]);
+    let tags = repo.tags(&path);
+    let repositories = [tags.repository("base"), tags.repository("app")];
+
+    // The check bites: a merge job that merges only linux/amd64 pushes a list without arm64.
+    let broken = repo.write_broken("one-platform.yml", &merging_one_platform(repo.yaml(PIPELINE), "build:base"));
+    let run = re::gitlab_ci_local(
+        kit,
+        &repo,
+        "base merges one platform",
+        &strings(&["--file", &broken, "--needs", "build:base"]),
+    );
+    run.must(run.passed("build:base"));
+    run.must_fail(
+        re::manifest_list_of(&registry, &tags.reference("base"), &re::PLATFORMS),
+        "build:base merged only linux/amd64",
+    );
+
+    // 1. Both images for both platforms; the base's list lacks arm64, so it is built again.
+    let run = re::gitlab_ci_local(kit, &repo, "two platforms", &[]);
+    run.must(re::rebuilt_incomplete_list(&run, "build:base"));
+    for image in ["base", "app"] {
+        for platform in re::PLATFORMS {
+            let job = format!("build:{image}@{}", platform.replace('/', "-"));
+            run.must(run.passed(&job));
+            run.must(ran_in_a_container(&run, &job));
+        }
+        run.must(run.passed(&format!("build:{image}")));
+        run.must(re::manifest_list_of(&registry, &tags.reference(image), &re::PLATFORMS));
+    }
+    run.must(re::built_from_same_platform(&registry, &tags.reference("app"), &tags.reference("base")));
+    let mut ledger = Ledger::default();
+    let mut pushed = Vec::new();
+    for image in ["base", "app"] {
+        pushed.push(tags.reference(image));
+        pushed.extend(re::platform_references(&tags.reference(image)));
+    }
+    run.must(ledger.record(&registry, &repositories, &pushed, &[]));
+
+    // 2. Again: the lists hold every platform, so every job of both images skips.
+    let run = re::gitlab_ci_local(kit, &repo, "two platforms again", &[]);
+    for image in ["base", "app"] {
+        run.must(re::skipped(&run, image, &tags.reference(image)));
+    }
+    run.must(ledger.record(&registry, &repositories, &[], &[]));
+}
+
+/// A merge job that merges only the first platform: its list of digests loses the others.
+fn merging_one_platform(mut pipeline: Value, build: &str) -> Value {
+    let variables = job_mut(&mut pipeline, build).get_mut("variables").unwrap().as_mapping_mut().unwrap();
+    let digests = variables.get("PIPEGEN_DIGESTS").and_then(Value::as_str).expect("a merge job").to_string();
+    let first = digests.lines().next().unwrap().to_string();
+    assert!(first.starts_with("linux/amd64="), "{digests}");
+    variables.insert(Value::from("PIPEGEN_DIGESTS"), Value::from(first));
+    pipeline
+}

@@ -205,6 +205,8 @@ pub fn infer(input: Input<'_>) -> Inference {
         jobs: IndexMap::new(),
         limits: Default::default(),
         push: Default::default(),
+        platforms: None,
+        runners: IndexMap::new(),
     };
     Inference { model, notes, args, external, unresolved, templates }
 }

@@ -11,6 +11,7 @@ mod merge;
 pub mod output_paths;
 mod path;
 pub mod patterns;
+mod platforms;
 pub mod printable;
 pub mod schema;
 mod schema_errors;

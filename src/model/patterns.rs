@@ -54,6 +54,10 @@ pub const REF_GLOB: &str = "^\\S+$";
 /// A multi-stage target name as Dockerfiles allow.
 pub const TARGET: &str = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
 
+/// A runner tag (GitLab) or label (GitHub): no leading or trailing space, no quotes or
+/// expression characters.
+pub const RUNNER_TAG: &str = "^[A-Za-z0-9]([A-Za-z0-9._ -]*[A-Za-z0-9])?$";
+
 /// A health check's HTTP path: absolute on the service.
 pub const HTTP_PATH: &str = "^/";
 
@@ -90,6 +94,7 @@ pub fn editor_message(pattern: &str) -> Option<&'static str> {
             "use letters, digits, `_`, `.` and `-`, and placeholders such as `${pg}`, `${branch}` or `${semver.major}`, e.g. `${pg}-dev-${timestamp}`"
         }
         REF_GLOB => "write a branch or tag name or a shell pattern without spaces, e.g. `release/*`",
+        RUNNER_TAG => "use letters, digits, `.`, `_`, `-` and inner spaces, e.g. `ubuntu-24.04-arm`",
         HTTP_PATH => "write a path that starts with `/`, e.g. `/-/readiness`",
         DURATION => "write a duration: numbers with units h, m, s in that order, no spaces, e.g. `30s`, `5m`, `1h30m`",
         _ => return None,

@@ -146,8 +146,36 @@ fn explain(error: &jsonschema::ValidationError<'_>, instance: &Value, source: &S
                 ValidationErrorKind::Pattern { pattern } => {
                     pattern_violation(&key_path, &Value::String(key), pattern).at_key()
                 }
+                // `runners` keys: platforms.
+                ValidationErrorKind::Enum { options } => {
+                    let allowed: Vec<&str> =
+                        options.as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+                    Diagnostic::new(
+                        "invalid-name",
+                        key_path,
+                        format!("`{key}` is not one of {}", quoted_list(&allowed)),
+                    )
+                    .at_key()
+                    .label("not allowed here")
+                    .help(suggest::help_for(&key, "values", allowed.iter().copied()))
+                }
                 _ => Diagnostic::new("invalid-name", key_path, format!("`{key}` is not a valid name here")).at_key(),
             }
+        }
+        ValidationErrorKind::UniqueItems => {
+            let items: Vec<&Value> = value.as_array().into_iter().flatten().collect();
+            let (first, second) = (0..items.len())
+                .flat_map(|j| (0..j).map(move |i| (i, j)))
+                .find(|(i, j)| items[*i] == items[*j])
+                .unwrap_or((0, 0));
+            Diagnostic::new(
+                "duplicate-value",
+                path.index(second),
+                format!("{} lists {} twice", subject(&path), show(items.get(second).copied().unwrap_or(value))),
+            )
+            .label("second time")
+            .related(path.index(first), "first time")
+            .help("each value counts once; remove the repeated one")
         }
         ValidationErrorKind::Type { kind } => type_mismatch(&path, value, kind, source),
         ValidationErrorKind::Enum { options } => {
@@ -205,6 +233,11 @@ fn explain(error: &jsonschema::ValidationError<'_>, instance: &Value, source: &S
         .label(format!("write {}", show(expected_value))),
         _ => Diagnostic::new("schema", path.clone(), format!("{}: {}", subject(&path), error)).label("here"),
     }
+}
+
+/// `a`, `b` as "`a`, `b`".
+fn quoted_list(items: &[&str]) -> String {
+    items.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
 }
 
 /// `axes.<name>[i]`: one entry of an axis.
@@ -402,6 +435,11 @@ fn pattern_violation(path: &ModelPath, value: &Value, pattern: &str) -> Diagnost
             "invalid-branch",
             format!("`{text}` is not a branch name or prefix"),
             "write a branch name, or a prefix followed by one final `*` (`release/*`), or `*` for every branch; letters, digits, `.`, `_`, `/` and `-`".into(),
+        ),
+        p if p == patterns::RUNNER_TAG => (
+            "invalid-value",
+            format!("`{text}` is not a valid runner tag or label"),
+            "runner tags and labels use letters, digits, `.`, `_`, `-` and inner spaces, e.g. `ubuntu-24.04-arm`".into(),
         ),
         "^/" => ("invalid-value", format!("the health check path `{text}` must start with `/`"), format!("write `/{text}`")),
         other => ("invalid-value", format!("{} does not match `{other}`", show(value)), String::new()),

@@ -101,6 +101,25 @@ pub struct Model {
     #[serde(default, skip_serializing_if = "Push::is_default")]
     #[schemars(example = example_push())]
     pub push: Push,
+    /// The platforms every image is built for, unless the image says otherwise (`linux/amd64`,
+    /// `linux/arm64`…). An image with two platforms or more is built once per platform, each on
+    /// a runner of that platform (see `runners`), and published as one manifest list under its
+    /// tag. Default: none; each image is built once, for the platform of the runner that builds
+    /// it, as a plain image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1), extend("uniqueItems" = true), example = example_platforms())]
+    pub platforms: Option<Vec<Platform>>,
+
+    /// Which runners build each platform: GitLab runner `tags` and a GitHub `runs-on` label.
+    /// Default for a platform not listed: on GitHub `ubuntu-24.04-arm` for `linux/arm64` and
+    /// `ubuntu-latest` for every other platform; on GitLab no tags (the instance's untagged
+    /// runners), since runner tags differ between instances.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(
+        extend("propertyNames" = { "enum": Platform::ALL_NAMES }),
+        example = example_runners()
+    )]
+    pub runners: IndexMap<String, Runner>,
 }
 
 /// Which pipelines push (see docs/model.md, "Push policy").
@@ -151,6 +170,107 @@ fn is_true(value: &bool) -> bool {
 
 fn example_push() -> serde_json::Value {
     serde_json::json!({ "default_branch": true, "branches": ["release/*"], "tags": true })
+}
+
+/// A platform an image is built for: `os/arch[/variant]` as container registries and builders
+/// name them. pipegen builds Linux images (buildah and BuildKit on Linux runners).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
+pub enum Platform {
+    /// 64-bit x86.
+    #[serde(rename = "linux/amd64")]
+    LinuxAmd64,
+    /// 64-bit ARM (Graviton, Ampere, Apple silicon under Linux).
+    #[serde(rename = "linux/arm64")]
+    LinuxArm64,
+    /// 32-bit ARMv7 (Raspberry Pi 2 and later in 32-bit mode).
+    #[serde(rename = "linux/arm/v7")]
+    LinuxArmV7,
+    /// 32-bit ARMv6 (Raspberry Pi 1, Zero).
+    #[serde(rename = "linux/arm/v6")]
+    LinuxArmV6,
+    /// 32-bit x86.
+    #[serde(rename = "linux/386")]
+    Linux386,
+    /// 64-bit POWER, little endian.
+    #[serde(rename = "linux/ppc64le")]
+    LinuxPpc64le,
+    /// IBM Z.
+    #[serde(rename = "linux/s390x")]
+    LinuxS390x,
+    /// 64-bit RISC-V.
+    #[serde(rename = "linux/riscv64")]
+    LinuxRiscv64,
+}
+
+impl Platform {
+    /// Every platform, in the order of the schema.
+    pub const ALL: [Platform; 8] = [
+        Platform::LinuxAmd64,
+        Platform::LinuxArm64,
+        Platform::LinuxArmV7,
+        Platform::LinuxArmV6,
+        Platform::Linux386,
+        Platform::LinuxPpc64le,
+        Platform::LinuxS390x,
+        Platform::LinuxRiscv64,
+    ];
+
+    /// Their names, as the model writes them.
+    pub const ALL_NAMES: [&'static str; 8] = [
+        "linux/amd64",
+        "linux/arm64",
+        "linux/arm/v7",
+        "linux/arm/v6",
+        "linux/386",
+        "linux/ppc64le",
+        "linux/s390x",
+        "linux/riscv64",
+    ];
+
+    /// `linux/arm/v7`.
+    pub fn name(self) -> &'static str {
+        Self::ALL_NAMES[Self::ALL.iter().position(|p| *p == self).expect("every platform is listed")]
+    }
+
+    /// The platform a model names, if it is one.
+    pub fn parse(name: &str) -> Option<Platform> {
+        Self::ALL_NAMES.iter().position(|n| *n == name).map(|i| Self::ALL[i])
+    }
+
+    /// `linux/arm/v7` → `linux-arm-v7`: for job names and temporary tags.
+    pub fn slug(self) -> String {
+        self.name().replace('/', "-")
+    }
+}
+
+/// The runners that build one platform.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Runner {
+    /// GitLab runner tags a job of this platform asks for (`tags:`). Default: none; any
+    /// untagged runner of the instance.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(example = ["saas-linux-medium-arm64"])]
+    pub gitlab: Vec<RunnerTag>,
+
+    /// The GitHub `runs-on` label of a job of this platform. Default: `ubuntu-24.04-arm` for
+    /// `linux/arm64`, `ubuntu-latest` otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = &"ubuntu-24.04-arm")]
+    pub github: Option<RunnerTag>,
+}
+
+/// A runner tag or label: letters, digits, `.`, `_`, `-` and inner spaces.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub struct RunnerTag(#[schemars(regex(pattern = patterns::RUNNER_TAG), example = &"ubuntu-24.04-arm")] pub String);
+
+fn example_platforms() -> serde_json::Value {
+    serde_json::json!(["linux/amd64", "linux/arm64"])
+}
+
+fn example_runners() -> serde_json::Value {
+    serde_json::json!({ "linux/arm64": { "gitlab": ["saas-linux-medium-arm64"], "github": "ubuntu-24.04-arm" } })
 }
 
 /// Limits an administrator raised (see docs/model.md, "Platform limits").
@@ -387,6 +507,12 @@ pub struct Image {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(example = example_aliases())]
     pub aliases: Vec<Alias>,
+    /// The platforms this image is built for, instead of the model's `platforms`. A child's
+    /// platforms must be among each parent's: it builds each platform from its parent's image of
+    /// the same platform. Default: the model's `platforms`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(min = 1), extend("uniqueItems" = true), example = example_platforms())]
+    pub platforms: Option<Vec<Platform>>,
 }
 
 /// An alias tag: a template set in every pipeline that pushes, or a template with the pipelines

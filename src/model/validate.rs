@@ -69,6 +69,7 @@ impl<'m> Checker<'m> {
             self.check_image(name);
         }
         self.check_cycles();
+        self.found.extend(super::platforms::check(self.model));
         for name in self.model.services.keys() {
             self.check_service(name);
         }

@@ -52,6 +52,11 @@ pub fn build(loaded: &LoadedModel, model_file: &str) -> Result<Plan, ModelErrors
             gitlab_needs: model.limits.gitlab.as_ref().and_then(|g| g.needs),
             gitlab_config_bytes: model.limits.gitlab.as_ref().and_then(|g| g.config_bytes),
         },
+        runners: model
+            .runners
+            .iter()
+            .filter_map(|(name, runner)| crate::model::Platform::parse(name).map(|p| (p, runner.clone())))
+            .collect(),
     };
     let mut problems = planner.problems;
     problems.extend(same_keys(&plan));
@@ -163,6 +168,9 @@ impl Planner<'_> {
                         when: alias.when(),
                     })
                     .collect();
+                // A set: the order written does not change the tag or the jobs.
+                let mut platforms = self.model.platforms_of(image_name).unwrap_or_default().to_vec();
+                platforms.sort_by_key(|p| p.name());
                 self.uses.insert(id, this.clone());
                 builds.push(Build {
                     this,
@@ -177,6 +185,7 @@ impl Planner<'_> {
                     caches,
                     needs,
                     aliases,
+                    platforms,
                 });
             }
         }

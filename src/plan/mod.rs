@@ -15,7 +15,7 @@ pub use recipe::{CONTENT_TAG_HEADER, CONTENT_TAG_LEN, Recipe};
 
 use std::fmt;
 
-use crate::model::{AliasWhen, ArtifactsWhen, Duration, ModelPath};
+use crate::model::{AliasWhen, ArtifactsWhen, Duration, ModelPath, Platform, Runner};
 use crate::variant::Variant;
 
 /// One build of a model image: the image and the values of its axes.
@@ -32,34 +32,42 @@ pub enum JobId {
     Build(BuildId),
     /// One variant of a job of the model.
     Run { job: String, variant: Variant },
+    /// The build of one platform of an image variant built for several: it pushes by digest,
+    /// and the build's own job ([`JobId::Build`]) merges the platforms into a manifest list.
+    Platform { build: BuildId, platform: Platform },
 }
 
 impl JobId {
     /// Where in the model the job comes from, for messages.
     pub fn origin(&self) -> ModelPath {
         match self {
-            JobId::Build(id) => ModelPath::keys(["images", id.image.as_str()]),
+            JobId::Build(id) | JobId::Platform { build: id, .. } => ModelPath::keys(["images", id.image.as_str()]),
             JobId::Run { job, .. } => ModelPath::keys(["jobs", job.as_str()]),
         }
     }
 
     pub fn variant(&self) -> &Variant {
         match self {
-            JobId::Build(id) => &id.variant,
+            JobId::Build(id) | JobId::Platform { build: id, .. } => &id.variant,
             JobId::Run { variant, .. } => variant,
         }
     }
 }
 
-/// Platform-neutral text: `build base [ruby=3.2]`, `run qa [ruby=3.2]`. `plan --format json`,
+/// Platform-neutral text: `build base [ruby=3.2]`, `run qa [ruby=3.2]`, `build base
+/// [ruby=3.2] for linux/arm64`. `plan --format json`,
 /// `graph` and `tags` use it; the platforms' job names come from each backend.
 impl fmt::Display for JobId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (kind, name, variant) = match self {
-            JobId::Build(id) => ("build", &id.image, &id.variant),
+            JobId::Build(id) | JobId::Platform { build: id, .. } => ("build", &id.image, &id.variant),
             JobId::Run { job, variant } => ("run", job, variant),
         };
-        f.write_str(&crate::naming::label(&format!("{kind} {name}"), variant))
+        f.write_str(&crate::naming::label(&format!("{kind} {name}"), variant))?;
+        match self {
+            JobId::Platform { platform, .. } => write!(f, " for {}", platform.name()),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -82,6 +90,8 @@ pub struct Plan {
     pub policy: Policy,
     /// Limits an administrator raised, from the model's `limits`.
     pub raised: RaisedLimits,
+    /// The runners the model chose per platform (each backend has defaults for the others).
+    pub runners: Vec<(Platform, Runner)>,
 }
 
 /// Limits of a self-managed GitLab that its administrator raised (the model's `limits.gitlab`).
@@ -155,6 +165,8 @@ pub struct Build {
     pub needs: Vec<Need>,
     /// The alias tags the build's job points at its image in pipelines that push.
     pub aliases: Vec<AliasTag>,
+    /// The platforms it is built for, sorted by name; empty: once, for the runner's own.
+    pub platforms: Vec<Platform>,
 }
 
 /// An alias tag of one build: its template with the build's axis values in place (pipeline
@@ -169,6 +181,28 @@ pub struct AliasTag {
 impl Build {
     pub fn id(&self) -> JobId {
         JobId::Build(self.this.id.clone())
+    }
+
+    /// Whether it is built by one job per platform, which its own job then merges into a
+    /// manifest list (two platforms or more).
+    pub fn split(&self) -> bool {
+        self.platforms.len() > 1
+    }
+
+    /// The per-platform jobs of a split build (none otherwise), in platform order.
+    pub fn platform_jobs(&self) -> Vec<JobId> {
+        if !self.split() {
+            return Vec::new();
+        }
+        self.platforms.iter().map(|p| JobId::Platform { build: self.this.id.clone(), platform: *p }).collect()
+    }
+
+    /// The platform its single job builds, when it is built for exactly one.
+    pub fn single_platform(&self) -> Option<Platform> {
+        match self.platforms.as_slice() {
+            [only] => Some(*only),
+            _ => None,
+        }
     }
 
     /// The content-tag recipe of this build, when it is tagged by content.
@@ -263,9 +297,18 @@ impl Plan {
         self.builds.iter().find(|b| &b.this.id == id)
     }
 
-    /// Every job, in pipeline order: builds, then runs.
+    /// Every job, in pipeline order: builds (each after its platforms' jobs), then runs.
     pub fn job_ids(&self) -> Vec<JobId> {
-        self.builds.iter().map(Build::id).chain(self.runs.iter().map(Run::id)).collect()
+        self.builds
+            .iter()
+            .flat_map(|b| b.platform_jobs().into_iter().chain([b.id()]))
+            .chain(self.runs.iter().map(Run::id))
+            .collect()
+    }
+
+    /// The runner the model chose for `platform`, if it chose one.
+    pub fn runner(&self, platform: Platform) -> Option<&Runner> {
+        self.runners.iter().find(|(p, _)| *p == platform).map(|(_, r)| r)
     }
 
     /// Whether the pipeline has nothing to do.

@@ -3,7 +3,7 @@
 //! The text hashed is one line per part, in this order:
 //!
 //! ```text
-//! pipegen content tag v3
+//! pipegen content tag v4
 //! image <name>
 //! context <path> <type> <id> | none   # git cat-file --batch-check="%(objecttype) %(objectname)"
 //!   or, when an ignore file applies:
@@ -14,6 +14,7 @@
 //! glob <pattern>                      # per glob input, in model order, then one line per file:
 //! :000000 <mode> 000… <blob> A\t<path> #   `git diff-tree -r <empty tree> <commit>:<prefix> -- ':(glob)<rest>'`
 //! target <target>                     # when set
+//! platforms <os/arch> <os/arch>…      # when set: the platforms it is built for, sorted
 //! arg <NAME> <bytes>                  # per build argument, sorted by name, then the value and a newline
 //! <value>
 //! arg-with-parents <NAME> <bytes>     # per argument that refers to parents, sorted by name, then
@@ -37,7 +38,7 @@ use super::{Build, Parent};
 pub const CONTENT_TAG_LEN: usize = 24;
 
 /// First line of the hashed recipe: bump it when the recipe changes, so old tags are not reused.
-pub const CONTENT_TAG_HEADER: &str = "pipegen content tag v3";
+pub const CONTENT_TAG_HEADER: &str = "pipegen content tag v4";
 
 /// What a content tag hashes, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,6 +115,10 @@ impl Recipe {
         parts.extend(globs.into_iter().filter_map(|glob| Glob::parse(glob)).map(Part::Glob));
         if let Some(target) = &build.target {
             parts.push(Part::Line(format!("target {target}")));
+        }
+        if !build.platforms.is_empty() {
+            let names: Vec<&str> = build.platforms.iter().map(|p| p.name()).collect();
+            parts.push(Part::Line(format!("platforms {}", names.join(" "))));
         }
         let mut args = build.args.clone();
         args.sort();

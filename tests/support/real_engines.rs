@@ -956,3 +956,114 @@ pub fn unzip_file(archive: &Path, name: &str) -> Option<String> {
     let output = Command::new(super::tool("busybox")).args(["unzip", "-p"]).arg(archive).arg(name).output().ok()?;
     output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
 }
+
+// ------------------------------------------------------------------------------------------
+// Platforms: tests/fixtures/real-engines/platforms
+// ------------------------------------------------------------------------------------------
+
+/// The platforms of the fixture's images.
+pub const PLATFORMS: [&str; 2] = ["linux/amd64", "linux/arm64"];
+
+/// `registry/path/image` of `registry/path/image:tag`.
+fn repository_of(reference: &str) -> &str {
+    reference.rsplit_once(':').map_or(reference, |(repository, _)| repository)
+}
+
+/// The manifest list at `reference`: each platform it names (`os/architecture[/variant]`) with
+/// its manifest's digest. BuildKit's attestation manifests (`unknown/unknown`) are left out.
+pub fn listed_platforms(registry: &Registry, reference: &str) -> Result<BTreeMap<String, String>, String> {
+    let raw = registry.manifest(reference).ok_or(format!("{reference} is not in the registry"))?;
+    let json: serde_json::Value =
+        serde_json::from_slice(&raw).map_err(|e| format!("the manifest of {reference} is not JSON: {e}"))?;
+    let entries =
+        json["manifests"].as_array().ok_or(format!("{reference} is a single image, not a manifest list: {json}"))?;
+    let mut out = BTreeMap::new();
+    for entry in entries {
+        let platform = &entry["platform"];
+        let (os, arch) =
+            (platform["os"].as_str().unwrap_or_default(), platform["architecture"].as_str().unwrap_or_default());
+        if os == "unknown" {
+            continue;
+        }
+        let name = match platform["variant"].as_str() {
+            Some(variant) if !(arch == "arm64" && variant == "v8") => format!("{os}/{arch}/{variant}"),
+            _ => format!("{os}/{arch}"),
+        };
+        out.insert(name, entry["digest"].as_str().unwrap_or_default().to_string());
+    }
+    Ok(out)
+}
+
+/// `reference` is a manifest list of exactly `platforms`, and each entry is an image of its
+/// platform (its config says so).
+pub fn manifest_list_of(registry: &Registry, reference: &str, platforms: &[&str]) -> Result<(), String> {
+    let listed = listed_platforms(registry, reference)?;
+    let names: Vec<&str> = listed.keys().map(String::as_str).collect();
+    if names != platforms {
+        return Err(format!("{reference} lists the platforms {names:?}, not {platforms:?}"));
+    }
+    for (platform, digest) in &listed {
+        let arch = platform.split('/').nth(1).unwrap_or_default();
+        let config = image_config(&format!("{}@{digest}", repository_of(reference)))?;
+        if config["architecture"].as_str() != Some(arch) {
+            return Err(format!("the {platform} image of {reference} is built for {}", config["architecture"]));
+        }
+    }
+    Ok(())
+}
+
+/// The config of the image at `reference`.
+fn image_config(reference: &str) -> Result<serde_json::Value, String> {
+    let output = Command::new(super::tool("skopeo"))
+        .args(["inspect", "--tls-verify=false", "--config", &format!("docker://{reference}")])
+        .output()
+        .expect("run skopeo");
+    if !output.status.success() {
+        return Err(format!("skopeo inspect --config {reference}: {}", String::from_utf8_lossy(&output.stderr)));
+    }
+    serde_json::from_slice(&output.stdout).map_err(|e| format!("the config of {reference}: {e}"))
+}
+
+/// The layers of the image at `reference` (a single image).
+fn image_layers(registry: &Registry, reference: &str) -> Result<Vec<String>, String> {
+    let raw = registry.manifest(reference).ok_or(format!("{reference} is not in the registry"))?;
+    let json: serde_json::Value = serde_json::from_slice(&raw).map_err(|e| e.to_string())?;
+    let layers = json["layers"].as_array().ok_or(format!("{reference} has no layers: {json}"))?;
+    Ok(layers.iter().map(|l| l["digest"].as_str().unwrap_or_default().to_string()).collect())
+}
+
+/// For each platform, the child's image of that platform starts with every layer of the
+/// parent's image of the same platform, and not with the other platforms' (the fixture's base
+/// copies a file per architecture, so its platforms' layers differ).
+pub fn built_from_same_platform(registry: &Registry, child: &str, parent: &str) -> Result<(), String> {
+    let children = listed_platforms(registry, child)?;
+    let parents = listed_platforms(registry, parent)?;
+    for (platform, digest) in &children {
+        let layers = image_layers(registry, &format!("{}@{digest}", repository_of(child)))?;
+        for (parent_platform, parent_digest) in &parents {
+            let parent_layers = image_layers(registry, &format!("{}@{parent_digest}", repository_of(parent)))?;
+            let starts_with = layers.starts_with(&parent_layers);
+            if starts_with != (parent_platform == platform) {
+                return Err(format!(
+                    "the {platform} image of {child} {} from the {parent_platform} image of {parent}",
+                    if starts_with { "is built" } else { "is not built" }
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The temporary tags each platform's job pushes beside the manifest list at `reference`.
+pub fn platform_references(reference: &str) -> Vec<String> {
+    PLATFORMS.iter().map(|p| format!("{reference}-platform-{}", p.replace('/', "-"))).collect()
+}
+
+/// `job` found the list under its tag without linux/arm64, and so built it again.
+pub fn rebuilt_incomplete_list(run: &Run, job: &str) -> Result<(), String> {
+    if run.says(job, "does not list linux/arm64") && !pipegen_says(run, job).iter().any(|l| l.contains("skip")) {
+        Ok(())
+    } else {
+        Err(format!("{job} did not build again the list that lacks linux/arm64"))
+    }
+}

@@ -22,13 +22,16 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::emit::scripts::{self, Builder, OwnRegistry, Platform, Publish, Unpushed};
-use crate::model::ArtifactsWhen;
+use crate::model::{ArtifactsWhen, Platform as ImagePlatform};
 use crate::plan::{Build, BuildUse, CacheUse, ImageUse, JobId, Need, Plan, Probe, Run};
 use actions::*;
 use waivers::{Waiver, write_waivers};
 
-/// The runner of every job.
+/// The runner of every job but the builds of a platform the model names.
 pub const RUNS_ON: &str = "ubuntu-latest";
+
+/// GitHub's hosted arm64 runner, the default for `linux/arm64` builds.
+pub const ARM64_RUNS_ON: &str = "ubuntu-24.04-arm";
 
 /// GitHub runs the build scripts with docker buildx and reads the commit from `GITHUB_SHA`.
 pub const PLATFORM: Platform = Platform {
@@ -119,7 +122,7 @@ struct Job {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     needs: Vec<String>,
     #[serde(rename = "runs-on")]
-    runs_on: &'static str,
+    runs_on: String,
     #[serde(rename = "timeout-minutes")]
     timeout_minutes: u64,
     permissions: IndexMap<&'static str, &'static str>,
@@ -245,7 +248,15 @@ pub fn render(plan: &Plan) -> String {
     let share = plan.builds.iter().filter(|b| shareable(b)).count() >= 2;
     let mut anchored = false;
     for build in &plan.builds {
-        jobs.insert(names::id(&build.id()), build_job(plan, build, share, &mut anchored));
+        if build.split() {
+            for platform in &build.platforms {
+                let id = JobId::Platform { build: build.this.id.clone(), platform: *platform };
+                jobs.insert(names::id(&id), platform_job(plan, build, *platform, share, &mut anchored));
+            }
+            jobs.insert(names::id(&build.id()), merge_job(plan, build, share, &mut anchored));
+        } else {
+            jobs.insert(names::id(&build.id()), build_job(plan, build, share, &mut anchored));
+        }
     }
     for run in &plan.runs {
         jobs.insert(names::id(&run.id()), run_job(plan, run));
@@ -321,7 +332,7 @@ fn nothing_job() -> Job {
     Job {
         name: "pipegen:nothing".to_string(),
         needs: Vec::new(),
-        runs_on: RUNS_ON,
+        runs_on: RUNS_ON.to_string(),
         timeout_minutes: 5,
         permissions: permissions(&[("contents", "read")]),
         strategy: None,
@@ -402,11 +413,11 @@ fn needs(needs: &[Need]) -> Vec<String> {
     needs.iter().map(|n| names::id(&n.job)).collect()
 }
 
-/// Whether a build's steps are the same as every other such build's: no image caches, and no
-/// parents, whose local images it restores by their keys when the run does not push, and no
-/// alias tags.
+/// Whether a build's jobs have the same steps as every other such build's, so that they can
+/// share them (a YAML anchor): no image caches; no parents, whose local images it restores by
+/// their keys when the run does not push; no alias tags; not split by platform.
 fn shareable(build: &Build) -> bool {
-    build.caches.is_empty() && build.parents.is_empty() && build.aliases.is_empty()
+    build.caches.is_empty() && build.parents.is_empty() && build.aliases.is_empty() && !build.split()
 }
 
 /// The key of a build's local image in the run's cache (`key` may be an expression).
@@ -435,35 +446,79 @@ fn local_images_env() -> IndexMap<&'static str, &'static str> {
     env
 }
 
+/// The `runs-on` label of a platform's jobs: the model's, else `ubuntu-24.04-arm` (GitHub's
+/// hosted arm64 runner) for `linux/arm64` and `ubuntu-latest` for every other platform.
+fn runs_on(plan: &Plan, platform: Option<ImagePlatform>) -> String {
+    let Some(platform) = platform else { return RUNS_ON.to_string() };
+    match plan.runner(platform).and_then(|r| r.github.as_ref()) {
+        Some(label) => label.0.clone(),
+        None if platform == ImagePlatform::LinuxArm64 => ARM64_RUNS_ON.to_string(),
+        None => RUNS_ON.to_string(),
+    }
+}
 
-fn build_job(plan: &Plan, build: &Build, share: bool, anchored: &mut bool) -> Job {
+/// The env of a build's jobs: the script's variables, then each parent's reference from its job.
+fn build_env(plan: &Plan, build: &Build, variables: Vec<(String, String)>) -> IndexMap<String, String> {
     let mut env = IndexMap::new();
-    for (name, value) in scripts::build_variables(build).into_iter().chain(scripts::alias_variables(build)) {
+    for (name, value) in variables {
         env.insert(name, literal(&value));
     }
     for parent in &build.parents {
         env.insert(crate::naming::ref_variable(&parent.build.key), reference(plan, &parent.build));
     }
+    env
+}
+
+/// Which of a build's jobs: the only one, one platform of a split build, or the merge job.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum BuildJobKind {
+    Single,
+    Platform { first: bool },
+    Merge,
+}
+
+/// What differs between a build's jobs: the job, its env, needs, runner and output.
+struct BuildJob {
+    id: JobId,
+    kind: BuildJobKind,
+    env: IndexMap<String, String>,
+    needs: Vec<String>,
+    runs_on: String,
+    output: (&'static str, &'static str),
+}
+
+/// A build job: a build, one platform of a split build, or the job that merges them. Jobs that
+/// build restore their parents' local images when the run does not push, and the job whose
+/// image the run hands on saves its own (a split build's first platform: the one `ubuntu-latest`
+/// runs, `linux/amd64` before `linux/arm64`); the job that publishes the image (a build's only
+/// job or its merge job) sets the alias tags. When `share`d, the first shareable job anchors
+/// its steps (`anchored` says whether that happened) and the others alias them.
+fn build_like_job(plan: &Plan, build: &Build, job: BuildJob, share: bool, anchored: &mut bool) -> Job {
+    let builds = job.kind != BuildJobKind::Merge;
+    let publishes = matches!(job.kind, BuildJobKind::Single | BuildJobKind::Merge);
+    let saves = matches!(job.kind, BuildJobKind::Single | BuildJobKind::Platform { first: true });
     let mut tag_env = IndexMap::new();
     tag_env.insert("PIPEGEN_REGISTRY_USER", "${{ secrets.PIPEGEN_REGISTRY_USER }}");
     tag_env.insert("PIPEGEN_REGISTRY_PASSWORD", "${{ secrets.PIPEGEN_REGISTRY_PASSWORD }}");
     tag_env.insert("PIPEGEN_GITHUB_TOKEN", "${{ github.token }}");
-    let mut steps = vec![checkout()];
-    for cache in &build.caches {
-        steps.push(Step { waiver: Some(Waiver::BuildCache), ..cache_step(cache) });
-    }
-    if !build.parents.is_empty() {
-        steps.extend(build.parents.iter().map(|p| restore_local_image(&p.build)));
-        steps.push(Step {
-            name: "Load the local images".to_string(),
-            condition: Some(NOT_PUSHING),
-            env: local_images_env(),
-            shell: Some(HOST_SHELL),
-            run: Some(format!("eval \"${LOAD_SCRIPT}\"")),
-            ..Step::default()
-        });
-    }
     tag_env.insert("PIPEGEN_LOCAL_IMAGES", LOCAL_IMAGES);
+    let mut steps = vec![checkout()];
+    if builds {
+        for cache in &build.caches {
+            steps.push(Step { waiver: Some(Waiver::BuildCache), ..cache_step(cache) });
+        }
+        if !build.parents.is_empty() {
+            steps.extend(build.parents.iter().map(|p| restore_local_image(&p.build)));
+            steps.push(Step {
+                name: "Load the local images".to_string(),
+                condition: Some(NOT_PUSHING),
+                env: local_images_env(),
+                shell: Some(HOST_SHELL),
+                run: Some(format!("eval \"${LOAD_SCRIPT}\"")),
+                ..Step::default()
+            });
+        }
+    }
     steps.push(Step {
         name: "Build".to_string(),
         id: Some("tag"),
@@ -471,17 +526,19 @@ fn build_job(plan: &Plan, build: &Build, share: bool, anchored: &mut bool) -> Jo
         run: Some(format!("eval \"${BUILD_SCRIPT}\" && pipegen_build_job")),
         ..Step::default()
     });
-    let mut with = IndexMap::new();
-    with.insert("path", With::Text(format!("{LOCAL_IMAGES}/${{{{ env.PIPEGEN_KEY }}}}.tar")));
-    with.insert("key", With::Text(local_image_key("${{ env.PIPEGEN_KEY }}")));
-    steps.push(Step {
-        name: "Save the local image".to_string(),
-        condition: Some("env.PIPEGEN_PUSH != 'true' && steps.tag.outputs.build == 'true'"),
-        uses: Some(CACHE_SAVE.uses()),
-        with,
-        ..Step::default()
-    });
-    if !build.aliases.is_empty() {
+    if saves {
+        let mut with = IndexMap::new();
+        with.insert("path", With::Text(format!("{LOCAL_IMAGES}/${{{{ env.PIPEGEN_KEY }}}}.tar")));
+        with.insert("key", With::Text(local_image_key("${{ env.PIPEGEN_KEY }}")));
+        steps.push(Step {
+            name: "Save the local image".to_string(),
+            condition: Some("env.PIPEGEN_PUSH != 'true' && steps.tag.outputs.build == 'true'"),
+            uses: Some(CACHE_SAVE.uses()),
+            with,
+            ..Step::default()
+        });
+    }
+    if publishes && !build.aliases.is_empty() {
         // After the build step, built or skipped: the image exists under its tag.
         let mut alias_env = IndexMap::new();
         alias_env.insert("PIPEGEN_TAG", "${{ steps.tag.outputs.tag }}");
@@ -496,19 +553,19 @@ fn build_job(plan: &Plan, build: &Build, share: bool, anchored: &mut bool) -> Jo
         });
     }
     let mut outputs = IndexMap::new();
-    outputs.insert("tag", "${{ steps.tag.outputs.tag }}");
+    outputs.insert(job.output.0, job.output.1);
     let shared = share && shareable(build);
     Job {
-        name: names::display(&build.id()),
-        needs: needs(&build.needs),
-        runs_on: RUNS_ON,
+        name: names::display(&job.id),
+        needs: job.needs,
+        runs_on: job.runs_on,
         timeout_minutes: plan.policy.build_timeout.as_minutes_ceil(),
         permissions: permissions(&[("contents", "read"), ("packages", "write")]),
         strategy: None,
         container: None,
         services: IndexMap::new(),
         outputs,
-        env,
+        env: job.env,
         anchor: (shared && !*anchored).then_some(anchors::BUILD_STEPS),
         steps: if shared && *anchored {
             Steps::Alias(anchors::alias(anchors::BUILD_STEPS))
@@ -517,6 +574,62 @@ fn build_job(plan: &Plan, build: &Build, share: bool, anchored: &mut bool) -> Jo
             Steps::List(steps)
         },
     }
+}
+
+const TAG_OUTPUT: (&str, &str) = ("tag", "${{ steps.tag.outputs.tag }}");
+
+fn build_job(plan: &Plan, build: &Build, share: bool, anchored: &mut bool) -> Job {
+    let mut variables = scripts::build_variables(build);
+    variables.extend(scripts::alias_variables(build));
+    let job = BuildJob {
+        id: build.id(),
+        kind: BuildJobKind::Single,
+        env: build_env(plan, build, variables),
+        needs: needs(&build.needs),
+        runs_on: runs_on(plan, build.single_platform()),
+        output: TAG_OUTPUT,
+    };
+    build_like_job(plan, build, job, share, anchored)
+}
+
+/// One platform of a split build, on that platform's runner: builds and pushes by digest, and
+/// hands the digest to the merge job as its output `digest`.
+fn platform_job(plan: &Plan, build: &Build, platform: ImagePlatform, share: bool, anchored: &mut bool) -> Job {
+    let job = BuildJob {
+        id: JobId::Platform { build: build.this.id.clone(), platform },
+        kind: BuildJobKind::Platform { first: build.platforms.first() == Some(&platform) },
+        env: build_env(plan, build, scripts::platform_variables(build, platform)),
+        needs: needs(&build.needs),
+        runs_on: runs_on(plan, Some(platform)),
+        output: ("digest", "${{ steps.tag.outputs.digest }}"),
+    };
+    build_like_job(plan, build, job, share, anchored)
+}
+
+/// The job of a split build that keeps the build's id: it merges its platforms' digests into a
+/// manifest list under the tag, and publishes the tag. Jobs using the image need only it.
+fn merge_job(plan: &Plan, build: &Build, share: bool, anchored: &mut bool) -> Job {
+    let mut variables = scripts::merge_variables(build);
+    variables.extend(scripts::alias_variables(build));
+    let mut env = build_env(plan, build, variables);
+    let mut job_needs = needs(&build.needs);
+    for id in build.platform_jobs() {
+        let JobId::Platform { platform, .. } = &id else { continue };
+        env.insert(
+            crate::naming::digest_variable(&build.this.key, *platform),
+            format!("${{{{ needs.{}.outputs.digest }}}}", names::id(&id)),
+        );
+        job_needs.push(names::id(&id));
+    }
+    let job = BuildJob {
+        id: build.id(),
+        kind: BuildJobKind::Merge,
+        env,
+        needs: job_needs,
+        runs_on: RUNS_ON.to_string(),
+        output: TAG_OUTPUT,
+    };
+    build_like_job(plan, build, job, share, anchored)
 }
 
 fn lines(items: &[String]) -> String {
@@ -714,7 +827,7 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
     Job {
         name: names::display(&run.id()),
         needs: needs(&run.needs),
-        runs_on: RUNS_ON,
+        runs_on: RUNS_ON.to_string(),
         timeout_minutes: run_minutes(plan, run),
         permissions: if uses_model_image {
             permissions(&[("contents", "read"), ("packages", "read")])

@@ -8,16 +8,20 @@ pub fn display(id: &JobId) -> String {
 }
 
 /// The job id: GitHub ids allow letters, digits, `_` and `-`, so `:` becomes `_` (model names
-/// never contain `_`) and other characters `-`: `build:base:3.2` → `build_base_3-2`.
+/// never contain `_`), the `@` before a platform `__` (no other name has two `_` in a row) and
+/// other characters `-`: `build:base:3.2` → `build_base_3-2`, `build:base@linux-arm64` →
+/// `build_base__linux-arm64`.
 pub fn id(job: &JobId) -> String {
-    display(job)
-        .chars()
-        .map(|c| match c {
-            ':' => '_',
-            c if c.is_ascii_alphanumeric() || c == '_' || c == '-' => c,
-            _ => '-',
-        })
-        .collect()
+    let mut out = String::new();
+    for c in display(job).chars() {
+        match c {
+            ':' => out.push('_'),
+            '@' => out.push_str("__"),
+            c if c.is_ascii_alphanumeric() || c == '_' || c == '-' => out.push(c),
+            _ => out.push('-'),
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -338,9 +338,13 @@ fn an_image_cache_is_restored_before_the_build_and_danced_in_the_script() {
         "RUN --mount=type=cache,id=%s,target=/pipegen-cache --mount=type=bind,source=.,target=/pipegen-restored"
     ));
     assert!(
-        library.contains("--cache-from \"type=registry,ref=$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE/cache:$PIPEGEN_KEY\""),
+        library
+            .contains("--cache-from \"type=registry,ref=$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE/cache:$pipegen_cache_tag\""),
         "{library}"
     );
+    // One cache per build, and per platform for the jobs of a build split by platform.
+    assert!(library.contains("  pipegen_cache_tag=\"$PIPEGEN_KEY\"\n"), "{library}");
+    assert!(library.contains("    pipegen_cache_tag=\"$PIPEGEN_KEY-$pipegen_slug\"\n"), "{library}");
     assert!(library.contains("mode=max,ignore-error=true"), "{library}");
 }
 
@@ -444,5 +448,6 @@ fn a_run_that_does_not_push_hands_on_local_images() {
     }
     let library = w["env"]["PIPEGEN_BUILD_SH"].as_str().unwrap();
     assert!(library.contains("docker save --output \"$PIPEGEN_LOCAL_IMAGES/$PIPEGEN_KEY.tar\" \"$pipegen_ref\""));
-    assert!(library.contains("printf 'tag=%s\\nbuild=%s\\n' \"$pipegen_tag\" \"$pipegen_build\""), "{library}");
+    assert!(library.contains("printf 'tag=%s\\n' \"$pipegen_tag\""), "{library}");
+    assert!(library.contains("printf 'build=%s\\n' \"$pipegen_build\""), "{library}");
 }

@@ -53,9 +53,13 @@ pub fn check(plan: &Plan, text: &str) -> Vec<Diagnostic> {
     for build in &plan.builds {
         let id = build.id();
         job_name(&id, &mut problems);
-        let needs = build.needs.len() + key_jobs(&build.caches);
+        for platform_job in build.platform_jobs() {
+            job_name(&platform_job, &mut problems);
+        }
+        // A split build's own job merges its platforms: it needs each platform's job too.
+        let needs = build.needs.len() + build.platform_jobs().len() + key_jobs(&build.caches);
         if needs > max_needs {
-            problems.push(too_many_needs(&id, needs, max_needs, "give the image fewer parents"));
+            problems.push(too_many_needs(&id, needs, max_needs, "give the image fewer parents or fewer platforms"));
         }
         caches(&id, &build.caches, &mut problems);
     }

@@ -14,8 +14,8 @@ use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::emit::scripts::{self, Builder, OwnRegistry, Platform, Publish, Unpushed};
-use crate::model::ArtifactsWhen;
-use crate::plan::{Build, BuildUse, CacheUse, ImageUse, Need, Plan, Policy, Run};
+use crate::model::{ArtifactsWhen, Platform as ImagePlatform};
+use crate::plan::{Build, BuildUse, CacheUse, ImageUse, JobId, Need, Plan, Policy, Run};
 use names::{BUILD_TEMPLATE, CACHE_KEY_DOTENV, CACHE_KEY_TEMPLATE, PUSH_TEMPLATE, TAG_DOTENV, WAIT_TEMPLATE};
 
 /// The image that runs buildah builds (Fedora; git and skopeo are added when missing).
@@ -100,6 +100,8 @@ struct Job {
     extends: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     stage: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tags: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     image: Option<Image>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -213,7 +215,15 @@ pub fn render(plan: &Plan) -> String {
         jobs.insert(names::cache_key_job(&cache.name), cache_key_job(plan, cache));
     }
     for build in &plan.builds {
-        jobs.insert(names::build(&build.this.id), build_job(build));
+        if build.split() {
+            for platform in &build.platforms {
+                let id = JobId::Platform { build: build.this.id.clone(), platform: *platform };
+                jobs.insert(names::job(&id), platform_job(plan, build, *platform));
+            }
+            jobs.insert(names::build(&build.this.id), merge_job(build));
+        } else {
+            jobs.insert(names::build(&build.this.id), build_job(plan, build));
+        }
     }
     for run in &plan.runs {
         jobs.insert(names::job(&run.id()), run_job(plan, run));
@@ -379,7 +389,7 @@ fn image_reference(image: &ImageUse) -> String {
     }
 }
 
-fn build_job(build: &Build) -> Job {
+fn build_job(plan: &Plan, build: &Build) -> Job {
     let variables = scripts::build_variables(build)
         .into_iter()
         .chain(scripts::alias_variables(build))
@@ -388,9 +398,53 @@ fn build_job(build: &Build) -> Job {
     Job {
         extends: Some(BUILD_TEMPLATE),
         stage: Some(build.stage.clone()),
+        tags: build.single_platform().map(|p| runner_tags(plan, p)).unwrap_or_default(),
         needs: Some(needs(&build.needs, &build.caches)),
         variables,
         cache: caches(&build.caches),
+        ..Job::default()
+    }
+}
+
+/// The runner tags of a platform's jobs: the model's, else none (any untagged runner), since
+/// tags differ between GitLab instances and a tag no runner has leaves a job pending.
+fn runner_tags(plan: &Plan, platform: ImagePlatform) -> Vec<String> {
+    plan.runner(platform).map(|r| r.gitlab.iter().map(|t| t.0.clone()).collect()).unwrap_or_default()
+}
+
+/// One platform of a split build, on that platform's runner: builds and pushes by digest, and
+/// hands the digest to the merge job in its dotenv report (one variable).
+fn platform_job(plan: &Plan, build: &Build, platform: ImagePlatform) -> Job {
+    let variables = scripts::platform_variables(build, platform)
+        .into_iter()
+        .map(|(name, value)| (name, Variable::data(&value)))
+        .collect();
+    Job {
+        extends: Some(BUILD_TEMPLATE),
+        stage: Some(build.stage.clone()),
+        tags: runner_tags(plan, platform),
+        needs: Some(needs(&build.needs, &build.caches)),
+        variables,
+        cache: caches(&build.caches),
+        ..Job::default()
+    }
+}
+
+/// The job of a split build that keeps the build's name: it merges its platforms' digests into
+/// a manifest list under the tag, and publishes the tag. Jobs using the image need only it.
+fn merge_job(build: &Build) -> Job {
+    let variables = scripts::merge_variables(build)
+        .into_iter()
+        .chain(scripts::alias_variables(build))
+        .map(|(name, value)| (name, Variable::data(&value)))
+        .collect();
+    let mut entries = needs(&build.needs, &[]);
+    entries.extend(build.platform_jobs().iter().map(|id| NeedEntry::WithArtifacts(names::job(id))));
+    Job {
+        extends: Some(BUILD_TEMPLATE),
+        stage: Some(build.stage.clone()),
+        needs: Some(entries),
+        variables,
         ..Job::default()
     }
 }

@@ -30,6 +30,9 @@ pub fn job(id: &JobId) -> String {
     match id {
         JobId::Build(id) => build(id),
         JobId::Run { job, variant } => with_variant(job.clone(), variant),
+        // `@` appears in no image name or axis value, so the build's own name stays the
+        // contract's and stays the prefix of its platforms' jobs.
+        JobId::Platform { build: id, platform } => format!("{}@{}", build(id), platform.slug()),
     }
 }
 
@@ -52,6 +55,9 @@ mod tests {
         let variant = Variant::new(vec![("ruby".into(), "3.2".into()), ("flavor".into(), "mysql80".into())]);
         assert_eq!(build(&BuildId { image: "base".into(), variant: variant.clone() }), "build:base:3.2-mysql80");
         assert_eq!(build(&BuildId { image: "base".into(), variant: Variant::default() }), "build:base");
-        assert_eq!(job(&JobId::Run { job: "qa".into(), variant }), "qa:3.2-mysql80");
+        assert_eq!(job(&JobId::Run { job: "qa".into(), variant: variant.clone() }), "qa:3.2-mysql80");
+        let platform = crate::model::Platform::LinuxArm64;
+        let id = BuildId { image: "base".into(), variant };
+        assert_eq!(job(&JobId::Platform { build: id, platform }), "build:base:3.2-mysql80@linux-arm64");
     }
 }

@@ -4,7 +4,7 @@
 //! Besides the tag script's variables, the build reads `PIPEGEN_CACHES` (per image cache two
 //! lines: its name, then the path the CI cache keeps it at).
 
-use super::{Builder, Platform};
+use super::{Builder, Platform, Unpushed};
 use crate::plan::Policy;
 
 /// `pipegen_build_step`: build the image `pipegen_tag` names and push it; `pipegen_build_job`:
@@ -31,7 +31,8 @@ pub fn functions(platform: Platform, policy: &Policy) -> String {
     pipegen_cache_to="{cache_repo}"
   fi
   buildah build --layers --cache-from "{cache_repo}" ${{pipegen_cache_to:+--cache-to "$pipegen_cache_to"}} --file "$PIPEGEN_DOCKERFILE" "$@" --tag "$pipegen_ref" "$PIPEGEN_CONTEXT"
-  buildah push "$pipegen_ref""#
+  buildah push --digestfile "$pipegen_dir/digest" "$pipegen_ref"
+  pipegen_digest="$(cat "$pipegen_dir/digest")""#
             ),
             r#"buildah build --quiet --no-cache --layers=false --file "$pipegen_dir/load" "$2" > /dev/null"#,
             r#"buildah build --quiet --no-cache --layers=false --output "type=local,dest=$2" --file "$pipegen_dir/save" "$pipegen_dir/empty" > /dev/null"#,
@@ -42,17 +43,33 @@ pub fn functions(platform: Platform, policy: &Policy) -> String {
             // hands on through the cache of this run).
             format!(
                 r#"  if [ "$pipegen_push" = true ]; then
-    docker buildx build --file "$PIPEGEN_DOCKERFILE" "$@" --tag "$pipegen_ref" --cache-from "type=registry,ref={cache_repo}:$PIPEGEN_KEY" --cache-to "type=registry,ref={cache_repo}:$PIPEGEN_KEY,mode=max,ignore-error=true" --push "$PIPEGEN_CONTEXT"
+    docker buildx build --file "$PIPEGEN_DOCKERFILE" "$@" --tag "$pipegen_ref" --cache-from "type=registry,ref={cache_repo}:$pipegen_cache_tag" --cache-to "type=registry,ref={cache_repo}:$pipegen_cache_tag,mode=max,ignore-error=true" --metadata-file "$pipegen_dir/metadata" --push "$PIPEGEN_CONTEXT"
+    pipegen_digest="$(sed -n 's/.*"containerimage.digest": *"\(sha256:[0-9a-f]*\)".*/\1/p' "$pipegen_dir/metadata")"
   else
     docker buildx build --file "$PIPEGEN_DOCKERFILE" "$@" --tag "$pipegen_ref" --load "$PIPEGEN_CONTEXT"
-    mkdir -p "$PIPEGEN_LOCAL_IMAGES"
-    echo "pipegen: saving the local image $pipegen_ref for the jobs that need it"
-    docker save --output "$PIPEGEN_LOCAL_IMAGES/$PIPEGEN_KEY.tar" "$pipegen_ref"
+    # A split build hands on the image of its first platform (the one ubuntu-latest runs).
+    if [ "${{PIPEGEN_SPLIT:-}}" != platform ] || [ "$PIPEGEN_PLATFORM" = "$(printf '%s\n' "$PIPEGEN_PLATFORMS" | sed -n 1p)" ]; then
+      mkdir -p "$PIPEGEN_LOCAL_IMAGES"
+      echo "pipegen: saving the local image $pipegen_ref for the jobs that need it"
+      docker save --output "$PIPEGEN_LOCAL_IMAGES/$PIPEGEN_KEY.tar" "$pipegen_ref"
+    fi
   fi"#
             ),
             r#"docker buildx build --no-cache --output type=cacheonly --file "$pipegen_dir/load" "$2""#,
             r#"docker buildx build --no-cache --output "type=local,dest=$2" --file "$pipegen_dir/save" "$pipegen_dir/empty""#,
         ),
+    };
+    // A run that does not push: GitLab merges the platforms in the scratch path; GitHub has
+    // no list to make of local images, and hands on its first platform's image.
+    let merge_call = match platform.unpushed {
+        Unpushed::Scratch => "      pipegen_merge || return 1",
+        Unpushed::Local => {
+            r#"      if [ "$pipegen_push" = true ]; then
+        pipegen_merge || return 1
+      else
+        echo "pipegen: this run does not push: the jobs that use $PIPEGEN_IMAGE get the local image of its first platform"
+      fi"#
+        }
     };
     format!(
         r#"pipegen_cache_name() {{
@@ -140,6 +157,13 @@ pipegen_expand() {{
 pipegen_build_step() {{
   # `pipegen_tag_step` chose `pipegen_ref`: the registry, or where a pipeline that does not push
   # keeps the image.
+  pipegen_cache_tag="$PIPEGEN_KEY"
+  if [ "${{PIPEGEN_SPLIT:-}}" = platform ]; then
+    # One platform of a manifest list: a temporary tag, merged by digest.
+    pipegen_slug="$(printf '%s' "$PIPEGEN_PLATFORM" | tr / -)"
+    pipegen_ref="$pipegen_ref-platform-$pipegen_slug"
+    pipegen_cache_tag="$PIPEGEN_KEY-$pipegen_slug"
+  fi
 {setup}  pipegen_dir="${{TMPDIR:-/tmp}}/pipegen-build-$$"
   mkdir -p "$pipegen_dir/empty"
   pipegen_cache_action=load
@@ -166,7 +190,11 @@ pipegen_build_step() {{
   if [ -n "${{PIPEGEN_TARGET:-}}" ]; then
     set -- "$@" --target "$PIPEGEN_TARGET"
   fi
+  if [ -n "${{PIPEGEN_PLATFORM:-}}" ]; then
+    set -- "$@" --platform "$PIPEGEN_PLATFORM"
+  fi
   echo "pipegen: building $pipegen_ref"
+  pipegen_digest=
 {build}
   pipegen_cache_action=save
   pipegen_caches || return 1
@@ -174,10 +202,21 @@ pipegen_build_step() {{
 }}
 pipegen_build_job() {{
   pipegen_tag_step || return 1
+  if [ "${{PIPEGEN_SPLIT:-}}" = merge ]; then
+    if [ "$pipegen_build" = true ]; then
+{merge_call}
+    fi
+    return 0
+  fi
   if [ "$pipegen_build" = true ]; then
-    pipegen_build_step
+    pipegen_build_step || return 1
+  fi
+  if [ "${{PIPEGEN_SPLIT:-}}" = platform ]; then
+    pipegen_publish_digest "${{pipegen_digest:-skipped}}"
   fi
 }}
-"#
+{merge}"#,
+        merge = super::merge::functions(platform),
+        merge_call = merge_call,
     )
 }

@@ -11,6 +11,7 @@
 mod alias;
 mod build;
 mod local;
+mod merge;
 mod probes;
 mod registry;
 mod run;
@@ -20,6 +21,7 @@ pub use local::{LOAD, LOCAL_RUN};
 pub use probes::{health_command, wait_key, wait_variable};
 pub use run::{ALIASES, CACHE_KEY, RUN};
 
+use crate::model::Platform as ImagePlatform;
 use crate::model::{AliasEvent, AliasWhen};
 use crate::plan::recipe::Glob;
 use crate::plan::{Build, Policy, TagMode};
@@ -140,6 +142,30 @@ pub fn alias_variables(build: &Build) -> Vec<(String, String)> {
     vec![("PIPEGEN_ALIAS_TAGS".to_string(), lines.join("\n"))]
 }
 
+/// The variables of the job that builds one platform of a split build: the build's, and which
+/// platform, and where its digest goes (GitLab: the dotenv variable it writes).
+pub fn platform_variables(build: &Build, platform: ImagePlatform) -> Vec<(String, String)> {
+    let mut out = build_variables(build);
+    out.push(("PIPEGEN_SPLIT".to_string(), "platform".to_string()));
+    out.push(("PIPEGEN_PLATFORM".to_string(), platform.name().to_string()));
+    out.push(("PIPEGEN_DIGEST_VARIABLE".to_string(), crate::naming::digest_variable(&build.this.key, platform)));
+    out
+}
+
+/// The variables of the job that merges a split build's platforms into a manifest list: the
+/// build's, and per platform the variable that holds its digest (`<platform>=<variable>`).
+pub fn merge_variables(build: &Build) -> Vec<(String, String)> {
+    let mut out = build_variables(build);
+    out.push(("PIPEGEN_SPLIT".to_string(), "merge".to_string()));
+    let digests: Vec<String> = build
+        .platforms
+        .iter()
+        .map(|p| format!("{}={}", p.name(), crate::naming::digest_variable(&build.this.key, *p)))
+        .collect();
+    out.push(("PIPEGEN_DIGESTS".to_string(), digests.join("\n")));
+    out
+}
+
 /// The variables the build script reads (see [`tag`]), those that are not empty, in a fixed
 /// order. Both platforms set them on the build job.
 pub fn build_variables(build: &Build) -> Vec<(String, String)> {
@@ -195,6 +221,15 @@ pub fn build_variables(build: &Build) -> Vec<(String, String)> {
         let entries: Vec<String> =
             parents.iter().map(|p| format!("{}={}={}", p.arg, p.build.id.image, p.build.key)).collect();
         out.push(("PIPEGEN_PARENTS".to_string(), entries.join("\n")));
+    }
+    if !build.platforms.is_empty() {
+        out.push((
+            "PIPEGEN_PLATFORMS".to_string(),
+            build.platforms.iter().map(|p| p.name()).collect::<Vec<_>>().join("\n"),
+        ));
+    }
+    if let Some(platform) = build.single_platform() {
+        out.push(("PIPEGEN_PLATFORM".to_string(), platform.name().to_string()));
     }
     if let TagMode::Commit { suffix } = &build.this.tag {
         out.push(("PIPEGEN_TAG_MODE".to_string(), "commit".to_string()));

@@ -9,7 +9,8 @@
 //! `PIPEGEN_ARGS` (argument names, one a line, sorted) with `PIPEGEN_ARG_<NAME>` each,
 //! `PIPEGEN_PARENTS` (`<ARG>=<image>=<KEY>`, one a line, sorted by argument) with the parents'
 //! `PIPEGEN_TAG_<KEY>` from their build jobs, and for commit tags `PIPEGEN_TAG_MODE=commit` and
-//! `PIPEGEN_TAG_SUFFIX`.
+//! `PIPEGEN_TAG_SUFFIX`, and `PIPEGEN_PLATFORMS` (one a line, sorted) for an image built for
+//! named platforms.
 //!
 //! Cost: one `git cat-file --batch-check` for every path (O(depth) each), one `git diff-tree` per
 //! glob (O(the subtree under its directory)), one `sha256sum`.
@@ -47,10 +48,14 @@ pub fn functions(platform: Platform) -> String {
     let publish = match platform.publish {
         // The full reference: in a pipeline that does not push, an image is in the registry
         // (unchanged, reused) or in the scratch path (built here), and only this job knows which.
-        Publish::Dotenv(file) => format!(r#"  printf 'PIPEGEN_REF_%s=%s\n' "$PIPEGEN_KEY" "$pipegen_ref" > {file}"#),
-        Publish::GithubOutput => {
-            r#"  printf 'tag=%s\nbuild=%s\n' "$pipegen_tag" "$pipegen_build" >> "$GITHUB_OUTPUT""#.to_string()
-        }
+        Publish::Dotenv(file) => format!(r#"    printf 'PIPEGEN_REF_%s=%s\n' "$PIPEGEN_KEY" "$pipegen_ref" > {file}"#),
+        Publish::GithubOutput => r#"    printf 'tag=%s\n' "$pipegen_tag" >> "$GITHUB_OUTPUT""#.to_string(),
+    };
+    // Whether this job built its image, for the step that saves a local image (every job that
+    // builds, a split build's platforms too).
+    let built = match platform.publish {
+        Publish::Dotenv(_) => "",
+        Publish::GithubOutput => "\n  printf 'build=%s\\n' \"$pipegen_build\" >> \"$GITHUB_OUTPUT\"",
     };
     format!(
         r#"pipegen_object() {{
@@ -208,6 +213,13 @@ PIPEGEN_NAMES
     if [ -n "${{PIPEGEN_TARGET:-}}" ]; then
       printf 'target %s\n' "$PIPEGEN_TARGET"
     fi
+    if [ -n "${{PIPEGEN_PLATFORMS:-}}" ]; then
+      printf 'platforms'
+      for pipegen_name in $PIPEGEN_PLATFORMS; do
+        printf ' %s' "$pipegen_name"
+      done
+      printf '\n'
+    fi
     for pipegen_name in ${{PIPEGEN_ARGS:-}}; do
       pipegen_arg_value "$pipegen_name" || return 1
       printf 'arg %s %s\n%s\n' "$pipegen_name" "${{#pipegen_value}}" "$pipegen_value"
@@ -237,7 +249,7 @@ pipegen_tag_step() {{
     pipegen_unpushed || return 1
     echo "pipegen: $PIPEGEN_IMAGE is tagged by commit and built in every pipeline: $pipegen_ref"
     pipegen_build=true
-  elif pipegen_exists "$pipegen_ref"; then
+  elif pipegen_exists "$pipegen_ref" && pipegen_has_platforms "$pipegen_ref"; then
     echo "pipegen: $pipegen_ref is already in the registry; skipping the build"
     pipegen_build=false
   elif [ "$pipegen_push" = true ]; then
@@ -247,7 +259,10 @@ pipegen_tag_step() {{
     echo "pipegen: $pipegen_ref is not in the registry; this pipeline does not push (PIPEGEN_PUSH=${{PIPEGEN_PUSH:-}})"
     pipegen_unpushed || return 1
 {unpushed_lookup}  fi
+  # A platform's job hands on its digest instead; the merge job publishes the reference.
+  if [ "${{PIPEGEN_SPLIT:-}}" != platform ]; then
 {publish}
+  fi{built}
 }}
 "#,
         commit = platform.commit,
@@ -258,6 +273,7 @@ pipegen_tag_step() {{
         shift = 2 + count,
         scratch = SCRATCH_TAG_PREFIX,
         unpushed_lookup = unpushed_lookup,
+        built = built,
     )
 }
 
