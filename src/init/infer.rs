@@ -204,6 +204,7 @@ pub fn infer(input: Input<'_>) -> Inference {
         services: IndexMap::new(),
         jobs: IndexMap::new(),
         limits: Default::default(),
+        refresh: None,
     };
     Inference { model, notes, args, external, unresolved, templates }
 }

@@ -1,6 +1,7 @@
 //! The model: its types, how it is loaded and checked, and how its problems are reported.
 
 mod characters;
+pub mod cron;
 mod diagnostic;
 mod duration;
 mod env_names;

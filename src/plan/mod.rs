@@ -80,6 +80,8 @@ pub struct Plan {
     pub policy: Policy,
     /// Limits an administrator raised, from the model's `limits`.
     pub raised: RaisedLimits,
+    /// The refresh schedule (five cron fields, single-spaced), from the model's `refresh`.
+    pub refresh: Option<String>,
 }
 
 /// Limits of a self-managed GitLab that its administrator raised (the model's `limits.gitlab`).

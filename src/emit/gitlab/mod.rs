@@ -49,6 +49,44 @@ struct Pipeline {
 struct Workflow {
     name: String,
     auto_cancel: AutoCancel,
+    /// With a refresh schedule: every pipeline runs (the last rule), and a scheduled one is named
+    /// as the refresh it is (`workflow:name` reads the variable the matching rule sets).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    rules: Vec<WorkflowRule>,
+}
+
+#[derive(Serialize)]
+struct WorkflowRule {
+    #[serde(rename = "if", skip_serializing_if = "Option::is_none")]
+    condition: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    when: Option<&'static str>,
+    variables: IndexMap<&'static str, String>,
+}
+
+/// The variable `workflow:name` reads when the model has a refresh schedule.
+const PIPELINE_NAME: &str = "PIPEGEN_PIPELINE_NAME";
+
+/// The workflow: named after the model; with a refresh schedule, scheduled pipelines (created in
+/// the project: YAML cannot create schedules) are named `<name>: upstream refresh`.
+fn workflow(plan: &Plan) -> Workflow {
+    let auto_cancel = AutoCancel { on_new_commit: "interruptible" };
+    if plan.refresh.is_none() || plan.is_empty() {
+        return Workflow { name: plan.name.clone(), auto_cancel, rules: Vec::new() };
+    }
+    let named = |name: String| IndexMap::from([(PIPELINE_NAME, name)]);
+    Workflow {
+        name: format!("${PIPELINE_NAME}"),
+        auto_cancel,
+        rules: vec![
+            WorkflowRule {
+                condition: Some("$CI_PIPELINE_SOURCE == \"schedule\""),
+                when: None,
+                variables: named(format!("{}: upstream refresh", plan.name)),
+            },
+            WorkflowRule { condition: None, when: Some("always"), variables: named(plan.name.clone()) },
+        ],
+    }
 }
 
 #[derive(Serialize)]
@@ -227,13 +265,8 @@ pub fn render(plan: &Plan) -> String {
     if plan.is_empty() && stages.is_empty() {
         stages.push("test".to_string());
     }
-    let pipeline = Pipeline {
-        workflow: Workflow { name: plan.name.clone(), auto_cancel: AutoCancel { on_new_commit: "interruptible" } },
-        stages,
-        variables,
-        default: Defaults { interruptible: true },
-        jobs,
-    };
+    let pipeline =
+        Pipeline { workflow: workflow(plan), stages, variables, default: Defaults { interruptible: true }, jobs };
     crate::yaml::to_string(&pipeline).expect("the GitLab pipeline serializes")
 }
 
