@@ -18,7 +18,7 @@ echo "==> cargo fmt --check"
 cargo fmt --check
 
 echo "==> cargo clippy"
-cargo clippy --all-targets --locked -- -D warnings
+cargo clippy --all-targets --all-features --locked -- -D warnings
 
-echo "==> cargo test"
-cargo test --locked
+echo "==> cargo test (every tier)"
+cargo test --locked --features external-tests

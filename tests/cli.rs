@@ -303,6 +303,7 @@ fn the_working_directory_does_not_matter() {
     assert_eq!(files(elsewhere.path()), Vec::<String>::new());
 }
 
+#[cfg(feature = "external-tests")]
 /// `pipegen check` on the bad model under a pseudo-terminal (`script`), so stderr is a terminal.
 fn on_a_terminal(dir: &Path, no_color: bool) -> String {
     let command = format!("{} check", env!("CARGO_BIN_EXE_pipegen"));
@@ -317,6 +318,7 @@ fn on_a_terminal(dir: &Path, no_color: bool) -> String {
 }
 
 #[test]
+#[cfg(feature = "external-tests")]
 fn errors_are_coloured_only_on_a_terminal_and_never_with_no_color() {
     let dir = project(BAD_MODEL);
     let terminal = on_a_terminal(dir.path(), false);

@@ -8,6 +8,9 @@
 //! The tools come from `scripts/install-tools.sh` (through `support::ensure_tools`); a missing
 //! tool is installed or fails the test, never skipped.
 
+// Needs external tools: in the full tier (scripts/test.sh), not in the offline `cargo test`.
+#![cfg(feature = "external-tests")]
+
 mod support;
 
 #[path = "conformance/corpus.rs"]

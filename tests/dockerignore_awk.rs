@@ -3,6 +3,9 @@
 //! them) × random trees (spaces, quotes, tabs, newlines, backslashes, non-ASCII names) for both
 //! builders, and real `git ls-files` / `git ls-tree` output of a repository with such names.
 
+// Needs external tools: in the full tier (scripts/test.sh), not in the offline `cargo test`.
+#![cfg(feature = "external-tests")]
+
 mod support;
 
 use std::io::Write;

@@ -12,6 +12,9 @@
 //! content tag hashes: the `context … sent` lines of the recipe, as `pipegen tags` computes it
 //! and as the platform's generated tag script writes it. No registry is used.
 
+// Needs external tools: in the full tier (scripts/test.sh), not in the offline `cargo test`.
+#![cfg(feature = "external-tests")]
+
 mod support;
 
 use std::collections::BTreeSet;

@@ -28,6 +28,9 @@
 //! skopeo through environment variables.
 //! See docs/dev/e2e-notes.md for how each tool behaves here.
 
+// Needs external tools: in the full tier (scripts/test.sh), not in the offline `cargo test`.
+#![cfg(feature = "external-tests")]
+
 mod support;
 
 use std::cell::Cell;

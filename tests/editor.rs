@@ -7,6 +7,9 @@
 //! `initializationOptions`), so the client answers those; the schema store is turned off so
 //! nothing is fetched from the network.
 
+// Needs external tools: in the full tier (scripts/test.sh), not in the offline `cargo test`.
+#![cfg(feature = "external-tests")]
+
 mod support;
 
 use std::collections::BTreeSet;

@@ -15,6 +15,9 @@
 //! dependencies from cargo's local cache, which building these tests has filled. The hooks are
 //! installed once per test run, in a `PRE_COMMIT_HOME` of its own.
 
+// Needs external tools: in the full tier (scripts/test.sh), not in the offline `cargo test`.
+#![cfg(feature = "external-tests")]
+
 mod support;
 
 use std::path::{Path, PathBuf};

@@ -17,6 +17,9 @@
 //! "Broken workflows", one per defect) and shows that the scenario's check then fails.
 //! The scenarios share the machine's registry port, so each holds its lock for its whole run.
 
+// Needs external tools: in the full tier (scripts/test.sh), not in the offline `cargo test`.
+#![cfg(feature = "external-tests")]
+
 mod support;
 
 use std::fs;

@@ -15,6 +15,9 @@
 //! Each scenario here also runs a deliberately broken copy of its pipeline (the functions under
 //! "Broken pipelines", one per defect) and shows that the scenario's check then fails.
 
+// Needs external tools: in the full tier (scripts/test.sh), not in the offline `cargo test`.
+#![cfg(feature = "external-tests")]
+
 mod support;
 
 use serde_yaml::Value;

@@ -5,6 +5,9 @@
 //! repository, print the same tags, which are those `pipegen tags` computes in Rust from the
 //! recipe. When git fails, every shell stops with a non-zero status and prints no tag.
 
+// Needs external tools: in the full tier (scripts/test.sh), not in the offline `cargo test`.
+#![cfg(feature = "external-tests")]
+
 mod support;
 
 use std::collections::BTreeSet;

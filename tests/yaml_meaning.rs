@@ -6,6 +6,9 @@
 //! One Psych and one PyYAML process serve the whole test run: each document goes to them as a
 //! line of JSON (the YAML text and the data it must read as), and each answers with a line.
 
+// Needs external tools: in the full tier (scripts/test.sh), not in the offline `cargo test`.
+#![cfg(feature = "external-tests")]
+
 mod support;
 
 use std::io::{BufRead, BufReader, Write};

@@ -135,14 +135,7 @@ fn check_string(text: &str, path: &ModelPath, is_key: bool, found: &mut Vec<Diag
 
 /// The field a path names, for messages: `context`, `inputs`, `env.FOO`.
 fn field(path: &ModelPath) -> String {
-    let keys: Vec<&str> = path
-        .segments()
-        .iter()
-        .filter_map(|s| match s {
-            Segment::Key(k) => Some(k.as_str()),
-            Segment::Index(_) => None,
-        })
-        .collect();
+    let keys = path.key_names();
     match keys.as_slice() {
         [.., parent @ ("env" | "args"), name] => format!("{parent}.{name}"),
         [.., last] => (*last).to_string(),

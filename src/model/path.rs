@@ -49,6 +49,17 @@ impl ModelPath {
         &self.0
     }
 
+    /// The keys of the path, indices left out: `images.gdk.from[1]` → `images`, `gdk`, `from`.
+    pub fn key_names(&self) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter_map(|s| match s {
+                Segment::Key(k) => Some(k.as_str()),
+                Segment::Index(_) => None,
+            })
+            .collect()
+    }
+
     pub fn is_root(&self) -> bool {
         self.0.is_empty()
     }

@@ -95,14 +95,7 @@ fn pointer_segments(path: &ModelPath) -> Vec<String> {
 
 /// What the thing at `path` is called in messages: "image `gdk`", "job `qa`", "the model".
 fn subject(path: &ModelPath) -> String {
-    let keys: Vec<&str> = path
-        .segments()
-        .iter()
-        .filter_map(|s| match s {
-            Segment::Key(k) => Some(k.as_str()),
-            Segment::Index(_) => None,
-        })
-        .collect();
+    let keys = path.key_names();
     match keys.as_slice() {
         [] => "the model".into(),
         ["images", name, ..] => format!("image `{name}`"),
@@ -115,10 +108,7 @@ fn subject(path: &ModelPath) -> String {
 }
 
 fn last_key(path: &ModelPath) -> Option<&str> {
-    path.segments().iter().rev().find_map(|s| match s {
-        Segment::Key(k) => Some(k.as_str()),
-        Segment::Index(_) => None,
-    })
+    path.key_names().pop()
 }
 
 fn show(value: &Value) -> String {
