@@ -1,5 +1,6 @@
 //! `pipegen tags`: the tag each image gets at a commit, by the pipeline's own recipe.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use serde::Serialize;
@@ -56,6 +57,19 @@ pub enum Bases {
 /// with an ignore file one `git ls-tree -r`, one `git cat-file blob` per Dockerfile and, with
 /// [`Bases::Resolve`], one `skopeo inspect` per external base image not pinned by digest.
 pub fn compute(root: &Path, plan: &Plan, commit: &str, target: Target, bases: Bases) -> Result<Computed, Error> {
+    compute_with(root, plan, commit, target, bases, &mut HashMap::new())
+}
+
+/// [`compute`], with the digests already resolved (by reference), which it adds to: the
+/// platforms of one `pipegen tags` ask each registry once, and agree on each digest.
+pub fn compute_with(
+    root: &Path,
+    plan: &Plan,
+    commit: &str,
+    target: Target,
+    bases: Bases,
+    resolved: &mut HashMap<String, String>,
+) -> Result<Computed, Error> {
     let builder = target.builder();
     let (mut paths, globs) = content_tags::questions(plan, builder);
     // Commit-tagged builds hash nothing, but a missing Dockerfile is worth a warning for them too.
@@ -69,7 +83,11 @@ pub fn compute(root: &Path, plan: &Plan, commit: &str, target: Target, bases: Ba
     facts.dockerfiles = git::dockerfiles(root, plan, &facts)?;
     if bases == Bases::Resolve {
         for image in content_tags::lookups(plan, &facts) {
-            let digest = crate::registry_digest::resolve(&image)?;
+            let digest = match resolved.get(&image) {
+                Some(digest) => digest.clone(),
+                None => crate::registry_digest::resolve(&image)?,
+            };
+            resolved.insert(image.clone(), digest.clone());
             facts.digests.insert(image, digest);
         }
     }
@@ -98,8 +116,9 @@ pub fn run(
         None => crate::emit::targets_of(&loaded.model),
     };
     let mut computed: Vec<(Target, Computed)> = Vec::new();
+    let mut resolved = HashMap::new();
     for target in targets {
-        computed.push((target, compute(&workspace.root, &plan, &commit, target, bases)?));
+        computed.push((target, compute_with(&workspace.root, &plan, &commit, target, bases, &mut resolved)?));
     }
     let unresolved =
         if bases == Bases::Offline { content_tags::lookups(&plan, &computed[0].1.facts) } else { Vec::new() };
