@@ -92,6 +92,10 @@ pub enum Command {
         /// The commit to compute tags for.
         #[arg(long, default_value = "HEAD", value_name = "REV")]
         rev: String,
+        /// Do not ask registries for the digests of external base images (`FROM debian:12`):
+        /// the tags that hash one are marked `offline` and are not the pipeline's
+        #[arg(long)]
+        offline: bool,
         /// The platform whose builder's ignore rules apply [default: the model's outputs' platforms]
         #[arg(long, short = 't', value_enum)]
         target: Option<Target>,
@@ -145,8 +149,9 @@ pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
             };
             commands::plan::run(model.model.as_deref(), changed, target, format)
         }
-        Command::Tags { rev, target, format, model } => {
-            commands::tags::run(model.model.as_deref(), &rev, target, format)
+        Command::Tags { rev, offline, target, format, model } => {
+            let bases = if offline { commands::tags::Bases::Offline } else { commands::tags::Bases::Resolve };
+            commands::tags::run(model.model.as_deref(), &rev, target, format, bases)
         }
     }
 }

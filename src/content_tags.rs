@@ -7,17 +7,55 @@ use std::collections::{BTreeSet, HashMap};
 use sha2::{Digest, Sha256};
 
 use crate::dockerignore::{Builder, IgnoreFile};
-use crate::plan::recipe::Glob;
+use crate::plan::recipe::{Glob, Upstream};
 use crate::plan::{BuildId, CONTENT_TAG_LEN, Plan, TagMode};
 
 /// What the commit holds, as far as the recipes ask: each path's object id (`None`: absent),
 /// each glob's file lines, and, per context and Dockerfile whose ignore file applies, the
-/// listing lines of the files the builder receives.
+/// listing lines of the files the builder receives; the bytes of each Dockerfile that is a file
+/// at the commit, and the digest of each external base image their `FROM`s name.
 #[derive(Debug, Default)]
 pub struct TreeFacts {
     pub objects: HashMap<String, Option<String>>,
     pub globs: HashMap<String, Vec<String>>,
     pub sent: HashMap<(String, String), Vec<String>>,
+    pub dockerfiles: HashMap<String, Vec<u8>>,
+    /// Resolved digests by reference; a reference missing here (`pipegen tags --offline`) is
+    /// hashed as [`UNRESOLVED`].
+    pub digests: HashMap<String, String>,
+}
+
+/// What an unresolved base image's digest reads as (`pipegen tags --offline`): never what the
+/// pipeline hashes, which fails rather than hash a digest it does not have.
+pub const UNRESOLVED: &str = "unresolved";
+
+/// The external base images of a recipe's Dockerfile at the commit (none when it is not a file).
+pub fn bases(upstream: &Upstream, facts: &TreeFacts) -> Vec<String> {
+    match facts.dockerfiles.get(&upstream.dockerfile) {
+        Some(text) => crate::upstream::from::bases(text, &upstream.args, &upstream.parent_args),
+        None => Vec::new(),
+    }
+}
+
+/// The base images of every content-tagged build of `plan` whose digest must be asked of a
+/// registry (those not pinned by digest), each once, sorted.
+pub fn lookups(plan: &Plan, facts: &TreeFacts) -> Vec<String> {
+    let mut out = BTreeSet::new();
+    for recipe in plan.builds.iter().filter_map(|b| b.recipe()) {
+        if let Some(upstream) = recipe.upstream() {
+            out.extend(bases(upstream, facts).into_iter().filter(|b| crate::upstream::pinned_digest(b).is_none()));
+        }
+    }
+    out.into_iter().collect()
+}
+
+/// A base image and its digest: the one it is pinned by, else the resolved one.
+fn with_digest(image: String, facts: &TreeFacts) -> (String, String) {
+    let digest = match crate::upstream::pinned_digest(&image) {
+        Some(pinned) => pinned.to_string(),
+        None => facts.digests.get(&image).cloned().unwrap_or_else(|| UNRESOLVED.to_string()),
+    };
+    (image, digest)
 }
 
 /// What the recipes of `plan` ask of the tree when `builder` builds: every path whose object id
@@ -110,6 +148,7 @@ pub fn explain(plan: &Plan, commit: &str, facts: &TreeFacts) -> Vec<BuildTag> {
                     |glob| facts.globs.get(&glob.pattern).cloned().unwrap_or_default(),
                     |context, dockerfile| facts.sent.get(&(context.to_string(), dockerfile.to_string())).cloned(),
                     |parent| tags.get(&parent.build.id).cloned().unwrap_or_default(),
+                    |upstream| bases(upstream, facts).into_iter().map(|b| with_digest(b, facts)).collect(),
                 );
                 let text = rendered.iter().fold(String::new(), |mut text, part| {
                     text.push_str(&part.text);

@@ -18,6 +18,9 @@ pub enum Error {
     Usage(String),
     #[error("{0}")]
     Git(String),
+    /// A registry that could not say what a base image's digest is.
+    #[error("{0}")]
+    Registry(String),
     /// Ignore files pipegen cannot hash as their builder reads them.
     #[error("{0}")]
     Ignore(crate::dockerignore::IgnoreErrors),

@@ -185,6 +185,25 @@ pub fn objects(root: &Path, commit: &str, paths: &[String]) -> Result<Vec<Option
     Ok(text.lines().map(|line| (!line.ends_with(" missing")).then(|| line.to_string())).collect())
 }
 
+/// The bytes of every Dockerfile of a content-tagged build of `plan` that is a file at the
+/// commit (`facts` holds their object ids), one `git cat-file blob` each.
+pub fn dockerfiles(root: &Path, plan: &Plan, facts: &TreeFacts) -> Result<HashMap<String, Vec<u8>>, Error> {
+    let mut out = HashMap::new();
+    for recipe in plan.builds.iter().filter_map(|b| b.recipe()) {
+        let Some(upstream) = recipe.upstream() else { continue };
+        if out.contains_key(&upstream.dockerfile) {
+            continue;
+        }
+        let object = facts.objects.get(&upstream.dockerfile).cloned().flatten();
+        let Some(id) = object.as_deref().and_then(|o| o.strip_prefix("blob ")) else { continue };
+        let mut command = git(root);
+        command.args(["cat-file", "blob", id]);
+        let bytes = run_bytes(command, &format!("read {}", upstream.dockerfile))?;
+        out.insert(upstream.dockerfile.clone(), bytes);
+    }
+    Ok(out)
+}
+
 /// The working tree (tracked files as they are now, and untracked ones `.gitignore` does not
 /// exclude) as a git tree, through a private copy of the index so that the user's index is left
 /// alone. Like `git stash`, this writes the changed files' blobs into the object store, where

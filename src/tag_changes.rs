@@ -183,6 +183,9 @@ fn one_change(
                 None => vec![model_change(id, "from", Some(old), Some(new))],
             }
         }
+        // The base images follow from the Dockerfile, the arguments and the parents, whose own
+        // parts say what changed; `plan` hashes no digest (both sides are computed at once).
+        "upstream" => Vec::new(),
         _ => vec![model_change(id, label, Some(old), Some(new))],
     }
 }

@@ -321,7 +321,9 @@ fn hashed_by_pipegen(
         Builder::Buildah => (Target::Gitlab, gitlab::PLATFORM),
     };
     let commit = String::from_utf8(git(repo, &["rev-parse", "HEAD"])).unwrap().trim().to_string();
-    let computed = pipegen::commands::tags::compute(repo, &plan, &commit, target).unwrap();
+    let computed =
+        pipegen::commands::tags::compute(repo, &plan, &commit, target, pipegen::commands::tags::Bases::Resolve)
+            .unwrap();
     let lines = &computed.facts.sent[&(context.to_string(), dockerfile.to_string())];
     let rust = lines.iter().map(|line| pipegen::listing::path_of(line)).collect();
 

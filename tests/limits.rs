@@ -195,23 +195,32 @@ fn a_raised_gitlab_limit_in_the_model_is_honoured() {
 }
 
 /// Kolla's size: 187 images built from one base. The workflow stays far under GitHub's limit
-/// (issue 8: under 200 KB), because a build job costs a few hundred bytes.
+/// (issue 8: under 200 KB), because a build job costs a few hundred bytes: measured as what the
+/// 186 images after the base add, so that the scripts every workflow carries once (the tag
+/// script with its awk programs) count in the total, not per job.
 #[test]
 fn the_workflow_of_187_images_is_under_200_kb() {
-    let mut model = String::from(
-        "pipegen: 1\nname: kolla\nregistry: registry.example.com/kolla\nimages:\n  base:\n    context: docker/base\n",
-    );
-    for i in 0..186 {
-        let _ = writeln!(model, "  service-number-{i}:\n    from: base\n    context: docker/service-number-{i}");
-    }
+    let model = |images: usize| {
+        let mut model = String::from(
+            "pipegen: 1\nname: kolla\nregistry: registry.example.com/kolla\nimages:\n  base:\n    context: docker/base\n",
+        );
+        for i in 0..images - 1 {
+            let _ = writeln!(model, "  service-number-{i}:\n    from: base\n    context: docker/service-number-{i}");
+        }
+        model
+    };
     let dir = tempfile::tempdir().expect("temporary directory");
-    write(&dir.path().join("pipegen.yaml"), &model);
     for (target, most) in [("github", 200_000), ("gitlab", 200_000)] {
-        let (code, text, err) =
-            support::run(support::pipegen().args(["emit", "--target", target]).current_dir(dir.path()));
-        assert_eq!(code, 0, "{err}");
-        assert!(text.len() < most, "the {target} pipeline of 187 images is {} bytes", text.len());
-        let per_build = text.len() / 187;
+        let mut sizes = Vec::new();
+        for images in [1, 187] {
+            write(&dir.path().join("pipegen.yaml"), &model(images));
+            let (code, text, err) =
+                support::run(support::pipegen().args(["emit", "--target", target]).current_dir(dir.path()));
+            assert_eq!(code, 0, "{err}");
+            sizes.push(text.len());
+        }
+        assert!(sizes[1] < most, "the {target} pipeline of 187 images is {} bytes", sizes[1]);
+        let per_build = (sizes[1] - sizes[0]) / 186;
         assert!(per_build < 700, "a {target} build job costs {per_build} bytes");
     }
 }

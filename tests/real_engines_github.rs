@@ -145,6 +145,60 @@ fn github_images_build_skip_rebuild_and_push_elsewhere_under_act() {
 }
 
 /// Every job of the run ended, and passed.
+/// Upstream refresh (tests/fixtures/real-engines/upstream): each build job resolves the digest
+/// of the upstream image its Dockerfile starts from (`docker buildx imagetools inspect --raw` in
+/// the runner) and hashes it. A new upstream image under the same tag rebuilds exactly the images
+/// on it (base, and child through base's tag) with new digests, and nothing else.
+#[test]
+fn github_upstream_refresh_rebuilds_exactly_the_images_above_under_act() {
+    const WORKFLOW: &str = ".github/workflows/upstream.yml";
+    let kit = re::kit();
+    let registry = Registry::start(kit);
+    let local = LocalImages::new();
+    let path = registry.path("upstream");
+    local.remove_later(&path);
+    let upstream = format!("{path}/upstream/base:1");
+    re::push_upstream(&local, &upstream, "v1");
+    let repo = Repo::create("upstream", &[("@REGISTRY@", &path), ("@UPSTREAM@", &upstream)], &[]);
+    let tags1 = repo.tags(&path);
+    let repositories: Vec<String> = re::UPSTREAM_IMAGES.iter().map(|(i, _)| tags1.repository(i)).collect();
+    let mut ledger = Ledger::default();
+
+    // 1. Everything is built.
+    let run = re::act(kit, &repo, "upstream: first run", "push", &[]);
+    run.must(all_passed(&run));
+    for (image, _) in re::UPSTREAM_IMAGES {
+        run.must(re::built(&run, image, &tags1.reference(image)));
+    }
+    run.must(ledger.record(&registry, &repositories, &references(&tags1, &["base", "child", "other"]), &[]));
+
+    // 2. A new upstream image under the same tag: base and child get new tags and are built
+    // (new manifests), other is skipped and its manifest stays.
+    re::push_upstream(&local, &upstream, "v2");
+    let tags2 = repo.tags(&path);
+    let run = re::act(kit, &repo, "upstream: a new upstream image", "push", &[]);
+    run.must(all_passed(&run));
+    run.must(re::rebuilt_exactly_above_upstream(&run, &tags1, &tags2));
+    run.must(ledger.record(&registry, &repositories, &references(&tags2, &["base", "child"]), &[]));
+
+    // The check bites: with a tag script that leaves the upstream lines out of the recipe, base's
+    // job builds once under its tag without them, then skips the next upstream image.
+    let broken = repo.write_broken("no-upstream.yml", &re::without_upstream_lines(repo.yaml(WORKFLOW)));
+    let job = job_id(&repo.yaml(WORKFLOW), "build:base");
+    let run = re::act(kit, &repo, "upstream lines left out", "push", &args(&["-W", &broken, "-j", &job]));
+    run.must(run.passed("build:base"));
+    re::push_upstream(&local, &upstream, "v3");
+    let tags3 = repo.tags(&path);
+    let run = re::act(
+        kit,
+        &repo,
+        "upstream lines left out, a new upstream image",
+        "push",
+        &args(&["-W", &broken, "-j", &job]),
+    );
+    run.must_fail(re::rebuilt_under_new_tag(&run, "base", &tags2, &tags3), "the recipe has no upstream lines");
+}
+
 fn all_passed(run: &Run) -> Result<(), String> {
     if run.code != 0 {
         return Err(format!("act exited with {}", run.code));

@@ -264,6 +264,29 @@ fn plan_reads_uncommitted_changes_from_git() {
     assert_eq!(verdict(&plan, "build tool")["rebuilt"], true);
 }
 
+/// A Dockerfile that starts from another base image: `plan` names the Dockerfile, asks no
+/// registry (`debian:bookworm` is never looked up: the two sides it compares have the same
+/// digests), and the recipe's `upstream` part adds no reason of its own.
+#[test]
+fn plan_names_the_dockerfile_of_a_new_base_image_without_asking_a_registry() {
+    let repo = Repo::new();
+    std::fs::write(repo.path().join("tool/Dockerfile"), "ARG OS=debian\nFROM ${OS}:bookworm\n").unwrap();
+    let plan = repo.pipegen_json(&["plan", "--format", "json"]);
+    let tool = verdict(&plan, "build tool");
+    assert_eq!(tool["rebuilt"], true);
+    assert_eq!(
+        tool["reasons"],
+        serde_json::json!([{ "kind": "changed", "path": "tool/Dockerfile", "via": "context tool" }])
+    );
+    // `pipegen tags` asks, unless --offline: then it says which tags are not the pipeline's.
+    repo.commit_all("the tool on debian");
+    let (code, out, err) = repo.pipegen(&["tags", "--offline"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("--offline: the digests of debian:bookworm are not asked"), "{err}");
+    let tool_line = out.lines().find(|l| l.starts_with("build tool ")).expect("a line for build tool");
+    assert!(tool_line.ends_with("  (offline)"), "{out}");
+}
+
 /// The builds of a `plan --format json` report with a status, and the ids of the removed ones.
 fn statuses(plan: &Value) -> (Vec<(String, String)>, Vec<String>) {
     let builds = plan["builds"].as_array().unwrap().iter();

@@ -14,6 +14,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
+use pipegen::commands::tags::Bases;
 use pipegen::emit::{Target, github, gitlab, scripts};
 use pipegen::plan::{Plan, TagMode};
 
@@ -126,7 +127,7 @@ fn repository(dir: &Path, plan: &Plan) -> String {
 
 /// The tags by the recipe, computed in Rust by `pipegen tags` for `target`'s builder.
 fn expected(repo: &Path, plan: &Plan, commit: &str, target: Target) -> Vec<String> {
-    let computed = pipegen::commands::tags::compute(repo, plan, commit, target).expect("git answers");
+    let computed = pipegen::commands::tags::compute(repo, plan, commit, target, Bases::Resolve).expect("git answers");
     computed.builds.into_iter().map(|b| b.tag).collect()
 }
 
@@ -413,6 +414,281 @@ fn the_build_step_fills_in_parent_references() {
                     format!("TOOL_IMAGE={registry}/tool:{}", tags[tool]),
                 ],
                 "{target} under {shell}"
+            );
+        }
+    }
+}
+
+// ------------------------------------------------------------------------------------------
+// Upstream base images (recipe v4)
+// ------------------------------------------------------------------------------------------
+
+/// Debian's docker-registry on 127.0.0.1, on a port it picks itself (no lock: no other test
+/// knows it); killed when dropped.
+struct LocalRegistry {
+    child: std::process::Child,
+    addr: String,
+}
+
+impl LocalRegistry {
+    fn start(root: &Path) -> LocalRegistry {
+        std::fs::create_dir_all(root.join("data")).unwrap();
+        let config = root.join("config.yml");
+        std::fs::write(
+            &config,
+            format!(
+                "version: 0.1\nlog:\n  level: info\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\nhttp:\n  addr: 127.0.0.1:0\n",
+                root.join("data").display()
+            ),
+        )
+        .unwrap();
+        let log = root.join("registry.log");
+        let child = Command::new(support::tool("docker-registry"))
+            .arg("serve")
+            .arg(&config)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("start docker-registry");
+        let mut registry = LocalRegistry { child, addr: String::new() };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        while registry.addr.is_empty() {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if let Some(at) = text.find("msg=\"listening on ") {
+                let rest = &text[at + "msg=\"listening on ".len()..];
+                registry.addr = rest.chars().take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':').collect();
+            } else {
+                assert!(std::time::Instant::now() < deadline, "docker-registry did not say where it listens:\n{text}");
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+        }
+        registry
+    }
+
+    /// Push an image without layers whose config carries `label` to `reference` (so each label
+    /// gives another manifest), through an OCI layout and skopeo; returns its manifest digest.
+    fn push(&self, dir: &Path, reference: &str, label: &str) -> String {
+        use sha2::{Digest, Sha256};
+        let layout = dir.join(format!("oci-{label}"));
+        let blobs = layout.join("blobs/sha256");
+        std::fs::create_dir_all(&blobs).unwrap();
+        let blob = |bytes: &[u8]| {
+            let digest = format!("{:x}", Sha256::digest(bytes));
+            std::fs::write(blobs.join(&digest), bytes).unwrap();
+            (format!("sha256:{digest}"), bytes.len())
+        };
+        let config = format!(
+            r#"{{"architecture":"amd64","os":"linux","config":{{"Labels":{{"version":"{label}"}}}},"rootfs":{{"type":"layers","diff_ids":[]}}}}"#
+        );
+        let (config_digest, config_size) = blob(config.as_bytes());
+        let manifest = format!(
+            r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config_digest}","size":{config_size}}},"layers":[]}}"#
+        );
+        let (manifest_digest, manifest_size) = blob(manifest.as_bytes());
+        std::fs::write(layout.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+        std::fs::write(
+            layout.join("index.json"),
+            format!(
+                r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{manifest_digest}","size":{manifest_size},"annotations":{{"org.opencontainers.image.ref.name":"{label}"}}}}]}}"#
+            ),
+        )
+        .unwrap();
+        let (code, out, err) = support::run(Command::new(support::tool("skopeo")).args([
+            "copy",
+            "--quiet",
+            "--dest-tls-verify=false",
+            &format!("oci:{}:{label}", layout.display()),
+            &format!("docker://{reference}"),
+        ]));
+        assert_eq!(code, 0, "skopeo copy to {reference}\n{out}{err}");
+        manifest_digest
+    }
+}
+
+impl Drop for LocalRegistry {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Images on an upstream image in a local registry: `base` starts from it through global
+/// arguments (one the model passes) and a stage; `child` from `base` (its argument names the
+/// parent: not looked up) and `scratch`; `pinned` from a reference pinned by digest (not looked
+/// up: the registry does not even hold it); `other` from `scratch` only.
+const UPSTREAM_MODEL: &str = r#"
+pipegen: 1
+name: upstream-under-test
+registry: registry.example.com/up
+images:
+  base:
+    context: base
+    args: { FLAVOUR: "1" }
+  child:
+    from: base
+    context: child
+  pinned:
+    context: pinned
+  other:
+    context: other
+"#;
+
+const PINNED: &str = "sha256:00000000000000000000000000000000000000000000000000000000000000aa";
+
+fn upstream_repository(dir: &Path, addr: &str) -> String {
+    std::fs::create_dir_all(dir).unwrap();
+    git(dir, &["init", "-q", "-b", "main"]);
+    let files = [
+        (
+            "base/Dockerfile",
+            format!(
+                "# the upstream\nARG REGISTRY={addr}\nARG FLAVOUR=0\nFROM --platform=$BUILDPLATFORM \\\n  ${{REGISTRY}}/upstream:${{FLAVOUR}} AS up\nfrom up\n"
+            ),
+        ),
+        ("child/Dockerfile", "ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nFROM scratch AS out\n".to_string()),
+        ("pinned/Dockerfile", format!("FROM {addr}/gone@{PINNED}\n")),
+        ("other/Dockerfile", "FROM scratch\n".to_string()),
+        ("pipegen.yaml", UPSTREAM_MODEL.to_string()),
+    ];
+    for (path, text) in files {
+        let file = dir.join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, text).unwrap();
+    }
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "images on an upstream image"]);
+    git(dir, &["rev-parse", "HEAD"]).trim().to_string()
+}
+
+/// A `docker` for GitHub's script on this machine: the kit's buildx 0.13 (the runner image's) when
+/// the real-engine set-up unpacked it, else skopeo answering `buildx imagetools inspect --raw`.
+fn docker_stand_in(bin: &Path) {
+    std::fs::create_dir_all(bin).unwrap();
+    let env = std::fs::read_to_string(support::repo().join(".tools/real-engines.env")).unwrap_or_default();
+    let work = env.lines().find_map(|l| l.strip_prefix("work=")).unwrap_or("/nonexistent");
+    let buildx = Path::new(work).join("x/docker-buildx/usr/libexec/docker/cli-plugins/docker-buildx");
+    let script = if buildx.is_file() {
+        format!("#!/bin/sh\n[ \"$1\" = buildx ] && shift\nexec {} \"$@\"\n", buildx.display())
+    } else {
+        format!(
+            "#!/bin/sh\n# docker buildx imagetools inspect --raw REF\nexec {} inspect --raw --tls-verify=false \"docker://$5\"\n",
+            support::tool("skopeo").display()
+        )
+    };
+    std::fs::write(bin.join("docker"), script).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(bin.join("docker"), std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// Every shell's tag of every build of `plan` for both platforms' scripts, checked against the
+/// Rust tags (which are returned, GitLab's first).
+fn shells_agree(dir: &Path, repo: &Path, plan: &Plan, commit: &str, extra: &[(String, String)]) -> [Vec<String>; 2] {
+    let mut all = Vec::new();
+    for target in Target::ALL {
+        let file = dir.join(format!("tag-{target}.sh"));
+        std::fs::write(&file, script(target)).expect("write the script");
+        let want = expected(repo, plan, commit, target);
+        for shell in SHELLS {
+            for (b, build) in plan.builds.iter().enumerate() {
+                let mut env = job_env(plan, b, &want, commit);
+                env.extend(extra.iter().cloned());
+                let (code, stdout, stderr) = run_with(shell, &file, repo, &env);
+                assert_eq!(code, 0, "{} fails under {shell} ({target}):\n{stderr}", build.id());
+                assert_eq!(stdout.trim_end(), want[b], "{shell} computes another tag for {} ({target})", build.id());
+            }
+        }
+        all.push(want);
+    }
+    [all.remove(0), all.remove(0)]
+}
+
+/// The upstream image's digest is part of the tags of the images on it, alike in Rust and in
+/// both platforms' scripts (GitLab's asks skopeo, GitHub's `docker buildx imagetools`); a new
+/// upstream image changes exactly those tags (and their children's); a digest-pinned base needs
+/// no registry; a base the registry does not have fails both, naming it.
+#[test]
+fn upstream_digests_are_hashed_alike_and_rebuild_exactly_the_images_above() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let registry = LocalRegistry::start(&dir.path().join("registry"));
+    let addr = registry.addr.clone();
+    let upstream = format!("{addr}/upstream:1");
+    let first = registry.push(dir.path(), &upstream, "1");
+    let plan = plan_of("pipegen.yaml", UPSTREAM_MODEL);
+    let repo = dir.path().join("repo");
+    let commit = upstream_repository(&repo, &addr);
+    let conf = dir.path().join("registries.conf");
+    std::fs::write(
+        &conf,
+        format!("unqualified-search-registries = []\n[[registry]]\nlocation = \"{addr}\"\ninsecure = true\n"),
+    )
+    .unwrap();
+    let bin = dir.path().join("bin");
+    docker_stand_in(&bin);
+    let extra = vec![
+        ("CONTAINERS_REGISTRIES_CONF".to_string(), conf.display().to_string()),
+        ("PATH".to_string(), format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default())),
+    ];
+    let index = |image: &str| plan.builds.iter().position(|b| b.this.id.image == image).expect(image);
+    let (base, child, pinned, other) = (index("base"), index("child"), index("pinned"), index("other"));
+
+    // What the recipe hashes: the resolved digest, the pinned one, nothing for scratch and parents.
+    let computed = pipegen::commands::tags::compute(&repo, &plan, &commit, Target::Gitlab, Bases::Resolve).unwrap();
+    let upstream_part =
+        |i: usize| computed.builds[i].parts.as_ref().unwrap().iter().find(|(k, _)| k == "upstream").unwrap().1.clone();
+    assert_eq!(upstream_part(base), format!("from base/Dockerfile\nupstream {upstream} {first}"));
+    assert_eq!(upstream_part(child), "from child/Dockerfile");
+    assert_eq!(upstream_part(pinned), format!("from pinned/Dockerfile\nupstream {addr}/gone@{PINNED} {PINNED}"));
+    assert_eq!(upstream_part(other), "from other/Dockerfile");
+
+    let before = shells_agree(dir.path(), &repo, &plan, &commit, &extra);
+    let again = registry.push(dir.path(), &upstream, "1-rebuilt");
+    assert_ne!(first, again, "the new upstream image is another manifest");
+    let after = shells_agree(dir.path(), &repo, &plan, &commit, &extra);
+    for platform in 0..2 {
+        assert_ne!(before[platform][base], after[platform][base], "base is on the upstream image");
+        assert_ne!(before[platform][child], after[platform][child], "child is on base");
+        assert_eq!(before[platform][pinned], after[platform][pinned], "pinned is not on it");
+        assert_eq!(before[platform][other], after[platform][other], "other is not on it");
+    }
+
+    // `--offline` asks no registry and says which tags are not the pipeline's.
+    let (code, stdout, stderr) =
+        support::pipegen_in(&repo, &["tags", "--offline", "--target", "gitlab", "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains(&format!("--offline: the digests of {upstream} are not asked")), "{stderr}");
+    let lines: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let offline: Vec<&str> = lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["offline"] == true)
+        .map(|l| l["image"].as_str().unwrap())
+        .collect();
+    assert_eq!(offline, ["base", "child"]);
+    let (code, stdout, stderr) = support::pipegen_in(&repo, &["tags", "--target", "gitlab", "--format", "json"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains(&after[0][base]) && !stdout.contains("offline"), "{stdout}");
+
+    // A base image the registry does not have: both fail and name it.
+    let missing = plan_of("pipegen.yaml", &UPSTREAM_MODEL.replace("FLAVOUR: \"1\"", "FLAVOUR: \"9\""));
+    let error = pipegen::commands::tags::compute(&repo, &missing, &commit, Target::Gitlab, Bases::Resolve)
+        .err()
+        .expect("an unknown base image is an error")
+        .to_string();
+    assert!(error.contains(&format!("cannot resolve the base image {addr}/upstream:9")), "{error}");
+    for target in Target::ALL {
+        let file = dir.path().join(format!("tag-{target}.sh"));
+        std::fs::write(&file, script(target)).unwrap();
+        let mut env = job_env(&missing, index("base"), &[], &commit);
+        env.extend(extra.iter().cloned());
+        for shell in SHELLS {
+            let (code, stdout, stderr) = run_with(shell, &file, &repo, &env);
+            assert_ne!(code, 0, "{shell} ({target}) hashed a base image it could not resolve: {stdout}");
+            assert_eq!(stdout, "", "{shell} ({target}) printed a tag");
+            assert!(
+                stderr
+                    .contains(&format!("cannot resolve the base image {addr}/upstream:9 (a FROM of base/Dockerfile)")),
+                "{shell} ({target}): {stderr}"
             );
         }
     }

@@ -106,9 +106,9 @@ fn compare(
     };
     let mut merged: Option<(Vec<BuildVerdict>, Vec<Removed>)> = None;
     for &target in targets {
-        let new = tags::compute(root, plan, &new_tree, target)?.builds;
+        let new = tags::compute(root, plan, &new_tree, target, tags::Bases::Offline)?.builds;
         let old = match &old_plan {
-            Some(old_plan) => Some(tags::compute(root, old_plan, &old_commit, target)?.builds),
+            Some(old_plan) => Some(tags::compute(root, old_plan, &old_commit, target, tags::Bases::Offline)?.builds),
             None => None,
         };
         let old_side = old_plan.as_ref().zip(old.as_deref()).map(|(plan, tags)| Side { plan, tags });

@@ -1,5 +1,6 @@
 //! `pipegen tags`: the tag each image gets at a commit, by the pipeline's own recipe.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use serde::Serialize;
@@ -27,6 +28,10 @@ struct TagLine {
     /// rules differ), so each platform has a tag of its own: one line per platform.
     #[serde(skip_serializing_if = "Option::is_none")]
     platform: Option<&'static str>,
+    /// Set with `--offline` when the tag hashes a base image (its own or an ancestor's) whose
+    /// digest was not asked of its registry: not the pipeline's tag.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    offline: bool,
 }
 
 /// Every build's tag at one commit for one platform, and what git said.
@@ -36,10 +41,35 @@ pub struct Computed {
     pub builds: Vec<BuildTag>,
 }
 
+/// Whether the digests of external base images are asked of their registries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bases {
+    /// Asked (skopeo), as the pipeline asks them: the tags are the pipeline's.
+    Resolve,
+    /// Not asked: each is hashed as `unresolved`, so the tags are not the pipeline's. `pipegen
+    /// plan` compares two sides computed at once, whose base images have the same digests, so it
+    /// needs none.
+    Offline,
+}
+
 /// Every build's tag at `commit` (a commit, or a tree for a working tree) when `target` builds:
-/// one `git cat-file --batch-check` for every path, one `git diff-tree` per glob, and per context
-/// with an ignore file one `git ls-tree -r`.
-pub fn compute(root: &Path, plan: &Plan, commit: &str, target: Target) -> Result<Computed, Error> {
+/// one `git cat-file --batch-check` for every path, one `git diff-tree` per glob, per context
+/// with an ignore file one `git ls-tree -r`, one `git cat-file blob` per Dockerfile and, with
+/// [`Bases::Resolve`], one `skopeo inspect` per external base image not pinned by digest.
+pub fn compute(root: &Path, plan: &Plan, commit: &str, target: Target, bases: Bases) -> Result<Computed, Error> {
+    compute_with(root, plan, commit, target, bases, &mut HashMap::new())
+}
+
+/// [`compute`], with the digests already resolved (by reference), which it adds to: the
+/// platforms of one `pipegen tags` ask each registry once, and agree on each digest.
+pub fn compute_with(
+    root: &Path,
+    plan: &Plan,
+    commit: &str,
+    target: Target,
+    bases: Bases,
+    resolved: &mut HashMap<String, String>,
+) -> Result<Computed, Error> {
     let builder = target.builder();
     let (mut paths, globs) = content_tags::questions(plan, builder);
     // Commit-tagged builds hash nothing, but a missing Dockerfile is worth a warning for them too.
@@ -50,11 +80,28 @@ pub fn compute(root: &Path, plan: &Plan, commit: &str, target: Target) -> Result
     paths.dedup();
     let mut facts = git::tree_facts(root, commit, &paths, &globs)?;
     facts.sent = git::sent_files(root, commit, plan, builder, &facts)?;
+    facts.dockerfiles = git::dockerfiles(root, plan, &facts)?;
+    if bases == Bases::Resolve {
+        for image in content_tags::lookups(plan, &facts) {
+            let digest = match resolved.get(&image) {
+                Some(digest) => digest.clone(),
+                None => crate::registry_digest::resolve(&image)?,
+            };
+            resolved.insert(image.clone(), digest.clone());
+            facts.digests.insert(image, digest);
+        }
+    }
     let builds = content_tags::explain(plan, commit, &facts);
     Ok(Computed { facts, builds })
 }
 
-pub fn run(model: Option<&Path>, rev: &str, target: Option<Target>, format: OutputFormat) -> Result<ExitStatus, Error> {
+pub fn run(
+    model: Option<&Path>,
+    rev: &str,
+    target: Option<Target>,
+    format: OutputFormat,
+    bases: Bases,
+) -> Result<ExitStatus, Error> {
     let workspace = Workspace::locate(model)?;
     let (loaded, plan) = workspace.plan_without_limits()?;
     if plan.builds.is_empty() {
@@ -69,13 +116,24 @@ pub fn run(model: Option<&Path>, rev: &str, target: Option<Target>, format: Outp
         None => crate::emit::targets_of(&loaded.model),
     };
     let mut computed: Vec<(Target, Computed)> = Vec::new();
+    let mut resolved = HashMap::new();
     for target in targets {
-        computed.push((target, compute(&workspace.root, &plan, &commit, target)?));
+        computed.push((target, compute_with(&workspace.root, &plan, &commit, target, bases, &mut resolved)?));
+    }
+    let unresolved =
+        if bases == Bases::Offline { content_tags::lookups(&plan, &computed[0].1.facts) } else { Vec::new() };
+    if !unresolved.is_empty() {
+        eprintln!(
+            "pipegen: warning: --offline: the digests of {} are not asked of their registries, so the tags of the \
+             images built on them (marked `offline`) are not the pipeline's",
+            unresolved.join(", ")
+        );
     }
     for warning in missing_from_tree(&plan, &computed[0].1.facts, &commit) {
         eprintln!("pipegen: warning: {warning}");
     }
     let registry = std::env::var("PIPEGEN_REGISTRY").ok().filter(|r| !r.is_empty()).unwrap_or(plan.registry.clone());
+    let offline = offline_builds(&plan, &computed[0].1.builds);
     let mut lines: Vec<TagLine> = Vec::new();
     let mut differing = 0;
     for (i, build) in plan.builds.iter().enumerate() {
@@ -97,6 +155,7 @@ pub fn run(model: Option<&Path>, rev: &str, target: Option<Target>, format: Outp
                 reference: format!("{registry}/{}:{tag}", build.this.id.image),
                 tag,
                 platform: (!agree).then(|| target.name()),
+                offline: offline[i],
             });
             if agree {
                 break;
@@ -120,13 +179,31 @@ pub fn run(model: Option<&Path>, rev: &str, target: Option<Target>, format: Outp
                 .iter()
                 .map(|l| {
                     let platform = l.platform.map(|p| format!("  ({p})")).unwrap_or_default();
-                    format!("{:width$}  {:7}  {}{platform}\n", l.id, l.kind, l.reference)
+                    let offline = if l.offline { "  (offline)" } else { "" };
+                    format!("{:width$}  {:7}  {}{platform}{offline}\n", l.id, l.kind, l.reference)
                 })
                 .collect();
             super::print_stdout(&text);
         }
     }
     Ok(ExitStatus::Success)
+}
+
+/// Per build, in plan order: whether its tag hashes an unresolved base image digest, its own or
+/// (through a parent's tag) an ancestor's.
+fn offline_builds(plan: &Plan, builds: &[BuildTag]) -> Vec<bool> {
+    let unresolved = format!(" {}", content_tags::UNRESOLVED);
+    let mut out: Vec<bool> = Vec::with_capacity(builds.len());
+    for (build, tag) in plan.builds.iter().zip(builds) {
+        let own = tag.parts.iter().flatten().any(|(key, text)| {
+            key == "upstream" && text.lines().any(|l| l.starts_with("upstream ") && l.ends_with(&unresolved))
+        });
+        let inherited = build.parents.iter().any(|p| {
+            plan.builds.iter().position(|b| b.this.id == p.build.id).is_some_and(|at| out.get(at) == Some(&true))
+        });
+        out.push(own || inherited);
+    }
+    out
 }
 
 /// What a build's context or Dockerfile is missing at the commit. The tag is still what the

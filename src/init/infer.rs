@@ -207,6 +207,7 @@ pub fn infer(input: Input<'_>) -> Inference {
         push: Default::default(),
         platforms: None,
         runners: IndexMap::new(),
+        refresh: None,
     };
     Inference { model, notes, args, external, unresolved, templates }
 }

@@ -2,6 +2,7 @@
 
 mod alias_tags;
 mod characters;
+pub mod cron;
 mod diagnostic;
 mod duration;
 mod env_names;

@@ -120,6 +120,16 @@ pub struct Model {
         example = example_runners()
     )]
     pub runners: IndexMap<String, Runner>,
+
+    /// A scheduled pipeline that refreshes the images: content tags hash the digest of every
+    /// external base image (`FROM debian:bookworm`), so a run after an upstream update rebuilds
+    /// exactly the images above it, and nothing else. GitHub: the workflow gets
+    /// `on: schedule`; GitLab: create the schedule in the project (Build > Pipeline schedules, or
+    /// the API); the pipeline marks scheduled runs. Default: no schedule (base images are still
+    /// resolved in every pipeline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(example = example_refresh())]
+    pub refresh: Option<Refresh>,
 }
 
 /// Which pipelines push (see docs/model.md, "Push policy").
@@ -271,6 +281,22 @@ fn example_platforms() -> serde_json::Value {
 
 fn example_runners() -> serde_json::Value {
     serde_json::json!({ "linux/arm64": { "gitlab": ["saas-linux-medium-arm64"], "github": "ubuntu-24.04-arm" } })
+}
+
+/// When to refresh the images (see docs/model.md, "Upstream refresh").
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Refresh {
+    /// When, as five cron fields in UTC (minute, hour, day of month, month, day of week; `*`,
+    /// `,`, `-`, `/`, month and day names), at most every 5 minutes (GitHub's shortest interval).
+    /// GitLab's YAML cannot create a schedule: create one in the project with the same
+    /// expression (its syntax is the same).
+    #[schemars(example = "0 4 * * 1", length(min = 9))]
+    pub schedule: String,
+}
+
+fn example_refresh() -> serde_json::Value {
+    serde_json::json!({ "schedule": "0 4 * * 1" })
 }
 
 /// Limits an administrator raised (see docs/model.md, "Platform limits").

@@ -77,8 +77,20 @@ impl<'m> Checker<'m> {
             self.check_job(name);
         }
         self.found.extend(env_names::reserved(self.model));
+        self.check_refresh();
         if self.found.is_empty() {
             self.check_scopes_and_stages();
+        }
+    }
+
+    fn check_refresh(&mut self) {
+        let Some(refresh) = &self.model.refresh else { return };
+        if let Some((message, help)) = super::cron::problem(&refresh.schedule) {
+            self.report(
+                Diagnostic::new("bad-schedule", ModelPath::keys(["refresh", "schedule"]), message)
+                    .label("not a schedule GitHub runs")
+                    .help(help),
+            );
         }
     }
 

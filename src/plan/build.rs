@@ -57,6 +57,7 @@ pub fn build(loaded: &LoadedModel, model_file: &str) -> Result<Plan, ModelErrors
             .iter()
             .filter_map(|(name, runner)| crate::model::Platform::parse(name).map(|p| (p, runner.clone())))
             .collect(),
+        refresh: model.refresh.as_ref().map(|r| r.schedule.split_whitespace().collect::<Vec<_>>().join(" ")),
     };
     let mut problems = planner.problems;
     problems.extend(same_keys(&plan));

@@ -92,6 +92,8 @@ pub struct Plan {
     pub raised: RaisedLimits,
     /// The runners the model chose per platform (each backend has defaults for the others).
     pub runners: Vec<(Platform, Runner)>,
+    /// The refresh schedule (five cron fields, single-spaced), from the model's `refresh`.
+    pub refresh: Option<String>,
 }
 
 /// Limits of a self-managed GitLab that its administrator raised (the model's `limits.gitlab`).

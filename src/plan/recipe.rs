@@ -20,6 +20,8 @@
 //! arg-with-parents <NAME> <bytes>     # per argument that refers to parents, sorted by name, then
 //! <template>                          #   its template (`${parent:NAME}`, `$$` for `$`) and a newline
 //! parent <ARG> <tag>                  # per parent, sorted by argument
+//! from <dockerfile>                   # then one line per external base image of the Dockerfile
+//! upstream <image> <digest>           #   at the commit (`crate::upstream::from`), in order
 //! ```
 //!
 //! An object id is git's id of the tree or blob at that path in the pipeline's commit
@@ -29,7 +31,9 @@
 //! builder receives instead of its tree id, so a change to an ignored file changes no tag. Git
 //! prints paths with `core.quotePath=true`: a name with a byte outside printable ASCII is
 //! C-quoted, so every line is ASCII. The tag is the first [`CONTENT_TAG_LEN`] hex digits of the
-//! SHA-256 of the text. `content_tags` hashes a recipe in Rust; the pipeline's script
+//! SHA-256 of the text. A base image's digest is its registry's, resolved when the tag is
+//! computed (the one written in a reference pinned by digest), so a new upstream image changes
+//! the tags of the images built on it, and their children's through their parents' tags. `content_tags` hashes a recipe in Rust; the pipeline's script
 //! (`emit::scripts::tag`) writes the same lines from the job's own variables.
 
 use super::{Build, Parent};
@@ -64,6 +68,20 @@ pub enum Part {
     ArgWithParents { name: String, template: String },
     /// `parent <ARG> <tag>`, the tag being the parent build's, known at run time.
     Parent(Parent),
+    /// `from <dockerfile>`, then `upstream <image> <digest>` per external base image.
+    Upstream(Upstream),
+}
+
+/// What decides a Dockerfile's external base images: the Dockerfile at the commit, the values
+/// the build passes for its global `ARG`s, and the arguments naming parents (skipped: the
+/// parent's tag is hashed already).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upstream {
+    pub dockerfile: String,
+    /// Build arguments (name, value), as the build passes them.
+    pub args: Vec<(String, String)>,
+    /// Arguments that name a parent or refer to one.
+    pub parent_args: Vec<String>,
 }
 
 /// A glob input split at its literal directory prefix: `gitaly/**/*.go` lists
@@ -128,7 +146,14 @@ impl Recipe {
         parts.extend(templates.into_iter().map(|(name, template)| Part::ArgWithParents { name, template }));
         let mut parents = build.parents.clone();
         parents.sort_by(|a, b| a.arg.cmp(&b.arg));
+        let mut parent_args: Vec<String> = parents.iter().map(|p| p.arg.clone()).collect();
+        parent_args.extend(build.parent_args.iter().map(|(name, _)| name.clone()));
         parts.extend(parents.into_iter().map(Part::Parent));
+        parts.push(Part::Upstream(Upstream {
+            dockerfile: build.dockerfile.clone(),
+            args: build.args.clone(),
+            parent_args,
+        }));
         Recipe { parts }
     }
 
@@ -148,6 +173,14 @@ impl Recipe {
         })
     }
 
+    /// What decides the external base images.
+    pub fn upstream(&self) -> Option<&Upstream> {
+        self.parts.iter().find_map(|p| match p {
+            Part::Upstream(upstream) => Some(upstream),
+            _ => None,
+        })
+    }
+
     /// The glob inputs.
     pub fn globs(&self) -> impl Iterator<Item = &Glob> {
         self.parts.iter().filter_map(|p| match p {
@@ -158,19 +191,23 @@ impl Recipe {
 
     /// The hashed text, given each object's id (`None`: absent), each glob's file lines, the
     /// files a context sends when an ignore file applies (`None`: none applies) and each
-    /// parent's tag.
+    /// parent's tag, and the external base images with their digests.
     pub fn text(
         &self,
         object: impl Fn(&str) -> Option<String>,
         glob_files: impl Fn(&Glob) -> Vec<String>,
         sent_files: impl Fn(&str, &str) -> Option<Vec<String>>,
         parent_tag: impl Fn(&Parent) -> String,
+        bases: impl Fn(&Upstream) -> Vec<(String, String)>,
     ) -> String {
-        self.rendered(object, glob_files, sent_files, parent_tag).into_iter().fold(String::new(), |mut text, part| {
-            text.push_str(&part.text);
-            text.push('\n');
-            text
-        })
+        self.rendered(object, glob_files, sent_files, parent_tag, bases).into_iter().fold(
+            String::new(),
+            |mut text, part| {
+                text.push_str(&part.text);
+                text.push('\n');
+                text
+            },
+        )
     }
 
     /// Each part with its text (without the final newline), as [`Recipe::text`] joins them.
@@ -180,6 +217,7 @@ impl Recipe {
         glob_files: impl Fn(&Glob) -> Vec<String>,
         sent_files: impl Fn(&str, &str) -> Option<Vec<String>>,
         parent_tag: impl Fn(&Parent) -> String,
+        bases: impl Fn(&Upstream) -> Vec<(String, String)>,
     ) -> Vec<Rendered<'_>> {
         let mut out = Vec::with_capacity(self.parts.len());
         for part in &self.parts {
@@ -216,6 +254,13 @@ impl Recipe {
                     format!("arg-with-parents {name} {}\n{template}", template.len())
                 }
                 Part::Parent(parent) => format!("parent {} {}", parent.arg, parent_tag(parent)),
+                Part::Upstream(upstream) => {
+                    let mut text = format!("from {}", upstream.dockerfile);
+                    for (image, digest) in bases(upstream) {
+                        text.push_str(&format!("\nupstream {image} {digest}"));
+                    }
+                    text
+                }
             };
             out.push(Rendered { part, text });
         }
@@ -243,6 +288,7 @@ impl Part {
             Part::Glob(glob) => format!("glob {}", glob.pattern),
             Part::Arg { name, .. } | Part::ArgWithParents { name, .. } => format!("arg {name}"),
             Part::Parent(parent) => format!("parent {}", parent.arg),
+            Part::Upstream(_) => "upstream".to_string(),
         }
     }
 }

@@ -1067,3 +1067,77 @@ pub fn rebuilt_incomplete_list(run: &Run, job: &str) -> Result<(), String> {
         Err(format!("{job} did not build again the list that lacks linux/arm64"))
     }
 }
+
+// ------------------------------------------------------------------------------------------
+// Upstream refresh: tests/fixtures/real-engines/upstream
+// ------------------------------------------------------------------------------------------
+
+/// The upstream scenario's images, with whether each is built on the upstream image.
+pub const UPSTREAM_IMAGES: [(&str, bool); 3] = [("base", true), ("child", true), ("other", false)];
+
+/// Build the upstream image (`FROM scratch` plus a file holding `version`) with the host's
+/// docker and push it to `reference` in the test registry, replacing what the tag named.
+pub fn push_upstream(local: &LocalImages, reference: &str, version: &str) {
+    let context = tempfile::tempdir().expect("a temporary directory");
+    let fixture = super::repo().join("tests/fixtures/real-engines/upstream/upstream/Dockerfile");
+    fs::copy(&fixture, context.path().join("Dockerfile")).expect("copy the upstream Dockerfile");
+    fs::write(context.path().join("version.txt"), format!("{version}\n")).unwrap();
+    local.build(reference, context.path(), &[]);
+    docker_ok(&["push", "--quiet", reference]);
+}
+
+/// The build of `image` computed the tag of `after` (as `pipegen tags` does), found the
+/// reference absent and built it, and that tag is not the one of `before`.
+pub fn rebuilt_under_new_tag(run: &Run, image: &str, before: &Tags, after: &Tags) -> Result<(), String> {
+    let reference = after.reference(image);
+    if reference == before.reference(image) {
+        return Err(format!("the tag of {image} did not change with its upstream image: {reference}"));
+    }
+    built(run, image, &reference)?;
+    let job = format!("build:{image}");
+    let said = format!("pipegen: {reference} is not in the registry; building it");
+    if !pipegen_says(run, &job).iter().any(|l| l.contains(&said)) {
+        return Err(format!("{job} did not say `{said}`: {:?}", pipegen_says(run, &job)));
+    }
+    Ok(())
+}
+
+/// A new upstream image rebuilt exactly the images on it: each of those was built under its new
+/// tag (`after`), which differs from its tag `before`; every other image was skipped under a tag
+/// that did not change.
+pub fn rebuilt_exactly_above_upstream(run: &Run, before: &Tags, after: &Tags) -> Result<(), String> {
+    for (image, on_upstream) in UPSTREAM_IMAGES {
+        let reference = after.reference(image);
+        if on_upstream {
+            rebuilt_under_new_tag(run, image, before, after)?;
+        } else {
+            if reference != before.reference(image) {
+                return Err(format!("the tag of {image} changed, but it is not on the upstream image: {reference}"));
+            }
+            skipped(run, image, &reference)?;
+        }
+    }
+    Ok(())
+}
+
+/// A broken pipeline: the build jobs' tag script leaves the `upstream` lines out of the recipe
+/// (every string of the pipeline that writes them no longer does), as recipe v3 did.
+pub fn without_upstream_lines(pipeline: serde_yaml::Value) -> serde_yaml::Value {
+    const WRITES: &str = r#"printf 'upstream %s %s\n' "$pipegen_base" "$pipegen_digest" >> "$pipegen_recipe""#;
+    fn walk(value: &mut serde_yaml::Value, found: &mut usize) {
+        match value {
+            serde_yaml::Value::String(text) if text.contains(WRITES) => {
+                *text = text.replace(WRITES, ":");
+                *found += 1;
+            }
+            serde_yaml::Value::Sequence(items) => items.iter_mut().for_each(|v| walk(v, found)),
+            serde_yaml::Value::Mapping(map) => map.iter_mut().for_each(|(_, v)| walk(v, found)),
+            _ => {}
+        }
+    }
+    let mut pipeline = pipeline;
+    let mut found = 0;
+    walk(&mut pipeline, &mut found);
+    assert!(found > 0, "the pipeline writes upstream lines somewhere");
+    pipeline
+}

@@ -88,7 +88,15 @@ struct Triggers {
     push: Option<Empty>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pull_request: Option<Empty>,
+    /// The model's refresh schedule: runs on the default branch's latest commit.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    schedule: Vec<Schedule>,
     workflow_dispatch: Dispatch,
+}
+
+#[derive(Serialize)]
+struct Schedule {
+    cron: String,
 }
 
 #[derive(Serialize)]
@@ -313,6 +321,12 @@ pub fn render(plan: &Plan) -> String {
         on: Triggers {
             push: on_push,
             pull_request: (!plan.is_empty()).then_some(Empty {}),
+            schedule: plan
+                .refresh
+                .iter()
+                .filter(|_| !plan.is_empty())
+                .map(|cron| Schedule { cron: cron.clone() })
+                .collect(),
             workflow_dispatch: Dispatch { inputs },
         },
         concurrency: Concurrency {

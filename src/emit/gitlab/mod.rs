@@ -60,6 +60,25 @@ struct Workflow {
     rules: Vec<push::Rule>,
 }
 
+/// The variable `workflow:name` reads when the model has a refresh schedule.
+const PIPELINE_NAME: &str = "PIPEGEN_PIPELINE_NAME";
+
+/// The workflow: named after the model, its rules from the push policy; with a refresh
+/// schedule, scheduled pipelines (created in the project: YAML cannot create schedules) are
+/// named `<name>: upstream refresh`.
+fn workflow(plan: &Plan) -> Workflow {
+    let auto_cancel = AutoCancel { on_new_commit: "interruptible" };
+    if plan.refresh.is_none() || plan.is_empty() {
+        return Workflow { name: plan.name.clone(), auto_cancel, rules: push::workflow_rules(&plan.policy.push, None) };
+    }
+    let names = (PIPELINE_NAME, format!("{}: upstream refresh", plan.name), plan.name.clone());
+    Workflow {
+        name: format!("${PIPELINE_NAME}"),
+        auto_cancel,
+        rules: push::workflow_rules(&plan.policy.push, Some(names)),
+    }
+}
+
 #[derive(Serialize)]
 struct AutoCancel {
     on_new_commit: &'static str,
@@ -258,17 +277,8 @@ pub fn render(plan: &Plan) -> String {
     if plan.is_empty() && stages.is_empty() {
         stages.push("test".to_string());
     }
-    let pipeline = Pipeline {
-        workflow: Workflow {
-            name: plan.name.clone(),
-            auto_cancel: AutoCancel { on_new_commit: "interruptible" },
-            rules: push::workflow_rules(&plan.policy.push),
-        },
-        stages,
-        variables,
-        default: Defaults { interruptible: true },
-        jobs,
-    };
+    let pipeline =
+        Pipeline { workflow: workflow(plan), stages, variables, default: Defaults { interruptible: true }, jobs };
     crate::yaml::to_string(&pipeline).expect("the GitLab pipeline serializes")
 }
 

@@ -21,7 +21,7 @@ pub struct Rule {
     #[serde(skip_serializing_if = "Option::is_none")]
     when: Option<&'static str>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    variables: IndexMap<&'static str, &'static str>,
+    variables: IndexMap<&'static str, String>,
 }
 
 /// The variable every job reads.
@@ -35,17 +35,27 @@ fn rule(condition: Option<String>, when: Option<&'static str>) -> Rule {
 
 fn decide(condition: Option<String>, push: bool) -> Rule {
     let mut rule = rule(condition, None);
-    rule.variables.insert(PUSH_VARIABLE, if push { "true" } else { "false" });
+    rule.variables.insert(PUSH_VARIABLE, if push { "true" } else { "false" }.to_string());
     rule
 }
 
-/// Which pipelines exist: merge requests, tags, pushing branches, and other branches without
-/// an open merge request.
-pub fn workflow_rules(policy: &PushPolicy) -> Vec<Rule> {
-    let mut rules = vec![rule(Some(MERGE_REQUEST.to_string()), Some("always"))];
+/// Which pipelines exist: scheduled ones (with `schedule_name`, the name of a scheduled
+/// pipeline, every rule sets `name_variable`, which `workflow:name` reads), merge requests,
+/// tags, pushing branches, and other branches without an open merge request.
+pub fn workflow_rules(policy: &PushPolicy, names: Option<(&'static str, String, String)>) -> Vec<Rule> {
+    let mut rules = Vec::new();
+    if names.is_some() {
+        rules.push(rule(Some(r#"$CI_PIPELINE_SOURCE == "schedule""#.to_string()), Some("always")));
+    }
+    rules.push(rule(Some(MERGE_REQUEST.to_string()), Some("always")));
     rules.extend(pushing_branches(policy).into_iter().map(|c| rule(Some(c), Some("always"))));
     rules.push(rule(Some("$CI_COMMIT_BRANCH && $CI_OPEN_MERGE_REQUESTS".to_string()), Some("never")));
     rules.push(rule(None, Some("always")));
+    if let Some((variable, scheduled, name)) = names {
+        for (i, rule) in rules.iter_mut().enumerate() {
+            rule.variables.insert(variable, if i == 0 { scheduled.clone() } else { name.clone() });
+        }
+    }
     rules
 }
 
@@ -120,7 +130,7 @@ mod tests {
         assert_eq!(rules[2].variables[PUSH_VARIABLE], "true");
         let last = rules.last().unwrap();
         assert!(last.condition.is_none() && last.variables[PUSH_VARIABLE] == "false");
-        let workflow = workflow_rules(&PushPolicy::default());
+        let workflow = workflow_rules(&PushPolicy::default(), None);
         assert_eq!(workflow[0].when, Some("always"));
         assert_eq!(workflow[2].when, Some("never"));
     }

@@ -6,6 +6,11 @@ use crate::plan::push::SCRATCH_TAG_PREFIX;
 /// `pipegen_login`: log in to the run's registry with the job's credentials (never echoed;
 /// the password goes through stdin), else use it anonymously. `pipegen_exists REF`: whether the
 /// registry holds REF; a registry that cannot be asked is reported and counts as "no".
+/// `pipegen_digest_of REF`: sets `pipegen_digest` to the digest of the manifest REF names (the
+/// manifest list of a multi-platform image), by the same command as `pipegen_exists`, so the
+/// same login and registry configuration apply: the SHA-256 of the manifest's bytes, or the
+/// digest written in a REF pinned by digest. A lookup that fails names REF and fails: a tag is
+/// never computed from a digest it does not have.
 pub fn functions(platform: Platform) -> String {
     let login = match platform.builder {
         Builder::Buildah => "buildah login",
@@ -46,6 +51,24 @@ pipegen_exists() {{
     *) echo "pipegen: could not ask the registry about $1, building it: $pipegen_out" >&2 ;;
   esac
   return 1
+}}
+pipegen_digest_of() {{
+  case "$1" in
+    *@*) pipegen_digest="${{1##*@}}"; return 0 ;;
+  esac
+  pipegen_manifest="${{TMPDIR:-/tmp}}/pipegen-manifest-$$"
+  # The tag computation splits at newlines only; the command splits at blanks.
+  pipegen_ifs="${{IFS-unset}}"
+  unset IFS
+  if ! {inspect} > "$pipegen_manifest" 2> "$pipegen_manifest.err" || [ ! -s "$pipegen_manifest" ]; then
+    echo "pipegen: cannot resolve the base image $1 (a FROM of ${{PIPEGEN_DOCKERFILE:-the Dockerfile}}) to hash its digest: $(cat "$pipegen_manifest.err")" >&2
+    rm -f "$pipegen_manifest" "$pipegen_manifest.err"
+    return 1
+  fi
+  if [ "$pipegen_ifs" != unset ]; then IFS="$pipegen_ifs"; fi
+  pipegen_digest="$(sha256sum < "$pipegen_manifest")" || return 1
+  pipegen_digest="sha256:${{pipegen_digest%% *}}"
+  rm -f "$pipegen_manifest" "$pipegen_manifest.err"
 }}
 "#,
         host = own.host,

@@ -10,10 +10,12 @@
 //! `PIPEGEN_PARENTS` (`<ARG>=<image>=<KEY>`, one a line, sorted by argument) with the parents'
 //! `PIPEGEN_TAG_<KEY>` from their build jobs, and for commit tags `PIPEGEN_TAG_MODE=commit` and
 //! `PIPEGEN_TAG_SUFFIX`, and `PIPEGEN_PLATFORMS` (one a line, sorted) for an image built for
-//! named platforms.
+//! named platforms. The awk program that finds the Dockerfile's base images reads the argument
+//! and parent variables from the environment (the job's variables are exported).
 //!
 //! Cost: one `git cat-file --batch-check` for every path (O(depth) each), one `git diff-tree` per
-//! glob (O(the subtree under its directory)), one `sha256sum`.
+//! glob (O(the subtree under its directory)), one `git cat-file blob` and one awk for the
+//! Dockerfile, one registry lookup per base image not pinned by digest, one `sha256sum`.
 
 use super::{Platform, Publish, Unpushed};
 use crate::dockerignore::{Builder as IgnoreRules, awk};
@@ -176,6 +178,7 @@ PIPEGEN_NAMES
   else
     pipegen_line context "$PIPEGEN_CONTEXT" "$1" >> "$pipegen_recipe"
   fi
+  pipegen_dockerfile_object="$2"
   {{
     pipegen_line dockerfile "$PIPEGEN_DOCKERFILE" "$2"
     shift {shift}
@@ -233,6 +236,19 @@ PIPEGEN_NAMES
       printf 'parent %s %s\n' "$pipegen_arg" "$pipegen_value"
     done
   }} >> "$pipegen_recipe"
+  # The external base images of the Dockerfile at the commit, each with its registry's digest.
+  printf 'from %s\n' "$PIPEGEN_DOCKERFILE" >> "$pipegen_recipe"
+  case "$pipegen_dockerfile_object" in
+    'blob '*)
+      git cat-file blob "${{pipegen_dockerfile_object#blob }}" > "$pipegen_recipe.dockerfile" || return 1
+      pipegen_bases="$({from} < "$pipegen_recipe.dockerfile")" || return 1
+      rm -f "$pipegen_recipe.dockerfile"
+      for pipegen_base in $pipegen_bases; do
+        pipegen_digest_of "$pipegen_base" || return 1
+        printf 'upstream %s %s\n' "$pipegen_base" "$pipegen_digest" >> "$pipegen_recipe"
+      done
+      ;;
+  esac
   unset IFS
   set +f
   pipegen_sum="$(sha256sum < "$pipegen_recipe")" || return 1
@@ -268,6 +284,7 @@ pipegen_tag_step() {{
         commit = platform.commit,
         header = CONTENT_TAG_HEADER,
         filter = awk::command(rules),
+        from = crate::upstream::awk::command(),
         candidates = candidates,
         choose = choose,
         shift = 2 + count,

@@ -1,0 +1,108 @@
+//! The base-image extraction as a POSIX awk program (`from.awk`), for build jobs that have only
+//! `sh`, `awk` and `git`: the same rules as [`super::from::bases`], compared with it by the unit
+//! tests below (under the awk on PATH) and by `tests/tags_script.rs` (through the tags).
+
+use crate::shell::quote;
+
+/// The program's source, comments included.
+pub const SOURCE: &str = include_str!("from.awk");
+
+/// The shell command that reads a Dockerfile on stdin and prints its base images, one a line;
+/// the build's arguments and parents come from the job's variables (see `from.awk`). Every
+/// workflow carries it once: without comments and indentation (no string of the program spans
+/// lines, so leading blanks are never data).
+pub fn command() -> String {
+    let program: String = SOURCE
+        .lines()
+        .map(str::trim_start)
+        .filter(|line| !line.starts_with('#') && !line.is_empty())
+        .fold(String::new(), |mut out, line| {
+            out.push_str(line);
+            out.push('\n');
+            out
+        });
+    format!("LC_ALL=C awk {}", quote(&program))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::process::Command;
+
+    /// Dockerfiles, build arguments and parent arguments: each one's bases by the awk program
+    /// under every awk here (busybox, mawk, gawk when installed) are those of `from::bases`.
+    #[test]
+    fn awk_finds_the_bases_rust_finds() {
+        // (Dockerfile, build arguments, parent arguments)
+        type Case<'c> = (&'c str, &'c [(&'c str, &'c str)], &'c [&'c str]);
+        let cases: &[Case] = &[
+            ("FROM debian:bookworm\nRUN true\nFROM alpine:3.20\nFROM debian:bookworm\n", &[], &[]),
+            (
+                "ARG OS=debian\nARG RELEASE=\"bookworm\" REG=${OS:+docker.io/library/}\nFROM ${REG}$OS:${RELEASE}-slim\nARG LATE=x\nFROM ${LATE:-busybox}\n",
+                &[("OS", "ubuntu"), ("RELEASE", "noble")],
+                &[],
+            ),
+            ("ARG OS='alpine'\nARG EMPTY\nFROM $OS${EMPTY:-:3}${OS:+.20}\n", &[], &[]),
+            (
+                "ARG BASE_IMAGE\nFROM ${BASE_IMAGE} AS build\nFROM scratch\nFROM SCRATCH as Out\nFROM build\nFROM out\nFROM $BASE_IMAGE\nFROM golang:1.22\n",
+                &[],
+                &["BASE_IMAGE"],
+            ),
+            ("ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nFROM x:${V}\n", &[("BASE_IMAGE", "x:1"), ("V", "2")], &[]),
+            (
+                "# syntax=docker/dockerfile:1\r\nfrom --platform=$BUILDPLATFORM \\\r\n  # a comment inside\n\n   golang@sha256:abc \\  \n  As builder\nFrOm --platform=linux/arm64 --foo=bar alpine\n",
+                &[],
+                &[],
+            ),
+            ("FROM a$\nFROM b${\nFROM c${1x}\nFROM d${X:=y}\nFROM\nFROM --platform=x\nFROM e \\", &[], &[]),
+            (
+                "ARG A=1 B=${A}2\nFROM r/${B}:${A:-z}\nARG C=late\nFROM ${C:-d}\n",
+                &[("TOOL", "${parent:tool}")],
+                &["TOOL"],
+            ),
+        ];
+        let mut awks: Vec<Vec<&str>> = vec![vec!["awk"]];
+        for (binary, argv) in [("mawk", vec!["mawk"]), ("gawk", vec!["gawk"]), ("busybox", vec!["busybox", "awk"])] {
+            if Command::new(binary).arg("--help").output().is_ok() {
+                awks.push(argv);
+            }
+        }
+        let program: String = super::SOURCE
+            .lines()
+            .map(str::trim_start)
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n");
+        for (text, args, parents) in cases {
+            let owned: Vec<(String, String)> = args.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
+            let parent_args: Vec<String> = parents.iter().map(|p| p.to_string()).collect();
+            let want = super::super::from::bases(text.as_bytes(), &owned, &parent_args);
+            for argv in &awks {
+                let mut command = Command::new(argv[0]);
+                command.args(&argv[1..]).arg(&program).env("LC_ALL", "C");
+                command.env("PIPEGEN_ARGS", args.iter().map(|(n, _)| *n).collect::<Vec<_>>().join("\n"));
+                for (name, value) in *args {
+                    command.env(format!("PIPEGEN_ARG_{name}"), value);
+                }
+                command.env(
+                    "PIPEGEN_PARENTS",
+                    parents.iter().map(|p| format!("{p}=image=KEY")).collect::<Vec<_>>().join("\n"),
+                );
+                command.env_remove("PIPEGEN_PARENT_ARGS");
+                let output = command
+                    .stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .and_then(|mut child| {
+                        use std::io::Write;
+                        child.stdin.take().expect("stdin").write_all(text.as_bytes())?;
+                        child.wait_with_output()
+                    })
+                    .expect("run awk");
+                assert!(output.status.success(), "{argv:?}: {}", String::from_utf8_lossy(&output.stderr));
+                let got: Vec<String> = String::from_utf8_lossy(&output.stdout).lines().map(str::to_string).collect();
+                assert_eq!(got, want, "{argv:?} on {text:?}");
+            }
+        }
+    }
+}
