@@ -92,7 +92,8 @@ impl Workspace {
     /// Read the model and plan its pipeline.
     pub fn plan(&self) -> Result<(LoadedModel, Plan), Error> {
         let loaded = self.load()?;
-        let plan = plan::build(&loaded, &self.model_in_repo)?;
+        let mut plan = plan::build(&loaded, &self.model_in_repo)?;
+        plan.ignore_files = ignore_files(&self.root, &plan);
         // A pipeline a platform would refuse is never written: the platforms of the model's
         // outputs (every one when it lists none) are checked before anything is printed or written.
         let over_limits = crate::emit::check(&plan, &crate::emit::targets_of(&loaded.model));
@@ -106,6 +107,23 @@ impl Workspace {
     pub fn path(&self, relative: &str) -> PathBuf {
         self.root.join(relative)
     }
+}
+
+/// The ignore files either platform's builder would read for a content-tagged build of `plan`
+/// that are files under `root` now (repository-relative): what decides whether a pipeline embeds
+/// the `.dockerignore` filter ([`Plan::ignore_files`]).
+pub fn ignore_files(root: &Path, plan: &Plan) -> std::collections::BTreeSet<String> {
+    let mut found = std::collections::BTreeSet::new();
+    for build in plan.builds.iter().filter(|b| b.this.tag == plan::TagMode::Content) {
+        for target in crate::emit::Target::ALL {
+            for candidate in target.builder().ignore_file_candidates(&build.context, &build.dockerfile) {
+                if !found.contains(&candidate) && root.join(&candidate).is_file() {
+                    found.insert(candidate);
+                }
+            }
+        }
+    }
+    found
 }
 
 /// The bytes of the regular file at `path`, refused when it is larger than `limit`.

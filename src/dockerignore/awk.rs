@@ -23,16 +23,19 @@ pub const CONTEXT_VARIABLE: &str = "PIPEGEN_CONTEXT";
 /// The environment variable counting the space-separated fields before the path on each line.
 pub const SKIP_VARIABLE: &str = "PIPEGEN_SKIP";
 
-/// The program without its comment lines, as a pipeline embeds it.
+/// The program as a pipeline embeds it: without its comment lines, blank lines and leading
+/// indentation, none of which means anything to awk (no line of it continues a string or a
+/// regular expression onto the next, which `tests/dockerignore_awk.rs` checks runs alike).
 pub fn program() -> String {
-    SOURCE.lines().filter(|line| !line.trim_start().starts_with('#') && !line.trim().is_empty()).fold(
-        String::new(),
-        |mut out, line| {
+    SOURCE
+        .lines()
+        .map(str::trim_start)
+        .filter(|line| !line.starts_with('#') && !line.is_empty())
+        .fold(String::new(), |mut out, line| {
             out.push_str(line);
             out.push('\n');
             out
-        },
-    )
+        })
 }
 
 /// The shell command that runs the filter for `builder`: `LC_ALL=C` so that every awk counts

@@ -51,6 +51,7 @@ pub fn build(loaded: &LoadedModel, model_file: &str) -> Result<Plan, ModelErrors
             gitlab_needs: model.limits.gitlab.as_ref().and_then(|g| g.needs),
             gitlab_config_bytes: model.limits.gitlab.as_ref().and_then(|g| g.config_bytes),
         },
+        ignore_files: Default::default(),
     };
     let mut problems = planner.problems;
     problems.extend(same_keys(&plan));

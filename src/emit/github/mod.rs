@@ -245,13 +245,16 @@ pub fn render(plan: &Plan) -> String {
     let mut env = IndexMap::new();
     env.insert("PIPEGEN_REGISTRY".to_string(), format!("${{{{ {} }}}}", registry_expression(plan)));
     if !plan.builds.is_empty() {
-        env.insert(BUILD_SCRIPT.to_string(), scripts::build_library(PLATFORM, &plan.policy));
+        env.insert(
+            BUILD_SCRIPT.to_string(),
+            scripts::build_library(PLATFORM, &plan.policy, &scripts::Uses::of(plan, PLATFORM.builder)),
+        );
     }
     if !plan.runs.is_empty() {
-        env.insert(RUN_SCRIPT.to_string(), scripts::RUN.to_string());
+        env.insert(RUN_SCRIPT.to_string(), scripts::embed(scripts::RUN, &[]));
     }
     if plan.runs.iter().any(|r| r.image.is_none() && !r.services.is_empty()) {
-        env.insert(ALIASES_SCRIPT.to_string(), scripts::ALIASES.to_string());
+        env.insert(ALIASES_SCRIPT.to_string(), scripts::embed(scripts::ALIASES, &[]));
     }
     // A model with nothing to build or run gets a workflow that only runs when asked.
     let on_push = (!plan.is_empty()).then_some(Empty {});

@@ -192,10 +192,10 @@ pub const BACKEND: crate::emit::Backend = crate::emit::Backend { name: "gitlab",
 pub fn render(plan: &Plan) -> String {
     let mut jobs = IndexMap::new();
     if !plan.builds.is_empty() {
-        jobs.insert(BUILD_TEMPLATE.to_string(), build_template(&plan.policy));
+        jobs.insert(BUILD_TEMPLATE.to_string(), build_template(plan));
     }
     if plan.runs.iter().any(|r| r.services.iter().any(|s| s.health.is_some())) {
-        jobs.insert(WAIT_TEMPLATE.to_string(), wait_template());
+        jobs.insert(WAIT_TEMPLATE.to_string(), wait_template(plan));
     }
     let key_caches = computed_key_caches(plan);
     if !key_caches.is_empty() {
@@ -249,7 +249,8 @@ fn nothing_job(plan: &Plan) -> Job {
     }
 }
 
-fn build_template(policy: &Policy) -> Job {
+fn build_template(plan: &Plan) -> Job {
+    let policy = &plan.policy;
     let mut variables = IndexMap::new();
     // Unprivileged containers cannot create namespaces for RUN steps; chroot isolation works.
     variables.insert("BUILDAH_ISOLATION".to_string(), Variable::Plain("chroot".to_string()));
@@ -259,15 +260,19 @@ fn build_template(policy: &Policy) -> Job {
         image: Some(Image(BUILDER_IMAGE.to_string())),
         variables,
         timeout: Some(policy.build_timeout.to_string()),
-        before_script: vec![scripts::build_library(PLATFORM, policy), "pipegen_tools".to_string()],
+        before_script: vec![
+            scripts::build_library(PLATFORM, policy, &scripts::Uses::of(plan, PLATFORM.builder)),
+            "pipegen_tools".to_string(),
+        ],
         script: vec!["pipegen_build_job".to_string()],
         artifacts: Some(Artifacts { reports: Some(Reports { dotenv: TAG_DOTENV }), ..Artifacts::default() }),
         ..Job::default()
     }
 }
 
-fn wait_template() -> Job {
-    Job { before_script: vec![scripts::wait_library(), "pipegen_wait_services".to_string()], ..Job::default() }
+fn wait_template(plan: &Plan) -> Job {
+    let library = scripts::wait_library(scripts::ProbeKinds::of(plan));
+    Job { before_script: vec![library, "pipegen_wait_services".to_string()], ..Job::default() }
 }
 
 fn cache_key_template(policy: &Policy) -> Job {
@@ -277,7 +282,7 @@ fn cache_key_template(policy: &Policy) -> Job {
         image: Some(Image(policy.cache_helper_image.to_string())),
         needs: Some(Vec::new()),
         variables,
-        script: vec![scripts::CACHE_KEY.to_string()],
+        script: vec![scripts::embed(scripts::CACHE_KEY, &[])],
         artifacts: Some(Artifacts { reports: Some(Reports { dotenv: CACHE_KEY_DOTENV }), ..Artifacts::default() }),
         ..Job::default()
     }

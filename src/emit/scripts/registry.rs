@@ -1,11 +1,11 @@
 //! Registry login and lookup, for both builders.
 
-use super::{Builder, Platform};
+use super::{Builder, Platform, Uses};
 
 /// `pipegen_login`: log in to the run's registry with the job's credentials (never echoed;
 /// the password goes through stdin), else use it anonymously. `pipegen_exists REF`: whether the
 /// registry holds REF; a registry that cannot be asked is reported and counts as "no".
-pub fn functions(platform: Platform) -> String {
+pub fn functions(platform: Platform, uses: &Uses) -> String {
     let login = match platform.builder {
         Builder::Buildah => "buildah login",
         Builder::Buildx => "docker login",
@@ -48,21 +48,31 @@ pipegen_exists() {{
     );
     if platform.builder == Builder::Buildah {
         // The buildah image is Fedora without skopeo and git; a builder image with them (and an
-        // awk, which filters contexts with a .dockerignore) skips this.
-        text.push_str(
-            r#"pipegen_tools() {
+        // awk, which filters contexts with a .dockerignore, when the pipeline has the filter)
+        // skips this.
+        let awk = if uses.ignore_filter {
+            "  command -v awk > /dev/null 2>&1 || pipegen_missing=\"$pipegen_missing gawk\"\n"
+        } else {
+            ""
+        };
+        // skopeo asks the registry about content tags only.
+        let skopeo = if uses.content_tags {
+            "  command -v skopeo > /dev/null 2>&1 || pipegen_missing=\"$pipegen_missing skopeo\"\n"
+        } else {
+            ""
+        };
+        text.push_str(&format!(
+            r#"pipegen_tools() {{
   pipegen_missing=
-  command -v skopeo > /dev/null 2>&1 || pipegen_missing="$pipegen_missing skopeo"
-  command -v git > /dev/null 2>&1 || pipegen_missing="$pipegen_missing git-core"
-  command -v awk > /dev/null 2>&1 || pipegen_missing="$pipegen_missing gawk"
-  if [ -n "$pipegen_missing" ]; then
+{skopeo}  command -v git > /dev/null 2>&1 || pipegen_missing="$pipegen_missing git-core"
+{awk}  if [ -n "$pipegen_missing" ]; then
     echo "pipegen: installing$pipegen_missing"
     # shellcheck disable=SC2086 # one word per package
     dnf -y -q install $pipegen_missing > /dev/null
   fi
-}
-"#,
-        );
+}}
+"#
+        ));
     }
     text
 }

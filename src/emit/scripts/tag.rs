@@ -14,81 +14,21 @@
 //! Cost: one `git cat-file --batch-check` for every path (O(depth) each), one `git diff-tree` per
 //! glob (O(the subtree under its directory)), one `sha256sum`.
 
-use super::{Platform, Publish};
+use super::{Platform, Publish, Uses};
 use crate::dockerignore::{Builder as IgnoreRules, awk};
 use crate::plan::{CONTENT_TAG_HEADER, CONTENT_TAG_LEN};
 
 /// `pipegen_tag_of` sets `pipegen_tag`; `pipegen_tag_step` logs in, computes the tag, asks the
 /// registry, says what it decided, sets `pipegen_build` (`true` or `false`) and publishes the
-/// tag for the jobs that need this one.
-pub fn functions(platform: Platform) -> String {
-    // sha256sum prints 64 hex digits: drop the ones after the tag.
-    let drop = "?".repeat(64 - CONTENT_TAG_LEN);
-    let rules = platform.builder.ignore_rules();
-    let (candidates, choose, count) = ignore_candidates(rules);
+/// tag for the jobs that need this one. Only the parts of the recipe `uses` names are written.
+pub fn functions(platform: Platform, uses: &Uses) -> String {
     let publish = match platform.publish {
         Publish::Dotenv(file) => format!(r#"  printf 'PIPEGEN_TAG_%s=%s\n' "$PIPEGEN_KEY" "$pipegen_tag" > {file}"#),
         Publish::GithubOutput => r#"  printf 'tag=%s\n' "$pipegen_tag" >> "$GITHUB_OUTPUT""#.to_string(),
     };
-    format!(
-        r#"pipegen_object() {{
-  case "$1" in
-    .) pipegen_name="$pipegen_commit:" ;;
-    *) pipegen_name="$pipegen_commit:$1" ;;
-  esac
-}}
-pipegen_add() {{
-  pipegen_object "$1"
-  pipegen_names="${{pipegen_names:+$pipegen_names$pipegen_nl}}$pipegen_name"
-}}
-pipegen_line() {{
-  case "$3" in
-    *' missing') printf '%s %s none\n' "$1" "$2" ;;
-    *) printf '%s %s %s\n' "$1" "$2" "$3" ;;
-  esac
-}}
-pipegen_arg_value() {{
-  case "$1" in
-    ''|*[!A-Za-z0-9_]*) echo "pipegen: '$1' is not a build argument name" >&2; return 1 ;;
-  esac
-  eval "pipegen_value=\${{PIPEGEN_ARG_$1-}}"
-}}
-pipegen_parent() {{
-  pipegen_arg="${{1%%=*}}"
-  pipegen_key="${{1##*=}}"
-  pipegen_parent_image="${{1#*=}}"
-  pipegen_parent_image="${{pipegen_parent_image%=*}}"
-  case "$pipegen_key" in
-    ''|*[!A-Za-z0-9_]*) echo "pipegen: '$1' is not a parent" >&2; return 1 ;;
-  esac
-  eval "pipegen_value=\${{PIPEGEN_TAG_$pipegen_key-}}"
-  if [ -z "$pipegen_value" ]; then
-    echo "pipegen: the tag of $pipegen_parent_image (PIPEGEN_TAG_$pipegen_key) did not come from its build job" >&2
-    return 1
-  fi
-}}
-pipegen_join() {{
-  pipegen_joined="$1"
-  while :; do
-    case "$pipegen_joined" in
-      */) pipegen_joined="${{pipegen_joined%/}}" ;;
-      *) break ;;
-    esac
-  done
-  case "$pipegen_joined" in
-    .|'') pipegen_joined="$2" ;;
-    *) pipegen_joined="$pipegen_joined/$2" ;;
-  esac
-}}
-pipegen_sent() {{
-  pipegen_ignore_file="${{TMPDIR:-/tmp}}/pipegen-ignore-$$"
-  git cat-file blob "$1" > "$pipegen_ignore_file" || return 1
-  pipegen_object "$PIPEGEN_CONTEXT"
-  git -c core.quotePath=true ls-tree -r "$pipegen_name" > "$pipegen_ignore_file.list" || return 1
-  PIPEGEN_IGNORE_FILE="$pipegen_ignore_file" PIPEGEN_IGNORE_NAME="$2" PIPEGEN_CONTEXT=. {filter} < "$pipegen_ignore_file.list" || return 1
-  rm -f "$pipegen_ignore_file" "$pipegen_ignore_file.list"
-}}
-pipegen_tag_of() {{
+    let mut text = helpers(platform, uses);
+    text.push_str(&format!(
+        r#"pipegen_tag_of() {{
   pipegen_commit="${{{commit}:-}}"
   if [ -z "$pipegen_commit" ]; then
     echo "pipegen: the commit SHA is not set ({commit})" >&2
@@ -100,11 +40,145 @@ pipegen_tag_of() {{
       *) PIPEGEN_DOCKERFILE="$PIPEGEN_CONTEXT/Dockerfile" ;;
     esac
   fi
-  if [ "${{PIPEGEN_TAG_MODE:-content}}" = commit ]; then
-    pipegen_tag="$pipegen_commit${{PIPEGEN_TAG_SUFFIX:+-$PIPEGEN_TAG_SUFFIX}}"
+"#,
+        commit = platform.commit
+    ));
+    if uses.commit_tags {
+        text.push_str(
+            r#"  if [ "${PIPEGEN_TAG_MODE:-content}" = commit ]; then
+    pipegen_tag="$pipegen_commit${PIPEGEN_TAG_SUFFIX:+-$PIPEGEN_TAG_SUFFIX}"
     return 0
   fi
-  # Byte counts, as the recipe hashes them; lists are one item a line, never globbed.
+"#,
+        );
+    }
+    if uses.content_tags {
+        text.push_str(&recipe(platform, uses));
+    }
+    text.push_str("}\n");
+    let decide = match (uses.content_tags, uses.commit_tags) {
+        (true, true) => {
+            r#"  if [ "${PIPEGEN_TAG_MODE:-content}" = commit ]; then
+    echo "pipegen: $PIPEGEN_IMAGE is tagged by commit and built in every pipeline: $pipegen_ref"
+    pipegen_build=true
+  elif pipegen_exists "$pipegen_ref"; then
+    echo "pipegen: $pipegen_ref is already in the registry; skipping the build"
+    pipegen_build=false
+  else
+    echo "pipegen: $pipegen_ref is not in the registry; building it"
+    pipegen_build=true
+  fi
+"#
+        }
+        (true, false) => {
+            r#"  if pipegen_exists "$pipegen_ref"; then
+    echo "pipegen: $pipegen_ref is already in the registry; skipping the build"
+    pipegen_build=false
+  else
+    echo "pipegen: $pipegen_ref is not in the registry; building it"
+    pipegen_build=true
+  fi
+"#
+        }
+        _ => {
+            r#"  echo "pipegen: $PIPEGEN_IMAGE is tagged by commit and built in every pipeline: $pipegen_ref"
+  pipegen_build=true
+"#
+        }
+    };
+    text.push_str(&format!(
+        r#"pipegen_tag_step() {{
+  : "${{PIPEGEN_IMAGE:?the build job sets PIPEGEN_IMAGE}}" "${{PIPEGEN_KEY:?the build job sets PIPEGEN_KEY}}"
+  pipegen_login || return 1
+  pipegen_tag_of || return 1
+  rm -f "${{TMPDIR:-/tmp}}/pipegen-recipe-$$"
+  pipegen_ref="$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE:$pipegen_tag"
+{decide}{publish}
+}}
+"#
+    ));
+    text
+}
+
+/// The functions the tag and build steps call (only those some part reaches survive
+/// [`super::embed`]).
+fn helpers(platform: Platform, uses: &Uses) -> String {
+    let mut text = String::from(
+        r#"pipegen_object() {
+  case "$1" in
+    .) pipegen_name="$pipegen_commit:" ;;
+    *) pipegen_name="$pipegen_commit:$1" ;;
+  esac
+}
+pipegen_add() {
+  pipegen_object "$1"
+  pipegen_names="${pipegen_names:+$pipegen_names$pipegen_nl}$pipegen_name"
+}
+pipegen_line() {
+  case "$3" in
+    *' missing') printf '%s %s none\n' "$1" "$2" ;;
+    *) printf '%s %s %s\n' "$1" "$2" "$3" ;;
+  esac
+}
+pipegen_arg_value() {
+  case "$1" in
+    ''|*[!A-Za-z0-9_]*) echo "pipegen: '$1' is not a build argument name" >&2; return 1 ;;
+  esac
+  eval "pipegen_value=\${PIPEGEN_ARG_$1-}"
+}
+pipegen_parent() {
+  pipegen_arg="${1%%=*}"
+  pipegen_key="${1##*=}"
+  pipegen_parent_image="${1#*=}"
+  pipegen_parent_image="${pipegen_parent_image%=*}"
+  case "$pipegen_key" in
+    ''|*[!A-Za-z0-9_]*) echo "pipegen: '$1' is not a parent" >&2; return 1 ;;
+  esac
+  eval "pipegen_value=\${PIPEGEN_TAG_$pipegen_key-}"
+  if [ -z "$pipegen_value" ]; then
+    echo "pipegen: the tag of $pipegen_parent_image (PIPEGEN_TAG_$pipegen_key) did not come from its build job" >&2
+    return 1
+  fi
+}
+pipegen_join() {
+  pipegen_joined="$1"
+  while :; do
+    case "$pipegen_joined" in
+      */) pipegen_joined="${pipegen_joined%/}" ;;
+      *) break ;;
+    esac
+  done
+  case "$pipegen_joined" in
+    .|'') pipegen_joined="$2" ;;
+    *) pipegen_joined="$pipegen_joined/$2" ;;
+  esac
+}
+"#,
+    );
+    if uses.ignore_filter {
+        let filter = awk::command(platform.builder.ignore_rules());
+        text.push_str(&format!(
+            r#"pipegen_sent() {{
+  pipegen_ignore_file="${{TMPDIR:-/tmp}}/pipegen-ignore-$$"
+  git cat-file blob "$1" > "$pipegen_ignore_file" || return 1
+  pipegen_object "$PIPEGEN_CONTEXT"
+  git -c core.quotePath=true ls-tree -r "$pipegen_name" > "$pipegen_ignore_file.list" || return 1
+  PIPEGEN_IGNORE_FILE="$pipegen_ignore_file" PIPEGEN_IGNORE_NAME="$2" PIPEGEN_CONTEXT=. {filter} < "$pipegen_ignore_file.list" || return 1
+  rm -f "$pipegen_ignore_file" "$pipegen_ignore_file.list"
+}}
+"#
+        ));
+    }
+    text
+}
+
+/// The body of `pipegen_tag_of` for a content tag: the recipe's lines, hashed.
+fn recipe(platform: Platform, uses: &Uses) -> String {
+    // sha256sum prints 64 hex digits: drop the ones after the tag.
+    let drop = "?".repeat(64 - CONTENT_TAG_LEN);
+    let (candidates, choose, count) = ignore_candidates(platform.builder.ignore_rules());
+    let mut text = format!(
+        r#"  # Byte counts, as the recipe hashes them; lists are one item a line, never globbed.
   LC_ALL=C
   set -f
   pipegen_nl='
@@ -113,18 +187,31 @@ pipegen_tag_of() {{
   pipegen_names=
   pipegen_add "$PIPEGEN_CONTEXT"
   pipegen_add "$PIPEGEN_DOCKERFILE"
-{candidates}  for pipegen_path in ${{PIPEGEN_INPUTS:-}}; do
+{candidates}"#
+    );
+    if uses.inputs {
+        text.push_str(
+            r#"  for pipegen_path in ${PIPEGEN_INPUTS:-}; do
     pipegen_add "$pipegen_path"
   done
-  pipegen_globs="${{PIPEGEN_GLOBS:-}}"
+"#,
+        );
+    }
+    if uses.globs {
+        text.push_str(
+            r#"  pipegen_globs="${PIPEGEN_GLOBS:-}"
   while [ -n "$pipegen_globs" ]; do
-    pipegen_add "${{pipegen_globs%%"$pipegen_nl"*}}"
+    pipegen_add "${pipegen_globs%%"$pipegen_nl"*}"
     case "$pipegen_globs" in
-      *"$pipegen_nl"*"$pipegen_nl"*) pipegen_globs="${{pipegen_globs#*"$pipegen_nl"*"$pipegen_nl"}}" ;;
+      *"$pipegen_nl"*"$pipegen_nl"*) pipegen_globs="${pipegen_globs#*"$pipegen_nl"*"$pipegen_nl"}" ;;
       *) pipegen_globs= ;;
     esac
   done
-  pipegen_ids="$(git cat-file --batch-check='%(objecttype) %(objectname)' <<PIPEGEN_NAMES
+"#,
+        );
+    }
+    text.push_str(&format!(
+        r#"  pipegen_ids="$(git cat-file --batch-check='%(objecttype) %(objectname)' <<PIPEGEN_NAMES
 $pipegen_names
 PIPEGEN_NAMES
 )" || return 1
@@ -139,29 +226,59 @@ PIPEGEN_NAMES
 {choose}      ;;
   esac
   printf '%s\n' '{header}' "image $PIPEGEN_IMAGE" > "$pipegen_recipe"
-  if [ -n "$pipegen_ignore" ]; then
+"#,
+        header = CONTENT_TAG_HEADER,
+    ));
+    if uses.ignore_filter {
+        text.push_str(
+            r#"  if [ -n "$pipegen_ignore" ]; then
     printf 'context %s sent\n' "$PIPEGEN_CONTEXT" >> "$pipegen_recipe"
     pipegen_sent "$pipegen_ignore" "$pipegen_ignore_path" >> "$pipegen_recipe" || return 1
   else
     pipegen_line context "$PIPEGEN_CONTEXT" "$1" >> "$pipegen_recipe"
   fi
-  {{
+"#,
+        );
+    } else {
+        // The pipeline was emitted when no build's context had an ignore file, so it has no
+        // filter: hashing the whole context would give another tag than `pipegen tags`.
+        text.push_str(
+            r#"  if [ -n "$pipegen_ignore" ]; then
+    echo "pipegen: $PIPEGEN_IMAGE has an ignore file: regenerate with pipegen emit ($pipegen_ignore_path appeared after this pipeline was emitted, and it has no .dockerignore filter)" >&2
+    return 1
+  fi
+  pipegen_line context "$PIPEGEN_CONTEXT" "$1" >> "$pipegen_recipe"
+"#,
+        );
+    }
+    text.push_str(&format!(
+        r#"  {{
     pipegen_line dockerfile "$PIPEGEN_DOCKERFILE" "$2"
     shift {shift}
-    for pipegen_path in ${{PIPEGEN_INPUTS:-}}; do
+"#,
+        shift = 2 + count
+    ));
+    if uses.inputs {
+        text.push_str(
+            r#"    for pipegen_path in ${PIPEGEN_INPUTS:-}; do
       pipegen_line input "$pipegen_path" "$1"
       shift
     done
-  }} >> "$pipegen_recipe"
-  if [ -n "${{PIPEGEN_GLOBS:-}}" ]; then
+"#,
+        );
+    }
+    text.push_str("  } >> \"$pipegen_recipe\"\n");
+    if uses.globs {
+        text.push_str(
+            r#"  if [ -n "${PIPEGEN_GLOBS:-}" ]; then
     pipegen_empty="$(git hash-object -t tree /dev/null)" || return 1
     pipegen_globs="$PIPEGEN_GLOBS"
     while [ -n "$pipegen_globs" ]; do
-      pipegen_prefix="${{pipegen_globs%%"$pipegen_nl"*}}"
-      pipegen_globs="${{pipegen_globs#*"$pipegen_nl"}}"
-      pipegen_rest="${{pipegen_globs%%"$pipegen_nl"*}}"
+      pipegen_prefix="${pipegen_globs%%"$pipegen_nl"*}"
+      pipegen_globs="${pipegen_globs#*"$pipegen_nl"}"
+      pipegen_rest="${pipegen_globs%%"$pipegen_nl"*}"
       case "$pipegen_globs" in
-        *"$pipegen_nl"*) pipegen_globs="${{pipegen_globs#*"$pipegen_nl"}}" ;;
+        *"$pipegen_nl"*) pipegen_globs="${pipegen_globs#*"$pipegen_nl"}" ;;
         *) pipegen_globs= ;;
       esac
       if [ "$pipegen_prefix" = . ]; then
@@ -178,55 +295,57 @@ PIPEGEN_NAMES
       shift
     done
   fi
-  {{
-    if [ -n "${{PIPEGEN_TARGET:-}}" ]; then
+"#,
+        );
+    }
+    if uses.target || uses.args || uses.parent_args || uses.parents {
+        text.push_str("  {\n");
+        if uses.target {
+            text.push_str(
+                r#"    if [ -n "${PIPEGEN_TARGET:-}" ]; then
       printf 'target %s\n' "$PIPEGEN_TARGET"
     fi
-    for pipegen_name in ${{PIPEGEN_ARGS:-}}; do
+"#,
+            );
+        }
+        if uses.args {
+            text.push_str(
+                r#"    for pipegen_name in ${PIPEGEN_ARGS:-}; do
       pipegen_arg_value "$pipegen_name" || return 1
-      printf 'arg %s %s\n%s\n' "$pipegen_name" "${{#pipegen_value}}" "$pipegen_value"
+      printf 'arg %s %s\n%s\n' "$pipegen_name" "${#pipegen_value}" "$pipegen_value"
     done
-    for pipegen_name in ${{PIPEGEN_PARENT_ARGS:-}}; do
+"#,
+            );
+        }
+        if uses.parent_args {
+            text.push_str(
+                r#"    for pipegen_name in ${PIPEGEN_PARENT_ARGS:-}; do
       pipegen_arg_value "$pipegen_name" || return 1
-      printf 'arg-with-parents %s %s\n%s\n' "$pipegen_name" "${{#pipegen_value}}" "$pipegen_value"
+      printf 'arg-with-parents %s %s\n%s\n' "$pipegen_name" "${#pipegen_value}" "$pipegen_value"
     done
-    for pipegen_entry in ${{PIPEGEN_PARENTS:-}}; do
+"#,
+            );
+        }
+        if uses.parents {
+            text.push_str(
+                r#"    for pipegen_entry in ${PIPEGEN_PARENTS:-}; do
       pipegen_parent "$pipegen_entry" || return 1
       printf 'parent %s %s\n' "$pipegen_arg" "$pipegen_value"
     done
-  }} >> "$pipegen_recipe"
-  unset IFS
+"#,
+            );
+        }
+        text.push_str("  } >> \"$pipegen_recipe\"\n");
+    }
+    text.push_str(&format!(
+        r#"  unset IFS
   set +f
   pipegen_sum="$(sha256sum < "$pipegen_recipe")" || return 1
   pipegen_sum="${{pipegen_sum%% *}}"
   pipegen_tag="${{pipegen_sum%{drop}}}"
-}}
-pipegen_tag_step() {{
-  : "${{PIPEGEN_IMAGE:?the build job sets PIPEGEN_IMAGE}}" "${{PIPEGEN_KEY:?the build job sets PIPEGEN_KEY}}"
-  pipegen_login || return 1
-  pipegen_tag_of || return 1
-  rm -f "${{TMPDIR:-/tmp}}/pipegen-recipe-$$"
-  pipegen_ref="$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE:$pipegen_tag"
-  if [ "${{PIPEGEN_TAG_MODE:-content}}" = commit ]; then
-    echo "pipegen: $PIPEGEN_IMAGE is tagged by commit and built in every pipeline: $pipegen_ref"
-    pipegen_build=true
-  elif pipegen_exists "$pipegen_ref"; then
-    echo "pipegen: $pipegen_ref is already in the registry; skipping the build"
-    pipegen_build=false
-  else
-    echo "pipegen: $pipegen_ref is not in the registry; building it"
-    pipegen_build=true
-  fi
-{publish}
-}}
-"#,
-        commit = platform.commit,
-        header = CONTENT_TAG_HEADER,
-        filter = awk::command(rules),
-        candidates = candidates,
-        choose = choose,
-        shift = 2 + count,
-    )
+"#
+    ));
+    text
 }
 
 /// The ignore-file candidates of [`crate::dockerignore::Builder::ignore_file_candidates`], in
