@@ -163,6 +163,7 @@ pipegen_join() {
   git cat-file blob "$1" > "$pipegen_ignore_file" || return 1
   pipegen_object "$PIPEGEN_CONTEXT"
   git -c core.quotePath=true ls-tree -r "$pipegen_name" > "$pipegen_ignore_file.list" || return 1
+  # shellcheck disable=SC2016 # an awk program
   PIPEGEN_IGNORE_FILE="$pipegen_ignore_file" PIPEGEN_IGNORE_NAME="$2" PIPEGEN_CONTEXT=. {filter} < "$pipegen_ignore_file.list" || return 1
   rm -f "$pipegen_ignore_file" "$pipegen_ignore_file.list"
 }}
@@ -176,7 +177,7 @@ pipegen_join() {
 fn recipe(platform: Platform, uses: &Uses) -> String {
     // sha256sum prints 64 hex digits: drop the ones after the tag.
     let drop = "?".repeat(64 - CONTENT_TAG_LEN);
-    let (candidates, choose, count) = ignore_candidates(platform.builder.ignore_rules());
+    let candidates = ignore_candidates(platform.builder.ignore_rules());
     let mut text = format!(
         r#"  # Byte counts, as the recipe hashes them; lists are one item a line, never globbed.
   LC_ALL=C
@@ -217,14 +218,23 @@ PIPEGEN_NAMES
 )" || return 1
   # shellcheck disable=SC2086 # one object a line
   set -- $pipegen_ids
+  pipegen_context_id="$1"
+  pipegen_dockerfile_id="$2"
+  shift 2
   pipegen_recipe="${{TMPDIR:-/tmp}}/pipegen-recipe-$$"
   # The ignore file the builder reads, when the context is a directory: the first candidate
   # that is a file.
   pipegen_ignore=
-  case "$1" in
-    'tree '*)
-{choose}      ;;
-  esac
+  for pipegen_path in $pipegen_candidates; do
+    case "$pipegen_context_id" in
+      'tree '*)
+        case "$1" in
+          'blob '*) [ -n "$pipegen_ignore" ] || {{ pipegen_ignore="${{1#blob }}"; pipegen_ignore_path="$pipegen_path"; }} ;;
+        esac
+        ;;
+    esac
+    shift
+  done
   printf '%s\n' '{header}' "image $PIPEGEN_IMAGE" > "$pipegen_recipe"
 "#,
         header = CONTENT_TAG_HEADER,
@@ -235,7 +245,7 @@ PIPEGEN_NAMES
     printf 'context %s sent\n' "$PIPEGEN_CONTEXT" >> "$pipegen_recipe"
     pipegen_sent "$pipegen_ignore" "$pipegen_ignore_path" >> "$pipegen_recipe" || return 1
   else
-    pipegen_line context "$PIPEGEN_CONTEXT" "$1" >> "$pipegen_recipe"
+    pipegen_line context "$PIPEGEN_CONTEXT" "$pipegen_context_id" >> "$pipegen_recipe"
   fi
 "#,
         );
@@ -247,17 +257,15 @@ PIPEGEN_NAMES
     echo "pipegen: $PIPEGEN_IMAGE has an ignore file: regenerate with pipegen emit ($pipegen_ignore_path appeared after this pipeline was emitted, and it has no .dockerignore filter)" >&2
     return 1
   fi
-  pipegen_line context "$PIPEGEN_CONTEXT" "$1" >> "$pipegen_recipe"
+  pipegen_line context "$PIPEGEN_CONTEXT" "$pipegen_context_id" >> "$pipegen_recipe"
 "#,
         );
     }
-    text.push_str(&format!(
-        r#"  {{
-    pipegen_line dockerfile "$PIPEGEN_DOCKERFILE" "$2"
-    shift {shift}
+    text.push_str(
+        r#"  {
+    pipegen_line dockerfile "$PIPEGEN_DOCKERFILE" "$pipegen_dockerfile_id"
 "#,
-        shift = 2 + count
-    ));
+    );
     if uses.inputs {
         text.push_str(
             r#"    for pipegen_path in ${PIPEGEN_INPUTS:-}; do
@@ -349,46 +357,31 @@ PIPEGEN_NAMES
 }
 
 /// The ignore-file candidates of [`crate::dockerignore::Builder::ignore_file_candidates`], in
-/// shell: lines that compute each path (`pipegen_candidate_<n>`) and add it to the object
-/// look-up, and the lines that pick the first one git has as a file. The two must list the same
-/// paths: `tests/tags_script.rs` compares the tags they give.
-fn ignore_candidates(rules: IgnoreRules) -> (String, String, usize) {
-    // Each candidate: (directory to join, name); `$PIPEGEN_DOCKERFILE.dockerignore` has none.
-    let specs: Vec<(Option<&str>, &str)> = match rules {
+/// shell: lines that set `pipegen_candidates` (one path a line, in the builder's order) and add
+/// each to the object look-up. The two must list the same paths: `tests/tags_script.rs` compares
+/// the tags they give.
+fn ignore_candidates(rules: IgnoreRules) -> String {
+    let list = match rules {
         IgnoreRules::BuildKit => {
-            vec![(None, "\"$PIPEGEN_DOCKERFILE.dockerignore\""), (Some("\"$PIPEGEN_CONTEXT\""), ".dockerignore")]
+            r#"  pipegen_join "$PIPEGEN_CONTEXT" .dockerignore
+  pipegen_candidates="$PIPEGEN_DOCKERFILE.dockerignore$pipegen_nl$pipegen_joined"
+"#
         }
-        IgnoreRules::Buildah => vec![
-            (Some("\"$pipegen_beside\""), ".dockerignore"),
-            (Some("\"$pipegen_beside\""), ".containerignore"),
-            (Some("\"$PIPEGEN_CONTEXT\""), ".containerignore"),
-            (Some("\"$PIPEGEN_CONTEXT\""), ".dockerignore"),
-        ],
-    };
-    let mut compute = String::new();
-    if rules == IgnoreRules::Buildah {
         // buildah joins the Dockerfile to the context to look beside it.
-        compute.push_str(
-            "  pipegen_join \"$PIPEGEN_CONTEXT\" \"$PIPEGEN_DOCKERFILE\"\n  pipegen_beside=\"$pipegen_joined\"\n",
-        );
-    }
-    let mut choose = String::new();
-    for (i, (directory, name)) in specs.iter().enumerate() {
-        let n = i + 1;
-        match directory {
-            // `<beside>.dockerignore`: a suffix, not a path component.
-            Some("\"$pipegen_beside\"") => {
-                compute.push_str(&format!("  pipegen_candidate_{n}=\"$pipegen_beside{name}\"\n"))
-            }
-            Some(directory) => compute
-                .push_str(&format!("  pipegen_join {directory} {name}\n  pipegen_candidate_{n}=\"$pipegen_joined\"\n")),
-            None => compute.push_str(&format!("  pipegen_candidate_{n}={name}\n")),
+        IgnoreRules::Buildah => {
+            r#"  pipegen_join "$PIPEGEN_CONTEXT" "$PIPEGEN_DOCKERFILE"
+  pipegen_candidates="$pipegen_joined.dockerignore$pipegen_nl$pipegen_joined.containerignore"
+  pipegen_join "$PIPEGEN_CONTEXT" .containerignore
+  pipegen_candidates="$pipegen_candidates$pipegen_nl$pipegen_joined"
+  pipegen_join "$PIPEGEN_CONTEXT" .dockerignore
+  pipegen_candidates="$pipegen_candidates$pipegen_nl$pipegen_joined"
+"#
         }
-        compute.push_str(&format!("  pipegen_add \"$pipegen_candidate_{n}\"\n"));
-        let position = n + 2;
-        choose.push_str(&format!(
-            "      if [ -z \"$pipegen_ignore\" ]; then\n        case \"${{{position}}}\" in\n          'blob '*) pipegen_ignore=\"${{{position}#blob }}\"; pipegen_ignore_path=\"$pipegen_candidate_{n}\" ;;\n        esac\n      fi\n"
-        ));
-    }
-    (compute, choose, specs.len())
+    };
+    format!(
+        r#"{list}  for pipegen_path in $pipegen_candidates; do
+    pipegen_add "$pipegen_path"
+  done
+"#
+    )
 }
