@@ -437,7 +437,10 @@ fn the_build_step_fills_in_parent_references() {
 /// pipeline has the filter and computes `pipegen tags`' tag.
 #[test]
 fn an_ignore_file_that_appeared_after_emit_stops_the_tag_step() {
-    let plan = plan_of("pipegen.yaml", "pipegen: 1\nname: t\nregistry: registry.example.com/t\nimages:\n  tool: { context: tool }\n");
+    let plan = plan_of(
+        "pipegen.yaml",
+        "pipegen: 1\nname: t\nregistry: registry.example.com/t\nimages:\n  tool: { context: tool }\n",
+    );
     let dir = tempfile::tempdir().expect("temporary directory");
     let repo = dir.path().join("repo");
     std::fs::create_dir_all(repo.join("tool")).expect("create the context");
@@ -472,7 +475,10 @@ fn an_ignore_file_that_appeared_after_emit_stops_the_tag_step() {
             assert_eq!(stdout.trim_end(), expected(&repo, &emitted, &first, target)[0], "{target} under {shell}");
 
             let (code, stdout, stderr) = run_with(shell, &file, &repo, &job_env(&emitted, 0, &[], &second));
-            assert_ne!(code, 0, "{target} under {shell}: the tag step hashed a context with an ignore file it cannot apply");
+            assert_ne!(
+                code, 0,
+                "{target} under {shell}: the tag step hashed a context with an ignore file it cannot apply"
+            );
             assert_eq!(stdout, "", "{target} under {shell}: a tag was printed");
             assert!(
                 stderr.contains("tool has an ignore file: regenerate with pipegen emit (tool/.dockerignore"),

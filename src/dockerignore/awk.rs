@@ -26,15 +26,14 @@ pub const SKIP_VARIABLE: &str = "PIPEGEN_SKIP";
 /// indentation and the spaces between tokens that awk does not need ([`squeeze`]). The tests
 /// (`tests/dockerignore_awk.rs`) run this text, under busybox awk, mawk and gawk.
 pub fn program() -> String {
-    SOURCE
-        .lines()
-        .map(str::trim_start)
-        .filter(|line| !line.starts_with('#') && !line.is_empty())
-        .fold(String::new(), |mut out, line| {
+    SOURCE.lines().map(str::trim_start).filter(|line| !line.starts_with('#') && !line.is_empty()).fold(
+        String::new(),
+        |mut out, line| {
             out.push_str(&squeeze(line));
             out.push('\n');
             out
-        })
+        },
+    )
 }
 
 /// One line of awk without the spaces it does not need. A space stays inside a string or a
@@ -77,7 +76,8 @@ fn squeeze(line: &str) -> String {
                 let before = out.chars().last();
                 let after = chars.get(j).copied();
                 let keyword = ["if", "while", "for", "return"].iter().any(|k| {
-                    out.strip_suffix(k).is_some_and(|rest| !rest.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
+                    out.strip_suffix(k)
+                        .is_some_and(|rest| !rest.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
                 });
                 let keep = match (before, after) {
                     (None, _) | (_, None) => false,

@@ -258,7 +258,10 @@ fn is_name(text: &str) -> bool {
 }
 
 fn words(text: &str) -> Vec<String> {
-    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).filter(|w| !w.is_empty()).map(str::to_string).collect()
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 #[cfg(test)]
@@ -280,13 +283,15 @@ mod tests {
     #[test]
     fn quoted_text_over_several_lines_is_kept_as_written() {
         let script = "x='\n  # not a comment\n\n  indented'\n  y=\"a\n  b $(c \"d\n  e\")\n\"\n  IFS='\n'\n  z\n";
-        assert_eq!(minify(script), "x='\n  # not a comment\n\n  indented'\ny=\"a\n  b $(c \"d\n  e\")\n\"\nIFS='\n'\nz\n");
+        assert_eq!(
+            minify(script),
+            "x='\n  # not a comment\n\n  indented'\ny=\"a\n  b $(c \"d\n  e\")\n\"\nIFS='\n'\nz\n"
+        );
     }
 
     #[test]
     fn here_documents_are_kept_as_written() {
-        let script =
-            "  a=\"$(cat <<EOF\n  # body\n\n  EOF x\nEOF\n)\" || b\n  cat <<-'X' <<Y\n\t  one\n\tX\n  two\nY\n  # gone\n";
+        let script = "  a=\"$(cat <<EOF\n  # body\n\n  EOF x\nEOF\n)\" || b\n  cat <<-'X' <<Y\n\t  one\n\tX\n  two\nY\n  # gone\n";
         assert_eq!(
             minify(script),
             "a=\"$(cat <<EOF\n  # body\n\n  EOF x\nEOF\n)\" || b\ncat <<-'X' <<Y\n\t  one\n\tX\n  two\nY\n"
@@ -311,8 +316,12 @@ mod tests {
 
     #[test]
     fn unreached_functions_go_and_reached_ones_stay() {
-        let script = "# lib\nused() {\n  helper\n}\nhelper() {\n  :\n}\nunused() {\n  helper\n}\nroot() {\n  :\n}\nused\n";
-        assert_eq!(prune(script, &["root"]), "# lib\nused() {\n  helper\n}\nhelper() {\n  :\n}\nroot() {\n  :\n}\nused\n");
+        let script =
+            "# lib\nused() {\n  helper\n}\nhelper() {\n  :\n}\nunused() {\n  helper\n}\nroot() {\n  :\n}\nused\n";
+        assert_eq!(
+            prune(script, &["root"]),
+            "# lib\nused() {\n  helper\n}\nhelper() {\n  :\n}\nroot() {\n  :\n}\nused\n"
+        );
         assert_eq!(prune(script, &[]), "# lib\nused() {\n  helper\n}\nhelper() {\n  :\n}\nused\n");
     }
 

@@ -211,7 +211,7 @@ fn recipe(platform: Platform, uses: &Uses) -> String {
 "#,
         );
     }
-    text.push_str(&format!(
+    text.push_str(
         r#"  pipegen_ids="$(git cat-file --batch-check='%(objecttype) %(objectname)' <<PIPEGEN_NAMES
 $pipegen_names
 PIPEGEN_NAMES
@@ -221,7 +221,7 @@ PIPEGEN_NAMES
   pipegen_context_id="$1"
   pipegen_dockerfile_id="$2"
   shift 2
-  pipegen_recipe="${{TMPDIR:-/tmp}}/pipegen-recipe-$$"
+  pipegen_recipe="${TMPDIR:-/tmp}/pipegen-recipe-$$"
   # The ignore file the builder reads, when the context is a directory: the first candidate
   # that is a file.
   pipegen_ignore=
@@ -229,27 +229,15 @@ PIPEGEN_NAMES
     case "$pipegen_context_id" in
       'tree '*)
         case "$1" in
-          'blob '*) [ -n "$pipegen_ignore" ] || {{ pipegen_ignore="${{1#blob }}"; pipegen_ignore_path="$pipegen_path"; }} ;;
+          'blob '*) [ -n "$pipegen_ignore" ] || { pipegen_ignore="${1#blob }"; pipegen_ignore_path="$pipegen_path"; } ;;
         esac
         ;;
     esac
     shift
   done
-  printf '%s\n' '{header}' "image $PIPEGEN_IMAGE" > "$pipegen_recipe"
 "#,
-        header = CONTENT_TAG_HEADER,
-    ));
-    if uses.ignore_filter {
-        text.push_str(
-            r#"  if [ -n "$pipegen_ignore" ]; then
-    printf 'context %s sent\n' "$PIPEGEN_CONTEXT" >> "$pipegen_recipe"
-    pipegen_sent "$pipegen_ignore" "$pipegen_ignore_path" >> "$pipegen_recipe" || return 1
-  else
-    pipegen_line context "$PIPEGEN_CONTEXT" "$pipegen_context_id" >> "$pipegen_recipe"
-  fi
-"#,
-        );
-    } else {
+    );
+    if !uses.ignore_filter {
         // The pipeline was emitted when no build's context had an ignore file, so it has no
         // filter: hashing the whole context would give another tag than `pipegen tags`.
         text.push_str(
@@ -257,15 +245,30 @@ PIPEGEN_NAMES
     echo "pipegen: $PIPEGEN_IMAGE has an ignore file: regenerate with pipegen emit ($pipegen_ignore_path appeared after this pipeline was emitted, and it has no .dockerignore filter)" >&2
     return 1
   fi
-  pipegen_line context "$PIPEGEN_CONTEXT" "$pipegen_context_id" >> "$pipegen_recipe"
 "#,
         );
     }
-    text.push_str(
-        r#"  {
-    pipegen_line dockerfile "$PIPEGEN_DOCKERFILE" "$pipegen_dockerfile_id"
+    // The recipe, one line group written to the file at once.
+    text.push_str(&format!(
+        r#"  {{
+    printf '%s\n' '{header}' "image $PIPEGEN_IMAGE"
 "#,
-    );
+        header = CONTENT_TAG_HEADER,
+    ));
+    if uses.ignore_filter {
+        text.push_str(
+            r#"    if [ -n "$pipegen_ignore" ]; then
+      printf 'context %s sent\n' "$PIPEGEN_CONTEXT"
+      pipegen_sent "$pipegen_ignore" "$pipegen_ignore_path" || return 1
+    else
+      pipegen_line context "$PIPEGEN_CONTEXT" "$pipegen_context_id"
+    fi
+"#,
+        );
+    } else {
+        text.push_str("    pipegen_line context \"$PIPEGEN_CONTEXT\" \"$pipegen_context_id\"\n");
+    }
+    text.push_str("    pipegen_line dockerfile \"$PIPEGEN_DOCKERFILE\" \"$pipegen_dockerfile_id\"\n");
     if uses.inputs {
         text.push_str(
             r#"    for pipegen_path in ${PIPEGEN_INPUTS:-}; do
@@ -275,7 +278,6 @@ PIPEGEN_NAMES
 "#,
         );
     }
-    text.push_str("  } >> \"$pipegen_recipe\"\n");
     if uses.globs {
         text.push_str(
             r#"  if [ -n "${PIPEGEN_GLOBS:-}" ]; then
@@ -290,14 +292,14 @@ PIPEGEN_NAMES
         *) pipegen_globs= ;;
       esac
       if [ "$pipegen_prefix" = . ]; then
-        printf 'glob %s\n' "$pipegen_rest" >> "$pipegen_recipe"
+        printf 'glob %s\n' "$pipegen_rest"
       else
-        printf 'glob %s/%s\n' "$pipegen_prefix" "$pipegen_rest" >> "$pipegen_recipe"
+        printf 'glob %s/%s\n' "$pipegen_prefix" "$pipegen_rest"
       fi
       case "$1" in
         'tree '*)
           pipegen_object "$pipegen_prefix"
-          git -c core.quotePath=true diff-tree -r --no-renames "$pipegen_empty" "$pipegen_name" -- ":(glob)$pipegen_rest" >> "$pipegen_recipe" || return 1
+          git -c core.quotePath=true diff-tree -r --no-renames "$pipegen_empty" "$pipegen_name" -- ":(glob)$pipegen_rest" || return 1
           ;;
       esac
       shift
@@ -306,45 +308,42 @@ PIPEGEN_NAMES
 "#,
         );
     }
-    if uses.target || uses.args || uses.parent_args || uses.parents {
-        text.push_str("  {\n");
-        if uses.target {
-            text.push_str(
-                r#"    if [ -n "${PIPEGEN_TARGET:-}" ]; then
+    if uses.target {
+        text.push_str(
+            r#"    if [ -n "${PIPEGEN_TARGET:-}" ]; then
       printf 'target %s\n' "$PIPEGEN_TARGET"
     fi
 "#,
-            );
-        }
-        if uses.args {
-            text.push_str(
-                r#"    for pipegen_name in ${PIPEGEN_ARGS:-}; do
+        );
+    }
+    if uses.args {
+        text.push_str(
+            r#"    for pipegen_name in ${PIPEGEN_ARGS:-}; do
       pipegen_arg_value "$pipegen_name" || return 1
       printf 'arg %s %s\n%s\n' "$pipegen_name" "${#pipegen_value}" "$pipegen_value"
     done
 "#,
-            );
-        }
-        if uses.parent_args {
-            text.push_str(
-                r#"    for pipegen_name in ${PIPEGEN_PARENT_ARGS:-}; do
+        );
+    }
+    if uses.parent_args {
+        text.push_str(
+            r#"    for pipegen_name in ${PIPEGEN_PARENT_ARGS:-}; do
       pipegen_arg_value "$pipegen_name" || return 1
       printf 'arg-with-parents %s %s\n%s\n' "$pipegen_name" "${#pipegen_value}" "$pipegen_value"
     done
 "#,
-            );
-        }
-        if uses.parents {
-            text.push_str(
-                r#"    for pipegen_entry in ${PIPEGEN_PARENTS:-}; do
+        );
+    }
+    if uses.parents {
+        text.push_str(
+            r#"    for pipegen_entry in ${PIPEGEN_PARENTS:-}; do
       pipegen_parent "$pipegen_entry" || return 1
       printf 'parent %s %s\n' "$pipegen_arg" "$pipegen_value"
     done
 "#,
-            );
-        }
-        text.push_str("  } >> \"$pipegen_recipe\"\n");
+        );
     }
+    text.push_str("  } > \"$pipegen_recipe\"\n");
     text.push_str(&format!(
         r#"  unset IFS
   set +f
