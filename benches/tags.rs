@@ -13,7 +13,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use pipegen::emit::{gitlab, scripts};
-use pipegen::plan::{Plan, Policy};
+use pipegen::plan::Plan;
 
 const IMAGES: usize = 1000;
 const FILES: usize = 20_000;
@@ -78,8 +78,12 @@ fn repository(dir: &Path) -> String {
 
 /// One shell script that computes every build's tag in plan order, each with only its own
 /// job's variables (set, used, unset), and prints them.
-fn driver(plan: &Plan, commit: &str) -> String {
-    let mut text = scripts::build_library(gitlab::PLATFORM, &Policy::default());
+fn driver(dir: &Path, plan: &Plan, commit: &str) -> String {
+    // The script the model's pipeline embeds: the repository's ignore files decide the filter.
+    let mut plan = plan.clone();
+    plan.ignore_files = pipegen::workspace::ignore_files(dir, &plan);
+    let uses = scripts::Uses::of(&plan, gitlab::PLATFORM.builder);
+    let mut text = scripts::build_library(gitlab::PLATFORM, &plan.policy, &uses);
     let _ = writeln!(text, "CI_COMMIT_SHA={commit}");
     for build in &plan.builds {
         let mut names = Vec::new();
@@ -106,7 +110,7 @@ fn main() {
     assert_eq!(plan.builds.len(), IMAGES);
 
     let script = dir.path().join("tags.sh");
-    std::fs::write(&script, driver(&plan, &commit)).unwrap();
+    std::fs::write(&script, driver(dir.path(), &plan, &commit)).unwrap();
     let started = Instant::now();
     let output = Command::new("dash").arg(&script).current_dir(dir.path()).output().expect("run dash");
     let in_pipeline = started.elapsed();

@@ -3,9 +3,10 @@
 
 use std::path::Path;
 
-use crate::emit::{self, Target};
+use crate::emit::Target;
 use crate::model::Model;
 use crate::plan::Plan;
+use crate::workspace::Rendered;
 
 /// One generated file.
 #[derive(Debug, Clone)]
@@ -18,11 +19,16 @@ pub struct Output {
 
 /// Every file the model's `outputs` asks for, rendered.
 pub fn expected(model: &Model, plan: &Plan) -> Vec<Output> {
+    expected_from(model, plan, &mut Rendered::default())
+}
+
+/// Every file the model's `outputs` asks for, taken from `rendered` where it holds it.
+pub fn expected_from(model: &Model, plan: &Plan, rendered: &mut Rendered) -> Vec<Output> {
     let wanted = [(Target::Gitlab, &model.outputs.gitlab), (Target::Github, &model.outputs.github)];
     wanted
         .into_iter()
         .filter_map(|(target, path)| {
-            path.as_ref().map(|path| Output { target, path: path.clone(), content: emit::render(plan, target) })
+            path.as_ref().map(|path| Output { target, path: path.clone(), content: rendered.take(plan, target) })
         })
         .collect()
 }

@@ -91,21 +91,58 @@ impl Workspace {
 
     /// Read the model and plan its pipeline.
     pub fn plan(&self) -> Result<(LoadedModel, Plan), Error> {
+        self.plan_rendered().map(|(loaded, plan, _)| (loaded, plan))
+    }
+
+    /// Read the model, plan its pipeline and render it for the platforms of the model's outputs
+    /// (every one when it lists none), each once: a pipeline a platform would refuse is never
+    /// written, so they are checked before anything is printed or written.
+    pub fn plan_rendered(&self) -> Result<(LoadedModel, Plan, Rendered), Error> {
         let loaded = self.load()?;
-        let plan = plan::build(&loaded, &self.model_in_repo)?;
-        // A pipeline a platform would refuse is never written: the platforms of the model's
-        // outputs (every one when it lists none) are checked before anything is printed or written.
-        let over_limits = crate::emit::check(&plan, &crate::emit::targets_of(&loaded.model));
+        let mut plan = plan::build(&loaded, &self.model_in_repo)?;
+        plan.ignore_files = ignore_files(&self.root, &plan);
+        let (rendered, over_limits) = crate::emit::render_checked(&plan, &crate::emit::targets_of(&loaded.model));
         if !over_limits.is_empty() {
             return Err(crate::model::ModelErrors::new(loaded.source.clone(), over_limits).into());
         }
-        Ok((loaded, plan))
+        Ok((loaded, plan, Rendered(rendered)))
     }
 
     /// A path of the model (relative to the root) on disk.
     pub fn path(&self, relative: &str) -> PathBuf {
         self.root.join(relative)
     }
+}
+
+/// Complete output files of a plan, by platform, as [`Workspace::plan_rendered`] rendered them.
+#[derive(Debug, Clone, Default)]
+pub struct Rendered(pub Vec<(crate::emit::Target, String)>);
+
+impl Rendered {
+    /// The file for `target`: the one already rendered, else rendered now.
+    pub fn take(&mut self, plan: &Plan, target: crate::emit::Target) -> String {
+        match self.0.iter().position(|(t, _)| *t == target) {
+            Some(at) => self.0.swap_remove(at).1,
+            None => crate::emit::render(plan, target),
+        }
+    }
+}
+
+/// The ignore files either platform's builder would read for a content-tagged build of `plan`
+/// that are files under `root` now (repository-relative): what decides whether a pipeline embeds
+/// the `.dockerignore` filter ([`Plan::ignore_files`]).
+pub fn ignore_files(root: &Path, plan: &Plan) -> std::collections::BTreeSet<String> {
+    let mut found = std::collections::BTreeSet::new();
+    for build in plan.builds.iter().filter(|b| b.this.tag == plan::TagMode::Content) {
+        for target in crate::emit::Target::ALL {
+            for candidate in target.builder().ignore_file_candidates(&build.context, &build.dockerfile) {
+                if !found.contains(&candidate) && root.join(&candidate).is_file() {
+                    found.insert(candidate);
+                }
+            }
+        }
+    }
+    found
 }
 
 /// The bytes of the regular file at `path`, refused when it is larger than `limit`.

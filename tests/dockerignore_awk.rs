@@ -104,12 +104,12 @@ fn git_quoted(path: &str) -> String {
     out
 }
 
-/// What the awk filter printed, or None when it refused (exit 2, a located message).
+/// What the awk filter, as pipelines embed it ([`awk::program`]), printed, or None when it refused (exit 2, a located message).
 fn run_awk(awk_argv: &[String], builder: Builder, ignore: Option<&Path>, context: &str, input: &str) -> Option<String> {
     let mut command = Command::new(&awk_argv[0]);
     command
         .args(&awk_argv[1..])
-        .args(["-v", &format!("builder={}", builder.name()), awk::SOURCE])
+        .args(["-v", &format!("builder={}", builder.name()), &awk::program()])
         .env("LC_ALL", "C")
         .env(awk::IGNORE_FILE_VARIABLE, ignore.map(|p| p.display().to_string()).unwrap_or_default())
         .env(awk::CONTEXT_VARIABLE, context)

@@ -315,7 +315,8 @@ fn hashed_by_pipegen(
         "pipegen: 1\nname: t\nregistry: registry.example.com/t\nimages:\n  one: {{ context: {context}, dockerfile: {dockerfile} }}\n"
     );
     let loaded = pipegen::model::load("pipegen.yaml", &model).unwrap();
-    let plan = pipegen::plan::build(&loaded, "pipegen.yaml").unwrap();
+    let mut plan = pipegen::plan::build(&loaded, "pipegen.yaml").unwrap();
+    plan.ignore_files = pipegen::workspace::ignore_files(repo, &plan);
     let (target, platform) = match builder {
         Builder::BuildKit => (Target::Github, github::PLATFORM),
         Builder::Buildah => (Target::Gitlab, gitlab::PLATFORM),
@@ -328,7 +329,7 @@ fn hashed_by_pipegen(
     let rust = lines.iter().map(|line| pipegen::listing::path_of(line)).collect();
 
     let tmp = tempfile::tempdir().unwrap();
-    let library = scripts::build_library(platform, &pipegen::plan::Policy::default());
+    let library = scripts::build_library(platform, &plan.policy, &scripts::Uses::of(&plan, platform.builder));
     let script = tmp.path().join("tag.sh");
     fs::write(&script, format!("set -u\n{library}\npipegen_tag_of\n")).unwrap();
     let mut command = Command::new("bash");

@@ -131,13 +131,29 @@ fn expected(repo: &Path, plan: &Plan, commit: &str, target: Target) -> Vec<Strin
     computed.builds.into_iter().map(|b| b.tag).collect()
 }
 
-/// `target`'s build script's functions, then one build's tag computation.
-fn script(target: Target) -> String {
-    let platform = match target {
+fn platform(target: Target) -> scripts::Platform {
+    match target {
         Target::Gitlab => gitlab::PLATFORM,
         Target::Github => github::PLATFORM,
-    };
-    let library = scripts::build_library(platform, &pipegen::plan::Policy::default());
+    }
+}
+
+/// `plan` as `pipegen emit` plans it in `repo`: with the ignore files the repository holds.
+fn emitted_in(plan: &Plan, repo: &Path) -> Plan {
+    let mut plan = plan.clone();
+    plan.ignore_files = pipegen::workspace::ignore_files(repo, &plan);
+    plan
+}
+
+/// The build script's functions `target`'s pipeline of `plan` embeds.
+fn library(target: Target, plan: &Plan) -> String {
+    let platform = platform(target);
+    scripts::build_library(platform, &plan.policy, &scripts::Uses::of(plan, platform.builder))
+}
+
+/// `target`'s build script's functions for `plan`, then one build's tag computation.
+fn script(target: Target, plan: &Plan) -> String {
+    let library = library(target, plan);
     format!("set -u\n{library}\npipegen_tag_of || exit 1\nprintf '%s\\n' \"$pipegen_tag\"\n")
 }
 
@@ -173,11 +189,12 @@ fn dash_busybox_and_bash_compute_the_recipes_tags() {
     for (i, (name, plan)) in plans().iter().enumerate() {
         let repo = dir.path().join(format!("repo-{i}"));
         let commit = repository(&repo, plan);
+        let plan = &emitted_in(plan, &repo);
         // Each platform's script, by its builder's ignore rules; the shells agree with Rust.
         let mut want = Vec::new();
         for target in Target::ALL {
             let file = dir.path().join(format!("tag-{target}.sh"));
-            std::fs::write(&file, script(target)).expect("write the script");
+            std::fs::write(&file, script(target, plan)).expect("write the script");
             want = expected(&repo, plan, &commit, target);
             // Busybox is slow to fork: the other platform's script is run by dash and bash.
             let shells: &[&str] = if target == Target::Gitlab { &SHELLS } else { &["dash", "bash"] };
@@ -278,10 +295,11 @@ fn ignored_files_change_no_tag() {
 fn the_tag_script_fails_loudly_when_git_fails() {
     let plan = plan_of("pipegen.yaml", OWN_MODEL);
     let dir = tempfile::tempdir().expect("temporary directory");
-    let file = dir.path().join("tag.sh");
-    std::fs::write(&file, script(Target::Gitlab)).expect("write the script");
     let repo = dir.path().join("repo");
     let commit = repository(&repo, &plan);
+    let plan = emitted_in(&plan, &repo);
+    let file = dir.path().join("tag.sh");
+    std::fs::write(&file, script(Target::Gitlab, &plan)).expect("write the script");
     let outside = dir.path().join("not-a-repository");
     std::fs::create_dir_all(&outside).expect("create a directory");
     // So git does not find a repository above the temporary directory.
@@ -344,10 +362,11 @@ fn the_tag_script_fails_loudly_when_git_fails() {
 fn a_parent_tag_that_did_not_arrive_is_named() {
     let plan = plan_of("pipegen.yaml", OWN_MODEL);
     let dir = tempfile::tempdir().expect("temporary directory");
-    let file = dir.path().join("tag.sh");
-    std::fs::write(&file, script(Target::Gitlab)).expect("write the script");
     let repo = dir.path().join("repo");
     let commit = repository(&repo, &plan);
+    let plan = emitted_in(&plan, &repo);
+    let file = dir.path().join("tag.sh");
+    std::fs::write(&file, script(Target::Gitlab, &plan)).expect("write the script");
     let app = plan.builds.iter().position(|b| b.this.id.image == "app").expect("app");
     let mut env = job_env(&plan, app, &vec!["x".to_string(); plan.builds.len()], &commit);
     env.retain(|(k, _)| !k.starts_with("PIPEGEN_TAG_TOOL"));
@@ -385,11 +404,7 @@ fn the_build_step_fills_in_parent_references() {
     let tool = plan.builds.iter().position(|b| b.this.id.image == "tool").expect("tool");
     let registry = "registry.example.com/tags";
     for target in Target::ALL {
-        let platform = match target {
-            Target::Gitlab => gitlab::PLATFORM,
-            Target::Github => github::PLATFORM,
-        };
-        let library = scripts::build_library(platform, &pipegen::plan::Policy::default());
+        let library = library(target, &emitted_in(&plan, &repo));
         let file = dir.path().join(format!("build-{target}.sh"));
         std::fs::write(&file, format!("set -u\n{library}\npipegen_tag=new\npipegen_build_step\n")).expect("write");
         for shell in SHELLS {
@@ -690,6 +705,68 @@ fn upstream_digests_are_hashed_alike_and_rebuild_exactly_the_images_above() {
                     .contains(&format!("cannot resolve the base image {addr}/upstream:9 (a FROM of base/Dockerfile)")),
                 "{shell} ({target}): {stderr}"
             );
+        }
+    }
+}
+
+/// A pipeline emitted when no content-tagged build's context had an ignore file embeds no
+/// `.dockerignore` filter. When a commit adds one, the build stops, on both platforms and under
+/// every shell, and asks for the pipeline to be emitted again, rather than hash files its
+/// builder does not receive (a tag `pipegen tags` would not compute); emitted again, the
+/// pipeline has the filter and computes `pipegen tags`' tag.
+#[test]
+fn an_ignore_file_that_appeared_after_emit_stops_the_tag_step() {
+    let plan = plan_of(
+        "pipegen.yaml",
+        "pipegen: 1\nname: t\nregistry: registry.example.com/t\nimages:\n  tool: { context: tool }\n",
+    );
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let repo = dir.path().join("repo");
+    std::fs::create_dir_all(repo.join("tool")).expect("create the context");
+    git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(repo.join("tool/Dockerfile"), "FROM scratch\n").expect("write the Dockerfile");
+    std::fs::write(repo.join("tool/notes.md"), "notes\n").expect("write a file");
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "no ignore file"]);
+    let first = git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
+    let emitted = emitted_in(&plan, &repo);
+    assert!(emitted.ignore_files.is_empty(), "{:?}", emitted.ignore_files);
+
+    std::fs::write(repo.join("tool/.dockerignore"), "*.md\n").expect("write the ignore file");
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "an ignore file"]);
+    let second = git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
+    let again = emitted_in(&plan, &repo);
+    assert_eq!(again.ignore_files.iter().collect::<Vec<_>>(), ["tool/.dockerignore"]);
+
+    for target in Target::ALL {
+        let without = script(target, &emitted);
+        assert!(!without.contains("awk"), "{target}: a pipeline without ignore files embeds the filter");
+        let with = script(target, &again);
+        assert!(with.contains("awk -v builder="), "{target}: the pipeline emitted again has no filter");
+        let file = dir.path().join(format!("without-{target}.sh"));
+        std::fs::write(&file, &without).expect("write the script");
+        let refreshed = dir.path().join(format!("with-{target}.sh"));
+        std::fs::write(&refreshed, &with).expect("write the script");
+        for shell in SHELLS {
+            let (code, stdout, stderr) = run_with(shell, &file, &repo, &job_env(&emitted, 0, &[], &first));
+            assert_eq!(code, 0, "{target} under {shell}, before the ignore file: {stderr}");
+            assert_eq!(stdout.trim_end(), expected(&repo, &emitted, &first, target)[0], "{target} under {shell}");
+
+            let (code, stdout, stderr) = run_with(shell, &file, &repo, &job_env(&emitted, 0, &[], &second));
+            assert_ne!(
+                code, 0,
+                "{target} under {shell}: the tag step hashed a context with an ignore file it cannot apply"
+            );
+            assert_eq!(stdout, "", "{target} under {shell}: a tag was printed");
+            assert!(
+                stderr.contains("tool has an ignore file: regenerate with pipegen emit (tool/.dockerignore"),
+                "{target} under {shell}: {stderr}"
+            );
+
+            let (code, stdout, stderr) = run_with(shell, &refreshed, &repo, &job_env(&again, 0, &[], &second));
+            assert_eq!(code, 0, "{target} under {shell}, emitted again: {stderr}");
+            assert_eq!(stdout.trim_end(), expected(&repo, &again, &second, target)[0], "{target} under {shell}");
         }
     }
 }

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::files;
-use crate::emit::{self, Target};
+use crate::emit::Target;
 use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::outputs;
@@ -11,12 +11,12 @@ use crate::workspace::Workspace;
 
 pub fn run(model: Option<&Path>, target: Option<Target>) -> Result<ExitStatus, Error> {
     let workspace = Workspace::locate(model)?;
-    let (loaded, plan) = workspace.plan()?;
+    let (loaded, plan, mut rendered) = workspace.plan_rendered()?;
     if let Some(target) = target {
-        super::print_stdout(&emit::render(&plan, target));
+        super::print_stdout(&rendered.take(&plan, target));
         return Ok(ExitStatus::Success);
     }
-    let files = outputs::expected(&loaded.model, &plan);
+    let files = outputs::expected_from(&loaded.model, &plan, &mut rendered);
     if files.is_empty() {
         return Err(Error::Usage(format!(
             "{} lists no `outputs`; add `outputs: {{ gitlab: .gitlab-ci.yml }}` to the model, or print one pipeline with --target gitlab|github",

@@ -68,7 +68,21 @@ pub fn render(plan: &Plan, target: Target) -> String {
 /// Everything the `targets` would refuse in the pipelines of `plan`, as model errors: a
 /// pipeline over a limit is never written.
 pub fn check(plan: &Plan, targets: &[Target]) -> Vec<Diagnostic> {
-    targets.iter().flat_map(|target| (target.backend().limits)(plan, &render(plan, *target))).collect()
+    render_checked(plan, targets).1
+}
+
+/// The complete file of each of `targets` (in that order), and everything those platforms would
+/// refuse in them: each rendered once, for its limits and then for the commands that write or
+/// compare it (rendering is most of `pipegen emit`'s time).
+pub fn render_checked(plan: &Plan, targets: &[Target]) -> (Vec<(Target, String)>, Vec<Diagnostic>) {
+    let mut rendered = Vec::with_capacity(targets.len());
+    let mut problems = Vec::new();
+    for &target in targets {
+        let text = render(plan, target);
+        problems.extend((target.backend().limits)(plan, &text));
+        rendered.push((target, text));
+    }
+    (rendered, problems)
 }
 
 /// The platforms a model is meant for: those its `outputs` name, or every one when it names none.

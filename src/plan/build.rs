@@ -58,6 +58,7 @@ pub fn build(loaded: &LoadedModel, model_file: &str) -> Result<Plan, ModelErrors
             .filter_map(|(name, runner)| crate::model::Platform::parse(name).map(|p| (p, runner.clone())))
             .collect(),
         refresh: model.refresh.as_ref().map(|r| r.schedule.split_whitespace().collect::<Vec<_>>().join(" ")),
+        ignore_files: Default::default(),
     };
     let mut problems = planner.problems;
     problems.extend(same_keys(&plan));

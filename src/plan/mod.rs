@@ -94,6 +94,12 @@ pub struct Plan {
     pub runners: Vec<(Platform, Runner)>,
     /// The refresh schedule (five cron fields, single-spaced), from the model's `refresh`.
     pub refresh: Option<String>,
+    /// The ignore files (`.dockerignore`, `.containerignore`, repository-relative) that the
+    /// repository held where a build could read one when the pipeline was emitted: the commands
+    /// fill it in (`Workspace::plan`). A pipeline embeds the `.dockerignore` filter only when a
+    /// content-tagged build has one; without it, a build that finds one at run time stops and asks
+    /// for the pipeline to be emitted again.
+    pub ignore_files: std::collections::BTreeSet<String>,
 }
 
 /// Limits of a self-managed GitLab that its administrator raised (the model's `limits.gitlab`).

@@ -293,26 +293,29 @@ pub fn render(plan: &Plan) -> String {
         );
     }
     if !plan.builds.is_empty() {
-        env.insert(BUILD_SCRIPT.to_string(), scripts::build_library(PLATFORM, &plan.policy));
+        env.insert(
+            BUILD_SCRIPT.to_string(),
+            scripts::build_library(PLATFORM, &plan.policy, &scripts::Uses::of(plan, PLATFORM.builder)),
+        );
     }
     if plan.builds.iter().any(|b| !b.aliases.is_empty()) {
         env.insert(ALIAS_TAGS_SCRIPT.to_string(), scripts::alias_library(PLATFORM));
     }
     if !plan.runs.is_empty() {
-        env.insert(RUN_SCRIPT.to_string(), scripts::RUN.to_string());
+        env.insert(RUN_SCRIPT.to_string(), scripts::embed(scripts::RUN, &[]));
     }
     if plan.runs.iter().any(|r| r.image.is_none() && !r.services.is_empty()) {
-        env.insert(ALIASES_SCRIPT.to_string(), scripts::ALIASES.to_string());
+        env.insert(ALIASES_SCRIPT.to_string(), scripts::embed(scripts::ALIASES, &[]));
     }
     let local_runs: Vec<&Run> = plan.runs.iter().filter(|r| r.model_images().next().is_some()).collect();
     if !local_runs.is_empty() || plan.builds.iter().any(|b| !b.parents.is_empty()) {
-        env.insert(LOAD_SCRIPT.to_string(), scripts::LOAD.to_string());
+        env.insert(LOAD_SCRIPT.to_string(), scripts::minify(scripts::LOAD));
     }
     if !local_runs.is_empty() {
-        env.insert(LOCAL_RUN_SCRIPT.to_string(), scripts::LOCAL_RUN.to_string());
+        env.insert(LOCAL_RUN_SCRIPT.to_string(), scripts::minify(scripts::LOCAL_RUN));
     }
     if local_runs.iter().any(|r| r.services.iter().any(|s| s.health.is_some())) {
-        env.insert(WAIT_SCRIPT.to_string(), scripts::wait_library());
+        env.insert(WAIT_SCRIPT.to_string(), scripts::wait_library(scripts::ProbeKinds::of(plan)));
     }
     // A model with nothing to build or run gets a workflow that only runs when asked.
     let on_push = (!plan.is_empty()).then_some(Empty {});

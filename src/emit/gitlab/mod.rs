@@ -221,10 +221,10 @@ pub fn render(plan: &Plan) -> String {
     }
     if !plan.builds.is_empty() {
         let aliases = plan.builds.iter().any(|b| !b.aliases.is_empty());
-        jobs.insert(BUILD_TEMPLATE.to_string(), build_template(&plan.policy, aliases));
+        jobs.insert(BUILD_TEMPLATE.to_string(), build_template(plan, aliases));
     }
     if plan.runs.iter().any(|r| r.services.iter().any(|s| s.health.is_some())) {
-        jobs.insert(WAIT_TEMPLATE.to_string(), wait_template());
+        jobs.insert(WAIT_TEMPLATE.to_string(), wait_template(plan));
     }
     let key_caches = computed_key_caches(plan);
     if !key_caches.is_empty() {
@@ -296,13 +296,14 @@ fn nothing_job(plan: &Plan) -> Job {
 
 /// The hidden job every build extends; with `aliases`, it also points the job's alias tags at
 /// the image once it exists (built or skipped).
-fn build_template(policy: &Policy, aliases: bool) -> Job {
+fn build_template(plan: &Plan, aliases: bool) -> Job {
+    let policy = &plan.policy;
     let mut variables = IndexMap::new();
     // Unprivileged containers cannot create namespaces for RUN steps; chroot isolation works.
     variables.insert("BUILDAH_ISOLATION".to_string(), Variable::Plain("chroot".to_string()));
     // The docker format keeps HEALTHCHECK and SHELL, which the OCI format drops.
     variables.insert("BUILDAH_FORMAT".to_string(), Variable::Plain("docker".to_string()));
-    let mut before_script = vec![scripts::build_library(PLATFORM, policy)];
+    let mut before_script = vec![scripts::build_library(PLATFORM, policy, &scripts::Uses::of(plan, PLATFORM.builder))];
     let mut script = vec!["pipegen_build_job".to_string()];
     if aliases {
         before_script.push(scripts::alias_library(PLATFORM));
@@ -321,10 +322,11 @@ fn build_template(policy: &Policy, aliases: bool) -> Job {
     }
 }
 
-fn wait_template() -> Job {
+fn wait_template(plan: &Plan) -> Job {
+    let library = scripts::wait_library(scripts::ProbeKinds::of(plan));
     Job {
         extends: Some(PUSH_TEMPLATE),
-        before_script: vec![scripts::wait_library(), "pipegen_wait_services".to_string()],
+        before_script: vec![library, "pipegen_wait_services".to_string()],
         ..Job::default()
     }
 }
@@ -337,7 +339,7 @@ fn cache_key_template(policy: &Policy) -> Job {
         image: Some(Image(policy.cache_helper_image.to_string())),
         needs: Some(Vec::new()),
         variables,
-        script: vec![scripts::CACHE_KEY.to_string()],
+        script: vec![scripts::embed(scripts::CACHE_KEY, &[])],
         artifacts: Some(Artifacts { reports: Some(Reports { dotenv: CACHE_KEY_DOTENV }), ..Artifacts::default() }),
         ..Job::default()
     }

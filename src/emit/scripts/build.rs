@@ -4,12 +4,12 @@
 //! Besides the tag script's variables, the build reads `PIPEGEN_CACHES` (per image cache two
 //! lines: its name, then the path the CI cache keeps it at).
 
-use super::{Builder, Platform, Unpushed};
+use super::{Builder, Platform, Unpushed, Uses};
 use crate::plan::Policy;
 
 /// `pipegen_build_step`: build the image `pipegen_tag` names and push it; `pipegen_build_job`:
 /// the whole job (tag, then build when the registry lacks it).
-pub fn functions(platform: Platform, policy: &Policy) -> String {
+pub fn functions(platform: Platform, policy: &Policy, uses: &Uses) -> String {
     let helper = format!("${{PIPEGEN_CACHE_HELPER_IMAGE:-{}}}", policy.cache_helper_image);
     let cache_repo = format!("$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE{}", policy.layer_cache_suffix);
     let setup = match platform.builder {
@@ -71,7 +71,7 @@ pub fn functions(platform: Platform, policy: &Policy) -> String {
       fi"#
         }
     };
-    format!(
+    let mut text = format!(
         r#"pipegen_cache_name() {{
   case "$1" in
     ''|*[!a-z0-9-]*) echo "pipegen: '$1' is not a cache name" >&2; return 1 ;;
@@ -104,7 +104,10 @@ pipegen_caches() {{
   unset IFS
   set +f
   while [ "$#" -ge 2 ]; do
-    "pipegen_cache_$pipegen_cache_action" "$1" "$2" || return 1
+    case "$pipegen_cache_action" in
+      load) pipegen_cache_load "$1" "$2" || return 1 ;;
+      *) pipegen_cache_save "$1" "$2" || return 1 ;;
+    esac
     shift 2
   done
 }}
@@ -154,52 +157,6 @@ pipegen_expand() {{
     esac
   done
 }}
-pipegen_build_step() {{
-  # `pipegen_tag_step` chose `pipegen_ref`: the registry, or where a pipeline that does not push
-  # keeps the image.
-  pipegen_cache_tag="$PIPEGEN_KEY"
-  if [ "${{PIPEGEN_SPLIT:-}}" = platform ]; then
-    # One platform of a manifest list: a temporary tag, merged by digest.
-    pipegen_slug="$(printf '%s' "$PIPEGEN_PLATFORM" | tr / -)"
-    pipegen_ref="$pipegen_ref-platform-$pipegen_slug"
-    pipegen_cache_tag="$PIPEGEN_KEY-$pipegen_slug"
-  fi
-{setup}  pipegen_dir="${{TMPDIR:-/tmp}}/pipegen-build-$$"
-  mkdir -p "$pipegen_dir/empty"
-  pipegen_cache_action=load
-  pipegen_caches || return 1
-  set -f
-  IFS='
-'
-  set --
-  for pipegen_name in ${{PIPEGEN_ARGS:-}}; do
-    pipegen_arg_value "$pipegen_name" || return 1
-    set -- "$@" --build-arg "$pipegen_name=$pipegen_value"
-  done
-  for pipegen_name in ${{PIPEGEN_PARENT_ARGS:-}}; do
-    pipegen_arg_value "$pipegen_name" || return 1
-    pipegen_expand "$pipegen_value" || return 1
-    set -- "$@" --build-arg "$pipegen_name=$pipegen_expanded"
-  done
-  for pipegen_entry in ${{PIPEGEN_PARENTS:-}}; do
-    pipegen_parent "$pipegen_entry" || return 1
-    set -- "$@" --build-arg "$pipegen_arg=$pipegen_parent_ref"
-  done
-  unset IFS
-  set +f
-  if [ -n "${{PIPEGEN_TARGET:-}}" ]; then
-    set -- "$@" --target "$PIPEGEN_TARGET"
-  fi
-  if [ -n "${{PIPEGEN_PLATFORM:-}}" ]; then
-    set -- "$@" --platform "$PIPEGEN_PLATFORM"
-  fi
-  echo "pipegen: building $pipegen_ref"
-  pipegen_digest=
-{build}
-  pipegen_cache_action=save
-  pipegen_caches || return 1
-  rm -rf "$pipegen_dir"
-}}
 pipegen_build_job() {{
   pipegen_tag_step || return 1
   if [ "${{PIPEGEN_SPLIT:-}}" = merge ]; then
@@ -217,6 +174,96 @@ pipegen_build_job() {{
 }}
 {merge}"#,
         merge = super::merge::functions(platform),
-        merge_call = merge_call,
-    )
+    );
+    text.push_str(&build_step(setup, &build, uses));
+    text
+}
+
+/// `pipegen_build_step`, with only the parts `uses` names.
+fn build_step(setup: &str, build: &str, uses: &Uses) -> String {
+    let mut text = format!(
+        r#"pipegen_build_step() {{
+  # `pipegen_tag_step` chose `pipegen_ref`: the registry, or where a pipeline that does not push
+  # keeps the image.
+  pipegen_cache_tag="$PIPEGEN_KEY"
+  if [ "${{PIPEGEN_SPLIT:-}}" = platform ]; then
+    # One platform of a manifest list: a temporary tag, merged by digest.
+    pipegen_slug="$(printf '%s' "$PIPEGEN_PLATFORM" | tr / -)"
+    pipegen_ref="$pipegen_ref-platform-$pipegen_slug"
+    pipegen_cache_tag="$PIPEGEN_KEY-$pipegen_slug"
+  fi
+{setup}  pipegen_dir="${{TMPDIR:-/tmp}}/pipegen-build-$$"
+  mkdir -p "$pipegen_dir/empty"
+"#
+    );
+    if uses.caches {
+        text.push_str(
+            r#"  pipegen_cache_action=load
+  pipegen_caches || return 1
+"#,
+        );
+    }
+    text.push_str("  set --\n");
+    if uses.args || uses.parent_args || uses.parents {
+        text.push_str("  set -f\n  IFS='\n'\n");
+        if uses.args {
+            text.push_str(
+                r#"  for pipegen_name in ${PIPEGEN_ARGS:-}; do
+    pipegen_arg_value "$pipegen_name" || return 1
+    set -- "$@" --build-arg "$pipegen_name=$pipegen_value"
+  done
+"#,
+            );
+        }
+        if uses.parent_args {
+            text.push_str(
+                r#"  for pipegen_name in ${PIPEGEN_PARENT_ARGS:-}; do
+    pipegen_arg_value "$pipegen_name" || return 1
+    pipegen_expand "$pipegen_value" || return 1
+    set -- "$@" --build-arg "$pipegen_name=$pipegen_expanded"
+  done
+"#,
+            );
+        }
+        if uses.parents {
+            text.push_str(
+                r#"  for pipegen_entry in ${PIPEGEN_PARENTS:-}; do
+    pipegen_parent "$pipegen_entry" || return 1
+    set -- "$@" --build-arg "$pipegen_arg=$pipegen_parent_ref"
+  done
+"#,
+            );
+        }
+        text.push_str("  unset IFS\n  set +f\n");
+    }
+    if uses.target {
+        text.push_str(
+            r#"  if [ -n "${PIPEGEN_TARGET:-}" ]; then
+    set -- "$@" --target "$PIPEGEN_TARGET"
+  fi
+"#,
+        );
+    }
+    text.push_str(
+        r#"  if [ -n "${PIPEGEN_PLATFORM:-}" ]; then
+    set -- "$@" --platform "$PIPEGEN_PLATFORM"
+  fi
+"#,
+    );
+    text.push_str(&format!(
+        r#"  echo "pipegen: building $pipegen_ref"
+  pipegen_digest=
+{build}
+"#
+    ));
+    if uses.caches {
+        text.push_str(
+            r#"  pipegen_cache_action=save
+  pipegen_caches || return 1
+"#,
+        );
+    }
+    text.push_str("  rm -rf \"$pipegen_dir\"\n");
+    text.push_str("}\n");
+    text
 }

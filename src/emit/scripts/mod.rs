@@ -10,6 +10,7 @@
 
 mod alias;
 mod build;
+mod compact;
 mod local;
 mod merge;
 mod probes;
@@ -17,14 +18,15 @@ mod registry;
 mod run;
 mod tag;
 
+pub use compact::{embed, minify, prune};
 pub use local::{LOAD, LOCAL_RUN};
-pub use probes::{health_command, wait_key, wait_variable};
+pub use probes::{ProbeKinds, health_command, wait_key, wait_variable};
 pub use run::{ALIASES, CACHE_KEY, RUN};
 
 use crate::model::Platform as ImagePlatform;
 use crate::model::{AliasEvent, AliasWhen};
 use crate::plan::recipe::Glob;
-use crate::plan::{Build, Policy, TagMode};
+use crate::plan::{Build, Plan, Policy, TagMode};
 
 /// The tool that builds images.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,21 +94,99 @@ pub struct OwnRegistry {
     pub password: &'static str,
 }
 
+/// Which parts of the build script a pipeline needs, from what its builds use: a pipeline embeds
+/// only those (issue 8: the scripts were most of a small model's output). A part left out is
+/// one no build of the plan reaches, except the `.dockerignore` filter, which also depends on
+/// the repository (see [`Uses::ignore_filter`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Uses {
+    /// Some build is content-tagged: the recipe, the registry look-up.
+    pub content_tags: bool,
+    /// Some build is tagged by commit.
+    pub commit_tags: bool,
+    /// Some content-tagged build has plain inputs, glob inputs.
+    pub inputs: bool,
+    pub globs: bool,
+    /// Some build has a target, build arguments, arguments that refer to parents, parents.
+    pub target: bool,
+    pub args: bool,
+    pub parent_args: bool,
+    pub parents: bool,
+    /// Some build has image caches (the cache dance).
+    pub caches: bool,
+    /// Some content-tagged build had an ignore file for this builder in the repository when the
+    /// pipeline was emitted ([`Plan::ignore_files`]): the awk filter that lists the files the
+    /// builder receives. Without it, a build that finds an ignore file at run time stops with
+    /// "… has an ignore file: regenerate with pipegen emit".
+    pub ignore_filter: bool,
+    /// Some content-tagged build names its platforms (the recipe's `platforms` line).
+    pub platforms: bool,
+}
+
+impl Uses {
+    /// Every part: the whole script.
+    pub const ALL: Uses = Uses {
+        content_tags: true,
+        commit_tags: true,
+        inputs: true,
+        globs: true,
+        target: true,
+        args: true,
+        parent_args: true,
+        parents: true,
+        caches: true,
+        ignore_filter: true,
+        platforms: true,
+    };
+
+    /// The parts `plan`'s builds need when `builder` builds them.
+    pub fn of(plan: &Plan, builder: Builder) -> Uses {
+        let mut uses = Uses::default();
+        for build in &plan.builds {
+            let content = build.this.tag == TagMode::Content;
+            uses.content_tags |= content;
+            uses.commit_tags |= !content;
+            if content {
+                for input in &build.inputs {
+                    match Glob::parse(input) {
+                        Some(_) => uses.globs = true,
+                        None => uses.inputs = true,
+                    }
+                }
+                uses.ignore_filter |= builder
+                    .ignore_rules()
+                    .ignore_file_candidates(&build.context, &build.dockerfile)
+                    .iter()
+                    .any(|candidate| plan.ignore_files.contains(candidate));
+            }
+            uses.target |= build.target.is_some();
+            uses.args |= !build.args.is_empty();
+            uses.parent_args |= !build.parent_args.is_empty();
+            uses.parents |= !build.parents.is_empty();
+            uses.caches |= !build.caches.is_empty();
+            uses.platforms |= content && !build.platforms.is_empty();
+        }
+        uses
+    }
+}
+
 /// The shell functions of a build job: log in, compute the tag, ask the registry, build and
-/// push. `pipegen_tag_step` then `pipegen_build_step` (when `pipegen_build` is `true`) run them.
-pub fn build_library(platform: Platform, policy: &Policy) -> String {
+/// push. `pipegen_tag_step` then `pipegen_build_step` (when `pipegen_build` is `true`) run them;
+/// `pipegen_build_job` runs both. Only the parts `uses` names, [`embed`]ded.
+pub fn build_library(platform: Platform, policy: &Policy, uses: &Uses) -> String {
     let mut text =
         String::from("# pipegen: the build job's functions. Its values come from its PIPEGEN_* variables.\n");
-    text.push_str(&registry::functions(platform));
-    text.push_str(&tag::functions(platform));
-    text.push_str(&build::functions(platform, policy));
-    text
+    text.push_str(&registry::functions(platform, uses));
+    text.push_str(&tag::functions(platform, uses));
+    text.push_str(&build::functions(platform, policy, uses));
+    embed(&text, &["pipegen_tools", "pipegen_build_job"])
 }
 
 /// The shell functions and the loop that wait for a job's services (GitLab, whose runner only
-/// warns after 30 s): each `PIPEGEN_WAIT_<n>` variable describes one service.
-pub fn wait_library() -> String {
-    probes::wait_functions()
+/// warns after 30 s): each `PIPEGEN_WAIT_<n>` variable describes one service. Only the probes
+/// of `kinds`, [`embed`]ded.
+pub fn wait_library(kinds: ProbeKinds) -> String {
+    embed(&probes::wait_functions(kinds), &["pipegen_wait_services"])
 }
 
 /// The shell functions of the alias step (see [`alias`]): `pipegen_aliases REF` points the

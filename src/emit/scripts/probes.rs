@@ -6,13 +6,40 @@ use crate::naming;
 use crate::plan::{HealthCheck, Policy, Probe, ServiceUse};
 use crate::shell::quote;
 
+/// The kinds of health probe a pipeline's services use: the wait script holds only theirs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ProbeKinds {
+    pub http: bool,
+    pub tcp: bool,
+    pub cmd: bool,
+}
+
+impl ProbeKinds {
+    pub const ALL: ProbeKinds = ProbeKinds { http: true, tcp: true, cmd: true };
+
+    /// The kinds of every health check of `plan`'s jobs' services.
+    pub fn of(plan: &crate::plan::Plan) -> ProbeKinds {
+        let mut kinds = ProbeKinds::default();
+        for health in plan.runs.iter().flat_map(|r| &r.services).filter_map(|s| s.health.as_ref()) {
+            match health.probe {
+                Probe::Http(_) => kinds.http = true,
+                Probe::Tcp => kinds.tcp = true,
+                Probe::Cmd(_) => kinds.cmd = true,
+            }
+        }
+        kinds
+    }
+}
+
 /// GitLab: `pipegen_wait_services` waits for every service `PIPEGEN_WAITS` lists
 /// (`<KEY>=<alias>`, one a line), each described by `PIPEGEN_WAIT_<KEY>` ([`wait_variable`]).
 /// TCP probes use bash's /dev/tcp, else an `nc` with `-z` (OpenBSD's, ncat), else one with `-e`
 /// (BusyBox's, which has no `-z`: connect, run `true`). A probe tool the job image lacks is
-/// reported at once, rather than waiting out the timeout and blaming a healthy service.
-pub fn wait_functions() -> String {
-    r#"# pipegen: wait for the job's services, each for at most its health timeout.
+/// reported at once, rather than waiting out the timeout and blaming a healthy service. Only the
+/// probes of `kinds` are written.
+pub fn wait_functions(kinds: ProbeKinds) -> String {
+    let mut text = String::from(
+        r#"# pipegen: wait for the job's services, each for at most its health timeout.
 pipegen_has() {
   command -v "$1" > /dev/null 2>&1
 }
@@ -31,14 +58,23 @@ pipegen_nc_e() {
 }
 pipegen_probe() {
   case "$1" in
-    http)
+"#,
+    );
+    if kinds.http {
+        text.push_str(
+            r#"    http)
       if pipegen_has curl; then
         curl -fsS -o /dev/null --max-time "$5" "http://$2:$3$4"
       else
         timeout "$5" wget -q -O /dev/null "http://$2:$3$4"
       fi
       ;;
-    tcp)
+"#,
+        );
+    }
+    if kinds.tcp {
+        text.push_str(
+            r#"    tcp)
       if pipegen_has bash && pipegen_has timeout; then
         # shellcheck disable=SC2016 # expanded by that bash
         timeout "$5" bash -c 'exec 3<> "/dev/tcp/$1/$2"' pipegen "$2" "$3"
@@ -48,46 +84,65 @@ pipegen_probe() {
         nc -w "$5" "$2" "$3" -e true
       fi
       ;;
-    cmd) PIPEGEN_SERVICE_HOST="$2" PIPEGEN_SERVICE_PORT="$3" sh -c "$4" ;;
-  esac
-}
-pipegen_probe_tools() {
-  case "$1" in
-    http)
+"#,
+        );
+    }
+    if kinds.cmd {
+        text.push_str("    cmd) PIPEGEN_SERVICE_HOST=\"$2\" PIPEGEN_SERVICE_PORT=\"$3\" sh -c \"$4\" ;;\n");
+    }
+    text.push_str("  esac\n}\n");
+    if kinds.http || kinds.tcp {
+        text.push_str("pipegen_probe_tools() {\n  case \"$1\" in\n");
+        if kinds.http {
+            text.push_str(
+                r#"    http)
       pipegen_has curl || { pipegen_has wget && pipegen_has timeout; } || {
         echo "pipegen: cannot check service '$2' ($3): the job image needs curl, or wget and timeout" >&2
         return 1
       }
       ;;
-    tcp)
+"#,
+            );
+        }
+        if kinds.tcp {
+            text.push_str(
+                r#"    tcp)
       { pipegen_has bash && pipegen_has timeout; } || { pipegen_has nc && { pipegen_nc_z || pipegen_nc_e; }; } || {
         echo "pipegen: cannot check service '$2' ($3): the job image needs bash and timeout, or an nc that has -z or -e (BusyBox's has -e)" >&2
         return 1
       }
       ;;
-  esac
-}
-pipegen_wait_for() {
+"#,
+            );
+        }
+        text.push_str("  esac\n}\n");
+    }
+    let tools = if kinds.http || kinds.tcp {
+        "  pipegen_probe_tools \"$pipegen_kind\" \"$1\" \"$pipegen_what\" || return 1\n"
+    } else {
+        ""
+    };
+    text.push_str(&format!(
+        r#"pipegen_wait_for() {{
   # <kind> <seconds> <timeout as written> <interval> <probe limit> <port> <path | - | command>
-  pipegen_kind="${2%% *}"
-  pipegen_spec="${2#* }"
-  pipegen_secs="${pipegen_spec%% *}"
-  pipegen_spec="${pipegen_spec#* }"
-  pipegen_text="${pipegen_spec%% *}"
-  pipegen_spec="${pipegen_spec#* }"
-  pipegen_interval="${pipegen_spec%% *}"
-  pipegen_spec="${pipegen_spec#* }"
-  pipegen_limit="${pipegen_spec%% *}"
-  pipegen_spec="${pipegen_spec#* }"
-  pipegen_port="${pipegen_spec%% *}"
-  pipegen_spec="${pipegen_spec#* }"
+  pipegen_kind="${{2%% *}}"
+  pipegen_spec="${{2#* }}"
+  pipegen_secs="${{pipegen_spec%% *}}"
+  pipegen_spec="${{pipegen_spec#* }}"
+  pipegen_text="${{pipegen_spec%% *}}"
+  pipegen_spec="${{pipegen_spec#* }}"
+  pipegen_interval="${{pipegen_spec%% *}}"
+  pipegen_spec="${{pipegen_spec#* }}"
+  pipegen_limit="${{pipegen_spec%% *}}"
+  pipegen_spec="${{pipegen_spec#* }}"
+  pipegen_port="${{pipegen_spec%% *}}"
+  pipegen_spec="${{pipegen_spec#* }}"
   case "$pipegen_kind" in
     http) pipegen_what="http://$1:$pipegen_port$pipegen_spec" ;;
     tcp) pipegen_what="tcp://$1:$pipegen_port" ;;
     *) pipegen_what="$pipegen_spec" ;;
   esac
-  pipegen_probe_tools "$pipegen_kind" "$1" "$pipegen_what" || return 1
-  pipegen_deadline=$(( $(date +%s) + pipegen_secs ))
+{tools}  pipegen_deadline=$(( $(date +%s) + pipegen_secs ))
   until pipegen_probe "$pipegen_kind" "$1" "$pipegen_port" "$pipegen_spec" "$pipegen_limit"; do
     if [ "$(date +%s)" -ge "$pipegen_deadline" ]; then
       echo "pipegen: service '$1' did not become healthy within $pipegen_text ($pipegen_what)" >&2
@@ -96,24 +151,25 @@ pipegen_wait_for() {
     sleep "$pipegen_interval"
   done
   echo "pipegen: service '$1' is healthy"
-}
-pipegen_wait_services() {
+}}
+pipegen_wait_services() {{
   set -f
   IFS='
 '
-  for pipegen_entry in ${PIPEGEN_WAITS:-}; do
-    case "${pipegen_entry%%=*}" in
+  for pipegen_entry in ${{PIPEGEN_WAITS:-}}; do
+    case "${{pipegen_entry%%=*}}" in
       ''|*[!A-Z0-9_]*) echo "pipegen: '$pipegen_entry' is not a service to wait for" >&2; return 1 ;;
     esac
     pipegen_wait_spec=
-    eval "pipegen_wait_spec=\"\${PIPEGEN_WAIT_${pipegen_entry%%=*}-}\""
-    pipegen_wait_for "${pipegen_entry#*=}" "$pipegen_wait_spec" || return 1
+    eval "pipegen_wait_spec=\"\${{PIPEGEN_WAIT_${{pipegen_entry%%=*}}-}}\""
+    pipegen_wait_for "${{pipegen_entry#*=}}" "$pipegen_wait_spec" || return 1
   done
   unset IFS
   set +f
-}
+}}
 "#
-    .to_string()
+    ));
+    text
 }
 
 /// The variable that describes one service's wait, and its value:

@@ -1,6 +1,6 @@
 //! Registry login and lookup, for both builders.
 
-use super::{Builder, Platform, Unpushed};
+use super::{Builder, Platform, Unpushed, Uses};
 use crate::plan::push::SCRATCH_TAG_PREFIX;
 
 /// `pipegen_login`: log in to the run's registry with the job's credentials (never echoed;
@@ -11,7 +11,7 @@ use crate::plan::push::SCRATCH_TAG_PREFIX;
 /// same login and registry configuration apply: the SHA-256 of the manifest's bytes, or the
 /// digest written in a REF pinned by digest. A lookup that fails names REF and fails: a tag is
 /// never computed from a digest it does not have.
-pub fn functions(platform: Platform) -> String {
+pub fn functions(platform: Platform, uses: &Uses) -> String {
     let login = match platform.builder {
         Builder::Buildah => "buildah login",
         Builder::Buildx => "docker login",
@@ -78,21 +78,31 @@ pipegen_digest_of() {{
     text.push_str(&unpushed(platform));
     if platform.builder == Builder::Buildah {
         // The buildah image is Fedora without skopeo and git; a builder image with them (and an
-        // awk, which filters contexts with a .dockerignore) skips this.
-        text.push_str(
-            r#"pipegen_tools() {
+        // awk, which filters contexts with a .dockerignore, when the pipeline has the filter)
+        // skips this.
+        let awk = if uses.ignore_filter {
+            "  command -v awk > /dev/null 2>&1 || pipegen_missing=\"$pipegen_missing gawk\"\n"
+        } else {
+            ""
+        };
+        // skopeo asks the registry about content tags only.
+        let skopeo = if uses.content_tags {
+            "  command -v skopeo > /dev/null 2>&1 || pipegen_missing=\"$pipegen_missing skopeo\"\n"
+        } else {
+            ""
+        };
+        text.push_str(&format!(
+            r#"pipegen_tools() {{
   pipegen_missing=
-  command -v skopeo > /dev/null 2>&1 || pipegen_missing="$pipegen_missing skopeo"
-  command -v git > /dev/null 2>&1 || pipegen_missing="$pipegen_missing git-core"
-  command -v awk > /dev/null 2>&1 || pipegen_missing="$pipegen_missing gawk"
-  if [ -n "$pipegen_missing" ]; then
+{skopeo}  command -v git > /dev/null 2>&1 || pipegen_missing="$pipegen_missing git-core"
+{awk}  if [ -n "$pipegen_missing" ]; then
     echo "pipegen: installing$pipegen_missing"
     # shellcheck disable=SC2086 # one word per package
     dnf -y -q install $pipegen_missing > /dev/null
   fi
-}
-"#,
-        );
+}}
+"#
+        ));
     }
     text
 }

@@ -17,19 +17,27 @@
 //! glob (O(the subtree under its directory)), one `git cat-file blob` and one awk for the
 //! Dockerfile, one registry lookup per base image not pinned by digest, one `sha256sum`.
 
-use super::{Platform, Publish, Unpushed};
+use super::{Platform, Publish, Unpushed, Uses};
 use crate::dockerignore::{Builder as IgnoreRules, awk};
 use crate::plan::push::SCRATCH_TAG_PREFIX;
 use crate::plan::{CONTENT_TAG_HEADER, CONTENT_TAG_LEN};
 
 /// `pipegen_tag_of` sets `pipegen_tag`; `pipegen_tag_step` logs in, computes the tag, asks the
 /// registry, says what it decided, sets `pipegen_build` (`true` or `false`) and publishes the
-/// tag for the jobs that need this one.
-pub fn functions(platform: Platform) -> String {
-    // sha256sum prints 64 hex digits: drop the ones after the tag.
-    let drop = "?".repeat(64 - CONTENT_TAG_LEN);
-    let rules = platform.builder.ignore_rules();
-    let (candidates, choose, count) = ignore_candidates(rules);
+/// tag for the jobs that need this one. Only the parts of the recipe `uses` names are written.
+pub fn functions(platform: Platform, uses: &Uses) -> String {
+    let publish = match platform.publish {
+        // The full reference: in a pipeline that does not push, an image is in the registry
+        // (unchanged, reused) or in the scratch path (built here), and only this job knows which.
+        Publish::Dotenv(file) => format!(r#"    printf 'PIPEGEN_REF_%s=%s\n' "$PIPEGEN_KEY" "$pipegen_ref" > {file}"#),
+        Publish::GithubOutput => r#"    printf 'tag=%s\n' "$pipegen_tag" >> "$GITHUB_OUTPUT""#.to_string(),
+    };
+    // Whether this job built its image, for the step that saves a local image (every job that
+    // builds, a split build's platforms too).
+    let built = match platform.publish {
+        Publish::Dotenv(_) => "",
+        Publish::GithubOutput => "\n  printf 'build=%s\\n' \"$pipegen_build\" >> \"$GITHUB_OUTPUT\"",
+    };
     let unpushed_lookup = match platform.unpushed {
         Unpushed::Scratch => {
             r#"    if pipegen_exists "$pipegen_ref"; then
@@ -47,81 +55,9 @@ pub fn functions(platform: Platform) -> String {
 "#
         }
     };
-    let publish = match platform.publish {
-        // The full reference: in a pipeline that does not push, an image is in the registry
-        // (unchanged, reused) or in the scratch path (built here), and only this job knows which.
-        Publish::Dotenv(file) => format!(r#"    printf 'PIPEGEN_REF_%s=%s\n' "$PIPEGEN_KEY" "$pipegen_ref" > {file}"#),
-        Publish::GithubOutput => r#"    printf 'tag=%s\n' "$pipegen_tag" >> "$GITHUB_OUTPUT""#.to_string(),
-    };
-    // Whether this job built its image, for the step that saves a local image (every job that
-    // builds, a split build's platforms too).
-    let built = match platform.publish {
-        Publish::Dotenv(_) => "",
-        Publish::GithubOutput => "\n  printf 'build=%s\\n' \"$pipegen_build\" >> \"$GITHUB_OUTPUT\"",
-    };
-    format!(
-        r#"pipegen_object() {{
-  case "$1" in
-    .) pipegen_name="$pipegen_commit:" ;;
-    *) pipegen_name="$pipegen_commit:$1" ;;
-  esac
-}}
-pipegen_add() {{
-  pipegen_object "$1"
-  pipegen_names="${{pipegen_names:+$pipegen_names$pipegen_nl}}$pipegen_name"
-}}
-pipegen_line() {{
-  case "$3" in
-    *' missing') printf '%s %s none\n' "$1" "$2" ;;
-    *) printf '%s %s %s\n' "$1" "$2" "$3" ;;
-  esac
-}}
-pipegen_arg_value() {{
-  case "$1" in
-    ''|*[!A-Za-z0-9_]*) echo "pipegen: '$1' is not a build argument name" >&2; return 1 ;;
-  esac
-  eval "pipegen_value=\${{PIPEGEN_ARG_$1-}}"
-}}
-pipegen_parent() {{
-  pipegen_arg="${{1%%=*}}"
-  pipegen_key="${{1##*=}}"
-  pipegen_parent_image="${{1#*=}}"
-  pipegen_parent_image="${{pipegen_parent_image%=*}}"
-  case "$pipegen_key" in
-    ''|*[!A-Za-z0-9_]*) echo "pipegen: '$1' is not a parent" >&2; return 1 ;;
-  esac
-  eval "pipegen_parent_ref=\${{PIPEGEN_REF_$pipegen_key-}}"
-  if [ -z "$pipegen_parent_ref" ]; then
-    echo "pipegen: the reference of $pipegen_parent_image (PIPEGEN_REF_$pipegen_key) did not come from its build job" >&2
-    return 1
-  fi
-  # Its tag, as the recipe hashes it: the same whether the parent went to the registry or, in
-  # a pipeline that does not push, to the scratch path (whose tags carry a prefix).
-  pipegen_value="${{pipegen_parent_ref##*:}}"
-  pipegen_value="${{pipegen_value#{scratch}}}"
-}}
-pipegen_join() {{
-  pipegen_joined="$1"
-  while :; do
-    case "$pipegen_joined" in
-      */) pipegen_joined="${{pipegen_joined%/}}" ;;
-      *) break ;;
-    esac
-  done
-  case "$pipegen_joined" in
-    .|'') pipegen_joined="$2" ;;
-    *) pipegen_joined="$pipegen_joined/$2" ;;
-  esac
-}}
-pipegen_sent() {{
-  pipegen_ignore_file="${{TMPDIR:-/tmp}}/pipegen-ignore-$$"
-  git cat-file blob "$1" > "$pipegen_ignore_file" || return 1
-  pipegen_object "$PIPEGEN_CONTEXT"
-  git -c core.quotePath=true ls-tree -r "$pipegen_name" > "$pipegen_ignore_file.list" || return 1
-  PIPEGEN_IGNORE_FILE="$pipegen_ignore_file" PIPEGEN_IGNORE_NAME="$2" PIPEGEN_CONTEXT=. {filter} < "$pipegen_ignore_file.list" || return 1
-  rm -f "$pipegen_ignore_file" "$pipegen_ignore_file.list"
-}}
-pipegen_tag_of() {{
+    let mut text = helpers(platform, uses);
+    text.push_str(&format!(
+        r#"pipegen_tag_of() {{
   pipegen_commit="${{{commit}:-}}"
   if [ -z "$pipegen_commit" ]; then
     echo "pipegen: the commit SHA is not set ({commit})" >&2
@@ -133,139 +69,28 @@ pipegen_tag_of() {{
       *) PIPEGEN_DOCKERFILE="$PIPEGEN_CONTEXT/Dockerfile" ;;
     esac
   fi
-  if [ "${{PIPEGEN_TAG_MODE:-content}}" = commit ]; then
-    pipegen_tag="$pipegen_commit${{PIPEGEN_TAG_SUFFIX:+-$PIPEGEN_TAG_SUFFIX}}"
+"#,
+        commit = platform.commit
+    ));
+    if uses.commit_tags {
+        text.push_str(
+            r#"  if [ "${PIPEGEN_TAG_MODE:-content}" = commit ]; then
+    pipegen_tag="$pipegen_commit${PIPEGEN_TAG_SUFFIX:+-$PIPEGEN_TAG_SUFFIX}"
     return 0
   fi
-  # Byte counts, as the recipe hashes them; lists are one item a line, never globbed.
-  LC_ALL=C
-  set -f
-  pipegen_nl='
-'
-  IFS="$pipegen_nl"
-  pipegen_names=
-  pipegen_add "$PIPEGEN_CONTEXT"
-  pipegen_add "$PIPEGEN_DOCKERFILE"
-{candidates}  for pipegen_path in ${{PIPEGEN_INPUTS:-}}; do
-    pipegen_add "$pipegen_path"
-  done
-  pipegen_globs="${{PIPEGEN_GLOBS:-}}"
-  while [ -n "$pipegen_globs" ]; do
-    pipegen_add "${{pipegen_globs%%"$pipegen_nl"*}}"
-    case "$pipegen_globs" in
-      *"$pipegen_nl"*"$pipegen_nl"*) pipegen_globs="${{pipegen_globs#*"$pipegen_nl"*"$pipegen_nl"}}" ;;
-      *) pipegen_globs= ;;
-    esac
-  done
-  pipegen_ids="$(git cat-file --batch-check='%(objecttype) %(objectname)' <<PIPEGEN_NAMES
-$pipegen_names
-PIPEGEN_NAMES
-)" || return 1
-  # shellcheck disable=SC2086 # one object a line
-  set -- $pipegen_ids
-  pipegen_recipe="${{TMPDIR:-/tmp}}/pipegen-recipe-$$"
-  # The ignore file the builder reads, when the context is a directory: the first candidate
-  # that is a file.
-  pipegen_ignore=
-  case "$1" in
-    'tree '*)
-{choose}      ;;
-  esac
-  printf '%s\n' '{header}' "image $PIPEGEN_IMAGE" > "$pipegen_recipe"
-  if [ -n "$pipegen_ignore" ]; then
-    printf 'context %s sent\n' "$PIPEGEN_CONTEXT" >> "$pipegen_recipe"
-    pipegen_sent "$pipegen_ignore" "$pipegen_ignore_path" >> "$pipegen_recipe" || return 1
-  else
-    pipegen_line context "$PIPEGEN_CONTEXT" "$1" >> "$pipegen_recipe"
-  fi
-  pipegen_dockerfile_object="$2"
-  {{
-    pipegen_line dockerfile "$PIPEGEN_DOCKERFILE" "$2"
-    shift {shift}
-    for pipegen_path in ${{PIPEGEN_INPUTS:-}}; do
-      pipegen_line input "$pipegen_path" "$1"
-      shift
-    done
-  }} >> "$pipegen_recipe"
-  if [ -n "${{PIPEGEN_GLOBS:-}}" ]; then
-    pipegen_empty="$(git hash-object -t tree /dev/null)" || return 1
-    pipegen_globs="$PIPEGEN_GLOBS"
-    while [ -n "$pipegen_globs" ]; do
-      pipegen_prefix="${{pipegen_globs%%"$pipegen_nl"*}}"
-      pipegen_globs="${{pipegen_globs#*"$pipegen_nl"}}"
-      pipegen_rest="${{pipegen_globs%%"$pipegen_nl"*}}"
-      case "$pipegen_globs" in
-        *"$pipegen_nl"*) pipegen_globs="${{pipegen_globs#*"$pipegen_nl"}}" ;;
-        *) pipegen_globs= ;;
-      esac
-      if [ "$pipegen_prefix" = . ]; then
-        printf 'glob %s\n' "$pipegen_rest" >> "$pipegen_recipe"
-      else
-        printf 'glob %s/%s\n' "$pipegen_prefix" "$pipegen_rest" >> "$pipegen_recipe"
-      fi
-      case "$1" in
-        'tree '*)
-          pipegen_object "$pipegen_prefix"
-          git -c core.quotePath=true diff-tree -r --no-renames "$pipegen_empty" "$pipegen_name" -- ":(glob)$pipegen_rest" >> "$pipegen_recipe" || return 1
-          ;;
-      esac
-      shift
-    done
-  fi
-  {{
-    if [ -n "${{PIPEGEN_TARGET:-}}" ]; then
-      printf 'target %s\n' "$PIPEGEN_TARGET"
-    fi
-    if [ -n "${{PIPEGEN_PLATFORMS:-}}" ]; then
-      printf 'platforms'
-      for pipegen_name in $PIPEGEN_PLATFORMS; do
-        printf ' %s' "$pipegen_name"
-      done
-      printf '\n'
-    fi
-    for pipegen_name in ${{PIPEGEN_ARGS:-}}; do
-      pipegen_arg_value "$pipegen_name" || return 1
-      printf 'arg %s %s\n%s\n' "$pipegen_name" "${{#pipegen_value}}" "$pipegen_value"
-    done
-    for pipegen_name in ${{PIPEGEN_PARENT_ARGS:-}}; do
-      pipegen_arg_value "$pipegen_name" || return 1
-      printf 'arg-with-parents %s %s\n%s\n' "$pipegen_name" "${{#pipegen_value}}" "$pipegen_value"
-    done
-    for pipegen_entry in ${{PIPEGEN_PARENTS:-}}; do
-      pipegen_parent "$pipegen_entry" || return 1
-      printf 'parent %s %s\n' "$pipegen_arg" "$pipegen_value"
-    done
-  }} >> "$pipegen_recipe"
-  # The external base images of the Dockerfile at the commit, each with its registry's digest.
-  printf 'from %s\n' "$PIPEGEN_DOCKERFILE" >> "$pipegen_recipe"
-  case "$pipegen_dockerfile_object" in
-    'blob '*)
-      git cat-file blob "${{pipegen_dockerfile_object#blob }}" > "$pipegen_recipe.dockerfile" || return 1
-      pipegen_bases="$({from} < "$pipegen_recipe.dockerfile")" || return 1
-      rm -f "$pipegen_recipe.dockerfile"
-      for pipegen_base in $pipegen_bases; do
-        pipegen_digest_of "$pipegen_base" || return 1
-        printf 'upstream %s %s\n' "$pipegen_base" "$pipegen_digest" >> "$pipegen_recipe"
-      done
-      ;;
-  esac
-  unset IFS
-  set +f
-  pipegen_sum="$(sha256sum < "$pipegen_recipe")" || return 1
-  pipegen_sum="${{pipegen_sum%% *}}"
-  pipegen_tag="${{pipegen_sum%{drop}}}"
-}}
-pipegen_tag_step() {{
-  : "${{PIPEGEN_IMAGE:?the build job sets PIPEGEN_IMAGE}}" "${{PIPEGEN_KEY:?the build job sets PIPEGEN_KEY}}"
-  pipegen_login || return 1
-  pipegen_tag_of || return 1
-  rm -f "${{TMPDIR:-/tmp}}/pipegen-recipe-$$"
-  pipegen_ref="$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE:$pipegen_tag"
-  if [ "${{PIPEGEN_TAG_MODE:-content}}" = commit ]; then
-    pipegen_unpushed || return 1
+"#,
+        );
+    }
+    if uses.content_tags {
+        text.push_str(&recipe(platform, uses));
+    }
+    text.push_str("}\n");
+    let commit = r#"    pipegen_unpushed || return 1
     echo "pipegen: $PIPEGEN_IMAGE is tagged by commit and built in every pipeline: $pipegen_ref"
     pipegen_build=true
-  elif pipegen_exists "$pipegen_ref" && pipegen_has_platforms "$pipegen_ref"; then
+"#;
+    let content = format!(
+        r#"pipegen_exists "$pipegen_ref" && pipegen_has_platforms "$pipegen_ref"; then
     echo "pipegen: $pipegen_ref is already in the registry; skipping the build"
     pipegen_build=false
   elif [ "$pipegen_push" = true ]; then
@@ -275,66 +100,345 @@ pipegen_tag_step() {{
     echo "pipegen: $pipegen_ref is not in the registry; this pipeline does not push (PIPEGEN_PUSH=${{PIPEGEN_PUSH:-}})"
     pipegen_unpushed || return 1
 {unpushed_lookup}  fi
-  # A platform's job hands on its digest instead; the merge job publishes the reference.
+"#
+    );
+    let decide = match (uses.content_tags, uses.commit_tags) {
+        (true, true) => format!("  if [ \"${{PIPEGEN_TAG_MODE:-content}}\" = commit ]; then\n{commit}  elif {content}"),
+        (true, false) => format!("  if {content}"),
+        _ => format!("  if :; then\n{commit}  fi\n"),
+    };
+    text.push_str(&format!(
+        r#"pipegen_tag_step() {{
+  : "${{PIPEGEN_IMAGE:?the build job sets PIPEGEN_IMAGE}}" "${{PIPEGEN_KEY:?the build job sets PIPEGEN_KEY}}"
+  pipegen_login || return 1
+  pipegen_tag_of || return 1
+  rm -f "${{TMPDIR:-/tmp}}/pipegen-recipe-$$"
+  pipegen_ref="$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE:$pipegen_tag"
+{decide}  # A platform's job hands on its digest instead; the merge job publishes the reference.
   if [ "${{PIPEGEN_SPLIT:-}}" != platform ]; then
 {publish}
   fi{built}
 }}
+"#
+    ));
+    text
+}
+
+/// The functions the tag and build steps call (only those some part reaches survive
+/// [`super::embed`]).
+fn helpers(platform: Platform, uses: &Uses) -> String {
+    let mut text = String::from(
+        r#"pipegen_object() {
+  case "$1" in
+    .) pipegen_name="$pipegen_commit:" ;;
+    *) pipegen_name="$pipegen_commit:$1" ;;
+  esac
+}
+pipegen_add() {
+  pipegen_object "$1"
+  pipegen_names="${pipegen_names:+$pipegen_names$pipegen_nl}$pipegen_name"
+}
+pipegen_line() {
+  case "$3" in
+    *' missing') printf '%s %s none\n' "$1" "$2" ;;
+    *) printf '%s %s %s\n' "$1" "$2" "$3" ;;
+  esac
+}
+pipegen_arg_value() {
+  case "$1" in
+    ''|*[!A-Za-z0-9_]*) echo "pipegen: '$1' is not a build argument name" >&2; return 1 ;;
+  esac
+  eval "pipegen_value=\${PIPEGEN_ARG_$1-}"
+}
+pipegen_parent() {
+  pipegen_arg="${1%%=*}"
+  pipegen_key="${1##*=}"
+  pipegen_parent_image="${1#*=}"
+  pipegen_parent_image="${pipegen_parent_image%=*}"
+  case "$pipegen_key" in
+    ''|*[!A-Za-z0-9_]*) echo "pipegen: '$1' is not a parent" >&2; return 1 ;;
+  esac
+  eval "pipegen_parent_ref=\${PIPEGEN_REF_$pipegen_key-}"
+  if [ -z "$pipegen_parent_ref" ]; then
+    echo "pipegen: the reference of $pipegen_parent_image (PIPEGEN_REF_$pipegen_key) did not come from its build job" >&2
+    return 1
+  fi
+  # Its tag, as the recipe hashes it: the same whether the parent went to the registry or, in
+  # a pipeline that does not push, to the scratch path (whose tags carry a prefix).
+  pipegen_value="${pipegen_parent_ref##*:}"
+  pipegen_value="${pipegen_value#{scratch}}"
+}
+pipegen_join() {
+  pipegen_joined="$1"
+  while :; do
+    case "$pipegen_joined" in
+      */) pipegen_joined="${pipegen_joined%/}" ;;
+      *) break ;;
+    esac
+  done
+  case "$pipegen_joined" in
+    .|'') pipegen_joined="$2" ;;
+    *) pipegen_joined="$pipegen_joined/$2" ;;
+  esac
+}
+"#
+        .replace("{scratch}", SCRATCH_TAG_PREFIX),
+    );
+    if uses.ignore_filter {
+        let filter = awk::command(platform.builder.ignore_rules());
+        text.push_str(&format!(
+            r#"pipegen_sent() {{
+  pipegen_ignore_file="${{TMPDIR:-/tmp}}/pipegen-ignore-$$"
+  git cat-file blob "$1" > "$pipegen_ignore_file" || return 1
+  pipegen_object "$PIPEGEN_CONTEXT"
+  git -c core.quotePath=true ls-tree -r "$pipegen_name" > "$pipegen_ignore_file.list" || return 1
+  # shellcheck disable=SC2016 # an awk program
+  PIPEGEN_IGNORE_FILE="$pipegen_ignore_file" PIPEGEN_IGNORE_NAME="$2" PIPEGEN_CONTEXT=. {filter} < "$pipegen_ignore_file.list" || return 1
+  rm -f "$pipegen_ignore_file" "$pipegen_ignore_file.list"
+}}
+"#
+        ));
+    }
+    text
+}
+
+/// The body of `pipegen_tag_of` for a content tag: the recipe's lines, hashed.
+fn recipe(platform: Platform, uses: &Uses) -> String {
+    // sha256sum prints 64 hex digits: drop the ones after the tag.
+    let drop = "?".repeat(64 - CONTENT_TAG_LEN);
+    let candidates = ignore_candidates(platform.builder.ignore_rules());
+    let mut text = format!(
+        r#"  # Byte counts, as the recipe hashes them; lists are one item a line, never globbed.
+  LC_ALL=C
+  set -f
+  pipegen_nl='
+'
+  IFS="$pipegen_nl"
+  pipegen_names=
+  pipegen_add "$PIPEGEN_CONTEXT"
+  pipegen_add "$PIPEGEN_DOCKERFILE"
+{candidates}"#
+    );
+    if uses.inputs {
+        text.push_str(
+            r#"  for pipegen_path in ${PIPEGEN_INPUTS:-}; do
+    pipegen_add "$pipegen_path"
+  done
 "#,
-        commit = platform.commit,
+        );
+    }
+    if uses.globs {
+        text.push_str(
+            r#"  pipegen_globs="${PIPEGEN_GLOBS:-}"
+  while [ -n "$pipegen_globs" ]; do
+    pipegen_add "${pipegen_globs%%"$pipegen_nl"*}"
+    case "$pipegen_globs" in
+      *"$pipegen_nl"*"$pipegen_nl"*) pipegen_globs="${pipegen_globs#*"$pipegen_nl"*"$pipegen_nl"}" ;;
+      *) pipegen_globs= ;;
+    esac
+  done
+"#,
+        );
+    }
+    text.push_str(
+        r#"  pipegen_ids="$(git cat-file --batch-check='%(objecttype) %(objectname)' <<PIPEGEN_NAMES
+$pipegen_names
+PIPEGEN_NAMES
+)" || return 1
+  # shellcheck disable=SC2086 # one object a line
+  set -- $pipegen_ids
+  pipegen_context_id="$1"
+  pipegen_dockerfile_id="$2"
+  shift 2
+  pipegen_recipe="${TMPDIR:-/tmp}/pipegen-recipe-$$"
+  # The ignore file the builder reads, when the context is a directory: the first candidate
+  # that is a file.
+  pipegen_ignore=
+  for pipegen_path in $pipegen_candidates; do
+    case "$pipegen_context_id" in
+      'tree '*)
+        case "$1" in
+          'blob '*) [ -n "$pipegen_ignore" ] || { pipegen_ignore="${1#blob }"; pipegen_ignore_path="$pipegen_path"; } ;;
+        esac
+        ;;
+    esac
+    shift
+  done
+"#,
+    );
+    if !uses.ignore_filter {
+        // The pipeline was emitted when no build's context had an ignore file, so it has no
+        // filter: hashing the whole context would give another tag than `pipegen tags`.
+        text.push_str(
+            r#"  if [ -n "$pipegen_ignore" ]; then
+    echo "pipegen: $PIPEGEN_IMAGE has an ignore file: regenerate with pipegen emit ($pipegen_ignore_path appeared after this pipeline was emitted, and it has no .dockerignore filter)" >&2
+    return 1
+  fi
+"#,
+        );
+    }
+    // The recipe, one line group written to the file at once.
+    text.push_str(&format!(
+        r#"  {{
+    printf '%s\n' '{header}' "image $PIPEGEN_IMAGE"
+"#,
         header = CONTENT_TAG_HEADER,
-        filter = awk::command(rules),
-        from = crate::upstream::awk::command(),
-        candidates = candidates,
-        choose = choose,
-        shift = 2 + count,
-        scratch = SCRATCH_TAG_PREFIX,
-        unpushed_lookup = unpushed_lookup,
-        built = built,
-    )
+    ));
+    if uses.ignore_filter {
+        text.push_str(
+            r#"    if [ -n "$pipegen_ignore" ]; then
+      printf 'context %s sent\n' "$PIPEGEN_CONTEXT"
+      pipegen_sent "$pipegen_ignore" "$pipegen_ignore_path" || return 1
+    else
+      pipegen_line context "$PIPEGEN_CONTEXT" "$pipegen_context_id"
+    fi
+"#,
+        );
+    } else {
+        text.push_str("    pipegen_line context \"$PIPEGEN_CONTEXT\" \"$pipegen_context_id\"\n");
+    }
+    text.push_str("    pipegen_line dockerfile \"$PIPEGEN_DOCKERFILE\" \"$pipegen_dockerfile_id\"\n");
+    if uses.inputs {
+        text.push_str(
+            r#"    for pipegen_path in ${PIPEGEN_INPUTS:-}; do
+      pipegen_line input "$pipegen_path" "$1"
+      shift
+    done
+"#,
+        );
+    }
+    if uses.globs {
+        text.push_str(
+            r#"  if [ -n "${PIPEGEN_GLOBS:-}" ]; then
+    pipegen_empty="$(git hash-object -t tree /dev/null)" || return 1
+    pipegen_globs="$PIPEGEN_GLOBS"
+    while [ -n "$pipegen_globs" ]; do
+      pipegen_prefix="${pipegen_globs%%"$pipegen_nl"*}"
+      pipegen_globs="${pipegen_globs#*"$pipegen_nl"}"
+      pipegen_rest="${pipegen_globs%%"$pipegen_nl"*}"
+      case "$pipegen_globs" in
+        *"$pipegen_nl"*) pipegen_globs="${pipegen_globs#*"$pipegen_nl"}" ;;
+        *) pipegen_globs= ;;
+      esac
+      if [ "$pipegen_prefix" = . ]; then
+        printf 'glob %s\n' "$pipegen_rest"
+      else
+        printf 'glob %s/%s\n' "$pipegen_prefix" "$pipegen_rest"
+      fi
+      case "$1" in
+        'tree '*)
+          pipegen_object "$pipegen_prefix"
+          git -c core.quotePath=true diff-tree -r --no-renames "$pipegen_empty" "$pipegen_name" -- ":(glob)$pipegen_rest" || return 1
+          ;;
+      esac
+      shift
+    done
+  fi
+"#,
+        );
+    }
+    if uses.target {
+        text.push_str(
+            r#"    if [ -n "${PIPEGEN_TARGET:-}" ]; then
+      printf 'target %s\n' "$PIPEGEN_TARGET"
+    fi
+"#,
+        );
+    }
+    if uses.platforms {
+        text.push_str(
+            r#"    if [ -n "${PIPEGEN_PLATFORMS:-}" ]; then
+      printf 'platforms'
+      for pipegen_name in $PIPEGEN_PLATFORMS; do
+        printf ' %s' "$pipegen_name"
+      done
+      printf '\n'
+    fi
+"#,
+        );
+    }
+    if uses.args {
+        text.push_str(
+            r#"    for pipegen_name in ${PIPEGEN_ARGS:-}; do
+      pipegen_arg_value "$pipegen_name" || return 1
+      printf 'arg %s %s\n%s\n' "$pipegen_name" "${#pipegen_value}" "$pipegen_value"
+    done
+"#,
+        );
+    }
+    if uses.parent_args {
+        text.push_str(
+            r#"    for pipegen_name in ${PIPEGEN_PARENT_ARGS:-}; do
+      pipegen_arg_value "$pipegen_name" || return 1
+      printf 'arg-with-parents %s %s\n%s\n' "$pipegen_name" "${#pipegen_value}" "$pipegen_value"
+    done
+"#,
+        );
+    }
+    if uses.parents {
+        text.push_str(
+            r#"    for pipegen_entry in ${PIPEGEN_PARENTS:-}; do
+      pipegen_parent "$pipegen_entry" || return 1
+      printf 'parent %s %s\n' "$pipegen_arg" "$pipegen_value"
+    done
+"#,
+        );
+    }
+    text.push_str("  } > \"$pipegen_recipe\"\n");
+    // The external base images of the Dockerfile at the commit, each with its registry's digest.
+    text.push_str(&format!(
+        r#"  printf 'from %s\n' "$PIPEGEN_DOCKERFILE" >> "$pipegen_recipe"
+  case "$pipegen_dockerfile_id" in
+    'blob '*)
+      git cat-file blob "${{pipegen_dockerfile_id#blob }}" > "$pipegen_recipe.dockerfile" || return 1
+      pipegen_bases="$({from} < "$pipegen_recipe.dockerfile")" || return 1
+      rm -f "$pipegen_recipe.dockerfile"
+      for pipegen_base in $pipegen_bases; do
+        pipegen_digest_of "$pipegen_base" || return 1
+        printf 'upstream %s %s\n' "$pipegen_base" "$pipegen_digest" >> "$pipegen_recipe"
+      done
+      ;;
+  esac
+"#,
+        from = crate::upstream::awk::command()
+    ));
+    text.push_str(&format!(
+        r#"  unset IFS
+  set +f
+  pipegen_sum="$(sha256sum < "$pipegen_recipe")" || return 1
+  pipegen_sum="${{pipegen_sum%% *}}"
+  pipegen_tag="${{pipegen_sum%{drop}}}"
+"#
+    ));
+    text
 }
 
 /// The ignore-file candidates of [`crate::dockerignore::Builder::ignore_file_candidates`], in
-/// shell: lines that compute each path (`pipegen_candidate_<n>`) and add it to the object
-/// look-up, and the lines that pick the first one git has as a file. The two must list the same
-/// paths: `tests/tags_script.rs` compares the tags they give.
-fn ignore_candidates(rules: IgnoreRules) -> (String, String, usize) {
-    // Each candidate: (directory to join, name); `$PIPEGEN_DOCKERFILE.dockerignore` has none.
-    let specs: Vec<(Option<&str>, &str)> = match rules {
+/// shell: lines that set `pipegen_candidates` (one path a line, in the builder's order) and add
+/// each to the object look-up. The two must list the same paths: `tests/tags_script.rs` compares
+/// the tags they give.
+fn ignore_candidates(rules: IgnoreRules) -> String {
+    let list = match rules {
         IgnoreRules::BuildKit => {
-            vec![(None, "\"$PIPEGEN_DOCKERFILE.dockerignore\""), (Some("\"$PIPEGEN_CONTEXT\""), ".dockerignore")]
+            r#"  pipegen_join "$PIPEGEN_CONTEXT" .dockerignore
+  pipegen_candidates="$PIPEGEN_DOCKERFILE.dockerignore$pipegen_nl$pipegen_joined"
+"#
         }
-        IgnoreRules::Buildah => vec![
-            (Some("\"$pipegen_beside\""), ".dockerignore"),
-            (Some("\"$pipegen_beside\""), ".containerignore"),
-            (Some("\"$PIPEGEN_CONTEXT\""), ".containerignore"),
-            (Some("\"$PIPEGEN_CONTEXT\""), ".dockerignore"),
-        ],
-    };
-    let mut compute = String::new();
-    if rules == IgnoreRules::Buildah {
         // buildah joins the Dockerfile to the context to look beside it.
-        compute.push_str(
-            "  pipegen_join \"$PIPEGEN_CONTEXT\" \"$PIPEGEN_DOCKERFILE\"\n  pipegen_beside=\"$pipegen_joined\"\n",
-        );
-    }
-    let mut choose = String::new();
-    for (i, (directory, name)) in specs.iter().enumerate() {
-        let n = i + 1;
-        match directory {
-            // `<beside>.dockerignore`: a suffix, not a path component.
-            Some("\"$pipegen_beside\"") => {
-                compute.push_str(&format!("  pipegen_candidate_{n}=\"$pipegen_beside{name}\"\n"))
-            }
-            Some(directory) => compute
-                .push_str(&format!("  pipegen_join {directory} {name}\n  pipegen_candidate_{n}=\"$pipegen_joined\"\n")),
-            None => compute.push_str(&format!("  pipegen_candidate_{n}={name}\n")),
+        IgnoreRules::Buildah => {
+            r#"  pipegen_join "$PIPEGEN_CONTEXT" "$PIPEGEN_DOCKERFILE"
+  pipegen_candidates="$pipegen_joined.dockerignore$pipegen_nl$pipegen_joined.containerignore"
+  pipegen_join "$PIPEGEN_CONTEXT" .containerignore
+  pipegen_candidates="$pipegen_candidates$pipegen_nl$pipegen_joined"
+  pipegen_join "$PIPEGEN_CONTEXT" .dockerignore
+  pipegen_candidates="$pipegen_candidates$pipegen_nl$pipegen_joined"
+"#
         }
-        compute.push_str(&format!("  pipegen_add \"$pipegen_candidate_{n}\"\n"));
-        let position = n + 2;
-        choose.push_str(&format!(
-            "      if [ -z \"$pipegen_ignore\" ]; then\n        case \"${{{position}}}\" in\n          'blob '*) pipegen_ignore=\"${{{position}#blob }}\"; pipegen_ignore_path=\"$pipegen_candidate_{n}\" ;;\n        esac\n      fi\n"
-        ));
-    }
-    (compute, choose, specs.len())
+    };
+    format!(
+        r#"{list}  for pipegen_path in $pipegen_candidates; do
+    pipegen_add "$pipegen_path"
+  done
+"#
+    )
 }
