@@ -93,8 +93,9 @@ fn driver(dir: &Path, plan: &Plan, commit: &str) -> String {
         }
         let _ = writeln!(text, "pipegen_tag_of || exit 1");
         let _ = writeln!(text, "printf '%s\\n' \"$pipegen_tag\"");
-        let key = pipegen::naming::tag_variable(&build.this.key);
-        let _ = writeln!(text, "{key}=\"$pipegen_tag\"");
+        // The reference its build job publishes, for its children.
+        let key = pipegen::naming::ref_variable(&build.this.key);
+        let _ = writeln!(text, "{key}=\"registry.invalid/{}:$pipegen_tag\"", build.this.id.image);
         let _ = writeln!(text, "unset {} PIPEGEN_DOCKERFILE", names.join(" "));
     }
     text

@@ -176,7 +176,9 @@ fn job_env(plan: &Plan, index: usize, tags: &[String], commit: &str) -> Vec<(Str
     let mut env = scripts::build_variables(build);
     for parent in &build.parents {
         let at = plan.builds.iter().position(|b| b.this.id == parent.build.id).expect("a parent is planned first");
-        env.push((pipegen::naming::tag_variable(&parent.build.key), tags[at].clone()));
+        // The parent's reference, as its build job publishes it.
+        let reference = format!("{}/{}:{}", plan.registry, parent.build.id.image, tags[at]);
+        env.push((pipegen::naming::ref_variable(&parent.build.key), reference));
     }
     env.push(("CI_COMMIT_SHA".to_string(), commit.to_string()));
     env.push(("GITHUB_SHA".to_string(), commit.to_string()));
@@ -601,7 +603,7 @@ fn shells_agree(dir: &Path, repo: &Path, plan: &Plan, commit: &str, extra: &[(St
     let mut all = Vec::new();
     for target in Target::ALL {
         let file = dir.join(format!("tag-{target}.sh"));
-        std::fs::write(&file, script(target)).expect("write the script");
+        std::fs::write(&file, script(target, plan)).expect("write the script");
         let want = expected(repo, plan, commit, target);
         for shell in SHELLS {
             for (b, build) in plan.builds.iter().enumerate() {
@@ -693,7 +695,7 @@ fn upstream_digests_are_hashed_alike_and_rebuild_exactly_the_images_above() {
     assert!(error.contains(&format!("cannot resolve the base image {addr}/upstream:9")), "{error}");
     for target in Target::ALL {
         let file = dir.path().join(format!("tag-{target}.sh"));
-        std::fs::write(&file, script(target)).unwrap();
+        std::fs::write(&file, script(target, &missing)).unwrap();
         let mut env = job_env(&missing, index("base"), &[], &commit);
         env.extend(extra.iter().cloned());
         for shell in SHELLS {

@@ -343,8 +343,8 @@ fn an_image_cache_is_restored_before_the_build_and_danced_in_the_script() {
         "{library}"
     );
     // One cache per build, and per platform for the jobs of a build split by platform.
-    assert!(library.contains("  pipegen_cache_tag=\"$PIPEGEN_KEY\"\n"), "{library}");
-    assert!(library.contains("    pipegen_cache_tag=\"$PIPEGEN_KEY-$pipegen_slug\"\n"), "{library}");
+    assert!(library.contains("\npipegen_cache_tag=\"$PIPEGEN_KEY\"\n"), "{library}");
+    assert!(library.contains("\npipegen_cache_tag=\"$PIPEGEN_KEY-$pipegen_slug\"\n"), "{library}");
     assert!(library.contains("mode=max,ignore-error=true"), "{library}");
 }
 

@@ -127,8 +127,7 @@ pub fn functions(platform: Platform, uses: &Uses) -> String {
 /// The functions the tag and build steps call (only those some part reaches survive
 /// [`super::embed`]).
 fn helpers(platform: Platform, uses: &Uses) -> String {
-    let mut text = String::from(
-        r#"pipegen_object() {
+    let mut text = r#"pipegen_object() {
   case "$1" in
     .) pipegen_name="$pipegen_commit:" ;;
     *) pipegen_name="$pipegen_commit:$1" ;;
@@ -182,8 +181,7 @@ pipegen_join() {
   esac
 }
 "#
-        .replace("{scratch}", SCRATCH_TAG_PREFIX),
-    );
+        .replace("{scratch}", SCRATCH_TAG_PREFIX);
     if uses.ignore_filter {
         let filter = awk::command(platform.builder.ignore_rules());
         text.push_str(&format!(
