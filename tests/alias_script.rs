@@ -6,6 +6,9 @@
 //! valid tag fails the job before anything is tagged, and that a pipeline that does not push
 //! moves nothing.
 
+// Needs external tools: in the full tier (scripts/test.sh), not in the offline `cargo test`.
+#![cfg(feature = "external-tests")]
+
 mod support;
 
 use std::collections::BTreeMap;

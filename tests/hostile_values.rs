@@ -13,6 +13,9 @@
 //! (docs/dev/fuzzing.md). The `…_bites` tests break a rendered output the way an unsafe emitter
 //! would and show that the property catches it.
 
+// Needs external tools: in the full tier (scripts/test.sh), not in the offline `cargo test`.
+#![cfg(feature = "external-tests")]
+
 mod support;
 
 #[allow(dead_code)]
