@@ -152,13 +152,21 @@ fn builds(model: &Hostile, calls: &BTreeMap<String, Vec<Call>>, platform: &str) 
     Ok(())
 }
 
-/// The environment the job's script saw, from the `pipegen-job` stand-in.
-fn job_env(calls: &BTreeMap<String, Vec<Call>>, job: &str) -> Result<BTreeMap<String, String>, String> {
-    let Some(call) = calls.get(&job_key(job)).into_iter().flatten().find(|c| c.tool == crate::model::JOB_COMMAND)
-    else {
+/// The environment the job's script saw, each time it ran, from the `pipegen-job` stand-in.
+fn job_envs(calls: &BTreeMap<String, Vec<Call>>, job: &str) -> Result<Vec<BTreeMap<String, String>>, String> {
+    let envs: Vec<BTreeMap<String, String>> = calls
+        .get(&job_key(job))
+        .into_iter()
+        .flatten()
+        .filter(|c| c.tool == crate::model::JOB_COMMAND)
+        .map(|c| {
+            c.words.iter().filter_map(|w| w.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        })
+        .collect();
+    if envs.is_empty() {
         return Err(format!("the script of job `{job}` did not run"));
-    };
-    Ok(call.words.iter().filter_map(|w| w.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+    Ok(envs)
 }
 
 fn env_matches(
@@ -202,8 +210,9 @@ fn gitlab_values(model: &Hostile, text: &str) -> Result<(), String> {
     builds(model, &calls, "GitLab")?;
     let doc: Json = pipegen::yaml::from_str(text).map_err(|e| e.to_string())?;
     for job in &model.jobs {
-        let seen = job_env(&calls, &job.name).map_err(|e| format!("GitLab: {e}"))?;
-        env_matches("GitLab", &format!("job `{}`", job.name), &seen, &job.env)?;
+        for seen in job_envs(&calls, &job.name).map_err(|e| format!("GitLab: {e}"))? {
+            env_matches("GitLab", &format!("job `{}`", job.name), &seen, &job.env)?;
+        }
         let definition = gitlab_run::resolved(&doc, &job.name);
         let scope = gitlab_run::predefined(&sandbox);
         for &s in &job.services {
@@ -284,8 +293,9 @@ fn github_values(model: &Hostile, text: &str) -> Result<(), String> {
     let calls = sandbox.calls();
     builds(model, &calls, "GitHub")?;
     for job in &model.jobs {
-        let seen = job_env(&calls, &job.name).map_err(|e| format!("GitHub: {e}"))?;
-        env_matches("GitHub", &format!("job `{}`", job.name), &seen, &job.env)?;
+        for seen in job_envs(&calls, &job.name).map_err(|e| format!("GitHub: {e}"))? {
+            env_matches("GitHub", &format!("job `{}`", job.name), &seen, &job.env)?;
+        }
         let (_, definition) = doc
             .get("jobs")
             .and_then(Json::as_object)
