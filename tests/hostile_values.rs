@@ -247,3 +247,24 @@ fn the_exact_values_property_bites() {
         "GitLab: image `base` is built with other build args",
     );
 }
+
+/// Cache keys and paths and artifact paths are read as globs (`@actions/glob` on GitHub: blanks
+/// trimmed, `#` a comment, `!` an exclusion, `~` the home directory; `\` an escape on both
+/// platforms): written so, they would name other files than the model's, so they are refused,
+/// each where it is written, with the reason.
+#[test]
+fn paths_that_globs_read_otherwise_are_refused() {
+    for bad in ["#notes", "!keep", "~cache", " vendor", "vendor ", "a\\b", "\u{3000}lead"] {
+        let text = format!(
+            "pipegen: 1\nname: p\nregistry: r.example.com/p\ncaches:\n  c: {{ key: [{bad}], paths: [{bad}] }}\njobs:\n  j: {{ caches: [c], script: [x], artifacts: {{ paths: [{bad}] }} }}\n",
+            bad = support::model_gen::escaped(bad),
+        );
+        let errors = pipegen::model::load("p.yaml", &text).expect_err(bad);
+        let report = errors.render(false);
+        for (at, line) in [("caches.c.key[0]", 5), ("caches.c.paths[0]", 5), ("jobs.j.artifacts.paths[0]", 7)] {
+            assert!(report.contains(&format!("at {at}\n")), "{bad:?}: no error at {at}:\n{report}");
+            assert!(report.contains(&format!("p.yaml:{line}:")), "{bad:?}: not located on line {line}:\n{report}");
+        }
+        assert!(report.contains("read this path as a glob"), "{bad:?}: the reason is not given:\n{report}");
+    }
+}

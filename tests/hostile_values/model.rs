@@ -243,6 +243,22 @@ pub fn path() -> impl Strategy<Value = String> {
     prop::collection::vec(component, 1..4).prop_map(|c| c.join("/"))
 }
 
+/// A path the platforms read as a glob (cache keys and paths, artifact paths): no `\`, not
+/// starting with `#`, `!`, `~` or a blank, not ending with a blank (docs/model.md; pipegen
+/// refuses the rest, as GitHub's `@actions/glob` would read it as something else).
+pub fn glob_safe_path() -> impl Strategy<Value = String> {
+    path().prop_map(|p| {
+        let mut p = p.replace('\\', "");
+        if p.is_empty() || p.starts_with(['#', '!', '~', ' ']) || p.starts_with("/") {
+            p.insert(0, 'p');
+        }
+        if p.ends_with(' ') {
+            p.push('p');
+        }
+        p.replace("/ ", "/p ").replace(" /", " p/")
+    })
+}
+
 /// Variables: up to three distinct names with values.
 fn variables(
     names: &'static [&'static str],
@@ -303,7 +319,7 @@ fn service() -> impl Strategy<Value = Service> {
 }
 
 fn cache() -> impl Strategy<Value = Cache> {
-    (path(), path()).prop_map(|(key, path)| Cache { name: String::new(), key: key + ".file", path })
+    (glob_safe_path(), glob_safe_path()).prop_map(|(key, path)| Cache { name: String::new(), key: key + ".file", path })
 }
 
 fn job() -> impl Strategy<Value = Job> {
@@ -312,7 +328,7 @@ fn job() -> impl Strategy<Value = Job> {
         prop::collection::vec(0usize..8, 0..3),
         prop::option::of(0usize..8),
         variables(VARIABLE_NAMES, text()),
-        prop::option::weighted(0.3, path()),
+        prop::option::weighted(0.3, glob_safe_path()),
     )
         .prop_map(|(image, services, cache, env, artifacts)| Job {
             name: String::new(),
