@@ -105,6 +105,7 @@ fn fixed() -> Hostile {
                 "x $(pipegen-pwned) `pipegen-pwned` ; \" ' $CI_JOB_TOKEN ${HOME} ${{ secrets.TOKEN }} yes\nline2"
                     .into(),
             )],
+            target: Some("2024-01-01".into()),
             parent: None,
             commit_tag: false,
         }],

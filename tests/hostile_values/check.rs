@@ -137,6 +137,13 @@ fn builds(model: &Hostile, calls: &BTreeMap<String, Vec<Call>>, platform: &str) 
             Some(c) => format!("{c}/Dockerfile"),
             None => "Dockerfile".into(),
         });
+        let targets = flag(build, "--target");
+        if targets != image.target.iter().map(String::as_str).collect::<Vec<_>>() {
+            return Err(format!(
+                "{platform}: image `{}` is built for target {targets:?}, not {:?}",
+                image.name, image.target
+            ));
+        }
         let files = flag(build, "--file");
         if files != [dockerfile.as_str()] {
             return Err(format!("{platform}: image `{}` is built from {files:?}, not {dockerfile:?}", image.name));

@@ -139,6 +139,9 @@ const NAMES: &[&str] = &[
 /// GitLab's YAML 1.1 reads as booleans) are refused, so none is here.
 const JOB_NAMES: &[&str] = &["y", "n", "null", "e1", "x", "nan", "inf", "a-1", "yes-no", "on1"];
 
+/// Multi-stage targets at the edges of their grammar.
+const TARGETS: &[&str] = &["yes", "No", "1_000", "2024-01-01", "0o17", "1e3", "1.0", "a-b_c.d", "Y", "null"];
+
 /// Variable and build argument names (`[A-Za-z_][A-Za-z0-9_]*`), none that a shell reads for
 /// itself (`PATH`, `IFS`, `BASH_ENV`, …) and none reserved by the platforms.
 /// `_` only as a build argument: every shell sets `$_` itself, so as a job's or a service's
@@ -156,6 +159,8 @@ pub struct Image {
     pub dockerfile: Option<String>,
     pub inputs: Vec<String>,
     pub args: Vec<(String, String)>,
+    /// Its multi-stage target (`[A-Za-z0-9][A-Za-z0-9._-]*`): YAML 1.1 lookalikes.
+    pub target: Option<String>,
     /// The index of its parent in `images` (always an earlier one).
     pub parent: Option<usize>,
     pub commit_tag: bool,
@@ -296,14 +301,16 @@ fn image(index: usize) -> impl Strategy<Value = Image> {
         variables(ARG_NAMES, text()),
         prop::option::weighted(0.6, 0..index.max(1)),
         prop::bool::weighted(0.2),
+        prop::option::weighted(0.3, prop::sample::select(TARGETS.to_vec()).prop_map(str::to_string)),
     )
-        .prop_map(move |(context, dockerfile, inputs, args, parent, commit_tag)| Image {
+        .prop_map(move |(context, dockerfile, inputs, args, parent, commit_tag, target)| Image {
             name: String::new(),
             context,
             // Files end in `.file`, directories never do: a path is never both.
             dockerfile: dockerfile.map(|d| d + ".file"),
             inputs,
             args,
+            target,
             parent: parent.filter(|_| index > 0),
             commit_tag,
         })
@@ -445,6 +452,9 @@ impl Hostile {
             }
             if image.commit_tag {
                 m.insert("tag".into(), json!("commit"));
+            }
+            if let Some(target) = &image.target {
+                m.insert("target".into(), json!(target));
             }
             images.insert(image.name.clone(), Json::Object(m));
         }
