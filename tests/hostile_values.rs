@@ -95,6 +95,7 @@ fn fixed() -> Hostile {
     use model::{Cache, Health, Image, Job, Service};
     Hostile {
         name: "fixed".into(),
+        axis: None,
         images: vec![Image {
             name: "base".into(),
             context: Some("ctx $(pipegen-pwned)".into()),
@@ -106,6 +107,8 @@ fn fixed() -> Hostile {
                     .into(),
             )],
             target: Some("2024-01-01".into()),
+            axis: false,
+            axis_arg: false,
             parent: None,
             commit_tag: false,
         }],

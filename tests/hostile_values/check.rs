@@ -13,7 +13,7 @@ use serde_json::Value as Json;
 
 use crate::github_expr::{self, Contexts};
 use crate::job_scripts::{Dialect, JobScript};
-use crate::model::{Health, Hostile, REGISTRY};
+use crate::model::{AXIS_ARG, Health, Hostile, Job, REGISTRY};
 use crate::sandbox::{Call, Sandbox, job_key, run_script};
 use crate::{github_run, gitlab_run, job_scripts, support};
 
@@ -104,8 +104,11 @@ fn flag<'a>(call: &'a Call, name: &str) -> Vec<&'a str> {
 
 /// Each image was built once, with exactly its build args, Dockerfile and context.
 fn builds(model: &Hostile, calls: &BTreeMap<String, Vec<Call>>, platform: &str) -> Result<(), String> {
-    for image in &model.images {
-        let job = job_key(&format!("build:{}", image.name));
+    let variants = model.images.iter().flat_map(|image| {
+        model.variants(&format!("build:{}", image.name), model.image_varies(image)).into_iter().map(move |v| (image, v))
+    });
+    for (image, (job, value)) in variants {
+        let job = job_key(&job);
         let tag_prefix = format!("{REGISTRY}/{}:", image.name);
         let build: Vec<&Call> = calls
             .get(&job)
@@ -123,6 +126,9 @@ fn builds(model: &Hostile, calls: &BTreeMap<String, Vec<Call>>, platform: &str) 
             image.parent.map(|p| format!("{}_IMAGE=", model.images[p].name.to_uppercase().replace('-', "_")));
         args.retain(|a| parent_arg.as_ref().is_none_or(|p| !a.starts_with(p.as_str())));
         let mut want: Vec<String> = image.args.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        if let Some(value) = value.filter(|_| image.axis_arg) {
+            want.push(format!("{AXIS_ARG}=<{value}>"));
+        }
         // In any order (pipegen sorts them), each exactly once.
         args.sort_unstable();
         want.sort_unstable();
@@ -157,6 +163,23 @@ fn builds(model: &Hostile, calls: &BTreeMap<String, Vec<Call>>, platform: &str) 
         }
     }
     Ok(())
+}
+
+/// Every job of the pipelines: each of the model's once per value of the axis when it varies,
+/// named as the platforms name it, with the axis's variable among its env.
+fn planned_jobs(model: &Hostile) -> Vec<Job> {
+    let mut out = Vec::new();
+    for job in &model.jobs {
+        for (name, value) in model.variants(&job.name, model.job_varies(job)) {
+            let mut variant = job.clone();
+            variant.name = name;
+            if let (Some(value), Some((axis, _))) = (value, &model.axis) {
+                variant.env.push((axis.clone(), value));
+            }
+            out.push(variant);
+        }
+    }
+    out
 }
 
 /// The environment the job's script saw, each time it ran, from the `pipegen-job` stand-in.
@@ -216,7 +239,7 @@ fn gitlab_values(model: &Hostile, text: &str) -> Result<(), String> {
     let calls = sandbox.calls();
     builds(model, &calls, "GitLab")?;
     let doc: Json = pipegen::yaml::from_str(text).map_err(|e| e.to_string())?;
-    for job in &model.jobs {
+    for job in &planned_jobs(model) {
         for seen in job_envs(&calls, &job.name).map_err(|e| format!("GitLab: {e}"))? {
             env_matches("GitLab", &format!("job `{}`", job.name), &seen, &job.env)?;
         }
@@ -299,7 +322,7 @@ fn github_values(model: &Hostile, text: &str) -> Result<(), String> {
     not_pwned(&sandbox, "GitHub")?;
     let calls = sandbox.calls();
     builds(model, &calls, "GitHub")?;
-    for job in &model.jobs {
+    for job in &planned_jobs(model) {
         for seen in job_envs(&calls, &job.name).map_err(|e| format!("GitHub: {e}"))? {
             env_matches("GitHub", &format!("job `{}`", job.name), &seen, &job.env)?;
         }

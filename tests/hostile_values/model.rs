@@ -139,6 +139,13 @@ const NAMES: &[&str] = &[
 /// GitLab's YAML 1.1 reads as booleans) are refused, so none is here.
 const JOB_NAMES: &[&str] = &["y", "n", "null", "e1", "x", "nan", "inf", "a-1", "yes-no", "on1"];
 
+/// Axis names (`[a-z][a-z0-9_]*`) and values (`[A-Za-z0-9][A-Za-z0-9._-]*`) at their edges.
+const AXIS_NAMES: &[&str] = &["v", "on", "y", "null", "x_1"];
+const AXIS_VALUES: &[&str] = &["1_000", "2024-01-01", "yes", "No", "0o17", "1e3", "1.0", "null", "0x1F", "1-2", "y"];
+
+/// The build arg that takes the axis's value, `<${axis}>`.
+pub const AXIS_ARG: &str = "AXIS_ARG";
+
 /// Multi-stage targets at the edges of their grammar.
 const TARGETS: &[&str] = &["yes", "No", "1_000", "2024-01-01", "0o17", "1e3", "1.0", "a-b_c.d", "Y", "null"];
 
@@ -161,6 +168,10 @@ pub struct Image {
     pub args: Vec<(String, String)>,
     /// Its multi-stage target (`[A-Za-z0-9][A-Za-z0-9._-]*`): YAML 1.1 lookalikes.
     pub target: Option<String>,
+    /// Whether it varies over the model's axis (when there is one).
+    pub axis: bool,
+    /// Whether it has the build arg `AXIS_ARG: "<${axis}>"` (when it varies).
+    pub axis_arg: bool,
     /// The index of its parent in `images` (always an earlier one).
     pub parent: Option<usize>,
     pub commit_tag: bool,
@@ -205,6 +216,8 @@ pub struct Job {
 #[derive(Debug, Clone)]
 pub struct Hostile {
     pub name: String,
+    /// One axis: its name and values (YAML 1.1 lookalikes, in job names and tags).
+    pub axis: Option<(String, Vec<String>)>,
     pub images: Vec<Image>,
     pub services: Vec<Service>,
     pub caches: Vec<Cache>,
@@ -302,8 +315,10 @@ fn image(index: usize) -> impl Strategy<Value = Image> {
         prop::option::weighted(0.6, 0..index.max(1)),
         prop::bool::weighted(0.2),
         prop::option::weighted(0.3, prop::sample::select(TARGETS.to_vec()).prop_map(str::to_string)),
+        prop::bool::weighted(0.4),
+        prop::bool::ANY,
     )
-        .prop_map(move |(context, dockerfile, inputs, args, parent, commit_tag, target)| Image {
+        .prop_map(move |(context, dockerfile, inputs, args, parent, commit_tag, target, axis, axis_arg)| Image {
             name: String::new(),
             context,
             // Files end in `.file`, directories never do: a path is never both.
@@ -311,6 +326,8 @@ fn image(index: usize) -> impl Strategy<Value = Image> {
             inputs,
             args,
             target,
+            axis,
+            axis_arg,
             parent: parent.filter(|_| index > 0),
             commit_tag,
         })
@@ -360,9 +377,25 @@ pub fn hostile() -> impl Strategy<Value = Hostile> {
         prop::collection::vec(prop::sample::select(JOB_NAMES.to_vec()), 1..3),
         prop::collection::vec(job(), 2),
         prop::collection::vec(any::<prop::sample::Index>(), 3),
+        prop::option::of((
+            prop::sample::select(AXIS_NAMES.to_vec()),
+            prop::collection::vec(prop::sample::select(AXIS_VALUES.to_vec()), 1..3),
+        )),
     )
         .prop_map(
-            |(name, image_names, images, service_names, services, cache_names, cache, job_names, jobs, parents)| {
+            |(
+                name,
+                image_names,
+                images,
+                service_names,
+                services,
+                cache_names,
+                cache,
+                job_names,
+                jobs,
+                parents,
+                axis,
+            )| {
                 let image_names = distinct(image_names);
                 let images: Vec<Image> = image_names
                     .into_iter()
@@ -401,7 +434,8 @@ pub fn hostile() -> impl Strategy<Value = Hostile> {
                         ..job
                     })
                     .collect();
-                Hostile { name: name.to_string(), images, services, caches, jobs }
+                let axis = axis.map(|(name, values)| (name.to_string(), distinct(values)));
+                Hostile { name: name.to_string(), axis, images, services, caches, jobs }
             },
         )
 }
@@ -444,8 +478,17 @@ impl Hostile {
             if !image.inputs.is_empty() {
                 m.insert("inputs".into(), json!(image.inputs.iter().map(|i| template(i)).collect::<Vec<_>>()));
             }
-            if !image.args.is_empty() {
-                m.insert("args".into(), object(&image.args, template));
+            let mut args = object(&image.args, template);
+            if let Some((axis, _)) = &self.axis {
+                if image.axis {
+                    m.insert("axes".into(), json!([axis]));
+                }
+                if image.axis_arg && self.image_varies(image) {
+                    args[AXIS_ARG] = json!(format!("<${{{axis}}}>"));
+                }
+            }
+            if args.as_object().is_some_and(|a| !a.is_empty()) {
+                m.insert("args".into(), args);
             }
             if let Some(parent) = image.parent {
                 m.insert("from".into(), json!(self.images[parent].name));
@@ -462,6 +505,9 @@ impl Hostile {
         model.insert("pipegen".into(), json!(1));
         model.insert("name".into(), json!(self.name));
         model.insert("registry".into(), json!(REGISTRY));
+        if let Some((axis, values)) = &self.axis {
+            model.insert("axes".into(), json!({ axis.clone(): values }));
+        }
         if !self.caches.is_empty() {
             let caches: Map<String, Json> = self
                 .caches
@@ -522,6 +568,25 @@ impl Hostile {
             .collect();
         model.insert("jobs".into(), Json::Object(jobs));
         serde_json::to_string_pretty(&Json::Object(model)).expect("JSON") + "\n"
+    }
+
+    /// Whether an image varies over the axis: it or an ancestor declares it.
+    pub fn image_varies(&self, image: &Image) -> bool {
+        self.axis.is_some() && (image.axis || image.parent.is_some_and(|p| self.image_varies(&self.images[p])))
+    }
+
+    /// The jobs of `base` (`build:<image>` or a job's name), one per value of the axis when it
+    /// varies (`<base>:<value>`), with that value.
+    pub fn variants(&self, base: &str, varies: bool) -> Vec<(String, Option<String>)> {
+        match &self.axis {
+            Some((_, values)) if varies => values.iter().map(|v| (format!("{base}:{v}"), Some(v.clone()))).collect(),
+            _ => vec![(base.to_string(), None)],
+        }
+    }
+
+    /// Whether a job varies: it runs an image of the model that does.
+    pub fn job_varies(&self, job: &Job) -> bool {
+        job.image.is_some_and(|i| self.image_varies(&self.images[i]))
     }
 
     /// Every path the repository must hold as a file for the tags to be computed: a file in
