@@ -267,13 +267,13 @@ pub fn path() -> impl Strategy<Value = String> {
 pub fn glob_safe_path() -> impl Strategy<Value = String> {
     path().prop_map(|p| {
         let mut p = p.replace('\\', "");
-        if p.is_empty() || p.starts_with(['#', '!', '~', ' ']) || p.starts_with("/") {
+        if p.is_empty() || p.starts_with(['#', '!', '~', ' ', '/']) {
             p.insert(0, 'p');
         }
         if p.ends_with(' ') {
             p.push('p');
         }
-        p.replace("/ ", "/p ").replace(" /", " p/")
+        p
     })
 }
 
