@@ -217,8 +217,9 @@ fn the_injection_property_bites_on_github() {
 }
 
 /// Property 3 bites on exactness: a value GitLab would expand (`expand: false` dropped, a
-/// service's `$$` undone), a GitHub expression left live (the `${{ '${{' }}` escape undone), a build arg split on
-/// newlines by a missing pair of quotes.
+/// service's `$$` undone), a GitHub expression left live (the `${{ '${{' }}` escape undone), a
+/// health command's quotes left to the runner's split, a build arg split on newlines by a missing
+/// pair of quotes.
 #[test]
 fn the_exact_values_property_bites() {
     let (model, gitlab, github) = fixed_outputs();
@@ -242,6 +243,15 @@ fn the_exact_values_property_bites() {
         check::runs_hand_over_exact_values(&model, &gitlab, &broken),
         "GitHub: image `base` is built with other build args",
     );
+
+    // The runner's .NET split of `options:` would cut the health command at its quotes.
+    let broken = mutated(&github, |doc| {
+        let options = &mut doc["jobs"]["test"]["services"]["db"]["options"];
+        let text = options.as_str().expect("the service has options").to_string();
+        assert!(text.contains("\\\""), "the health command's quotes are escaped: {text}");
+        *options = serde_json::json!(text.replace("\\\"", "\""));
+    });
+    fails_with(check::runs_hand_over_exact_values(&model, &gitlab, &broken), "the health command of `db`");
 
     let quoted = "--build-arg \"$pipegen_name=$pipegen_value\"";
     assert!(gitlab.contains(quoted), "the build script quotes its build args");
