@@ -98,6 +98,7 @@ fn fixed() -> Hostile {
     use model::{Cache, Health, Image, Job, Service};
     Hostile {
         name: "fixed".into(),
+        axis: None,
         images: vec![Image {
             name: "base".into(),
             context: Some("ctx $(pipegen-pwned)".into()),
@@ -108,6 +109,9 @@ fn fixed() -> Hostile {
                 "x $(pipegen-pwned) `pipegen-pwned` ; \" ' $CI_JOB_TOKEN ${HOME} ${{ secrets.TOKEN }} yes\nline2"
                     .into(),
             )],
+            target: Some("2024-01-01".into()),
+            axis: false,
+            axis_arg: false,
             parent: None,
             commit_tag: false,
         }],
@@ -216,8 +220,9 @@ fn the_injection_property_bites_on_github() {
 }
 
 /// Property 3 bites on exactness: a value GitLab would expand (`expand: false` dropped, a
-/// service's `$$` undone), a GitHub expression left live (the `${{ '${{' }}` escape undone), a build arg split on
-/// newlines by a missing pair of quotes.
+/// service's `$$` undone), a GitHub expression left live (the `${{ '${{' }}` escape undone), a
+/// health command's quotes left to the runner's split, a build arg split on newlines by a missing
+/// pair of quotes.
 #[test]
 fn the_exact_values_property_bites() {
     let (model, gitlab, github) = fixed_outputs();
@@ -242,6 +247,15 @@ fn the_exact_values_property_bites() {
         "GitHub: image `base` is built with other build args",
     );
 
+    // The runner's .NET split of `options:` would cut the health command at its quotes.
+    let broken = mutated(&github, |doc| {
+        let options = &mut doc["jobs"]["test"]["services"]["db"]["options"];
+        let text = options.as_str().expect("the service has options").to_string();
+        assert!(text.contains("\\\""), "the health command's quotes are escaped: {text}");
+        *options = serde_json::json!(text.replace("\\\"", "\""));
+    });
+    fails_with(check::runs_hand_over_exact_values(&model, &gitlab, &broken), "the health command of `db`");
+
     let quoted = "--build-arg \"$pipegen_name=$pipegen_value\"";
     assert!(gitlab.contains(quoted), "the build script quotes its build args");
     let broken = gitlab.replace(quoted, "--build-arg $pipegen_name=$pipegen_value");
@@ -249,4 +263,25 @@ fn the_exact_values_property_bites() {
         check::runs_hand_over_exact_values(&model, &broken, &github),
         "GitLab: image `base` is built with other build args",
     );
+}
+
+/// Cache keys and paths and artifact paths are read as globs (`@actions/glob` on GitHub: blanks
+/// trimmed, `#` a comment, `!` an exclusion, `~` the home directory; `\` an escape on both
+/// platforms): written so, they would name other files than the model's, so they are refused,
+/// each where it is written, with the reason.
+#[test]
+fn paths_that_globs_read_otherwise_are_refused() {
+    for bad in ["#notes", "!keep", "~cache", " vendor", "vendor ", "a\\b", "\u{3000}lead"] {
+        let text = format!(
+            "pipegen: 1\nname: p\nregistry: r.example.com/p\ncaches:\n  c: {{ key: [{bad}], paths: [{bad}] }}\njobs:\n  j: {{ caches: [c], script: [x], artifacts: {{ paths: [{bad}] }} }}\n",
+            bad = support::model_gen::escaped(bad),
+        );
+        let errors = pipegen::model::load("p.yaml", &text).expect_err(bad);
+        let report = errors.render(false);
+        for (at, line) in [("caches.c.key[0]", 5), ("caches.c.paths[0]", 5), ("jobs.j.artifacts.paths[0]", 7)] {
+            assert!(report.contains(&format!("at {at}\n")), "{bad:?}: no error at {at}:\n{report}");
+            assert!(report.contains(&format!("p.yaml:{line}:")), "{bad:?}: not located on line {line}:\n{report}");
+        }
+        assert!(report.contains("read this path as a glob"), "{bad:?}: the reason is not given:\n{report}");
+    }
 }

@@ -34,6 +34,17 @@ pub const REL_PATH: &str = "^(?!/)(?![\\s\\S]*(^|/)\\.\\.(/|$))[^*?\\[\\]{}]+$";
 /// again once the values are in place.
 pub const REL_PATH_TEMPLATE: &str = "^(?!/)(?![\\s\\S]*(^|/)\\.\\.(/|$))([^*?\\[\\]{}$]|\\$\\$|\\$\\{[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)?\\}|\\$(?![{$]))+$";
 
+/// A path that the platforms read as a glob pattern (cache keys and artifact paths): like
+/// [`REL_PATH`], and no `\` (an escape in GitLab Runner's and `@actions/glob`'s patterns), not
+/// starting with `#`, `!` or `~` and no blank at either end: `@actions/glob` (actions/cache,
+/// upload-artifact, `hashFiles`) trims each line, skips one that starts with `#`, and reads a
+/// leading `!` as an exclusion and `~` as the home directory.
+pub const GLOB_SAFE_PATH: &str = "^(?![#!~\\s])(?!/)(?![\\s\\S]*(^|/)\\.\\.(/|$))(?![\\s\\S]*\\s$)[^*?\\[\\]{}\\\\]+$";
+
+/// A cache path: like [`GLOB_SAFE_PATH`], with `${axis}` and `${axis.field}` as in
+/// [`REL_PATH_TEMPLATE`].
+pub const GLOB_SAFE_PATH_TEMPLATE: &str = "^(?![#!~\\s])(?!/)(?![\\s\\S]*(^|/)\\.\\.(/|$))(?![\\s\\S]*\\s$)([^*?\\[\\]{}$\\\\]|\\$\\$|\\$\\{[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)?\\}|\\$(?![{$]))+$";
+
 /// A relative path or glob: no leading `/`, no `..` component.
 pub const REL_GLOB: &str = "^(?!/)(?![\\s\\S]*(^|/)\\.\\.(/|$))[\\s\\S]+$";
 
@@ -85,6 +96,12 @@ pub fn editor_message(pattern: &str) -> Option<&'static str> {
         REL_PATH => "write a path relative to the repository root: no leading `/`, no `..`, no glob characters",
         REL_PATH_TEMPLATE => {
             "write a path relative to the repository root: no leading `/`, no `..`, no glob characters; `${axis}` and `${axis.field}` are replaced by the variant's values"
+        }
+        GLOB_SAFE_PATH => {
+            "write a path relative to the repository root: no leading `/`, no `..`, no glob characters, no `\\`; not starting with `#`, `!`, `~` or a blank, not ending with a blank"
+        }
+        GLOB_SAFE_PATH_TEMPLATE => {
+            "write a path relative to the repository root: no leading `/`, no `..`, no glob characters, no `\\`; not starting with `#`, `!`, `~` or a blank, not ending with a blank; `${axis}` and `${axis.field}` are replaced by the variant's values"
         }
         REL_GLOB => "write a path or glob relative to the repository root: no leading `/`, no `..`",
         BRANCH_PATTERN => {

@@ -418,10 +418,17 @@ fn pattern_violation(path: &ModelPath, value: &Value, pattern: &str) -> Diagnost
             format!("`{text}` is not a valid image reference"),
             "write an image of this model by name, or an external reference in lowercase with a tag or digest, e.g. `postgres:16.4`".into(),
         ),
-        p if p == patterns::REL_PATH || p == patterns::REL_PATH_TEMPLATE || p == patterns::REL_GLOB => (
+        p if p == patterns::REL_PATH
+            || p == patterns::REL_PATH_TEMPLATE
+            || p == patterns::REL_GLOB
+            || p == patterns::GLOB_SAFE_PATH
+            || p == patterns::GLOB_SAFE_PATH_TEMPLATE =>
+        (
             "invalid-path",
             format!("`{text}` is not a valid path for `{field}` in {}", subject(path)),
-            if p == patterns::REL_GLOB {
+            if (p == patterns::GLOB_SAFE_PATH || p == patterns::GLOB_SAFE_PATH_TEMPLATE) && glob_reads_otherwise(text) {
+                "the platforms read this path as a glob (GitHub's actions/cache, upload-artifact and hashFiles trim blanks at either end, skip a path starting with `#`, read a leading `!` as an exclusion and `~` as the home directory; `\\` escapes on both platforms): rename it, or name its directory".into()
+            } else if p == patterns::REL_GLOB {
                 "paths and globs are relative to the repository root: no leading `/`, no `..`".into()
             } else if p == patterns::REL_PATH && text.contains("${") {
                 "`${axis}` works in contexts, Dockerfiles, inputs and cache paths, not here; paths are relative to the repository root: no leading `/`, no `..`, no glob characters".into()
@@ -446,6 +453,15 @@ fn pattern_violation(path: &ModelPath, value: &Value, pattern: &str) -> Diagnost
     };
     let diagnostic = Diagnostic::new(code, path.clone(), message).label("here");
     if help.is_empty() { diagnostic } else { diagnostic.help(help) }
+}
+
+/// Whether `text` holds what only a glob-safe path refuses: the platforms' glob libraries would
+/// read it as something else than the path.
+fn glob_reads_otherwise(text: &str) -> bool {
+    text.starts_with(['#', '!', '~'])
+        || text.starts_with(char::is_whitespace)
+        || text.ends_with(char::is_whitespace)
+        || text.contains('\\')
 }
 
 /// What kind of name sits at `path` (image, job, …), for messages: a reference names what it

@@ -430,18 +430,21 @@ pub struct Cache {
     pub paths: Vec<PathTemplate>,
 }
 
-/// A path relative to the repository root (no leading `/`, no `..`, no glob characters) in which
-/// `${axis}` and `${axis.field}` take the variant's values.
+/// A cache path relative to the repository root in which `${axis}` and `${axis.field}` take the
+/// variant's values. The platforms read it as a glob, so: no leading `/`, no `..`, no glob
+/// characters, no `\`; not starting with `#`, `!`, `~` or a blank, not ending with a blank.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
 #[serde(transparent)]
 pub struct PathTemplate(
-    #[schemars(regex(pattern = patterns::REL_PATH_TEMPLATE), example = &".venv-${python}")] pub String,
+    #[schemars(regex(pattern = patterns::GLOB_SAFE_PATH_TEMPLATE), example = &".venv-${python}")] pub String,
 );
 
-/// A path relative to the repository root (no leading `/`, no `..`).
+/// A path relative to the repository root that the platforms read as a glob (cache key files,
+/// artifact paths), so: no leading `/`, no `..`, no glob characters, no `\`; not starting with
+/// `#`, `!`, `~` or a blank, not ending with a blank.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
 #[serde(transparent)]
-pub struct RelPath(#[schemars(regex(pattern = patterns::REL_PATH), example = &"images/base")] pub String);
+pub struct RelPath(#[schemars(regex(pattern = patterns::GLOB_SAFE_PATH), example = &"images/base")] pub String);
 
 /// A container image built by the pipeline.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]

@@ -13,7 +13,7 @@ use serde_json::Value as Json;
 
 use crate::github_expr::{self, Contexts};
 use crate::job_scripts::{Dialect, JobScript};
-use crate::model::{Health, Hostile, REGISTRY};
+use crate::model::{AXIS_ARG, Health, Hostile, Job, REGISTRY};
 use crate::sandbox::{Call, Sandbox, job_key, run_script};
 use crate::{github_run, gitlab_run, job_scripts, support};
 
@@ -104,8 +104,11 @@ fn flag<'a>(call: &'a Call, name: &str) -> Vec<&'a str> {
 
 /// Each image was built once, with exactly its build args, Dockerfile and context.
 fn builds(model: &Hostile, calls: &BTreeMap<String, Vec<Call>>, platform: &str) -> Result<(), String> {
-    for image in &model.images {
-        let job = job_key(&format!("build:{}", image.name));
+    let variants = model.images.iter().flat_map(|image| {
+        model.variants(&format!("build:{}", image.name), model.image_varies(image)).into_iter().map(move |v| (image, v))
+    });
+    for (image, (job, value)) in variants {
+        let job = job_key(&job);
         let tag_prefix = format!("{REGISTRY}/{}:", image.name);
         let build: Vec<&Call> = calls
             .get(&job)
@@ -123,6 +126,9 @@ fn builds(model: &Hostile, calls: &BTreeMap<String, Vec<Call>>, platform: &str) 
             image.parent.map(|p| format!("{}_IMAGE=", model.images[p].name.to_uppercase().replace('-', "_")));
         args.retain(|a| parent_arg.as_ref().is_none_or(|p| !a.starts_with(p.as_str())));
         let mut want: Vec<String> = image.args.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        if let Some(value) = value.filter(|_| image.axis_arg) {
+            want.push(format!("{AXIS_ARG}=<{value}>"));
+        }
         // In any order (pipegen sorts them), each exactly once.
         args.sort_unstable();
         want.sort_unstable();
@@ -137,6 +143,13 @@ fn builds(model: &Hostile, calls: &BTreeMap<String, Vec<Call>>, platform: &str) 
             Some(c) => format!("{c}/Dockerfile"),
             None => "Dockerfile".into(),
         });
+        let targets = flag(build, "--target");
+        if targets != image.target.iter().map(String::as_str).collect::<Vec<_>>() {
+            return Err(format!(
+                "{platform}: image `{}` is built for target {targets:?}, not {:?}",
+                image.name, image.target
+            ));
+        }
         let files = flag(build, "--file");
         if files != [dockerfile.as_str()] {
             return Err(format!("{platform}: image `{}` is built from {files:?}, not {dockerfile:?}", image.name));
@@ -152,13 +165,38 @@ fn builds(model: &Hostile, calls: &BTreeMap<String, Vec<Call>>, platform: &str) 
     Ok(())
 }
 
-/// The environment the job's script saw, from the `pipegen-job` stand-in.
-fn job_env(calls: &BTreeMap<String, Vec<Call>>, job: &str) -> Result<BTreeMap<String, String>, String> {
-    let Some(call) = calls.get(&job_key(job)).into_iter().flatten().find(|c| c.tool == crate::model::JOB_COMMAND)
-    else {
+/// Every job of the pipelines: each of the model's once per value of the axis when it varies,
+/// named as the platforms name it, with the axis's variable among its env.
+fn planned_jobs(model: &Hostile) -> Vec<Job> {
+    let mut out = Vec::new();
+    for job in &model.jobs {
+        for (name, value) in model.variants(&job.name, model.job_varies(job)) {
+            let mut variant = job.clone();
+            variant.name = name;
+            if let (Some(value), Some((axis, _))) = (value, &model.axis) {
+                variant.env.push((axis.clone(), value));
+            }
+            out.push(variant);
+        }
+    }
+    out
+}
+
+/// The environment the job's script saw, each time it ran, from the `pipegen-job` stand-in.
+fn job_envs(calls: &BTreeMap<String, Vec<Call>>, job: &str) -> Result<Vec<BTreeMap<String, String>>, String> {
+    let envs: Vec<BTreeMap<String, String>> = calls
+        .get(&job_key(job))
+        .into_iter()
+        .flatten()
+        .filter(|c| c.tool == crate::model::JOB_COMMAND)
+        .map(|c| {
+            c.words.iter().filter_map(|w| w.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        })
+        .collect();
+    if envs.is_empty() {
         return Err(format!("the script of job `{job}` did not run"));
-    };
-    Ok(call.words.iter().filter_map(|w| w.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect())
+    }
+    Ok(envs)
 }
 
 fn env_matches(
@@ -201,9 +239,10 @@ fn gitlab_values(model: &Hostile, text: &str) -> Result<(), String> {
     let calls = sandbox.calls();
     builds(model, &calls, "GitLab")?;
     let doc: Json = pipegen::yaml::from_str(text).map_err(|e| e.to_string())?;
-    for job in &model.jobs {
-        let seen = job_env(&calls, &job.name).map_err(|e| format!("GitLab: {e}"))?;
-        env_matches("GitLab", &format!("job `{}`", job.name), &seen, &job.env)?;
+    for job in &planned_jobs(model) {
+        for seen in job_envs(&calls, &job.name).map_err(|e| format!("GitLab: {e}"))? {
+            env_matches("GitLab", &format!("job `{}`", job.name), &seen, &job.env)?;
+        }
         let definition = gitlab_run::resolved(&doc, &job.name);
         let scope = gitlab_run::predefined(&sandbox);
         for &s in &job.services {
@@ -283,9 +322,10 @@ fn github_values(model: &Hostile, text: &str) -> Result<(), String> {
     not_pwned(&sandbox, "GitHub")?;
     let calls = sandbox.calls();
     builds(model, &calls, "GitHub")?;
-    for job in &model.jobs {
-        let seen = job_env(&calls, &job.name).map_err(|e| format!("GitHub: {e}"))?;
-        env_matches("GitHub", &format!("job `{}`", job.name), &seen, &job.env)?;
+    for job in &planned_jobs(model) {
+        for seen in job_envs(&calls, &job.name).map_err(|e| format!("GitHub: {e}"))? {
+            env_matches("GitHub", &format!("job `{}`", job.name), &seen, &job.env)?;
+        }
         let (_, definition) = doc
             .get("jobs")
             .and_then(Json::as_object)

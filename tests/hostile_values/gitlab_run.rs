@@ -1,8 +1,9 @@
 //! A GitLab pipeline run as GitLab Runner's shell would run its jobs, without containers: each
 //! job in `needs` order, `extends` resolved, its variables exported (GitLab expands `$VAR`,
 //! `${VAR}` and `$$` in `variables:` values unless `expand: false`; an undefined variable
-//! expands to nothing), `before_script` and `script` in one bash behind `set -eo pipefail`, and
-//! the dotenv reports of the jobs it needs added to its variables.
+//! expands to nothing), `before_script` and `script` in one bash behind `set -eo pipefail` (and
+//! in dash behind `set -e`, for jobs whose image may lack bash), and the dotenv reports of the
+//! jobs it needs added to its variables.
 
 use std::collections::BTreeMap;
 
@@ -126,6 +127,10 @@ fn lines(section: Option<&Json>) -> Vec<String> {
     }
 }
 
+fn dotenv_of(job: &Map<String, Json>) -> Option<&str> {
+    job.get("artifacts")?.get("reports")?.get("dotenv")?.as_str()
+}
+
 fn needs(job: &Map<String, Json>) -> Vec<(String, bool)> {
     job.get("needs")
         .and_then(Json::as_array)
@@ -168,20 +173,26 @@ pub fn run(text: &str, sandbox: &Sandbox) -> Result<Vec<String>, String> {
         }
         let own = variables(job.get("variables"), &scope);
         scope.extend(own);
-        let mut script = String::from("set -eo pipefail\n");
+        let mut body = String::new();
         for line in lines(job.get("before_script")).into_iter().chain(lines(job.get("script"))) {
-            script.push_str(&line);
-            script.push('\n');
+            body.push_str(&line);
+            body.push('\n');
         }
-        let (code, output) = run_script(sandbox, &name, &["bash"], &script, &scope);
-        if code != 0 {
-            return Err(format!("GitLab job `{name}` failed with status {code}:\n{output}"));
+        // The runner runs bash where the image has it, else sh: the builder image has bash;
+        // a job's image may not (alpine), so its scripts run under dash as well.
+        let builds = job.contains_key("artifacts") && dotenv_of(&job).is_some();
+        let shells: &[(&str, &str)] =
+            if builds { &[("bash", "set -eo pipefail")] } else { &[("bash", "set -eo pipefail"), ("dash", "set -e")] };
+        for (shell, set) in shells {
+            let (code, output) = run_script(sandbox, &name, &[shell], &format!("{set}\n{body}"), &scope);
+            if code != 0 {
+                return Err(format!("GitLab job `{name}` failed under {shell} with status {code}:\n{output}"));
+            }
         }
-        let dotenv = job.get("artifacts").and_then(|a| a.get("reports")).and_then(|r| r.get("dotenv"));
-        if let Some(file) = dotenv.and_then(Json::as_str) {
+        if let Some(file) = dotenv_of(&job) {
             let path = sandbox.repo.join(file);
             let text = std::fs::read_to_string(&path)
-                .map_err(|e| format!("GitLab job `{name}`: no dotenv report {file}: {e}\n{output}"))?;
+                .map_err(|e| format!("GitLab job `{name}`: no dotenv report {file}: {e}"))?;
             std::fs::remove_file(&path).ok();
             let report =
                 text.lines().filter_map(|l| l.split_once('=').map(|(k, v)| (k.to_string(), v.to_string()))).collect();

@@ -139,6 +139,16 @@ const NAMES: &[&str] = &[
 /// GitLab's YAML 1.1 reads as booleans) are refused, so none is here.
 const JOB_NAMES: &[&str] = &["y", "n", "null", "e1", "x", "nan", "inf", "a-1", "yes-no", "on1"];
 
+/// Axis names (`[a-z][a-z0-9_]*`) and values (`[A-Za-z0-9][A-Za-z0-9._-]*`) at their edges.
+const AXIS_NAMES: &[&str] = &["v", "on", "y", "null", "x_1"];
+const AXIS_VALUES: &[&str] = &["1_000", "2024-01-01", "yes", "No", "0o17", "1e3", "1.0", "null", "0x1F", "1-2", "y"];
+
+/// The build arg that takes the axis's value, `<${axis}>`.
+pub const AXIS_ARG: &str = "AXIS_ARG";
+
+/// Multi-stage targets at the edges of their grammar.
+const TARGETS: &[&str] = &["yes", "No", "1_000", "2024-01-01", "0o17", "1e3", "1.0", "a-b_c.d", "Y", "null"];
+
 /// Variable and build argument names (`[A-Za-z_][A-Za-z0-9_]*`), none that a shell reads for
 /// itself (`PATH`, `IFS`, `BASH_ENV`, …) and none reserved by the platforms.
 /// `_` only as a build argument: every shell sets `$_` itself, so as a job's or a service's
@@ -156,6 +166,12 @@ pub struct Image {
     pub dockerfile: Option<String>,
     pub inputs: Vec<String>,
     pub args: Vec<(String, String)>,
+    /// Its multi-stage target (`[A-Za-z0-9][A-Za-z0-9._-]*`): YAML 1.1 lookalikes.
+    pub target: Option<String>,
+    /// Whether it varies over the model's axis (when there is one).
+    pub axis: bool,
+    /// Whether it has the build arg `AXIS_ARG: "<${axis}>"` (when it varies).
+    pub axis_arg: bool,
     /// The index of its parent in `images` (always an earlier one).
     pub parent: Option<usize>,
     pub commit_tag: bool,
@@ -200,6 +216,8 @@ pub struct Job {
 #[derive(Debug, Clone)]
 pub struct Hostile {
     pub name: String,
+    /// One axis: its name and values (YAML 1.1 lookalikes, in job names and tags).
+    pub axis: Option<(String, Vec<String>)>,
     pub images: Vec<Image>,
     pub services: Vec<Service>,
     pub caches: Vec<Cache>,
@@ -243,6 +261,22 @@ pub fn path() -> impl Strategy<Value = String> {
     prop::collection::vec(component, 1..4).prop_map(|c| c.join("/"))
 }
 
+/// A path the platforms read as a glob (cache keys and paths, artifact paths): no `\`, not
+/// starting with `#`, `!`, `~` or a blank, not ending with a blank (docs/model.md; pipegen
+/// refuses the rest, as GitHub's `@actions/glob` would read it as something else).
+pub fn glob_safe_path() -> impl Strategy<Value = String> {
+    path().prop_map(|p| {
+        let mut p = p.replace('\\', "");
+        if p.is_empty() || p.starts_with(['#', '!', '~', ' ', '/']) {
+            p.insert(0, 'p');
+        }
+        if p.ends_with(' ') {
+            p.push('p');
+        }
+        p
+    })
+}
+
 /// Variables: up to three distinct names with values.
 fn variables(
     names: &'static [&'static str],
@@ -280,14 +314,20 @@ fn image(index: usize) -> impl Strategy<Value = Image> {
         variables(ARG_NAMES, text()),
         prop::option::weighted(0.6, 0..index.max(1)),
         prop::bool::weighted(0.2),
+        prop::option::weighted(0.3, prop::sample::select(TARGETS.to_vec()).prop_map(str::to_string)),
+        prop::bool::weighted(0.4),
+        prop::bool::ANY,
     )
-        .prop_map(move |(context, dockerfile, inputs, args, parent, commit_tag)| Image {
+        .prop_map(move |(context, dockerfile, inputs, args, parent, commit_tag, target, axis, axis_arg)| Image {
             name: String::new(),
             context,
             // Files end in `.file`, directories never do: a path is never both.
             dockerfile: dockerfile.map(|d| d + ".file"),
             inputs,
             args,
+            target,
+            axis,
+            axis_arg,
             parent: parent.filter(|_| index > 0),
             commit_tag,
         })
@@ -303,7 +343,7 @@ fn service() -> impl Strategy<Value = Service> {
 }
 
 fn cache() -> impl Strategy<Value = Cache> {
-    (path(), path()).prop_map(|(key, path)| Cache { name: String::new(), key: key + ".file", path })
+    (glob_safe_path(), glob_safe_path()).prop_map(|(key, path)| Cache { name: String::new(), key: key + ".file", path })
 }
 
 fn job() -> impl Strategy<Value = Job> {
@@ -312,7 +352,7 @@ fn job() -> impl Strategy<Value = Job> {
         prop::collection::vec(0usize..8, 0..3),
         prop::option::of(0usize..8),
         variables(VARIABLE_NAMES, text()),
-        prop::option::weighted(0.3, path()),
+        prop::option::weighted(0.3, glob_safe_path()),
     )
         .prop_map(|(image, services, cache, env, artifacts)| Job {
             name: String::new(),
@@ -337,9 +377,25 @@ pub fn hostile() -> impl Strategy<Value = Hostile> {
         prop::collection::vec(prop::sample::select(JOB_NAMES.to_vec()), 1..3),
         prop::collection::vec(job(), 2),
         prop::collection::vec(any::<prop::sample::Index>(), 3),
+        prop::option::of((
+            prop::sample::select(AXIS_NAMES.to_vec()),
+            prop::collection::vec(prop::sample::select(AXIS_VALUES.to_vec()), 1..3),
+        )),
     )
         .prop_map(
-            |(name, image_names, images, service_names, services, cache_names, cache, job_names, jobs, parents)| {
+            |(
+                name,
+                image_names,
+                images,
+                service_names,
+                services,
+                cache_names,
+                cache,
+                job_names,
+                jobs,
+                parents,
+                axis,
+            )| {
                 let image_names = distinct(image_names);
                 let images: Vec<Image> = image_names
                     .into_iter()
@@ -378,7 +434,8 @@ pub fn hostile() -> impl Strategy<Value = Hostile> {
                         ..job
                     })
                     .collect();
-                Hostile { name: name.to_string(), images, services, caches, jobs }
+                let axis = axis.map(|(name, values)| (name.to_string(), distinct(values)));
+                Hostile { name: name.to_string(), axis, images, services, caches, jobs }
             },
         )
 }
@@ -421,8 +478,17 @@ impl Hostile {
             if !image.inputs.is_empty() {
                 m.insert("inputs".into(), json!(image.inputs.iter().map(|i| template(i)).collect::<Vec<_>>()));
             }
-            if !image.args.is_empty() {
-                m.insert("args".into(), object(&image.args, template));
+            let mut args = object(&image.args, template);
+            if let Some((axis, _)) = &self.axis {
+                if image.axis {
+                    m.insert("axes".into(), json!([axis]));
+                }
+                if image.axis_arg && self.image_varies(image) {
+                    args[AXIS_ARG] = json!(format!("<${{{axis}}}>"));
+                }
+            }
+            if args.as_object().is_some_and(|a| !a.is_empty()) {
+                m.insert("args".into(), args);
             }
             if let Some(parent) = image.parent {
                 m.insert("from".into(), json!(self.images[parent].name));
@@ -430,12 +496,18 @@ impl Hostile {
             if image.commit_tag {
                 m.insert("tag".into(), json!("commit"));
             }
+            if let Some(target) = &image.target {
+                m.insert("target".into(), json!(target));
+            }
             images.insert(image.name.clone(), Json::Object(m));
         }
         let mut model = Map::new();
         model.insert("pipegen".into(), json!(1));
         model.insert("name".into(), json!(self.name));
         model.insert("registry".into(), json!(REGISTRY));
+        if let Some((axis, values)) = &self.axis {
+            model.insert("axes".into(), json!({ axis.clone(): values }));
+        }
         if !self.caches.is_empty() {
             let caches: Map<String, Json> = self
                 .caches
@@ -496,6 +568,25 @@ impl Hostile {
             .collect();
         model.insert("jobs".into(), Json::Object(jobs));
         serde_json::to_string_pretty(&Json::Object(model)).expect("JSON") + "\n"
+    }
+
+    /// Whether an image varies over the axis: it or an ancestor declares it.
+    pub fn image_varies(&self, image: &Image) -> bool {
+        self.axis.is_some() && (image.axis || image.parent.is_some_and(|p| self.image_varies(&self.images[p])))
+    }
+
+    /// The jobs of `base` (`build:<image>` or a job's name), one per value of the axis when it
+    /// varies (`<base>:<value>`), with that value.
+    pub fn variants(&self, base: &str, varies: bool) -> Vec<(String, Option<String>)> {
+        match &self.axis {
+            Some((_, values)) if varies => values.iter().map(|v| (format!("{base}:{v}"), Some(v.clone()))).collect(),
+            _ => vec![(base.to_string(), None)],
+        }
+    }
+
+    /// Whether a job varies: it runs an image of the model that does.
+    pub fn job_varies(&self, job: &Job) -> bool {
+        job.image.is_some_and(|i| self.image_varies(&self.images[i]))
     }
 
     /// Every path the repository must hold as a file for the tags to be computed: a file in
