@@ -3,7 +3,7 @@
 //! The text hashed is one line per part, in this order:
 //!
 //! ```text
-//! pipegen content tag v3
+//! pipegen content tag v4
 //! image <name>
 //! context <path> <type> <id> | none   # git cat-file --batch-check="%(objecttype) %(objectname)"
 //!   or, when an ignore file applies:
