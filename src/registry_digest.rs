@@ -32,6 +32,10 @@ pub fn is_loopback(reference: &str) -> bool {
 
 /// `sha256:<hex>` of the manifest `reference` names.
 pub fn resolve(reference: &str) -> Result<String, Error> {
+    // As the build job says: a word that starts with `-` would be an option to its tools.
+    if reference.starts_with('-') {
+        return Err(Error::Registry(format!("cannot resolve the base image {reference}: it is no image reference")));
+    }
     let mut command = Command::new("skopeo");
     if let Some(conf) = std::env::var_os("CONTAINERS_REGISTRIES_CONF").filter(|c| !c.is_empty()) {
         command.arg("--registries-conf").arg(conf);
@@ -58,6 +62,12 @@ pub fn resolve(reference: &str) -> Result<String, Error> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_word_that_would_be_an_option_is_refused_before_skopeo_runs() {
+        let error = super::resolve("--help").unwrap_err().to_string();
+        assert!(error.contains("--help: it is no image reference"), "{error}");
+    }
+
     #[test]
     fn loopback_registries() {
         for r in ["127.0.0.1:5077/upstream:1", "localhost:5000/a", "localhost/a", "[::1]:5000/x/y:1"] {

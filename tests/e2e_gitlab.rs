@@ -461,6 +461,8 @@ impl World {
             format!("context {}", object("images/base")),
             format!("dockerfile {}", object("images/base/Dockerfile")),
             format!("input {}", object(".tool-versions")),
+            // FROM scratch: no external base image.
+            "from images/base/Dockerfile".into(),
         ]);
         let parent = format!("parent BASE_IMAGE {base}");
         // The glob `docs/alpha/**`: the files of the tree at `docs/alpha`, as a diff from the
@@ -482,6 +484,8 @@ impl World {
         alpha.push(format!("dockerfile {}", object("images/alpha.Dockerfile")));
         alpha.extend(alpha_docs);
         alpha.push(parent.clone());
+        // FROM ${BASE_IMAGE}: the parent, hashed already.
+        alpha.push("from images/alpha.Dockerfile".into());
         let alpha = content_tag(&alpha);
         let beta = content_tag(&[
             "image beta".into(),
@@ -489,6 +493,7 @@ impl World {
             format!("dockerfile {}", object("images/beta.Dockerfile")),
             format!("arg GREETING {}\nbeta says hello", "beta says hello".len()),
             parent,
+            "from images/beta.Dockerfile".into(),
         ]);
         let app = self.git(&["rev-parse", "HEAD"]).trim().to_string();
         Tags { base, alpha, beta, app }

@@ -54,6 +54,7 @@ pipegen_exists() {{
 }}
 pipegen_digest_of() {{
   case "$1" in
+    -*) echo "pipegen: the base image $1 (a FROM of ${{PIPEGEN_DOCKERFILE:-the Dockerfile}}) is no image reference" >&2; return 1 ;;
     *@*) pipegen_digest="${{1##*@}}"; return 0 ;;
   esac
   pipegen_manifest="${{TMPDIR:-/tmp}}/pipegen-manifest-$$"
