@@ -19,13 +19,13 @@ pub fn alias(name: &'static str) -> String {
 pub(super) fn write_anchors(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending: Option<&str> = None;
+    let quoted_alias = format!(": '*{BUILD_STEPS}'");
     for line in text.lines() {
         let trimmed = line.trim_start();
         if let Some(name) = trimmed.strip_prefix(KEY) {
             pending = Some(name);
             continue;
         }
-        let quoted_alias = format!(": '*{BUILD_STEPS}'");
         match line.strip_suffix(quoted_alias.as_str()) {
             Some(key) => {
                 out.push_str(key);

@@ -371,12 +371,25 @@ fn scripts_quote(text: &str) -> String {
 }
 
 /// Put each pinned action's version in a comment after its SHA. serde cannot write comments;
-/// the `uses:` lines are exactly the ones this module serialized.
+/// the `uses:` lines are exactly the ones this module serialized. One pass over the text,
+/// whatever the number of actions (a workflow can be tens of megabytes before the limits refuse it).
 fn annotate_pins(text: &str) -> String {
-    let mut out = text.to_string();
-    for action in ACTIONS {
-        out = out
-            .replace(&format!("uses: {}\n", action.uses()), &format!("uses: {} # {}\n", action.uses(), action.version));
+    let pins: Vec<(String, &str)> = ACTIONS.iter().map(|a| (format!("uses: {}", a.uses()), a.version)).collect();
+    let mut out = String::with_capacity(text.len() + 1024);
+    for line in text.split_inclusive('\n') {
+        let pin = line
+            .strip_suffix('\n')
+            .filter(|body| body.contains("uses: "))
+            .and_then(|body| pins.iter().find(|(uses, _)| body.ends_with(uses.as_str())).map(|(_, v)| (body, v)));
+        match pin {
+            Some((body, version)) => {
+                out.push_str(body);
+                out.push_str(" # ");
+                out.push_str(version);
+                out.push('\n');
+            }
+            None => out.push_str(line),
+        }
     }
     out
 }
