@@ -143,6 +143,7 @@ pipegen_alias_applies() {
 pipegen_alias_render() {
   pipegen_rest="$1"
   pipegen_rendered=
+  # shellcheck disable=SC2016 # the literal `${` that opens a placeholder
   pipegen_open='${'
   pipegen_close='}'
   while :; do
