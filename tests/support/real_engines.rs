@@ -793,6 +793,36 @@ pub fn skipped(run: &Run, image: &str, reference: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Each alias tag `(image, alias)` of `tags`' registry path names, byte for byte, the manifest
+/// of the image's own tag in `tags` (so it was set by digest, not by another build).
+pub fn aliases_point(registry: &Registry, tags: &Tags, aliases: &[(&str, String)]) -> Result<(), String> {
+    for (image, alias) in aliases {
+        let target = tags.reference(image);
+        let at = format!("{}:{alias}", tags.repository(image));
+        let Some(manifest) = registry.manifest(&target) else {
+            return Err(format!("{target} is not in the registry"));
+        };
+        match registry.manifest(&at) {
+            None => return Err(format!("the alias {at} is not in the registry")),
+            Some(aliased) if aliased != manifest => {
+                return Err(format!("the alias {at} does not name the manifest of {target}"));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// The references of alias tags `(image, alias)` in `tags`' registry path.
+pub fn alias_references(tags: &Tags, aliases: &[(&str, String)]) -> Vec<String> {
+    aliases.iter().map(|(image, alias)| format!("{}:{alias}", tags.repository(image))).collect()
+}
+
+/// The first 8 characters of a commit SHA: `${short_commit}`.
+pub fn short(commit: &str) -> String {
+    commit[..8].to_string()
+}
+
 // ------------------------------------------------------------------------------------------
 // Services: the jobs of tests/fixtures/real-engines/services
 // ------------------------------------------------------------------------------------------
