@@ -622,6 +622,9 @@ pub fn act(kit: &Kit, repo: &Repo, what: &str, event: &str, args: &[String]) -> 
         .arg("--json")
         // act keeps the containers of a failed job (for debugging) unless told otherwise.
         .arg("--rm")
+        // GitHub's event names the repository's default branch; act's needs telling (the
+        // fixtures' repositories are made on `main`): alias tags and cancellation read it.
+        .args(["--defaultbranch", "main"])
         .args(args)
         .env("HOME", &home)
         .env_remove("XDG_CONFIG_HOME")
