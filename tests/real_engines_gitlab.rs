@@ -109,7 +109,8 @@ fn gitlab_builds_and_services_under_the_docker_executor() {
 
     // 3. The next commit changes web: web's `latest` moves to the new web; busybox, skipped,
     // still sets the new commit's alias and leaves its `latest` where it was.
-    repo.write("images/web/version.txt", "2\n");
+    let health = std::fs::read_to_string(repo.dir.join("images/web/health")).unwrap();
+    repo.write("images/web/health", &format!("{health}version 2\n"));
     repo.commit("web: version 2");
     let tags2 = repo.tags(&path);
     assert_eq!(tags2.tags["busybox"], tags.tags["busybox"], "busybox did not change");

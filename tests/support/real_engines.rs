@@ -614,12 +614,17 @@ fn stream(command: &mut Command) -> (i32, Vec<(f64, String)>, f64) {
 pub fn act(kit: &Kit, repo: &Repo, what: &str, event: &str, args: &[String]) -> Run {
     let home = repo.root.join("act-home");
     fs::create_dir_all(&home).unwrap();
-    // GitHub's push and workflow_dispatch events name the branch (`ref`); without one, act takes
-    // the first branch at HEAD's commit, which is `main` for a branch just made from it. The
-    // event carries the branch checked out, as GitHub's would.
+    // GitHub's push and workflow_dispatch events name the branch (`ref`) and the repository's
+    // default branch; without them, act takes the first branch at HEAD's commit (`main` for a
+    // branch just made from it) and knows no default branch. The event says what GitHub's would:
+    // the branch checked out, and `main`, where the fixtures' repositories are made.
     let branch = repo.git(&["symbolic-ref", "--short", "HEAD"]).trim().to_string();
     let event_file = repo.root.join("act-event.json");
-    fs::write(&event_file, serde_json::json!({ "ref": format!("refs/heads/{branch}") }).to_string()).unwrap();
+    let event = serde_json::json!({
+        "ref": format!("refs/heads/{branch}"),
+        "repository": { "default_branch": "main" },
+    });
+    fs::write(&event_file, event.to_string()).unwrap();
     let mut command = Command::new(&kit.act);
     command
         .current_dir(&repo.dir)
@@ -628,9 +633,6 @@ pub fn act(kit: &Kit, repo: &Repo, what: &str, event: &str, args: &[String]) -> 
         .arg("--json")
         // act keeps the containers of a failed job (for debugging) unless told otherwise.
         .arg("--rm")
-        // GitHub's event names the repository's default branch; act's needs telling (the
-        // fixtures' repositories are made on `main`): alias tags and cancellation read it.
-        .args(["--defaultbranch", "main"])
         .arg("--eventpath")
         .arg(&event_file)
         .args(args)
