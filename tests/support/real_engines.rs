@@ -620,11 +620,11 @@ pub fn act(kit: &Kit, repo: &Repo, what: &str, event: &str, args: &[String]) -> 
     // the branch checked out, and `main`, where the fixtures' repositories are made.
     let branch = repo.git(&["symbolic-ref", "--short", "HEAD"]).trim().to_string();
     let event_file = repo.root.join("act-event.json");
-    let event = serde_json::json!({
+    let payload = serde_json::json!({
         "ref": format!("refs/heads/{branch}"),
         "repository": { "default_branch": "main" },
     });
-    fs::write(&event_file, event.to_string()).unwrap();
+    fs::write(&event_file, payload.to_string()).unwrap();
     let mut command = Command::new(&kit.act);
     command
         .current_dir(&repo.dir)
