@@ -620,9 +620,18 @@ pub fn act(kit: &Kit, repo: &Repo, what: &str, event: &str, args: &[String]) -> 
     // the branch checked out, and `main`, where the fixtures' repositories are made.
     let branch = repo.git(&["symbolic-ref", "--short", "HEAD"]).trim().to_string();
     let event_file = repo.root.join("act-event.json");
+    // A manual run's inputs are part of its event too (act reads them from the file once there
+    // is one).
+    let inputs: serde_json::Map<String, serde_json::Value> = args
+        .windows(2)
+        .filter(|pair| pair[0] == "--input")
+        .filter_map(|pair| pair[1].split_once('='))
+        .map(|(key, value)| (key.to_string(), serde_json::Value::from(value)))
+        .collect();
     let payload = serde_json::json!({
         "ref": format!("refs/heads/{branch}"),
         "repository": { "default_branch": "main" },
+        "inputs": inputs,
     });
     fs::write(&event_file, payload.to_string()).unwrap();
     let mut command = Command::new(&kit.act);
