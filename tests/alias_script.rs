@@ -226,6 +226,7 @@ fn the_default_branch_sets_its_aliases_by_digest() {
         assert!(out.contains("pipegen: alias registry.example.com/a/db:latest -> sha256:"), "{out}");
         assert!(out.contains("(was sha256:"), "latest moved from the older manifest: {out}");
         assert!(out.contains("alias tag 16.9 is not set in this pipeline (when: git-tag)"), "{out}");
+        assert!(out.contains("alias tag ${branch} is not set in this pipeline (when: branch feature/*)\n"), "{out}");
     });
 }
 

@@ -7,7 +7,9 @@
 //!   content-tagged build with unchanged digests; a changed component rebuilds exactly it and its
 //!   dependents from the layer cache; a new branch without changes rebuilds nothing; the registry
 //!   can be changed per run (the `registry` input of a manual run, the `PIPEGEN_REGISTRY`
-//!   repository variable) without regenerating.
+//!   repository variable) without regenerating. Alias tags: set by digest on the default branch
+//!   (`latest`, `commit-<short sha>`), also by a skipped build; `latest` moves when its image
+//!   changes; a feature branch sets its own alias and no `latest`.
 //! - Services (tests/fixtures/real-engines/services): health checks with timeouts, http, tcp and
 //!   cmd, in busybox-only and Debian images.
 //! - Shards (tests/fixtures/real-engines/shards): Vitess's promises, a failing shard retried and
@@ -26,7 +28,7 @@ use std::fs;
 use std::path::Path;
 
 use serde_yaml::Value;
-use support::real_engines::{self as re, Ledger, LocalImages, Registry, Repo, Run, Tags};
+use support::real_engines::{self as re, Ledger, LocalImages, Registry, Repo, Run, Tags, aliases_point};
 
 /// The images of the image scenario, parents first, with the images each is built from.
 const IMAGES: [(&str, &[&str]); 4] =
@@ -53,7 +55,9 @@ fn github_images_build_skip_rebuild_and_push_elsewhere_under_act() {
 
     // 1. The first run builds and pushes every image under its tag; the components are built
     // at the same time, each build after the builds it is built from; the final image runs.
+    // The default branch sets the alias tags, each naming its image's manifest.
     let tags1 = repo.tags(&main);
+    let aliases1 = [("base", "latest".to_string()), ("base", commit_alias(&repo)), ("alpha", "latest".to_string())];
     let run = re::act(kit, &repo, "first run", "push", &[]);
     run.must(all_passed(&run));
     run.must(builds(&run, &tags1, &["base", "alpha", "beta", "app"]));
@@ -61,9 +65,10 @@ fn github_images_build_skip_rebuild_and_push_elsewhere_under_act() {
     run.must(ledger.record(
         &registry,
         &repositories(&main),
-        &references(&tags1, &["base", "alpha", "beta", "app"]),
+        &[references(&tags1, &["base", "alpha", "beta", "app"]), re::alias_references(&tags1, &aliases1)].concat(),
         &[],
     ));
+    run.must(aliases_point(&registry, &tags1, &aliases1));
     assert_eq!(re::run_image(&tags1.reference("app")), APP_V1);
 
     // 2. Nothing changed: every content-tagged build is skipped and says so, digests stay; the
@@ -95,20 +100,43 @@ fn github_images_build_skip_rebuild_and_push_elsewhere_under_act() {
         assert_eq!(tags3.tags[image] != tags1.tags[image], changed, "{image}'s tag changed: {changed}");
     }
 
+    // The alias check bites: without its alias step, the skipped build of base sets no alias for
+    // the new commit.
+    let base_commit = vec![("base", commit_alias(&repo))];
+    let broken = repo.write_broken("no-aliases.yml", &without_alias_step(repo.yaml(IMAGES_WORKFLOW), "build:base"));
+    let job = job_id(&repo.yaml(IMAGES_WORKFLOW), "build:base");
+    let run = re::act(kit, &repo, "base's alias step removed", "push", &args(&["-W", &broken, "-j", &job]));
+    run.must(run.passed("build:base"));
+    run.must_fail(aliases_point(&registry, &tags3, &base_commit), "build:base has no alias step");
+
     // The order check bites: with the app no longer needing alpha, it is built before alpha
-    // (and fails: alpha's new tag is not in the registry yet). Nothing is pushed.
+    // (and fails: alpha's new tag is not in the registry yet). Nothing is pushed but base's alias
+    // for the new commit: act runs base, which the app needs, and base, skipped, still sets it.
     let broken = repo
         .write_broken("app-without-alpha.yml", &without_need(repo.yaml(IMAGES_WORKFLOW), "build:app", "build:alpha"));
     let job = job_id(&repo.yaml(IMAGES_WORKFLOW), "build:app");
     let run = re::act(kit, &repo, "the app does not need alpha", "push", &args(&["-W", &broken, "-j", &job]));
     run.must_fail(builds(&run, &tags3, &["alpha", "app"]), "build:app does not need build:alpha");
-    run.must(ledger.record(&registry, &repositories(&main), &[], &[]));
+    run.must(ledger.record(&registry, &repositories(&main), &re::alias_references(&tags3, &base_commit), &[]));
+    run.must(aliases_point(&registry, &tags3, &base_commit));
 
+    // alpha's `latest` moves to the new alpha; base, skipped, keeps its commit's alias and its
+    // `latest` where they were.
     let run = re::act(kit, &repo, "alpha changed", "push", &[]);
     run.must(all_passed(&run));
     run.must(builds(&run, &tags3, &["alpha", "app"]));
     run.must(reused_layers(&registry, &tags1.reference("alpha"), &tags3.reference("alpha")));
-    run.must(ledger.record(&registry, &repositories(&main), &references(&tags3, &["alpha", "app"]), &[]));
+    run.must(ledger.record(
+        &registry,
+        &repositories(&main),
+        &references(&tags3, &["alpha", "app"]),
+        &re::alias_references(&tags3, &[("alpha", "latest".to_string())]),
+    ));
+    run.must(aliases_point(
+        &registry,
+        &tags3,
+        &[base_commit.clone(), vec![("base", "latest".to_string()), ("alpha", "latest".to_string())]].concat(),
+    ));
     assert_eq!(re::run_image(&tags3.reference("app")), APP_V2);
 
     // 4. A manual run with the `registry` input, on a new branch without changes: the same
@@ -126,11 +154,20 @@ fn github_images_build_skip_rebuild_and_push_elsewhere_under_act() {
     }
     let every_repository = [repositories(&main), repositories(&other)].concat();
     run_must(ledger.record(&registry, &every_repository, &references(&at_other, &["base", "alpha", "beta"]), &[]));
+    // The branch sets its own alias and the per-commit one, no `latest` (the ledger checks that
+    // the repositories hold no other tag).
+    let branch_aliases = [("base", commit_alias(&repo)), ("alpha", "feature-no-changes".to_string())];
     let run =
         re::act(kit, &repo, "registry input", "workflow_dispatch", &args(&["--input", &format!("registry={other}")]));
     run.must(all_passed(&run));
     run.must(builds(&run, &at_other, &["app"]));
-    run.must(ledger.record(&registry, &every_repository, &references(&at_other, &["app"]), &[]));
+    run.must(ledger.record(
+        &registry,
+        &every_repository,
+        &[references(&at_other, &["app"]), re::alias_references(&at_other, &branch_aliases)].concat(),
+        &[],
+    ));
+    run.must(aliases_point(&registry, &at_other, &branch_aliases));
     assert_eq!(re::run_image(&at_other.reference("app")), APP_V2);
 
     // 5. The repository variable PIPEGEN_REGISTRY instead: the same.
@@ -257,6 +294,11 @@ fn run_must(result: Result<(), String>) {
     if let Err(e) = result {
         panic!("{e}");
     }
+}
+
+/// The fixture's per-commit alias at HEAD: `commit-${short_commit}`.
+fn commit_alias(repo: &Repo) -> String {
+    format!("commit-{}", re::short(&repo.head()))
 }
 
 fn repositories(path: &str) -> Vec<String> {
@@ -514,6 +556,15 @@ fn pushing_regardless(mut workflow: Value, build: &str) -> Value {
         .expect("the step that runs the build");
     let run = step["run"].as_str().unwrap().replace("pipegen_build_job", "PIPEGEN_PUSH=true pipegen_build_job");
     step["run"] = Value::from(run);
+    workflow
+}
+
+/// No alias step: the build job's step that moves its alias tags is gone.
+fn without_alias_step(mut workflow: Value, build: &str) -> Value {
+    let steps = job_mut(&mut workflow, build).get_mut("steps").unwrap().as_sequence_mut().unwrap();
+    let before = steps.len();
+    steps.retain(|s| !s["run"].as_str().is_some_and(|r| r.contains("pipegen_aliases")));
+    assert_eq!(steps.len(), before - 1, "{build} had an alias step");
     workflow
 }
 

@@ -6,7 +6,9 @@
 //!
 //! - Services (tests/fixtures/real-engines/services): builds in the builder image, then health
 //!   checks with timeouts, http, tcp and cmd, from a busybox-only job image and a Debian one; a
-//!   second run skips the builds.
+//!   second run skips the builds. Alias tags: set by digest on the default branch (`latest`,
+//!   `commit-<short sha>`), also by a skipped build; `latest` moves when its image changes on
+//!   the next commit; a feature branch sets its own alias and no `latest`.
 //! - Shards (tests/fixtures/real-engines/shards): what gitlab-ci-local does with Vitess's
 //!   sharded, retried job that keeps its logs on failure.
 //!
@@ -21,7 +23,7 @@
 mod support;
 
 use serde_yaml::Value;
-use support::real_engines::{self as re, Ledger, LocalImages, Registry, Repo, Run};
+use support::real_engines::{self as re, Ledger, LocalImages, Registry, Repo, Run, aliases_point};
 
 const PIPELINE: &str = ".gitlab-ci.yml";
 
@@ -46,6 +48,8 @@ fn gitlab_builds_and_services_under_the_docker_executor() {
     let tags = repo.tags(&path);
     let repositories = [tags.repository("busybox"), tags.repository("web")];
     let mut ledger = Ledger::default();
+    let latest = |image| (image, "latest".to_string());
+    let aliases1 = [latest("busybox"), ("busybox", commit_alias(&repo)), latest("web")];
 
     // 1. The builds run in the builder image and push; each job waits for its service, then
     // reaches it under its alias; a late service fails its jobs, which name it and the timeout.
@@ -54,7 +58,13 @@ fn gitlab_builds_and_services_under_the_docker_executor() {
         run.must(re::built(&run, image, &tags.reference(image)));
         run.must(ran_in_a_container(&run, &format!("build:{image}")));
     }
-    run.must(ledger.record(&registry, &repositories, &[tags.reference("busybox"), tags.reference("web")], &[]));
+    run.must(ledger.record(
+        &registry,
+        &repositories,
+        &[vec![tags.reference("busybox"), tags.reference("web")], re::alias_references(&tags, &aliases1)].concat(),
+        &[],
+    ));
+    run.must(aliases_point(&registry, &tags, &aliases1));
     for job in re::service_jobs() {
         run.must(ran_in_a_container(&run, &job.job));
         if job.late {
@@ -99,6 +109,55 @@ fn gitlab_builds_and_services_under_the_docker_executor() {
     let args = strings(&["--file", &broken, "--variable", &format!("PIPEGEN_REGISTRY={fresh}"), "--needs", &job.job]);
     let run = re::gitlab_ci_local(kit, &repo, "a job that does not need its images", &args);
     run.must_fail(re::after_its_builds(&run, &job), "the job does not need the builds of its images");
+
+    // 3. The next commit changes web: web's `latest` moves to the new web; busybox, skipped,
+    // still sets the new commit's alias and leaves its `latest` where it was.
+    let health = std::fs::read_to_string(repo.dir.join("images/web/health")).unwrap();
+    repo.write("images/web/health", &format!("{health}version 2\n"));
+    repo.commit("web: version 2");
+    let tags2 = repo.tags(&path);
+    assert_eq!(tags2.tags["busybox"], tags.tags["busybox"], "busybox did not change");
+    assert_ne!(tags2.tags["web"], tags.tags["web"], "web changed");
+    let busybox_commit = vec![("busybox", commit_alias(&repo))];
+
+    // The alias check bites: without its alias step, the skipped build sets no alias.
+    let broken = repo.write_broken("no-aliases.yml", &without_alias_step(repo.yaml(PIPELINE), "build:busybox"));
+    let run = re::gitlab_ci_local(
+        kit,
+        &repo,
+        "busybox's alias step removed",
+        &strings(&["--file", &broken, "build:busybox"]),
+    );
+    run.must(run.passed("build:busybox"));
+    run.must_fail(aliases_point(&registry, &tags2, &busybox_commit), "build:busybox has no alias step");
+
+    let run = re::gitlab_ci_local(kit, &repo, "web changed", &builds);
+    run.must(re::skipped(&run, "busybox", &tags2.reference("busybox")));
+    run.must(re::built(&run, "web", &tags2.reference("web")));
+    run.must(ledger.record(
+        &registry,
+        &repositories,
+        &[vec![tags2.reference("web")], re::alias_references(&tags2, &busybox_commit)].concat(),
+        &re::alias_references(&tags2, &[latest("web")]),
+    ));
+    run.must(aliases_point(
+        &registry,
+        &tags2,
+        &[busybox_commit.clone(), vec![latest("busybox"), latest("web")]].concat(),
+    ));
+
+    // 4. A feature branch: both builds skip; web gets the branch's alias, no `latest` moves.
+    repo.git(&["checkout", "-q", "-b", "feature/aliases"]);
+    let branch_alias = [("web", "feature-aliases".to_string())];
+    let run = re::gitlab_ci_local(kit, &repo, "a feature branch", &builds);
+    run.must(re::skipped(&run, "web", &tags2.reference("web")));
+    run.must(ledger.record(&registry, &repositories, &re::alias_references(&tags2, &branch_alias), &[]));
+    run.must(aliases_point(&registry, &tags2, &branch_alias));
+}
+
+/// The fixture's per-commit alias at HEAD: `commit-${short_commit}`.
+fn commit_alias(repo: &Repo) -> String {
+    format!("commit-{}", re::short(&repo.head()))
 }
 
 /// Issue 10, the push policy: a merge-request pipeline (`CI_PIPELINE_SOURCE=merge_request_event`,
@@ -270,6 +329,18 @@ fn without_skip(mut pipeline: Value, build: &str) -> Value {
     let template = pipeline[build]["extends"].as_str().expect("the build extends the build template").to_string();
     let mut script = pipeline[template.as_str()]["script"].as_sequence().expect("the template's script").clone();
     script.insert(0, Value::from("pipegen_exists() { return 1; }"));
+    job_mut(&mut pipeline, build).insert(Value::from("script"), Value::Sequence(script));
+    pipeline
+}
+
+/// No alias step: the build job's own script, the template's without the line that moves its
+/// alias tags.
+fn without_alias_step(mut pipeline: Value, build: &str) -> Value {
+    let template = pipeline[build]["extends"].as_str().expect("the build extends the build template").to_string();
+    let mut script = pipeline[template.as_str()]["script"].as_sequence().expect("the template's script").clone();
+    let before = script.len();
+    script.retain(|line| !line.as_str().is_some_and(|l| l.contains("pipegen_aliases")));
+    assert_eq!(script.len(), before - 1, "the template moves alias tags");
     job_mut(&mut pipeline, build).insert(Value::from("script"), Value::Sequence(script));
     pipeline
 }

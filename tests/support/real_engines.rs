@@ -614,6 +614,26 @@ fn stream(command: &mut Command) -> (i32, Vec<(f64, String)>, f64) {
 pub fn act(kit: &Kit, repo: &Repo, what: &str, event: &str, args: &[String]) -> Run {
     let home = repo.root.join("act-home");
     fs::create_dir_all(&home).unwrap();
+    // GitHub's push and workflow_dispatch events name the branch (`ref`) and the repository's
+    // default branch; without them, act takes the first branch at HEAD's commit (`main` for a
+    // branch just made from it) and knows no default branch. The event says what GitHub's would:
+    // the branch checked out, and `main`, where the fixtures' repositories are made.
+    let branch = repo.git(&["symbolic-ref", "--short", "HEAD"]).trim().to_string();
+    let event_file = repo.root.join("act-event.json");
+    // A manual run's inputs are part of its event too (act reads them from the file once there
+    // is one).
+    let inputs: serde_json::Map<String, serde_json::Value> = args
+        .windows(2)
+        .filter(|pair| pair[0] == "--input")
+        .filter_map(|pair| pair[1].split_once('='))
+        .map(|(key, value)| (key.to_string(), serde_json::Value::from(value)))
+        .collect();
+    let payload = serde_json::json!({
+        "ref": format!("refs/heads/{branch}"),
+        "repository": { "default_branch": "main" },
+        "inputs": inputs,
+    });
+    fs::write(&event_file, payload.to_string()).unwrap();
     let mut command = Command::new(&kit.act);
     command
         .current_dir(&repo.dir)
@@ -625,6 +645,8 @@ pub fn act(kit: &Kit, repo: &Repo, what: &str, event: &str, args: &[String]) -> 
         // GitHub's events name the repository's default branch (`github.event.repository.
         // default_branch`, which the push policy reads); act's own events only with this.
         .args(["--defaultbranch", "main"])
+        .arg("--eventpath")
+        .arg(&event_file)
         .args(args)
         .env("HOME", &home)
         .env_remove("XDG_CONFIG_HOME")
@@ -794,6 +816,36 @@ pub fn skipped(run: &Run, image: &str, reference: &str) -> Result<(), String> {
         return Err(format!("{job} failed"));
     }
     Ok(())
+}
+
+/// Each alias tag `(image, alias)` of `tags`' registry path names, byte for byte, the manifest
+/// of the image's own tag in `tags` (so it was set by digest, not by another build).
+pub fn aliases_point(registry: &Registry, tags: &Tags, aliases: &[(&str, String)]) -> Result<(), String> {
+    for (image, alias) in aliases {
+        let target = tags.reference(image);
+        let at = format!("{}:{alias}", tags.repository(image));
+        let Some(manifest) = registry.manifest(&target) else {
+            return Err(format!("{target} is not in the registry"));
+        };
+        match registry.manifest(&at) {
+            None => return Err(format!("the alias {at} is not in the registry")),
+            Some(aliased) if aliased != manifest => {
+                return Err(format!("the alias {at} does not name the manifest of {target}"));
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// The references of alias tags `(image, alias)` in `tags`' registry path.
+pub fn alias_references(tags: &Tags, aliases: &[(&str, String)]) -> Vec<String> {
+    aliases.iter().map(|(image, alias)| format!("{}:{alias}", tags.repository(image))).collect()
+}
+
+/// The first 8 characters of a commit SHA: `${short_commit}`.
+pub fn short(commit: &str) -> String {
+    commit[..8].to_string()
 }
 
 // ------------------------------------------------------------------------------------------

@@ -143,6 +143,7 @@ pipegen_alias_applies() {
 pipegen_alias_render() {
   pipegen_rest="$1"
   pipegen_rendered=
+  # shellcheck disable=SC2016 # the literal `${` that opens a placeholder
   pipegen_open='${'
   pipegen_close='}'
   while :; do
@@ -218,6 +219,7 @@ pipegen_aliases() {
     IFS="$pipegen_nl"
     pipegen_template="$1"
     shift
+    pipegen_condition="${pipegen_line#"$pipegen_template" }"
     pipegen_status=0
     pipegen_alias_applies "$@" || pipegen_status=$?
     if [ "$pipegen_status" -eq 2 ]; then
@@ -226,7 +228,7 @@ pipegen_aliases() {
       return 1
     fi
     if [ "$pipegen_status" -ne 0 ]; then
-      echo "pipegen: alias tag $pipegen_template is not set in this pipeline (when: $*)"
+      echo "pipegen: alias tag $pipegen_template is not set in this pipeline (when: $pipegen_condition)"
       continue
     fi
     pipegen_status=0
