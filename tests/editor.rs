@@ -400,7 +400,8 @@ fn completion_in_an_image_offers_the_image_fields_and_hover_documents_them() {
     let items = result.get("items").unwrap_or(&result).as_array().cloned().unwrap_or_default();
     let offered: BTreeSet<&str> = items.iter().filter_map(|i| i["label"].as_str()).collect();
     let fields: BTreeSet<&str> =
-        ["context", "dockerfile", "from", "args", "axes", "tag", "target", "inputs", "caches", "stage"].into();
+        ["context", "dockerfile", "from", "args", "axes", "tag", "target", "inputs", "caches", "stage", "platforms"]
+            .into();
     assert_eq!(offered, fields, "completion inside an image");
     // The schema's own list, so a new field cannot be forgotten here.
     let schema_fields = pipegen::model::schema::fields_at(&["images".into(), "x".into()]);
