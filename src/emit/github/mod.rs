@@ -261,7 +261,11 @@ pub fn render(plan: &Plan) -> String {
     let mut env = IndexMap::new();
     env.insert("PIPEGEN_REGISTRY".to_string(), format!("${{{{ {} }}}}", registry_expression(plan)));
     if !plan.builds.is_empty() {
-        env.insert(BUILD_SCRIPT.to_string(), scripts::build_library(PLATFORM, &plan.policy));
+        let mut library = scripts::build_library(PLATFORM, &plan.policy);
+        if plan.builds.iter().any(Build::split) {
+            library.push_str(&scripts::platforms_library(PLATFORM));
+        }
+        env.insert(BUILD_SCRIPT.to_string(), library);
     }
     if !plan.runs.is_empty() {
         env.insert(RUN_SCRIPT.to_string(), scripts::RUN.to_string());

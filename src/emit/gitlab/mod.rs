@@ -194,7 +194,7 @@ pub const BACKEND: crate::emit::Backend = crate::emit::Backend { name: "gitlab",
 pub fn render(plan: &Plan) -> String {
     let mut jobs = IndexMap::new();
     if !plan.builds.is_empty() {
-        jobs.insert(BUILD_TEMPLATE.to_string(), build_template(&plan.policy));
+        jobs.insert(BUILD_TEMPLATE.to_string(), build_template(&plan.policy, plan.builds.iter().any(Build::split)));
     }
     if plan.runs.iter().any(|r| r.services.iter().any(|s| s.health.is_some())) {
         jobs.insert(WAIT_TEMPLATE.to_string(), wait_template());
@@ -259,7 +259,13 @@ fn nothing_job(plan: &Plan) -> Job {
     }
 }
 
-fn build_template(policy: &Policy) -> Job {
+/// The build jobs' template; `split`: the plan has images built for several platforms, whose
+/// jobs need the platform functions too.
+fn build_template(policy: &Policy, split: bool) -> Job {
+    let mut library = scripts::build_library(PLATFORM, policy);
+    if split {
+        library.push_str(&scripts::platforms_library(PLATFORM));
+    }
     let mut variables = IndexMap::new();
     // Unprivileged containers cannot create namespaces for RUN steps; chroot isolation works.
     variables.insert("BUILDAH_ISOLATION".to_string(), Variable::Plain("chroot".to_string()));
@@ -269,7 +275,7 @@ fn build_template(policy: &Policy) -> Job {
         image: Some(Image(BUILDER_IMAGE.to_string())),
         variables,
         timeout: Some(policy.build_timeout.to_string()),
-        before_script: vec![scripts::build_library(PLATFORM, policy), "pipegen_tools".to_string()],
+        before_script: vec![library, "pipegen_tools".to_string()],
         script: vec!["pipegen_build_job".to_string()],
         artifacts: Some(Artifacts { reports: Some(Reports { dotenv: TAG_DOTENV }), ..Artifacts::default() }),
         ..Job::default()

@@ -7,8 +7,9 @@
 use super::{Builder, Platform};
 use crate::plan::Policy;
 
-/// `pipegen_build_step`: build the image `pipegen_tag` names and push it; `pipegen_build_job`:
-/// the whole job (tag, then build when the registry lacks it).
+/// `pipegen_build_step`: build the image `pipegen_tag` names and push it (one platform of a split
+/// build: under a temporary tag, keeping the digest for the merge job); `pipegen_build_job`: the
+/// whole job (tag, then build when the registry lacks it, or merge: see `merge`).
 pub fn functions(platform: Platform, policy: &Policy) -> String {
     let helper = format!("${{PIPEGEN_CACHE_HELPER_IMAGE:-{}}}", policy.cache_helper_image);
     let cache_repo = format!("$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE{}", policy.layer_cache_suffix);
@@ -125,7 +126,6 @@ pipegen_build_step() {{
   pipegen_ref="$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE:$pipegen_tag"
   pipegen_cache_tag="$PIPEGEN_KEY"
   if [ "${{PIPEGEN_SPLIT:-}}" = platform ]; then
-    # One platform of a manifest list: a temporary tag, merged by digest.
     pipegen_slug="$(printf '%s' "$PIPEGEN_PLATFORM" | tr / -)"
     pipegen_ref="$pipegen_ref-platform-$pipegen_slug"
     pipegen_cache_tag="$PIPEGEN_KEY-$pipegen_slug"
@@ -160,7 +160,6 @@ pipegen_build_step() {{
     set -- "$@" --platform "$PIPEGEN_PLATFORM"
   fi
   echo "pipegen: building $pipegen_ref"
-  pipegen_digest=
 {build}
   pipegen_cache_action=save
   pipegen_caches || return 1
@@ -181,7 +180,6 @@ pipegen_build_job() {{
     pipegen_publish_digest "${{pipegen_digest:-skipped}}"
   fi
 }}
-{merge}"#,
-        merge = super::merge::functions(platform)
+"#
     )
 }

@@ -82,6 +82,13 @@ pub fn build_library(platform: Platform, policy: &Policy) -> String {
     text
 }
 
+/// The shell functions of the jobs of an image built for several platforms (one per platform,
+/// then the merge job), which the build functions call only in those jobs: a file holds them,
+/// once, when its plan has such an image.
+pub fn platforms_library(platform: Platform) -> String {
+    merge::functions(platform)
+}
+
 /// The shell functions and the loop that wait for a job's services (GitLab, whose runner only
 /// warns after 30 s): each `PIPEGEN_WAIT_<n>` variable describes one service.
 pub fn wait_library() -> String {

@@ -27,6 +27,7 @@ pub fn functions(platform: Platform) -> String {
     let drop = "?".repeat(64 - CONTENT_TAG_LEN);
     let rules = platform.builder.ignore_rules();
     let (candidates, choose, count) = ignore_candidates(rules);
+    // A platform's job hands on its digest instead (`merge`); the merge job publishes the tag.
     let publish = match platform.publish {
         Publish::Dotenv(file) => format!(r#"    printf 'PIPEGEN_TAG_%s=%s\n' "$PIPEGEN_KEY" "$pipegen_tag" > {file}"#),
         Publish::GithubOutput => r#"    printf 'tag=%s\n' "$pipegen_tag" >> "$GITHUB_OUTPUT""#.to_string(),
@@ -218,14 +219,13 @@ pipegen_tag_step() {{
   if [ "${{PIPEGEN_TAG_MODE:-content}}" = commit ]; then
     echo "pipegen: $PIPEGEN_IMAGE is tagged by commit and built in every pipeline: $pipegen_ref"
     pipegen_build=true
-  elif pipegen_exists "$pipegen_ref" && pipegen_has_platforms "$pipegen_ref"; then
+  elif pipegen_exists "$pipegen_ref" && {{ [ -z "${{PIPEGEN_SPLIT:-}}" ] || pipegen_has_platforms "$pipegen_ref"; }}; then
     echo "pipegen: $pipegen_ref is already in the registry; skipping the build"
     pipegen_build=false
   else
     echo "pipegen: $pipegen_ref is not in the registry; building it"
     pipegen_build=true
   fi
-  # A platform's job hands on its digest instead; the merge job publishes the tag.
   if [ "${{PIPEGEN_SPLIT:-}}" != platform ]; then
 {publish}
   fi
