@@ -20,6 +20,14 @@ pub fn functions(platform: Platform, policy: &Policy) -> String {
             "  docker buildx create --use --driver docker-container > /dev/null\n  docker buildx inspect --bootstrap > /dev/null\n"
         }
     };
+    // BuildKit's registry cache is one tag per build (and platform: two platforms' caches would
+    // overwrite each other); buildah's is the repository, keyed by each layer's own inputs.
+    let (cache_tag, platform_cache_tag) = match platform.builder {
+        Builder::Buildah => ("", ""),
+        Builder::Buildx => {
+            ("  pipegen_cache_tag=\"$PIPEGEN_KEY\"\n", "    pipegen_cache_tag=\"$PIPEGEN_KEY-$pipegen_slug\"\n")
+        }
+    };
     let (build, load, save) = match platform.builder {
         Builder::Buildah => (
             format!(
@@ -124,12 +132,10 @@ pipegen_expand() {{
 }}
 pipegen_build_step() {{
   pipegen_ref="$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE:$pipegen_tag"
-  pipegen_cache_tag="$PIPEGEN_KEY"
-  if [ "${{PIPEGEN_SPLIT:-}}" = platform ]; then
+{cache_tag}  if [ "${{PIPEGEN_SPLIT:-}}" = platform ]; then
     pipegen_slug="$(printf '%s' "$PIPEGEN_PLATFORM" | tr / -)"
     pipegen_ref="$pipegen_ref-platform-$pipegen_slug"
-    pipegen_cache_tag="$PIPEGEN_KEY-$pipegen_slug"
-  fi
+{platform_cache_tag}  fi
 {setup}  pipegen_dir="${{TMPDIR:-/tmp}}/pipegen-build-$$"
   mkdir -p "$pipegen_dir/empty"
   pipegen_cache_action=load
