@@ -402,9 +402,21 @@ fn completion_in_an_image_offers_the_image_fields_and_hover_documents_them() {
         server.request("textDocument/completion", json!({ "textDocument": { "uri": uri }, "position": cursor }));
     let items = result.get("items").unwrap_or(&result).as_array().cloned().unwrap_or_default();
     let offered: BTreeSet<&str> = items.iter().filter_map(|i| i["label"].as_str()).collect();
-    let fields: BTreeSet<&str> =
-        ["context", "dockerfile", "from", "args", "axes", "tag", "target", "inputs", "caches", "stage", "aliases"]
-            .into();
+    let fields: BTreeSet<&str> = [
+        "context",
+        "dockerfile",
+        "from",
+        "args",
+        "axes",
+        "tag",
+        "target",
+        "inputs",
+        "caches",
+        "stage",
+        "aliases",
+        "platforms",
+    ]
+    .into();
     assert_eq!(offered, fields, "completion inside an image");
     // The schema's own list, so a new field cannot be forgotten here.
     let schema_fields = pipegen::model::schema::fields_at(&["images".into(), "x".into()]);

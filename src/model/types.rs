@@ -263,8 +263,8 @@ pub struct Runner {
     #[schemars(example = ["saas-linux-medium-arm64"])]
     pub gitlab: Vec<RunnerTag>,
 
-    /// The GitHub `runs-on` label of a job of this platform. Default: `ubuntu-24.04-arm` for
-    /// `linux/arm64`, `ubuntu-latest` otherwise.
+    /// The GitHub `runs-on` label of a job of this platform. Default: a GitHub-hosted runner,
+    /// `ubuntu-24.04-arm` for `linux/arm64` and `ubuntu-latest` for the other platforms.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(example = &"ubuntu-24.04-arm")]
     pub github: Option<RunnerTag>,

@@ -86,7 +86,17 @@ pub fn planned(plan: &Plan) -> BTreeMap<String, Vec<PlannedNeed>> {
     };
     let mut jobs = BTreeMap::new();
     for build in &plan.builds {
-        jobs.insert(names::build(&build.this.id), needs(&build.needs, &build.caches));
+        if build.split() {
+            // One job per platform needs what the build needs; the build's own job merges them.
+            for platform_job in build.platform_jobs() {
+                jobs.insert(names::job(&platform_job), needs(&build.needs, &build.caches));
+            }
+            let mut merge = needs(&build.needs, &[]);
+            merge.extend(build.platform_jobs().iter().map(|j| (names::job(j), true)));
+            jobs.insert(names::build(&build.this.id), merge);
+        } else {
+            jobs.insert(names::build(&build.this.id), needs(&build.needs, &build.caches));
+        }
         for cache in build.caches.iter().filter(|c| c.key_files.len() > pipegen::emit::gitlab::MAX_KEY_FILES) {
             jobs.insert(names::cache_key_job(&cache.name), Vec::new());
         }

@@ -21,6 +21,14 @@ pub fn functions(platform: Platform, policy: &Policy, uses: &Uses) -> String {
             "  if [ \"$pipegen_push\" = true ]; then\n    docker buildx create --use --driver docker-container > /dev/null\n    docker buildx inspect --bootstrap > /dev/null\n  fi\n"
         }
     };
+    // BuildKit's registry cache is one tag per build (and platform: two platforms' caches would
+    // overwrite each other); buildah's is the repository, keyed by each layer's own inputs.
+    let (cache_tag, platform_cache_tag) = match platform.builder {
+        Builder::Buildah => ("", ""),
+        Builder::Buildx => {
+            ("  pipegen_cache_tag=\"$PIPEGEN_KEY\"\n", "    pipegen_cache_tag=\"$PIPEGEN_KEY-$pipegen_slug\"\n")
+        }
+    };
     let (build, load, save) = match platform.builder {
         Builder::Buildah => (
             // A pipeline that does not push reads the layer cache but writes nothing to the
@@ -175,23 +183,21 @@ pipegen_build_job() {{
 {merge}"#,
         merge = super::merge::functions(platform),
     );
-    text.push_str(&build_step(setup, &build, uses));
+    text.push_str(&build_step(setup, &build, uses, cache_tag, platform_cache_tag));
     text
 }
 
 /// `pipegen_build_step`, with only the parts `uses` names.
-fn build_step(setup: &str, build: &str, uses: &Uses) -> String {
+fn build_step(setup: &str, build: &str, uses: &Uses, cache_tag: &str, platform_cache_tag: &str) -> String {
     let mut text = format!(
         r#"pipegen_build_step() {{
   # `pipegen_tag_step` chose `pipegen_ref`: the registry, or where a pipeline that does not push
   # keeps the image.
-  pipegen_cache_tag="$PIPEGEN_KEY"
-  if [ "${{PIPEGEN_SPLIT:-}}" = platform ]; then
+{cache_tag}  if [ "${{PIPEGEN_SPLIT:-}}" = platform ]; then
     # One platform of a manifest list: a temporary tag, merged by digest.
     pipegen_slug="$(printf '%s' "$PIPEGEN_PLATFORM" | tr / -)"
     pipegen_ref="$pipegen_ref-platform-$pipegen_slug"
-    pipegen_cache_tag="$PIPEGEN_KEY-$pipegen_slug"
-  fi
+{platform_cache_tag}  fi
 {setup}  pipegen_dir="${{TMPDIR:-/tmp}}/pipegen-build-$$"
   mkdir -p "$pipegen_dir/empty"
 "#

@@ -9,7 +9,7 @@
 use super::{Builder, Platform, Publish};
 
 /// `pipegen_has_platforms REF`: whether the manifest `pipegen_exists` just read lists every
-/// platform of `PIPEGEN_PLATFORMS` (true for a build that is not split); `pipegen_publish_digest
+/// platform of `PIPEGEN_PLATFORMS`; `pipegen_publish_digest
 /// DIGEST`: hand a platform's digest to the merge job; `pipegen_merge`: push the manifest list.
 pub fn functions(platform: Platform) -> String {
     let publish = match platform.publish {
@@ -30,11 +30,8 @@ pub fn functions(platform: Platform) -> String {
     };
     format!(
         r#"pipegen_has_platforms() {{
-  if [ -z "${{PIPEGEN_SPLIT:-}}" ]; then
-    return 0
-  fi
   # One line per platform the list names (os/architecture[/variant]), from the JSON alone.
-  pipegen_listed="$(printf '%s' "$pipegen_out" | tr -d ' \t\r\n' | tr '{{}},' '\n\n\n' | awk -F'"' '
+  pipegen_listed="$(printf '%s' "$pipegen_out" | tr -d ' \t\r\n' | tr '{{' '\n' | tr '}}' '\n' | tr ',' '\n' | awk -F'"' '
     $2 == "platform" {{ inside = 1; os = ""; arch = ""; variant = ""; next }}
     inside && $2 == "os" {{ os = $4; next }}
     inside && $2 == "architecture" {{ arch = $4; next }}

@@ -90,7 +90,7 @@ pub fn functions(platform: Platform, uses: &Uses) -> String {
     pipegen_build=true
 "#;
     let content = format!(
-        r#"pipegen_exists "$pipegen_ref" && pipegen_has_platforms "$pipegen_ref"; then
+        r#"pipegen_exists "$pipegen_ref" && {{ [ -z "${{PIPEGEN_SPLIT:-}}" ] || pipegen_has_platforms "$pipegen_ref"; }}; then
     echo "pipegen: $pipegen_ref is already in the registry; skipping the build"
     pipegen_build=false
   elif [ "$pipegen_push" = true ]; then

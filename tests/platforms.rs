@@ -1,0 +1,203 @@
+//! Images built for several platforms (issue 10): the jobs both backends emit for a split build
+//! (one per platform on its runner, one merge job keeping the contract's name), the runner
+//! defaults, the content tag over the platform set, and the limits counting the extra jobs.
+
+mod support;
+
+use pipegen::content_tags::{TreeFacts, compute};
+use pipegen::emit::{Target, render};
+use pipegen::plan::Plan;
+use serde_yaml::Value;
+
+const MODEL: &str = r#"
+pipegen: 1
+name: platforms
+registry: registry.example.com/platforms
+platforms: [linux/arm64, linux/amd64]
+runners:
+  linux/arm64: { gitlab: [saas-linux-medium-arm64, arm] }
+axes:
+  ruby: ["3.2", "3.3"]
+images:
+  base:
+    axes: [ruby]
+    args: { RUBY_VERSION: "${ruby}" }
+  app:
+    from: base
+  tool:
+    from: base
+    platforms: [linux/amd64]
+jobs:
+  test:
+    image: app
+    script: [make test]
+"#;
+
+fn plan_of(text: &str) -> Plan {
+    let loaded = pipegen::model::load("pipegen.yaml", text).unwrap_or_else(|e| panic!("does not load: {e:?}"));
+    pipegen::plan::build(&loaded, "pipegen.yaml").unwrap_or_else(|e| panic!("does not plan: {e:?}"))
+}
+
+fn emitted(text: &str, target: Target) -> Value {
+    serde_yaml::from_str(&render(&plan_of(text), target)).expect("the pipeline is YAML")
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    value
+        .as_sequence()
+        .map(|s| {
+            s.iter()
+                .map(|v| v.as_str().map_or_else(|| v["job"].as_str().unwrap().to_string(), str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn gitlab_splits_a_build_into_its_platforms_and_a_merge_job_with_the_contract_name() {
+    let p = emitted(MODEL, Target::Gitlab);
+    for platform in ["linux-amd64", "linux-arm64"] {
+        let job = &p[format!("build:base:3.2@{platform}").as_str()];
+        assert_eq!(job["extends"].as_str(), Some(".pipegen:build"), "{platform}");
+        assert_eq!(job["variables"]["PIPEGEN_SPLIT"].as_str(), Some("platform"));
+        assert_eq!(job["variables"]["PIPEGEN_PLATFORM"].as_str(), Some(platform.replacen('-', "/", 1).as_str()));
+        assert_eq!(
+            job["variables"]["PIPEGEN_DIGEST_VARIABLE"].as_str(),
+            Some(format!("PIPEGEN_DIGEST_BASE__3_2__{}", platform.to_uppercase().replace('-', "_")).as_str())
+        );
+        assert_eq!(job["variables"]["PIPEGEN_PLATFORMS"].as_str(), Some("linux/amd64\nlinux/arm64"));
+        assert!(strings(&job["needs"]).is_empty());
+    }
+    // The runner tags of arm64 only; amd64 has none, so any untagged runner takes it.
+    assert_eq!(strings(&p["build:base:3.2@linux-arm64"]["tags"]), ["saas-linux-medium-arm64", "arm"]);
+    assert!(p["build:base:3.2@linux-amd64"]["tags"].is_null());
+    let merge = &p["build:base:3.2"];
+    assert_eq!(merge["variables"]["PIPEGEN_SPLIT"].as_str(), Some("merge"));
+    assert_eq!(
+        merge["variables"]["PIPEGEN_DIGESTS"].as_str(),
+        Some("linux/amd64=PIPEGEN_DIGEST_BASE__3_2__LINUX_AMD64\nlinux/arm64=PIPEGEN_DIGEST_BASE__3_2__LINUX_ARM64")
+    );
+    assert_eq!(strings(&merge["needs"]), ["build:base:3.2@linux-amd64", "build:base:3.2@linux-arm64"]);
+    assert!(merge["tags"].is_null(), "the merge job runs anywhere");
+    // A child's platform jobs and its users need the merge job only.
+    assert_eq!(strings(&p["build:app:3.2@linux-arm64"]["needs"]), ["build:base:3.2"]);
+    assert_eq!(strings(&p["test:3.2"]["needs"]), ["build:app:3.2"]);
+    // One platform: one job, no `@`, built with --platform on that platform's runner.
+    let tool = &p["build:tool:3.2"];
+    assert_eq!(tool["variables"]["PIPEGEN_PLATFORM"].as_str(), Some("linux/amd64"));
+    assert!(tool["variables"]["PIPEGEN_SPLIT"].is_null());
+    assert!(p["build:tool:3.2@linux-amd64"].is_null());
+    assert_eq!(strings(&tool["needs"]), ["build:base:3.2"]);
+}
+
+#[test]
+fn github_splits_a_build_into_its_platforms_and_a_merge_job_reading_their_digests() {
+    let w = emitted(MODEL, Target::Github);
+    let jobs = &w["jobs"];
+    let arm = &jobs["build_base_3-2__linux-arm64"];
+    assert_eq!(arm["name"].as_str(), Some("build:base:3.2@linux-arm64"));
+    assert_eq!(arm["runs-on"].as_str(), Some("ubuntu-24.04-arm"), "GitHub's hosted arm64 runner by default");
+    assert_eq!(arm["outputs"]["digest"].as_str(), Some("${{ steps.tag.outputs.digest }}"));
+    assert_eq!(jobs["build_base_3-2__linux-amd64"]["runs-on"].as_str(), Some("ubuntu-latest"));
+    let merge = &jobs["build_base_3-2"];
+    assert_eq!(merge["name"].as_str(), Some("build:base:3.2"));
+    assert_eq!(strings(&merge["needs"]), ["build_base_3-2__linux-amd64", "build_base_3-2__linux-arm64"]);
+    assert_eq!(
+        merge["env"]["PIPEGEN_DIGEST_BASE__3_2__LINUX_ARM64"].as_str(),
+        Some("${{ needs.build_base_3-2__linux-arm64.outputs.digest }}")
+    );
+    assert_eq!(merge["outputs"]["tag"].as_str(), Some("${{ steps.tag.outputs.tag }}"));
+    assert_eq!(strings(&jobs["build_app_3-3__linux-amd64"]["needs"]), ["build_base_3-3"]);
+    assert_eq!(
+        jobs["build_app_3-3__linux-amd64"]["env"]["PIPEGEN_TAG_BASE__3_3"].as_str(),
+        Some("${{ needs.build_base_3-3.outputs.tag }}")
+    );
+    assert_eq!(strings(&jobs["test_3-2"]["needs"]), ["build_app_3-2"]);
+    assert_eq!(jobs["build_tool_3-2"]["runs-on"].as_str(), Some("ubuntu-latest"));
+}
+
+#[test]
+fn runners_from_the_model_replace_the_defaults() {
+    let model = MODEL.replace(
+        "linux/arm64: { gitlab: [saas-linux-medium-arm64, arm] }",
+        "linux/arm64: { github: my-arm-runner }\n  linux/amd64: { github: my-x86-runner, gitlab: [x86] }",
+    );
+    let w = emitted(&model, Target::Github);
+    assert_eq!(w["jobs"]["build_base_3-2__linux-arm64"]["runs-on"].as_str(), Some("my-arm-runner"));
+    assert_eq!(w["jobs"]["build_base_3-2__linux-amd64"]["runs-on"].as_str(), Some("my-x86-runner"));
+    assert_eq!(w["jobs"]["build_tool_3-2"]["runs-on"].as_str(), Some("my-x86-runner"));
+    // Jobs of the model and merge jobs stay on the default runner.
+    assert_eq!(w["jobs"]["build_base_3-2"]["runs-on"].as_str(), Some("ubuntu-latest"));
+    assert_eq!(w["jobs"]["test_3-2"]["runs-on"].as_str(), Some("ubuntu-latest"));
+    let p = emitted(&model, Target::Gitlab);
+    assert!(p["build:base:3.2@linux-arm64"]["tags"].is_null(), "no GitLab tags unless given");
+    assert_eq!(strings(&p["build:tool:3.2"]["tags"]), ["x86"]);
+}
+
+#[test]
+fn without_platforms_nothing_is_split() {
+    let model =
+        MODEL.replace("platforms: [linux/arm64, linux/amd64]\n", "").replace("    platforms: [linux/amd64]\n", "");
+    let p = emitted(&model, Target::Gitlab);
+    let names: Vec<&str> = p.as_mapping().unwrap().keys().filter_map(Value::as_str).collect();
+    assert!(!names.iter().any(|n| n.contains('@')), "{names:?}");
+    assert!(p["build:base:3.2"]["variables"]["PIPEGEN_PLATFORMS"].is_null());
+    assert!(p["build:base:3.2"]["variables"]["PIPEGEN_PLATFORM"].is_null());
+}
+
+/// Every build's content tag, by label, from an empty tree (the recipe alone decides here).
+fn tags(text: &str) -> Vec<(String, String)> {
+    let plan = plan_of(text);
+    compute(&plan, "0000000000000000000000000000000000000000", &TreeFacts::default())
+        .into_iter()
+        .map(|(id, tag)| (format!("{} {}", id.image, id.variant.suffix()), tag))
+        .collect()
+}
+
+#[test]
+fn the_content_tag_covers_the_platform_set_not_its_order() {
+    let both = tags(MODEL);
+    let reordered = tags(&MODEL.replace("[linux/arm64, linux/amd64]", "[linux/amd64, linux/arm64]"));
+    assert_eq!(both, reordered, "the order written does not matter");
+    let one = tags(&MODEL.replace("platforms: [linux/arm64, linux/amd64]", "platforms: [linux/amd64]"));
+    let none = tags(
+        &MODEL.replace("platforms: [linux/arm64, linux/amd64]\n", "").replace("    platforms: [linux/amd64]\n", ""),
+    );
+    for (i, (build, tag)) in both.iter().enumerate() {
+        // The tool is built for amd64 in all three but one (none); its parent's tag differs anyway.
+        assert_ne!(tag, &one[i].1, "{build}: two platforms and one give different tags");
+        assert_ne!(tag, &none[i].1, "{build}: two platforms and none give different tags");
+    }
+    let recipe = plan_of(MODEL).builds[0].recipe().unwrap();
+    let text = recipe.text(|_| None, |_| Vec::new(), |_, _| None, |_| String::new(), |_| Vec::new());
+    assert!(text.starts_with("pipegen content tag v4\n"), "{text}");
+    assert!(text.contains("\nplatforms linux/amd64 linux/arm64\n"), "{text}");
+}
+
+/// A model whose image `all` has `parents` parents, every image built for two platforms.
+fn many_parents(parents: usize) -> String {
+    let mut model = String::from(
+        "pipegen: 1\nname: t\nregistry: r.example.com/t\nplatforms: [linux/amd64, linux/arm64]\nimages:\n",
+    );
+    let names: Vec<String> = (1..=parents).map(|i| format!("p{i:02}")).collect();
+    for name in &names {
+        model.push_str(&format!("  {name}: {{}}\n"));
+    }
+    model.push_str(&format!("  all: {{ from: [{}] }}\n", names.join(", ")));
+    model
+}
+
+#[test]
+fn a_merge_jobs_needs_count_its_platforms() {
+    let dir = tempfile::tempdir().unwrap();
+    // 49 parents and two platforms: the merge job needs 51 jobs; GitLab allows 50.
+    std::fs::write(dir.path().join("pipegen.yaml"), many_parents(49)).unwrap();
+    let (code, out, err) = support::pipegen_in(dir.path(), &["emit", "--target", "gitlab"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("error[too-many-needs]") && err.contains("51"), "{err}");
+    assert!(err.contains("images.all"), "{err}");
+    // One parent fewer and it fits.
+    std::fs::write(dir.path().join("pipegen.yaml"), many_parents(48)).unwrap();
+    let (code, out, err) = support::pipegen_in(dir.path(), &["emit", "--target", "gitlab"]);
+    assert_eq!(code, 0, "{out}{err}");
+}
