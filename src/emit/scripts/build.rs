@@ -181,7 +181,8 @@ pipegen_build_job() {{
   fi
 }}
 {merge}"#,
-        merge = super::merge::functions(platform),
+        // The platform and merge functions only where some build is split by platform.
+        merge = if uses.split { super::merge::functions(platform) } else { String::new() },
     );
     text.push_str(&build_step(setup, &build, uses, cache_tag, platform_cache_tag));
     text

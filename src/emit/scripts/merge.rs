@@ -61,6 +61,7 @@ pipegen_merge() {{
     case "$pipegen_variable" in
       ''|*[!A-Za-z0-9_]*) echo "pipegen: '$pipegen_entry' is not a platform digest" >&2; return 1 ;;
     esac
+    pipegen_value=
     eval "pipegen_value=\${{$pipegen_variable-}}"
     case "$pipegen_value" in
       sha256:*) ;;

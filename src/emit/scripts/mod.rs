@@ -121,6 +121,8 @@ pub struct Uses {
     pub ignore_filter: bool,
     /// Some content-tagged build names its platforms (the recipe's `platforms` line).
     pub platforms: bool,
+    /// Some build is split by platform (platform jobs and a merge job).
+    pub split: bool,
 }
 
 impl Uses {
@@ -137,6 +139,7 @@ impl Uses {
         caches: true,
         ignore_filter: true,
         platforms: true,
+        split: true,
     };
 
     /// The parts `plan`'s builds need when `builder` builds them.
@@ -165,6 +168,7 @@ impl Uses {
             uses.parents |= !build.parents.is_empty();
             uses.caches |= !build.caches.is_empty();
             uses.platforms |= content && !build.platforms.is_empty();
+            uses.split |= build.split();
         }
         uses
     }

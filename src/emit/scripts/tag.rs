@@ -89,8 +89,14 @@ pub fn functions(platform: Platform, uses: &Uses) -> String {
     echo "pipegen: $PIPEGEN_IMAGE is tagged by commit and built in every pipeline: $pipegen_ref"
     pipegen_build=true
 "#;
+    // A split build is in the registry when its list names every platform.
+    let exists = if uses.split {
+        r#"pipegen_exists "$pipegen_ref" && { [ -z "${PIPEGEN_SPLIT:-}" ] || pipegen_has_platforms "$pipegen_ref"; }"#
+    } else {
+        r#"pipegen_exists "$pipegen_ref""#
+    };
     let content = format!(
-        r#"pipegen_exists "$pipegen_ref" && {{ [ -z "${{PIPEGEN_SPLIT:-}}" ] || pipegen_has_platforms "$pipegen_ref"; }}; then
+        r#"{exists}; then
     echo "pipegen: $pipegen_ref is already in the registry; skipping the build"
     pipegen_build=false
   elif [ "$pipegen_push" = true ]; then
