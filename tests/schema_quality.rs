@@ -283,11 +283,12 @@ fn the_schema_catches_typos_while_typing() {
 }
 
 /// Where each definition with defaults occurs in [`base_model`], to try its defaults there.
-const INSTANCES: [(&str, &str); 4] = [
+const INSTANCES: [(&str, &str); 5] = [
     ("Image", "/images/base"),
     ("Job", "/jobs/qa"),
     ("Health", "/services/web/health"),
     ("Artifacts", "/jobs/qa/artifacts"),
+    ("AliasEntry", "/images/app/aliases/0"),
 ];
 
 /// A model that uses every definition with a default, leaving every defaulted field out.
@@ -299,7 +300,7 @@ fn base_model() -> Value {
         "outputs": { "gitlab": ".gitlab-ci.yml", "github": ".github/workflows/images.yml" },
         "images": {
             "base": { "dockerfile": "images/base/Dockerfile" },
-            "app": { "from": "base", "context": "app" }
+            "app": { "from": "base", "context": "app", "aliases": [{ "tag": "latest" }] }
         },
         "services": { "web": { "image": "app", "port": 8080, "health": { "http": "/ready" } } },
         "jobs": {
@@ -359,6 +360,6 @@ fn documented_defaults_are_what_pipegen_does() {
         );
         checked += 1;
     }
-    // context, tag; stage, parallel, retry; timeout, interval; when.
-    assert_eq!(checked, 8, "defaults checked");
+    // context, tag; stage, parallel, retry; timeout, interval; artifacts' when; an alias's when.
+    assert_eq!(checked, 9, "defaults checked");
 }

@@ -617,7 +617,8 @@ pub fn act(kit: &Kit, repo: &Repo, what: &str, event: &str, args: &[String]) -> 
     // GitHub's push and workflow_dispatch events name the branch (`ref`) and the repository's
     // default branch; without them, act takes the first branch at HEAD's commit (`main` for a
     // branch just made from it) and knows no default branch. The event says what GitHub's would:
-    // the branch checked out, and `main`, where the fixtures' repositories are made.
+    // the branch checked out, and `main`, where the fixtures' repositories are made. (Other
+    // events keep act's own payload: a pull request's ref, for one, comes from its number.)
     let branch = repo.git(&["symbolic-ref", "--short", "HEAD"]).trim().to_string();
     let event_file = repo.root.join("act-event.json");
     // A manual run's inputs are part of its event too (act reads them from the file once there
@@ -635,6 +636,9 @@ pub fn act(kit: &Kit, repo: &Repo, what: &str, event: &str, args: &[String]) -> 
     });
     fs::write(&event_file, payload.to_string()).unwrap();
     let mut command = Command::new(&kit.act);
+    if ["push", "workflow_dispatch"].contains(&event) {
+        command.arg("--eventpath").arg(&event_file);
+    }
     command
         .current_dir(&repo.dir)
         .arg(event)
@@ -645,8 +649,6 @@ pub fn act(kit: &Kit, repo: &Repo, what: &str, event: &str, args: &[String]) -> 
         // GitHub's events name the repository's default branch (`github.event.repository.
         // default_branch`, which the push policy reads); act's own events only with this.
         .args(["--defaultbranch", "main"])
-        .arg("--eventpath")
-        .arg(&event_file)
         .args(args)
         .env("HOME", &home)
         .env_remove("XDG_CONFIG_HOME")
