@@ -1,6 +1,6 @@
 //! Just enough of GitHub's expression language to read the values a workflow hands to its
 //! steps (`env:`, `with:`, job `outputs:`): `${{ … }}` holding string literals (`'it''s'`),
-//! context paths (`needs.build_a.outputs.tag`, `github.token`) and `||`. A context the run does
+//! context paths (`needs.build_a.outputs.tag`, `github.token`), `||` and `format(…)`. A context the run does
 //! not have reads as the empty string, as in GitHub (`vars.X` unset). Anything else (a function
 //! call) is an error: the test must not guess what a value would be.
 //!
@@ -46,8 +46,12 @@ fn expression_end(inner: &str) -> Option<usize> {
     None
 }
 
-/// One expression: operands separated by `||`, the first non-empty one wins.
+/// One expression: `format('…{0}…', a, b)`, whose arguments are expressions, or operands
+/// separated by `||`, the first non-empty one wins.
 fn expression(expr: &str, contexts: &Contexts) -> Result<String, String> {
+    if let Some(args) = expr.strip_prefix("format(").and_then(|e| e.strip_suffix(')')) {
+        return format_call(args, contexts);
+    }
     let mut operands = Vec::new();
     let mut quoted = false;
     let mut start = 0;
@@ -74,6 +78,48 @@ fn expression(expr: &str, contexts: &Contexts) -> Result<String, String> {
         }
     }
     Ok(value)
+}
+
+/// GitHub's `format`: `{N}` is the N-th argument after the template, `{{` and `}}` are braces.
+fn format_call(args: &str, contexts: &Contexts) -> Result<String, String> {
+    let mut parts = Vec::new();
+    let (mut quoted, mut depth, mut start) = (false, 0usize, 0);
+    for (i, c) in args.char_indices() {
+        match c {
+            '\'' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => depth = depth.saturating_sub(1),
+            ',' if !quoted && depth == 0 => {
+                parts.push(&args[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(&args[start..]);
+    let template = operand_value(parts[0].trim(), contexts)?;
+    let values: Vec<String> = parts[1..].iter().map(|a| expression(a.trim(), contexts)).collect::<Result<_, _>>()?;
+    let mut out = String::new();
+    let mut chars = template.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                out.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                out.push('}');
+            }
+            '{' => {
+                let index: String = chars.by_ref().take_while(|c| *c != '}').collect();
+                let index: usize = index.parse().map_err(|_| format!("format: {{{index}}} in {template:?}"))?;
+                out.push_str(values.get(index).ok_or_else(|| format!("format: no argument {index}"))?);
+            }
+            other => out.push(other),
+        }
+    }
+    Ok(out)
 }
 
 fn operand_value(operand: &str, contexts: &Contexts) -> Result<String, String> {
@@ -195,7 +241,11 @@ mod tests {
         assert_eq!(evaluate("${{ 'it''s' }}", &contexts).unwrap(), "it's");
         assert_eq!(evaluate("${{ needs.a.outputs.tag }}", &contexts).unwrap(), "t1");
         assert_eq!(evaluate("${{ inputs.r || vars.R || 'reg/x' }}", &contexts).unwrap(), "reg/x");
-        assert!(evaluate("${{ format('{0}', 'a') }}", &contexts).is_err());
+        assert_eq!(
+            evaluate("${{ format('{0}/b:{1}{{x}}', inputs.r || 'reg', needs.a.outputs.tag) }}", &contexts).unwrap(),
+            "reg/b:t1{x}"
+        );
+        assert!(evaluate("${{ startsWith(github.ref, 'refs/tags/') }}", &contexts).is_err());
         assert_eq!(hash_files_arguments("k~${{ hashFiles('a''b', 'c') }}").unwrap(), ["a'b", "c"]);
     }
 

@@ -31,6 +31,12 @@ pub fn contexts(sandbox: &Sandbox) -> Contexts {
 pub fn env(section: Option<&Json>, contexts: &Contexts) -> Result<BTreeMap<String, String>, String> {
     let mut out = BTreeMap::new();
     for (name, value) in section.and_then(Json::as_object).into_iter().flatten() {
+        // The push policy's expression reads the event; the sandbox runs a push to the default
+        // branch, whose runs push.
+        if name == "PIPEGEN_PUSH" {
+            out.insert(name.clone(), "true".to_string());
+            continue;
+        }
         let text = match value {
             Json::String(s) => s.clone(),
             other => other.to_string(),

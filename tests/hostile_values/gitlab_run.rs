@@ -15,13 +15,15 @@ use crate::sandbox::{Sandbox, run_script};
 const GLOBAL: &[&str] = &["default", "include", "stages", "variables", "workflow", "image", "services", "cache"];
 
 /// Predefined variables of this run (the job token is a value no model holds, so a value that
-/// GitLab expanded shows).
+/// GitLab expanded shows). `PIPEGEN_PUSH`: a pipeline of the default branch, which pushes (the
+/// rules of `.pipegen:push` would set it; the sandbox does not evaluate rules).
 pub fn predefined(sandbox: &Sandbox) -> BTreeMap<String, String> {
     [
         ("CI", "true"),
         ("GITLAB_CI", "true"),
         ("CI_JOB_TOKEN", "expanded-ci-job-token"),
         ("CI_COMMIT_SHA", sandbox.commit.as_str()),
+        ("PIPEGEN_PUSH", "true"),
         ("CI_PROJECT_DIR", &sandbox.repo.display().to_string()),
         ("HOME", &sandbox.home.display().to_string()),
         ("LANG", "C.UTF-8"),

@@ -29,6 +29,11 @@ pub fn functions(platform: Platform, policy: &Policy, uses: &Uses) -> String {
             ("  pipegen_cache_tag=\"$PIPEGEN_KEY\"\n", "    pipegen_cache_tag=\"$PIPEGEN_KEY-$pipegen_slug\"\n")
         }
     };
+    let saves = if uses.split {
+        r#"[ "${PIPEGEN_SPLIT:-}" != platform ] || [ "$PIPEGEN_PLATFORM" = "$(printf '%s\n' "$PIPEGEN_PLATFORMS" | sed -n 1p)" ]"#
+    } else {
+        ":"
+    };
     let (build, load, save) = match platform.builder {
         Builder::Buildah => (
             // A pipeline that does not push reads the layer cache but writes nothing to the
@@ -56,7 +61,7 @@ pub fn functions(platform: Platform, policy: &Policy, uses: &Uses) -> String {
   else
     docker buildx build --file "$PIPEGEN_DOCKERFILE" "$@" --tag "$pipegen_ref" --load "$PIPEGEN_CONTEXT"
     # A split build hands on the image of its first platform (the one ubuntu-latest runs).
-    if [ "${{PIPEGEN_SPLIT:-}}" != platform ] || [ "$PIPEGEN_PLATFORM" = "$(printf '%s\n' "$PIPEGEN_PLATFORMS" | sed -n 1p)" ]; then
+    if {saves}; then
       mkdir -p "$PIPEGEN_LOCAL_IMAGES"
       echo "pipegen: saving the local image $pipegen_ref for the jobs that need it"
       docker save --output "$PIPEGEN_LOCAL_IMAGES/$PIPEGEN_KEY.tar" "$pipegen_ref"

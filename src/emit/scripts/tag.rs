@@ -153,6 +153,7 @@ pipegen_arg_value() {
   case "$1" in
     ''|*[!A-Za-z0-9_]*) echo "pipegen: '$1' is not a build argument name" >&2; return 1 ;;
   esac
+  pipegen_value=
   eval "pipegen_value=\${PIPEGEN_ARG_$1-}"
 }
 pipegen_parent() {
