@@ -279,7 +279,11 @@ fn github_pull_request_pushes_nothing_and_still_tests_under_act() {
     const WORKFLOW: &str = ".github/workflows/push.yml";
     let tags = repo.tags(&path);
     let repositories = [tags.repository("base"), tags.repository("web")];
-    let pull_request = event(&repo, "pull-request.json", r#"{"pull_request": {"number": 1, "head": {"ref": "feature"}, "base": {"ref": "main"}}, "repository": {"default_branch": "main"}}"#);
+    let pull_request = event(
+        &repo,
+        "pull-request.json",
+        r#"{"pull_request": {"number": 1, "head": {"ref": "feature"}, "base": {"ref": "main"}}, "repository": {"default_branch": "main"}}"#,
+    );
     let mut ledger = Ledger::default();
 
     // 1. A pull request: nothing in the registry, and the job ran in base beside web.

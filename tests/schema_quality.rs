@@ -283,7 +283,8 @@ fn the_schema_catches_typos_while_typing() {
 }
 
 /// Where each definition with defaults occurs in [`base_model`], to try its defaults there.
-const INSTANCES: [(&str, &str); 4] = [
+const INSTANCES: [(&str, &str); 5] = [
+    ("Push", "/push"),
     ("Image", "/images/base"),
     ("Job", "/jobs/qa"),
     ("Health", "/services/web/health"),
@@ -297,6 +298,7 @@ fn base_model() -> Value {
         "name": "demo",
         "registry": "registry.example.com/demo",
         "outputs": { "gitlab": ".gitlab-ci.yml", "github": ".github/workflows/images.yml" },
+        "push": { "branches": ["release/*"] },
         "images": {
             "base": { "dockerfile": "images/base/Dockerfile" },
             "app": { "from": "base", "context": "app" }
@@ -359,6 +361,6 @@ fn documented_defaults_are_what_pipegen_does() {
         );
         checked += 1;
     }
-    // context, tag; stage, parallel, retry; timeout, interval; when.
-    assert_eq!(checked, 8, "defaults checked");
+    // push's default_branch, tags; context, tag; stage, parallel, retry; timeout, interval; when.
+    assert_eq!(checked, 10, "defaults checked");
 }

@@ -150,16 +150,21 @@ fn run_with(shell: &str, script: &Path, dir: &Path, env: &[(String, String)]) ->
     support::run(&mut command)
 }
 
-/// The variables a build job has: its own, its parents' tags, the commit.
+/// The variables a build job has: its own, its parents' tags as each platform hands them on
+/// (GitLab: `PIPEGEN_REF_<KEY>`, the reference; GitHub: `PIPEGEN_PARENT_<n>`, `<KEY>=<tag>`), the
+/// commit.
 fn job_env(plan: &Plan, index: usize, tags: &[String], commit: &str) -> Vec<(String, String)> {
     let build = &plan.builds[index];
     let mut env = scripts::build_variables(build);
-    for parent in &build.parents {
+    for (n, parent) in build.parents.iter().enumerate() {
         let at = plan.builds.iter().position(|b| b.this.id == parent.build.id).expect("a parent is planned first");
-        env.push((pipegen::naming::tag_variable(&parent.build.key), tags[at].clone()));
+        let reference = format!("registry.example.com/tags/{}:{}", parent.build.id.image, tags[at]);
+        env.push((pipegen::naming::ref_variable(&parent.build.key), reference));
+        env.push((format!("PIPEGEN_PARENT_{}", n + 1), format!("{}={}", parent.build.key, tags[at])));
     }
     env.push(("CI_COMMIT_SHA".to_string(), commit.to_string()));
     env.push(("GITHUB_SHA".to_string(), commit.to_string()));
+    env.push(("PIPEGEN_REGISTRY".to_string(), "registry.example.com/tags".to_string()));
     env
 }
 
@@ -346,12 +351,12 @@ fn a_parent_tag_that_did_not_arrive_is_named() {
     let commit = repository(&repo, &plan);
     let app = plan.builds.iter().position(|b| b.this.id.image == "app").expect("app");
     let mut env = job_env(&plan, app, &vec!["x".to_string(); plan.builds.len()], &commit);
-    env.retain(|(k, _)| !k.starts_with("PIPEGEN_TAG_TOOL"));
+    env.retain(|(k, _)| !k.starts_with("PIPEGEN_REF_TOOL"));
     for shell in SHELLS {
         let (code, stdout, stderr) = run_with(shell, &file, &repo, &env);
         assert_ne!(code, 0, "{shell}: a missing parent tag went unnoticed: {stdout}");
         assert!(
-            stderr.contains("the tag of tool (PIPEGEN_TAG_TOOL) did not come from its build job"),
+            stderr.contains("the reference of tool (PIPEGEN_REF_TOOL) did not come from its build job"),
             "{shell}: {stderr}"
         );
     }
@@ -387,10 +392,14 @@ fn the_build_step_fills_in_parent_references() {
         };
         let library = scripts::build_library(platform, &pipegen::plan::Policy::default());
         let file = dir.path().join(format!("build-{target}.sh"));
-        std::fs::write(&file, format!("set -u\n{library}\npipegen_tag=new\npipegen_build_step\n")).expect("write");
+        // What the tag step decides first: the tag, and (in a pipeline that pushes) the
+        // registry's reference.
+        let decided = "pipegen_tag=new\npipegen_push=true\npipegen_ref=\"$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE:new\"";
+        std::fs::write(&file, format!("set -u\n{library}\n{decided}\npipegen_build_step\n")).expect("write");
         for shell in SHELLS {
             let arguments = dir.path().join(format!("arguments-{target}-{shell}"));
             let mut env = job_env(&plan, app, &tags, &commit);
+            env.retain(|(k, _)| k != "PIPEGEN_REGISTRY");
             env.push(("PIPEGEN_REGISTRY".to_string(), registry.to_string()));
             env.push(("ARGUMENTS".to_string(), arguments.display().to_string()));
             env.push(("PATH".to_string(), format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default())));

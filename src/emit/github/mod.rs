@@ -123,7 +123,7 @@ struct Job {
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     env: IndexMap<String, String>,
     #[serde(rename = "__pipegen_anchor__", skip_serializing_if = "Option::is_none")]
-    anchor: Option<&'static str>,
+    anchor: Option<String>,
     steps: Steps,
 }
 
@@ -231,9 +231,14 @@ pub fn render(plan: &Plan) -> String {
     let mut jobs = IndexMap::new();
     // Shared steps only pay off, and only lint clean (an anchor nobody uses is reported), when
     // two builds or more share them.
-    let share = plan.builds.iter().filter(|b| shareable(b)).count() >= 2;
-    let mut anchored = false;
+    // Builds without image caches and with as many parents run the same steps.
+    let mut group_sizes: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
+    for build in plan.builds.iter().filter(|b| b.caches.is_empty()) {
+        *group_sizes.entry(build.parents.len()).or_default() += 1;
+    }
+    let mut anchored = std::collections::BTreeSet::new();
     for build in &plan.builds {
+        let share = build.caches.is_empty() && group_sizes.get(&build.parents.len()).is_some_and(|n| *n >= 2);
         jobs.insert(names::id(&build.id()), build_job(plan, build, share, &mut anchored));
     }
     for run in &plan.runs {
@@ -272,10 +277,8 @@ pub fn render(plan: &Plan) -> String {
         env.insert(ALIASES_SCRIPT.to_string(), scripts::ALIASES.to_string());
     }
     let local_runs: Vec<&Run> = plan.runs.iter().filter(|r| r.model_images().next().is_some()).collect();
-    if !local_runs.is_empty() || plan.builds.iter().any(|b| !b.parents.is_empty()) {
-        env.insert(LOAD_SCRIPT.to_string(), scripts::LOAD.to_string());
-    }
     if !local_runs.is_empty() {
+        env.insert(LOAD_SCRIPT.to_string(), scripts::LOAD.to_string());
         env.insert(LOCAL_RUN_SCRIPT.to_string(), scripts::LOCAL_RUN.to_string());
     }
     if local_runs.iter().any(|r| r.services.iter().any(|s| s.health.is_some())) {
@@ -388,25 +391,42 @@ fn needs(needs: &[Need]) -> Vec<String> {
     needs.iter().map(|n| names::id(&n.job)).collect()
 }
 
-/// Whether a build's steps are the same as every other such build's: no image caches, and no
-/// parents, whose local images it restores by their keys when the run does not push.
-fn shareable(build: &Build) -> bool {
-    build.caches.is_empty() && build.parents.is_empty()
-}
-
 /// The key of a build's local image in the run's cache (`key` may be an expression).
 fn local_image_key(key: &str) -> String {
     format!("pipegen-image-${{{{ github.run_id }}}}-${{{{ github.run_attempt }}}}-{key}")
 }
 
+/// The name of a build's local image in the run's cache and on disk: `<KEY>=<tag>`, from its
+/// build job's output.
+fn local_image_name(build: &BuildUse) -> String {
+    format!("{}=${{{{ needs.{}.outputs.tag }}}}", build.key, names::id(&JobId::Build(build.id.clone())))
+}
+
 /// Restores the local image of `build` when the run does not push (a miss is no error: a build
 /// that skipped left its image in the registry).
 fn restore_local_image(build: &BuildUse) -> Step {
+    let name = local_image_name(build);
     let mut with = IndexMap::new();
-    with.insert("path", With::Text(format!("{LOCAL_IMAGES}/{}.tar", build.key)));
-    with.insert("key", With::Text(local_image_key(&build.key)));
+    with.insert("path", With::Text(format!("{LOCAL_IMAGES}/{name}.tar")));
+    with.insert("key", With::Text(local_image_key(&name)));
     Step {
         name: format!("Restore the local image of {}", names::display(&JobId::Build(build.id.clone()))),
+        condition: Some(NOT_PUSHING),
+        uses: Some(CACHE_RESTORE.uses()),
+        with,
+        ..Step::default()
+    }
+}
+
+/// Restores the local image of a build's parent number `n` (`PIPEGEN_PARENT_<n>`): the same
+/// step in every build job, so builds with as many parents share their steps.
+fn restore_parent_image(n: usize) -> Step {
+    let key = format!("${{{{ env.PIPEGEN_PARENT_{n} }}}}");
+    let mut with = IndexMap::new();
+    with.insert("path", With::Text(format!("{LOCAL_IMAGES}/{key}.tar")));
+    with.insert("key", With::Text(local_image_key(&key)));
+    Step {
+        name: format!("Restore the local image of parent {n}"),
         condition: Some(NOT_PUSHING),
         uses: Some(CACHE_RESTORE.uses()),
         with,
@@ -420,16 +440,18 @@ fn local_images_env() -> IndexMap<&'static str, &'static str> {
     env
 }
 
-/// A build job. The steps of a build without image caches are the same in every such job: when
-/// they are `share`d, the first one anchors them (`anchored` says whether that happened), the
-/// others alias them.
-fn build_job(plan: &Plan, build: &Build, share: bool, anchored: &mut bool) -> Job {
+/// A build job. The steps of a build without image caches are the same in every such job with
+/// as many parents: when they are `share`d, the first one anchors them (`anchored` holds the
+/// parent counts anchored so far), the others alias them.
+fn build_job(plan: &Plan, build: &Build, share: bool, anchored: &mut std::collections::BTreeSet<usize>) -> Job {
     let mut env = IndexMap::new();
     for (name, value) in scripts::build_variables(build) {
         env.insert(name, literal(&value));
     }
-    for parent in &build.parents {
-        env.insert(crate::naming::ref_variable(&parent.build.key), reference(plan, &parent.build));
+    // Each parent's key and tag (`<KEY>=<tag>`), by position: the build script reads its
+    // parents' tags there, and the shared restore steps name their local images by it.
+    for (i, parent) in build.parents.iter().enumerate() {
+        env.insert(format!("PIPEGEN_PARENT_{}", i + 1), local_image_name(&parent.build));
     }
     let mut tag_env = IndexMap::new();
     tag_env.insert("PIPEGEN_REGISTRY_USER", "${{ secrets.PIPEGEN_REGISTRY_USER }}");
@@ -440,15 +462,7 @@ fn build_job(plan: &Plan, build: &Build, share: bool, anchored: &mut bool) -> Jo
         steps.push(Step { waiver: Some(Waiver::BuildCache), ..cache_step(cache) });
     }
     if !build.parents.is_empty() {
-        steps.extend(build.parents.iter().map(|p| restore_local_image(&p.build)));
-        steps.push(Step {
-            name: "Load the local images".to_string(),
-            condition: Some(NOT_PUSHING),
-            env: local_images_env(),
-            shell: Some(HOST_SHELL),
-            run: Some(format!("eval \"${LOAD_SCRIPT}\"")),
-            ..Step::default()
-        });
+        steps.extend((1..=build.parents.len()).map(restore_parent_image));
     }
     tag_env.insert("PIPEGEN_LOCAL_IMAGES", LOCAL_IMAGES);
     steps.push(Step {
@@ -459,8 +473,9 @@ fn build_job(plan: &Plan, build: &Build, share: bool, anchored: &mut bool) -> Jo
         ..Step::default()
     });
     let mut with = IndexMap::new();
-    with.insert("path", With::Text(format!("{LOCAL_IMAGES}/${{{{ env.PIPEGEN_KEY }}}}.tar")));
-    with.insert("key", With::Text(local_image_key("${{ env.PIPEGEN_KEY }}")));
+    let name = "${{ steps.tag.outputs.key }}=${{ steps.tag.outputs.tag }}";
+    with.insert("path", With::Text(format!("{LOCAL_IMAGES}/{name}.tar")));
+    with.insert("key", With::Text(local_image_key(name)));
     steps.push(Step {
         name: "Save the local image".to_string(),
         condition: Some("env.PIPEGEN_PUSH != 'true' && steps.tag.outputs.build == 'true'"),
@@ -470,7 +485,8 @@ fn build_job(plan: &Plan, build: &Build, share: bool, anchored: &mut bool) -> Jo
     });
     let mut outputs = IndexMap::new();
     outputs.insert("tag", "${{ steps.tag.outputs.tag }}");
-    let shared = share && shareable(build);
+    let name = anchors::build_steps(build.parents.len());
+    let first = !anchored.contains(&build.parents.len());
     Job {
         name: names::display(&build.id()),
         needs: needs(&build.needs),
@@ -482,11 +498,13 @@ fn build_job(plan: &Plan, build: &Build, share: bool, anchored: &mut bool) -> Jo
         services: IndexMap::new(),
         outputs,
         env,
-        anchor: (shared && !*anchored).then_some(anchors::BUILD_STEPS),
-        steps: if shared && *anchored {
-            Steps::Alias(anchors::alias(anchors::BUILD_STEPS))
+        anchor: (share && first).then(|| name.clone()),
+        steps: if share && !first {
+            Steps::Alias(anchors::alias(&name))
         } else {
-            *anchored |= shared;
+            if share {
+                anchored.insert(build.parents.len());
+            }
             Steps::List(steps)
         },
     }

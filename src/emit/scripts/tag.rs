@@ -2,7 +2,8 @@
 //! own variables, hashed with `sha256sum`. The same variables feed the build, so an image is built
 //! with exactly what its tag hashed.
 //!
-//! The job's variables: `PIPEGEN_IMAGE`, `PIPEGEN_KEY`, `PIPEGEN_CONTEXT`, `PIPEGEN_DOCKERFILE` (default
+//! The job's variables: `PIPEGEN_IMAGE`, `PIPEGEN_KEY` (default: the image's name in upper case,
+//! `_` for `-`), `PIPEGEN_CONTEXT`, `PIPEGEN_DOCKERFILE` (default
 //! `<context>/Dockerfile`),
 //! `PIPEGEN_INPUTS` (plain inputs, one a line), `PIPEGEN_GLOBS` (per glob input two lines: its
 //! literal directory, `.` for the root, then the rest of the pattern), `PIPEGEN_TARGET`,
@@ -27,6 +28,35 @@ pub fn functions(platform: Platform) -> String {
     let drop = "?".repeat(64 - CONTENT_TAG_LEN);
     let rules = platform.builder.ignore_rules();
     let (candidates, choose, count) = ignore_candidates(rules);
+    // GitLab hands on each parent's full reference (a pipeline that does not push may keep it
+    // in the registry or in the scratch path); GitHub its tag, in the run's registry, under
+    // whose name a run that does not push keeps its local images.
+    let parent_lookup = match platform.publish {
+        Publish::Dotenv(_) => {
+            r#"  eval "pipegen_parent_ref=\${PIPEGEN_REF_$pipegen_key-}"
+  if [ -z "$pipegen_parent_ref" ]; then
+    echo "pipegen: the reference of $pipegen_parent_image (PIPEGEN_REF_$pipegen_key) did not come from its build job" >&2
+    return 1
+  fi"#
+        }
+        // `PIPEGEN_PARENT_<n>` is `<KEY>=<tag>`: the workflow's restore steps name the local
+        // image of a parent by it, whatever the job.
+        Publish::GithubOutput => {
+            r#"  pipegen_n=1
+  pipegen_value=
+  while eval "pipegen_slot=\${PIPEGEN_PARENT_$pipegen_n-}" && [ -n "$pipegen_slot" ]; do
+    case "$pipegen_slot" in
+      "$pipegen_key="*) pipegen_value="${pipegen_slot#*=}"; break ;;
+    esac
+    pipegen_n=$((pipegen_n + 1))
+  done
+  if [ -z "$pipegen_value" ]; then
+    echo "pipegen: the tag of $pipegen_parent_image (PIPEGEN_PARENT_<n>=$pipegen_key=<tag>) did not come from its build job" >&2
+    return 1
+  fi
+  pipegen_parent_ref="$PIPEGEN_REGISTRY/$pipegen_parent_image:$pipegen_value""#
+        }
+    };
     let unpushed_lookup = match platform.unpushed {
         Unpushed::Scratch => {
             r#"    if pipegen_exists "$pipegen_ref"; then
@@ -49,7 +79,7 @@ pub fn functions(platform: Platform) -> String {
         // (unchanged, reused) or in the scratch path (built here), and only this job knows which.
         Publish::Dotenv(file) => format!(r#"  printf 'PIPEGEN_REF_%s=%s\n' "$PIPEGEN_KEY" "$pipegen_ref" > {file}"#),
         Publish::GithubOutput => {
-            r#"  printf 'tag=%s\nbuild=%s\n' "$pipegen_tag" "$pipegen_build" >> "$GITHUB_OUTPUT""#.to_string()
+            r#"  printf 'tag=%s\nbuild=%s\nkey=%s\n' "$pipegen_tag" "$pipegen_build" "$PIPEGEN_KEY" >> "$GITHUB_OUTPUT""#.to_string()
         }
     };
     format!(
@@ -83,11 +113,7 @@ pipegen_parent() {{
   case "$pipegen_key" in
     ''|*[!A-Za-z0-9_]*) echo "pipegen: '$1' is not a parent" >&2; return 1 ;;
   esac
-  eval "pipegen_parent_ref=\${{PIPEGEN_REF_$pipegen_key-}}"
-  if [ -z "$pipegen_parent_ref" ]; then
-    echo "pipegen: the reference of $pipegen_parent_image (PIPEGEN_REF_$pipegen_key) did not come from its build job" >&2
-    return 1
-  fi
+{parent_lookup}
   # Its tag, as the recipe hashes it: the same whether the parent went to the registry or, in
   # a pipeline that does not push, to the scratch path (whose tags carry a prefix).
   pipegen_value="${{pipegen_parent_ref##*:}}"
@@ -228,7 +254,10 @@ PIPEGEN_NAMES
   pipegen_tag="${{pipegen_sum%{drop}}}"
 }}
 pipegen_tag_step() {{
-  : "${{PIPEGEN_IMAGE:?the build job sets PIPEGEN_IMAGE}}" "${{PIPEGEN_KEY:?the build job sets PIPEGEN_KEY}}"
+  : "${{PIPEGEN_IMAGE:?the build job sets PIPEGEN_IMAGE}}"
+  if [ -z "${{PIPEGEN_KEY:-}}" ]; then
+    PIPEGEN_KEY="$(printf '%s' "$PIPEGEN_IMAGE" | tr 'a-z-' 'A-Z_')"
+  fi
   pipegen_login || return 1
   pipegen_tag_of || return 1
   rm -f "${{TMPDIR:-/tmp}}/pipegen-recipe-$$"
@@ -258,6 +287,7 @@ pipegen_tag_step() {{
         shift = 2 + count,
         scratch = SCRATCH_TAG_PREFIX,
         unpushed_lookup = unpushed_lookup,
+        parent_lookup = parent_lookup,
     )
 }
 
