@@ -728,7 +728,7 @@ fn local_run_env(plan: &Plan, run: &Run, env: &mut IndexMap<String, String>) {
     let mut pass: Vec<String> = env.keys().cloned().collect();
     pass.extend(["CI", RUN_SCRIPT].map(String::from));
     if let Some(image) = &run.image {
-        env.insert("PIPEGEN_JOB_IMAGE".to_string(), format!("${{{{ {} }}}}", image_expression(plan, image)));
+        env.insert("PIPEGEN_JOB_IMAGE".to_string(), image_reference(plan, image));
     }
     let mut keys = Vec::new();
     let mut waits = Vec::new();
@@ -736,7 +736,7 @@ fn local_run_env(plan: &Plan, run: &Run, env: &mut IndexMap<String, String>) {
         let key = scripts::wait_key(&service.alias);
         let mut spec = vec![
             service.alias.clone(),
-            format!("${{{{ {} }}}}", image_expression(plan, &service.image)),
+            image_reference(plan, &service.image),
             service.port.to_string(),
         ];
         for (name, value) in &service.env {

@@ -101,7 +101,7 @@ fn unpushed(platform: Platform) -> String {
   if [ -z "${{pipegen_scratch_login:-}}" ] && [ "$pipegen_scratch_host" = {host} ] && [ -n "${{{password}:-}}" ]; then
     echo "pipegen: logging in to $pipegen_scratch_host with the job's own credentials, for the scratch path"
     printf '%s\n' "${{{password}}}" | {login} --username "${{{user}:-}}" --password-stdin "$pipegen_scratch_host"
-    pipegen_scratch_login=done
+    pipegen_scratch_login=yes
   fi
 }}
 "#,
