@@ -32,10 +32,8 @@ pub(super) fn write_anchors(text: &str) -> String {
             continue;
         }
         // `key: '*pipegen-build-steps[-<n>]'` → `key: *pipegen-build-steps[-<n>]`.
-        let alias = line
-            .strip_suffix('\'')
-            .and_then(|l| l.rsplit_once(&format!(": '*{BUILD_STEPS}")).map(|(key, rest)| (key, rest)))
-            .filter(|(_, rest)| {
+        let alias =
+            line.strip_suffix('\'').and_then(|l| l.rsplit_once(&format!(": '*{BUILD_STEPS}"))).filter(|(_, rest)| {
                 rest.is_empty() || rest.strip_prefix('-').is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
             });
         match alias {

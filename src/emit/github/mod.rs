@@ -734,11 +734,7 @@ fn local_run_env(plan: &Plan, run: &Run, env: &mut IndexMap<String, String>) {
     let mut waits = Vec::new();
     for service in &run.services {
         let key = scripts::wait_key(&service.alias);
-        let mut spec = vec![
-            service.alias.clone(),
-            image_reference(plan, &service.image),
-            service.port.to_string(),
-        ];
+        let mut spec = vec![service.alias.clone(), image_reference(plan, &service.image), service.port.to_string()];
         for (name, value) in &service.env {
             spec.push(name.clone());
             env.insert(format!("PIPEGEN_LOCAL_SERVICE_{key}_{name}"), literal(value));
