@@ -423,3 +423,88 @@ fn the_build_step_fills_in_parent_references() {
         }
     }
 }
+
+/// Issue 10: where the tag step of a pipeline that does not push puts an image the registry
+/// lacks, under every shell. GitLab: the scratch path, under the `scratch-` tag prefix, published
+/// as the full reference (an image already in the registry stays there, read-only); without a
+/// scratch path (the project has no registry) it stops and says so. GitHub: the registry's name,
+/// for a local image. A registry stand-in (`skopeo`, `docker`) knows only `KNOWN`.
+#[test]
+fn a_pipeline_that_does_not_push_builds_into_scratch_or_a_local_image() {
+    let plan = plan_of("pipegen.yaml", OWN_MODEL);
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let repo = dir.path().join("repo");
+    let commit = repository(&repo, &plan);
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).expect("create the stand-ins' directory");
+    // `skopeo … inspect --raw docker://REF` and `docker buildx imagetools inspect --raw REF`.
+    let lookup = "#!/bin/sh\nfor a in \"$@\"; do last=\"$a\"; done\ncase \"${last#docker://}\" in \"$KNOWN\") exit 0 ;; esac\necho 'manifest unknown' >&2\nexit 1\n";
+    for tool in ["skopeo", "docker"] {
+        std::fs::write(bin.join(tool), lookup).expect("write a stand-in");
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(bin.join(tool), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let base = plan.builds.iter().position(|b| b.this.id.image == "base").expect("base");
+    // The tag, as the tag script alone computes it.
+    let tag_file = dir.path().join("tag.sh");
+    std::fs::write(&tag_file, script(Target::Gitlab)).expect("write the tag script");
+    let (code, tag, err) = run_with("dash", &tag_file, &repo, &job_env(&plan, base, &[], &commit));
+    assert_eq!(code, 0, "{err}");
+    let tag = tag.trim().to_string();
+    let registry = "registry.example.com/tags";
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    for shell in SHELLS {
+        for (target, scratch, known, says) in [
+            (
+                Target::Gitlab,
+                "project.example.com/p/pipegen-scratch",
+                "nothing",
+                format!("PIPEGEN_REF_BASE__DEBIAN=project.example.com/p/pipegen-scratch/base:scratch-{tag}"),
+            ),
+            (
+                Target::Gitlab,
+                "project.example.com/p/pipegen-scratch",
+                &*format!("{registry}/base:{tag}"),
+                format!("PIPEGEN_REF_BASE__DEBIAN={registry}/base:{tag}"),
+            ),
+            (Target::Gitlab, "/pipegen-scratch", "nothing", "has no scratch path for its images".to_string()),
+            (
+                Target::Github,
+                "",
+                "nothing",
+                format!("building it as a local image for the jobs that need it: {registry}/base:"),
+            ),
+        ] {
+            let platform = match target {
+                Target::Gitlab => gitlab::PLATFORM,
+                Target::Github => github::PLATFORM,
+            };
+            let library = scripts::build_library(platform, &pipegen::plan::Policy::default());
+            let file = dir.path().join("step.sh");
+            std::fs::write(&file, format!("set -u\n{library}\npipegen_tag_step\n")).expect("write the step");
+            let mut env = job_env(&plan, base, &[], &commit);
+            env.retain(|(k, _)| k != "PIPEGEN_REGISTRY");
+            let output = dir.path().join("out");
+            env.extend(
+                [
+                    ("PIPEGEN_REGISTRY", registry),
+                    ("PIPEGEN_PUSH", "false"),
+                    ("PIPEGEN_SCRATCH", scratch),
+                    ("KNOWN", known),
+                    ("GITHUB_OUTPUT", &*output.display().to_string()),
+                    ("PATH", &path),
+                ]
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+            );
+            let (code, stdout, stderr) = run_with(shell, &file, &repo, &env);
+            let report = std::fs::read_to_string(repo.join("pipegen-tag.env")).unwrap_or_default();
+            let _ = std::fs::remove_file(repo.join("pipegen-tag.env"));
+            let all = format!("{stdout}{stderr}{report}");
+            assert!(
+                all.contains(&says),
+                "{shell}, {target}, scratch {scratch:?}, known {known}: expected {says:?} in\n{all}"
+            );
+            assert_eq!(code != 0, says.contains("no scratch path"), "{shell}, {target}: exit {code}\n{all}");
+        }
+    }
+}
