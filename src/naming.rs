@@ -26,7 +26,13 @@ pub fn label(name: &str, variant: &Variant) -> String {
     if variant.is_empty() { name.to_string() } else { format!("{name} [{}]", variant.describe()) }
 }
 
-/// The variable holding a build's full reference in the jobs that need it: the registry's, or
+/// GitHub: the variable holding a build's tag in the build jobs that need it (the reference is
+/// the run's registry's: a run that does not push names its local images so too).
+pub fn tag_variable(key: &str) -> String {
+    format!("PIPEGEN_TAG_{}", upper_identifier(key))
+}
+
+/// GitLab: the variable holding a build's full reference in the jobs that need it: the registry's, or
 /// in a pipeline that does not push, wherever that pipeline keeps the image.
 pub fn ref_variable(key: &str) -> String {
     format!("PIPEGEN_REF_{}", upper_identifier(key))

@@ -283,7 +283,8 @@ fn the_schema_catches_typos_while_typing() {
 }
 
 /// Where each definition with defaults occurs in [`base_model`], to try its defaults there.
-const INSTANCES: [(&str, &str); 5] = [
+const INSTANCES: [(&str, &str); 6] = [
+    ("Push", "/push"),
     ("Image", "/images/base"),
     ("Job", "/jobs/qa"),
     ("Health", "/services/web/health"),
@@ -298,6 +299,7 @@ fn base_model() -> Value {
         "name": "demo",
         "registry": "registry.example.com/demo",
         "outputs": { "gitlab": ".gitlab-ci.yml", "github": ".github/workflows/images.yml" },
+        "push": { "branches": ["release/*"] },
         "images": {
             "base": { "dockerfile": "images/base/Dockerfile" },
             "app": { "from": "base", "context": "app", "aliases": [{ "tag": "latest" }] }
@@ -360,6 +362,7 @@ fn documented_defaults_are_what_pipegen_does() {
         );
         checked += 1;
     }
-    // context, tag; stage, parallel, retry; timeout, interval; artifacts' when; an alias's when.
-    assert_eq!(checked, 9, "defaults checked");
+    // push's default_branch, tags; context, tag; stage, parallel, retry; timeout, interval;
+    // artifacts' when; an alias's when.
+    assert_eq!(checked, 11, "defaults checked");
 }

@@ -81,7 +81,12 @@ fn pipeline_tags(repo: &Repo) -> Vec<(String, String)> {
         }
         let mut command = Command::new("bash");
         command.args(["-eo", "pipefail"]).arg(&script_file).current_dir(repo.path());
-        command.env("PATH", &path).env("CI_COMMIT_SHA", &commit).env("PIPEGEN_REGISTRY", "registry.example.com/tags");
+        // A pipeline that pushes (the default branch): its images are the registry's.
+        command
+            .env("PATH", &path)
+            .env("CI_COMMIT_SHA", &commit)
+            .env("PIPEGEN_REGISTRY", "registry.example.com/tags")
+            .env("PIPEGEN_PUSH", "true");
         for (key, value) in job["variables"].as_mapping().expect("variables") {
             let value = value.as_str().or_else(|| value["value"].as_str()).expect("a string variable");
             command.env(key.as_str().expect("a name"), value);
@@ -98,10 +103,17 @@ fn pipeline_tags(repo: &Repo) -> Vec<(String, String)> {
         std::fs::remove_file(&report).expect("clean up");
         let lines: Vec<&str> = dotenv.lines().collect();
         assert_eq!(lines.len(), 1, "{name}: one variable per report: {dotenv}");
-        let (variable, tag) = lines[0].split_once('=').expect("KEY=VALUE");
-        published.push((name.to_string(), variable.to_string(), tag.to_string()));
+        // The report holds the image's reference: the registry's, under its tag.
+        let (variable, reference) = lines[0].split_once('=').expect("KEY=VALUE");
+        published.push((name.to_string(), variable.to_string(), reference.to_string()));
     }
-    published.into_iter().map(|(job, _, tag)| (job, tag)).collect()
+    published
+        .into_iter()
+        .map(|(job, _, reference)| {
+            let tag = reference.rsplit_once(':').expect("a reference with a tag").1.to_string();
+            (job, tag)
+        })
+        .collect()
 }
 
 /// `pipegen tags --format json` as (platform-neutral id, tag), in plan order.

@@ -170,18 +170,21 @@ fn run_with(shell: &str, script: &Path, dir: &Path, env: &[(String, String)]) ->
     support::run(&mut command)
 }
 
-/// The variables a build job has: its own, its parents' tags, the commit.
+/// The variables a build job has: its own, its parents' tags as each platform hands them on
+/// (GitLab: `PIPEGEN_REF_<KEY>`, the reference; GitHub: `PIPEGEN_PARENT_<n>`, `<KEY>=<tag>`), the
+/// commit.
 fn job_env(plan: &Plan, index: usize, tags: &[String], commit: &str) -> Vec<(String, String)> {
     let build = &plan.builds[index];
     let mut env = scripts::build_variables(build);
-    for parent in &build.parents {
+    for (n, parent) in build.parents.iter().enumerate() {
         let at = plan.builds.iter().position(|b| b.this.id == parent.build.id).expect("a parent is planned first");
-        // The parent's reference, as its build job publishes it.
-        let reference = format!("{}/{}:{}", plan.registry, parent.build.id.image, tags[at]);
+        let reference = format!("registry.example.com/tags/{}:{}", parent.build.id.image, tags[at]);
         env.push((pipegen::naming::ref_variable(&parent.build.key), reference));
+        env.push((format!("PIPEGEN_PARENT_{}", n + 1), format!("{}={}", parent.build.key, tags[at])));
     }
     env.push(("CI_COMMIT_SHA".to_string(), commit.to_string()));
     env.push(("GITHUB_SHA".to_string(), commit.to_string()));
+    env.push(("PIPEGEN_REGISTRY".to_string(), "registry.example.com/tags".to_string()));
     env
 }
 
@@ -371,12 +374,12 @@ fn a_parent_tag_that_did_not_arrive_is_named() {
     std::fs::write(&file, script(Target::Gitlab, &plan)).expect("write the script");
     let app = plan.builds.iter().position(|b| b.this.id.image == "app").expect("app");
     let mut env = job_env(&plan, app, &vec!["x".to_string(); plan.builds.len()], &commit);
-    env.retain(|(k, _)| !k.starts_with("PIPEGEN_TAG_TOOL"));
+    env.retain(|(k, _)| !k.starts_with("PIPEGEN_REF_TOOL"));
     for shell in SHELLS {
         let (code, stdout, stderr) = run_with(shell, &file, &repo, &env);
         assert_ne!(code, 0, "{shell}: a missing parent tag went unnoticed: {stdout}");
         assert!(
-            stderr.contains("the tag of tool (PIPEGEN_TAG_TOOL) did not come from its build job"),
+            stderr.contains("the reference of tool (PIPEGEN_REF_TOOL) did not come from its build job"),
             "{shell}: {stderr}"
         );
     }
@@ -408,10 +411,14 @@ fn the_build_step_fills_in_parent_references() {
     for target in Target::ALL {
         let library = library(target, &emitted_in(&plan, &repo));
         let file = dir.path().join(format!("build-{target}.sh"));
-        std::fs::write(&file, format!("set -u\n{library}\npipegen_tag=new\npipegen_build_step\n")).expect("write");
+        // What the tag step decides first: the tag, and (in a pipeline that pushes) the
+        // registry's reference.
+        let decided = "pipegen_tag=new\npipegen_push=true\npipegen_ref=\"$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE:new\"";
+        std::fs::write(&file, format!("set -u\n{library}\n{decided}\npipegen_build_step\n")).expect("write");
         for shell in SHELLS {
             let arguments = dir.path().join(format!("arguments-{target}-{shell}"));
             let mut env = job_env(&plan, app, &tags, &commit);
+            env.retain(|(k, _)| k != "PIPEGEN_REGISTRY");
             env.push(("PIPEGEN_REGISTRY".to_string(), registry.to_string()));
             env.push(("ARGUMENTS".to_string(), arguments.display().to_string()));
             env.push(("PATH".to_string(), format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default())));
@@ -769,6 +776,95 @@ fn an_ignore_file_that_appeared_after_emit_stops_the_tag_step() {
             let (code, stdout, stderr) = run_with(shell, &refreshed, &repo, &job_env(&again, 0, &[], &second));
             assert_eq!(code, 0, "{target} under {shell}, emitted again: {stderr}");
             assert_eq!(stdout.trim_end(), expected(&repo, &again, &second, target)[0], "{target} under {shell}");
+        }
+    }
+}
+
+/// Issue 10: where the tag step of a pipeline that does not push puts an image the registry
+/// lacks, under every shell. GitLab: the scratch path, under the `scratch-` tag prefix, published
+/// as the full reference (an image already in the registry stays there, read-only); without a
+/// scratch path (the project has no registry) it stops and says so. GitHub: the registry's name,
+/// for a local image. A registry stand-in (`skopeo`, `docker`) knows only `KNOWN`.
+#[test]
+fn a_pipeline_that_does_not_push_builds_into_scratch_or_a_local_image() {
+    let plan = plan_of("pipegen.yaml", OWN_MODEL);
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let repo = dir.path().join("repo");
+    let commit = repository(&repo, &plan);
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).expect("create the stand-ins' directory");
+    // `skopeo … inspect --raw docker://REF` and `docker buildx imagetools inspect --raw REF`.
+    let lookup = "#!/bin/sh\nfor a in \"$@\"; do last=\"$a\"; done\ncase \"${last#docker://}\" in \"$KNOWN\") exit 0 ;; esac\necho 'manifest unknown' >&2\nexit 1\n";
+    for tool in ["skopeo", "docker"] {
+        std::fs::write(bin.join(tool), lookup).expect("write a stand-in");
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(bin.join(tool), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    }
+    let base = plan.builds.iter().position(|b| b.this.id.image == "base").expect("base");
+    // The tag, as the tag script alone computes it.
+    let tag_file = dir.path().join("tag.sh");
+    std::fs::write(&tag_file, script(Target::Gitlab, &plan)).expect("write the tag script");
+    let (code, tag, err) = run_with("dash", &tag_file, &repo, &job_env(&plan, base, &[], &commit));
+    assert_eq!(code, 0, "{err}");
+    let tag = tag.trim().to_string();
+    let registry = "registry.example.com/tags";
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    for shell in SHELLS {
+        for (target, scratch, known, says) in [
+            (
+                Target::Gitlab,
+                "project.example.com/p/pipegen-scratch",
+                "nothing",
+                format!("PIPEGEN_REF_BASE__DEBIAN=project.example.com/p/pipegen-scratch/base:scratch-{tag}"),
+            ),
+            (
+                Target::Gitlab,
+                "project.example.com/p/pipegen-scratch",
+                &*format!("{registry}/base:{tag}"),
+                format!("PIPEGEN_REF_BASE__DEBIAN={registry}/base:{tag}"),
+            ),
+            (Target::Gitlab, "/pipegen-scratch", "nothing", "has no scratch path for its images".to_string()),
+            (
+                Target::Github,
+                "",
+                "nothing",
+                format!("building it as a local image for the jobs that need it: {registry}/base:"),
+            ),
+        ] {
+            let platform = match target {
+                Target::Gitlab => gitlab::PLATFORM,
+                Target::Github => github::PLATFORM,
+            };
+            let library = scripts::build_library(
+                platform,
+                &pipegen::plan::Policy::default(),
+                &scripts::Uses::of(&plan, platform.builder),
+            );
+            let file = dir.path().join("step.sh");
+            std::fs::write(&file, format!("set -u\n{library}\npipegen_tag_step\n")).expect("write the step");
+            let mut env = job_env(&plan, base, &[], &commit);
+            env.retain(|(k, _)| k != "PIPEGEN_REGISTRY");
+            let output = dir.path().join("out");
+            env.extend(
+                [
+                    ("PIPEGEN_REGISTRY", registry),
+                    ("PIPEGEN_PUSH", "false"),
+                    ("PIPEGEN_SCRATCH", scratch),
+                    ("KNOWN", known),
+                    ("GITHUB_OUTPUT", &*output.display().to_string()),
+                    ("PATH", &path),
+                ]
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+            );
+            let (code, stdout, stderr) = run_with(shell, &file, &repo, &env);
+            let report = std::fs::read_to_string(repo.join("pipegen-tag.env")).unwrap_or_default();
+            let _ = std::fs::remove_file(repo.join("pipegen-tag.env"));
+            let all = format!("{stdout}{stderr}{report}");
+            assert!(
+                all.contains(&says),
+                "{shell}, {target}, scratch {scratch:?}, known {known}: expected {says:?} in\n{all}"
+            );
+            assert_eq!(code != 0, says.contains("no scratch path"), "{shell}, {target}: exit {code}\n{all}");
         }
     }
 }

@@ -139,6 +139,7 @@ pub struct Push {
     /// Whether pipelines of the default branch push (pushes to it and its scheduled
     /// pipelines). Default: `true`.
     #[serde(default = "yes", skip_serializing_if = "is_true")]
+    #[schemars(extend("default" = true), example = false)]
     pub default_branch: bool,
 
     /// More branches whose pipelines push: a branch name, or a prefix followed by `*`
@@ -150,6 +151,7 @@ pub struct Push {
 
     /// Whether pipelines of git tags push. Default: `true`.
     #[serde(default = "yes", skip_serializing_if = "is_true")]
+    #[schemars(extend("default" = true), example = false)]
     pub tags: bool,
 }
 

@@ -8,10 +8,16 @@
 /// The anchor of the steps that every build job without image caches runs.
 pub const BUILD_STEPS: &str = "pipegen-build-steps";
 
+/// The anchor of the steps of build jobs without image caches and with `parents` parents (they
+/// restore their parents' local images by position).
+pub fn build_steps(parents: usize) -> String {
+    if parents == 0 { BUILD_STEPS.to_string() } else { format!("{BUILD_STEPS}-{parents}") }
+}
+
 const KEY: &str = "__pipegen_anchor__: ";
 
 /// The value an alias serializes to before [`write_anchors`].
-pub fn alias(name: &'static str) -> String {
+pub fn alias(name: &str) -> String {
     format!("*{name}")
 }
 
@@ -19,18 +25,23 @@ pub fn alias(name: &'static str) -> String {
 pub(super) fn write_anchors(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut pending: Option<&str> = None;
-    let quoted_alias = format!(": '*{BUILD_STEPS}'");
+    let quoted_alias = format!(": '*{BUILD_STEPS}");
     for line in text.lines() {
         let trimmed = line.trim_start();
         if let Some(name) = trimmed.strip_prefix(KEY) {
             pending = Some(name);
             continue;
         }
-        match line.strip_suffix(quoted_alias.as_str()) {
-            Some(key) => {
+        // `key: '*pipegen-build-steps[-<n>]'` → `key: *pipegen-build-steps[-<n>]`.
+        let alias = line.strip_suffix('\'').and_then(|l| l.rsplit_once(quoted_alias.as_str())).filter(|(_, rest)| {
+            rest.is_empty() || rest.strip_prefix('-').is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        });
+        match alias {
+            Some((key, rest)) => {
                 out.push_str(key);
                 out.push_str(": *");
                 out.push_str(BUILD_STEPS);
+                out.push_str(rest);
             }
             None => out.push_str(line),
         }
@@ -54,5 +65,8 @@ mod tests {
         assert_eq!(written, format!("a:\n  steps: &{BUILD_STEPS}\n  - x\nb:\n  steps: *{BUILD_STEPS}\n"));
         let value: crate::yaml::Value = crate::yaml::from_str(&written).unwrap();
         assert_eq!(value["a"]["steps"], value["b"]["steps"]);
+        let two = build_steps(2);
+        let text = format!("a:\n  {KEY}{two}\n  steps:\n  - x\nb:\n  steps: '*{two}'\n");
+        assert_eq!(write_anchors(&text), format!("a:\n  steps: &{two}\n  - x\nb:\n  steps: *{two}\n"));
     }
 }

@@ -145,7 +145,7 @@ struct Job {
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     env: IndexMap<String, String>,
     #[serde(rename = "__pipegen_anchor__", skip_serializing_if = "Option::is_none")]
-    anchor: Option<&'static str>,
+    anchor: Option<String>,
     steps: Steps,
 }
 
@@ -253,9 +253,14 @@ pub fn render(plan: &Plan) -> String {
     let mut jobs = IndexMap::new();
     // Shared steps only pay off, and only lint clean (an anchor nobody uses is reported), when
     // two builds or more share them.
-    let share = plan.builds.iter().filter(|b| shareable(b)).count() >= 2;
-    let mut anchored = false;
+    // Shareable builds (see `shareable`) with as many parents run the same steps.
+    let mut group_sizes: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
+    for build in plan.builds.iter().filter(|b| shareable(b)) {
+        *group_sizes.entry(build.parents.len()).or_default() += 1;
+    }
+    let mut anchored = std::collections::BTreeSet::new();
     for build in &plan.builds {
+        let share = shareable(build) && group_sizes.get(&build.parents.len()).is_some_and(|n| *n >= 2);
         if build.split() {
             for platform in &build.platforms {
                 let id = JobId::Platform { build: build.this.id.clone(), platform: *platform };
@@ -308,10 +313,8 @@ pub fn render(plan: &Plan) -> String {
         env.insert(ALIASES_SCRIPT.to_string(), scripts::embed(scripts::ALIASES, &[]));
     }
     let local_runs: Vec<&Run> = plan.runs.iter().filter(|r| r.model_images().next().is_some()).collect();
-    if !local_runs.is_empty() || plan.builds.iter().any(|b| !b.parents.is_empty()) {
-        env.insert(LOAD_SCRIPT.to_string(), scripts::minify(scripts::LOAD));
-    }
     if !local_runs.is_empty() {
+        env.insert(LOAD_SCRIPT.to_string(), scripts::minify(scripts::LOAD));
         env.insert(LOCAL_RUN_SCRIPT.to_string(), scripts::minify(scripts::LOCAL_RUN));
     }
     if local_runs.iter().any(|r| r.services.iter().any(|s| s.health.is_some())) {
@@ -443,11 +446,11 @@ fn needs(needs: &[Need]) -> Vec<String> {
     needs.iter().map(|n| names::id(&n.job)).collect()
 }
 
-/// Whether a build's jobs have the same steps as every other such build's, so that they can
-/// share them (a YAML anchor): no image caches; no parents, whose local images it restores by
-/// their keys when the run does not push; no alias tags; not split by platform.
+/// Whether a build's jobs run the same steps as every other such build's with as many parents
+/// (restored by position), so that they can share them (a YAML anchor): no image caches, no
+/// alias tags, not split by platform.
 fn shareable(build: &Build) -> bool {
-    build.caches.is_empty() && build.parents.is_empty() && build.aliases.is_empty() && !build.split()
+    build.caches.is_empty() && build.aliases.is_empty() && !build.split()
 }
 
 /// The key of a build's local image in the run's cache (`key` may be an expression).
@@ -455,14 +458,37 @@ fn local_image_key(key: &str) -> String {
     format!("pipegen-image-${{{{ github.run_id }}}}-${{{{ github.run_attempt }}}}-{key}")
 }
 
+/// The name of a build's local image in the run's cache and on disk: `<KEY>=<tag>`, from its
+/// build job's output.
+fn local_image_name(build: &BuildUse) -> String {
+    format!("{}=${{{{ needs.{}.outputs.tag }}}}", build.key, names::id(&JobId::Build(build.id.clone())))
+}
+
 /// Restores the local image of `build` when the run does not push (a miss is no error: a build
 /// that skipped left its image in the registry).
 fn restore_local_image(build: &BuildUse) -> Step {
+    let name = local_image_name(build);
     let mut with = IndexMap::new();
-    with.insert("path", With::Text(format!("{LOCAL_IMAGES}/{}.tar", build.key)));
-    with.insert("key", With::Text(local_image_key(&build.key)));
+    with.insert("path", With::Text(format!("{LOCAL_IMAGES}/{name}.tar")));
+    with.insert("key", With::Text(local_image_key(&name)));
     Step {
         name: format!("Restore the local image of {}", names::display(&JobId::Build(build.id.clone()))),
+        condition: Some(NOT_PUSHING),
+        uses: Some(CACHE_RESTORE.uses()),
+        with,
+        ..Step::default()
+    }
+}
+
+/// Restores the local image of a build's parent number `n` (`PIPEGEN_PARENT_<n>`): the same
+/// step in every build job, so builds with as many parents share their steps.
+fn restore_parent_image(n: usize) -> Step {
+    let key = format!("${{{{ env.PIPEGEN_PARENT_{n} }}}}");
+    let mut with = IndexMap::new();
+    with.insert("path", With::Text(format!("{LOCAL_IMAGES}/{key}.tar")));
+    with.insert("key", With::Text(local_image_key(&key)));
+    Step {
+        name: format!("Restore the local image of parent {n}"),
         condition: Some(NOT_PUSHING),
         uses: Some(CACHE_RESTORE.uses()),
         with,
@@ -487,14 +513,16 @@ fn runs_on(plan: &Plan, platform: Option<ImagePlatform>) -> String {
     }
 }
 
-/// The env of a build's jobs: the script's variables, then each parent's reference from its job.
-fn build_env(plan: &Plan, build: &Build, variables: Vec<(String, String)>) -> IndexMap<String, String> {
+/// The env of a build's jobs: the script's variables, then each parent's key and tag
+/// (`<KEY>=<tag>`) by position: the build script reads its parents' tags there, and the shared
+/// restore steps name their local images by it.
+fn build_env(build: &Build, variables: Vec<(String, String)>) -> IndexMap<String, String> {
     let mut env = IndexMap::new();
     for (name, value) in variables {
         env.insert(name, literal(&value));
     }
-    for parent in &build.parents {
-        env.insert(crate::naming::ref_variable(&parent.build.key), reference(plan, &parent.build));
+    for (i, parent) in build.parents.iter().enumerate() {
+        env.insert(format!("PIPEGEN_PARENT_{}", i + 1), local_image_name(&parent.build));
     }
     env
 }
@@ -518,12 +546,19 @@ struct BuildJob {
 }
 
 /// A build job: a build, one platform of a split build, or the job that merges them. Jobs that
-/// build restore their parents' local images when the run does not push, and the job whose
-/// image the run hands on saves its own (a split build's first platform: the one `ubuntu-latest`
-/// runs, `linux/amd64` before `linux/arm64`); the job that publishes the image (a build's only
-/// job or its merge job) sets the alias tags. When `share`d, the first shareable job anchors
-/// its steps (`anchored` says whether that happened) and the others alias them.
-fn build_like_job(plan: &Plan, build: &Build, job: BuildJob, share: bool, anchored: &mut bool) -> Job {
+/// build restore their parents' local images when the run does not push (by position), and the
+/// job whose image the run hands on saves its own (a split build's first platform: the one
+/// `ubuntu-latest` runs, `linux/amd64` before `linux/arm64`); the job that publishes the image (a
+/// build's only job or its merge job) sets the alias tags. When `share`d, the first job with as
+/// many parents anchors its steps (`anchored` holds the parent counts anchored so far) and the
+/// others alias them.
+fn build_like_job(
+    plan: &Plan,
+    build: &Build,
+    job: BuildJob,
+    share: bool,
+    anchored: &mut std::collections::BTreeSet<usize>,
+) -> Job {
     let builds = job.kind != BuildJobKind::Merge;
     let publishes = matches!(job.kind, BuildJobKind::Single | BuildJobKind::Merge);
     let saves = matches!(job.kind, BuildJobKind::Single | BuildJobKind::Platform { first: true });
@@ -537,17 +572,7 @@ fn build_like_job(plan: &Plan, build: &Build, job: BuildJob, share: bool, anchor
         for cache in &build.caches {
             steps.push(Step { waiver: Some(Waiver::BuildCache), ..cache_step(cache) });
         }
-        if !build.parents.is_empty() {
-            steps.extend(build.parents.iter().map(|p| restore_local_image(&p.build)));
-            steps.push(Step {
-                name: "Load the local images".to_string(),
-                condition: Some(NOT_PUSHING),
-                env: local_images_env(),
-                shell: Some(HOST_SHELL),
-                run: Some(format!("eval \"${LOAD_SCRIPT}\"")),
-                ..Step::default()
-            });
-        }
+        steps.extend((1..=build.parents.len()).map(restore_parent_image));
     }
     steps.push(Step {
         name: "Build".to_string(),
@@ -558,8 +583,9 @@ fn build_like_job(plan: &Plan, build: &Build, job: BuildJob, share: bool, anchor
     });
     if saves {
         let mut with = IndexMap::new();
-        with.insert("path", With::Text(format!("{LOCAL_IMAGES}/${{{{ env.PIPEGEN_KEY }}}}.tar")));
-        with.insert("key", With::Text(local_image_key("${{ env.PIPEGEN_KEY }}")));
+        let name = "${{ steps.tag.outputs.key }}=${{ steps.tag.outputs.tag }}";
+        with.insert("path", With::Text(format!("{LOCAL_IMAGES}/{name}.tar")));
+        with.insert("key", With::Text(local_image_key(name)));
         steps.push(Step {
             name: "Save the local image".to_string(),
             condition: Some("env.PIPEGEN_PUSH != 'true' && steps.tag.outputs.build == 'true'"),
@@ -584,7 +610,8 @@ fn build_like_job(plan: &Plan, build: &Build, job: BuildJob, share: bool, anchor
     }
     let mut outputs = IndexMap::new();
     outputs.insert(job.output.0, job.output.1);
-    let shared = share && shareable(build);
+    let name = anchors::build_steps(build.parents.len());
+    let first = !anchored.contains(&build.parents.len());
     Job {
         name: names::display(&job.id),
         needs: job.needs,
@@ -596,11 +623,13 @@ fn build_like_job(plan: &Plan, build: &Build, job: BuildJob, share: bool, anchor
         services: IndexMap::new(),
         outputs,
         env: job.env,
-        anchor: (shared && !*anchored).then_some(anchors::BUILD_STEPS),
-        steps: if shared && *anchored {
-            Steps::Alias(anchors::alias(anchors::BUILD_STEPS))
+        anchor: (share && first).then(|| name.clone()),
+        steps: if share && !first {
+            Steps::Alias(anchors::alias(&name))
         } else {
-            *anchored |= shared;
+            if share {
+                anchored.insert(build.parents.len());
+            }
             Steps::List(steps)
         },
     }
@@ -608,13 +637,13 @@ fn build_like_job(plan: &Plan, build: &Build, job: BuildJob, share: bool, anchor
 
 const TAG_OUTPUT: (&str, &str) = ("tag", "${{ steps.tag.outputs.tag }}");
 
-fn build_job(plan: &Plan, build: &Build, share: bool, anchored: &mut bool) -> Job {
+fn build_job(plan: &Plan, build: &Build, share: bool, anchored: &mut std::collections::BTreeSet<usize>) -> Job {
     let mut variables = scripts::build_variables(build);
     variables.extend(scripts::alias_variables(build));
     let job = BuildJob {
         id: build.id(),
         kind: BuildJobKind::Single,
-        env: build_env(plan, build, variables),
+        env: build_env(build, variables),
         needs: needs(&build.needs),
         runs_on: runs_on(plan, build.single_platform()),
         output: TAG_OUTPUT,
@@ -624,11 +653,17 @@ fn build_job(plan: &Plan, build: &Build, share: bool, anchored: &mut bool) -> Jo
 
 /// One platform of a split build, on that platform's runner: builds and pushes by digest, and
 /// hands the digest to the merge job as its output `digest`.
-fn platform_job(plan: &Plan, build: &Build, platform: ImagePlatform, share: bool, anchored: &mut bool) -> Job {
+fn platform_job(
+    plan: &Plan,
+    build: &Build,
+    platform: ImagePlatform,
+    share: bool,
+    anchored: &mut std::collections::BTreeSet<usize>,
+) -> Job {
     let job = BuildJob {
         id: JobId::Platform { build: build.this.id.clone(), platform },
         kind: BuildJobKind::Platform { first: build.platforms.first() == Some(&platform) },
-        env: build_env(plan, build, scripts::platform_variables(build, platform)),
+        env: build_env(build, scripts::platform_variables(build, platform)),
         needs: needs(&build.needs),
         runs_on: runs_on(plan, Some(platform)),
         output: ("digest", "${{ steps.tag.outputs.digest }}"),
@@ -638,10 +673,10 @@ fn platform_job(plan: &Plan, build: &Build, platform: ImagePlatform, share: bool
 
 /// The job of a split build that keeps the build's id: it merges its platforms' digests into a
 /// manifest list under the tag, and publishes the tag. Jobs using the image need only it.
-fn merge_job(plan: &Plan, build: &Build, share: bool, anchored: &mut bool) -> Job {
+fn merge_job(plan: &Plan, build: &Build, share: bool, anchored: &mut std::collections::BTreeSet<usize>) -> Job {
     let mut variables = scripts::merge_variables(build);
     variables.extend(scripts::alias_variables(build));
-    let mut env = build_env(plan, build, variables);
+    let mut env = build_env(build, variables);
     let mut job_needs = needs(&build.needs);
     for id in build.platform_jobs() {
         let JobId::Platform { platform, .. } = &id else { continue };
@@ -880,17 +915,13 @@ fn local_run_env(plan: &Plan, run: &Run, env: &mut IndexMap<String, String>) {
     let mut pass: Vec<String> = env.keys().cloned().collect();
     pass.extend(["CI", RUN_SCRIPT].map(String::from));
     if let Some(image) = &run.image {
-        env.insert("PIPEGEN_JOB_IMAGE".to_string(), format!("${{{{ {} }}}}", image_expression(plan, image)));
+        env.insert("PIPEGEN_JOB_IMAGE".to_string(), image_reference(plan, image));
     }
     let mut keys = Vec::new();
     let mut waits = Vec::new();
     for service in &run.services {
         let key = scripts::wait_key(&service.alias);
-        let mut spec = vec![
-            service.alias.clone(),
-            format!("${{{{ {} }}}}", image_expression(plan, &service.image)),
-            service.port.to_string(),
-        ];
+        let mut spec = vec![service.alias.clone(), image_reference(plan, &service.image), service.port.to_string()];
         for (name, value) in &service.env {
             spec.push(name.clone());
             env.insert(format!("PIPEGEN_LOCAL_SERVICE_{key}_{name}"), literal(value));

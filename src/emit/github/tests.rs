@@ -100,13 +100,8 @@ fn each_variant_build_needs_only_its_own_parent_variant() {
     // The parent's tag comes from the same variant's build job, and only that.
     let env = &w["jobs"]["build_gitaly_3-3"]["env"];
     assert_eq!(env["PIPEGEN_PARENTS"].as_str(), Some("BASE_IMAGE=base=BASE__3_3"));
-    assert_eq!(
-        env["PIPEGEN_REF_BASE__3_3"].as_str(),
-        Some(
-            "${{ format('{0}/base:{1}', inputs.registry || vars.PIPEGEN_REGISTRY || 'ghcr.io/example/gdk', needs.build_base_3-3.outputs.tag) }}"
-        )
-    );
-    assert!(env["PIPEGEN_REF_BASE__3_2"].is_null());
+    assert_eq!(env["PIPEGEN_PARENT_1"].as_str(), Some("BASE__3_3=${{ needs.build_base_3-3.outputs.tag }}"));
+    assert!(env["PIPEGEN_PARENT_2"].is_null());
 }
 
 #[test]
@@ -321,14 +316,7 @@ fn an_image_cache_is_restored_before_the_build_and_danced_in_the_script() {
     let names: Vec<&str> = build.iter().filter_map(|s| s["name"].as_str()).collect();
     assert_eq!(
         names,
-        [
-            "Check out",
-            "Cache go",
-            "Restore the local image of build:base:3.2",
-            "Load the local images",
-            "Build",
-            "Save the local image"
-        ]
+        ["Check out", "Cache go", "Restore the local image of parent 1", "Build", "Save the local image"]
     );
     assert_eq!(build[1]["with"]["path"].as_str(), Some(".go/pkg/mod"));
     assert_eq!(build[1]["with"]["key"].as_str(), Some("go@components+3.2~${{ hashFiles('go.sum') }}"));
@@ -430,14 +418,24 @@ fn a_run_that_does_not_push_hands_on_local_images() {
     assert!(
         restore["uses"].as_str().unwrap().starts_with("actions/cache/restore@0057852bfaa89a56745cba8c7296529d2fc39830")
     );
-    assert_eq!(restore["with"]["path"].as_str(), Some("${{ runner.temp }}/pipegen-images/BASE__3_2.tar"));
+    assert_eq!(
+        restore["with"]["path"].as_str(),
+        Some("${{ runner.temp }}/pipegen-images/${{ env.PIPEGEN_PARENT_1 }}.tar")
+    );
     assert_eq!(
         restore["with"]["key"].as_str(),
-        Some("pipegen-image-${{ github.run_id }}-${{ github.run_attempt }}-BASE__3_2")
+        Some("pipegen-image-${{ github.run_id }}-${{ github.run_attempt }}-${{ env.PIPEGEN_PARENT_1 }}")
+    );
+    assert_eq!(
+        w["jobs"]["build_gitaly_3-2"]["env"]["PIPEGEN_PARENT_1"].as_str(),
+        Some("BASE__3_2=${{ needs.build_base_3-2.outputs.tag }}")
     );
     let save = build.last().unwrap();
     assert_eq!(save["if"].as_str(), Some("env.PIPEGEN_PUSH != 'true' && steps.tag.outputs.build == 'true'"));
-    assert_eq!(save["with"]["path"].as_str(), Some("${{ runner.temp }}/pipegen-images/${{ env.PIPEGEN_KEY }}.tar"));
+    assert_eq!(
+        save["with"]["path"].as_str(),
+        Some("${{ runner.temp }}/pipegen-images/${{ steps.tag.outputs.key }}=${{ steps.tag.outputs.tag }}.tar")
+    );
     let qa = &w["jobs"]["qa_3-2"];
     let local =
         steps(qa).iter().find(|s| s["run"].as_str().is_some_and(|r| r.contains("PIPEGEN_LOCAL_RUN_SH"))).unwrap();
@@ -447,7 +445,9 @@ fn a_run_that_does_not_push_hands_on_local_images() {
         assert!(pass.contains(&name), "{name} in {pass:?}");
     }
     let library = w["env"]["PIPEGEN_BUILD_SH"].as_str().unwrap();
-    assert!(library.contains("docker save --output \"$PIPEGEN_LOCAL_IMAGES/$PIPEGEN_KEY.tar\" \"$pipegen_ref\""));
-    assert!(library.contains("printf 'tag=%s\\n' \"$pipegen_tag\""), "{library}");
-    assert!(library.contains("printf 'build=%s\\n' \"$pipegen_build\""), "{library}");
+    assert!(
+        library
+            .contains("docker save --output \"$PIPEGEN_LOCAL_IMAGES/$PIPEGEN_KEY=$pipegen_tag.tar\" \"$pipegen_ref\"")
+    );
+    assert!(library.contains("printf 'tag=%s\\nbuild=%s\\nkey=%s\\n'"), "{library}");
 }

@@ -62,12 +62,11 @@ pub fn workflow_rules(policy: &PushPolicy, names: Option<(&'static str, String, 
 /// The rules of `.pipegen:push`, first match wins: each sets `PIPEGEN_PUSH` and lets the job
 /// run as it would without rules.
 pub fn job_rules(policy: &PushPolicy) -> Vec<Rule> {
-    let mut rules = vec![
-        decide(Some(MERGE_REQUEST.to_string()), false),
-        decide(Some("$CI_COMMIT_TAG".to_string()), policy.tags),
-        decide(Some("$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH".to_string()), policy.default_branch),
-    ];
-    rules.extend(policy.branches.iter().map(|b| decide(Some(branch_condition(b)), true)));
+    let mut rules =
+        vec![decide(Some(MERGE_REQUEST.to_string()), false), decide(Some("$CI_COMMIT_TAG".to_string()), policy.tags)];
+    // The branches that push; a default branch that does not push is any other branch (a listed
+    // pattern may still match it, as on GitHub).
+    rules.extend(pushing_branches(policy).into_iter().map(|c| decide(Some(c), true)));
     let mut otherwise = decide(None, false);
     otherwise.when = Some("on_success");
     rules.push(otherwise);

@@ -17,8 +17,21 @@ pub fn functions(platform: Platform, policy: &Policy, uses: &Uses) -> String {
         // BuildKit in a container: the registry layer cache needs it, and each job starts fresh.
         // A pipeline that does not push keeps the docker driver instead: it builds into the
         // local image store, where a child build finds its parent's local image.
+        // A pipeline that does not push loads its parents' local images, which the workflow
+        // restored into PIPEGEN_LOCAL_IMAGES (a parent that skipped is in the registry).
         Builder::Buildx => {
-            "  if [ \"$pipegen_push\" = true ]; then\n    docker buildx create --use --driver docker-container > /dev/null\n    docker buildx inspect --bootstrap > /dev/null\n  fi\n"
+            r#"  if [ "$pipegen_push" = true ]; then
+    docker buildx create --use --driver docker-container > /dev/null
+    docker buildx inspect --bootstrap > /dev/null
+  else
+    for pipegen_file in "${PIPEGEN_LOCAL_IMAGES:?}"/*.tar; do
+      if [ -f "$pipegen_file" ]; then
+        echo "pipegen: loading the local image $(basename "$pipegen_file" .tar)"
+        docker load --quiet --input "$pipegen_file"
+      fi
+    done
+  fi
+"#
         }
     };
     // BuildKit's registry cache is one tag per build (and platform: two platforms' caches would
@@ -52,7 +65,7 @@ pub fn functions(platform: Platform, policy: &Policy, uses: &Uses) -> String {
         ),
         Builder::Buildx => (
             // A pipeline that does not push loads the image into the local store and saves it
-            // for the jobs that need it (`$PIPEGEN_LOCAL_IMAGES/<KEY>.tar`, which the workflow
+            // for the jobs that need it (`$PIPEGEN_LOCAL_IMAGES/<KEY>=<tag>.tar`, which the workflow
             // hands on through the cache of this run).
             format!(
                 r#"  if [ "$pipegen_push" = true ]; then
@@ -64,7 +77,7 @@ pub fn functions(platform: Platform, policy: &Policy, uses: &Uses) -> String {
     if {saves}; then
       mkdir -p "$PIPEGEN_LOCAL_IMAGES"
       echo "pipegen: saving the local image $pipegen_ref for the jobs that need it"
-      docker save --output "$PIPEGEN_LOCAL_IMAGES/$PIPEGEN_KEY.tar" "$pipegen_ref"
+      docker save --output "$PIPEGEN_LOCAL_IMAGES/$PIPEGEN_KEY=$pipegen_tag.tar" "$pipegen_ref"
     fi
   fi"#
             ),

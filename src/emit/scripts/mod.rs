@@ -253,11 +253,13 @@ pub fn merge_variables(build: &Build) -> Vec<(String, String)> {
 /// The variables the build script reads (see [`tag`]), those that are not empty, in a fixed
 /// order. Both platforms set them on the build job.
 pub fn build_variables(build: &Build) -> Vec<(String, String)> {
-    let mut out = vec![
-        ("PIPEGEN_IMAGE".to_string(), build.this.id.image.clone()),
-        ("PIPEGEN_KEY".to_string(), build.this.key.clone()),
-        ("PIPEGEN_CONTEXT".to_string(), build.context.clone()),
-    ];
+    let mut out = vec![("PIPEGEN_IMAGE".to_string(), build.this.id.image.clone())];
+    // The script's default key is the image's name in upper case with `_` for `-`: a variant's
+    // key (which adds its values) is spelt out.
+    if build.this.key != crate::naming::upper_identifier(&build.this.id.image) {
+        out.push(("PIPEGEN_KEY".to_string(), build.this.key.clone()));
+    }
+    out.push(("PIPEGEN_CONTEXT".to_string(), build.context.clone()));
     // The script's default is `<context>/Dockerfile` as written (`Dockerfile` for `.`): a context
     // written with a trailing `/` gets its Dockerfile spelt out, as git has no `a//Dockerfile`.
     let script_default =

@@ -126,10 +126,13 @@ fn unpushed(platform: Platform) -> String {
   if [ "$pipegen_push" = true ]; then
     return 0
   fi
-  if [ -z "${{PIPEGEN_SCRATCH:-}}" ]; then
-    echo "pipegen: this pipeline does not push and has no scratch path for its images: enable the project's container registry or set PIPEGEN_SCRATCH" >&2
-    return 1
-  fi
+  # Without the project's registry, `$CI_REGISTRY_IMAGE/pipegen-scratch` starts with `/`.
+  case "${{PIPEGEN_SCRATCH:-}}" in
+    ''|/*)
+      echo "pipegen: this pipeline does not push and has no scratch path for its images (PIPEGEN_SCRATCH='${{PIPEGEN_SCRATCH:-}}'): enable the project's container registry or set PIPEGEN_SCRATCH" >&2
+      return 1
+      ;;
+  esac
   pipegen_ref="$PIPEGEN_SCRATCH/$PIPEGEN_IMAGE:{SCRATCH_TAG_PREFIX}$pipegen_tag"
   pipegen_scratch_host="${{PIPEGEN_SCRATCH%%/*}}"
   if [ -z "${{pipegen_scratch_login:-}}" ] && [ "$pipegen_scratch_host" = {host} ] && [ -n "${{{password}:-}}" ]; then

@@ -2,7 +2,8 @@
 //! own variables, hashed with `sha256sum`. The same variables feed the build, so an image is built
 //! with exactly what its tag hashed.
 //!
-//! The job's variables: `PIPEGEN_IMAGE`, `PIPEGEN_KEY`, `PIPEGEN_CONTEXT`, `PIPEGEN_DOCKERFILE` (default
+//! The job's variables: `PIPEGEN_IMAGE`, `PIPEGEN_KEY` (default: the image's name in upper case,
+//! `_` for `-`), `PIPEGEN_CONTEXT`, `PIPEGEN_DOCKERFILE` (default
 //! `<context>/Dockerfile`),
 //! `PIPEGEN_INPUTS` (plain inputs, one a line), `PIPEGEN_GLOBS` (per glob input two lines: its
 //! literal directory, `.` for the root, then the rest of the pattern), `PIPEGEN_TARGET`,
@@ -26,17 +27,23 @@ use crate::plan::{CONTENT_TAG_HEADER, CONTENT_TAG_LEN};
 /// registry, says what it decided, sets `pipegen_build` (`true` or `false`) and publishes the
 /// tag for the jobs that need this one. Only the parts of the recipe `uses` names are written.
 pub fn functions(platform: Platform, uses: &Uses) -> String {
+    // What the job hands on. GitLab: the full reference (in a pipeline that does not push, an
+    // image is in the registry, unchanged and reused, or in the scratch path, built here, and
+    // only this job knows which), except from a platform's job, which hands on its digest
+    // instead (the merge job publishes the reference). GitHub: job outputs (its tag, whether it
+    // built and its key, which name the local image a run that does not push saves).
     let publish = match platform.publish {
-        // The full reference: in a pipeline that does not push, an image is in the registry
-        // (unchanged, reused) or in the scratch path (built here), and only this job knows which.
-        Publish::Dotenv(file) => format!(r#"    printf 'PIPEGEN_REF_%s=%s\n' "$PIPEGEN_KEY" "$pipegen_ref" > {file}"#),
-        Publish::GithubOutput => r#"    printf 'tag=%s\n' "$pipegen_tag" >> "$GITHUB_OUTPUT""#.to_string(),
-    };
-    // Whether this job built its image, for the step that saves a local image (every job that
-    // builds, a split build's platforms too).
-    let built = match platform.publish {
-        Publish::Dotenv(_) => "",
-        Publish::GithubOutput => "\n  printf 'build=%s\\n' \"$pipegen_build\" >> \"$GITHUB_OUTPUT\"",
+        Publish::Dotenv(file) => format!(
+            r#"  if [ "${{PIPEGEN_SPLIT:-}}" != platform ]; then
+    printf 'PIPEGEN_REF_%s=%s\n' "$PIPEGEN_KEY" "$pipegen_ref" > {file}
+  fi
+"#
+        ),
+        Publish::GithubOutput => {
+            r#"  printf 'tag=%s\nbuild=%s\nkey=%s\n' "$pipegen_tag" "$pipegen_build" "$PIPEGEN_KEY" >> "$GITHUB_OUTPUT"
+"#
+            .to_string()
+        }
     };
     let unpushed_lookup = match platform.unpushed {
         Unpushed::Scratch => {
@@ -115,19 +122,50 @@ pub fn functions(platform: Platform, uses: &Uses) -> String {
     };
     text.push_str(&format!(
         r#"pipegen_tag_step() {{
-  : "${{PIPEGEN_IMAGE:?the build job sets PIPEGEN_IMAGE}}" "${{PIPEGEN_KEY:?the build job sets PIPEGEN_KEY}}"
+  : "${{PIPEGEN_IMAGE:?the build job sets PIPEGEN_IMAGE}}"
+  if [ -z "${{PIPEGEN_KEY:-}}" ]; then
+    PIPEGEN_KEY="$(printf '%s' "$PIPEGEN_IMAGE" | tr 'a-z-' 'A-Z_')"
+  fi
   pipegen_login || return 1
   pipegen_tag_of || return 1
   rm -f "${{TMPDIR:-/tmp}}/pipegen-recipe-$$"
   pipegen_ref="$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE:$pipegen_tag"
-{decide}  # A platform's job hands on its digest instead; the merge job publishes the reference.
-  if [ "${{PIPEGEN_SPLIT:-}}" != platform ]; then
-{publish}
-  fi{built}
-}}
+{decide}{publish}}}
 "#
     ));
     text
+}
+
+/// How `pipegen_parent` finds a parent's reference. GitLab hands on each parent's full
+/// reference (a pipeline that does not push may keep it in the registry or in the scratch path);
+/// GitHub its tag, in the run's registry, under whose name a run that does not push keeps its
+/// local images: `PIPEGEN_PARENT_<n>` is `<KEY>=<tag>`, so the workflow's restore steps name the
+/// local image of a parent by it, whatever the job.
+fn parent_lookup(platform: Platform) -> &'static str {
+    match platform.publish {
+        Publish::Dotenv(_) => {
+            r#"  eval "pipegen_parent_ref=\${PIPEGEN_REF_$pipegen_key-}"
+  if [ -z "$pipegen_parent_ref" ]; then
+    echo "pipegen: the reference of $pipegen_parent_image (PIPEGEN_REF_$pipegen_key) did not come from its build job" >&2
+    return 1
+  fi"#
+        }
+        Publish::GithubOutput => {
+            r#"  pipegen_n=1
+  pipegen_value=
+  while eval "pipegen_slot=\${PIPEGEN_PARENT_$pipegen_n-}" && [ -n "$pipegen_slot" ]; do
+    case "$pipegen_slot" in
+      "$pipegen_key="*) pipegen_value="${pipegen_slot#*=}"; break ;;
+    esac
+    pipegen_n=$((pipegen_n + 1))
+  done
+  if [ -z "$pipegen_value" ]; then
+    echo "pipegen: the tag of $pipegen_parent_image (PIPEGEN_PARENT_<n>=$pipegen_key=<tag>) did not come from its build job" >&2
+    return 1
+  fi
+  pipegen_parent_ref="$PIPEGEN_REGISTRY/$pipegen_parent_image:$pipegen_value""#
+        }
+    }
 }
 
 /// The functions the tag and build steps call (only those some part reaches survive
@@ -164,11 +202,7 @@ pipegen_parent() {
   case "$pipegen_key" in
     ''|*[!A-Za-z0-9_]*) echo "pipegen: '$1' is not a parent" >&2; return 1 ;;
   esac
-  eval "pipegen_parent_ref=\${PIPEGEN_REF_$pipegen_key-}"
-  if [ -z "$pipegen_parent_ref" ]; then
-    echo "pipegen: the reference of $pipegen_parent_image (PIPEGEN_REF_$pipegen_key) did not come from its build job" >&2
-    return 1
-  fi
+{parent_lookup}
   # Its tag, as the recipe hashes it: the same whether the parent went to the registry or, in
   # a pipeline that does not push, to the scratch path (whose tags carry a prefix).
   pipegen_value="${pipegen_parent_ref##*:}"
@@ -188,7 +222,8 @@ pipegen_join() {
   esac
 }
 "#
-        .replace("{scratch}", SCRATCH_TAG_PREFIX);
+    .replace("{scratch}", SCRATCH_TAG_PREFIX)
+    .replace("{parent_lookup}", parent_lookup(platform));
     if uses.ignore_filter {
         let filter = awk::command(platform.builder.ignore_rules());
         text.push_str(&format!(
