@@ -196,7 +196,7 @@ pub fn wait_library(kinds: ProbeKinds) -> String {
 /// The shell functions of the alias step (see [`alias`]): `pipegen_aliases REF` points the
 /// job's alias tags (`PIPEGEN_ALIAS_TAGS`) at the manifest REF names.
 pub fn alias_library(platform: Platform) -> String {
-    alias::functions(platform)
+    embed(&alias::functions(platform), &["pipegen_aliases"])
 }
 
 /// The variable the alias step reads, when the build has alias tags: one alias a line, its

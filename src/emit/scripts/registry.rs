@@ -79,9 +79,9 @@ pipegen_digest_of() {{
     text.push_str(&unpushed(platform));
     if platform.builder == Builder::Buildah {
         // The buildah image is Fedora without skopeo and git; a builder image with them (and an
-        // awk, which filters contexts with a .dockerignore, when the pipeline has the filter)
-        // skips this.
-        let awk = if uses.ignore_filter {
+        // awk, which reads a Dockerfile's base images for a content tag and filters contexts
+        // with a .dockerignore) skips this.
+        let awk = if uses.ignore_filter || uses.content_tags {
             "  command -v awk > /dev/null 2>&1 || pipegen_missing=\"$pipegen_missing gawk\"\n"
         } else {
             ""
