@@ -109,10 +109,8 @@ fn github_splits_a_build_into_its_platforms_and_a_merge_job_reading_their_digest
     assert_eq!(merge["outputs"]["tag"].as_str(), Some("${{ steps.tag.outputs.tag }}"));
     assert_eq!(strings(&jobs["build_app_3-3__linux-amd64"]["needs"]), ["build_base_3-3"]);
     assert_eq!(
-        jobs["build_app_3-3__linux-amd64"]["env"]["PIPEGEN_REF_BASE__3_3"].as_str(),
-        Some(
-            "${{ format('{0}/base:{1}', inputs.registry || vars.PIPEGEN_REGISTRY || 'registry.example.com/platforms', needs.build_base_3-3.outputs.tag) }}"
-        )
+        jobs["build_app_3-3__linux-amd64"]["env"]["PIPEGEN_PARENT_1"].as_str(),
+        Some("BASE__3_3=${{ needs.build_base_3-3.outputs.tag }}"),
     );
     assert_eq!(strings(&jobs["test_3-2"]["needs"]), ["build_app_3-2"]);
     assert_eq!(jobs["build_tool_3-2"]["runs-on"].as_str(), Some("ubuntu-latest"));
