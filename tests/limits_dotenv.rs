@@ -11,6 +11,8 @@
 
 mod support;
 
+use support::git;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -31,17 +33,6 @@ fn wide_model() -> String {
         let _ = writeln!(text, "  c{i:02}:\n    from: base\n    context: c{i:02}\n    inputs: [\"shared/*.txt\"]");
     }
     text
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let mut command = Command::new(support::tool("git"));
-    command
-        .args(["-c", "user.name=pipegen test", "-c", "user.email=test@pipegen.invalid", "-c", "commit.gpgsign=false"])
-        .args(args)
-        .current_dir(dir);
-    let (code, out, err) = support::run(&mut command);
-    assert_eq!(code, 0, "git {args:?}: {err}");
-    out
 }
 
 fn write(path: &Path, text: &str) {

@@ -10,6 +10,8 @@
 
 mod support;
 
+use support::git;
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
@@ -83,17 +85,6 @@ fn plans() -> Vec<(String, Plan)> {
     }
     plans.retain(|(_, plan)| !plan.builds.is_empty());
     plans
-}
-
-fn git(repo: &Path, args: &[&str]) -> String {
-    let mut command = Command::new(support::tool("git"));
-    command
-        .args(["-c", "user.name=pipegen test", "-c", "user.email=test@pipegen.invalid", "-c", "commit.gpgsign=false"])
-        .args(args)
-        .current_dir(repo);
-    let (code, stdout, stderr) = support::run(&mut command);
-    assert_eq!(code, 0, "git {args:?} failed: {stderr}");
-    stdout
 }
 
 /// A repository with a file in every context, Dockerfile and input of `plan` (a glob gets a file

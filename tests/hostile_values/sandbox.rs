@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::support;
+use crate::support::git;
 
 /// The variable that tells a stand-in which job it runs in (the test sets it for every job).
 pub const JOB_VARIABLE: &str = "PIPEGEN_TEST_JOB";
@@ -34,17 +35,6 @@ pub struct Call {
 fn executable(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).expect("chmod a stand-in");
-}
-
-fn git(repo: &Path, args: &[&str]) -> String {
-    let mut command = Command::new(support::tool("git"));
-    command
-        .args(["-c", "user.name=pipegen test", "-c", "user.email=test@pipegen.invalid", "-c", "commit.gpgsign=false"])
-        .args(args)
-        .current_dir(repo);
-    let (code, stdout, stderr) = support::run(&mut command);
-    assert_eq!(code, 0, "git {args:?} failed: {stderr}");
-    stdout
 }
 
 impl Sandbox {

@@ -116,3 +116,16 @@ pub fn valid_fixtures() -> Vec<PathBuf> {
 pub fn relative(path: &Path) -> String {
     path.strip_prefix(repo()).unwrap_or(path).display().to_string()
 }
+
+/// Run the installed git in `repo` with a test identity and no signing; its stdout. A failure
+/// fails the test with git's message.
+pub fn git(repo: &Path, args: &[&str]) -> String {
+    let mut command = Command::new(tool("git"));
+    command
+        .args(["-c", "user.name=pipegen test", "-c", "user.email=test@pipegen.invalid", "-c", "commit.gpgsign=false"])
+        .args(args)
+        .current_dir(repo);
+    let (code, stdout, stderr) = run(&mut command);
+    assert_eq!(code, 0, "git {args:?} failed: {stderr}");
+    stdout
+}
