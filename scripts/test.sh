@@ -21,4 +21,4 @@ echo "==> cargo clippy"
 cargo clippy --all-targets --all-features --locked -- -D warnings
 
 echo "==> cargo test (every tier)"
-cargo test --locked --features external-tests
+cargo test --locked --no-fail-fast --features external-tests
