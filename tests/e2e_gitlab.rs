@@ -528,7 +528,9 @@ impl World {
             .env("TMPDIR", &tmpdir)
             .arg("--home")
             .arg(&self.gcl_home)
-            .args(["--force-shell-executor", "--shell-isolation"]);
+            // Artifacts stay in gitlab-ci-local's state directory: copied into the repository
+            // while another job rsyncs it, they can fail that job (see tests/limits_dotenv.rs).
+            .args(["--force-shell-executor", "--shell-isolation", "--no-artifacts-to-source"]);
         if self.validated.replace(true) {
             command.arg("--no-json-schema-validation");
         }

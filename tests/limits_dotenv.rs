@@ -109,9 +109,15 @@ fn a_pipeline_of_210_builds_stays_within_gitlabs_dotenv_limits_when_it_runs() {
     );
     let path = format!("{}:{}", stubs.display(), std::env::var("PATH").unwrap_or_default());
     let mut command = Command::new(support::tool("gitlab-ci-local"));
+    // `--no-artifacts-to-source`: with shell isolation, gitlab-ci-local copies each finished
+    // job's artifacts into the repository (rsync, through a temporary file) while other jobs
+    // rsync the repository into their build directories; a file that appears and vanishes
+    // between the two fails the second rsync (exit 24) and the job. The jobs read their needs'
+    // dotenv reports from gitlab-ci-local's state directory, not from the repository.
     command.current_dir(&repo).env("PATH", &path).arg("--home").arg(dir.path().join("gcl-home")).args([
         "--force-shell-executor",
         "--shell-isolation",
+        "--no-artifacts-to-source",
         "--no-json-schema-validation",
         "--concurrency",
         "8",

@@ -56,22 +56,28 @@ fn strings(value: &Value) -> Vec<String> {
 #[test]
 fn gitlab_splits_a_build_into_its_platforms_and_a_merge_job_with_the_contract_name() {
     let p = emitted(MODEL, Target::Gitlab);
+    // What the platform jobs and the merge job share is written once, in a hidden job they extend.
+    let shared = &p[".build:base:3.2"];
+    assert_eq!(shared["extends"].as_str(), Some(".pipegen:build"));
+    assert_eq!(shared["variables"]["PIPEGEN_PLATFORMS"].as_str(), Some("linux/amd64\nlinux/arm64"));
+    assert_eq!(shared["variables"]["PIPEGEN_IMAGE"].as_str(), Some("base"));
     for platform in ["linux-amd64", "linux-arm64"] {
         let job = &p[format!("build:base:3.2@{platform}").as_str()];
-        assert_eq!(job["extends"].as_str(), Some(".pipegen:build"), "{platform}");
+        assert_eq!(job["extends"].as_str(), Some(".build:base:3.2"), "{platform}");
+        assert!(job["variables"]["PIPEGEN_IMAGE"].is_null(), "{platform}: written once, in the hidden job");
         assert_eq!(job["variables"]["PIPEGEN_SPLIT"].as_str(), Some("platform"));
         assert_eq!(job["variables"]["PIPEGEN_PLATFORM"].as_str(), Some(platform.replacen('-', "/", 1).as_str()));
         assert_eq!(
             job["variables"]["PIPEGEN_DIGEST_VARIABLE"].as_str(),
             Some(format!("PIPEGEN_DIGEST_BASE__3_2__{}", platform.to_uppercase().replace('-', "_")).as_str())
         );
-        assert_eq!(job["variables"]["PIPEGEN_PLATFORMS"].as_str(), Some("linux/amd64\nlinux/arm64"));
         assert!(strings(&job["needs"]).is_empty());
     }
     // The runner tags of arm64 only; amd64 has none, so any untagged runner takes it.
     assert_eq!(strings(&p["build:base:3.2@linux-arm64"]["tags"]), ["saas-linux-medium-arm64", "arm"]);
     assert!(p["build:base:3.2@linux-amd64"]["tags"].is_null());
     let merge = &p["build:base:3.2"];
+    assert_eq!(merge["extends"].as_str(), Some(".build:base:3.2"));
     assert_eq!(merge["variables"]["PIPEGEN_SPLIT"].as_str(), Some("merge"));
     assert_eq!(
         merge["variables"]["PIPEGEN_DIGESTS"].as_str(),

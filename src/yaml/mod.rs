@@ -12,10 +12,12 @@
 mod comment;
 mod resolve;
 mod scalar;
+mod share;
 mod writer;
 
 pub use comment::Commented;
 pub use serde_yaml::{Error, Mapping, Value};
+pub use share::{MIN_SHARED_BYTES, share_repeated_nodes};
 
 /// Deserialize a value from YAML text.
 pub fn from_str<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, Error> {

@@ -12,7 +12,6 @@
 //! secret's value, and a registry path often contains the registry user's name.
 
 mod actions;
-mod anchors;
 pub mod limits;
 pub mod names;
 mod push;
@@ -144,17 +143,7 @@ struct Job {
     outputs: IndexMap<&'static str, &'static str>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     env: IndexMap<String, String>,
-    #[serde(rename = "__pipegen_anchor__", skip_serializing_if = "Option::is_none")]
-    anchor: Option<String>,
-    steps: Steps,
-}
-
-/// A job's steps, or an alias of steps another job anchored.
-#[derive(Serialize)]
-#[serde(untagged)]
-enum Steps {
-    List(Vec<Step>),
-    Alias(String),
+    steps: Vec<Step>,
 }
 
 #[derive(Serialize)]
@@ -251,24 +240,15 @@ pub const BACKEND: crate::emit::Backend = crate::emit::Backend { name: "github",
 /// The GitHub workflow of `plan`, without the header comment.
 pub fn render(plan: &Plan) -> String {
     let mut jobs = IndexMap::new();
-    // Shared steps only pay off, and only lint clean (an anchor nobody uses is reported), when
-    // two builds or more share them.
-    // Shareable builds (see `shareable`) with as many parents run the same steps.
-    let mut group_sizes: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
-    for build in plan.builds.iter().filter(|b| shareable(b)) {
-        *group_sizes.entry(build.parents.len()).or_default() += 1;
-    }
-    let mut anchored = std::collections::BTreeSet::new();
     for build in &plan.builds {
-        let share = shareable(build) && group_sizes.get(&build.parents.len()).is_some_and(|n| *n >= 2);
         if build.split() {
             for platform in &build.platforms {
                 let id = JobId::Platform { build: build.this.id.clone(), platform: *platform };
-                jobs.insert(names::id(&id), platform_job(plan, build, *platform, share, &mut anchored));
+                jobs.insert(names::id(&id), platform_job(plan, build, *platform));
             }
-            jobs.insert(names::id(&build.id()), merge_job(plan, build, share, &mut anchored));
+            jobs.insert(names::id(&build.id()), merge_job(plan, build));
         } else {
-            jobs.insert(names::id(&build.id()), build_job(plan, build, share, &mut anchored));
+            jobs.insert(names::id(&build.id()), build_job(plan, build));
         }
     }
     for run in &plan.runs {
@@ -345,7 +325,8 @@ pub fn render(plan: &Plan) -> String {
         jobs,
     };
     let text = crate::yaml::to_string(&workflow).expect("the GitHub workflow serializes");
-    anchors::write_anchors(&write_waivers(&annotate_pins(&text)))
+    // Jobs repeat much (steps, credentials, permissions): each repeated node is written once.
+    crate::yaml::share_repeated_nodes(&write_waivers(&annotate_pins(&text)), crate::yaml::MIN_SHARED_BYTES)
 }
 
 fn nothing_job() -> Job {
@@ -360,12 +341,11 @@ fn nothing_job() -> Job {
         services: IndexMap::new(),
         outputs: IndexMap::new(),
         env: IndexMap::new(),
-        anchor: None,
-        steps: Steps::List(vec![Step {
+        steps: vec![Step {
             name: "Nothing to do".to_string(),
             run: Some(format!("echo {}", scripts_quote("pipegen: the model has no images and no jobs"))),
             ..Step::default()
-        }]),
+        }],
     }
 }
 
@@ -444,13 +424,6 @@ fn checkout() -> Step {
 
 fn needs(needs: &[Need]) -> Vec<String> {
     needs.iter().map(|n| names::id(&n.job)).collect()
-}
-
-/// Whether a build's jobs run the same steps as every other such build's with as many parents
-/// (restored by position), so that they can share them (a YAML anchor): no image caches, no
-/// alias tags, not split by platform.
-fn shareable(build: &Build) -> bool {
-    build.caches.is_empty() && build.aliases.is_empty() && !build.split()
 }
 
 /// The key of a build's local image in the run's cache (`key` may be an expression).
@@ -549,16 +522,8 @@ struct BuildJob {
 /// build restore their parents' local images when the run does not push (by position), and the
 /// job whose image the run hands on saves its own (a split build's first platform: the one
 /// `ubuntu-latest` runs, `linux/amd64` before `linux/arm64`); the job that publishes the image (a
-/// build's only job or its merge job) sets the alias tags. When `share`d, the first job with as
-/// many parents anchors its steps (`anchored` holds the parent counts anchored so far) and the
-/// others alias them.
-fn build_like_job(
-    plan: &Plan,
-    build: &Build,
-    job: BuildJob,
-    share: bool,
-    anchored: &mut std::collections::BTreeSet<usize>,
-) -> Job {
+/// build's only job or its merge job) sets the alias tags.
+fn build_like_job(plan: &Plan, build: &Build, job: BuildJob) -> Job {
     let builds = job.kind != BuildJobKind::Merge;
     let publishes = matches!(job.kind, BuildJobKind::Single | BuildJobKind::Merge);
     let saves = matches!(job.kind, BuildJobKind::Single | BuildJobKind::Platform { first: true });
@@ -610,8 +575,6 @@ fn build_like_job(
     }
     let mut outputs = IndexMap::new();
     outputs.insert(job.output.0, job.output.1);
-    let name = anchors::build_steps(build.parents.len());
-    let first = !anchored.contains(&build.parents.len());
     Job {
         name: names::display(&job.id),
         needs: job.needs,
@@ -623,21 +586,13 @@ fn build_like_job(
         services: IndexMap::new(),
         outputs,
         env: job.env,
-        anchor: (share && first).then(|| name.clone()),
-        steps: if share && !first {
-            Steps::Alias(anchors::alias(&name))
-        } else {
-            if share {
-                anchored.insert(build.parents.len());
-            }
-            Steps::List(steps)
-        },
+        steps,
     }
 }
 
 const TAG_OUTPUT: (&str, &str) = ("tag", "${{ steps.tag.outputs.tag }}");
 
-fn build_job(plan: &Plan, build: &Build, share: bool, anchored: &mut std::collections::BTreeSet<usize>) -> Job {
+fn build_job(plan: &Plan, build: &Build) -> Job {
     let mut variables = scripts::build_variables(build);
     variables.extend(scripts::alias_variables(build));
     let job = BuildJob {
@@ -648,32 +603,26 @@ fn build_job(plan: &Plan, build: &Build, share: bool, anchored: &mut std::collec
         runs_on: runs_on(plan, build.single_platform()),
         output: TAG_OUTPUT,
     };
-    build_like_job(plan, build, job, share, anchored)
+    build_like_job(plan, build, job)
 }
 
 /// One platform of a split build, on that platform's runner: builds and pushes by digest, and
 /// hands the digest to the merge job as its output `digest`.
-fn platform_job(
-    plan: &Plan,
-    build: &Build,
-    platform: ImagePlatform,
-    share: bool,
-    anchored: &mut std::collections::BTreeSet<usize>,
-) -> Job {
+fn platform_job(plan: &Plan, build: &Build, platform: ImagePlatform) -> Job {
     let job = BuildJob {
         id: JobId::Platform { build: build.this.id.clone(), platform },
         kind: BuildJobKind::Platform { first: build.platforms.first() == Some(&platform) },
-        env: build_env(build, scripts::platform_variables(build, platform)),
+        env: build_env(build, scripts::platform_variables(build, platform, PLATFORM.publish)),
         needs: needs(&build.needs),
         runs_on: runs_on(plan, Some(platform)),
         output: ("digest", "${{ steps.tag.outputs.digest }}"),
     };
-    build_like_job(plan, build, job, share, anchored)
+    build_like_job(plan, build, job)
 }
 
 /// The job of a split build that keeps the build's id: it merges its platforms' digests into a
 /// manifest list under the tag, and publishes the tag. Jobs using the image need only it.
-fn merge_job(plan: &Plan, build: &Build, share: bool, anchored: &mut std::collections::BTreeSet<usize>) -> Job {
+fn merge_job(plan: &Plan, build: &Build) -> Job {
     let mut variables = scripts::merge_variables(build);
     variables.extend(scripts::alias_variables(build));
     let mut env = build_env(build, variables);
@@ -694,7 +643,7 @@ fn merge_job(plan: &Plan, build: &Build, share: bool, anchored: &mut std::collec
         runs_on: RUNS_ON.to_string(),
         output: TAG_OUTPUT,
     };
-    build_like_job(plan, build, job, share, anchored)
+    build_like_job(plan, build, job)
 }
 
 fn lines(items: &[String]) -> String {
@@ -904,8 +853,7 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
         services,
         outputs: IndexMap::new(),
         env,
-        anchor: None,
-        steps: Steps::List(steps),
+        steps,
     }
 }
 

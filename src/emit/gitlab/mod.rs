@@ -10,6 +10,8 @@ pub mod limits;
 pub mod names;
 pub mod push;
 
+use std::borrow::Cow;
+
 use indexmap::IndexMap;
 use serde::Serialize;
 
@@ -116,7 +118,7 @@ impl Variable {
 #[derive(Serialize, Default)]
 struct Job {
     #[serde(skip_serializing_if = "Option::is_none")]
-    extends: Option<&'static str>,
+    extends: Option<Cow<'static, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     stage: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -235,6 +237,7 @@ pub fn render(plan: &Plan) -> String {
     }
     for build in &plan.builds {
         if build.split() {
+            jobs.insert(names::split_template(&build.this.id), split_template(build));
             for platform in &build.platforms {
                 let id = JobId::Platform { build: build.this.id.clone(), platform: *platform };
                 jobs.insert(names::job(&id), platform_job(plan, build, *platform));
@@ -279,7 +282,10 @@ pub fn render(plan: &Plan) -> String {
     }
     let pipeline =
         Pipeline { workflow: workflow(plan), stages, variables, default: Defaults { interruptible: true }, jobs };
-    crate::yaml::to_string(&pipeline).expect("the GitLab pipeline serializes")
+    let text = crate::yaml::to_string(&pipeline).expect("the GitLab pipeline serializes");
+    // Jobs repeat much (needs, rules, variables of a build's platform jobs): each repeated node
+    // is written once. GitLab expands aliases before it measures the configuration's size.
+    crate::yaml::share_repeated_nodes(&text, crate::yaml::MIN_SHARED_BYTES)
 }
 
 /// GitLab refuses a pipeline without a visible job: a model with nothing to build or run gets
@@ -311,7 +317,7 @@ fn build_template(plan: &Plan, aliases: bool) -> Job {
     }
     before_script.push("pipegen_tools".to_string());
     Job {
-        extends: Some(PUSH_TEMPLATE),
+        extends: Some(Cow::Borrowed(PUSH_TEMPLATE)),
         image: Some(Image(BUILDER_IMAGE.to_string())),
         variables,
         timeout: Some(policy.build_timeout.to_string()),
@@ -325,7 +331,7 @@ fn build_template(plan: &Plan, aliases: bool) -> Job {
 fn wait_template(plan: &Plan) -> Job {
     let library = scripts::wait_library(scripts::ProbeKinds::of(plan));
     Job {
-        extends: Some(PUSH_TEMPLATE),
+        extends: Some(Cow::Borrowed(PUSH_TEMPLATE)),
         before_script: vec![library, "pipegen_wait_services".to_string()],
         ..Job::default()
     }
@@ -335,7 +341,7 @@ fn cache_key_template(policy: &Policy) -> Job {
     let mut variables = IndexMap::new();
     variables.insert("PIPEGEN_KEY_REPORT".to_string(), Variable::Plain(CACHE_KEY_DOTENV.to_string()));
     Job {
-        extends: Some(PUSH_TEMPLATE),
+        extends: Some(Cow::Borrowed(PUSH_TEMPLATE)),
         image: Some(Image(policy.cache_helper_image.to_string())),
         needs: Some(Vec::new()),
         variables,
@@ -361,7 +367,12 @@ fn cache_key_job(plan: &Plan, cache: &CacheUse) -> Job {
     let mut variables = IndexMap::new();
     variables.insert("PIPEGEN_KEY_FILES".to_string(), Variable::data(&lines(&cache.key_files)));
     variables.insert("PIPEGEN_KEY_VARIABLE".to_string(), Variable::Plain(names::cache_key_variable(&cache.name)));
-    Job { extends: Some(CACHE_KEY_TEMPLATE), stage: plan.stages.first().cloned(), variables, ..Job::default() }
+    Job {
+        extends: Some(Cow::Borrowed(CACHE_KEY_TEMPLATE)),
+        stage: plan.stages.first().cloned(),
+        variables,
+        ..Job::default()
+    }
 }
 
 /// Items one a line, as the scripts read lists.
@@ -408,7 +419,7 @@ fn build_job(plan: &Plan, build: &Build) -> Job {
         .map(|(name, value)| (name, Variable::data(&value)))
         .collect();
     Job {
-        extends: Some(BUILD_TEMPLATE),
+        extends: Some(Cow::Borrowed(BUILD_TEMPLATE)),
         stage: Some(build.stage.clone()),
         tags: build.single_platform().map(|p| runner_tags(plan, p)).unwrap_or_default(),
         needs: Some(needs(&build.needs, &build.caches)),
@@ -424,19 +435,29 @@ fn runner_tags(plan: &Plan, platform: ImagePlatform) -> Vec<String> {
     plan.runner(platform).map(|r| r.gitlab.iter().map(|t| t.0.clone()).collect()).unwrap_or_default()
 }
 
+/// The hidden job a split build's jobs extend: what its platform jobs and its merge job share
+/// (the build's variables and stage), written once.
+fn split_template(build: &Build) -> Job {
+    Job {
+        extends: Some(Cow::Borrowed(BUILD_TEMPLATE)),
+        stage: Some(build.stage.clone()),
+        variables: data_variables(scripts::build_variables(build)),
+        ..Job::default()
+    }
+}
+
+fn data_variables(variables: impl IntoIterator<Item = (String, String)>) -> IndexMap<String, Variable> {
+    variables.into_iter().map(|(name, value)| (name, Variable::data(&value))).collect()
+}
+
 /// One platform of a split build, on that platform's runner: builds and pushes by digest, and
 /// hands the digest to the merge job in its dotenv report (one variable).
 fn platform_job(plan: &Plan, build: &Build, platform: ImagePlatform) -> Job {
-    let variables = scripts::platform_variables(build, platform)
-        .into_iter()
-        .map(|(name, value)| (name, Variable::data(&value)))
-        .collect();
     Job {
-        extends: Some(BUILD_TEMPLATE),
-        stage: Some(build.stage.clone()),
+        extends: Some(Cow::Owned(names::split_template(&build.this.id))),
         tags: runner_tags(plan, platform),
         needs: Some(needs(&build.needs, &build.caches)),
-        variables,
+        variables: data_variables(scripts::platform_only_variables(build, platform, PLATFORM.publish)),
         cache: caches(&build.caches),
         ..Job::default()
     }
@@ -445,18 +466,14 @@ fn platform_job(plan: &Plan, build: &Build, platform: ImagePlatform) -> Job {
 /// The job of a split build that keeps the build's name: it merges its platforms' digests into
 /// a manifest list under the tag, and publishes the tag. Jobs using the image need only it.
 fn merge_job(build: &Build) -> Job {
-    let variables = scripts::merge_variables(build)
-        .into_iter()
-        .chain(scripts::alias_variables(build))
-        .map(|(name, value)| (name, Variable::data(&value)))
-        .collect();
     let mut entries = needs(&build.needs, &[]);
     entries.extend(build.platform_jobs().iter().map(|id| NeedEntry::WithArtifacts(names::job(id))));
     Job {
-        extends: Some(BUILD_TEMPLATE),
-        stage: Some(build.stage.clone()),
+        extends: Some(Cow::Owned(names::split_template(&build.this.id))),
         needs: Some(entries),
-        variables,
+        variables: data_variables(
+            scripts::merge_only_variables(build).into_iter().chain(scripts::alias_variables(build)),
+        ),
         ..Job::default()
     }
 }
@@ -536,7 +553,7 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
         }
     }
     Job {
-        extends: Some(if waits.is_empty() { PUSH_TEMPLATE } else { WAIT_TEMPLATE }),
+        extends: Some(Cow::Borrowed(if waits.is_empty() { PUSH_TEMPLATE } else { WAIT_TEMPLATE })),
         stage: Some(run.stage.clone()),
         image: run.image.as_ref().map(|i| Image(image_reference(i))),
         services,

@@ -26,6 +26,11 @@ pub fn build(id: &BuildId) -> String {
     with_variant(format!("build:{}", id.image), &id.variant)
 }
 
+/// The hidden job a split build's platform jobs and merge job extend: `.build:<image>[:<variant>]`.
+pub fn split_template(id: &BuildId) -> String {
+    format!(".{}", build(id))
+}
+
 pub fn job(id: &JobId) -> String {
     match id {
         JobId::Build(id) => build(id),

@@ -227,12 +227,23 @@ pub fn alias_variables(build: &Build) -> Vec<(String, String)> {
 }
 
 /// The variables of the job that builds one platform of a split build: the build's, and which
-/// platform, and where its digest goes (GitLab: the dotenv variable it writes).
-pub fn platform_variables(build: &Build, platform: ImagePlatform) -> Vec<(String, String)> {
+/// platform, and where its digest goes when it goes through a dotenv report (GitLab: the
+/// variable it writes; GitHub hands it on as the job's output).
+pub fn platform_variables(build: &Build, platform: ImagePlatform, publish: Publish) -> Vec<(String, String)> {
     let mut out = build_variables(build);
-    out.push(("PIPEGEN_SPLIT".to_string(), "platform".to_string()));
-    out.push(("PIPEGEN_PLATFORM".to_string(), platform.name().to_string()));
-    out.push(("PIPEGEN_DIGEST_VARIABLE".to_string(), crate::naming::digest_variable(&build.this.key, platform)));
+    out.extend(platform_only_variables(build, platform, publish));
+    out
+}
+
+/// What [`platform_variables`] adds to the build's variables.
+pub fn platform_only_variables(build: &Build, platform: ImagePlatform, publish: Publish) -> Vec<(String, String)> {
+    let mut out = vec![
+        ("PIPEGEN_SPLIT".to_string(), "platform".to_string()),
+        ("PIPEGEN_PLATFORM".to_string(), platform.name().to_string()),
+    ];
+    if let Publish::Dotenv(_) = publish {
+        out.push(("PIPEGEN_DIGEST_VARIABLE".to_string(), crate::naming::digest_variable(&build.this.key, platform)));
+    }
     out
 }
 
@@ -240,14 +251,18 @@ pub fn platform_variables(build: &Build, platform: ImagePlatform) -> Vec<(String
 /// build's, and per platform the variable that holds its digest (`<platform>=<variable>`).
 pub fn merge_variables(build: &Build) -> Vec<(String, String)> {
     let mut out = build_variables(build);
-    out.push(("PIPEGEN_SPLIT".to_string(), "merge".to_string()));
+    out.extend(merge_only_variables(build));
+    out
+}
+
+/// What [`merge_variables`] adds to the build's variables.
+pub fn merge_only_variables(build: &Build) -> Vec<(String, String)> {
     let digests: Vec<String> = build
         .platforms
         .iter()
         .map(|p| format!("{}={}", p.name(), crate::naming::digest_variable(&build.this.key, *p)))
         .collect();
-    out.push(("PIPEGEN_DIGESTS".to_string(), digests.join("\n")));
-    out
+    vec![("PIPEGEN_SPLIT".to_string(), "merge".to_string()), ("PIPEGEN_DIGESTS".to_string(), digests.join("\n"))]
 }
 
 /// The variables the build script reads (see [`tag`]), those that are not empty, in a fixed
