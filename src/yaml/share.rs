@@ -20,39 +20,43 @@ pub const MIN_SHARED_BYTES: usize = 30;
 pub fn share_repeated_nodes(text: &str, min_bytes: usize) -> String {
     let lines: Vec<&str> = text.lines().collect();
     let nodes = nodes(&lines);
+    let hashes: Vec<u64> = lines.iter().map(|line| hash_str(&line[indent(line)..])).collect();
     // A node (its first line and kind: an item and a key's value can start on one line) → the
     // anchor its first copy gets, or the alias it becomes and where its lines end.
     let mut anchors: HashMap<(usize, NodeKind), String> = HashMap::new();
     let mut aliases: HashMap<(usize, NodeKind), (String, usize)> = HashMap::new();
-    let mut first_copy: HashMap<(NodeKind, String), &Node> = HashMap::new();
+    // The first copy of each text, by its digest (copies are then compared line by line).
+    let mut first_copies: HashMap<(NodeKind, u64), Vec<&Node>> = HashMap::new();
     let mut counters: HashMap<String, usize> = HashMap::new();
     let mut skip_until = 0;
     for node in &nodes {
         if node.line < skip_until {
             continue;
         }
-        let body = node.fingerprint(&lines);
-        if body.len() < min_bytes || !shareable(&lines[node.line..node.end]) {
+        let (digest, size) = node.digest(&lines, &hashes);
+        if size < min_bytes {
             continue;
         }
-        match first_copy.get(&(node.kind, body.clone())) {
-            Some(first) => {
-                let name = anchors
-                    .entry((first.line, first.kind))
-                    .or_insert_with(|| {
-                        let base = anchor_base(lines[first.line], first);
-                        let counter = counters.entry(base.clone()).or_default();
-                        *counter += 1;
-                        format!("{base}-{counter}")
-                    })
-                    .clone();
-                aliases.insert((node.line, node.kind), (name, node.end));
-                skip_until = node.end;
-            }
-            None => {
-                first_copy.insert((node.kind, body), node);
-            }
+        let copies = first_copies.entry((node.kind, digest)).or_default();
+        let Some(first) = copies.iter().find(|first| first.same_text(node, &lines)).copied() else {
+            copies.push(node);
+            continue;
+        };
+        // A copy that holds a comment stays: only the first copy would keep it.
+        if !shareable(&lines[node.line..node.end]) {
+            continue;
         }
+        let name = anchors
+            .entry((first.line, first.kind))
+            .or_insert_with(|| {
+                let base = anchor_base(lines[first.line], first);
+                let counter = counters.entry(base.clone()).or_default();
+                *counter += 1;
+                format!("{base}-{counter}")
+            })
+            .clone();
+        aliases.insert((node.line, node.kind), (name, node.end));
+        skip_until = node.end;
     }
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
@@ -114,23 +118,53 @@ struct Node {
 }
 
 impl Node {
-    /// The node's text without its indentation, which is the same for every copy.
-    fn fingerprint(&self, lines: &[&str]) -> String {
-        let mut text = String::new();
+    /// The node's text, line by line, without the indentation it has as a whole (which differs
+    /// between copies): each line as its indentation relative to the node and its content.
+    fn body<'a>(&self, lines: &[&'a str]) -> impl Iterator<Item = (usize, &'a str)> {
         let first = match self.kind {
-            NodeKind::Value => self.line + 1,
-            NodeKind::Item => {
-                text.push_str(&lines[self.line][self.column..]);
-                text.push('\n');
-                self.line + 1
-            }
+            NodeKind::Value => None,
+            NodeKind::Item => Some((0, &lines[self.line][self.column..])),
         };
-        for line in &lines[first..self.end] {
-            text.push_str(line.get(self.column..).unwrap_or(""));
-            text.push('\n');
-        }
-        text
+        let column = self.column;
+        first.into_iter().chain(lines[self.line + 1..self.end].iter().map(move |line| {
+            let at = indent(line);
+            (at.saturating_sub(column), &line[at..])
+        }))
     }
+
+    /// A digest of [`Node::body`] and its size in bytes, from each line's content digest.
+    fn digest(&self, lines: &[&str], hashes: &[u64]) -> (u64, usize) {
+        let mut digest: u64 = 0;
+        let mut size = 0;
+        let mut mix = |relative: usize, content: u64, length: usize| {
+            digest = (digest.rotate_left(5) ^ (relative as u64)).wrapping_mul(0x517c_c1b7_2722_0a95);
+            digest = (digest.rotate_left(5) ^ content).wrapping_mul(0x517c_c1b7_2722_0a95);
+            size += relative + length + 1;
+        };
+        if self.kind == NodeKind::Item {
+            let first = &lines[self.line][self.column..];
+            mix(0, hash_str(first), first.len());
+        }
+        for (line, hash) in lines[self.line + 1..self.end].iter().zip(&hashes[self.line + 1..self.end]) {
+            let at = indent(line);
+            mix(at.saturating_sub(self.column), *hash, line.len() - at);
+        }
+        (digest, size)
+    }
+
+    /// Whether `other` is a copy of this node.
+    fn same_text(&self, other: &Node, lines: &[&str]) -> bool {
+        self.kind == other.kind
+            && self.end - self.line == other.end - other.line
+            && self.body(lines).eq(other.body(lines))
+    }
+}
+
+fn hash_str(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    text.hash(&mut hasher);
+    hasher.finish()
 }
 
 fn indent(line: &str) -> usize {
