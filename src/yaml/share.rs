@@ -291,7 +291,7 @@ fn nodes(lines: &[&str]) -> Vec<Node> {
             open.pop();
         }
         let at = indent(line);
-        let hash = hash_bytes(line[at..].as_bytes());
+        let hash = hash_bytes(&line.as_bytes()[at..]);
         for top in &open {
             let node = &mut nodes[top.node];
             let relative = at.saturating_sub(node.column);
