@@ -11,89 +11,160 @@
 //! and YAML merge keys are never written (GitHub refuses them).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// Nodes smaller than this (their text, in bytes) stay as they are: an alias would save little
 /// and make the file harder to read.
 pub const MIN_SHARED_BYTES: usize = 30;
 
+/// What the output writes at a node's first line: an anchor, or an alias in place of the node.
+struct Mark {
+    line: usize,
+    kind: NodeKind,
+    /// An index into the anchors' names.
+    name: usize,
+    /// For an alias: the line after the node it replaces.
+    alias_end: Option<usize>,
+}
+
 /// `text` with every repeated node of at least `min_bytes` written once.
 pub fn share_repeated_nodes(text: &str, min_bytes: usize) -> String {
-    let lines: Vec<&str> = text.lines().collect();
+    // The writer ends every line with `\n` alone (a `\r` in a value is written escaped).
+    let lines: Vec<&str> = text.split_terminator('\n').collect();
     let nodes = nodes(&lines);
-    // A node (its first line and kind: an item and a key's value can start on one line) → the
-    // anchor its first copy gets, or the alias it becomes and where its lines end.
-    let mut anchors: HashMap<(usize, NodeKind), String> = HashMap::new();
-    let mut aliases: HashMap<(usize, NodeKind), (String, usize)> = HashMap::new();
-    let mut first_copy: HashMap<(NodeKind, String), &Node> = HashMap::new();
+    // The first copy of each text, by its digest (copies are then compared line by line; two
+    // texts with one digest are simply not shared).
+    let mut first_copies: HashMap<u64, usize, BuildHasherDefault<Digest>> = HashMap::default();
+    // The anchor of each first copy that a later copy aliases (node index → name index).
+    let mut anchor_of: HashMap<usize, usize> = HashMap::new();
+    let mut names: Vec<String> = Vec::new();
     let mut counters: HashMap<String, usize> = HashMap::new();
+    let mut marks: Vec<Mark> = Vec::new();
     let mut skip_until = 0;
-    for node in &nodes {
+    for (index, node) in nodes.iter().enumerate() {
         if node.line < skip_until {
             continue;
         }
-        let body = node.fingerprint(&lines);
-        if body.len() < min_bytes || !shareable(&lines[node.line..node.end]) {
+        if node.size < min_bytes {
             continue;
         }
-        match first_copy.get(&(node.kind, body.clone())) {
-            Some(first) => {
-                let name = anchors
-                    .entry((first.line, first.kind))
-                    .or_insert_with(|| {
-                        let base = anchor_base(lines[first.line], first);
-                        let counter = counters.entry(base.clone()).or_default();
-                        *counter += 1;
-                        format!("{base}-{counter}")
-                    })
-                    .clone();
-                aliases.insert((node.line, node.kind), (name, node.end));
-                skip_until = node.end;
-            }
-            None => {
-                first_copy.insert((node.kind, body), node);
-            }
+        let first = *first_copies.entry(node.digest ^ node.kind as u64).or_insert(index);
+        // A copy that holds a comment stays: only the first copy would keep it.
+        if first == index || !nodes[first].same_text(node, &lines) || !shareable(&lines[node.line..node.end]) {
+            continue;
         }
+        let name = *anchor_of.entry(first).or_insert_with(|| {
+            let base = anchor_base(lines[nodes[first].line], &nodes[first]);
+            let counter = counters.entry(base.clone()).or_default();
+            *counter += 1;
+            names.push(format!("{base}-{counter}"));
+            marks.push(Mark {
+                line: nodes[first].line,
+                kind: nodes[first].kind,
+                name: names.len() - 1,
+                alias_end: None,
+            });
+            names.len() - 1
+        });
+        marks.push(Mark { line: node.line, kind: node.kind, name, alias_end: Some(node.end) });
+        skip_until = node.end;
     }
-    let mut out = String::with_capacity(text.len());
+    // In document order. No mark is inside an aliased node: its nodes were skipped, and first
+    // copies come before the copies that alias them.
+    marks.sort_by_key(|m| (m.line, m.kind == NodeKind::Value));
+    write_marked(&lines, &marks, &names, text.len())
+}
+
+/// The lines with their anchors and aliases (`marks` in document order).
+fn write_marked(lines: &[&str], marks: &[Mark], names: &[String], capacity: usize) -> String {
+    let mut out = String::with_capacity(capacity);
+    let mut next = 0;
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i];
-        if let Some((name, end)) = aliases.get(&(i, NodeKind::Item)) {
-            out.push_str(&line[..indent(line)]);
-            out.push_str("- *");
-            out.push_str(name);
-            out.push('\n');
-            i = *end;
-            continue;
+        // At most an item's mark and a value's mark start on a line (`- key:`).
+        let (mut item, mut value) = (None, None);
+        while let Some(mark) = marks.get(next).filter(|m| m.line == i) {
+            match mark.kind {
+                NodeKind::Item => item = Some(mark),
+                NodeKind::Value => value = Some(mark),
+            }
+            next += 1;
         }
         let mut rest = line;
-        if let Some(name) = anchors.get(&(i, NodeKind::Item)) {
-            // `- &name key: value` would anchor the key: the mapping starts on the next line.
+        if let Some(mark) = item {
             let column = indent(line);
             out.push_str(&line[..column]);
-            out.push_str("- &");
-            out.push_str(name);
-            out.push('\n');
-            out.push_str(&line[..column]);
-            out.push_str("  ");
-            rest = &line[column + 2..];
+            match mark.alias_end {
+                Some(end) => {
+                    out.push_str("- *");
+                    out.push_str(&names[mark.name]);
+                    out.push('\n');
+                    i = end;
+                    continue;
+                }
+                None => {
+                    // `- &name key: value` would anchor the key: the mapping starts on the next line.
+                    out.push_str("- &");
+                    out.push_str(&names[mark.name]);
+                    out.push('\n');
+                    out.push_str(&line[..column]);
+                    out.push_str("  ");
+                    rest = &line[column + 2..];
+                }
+            }
         }
         out.push_str(rest);
-        if let Some((name, end)) = aliases.get(&(i, NodeKind::Value)) {
-            out.push_str(" *");
-            out.push_str(name);
-            out.push('\n');
-            i = *end;
-            continue;
-        }
-        if let Some(name) = anchors.get(&(i, NodeKind::Value)) {
-            out.push_str(" &");
-            out.push_str(name);
+        if let Some(mark) = value {
+            match mark.alias_end {
+                Some(end) => {
+                    out.push_str(" *");
+                    out.push_str(&names[mark.name]);
+                    out.push('\n');
+                    i = end;
+                    continue;
+                }
+                None => {
+                    out.push_str(" &");
+                    out.push_str(&names[mark.name]);
+                }
+            }
         }
         out.push('\n');
         i += 1;
     }
     out
+}
+
+/// A hasher for keys that are digests already.
+#[derive(Default)]
+struct Digest(u64);
+
+impl Hasher for Digest {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = hash_bytes(bytes);
+    }
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
+}
+
+/// A fast, non-cryptographic digest of a line (FxHash's mixing, eight bytes at a time).
+fn hash_bytes(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut hash = bytes.len() as u64;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        hash = (hash.rotate_left(5) ^ word).wrapping_mul(K);
+    }
+    for &byte in chunks.remainder() {
+        hash = (hash.rotate_left(5) ^ u64::from(byte)).wrapping_mul(K);
+    }
+    hash
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -104,32 +175,47 @@ enum NodeKind {
     Item,
 }
 
-/// A node that could be shared: its lines are `line..end`, its text starts at `column`.
+/// A node that could be shared: its lines are `line..end`, its text starts at `column`; its
+/// text's digest and size (without the indentation it has as a whole).
 #[derive(Debug)]
 struct Node {
     kind: NodeKind,
     line: usize,
     end: usize,
     column: usize,
+    digest: u64,
+    size: usize,
 }
 
 impl Node {
-    /// The node's text without its indentation, which is the same for every copy.
-    fn fingerprint(&self, lines: &[&str]) -> String {
-        let mut text = String::new();
+    /// The node's text, line by line, without the indentation it has as a whole (which differs
+    /// between copies): each line as its indentation relative to the node and its content.
+    fn body<'a>(&self, lines: &[&'a str]) -> impl Iterator<Item = (usize, &'a str)> {
         let first = match self.kind {
-            NodeKind::Value => self.line + 1,
-            NodeKind::Item => {
-                text.push_str(&lines[self.line][self.column..]);
-                text.push('\n');
-                self.line + 1
-            }
+            NodeKind::Value => None,
+            NodeKind::Item => Some((0, &lines[self.line][self.column..])),
         };
-        for line in &lines[first..self.end] {
-            text.push_str(line.get(self.column..).unwrap_or(""));
-            text.push('\n');
-        }
-        text
+        let column = self.column;
+        first.into_iter().chain(lines[self.line + 1..self.end].iter().map(move |line| {
+            let at = indent(line);
+            (at.saturating_sub(column), &line[at..])
+        }))
+    }
+
+    /// Adds a line to the node's digest and size: its indentation relative to the node, the
+    /// digest of its content and its length.
+    fn mix(&mut self, relative: usize, content: u64, length: usize) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        self.digest = (self.digest.rotate_left(5) ^ (relative as u64)).wrapping_mul(K);
+        self.digest = (self.digest.rotate_left(5) ^ content).wrapping_mul(K);
+        self.size += relative + length + 1;
+    }
+
+    /// Whether `other` is a copy of this node.
+    fn same_text(&self, other: &Node, lines: &[&str]) -> bool {
+        self.kind == other.kind
+            && self.end - self.line == other.end - other.line
+            && self.body(lines).eq(other.body(lines))
     }
 }
 
@@ -164,64 +250,83 @@ fn starts_with_plain_key(content: &str) -> bool {
 
 /// Whether a line's value is a literal or folded block scalar: its next, deeper lines are text.
 fn opens_block_scalar(content: &str) -> bool {
+    // Most lines end otherwise: no search for the header.
+    if !content.ends_with(['|', '>', '-', '+', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9']) {
+        return false;
+    }
     let Some((_, value)) = content.rsplit_once(' ') else { return content.starts_with('|') };
     let mut bytes = value.bytes();
     matches!(bytes.next(), Some(b'|' | b'>')) && bytes.all(|b| b.is_ascii_digit() || b == b'-' || b == b'+')
 }
 
-/// Where `lines` continue a node whose text starts at `column` from `start`: deeper lines and
-/// the empty lines of literal blocks.
-fn deeper_from(lines: &[&str], start: usize, column: usize) -> usize {
-    let mut end = start;
-    while end < lines.len() && (lines[end].is_empty() || indent(lines[end]) > column) {
-        end += 1;
-    }
-    end
+/// A node whose lines are still being read: the lines that continue it are deeper than
+/// `threshold`, or at it and items of the sequence it is (a sequence in a mapping is at its
+/// key's column).
+struct Open {
+    node: usize,
+    threshold: usize,
+    sequence: bool,
 }
 
-/// Every node that could be shared, in document order (a node before the nodes inside it).
+impl Open {
+    fn continues(&self, line: &str) -> bool {
+        let at = indent(line);
+        line.is_empty()
+            || at > self.threshold
+            || (self.sequence && at == self.threshold && line[at..].starts_with("- "))
+    }
+}
+
+/// Every node that could be shared, in document order (a node before the nodes inside it),
+/// with its end, digest and size: one pass over the lines, with the nodes still open on a
+/// stack.
 fn nodes(lines: &[&str]) -> Vec<Node> {
-    let mut nodes = Vec::new();
-    let mut i = 0;
-    while i < lines.len() {
-        let line = lines[i];
+    let mut nodes: Vec<Node> = Vec::new();
+    let mut open: Vec<Open> = Vec::new();
+    // While in a literal block: the column its lines are deeper than.
+    let mut literal: Option<usize> = None;
+    for (i, line) in lines.iter().enumerate() {
+        while let Some(top) = open.last().filter(|top| !top.continues(line)) {
+            nodes[top.node].end = i;
+            open.pop();
+        }
+        let at = indent(line);
+        let hash = hash_bytes(&line.as_bytes()[at..]);
+        for top in &open {
+            let node = &mut nodes[top.node];
+            let relative = at.saturating_sub(node.column);
+            node.mix(relative, hash, line.len() - at);
+        }
+        if let Some(parent) = literal {
+            if line.is_empty() || at > parent {
+                // A literal block's lines are text, never nodes.
+                continue;
+            }
+            literal = None;
+        }
         let (column, dashes) = content_column(line);
         let content = &line[column..];
-        if opens_block_scalar(content) {
-            // A literal block's lines are text, never nodes. They are deeper than its key, or
-            // than its `- ` when the block is an item itself.
-            let parent = if dashes > 0 && !content.contains(": ") { column - 2 } else { column };
-            i = deeper_from(lines, i + 1, parent).max(i + 1);
-            continue;
-        }
         if dashes == 1 && starts_with_plain_key(content) {
-            let end = deeper_from(lines, i + 1, column - 2);
-            if end > i + 1 {
-                nodes.push(Node { kind: NodeKind::Item, line: i, end, column });
-            }
+            let mut node = Node { kind: NodeKind::Item, line: i, end: i + 1, column, digest: 0, size: 0 };
+            node.mix(0, hash_bytes(content.as_bytes()), content.len());
+            open.push(Open { node: nodes.len(), threshold: column - 2, sequence: false });
+            nodes.push(node);
         }
-        if is_block_key(content) {
+        if opens_block_scalar(content) {
+            // Its lines are deeper than its key, or than its `- ` when the block is an item itself.
+            literal = Some(if dashes > 0 && !content.contains(": ") { column - 2 } else { column });
+        } else if is_block_key(content) {
             let next = lines.get(i + 1).copied().unwrap_or("");
-            let end = if !next.is_empty() && indent(next) == column && next[column..].starts_with("- ") {
-                // A sequence in a mapping is at its key's column.
-                let mut end = i + 1;
-                while end < lines.len()
-                    && (lines[end].is_empty()
-                        || indent(lines[end]) > column
-                        || (indent(lines[end]) == column && lines[end][column..].starts_with("- ")))
-                {
-                    end += 1;
-                }
-                end
-            } else {
-                deeper_from(lines, i + 1, column)
-            };
-            if end > i + 1 {
-                nodes.push(Node { kind: NodeKind::Value, line: i, end, column });
-            }
+            let sequence = !next.is_empty() && indent(next) == column && next[column..].starts_with("- ");
+            open.push(Open { node: nodes.len(), threshold: column, sequence });
+            nodes.push(Node { kind: NodeKind::Value, line: i, end: i + 1, column, digest: 0, size: 0 });
         }
-        i += 1;
     }
+    for top in open {
+        nodes[top.node].end = lines.len();
+    }
+    // A key or an item alone on its line is no block node.
+    nodes.retain(|node| node.end > node.line + 1);
     nodes
 }
 
