@@ -30,18 +30,21 @@ fn scalar() -> impl Strategy<Value = Value> {
     ]
 }
 
+fn keys() -> Vec<String> {
+    let mut keys: Vec<String> = ["steps", "env", "with", "name", "on", "- x", "k"].map(String::from).to_vec();
+    keys.push("long-".repeat(30));
+    keys
+}
+
 fn document() -> impl Strategy<Value = Value> {
     scalar().prop_recursive(5, 64, 4, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Sequence),
-            prop::collection::vec(
-                (prop::sample::select(vec!["steps", "env", "with", "name", "on", "- x", "k"]), inner),
-                0..4
-            )
-            .prop_map(|entries| {
+            // A key over 128 bytes is written as an explicit key (`? key` then `: value`).
+            prop::collection::vec((prop::sample::select(keys()), inner), 0..4).prop_map(|entries| {
                 let mut map = Mapping::new();
                 for (k, v) in entries {
-                    map.insert(Value::String(k.to_string()), v);
+                    map.insert(Value::String(k), v);
                 }
                 Value::Mapping(map)
             }),

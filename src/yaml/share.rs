@@ -21,6 +21,8 @@ pub const MIN_SHARED_BYTES: usize = 30;
 struct Mark {
     line: usize,
     kind: NodeKind,
+    /// Where the node's text starts on its line.
+    column: usize,
     /// An index into the anchors' names.
     name: usize,
     /// For an alias: the line after the node it replaces.
@@ -61,12 +63,13 @@ pub fn share_repeated_nodes(text: &str, min_bytes: usize) -> String {
             marks.push(Mark {
                 line: nodes[first].line,
                 kind: nodes[first].kind,
+                column: nodes[first].column,
                 name: names.len() - 1,
                 alias_end: None,
             });
             names.len() - 1
         });
-        marks.push(Mark { line: node.line, kind: node.kind, name, alias_end: Some(node.end) });
+        marks.push(Mark { line: node.line, kind: node.kind, column: node.column, name, alias_end: Some(node.end) });
         skip_until = node.end;
     }
     // In document order. No mark is inside an aliased node: its nodes were skipped, and first
@@ -93,8 +96,9 @@ fn write_marked(lines: &[&str], marks: &[Mark], names: &[String], capacity: usiz
         }
         let mut rest = line;
         if let Some(mark) = item {
-            let column = indent(line);
-            out.push_str(&line[..column]);
+            // The item's `- `, after the indentation (and an explicit key's `: `).
+            let dash = mark.column - 2;
+            out.push_str(&line[..dash]);
             match mark.alias_end {
                 Some(end) => {
                     out.push_str("- *");
@@ -108,9 +112,8 @@ fn write_marked(lines: &[&str], marks: &[Mark], names: &[String], capacity: usiz
                     out.push_str("- &");
                     out.push_str(&names[mark.name]);
                     out.push('\n');
-                    out.push_str(&line[..column]);
-                    out.push_str("  ");
-                    rest = &line[column + 2..];
+                    super::writer::push_spaces(&mut out, mark.column);
+                    rest = &line[mark.column..];
                 }
             }
         }
@@ -223,9 +226,14 @@ fn indent(line: &str) -> usize {
     line.len() - line.trim_start_matches(' ').len()
 }
 
-/// The column after a line's indentation and its `- ` item markers, and how many there are.
+/// The column after a line's indentation, an explicit key's `: ` and its `- ` item markers, and
+/// how many `- ` there are.
 fn content_column(line: &str) -> (usize, usize) {
     let mut column = indent(line);
+    // The value of an explicit key (`? key` then `: value`) starts after its `: `.
+    if line[column..].starts_with(": ") {
+        column += 2;
+    }
     let mut dashes = 0;
     while line[column..].starts_with("- ") {
         column += 2;
@@ -269,10 +277,13 @@ struct Open {
 }
 
 impl Open {
+    /// Whether `line` is one of the node's. A comment line always is: it can stand above an
+    /// item at the item's column, and a node holding one is never shared.
     fn continues(&self, line: &str) -> bool {
         let at = indent(line);
         line.is_empty()
             || at > self.threshold
+            || line[at..].starts_with('#')
             || (self.sequence && at == self.threshold && line[at..].starts_with("- "))
     }
 }
@@ -313,8 +324,10 @@ fn nodes(lines: &[&str]) -> Vec<Node> {
             nodes.push(node);
         }
         if opens_block_scalar(content) {
-            // Its lines are deeper than its key, or than its `- ` when the block is an item itself.
-            literal = Some(if dashes > 0 && !content.contains(": ") { column - 2 } else { column });
+            // Its lines are deeper than its key, or than the `- ` or `: ` it follows when it is
+            // an item or an explicit key's value itself.
+            let marked = column > indent(line);
+            literal = Some(if marked && !content.contains(": ") { column - 2 } else { column });
         } else if is_block_key(content) {
             let next = lines.get(i + 1).copied().unwrap_or("");
             let sequence = !next.is_empty() && indent(next) == column && next[column..].starts_with("- ");
@@ -435,6 +448,32 @@ c:
         assert!(!shared.contains('&'), "{shared}");
         assert_eq!(share_repeated_nodes(text, 1).matches("*tiny").count(), 1);
         assert_eq!(share_repeated_nodes(text, 1).matches("*env").count(), 0);
+    }
+
+    #[test]
+    fn a_comment_above_an_item_keeps_the_sequence_whole() {
+        let text = "a:\n  list:\n  - x: 1\n    y: 2\n  # why\n  - z: 3\n    w: 4\nb:\n  list:\n  - x: 1\n    y: 2\n";
+        let shared = share_repeated_nodes(text, 1);
+        same_data(text, &shared);
+        assert!(shared.contains("# why"), "{shared}");
+    }
+
+    #[test]
+    fn explicit_keys_and_their_values_keep_their_meaning() {
+        let long = "k".repeat(130);
+        let mut map = crate::yaml::Mapping::new();
+        for name in ["a", "b"] {
+            let mut inner = crate::yaml::Mapping::new();
+            let value: Value = crate::yaml::from_str("k:\n  x: 1\n  y: [2, 3]\nz: '4'\n").unwrap();
+            inner.insert(Value::String(long.clone()), value.clone());
+            inner.insert(Value::String(format!("{name}-{long}")), Value::Sequence(vec![value]));
+            map.insert(Value::String(name.to_string()), Value::Mapping(inner));
+        }
+        let text = crate::yaml::to_string(&Value::Mapping(map)).unwrap();
+        assert!(text.contains("? "), "{text}");
+        let shared = share_repeated_nodes(&text, 1);
+        same_data(&text, &shared);
+        assert!(shared.contains('*'), "{shared}");
     }
 
     #[test]
