@@ -37,6 +37,29 @@ pub struct BuildVerdict {
     /// Whether the pipeline builds it: rebuilt or new.
     pub rebuilt: bool,
     pub reasons: Vec<Reason>,
+    /// The platforms it is built for (empty: the runner's own).
+    pub platforms: Vec<String>,
+    /// Its per-platform jobs when it is built for several platforms (its own job merges them).
+    pub platform_jobs: Vec<String>,
+    /// Its alias tags: the template and when it is set (`latest default-branch`).
+    pub aliases: Vec<String>,
+}
+
+impl BuildVerdict {
+    /// The verdict `status` (with its `reasons`) for `build`.
+    pub fn new(build: &Build, status: &'static str, reasons: Vec<Reason>) -> BuildVerdict {
+        BuildVerdict {
+            id: build.id().to_string(),
+            image: build.this.id.image.clone(),
+            variant: build.this.id.variant.describe(),
+            status,
+            rebuilt: status != "unchanged",
+            reasons,
+            platforms: build.platforms.iter().map(|p| p.name().to_string()).collect(),
+            platform_jobs: build.platform_jobs().iter().map(ToString::to_string).collect(),
+            aliases: build.aliases.iter().map(|a| format!("{} {}", a.template, a.condition())).collect(),
+        }
+    }
 }
 
 /// How a build's inputs are matched against a path.
@@ -108,14 +131,8 @@ pub fn verdicts(plan: &Plan, changed: &[String], sent: impl Fn(&Build, &str) -> 
         if matches!(build.this.tag, TagMode::Commit { .. }) {
             reasons.push(Reason::CommitTag);
         }
-        verdicts.push(BuildVerdict {
-            id: build.id().to_string(),
-            image: build.this.id.image.clone(),
-            variant: build.this.id.variant.describe(),
-            status: if reasons.is_empty() { "unchanged" } else { "rebuilt" },
-            rebuilt: !reasons.is_empty(),
-            reasons,
-        });
+        let status = if reasons.is_empty() { "unchanged" } else { "rebuilt" };
+        verdicts.push(BuildVerdict::new(build, status, reasons));
     }
     verdicts
 }

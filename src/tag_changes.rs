@@ -41,15 +41,7 @@ pub fn compare(
     let new_tags: HashMap<&BuildId, &BuildTag> = new.tags.iter().map(|t| (&t.id, t)).collect();
     let mut verdicts: Vec<BuildVerdict> = Vec::with_capacity(new.plan.builds.len());
     for (build, now) in new.plan.builds.iter().zip(new.tags) {
-        let id = build.id().to_string();
-        let verdict = |status: &'static str, reasons: Vec<Reason>| BuildVerdict {
-            id: id.clone(),
-            image: build.this.id.image.clone(),
-            variant: build.this.id.variant.describe(),
-            rebuilt: status != "unchanged",
-            status,
-            reasons,
-        };
+        let verdict = |status: &'static str, reasons: Vec<Reason>| BuildVerdict::new(build, status, reasons);
         let Some(before) = old_tags.get(&build.this.id) else {
             verdicts.push(verdict("new", Vec::new()));
             continue;

@@ -207,3 +207,29 @@ fn a_merge_jobs_needs_count_its_platforms() {
     let (code, out, err) = support::pipegen_in(dir.path(), &["emit", "--target", "gitlab"]);
     assert_eq!(code, 0, "{out}{err}");
 }
+
+/// `plan --format json` says which platforms each build is built for, by which jobs, and its
+/// alias tags with when they are set.
+#[test]
+fn the_plan_lists_each_builds_platforms_platform_jobs_and_aliases() {
+    let model = MODEL.replace(
+        "    platforms: [linux/amd64]\n",
+        "    platforms: [linux/amd64]\n    aliases: [\"${ruby}-latest\", { tag: \"${ruby}\", when: git-tag }]\n",
+    );
+    let plan = plan_of(&model);
+    let verdicts = pipegen::changes::verdicts(&plan, &[], |_, _| true);
+    let json = serde_json::to_value(&verdicts).expect("JSON");
+    let of =
+        |id: &str| json.as_array().unwrap().iter().find(|v| v["id"] == id).unwrap_or_else(|| panic!("{id}")).clone();
+    let base = of("build base [ruby=3.2]");
+    assert_eq!(base["platforms"], serde_json::json!(["linux/amd64", "linux/arm64"]));
+    assert_eq!(
+        base["platform_jobs"],
+        serde_json::json!(["build base [ruby=3.2] for linux/amd64", "build base [ruby=3.2] for linux/arm64"])
+    );
+    assert_eq!(base["aliases"], serde_json::json!([]));
+    let tool = of("build tool [ruby=3.3]");
+    assert_eq!(tool["platforms"], serde_json::json!(["linux/amd64"]));
+    assert_eq!(tool["platform_jobs"], serde_json::json!([]), "one platform: one job");
+    assert_eq!(tool["aliases"], serde_json::json!(["3.3-latest always", "3.3 git-tag"]));
+}

@@ -186,6 +186,25 @@ pub struct AliasTag {
     pub when: AliasWhen,
 }
 
+impl AliasTag {
+    /// When it is set, in words: `always`, `default-branch`, `git-tag`, `branch <patterns>` or
+    /// `git-tag <patterns>` (what the alias script reads, and what `plan --format json` shows).
+    pub fn condition(&self) -> String {
+        use crate::model::AliasEvent;
+        match &self.when {
+            AliasWhen::Event(AliasEvent::Always) => "always".to_string(),
+            AliasWhen::Event(AliasEvent::DefaultBranch) => "default-branch".to_string(),
+            AliasWhen::Event(AliasEvent::GitTag) => "git-tag".to_string(),
+            AliasWhen::Branches(b) => {
+                format!("branch {}", b.branch.iter().map(|g| g.0.as_str()).collect::<Vec<_>>().join(" "))
+            }
+            AliasWhen::GitTags(t) => {
+                format!("git-tag {}", t.git_tag.iter().map(|g| g.0.as_str()).collect::<Vec<_>>().join(" "))
+            }
+        }
+    }
+}
+
 impl Build {
     pub fn id(&self) -> JobId {
         JobId::Build(self.this.id.clone())

@@ -24,7 +24,6 @@ pub use probes::{ProbeKinds, health_command, wait_key, wait_variable};
 pub use run::{ALIASES, CACHE_KEY, RUN};
 
 use crate::model::Platform as ImagePlatform;
-use crate::model::{AliasEvent, AliasWhen};
 use crate::plan::recipe::Glob;
 use crate::plan::{Build, Plan, Policy, TagMode};
 
@@ -205,24 +204,8 @@ pub fn alias_variables(build: &Build) -> Vec<(String, String)> {
     if build.aliases.is_empty() {
         return Vec::new();
     }
-    let lines: Vec<String> = build
-        .aliases
-        .iter()
-        .map(|alias| {
-            let when = match &alias.when {
-                AliasWhen::Event(AliasEvent::Always) => "always".to_string(),
-                AliasWhen::Event(AliasEvent::DefaultBranch) => "default-branch".to_string(),
-                AliasWhen::Event(AliasEvent::GitTag) => "git-tag".to_string(),
-                AliasWhen::Branches(b) => {
-                    format!("branch {}", b.branch.iter().map(|g| g.0.as_str()).collect::<Vec<_>>().join(" "))
-                }
-                AliasWhen::GitTags(t) => {
-                    format!("git-tag {}", t.git_tag.iter().map(|g| g.0.as_str()).collect::<Vec<_>>().join(" "))
-                }
-            };
-            format!("{} {when}", alias.template)
-        })
-        .collect();
+    let lines: Vec<String> =
+        build.aliases.iter().map(|alias| format!("{} {}", alias.template, alias.condition())).collect();
     vec![("PIPEGEN_ALIAS_TAGS".to_string(), lines.join("\n"))]
 }
 
