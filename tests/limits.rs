@@ -224,3 +224,55 @@ fn the_workflow_of_187_images_is_under_200_kb() {
         assert!(per_build < 700, "a {target} build job costs {per_build} bytes");
     }
 }
+
+/// GitLab's parsed-size estimate, measured on the parser's events, is the one a parsed tree
+/// gives (this test's oracle): on every committed pipeline, every valid fixture's pipeline, a
+/// 1,000-image pipeline and a document with anchors, aliases, tags and non-string scalars.
+#[test]
+fn the_parsed_size_estimate_is_the_trees() {
+    fn tree_size(value: &Value) -> usize {
+        const OBJECT: usize = 40;
+        match value {
+            Value::String(s) => OBJECT + s.len() + 1,
+            Value::Sequence(items) => OBJECT + 8 * items.len() + items.iter().map(tree_size).sum::<usize>(),
+            Value::Mapping(map) => {
+                OBJECT + 24 * map.len() + map.iter().map(|(k, v)| tree_size(k) + tree_size(v)).sum::<usize>()
+            }
+            Value::Tagged(tagged) => tree_size(&tagged.value),
+            _ => OBJECT,
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut texts: Vec<(String, String)> = Vec::new();
+    for path in [
+        ".gitlab-ci.yml",
+        "generated/citus/gitlab-ci.yml",
+        "generated/gdk/gitlab-ci.yml",
+        "generated/kolla/gitlab-ci.yml",
+        "generated/vitess/gitlab-ci.yml",
+    ] {
+        texts.push((path.to_string(), std::fs::read_to_string(root.join(path)).expect(path)));
+    }
+    for entry in std::fs::read_dir(root.join("tests/fixtures/valid")).expect("the valid fixtures") {
+        let path = entry.expect("an entry").path();
+        let model = std::fs::read_to_string(&path).expect("a fixture");
+        let loaded =
+            pipegen::model::load("pipegen.yaml", &model).unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
+        let plan =
+            pipegen::plan::build(&loaded, "pipegen.yaml").unwrap_or_else(|e| panic!("{}: {e:?}", path.display()));
+        texts.push((path.display().to_string(), pipegen::emit::render(&plan, pipegen::emit::Target::Gitlab)));
+    }
+    let loaded = pipegen::model::load("pipegen.yaml", &thousand_images()).expect("loads");
+    let plan = pipegen::plan::build(&loaded, "pipegen.yaml").expect("plans");
+    texts.push(("1,000 images".to_string(), pipegen::emit::render(&plan, pipegen::emit::Target::Gitlab)));
+    texts.push((
+        "anchors".to_string(),
+        "a: &a\n  k: [1, true, ~, '1', \"x\", null]\n  e:\nb: *a\nc: !reference [a, k]\nd: &s text\ne: *s\n"
+            .to_string(),
+    ));
+    assert!(texts.iter().any(|(_, t)| t.contains(" *")), "no output shares a node");
+    for (name, text) in &texts {
+        let tree: Value = pipegen::yaml::from_str(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(pipegen::emit::gitlab::limits::parsed_size(text), tree_size(&tree), "{name}");
+    }
+}

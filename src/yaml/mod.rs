@@ -16,6 +16,7 @@ mod share;
 mod writer;
 
 pub use comment::Commented;
+pub(crate) use resolve::reads_as_non_string;
 pub use serde_yaml::{Error, Mapping, Value};
 pub use share::{MIN_SHARED_BYTES, share_repeated_nodes};
 

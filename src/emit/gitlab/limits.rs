@@ -192,19 +192,59 @@ fn over(id: &JobId, diagnostic: Diagnostic, fix: &str) -> Diagnostic {
 }
 
 /// An estimate of the memory Ruby takes for the parsed YAML, which GitLab measures: about 40
-/// bytes per object besides its text, and 8 bytes per collection entry. It overestimates a
-/// little, so a pipeline it accepts is accepted.
+/// bytes per object besides its text, and 8 bytes per collection entry (24 per mapping entry).
+/// It overestimates a little, so a pipeline it accepts is accepted. An alias counts as a copy of
+/// the node it names. Measured while parsing, from the parser's events: no tree is built (the
+/// tree of a large pipeline took most of a refused `emit`).
 pub fn parsed_size(text: &str) -> usize {
-    use crate::yaml::Value;
-    fn size(value: &Value) -> usize {
-        const OBJECT: usize = 40;
-        match value {
-            Value::String(s) => OBJECT + s.len() + 1,
-            Value::Sequence(items) => OBJECT + 8 * items.len() + items.iter().map(size).sum::<usize>(),
-            Value::Mapping(map) => OBJECT + 24 * map.len() + map.iter().map(|(k, v)| size(k) + size(v)).sum::<usize>(),
-            Value::Tagged(tagged) => size(&tagged.value),
-            _ => OBJECT,
+    use saphyr_parser::{Event, Parser, ScalarStyle};
+    const OBJECT: usize = 40;
+    /// A collection being parsed: its entries (keys and values alike) and their sizes.
+    struct Open {
+        mapping: bool,
+        anchor: usize,
+        entries: usize,
+        size: usize,
+    }
+    let mut open: Vec<Open> = Vec::new();
+    let mut anchored: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+    let mut total = 0;
+    let mut parser = Parser::new_from_str(text);
+    while let Some(next) = parser.next_event() {
+        let Ok((event, _)) = next else { return text.len() * 4 };
+        let finished = match event {
+            Event::Scalar(value, style, anchor, _) => {
+                // A plain number, boolean or null is an object without text.
+                let text = if style == ScalarStyle::Plain && crate::yaml::reads_as_non_string(&value) {
+                    0
+                } else {
+                    value.len() + 1
+                };
+                Some((OBJECT + text, anchor))
+            }
+            Event::Alias(id) => Some((anchored.get(&id).copied().unwrap_or(OBJECT), 0)),
+            Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
+                open.push(Open { mapping: matches!(event, Event::MappingStart(..)), anchor, entries: 0, size: 0 });
+                None
+            }
+            Event::MappingEnd | Event::SequenceEnd => open.pop().map(|done| {
+                let entries = if done.mapping { 24 * (done.entries / 2) } else { 8 * done.entries };
+                (OBJECT + entries + done.size, done.anchor)
+            }),
+            _ => None,
+        };
+        if let Some((size, anchor)) = finished {
+            if anchor > 0 {
+                anchored.insert(anchor, size);
+            }
+            match open.last_mut() {
+                Some(parent) => {
+                    parent.entries += 1;
+                    parent.size += size;
+                }
+                None => total += size,
+            }
         }
     }
-    crate::yaml::from_str::<Value>(text).map(|v| size(&v)).unwrap_or(text.len() * 4)
+    total
 }
