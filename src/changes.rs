@@ -57,7 +57,7 @@ impl BuildVerdict {
             reasons,
             platforms: build.platforms.iter().map(|p| p.name().to_string()).collect(),
             platform_jobs: build.platform_jobs().iter().map(ToString::to_string).collect(),
-            aliases: build.aliases.iter().map(|a| format!("{} {}", a.template, a.condition())).collect(),
+            aliases: build.aliases.iter().map(crate::plan::AliasTag::line).collect(),
         }
     }
 }

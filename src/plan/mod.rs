@@ -187,9 +187,15 @@ pub struct AliasTag {
 }
 
 impl AliasTag {
+    /// The template, then the words of its condition (`latest default-branch`): a line of the
+    /// alias script's variable, and how `plan --format json` shows it.
+    pub fn line(&self) -> String {
+        format!("{} {}", self.template, self.condition())
+    }
+
     /// When it is set, in words: `always`, `default-branch`, `git-tag`, `branch <patterns>` or
-    /// `git-tag <patterns>` (what the alias script reads, and what `plan --format json` shows).
-    pub fn condition(&self) -> String {
+    /// `git-tag <patterns>`.
+    fn condition(&self) -> String {
         use crate::model::AliasEvent;
         match &self.when {
             AliasWhen::Event(AliasEvent::Always) => "always".to_string(),

@@ -97,46 +97,37 @@ fn write_marked(lines: &[&str], marks: &[Mark], names: &[String], capacity: usiz
         let mut rest = line;
         if let Some(mark) = item {
             // The item's `- `, after the indentation (and an explicit key's `: `).
-            let dash = mark.column - 2;
-            out.push_str(&line[..dash]);
-            match mark.alias_end {
-                Some(end) => {
-                    out.push_str("- *");
-                    out.push_str(&names[mark.name]);
-                    out.push('\n');
-                    i = end;
-                    continue;
-                }
-                None => {
-                    // `- &name key: value` would anchor the key: the mapping starts on the next line.
-                    out.push_str("- &");
-                    out.push_str(&names[mark.name]);
-                    out.push('\n');
-                    super::writer::push_spaces(&mut out, mark.column);
-                    rest = &line[mark.column..];
-                }
+            out.push_str(&line[..mark.column - 2]);
+            push_mark(&mut out, "- ", mark, names);
+            out.push('\n');
+            if let Some(end) = mark.alias_end {
+                i = end;
+                continue;
             }
+            // `- &name key: value` would anchor the key: the mapping starts on the next line.
+            super::writer::push_spaces(&mut out, mark.column);
+            rest = &line[mark.column..];
         }
         out.push_str(rest);
         if let Some(mark) = value {
-            match mark.alias_end {
-                Some(end) => {
-                    out.push_str(" *");
-                    out.push_str(&names[mark.name]);
-                    out.push('\n');
-                    i = end;
-                    continue;
-                }
-                None => {
-                    out.push_str(" &");
-                    out.push_str(&names[mark.name]);
-                }
+            push_mark(&mut out, " ", mark, names);
+            if let Some(end) = mark.alias_end {
+                out.push('\n');
+                i = end;
+                continue;
             }
         }
         out.push('\n');
         i += 1;
     }
     out
+}
+
+/// `before`, then `*name` for an alias or `&name` for an anchor.
+fn push_mark(out: &mut String, before: &str, mark: &Mark, names: &[String]) {
+    out.push_str(before);
+    out.push(if mark.alias_end.is_some() { '*' } else { '&' });
+    out.push_str(&names[mark.name]);
 }
 
 /// A hasher for keys that are digests already.

@@ -413,11 +413,7 @@ fn image_reference(image: &ImageUse) -> String {
 }
 
 fn build_job(plan: &Plan, build: &Build) -> Job {
-    let variables = scripts::build_variables(build)
-        .into_iter()
-        .chain(scripts::alias_variables(build))
-        .map(|(name, value)| (name, Variable::data(&value)))
-        .collect();
+    let variables = data_variables(scripts::build_variables(build).into_iter().chain(scripts::alias_variables(build)));
     Job {
         extends: Some(Cow::Borrowed(BUILD_TEMPLATE)),
         stage: Some(build.stage.clone()),
@@ -446,6 +442,7 @@ fn split_template(build: &Build) -> Job {
     }
 }
 
+/// Variables whose values are data: never expanded by GitLab.
 fn data_variables(variables: impl IntoIterator<Item = (String, String)>) -> IndexMap<String, Variable> {
     variables.into_iter().map(|(name, value)| (name, Variable::data(&value))).collect()
 }

@@ -25,7 +25,7 @@ pub use run::{ALIASES, CACHE_KEY, RUN};
 
 use crate::model::Platform as ImagePlatform;
 use crate::plan::recipe::Glob;
-use crate::plan::{Build, Plan, Policy, TagMode};
+use crate::plan::{AliasTag, Build, Plan, Policy, TagMode};
 
 /// The tool that builds images.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -204,8 +204,7 @@ pub fn alias_variables(build: &Build) -> Vec<(String, String)> {
     if build.aliases.is_empty() {
         return Vec::new();
     }
-    let lines: Vec<String> =
-        build.aliases.iter().map(|alias| format!("{} {}", alias.template, alias.condition())).collect();
+    let lines: Vec<String> = build.aliases.iter().map(AliasTag::line).collect();
     vec![("PIPEGEN_ALIAS_TAGS".to_string(), lines.join("\n"))]
 }
 
