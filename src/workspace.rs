@@ -91,17 +91,23 @@ impl Workspace {
 
     /// Read the model and plan its pipeline.
     pub fn plan(&self) -> Result<(LoadedModel, Plan), Error> {
-        self.plan_rendered().map(|(loaded, plan, _)| (loaded, plan))
+        self.plan_rendered(None).map(|(loaded, plan, _)| (loaded, plan))
     }
 
-    /// Read the model, plan its pipeline and render it for the platforms of the model's outputs
-    /// (every one when it lists none), each once: a pipeline a platform would refuse is never
-    /// written, so they are checked before anything is printed or written.
-    pub fn plan_rendered(&self) -> Result<(LoadedModel, Plan, Rendered), Error> {
+    /// Read the model, plan its pipeline and render it for `only` that platform, or else for
+    /// the platforms of the model's outputs (every one when it lists none), each once: a
+    /// pipeline a platform would refuse is never written, so each is checked before anything
+    /// is printed or written. `emit --target` asks for its platform alone: it neither waits
+    /// for nor fails on a platform whose pipeline it does not print.
+    pub fn plan_rendered(&self, only: Option<crate::emit::Target>) -> Result<(LoadedModel, Plan, Rendered), Error> {
         let loaded = self.load()?;
         let mut plan = plan::build(&loaded, &self.model_in_repo)?;
         plan.ignore_files = ignore_files(&self.root, &plan);
-        let (rendered, over_limits) = crate::emit::render_checked(&plan, &crate::emit::targets_of(&loaded.model));
+        let targets = match only {
+            Some(target) => vec![target],
+            None => crate::emit::targets_of(&loaded.model),
+        };
+        let (rendered, over_limits) = crate::emit::render_checked(&plan, &targets);
         if !over_limits.is_empty() {
             return Err(crate::model::ModelErrors::new(loaded.source.clone(), over_limits).into());
         }
@@ -119,7 +125,8 @@ impl Workspace {
 pub struct Rendered(pub Vec<(crate::emit::Target, String)>);
 
 impl Rendered {
-    /// The file for `target`: the one already rendered, else rendered now.
+    /// The file for `target`: the one already rendered and checked. Every caller asks for a
+    /// platform [`Workspace::plan_rendered`] rendered; rendering it here is only a fallback.
     pub fn take(&mut self, plan: &Plan, target: crate::emit::Target) -> String {
         match self.0.iter().position(|(t, _)| *t == target) {
             Some(at) => self.0.swap_remove(at).1,

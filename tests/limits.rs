@@ -276,3 +276,39 @@ fn the_parsed_size_estimate_is_the_trees() {
         assert_eq!(pipegen::emit::gitlab::limits::parsed_size(text), tree_size(&tree), "{name}");
     }
 }
+
+/// `emit --target` checks the platform it prints, whatever platforms the model's `outputs`
+/// name, and only that one; `emit` and `check` check every platform of the outputs.
+#[test]
+fn emit_for_one_platform_checks_that_platforms_limits() {
+    // Seven hours: GitLab allows a month, GitHub-hosted runners six hours.
+    let model = |outputs: &str| {
+        format!(
+            "pipegen: 1\nname: t\nregistry: registry.example.com/t\n{outputs}images:\n  app: {{}}\njobs:\n  soak:\n    image: app\n    timeout: 7h\n    script: [make soak]\n"
+        )
+    };
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let emit =
+        |target: &str| support::run(support::pipegen().args(["emit", "--target", target]).current_dir(dir.path()));
+
+    write(&dir.path().join("pipegen.yaml"), &model("outputs: { gitlab: .gitlab-ci.yml }\n"));
+    let (code, text, err) = emit("github");
+    assert_eq!(code, 2, "a workflow GitHub refuses is printed although the outputs name only GitLab: {err}");
+    assert!(text.is_empty(), "{text}");
+    assert!(err.contains("GitHub-hosted runners stop a job after 360"), "{err}");
+    let (code, text, err) = emit("gitlab");
+    assert_eq!(code, 0, "{err}");
+    assert!(text.contains("timeout: 7h"), "{text}");
+
+    write(&dir.path().join("pipegen.yaml"), &model(""));
+    let (code, _, err) = emit("gitlab");
+    assert_eq!(code, 0, "the GitLab pipeline fits GitLab; GitHub's limits are not its concern: {err}");
+
+    write(&dir.path().join("pipegen.yaml"), &model("outputs: { gitlab: .gitlab-ci.yml, github: ci.yml }\n"));
+    for command in ["emit", "check"] {
+        let (code, _, err) = support::run(support::pipegen().arg(command).current_dir(dir.path()));
+        assert_eq!(code, 2, "`{command}` checks every platform of the outputs: {err}");
+        assert!(err.contains("GitHub-hosted runners stop a job after 360"), "{err}");
+        assert!(!dir.path().join(".gitlab-ci.yml").exists(), "nothing is written when one platform refuses");
+    }
+}

@@ -10,7 +10,7 @@ use crate::workspace::Workspace;
 
 pub fn run(model: Option<&Path>, quiet: bool) -> Result<ExitStatus, Error> {
     let workspace = Workspace::locate(model)?;
-    let (loaded, plan, mut rendered) = workspace.plan_rendered()?;
+    let (loaded, plan, mut rendered) = workspace.plan_rendered(None)?;
     let files = outputs::expected_from(&loaded.model, &plan, &mut rendered);
     if files.is_empty() {
         return Err(Error::Usage(format!("{} lists no `outputs` to check", workspace.model_arg.display())));

@@ -11,7 +11,7 @@ use crate::workspace::Workspace;
 
 pub fn run(model: Option<&Path>, target: Option<Target>) -> Result<ExitStatus, Error> {
     let workspace = Workspace::locate(model)?;
-    let (loaded, plan, mut rendered) = workspace.plan_rendered()?;
+    let (loaded, plan, mut rendered) = workspace.plan_rendered(target)?;
     if let Some(target) = target {
         super::print_stdout(&rendered.take(&plan, target));
         return Ok(ExitStatus::Success);
