@@ -48,11 +48,29 @@ type GlobListing = (String, Vec<String>);
 
 /// Every object id and glob listing the recipes of a plan ask for, at `commit`: one
 /// `git cat-file --batch-check` for all paths, one `git diff-tree` per glob whose directory
-/// exists (the commands the pipeline's script runs, so both read the same bytes).
-pub fn tree_facts(root: &Path, commit: &str, paths: &[String], globs: &[Glob]) -> Result<TreeFacts, Error> {
+/// exists (the commands the pipeline's script runs, so both read the same bytes), except what
+/// is already `known` at this commit (its objects and globs).
+pub fn tree_facts(
+    root: &Path,
+    commit: &str,
+    paths: &[String],
+    globs: &[Glob],
+    known: &TreeFacts,
+) -> Result<TreeFacts, Error> {
     let mut facts = TreeFacts::default();
-    let ids = objects(root, commit, paths)?;
-    facts.objects = paths.iter().cloned().zip(ids).collect();
+    let (known_paths, new_paths): (Vec<&String>, Vec<&String>) =
+        paths.iter().partition(|p| known.objects.contains_key(*p));
+    let new_paths: Vec<String> = new_paths.into_iter().cloned().collect();
+    let ids = objects(root, commit, &new_paths)?;
+    facts.objects = new_paths.into_iter().zip(ids).collect();
+    for path in known_paths {
+        facts.objects.insert(path.clone(), known.objects[path].clone());
+    }
+    let (known_globs, globs): (Vec<&Glob>, Vec<&Glob>) =
+        globs.iter().partition(|g| known.globs.contains_key(&g.pattern));
+    for glob in known_globs {
+        facts.globs.insert(glob.pattern.clone(), known.globs[&glob.pattern].clone());
+    }
     if globs.is_empty() {
         return Ok(facts);
     }
@@ -60,12 +78,13 @@ pub fn tree_facts(root: &Path, commit: &str, paths: &[String], globs: &[Glob]) -
     command.args(["hash-object", "-t", "tree", "/dev/null"]);
     let empty_tree = run(command, "name the empty tree")?.trim().to_string();
     // One git per glob, a few at a time: each lists only the subtree under the glob's directory.
-    let listed: Vec<&Glob> = globs
+    let to_list: Vec<&Glob> = globs
         .iter()
+        .copied()
         .filter(|g| facts.objects.get(&g.prefix).and_then(Option::as_deref).is_some_and(|o| o.starts_with("tree ")))
         .collect();
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(listed.len().max(1));
-    let chunks: Vec<&[&Glob]> = listed.chunks(listed.len().div_ceil(workers).max(1)).collect();
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(to_list.len().max(1));
+    let chunks: Vec<&[&Glob]> = to_list.chunks(to_list.len().div_ceil(workers).max(1)).collect();
     let results: Vec<Result<Vec<GlobListing>, Error>> = std::thread::scope(|scope| {
         let handles: Vec<_> = chunks
             .into_iter()
@@ -186,22 +205,80 @@ pub fn objects(root: &Path, commit: &str, paths: &[String]) -> Result<Vec<Option
 }
 
 /// The bytes of every Dockerfile of a content-tagged build of `plan` that is a file at the
-/// commit (`facts` holds their object ids), one `git cat-file blob` each.
+/// commit (`facts` holds their object ids), all read by one `git cat-file --batch`: a
+/// repository of a thousand images has a thousand Dockerfiles.
 pub fn dockerfiles(root: &Path, plan: &Plan, facts: &TreeFacts) -> Result<HashMap<String, Vec<u8>>, Error> {
-    let mut out = HashMap::new();
+    let mut wanted: Vec<(String, String)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for recipe in plan.builds.iter().filter_map(|b| b.recipe()) {
         let Some(upstream) = recipe.upstream() else { continue };
-        if out.contains_key(&upstream.dockerfile) {
+        if !seen.insert(upstream.dockerfile.clone()) {
             continue;
         }
         let object = facts.objects.get(&upstream.dockerfile).cloned().flatten();
         let Some(id) = object.as_deref().and_then(|o| o.strip_prefix("blob ")) else { continue };
-        let mut command = git(root);
-        command.args(["cat-file", "blob", id]);
-        let bytes = run_bytes(command, &format!("read {}", upstream.dockerfile))?;
-        out.insert(upstream.dockerfile.clone(), bytes);
+        wanted.push((upstream.dockerfile.clone(), id.to_string()));
     }
-    Ok(out)
+    let ids: Vec<String> = wanted.iter().map(|(_, id)| id.clone()).collect();
+    let contents = blobs(root, &ids)?;
+    Ok(wanted.into_iter().map(|(path, _)| path).zip(contents).collect())
+}
+
+/// The contents of the blobs `ids`, in their order, from one `git cat-file --batch`.
+pub fn blobs(root: &Path, ids: &[String]) -> Result<Vec<Vec<u8>>, Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut input = String::new();
+    for id in ids {
+        input.push_str(id);
+        input.push('\n');
+    }
+    let mut child = git(root)
+        .args(["cat-file", "--batch"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| Error::Git(format!("cannot run git to read files: {e}")))?;
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    // Written from another thread: git answers while it reads, and a full pipe would block both.
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let output = child.wait_with_output().map_err(|e| Error::Git(format!("cannot run git to read files: {e}")))?;
+    writer
+        .join()
+        .expect("the writer thread does not panic")
+        .map_err(|e| Error::Git(format!("cannot feed git: {e}")))?;
+    if !output.status.success() {
+        return Err(Error::Git(format!(
+            "git could not read files: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
+    }
+    parse_batch(&output.stdout, ids)
+}
+
+/// `git cat-file --batch` output: per object `<id> <type> <size>\n<contents>\n`, or
+/// `<id> missing\n`.
+fn parse_batch(mut out: &[u8], ids: &[String]) -> Result<Vec<Vec<u8>>, Error> {
+    let malformed = || Error::Git("git cat-file --batch answered in a form pipegen does not know".to_string());
+    let mut contents = Vec::with_capacity(ids.len());
+    for id in ids {
+        let end = out.iter().position(|&b| b == b'\n').ok_or_else(malformed)?;
+        let header = std::str::from_utf8(&out[..end]).map_err(|_| malformed())?;
+        let fields: Vec<&str> = header.split(' ').collect();
+        let [_, kind, size] = fields[..] else {
+            return Err(Error::Git(format!("git could not read the object {id}: {header}")));
+        };
+        if kind != "blob" {
+            return Err(Error::Git(format!("the object {id} is a {kind}, not a file")));
+        }
+        let size: usize = size.parse().map_err(|_| malformed())?;
+        let body = out.get(end + 1..end + 1 + size).ok_or_else(malformed)?;
+        contents.push(body.to_vec());
+        out = out.get(end + 2 + size..).ok_or_else(malformed)?;
+    }
+    Ok(contents)
 }
 
 /// The working tree (tracked files as they are now, and untracked ones `.gitignore` does not
@@ -273,4 +350,27 @@ pub fn changed_paths(root: &Path, since: Option<&str>) -> Result<Vec<String>, Er
     paths.sort();
     paths.dedup();
     Ok(paths)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_batch;
+
+    #[test]
+    fn a_batch_answer_is_split_by_the_sizes_it_states() {
+        let ids = ["a1".to_string(), "b2".to_string()];
+        // Contents holding newlines and what looks like a header.
+        let out = b"a1 blob 14\nFROM x\nb2 b 1\n\nb2 blob 0\n\n";
+        let contents = parse_batch(out, &ids).expect("parses");
+        assert_eq!(contents, vec![b"FROM x\nb2 b 1\n".to_vec(), Vec::new()]);
+    }
+
+    #[test]
+    fn a_missing_object_or_a_short_answer_is_an_error() {
+        let ids = ["a1".to_string()];
+        let error = parse_batch(b"a1 missing\n", &ids).expect_err("missing");
+        assert!(error.to_string().contains("a1 missing"), "{error}");
+        assert!(parse_batch(b"a1 blob 10\nshort\n", &ids).is_err());
+        assert!(parse_batch(b"a1 tree 0\n\n", &ids).is_err());
+    }
 }

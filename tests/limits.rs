@@ -275,6 +275,53 @@ fn the_parsed_size_estimate_is_the_trees() {
         let tree: Value = pipegen::yaml::from_str(text).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(pipegen::emit::gitlab::limits::parsed_size(text), tree_size(&tree), "{name}");
     }
+
+    // What GitLab's limits use: the size the writer measures while writing, on the pipeline of
+    // every seed model, every valid fixture and the 1,000-image model.
+    let mut models: Vec<(String, String)> = support::models()
+        .iter()
+        .chain(&support::valid_fixtures())
+        .map(|path| (path.display().to_string(), std::fs::read_to_string(path).expect("a model")))
+        .collect();
+    models.push(("1,000 images".to_string(), thousand_images()));
+    for (name, model) in &models {
+        let loaded = pipegen::model::load("pipegen.yaml", model).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        let plan = pipegen::plan::build(&loaded, "pipegen.yaml").unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        let file = pipegen::emit::rendering(&plan, pipegen::emit::Target::Gitlab);
+        let tree: Value = pipegen::yaml::from_str(&file.text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(file.tree_size, Some(tree_size(&tree)), "{name}: measured while writing");
+    }
+}
+
+proptest::proptest! {
+    /// The writer's measure is the parser's on any strings, numbers, booleans and nulls, as keys
+    /// and values at any depth, in whatever style the writer picks for them.
+    #[test]
+    fn the_writers_tree_size_is_the_parsers(
+        strings in proptest::collection::vec("(\\PC|[\\n\\t '\"#:&*!|>%@`-]){0,12}", 1..6),
+        numbers in proptest::collection::vec(proptest::num::i64::ANY, 0..3),
+        flags in proptest::collection::vec(proptest::bool::ANY, 0..3),
+    ) {
+        use serde_json::{Value as Json, json};
+        let mut leaves: Vec<Json> = strings.iter().map(|s| json!(s)).collect();
+        leaves.extend(numbers.iter().map(|n| json!(n)));
+        leaves.extend(flags.iter().map(|b| json!(b)));
+        leaves.push(Json::Null);
+        leaves.push(json!([]));
+        leaves.push(json!({}));
+        let mut inner = serde_json::Map::new();
+        for (key, value) in strings.iter().zip(leaves.iter().cycle()) {
+            inner.insert(key.clone(), value.clone());
+        }
+        let mut root = serde_json::Map::new();
+        root.insert("leaves".to_string(), Json::Array(leaves.clone()));
+        root.insert("nested".to_string(), json!([{ "k": Json::Object(inner.clone()) }, [leaves]]));
+        for key in &strings {
+            root.insert(key.clone(), Json::Object(inner.clone()));
+        }
+        let (text, measured) = pipegen::yaml::to_string_measured(&root).expect("writes");
+        proptest::prop_assert_eq!(measured, pipegen::emit::gitlab::limits::parsed_size(&text), "{}", text);
+    }
 }
 
 /// `emit --target` checks the platform it prints, whatever platforms the model's `outputs`

@@ -147,7 +147,8 @@ fn sent_at_head<'p>(
         let commit = git::commit(&workspace.root, "HEAD").ok()?;
         let builder = target.builder();
         let (paths, _) = crate::content_tags::questions(plan, builder);
-        let facts = git::tree_facts(&workspace.root, &commit, &paths, &[]).ok()?;
+        let facts =
+            git::tree_facts(&workspace.root, &commit, &paths, &[], &crate::content_tags::TreeFacts::default()).ok()?;
         let mut found = Vec::new();
         for build in &plan.builds {
             let Some((path, _)) = crate::content_tags::ignore_file(&facts, builder, &build.context, &build.dockerfile)

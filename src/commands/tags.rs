@@ -52,23 +52,31 @@ pub enum Bases {
     Offline,
 }
 
-/// Every build's tag at `commit` (a commit, or a tree for a working tree) when `target` builds:
-/// one `git cat-file --batch-check` for every path, one `git diff-tree` per glob, per context
-/// with an ignore file one `git ls-tree -r`, one `git cat-file blob` per Dockerfile and, with
-/// [`Bases::Resolve`], one `skopeo inspect` per external base image not pinned by digest.
-pub fn compute(root: &Path, plan: &Plan, commit: &str, target: Target, bases: Bases) -> Result<Computed, Error> {
-    compute_with(root, plan, commit, target, bases, &mut HashMap::new())
+/// What the platforms of one `pipegen tags` learn once and share: each base image's digest (its
+/// registry asked once, so they agree on it), and each path's object and glob's listing at the
+/// commit (the same whatever the builder).
+#[derive(Debug, Default)]
+pub struct Asked {
+    pub digests: HashMap<String, String>,
+    pub tree: TreeFacts,
 }
 
-/// [`compute`], with the digests already resolved (by reference), which it adds to: the
-/// platforms of one `pipegen tags` ask each registry once, and agree on each digest.
+/// Every build's tag at `commit` (a commit, or a tree for a working tree) when `target` builds:
+/// one `git cat-file --batch-check` for every path, one `git diff-tree` per glob, per context
+/// with an ignore file one `git ls-tree -r`, one `git cat-file --batch` for the Dockerfiles and, with
+/// [`Bases::Resolve`], one `skopeo inspect` per external base image not pinned by digest.
+pub fn compute(root: &Path, plan: &Plan, commit: &str, target: Target, bases: Bases) -> Result<Computed, Error> {
+    compute_with(root, plan, commit, target, bases, &mut Asked::default())
+}
+
+/// [`compute`], with what earlier platforms already asked, which it adds to.
 pub fn compute_with(
     root: &Path,
     plan: &Plan,
     commit: &str,
     target: Target,
     bases: Bases,
-    resolved: &mut HashMap<String, String>,
+    asked: &mut Asked,
 ) -> Result<Computed, Error> {
     let builder = target.builder();
     let (mut paths, globs) = content_tags::questions(plan, builder);
@@ -78,16 +86,18 @@ pub fn compute_with(
     }
     paths.sort();
     paths.dedup();
-    let mut facts = git::tree_facts(root, commit, &paths, &globs)?;
+    let mut facts = git::tree_facts(root, commit, &paths, &globs, &asked.tree)?;
+    asked.tree.objects.extend(facts.objects.iter().map(|(path, object)| (path.clone(), object.clone())));
+    asked.tree.globs.extend(facts.globs.iter().map(|(glob, files)| (glob.clone(), files.clone())));
     facts.sent = git::sent_files(root, commit, plan, builder, &facts)?;
     facts.dockerfiles = git::dockerfiles(root, plan, &facts)?;
     if bases == Bases::Resolve {
         for image in content_tags::lookups(plan, &facts) {
-            let digest = match resolved.get(&image) {
+            let digest = match asked.digests.get(&image) {
                 Some(digest) => digest.clone(),
                 None => crate::registry_digest::resolve(&image)?,
             };
-            resolved.insert(image.clone(), digest.clone());
+            asked.digests.insert(image.clone(), digest.clone());
             facts.digests.insert(image, digest);
         }
     }
@@ -116,9 +126,9 @@ pub fn run(
         None => crate::emit::targets_of(&loaded.model),
     };
     let mut computed: Vec<(Target, Computed)> = Vec::new();
-    let mut resolved = HashMap::new();
+    let mut asked = Asked::default();
     for target in targets {
-        computed.push((target, compute_with(&workspace.root, &plan, &commit, target, bases, &mut resolved)?));
+        computed.push((target, compute_with(&workspace.root, &plan, &commit, target, bases, &mut asked)?));
     }
     let unresolved =
         if bases == Bases::Offline { content_tags::lookups(&plan, &computed[0].1.facts) } else { Vec::new() };

@@ -24,9 +24,18 @@ pub struct Backend {
     /// The platform's name on the command line and in messages.
     pub name: &'static str,
     /// The pipeline of a plan, without the header comment.
-    pub render: fn(&Plan) -> String,
-    /// What in a plan, or in its rendered text, the platform would refuse.
-    pub limits: fn(&Plan, &str) -> Vec<Diagnostic>,
+    pub render: fn(&Plan) -> Rendering,
+    /// What in a plan, or in its rendered file, the platform would refuse.
+    pub limits: fn(&Plan, &Rendering) -> Vec<Diagnostic>,
+}
+
+/// A rendered pipeline.
+#[derive(Debug, Clone)]
+pub struct Rendering {
+    pub text: String,
+    /// The size of the tree a reader builds from `text` ([`crate::yaml::tree_size`]), measured
+    /// while it was written, by a backend whose platform limits it (GitLab).
+    pub tree_size: Option<usize>,
 }
 
 impl Target {
@@ -62,7 +71,16 @@ impl fmt::Display for Target {
 
 /// The complete file for `target`: header comment, then the pipeline.
 pub fn render(plan: &Plan, target: Target) -> String {
-    format!("{}{}", header(plan), (target.backend().render)(plan))
+    rendering(plan, target).text
+}
+
+/// The complete file for `target`, with what was measured while writing it.
+pub fn rendering(plan: &Plan, target: Target) -> Rendering {
+    let pipeline = (target.backend().render)(plan);
+    let mut text = header(plan);
+    text.push_str(&pipeline.text);
+    // The header is comments: the tree is the pipeline's.
+    Rendering { text, tree_size: pipeline.tree_size }
 }
 
 /// Everything the `targets` would refuse in the pipelines of `plan`, as model errors: a
@@ -78,9 +96,9 @@ pub fn render_checked(plan: &Plan, targets: &[Target]) -> (Vec<(Target, String)>
     let mut rendered = Vec::with_capacity(targets.len());
     let mut problems = Vec::new();
     for &target in targets {
-        let text = render(plan, target);
-        problems.extend((target.backend().limits)(plan, &text));
-        rendered.push((target, text));
+        let file = rendering(plan, target);
+        problems.extend((target.backend().limits)(plan, &file));
+        rendered.push((target, file.text));
     }
     (rendered, problems)
 }

@@ -13,6 +13,7 @@ mod comment;
 mod resolve;
 mod scalar;
 mod share;
+pub mod tree_size;
 mod writer;
 
 pub use comment::Commented;
@@ -37,6 +38,12 @@ pub fn from_value<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, Err
 /// `on`, GitHub's trigger key, which stays plain as GitHub documents it (a YAML 1.1 reader
 /// would see `true`); a map key `on`, which can come from a model, is quoted.
 pub fn to_string<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, WriteError> {
+    to_string_measured(value).map(|(text, _)| text)
+}
+
+/// [`to_string`], and the size of the tree a reader builds from the text, measured while
+/// writing ([`tree_size`]).
+pub fn to_string_measured<T: serde::Serialize + ?Sized>(value: &T) -> Result<(String, usize), WriteError> {
     let mut writer = writer::Writer::new();
     value.serialize(&mut writer)?;
     Ok(writer.finish())

@@ -11,6 +11,7 @@ use serde::ser::{self, Serialize};
 use super::WriteError;
 use super::comment::{self, CommentParts};
 use super::scalar::{self, Role, Style};
+use super::tree_size::TreeSize;
 
 /// Where the next node is written.
 #[derive(Debug, Clone, Copy)]
@@ -31,15 +32,25 @@ pub(super) struct Writer {
     at: Position,
     /// A comment to write after the next scalar, on its line.
     trailing: Option<String>,
+    /// The size of the tree a reader builds from what is written so far.
+    size: TreeSize,
 }
 
 impl Writer {
     pub fn new() -> Writer {
-        Writer { out: String::with_capacity(4096), line_start: 0, at: Position::Root, trailing: None }
+        Writer {
+            out: String::with_capacity(4096),
+            line_start: 0,
+            at: Position::Root,
+            trailing: None,
+            size: TreeSize::default(),
+        }
     }
 
-    pub fn finish(self) -> String {
-        self.out
+    /// The text, and the size of its parsed tree ([`TreeSize`]).
+    pub fn finish(self) -> (String, usize) {
+        let size = self.size.total();
+        (self.out, size)
     }
 
     fn end_line(&mut self) {
@@ -53,6 +64,7 @@ impl Writer {
 
     /// Write a scalar that is always plain: a number, a boolean, `null`.
     fn plain(&mut self, text: &str) {
+        self.size.scalar(None);
         if let Position::AfterKey { .. } = self.at {
             self.out.push(' ');
         }
@@ -61,6 +73,8 @@ impl Writer {
     }
 
     fn string(&mut self, text: &str) {
+        // The style chosen reads back as this string.
+        self.size.scalar(Some(text));
         let style = scalar::style(text, Role::Value);
         if let Position::AfterKey { .. } = self.at {
             self.out.push(' ');
@@ -95,6 +109,7 @@ impl Writer {
             (Position::Inline { indent }, _) => (indent + 2, false),
         };
         let opened_at = self.at;
+        self.size.open(kind == Kind::Mapping);
         Block { writer: self, kind, column, first_on_new_line, entries: 0, opened_at }
     }
 
@@ -180,10 +195,12 @@ impl Block<'_> {
     /// Write a key that is a string; `on` as a struct field is GitHub's trigger key.
     fn string_key(&mut self, key: &str, field: bool) -> Result<(), WriteError> {
         self.begin_entry()?;
-        let out = &mut self.writer.out;
         // GitHub documents its trigger key as a plain `on:`; YAML 1.1 would read a boolean. Only
         // a struct field, a name in pipegen's code, gets this; a map key holding model data never.
         let style = if field && key == "on" { Style::Plain } else { scalar::style(key, Role::Key) };
+        let string = !(style == Style::Plain && super::reads_as_non_string(key));
+        self.writer.size.scalar(string.then_some(key));
+        let out = &mut self.writer.out;
         let explicit = key.len() > 128;
         if explicit {
             out.push_str("? ");
@@ -200,6 +217,7 @@ impl Block<'_> {
     /// Write a key that is a number, a boolean or null.
     fn plain_key(&mut self, key: &str) -> Result<(), WriteError> {
         self.begin_entry()?;
+        self.writer.size.scalar(None);
         self.writer.out.push_str(key);
         self.after_key(false);
         Ok(())
@@ -226,6 +244,7 @@ impl Block<'_> {
     }
 
     fn close(self) -> Result<(), WriteError> {
+        self.writer.size.close();
         if self.entries == 0 {
             let w = self.writer;
             if let Position::AfterKey { .. } = self.opened_at {

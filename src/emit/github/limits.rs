@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use super::names;
+use crate::emit::Rendering;
 use crate::model::Diagnostic;
 use crate::plan::{JobId, Plan};
 
@@ -16,8 +17,9 @@ pub const MAX_MATRIX: u32 = 256;
 /// A job on a GitHub-hosted runner runs for at most six hours.
 pub const MAX_JOB_MINUTES: u64 = 360;
 
-/// Every limit `plan` or its rendered `text` crosses.
-pub fn check(plan: &Plan, text: &str) -> Vec<Diagnostic> {
+/// Every limit `plan` or its rendered `file` crosses.
+pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
+    let text = &file.text;
     let mut problems = Vec::new();
     // Job ids are case-insensitive (`needs` and expressions match them so).
     let mut seen: HashMap<String, JobId> = HashMap::new();

@@ -238,7 +238,7 @@ fn pull_credentials(plan: &Plan) -> Credentials {
 pub const BACKEND: crate::emit::Backend = crate::emit::Backend { name: "github", render, limits: limits::check };
 
 /// The GitHub workflow of `plan`, without the header comment.
-pub fn render(plan: &Plan) -> String {
+pub fn render(plan: &Plan) -> crate::emit::Rendering {
     let mut jobs = IndexMap::new();
     for build in &plan.builds {
         if build.split() {
@@ -326,7 +326,9 @@ pub fn render(plan: &Plan) -> String {
     };
     let text = crate::yaml::to_string(&workflow).expect("the GitHub workflow serializes");
     // Jobs repeat much (steps, credentials, permissions): each repeated node is written once.
-    crate::yaml::share_repeated_nodes(&write_waivers(&annotate_pins(&text)), crate::yaml::MIN_SHARED_BYTES)
+    let text = crate::yaml::share_repeated_nodes(&write_waivers(&annotate_pins(&text)), crate::yaml::MIN_SHARED_BYTES);
+    // GitHub limits the file's bytes, not its tree.
+    crate::emit::Rendering { text, tree_size: None }
 }
 
 fn nothing_job() -> Job {

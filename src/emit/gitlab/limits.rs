@@ -4,8 +4,10 @@
 //! size, `ci_needs_size_limit`, `max_yaml_size_bytes`) and "Job names".
 
 use super::{MAX_KEY_FILES, names};
+use crate::emit::Rendering;
 use crate::model::{Diagnostic, Duration};
 use crate::plan::{CacheUse, JobId, Plan};
+use crate::yaml::tree_size::TreeSize;
 
 /// A job may need at most this many jobs (`ci_needs_size_limit`; an administrator can raise it).
 pub const MAX_NEEDS: usize = 50;
@@ -29,8 +31,8 @@ pub const MAX_DOTENV_BYTES: usize = 5120;
 /// default; an administrator can raise it), which pipegen estimates from the text.
 pub const MAX_CONFIG_BYTES: usize = 2 * 1024 * 1024;
 
-/// Every limit `plan` or its rendered `text` crosses.
-pub fn check(plan: &Plan, text: &str) -> Vec<Diagnostic> {
+/// Every limit `plan` or its rendered `file` crosses.
+pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     let mut seen: std::collections::HashMap<String, JobId> = std::collections::HashMap::new();
     for id in plan.job_ids() {
@@ -115,7 +117,8 @@ pub fn check(plan: &Plan, text: &str) -> Vec<Diagnostic> {
         caches(&id, &run.caches, &mut problems);
     }
     let max_config = plan.raised.gitlab_config_bytes.unwrap_or(MAX_CONFIG_BYTES);
-    let size = parsed_size(text);
+    // Measured while writing: what parsed_size would read back, without reading.
+    let size = file.tree_size.unwrap_or_else(|| parsed_size(&file.text));
     if size > max_config {
         problems.push(
             Diagnostic::new(
@@ -198,53 +201,37 @@ fn over(id: &JobId, diagnostic: Diagnostic, fix: &str) -> Diagnostic {
 /// tree of a large pipeline took most of a refused `emit`).
 pub fn parsed_size(text: &str) -> usize {
     use saphyr_parser::{Event, Parser, ScalarStyle};
-    const OBJECT: usize = 40;
-    /// A collection being parsed: its entries (keys and values alike) and their sizes.
-    struct Open {
-        mapping: bool,
-        anchor: usize,
-        entries: usize,
-        size: usize,
-    }
-    let mut open: Vec<Open> = Vec::new();
+    let mut size = TreeSize::default();
+    // Each open collection's anchor, to record its size when it closes.
+    let mut anchors: Vec<usize> = Vec::new();
     let mut anchored: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
-    let mut total = 0;
     let mut parser = Parser::new_from_str(text);
     while let Some(next) = parser.next_event() {
         let Ok((event, _)) = next else { return text.len() * 4 };
-        let finished = match event {
+        match event {
             Event::Scalar(value, style, anchor, _) => {
                 // A plain number, boolean or null is an object without text.
-                let text = if style == ScalarStyle::Plain && crate::yaml::reads_as_non_string(&value) {
-                    0
-                } else {
-                    value.len() + 1
-                };
-                Some((OBJECT + text, anchor))
-            }
-            Event::Alias(id) => Some((anchored.get(&id).copied().unwrap_or(OBJECT), 0)),
-            Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
-                open.push(Open { mapping: matches!(event, Event::MappingStart(..)), anchor, entries: 0, size: 0 });
-                None
-            }
-            Event::MappingEnd | Event::SequenceEnd => open.pop().map(|done| {
-                let entries = if done.mapping { 24 * (done.entries / 2) } else { 8 * done.entries };
-                (OBJECT + entries + done.size, done.anchor)
-            }),
-            _ => None,
-        };
-        if let Some((size, anchor)) = finished {
-            if anchor > 0 {
-                anchored.insert(anchor, size);
-            }
-            match open.last_mut() {
-                Some(parent) => {
-                    parent.entries += 1;
-                    parent.size += size;
+                let string = !(style == ScalarStyle::Plain && crate::yaml::reads_as_non_string(&value));
+                let measured = size.scalar(string.then_some(value.as_ref()));
+                if anchor > 0 {
+                    anchored.insert(anchor, measured);
                 }
-                None => total += size,
             }
+            Event::Alias(id) => size.node(anchored.get(&id).copied().unwrap_or(crate::yaml::tree_size::OBJECT)),
+            Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
+                size.open(matches!(event, Event::MappingStart(..)));
+                anchors.push(anchor);
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                let measured = size.close();
+                if let Some(anchor) = anchors.pop()
+                    && anchor > 0
+                {
+                    anchored.insert(anchor, measured);
+                }
+            }
+            _ => {}
         }
     }
-    total
+    size.total()
 }

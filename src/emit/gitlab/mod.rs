@@ -216,7 +216,7 @@ const RETRY_WHEN: &[&str] =
 pub const BACKEND: crate::emit::Backend = crate::emit::Backend { name: "gitlab", render, limits: limits::check };
 
 /// The GitLab pipeline of `plan`, without the header comment.
-pub fn render(plan: &Plan) -> String {
+pub fn render(plan: &Plan) -> crate::emit::Rendering {
     let mut jobs = IndexMap::new();
     if !plan.is_empty() {
         jobs.insert(PUSH_TEMPLATE.to_string(), Job { rules: push::job_rules(&plan.policy.push), ..Job::default() });
@@ -282,10 +282,14 @@ pub fn render(plan: &Plan) -> String {
     }
     let pipeline =
         Pipeline { workflow: workflow(plan), stages, variables, default: Defaults { interruptible: true }, jobs };
-    let text = crate::yaml::to_string(&pipeline).expect("the GitLab pipeline serializes");
+    let (text, tree_size) = crate::yaml::to_string_measured(&pipeline).expect("the GitLab pipeline serializes");
     // Jobs repeat much (needs, rules, variables of a build's platform jobs): each repeated node
-    // is written once. GitLab expands aliases before it measures the configuration's size.
-    crate::yaml::share_repeated_nodes(&text, crate::yaml::MIN_SHARED_BYTES)
+    // is written once. GitLab expands aliases before it measures the configuration's size, so
+    // the tree is the same size.
+    crate::emit::Rendering {
+        text: crate::yaml::share_repeated_nodes(&text, crate::yaml::MIN_SHARED_BYTES),
+        tree_size: Some(tree_size),
+    }
 }
 
 /// GitLab refuses a pipeline without a visible job: a model with nothing to build or run gets
