@@ -102,10 +102,7 @@ fn reported(stderr: &str, file: &str) -> Vec<Expected> {
 fn run(fixture: &Path) -> (i32, String, String) {
     let relative = support::relative(fixture);
     support::run(
-        support::pipegen()
-            .args(["check", "--model", &relative])
-            .current_dir(support::repo())
-            .env("NO_COLOR", "1"),
+        support::pipegen().args(["check", "--model", &relative]).current_dir(support::repo()).env("NO_COLOR", "1"),
     )
 }
 
