@@ -1,8 +1,7 @@
 //! The few git questions pipegen asks, by running git (I/O at the edge).
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use std::collections::HashMap;
 
@@ -11,6 +10,10 @@ use crate::dockerignore::{Builder, IgnoreErrors, IgnoreFile};
 use crate::error::Error;
 use crate::plan::Plan;
 use crate::plan::recipe::Glob;
+
+mod objects;
+
+pub use objects::{blobs, objects};
 
 fn git(root: &Path) -> Command {
     let mut command = Command::new("git");
@@ -169,41 +172,6 @@ pub fn sent_files(
     Ok(sent)
 }
 
-/// `<type> <id>` of the object (tree or blob) at each path at `commit`, `None` where there is none.
-pub fn objects(root: &Path, commit: &str, paths: &[String]) -> Result<Vec<Option<String>>, Error> {
-    if paths.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut input = String::new();
-    for path in paths {
-        input.push_str(&object_name(commit, path));
-        input.push('\n');
-    }
-    let mut child = git(root)
-        .args(["cat-file", "--batch-check=%(objecttype) %(objectname)"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| Error::Git(format!("cannot run git to look up paths: {e}")))?;
-    let mut stdin = child.stdin.take().expect("stdin is piped");
-    // Written from another thread: git answers while it reads, and a full pipe would block both.
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child.wait_with_output().map_err(|e| Error::Git(format!("cannot run git to look up paths: {e}")))?;
-    writer
-        .join()
-        .expect("the writer thread does not panic")
-        .map_err(|e| Error::Git(format!("cannot feed git: {e}")))?;
-    if !output.status.success() {
-        return Err(Error::Git(format!(
-            "git could not look up paths: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        )));
-    }
-    let text = String::from_utf8_lossy(&output.stdout);
-    Ok(text.lines().map(|line| (!line.ends_with(" missing")).then(|| line.to_string())).collect())
-}
-
 /// The bytes of every Dockerfile of a content-tagged build of `plan` that is a file at the
 /// commit (`facts` holds their object ids), all read by one `git cat-file --batch`: a
 /// repository of a thousand images has a thousand Dockerfiles.
@@ -222,63 +190,6 @@ pub fn dockerfiles(root: &Path, plan: &Plan, facts: &TreeFacts) -> Result<HashMa
     let ids: Vec<String> = wanted.iter().map(|(_, id)| id.clone()).collect();
     let contents = blobs(root, &ids)?;
     Ok(wanted.into_iter().map(|(path, _)| path).zip(contents).collect())
-}
-
-/// The contents of the blobs `ids`, in their order, from one `git cat-file --batch`.
-pub fn blobs(root: &Path, ids: &[String]) -> Result<Vec<Vec<u8>>, Error> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut input = String::new();
-    for id in ids {
-        input.push_str(id);
-        input.push('\n');
-    }
-    let mut child = git(root)
-        .args(["cat-file", "--batch"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| Error::Git(format!("cannot run git to read files: {e}")))?;
-    let mut stdin = child.stdin.take().expect("stdin is piped");
-    // Written from another thread: git answers while it reads, and a full pipe would block both.
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child.wait_with_output().map_err(|e| Error::Git(format!("cannot run git to read files: {e}")))?;
-    writer
-        .join()
-        .expect("the writer thread does not panic")
-        .map_err(|e| Error::Git(format!("cannot feed git: {e}")))?;
-    if !output.status.success() {
-        return Err(Error::Git(format!(
-            "git could not read files: {}",
-            String::from_utf8_lossy(&output.stderr).trim()
-        )));
-    }
-    parse_batch(&output.stdout, ids)
-}
-
-/// `git cat-file --batch` output: per object `<id> <type> <size>\n<contents>\n`, or
-/// `<id> missing\n`.
-fn parse_batch(mut out: &[u8], ids: &[String]) -> Result<Vec<Vec<u8>>, Error> {
-    let malformed = || Error::Git("git cat-file --batch answered in a form pipegen does not know".to_string());
-    let mut contents = Vec::with_capacity(ids.len());
-    for id in ids {
-        let end = out.iter().position(|&b| b == b'\n').ok_or_else(malformed)?;
-        let header = std::str::from_utf8(&out[..end]).map_err(|_| malformed())?;
-        let fields: Vec<&str> = header.split(' ').collect();
-        let [_, kind, size] = fields[..] else {
-            return Err(Error::Git(format!("git could not read the object {id}: {header}")));
-        };
-        if kind != "blob" {
-            return Err(Error::Git(format!("the object {id} is a {kind}, not a file")));
-        }
-        let size: usize = size.parse().map_err(|_| malformed())?;
-        let body = out.get(end + 1..end + 1 + size).ok_or_else(malformed)?;
-        contents.push(body.to_vec());
-        out = out.get(end + 2 + size..).ok_or_else(malformed)?;
-    }
-    Ok(contents)
 }
 
 /// The working tree (tracked files as they are now, and untracked ones `.gitignore` does not
@@ -350,27 +261,4 @@ pub fn changed_paths(root: &Path, since: Option<&str>) -> Result<Vec<String>, Er
     paths.sort();
     paths.dedup();
     Ok(paths)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_batch;
-
-    #[test]
-    fn a_batch_answer_is_split_by_the_sizes_it_states() {
-        let ids = ["a1".to_string(), "b2".to_string()];
-        // Contents holding newlines and what looks like a header.
-        let out = b"a1 blob 14\nFROM x\nb2 b 1\n\nb2 blob 0\n\n";
-        let contents = parse_batch(out, &ids).expect("parses");
-        assert_eq!(contents, vec![b"FROM x\nb2 b 1\n".to_vec(), Vec::new()]);
-    }
-
-    #[test]
-    fn a_missing_object_or_a_short_answer_is_an_error() {
-        let ids = ["a1".to_string()];
-        let error = parse_batch(b"a1 missing\n", &ids).expect_err("missing");
-        assert!(error.to_string().contains("a1 missing"), "{error}");
-        assert!(parse_batch(b"a1 blob 10\nshort\n", &ids).is_err());
-        assert!(parse_batch(b"a1 tree 0\n\n", &ids).is_err());
-    }
 }
