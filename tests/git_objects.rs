@@ -7,16 +7,7 @@ mod support;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let output = Command::new("git")
-        .args(["-c", "user.email=t@example.com", "-c", "user.name=t", "-c", "commit.gpgsign=false"])
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("run git");
-    assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
+use support::git;
 
 /// What `git cat-file --batch-check` says of each path, as `objects` words it.
 fn git_says(dir: &Path, commit: &str, paths: &[String]) -> Vec<Option<String>> {
