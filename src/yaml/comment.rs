@@ -54,6 +54,11 @@ impl<T> Commented<T> {
         self
     }
 
+    /// The comment written after the value, if any.
+    pub fn trailing(&self) -> Option<&str> {
+        self.after.as_deref()
+    }
+
     pub fn value(&self) -> &T {
         &self.value
     }

@@ -22,6 +22,11 @@ impl Action {
     pub(super) fn uses(self) -> String {
         format!("{}@{}", self.name, self.sha)
     }
+
+    /// A step's `uses:`, the SHA followed by the version it pins in a comment.
+    pub(super) fn step_uses(self) -> crate::yaml::Commented<String> {
+        crate::yaml::Commented::new(self.uses()).after(self.version)
+    }
 }
 
 pub const CHECKOUT: Action =
@@ -38,4 +43,5 @@ pub const UPLOAD_ARTIFACT: Action =
     Action { name: "actions/upload-artifact", sha: "330a01c490aca151604b8cf639adc76d48f6c5d4", version: "v5.0.0" };
 
 /// Every action the workflow may use.
+#[cfg(test)]
 pub const ACTIONS: [Action; 5] = [CHECKOUT, CACHE, CACHE_RESTORE, CACHE_SAVE, UPLOAD_ARTIFACT];

@@ -24,7 +24,9 @@ use crate::emit::scripts::{self, Builder, OwnRegistry, Platform, Publish, Unpush
 use crate::model::{ArtifactsWhen, Platform as ImagePlatform};
 use crate::plan::{Build, BuildUse, CacheUse, ImageUse, JobId, Need, Plan, Probe, Run};
 use actions::*;
-use waivers::{Waiver, write_waivers};
+use waivers::Waiver;
+
+use crate::yaml::Commented;
 
 /// The runner of every job but the builds of a platform the model names.
 pub const RUNS_ON: &str = "ubuntu-latest";
@@ -117,10 +119,8 @@ struct Input {
 #[derive(Serialize)]
 struct Concurrency {
     group: &'static str,
-    #[serde(rename = "__pipegen_waiver__")]
-    waiver: Waiver,
     #[serde(rename = "cancel-in-progress")]
-    cancel_in_progress: &'static str,
+    cancel_in_progress: Commented<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -160,9 +160,7 @@ struct Matrix {
 
 #[derive(Serialize)]
 struct Container {
-    #[serde(rename = "__pipegen_waiver__", skip_serializing_if = "Option::is_none")]
-    waiver: Option<Waiver>,
-    image: String,
+    image: Commented<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     credentials: Option<Credentials>,
 }
@@ -175,9 +173,7 @@ struct Credentials {
 
 #[derive(Serialize)]
 struct Service {
-    #[serde(rename = "__pipegen_waiver__", skip_serializing_if = "Option::is_none")]
-    waiver: Option<Waiver>,
-    image: String,
+    image: Commented<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     credentials: Option<Credentials>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
@@ -195,10 +191,8 @@ struct Step {
     id: Option<&'static str>,
     #[serde(rename = "if", skip_serializing_if = "Option::is_none")]
     condition: Option<&'static str>,
-    #[serde(rename = "__pipegen_waiver__", skip_serializing_if = "Option::is_none")]
-    waiver: Option<Waiver>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    uses: Option<String>,
+    uses: Option<Commented<String>>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     with: IndexMap<&'static str, With>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
@@ -317,16 +311,18 @@ pub fn render(plan: &Plan) -> crate::emit::Rendering {
         },
         concurrency: Concurrency {
             group: "${{ github.workflow }}-${{ github.ref }}",
-            waiver: Waiver::CancelSupersededRuns,
-            cancel_in_progress: "${{ github.ref != format('refs/heads/{0}', github.event.repository.default_branch) }}",
+            cancel_in_progress: Waiver::CancelSupersededRuns.on(Commented::new(
+                "${{ github.ref != format('refs/heads/{0}', github.event.repository.default_branch) }}",
+            )),
         },
         permissions: IndexMap::new(),
         env,
         jobs,
     };
     let text = crate::yaml::to_string(&workflow).expect("the GitHub workflow serializes");
+    drop(workflow);
     // Jobs repeat much (steps, credentials, permissions): each repeated node is written once.
-    let text = crate::yaml::share_repeated_nodes(&write_waivers(&annotate_pins(&text)), crate::yaml::MIN_SHARED_BYTES);
+    let text = crate::yaml::share_repeated_nodes(&text, crate::yaml::MIN_SHARED_BYTES);
     // GitHub limits the file's bytes, not its tree.
     crate::emit::Rendering { text, tree_size: None }
 }
@@ -353,30 +349,6 @@ fn nothing_job() -> Job {
 
 fn scripts_quote(text: &str) -> String {
     crate::shell::quote(text)
-}
-
-/// Put each pinned action's version in a comment after its SHA. serde cannot write comments;
-/// the `uses:` lines are exactly the ones this module serialized. One pass over the text,
-/// whatever the number of actions (a workflow can be tens of megabytes before the limits refuse it).
-fn annotate_pins(text: &str) -> String {
-    let pins: Vec<(String, &str)> = ACTIONS.iter().map(|a| (format!("uses: {}", a.uses()), a.version)).collect();
-    let mut out = String::with_capacity(text.len() + 1024);
-    for line in text.split_inclusive('\n') {
-        let pin = line
-            .strip_suffix('\n')
-            .filter(|body| body.contains("uses: "))
-            .and_then(|body| pins.iter().find(|(uses, _)| body.ends_with(uses.as_str())).map(|(_, v)| (body, v)));
-        match pin {
-            Some((body, version)) => {
-                out.push_str(body);
-                out.push_str(" # ");
-                out.push_str(version);
-                out.push('\n');
-            }
-            None => out.push_str(line),
-        }
-    }
-    out
 }
 
 /// The run's registry: the `registry` input of a manual run, else the repository variable
@@ -421,7 +393,7 @@ fn permissions(pairs: &[(&'static str, &'static str)]) -> IndexMap<&'static str,
 fn checkout() -> Step {
     let mut with = IndexMap::new();
     with.insert("persist-credentials", With::Flag(false));
-    Step { name: "Check out".to_string(), uses: Some(CHECKOUT.uses()), with, ..Step::default() }
+    Step { name: "Check out".to_string(), uses: Some(CHECKOUT.step_uses()), with, ..Step::default() }
 }
 
 fn needs(needs: &[Need]) -> Vec<String> {
@@ -449,7 +421,7 @@ fn restore_local_image(build: &BuildUse) -> Step {
     Step {
         name: format!("Restore the local image of {}", names::display(&JobId::Build(build.id.clone()))),
         condition: Some(NOT_PUSHING),
-        uses: Some(CACHE_RESTORE.uses()),
+        uses: Some(CACHE_RESTORE.step_uses()),
         with,
         ..Step::default()
     }
@@ -465,7 +437,7 @@ fn restore_parent_image(n: usize) -> Step {
     Step {
         name: format!("Restore the local image of parent {n}"),
         condition: Some(NOT_PUSHING),
-        uses: Some(CACHE_RESTORE.uses()),
+        uses: Some(CACHE_RESTORE.step_uses()),
         with,
         ..Step::default()
     }
@@ -537,7 +509,8 @@ fn build_like_job(plan: &Plan, build: &Build, job: BuildJob) -> Job {
     let mut steps = vec![checkout()];
     if builds {
         for cache in &build.caches {
-            steps.push(Step { waiver: Some(Waiver::BuildCache), ..cache_step(cache) });
+            let step = cache_step(cache);
+            steps.push(Step { uses: step.uses.map(|uses| Waiver::BuildCache.on(uses)), ..step });
         }
         steps.extend((1..=build.parents.len()).map(restore_parent_image));
     }
@@ -556,7 +529,7 @@ fn build_like_job(plan: &Plan, build: &Build, job: BuildJob) -> Job {
         steps.push(Step {
             name: "Save the local image".to_string(),
             condition: Some("env.PIPEGEN_PUSH != 'true' && steps.tag.outputs.build == 'true'"),
-            uses: Some(CACHE_SAVE.uses()),
+            uses: Some(CACHE_SAVE.step_uses()),
             with,
             ..Step::default()
         });
@@ -671,7 +644,7 @@ fn cache_step(cache: &CacheUse) -> Step {
     with.insert("path", With::Text(if paths.len() == 1 { paths[0].clone() } else { lines(&paths) }));
     with.insert("key", With::Text(key));
     with.insert("restore-keys", With::Text(format!("{prefix}~")));
-    Step { name: format!("Cache {}", cache.name), uses: Some(CACHE.uses()), with, ..Step::default() }
+    Step { name: format!("Cache {}", cache.name), uses: Some(CACHE.step_uses()), with, ..Step::default() }
 }
 
 /// zizmor cannot see through the expression that names a model image (the registry is chosen
@@ -733,8 +706,7 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
         _ => image_waiver(image),
     };
     let container = run.image.as_ref().map(|image| Container {
-        waiver: waiver(image),
-        image: run_image(plan, run, image),
+        image: Waiver::on_optional(waiver(image), Commented::new(run_image(plan, run, image))),
         credentials: credentials(plan, image),
     });
     let mut services = IndexMap::new();
@@ -748,8 +720,10 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
         services.insert(
             service.alias.clone(),
             Service {
-                waiver: waiver(&service.image),
-                image: run_image(plan, run, &service.image),
+                image: Waiver::on_optional(
+                    waiver(&service.image),
+                    Commented::new(run_image(plan, run, &service.image)),
+                ),
                 credentials: credentials(plan, &service.image),
                 env,
                 // A job on the runner itself reaches services through published ports.
@@ -833,7 +807,7 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
                 ArtifactsWhen::OnFailure => "failure()",
                 ArtifactsWhen::Always => "always()",
             }),
-            uses: Some(UPLOAD_ARTIFACT.uses()),
+            uses: Some(UPLOAD_ARTIFACT.step_uses()),
             with,
             ..Step::default()
         });

@@ -386,11 +386,16 @@ fn tag_pinned_external_images_carry_the_models_choice() {
 }
 
 #[test]
-fn waiver_keys_turn_into_indented_comments() {
-    let text = "a:\n  __pipegen_waiver__: own-image\n  image: x\n  __pipegen_waiver__: build-cache\n  uses: y\n";
+fn waivers_turn_into_indented_comments_and_directives() {
+    let mut a = IndexMap::new();
+    a.insert("image", Waiver::OwnImage.on(Commented::new("x")));
+    a.insert("uses", Waiver::BuildCache.on(Commented::new("u").after("v1")));
+    a.insert("plain", Waiver::on_optional(None, Commented::new("z")));
+    let mut doc = IndexMap::new();
+    doc.insert("a", a);
     assert_eq!(
-        write_waivers(text),
-        "a:\n  # An image of this workflow, named by its content or commit tag in the run's registry.\n  image: x # zizmor: ignore[unpinned-images]\n  # Image builds restore their caches by design; GitHub restores only caches saved by runs of\n  # this ref or of the default branch.\n  # jactionlint ignore=cache-poisoning\n  # zizmor: ignore[cache-poisoning]\n  uses: y\n"
+        crate::yaml::to_string(&doc).unwrap(),
+        "a:\n  # An image of this workflow, named by its content or commit tag in the run's registry.\n  image: x # zizmor: ignore[unpinned-images]\n  # Image builds restore their caches by design; GitHub restores only caches saved by runs of\n  # this ref or of the default branch.\n  # jactionlint ignore=cache-poisoning\n  # zizmor: ignore[cache-poisoning]\n  uses: u # v1\n  plain: z\n"
     );
 }
 

@@ -1,11 +1,10 @@
 //! Deliberate choices that linters' heuristics report, written into the workflow as comments.
 
-use serde::Serialize;
+use crate::yaml::Commented;
 
 /// A deliberate choice that a linter's heuristic reports, written into the workflow as comments:
-/// why, and the ignore directives of jactionlint and zizmor. Serialized as a pseudo-key
-/// (`__pipegen_waiver__`) right before the key it concerns, then turned into comment lines by
-/// [`write_waivers`]; serde cannot write comments itself.
+/// why, and the ignore directives of jactionlint and zizmor, which pipegen's YAML writer puts
+/// above the key it concerns and after its value ([`Commented`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Waiver {
     /// Why superseded runs are cancelled everywhere but on the default branch (a note only).
@@ -21,32 +20,7 @@ pub(super) enum Waiver {
     PushOnlyImage,
 }
 
-impl Serialize for Waiver {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.name())
-    }
-}
-
 impl Waiver {
-    const KEY: &'static str = "__pipegen_waiver__: ";
-    const ALL: [Waiver; 5] = [
-        Waiver::CancelSupersededRuns,
-        Waiver::BuildCache,
-        Waiver::OwnImage,
-        Waiver::ModelTagPin,
-        Waiver::PushOnlyImage,
-    ];
-
-    fn name(self) -> &'static str {
-        match self {
-            Waiver::CancelSupersededRuns => "cancel-superseded-runs",
-            Waiver::BuildCache => "build-cache",
-            Waiver::OwnImage => "own-image",
-            Waiver::ModelTagPin => "model-tag-pin",
-            Waiver::PushOnlyImage => "push-only-image",
-        }
-    }
-
     /// The comment lines above the concerned key.
     fn comments(self) -> &'static [&'static str] {
         match self {
@@ -82,31 +56,24 @@ impl Waiver {
         }
     }
 
-    fn from_name(text: &str) -> Option<Waiver> {
-        Waiver::ALL.into_iter().find(|w| w.name() == text)
+    /// `value` with this waiver's comment lines above its key and its same-line directive
+    /// after it. The value's own trailing comment, if any, must not compete with a directive.
+    pub(super) fn on<T>(self, mut value: Commented<T>) -> Commented<T> {
+        for line in self.comments() {
+            value = value.above(*line);
+        }
+        if let Some(directive) = self.same_line() {
+            debug_assert!(value.trailing().is_none(), "a waiver's directive would replace a comment");
+            value = value.after(directive);
+        }
+        value
     }
-}
 
-/// Replace each waiver pseudo-key by its comment lines, at its indentation, and put its
-/// same-line directive after the next line.
-pub(super) fn write_waivers(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut pending: Option<&'static str> = None;
-    for line in text.lines() {
-        let trimmed = line.trim_start();
-        if let Some(waiver) = trimmed.strip_prefix(Waiver::KEY).and_then(Waiver::from_name) {
-            let indent = &line[..line.len() - trimmed.len()];
-            for comment in waiver.comments() {
-                out.push_str(&format!("{indent}# {comment}\n"));
-            }
-            pending = waiver.same_line();
-            continue;
+    /// [`Waiver::on`] when there is a waiver.
+    pub(super) fn on_optional<T>(waiver: Option<Waiver>, value: Commented<T>) -> Commented<T> {
+        match waiver {
+            Some(waiver) => waiver.on(value),
+            None => value,
         }
-        out.push_str(line);
-        if let Some(directive) = pending.take() {
-            out.push_str(&format!(" # {directive}"));
-        }
-        out.push('\n');
     }
-    out
 }
