@@ -11,6 +11,7 @@ use super::path::ModelPath;
 use super::source::{MAX_DEPTH, ShapeProblem, SourceFile};
 use super::types::Model;
 use super::{characters, merge, schema_errors, validate};
+use crate::stages::StageLayout;
 use crate::yaml;
 
 /// A model that passed every check, with its text for later messages.
@@ -18,6 +19,8 @@ use crate::yaml;
 pub struct LoadedModel {
     pub source: Arc<SourceFile>,
     pub model: Model,
+    /// The stages of the model's images and jobs, derived (or declared) once for the checks.
+    pub layout: StageLayout,
 }
 
 /// Parse and check a model read as bytes: text that is not UTF-8 is reported at its first bad
@@ -166,11 +169,10 @@ pub fn load(name: &str, text: &str) -> Result<LoadedModel, ModelErrors> {
         }
     };
 
-    let problems = validate::check(&model, &source);
-    if !problems.is_empty() {
-        return Err(ModelErrors::new(source, problems));
+    match validate::check(&model, &source) {
+        Ok(layout) => Ok(LoadedModel { source, model, layout }),
+        Err(problems) => Err(ModelErrors::new(source, problems)),
     }
-    Ok(LoadedModel { source, model })
 }
 
 /// A syntax error from serde_yaml, located where its parser stopped (or where the unfinished

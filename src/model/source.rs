@@ -343,7 +343,8 @@ struct Built {
 struct Builder<'a> {
     text: &'a str,
     line_starts: &'a [usize],
-    /// Byte offset of each character index, because the parser counts characters.
+    /// Byte offset of each character index, because the parser counts characters; empty for
+    /// an ASCII text, where the two are the same (most models: no table of 8 bytes per byte).
     char_offsets: Vec<usize>,
     nodes: Vec<Node>,
     root: Option<usize>,
@@ -356,8 +357,11 @@ struct Builder<'a> {
 
 impl<'a> Builder<'a> {
     fn new(text: &'a str, line_starts: &'a [usize]) -> Self {
-        let mut char_offsets: Vec<usize> = text.char_indices().map(|(i, _)| i).collect();
-        char_offsets.push(text.len());
+        let char_offsets = if text.is_ascii() {
+            Vec::new()
+        } else {
+            text.char_indices().map(|(i, _)| i).chain([text.len()]).collect()
+        };
         Builder {
             text,
             line_starts,
@@ -430,6 +434,9 @@ impl<'a> Builder<'a> {
     }
 
     fn byte_offset(&self, char_index: usize) -> usize {
+        if self.char_offsets.is_empty() {
+            return char_index.min(self.text.len());
+        }
         self.char_offsets.get(char_index).copied().unwrap_or(self.text.len())
     }
 

@@ -40,16 +40,22 @@ const GITLAB_RESERVED: &[&str] = &[
 /// GitLab runs at most this many cache entries per job; pipegen uses two per model cache.
 pub const GITLAB_MAX_CACHES_PER_JOB: usize = 2;
 
-pub fn check(model: &Model, source: &SourceFile) -> Vec<Diagnostic> {
-    let mut checker = Checker { model, source, found: Vec::new() };
+/// The model's problems, and, for a model without any, its stage layout (the checks derive it;
+/// the plan uses it).
+pub fn check(model: &Model, source: &SourceFile) -> Result<StageLayout, Vec<Diagnostic>> {
+    let mut checker = Checker { model, source, found: Vec::new(), layout: None };
     checker.run();
-    checker.found
+    match checker.layout {
+        Some(layout) if checker.found.is_empty() => Ok(layout),
+        _ => Err(checker.found),
+    }
 }
 
 struct Checker<'m> {
     model: &'m Model,
     source: &'m SourceFile,
     found: Vec<Diagnostic>,
+    layout: Option<StageLayout>,
 }
 
 fn names<V>(map: &indexmap::IndexMap<String, V>) -> impl Iterator<Item = &str> + Clone {
@@ -68,7 +74,9 @@ impl<'m> Checker<'m> {
         for name in self.model.images.keys() {
             self.check_image(name);
         }
-        self.check_cycles();
+        // One graph for every check that needs it: building it is most of a large model's checks.
+        let graph = ImageGraph::new(self.model);
+        self.check_cycles(&graph);
         self.found.extend(super::platforms::check(self.model));
         for name in self.model.services.keys() {
             self.check_service(name);
@@ -79,7 +87,7 @@ impl<'m> Checker<'m> {
         self.found.extend(env_names::reserved(self.model));
         self.check_refresh();
         if self.found.is_empty() {
-            self.check_scopes_and_stages();
+            self.check_scopes_and_stages(&graph);
         }
     }
 
@@ -406,8 +414,7 @@ impl<'m> Checker<'m> {
         }
     }
 
-    fn check_cycles(&mut self) {
-        let graph = ImageGraph::new(self.model);
+    fn check_cycles(&mut self, graph: &ImageGraph<'_>) {
         if let Some(cycle) = graph.cycle() {
             let first = &cycle[0];
             let closing = &cycle[cycle.len() - 2];
@@ -541,13 +548,12 @@ impl<'m> Checker<'m> {
     }
 
     /// Checks that need a sound graph: `${axis}` scopes and stage order.
-    fn check_scopes_and_stages(&mut self) {
-        let graph = ImageGraph::new(self.model);
-        let layout = StageLayout::new(self.model, &graph);
-        self.found.extend(env_names::hidden_axes(self.model, &graph));
+    fn check_scopes_and_stages(&mut self, graph: &ImageGraph<'_>) {
+        let layout = StageLayout::new(self.model, graph);
+        self.found.extend(env_names::hidden_axes(self.model, graph));
 
-        self.found.extend(super::substitutions::check(self.model, &graph));
-        self.found.extend(super::alias_tags::check(self.model, &graph));
+        self.found.extend(super::substitutions::check(self.model, graph));
+        self.found.extend(super::alias_tags::check(self.model, graph));
         for name in self.model.images.keys() {
             let stage = &layout.images[name];
             let at = ModelPath::keys(["images", name.as_str()]);
@@ -584,6 +590,7 @@ impl<'m> Checker<'m> {
                 );
             }
         }
+        self.layout = Some(layout);
     }
 
     fn check_stage_declared(&mut self, layout: &StageLayout, stage: &str, at: &ModelPath, owner: &str) {

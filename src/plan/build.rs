@@ -35,8 +35,8 @@ pub fn job_axes(model: &Model, graph: &ImageGraph<'_>, job: &Job) -> Vec<String>
 pub fn build(loaded: &LoadedModel, model_file: &str) -> Result<Plan, ModelErrors> {
     let model = &loaded.model;
     let graph = ImageGraph::new(model);
-    let layout = StageLayout::new(model, &graph);
-    let mut planner = Planner { model, graph: &graph, layout: &layout, uses: HashMap::new(), problems: Vec::new() };
+    let layout = &loaded.layout;
+    let mut planner = Planner { model, graph: &graph, layout, uses: HashMap::new(), problems: Vec::new() };
 
     let builds = planner.builds();
     let runs = planner.runs();
