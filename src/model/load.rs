@@ -53,7 +53,9 @@ pub fn load_bytes(name: &str, bytes: &[u8]) -> Result<LoadedModel, ModelErrors> 
 
 /// Parse and check a model. `name` is how the file is shown in messages and headers.
 pub fn load(name: &str, text: &str) -> Result<LoadedModel, ModelErrors> {
-    let source = Arc::new(SourceFile::new(name, text));
+    // One parse gives both the located tree and, for a plain document, the value.
+    let (source, read) = SourceFile::read(name, text);
+    let source = Arc::new(source);
 
     let raw = characters::raw_control_characters(&source);
     if !raw.is_empty() {
@@ -122,9 +124,12 @@ pub fn load(name: &str, text: &str) -> Result<LoadedModel, ModelErrors> {
         return Err(errors);
     }
 
-    let mut value: yaml::Value = match yaml::from_str(text) {
-        Ok(value) => value,
-        Err(error) => return Err(syntax_error(&source, text, &error)),
+    let mut value: yaml::Value = match read {
+        Some(value) => value,
+        None => match yaml::from_str(text) {
+            Ok(value) => value,
+            Err(error) => return Err(syntax_error(&source, text, &error)),
+        },
     };
 
     let mut problems = Vec::new();

@@ -12,9 +12,10 @@
 
 use std::collections::HashMap;
 
-use saphyr_parser::{Event, Parser, Span as YamlSpan};
+use saphyr_parser::{Event, Parser, ScalarStyle, Span as YamlSpan};
 
 use super::path::{ModelPath, Segment};
+use crate::yaml::{Mapping, Value};
 
 /// How deep collections may nest. A model needs about six levels; a bound keeps a hostile file
 /// (a hundred thousand `[` on one line) from costing anything before it is refused.
@@ -112,6 +113,14 @@ impl SourceFile {
     /// Index `text`. A text that is not valid YAML gets the part before the problem indexed and
     /// the problem recorded in [`SourceFile::shape_problem`].
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Self {
+        Self::read(name, text).0
+    }
+
+    /// [`SourceFile::new`], and the text's value as serde_yaml would read it, built from the
+    /// same events ([`crate::yaml::plain_scalar_value`]): `None` when the text has what only
+    /// serde_yaml should decide (tags, anchors and aliases, a key that is not a scalar, a key
+    /// twice once read, an integer too large) or is not one well-formed document.
+    pub fn read(name: impl Into<String>, text: impl Into<String>) -> (Self, Option<Value>) {
         let text = text.into();
         let line_starts = line_starts(&text);
         let mut source = SourceFile {
@@ -125,13 +134,16 @@ impl SourceFile {
             line_starts,
         };
         let built = Builder::new(&text, &source.line_starts).run();
+        // libyaml refuses characters YAML does not print (saphyr reads some); the loader reports
+        // them first, and serde_yaml decides anyway.
+        let value = if built.shape.is_none() && text.chars().all(printable) { built.value } else { None };
         source.nodes = built.nodes;
         source.root = built.root;
         source.anchors = built.anchors;
         source.duplicates = built.duplicates;
         source.shape = built.shape;
         source.text = text;
-        source
+        (source, value)
     }
 
     /// Keys written twice in the same mapping.
@@ -318,6 +330,11 @@ fn location_of_offset(text: &str, starts: &[usize], offset: usize) -> Location {
     Location { offset, len: 0, line, column }
 }
 
+/// YAML's printable characters (`c-printable`), the only ones a YAML stream may hold.
+fn printable(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
 /// An open collection while walking the event stream.
 enum Frame {
     Mapping {
@@ -333,6 +350,7 @@ enum Frame {
 }
 
 struct Built {
+    value: Option<Value>,
     nodes: Vec<Node>,
     root: Option<usize>,
     anchors: HashMap<usize, usize>,
@@ -353,6 +371,88 @@ struct Builder<'a> {
     stack: Vec<Frame>,
     /// Start span of each open collection.
     open: Vec<YamlSpan>,
+    values: ValueBuilder,
+}
+
+/// The text's value, built from the events as serde_yaml builds it, until something only
+/// serde_yaml should decide turns up ([`SourceFile::read`]).
+struct ValueBuilder {
+    exact: bool,
+    stack: Vec<OpenValue>,
+    root: Option<Value>,
+}
+
+enum OpenValue {
+    Mapping(Mapping, Option<Value>),
+    Sequence(Vec<Value>),
+}
+
+impl ValueBuilder {
+    fn give_up(&mut self) {
+        self.exact = false;
+        self.stack = Vec::new();
+    }
+
+    fn scalar(&mut self, text: &str, style: ScalarStyle, plain_tagless: bool) {
+        if !self.exact {
+            return;
+        }
+        let value = match style {
+            ScalarStyle::Plain if plain_tagless => crate::yaml::plain_scalar_value(text),
+            ScalarStyle::Plain => None,
+            _ => Some(Value::String(text.to_string())),
+        };
+        match value {
+            Some(value) => self.add(value),
+            None => self.give_up(),
+        }
+    }
+
+    fn open(&mut self, mapping: bool) {
+        if !self.exact {
+            return;
+        }
+        if let Some(OpenValue::Mapping(_, None)) = self.stack.last() {
+            // A collection as a key (`? [a, b]`).
+            return self.give_up();
+        }
+        self.stack.push(if mapping {
+            OpenValue::Mapping(Mapping::new(), None)
+        } else {
+            OpenValue::Sequence(Vec::new())
+        });
+    }
+
+    fn close(&mut self) {
+        if !self.exact {
+            return;
+        }
+        match self.stack.pop() {
+            Some(OpenValue::Mapping(mapping, None)) => self.add(Value::Mapping(mapping)),
+            Some(OpenValue::Sequence(items)) => self.add(Value::Sequence(items)),
+            _ => self.give_up(),
+        }
+    }
+
+    fn add(&mut self, value: Value) {
+        match self.stack.last_mut() {
+            None if self.root.is_none() => self.root = Some(value),
+            None => self.give_up(),
+            Some(OpenValue::Sequence(items)) => items.push(value),
+            Some(OpenValue::Mapping(_, key @ None)) => *key = Some(value),
+            Some(OpenValue::Mapping(mapping, key @ Some(_))) => {
+                let key = key.take().expect("a pending key");
+                // Two keys that read the same (`1` and `0x1`): serde_yaml's error to give.
+                if mapping.insert(key, value).is_some() {
+                    self.give_up();
+                }
+            }
+        }
+    }
+
+    fn finish(self) -> Option<Value> {
+        (self.exact && self.stack.is_empty()).then_some(self.root).flatten()
+    }
 }
 
 impl<'a> Builder<'a> {
@@ -372,6 +472,7 @@ impl<'a> Builder<'a> {
             duplicates: Vec::new(),
             stack: Vec::new(),
             open: Vec::new(),
+            values: ValueBuilder { exact: true, stack: Vec::new(), root: None },
         }
     }
 
@@ -404,12 +505,19 @@ impl<'a> Builder<'a> {
                         break;
                     }
                 }
-                Event::Scalar(value, _, anchor, _) => self.on_scalar(&value, anchor, span),
+                Event::Scalar(value, style, anchor, tag) => {
+                    self.values.scalar(&value, style, anchor == 0 && tag.is_none());
+                    self.on_scalar(&value, anchor, span)
+                }
                 Event::Alias(anchor) => {
+                    self.values.give_up();
                     let location = self.location(span);
                     self.on_node(Kind::Alias(anchor), location, 0);
                 }
-                Event::MappingStart(anchor, _) | Event::SequenceStart(anchor, _) => {
+                Event::MappingStart(anchor, ref tag) | Event::SequenceStart(anchor, ref tag) => {
+                    if anchor != 0 || tag.is_some() {
+                        self.values.give_up();
+                    }
                     if self.stack.len() >= MAX_DEPTH {
                         let mut at = self.location(span);
                         at.len = at.len.min(1);
@@ -417,13 +525,24 @@ impl<'a> Builder<'a> {
                         break;
                     }
                     let mapping = matches!(event, Event::MappingStart(..));
+                    self.values.open(mapping);
                     self.on_open(span, anchor, mapping);
                 }
-                Event::MappingEnd | Event::SequenceEnd => self.on_close(span),
+                Event::MappingEnd | Event::SequenceEnd => {
+                    self.values.close();
+                    self.on_close(span)
+                }
                 _ => {}
             }
         }
-        Built { nodes: self.nodes, root: self.root, anchors: self.anchors, duplicates: self.duplicates, shape }
+        Built {
+            value: self.values.finish(),
+            nodes: self.nodes,
+            root: self.root,
+            anchors: self.anchors,
+            duplicates: self.duplicates,
+            shape,
+        }
     }
 
     fn location(&self, span: YamlSpan) -> Location {
@@ -629,5 +748,86 @@ mod tests {
         let at = source.value_location(&ModelPath::keys(["c"]).index(0));
         assert_eq!((at.line, at.column), (3, 5));
         assert_eq!(source.location_of_offset(at.offset), Location { len: 0, ..at });
+    }
+
+    /// The value read from the events, where one is read, is serde_yaml's.
+    fn assert_reads_as_serde_yaml(name: &str, text: &str) -> bool {
+        let (_, ours) = SourceFile::read(name, text);
+        let Some(ours) = ours else { return false };
+        let theirs: Value =
+            serde_yaml::from_str(text).unwrap_or_else(|e| panic!("{name}: we read a value, serde_yaml: {e}"));
+        assert_eq!(ours, theirs, "{name}");
+        true
+    }
+
+    #[test]
+    fn reads_the_value_serde_yaml_reads_from_tricky_text() {
+        let texts = [
+            "a: plain\n  continued\n\n  after a blank\nb: 'single ''quoted''\n  folded'\n",
+            "a: \"esc \\t \\x41 \\u00e9 \\U0001F600 \\N \\_ \\L \\P \\/ \\\\ \\\" \\\n  joined\"\n",
+            "a: |\n  literal\n   kept\n\n\nb: >-\n  folded\n  lines\n\n  para\nc: |+\n  keep\n\nd: >2\n   indented\n",
+            "a: [1, -2, 0x1F, 0o17, 1e3, .inf, -.inf, .nan, ~, null, true, False, 007, 1_000, '1', \"2\"]\n",
+            "a: {b: c, d: [e, {f: g}], 1: one, ? h : i}\n",
+            "# comment\na: b # trailing\n\"quoted key\": 1\n'single': 2\n? complex\n: value\n",
+            "a:\r\n  - x\r\n  - y\r\nb: 'c\r\n  d'\r\n",
+            "a:\n- 1\n- - 2\n  - 3\n-\nb:\n",
+            "a: é ü 中文 \u{1F600}\nb: \"\\u00e9\"\n",
+            "%YAML 1.2\n---\na: b\n...\n",
+            "--- \na: b\n",
+            "a: -1\nb: +1\nc: -x\nd: 1.5.6\ne: 10m\nf: 3.10\n",
+            "a: b\t\nc: \"tab\there\"\n",
+            "key with spaces: 'value: with colon'\n'url': http://x/y#z\n",
+        ];
+        let mut read = 0;
+        for (i, text) in texts.iter().enumerate() {
+            read += usize::from(assert_reads_as_serde_yaml(&format!("text {i}"), text));
+        }
+        assert_eq!(read, texts.len(), "the value was read from the events for only {read} texts");
+        // What only serde_yaml decides is left to it.
+        for text in [
+            "a: &x 1\nb: *x\n",
+            "a: !tag 1\n",
+            "? [a]\n: b\n",
+            "1: a\n0x1: b\n",
+            "a: 18446744073709551616\n",
+            "",
+            "a: !!str 1\n",
+            "a: \u{7}\n",
+        ] {
+            assert_eq!(SourceFile::read("t", text).1, None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn reads_the_value_serde_yaml_reads_from_every_yaml_file_of_the_repository() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        let mut dirs = vec![root.to_path_buf()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+                let path = entry.path();
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if path.is_dir() {
+                    if !matches!(name.as_str(), "target" | ".tools" | "node_modules" | ".git") {
+                        dirs.push(path);
+                    }
+                } else if name.ends_with(".yaml") || name.ends_with(".yml") {
+                    files.push(path);
+                }
+            }
+        }
+        let mut read = 0;
+        for path in &files {
+            let Ok(text) = std::fs::read_to_string(path) else { continue };
+            let name = path.display().to_string();
+            if serde_yaml::from_str::<Value>(&text).is_err() {
+                // A file serde_yaml refuses must not be read here either (broken fixtures).
+                let (source, ours) = SourceFile::read(&name, text.as_str());
+                assert!(ours.is_none() || source.shape_problem().is_some(), "{name}: read, and serde_yaml refuses it");
+                continue;
+            }
+            read += usize::from(assert_reads_as_serde_yaml(&name, &text));
+        }
+        assert!(files.len() > 100 && read > 100, "{read} of {} files read", files.len());
     }
 }

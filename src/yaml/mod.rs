@@ -10,6 +10,7 @@
 //! [`resolve`]), and writing comments where a value asks for them ([`Commented`]).
 
 mod comment;
+mod plain;
 mod resolve;
 mod scalar;
 mod share;
@@ -17,6 +18,7 @@ pub mod tree_size;
 mod writer;
 
 pub use comment::Commented;
+pub use plain::plain_scalar_value;
 pub(crate) use resolve::reads_as_non_string;
 pub use serde_yaml::{Error, Mapping, Value};
 pub use share::{MIN_SHARED_BYTES, share_repeated_nodes};
