@@ -335,13 +335,19 @@ fn printable(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | ' '..='~' | '\u{85}' | '\u{A0}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
+/// A mapping with this many entries indexes its keys to find duplicates; a smaller one is
+/// searched, which costs less than an index for the few keys most mappings have.
+const INDEXED_FROM: usize = 16;
+
 /// An open collection while walking the event stream.
 enum Frame {
     Mapping {
         node: usize,
         path: ModelPath,
         pending_key: Option<(Option<String>, Location)>,
-        seen: HashMap<String, Location>,
+        /// The mapping's keys and where each is first written, once it has
+        /// [`INDEXED_FROM`] entries (a smaller one is searched).
+        seen: Option<HashMap<String, Location>>,
     },
     Sequence {
         node: usize,
@@ -561,13 +567,31 @@ impl<'a> Builder<'a> {
 
     fn on_scalar(&mut self, value: &str, anchor: usize, span: YamlSpan) {
         let location = self.location(span);
-        if let Some(Frame::Mapping { path, pending_key, seen, .. }) = self.stack.last_mut()
+        if let Some(Frame::Mapping { node, path, pending_key, seen }) = self.stack.last_mut()
             && pending_key.is_none()
         {
-            if let Some(first) = seen.get(value) {
-                self.duplicates.push(DuplicateKey { path: path.key(value), first: *first, second: location });
-            } else {
-                seen.insert(value.to_string(), location);
+            let Kind::Mapping(entries) = &self.nodes[*node].kind else { unreachable!("a mapping frame's node") };
+            if seen.is_none() && entries.len() >= INDEXED_FROM {
+                let mut index = HashMap::with_capacity(entries.len() * 2);
+                for (key, at, _) in entries {
+                    if let Some(key) = key {
+                        index.entry(key.clone()).or_insert(*at);
+                    }
+                }
+                *seen = Some(index);
+            }
+            let first = match seen {
+                Some(index) => index.get(value).copied(),
+                None => entries.iter().find(|(key, _, _)| key.as_deref() == Some(value)).map(|(_, at, _)| *at),
+            };
+            match (first, seen) {
+                (Some(first), _) => {
+                    self.duplicates.push(DuplicateKey { path: path.key(value), first, second: location })
+                }
+                (None, Some(index)) => {
+                    index.insert(value.to_string(), location);
+                }
+                (None, None) => {}
             }
             *pending_key = Some((Some(value.to_string()), location));
             return;
@@ -624,7 +648,7 @@ impl<'a> Builder<'a> {
         // Added now so that its children find it; its span is completed on close.
         let node = self.on_node(kind, location, anchor);
         self.stack.push(if mapping {
-            Frame::Mapping { node, path, pending_key: None, seen: HashMap::new() }
+            Frame::Mapping { node, path, pending_key: None, seen: None }
         } else {
             Frame::Sequence { node, path }
         });
@@ -679,6 +703,28 @@ mod tests {
         let dup = &source.duplicate_keys()[0];
         assert_eq!(dup.path, ModelPath::keys(["images", "a"]));
         assert_eq!((dup.first.line, dup.second.line), (2, 3));
+    }
+
+    #[test]
+    fn reports_duplicate_keys_of_large_mappings_at_their_first_definition() {
+        // Keys before and after the mapping is large enough to be indexed, twice and thrice.
+        let mut text = String::from("images:\n");
+        for i in 0..40 {
+            text.push_str(&format!("  k{i}: {{}}\n"));
+        }
+        text.push_str("  k3: {}\n  k39: {}\n  k3: {}\n  ? [complex]\n  : x\n  k20: {}\n");
+        let source = SourceFile::new("m.yaml", text);
+        let found: Vec<(String, usize, usize)> =
+            source.duplicate_keys().iter().map(|d| (d.path.to_string(), d.first.line, d.second.line)).collect();
+        assert_eq!(
+            found,
+            [
+                ("images.k3".to_string(), 5, 42),
+                ("images.k39".to_string(), 41, 43),
+                ("images.k3".to_string(), 5, 44),
+                ("images.k20".to_string(), 22, 47)
+            ]
+        );
     }
 
     #[test]
