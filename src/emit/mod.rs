@@ -76,11 +76,11 @@ pub fn render(plan: &Plan, target: Target) -> String {
 
 /// The complete file for `target`, with what was measured while writing it.
 pub fn rendering(plan: &Plan, target: Target) -> Rendering {
-    let pipeline = (target.backend().render)(plan);
-    let mut text = header(plan);
-    text.push_str(&pipeline.text);
+    let mut pipeline = (target.backend().render)(plan);
+    // In front of the pipeline's text, in its buffer: no second copy of a large output.
+    pipeline.text.insert_str(0, &header(plan));
     // The header is comments: the tree is the pipeline's.
-    Rendering { text, tree_size: pipeline.tree_size }
+    pipeline
 }
 
 /// Everything the `targets` would refuse in the pipelines of `plan`, as model errors: a

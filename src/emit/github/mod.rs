@@ -74,13 +74,34 @@ const ALIAS_TAGS_SCRIPT: &str = "PIPEGEN_ALIAS_SH";
 const HOST_SHELL: &str = "bash";
 
 #[derive(Serialize)]
-struct Workflow {
+struct Workflow<'p> {
     name: String,
     on: Triggers,
     concurrency: Concurrency,
     permissions: IndexMap<&'static str, &'static str>,
     env: IndexMap<String, String>,
-    jobs: IndexMap<String, Job>,
+    jobs: Jobs<'p>,
+}
+
+/// The workflow's jobs, each built as it is written and dropped after: a large plan's jobs are
+/// never all in memory at once (their text is).
+struct Jobs<'p>(&'p Plan);
+
+impl Serialize for Jobs<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let plan = self.0;
+        let builds = plan.builds.iter().flat_map(|build| {
+            let platforms = build.split().then_some(&build.platforms).into_iter().flatten().map(move |platform| {
+                let id = JobId::Platform { build: build.this.id.clone(), platform: *platform };
+                (names::id(&id), platform_job(plan, build, *platform))
+            });
+            let last = if build.split() { merge_job(plan, build) } else { build_job(plan, build) };
+            platforms.chain(std::iter::once_with(move || (names::id(&build.id()), last)))
+        });
+        let runs = plan.runs.iter().map(|run| (names::id(&run.id()), run_job(plan, run)));
+        let nothing = plan.is_empty().then(|| ("pipegen_nothing".to_string(), nothing_job()));
+        serializer.collect_map(builds.chain(runs).chain(nothing))
+    }
 }
 
 #[derive(Serialize)]
@@ -233,24 +254,6 @@ pub const BACKEND: crate::emit::Backend = crate::emit::Backend { name: "github",
 
 /// The GitHub workflow of `plan`, without the header comment.
 pub fn render(plan: &Plan) -> crate::emit::Rendering {
-    let mut jobs = IndexMap::new();
-    for build in &plan.builds {
-        if build.split() {
-            for platform in &build.platforms {
-                let id = JobId::Platform { build: build.this.id.clone(), platform: *platform };
-                jobs.insert(names::id(&id), platform_job(plan, build, *platform));
-            }
-            jobs.insert(names::id(&build.id()), merge_job(plan, build));
-        } else {
-            jobs.insert(names::id(&build.id()), build_job(plan, build));
-        }
-    }
-    for run in &plan.runs {
-        jobs.insert(names::id(&run.id()), run_job(plan, run));
-    }
-    if plan.is_empty() {
-        jobs.insert("pipegen_nothing".to_string(), nothing_job());
-    }
     let mut inputs = IndexMap::new();
     inputs.insert(
         "registry",
@@ -317,7 +320,7 @@ pub fn render(plan: &Plan) -> crate::emit::Rendering {
         },
         permissions: IndexMap::new(),
         env,
-        jobs,
+        jobs: Jobs(plan),
     };
     let text = crate::yaml::to_string(&workflow).expect("the GitHub workflow serializes");
     drop(workflow);

@@ -46,13 +46,61 @@ pub const PLATFORM: Platform = Platform {
 pub const MAX_KEY_FILES: usize = 2;
 
 #[derive(Serialize)]
-struct Pipeline {
+struct Pipeline<'p> {
     workflow: Workflow,
     stages: Vec<String>,
     variables: IndexMap<String, GlobalVariable>,
     default: Defaults,
     #[serde(flatten)]
-    jobs: IndexMap<String, Job>,
+    jobs: Jobs<'p>,
+}
+
+/// The pipeline's jobs: the hidden templates and cache-key jobs, then each build's and run's
+/// job, built as it is written and dropped after, so a large plan's jobs are never all in
+/// memory at once (their text is).
+struct Jobs<'p> {
+    plan: &'p Plan,
+    first: IndexMap<String, Job>,
+}
+
+impl Serialize for Jobs<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let plan = self.plan;
+        let first = self.first.iter().map(|(name, job)| (name.clone(), JobEntry::Ready(job)));
+        let builds = plan.builds.iter().flat_map(|build| {
+            let split = build.split();
+            let template = split
+                .then(|| (names::split_template(&build.this.id), JobEntry::Built(Box::new(split_template(build)))));
+            let platforms = split.then_some(&build.platforms).into_iter().flatten().map(move |platform| {
+                let id = JobId::Platform { build: build.this.id.clone(), platform: *platform };
+                (names::job(&id), JobEntry::Built(Box::new(platform_job(plan, build, *platform))))
+            });
+            let last = std::iter::once_with(move || {
+                let job = if split { merge_job(build) } else { build_job(plan, build) };
+                (names::build(&build.this.id), JobEntry::Built(Box::new(job)))
+            });
+            template.into_iter().chain(platforms).chain(last)
+        });
+        let runs = plan.runs.iter().map(|run| (names::job(&run.id()), JobEntry::Built(Box::new(run_job(plan, run)))));
+        let nothing =
+            plan.is_empty().then(|| ("pipegen:nothing".to_string(), JobEntry::Built(Box::new(nothing_job(plan)))));
+        serializer.collect_map(first.chain(builds).chain(runs).chain(nothing))
+    }
+}
+
+/// A job of [`Jobs`]: one kept for the whole render, or one built to be written.
+enum JobEntry<'a> {
+    Ready(&'a Job),
+    Built(Box<Job>),
+}
+
+impl Serialize for JobEntry<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            JobEntry::Ready(job) => job.serialize(serializer),
+            JobEntry::Built(job) => job.serialize(serializer),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -235,24 +283,6 @@ pub fn render(plan: &Plan) -> crate::emit::Rendering {
     for cache in &key_caches {
         jobs.insert(names::cache_key_job(&cache.name), cache_key_job(plan, cache));
     }
-    for build in &plan.builds {
-        if build.split() {
-            jobs.insert(names::split_template(&build.this.id), split_template(build));
-            for platform in &build.platforms {
-                let id = JobId::Platform { build: build.this.id.clone(), platform: *platform };
-                jobs.insert(names::job(&id), platform_job(plan, build, *platform));
-            }
-            jobs.insert(names::build(&build.this.id), merge_job(build));
-        } else {
-            jobs.insert(names::build(&build.this.id), build_job(plan, build));
-        }
-    }
-    for run in &plan.runs {
-        jobs.insert(names::job(&run.id()), run_job(plan, run));
-    }
-    if plan.is_empty() {
-        jobs.insert("pipegen:nothing".to_string(), nothing_job(plan));
-    }
     let mut variables = IndexMap::new();
     variables.insert(
         "PIPEGEN_REGISTRY".to_string(),
@@ -280,9 +310,15 @@ pub fn render(plan: &Plan) -> crate::emit::Rendering {
     if plan.is_empty() && stages.is_empty() {
         stages.push("test".to_string());
     }
-    let pipeline =
-        Pipeline { workflow: workflow(plan), stages, variables, default: Defaults { interruptible: true }, jobs };
+    let pipeline = Pipeline {
+        workflow: workflow(plan),
+        stages,
+        variables,
+        default: Defaults { interruptible: true },
+        jobs: Jobs { plan, first: jobs },
+    };
     let (text, tree_size) = crate::yaml::to_string_measured(&pipeline).expect("the GitLab pipeline serializes");
+    drop(pipeline);
     // Jobs repeat much (needs, rules, variables of a build's platform jobs): each repeated node
     // is written once. GitLab expands aliases before it measures the configuration's size, so
     // the tree is the same size.
