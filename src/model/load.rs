@@ -244,6 +244,7 @@ fn non_string_keys(value: &yaml::Value, path: &ModelPath, found: &mut Vec<Diagno
         yaml::Value::Mapping(map) => {
             for (key, child) in map {
                 let text = match key {
+                    yaml::Value::String(_) if !merge::holds_collections(child) => continue,
                     yaml::Value::String(s) => s.clone(),
                     other => {
                         let text = yaml::to_string(other).unwrap_or_default().trim_end().to_string();
@@ -260,11 +261,13 @@ fn non_string_keys(value: &yaml::Value, path: &ModelPath, found: &mut Vec<Diagno
                         text
                     }
                 };
-                non_string_keys(child, &path.key(text), found);
+                if merge::holds_collections(child) {
+                    non_string_keys(child, &path.key(text), found);
+                }
             }
         }
         yaml::Value::Sequence(items) => {
-            for (i, item) in items.iter().enumerate() {
+            for (i, item) in items.iter().enumerate().filter(|(_, item)| merge::holds_collections(item)) {
                 non_string_keys(item, &path.index(i), found);
             }
         }
@@ -323,6 +326,17 @@ fn show_path(path: &ModelPath) -> String {
 /// YAML values as JSON for the schema validator. Mapping keys become strings the way YAML wrote
 /// them (`3.10:` stays "3.10" as far as YAML kept it); tags are dropped. Numbers JSON cannot hold
 /// (`.nan`, `.inf`) are reported where they are written.
+/// The JSON of a null, boolean or string, which needs no path (nothing about it can be wrong):
+/// most of a model's values, whose paths are then never built.
+fn plain_json(value: &yaml::Value) -> Option<Json> {
+    match value {
+        yaml::Value::Null => Some(Json::Null),
+        yaml::Value::Bool(b) => Some(Json::Bool(*b)),
+        yaml::Value::String(s) => Some(Json::String(s.clone())),
+        _ => None,
+    }
+}
+
 fn to_json(value: &yaml::Value, path: &ModelPath, found: &mut Vec<Diagnostic>) -> Json {
     match value {
         yaml::Value::Null => Json::Null,
@@ -347,9 +361,13 @@ fn to_json(value: &yaml::Value, path: &ModelPath, found: &mut Vec<Diagnostic>) -
             }
         }
         yaml::Value::String(s) => Json::String(s.clone()),
-        yaml::Value::Sequence(items) => {
-            Json::Array(items.iter().enumerate().map(|(i, item)| to_json(item, &path.index(i), found)).collect())
-        }
+        yaml::Value::Sequence(items) => Json::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| plain_json(item).unwrap_or_else(|| to_json(item, &path.index(i), found)))
+                .collect(),
+        ),
         yaml::Value::Mapping(map) => Json::Object(
             map.iter()
                 .map(|(k, v)| {
@@ -357,7 +375,7 @@ fn to_json(value: &yaml::Value, path: &ModelPath, found: &mut Vec<Diagnostic>) -
                         yaml::Value::String(s) => s.clone(),
                         other => yaml::to_string(other).unwrap_or_default().trim_end().to_string(),
                     };
-                    let child = to_json(v, &path.key(key.clone()), found);
+                    let child = plain_json(v).unwrap_or_else(|| to_json(v, &path.key(key.clone()), found));
                     (key, child)
                 })
                 .collect(),

@@ -28,7 +28,8 @@ pub fn strip_extensions(value: &mut Value) {
 pub fn merge_keys(value: &mut Value, path: &ModelPath, found: &mut Vec<Diagnostic>) {
     match value {
         Value::Mapping(map) => {
-            for (key, child) in map.iter_mut() {
+            // Only collections hold merge keys: a scalar's path is never built.
+            for (key, child) in map.iter_mut().filter(|(_, child)| holds_collections(child)) {
                 let key = key.as_str().map_or_else(|| "?".to_string(), str::to_string);
                 merge_keys(child, &path.key(key), found);
             }
@@ -37,13 +38,18 @@ pub fn merge_keys(value: &mut Value, path: &ModelPath, found: &mut Vec<Diagnosti
             }
         }
         Value::Sequence(items) => {
-            for (i, item) in items.iter_mut().enumerate() {
+            for (i, item) in items.iter_mut().enumerate().filter(|(_, item)| holds_collections(item)) {
                 merge_keys(item, &path.index(i), found);
             }
         }
         Value::Tagged(tagged) => merge_keys(&mut tagged.value, path, found),
         _ => {}
     }
+}
+
+/// Whether `value` is a collection (or a tagged one), the only values a walk looks into.
+pub(super) fn holds_collections(value: &Value) -> bool {
+    matches!(value, Value::Mapping(_) | Value::Sequence(_) | Value::Tagged(_))
 }
 
 /// `map` with its `<<` entries replaced by the entries they merge.
