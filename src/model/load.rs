@@ -243,26 +243,21 @@ fn non_string_keys(value: &yaml::Value, path: &ModelPath, found: &mut Vec<Diagno
     match value {
         yaml::Value::Mapping(map) => {
             for (key, child) in map {
-                let text = match key {
-                    yaml::Value::String(_) if !merge::holds_collections(child) => continue,
-                    yaml::Value::String(s) => s.clone(),
-                    other => {
-                        let text = yaml::to_string(other).unwrap_or_default().trim_end().to_string();
-                        found.push(
-                            Diagnostic::new(
-                                "wrong-type",
-                                path.key(text.clone()),
-                                format!("the key `{text}` in {} is not a string", show_path(path)),
-                            )
-                            .at_key()
-                            .label("YAML reads this as a number or a boolean")
-                            .help(format!("quote it: `\"{text}\"`; names and fields are strings")),
-                        );
-                        text
-                    }
-                };
+                if !matches!(key, yaml::Value::String(_)) {
+                    let text = key_text(key);
+                    found.push(
+                        Diagnostic::new(
+                            "wrong-type",
+                            path.key(text.clone()),
+                            format!("the key `{text}` in {} is not a string", show_path(path)),
+                        )
+                        .at_key()
+                        .label("YAML reads this as a number or a boolean")
+                        .help(format!("quote it: `\"{text}\"`; names and fields are strings")),
+                    );
+                }
                 if merge::holds_collections(child) {
-                    non_string_keys(child, &path.key(text), found);
+                    non_string_keys(child, &path.key(key_text(key)), found);
                 }
             }
         }
@@ -273,6 +268,14 @@ fn non_string_keys(value: &yaml::Value, path: &ModelPath, found: &mut Vec<Diagno
         }
         yaml::Value::Tagged(tagged) => non_string_keys(&tagged.value, path, found),
         _ => {}
+    }
+}
+
+/// A mapping key as text: a string as it is, anything else the way YAML writes it (`3.1`).
+fn key_text(key: &yaml::Value) -> String {
+    match key {
+        yaml::Value::String(s) => s.clone(),
+        other => yaml::to_string(other).unwrap_or_default().trim_end().to_string(),
     }
 }
 
@@ -323,9 +326,6 @@ fn show_path(path: &ModelPath) -> String {
     if path.is_root() { "the model".to_string() } else { format!("`{path}`") }
 }
 
-/// YAML values as JSON for the schema validator. Mapping keys become strings the way YAML wrote
-/// them (`3.10:` stays "3.10" as far as YAML kept it); tags are dropped. Numbers JSON cannot hold
-/// (`.nan`, `.inf`) are reported where they are written.
 /// The JSON of a null, boolean or string, which needs no path (nothing about it can be wrong):
 /// most of a model's values, whose paths are then never built.
 fn plain_json(value: &yaml::Value) -> Option<Json> {
@@ -337,10 +337,11 @@ fn plain_json(value: &yaml::Value) -> Option<Json> {
     }
 }
 
+/// YAML values as JSON for the schema validator. Mapping keys become strings the way YAML wrote
+/// them (`3.10:` stays "3.10" as far as YAML kept it); tags are dropped. Numbers JSON cannot hold
+/// (`.nan`, `.inf`) are reported where they are written.
 fn to_json(value: &yaml::Value, path: &ModelPath, found: &mut Vec<Diagnostic>) -> Json {
     match value {
-        yaml::Value::Null => Json::Null,
-        yaml::Value::Bool(b) => Json::Bool(*b),
         yaml::Value::Number(n) => {
             if let Some(i) = n.as_i64() {
                 Json::from(i)
@@ -360,7 +361,6 @@ fn to_json(value: &yaml::Value, path: &ModelPath, found: &mut Vec<Diagnostic>) -
                 Json::Null
             }
         }
-        yaml::Value::String(s) => Json::String(s.clone()),
         yaml::Value::Sequence(items) => Json::Array(
             items
                 .iter()
@@ -371,15 +371,14 @@ fn to_json(value: &yaml::Value, path: &ModelPath, found: &mut Vec<Diagnostic>) -
         yaml::Value::Mapping(map) => Json::Object(
             map.iter()
                 .map(|(k, v)| {
-                    let key = match k {
-                        yaml::Value::String(s) => s.clone(),
-                        other => yaml::to_string(other).unwrap_or_default().trim_end().to_string(),
-                    };
+                    let key = key_text(k);
                     let child = plain_json(v).unwrap_or_else(|| to_json(v, &path.key(key.clone()), found));
                     (key, child)
                 })
                 .collect(),
         ),
         yaml::Value::Tagged(tagged) => to_json(&tagged.value, path, found),
+        // Null, booleans and strings.
+        plain => plain_json(plain).unwrap_or_default(),
     }
 }

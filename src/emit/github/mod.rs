@@ -91,12 +91,16 @@ impl Serialize for Jobs<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let plan = self.0;
         let builds = plan.builds.iter().flat_map(|build| {
-            let platforms = build.split().then_some(&build.platforms).into_iter().flatten().map(move |platform| {
+            let split = build.split();
+            let platforms = split.then_some(&build.platforms).into_iter().flatten().map(move |platform| {
                 let id = JobId::Platform { build: build.this.id.clone(), platform: *platform };
                 (names::id(&id), platform_job(plan, build, *platform))
             });
-            let last = if build.split() { merge_job(plan, build) } else { build_job(plan, build) };
-            platforms.chain(std::iter::once_with(move || (names::id(&build.id()), last)))
+            let last = std::iter::once_with(move || {
+                let job = if split { merge_job(plan, build) } else { build_job(plan, build) };
+                (names::id(&build.id()), job)
+            });
+            platforms.chain(last)
         });
         let runs = plan.runs.iter().map(|run| (names::id(&run.id()), run_job(plan, run)));
         let nothing = plan.is_empty().then(|| ("pipegen_nothing".to_string(), nothing_job()));
@@ -323,7 +327,6 @@ pub fn render(plan: &Plan) -> crate::emit::Rendering {
         jobs: Jobs(plan),
     };
     let text = crate::yaml::to_string(&workflow).expect("the GitHub workflow serializes");
-    drop(workflow);
     // Jobs repeat much (steps, credentials, permissions): each repeated node is written once.
     let text = crate::yaml::share_repeated_nodes(&text, crate::yaml::MIN_SHARED_BYTES);
     // GitHub limits the file's bytes, not its tree.

@@ -318,7 +318,6 @@ pub fn render(plan: &Plan) -> crate::emit::Rendering {
         jobs: Jobs { plan, first: jobs },
     };
     let (text, tree_size) = crate::yaml::to_string_measured(&pipeline).expect("the GitLab pipeline serializes");
-    drop(pipeline);
     // Jobs repeat much (needs, rules, variables of a build's platform jobs): each repeated node
     // is written once. GitLab expands aliases before it measures the configuration's size, so
     // the tree is the same size.
