@@ -359,3 +359,69 @@ fn emit_for_one_platform_checks_that_platforms_limits() {
         assert!(!dir.path().join(".gitlab-ci.yml").exists(), "nothing is written when one platform refuses");
     }
 }
+
+/// `images` images in a layered graph, one job every other image: a model whose pipelines grow
+/// with `images` and repeat much (what sharing shortens).
+fn layered_images(images: usize) -> String {
+    let mut text = String::from("pipegen: 1\nname: big\nregistry: registry.example.com/big\nimages:\n");
+    for i in 0..images {
+        let _ = writeln!(text, "  img{i}:\n    context: images/img{i}");
+        if i >= 10 {
+            let layer = i / 10;
+            let _ = writeln!(text, "    from: [img{}]", (layer - 1) * 10 + i % 10);
+        }
+    }
+    text.push_str("jobs:\n");
+    for i in (0..images).step_by(2) {
+        let _ = writeln!(text, "  test{i}:\n    image: img{i}\n    script: [make test]");
+    }
+    text
+}
+
+/// pipegen stops writing a pipeline once it is certain to pass the platform's size limit. That
+/// shortcut must never change the verdict: around both limits, a file is refused exactly when
+/// its whole text (the one `emit::render` writes) is over the limit, and a file accepted is the
+/// whole text, byte for byte. GitHub's limit applies to the shared text, which can be half the
+/// text written, so the sizes include workflows whose unshared text is over the limit and whose
+/// file is not.
+#[test]
+fn writing_stops_early_only_when_the_whole_file_would_be_refused() {
+    use pipegen::emit::{self, Target};
+    let mut stopped_early = BTreeSet::new();
+    let mut accepted_over_unshared = false;
+    for images in [40, 436, 444, 1410, 1420, 3000] {
+        let loaded = pipegen::model::load("pipegen.yaml", &layered_images(images)).expect("loads");
+        let plan = pipegen::plan::build(&loaded, "pipegen.yaml").expect("plans");
+        for target in Target::ALL {
+            let whole = emit::rendering(&plan, target);
+            let too_large =
+                |problems: &[pipegen::model::Diagnostic]| problems.iter().any(|p| p.code == "pipeline-too-large");
+            let whole_refused = too_large(&(target.backend().limits)(&plan, &whole));
+            let (files, problems) = emit::render_checked(&plan, &[target]);
+            let unshared = pipegen::yaml::to_string(&pipegen::yaml::from_str::<Value>(&whole.text).expect("reads"))
+                .expect("writes")
+                .len();
+            eprintln!(
+                "{images} images, {target}: whole {} bytes ({unshared} unshared, tree {:?}), refused {whole_refused}, written {}",
+                whole.text.len(),
+                whole.tree_size,
+                files[0].1.len()
+            );
+            assert_eq!(too_large(&problems), whole_refused, "{images} images, {target}");
+            if whole_refused {
+                // Far over the limit, writing stops after a little more than the limit's worth.
+                if images == 3000 {
+                    assert!(files[0].1.len() * 10 < unshared * 6, "{images} images, {target}: written to the end");
+                    stopped_early.insert(target);
+                }
+            } else {
+                assert!(files[0].1 == whole.text, "{images} images, {target}: the file accepted is the whole text");
+                if target == Target::Github && unshared > GITHUB_MAX_WORKFLOW_BYTES {
+                    accepted_over_unshared = true;
+                }
+            }
+        }
+    }
+    assert_eq!(stopped_early.len(), 2, "both platforms stop writing a file far over their limit");
+    assert!(accepted_over_unshared, "a workflow whose unshared text is over the limit and whose file is not");
+}

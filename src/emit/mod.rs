@@ -23,19 +23,52 @@ pub enum Target {
 pub struct Backend {
     /// The platform's name on the command line and in messages.
     pub name: &'static str,
-    /// The pipeline of a plan, without the header comment.
-    pub render: fn(&Plan) -> Rendering,
+    /// The pipeline of a plan, without the header comment, written to the `extent` asked.
+    pub render: fn(&Plan, Extent) -> Rendering,
     /// What in a plan, or in its rendered file, the platform would refuse.
     pub limits: fn(&Plan, &Rendering) -> Vec<Diagnostic>,
+}
+
+/// How much of a pipeline to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Extent {
+    /// All of it, whatever its size.
+    Whole,
+    /// All of it, unless it passes the size the platform accepts: once it is certain to, the
+    /// platform refuses the file whatever follows, and the rest is not written ([`Stopped`]).
+    UpToLimit,
 }
 
 /// A rendered pipeline.
 #[derive(Debug, Clone)]
 pub struct Rendering {
+    /// The file's text; only its beginning when writing `stopped`.
     pub text: String,
     /// The size of the tree a reader builds from `text` ([`crate::yaml::tree_size`]), measured
     /// while it was written, by a backend whose platform limits it (GitLab).
     pub tree_size: Option<usize>,
+    /// Set when writing stopped because the file was certain to pass the platform's size limit.
+    pub stopped: Option<Stopped>,
+}
+
+/// Where writing a pipeline stopped once it was certain to pass the platform's size limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stopped {
+    /// The plan's jobs begun by then.
+    pub jobs_begun: usize,
+    /// The plan's jobs in all.
+    pub jobs: usize,
+    /// The limited measure (bytes, or tree size) of what was written by then: more than the
+    /// limit.
+    pub measured: usize,
+}
+
+impl Stopped {
+    /// `"by its job 97 of 18000 it takes 514203 bytes"`. No estimate of the whole: jobs differ
+    /// too much in size (builds come before runs) for one to be honest.
+    pub fn describe(&self, unit: &str) -> String {
+        format!("by its job {} of {} it takes {} {unit}", self.jobs_begun, self.jobs, self.measured)
+    }
 }
 
 impl Target {
@@ -76,7 +109,12 @@ pub fn render(plan: &Plan, target: Target) -> String {
 
 /// The complete file for `target`, with what was measured while writing it.
 pub fn rendering(plan: &Plan, target: Target) -> Rendering {
-    let mut pipeline = (target.backend().render)(plan);
+    rendering_to(plan, target, Extent::Whole)
+}
+
+/// The file for `target`, written to `extent`.
+fn rendering_to(plan: &Plan, target: Target, extent: Extent) -> Rendering {
+    let mut pipeline = (target.backend().render)(plan, extent);
     // In front of the pipeline's text, in its buffer: no second copy of a large output.
     pipeline.text.insert_str(0, &header(plan));
     // The header is comments: the tree is the pipeline's.
@@ -91,12 +129,13 @@ pub fn check(plan: &Plan, targets: &[Target]) -> Vec<Diagnostic> {
 
 /// The complete file of each of `targets` (in that order), and everything those platforms would
 /// refuse in them: each rendered once, for its limits and then for the commands that write or
-/// compare it (rendering is most of `pipegen emit`'s time).
+/// compare it (rendering is most of `pipegen emit`'s time). A file certain to pass its
+/// platform's size limit is not written to its end: with problems, no file is used.
 pub fn render_checked(plan: &Plan, targets: &[Target]) -> (Vec<(Target, String)>, Vec<Diagnostic>) {
     let mut rendered = Vec::with_capacity(targets.len());
     let mut problems = Vec::new();
     for &target in targets {
-        let file = rendering(plan, target);
+        let file = rendering_to(plan, target, Extent::UpToLimit);
         problems.extend((target.backend().limits)(plan, &file));
         rendered.push((target, file.text));
     }

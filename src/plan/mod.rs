@@ -330,6 +330,11 @@ impl Plan {
         self.builds.iter().find(|b| &b.this.id == id)
     }
 
+    /// How many jobs [`Plan::job_ids`] lists.
+    pub fn job_count(&self) -> usize {
+        self.builds.iter().map(|b| if b.split() { b.platforms.len() + 1 } else { 1 }).sum::<usize>() + self.runs.len()
+    }
+
     /// Every job, in pipeline order: builds (each after its platforms' jobs), then runs.
     pub fn job_ids(&self) -> Vec<JobId> {
         self.builds

@@ -46,25 +46,69 @@ pub fn to_string<T: serde::Serialize + ?Sized>(value: &T) -> Result<String, Writ
 /// [`to_string`], and the size of the tree a reader builds from the text, measured while
 /// writing ([`tree_size`]).
 pub fn to_string_measured<T: serde::Serialize + ?Sized>(value: &T) -> Result<(String, usize), WriteError> {
-    let mut writer = writer::Writer::new();
-    value.serialize(&mut writer)?;
-    Ok(writer.finish())
+    to_string_limited(value, None).map(|written| (written.text, written.tree_size))
 }
 
-/// Why a value could not be written as YAML.
+/// A size a text must not pass. The text only grows as it is written, so once it passes the
+/// limit the rest cannot change the verdict, and writing stops there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SizeLimit {
+    /// Bytes of text.
+    Bytes(usize),
+    /// The size of the tree a reader builds from the text ([`tree_size`]).
+    Tree(usize),
+}
+
+/// What [`to_string_limited`] wrote.
+#[derive(Debug, Clone)]
+pub struct Written {
+    /// The text; only its beginning when `complete` is false.
+    pub text: String,
+    /// The size of the tree a reader builds from `text` ([`tree_size`]); when writing stopped,
+    /// what the text's beginning already measures (its nodes written so far).
+    pub tree_size: usize,
+    /// False when writing stopped because the text passed its limit.
+    pub complete: bool,
+    /// When writing stopped: where the entry being written in each collection still open
+    /// began, outermost first. `text[..open_entries[n]]` holds only whole entries at depth `n`.
+    pub open_entries: Vec<usize>,
+}
+
+/// [`to_string_measured`], stopping as soon as the text passes `limit`.
+pub fn to_string_limited<T: serde::Serialize + ?Sized>(
+    value: &T,
+    limit: Option<SizeLimit>,
+) -> Result<Written, WriteError> {
+    let mut writer = writer::Writer::new(limit);
+    let complete = match value.serialize(&mut writer) {
+        Ok(()) => true,
+        Err(WriteError::OverLimit) => false,
+        Err(error) => return Err(error),
+    };
+    let (text, tree_size, open_entries) = writer.finish();
+    Ok(Written { text, tree_size, complete, open_entries })
+}
+
+/// Why a value was not written as YAML.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("cannot write YAML: {0}")]
-pub struct WriteError(String);
+pub enum WriteError {
+    #[error("cannot write YAML: {0}")]
+    Invalid(String),
+    /// The text passed its [`SizeLimit`]; [`to_string_limited`] turns this into an
+    /// incomplete [`Written`].
+    #[error("the YAML text passed its size limit")]
+    OverLimit,
+}
 
 impl WriteError {
     fn new(message: impl Into<String>) -> Self {
-        WriteError(message.into())
+        WriteError::Invalid(message.into())
     }
 }
 
 impl serde::ser::Error for WriteError {
     fn custom<T: std::fmt::Display>(message: T) -> Self {
-        WriteError(message.to_string())
+        WriteError::Invalid(message.to_string())
     }
 }
 

@@ -265,3 +265,33 @@ fn refuses_what_yaml_keys_cannot_be() {
     let map = IndexMap::from([(vec![1], 1)]);
     assert!(to_string(&map).unwrap_err().to_string().contains("mapping key"));
 }
+
+#[test]
+fn writing_stops_once_the_text_passes_its_limit() {
+    let value =
+        yaml("env: {A: '1'}\njobs:\n  a: {x: [1, 2], y: text}\n  b: {x: [3, 4], y: more}\n  c: {x: [5], y: end}\n");
+    let whole = to_string_limited(&value, None).unwrap();
+    assert!(whole.complete && whole.open_entries.is_empty());
+    assert_eq!(whole.text, to_string(&value).unwrap());
+    let tree = whole.tree_size;
+
+    // At or over the whole size: written to the end, the same text.
+    for limit in [SizeLimit::Bytes(whole.text.len()), SizeLimit::Tree(tree)] {
+        let written = to_string_limited(&value, Some(limit)).unwrap();
+        assert!(written.complete, "{limit:?}");
+        assert_eq!(written.text, whole.text);
+    }
+    // Under it: the beginning of the text, stopped soon after the limit.
+    let at_b = whole.text.find("  b:").unwrap();
+    let written = to_string_limited(&value, Some(SizeLimit::Bytes(at_b + 3))).unwrap();
+    assert!(!written.complete);
+    assert!(whole.text.starts_with(&written.text) && written.text.len() > at_b + 3, "{}", written.text);
+    assert!(written.text.len() < whole.text.find("  c:").unwrap(), "{}", written.text);
+    // The jobs mapping's open entry is `b`: what comes before it holds whole entries only.
+    assert_eq!(written.open_entries[1], at_b);
+    assert_eq!(&written.text[..at_b], &whole.text[..at_b]);
+
+    let written = to_string_limited(&value, Some(SizeLimit::Tree(tree / 2))).unwrap();
+    assert!(!written.complete && written.tree_size > tree / 2 && written.tree_size < tree, "{written:?}");
+    assert!(whole.text.starts_with(&written.text));
+}

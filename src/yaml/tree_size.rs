@@ -59,7 +59,14 @@ impl TreeSize {
         size
     }
 
+    /// The size of the complete tree, once every collection is closed.
     pub fn total(&self) -> usize {
         self.total
+    }
+
+    /// What the nodes written so far measure, collections still open included: the complete
+    /// tree is at least this large.
+    pub fn so_far(&self) -> usize {
+        self.total + self.open.iter().map(|open| open.size).sum::<usize>()
     }
 }

@@ -8,10 +8,10 @@
 
 use serde::ser::{self, Serialize};
 
-use super::WriteError;
 use super::comment::{self, CommentParts};
 use super::scalar::{self, Role, Style};
 use super::tree_size::TreeSize;
+use super::{SizeLimit, WriteError};
 
 /// Where the next node is written.
 #[derive(Debug, Clone, Copy)]
@@ -34,23 +34,41 @@ pub(super) struct Writer {
     trailing: Option<String>,
     /// The size of the tree a reader builds from what is written so far.
     size: TreeSize,
+    /// Writing stops once the text passes this.
+    limit: Option<SizeLimit>,
+    /// Where the entry being written in each open collection began, outermost first.
+    open_entries: Vec<usize>,
 }
 
 impl Writer {
-    pub fn new() -> Writer {
+    pub fn new(limit: Option<SizeLimit>) -> Writer {
         Writer {
             out: String::with_capacity(4096),
             line_start: 0,
             at: Position::Root,
             trailing: None,
             size: TreeSize::default(),
+            limit,
+            open_entries: Vec::new(),
         }
     }
 
-    /// The text, and the size of its parsed tree ([`TreeSize`]).
-    pub fn finish(self) -> (String, usize) {
-        let size = self.size.total();
-        (self.out, size)
+    /// The text, the size of its parsed tree ([`TreeSize`]) or, when writing stopped, of the
+    /// nodes written so far, and where the entries of the collections still open began.
+    pub fn finish(self) -> (String, usize, Vec<usize>) {
+        let size = self.size.so_far();
+        (self.out, size, self.open_entries)
+    }
+
+    /// Stop writing once the text has passed its limit: checked after each entry of a mapping
+    /// or a sequence, a comparison or two.
+    fn within_limit(&self) -> Result<(), WriteError> {
+        let over = match self.limit {
+            None => false,
+            Some(SizeLimit::Bytes(bytes)) => self.out.len() > bytes,
+            Some(SizeLimit::Tree(size)) => self.size.so_far() > size,
+        };
+        if over { Err(WriteError::OverLimit) } else { Ok(()) }
     }
 
     fn end_line(&mut self) {
@@ -110,6 +128,7 @@ impl Writer {
         };
         let opened_at = self.at;
         self.size.open(kind == Kind::Mapping);
+        self.open_entries.push(self.out.len());
         Block { writer: self, kind, column, first_on_new_line, entries: 0, opened_at }
     }
 
@@ -181,6 +200,10 @@ impl Block<'_> {
         } else {
             push_spaces(&mut w.out, self.column);
         }
+        // The entry's line starts before its indentation.
+        if let Some(start) = w.open_entries.last_mut() {
+            *start = w.line_start;
+        }
         self.entries += 1;
         Ok(())
     }
@@ -189,7 +212,8 @@ impl Block<'_> {
         self.begin_entry()?;
         self.writer.out.push_str("- ");
         self.writer.at = Position::Inline { indent: self.column };
-        value.serialize(&mut *self.writer)
+        value.serialize(&mut *self.writer)?;
+        self.writer.within_limit()
     }
 
     /// Write a key that is a string; `on` as a struct field is GitHub's trigger key.
@@ -240,11 +264,13 @@ impl Block<'_> {
     }
 
     fn value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), WriteError> {
-        value.serialize(&mut *self.writer)
+        value.serialize(&mut *self.writer)?;
+        self.writer.within_limit()
     }
 
     fn close(self) -> Result<(), WriteError> {
         self.writer.size.close();
+        self.writer.open_entries.pop();
         if self.entries == 0 {
             let w = self.writer;
             if let Position::AfterKey { .. } = self.opened_at {

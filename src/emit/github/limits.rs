@@ -78,12 +78,17 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
             ));
         }
     }
-    if text.len() > MAX_WORKFLOW_BYTES {
+    let size = match file.stopped {
+        // Writing stopped once the workflow was certain to pass the limit.
+        Some(stopped) => Some(format!("over {MAX_WORKFLOW_BYTES} bytes ({})", stopped.describe("bytes"))),
+        None => (text.len() > MAX_WORKFLOW_BYTES).then(|| format!("{} bytes", text.len())),
+    };
+    if let Some(size) = size {
         problems.push(
             Diagnostic::new(
                 "pipeline-too-large",
                 crate::model::ModelPath::keys(["images"]),
-                format!("the GitHub workflow would be {} bytes; GitHub does not start a workflow file over {MAX_WORKFLOW_BYTES}", text.len()),
+                format!("the GitHub workflow would be {size}; GitHub does not start a workflow file over {MAX_WORKFLOW_BYTES}"),
             )
             .at_key()
             .label("too many builds and jobs for one workflow")

@@ -17,16 +17,19 @@ pub mod names;
 mod push;
 mod waivers;
 
+use std::cell::Cell;
+
 use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::emit::scripts::{self, Builder, OwnRegistry, Platform, Publish, Unpushed};
+use crate::emit::{Extent, Rendering, Stopped};
 use crate::model::{ArtifactsWhen, Platform as ImagePlatform};
 use crate::plan::{Build, BuildUse, CacheUse, ImageUse, JobId, Need, Plan, Probe, Run};
 use actions::*;
 use waivers::Waiver;
 
-use crate::yaml::Commented;
+use crate::yaml::{Commented, SizeLimit};
 
 /// The runner of every job but the builds of a platform the model names.
 pub const RUNS_ON: &str = "ubuntu-latest";
@@ -85,24 +88,36 @@ struct Workflow<'p> {
 
 /// The workflow's jobs, each built as it is written and dropped after: a large plan's jobs are
 /// never all in memory at once (their text is).
-struct Jobs<'p>(&'p Plan);
+struct Jobs<'p> {
+    plan: &'p Plan,
+    /// The plan's jobs begun so far: where writing stopped, when it stopped.
+    begun: Cell<usize>,
+}
 
 impl Serialize for Jobs<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let plan = self.0;
+        let plan = self.plan;
+        let begun = &self.begun;
+        begun.set(0);
+        let begin = move || begun.set(begun.get() + 1);
         let builds = plan.builds.iter().flat_map(|build| {
             let split = build.split();
             let platforms = split.then_some(&build.platforms).into_iter().flatten().map(move |platform| {
+                begin();
                 let id = JobId::Platform { build: build.this.id.clone(), platform: *platform };
                 (names::id(&id), platform_job(plan, build, *platform))
             });
             let last = std::iter::once_with(move || {
+                begin();
                 let job = if split { merge_job(plan, build) } else { build_job(plan, build) };
                 (names::id(&build.id()), job)
             });
             platforms.chain(last)
         });
-        let runs = plan.runs.iter().map(|run| (names::id(&run.id()), run_job(plan, run)));
+        let runs = plan.runs.iter().map(|run| {
+            begin();
+            (names::id(&run.id()), run_job(plan, run))
+        });
         let nothing = plan.is_empty().then(|| ("pipegen_nothing".to_string(), nothing_job()));
         serializer.collect_map(builds.chain(runs).chain(nothing))
     }
@@ -256,8 +271,8 @@ fn pull_credentials(plan: &Plan) -> Credentials {
 /// The GitHub backend.
 pub const BACKEND: crate::emit::Backend = crate::emit::Backend { name: "github", render, limits: limits::check };
 
-/// The GitHub workflow of `plan`, without the header comment.
-pub fn render(plan: &Plan) -> crate::emit::Rendering {
+/// The GitHub workflow of `plan`, without the header comment, written to `extent`.
+pub fn render(plan: &Plan, extent: Extent) -> Rendering {
     let mut inputs = IndexMap::new();
     inputs.insert(
         "registry",
@@ -324,13 +339,54 @@ pub fn render(plan: &Plan) -> crate::emit::Rendering {
         },
         permissions: IndexMap::new(),
         env,
-        jobs: Jobs(plan),
+        jobs: Jobs { plan, begun: Cell::new(0) },
     };
-    let text = crate::yaml::to_string(&workflow).expect("the GitHub workflow serializes");
-    // Jobs repeat much (steps, credentials, permissions): each repeated node is written once.
-    let text = crate::yaml::share_repeated_nodes(&text, crate::yaml::MIN_SHARED_BYTES);
-    // GitHub limits the file's bytes, not its tree.
-    crate::emit::Rendering { text, tree_size: None }
+    match extent {
+        Extent::Whole => {
+            let text = crate::yaml::to_string(&workflow).expect("the GitHub workflow serializes");
+            // GitHub limits the file's bytes, not its tree.
+            Rendering { text: shared(&text), tree_size: None, stopped: None }
+        }
+        Extent::UpToLimit => up_to_limit(plan, &workflow),
+    }
+}
+
+/// Jobs repeat much (steps, credentials, permissions): each repeated node is written once.
+fn shared(text: &str) -> String {
+    crate::yaml::share_repeated_nodes(text, crate::yaml::MIN_SHARED_BYTES)
+}
+
+/// The workflow, unless it would pass GitHub's size limit; then the part written when that
+/// became certain.
+///
+/// GitHub limits the bytes of the shared file, which can be several times smaller than the text
+/// written. So the text is written up to a budget, and its whole jobs are shared: a lower bound of
+/// the shared file, since what follows them can only add to it (aliases, and anchors on nodes
+/// they repeat). Once that bound passes the limit, so would the file; until then, the budget
+/// grows to what the shares seen so far say is enough, and at least doubles, so the text
+/// written in vain is at most the last attempt's.
+fn up_to_limit(plan: &Plan, workflow: &Workflow) -> Rendering {
+    let mut budget = limits::MAX_WORKFLOW_BYTES;
+    loop {
+        let written = crate::yaml::to_string_limited(workflow, Some(SizeLimit::Bytes(budget)))
+            .expect("the GitHub workflow serializes");
+        if written.complete {
+            return Rendering { text: shared(&written.text), tree_size: None, stopped: None };
+        }
+        // Depth 0 holds the workflow's keys, depth 1 its jobs (or the `env` entries before them).
+        let whole_entries = written.open_entries.get(1).copied().unwrap_or(0);
+        let bound = shared(&written.text[..whole_entries]);
+        if bound.len() > limits::MAX_WORKFLOW_BYTES {
+            let stopped =
+                Stopped { jobs_begun: workflow.jobs.begun.get(), jobs: plan.job_count(), measured: bound.len() };
+            return Rendering { text: bound, tree_size: None, stopped: Some(stopped) };
+        }
+        // Enough to pass the limit if the text shares as its beginning did, and at least twice
+        // as much as before.
+        let ratio = whole_entries as f64 / bound.len().max(1) as f64;
+        let needed = (limits::MAX_WORKFLOW_BYTES as f64 * ratio * 1.25) as usize;
+        budget = needed.max(budget.saturating_mul(2));
+    }
 }
 
 fn nothing_job() -> Job {

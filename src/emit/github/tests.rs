@@ -70,7 +70,7 @@ fn plan(text: &str) -> Plan {
 }
 
 fn workflow(text: &str) -> Value {
-    crate::yaml::from_str(&render(&plan(text)).text).expect("the workflow is YAML")
+    crate::yaml::from_str(&render(&plan(text), Extent::Whole).text).expect("the workflow is YAML")
 }
 
 fn jobs(workflow: &Value) -> Vec<(String, &Value)> {
@@ -128,7 +128,7 @@ fn build_jobs_always_run_and_publish_only_their_own_tag() {
         }
     }
     // The steps of builds without image caches are written once and shared.
-    let text = render(&plan(GDK)).text;
+    let text = render(&plan(GDK), Extent::Whole).text;
     assert_eq!(text.matches("steps: &steps-1\n").count(), 1, "{text}");
     assert!(text.contains("    steps: *steps-1\n"));
     let build = steps(&w["jobs"]["build_base_3-3"]);
@@ -157,7 +157,7 @@ fn only_build_jobs_may_write_packages() {
 
 #[test]
 fn every_action_is_pinned_by_a_full_sha_with_its_version() {
-    let text = render(&plan(GDK)).text;
+    let text = render(&plan(GDK), Extent::Whole).text;
     let w: Value = crate::yaml::from_str(&text).unwrap();
     let mut seen = 0;
     for (id, job) in jobs(&w) {
@@ -359,7 +359,7 @@ fn the_registry_is_the_models_unless_overridden_for_the_run() {
 
 #[test]
 fn waivers_become_comments_and_leave_no_pseudo_key() {
-    let text = render(&plan(GDK)).text;
+    let text = render(&plan(GDK), Extent::Whole).text;
     assert!(!text.contains("__pipegen_waiver__"));
     assert!(text.contains(
         "  # where every run finishes so that the images it publishes are complete.\n  cancel-in-progress: "
@@ -401,8 +401,8 @@ fn waivers_turn_into_indented_comments_and_directives() {
 
 #[test]
 fn output_is_deterministic() {
-    assert_eq!(render(&plan(GDK)).text, render(&plan(GDK)).text);
-    assert_eq!(render(&plan(KOLLA)).text, render(&plan(KOLLA)).text);
+    assert_eq!(render(&plan(GDK), Extent::Whole).text, render(&plan(GDK), Extent::Whole).text);
+    assert_eq!(render(&plan(KOLLA), Extent::Whole).text, render(&plan(KOLLA), Extent::Whole).text);
 }
 
 /// A run that does not push (the model's `push:`, evaluated by GitHub into `PIPEGEN_PUSH`)

@@ -119,12 +119,17 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
     let max_config = plan.raised.gitlab_config_bytes.unwrap_or(MAX_CONFIG_BYTES);
     // Measured while writing: what parsed_size would read back, without reading.
     let size = file.tree_size.unwrap_or_else(|| parsed_size(&file.text));
-    if size > max_config {
+    let over = match file.stopped {
+        // Writing stopped once the pipeline was certain to pass the limit.
+        Some(stopped) => Some(format!("more than {max_config} bytes once parsed ({})", stopped.describe("bytes"))),
+        None => (size > max_config).then(|| format!("about {size} bytes once parsed")),
+    };
+    if let Some(over) = over {
         problems.push(
             Diagnostic::new(
                 "pipeline-too-large",
                 crate::model::ModelPath::keys(["images"]),
-                format!("the GitLab pipeline would take about {size} bytes once parsed; GitLab allows {max_config} (max_yaml_size_bytes)"),
+                format!("the GitLab pipeline would take {over}; GitLab allows {max_config} (max_yaml_size_bytes)"),
             )
             .at_key()
             .label("too many builds and jobs for one pipeline")

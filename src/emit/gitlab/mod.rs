@@ -11,13 +11,16 @@ pub mod names;
 pub mod push;
 
 use std::borrow::Cow;
+use std::cell::Cell;
 
 use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::emit::scripts::{self, Builder, OwnRegistry, Platform, Publish, Unpushed};
+use crate::emit::{Extent, Rendering, Stopped};
 use crate::model::{ArtifactsWhen, Platform as ImagePlatform};
 use crate::plan::{Build, BuildUse, CacheUse, ImageUse, JobId, Need, Plan, Policy, Run};
+use crate::yaml::SizeLimit;
 use names::{BUILD_TEMPLATE, CACHE_KEY_DOTENV, CACHE_KEY_TEMPLATE, PUSH_TEMPLATE, TAG_DOTENV, WAIT_TEMPLATE};
 
 /// The image that runs buildah builds (Fedora; git and skopeo are added when missing).
@@ -61,27 +64,37 @@ struct Pipeline<'p> {
 struct Jobs<'p> {
     plan: &'p Plan,
     first: IndexMap<String, Job>,
+    /// The plan's jobs begun so far: where writing stopped, when it stopped.
+    begun: Cell<usize>,
 }
 
 impl Serialize for Jobs<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let plan = self.plan;
+        let begun = &self.begun;
+        begun.set(0);
+        let begin = move || begun.set(begun.get() + 1);
         let first = self.first.iter().map(|(name, job)| (name.clone(), JobEntry::Ready(job)));
         let builds = plan.builds.iter().flat_map(|build| {
             let split = build.split();
             let template = split
                 .then(|| (names::split_template(&build.this.id), JobEntry::Built(Box::new(split_template(build)))));
             let platforms = split.then_some(&build.platforms).into_iter().flatten().map(move |platform| {
+                begin();
                 let id = JobId::Platform { build: build.this.id.clone(), platform: *platform };
                 (names::job(&id), JobEntry::Built(Box::new(platform_job(plan, build, *platform))))
             });
             let last = std::iter::once_with(move || {
+                begin();
                 let job = if split { merge_job(build) } else { build_job(plan, build) };
                 (names::build(&build.this.id), JobEntry::Built(Box::new(job)))
             });
             template.into_iter().chain(platforms).chain(last)
         });
-        let runs = plan.runs.iter().map(|run| (names::job(&run.id()), JobEntry::Built(Box::new(run_job(plan, run)))));
+        let runs = plan.runs.iter().map(|run| {
+            begin();
+            (names::job(&run.id()), JobEntry::Built(Box::new(run_job(plan, run))))
+        });
         let nothing =
             plan.is_empty().then(|| ("pipegen:nothing".to_string(), JobEntry::Built(Box::new(nothing_job(plan)))));
         serializer.collect_map(first.chain(builds).chain(runs).chain(nothing))
@@ -263,8 +276,8 @@ const RETRY_WHEN: &[&str] =
 /// The GitLab backend.
 pub const BACKEND: crate::emit::Backend = crate::emit::Backend { name: "gitlab", render, limits: limits::check };
 
-/// The GitLab pipeline of `plan`, without the header comment.
-pub fn render(plan: &Plan) -> crate::emit::Rendering {
+/// The GitLab pipeline of `plan`, without the header comment, written to `extent`.
+pub fn render(plan: &Plan, extent: Extent) -> Rendering {
     let mut jobs = IndexMap::new();
     if !plan.is_empty() {
         jobs.insert(PUSH_TEMPLATE.to_string(), Job { rules: push::job_rules(&plan.policy.push), ..Job::default() });
@@ -315,15 +328,25 @@ pub fn render(plan: &Plan) -> crate::emit::Rendering {
         stages,
         variables,
         default: Defaults { interruptible: true },
-        jobs: Jobs { plan, first: jobs },
+        jobs: Jobs { plan, first: jobs, begun: Cell::new(0) },
     };
-    let (text, tree_size) = crate::yaml::to_string_measured(&pipeline).expect("the GitLab pipeline serializes");
+    // GitLab limits the tree, which only grows as the text does: once past the limit, it
+    // stays past it.
+    let limit = (extent == Extent::UpToLimit)
+        .then(|| SizeLimit::Tree(plan.raised.gitlab_config_bytes.unwrap_or(limits::MAX_CONFIG_BYTES)));
+    let written = crate::yaml::to_string_limited(&pipeline, limit).expect("the GitLab pipeline serializes");
+    if !written.complete {
+        let stopped =
+            Stopped { jobs_begun: pipeline.jobs.begun.get(), jobs: plan.job_count(), measured: written.tree_size };
+        return Rendering { text: written.text, tree_size: Some(written.tree_size), stopped: Some(stopped) };
+    }
     // Jobs repeat much (needs, rules, variables of a build's platform jobs): each repeated node
     // is written once. GitLab expands aliases before it measures the configuration's size, so
     // the tree is the same size.
-    crate::emit::Rendering {
-        text: crate::yaml::share_repeated_nodes(&text, crate::yaml::MIN_SHARED_BYTES),
-        tree_size: Some(tree_size),
+    Rendering {
+        text: crate::yaml::share_repeated_nodes(&written.text, crate::yaml::MIN_SHARED_BYTES),
+        tree_size: Some(written.tree_size),
+        stopped: None,
     }
 }
 
