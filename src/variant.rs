@@ -95,7 +95,19 @@ impl Variant {
 
     /// The values joined by `-`: the `:<v1>-<v2>` suffix of job names.
     pub fn suffix(&self) -> String {
-        self.0.pairs.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join("-")
+        let mut out = String::new();
+        self.push_suffix(&mut out);
+        out
+    }
+
+    /// [`Variant::suffix`], written at the end of `out`.
+    pub fn push_suffix(&self, out: &mut String) {
+        for (i, (_, value)) in self.0.pairs.iter().enumerate() {
+            if i > 0 {
+                out.push('-');
+            }
+            out.push_str(value);
+        }
     }
 
     /// `axis=value` pairs joined by `, `, for messages and comments.
@@ -138,6 +150,10 @@ pub fn references(text: &str) -> Result<Vec<String>, SubstitutionError> {
 /// Replace each `${axis}` and `${axis.field}` in `text` by the variant's value or field; `$$`
 /// becomes `$`. The one substitution of model values: args, env, paths, tag templates.
 pub fn substitute(text: &str, variant: &Variant) -> Result<String, SubstitutionError> {
+    // Most values have no `${…}` (nor `$$`): nothing to substitute.
+    if !text.contains('$') {
+        return Ok(text.to_string());
+    }
     let mut out = String::with_capacity(text.len());
     for piece in template::pieces(text).map_err(|_| SubstitutionError::Unterminated)? {
         match piece {
@@ -161,6 +177,9 @@ pub enum ArgValue {
 
 /// Substitute the axes of a build argument, keeping its `${parent:…}` references.
 pub fn substitute_arg(text: &str, variant: &Variant) -> Result<ArgValue, SubstitutionError> {
+    if !text.contains('$') {
+        return Ok(ArgValue::Text(text.to_string()));
+    }
     let pieces = template::pieces(text).map_err(|_| SubstitutionError::Unterminated)?;
     if !pieces.iter().any(|p| matches!(p, Piece::Reference { reference: Reference::Parent { .. }, .. })) {
         return substitute(text, variant).map(ArgValue::Text);

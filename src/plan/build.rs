@@ -36,7 +36,8 @@ pub fn build(loaded: &LoadedModel, model_file: &str) -> Result<Plan, ModelErrors
     let model = &loaded.model;
     let graph = ImageGraph::new(model);
     let layout = &loaded.layout;
-    let mut planner = Planner { model, graph: &graph, layout, uses: HashMap::new(), problems: Vec::new() };
+    let mut planner =
+        Planner { model, graph: &graph, layout, uses: foldhash::HashMap::default(), problems: Vec::new() };
 
     let builds = planner.builds();
     let runs = planner.runs();
@@ -69,7 +70,8 @@ pub fn build(loaded: &LoadedModel, model_file: &str) -> Result<Plan, ModelErrors
 /// only in case or punctuation.
 fn same_keys(plan: &Plan) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
-    let mut seen: HashMap<&str, &Build> = HashMap::new();
+    let mut seen: foldhash::HashMap<&str, &Build> =
+        HashMap::with_capacity_and_hasher(plan.builds.len(), Default::default());
     for build in &plan.builds {
         if let Some(first) = seen.insert(build.this.key.as_str(), build) {
             problems.push(
@@ -98,7 +100,7 @@ struct Planner<'a> {
     graph: &'a ImageGraph<'a>,
     layout: &'a StageLayout,
     /// Every build, by image and variant.
-    uses: HashMap<BuildId, BuildUse>,
+    uses: foldhash::HashMap<BuildId, BuildUse>,
     problems: Vec<Diagnostic>,
 }
 
@@ -111,12 +113,16 @@ impl Planner<'_> {
     }
 
     fn builds(&mut self) -> Vec<Build> {
-        let mut builds = Vec::new();
-        for image_name in self.graph.topological() {
+        let variants: Vec<(&str, Vec<Variant>)> =
+            self.graph.topological().into_iter().map(|image| (image, self.graph.variants(image))).collect();
+        let count = variants.iter().map(|(_, v)| v.len()).sum();
+        let mut builds = Vec::with_capacity(count);
+        self.uses.reserve(count);
+        for (image_name, image_variants) in variants {
             let image = &self.model.images[image_name];
             let stage = self.layout.images[image_name].clone();
             let at = ModelPath::keys(["images", image_name]);
-            for variant in self.graph.variants(image_name) {
+            for variant in image_variants {
                 let context = match &image.context {
                     Some(context) => self.substituted(context, &variant, at.key("context")),
                     None => ".".to_string(),
@@ -240,11 +246,16 @@ impl Planner<'_> {
     }
 
     fn runs(&mut self) -> Vec<Run> {
-        let mut out = Vec::new();
-        for (job_name, job) in &self.model.jobs {
+        let variants: Vec<Vec<Variant>> = self
+            .model
+            .jobs
+            .values()
+            .map(|job| Variant::product(&job_axes(self.model, self.graph, job), &self.model.axes))
+            .collect();
+        let mut out = Vec::with_capacity(variants.iter().map(Vec::len).sum());
+        for ((job_name, job), job_variants) in self.model.jobs.iter().zip(variants) {
             let stage = self.layout.jobs[job_name].clone();
-            let axes = job_axes(self.model, self.graph, job);
-            for variant in Variant::product(&axes, &self.model.axes) {
+            for variant in job_variants {
                 let image = job.image.as_deref().map(|i| self.image_use(i, &variant));
                 let services: Vec<ServiceUse> = job.services.iter().map(|s| self.service_use(&s.0, &variant)).collect();
                 let mut env: Vec<(String, String)> = variant.variables();

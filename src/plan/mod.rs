@@ -222,6 +222,11 @@ impl Build {
         self.platforms.len() > 1
     }
 
+    /// How many jobs [`Build::platform_jobs`] lists.
+    pub fn platform_job_count(&self) -> usize {
+        if self.split() { self.platforms.len() } else { 0 }
+    }
+
     /// The per-platform jobs of a split build (none otherwise), in platform order.
     pub fn platform_jobs(&self) -> Vec<JobId> {
         if !self.split() {
@@ -332,7 +337,7 @@ impl Plan {
 
     /// How many jobs [`Plan::job_ids`] lists.
     pub fn job_count(&self) -> usize {
-        self.builds.iter().map(|b| if b.split() { b.platforms.len() + 1 } else { 1 }).sum::<usize>() + self.runs.len()
+        self.builds.iter().map(|b| b.platform_job_count() + 1).sum::<usize>() + self.runs.len()
     }
 
     /// Every job, in pipeline order: builds (each after its platforms' jobs), then runs.

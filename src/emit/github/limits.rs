@@ -22,15 +22,18 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
     let text = &file.text;
     let mut problems = Vec::new();
     // Job ids are case-insensitive (`needs` and expressions match them so).
-    let mut seen: HashMap<String, JobId> = HashMap::new();
-    for id in plan.job_ids() {
-        let github = names::id(&id);
-        if let Some(first) = seen.insert(github.to_ascii_lowercase(), id.clone()) {
+    let ids = plan.job_ids();
+    let mut seen: foldhash::HashMap<String, &JobId> = HashMap::with_capacity_and_hasher(ids.len(), Default::default());
+    for id in &ids {
+        let mut github = names::id(id);
+        github.make_ascii_lowercase();
+        if let Some(first) = seen.insert(github, id) {
+            let github = names::id(id);
             problems.push(
                 Diagnostic::new(
                     "name-collision",
                     id.origin(),
-                    format!("{first} and {id} would both get the GitHub job id `{github}`{}", if names::id(&first) == github { "" } else { " (GitHub ignores case in job ids)" }),
+                    format!("{first} and {id} would both get the GitHub job id `{github}`{}", if names::id(first) == github { "" } else { " (GitHub ignores case in job ids)" }),
                 )
                 .at_key()
                 .label("generated name collides")

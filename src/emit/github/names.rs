@@ -12,8 +12,9 @@ pub fn display(id: &JobId) -> String {
 /// other characters `-`: `build:base:3.2` → `build_base_3-2`, `build:base@linux-arm64` →
 /// `build_base__linux-arm64`.
 pub fn id(job: &JobId) -> String {
-    let mut out = String::new();
-    for c in display(job).chars() {
+    let display = display(job);
+    let mut out = String::with_capacity(display.len() + 2);
+    for c in display.chars() {
         match c {
             ':' => out.push('_'),
             '@' => out.push_str("__"),

@@ -34,10 +34,13 @@ pub const MAX_CONFIG_BYTES: usize = 2 * 1024 * 1024;
 /// Every limit `plan` or its rendered `file` crosses.
 pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
-    let mut seen: std::collections::HashMap<String, JobId> = std::collections::HashMap::new();
-    for id in plan.job_ids() {
-        let name = names::job(&id);
-        if let Some(first) = seen.insert(name.clone(), id.clone()) {
+    let ids = plan.job_ids();
+    let job_names: Vec<String> = ids.iter().map(names::job).collect();
+    let mut seen: foldhash::HashMap<&str, &JobId> =
+        std::collections::HashMap::with_capacity_and_hasher(ids.len(), Default::default());
+    for (id, name) in ids.iter().zip(&job_names) {
+        job_name(id, name, &mut problems);
+        if let Some(first) = seen.insert(name, id) {
             problems.push(
                 Diagnostic::new(
                     "name-collision",
@@ -54,12 +57,8 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
     let max_needs = plan.raised.gitlab_needs.unwrap_or(MAX_NEEDS);
     for build in &plan.builds {
         let id = build.id();
-        job_name(&id, &mut problems);
-        for platform_job in build.platform_jobs() {
-            job_name(&platform_job, &mut problems);
-        }
         // A split build's own job merges its platforms: it needs each platform's job too.
-        let needs = build.needs.len() + build.platform_jobs().len() + key_jobs(&build.caches);
+        let needs = build.needs.len() + build.platform_job_count() + key_jobs(&build.caches);
         if needs > max_needs {
             problems.push(too_many_needs(&id, needs, max_needs, "give the image fewer parents or fewer platforms"));
         }
@@ -67,7 +66,6 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
     }
     for run in &plan.runs {
         let id = run.id();
-        job_name(&id, &mut problems);
         let needs = run.needs.len() + key_jobs(&run.caches);
         if needs > max_needs {
             problems.push(too_many_needs(
@@ -167,8 +165,7 @@ fn caches(id: &JobId, caches: &[CacheUse], problems: &mut Vec<Diagnostic>) {
     }
 }
 
-fn job_name(id: &JobId, problems: &mut Vec<Diagnostic>) {
-    let name = names::job(id);
+fn job_name(id: &JobId, name: &str, problems: &mut Vec<Diagnostic>) {
     let length = name.chars().count();
     if length > MAX_JOB_NAME {
         problems.push(over(

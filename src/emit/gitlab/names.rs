@@ -18,12 +18,19 @@ pub const TAG_DOTENV: &str = "pipegen-tag.env";
 pub const CACHE_KEY_DOTENV: &str = "pipegen-cache-key.env";
 
 /// `base` + `3.2-mysql80` → `build:base:3.2-mysql80`; `build:base` without variant.
-fn with_variant(base: String, variant: &Variant) -> String {
-    if variant.is_empty() { base } else { format!("{base}:{}", variant.suffix()) }
+fn with_variant(mut base: String, variant: &Variant) -> String {
+    if !variant.is_empty() {
+        base.push(':');
+        variant.push_suffix(&mut base);
+    }
+    base
 }
 
 pub fn build(id: &BuildId) -> String {
-    with_variant(format!("build:{}", id.image), &id.variant)
+    let mut name = String::with_capacity(64);
+    name.push_str("build:");
+    name.push_str(&id.image);
+    with_variant(name, &id.variant)
 }
 
 /// The hidden job a split build's platform jobs and merge job extend: `.build:<image>[:<variant>]`.

@@ -148,14 +148,18 @@ impl Uses {
             let content = build.this.tag == TagMode::Content;
             uses.content_tags |= content;
             uses.commit_tags |= !content;
-            if content {
+            // Each question is asked until its answer is known: on a large plan, every build
+            // has inputs and no ignore file.
+            if content && !(uses.globs && uses.inputs) {
                 for input in &build.inputs {
                     match Glob::parse(input) {
                         Some(_) => uses.globs = true,
                         None => uses.inputs = true,
                     }
                 }
-                uses.ignore_filter |= builder
+            }
+            if content && !uses.ignore_filter && !plan.ignore_files.is_empty() {
+                uses.ignore_filter = builder
                     .ignore_rules()
                     .ignore_file_candidates(&build.context, &build.dockerfile)
                     .iter()
