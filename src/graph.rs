@@ -184,7 +184,12 @@ impl<'m> ImageGraph<'m> {
     /// The axes `image` varies over: its parents' axes first (in `from` order, each in its own
     /// order), then its own that are not inherited already.
     pub fn axes(&self, image: &str) -> Vec<String> {
-        self.inherited.get(image).map(|i| i.axes.clone()).unwrap_or_default()
+        self.axes_of(image).to_vec()
+    }
+
+    /// [`ImageGraph::axes`], borrowed.
+    pub fn axes_of(&self, image: &str) -> &[String] {
+        self.inherited.get(image).map(|i| i.axes.as_slice()).unwrap_or_default()
     }
 
     /// Depth of `image` in the graph: 1 for an image without parents, 1 + the deepest parent
@@ -196,7 +201,7 @@ impl<'m> ImageGraph<'m> {
     /// Every variant `image` is built in: one per combination of the values of its axes, in the
     /// order the axes and values are declared. An image without axes has one, empty, variant.
     pub fn variants(&self, image: &str) -> Vec<Variant> {
-        Variant::product(&self.axes(image), &self.model.axes)
+        Variant::product(self.axes_of(image), &self.model.axes)
     }
 }
 

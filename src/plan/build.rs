@@ -36,8 +36,14 @@ pub fn build(loaded: &LoadedModel, model_file: &str) -> Result<Plan, ModelErrors
     let model = &loaded.model;
     let graph = ImageGraph::new(model);
     let layout = &loaded.layout;
-    let mut planner =
-        Planner { model, graph: &graph, layout, uses: foldhash::HashMap::default(), problems: Vec::new() };
+    let mut planner = Planner {
+        model,
+        graph: &graph,
+        layout,
+        uses: foldhash::HashMap::default(),
+        variants: foldhash::HashMap::default(),
+        problems: Vec::new(),
+    };
 
     let builds = planner.builds();
     let runs = planner.runs();
@@ -99,12 +105,16 @@ struct Planner<'a> {
     model: &'a Model,
     graph: &'a ImageGraph<'a>,
     layout: &'a StageLayout,
-    /// Every build, by image and variant.
-    uses: foldhash::HashMap<BuildId, BuildUse>,
+    /// Every build, by image and variant: looked up once per parent, image and service of
+    /// every build and run, with a borrowed name.
+    uses: foldhash::HashMap<(&'a str, Variant), BuildUse>,
+    /// The variants of each list of axes: computed once, and shared (not copied) by every
+    /// image and job over the same axes.
+    variants: foldhash::HashMap<Vec<String>, Vec<Variant>>,
     problems: Vec<Diagnostic>,
 }
 
-impl Planner<'_> {
+impl<'a> Planner<'a> {
     fn substituted(&mut self, value: &str, variant: &Variant, at: ModelPath) -> String {
         substitute(value, variant).unwrap_or_else(|_| {
             self.problems.push(unsubstituted(at, value));
@@ -113,8 +123,9 @@ impl Planner<'_> {
     }
 
     fn builds(&mut self) -> Vec<Build> {
+        let graph = self.graph;
         let variants: Vec<(&str, Vec<Variant>)> =
-            self.graph.topological().into_iter().map(|image| (image, self.graph.variants(image))).collect();
+            graph.topological().into_iter().map(|image| (image, self.variants_over(graph.axes_of(image)))).collect();
         let count = variants.iter().map(|(_, v)| v.len()).sum();
         let mut builds = Vec::with_capacity(count);
         self.uses.reserve(count);
@@ -122,6 +133,12 @@ impl Planner<'_> {
             let image = &self.model.images[image_name];
             let stage = self.layout.images[image_name].clone();
             let at = ModelPath::keys(["images", image_name]);
+            // The same for every variant: the parents, their build arguments and their axes.
+            let parents_with_args: Vec<(&str, String, &[String])> = graph
+                .parents_with_args(image_name)
+                .into_iter()
+                .map(|(parent, arg)| (parent, arg, graph.axes_of(parent)))
+                .collect();
             for variant in image_variants {
                 let context = match &image.context {
                     Some(context) => self.substituted(context, &variant, at.key("context")),
@@ -154,11 +171,12 @@ impl Planner<'_> {
                         Err(_) => self.problems.push(unsubstituted(at.key("args").key(name.as_str()), value)),
                     }
                 }
-                let parents: Vec<Parent> = self
-                    .graph
-                    .parents_with_args(image_name)
-                    .into_iter()
-                    .map(|(p, arg)| Parent { arg, build: self.build_of(p, &variant) })
+                let parents: Vec<Parent> = parents_with_args
+                    .iter()
+                    .map(|(parent, arg, axes)| Parent {
+                        arg: arg.clone(),
+                        build: self.build_with_axes(parent, axes, &variant),
+                    })
                     .collect();
                 // A build reads every parent's tag: it hashes it and builds from it.
                 let needs =
@@ -179,7 +197,7 @@ impl Planner<'_> {
                 // A set: the order written does not change the tag or the jobs.
                 let mut platforms = self.model.platforms_of(image_name).unwrap_or_default().to_vec();
                 platforms.sort_by_key(|p| p.name());
-                self.uses.insert(id, this.clone());
+                self.uses.insert((image_name, variant.clone()), this.clone());
                 builds.push(Build {
                     this,
                     stage: stage.clone(),
@@ -202,9 +220,23 @@ impl Planner<'_> {
 
     /// The build of `image` that a user with `variant` needs: the one with the same values of
     /// the image's own axes.
-    fn build_of(&self, image: &str, variant: &Variant) -> BuildUse {
-        let wanted = BuildId { image: image.to_string(), variant: variant.restrict(&self.graph.axes(image)) };
-        self.uses[&wanted].clone()
+    /// Every variant over `axes` ([`Variant::product`]).
+    fn variants_over(&mut self, axes: &[String]) -> Vec<Variant> {
+        if let Some(variants) = self.variants.get(axes) {
+            return variants.clone();
+        }
+        let variants = Variant::product(axes, &self.model.axes);
+        self.variants.insert(axes.to_vec(), variants.clone());
+        variants
+    }
+
+    fn build_of(&self, image: &'a str, variant: &Variant) -> BuildUse {
+        self.build_with_axes(image, self.graph.axes_of(image), variant)
+    }
+
+    /// [`Planner::build_of`], the image's `axes` known.
+    fn build_with_axes(&self, image: &'a str, axes: &[String], variant: &Variant) -> BuildUse {
+        self.uses[&(image, variant.restrict(axes))].clone()
     }
 
     fn cache_use(&mut self, name: &str, stage: &str, variant: &Variant) -> CacheUse {
@@ -246,12 +278,9 @@ impl Planner<'_> {
     }
 
     fn runs(&mut self) -> Vec<Run> {
-        let variants: Vec<Vec<Variant>> = self
-            .model
-            .jobs
-            .values()
-            .map(|job| Variant::product(&job_axes(self.model, self.graph, job), &self.model.axes))
-            .collect();
+        let model = self.model;
+        let variants: Vec<Vec<Variant>> =
+            model.jobs.values().map(|job| self.variants_over(&job_axes(model, self.graph, job))).collect();
         let mut out = Vec::with_capacity(variants.iter().map(Vec::len).sum());
         for ((job_name, job), job_variants) in self.model.jobs.iter().zip(variants) {
             let stage = self.layout.jobs[job_name].clone();
