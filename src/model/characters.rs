@@ -94,31 +94,55 @@ pub fn raw_control_characters(source: &SourceFile) -> Vec<(Diagnostic, Location)
 
 /// Every string (value or key) that holds a character its field cannot carry.
 pub fn check(value: &Value, path: &ModelPath, found: &mut Vec<Diagnostic>) {
+    // Paths are built only to where something may be wrong: most strings hold neither a
+    // control character nor a newline.
     match value {
         Value::String(text) => check_string(text, path, false, found),
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
-                check(item, &path.index(i), found);
+                if worth_a_look(item) {
+                    check(item, &path.index(i), found);
+                }
             }
         }
         Value::Object(map) => {
             for (key, child) in map {
-                let child_path = path.key(key.clone());
-                check_string(key, &child_path, true, found);
-                check(child, &child_path, found);
+                let key_suspect = suspect(key);
+                if key_suspect || worth_a_look(child) {
+                    let child_path = path.key(key.clone());
+                    if key_suspect {
+                        check_string(key, &child_path, true, found);
+                    }
+                    check(child, &child_path, found);
+                }
             }
         }
         _ => {}
     }
 }
 
+/// Whether `text` holds what [`check_string`] refuses somewhere: a control character or a
+/// newline.
+fn suspect(text: &str) -> bool {
+    text.chars().any(|c| c == '\n' || forbidden_in_value(c))
+}
+
+/// Whether [`check`] could find anything in `value`.
+fn worth_a_look(value: &Value) -> bool {
+    match value {
+        Value::String(text) => suspect(text),
+        Value::Array(_) | Value::Object(_) => true,
+        _ => false,
+    }
+}
+
 fn check_string(text: &str, path: &ModelPath, is_key: bool, found: &mut Vec<Diagnostic>) {
-    let what = if is_key { "the key".to_string() } else { format!("the value of `{}`", field(path)) };
+    let what = || if is_key { "the key".to_string() } else { format!("the value of `{}`", field(path)) };
     if let Some(c) = text.chars().find(|c| forbidden_in_value(*c)) {
         let diagnostic = Diagnostic::new(
             "control-character",
             path.clone(),
-            format!("{what} holds the control character {}", printable::describe(c)),
+            format!("{} holds the control character {}", what(), printable::describe(c)),
         )
         .label("control character")
         .help("control characters cannot be carried intact into YAML, shell scripts and logs; remove it");
@@ -126,9 +150,10 @@ fn check_string(text: &str, path: &ModelPath, is_key: bool, found: &mut Vec<Diag
         return;
     }
     if text.contains('\n') && (is_key || !is_multi_line(path)) {
-        let diagnostic = Diagnostic::new("newline", path.clone(), format!("{what} holds a newline, but it is a single line"))
-            .label("more than one line")
-            .help("only scripts, `env` values and build `args` may span lines; names, paths, references and the other fields are one line each");
+        let diagnostic =
+            Diagnostic::new("newline", path.clone(), format!("{} holds a newline, but it is a single line", what()))
+                .label("more than one line")
+                .help("only scripts, `env` values and build `args` may span lines; names, paths, references and the other fields are one line each");
         found.push(if is_key { diagnostic.at_key() } else { diagnostic });
     }
 }

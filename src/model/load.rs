@@ -304,21 +304,32 @@ fn fractional_integers(value: &Json, path: &ModelPath, segments: &mut Vec<String
                 );
             }
         }
+        // Paths are built only to collections and fractional numbers, where something may be
+        // wrong.
         Json::Object(map) => {
-            for (key, child) in map {
+            for (key, child) in map.iter().filter(|(_, child)| may_hold_fractions(child)) {
                 segments.push(key.clone());
                 fractional_integers(child, &path.key(key.clone()), segments, found);
                 segments.pop();
             }
         }
         Json::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
+            for (i, item) in items.iter().enumerate().filter(|(_, item)| may_hold_fractions(item)) {
                 segments.push(i.to_string());
                 fractional_integers(item, &path.index(i), segments, found);
                 segments.pop();
             }
         }
         _ => {}
+    }
+}
+
+/// Whether [`fractional_integers`] could find anything in `value`.
+fn may_hold_fractions(value: &Json) -> bool {
+    match value {
+        Json::Number(n) => n.is_f64(),
+        Json::Object(_) | Json::Array(_) => true,
+        _ => false,
     }
 }
 

@@ -366,7 +366,8 @@ fn shared(text: &str) -> String {
 /// grows to what the shares seen so far say is enough, and at least doubles, so the text
 /// written in vain is at most the last attempt's.
 fn up_to_limit(plan: &Plan, workflow: &Workflow) -> Rendering {
-    let mut budget = limits::MAX_WORKFLOW_BYTES;
+    // Shares about halve a workflow's text: a file near the limit is written in one attempt.
+    let mut budget = 2 * limits::MAX_WORKFLOW_BYTES;
     loop {
         let written = crate::yaml::to_string_limited(workflow, Some(SizeLimit::Bytes(budget)))
             .expect("the GitHub workflow serializes");
