@@ -142,15 +142,21 @@ pub fn ignore_files(root: &Path, plan: &Plan) -> std::collections::BTreeSet<Stri
     let mut found = std::collections::BTreeSet::new();
     // Variants of an image share its context and Dockerfile: each pair is looked at once.
     let mut seen = std::collections::HashSet::new();
+    // Builders and images share candidates (`<context>/.dockerignore`): each path is asked once.
+    let mut asked = std::collections::HashSet::new();
     for build in plan.builds.iter().filter(|b| b.this.tag == plan::TagMode::Content) {
         if !seen.insert((build.context.as_str(), build.dockerfile.as_str())) {
             continue;
         }
         for target in crate::emit::Target::ALL {
             for candidate in target.builder().ignore_file_candidates(&build.context, &build.dockerfile) {
-                if !found.contains(&candidate) && root.join(&candidate).is_file() {
-                    found.insert(candidate);
+                if asked.contains(&candidate) {
+                    continue;
                 }
+                if root.join(&candidate).is_file() {
+                    found.insert(candidate.clone());
+                }
+                asked.insert(candidate);
             }
         }
     }

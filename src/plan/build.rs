@@ -284,6 +284,13 @@ impl<'a> Planner<'a> {
         let mut out = Vec::with_capacity(variants.iter().map(Vec::len).sum());
         for ((job_name, job), job_variants) in self.model.jobs.iter().zip(variants) {
             let stage = self.layout.jobs[job_name].clone();
+            // The same for every variant: scripts read axis values from the environment.
+            let script: Vec<String> =
+                job.script.iter().map(|line| template::script_fields(line, crate::variant::field_variable)).collect();
+            let artifacts = job
+                .artifacts
+                .as_ref()
+                .map(|a| ArtifactsPlan { paths: a.paths.iter().map(|p| p.0.clone()).collect(), when: a.when });
             for variant in job_variants {
                 let image = job.image.as_deref().map(|i| self.image_use(i, &variant));
                 let services: Vec<ServiceUse> = job.services.iter().map(|s| self.service_use(&s.0, &variant)).collect();
@@ -301,17 +308,10 @@ impl<'a> Planner<'a> {
                     caches: job.caches.iter().map(|c| self.cache_use(&c.0, &stage, &variant)).collect(),
                     env,
                     shards: job.parallel.filter(|p| *p > 1),
-                    script: job
-                        .script
-                        .iter()
-                        .map(|line| template::script_fields(line, crate::variant::field_variable))
-                        .collect(),
+                    script: script.clone(),
                     retry: job.retry.unwrap_or(0),
                     timeout: job.timeout,
-                    artifacts: job
-                        .artifacts
-                        .as_ref()
-                        .map(|a| ArtifactsPlan { paths: a.paths.iter().map(|p| p.0.clone()).collect(), when: a.when }),
+                    artifacts: artifacts.clone(),
                     needs: Vec::new(),
                 };
                 run.needs =
