@@ -150,13 +150,9 @@ pub fn ignore_files(root: &Path, plan: &Plan) -> std::collections::BTreeSet<Stri
         }
         for target in crate::emit::Target::ALL {
             for candidate in target.builder().ignore_file_candidates(&build.context, &build.dockerfile) {
-                if asked.contains(&candidate) {
-                    continue;
+                if asked.insert(candidate.clone()) && root.join(&candidate).is_file() {
+                    found.insert(candidate);
                 }
-                if root.join(&candidate).is_file() {
-                    found.insert(candidate.clone());
-                }
-                asked.insert(candidate);
             }
         }
     }

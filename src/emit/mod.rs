@@ -7,6 +7,7 @@ pub mod github;
 pub mod gitlab;
 pub mod scripts;
 
+use std::cell::Cell;
 use std::fmt;
 
 use crate::model::Diagnostic;
@@ -61,6 +62,24 @@ pub struct Stopped {
     /// The limited measure (bytes, or tree size) of what was written by then: more than the
     /// limit.
     pub measured: usize,
+}
+
+/// How many of the plan's jobs a backend's job serializer has begun: where writing stopped,
+/// when it stopped ([`Stopped::jobs_begun`]).
+#[derive(Debug, Default)]
+pub(crate) struct JobsBegun(Cell<usize>);
+
+impl JobsBegun {
+    /// Count from zero (a render may write its jobs more than once): the function to call as
+    /// each of the plan's jobs is begun.
+    pub(crate) fn restart(&self) -> impl Fn() + Copy + '_ {
+        self.0.set(0);
+        move || self.0.set(self.0.get() + 1)
+    }
+
+    pub(crate) fn get(&self) -> usize {
+        self.0.get()
+    }
 }
 
 impl Stopped {

@@ -218,8 +218,6 @@ impl<'a> Planner<'a> {
         builds
     }
 
-    /// The build of `image` that a user with `variant` needs: the one with the same values of
-    /// the image's own axes.
     /// Every variant over `axes` ([`Variant::product`]).
     fn variants_over(&mut self, axes: &[String]) -> Vec<Variant> {
         if let Some(variants) = self.variants.get(axes) {
@@ -230,6 +228,8 @@ impl<'a> Planner<'a> {
         variants
     }
 
+    /// The build of `image` that a user with `variant` needs: the one with the same values of
+    /// the image's own axes.
     fn build_of(&self, image: &'a str, variant: &Variant) -> BuildUse {
         self.build_with_axes(image, self.graph.axes_of(image), variant)
     }

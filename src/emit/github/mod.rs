@@ -17,13 +17,11 @@ pub mod names;
 mod push;
 mod waivers;
 
-use std::cell::Cell;
-
 use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::emit::scripts::{self, Builder, OwnRegistry, Platform, Publish, Unpushed};
-use crate::emit::{Extent, Rendering, Stopped};
+use crate::emit::{Extent, JobsBegun, Rendering, Stopped};
 use crate::model::{ArtifactsWhen, Platform as ImagePlatform};
 use crate::plan::{Build, BuildUse, CacheUse, ImageUse, JobId, Need, Plan, Probe, Run};
 use actions::*;
@@ -90,16 +88,13 @@ struct Workflow<'p> {
 /// never all in memory at once (their text is).
 struct Jobs<'p> {
     plan: &'p Plan,
-    /// The plan's jobs begun so far: where writing stopped, when it stopped.
-    begun: Cell<usize>,
+    begun: JobsBegun,
 }
 
 impl Serialize for Jobs<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let plan = self.plan;
-        let begun = &self.begun;
-        begun.set(0);
-        let begin = move || begun.set(begun.get() + 1);
+        let begin = self.begun.restart();
         let builds = plan.builds.iter().flat_map(|build| {
             let split = build.split();
             let platforms = split.then_some(&build.platforms).into_iter().flatten().map(move |platform| {
@@ -339,7 +334,7 @@ pub fn render(plan: &Plan, extent: Extent) -> Rendering {
         },
         permissions: IndexMap::new(),
         env,
-        jobs: Jobs { plan, begun: Cell::new(0) },
+        jobs: Jobs { plan, begun: JobsBegun::default() },
     };
     match extent {
         Extent::Whole => {

@@ -11,13 +11,12 @@ pub mod names;
 pub mod push;
 
 use std::borrow::Cow;
-use std::cell::Cell;
 
 use indexmap::IndexMap;
 use serde::Serialize;
 
 use crate::emit::scripts::{self, Builder, OwnRegistry, Platform, Publish, Unpushed};
-use crate::emit::{Extent, Rendering, Stopped};
+use crate::emit::{Extent, JobsBegun, Rendering, Stopped};
 use crate::model::{ArtifactsWhen, Platform as ImagePlatform};
 use crate::plan::{Build, BuildUse, CacheUse, ImageUse, JobId, Need, Plan, Policy, Run};
 use crate::yaml::SizeLimit;
@@ -64,16 +63,13 @@ struct Pipeline<'p> {
 struct Jobs<'p> {
     plan: &'p Plan,
     first: IndexMap<String, Job>,
-    /// The plan's jobs begun so far: where writing stopped, when it stopped.
-    begun: Cell<usize>,
+    begun: JobsBegun,
 }
 
 impl Serialize for Jobs<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let plan = self.plan;
-        let begun = &self.begun;
-        begun.set(0);
-        let begin = move || begun.set(begun.get() + 1);
+        let begin = self.begun.restart();
         let first = self.first.iter().map(|(name, job)| (name.clone(), JobEntry::Ready(job)));
         let builds = plan.builds.iter().flat_map(|build| {
             let split = build.split();
@@ -328,7 +324,7 @@ pub fn render(plan: &Plan, extent: Extent) -> Rendering {
         stages,
         variables,
         default: Defaults { interruptible: true },
-        jobs: Jobs { plan, first: jobs, begun: Cell::new(0) },
+        jobs: Jobs { plan, first: jobs, begun: JobsBegun::default() },
     };
     // GitLab limits the tree, which only grows as the text does: once past the limit, it
     // stays past it.
