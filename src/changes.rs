@@ -50,7 +50,7 @@ impl BuildVerdict {
     pub fn new(build: &Build, status: &'static str, reasons: Vec<Reason>) -> BuildVerdict {
         BuildVerdict {
             id: build.id().to_string(),
-            image: build.this.id.image.clone(),
+            image: build.this.id.image.to_string(),
             variant: build.this.id.variant.describe(),
             status,
             rebuilt: status != "unchanged",

@@ -77,7 +77,7 @@ pub fn compare(
                 .filter(|b| !new_tags.contains_key(&b.this.id))
                 .map(|b| Removed {
                     id: b.id().to_string(),
-                    image: b.this.id.image.clone(),
+                    image: b.this.id.image.to_string(),
                     variant: b.this.id.variant.describe(),
                 })
                 .collect()
@@ -205,7 +205,7 @@ fn shown<'t>(label: &str, key: &'t str, text: &'t str) -> &'t str {
 }
 
 fn model_change(id: &BuildId, field: &str, before: Option<&str>, after: Option<&str>) -> Reason {
-    let mut path = ModelPath::keys(["images", id.image.as_str()]);
+    let mut path = ModelPath::keys(["images", &*id.image]);
     for key in field.splitn(2, '.') {
         path = path.key(key);
     }

@@ -225,9 +225,9 @@ fn a_changed_input_file_or_argument_changes_the_tag() {
     git(&repo, &["commit", "-q", "-am", "change"]);
     let commit = git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
     let after = expected(&repo, &plan, &commit, Target::Gitlab);
-    let base = plan.builds.iter().position(|b| b.this.id.image == "base").expect("base");
-    let tool = plan.builds.iter().position(|b| b.this.id.image == "tool").expect("tool");
-    let app = plan.builds.iter().position(|b| b.this.id.image == "app").expect("app");
+    let base = plan.builds.iter().position(|b| &*b.this.id.image == "base").expect("base");
+    let tool = plan.builds.iter().position(|b| &*b.this.id.image == "tool").expect("tool");
+    let app = plan.builds.iter().position(|b| &*b.this.id.image == "app").expect("app");
     assert_ne!(before[base], after[base], "a file a glob input matches is part of the tag");
     assert_ne!(before[app], after[app], "a parent's new tag changes its child's");
     assert_eq!(before[tool], after[tool], "an unrelated image keeps its tag");
@@ -247,8 +247,8 @@ fn ignored_files_change_no_tag() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let repo = dir.path().join("repo");
     let first = repository(&repo, &plan);
-    let tool = plan.builds.iter().position(|b| b.this.id.image == "tool").expect("tool");
-    let app = plan.builds.iter().position(|b| b.this.id.image == "app").expect("app");
+    let tool = plan.builds.iter().position(|b| &*b.this.id.image == "tool").expect("tool");
+    let app = plan.builds.iter().position(|b| &*b.this.id.image == "app").expect("app");
     let tags = |commit: &str| Target::ALL.map(|target| expected(&repo, &plan, commit, target));
     let before = tags(&first);
     assert_ne!(before[0][tool], before[1][tool], "buildah sends barfoo, BuildKit does not");
@@ -363,7 +363,7 @@ fn a_parent_tag_that_did_not_arrive_is_named() {
     let plan = emitted_in(&plan, &repo);
     let file = dir.path().join("tag.sh");
     std::fs::write(&file, script(Target::Gitlab, &plan)).expect("write the script");
-    let app = plan.builds.iter().position(|b| b.this.id.image == "app").expect("app");
+    let app = plan.builds.iter().position(|b| &*b.this.id.image == "app").expect("app");
     let mut env = job_env(&plan, app, &vec!["x".to_string(); plan.builds.len()], &commit);
     env.retain(|(k, _)| !k.starts_with("PIPEGEN_REF_TOOL"));
     for shell in SHELLS {
@@ -394,10 +394,10 @@ fn the_build_step_fills_in_parent_references() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&stand_in, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     }
-    let app = plan.builds.iter().position(|b| b.this.id.image == "app").expect("app");
+    let app = plan.builds.iter().position(|b| &*b.this.id.image == "app").expect("app");
     let tags: Vec<String> = (0..plan.builds.len()).map(|i| format!("tag{i}")).collect();
-    let base = plan.builds.iter().position(|b| b.this.id.image == "base").expect("base");
-    let tool = plan.builds.iter().position(|b| b.this.id.image == "tool").expect("tool");
+    let base = plan.builds.iter().position(|b| &*b.this.id.image == "base").expect("base");
+    let tool = plan.builds.iter().position(|b| &*b.this.id.image == "tool").expect("tool");
     let registry = "registry.example.com/tags";
     for target in Target::ALL {
         let library = library(target, &emitted_in(&plan, &repo));
@@ -643,7 +643,7 @@ fn upstream_digests_are_hashed_alike_and_rebuild_exactly_the_images_above() {
         ("CONTAINERS_REGISTRIES_CONF".to_string(), conf.display().to_string()),
         ("PATH".to_string(), format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default())),
     ];
-    let index = |image: &str| plan.builds.iter().position(|b| b.this.id.image == image).expect(image);
+    let index = |image: &str| plan.builds.iter().position(|b| &*b.this.id.image == image).expect(image);
     let (base, child, pinned, other) = (index("base"), index("child"), index("pinned"), index("other"));
 
     // What the recipe hashes: the resolved digest, the pinned one, nothing for scratch and parents.
@@ -791,7 +791,7 @@ fn a_pipeline_that_does_not_push_builds_into_scratch_or_a_local_image() {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(bin.join(tool), std::fs::Permissions::from_mode(0o755)).expect("chmod");
     }
-    let base = plan.builds.iter().position(|b| b.this.id.image == "base").expect("base");
+    let base = plan.builds.iter().position(|b| &*b.this.id.image == "base").expect("base");
     // The tag, as the tag script alone computes it.
     let tag_file = dir.path().join("tag.sh");
     std::fs::write(&tag_file, script(Target::Gitlab, &plan)).expect("write the tag script");

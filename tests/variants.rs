@@ -25,7 +25,7 @@ fn plan_text(name: &str, text: &str) -> Plan {
 
 /// GitLab names of the builds of `image`, in plan order.
 fn builds_of(plan: &Plan, image: &str) -> Vec<String> {
-    plan.builds.iter().filter(|b| b.this.id.image == image).map(|b| names::build(&b.this.id)).collect()
+    plan.builds.iter().filter(|b| &*b.this.id.image == image).map(|b| names::build(&b.this.id)).collect()
 }
 
 fn build<'p>(plan: &'p Plan, name: &str) -> &'p Build {
@@ -155,12 +155,12 @@ fn every_child_needs_exactly_the_parent_builds_of_its_own_values() {
         let plan = plan_of(&relative);
         let mut per_image: BTreeMap<&str, Vec<&Build>> = BTreeMap::new();
         for b in &plan.builds {
-            per_image.entry(b.this.id.image.as_str()).or_default().push(b);
+            per_image.entry(&*b.this.id.image).or_default().push(b);
         }
         for b in &plan.builds {
             let mut expected = Vec::new();
             for parent in &b.parents {
-                let candidates = &per_image[parent.build.id.image.as_str()];
+                let candidates = &per_image[&*parent.build.id.image];
                 let axes: Vec<String> =
                     candidates[0].this.id.variant.pairs().iter().map(|(axis, _)| axis.clone()).collect();
                 let wanted = b.this.id.variant.restrict(&axes);

@@ -156,7 +156,7 @@ pub fn run(
             let tag = c.builds[i].tag.clone();
             lines.push(TagLine {
                 id: build.id().to_string(),
-                image: build.this.id.image.clone(),
+                image: build.this.id.image.to_string(),
                 variant: build.this.id.variant.describe(),
                 kind: match build.this.tag {
                     TagMode::Content => "content",

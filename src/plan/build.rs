@@ -79,7 +79,7 @@ fn same_keys(plan: &Plan) -> Vec<Diagnostic> {
     let mut seen: foldhash::HashMap<&str, &Build> =
         HashMap::with_capacity_and_hasher(plan.builds.len(), Default::default());
     for build in &plan.builds {
-        if let Some(first) = seen.insert(build.this.key.as_str(), build) {
+        if let Some(first) = seen.insert(&build.this.key, build) {
             problems.push(
                 Diagnostic::new(
                     "name-collision",
@@ -115,9 +115,11 @@ struct Planner<'a> {
 }
 
 impl<'a> Planner<'a> {
-    fn substituted(&mut self, value: &str, variant: &Variant, at: ModelPath) -> String {
+    /// `value` with `variant`'s values; `at` (where the value is, for the error) is only built
+    /// when substitution fails: planning calls this for every value of every variant.
+    fn substituted(&mut self, value: &str, variant: &Variant, at: impl FnOnce() -> ModelPath) -> String {
         substitute(value, variant).unwrap_or_else(|_| {
-            self.problems.push(unsubstituted(at, value));
+            self.problems.push(unsubstituted(at(), value));
             value.to_string()
         })
     }
@@ -132,7 +134,8 @@ impl<'a> Planner<'a> {
         for (image_name, image_variants) in variants {
             let image = &self.model.images[image_name];
             let stage = self.layout.images[image_name].clone();
-            let at = ModelPath::keys(["images", image_name]);
+            let at = || ModelPath::keys(["images", image_name]);
+            let shared_name: std::sync::Arc<str> = image_name.into();
             // The same for every variant: the parents, their build arguments and their axes.
             let parents_with_args: Vec<(&str, String, &[String])> = graph
                 .parents_with_args(image_name)
@@ -141,34 +144,34 @@ impl<'a> Planner<'a> {
                 .collect();
             for variant in image_variants {
                 let context = match &image.context {
-                    Some(context) => self.substituted(context, &variant, at.key("context")),
+                    Some(context) => self.substituted(context, &variant, || at().key("context")),
                     None => ".".to_string(),
                 };
                 let dockerfile = match &image.dockerfile {
-                    Some(dockerfile) => self.substituted(dockerfile, &variant, at.key("dockerfile")),
+                    Some(dockerfile) => self.substituted(dockerfile, &variant, || at().key("dockerfile")),
                     None => default_dockerfile(&context),
                 };
                 let inputs = image
                     .inputs
                     .iter()
                     .enumerate()
-                    .map(|(i, input)| self.substituted(&input.0, &variant, at.key("inputs").index(i)))
+                    .map(|(i, input)| self.substituted(&input.0, &variant, || at().key("inputs").index(i)))
                     .collect();
-                let id = BuildId { image: image_name.to_string(), variant: variant.clone() };
+                let id = BuildId { image: shared_name.clone(), variant: variant.clone() };
                 let tag = match image.tag {
                     model::TagMode::Content => TagMode::Content,
                     model::TagMode::Commit => {
                         TagMode::Commit { suffix: (!variant.is_empty()).then(|| variant.suffix()) }
                     }
                 };
-                let this = BuildUse { key: naming::build_key(image_name, &variant), id: id.clone(), tag };
+                let this = BuildUse { key: naming::build_key(image_name, &variant).into(), id: id.clone(), tag };
                 let mut args = Vec::new();
                 let mut parent_args = Vec::new();
                 for (name, value) in &image.args {
                     match substitute_arg(value, &variant) {
                         Ok(ArgValue::Text(text)) => args.push((name.clone(), text)),
                         Ok(ArgValue::WithParents(template)) => parent_args.push((name.clone(), template)),
-                        Err(_) => self.problems.push(unsubstituted(at.key("args").key(name.as_str()), value)),
+                        Err(_) => self.problems.push(unsubstituted(at().key("args").key(name.as_str()), value)),
                     }
                 }
                 let parents: Vec<Parent> = parents_with_args
@@ -188,7 +191,7 @@ impl<'a> Planner<'a> {
                     .enumerate()
                     .map(|(i, alias)| AliasTag {
                         template: alias_tags::substitute_axes(alias.template(), &variant).unwrap_or_else(|_| {
-                            self.problems.push(unsubstituted(at.key("aliases").index(i), alias.template()));
+                            self.problems.push(unsubstituted(at().key("aliases").index(i), alias.template()));
                             alias.template().to_string()
                         }),
                         when: alias.when(),
@@ -241,8 +244,12 @@ impl<'a> Planner<'a> {
 
     fn cache_use(&mut self, name: &str, stage: &str, variant: &Variant) -> CacheUse {
         let cache = &self.model.caches[name];
-        let at = ModelPath::keys(["caches", name, "paths"]);
-        let paths = cache.paths.iter().enumerate().map(|(i, p)| self.substituted(&p.0, variant, at.index(i))).collect();
+        let paths = cache
+            .paths
+            .iter()
+            .enumerate()
+            .map(|(i, p)| self.substituted(&p.0, variant, || ModelPath::keys(["caches", name, "paths"]).index(i)))
+            .collect();
         let mut prefix = format!("{name}@{stage}");
         for (_, value) in variant.pairs() {
             prefix.push('+');
@@ -296,7 +303,7 @@ impl<'a> Planner<'a> {
                 let services: Vec<ServiceUse> = job.services.iter().map(|s| self.service_use(&s.0, &variant)).collect();
                 let mut env: Vec<(String, String)> = variant.variables();
                 for (k, v) in &job.env {
-                    let at = ModelPath::keys(["jobs", job_name.as_str(), "env", k.as_str()]);
+                    let at = || ModelPath::keys(["jobs", job_name.as_str(), "env", k.as_str()]);
                     env.push((k.clone(), self.substituted(v, &variant, at)));
                 }
                 let mut run = Run {

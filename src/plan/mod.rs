@@ -21,7 +21,8 @@ use crate::variant::Variant;
 /// One build of a model image: the image and the values of its axes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct BuildId {
-    pub image: String,
+    /// Shared: a plan names each build many times (its jobs, its children's parents, needs).
+    pub image: std::sync::Arc<str>,
     pub variant: Variant,
 }
 
@@ -41,7 +42,7 @@ impl JobId {
     /// Where in the model the job comes from, for messages.
     pub fn origin(&self) -> ModelPath {
         match self {
-            JobId::Build(id) | JobId::Platform { build: id, .. } => ModelPath::keys(["images", id.image.as_str()]),
+            JobId::Build(id) | JobId::Platform { build: id, .. } => ModelPath::keys(["images", &*id.image]),
             JobId::Run { job, .. } => ModelPath::keys(["jobs", job.as_str()]),
         }
     }
@@ -60,8 +61,8 @@ impl JobId {
 impl fmt::Display for JobId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (kind, name, variant) = match self {
-            JobId::Build(id) | JobId::Platform { build: id, .. } => ("build", &id.image, &id.variant),
-            JobId::Run { job, variant } => ("run", job, variant),
+            JobId::Build(id) | JobId::Platform { build: id, .. } => ("build", &*id.image, &id.variant),
+            JobId::Run { job, variant } => ("run", job.as_str(), variant),
         };
         f.write_str(&crate::naming::label(&format!("{kind} {name}"), variant))?;
         match self {
@@ -122,8 +123,9 @@ pub enum TagMode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildUse {
     pub id: BuildId,
-    /// An identifier of the build (`base__3_2`) for variable and output names.
-    pub key: String,
+    /// An identifier of the build (`base__3_2`) for variable and output names; shared, like the
+    /// image's name.
+    pub key: std::sync::Arc<str>,
     pub tag: TagMode,
 }
 

@@ -254,11 +254,11 @@ pub fn merge_only_variables(build: &Build) -> Vec<(String, String)> {
 /// The variables the build script reads (see [`tag`]), those that are not empty, in a fixed
 /// order. Both platforms set them on the build job.
 pub fn build_variables(build: &Build) -> Vec<(String, String)> {
-    let mut out = vec![("PIPEGEN_IMAGE".to_string(), build.this.id.image.clone())];
+    let mut out = vec![("PIPEGEN_IMAGE".to_string(), build.this.id.image.to_string())];
     // The script's default key is the image's name in upper case with `_` for `-`: a variant's
     // key (which adds its values) is spelt out.
-    if build.this.key != crate::naming::upper_identifier(&build.this.id.image) {
-        out.push(("PIPEGEN_KEY".to_string(), build.this.key.clone()));
+    if *build.this.key != crate::naming::upper_identifier(&build.this.id.image) {
+        out.push(("PIPEGEN_KEY".to_string(), build.this.key.to_string()));
     }
     out.push(("PIPEGEN_CONTEXT".to_string(), build.context.clone()));
     // The script's default is `<context>/Dockerfile` as written (`Dockerfile` for `.`): a context
