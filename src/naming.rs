@@ -10,15 +10,27 @@ pub fn parent_arg(parent: &str) -> String {
 
 /// `GITALY-DEPS` → `GITALY_DEPS`: uppercase, every other character `_`.
 pub fn upper_identifier(text: &str) -> String {
-    text.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect()
+    let mut out = String::with_capacity(text.len());
+    push_upper_identifier(&mut out, text);
+    out
+}
+
+/// [`upper_identifier`], written at the end of `out`.
+fn push_upper_identifier(out: &mut String, text: &str) {
+    out.extend(text.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }));
 }
 
 /// `gitaly-deps`, `3.2` → `GITALY_DEPS__3_2`: a key for one build of an image, usable in
 /// variable names and registry tags.
 pub fn build_key(image: &str, variant: &Variant) -> String {
-    let mut parts = vec![upper_identifier(image)];
-    parts.extend(variant.pairs().iter().map(|(_, v)| upper_identifier(v)));
-    parts.join("__")
+    // Written in place: planning makes one for every build.
+    let mut key = String::with_capacity(image.len() + variant.pairs().iter().map(|(_, v)| v.len() + 2).sum::<usize>());
+    push_upper_identifier(&mut key, image);
+    for (_, value) in variant.pairs() {
+        key.push_str("__");
+        push_upper_identifier(&mut key, value);
+    }
+    key
 }
 
 /// How messages name one build or run: `base`, or `base [ruby=3.2]` for a variant.

@@ -109,7 +109,11 @@ impl Workspace {
         };
         let (rendered, over_limits) = crate::emit::render_checked(&plan, &targets);
         if !over_limits.is_empty() {
-            return Err(crate::model::ModelErrors::new(loaded.source.clone(), over_limits).into());
+            let errors = crate::model::ModelErrors::new(loaded.source.clone(), over_limits);
+            // The command stops with this error and the process ends: freeing a plan too large
+            // for a platform, allocation by allocation, would only delay the message.
+            std::mem::forget(plan);
+            return Err(errors.into());
         }
         Ok((loaded, plan, Rendered(rendered)))
     }

@@ -41,7 +41,7 @@ pub fn is_multi_line(path: &ModelPath) -> bool {
         .segments()
         .iter()
         .map(|s| match s {
-            Segment::Key(k) => Some(k.as_str()),
+            Segment::Key(k) => Some(&**k),
             Segment::Index(_) => None,
         })
         .collect();

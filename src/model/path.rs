@@ -1,11 +1,14 @@
 //! Paths inside a model, as users read them: `images.gdk.from[1]`.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// One step of a [`ModelPath`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Segment {
-    Key(String),
+    /// Shared, so that extending a path (every child of every mapping the loader walks) copies
+    /// no key.
+    Key(Arc<str>),
     Index(usize),
 }
 
@@ -22,21 +25,26 @@ impl ModelPath {
     pub fn keys<I, S>(keys: I) -> Self
     where
         I: IntoIterator<Item = S>,
-        S: Into<String>,
+        S: Into<Arc<str>>,
     {
         ModelPath(keys.into_iter().map(|k| Segment::Key(k.into())).collect())
     }
 
-    pub fn key(&self, key: impl Into<String>) -> Self {
-        let mut next = self.clone();
-        next.0.push(Segment::Key(key.into()));
-        next
+    pub fn key(&self, key: impl Into<Arc<str>>) -> Self {
+        self.then(Segment::Key(key.into()))
     }
 
     pub fn index(&self, index: usize) -> Self {
-        let mut next = self.clone();
-        next.0.push(Segment::Index(index));
-        next
+        self.then(Segment::Index(index))
+    }
+
+    /// The path with one more step, allocated once at its final size (a clone and a push would
+    /// allocate twice).
+    fn then(&self, segment: Segment) -> Self {
+        let mut segments = Vec::with_capacity(self.0.len() + 1);
+        segments.extend_from_slice(&self.0);
+        segments.push(segment);
+        ModelPath(segments)
     }
 
     /// The path one step up, or `None` at the root.
@@ -54,7 +62,7 @@ impl ModelPath {
         self.0
             .iter()
             .filter_map(|s| match s {
-                Segment::Key(k) => Some(k.as_str()),
+                Segment::Key(k) => Some(&**k),
                 Segment::Index(_) => None,
             })
             .collect()

@@ -87,7 +87,7 @@ fn pointer_segments(path: &ModelPath) -> Vec<String> {
     path.segments()
         .iter()
         .map(|s| match s {
-            Segment::Key(k) => k.clone(),
+            Segment::Key(k) => k.to_string(),
             Segment::Index(i) => i.to_string(),
         })
         .collect()
@@ -242,7 +242,7 @@ fn quoted_list(items: &[&str]) -> String {
 
 /// `axes.<name>[i]`: one entry of an axis.
 fn is_axis_entry(path: &ModelPath) -> bool {
-    matches!(path.segments(), [Segment::Key(axes), Segment::Key(_), Segment::Index(_)] if axes == "axes")
+    matches!(path.segments(), [Segment::Key(axes), Segment::Key(_), Segment::Index(_)] if &**axes == "axes")
 }
 
 /// An unknown key, with the field it probably meant: a close name whose schema takes a value
@@ -479,7 +479,7 @@ fn path_kind(path: &ModelPath) -> &'static str {
         _ => {}
     }
     match path.segments().first() {
-        Some(Segment::Key(k)) => match k.as_str() {
+        Some(Segment::Key(k)) => match &**k {
             "images" => "image",
             "jobs" => "job",
             "services" => "service",

@@ -250,7 +250,11 @@ impl<'a> Planner<'a> {
             .enumerate()
             .map(|(i, p)| self.substituted(&p.0, variant, || ModelPath::keys(["caches", name, "paths"]).index(i)))
             .collect();
-        let mut prefix = format!("{name}@{stage}");
+        let values: usize = variant.pairs().iter().map(|(_, v)| v.len() + 1).sum();
+        let mut prefix = String::with_capacity(name.len() + 1 + stage.len() + values);
+        prefix.push_str(name);
+        prefix.push('@');
+        prefix.push_str(stage);
         for (_, value) in variant.pairs() {
             prefix.push('+');
             prefix.push_str(value);
@@ -337,7 +341,14 @@ fn unsubstituted(at: ModelPath, value: &str) -> Diagnostic {
 
 /// The Dockerfile of a context when the model names none: `<context>/Dockerfile`.
 pub fn default_dockerfile(context: &str) -> String {
-    if context == "." { "Dockerfile".to_string() } else { format!("{}/Dockerfile", context.trim_end_matches('/')) }
+    if context == "." {
+        return "Dockerfile".to_string();
+    }
+    let directory = context.trim_end_matches('/');
+    let mut path = String::with_capacity(directory.len() + "/Dockerfile".len());
+    path.push_str(directory);
+    path.push_str("/Dockerfile");
+    path
 }
 
 /// The needs in order, each job once (a job may run an image and a service of the same build).

@@ -268,6 +268,16 @@ pub const BACKEND: crate::emit::Backend = crate::emit::Backend { name: "github",
 
 /// The GitHub workflow of `plan`, without the header comment, written to `extent`.
 pub fn render(plan: &Plan, extent: Extent) -> Rendering {
+    render_from(plan, extent, FIRST_BUDGET)
+}
+
+/// How much text [`up_to_limit`] writes at first. Shares cut a workflow's text by two to four
+/// times (jobs of the same shape share their steps): a file whose text is within four times the
+/// limit is written in one attempt, and so are most refusals.
+const FIRST_BUDGET: usize = 4 * limits::MAX_WORKFLOW_BYTES;
+
+/// [`render`], whose writing up to the limit starts with `first_budget` bytes of text.
+fn render_from(plan: &Plan, extent: Extent, first_budget: usize) -> Rendering {
     let mut inputs = IndexMap::new();
     inputs.insert(
         "registry",
@@ -342,7 +352,7 @@ pub fn render(plan: &Plan, extent: Extent) -> Rendering {
             // GitHub limits the file's bytes, not its tree.
             Rendering { text: shared(&text), tree_size: None, stopped: None }
         }
-        Extent::UpToLimit => up_to_limit(plan, &workflow),
+        Extent::UpToLimit => up_to_limit(plan, &workflow, first_budget),
     }
 }
 
@@ -360,9 +370,8 @@ fn shared(text: &str) -> String {
 /// they repeat). Once that bound passes the limit, so would the file; until then, the budget
 /// grows to what the shares seen so far say is enough, and at least doubles, so the text
 /// written in vain is at most the last attempt's.
-fn up_to_limit(plan: &Plan, workflow: &Workflow) -> Rendering {
-    // Shares about halve a workflow's text: a file near the limit is written in one attempt.
-    let mut budget = 2 * limits::MAX_WORKFLOW_BYTES;
+fn up_to_limit(plan: &Plan, workflow: &Workflow, first_budget: usize) -> Rendering {
+    let mut budget = first_budget;
     loop {
         let written = crate::yaml::to_string_limited(workflow, Some(SizeLimit::Bytes(budget)))
             .expect("the GitHub workflow serializes");

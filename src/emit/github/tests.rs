@@ -455,3 +455,37 @@ fn a_run_that_does_not_push_hands_on_local_images() {
     );
     assert!(library.contains("printf 'tag=%s\\nbuild=%s\\nkey=%s\\n'"), "{library}");
 }
+
+/// Writing up to the limit grows its budget from what the shares of the text written so far
+/// say. Started small, it must take several attempts and still reach the verdict and the text
+/// of the whole workflow: a file accepted is the whole file, byte for byte, and a file refused
+/// is one whose whole text is over the limit.
+#[test]
+fn a_small_first_budget_grows_to_the_verdict_of_the_whole_file() {
+    use std::fmt::Write as _;
+    for images in [436, 444] {
+        let mut text = String::from("pipegen: 1\nname: big\nregistry: registry.example.com/big\nimages:\n");
+        for i in 0..images {
+            let _ = writeln!(text, "  img{i}:\n    context: images/img{i}");
+            if i >= 10 {
+                let _ = writeln!(text, "    from: [img{}]", i - 10);
+            }
+        }
+        text.push_str("jobs:\n");
+        for i in (0..images).step_by(2) {
+            let _ = writeln!(text, "  test{i}:\n    image: img{i}\n    script: [make test]");
+        }
+        let plan = plan(&text);
+        let whole = render(&plan, Extent::Whole);
+        let whole_refused = whole.text.len() > limits::MAX_WORKFLOW_BYTES;
+        for first_budget in [20_000, 150_000, 1_000_000] {
+            let written = render_from(&plan, Extent::UpToLimit, first_budget);
+            let refused = written.stopped.is_some() || written.text.len() > limits::MAX_WORKFLOW_BYTES;
+            assert_eq!(refused, whole_refused, "{images} images from {first_budget} bytes");
+            if !refused {
+                assert!(written.text == whole.text, "{images} images from {first_budget} bytes: the whole file");
+            }
+        }
+        assert_eq!(whole_refused, images == 444, "the sizes stand on both sides of the limit");
+    }
+}
