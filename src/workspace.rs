@@ -145,9 +145,9 @@ impl Rendered {
 pub fn ignore_files(root: &Path, plan: &Plan) -> std::collections::BTreeSet<String> {
     let mut found = std::collections::BTreeSet::new();
     // Variants of an image share its context and Dockerfile: each pair is looked at once.
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = foldhash::HashSet::default();
     // Builders and images share candidates (`<context>/.dockerignore`): each path is asked once.
-    let mut asked = std::collections::HashSet::new();
+    let mut asked = foldhash::HashSet::default();
     for build in plan.builds.iter().filter(|b| b.this.tag == plan::TagMode::Content) {
         if !seen.insert((build.context.as_str(), build.dockerfile.as_str())) {
             continue;

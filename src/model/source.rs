@@ -323,8 +323,19 @@ fn line_ranges(text: &str, starts: &[usize]) -> Vec<(usize, usize)> {
 }
 
 fn location_of_offset(text: &str, starts: &[usize], offset: usize) -> Location {
+    location_from_line(text, starts, offset, 0)
+}
+
+/// [`location_of_offset`], for an offset at or after the start of line `hint` (0-based): the
+/// parser's events come in the order of the text, so their lines are found a step or two
+/// after the last one, not by a search of the whole text.
+fn location_from_line(text: &str, starts: &[usize], offset: usize, hint: usize) -> Location {
     let offset = offset.min(text.len());
-    let line = starts.partition_point(|&s| s <= offset).max(1);
+    let after = |line: usize| starts.get(line + 1).is_none_or(|&next| next > offset);
+    let line = match (hint..(hint + 4).min(starts.len())).find(|&line| after(line)) {
+        Some(line) if starts[line] <= offset => line + 1,
+        _ => starts.partition_point(|&s| s <= offset).max(1),
+    };
     let start = starts[line - 1];
     let column = text.get(start..offset).map_or(offset - start, |s| s.chars().count()) + 1;
     Location { offset, len: 0, line, column }
@@ -370,6 +381,8 @@ struct Builder<'a> {
     /// Byte offset of each character index, because the parser counts characters; empty for
     /// an ASCII text, where the two are the same (most models: no table of 8 bytes per byte).
     char_offsets: Vec<usize>,
+    /// The line (0-based) of the last location found: where the next one is looked for first.
+    last_line: std::cell::Cell<usize>,
     nodes: Vec<Node>,
     root: Option<usize>,
     anchors: HashMap<usize, usize>,
@@ -472,6 +485,7 @@ impl<'a> Builder<'a> {
             text,
             line_starts,
             char_offsets,
+            last_line: std::cell::Cell::new(0),
             nodes: Vec::new(),
             root: None,
             anchors: HashMap::new(),
@@ -554,7 +568,8 @@ impl<'a> Builder<'a> {
     fn location(&self, span: YamlSpan) -> Location {
         let start = self.byte_offset(span.start.index());
         let end = self.byte_offset(span.end.index()).max(start);
-        let at = location_of_offset(self.text, self.line_starts, start);
+        let at = location_from_line(self.text, self.line_starts, start, self.last_line.get());
+        self.last_line.set(at.line - 1);
         Location { len: end - start, ..at }
     }
 
@@ -786,6 +801,22 @@ mod tests {
     fn finds_a_second_document() {
         let source = SourceFile::new("m.yaml", "a: 1\n---\nb: 2\n");
         assert!(matches!(source.shape_problem(), Some(ShapeProblem::SecondDocument(at)) if at.line == 2));
+    }
+
+    /// Wherever the search starts, the line and column are those of a search of every line.
+    #[test]
+    fn a_line_hint_never_changes_the_location() {
+        for text in ["a: 1\r\nb: 2\rc: [x]\n", "\n\n\nk: é\n  - ü\n", "x", "", "a:\n\n\n\n\n\n  b: c\n"] {
+            let starts = line_starts(text);
+            for offset in 0..=text.len() + 1 {
+                let line = starts.iter().filter(|&&s| s <= offset.min(text.len())).count();
+                for hint in 0..starts.len() {
+                    let at = location_from_line(text, &starts, offset, hint);
+                    assert_eq!(at.line, line, "{text:?} at {offset} from line {hint}");
+                    assert_eq!(at, location_of_offset(text, &starts, offset), "{text:?} at {offset} from line {hint}");
+                }
+            }
+        }
     }
 
     #[test]
