@@ -79,7 +79,26 @@ pub fn to_string_limited<T: serde::Serialize + ?Sized>(
     value: &T,
     limit: Option<SizeLimit>,
 ) -> Result<Written, WriteError> {
-    let mut writer = writer::Writer::new(limit);
+    written(value, writer::Writer::new(limit, None))
+}
+
+/// Asked when the text passes its byte budget, with the text so far and where the entries of
+/// the collections still open began ([`Written::open_entries`]): a larger budget to write on
+/// to, or `None` to stop there.
+pub type Extend = Box<dyn FnMut(&str, &[usize]) -> Option<usize>>;
+
+/// [`to_string_limited`] with a byte budget that `extend` may raise each time the text passes
+/// it: a limit known only from the text written so far is checked without writing the text
+/// again.
+pub fn to_string_extending<T: serde::Serialize + ?Sized>(
+    value: &T,
+    budget: usize,
+    extend: Extend,
+) -> Result<Written, WriteError> {
+    written(value, writer::Writer::new(Some(SizeLimit::Bytes(budget)), Some(extend)))
+}
+
+fn written<T: serde::Serialize + ?Sized>(value: &T, mut writer: writer::Writer) -> Result<Written, WriteError> {
     let complete = match value.serialize(&mut writer) {
         Ok(()) => true,
         Err(WriteError::OverLimit) => false,

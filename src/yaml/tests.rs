@@ -295,3 +295,37 @@ fn writing_stops_once_the_text_passes_its_limit() {
     assert!(!written.complete && written.tree_size > tree / 2 && written.tree_size < tree, "{written:?}");
     assert!(whole.text.starts_with(&written.text));
 }
+
+/// A raised budget writes on where the text stopped, to the same text; `extend` is asked each
+/// time the text passes its budget, with what was written so far, and `None` stops there.
+#[test]
+fn an_extended_budget_writes_on_without_starting_again() {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    let value =
+        yaml("env: {A: '1'}\njobs:\n  a: {x: [1, 2], y: text}\n  b: {x: [3, 4], y: more}\n  c: {x: [5], y: end}\n");
+    let whole = to_string(&value).unwrap();
+    let asked: Rc<RefCell<Vec<usize>>> = Rc::default();
+    let seen = Rc::clone(&asked);
+    let step = Box::new(move |text: &str, open: &[usize]| {
+        assert!(whole_prefix(text, open));
+        seen.borrow_mut().push(text.len());
+        Some(text.len() + 10)
+    });
+    let written = to_string_extending(&value, 5, step).unwrap();
+    assert!(written.complete);
+    assert_eq!(written.text, whole);
+    let asked = asked.borrow();
+    assert!(asked.len() >= 3 && asked.windows(2).all(|w| w[0] < w[1]), "{asked:?}");
+
+    // `None` stops at the first time the text passes its budget.
+    let at_b = whole.find("  b:").unwrap();
+    let written = to_string_extending(&value, at_b + 3, Box::new(|_: &str, _: &[usize]| None)).unwrap();
+    assert!(!written.complete && whole.starts_with(&written.text));
+    assert!(written.text.len() < whole.find("  c:").unwrap(), "{}", written.text);
+}
+
+/// Whether the text up to the jobs' open entry is whole entries (ends with a line break).
+fn whole_prefix(text: &str, open: &[usize]) -> bool {
+    open.get(1).is_none_or(|&at| at == 0 || text[..at].ends_with('\n'))
+}

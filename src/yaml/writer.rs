@@ -11,7 +11,7 @@ use serde::ser::{self, Serialize};
 use super::comment::{self, CommentParts};
 use super::scalar::{self, Role, Style};
 use super::tree_size::TreeSize;
-use super::{SizeLimit, WriteError};
+use super::{Extend, SizeLimit, WriteError};
 
 /// Where the next node is written.
 #[derive(Debug, Clone, Copy)]
@@ -34,14 +34,15 @@ pub(super) struct Writer {
     trailing: Option<String>,
     /// The size of the tree a reader builds from what is written so far.
     size: TreeSize,
-    /// Writing stops once the text passes this.
+    /// Writing stops once the text passes this, unless `extend` raises it.
     limit: Option<SizeLimit>,
+    extend: Option<Extend>,
     /// Where the entry being written in each open collection began, outermost first.
     open_entries: Vec<usize>,
 }
 
 impl Writer {
-    pub fn new(limit: Option<SizeLimit>) -> Writer {
+    pub fn new(limit: Option<SizeLimit>, extend: Option<Extend>) -> Writer {
         Writer {
             out: String::with_capacity(4096),
             line_start: 0,
@@ -49,6 +50,7 @@ impl Writer {
             trailing: None,
             size: TreeSize::default(),
             limit,
+            extend,
             open_entries: Vec::new(),
         }
     }
@@ -60,15 +62,29 @@ impl Writer {
         (self.out, size, self.open_entries)
     }
 
-    /// Stop writing once the text has passed its limit: checked after each entry of a mapping
-    /// or a sequence, a comparison or two.
-    fn within_limit(&self) -> Result<(), WriteError> {
+    /// Stop writing once the text has passed its limit (and `extend` does not raise a byte
+    /// budget): checked after each entry of a mapping or a sequence, a comparison or two.
+    fn within_limit(&mut self) -> Result<(), WriteError> {
         let over = match self.limit {
             None => false,
             Some(SizeLimit::Bytes(bytes)) => self.out.len() > bytes,
             Some(SizeLimit::Tree(size)) => self.size.so_far() > size,
         };
-        if over { Err(WriteError::OverLimit) } else { Ok(()) }
+        if !over {
+            return Ok(());
+        }
+        let raised = match (&mut self.extend, self.limit) {
+            (Some(extend), Some(SizeLimit::Bytes(_))) => extend(&self.out, &self.open_entries),
+            _ => None,
+        };
+        match raised {
+            // A budget the text already passes is asked about again after the next entry.
+            Some(bytes) => {
+                self.limit = Some(SizeLimit::Bytes(bytes.max(self.out.len())));
+                Ok(())
+            }
+            None => Err(WriteError::OverLimit),
+        }
     }
 
     fn end_line(&mut self) {

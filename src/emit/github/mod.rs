@@ -17,6 +17,9 @@ pub mod names;
 mod push;
 mod waivers;
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use indexmap::IndexMap;
 use serde::Serialize;
 
@@ -27,7 +30,7 @@ use crate::plan::{Build, BuildUse, CacheUse, ImageUse, JobId, Need, Plan, Probe,
 use actions::*;
 use waivers::Waiver;
 
-use crate::yaml::{Commented, SizeLimit};
+use crate::yaml::Commented;
 
 /// The runner of every job but the builds of a platform the model names.
 pub const RUNS_ON: &str = "ubuntu-latest";
@@ -271,9 +274,10 @@ pub fn render(plan: &Plan, extent: Extent) -> Rendering {
     render_from(plan, extent, FIRST_BUDGET)
 }
 
-/// How much text [`up_to_limit`] writes at first. Shares cut a workflow's text by two to four
-/// times (jobs of the same shape share their steps): a file whose text is within four times the
-/// limit is written in one attempt, and so are most refusals.
+/// How much text [`up_to_limit`] writes before it first shares it. Shares cut a workflow's text
+/// by two to five times (jobs of the same shape share their steps): a file whose text is within
+/// four times the limit is shared once, when it is complete, and most refusals are decided by
+/// the first share.
 const FIRST_BUDGET: usize = 4 * limits::MAX_WORKFLOW_BYTES;
 
 /// [`render`], whose writing up to the limit starts with `first_budget` bytes of text.
@@ -365,33 +369,37 @@ fn shared(text: &str) -> String {
 /// became certain.
 ///
 /// GitHub limits the bytes of the shared file, which can be several times smaller than the text
-/// written. So the text is written up to a budget, and its whole jobs are shared: a lower bound of
+/// written. So each time the text passes a budget, its whole jobs are shared: a lower bound of
 /// the shared file, since what follows them can only add to it (aliases, and anchors on nodes
-/// they repeat). Once that bound passes the limit, so would the file; until then, the budget
-/// grows to what the shares seen so far say is enough, and at least doubles, so the text
-/// written in vain is at most the last attempt's.
+/// they repeat). Once that bound passes the limit, so would the file, and writing stops; until
+/// then it goes on (nothing is written twice) to a budget that the shares seen so far say is
+/// enough.
 fn up_to_limit(plan: &Plan, workflow: &Workflow, first_budget: usize) -> Rendering {
-    let mut budget = first_budget;
-    loop {
-        let written = crate::yaml::to_string_limited(workflow, Some(SizeLimit::Bytes(budget)))
-            .expect("the GitHub workflow serializes");
-        if written.complete {
-            return Rendering { text: shared(&written.text), tree_size: None, stopped: None };
-        }
+    // The shared beginning that passed the limit, once one has.
+    let over: Rc<RefCell<Option<String>>> = Rc::default();
+    let found = Rc::clone(&over);
+    let extend = Box::new(move |text: &str, open_entries: &[usize]| {
         // Depth 0 holds the workflow's keys, depth 1 its jobs (or the `env` entries before them).
-        let whole_entries = written.open_entries.get(1).copied().unwrap_or(0);
-        let bound = shared(&written.text[..whole_entries]);
+        let whole_entries = open_entries.get(1).copied().unwrap_or(0);
+        let bound = shared(&text[..whole_entries]);
         if bound.len() > limits::MAX_WORKFLOW_BYTES {
-            let stopped =
-                Stopped { jobs_begun: workflow.jobs.begun.get(), jobs: plan.job_count(), measured: bound.len() };
-            return Rendering { text: bound, tree_size: None, stopped: Some(stopped) };
+            *found.borrow_mut() = Some(bound);
+            return None;
         }
-        // Enough to pass the limit if the text shares as its beginning did, and at least twice
-        // as much as before.
+        // Enough to pass the limit if the text shares as its beginning did, and at least a
+        // quarter more than now, so the shares computed add up to a few times the text.
         let ratio = whole_entries as f64 / bound.len().max(1) as f64;
         let needed = (limits::MAX_WORKFLOW_BYTES as f64 * ratio * 1.25) as usize;
-        budget = needed.max(budget.saturating_mul(2));
+        Some(needed.max(text.len() + text.len() / 4))
+    });
+    let written =
+        crate::yaml::to_string_extending(workflow, first_budget, extend).expect("the GitHub workflow serializes");
+    if written.complete {
+        return Rendering { text: shared(&written.text), tree_size: None, stopped: None };
     }
+    let bound = over.take().expect("writing stops only where the shared text passed the limit");
+    let stopped = Stopped { jobs_begun: workflow.jobs.begun.get(), jobs: plan.job_count(), measured: bound.len() };
+    Rendering { text: bound, tree_size: None, stopped: Some(stopped) }
 }
 
 fn nothing_job() -> Job {
