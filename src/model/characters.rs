@@ -16,7 +16,7 @@
 use serde_json::Value;
 
 use super::diagnostic::Diagnostic;
-use super::path::{ModelPath, Segment};
+use super::path::{ModelPath, Segment, Walk};
 use super::printable;
 use super::source::{Location, SourceFile};
 
@@ -93,15 +93,15 @@ pub fn raw_control_characters(source: &SourceFile) -> Vec<(Diagnostic, Location)
 }
 
 /// Every string (value or key) that holds a character its field cannot carry.
-pub fn check(value: &Value, path: &ModelPath, found: &mut Vec<Diagnostic>) {
-    // Paths are built only to where something may be wrong: most strings hold neither a
-    // control character nor a newline.
+pub fn check(value: &Value, at: &Walk<'_>, found: &mut Vec<Diagnostic>) {
+    // Only where something may be wrong: most strings hold neither a control character nor a
+    // newline.
     match value {
-        Value::String(text) => check_string(text, path, false, found),
+        Value::String(text) => check_string(text, at, false, found),
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 if worth_a_look(item) {
-                    check(item, &path.index(i), found);
+                    check(item, &at.index(i), found);
                 }
             }
         }
@@ -109,11 +109,11 @@ pub fn check(value: &Value, path: &ModelPath, found: &mut Vec<Diagnostic>) {
             for (key, child) in map {
                 let key_suspect = suspect(key);
                 if key_suspect || worth_a_look(child) {
-                    let child_path = path.key(key.clone());
+                    let child_at = at.key(key);
                     if key_suspect {
-                        check_string(key, &child_path, true, found);
+                        check_string(key, &child_at, true, found);
                     }
-                    check(child, &child_path, found);
+                    check(child, &child_at, found);
                 }
             }
         }
@@ -136,8 +136,12 @@ fn worth_a_look(value: &Value) -> bool {
     }
 }
 
-fn check_string(text: &str, path: &ModelPath, is_key: bool, found: &mut Vec<Diagnostic>) {
-    let what = || if is_key { "the key".to_string() } else { format!("the value of `{}`", field(path)) };
+fn check_string(text: &str, at: &Walk<'_>, is_key: bool, found: &mut Vec<Diagnostic>) {
+    if !suspect(text) {
+        return;
+    }
+    let path = at.path();
+    let what = || if is_key { "the key".to_string() } else { format!("the value of `{}`", field(&path)) };
     if let Some(c) = text.chars().find(|c| forbidden_in_value(*c)) {
         let diagnostic = Diagnostic::new(
             "control-character",
@@ -149,7 +153,7 @@ fn check_string(text: &str, path: &ModelPath, is_key: bool, found: &mut Vec<Diag
         found.push(if is_key { diagnostic.at_key() } else { diagnostic });
         return;
     }
-    if text.contains('\n') && (is_key || !is_multi_line(path)) {
+    if text.contains('\n') && (is_key || !is_multi_line(&path)) {
         let diagnostic =
             Diagnostic::new("newline", path.clone(), format!("{} holds a newline, but it is a single line", what()))
                 .label("more than one line")
@@ -174,7 +178,7 @@ mod tests {
 
     fn problems(value: Value) -> Vec<(String, String)> {
         let mut found = Vec::new();
-        check(&value, &ModelPath::root(), &mut found);
+        check(&value, &Walk::Root, &mut found);
         found.into_iter().map(|d| (d.code.to_string(), d.path.to_string())).collect()
     }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::Value as Json;
 
 use super::diagnostic::{Diagnostic, ModelErrors};
-use super::path::ModelPath;
+use super::path::{ModelPath, Segment, Walk};
 use super::source::{MAX_DEPTH, ShapeProblem, SourceFile};
 use super::types::Model;
 use super::{characters, merge, schema_errors, validate};
@@ -134,12 +134,12 @@ pub fn load(name: &str, text: &str) -> Result<LoadedModel, ModelErrors> {
 
     let mut problems = Vec::new();
     merge::strip_extensions(&mut value);
-    merge::merge_keys(&mut value, &ModelPath::root(), &mut problems);
+    merge::merge_keys(&mut value, &Walk::Root, &mut problems);
     if !problems.is_empty() {
         return Err(ModelErrors::new(source, problems));
     }
 
-    let json = to_json(&value, &ModelPath::root(), &mut problems);
+    let json = to_json(&value, &Walk::Root, &mut problems);
     if !json.is_object() {
         let diagnostic = Diagnostic::new(
             "not-a-model",
@@ -150,15 +150,15 @@ pub fn load(name: &str, text: &str) -> Result<LoadedModel, ModelErrors> {
         .help("see docs/model.md for the format, or `pipegen schema` for the JSON Schema");
         return Err(ModelErrors::new(source, vec![diagnostic]));
     }
-    characters::check(&json, &ModelPath::root(), &mut problems);
+    characters::check(&json, &Walk::Root, &mut problems);
     // A value already refused for what it is gets no second error for what it is not.
     let refused: Vec<ModelPath> = problems.iter().map(|d| d.path.clone()).collect();
     let mut schema_problems = schema_errors::check(&json, &source);
     schema_problems.retain(|d| !refused.iter().any(|p| d.path.starts_with(p)));
     problems.extend(schema_problems);
-    non_string_keys(&value, &ModelPath::root(), &mut problems);
+    non_string_keys(&value, &Walk::Root, &mut problems);
     if problems.is_empty() {
-        fractional_integers(&json, &ModelPath::root(), &mut Vec::new(), &mut problems);
+        fractional_integers(&json, &Walk::Root, &mut problems);
     }
     if !problems.is_empty() {
         return Err(ModelErrors::new(source, problems));
@@ -239,17 +239,18 @@ impl SyntaxError {
 /// Mapping keys that YAML read as something other than a string (`123:`, `3.10:`, `true:`).
 /// Every key of a model is a name or a field, so a string; unquoted, `3.10` would quietly
 /// become `3.1`.
-fn non_string_keys(value: &yaml::Value, path: &ModelPath, found: &mut Vec<Diagnostic>) {
+fn non_string_keys(value: &yaml::Value, at: &Walk<'_>, found: &mut Vec<Diagnostic>) {
     match value {
         yaml::Value::Mapping(map) => {
             for (key, child) in map {
                 if !matches!(key, yaml::Value::String(_)) {
                     let text = key_text(key);
+                    let path = at.path();
                     found.push(
                         Diagnostic::new(
                             "wrong-type",
-                            path.key(text.clone()),
-                            format!("the key `{text}` in {} is not a string", show_path(path)),
+                            path.key(&*text),
+                            format!("the key `{text}` in {} is not a string", show_path(&path)),
                         )
                         .at_key()
                         .label("YAML reads this as a number or a boolean")
@@ -257,35 +258,44 @@ fn non_string_keys(value: &yaml::Value, path: &ModelPath, found: &mut Vec<Diagno
                     );
                 }
                 if merge::holds_collections(child) {
-                    non_string_keys(child, &path.key(key_text(key)), found);
+                    non_string_keys(child, &at.key(&key_text(key)), found);
                 }
             }
         }
         yaml::Value::Sequence(items) => {
             for (i, item) in items.iter().enumerate().filter(|(_, item)| merge::holds_collections(item)) {
-                non_string_keys(item, &path.index(i), found);
+                non_string_keys(item, &at.index(i), found);
             }
         }
-        yaml::Value::Tagged(tagged) => non_string_keys(&tagged.value, path, found),
+        yaml::Value::Tagged(tagged) => non_string_keys(&tagged.value, at, found),
         _ => {}
     }
 }
 
 /// A mapping key as text: a string as it is, anything else the way YAML writes it (`3.1`).
-fn key_text(key: &yaml::Value) -> String {
+fn key_text(key: &yaml::Value) -> std::borrow::Cow<'_, str> {
     match key {
-        yaml::Value::String(s) => s.clone(),
-        other => yaml::to_string(other).unwrap_or_default().trim_end().to_string(),
+        yaml::Value::String(s) => std::borrow::Cow::Borrowed(s),
+        other => yaml::to_string(other).unwrap_or_default().trim_end().to_string().into(),
     }
 }
 
 /// Numbers written with a decimal point (`parallel: 4.0`) where the model takes a whole number.
 /// JSON Schema counts 4.0 as an integer, the model's types do not; say so where it is written.
-fn fractional_integers(value: &Json, path: &ModelPath, segments: &mut Vec<String>, found: &mut Vec<Diagnostic>) {
+fn fractional_integers(value: &Json, at: &Walk<'_>, found: &mut Vec<Diagnostic>) {
     match value {
         Json::Number(n) if n.is_f64() => {
+            let path = at.path();
+            let segments: Vec<String> = path
+                .segments()
+                .iter()
+                .map(|s| match s {
+                    Segment::Key(key) => key.to_string(),
+                    Segment::Index(i) => i.to_string(),
+                })
+                .collect();
             let wants_integer =
-                super::schema::schema_at(segments).and_then(|s| s.get("type")).is_some_and(|t| match t {
+                super::schema::schema_at(&segments).and_then(|s| s.get("type")).is_some_and(|t| match t {
                     Json::String(t) => t == "integer",
                     Json::Array(ts) => ts.iter().any(|t| t == "integer"),
                     _ => false,
@@ -294,30 +304,21 @@ fn fractional_integers(value: &Json, path: &ModelPath, segments: &mut Vec<String
                 let field = segments.last().cloned().unwrap_or_default();
                 let whole = n.as_f64().unwrap_or_default();
                 found.push(
-                    Diagnostic::new(
-                        "wrong-type",
-                        path.clone(),
-                        format!("`{field}` should be a whole number, not `{n}`"),
-                    )
-                    .label("expected a whole number")
-                    .help(format!("write `{whole:.0}`")),
+                    Diagnostic::new("wrong-type", path, format!("`{field}` should be a whole number, not `{n}`"))
+                        .label("expected a whole number")
+                        .help(format!("write `{whole:.0}`")),
                 );
             }
         }
-        // Paths are built only to collections and fractional numbers, where something may be
-        // wrong.
+        // Only collections and fractional numbers, where something may be wrong.
         Json::Object(map) => {
             for (key, child) in map.iter().filter(|(_, child)| may_hold_fractions(child)) {
-                segments.push(key.clone());
-                fractional_integers(child, &path.key(key.clone()), segments, found);
-                segments.pop();
+                fractional_integers(child, &at.key(key), found);
             }
         }
         Json::Array(items) => {
             for (i, item) in items.iter().enumerate().filter(|(_, item)| may_hold_fractions(item)) {
-                segments.push(i.to_string());
-                fractional_integers(item, &path.index(i), segments, found);
-                segments.pop();
+                fractional_integers(item, &at.index(i), found);
             }
         }
         _ => {}
@@ -351,7 +352,7 @@ fn plain_json(value: &yaml::Value) -> Option<Json> {
 /// YAML values as JSON for the schema validator. Mapping keys become strings the way YAML wrote
 /// them (`3.10:` stays "3.10" as far as YAML kept it); tags are dropped. Numbers JSON cannot hold
 /// (`.nan`, `.inf`) are reported where they are written.
-fn to_json(value: &yaml::Value, path: &ModelPath, found: &mut Vec<Diagnostic>) -> Json {
+fn to_json(value: &yaml::Value, at: &Walk<'_>, found: &mut Vec<Diagnostic>) -> Json {
     match value {
         yaml::Value::Number(n) => {
             if let Some(i) = n.as_i64() {
@@ -361,6 +362,7 @@ fn to_json(value: &yaml::Value, path: &ModelPath, found: &mut Vec<Diagnostic>) -
             } else if let Some(number) = n.as_f64().and_then(serde_json::Number::from_f64) {
                 Json::Number(number)
             } else {
+                let path = at.path();
                 let field = path.segments().last().map_or_else(|| "the model".to_string(), |_| format!("`{path}`"));
                 found.push(
                     Diagnostic::new("wrong-type", path.clone(), format!("{field} is `{n}`, which is not a number"))
@@ -376,19 +378,19 @@ fn to_json(value: &yaml::Value, path: &ModelPath, found: &mut Vec<Diagnostic>) -
             items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| plain_json(item).unwrap_or_else(|| to_json(item, &path.index(i), found)))
+                .map(|(i, item)| plain_json(item).unwrap_or_else(|| to_json(item, &at.index(i), found)))
                 .collect(),
         ),
         yaml::Value::Mapping(map) => Json::Object(
             map.iter()
                 .map(|(k, v)| {
                     let key = key_text(k);
-                    let child = plain_json(v).unwrap_or_else(|| to_json(v, &path.key(key.clone()), found));
-                    (key, child)
+                    let child = plain_json(v).unwrap_or_else(|| to_json(v, &at.key(&key), found));
+                    (key.into_owned(), child)
                 })
                 .collect(),
         ),
-        yaml::Value::Tagged(tagged) => to_json(&tagged.value, path, found),
+        yaml::Value::Tagged(tagged) => to_json(&tagged.value, at, found),
         // Null, booleans and strings.
         plain => plain_json(plain).unwrap_or_default(),
     }

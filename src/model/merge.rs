@@ -8,7 +8,7 @@
 //! shared images first.
 
 use super::diagnostic::Diagnostic;
-use super::path::ModelPath;
+use super::path::{ModelPath, Walk};
 use super::source::MERGE_KEY;
 use crate::yaml::{Mapping, Value};
 
@@ -25,24 +25,23 @@ pub fn strip_extensions(value: &mut Value) {
 
 /// Resolve every merge key under `value`; a `<<` whose value is not a mapping (or a list of
 /// mappings) is reported at `path.<<`.
-pub fn merge_keys(value: &mut Value, path: &ModelPath, found: &mut Vec<Diagnostic>) {
+pub fn merge_keys(value: &mut Value, at: &Walk<'_>, found: &mut Vec<Diagnostic>) {
     match value {
         Value::Mapping(map) => {
-            // Only collections hold merge keys: a scalar's path is never built.
+            // Only collections hold merge keys.
             for (key, child) in map.iter_mut().filter(|(_, child)| holds_collections(child)) {
-                let key = key.as_str().map_or_else(|| "?".to_string(), str::to_string);
-                merge_keys(child, &path.key(key), found);
+                merge_keys(child, &at.key(key.as_str().unwrap_or("?")), found);
             }
             if map.contains_key(MERGE_KEY) {
-                *map = merged(std::mem::take(map), path, found);
+                *map = merged(std::mem::take(map), &at.path(), found);
             }
         }
         Value::Sequence(items) => {
             for (i, item) in items.iter_mut().enumerate().filter(|(_, item)| holds_collections(item)) {
-                merge_keys(item, &path.index(i), found);
+                merge_keys(item, &at.index(i), found);
             }
         }
-        Value::Tagged(tagged) => merge_keys(&mut tagged.value, path, found),
+        Value::Tagged(tagged) => merge_keys(&mut tagged.value, at, found),
         _ => {}
     }
 }
@@ -113,7 +112,7 @@ mod tests {
         let mut value: Value = crate::yaml::from_str(text).expect("YAML");
         strip_extensions(&mut value);
         let mut found = Vec::new();
-        merge_keys(&mut value, &ModelPath::root(), &mut found);
+        merge_keys(&mut value, &Walk::Root, &mut found);
         (value, found)
     }
 

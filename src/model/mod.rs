@@ -25,7 +25,7 @@ mod validate;
 pub use diagnostic::{Anchor, Diagnostic, ModelErrors};
 pub use duration::{Duration, DurationError};
 pub use load::{LoadedModel, load, load_bytes};
-pub use path::{ModelPath, Segment};
+pub use path::{ModelPath, Segment, Walk};
 pub use source::{Location, SourceFile};
 pub use suggest::{closest, did_you_mean};
 pub use types::*;

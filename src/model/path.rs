@@ -104,6 +104,47 @@ impl ModelPath {
     }
 }
 
+/// A path on the way down a walk of the model: each step borrows the one above it, so a walk
+/// allocates nothing for the many values that hold no problem, and [`Walk::path`] builds the
+/// [`ModelPath`] of one that does.
+#[derive(Debug, Clone, Copy)]
+pub enum Walk<'a> {
+    Root,
+    Key(&'a Walk<'a>, &'a str),
+    Index(&'a Walk<'a>, usize),
+}
+
+impl<'a> Walk<'a> {
+    pub fn key(&'a self, key: &'a str) -> Walk<'a> {
+        Walk::Key(self, key)
+    }
+
+    pub fn index(&'a self, index: usize) -> Walk<'a> {
+        Walk::Index(self, index)
+    }
+
+    /// The path walked to here.
+    pub fn path(&self) -> ModelPath {
+        let mut segments = Vec::new();
+        let mut at = self;
+        loop {
+            match at {
+                Walk::Root => break,
+                Walk::Key(up, key) => {
+                    segments.push(Segment::Key((*key).into()));
+                    at = up;
+                }
+                Walk::Index(up, index) => {
+                    segments.push(Segment::Index(*index));
+                    at = up;
+                }
+            }
+        }
+        segments.reverse();
+        ModelPath(segments)
+    }
+}
+
 fn is_plain_key(key: &str) -> bool {
     !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
@@ -139,6 +180,16 @@ mod tests {
         assert_eq!(path.to_string(), "images.gdk.from[1]");
         assert_eq!(ModelPath::keys(["args", "a.b"]).to_string(), "args[\"a.b\"]");
         assert_eq!(ModelPath::root().to_string(), "(the model)");
+    }
+
+    #[test]
+    fn a_walk_gives_the_path_it_went_down() {
+        let root = Walk::Root;
+        let images = root.key("images");
+        let gdk = images.key("gdk");
+        let from = gdk.key("from");
+        assert_eq!(from.index(1).path(), ModelPath::keys(["images", "gdk", "from"]).index(1));
+        assert_eq!(root.path(), ModelPath::root());
     }
 
     #[test]
