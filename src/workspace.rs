@@ -148,13 +148,25 @@ pub fn ignore_files(root: &Path, plan: &Plan) -> std::collections::BTreeSet<Stri
     let mut seen = foldhash::HashSet::default();
     // Builders and images share candidates (`<context>/.dockerignore`): each path is asked once.
     let mut asked = foldhash::HashSet::default();
+    // Each candidate's path on disk, written after the root's in one buffer (a root that is not
+    // UTF-8 is joined to each candidate instead).
+    let mut on_disk = root.to_str().map(|root| format!("{root}/"));
+    let root_len = on_disk.as_ref().map_or(0, String::len);
+    let mut is_file = |candidate: &str| match &mut on_disk {
+        Some(path) => {
+            path.truncate(root_len);
+            path.push_str(candidate);
+            Path::new(path.as_str()).is_file()
+        }
+        None => root.join(candidate).is_file(),
+    };
     for build in plan.builds.iter().filter(|b| b.this.tag == plan::TagMode::Content) {
         if !seen.insert((build.context.as_str(), build.dockerfile.as_str())) {
             continue;
         }
         for target in crate::emit::Target::ALL {
             for candidate in target.builder().ignore_file_candidates(&build.context, &build.dockerfile) {
-                if asked.insert(candidate.clone()) && root.join(&candidate).is_file() {
+                if asked.insert(candidate.clone()) && is_file(&candidate) {
                     found.insert(candidate);
                 }
             }

@@ -96,8 +96,16 @@ pub struct Glob {
 }
 
 impl Glob {
+    /// Whether `pattern` has a glob character: [`Glob::parse`] without building the glob.
+    pub fn is_glob(pattern: &str) -> bool {
+        pattern.contains(['*', '?', '['])
+    }
+
     /// `None` when `pattern` has no glob character (it is then a plain path).
     pub fn parse(pattern: &str) -> Option<Glob> {
+        if !Glob::is_glob(pattern) {
+            return None;
+        }
         let components: Vec<&str> = pattern.split('/').collect();
         let first = components.iter().position(|c| c.contains(['*', '?', '[']))?;
         Some(Glob {
@@ -127,8 +135,7 @@ impl Recipe {
             Part::Context { path: build.context.clone(), dockerfile: build.dockerfile.clone() },
             Part::Object { label: "dockerfile", path: build.dockerfile.clone() },
         ];
-        let (globs, paths): (Vec<&String>, Vec<&String>) =
-            build.inputs.iter().partition(|input| Glob::parse(input).is_some());
+        let (globs, paths): (Vec<&String>, Vec<&String>) = build.inputs.iter().partition(|input| Glob::is_glob(input));
         parts.extend(paths.into_iter().map(|path| Part::Object { label: "input", path: path.clone() }));
         parts.extend(globs.into_iter().filter_map(|glob| Glob::parse(glob)).map(Part::Glob));
         if let Some(target) = &build.target {
@@ -307,5 +314,8 @@ mod tests {
         let g = Glob::parse("a/b/c?/d").unwrap();
         assert_eq!((g.prefix.as_str(), g.rest.as_str()), ("a/b", "c?/d"));
         assert_eq!(Glob::parse(".tool-versions"), None);
+        for pattern in ["gitaly/**/*.go", "a/b/c?/d", "x/[ab]", ".tool-versions", "a/b", "?"] {
+            assert_eq!(Glob::is_glob(pattern), Glob::parse(pattern).is_some(), "{pattern}");
+        }
     }
 }

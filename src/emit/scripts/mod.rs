@@ -152,9 +152,10 @@ impl Uses {
             // has inputs and no ignore file.
             if content && !(uses.globs && uses.inputs) {
                 for input in &build.inputs {
-                    match Glob::parse(input) {
-                        Some(_) => uses.globs = true,
-                        None => uses.inputs = true,
+                    if Glob::is_glob(input) {
+                        uses.globs = true;
+                    } else {
+                        uses.inputs = true;
                     }
                 }
             }
