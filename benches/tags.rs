@@ -143,6 +143,10 @@ fn main() {
     assert!(floor.status.success());
     let spawn_floor = started.elapsed();
 
+    // PIPEGEN_BENCH_KEEP=1 keeps the repository and its tags.sh, to study one job's script.
+    if std::env::var_os("PIPEGEN_BENCH_KEEP").is_some() {
+        eprintln!("kept the repository and tags.sh in {}", dir.keep().display());
+    }
     println!("{IMAGES} images, {FILES} files: every tag in the pipeline {in_pipeline:>9.2?} (sum over the build jobs)");
     println!("{IMAGES} images, {FILES} files: pipegen tags           {cli:>9.2?}");
     println!("starting git and sha256sum {IMAGES} times alone:      {spawn_floor:>9.2?} (this machine's floor)");

@@ -340,7 +340,10 @@ fn hashed_by_pipegen(
     let recipe = fs::read_dir(tmp.path())
         .unwrap()
         .map(|e| e.unwrap().path())
-        .find(|p| p.file_name().unwrap().to_string_lossy().starts_with("pipegen-recipe-"))
+        .find(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            name.starts_with("pipegen-recipe-") && !name.contains('.')
+        })
         .expect("the tag script leaves its recipe");
     let text = fs::read_to_string(recipe).unwrap();
     let sent = text

@@ -90,8 +90,13 @@ fn plans() -> Vec<(String, Plan)> {
 /// A repository with a file in every context, Dockerfile and input of `plan` (a glob gets a file
 /// it matches), except under `absent/`.
 fn repository(dir: &Path, plan: &Plan) -> String {
+    repository_in_format(dir, plan, "sha1")
+}
+
+/// [`repository`] with git's object format `format` (`sha1` or `sha256`).
+fn repository_in_format(dir: &Path, plan: &Plan, format: &str) -> String {
     std::fs::create_dir_all(dir).expect("create the repository");
-    git(dir, &["init", "-q", "-b", "main"]);
+    git(dir, &["init", "-q", "-b", "main", &format!("--object-format={format}")]);
     let mut paths: Vec<String> = vec!["README".into()];
     for build in &plan.builds {
         paths.push(format!("{}/context-file", build.context));
@@ -211,6 +216,31 @@ fn dash_busybox_and_bash_compute_the_recipes_tags() {
             plan.builds.iter().zip(&want).filter(|(b, _)| b.this.tag == TagMode::Content).map(|(_, t)| t).collect();
         let distinct: BTreeSet<&&String> = content.iter().collect();
         assert!(content.len() < 2 || distinct.len() > 1, "{name}: every content tag is the same: {want:?}");
+    }
+}
+
+/// In a SHA-256 repository (64-digit ids, where the script cannot take the SHA-1 empty tree's
+/// id as known), the shells and `pipegen tags` still agree, glob inputs included.
+#[test]
+fn a_sha256_repository_gets_the_same_tags_from_the_script_and_pipegen() {
+    let plan = plan_of("pipegen.yaml", OWN_MODEL);
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let repo = dir.path().join("repo");
+    let commit = repository_in_format(&repo, &plan, "sha256");
+    assert_eq!(commit.len(), 64, "a SHA-256 commit id: {commit}");
+    let plan = &emitted_in(&plan, &repo);
+    for target in Target::ALL {
+        let file = dir.path().join(format!("tag-{target}.sh"));
+        std::fs::write(&file, script(target, plan)).expect("write the script");
+        let want = expected(&repo, plan, &commit, target);
+        let mut tags_seen = BTreeSet::new();
+        for (b, build) in plan.builds.iter().enumerate() {
+            let (code, stdout, stderr) = run_with("dash", &file, &repo, &job_env(plan, b, &want, &commit));
+            assert_eq!(code, 0, "{} fails in a SHA-256 repository ({target}):\n{stderr}", build.id());
+            assert_eq!(stdout.trim_end(), want[b], "{} ({target})\n{stderr}", build.id());
+            tags_seen.insert(stdout);
+        }
+        assert!(tags_seen.len() > 1, "the builds' tags differ: {tags_seen:?}");
     }
 }
 

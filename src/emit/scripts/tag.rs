@@ -128,7 +128,9 @@ pub fn functions(platform: Platform, uses: &Uses) -> String {
   fi
   pipegen_login || return 1
   pipegen_tag_of || return 1
-  rm -f "${{TMPDIR:-/tmp}}/pipegen-recipe-$$"
+  # One `rm` for the recipe and the Dockerfile it read: each program started costs a job
+  # milliseconds.
+  rm -f "${{TMPDIR:-/tmp}}/pipegen-recipe-$$" "${{TMPDIR:-/tmp}}/pipegen-recipe-$$.dockerfile"
   pipegen_ref="$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE:$pipegen_tag"
 {decide}{publish}}}
 "#
@@ -350,7 +352,11 @@ PIPEGEN_NAMES
     if uses.globs {
         text.push_str(
             r#"  if [ -n "${PIPEGEN_GLOBS:-}" ]; then
-    pipegen_empty="$(git hash-object -t tree /dev/null)" || return 1
+    # The empty tree's id: a constant in a SHA-1 repository (40-digit commits), asked otherwise.
+    case "${#pipegen_commit}" in
+      40) pipegen_empty={empty} ;;
+      *) pipegen_empty="$(git hash-object -t tree /dev/null)" || return 1 ;;
+    esac
     pipegen_globs="$PIPEGEN_GLOBS"
     while [ -n "$pipegen_globs" ]; do
       pipegen_prefix="${pipegen_globs%%"$pipegen_nl"*}"
@@ -374,7 +380,9 @@ PIPEGEN_NAMES
       shift
     done
   fi
-"#,
+"#
+            .replace("{empty}", crate::git::EMPTY_TREE_SHA1)
+                .as_str(),
         );
     }
     if uses.target {
@@ -432,7 +440,6 @@ PIPEGEN_NAMES
     'blob '*)
       git cat-file blob "${{pipegen_dockerfile_id#blob }}" > "$pipegen_recipe.dockerfile" || return 1
       pipegen_bases="$({from} < "$pipegen_recipe.dockerfile")" || return 1
-      rm -f "$pipegen_recipe.dockerfile"
       for pipegen_base in $pipegen_bases; do
         pipegen_digest_of "$pipegen_base" || return 1
         printf 'upstream %s %s\n' "$pipegen_base" "$pipegen_digest" >> "$pipegen_recipe"
