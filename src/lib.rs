@@ -6,6 +6,7 @@
 //! [`cli`] reads and writes files.
 
 pub mod alias_tags;
+pub mod awk;
 pub mod changes;
 pub mod cli;
 pub mod commands;

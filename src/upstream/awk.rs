@@ -2,26 +2,19 @@
 //! `sh`, `awk` and `git`: the same rules as [`super::from::bases`], compared with it by the unit
 //! tests below (under the awk on PATH) and by `tests/tags_script.rs` (through the tags).
 
-use crate::shell::quote;
-
 /// The program's source, comments included.
 pub const SOURCE: &str = include_str!("from.awk");
 
+/// The program as a pipeline embeds it ([`crate::awk::compact`]); the tests below run this text.
+pub fn program() -> String {
+    crate::awk::compact(SOURCE)
+}
+
 /// The shell command that reads a Dockerfile on stdin and prints its base images, one a line;
 /// the build's arguments and parents come from the job's variables (see `from.awk`). Every
-/// workflow carries it once: without comments and indentation (no string of the program spans
-/// lines, so leading blanks are never data).
+/// workflow carries it once, as one single-quoted word ([`crate::awk::single_quoted`]).
 pub fn command() -> String {
-    let program: String = SOURCE
-        .lines()
-        .map(str::trim_start)
-        .filter(|line| !line.starts_with('#') && !line.is_empty())
-        .fold(String::new(), |mut out, line| {
-            out.push_str(line);
-            out.push('\n');
-            out
-        });
-    format!("LC_ALL=C awk {}", quote(&program))
+    format!("LC_ALL=C awk {}", crate::awk::single_quoted(&program()))
 }
 
 #[cfg(test)]
@@ -66,12 +59,7 @@ mod tests {
                 awks.push(argv);
             }
         }
-        let program: String = super::SOURCE
-            .lines()
-            .map(str::trim_start)
-            .filter(|l| !l.starts_with('#') && !l.is_empty())
-            .collect::<Vec<_>>()
-            .join("\n");
+        let program = super::program();
         for (text, args, parents) in cases {
             let owned: Vec<(String, String)> = args.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
             let parent_args: Vec<String> = parents.iter().map(|p| p.to_string()).collect();

@@ -439,6 +439,7 @@ PIPEGEN_NAMES
   case "$pipegen_dockerfile_id" in
     'blob '*)
       git cat-file blob "${{pipegen_dockerfile_id#blob }}" > "$pipegen_recipe.dockerfile" || return 1
+      # shellcheck disable=SC2016 # an awk program
       pipegen_bases="$({from} < "$pipegen_recipe.dockerfile")" || return 1
       for pipegen_base in $pipegen_bases; do
         pipegen_digest_of "$pipegen_base" || return 1
