@@ -3,7 +3,7 @@
 //! short as awk reads the same way, and as one single-quoted shell word.
 
 /// `source` as a pipeline embeds it: without its comment lines, blank lines, leading
-/// indentation and the spaces between tokens that awk does not need ([`squeeze`]). No string
+/// indentation and the spaces between tokens that awk does not need (`squeeze`). No string
 /// or regular expression of pipegen's programs spans lines, so leading blanks are never data.
 pub fn compact(source: &str) -> String {
     source.lines().map(str::trim_start).filter(|line| !line.starts_with('#') && !line.is_empty()).fold(
