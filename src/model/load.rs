@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde_json::Value as Json;
 
 use super::diagnostic::{Diagnostic, ModelErrors};
-use super::path::{ModelPath, Segment, Walk};
+use super::path::{ModelPath, Walk};
 use super::source::{MAX_DEPTH, ShapeProblem, SourceFile};
 use super::types::Model;
 use super::{characters, merge, schema_errors, validate};
@@ -286,14 +286,7 @@ fn fractional_integers(value: &Json, at: &Walk<'_>, found: &mut Vec<Diagnostic>)
     match value {
         Json::Number(n) if n.is_f64() => {
             let path = at.path();
-            let segments: Vec<String> = path
-                .segments()
-                .iter()
-                .map(|s| match s {
-                    Segment::Key(key) => key.to_string(),
-                    Segment::Index(i) => i.to_string(),
-                })
-                .collect();
+            let segments = path.pointer_segments();
             let wants_integer =
                 super::schema::schema_at(&segments).and_then(|s| s.get("type")).is_some_and(|t| match t {
                     Json::String(t) => t == "integer",

@@ -47,6 +47,18 @@ impl ModelPath {
         ModelPath(segments)
     }
 
+    /// Each step as a JSON pointer segment (a key, or an index in decimal): how the schema
+    /// names the place.
+    pub fn pointer_segments(&self) -> Vec<String> {
+        self.0
+            .iter()
+            .map(|s| match s {
+                Segment::Key(k) => k.to_string(),
+                Segment::Index(i) => i.to_string(),
+            })
+            .collect()
+    }
+
     /// The path one step up, or `None` at the root.
     pub fn parent(&self) -> Option<Self> {
         let mut up = self.clone();

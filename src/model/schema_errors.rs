@@ -83,16 +83,6 @@ fn not_one_of(error: &jsonschema::ValidationError<'_>, allowed: &[Value], instan
         .maybe_help(suggest::did_you_mean(wrong, names.iter().copied()))
 }
 
-fn pointer_segments(path: &ModelPath) -> Vec<String> {
-    path.segments()
-        .iter()
-        .map(|s| match s {
-            Segment::Key(k) => k.to_string(),
-            Segment::Index(i) => i.to_string(),
-        })
-        .collect()
-}
-
 /// What the thing at `path` is called in messages: "image `gdk`", "job `qa`", "the model".
 fn subject(path: &ModelPath) -> String {
     let keys = path.key_names();
@@ -124,7 +114,7 @@ fn explain(error: &jsonschema::ValidationError<'_>, instance: &Value, source: &S
     match error.kind() {
         ValidationErrorKind::Required { property } => {
             let field = property.as_str().unwrap_or_default().to_string();
-            let mut segments = pointer_segments(&path);
+            let mut segments = path.pointer_segments();
             segments.push(field.clone());
             // Doc comments wrap at 100 columns; the renderer wraps again, so join the lines.
             let help = schema::description_at(&segments).map(|d| format!("`{field}`: {}", d.replace('\n', " ")));
@@ -248,7 +238,7 @@ fn is_axis_entry(path: &ModelPath) -> bool {
 /// An unknown key, with the field it probably meant: a close name whose schema takes a value
 /// of the kind written (`tags: [docker]` is not a misspelt `tag: commit`).
 fn unknown_field(parent: &ModelPath, key: &str, value: Option<&Value>) -> Diagnostic {
-    let segments = pointer_segments(parent);
+    let segments = parent.pointer_segments();
     let fields = schema::fields_at(&segments);
     let fitting: Vec<&str> = fields
         .iter()

@@ -107,7 +107,7 @@ impl Glob {
             return None;
         }
         let components: Vec<&str> = pattern.split('/').collect();
-        let first = components.iter().position(|c| c.contains(['*', '?', '[']))?;
+        let first = components.iter().position(|c| Glob::is_glob(c))?;
         Some(Glob {
             pattern: pattern.to_string(),
             prefix: if first == 0 { ".".to_string() } else { components[..first].join("/") },
