@@ -7,6 +7,10 @@
 //! GitLab Runner reads `FF_*` as its feature flags; pipegen's scripts rely on `PIPEGEN_*`. So
 //! such names are refused where they are written. Names are compared in any letter case, as
 //! GitHub's expression contexts ignore case.
+//!
+//! For the same reason two names of one map that differ only in letter case (`foo` and `FOO`) are
+//! refused: GitHub takes them as one variable and refuses the workflow ("'FOO' is already
+//! defined", actions/runner#737), and a job's own variable must not be an axis in other letters.
 
 use super::diagnostic::Diagnostic;
 use super::path::ModelPath;
@@ -118,6 +122,38 @@ pub fn reserved(model: &Model) -> Vec<Diagnostic> {
     found
 }
 
+/// Every name of a job's `env`, a service's `env` or an image's `args` that an earlier name of
+/// the same map spells in other letter case. An image's args are its build jobs' variables
+/// `PIPEGEN_ARG_<name>` on GitHub.
+pub fn case_twins(model: &Model) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    let maps = (model.images.iter().map(|(name, image)| ("images", name, "args", image.args.keys())))
+        .map(|(kind, name, field, keys)| (kind, name, field, keys.collect::<Vec<_>>()))
+        .chain(model.services.iter().map(|(name, service)| ("services", name, "env", service.env.keys().collect())))
+        .chain(model.jobs.iter().map(|(name, job)| ("jobs", name, "env", job.env.keys().collect())));
+    for (kind, name, field, keys) in maps {
+        for (i, key) in keys.iter().enumerate() {
+            let Some(first) = keys[..i].iter().find(|earlier| earlier.eq_ignore_ascii_case(key)) else { continue };
+            let at = |key: &str| ModelPath::keys([kind, name.as_str(), field, key]);
+            found.push(
+                Diagnostic::new(
+                    "case-twin",
+                    at(key),
+                    format!(
+                        "`{field}` of {} `{name}` has both `{first}` and `{key}`: GitHub Actions takes names that differ only in letter case as one and refuses the workflow",
+                        &kind[..kind.len() - 1]
+                    ),
+                )
+                .at_key()
+                .label("same name in other letters")
+                .related(at(first), format!("`{first}` is set here"))
+                .help("rename one of them so the names differ in more than letter case"),
+            );
+        }
+    }
+    found
+}
+
 fn refused(path: ModelPath, what: &str, name: &str, whose: &str) -> Diagnostic {
     let help = if what == "axis" {
         "axes are environment variables of the jobs that vary over them; rename the axis".to_string()
@@ -144,7 +180,7 @@ pub fn hidden_axes(model: &Model, graph: &ImageGraph) -> Vec<Diagnostic> {
                 let entry = model.axes.get(axis)?.first()?;
                 entry
                     .fields()
-                    .find(|(field, _)| crate::variant::field_variable(axis, field) == *key)
+                    .find(|(field, _)| crate::variant::field_variable(axis, field).eq_ignore_ascii_case(key))
                     .map(|(field, _)| (axis, field))
             });
             if let Some((axis, field)) = field {
@@ -162,16 +198,19 @@ pub fn hidden_axes(model: &Model, graph: &ImageGraph) -> Vec<Diagnostic> {
                 );
             }
         }
-        for key in job.env.keys().filter(|key| axes.contains(key)) {
+        for key in job.env.keys() {
+            let Some(axis) = axes.iter().find(|axis| axis.eq_ignore_ascii_case(key)) else { continue };
+            let spelled =
+                if axis == key { String::new() } else { " (GitHub takes names in any letter case as one)".to_string() };
             found.push(
                 Diagnostic::new(
                     "hidden-axis",
                     ModelPath::keys(["jobs", name.as_str(), "env", key.as_str()]),
-                    format!("`env` of job `{name}` sets `{key}`, which is the job's value of axis `{key}`"),
+                    format!("`env` of job `{name}` sets `{key}`, which is the job's value of axis `{axis}`{spelled}"),
                 )
                 .at_key()
                 .label("same name as an axis")
-                .help(format!("each run already has `{key}` set to its axis value; rename this variable")),
+                .help(format!("each run already has `{axis}` set to its axis value; rename this variable")),
             );
         }
     }

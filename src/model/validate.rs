@@ -85,6 +85,7 @@ impl<'m> Checker<'m> {
             self.check_job(name);
         }
         self.found.extend(env_names::reserved(self.model));
+        self.found.extend(env_names::case_twins(self.model));
         self.check_refresh();
         if self.found.is_empty() {
             self.check_scopes_and_stages(&graph);

@@ -277,7 +277,8 @@ pub fn glob_safe_path() -> impl Strategy<Value = String> {
     })
 }
 
-/// Variables: up to three distinct names with values.
+/// Variables: up to three names with values, distinct in any letter case (docs/model.md:
+/// GitHub takes `y` and `Y` as one variable, so a model may not have both).
 fn variables(
     names: &'static [&'static str],
     value: impl Strategy<Value = String>,
@@ -285,7 +286,7 @@ fn variables(
     prop::collection::vec((prop::sample::select(names.to_vec()), value), 0..4).prop_map(|pairs| {
         let mut out: Vec<(String, String)> = Vec::new();
         for (name, value) in pairs {
-            if !out.iter().any(|(n, _)| n == name) {
+            if !out.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
                 out.push((name.to_string(), value));
             }
         }
@@ -414,7 +415,7 @@ pub fn hostile() -> impl Strategy<Value = Hostile> {
                     .collect();
                 let caches: Vec<Cache> =
                     distinct(cache_names).into_iter().map(|name| Cache { name, ..cache.clone() }).collect();
-                let jobs = distinct(job_names)
+                let jobs: Vec<Job> = distinct(job_names)
                     .into_iter()
                     .zip(jobs)
                     .map(|(name, job)| Job {
@@ -435,6 +436,16 @@ pub fn hostile() -> impl Strategy<Value = Hostile> {
                     })
                     .collect();
                 let axis = axis.map(|(name, values)| (name.to_string(), distinct(values)));
+                // A job's variable may not be named like its axis, in any letter case.
+                let jobs = jobs
+                    .into_iter()
+                    .map(|mut job: Job| {
+                        if let Some((axis, _)) = &axis {
+                            job.env.retain(|(name, _)| !name.eq_ignore_ascii_case(axis));
+                        }
+                        job
+                    })
+                    .collect();
                 Hostile { name: name.to_string(), axis, images, services, caches, jobs }
             },
         )
