@@ -7,7 +7,9 @@
 //!    (`gitlab_run.rs`) and the GitHub runner (`github_run.rs`) would run them, never run an
 //!    injected command and hand over exactly the model's values: build args to the builder,
 //!    Dockerfile and context, env values to the job's script, service env, health commands and
-//!    paths, cache and artifact paths.
+//!    paths, cache and artifact paths;
+//! 4. neither file holds an invisible character raw, and jactionlint finds nothing in the
+//!    workflow.
 //!
 //! The short run is part of `cargo test`; `PIPEGEN_PROPTEST_CASES=N` runs N models
 //! (docs/dev/fuzzing.md). The `…_bites` tests break a rendered output the way an unsafe emitter
@@ -64,6 +66,7 @@ fn compile(model: &Hostile) -> Option<(String, String)> {
 fn properties(model: &Hostile, gitlab: &str, github: &str) -> Result<(), String> {
     check::same_under_yaml_1_1_and_1_2(gitlab, github).map_err(|e| format!("YAML 1.1 and 1.2 disagree: {e}"))?;
     check::shellcheck_passes(gitlab, github).map_err(|e| format!("shellcheck: {e}"))?;
+    check::seen_and_linted(gitlab, github)?;
     check::runs_hand_over_exact_values(model, gitlab, github)
 }
 
@@ -134,6 +137,7 @@ fn fixed() -> Hostile {
             env: vec![
                 ("E".into(), "2024-01-01".into()),
                 ("F".into(), "$CI_JOB_TOKEN ${{ secrets.TOKEN }} $(pipegen-pwned)".into()),
+                ("G".into(), "admin\u{202e}\u{2066} // not\u{2069}\u{2066}\u{200b}".into()),
             ],
             artifacts: Some("out $(pipegen-pwned)".into()),
         }],
@@ -184,6 +188,20 @@ fn the_shellcheck_property_bites() {
     assert!(gitlab.contains("--file \"$PIPEGEN_DOCKERFILE\""), "the build script quotes its Dockerfile");
     let broken = gitlab.replace("--file \"$PIPEGEN_DOCKERFILE\"", "--file $PIPEGEN_DOCKERFILE");
     fails_with(check::shellcheck_passes(&broken, &github), "SC2086");
+}
+
+/// Property 4 bites: an invisible character written raw, a literal `${{` without its comment.
+#[test]
+fn the_seen_and_linted_property_bites() {
+    let (_, gitlab, github) = fixed_outputs();
+    assert!(github.contains("G: \"admin\\u202E\\u2066 // not\\u2069\\u2066\\u200B\""), "G is escaped:\n{github}");
+    let broken = gitlab.replacen("\\u202E", "\u{202e}", 1);
+    fails_with(check::seen_and_linted(&broken, &github), "GitLab: line");
+    let broken = github.replacen("\\u202E", "\u{202e}", 1);
+    fails_with(check::seen_and_linted(&gitlab, &broken), "U+202E raw");
+    assert!(github.contains("# jactionlint ignore=obfuscation\n"), "a literal `${{` has its comment:\n{github}");
+    let broken = github.replace("# jactionlint ignore=obfuscation\n", "# the comment is gone\n");
+    fails_with(check::seen_and_linted(&gitlab, &broken), "[obfuscation]");
 }
 
 /// Property 3 bites on GitLab: a build arg's value spliced into the job's script.

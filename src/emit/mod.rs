@@ -172,14 +172,14 @@ pub fn targets_of(model: &crate::model::Model) -> Vec<Target> {
 
 /// Names the model and the command that regenerates the file. No version or date, so output
 /// only changes when the model does. The model path is written so that it stays one comment line
-/// whatever characters it holds.
+/// whatever characters it holds, with its invisible ones visible.
 fn header(plan: &Plan) -> String {
     let model: String = plan
         .model_file
         .chars()
         // YAML 1.1 also breaks lines at U+2028 and U+2029.
         .flat_map(|c| {
-            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') || crate::yaml::is_invisible(c) {
                 c.escape_default().collect::<Vec<_>>()
             } else {
                 vec![c]
@@ -199,11 +199,11 @@ mod tests {
     #[test]
     fn the_header_stays_two_comment_lines_whatever_the_model_path_holds() {
         let loaded = crate::model::load("m.yaml", "pipegen: 1\nname: t\nregistry: r.example/t\n").unwrap();
-        let plan = crate::plan::build(&loaded, "odd\nname: injected\u{2028}x y.yaml").unwrap();
+        let plan = crate::plan::build(&loaded, "odd\nname: injected\u{2028}x y\u{202E}lmy.yaml").unwrap();
         let text = header(&plan);
         assert_eq!(text.lines().count(), 2, "{text}");
         assert!(text.lines().all(|l| l.starts_with('#')), "{text}");
-        assert!(text.contains("odd\\nname: injected\\u{2028}x y.yaml"), "{text}");
-        assert!(text.ends_with("--model 'odd\\nname: injected\\u{2028}x y.yaml'\n"), "{text}");
+        assert!(text.contains("odd\\nname: injected\\u{2028}x y\\u{202e}lmy.yaml"), "{text}");
+        assert!(text.ends_with("--model 'odd\\nname: injected\\u{2028}x y\\u{202e}lmy.yaml'\n"), "{text}");
     }
 }

@@ -21,8 +21,8 @@ pub(super) const VALUE_FIELD: &str = "value";
 
 /// A value with comments: lines written above its key (or above its `- ` in a sequence), and
 /// a comment after it on the same line (a scalar's or an empty collection's only). Comment text
-/// cannot hold line breaks or control characters: writing fails rather than let text escape the
-/// comment.
+/// cannot hold line breaks, control characters or invisible ones ([`super::is_invisible`]):
+/// writing fails rather than let text escape the comment or hide in it.
 ///
 /// ```
 /// use pipegen::yaml::{Commented, to_string};
@@ -96,7 +96,7 @@ impl CommentParts {
 
 /// A comment ends at the end of its line: text that would end it early is refused.
 fn check(text: &str) -> Result<(), WriteError> {
-    match text.chars().find(|c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{FEFF}')) {
+    match text.chars().find(|&c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') || super::is_invisible(c)) {
         Some(c) => Err(WriteError::new(format!("a comment cannot hold the character {c:?}: {text:?}"))),
         None => Ok(()),
     }

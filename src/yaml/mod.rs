@@ -11,6 +11,7 @@
 
 mod comment;
 mod plain;
+mod quoted;
 mod resolve;
 mod scalar;
 mod share;
@@ -19,7 +20,9 @@ mod writer;
 
 pub use comment::Commented;
 pub use plain::plain_scalar_value;
+pub use quoted::DoubleQuoted;
 pub(crate) use resolve::reads_as_non_string;
+pub use scalar::is_invisible;
 pub use serde_yaml::{Error, Mapping, Value};
 pub use share::{MIN_SHARED_BYTES, share_repeated_nodes};
 

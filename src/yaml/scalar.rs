@@ -2,10 +2,13 @@
 //! block, so that YAML 1.1 and 1.2 readers both read back exactly that string.
 //!
 //! The choice follows libyaml's emitter (what serde_yaml used), so output stays as it was,
-//! with three differences: scalars that YAML 1.1 reads as something else are quoted (see
+//! with four differences: scalars that YAML 1.1 reads as something else are quoted (see
 //! [`super::resolve`]); the line and paragraph separators U+2028 and U+2029, line breaks to
-//! YAML 1.1 and content to 1.2, are escaped instead of written raw inside single quotes; and a
-//! key never becomes a literal block (a key with a line break is double-quoted).
+//! YAML 1.1 and content to 1.2, are escaped instead of written raw inside single quotes;
+//! invisible characters (see [`is_invisible`]) are escaped, so that a reader of the file sees
+//! every character a value holds and bidirectional overrides cannot reorder what the file
+//! seems to say; and a key never becomes a literal block (a key with a line break is
+//! double-quoted).
 
 use std::fmt::Write as _;
 
@@ -49,8 +52,8 @@ pub fn style(text: &str, role: Role) -> Style {
 #[derive(Debug, Default)]
 struct Facts {
     /// A character that only a double-quoted scalar can hold: a control character (tab and
-    /// carriage return included), DEL, C1 controls (NEL included), U+2028, U+2029, a byte order
-    /// mark, U+FFFE or U+FFFF.
+    /// carriage return included), DEL, C1 controls (NEL included), U+2028, U+2029, U+FFFE or
+    /// U+FFFF; or one written escaped so that it can be seen ([`is_invisible`]).
     special: bool,
     /// A `\n`.
     line_break: bool,
@@ -93,8 +96,8 @@ impl Facts {
                 }
                 b':' => facts.indicator |= i > 0 && matches!(bytes.get(i + 1), None | Some(b' ' | b'\n')),
                 b'#' => facts.indicator |= i > 0 && matches!(previous, b' ' | b'\n'),
-                0xC2 | 0xE2 | 0xEF => facts.special |= needs_escape(&bytes[i..]),
-                _ => facts.special = true,
+                b'\0'..=0x1F | 0x7F => facts.special = true,
+                _ => facts.special |= text[i..].chars().next().is_some_and(needs_escape),
             }
         }
         facts
@@ -113,22 +116,53 @@ const NOTABLE: [bool; 256] = {
     table[0x7F] = true;
     table[b':' as usize] = true;
     table[b'#' as usize] = true;
-    table[0xC2] = true;
-    table[0xE2] = true;
-    table[0xEF] = true;
+    // The lead bytes of the characters `needs_escape` accepts: U+0080-U+00BF (C2), U+0340-U+037F
+    // (CD), U+0600-U+063F (D8), U+1000-U+3FFF (E1 to E3), U+F000-U+FFFF (EF), U+10000-U+3FFFF
+    // (F0) and U+C0000-U+FFFFF (F3).
+    let leads = [0xC2, 0xCD, 0xD8, 0xE1, 0xE2, 0xE3, 0xEF, 0xF0, 0xF3];
+    let mut i = 0;
+    while i < leads.len() {
+        table[leads[i]] = true;
+        i += 1;
+    }
     table
 };
 
-/// Whether the UTF-8 sequence at the start of `bytes` is a character a quoted or literal
-/// scalar cannot hold raw: a C1 control (U+0080 to U+009F, NEL among them), U+2028, U+2029,
-/// the byte order mark U+FEFF, U+FFFE or U+FFFF.
-fn needs_escape(bytes: &[u8]) -> bool {
+/// Whether `c` is a character a quoted or literal scalar cannot hold raw: a C1 control
+/// (U+0080 to U+009F, NEL among them), U+2028, U+2029, U+FFFE or U+FFFF; or one that is
+/// written escaped because it cannot be seen ([`is_invisible`]).
+fn needs_escape(c: char) -> bool {
+    matches!(c, '\u{80}'..='\u{9F}' | '\u{2028}' | '\u{2029}' | '\u{FFFE}' | '\u{FFFF}') || is_invisible(c)
+}
+
+/// Characters that take no room or change the direction of the text around them: format
+/// characters (soft hyphen, zero-width spaces and joiners, direction marks, embeddings,
+/// overrides and isolates, the byte order mark, tags), variation selectors, fillers and
+/// invisible vowels. A file that holds them raw can read differently from what it does (the
+/// "Trojan Source" attacks); written as escapes, they are seen. The set is the one GitHub
+/// linters (jactionlint's `invisible-characters`) report, which holds Unicode's format
+/// characters that render as nothing.
+pub fn is_invisible(c: char) -> bool {
     matches!(
-        bytes,
-        [0xC2, 0x80..=0x9F, ..]
-            | [0xE2, 0x80, 0xA8 | 0xA9, ..]
-            | [0xEF, 0xBB, 0xBF, ..]
-            | [0xEF, 0xBF, 0xBE | 0xBF, ..]
+        c,
+        '\u{AD}'
+            | '\u{34F}'
+            | '\u{61C}'
+            | '\u{115F}'..='\u{1160}'
+            | '\u{17B4}'..='\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{3164}'
+            | '\u{FE00}'..='\u{FE0F}'
+            | '\u{FEFF}'
+            | '\u{FFA0}'
+            | '\u{FFF0}'..='\u{FFFB}'
+            | '\u{13430}'..='\u{1343F}'
+            | '\u{1BCA0}'..='\u{1BCA3}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0000}'..='\u{E01FF}'
     )
 }
 
@@ -165,13 +199,17 @@ pub fn write_double_quoted(out: &mut String, text: &str) {
             '\u{85}' => "\\N",
             '\u{2028}' => "\\L",
             '\u{2029}' => "\\P",
-            c if c.is_ascii_control() || needs_escape(&text.as_bytes()[at..]) => "",
+            c if c.is_ascii_control() || needs_escape(c) => "",
             _ => continue,
         };
         out.push_str(&text[plain_from..at]);
         if escape.is_empty() {
             let code = u32::from(c);
-            let _ = if code <= 0xFF { write!(out, "\\x{code:02X}") } else { write!(out, "\\u{code:04X}") };
+            let _ = match code {
+                0..=0xFF => write!(out, "\\x{code:02X}"),
+                0x100..=0xFFFF => write!(out, "\\u{code:04X}"),
+                _ => write!(out, "\\U{code:08X}"),
+            };
         } else {
             out.push_str(escape);
         }
@@ -257,7 +295,11 @@ mod tests {
             ("a\u{2028}b", Style::DoubleQuoted),
             ("\u{FEFF}a", Style::DoubleQuoted),
             ("a\u{7F}", Style::DoubleQuoted),
-            ("🚀 é", Style::Plain),
+            ("a\u{AD}b", Style::DoubleQuoted),
+            ("ab\u{202E}cd", Style::DoubleQuoted),
+            ("a\u{200B}\nb", Style::DoubleQuoted),
+            ("\u{E0041}", Style::DoubleQuoted),
+            ("🚀 é\u{A0}\u{3000}ÿ\u{FFFD}", Style::Plain),
             ("a\nb", Style::Literal),
             ("a \nb", Style::DoubleQuoted),
             ("a\nb ", Style::DoubleQuoted),
@@ -278,6 +320,21 @@ mod tests {
         let mut out = String::new();
         write_single_quoted(&mut out, "it's 'x'");
         assert_eq!(out, "'it''s ''x'''");
+    }
+
+    #[test]
+    fn invisible_characters_are_escaped_and_read_back() {
+        let text = "a\u{AD}\u{34F}\u{61C}\u{200B}\u{202E}\u{2066}\u{3164}\u{FE0F}\u{FFA0}\u{1D173}\u{E0001}\u{E01EF}b";
+        let mut out = String::new();
+        write_double_quoted(&mut out, text);
+        assert_eq!(out, r#""a\xAD\u034F\u061C\u200B\u202E\u2066\u3164\uFE0F\uFFA0\U0001D173\U000E0001\U000E01EFb""#);
+        assert!(out.is_ascii());
+        let back: String = serde_yaml::from_str(&out).expect("a YAML string");
+        assert_eq!(back, text);
+        // Neighbours of the set stay raw: visible spaces, a visible format character, emoji.
+        for c in ['\u{A0}', '\u{2000}', '\u{202F}', '\u{600}', '\u{110BD}', '\u{1F680}', '\u{FFFC}'] {
+            assert!(!needs_escape(c), "{c:?}");
+        }
     }
 
     #[test]

@@ -32,6 +32,8 @@ pub(super) struct Writer {
     at: Position,
     /// A comment to write after the next scalar, on its line.
     trailing: Option<String>,
+    /// Whether the next string is written double-quoted ([`super::DoubleQuoted`]).
+    double_quoted: bool,
     /// The size of the tree a reader builds from what is written so far.
     size: TreeSize,
     /// Writing stops once the text passes this, unless `extend` raises it.
@@ -48,6 +50,7 @@ impl Writer {
             line_start: 0,
             at: Position::Root,
             trailing: None,
+            double_quoted: false,
             size: TreeSize::default(),
             limit,
             extend,
@@ -109,7 +112,11 @@ impl Writer {
     fn string(&mut self, text: &str) {
         // The style chosen reads back as this string.
         self.size.scalar(Some(text));
-        let style = scalar::style(text, Role::Value);
+        let style = if std::mem::take(&mut self.double_quoted) {
+            Style::DoubleQuoted
+        } else {
+            scalar::style(text, Role::Value)
+        };
         if let Position::AfterKey { .. } = self.at {
             self.out.push(' ');
         }
@@ -430,7 +437,8 @@ impl<'w> ser::Serializer for &'w mut Writer {
         self.serialize_str(variant)
     }
 
-    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, _name: &'static str, value: &T) -> Result<(), WriteError> {
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(self, name: &'static str, value: &T) -> Result<(), WriteError> {
+        self.double_quoted = name == super::quoted::NEWTYPE_NAME;
         value.serialize(self)
     }
 

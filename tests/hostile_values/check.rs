@@ -4,7 +4,9 @@
 //! 1. both outputs read the same under YAML 1.1 (Psych, PyYAML) and 1.2 (serde_yaml);
 //! 2. shellcheck finds nothing in any script of either output;
 //! 3. run with stand-in tools, no job runs an injected command, and the stand-ins and the
-//!    platforms get exactly the model's values.
+//!    platforms get exactly the model's values;
+//! 4. neither file holds an invisible character raw, and jactionlint finds nothing in the
+//!    workflow (a literal `${{` and invisible characters are what it reports in values).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -22,6 +24,36 @@ pub fn same_under_yaml_1_1_and_1_2(gitlab: &str, github: &str) -> Result<(), Str
     for (text, is_github, name) in [(gitlab, false, "GitLab"), (github, true, "GitHub")] {
         let expected: Json = pipegen::yaml::from_str(text).map_err(|e| format!("{name}: not YAML 1.2: {e}"))?;
         support::yaml_readers::readings(text, &expected, is_github).map_err(|e| format!("{name}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Property 4. The invisible characters are listed here as jactionlint's `invisible-characters`
+/// rule reports them (found by running it over every code point), not taken from pipegen.
+pub fn seen_and_linted(gitlab: &str, github: &str) -> Result<(), String> {
+    let invisible = |c: char| {
+        matches!(u32::from(c), 0x80..=0x9F | 0xAD | 0x34F | 0x61C | 0x115F..=0x1160 | 0x17B4..=0x17B5
+            | 0x180B..=0x180F | 0x200B..=0x200F | 0x2028..=0x202E | 0x2060..=0x206F | 0x3164
+            | 0xFE00..=0xFE0F | 0xFEFF | 0xFFA0 | 0xFFF0..=0xFFFB | 0x13430..=0x1343F
+            | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A | 0xE0000..=0xE01FF)
+    };
+    for (name, text) in [("GitLab", gitlab), ("GitHub", github)] {
+        if let Some((line, c)) =
+            text.lines().enumerate().find_map(|(i, l)| l.chars().find(|&c| invisible(c)).map(|c| (i + 1, c)))
+        {
+            return Err(format!("{name}: line {line} holds U+{:04X} raw", u32::from(c)));
+        }
+    }
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let file = dir.path().join("workflow.yml");
+    std::fs::write(&file, github).expect("write the workflow");
+    let config = dir.path().join("jactionlint-empty.yaml");
+    std::fs::write(&config, "").expect("write an empty jactionlint config");
+    let mut command = std::process::Command::new(support::tool("jactionlint"));
+    command.args(["--profile", "default", "--no-online", "--no-color", "--config-file"]).arg(&config).arg(&file);
+    let (code, stdout, stderr) = support::run(&mut command);
+    if code != 0 {
+        return Err(format!("jactionlint exits {code}:\n{stdout}{stderr}"));
     }
     Ok(())
 }

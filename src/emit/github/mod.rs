@@ -13,6 +13,7 @@
 
 mod actions;
 pub mod limits;
+mod literal;
 pub mod names;
 mod push;
 mod waivers;
@@ -28,6 +29,7 @@ use crate::emit::{Extent, JobsBegun, Rendering, Stopped};
 use crate::model::{ArtifactsWhen, Platform as ImagePlatform};
 use crate::plan::{Build, BuildUse, CacheUse, ImageUse, JobId, Need, Plan, Probe, Run};
 use actions::*;
+use literal::literal;
 use waivers::Waiver;
 
 use crate::yaml::Commented;
@@ -179,7 +181,7 @@ struct Job {
     services: IndexMap<String, Service>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     outputs: IndexMap<&'static str, &'static str>,
-    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    #[serde(skip_serializing_if = "IndexMap::is_empty", serialize_with = "literal::map")]
     env: IndexMap<String, String>,
     steps: Vec<Step>,
 }
@@ -214,11 +216,11 @@ struct Service {
     image: Commented<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     credentials: Option<Credentials>,
-    #[serde(skip_serializing_if = "IndexMap::is_empty")]
+    #[serde(skip_serializing_if = "IndexMap::is_empty", serialize_with = "literal::map")]
     env: IndexMap<String, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     ports: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "literal::optional_text")]
     options: Option<String>,
 }
 
@@ -244,6 +246,7 @@ struct Step {
 #[derive(Serialize)]
 #[serde(untagged)]
 enum With {
+    #[serde(serialize_with = "literal::text")]
     Text(String),
     Flag(bool),
     Number(u64),
@@ -436,11 +439,6 @@ fn registry_expression(plan: &Plan) -> String {
 /// A string literal of GitHub's expression language.
 fn string_literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
-}
-
-/// `text` where GitHub evaluates expressions (`with:`, `env:`), kept literal.
-fn literal(text: &str) -> String {
-    text.replace("${{", "${{ '${{' }}")
 }
 
 /// The full reference of a build, as an expression: registry, image, and the tag its build
