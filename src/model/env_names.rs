@@ -127,21 +127,24 @@ pub fn reserved(model: &Model) -> Vec<Diagnostic> {
 /// `PIPEGEN_ARG_<name>` on GitHub.
 pub fn case_twins(model: &Model) -> Vec<Diagnostic> {
     let mut found = Vec::new();
-    let maps = (model.images.iter().map(|(name, image)| ("images", name, "args", image.args.keys())))
-        .map(|(kind, name, field, keys)| (kind, name, field, keys.collect::<Vec<_>>()))
-        .chain(model.services.iter().map(|(name, service)| ("services", name, "env", service.env.keys().collect())))
-        .chain(model.jobs.iter().map(|(name, job)| ("jobs", name, "env", job.env.keys().collect())));
-    for (kind, name, field, keys) in maps {
+    let maps = (model
+        .images
+        .iter()
+        .map(|(name, image)| ("images", "image", name, "args", image.args.keys().collect::<Vec<_>>())))
+    .chain(
+        model.services.iter().map(|(name, service)| ("services", "service", name, "env", service.env.keys().collect())),
+    )
+    .chain(model.jobs.iter().map(|(name, job)| ("jobs", "job", name, "env", job.env.keys().collect())));
+    for (section, kind, name, field, keys) in maps {
         for (i, key) in keys.iter().enumerate() {
             let Some(first) = keys[..i].iter().find(|earlier| earlier.eq_ignore_ascii_case(key)) else { continue };
-            let at = |key: &str| ModelPath::keys([kind, name.as_str(), field, key]);
+            let at = |key: &str| ModelPath::keys([section, name.as_str(), field, key]);
             found.push(
                 Diagnostic::new(
                     "case-twin",
                     at(key),
                     format!(
-                        "`{field}` of {} `{name}` has both `{first}` and `{key}`: GitHub Actions takes names that differ only in letter case as one and refuses the workflow",
-                        &kind[..kind.len() - 1]
+                        "`{field}` of {kind} `{name}` has both `{first}` and `{key}`: GitHub Actions takes names that differ only in letter case as one and refuses the workflow"
                     ),
                 )
                 .at_key()
@@ -200,8 +203,7 @@ pub fn hidden_axes(model: &Model, graph: &ImageGraph) -> Vec<Diagnostic> {
         }
         for key in job.env.keys() {
             let Some(axis) = axes.iter().find(|axis| axis.eq_ignore_ascii_case(key)) else { continue };
-            let spelled =
-                if axis == key { String::new() } else { " (GitHub takes names in any letter case as one)".to_string() };
+            let spelled = if axis == key { "" } else { " (GitHub takes names in any letter case as one)" };
             found.push(
                 Diagnostic::new(
                     "hidden-axis",

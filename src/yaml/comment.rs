@@ -94,9 +94,15 @@ impl CommentParts {
     }
 }
 
+/// Whether `c` cannot stand in a comment: it would end the line early (a control character,
+/// YAML 1.1's line and paragraph separators) or hide there ([`super::is_invisible`]).
+pub fn unfit_for_comment(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') || super::is_invisible(c)
+}
+
 /// A comment ends at the end of its line: text that would end it early is refused.
 fn check(text: &str) -> Result<(), WriteError> {
-    match text.chars().find(|&c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') || super::is_invisible(c)) {
+    match text.chars().find(|&c| unfit_for_comment(c)) {
         Some(c) => Err(WriteError::new(format!("a comment cannot hold the character {c:?}: {text:?}"))),
         None => Ok(()),
     }

@@ -18,7 +18,7 @@ mod share;
 pub mod tree_size;
 mod writer;
 
-pub use comment::Commented;
+pub use comment::{Commented, unfit_for_comment};
 pub use plain::plain_scalar_value;
 pub use quoted::DoubleQuoted;
 pub(crate) use resolve::reads_as_non_string;

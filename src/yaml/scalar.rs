@@ -105,26 +105,16 @@ impl Facts {
 }
 
 /// The bytes the scan must look at: line breaks, `:` and `#`, control characters, and the
-/// first bytes of the UTF-8 sequences of the non-ASCII characters that need escaping.
+/// first byte of every non-ASCII character (whether it needs escaping is asked of the character).
 const NOTABLE: [bool; 256] = {
     let mut table = [false; 256];
     let mut byte = 0;
-    while byte < 0x20 {
-        table[byte] = true;
+    while byte < 256 {
+        table[byte] = byte < 0x20 || byte == 0x7F || matches!(byte, 0xC2..=0xF4);
         byte += 1;
     }
-    table[0x7F] = true;
     table[b':' as usize] = true;
     table[b'#' as usize] = true;
-    // The lead bytes of the characters `needs_escape` accepts: U+0080-U+00BF (C2), U+0340-U+037F
-    // (CD), U+0600-U+063F (D8), U+1000-U+3FFF (E1 to E3), U+F000-U+FFFF (EF), U+10000-U+3FFFF
-    // (F0) and U+C0000-U+FFFFF (F3).
-    let leads = [0xC2, 0xCD, 0xD8, 0xE1, 0xE2, 0xE3, 0xEF, 0xF0, 0xF3];
-    let mut i = 0;
-    while i < leads.len() {
-        table[leads[i]] = true;
-        i += 1;
-    }
     table
 };
 
