@@ -39,6 +39,9 @@ mod gitlab_run;
 #[path = "conformance/job_scripts.rs"]
 mod job_scripts;
 #[allow(dead_code)]
+#[path = "conformance/linters.rs"]
+mod linters;
+#[allow(dead_code)]
 #[path = "conformance/locate.rs"]
 mod locate;
 #[allow(dead_code)]

@@ -17,7 +17,7 @@ use crate::github_expr::{self, Contexts};
 use crate::job_scripts::{Dialect, JobScript};
 use crate::model::{AXIS_ARG, Health, Hostile, Job, REGISTRY};
 use crate::sandbox::{Call, Sandbox, job_key, run_script};
-use crate::{github_run, gitlab_run, job_scripts, support};
+use crate::{github_run, gitlab_run, job_scripts, linters, support};
 
 /// Property 1.
 pub fn same_under_yaml_1_1_and_1_2(gitlab: &str, github: &str) -> Result<(), String> {
@@ -47,13 +47,9 @@ pub fn seen_and_linted(gitlab: &str, github: &str) -> Result<(), String> {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let file = dir.path().join("workflow.yml");
     std::fs::write(&file, github).expect("write the workflow");
-    let config = dir.path().join("jactionlint-empty.yaml");
-    std::fs::write(&config, "").expect("write an empty jactionlint config");
-    let mut command = std::process::Command::new(support::tool("jactionlint"));
-    command.args(["--profile", "default", "--no-online", "--no-color", "--config-file"]).arg(&config).arg(&file);
-    let (code, stdout, stderr) = support::run(&mut command);
-    if code != 0 {
-        return Err(format!("jactionlint exits {code}:\n{stdout}{stderr}"));
+    let verdict = linters::jactionlint(&[file], dir.path());
+    if verdict.code != 0 {
+        return Err(format!("jactionlint finds something:\n{}", verdict.report));
     }
     Ok(())
 }
