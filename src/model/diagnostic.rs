@@ -98,6 +98,14 @@ impl ModelErrors {
         errors
     }
 
+    /// Problems, each located by its path or at the place given with it.
+    pub fn located(source: Arc<SourceFile>, problems: Vec<(Diagnostic, Option<Location>)>) -> Self {
+        let (diagnostics, fixed_locations) = problems.into_iter().unzip();
+        let mut errors = ModelErrors { source, diagnostics, fixed_locations };
+        errors.sort();
+        errors
+    }
+
     /// One problem at a known place (the parser's own location).
     pub fn at(source: Arc<SourceFile>, diagnostic: Diagnostic, location: Location) -> Self {
         ModelErrors { source, diagnostics: vec![diagnostic], fixed_locations: vec![Some(location)] }

@@ -8,7 +8,7 @@ use serde_json::Value as Json;
 
 use super::diagnostic::{Diagnostic, ModelErrors};
 use super::path::{ModelPath, Walk};
-use super::source::{MAX_DEPTH, ShapeProblem, SourceFile};
+use super::source::{Location, MAX_DEPTH, ShapeProblem, SourceFile};
 use super::types::Model;
 use super::{characters, merge, schema_errors, validate};
 use crate::stages::StageLayout;
@@ -150,18 +150,25 @@ pub fn load(name: &str, text: &str) -> Result<LoadedModel, ModelErrors> {
         .help("see docs/model.md for the format, or `pipegen schema` for the JSON Schema");
         return Err(ModelErrors::new(source, vec![diagnostic]));
     }
+    let mut key_problems = Vec::new();
+    non_string_keys(&value, &Walk::Root, &source, &mut key_problems);
     characters::check(&json, &Walk::Root, &mut problems);
+    // A key that is no string gets no second error for the text YAML wrote it as (a list key's
+    // text holds newlines).
+    problems.retain(|d| !key_problems.iter().any(|(_, _, read)| *read == d.path));
     // A value already refused for what it is gets no second error for what it is not.
-    let refused: Vec<ModelPath> = problems.iter().map(|d| d.path.clone()).collect();
+    let refused: Vec<ModelPath> =
+        problems.iter().map(|d| d.path.clone()).chain(key_problems.iter().map(|(_, _, read)| read.clone())).collect();
     let mut schema_problems = schema_errors::check(&json, &source);
     schema_problems.retain(|d| !refused.iter().any(|p| d.path.starts_with(p)));
     problems.extend(schema_problems);
-    non_string_keys(&value, &Walk::Root, &mut problems);
-    if problems.is_empty() {
+    if problems.is_empty() && key_problems.is_empty() {
         fractional_integers(&json, &Walk::Root, &mut problems);
     }
-    if !problems.is_empty() {
-        return Err(ModelErrors::new(source, problems));
+    if !problems.is_empty() || !key_problems.is_empty() {
+        let located =
+            problems.into_iter().map(|d| (d, None)).chain(key_problems.into_iter().map(|(d, at, _)| (d, at))).collect();
+        return Err(ModelErrors::located(source, located));
     }
 
     let model: Model = match yaml::from_value(value) {
@@ -236,39 +243,92 @@ impl SyntaxError {
     }
 }
 
-/// Mapping keys that YAML read as something other than a string (`123:`, `3.10:`, `true:`).
-/// Every key of a model is a name or a field, so a string; unquoted, `3.10` would quietly
-/// become `3.1`.
-fn non_string_keys(value: &yaml::Value, at: &Walk<'_>, found: &mut Vec<Diagnostic>) {
+/// Mapping keys that YAML read as something other than a string (`123:`, `3.10:`, `true:`,
+/// `? [a, b]:`), each with where it is written when the file says and the path the rest of the
+/// loading knows it by (`3.1`). Every key of a model is a name or a field, so a string;
+/// unquoted, `3.10` would quietly become `3.1`.
+fn non_string_keys(
+    value: &yaml::Value,
+    at: &Walk<'_>,
+    source: &SourceFile,
+    found: &mut Vec<(Diagnostic, Option<Location>, ModelPath)>,
+) {
     match value {
         yaml::Value::Mapping(map) => {
+            let mut written: Option<Vec<(Option<&str>, Location)>> = None;
+            let mut complex_keys = 0;
             for (key, child) in map {
                 if !matches!(key, yaml::Value::String(_)) {
-                    let text = key_text(key);
-                    let path = at.path();
-                    found.push(
-                        Diagnostic::new(
-                            "wrong-type",
-                            path.key(&*text),
-                            format!("the key `{text}` in {} is not a string", show_path(&path)),
-                        )
-                        .at_key()
-                        .label("YAML reads this as a number or a boolean")
-                        .help(format!("quote it: `\"{text}\"`; names and fields are strings")),
-                    );
+                    let written = written.get_or_insert_with(|| source.keys_at(&at.path()).unwrap_or_default());
+                    // A scalar key is found by what its spelling reads as; a list or mapping
+                    // key by its place among the keys that have no spelling.
+                    let spelled = match key {
+                        yaml::Value::Sequence(_) | yaml::Value::Mapping(_) => {
+                            complex_keys += 1;
+                            written
+                                .iter()
+                                .filter(|(text, _)| text.is_none())
+                                .nth(complex_keys - 1)
+                                .map(|(_, at)| (None, *at))
+                        }
+                        _ => written
+                            .iter()
+                            .find(|(text, _)| {
+                                text.is_some_and(|t| yaml::from_str::<yaml::Value>(t).ok().as_ref() == Some(key))
+                            })
+                            .map(|(text, at)| (*text, *at)),
+                    };
+                    let (spelling, location) = spelled.unzip();
+                    let parent = at.path();
+                    let read = parent.key(&*key_text(key));
+                    found.push((non_string_key(key, spelling.flatten(), &parent), location, read));
                 }
                 if merge::holds_collections(child) {
-                    non_string_keys(child, &at.key(&key_text(key)), found);
+                    non_string_keys(child, &at.key(&key_text(key)), source, found);
                 }
             }
         }
         yaml::Value::Sequence(items) => {
             for (i, item) in items.iter().enumerate().filter(|(_, item)| merge::holds_collections(item)) {
-                non_string_keys(item, &at.index(i), found);
+                non_string_keys(item, &at.index(i), source, found);
             }
         }
-        yaml::Value::Tagged(tagged) => non_string_keys(&tagged.value, at, found),
+        yaml::Value::Tagged(tagged) => non_string_keys(&tagged.value, at, source, found),
         _ => {}
+    }
+}
+
+/// The error for a key that is not a string, `spelling` being how the file writes it. A scalar
+/// (`3.10`, `true`) was meant as text and quoting it says so; an empty key or a list or mapping
+/// used as a key is no name at all, so quoting it is no advice.
+fn non_string_key(key: &yaml::Value, spelling: Option<&str>, parent: &ModelPath) -> Diagnostic {
+    let text = key_text(key);
+    let key = match key {
+        yaml::Value::Tagged(tagged) => &tagged.value,
+        key => key,
+    };
+    let diagnostic =
+        |message: String| Diagnostic::new("wrong-type", parent.key(spelling.unwrap_or(&text)), message).at_key();
+    match key {
+        yaml::Value::Null => diagnostic(format!("{} has an empty key", show_path(parent)))
+            .label("YAML reads this key as null")
+            .help("write the name or field this entry is for before its `:`"),
+        yaml::Value::Sequence(_) | yaml::Value::Mapping(_) => {
+            let kind = if matches!(key, yaml::Value::Sequence(_)) { "list" } else { "mapping" };
+            diagnostic(format!("a key in {} is a {kind}, not a name", show_path(parent)))
+                .label(format!("a {kind} used as a key"))
+                .help("keys are names and fields, written as plain text before `:`; `? ` starts a complex key, which a model never needs")
+        }
+        _ => {
+            let spelling = spelling.unwrap_or(&text);
+            diagnostic(format!("the key `{spelling}` in {} is not a string", show_path(parent)))
+                .label(match key {
+                    yaml::Value::Bool(_) => format!("YAML reads this as the boolean {text}"),
+                    yaml::Value::Number(_) => format!("YAML reads this as the number {text}"),
+                    _ => "YAML reads this as something other than text".to_string(),
+                })
+                .help(format!("quote it: `\"{spelling}\"`; names and fields are strings"))
+        }
     }
 }
 

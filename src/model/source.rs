@@ -184,6 +184,36 @@ impl SourceFile {
         None
     }
 
+    /// The keys of the mapping written at `path`, in written order, each with where it is
+    /// written: a scalar key as its text, a list or mapping in key position (`? [a, b]`) as
+    /// `None`. `None` when `path` is no mapping written in the file.
+    pub fn keys_at(&self, path: &ModelPath) -> Option<Vec<(Option<&str>, Location)>> {
+        let node = self.node_at(path)?;
+        match &self.nodes[node].kind {
+            Kind::Mapping(entries) => Some(entries.iter().map(|(key, at, _)| (key.as_deref(), *at)).collect()),
+            _ => None,
+        }
+    }
+
+    fn node_at(&self, path: &ModelPath) -> Option<usize> {
+        let mut via = None;
+        let mut walked = ModelPath::root();
+        let mut node = self.deref(self.root?, &walked, &mut via)?;
+        for segment in path.segments() {
+            let child = match (segment, &self.nodes[node].kind) {
+                (Segment::Key(wanted), Kind::Mapping(_)) => self.lookup(node, wanted, &walked, &mut via, 0)?.1,
+                (Segment::Index(i), Kind::Sequence(items)) => *items.get(*i)?,
+                _ => return None,
+            };
+            walked = match segment {
+                Segment::Key(k) => walked.key(k.clone()),
+                Segment::Index(i) => walked.index(*i),
+            };
+            node = self.deref(child, &walked, &mut via)?;
+        }
+        Some(node)
+    }
+
     /// Walk the tree along `path`, resolving aliases and merge keys.
     pub fn find(&self, path: &ModelPath) -> Option<Found> {
         let mut via: Option<(ModelPath, Via)> = None;
