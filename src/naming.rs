@@ -20,8 +20,16 @@ fn push_upper_identifier(out: &mut String, text: &str) {
     out.extend(text.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }));
 }
 
+/// The longest build key. Names made of it stay within every limit they meet: a registry tag
+/// (BuildKit's cache tag `<key>-<platform>`, 128), a GitLab variable name
+/// (`PIPEGEN_DIGEST_<key>__<platform>`, 255), a file name (`<key>=<tag>.tar`, 255).
+pub const MAX_KEY_LEN: usize = 100;
+/// How many hex digits of the full key's SHA-256 end a shortened key.
+const KEY_HASH_LEN: usize = 16;
+
 /// `gitaly-deps`, `3.2` → `GITALY_DEPS__3_2`: a key for one build of an image, usable in
-/// variable names and registry tags.
+/// variable names and registry tags. A key longer than [`MAX_KEY_LEN`] keeps its start and
+/// ends with `_` and a hash of the whole, so it stays one build's alone.
 pub fn build_key(image: &str, variant: &Variant) -> String {
     // Written in place: planning makes one for every build.
     let mut key = String::with_capacity(image.len() + variant.pairs().iter().map(|(_, v)| v.len() + 2).sum::<usize>());
@@ -29,6 +37,15 @@ pub fn build_key(image: &str, variant: &Variant) -> String {
     for (_, value) in variant.pairs() {
         key.push_str("__");
         push_upper_identifier(&mut key, value);
+    }
+    if key.len() > MAX_KEY_LEN {
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(key.as_bytes());
+        // Upper case like the rest of the key (ASCII only: upper_identifier writes no other).
+        let hash: String = digest.iter().map(|b| format!("{b:02X}")).collect();
+        key.truncate(MAX_KEY_LEN - 1 - KEY_HASH_LEN);
+        key.push('_');
+        key.push_str(&hash[..KEY_HASH_LEN]);
     }
     key
 }
@@ -75,5 +92,21 @@ mod tests {
         let key = build_key("gitaly-deps", &v(&[("ruby", "3.2")]));
         assert_eq!(key, "GITALY_DEPS__3_2");
         assert_eq!(ref_variable(&key), "PIPEGEN_REF_GITALY_DEPS__3_2");
+    }
+
+    #[test]
+    fn long_keys_are_shortened_and_stay_apart() {
+        let fits = "a".repeat(MAX_KEY_LEN);
+        assert_eq!(build_key(&fits, &v(&[])), fits.to_uppercase());
+        let long = "a".repeat(MAX_KEY_LEN - 10);
+        let one = build_key(&long, &v(&[("x", &"1".repeat(20))]));
+        let other = build_key(&long, &v(&[("x", &"2".repeat(20))]));
+        assert_eq!(one.len(), MAX_KEY_LEN);
+        assert_eq!(other.len(), MAX_KEY_LEN);
+        assert_ne!(one, other);
+        assert!(one.starts_with(&long.to_uppercase()[..MAX_KEY_LEN - 1 - KEY_HASH_LEN]));
+        assert!(one.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'), "{one}");
+        // The same build gets the same key in every run.
+        assert_eq!(one, build_key(&long, &v(&[("x", &"1".repeat(20))])));
     }
 }

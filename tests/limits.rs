@@ -24,15 +24,80 @@ const GITLAB_MAX_CONFIG_BYTES: usize = 2 * 1024 * 1024;
 const GITHUB_MAX_WORKFLOW_BYTES: usize = 512_000;
 const GITHUB_MAX_MATRIX: usize = 256;
 const GITHUB_MAX_JOB_MINUTES: u64 = 360;
+const GITLAB_MAX_PIPELINE_NAME: usize = 255;
+/// A CI/CD variable's name, also one a dotenv report hands on (GitLab's `HasVariable`).
+const GITLAB_MAX_VARIABLE_NAME: usize = 255;
+/// A registry tag (the OCI distribution spec's reference grammar).
+const REGISTRY_MAX_TAG: usize = 128;
 
 fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().expect("a parent")).expect("create a directory");
     std::fs::write(path, text).expect("write a file");
 }
 
+/// The names a build job derives from its variables (`PIPEGEN_IMAGE`, `PIPEGEN_KEY`, …), on
+/// either platform: every mapping that sets `PIPEGEN_IMAGE` is a build's. The reference
+/// variable and each platform's digest variable of its dotenv reports (GitLab), the tag a
+/// pipeline that does not push gives a commit-tagged image (`scratch-<commit>-<values>`, and
+/// `-platform-<slug>` for one platform of a split build), and BuildKit's cache tag
+/// (`<key>-<slug>`, GitHub).
+fn check_build_names(name: &str, value: &Value, problems: &mut Vec<String>) {
+    match value {
+        Value::Mapping(map) => {
+            let text = |key: &str| map.get(key).and_then(Value::as_str).unwrap_or_default();
+            // A platform's job of a split build hands on its digest.
+            let digest = text("PIPEGEN_DIGEST_VARIABLE");
+            if digest.len() > GITLAB_MAX_VARIABLE_NAME {
+                problems.push(format!("{name}: a job hands on the variable {digest} ({} characters)", digest.len()));
+            }
+            if let Some(image) = map.get("PIPEGEN_IMAGE").and_then(Value::as_str) {
+                let key = match text("PIPEGEN_KEY") {
+                    "" => image.to_ascii_uppercase().replace('-', "_"),
+                    key => key.to_string(),
+                };
+                let platforms: Vec<&str> = text("PIPEGEN_PLATFORMS").lines().collect();
+                let slug = platforms.iter().map(|p| p.len()).max().filter(|_| platforms.len() > 1).map_or(0, |n| n + 1);
+                let mut variables = vec![format!("PIPEGEN_REF_{key}")];
+                variables.extend(
+                    text("PIPEGEN_DIGESTS").lines().filter_map(|l| l.split_once('=')).map(|(_, v)| v.to_string()),
+                );
+                for variable in variables {
+                    if variable.len() > GITLAB_MAX_VARIABLE_NAME {
+                        problems.push(format!(
+                            "{name}: {image} hands on the variable {variable} ({} characters)",
+                            variable.len()
+                        ));
+                    }
+                }
+                if text("PIPEGEN_TAG_MODE") == "commit" {
+                    let suffix = text("PIPEGEN_TAG_SUFFIX");
+                    let tag = "scratch-".len() + 40 + if suffix.is_empty() { 0 } else { 1 + suffix.len() };
+                    let tag = tag + if slug > 0 { "-platform".len() + slug } else { 0 };
+                    if tag > REGISTRY_MAX_TAG {
+                        problems.push(format!("{name}: {image} gets a tag of {tag} characters"));
+                    }
+                }
+                if key.len() + slug > REGISTRY_MAX_TAG {
+                    problems.push(format!("{name}: {image}'s cache tag {key} has {} characters", key.len() + slug));
+                }
+            }
+            for child in map.values() {
+                check_build_names(name, child, problems);
+            }
+        }
+        Value::Sequence(items) => items.iter().for_each(|item| check_build_names(name, item, problems)),
+        _ => {}
+    }
+}
+
 /// A limit crossed in one generated file.
 fn check_gitlab(name: &str, text: &str, problems: &mut Vec<String>) {
     let doc: Value = pipegen::yaml::from_str(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+    check_build_names(name, &doc, problems);
+    let pipeline_name = doc["workflow"]["name"].as_str().unwrap_or_default();
+    if pipeline_name.chars().count() > GITLAB_MAX_PIPELINE_NAME {
+        problems.push(format!("{name}: a pipeline name of {} characters", pipeline_name.chars().count()));
+    }
     let size = pipegen::emit::gitlab::limits::parsed_size(text);
     if size > GITLAB_MAX_CONFIG_BYTES {
         problems.push(format!("{name}: the parsed configuration takes about {size} bytes"));
@@ -73,6 +138,7 @@ fn check_github(name: &str, text: &str, problems: &mut Vec<String>) {
         problems.push(format!("{name}: {} bytes", text.len()));
     }
     let doc: Value = pipegen::yaml::from_str(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+    check_build_names(name, &doc, problems);
     let mut ids = BTreeSet::new();
     for (id, job) in doc["jobs"].as_mapping().expect("jobs") {
         let id = id.as_str().expect("an id");

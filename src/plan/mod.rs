@@ -7,6 +7,7 @@ mod build;
 mod policy;
 pub mod push;
 pub mod recipe;
+pub mod registry_limits;
 
 pub use build::{build, default_dockerfile, job_axes};
 pub use policy::Policy;

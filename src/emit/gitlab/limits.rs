@@ -9,6 +9,8 @@ use crate::model::{Diagnostic, Duration};
 use crate::plan::{CacheUse, JobId, Plan};
 use crate::yaml::tree_size::TreeSize;
 
+/// A pipeline's name (`workflow:name`) has at most this many characters.
+pub const MAX_PIPELINE_NAME: usize = 255;
 /// A job may need at most this many jobs (`ci_needs_size_limit`; an administrator can raise it).
 pub const MAX_NEEDS: usize = 50;
 /// A job name has at most this many characters.
@@ -53,6 +55,18 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
                 .help("rename an image, a job or an axis value so the generated names differ"),
             );
         }
+    }
+    let length = plan.name.chars().count();
+    if length > MAX_PIPELINE_NAME {
+        problems.push(
+            Diagnostic::new(
+                "name-too-long",
+                crate::model::ModelPath::keys(["name"]),
+                format!("GitLab limit: the model's name is the pipeline's name (`workflow:name`), {length} characters; GitLab allows {MAX_PIPELINE_NAME}"),
+            )
+            .label("over a GitLab limit")
+            .help("shorten the name"),
+        );
     }
     let max_needs = plan.raised.gitlab_needs.unwrap_or(MAX_NEEDS);
     for build in &plan.builds {

@@ -215,11 +215,12 @@ fn build_step(setup: &str, build: &str, uses: &Uses, cache_tag: &str, platform_c
 {cache_tag}  if [ "${{PIPEGEN_SPLIT:-}}" = platform ]; then
     # One platform of a manifest list: a temporary tag, merged by digest.
     pipegen_slug="$(printf '%s' "$PIPEGEN_PLATFORM" | tr / -)"
-    pipegen_ref="$pipegen_ref-platform-$pipegen_slug"
+    pipegen_ref="$pipegen_ref{infix}$pipegen_slug"
 {platform_cache_tag}  fi
 {setup}  pipegen_dir="${{TMPDIR:-/tmp}}/pipegen-build-$$"
   mkdir -p "$pipegen_dir/empty"
-"#
+"#,
+        infix = crate::plan::registry_limits::PLATFORM_TAG_INFIX
     );
     if uses.caches {
         text.push_str(
