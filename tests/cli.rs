@@ -81,6 +81,38 @@ fn emit_with_a_target_prints_that_pipeline_and_writes_nothing() {
     assert_eq!(files(dir.path()), ["pipegen.yaml"]);
 }
 
+/// A failed write to stdout (`> file` on a full disk) is an error: exit 2 and a message, never a
+/// truncated pipeline with exit 0. A reader that went away (`| head`) is not.
+#[test]
+fn a_stdout_that_cannot_be_written_is_an_error_and_a_closed_pipe_is_not() {
+    let dir = project(MODEL);
+    for args in [&["emit", "--target", "gitlab"][..], &["emit", "--target", "github"], &["schema"], &["graph"]] {
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+        let output = support::pipegen()
+            .args(args)
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .stdout(full)
+            .output()
+            .expect("run pipegen");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(stderr, "error: cannot write standard output: No space left on device (os error 28)\n", "{args:?}");
+    }
+    let mut child = support::pipegen()
+        .args(["emit", "--target", "github"])
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run pipegen");
+    // Closed before pipegen writes: its write gets EPIPE.
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("wait for pipegen");
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(output.stderr.is_empty(), "{}", String::from_utf8_lossy(&output.stderr));
+}
+
 #[test]
 fn emit_writes_every_output_whole() {
     let dir = project(MODEL);

@@ -58,6 +58,6 @@ pub fn run(model: Option<&Path>, quiet: bool) -> Result<ExitStatus, Error> {
     if !quiet {
         out.push_str(&format!("\nTo update: pipegen emit --model {}\n", workspace.model_arg.display()));
     }
-    super::print_stdout(&out);
+    super::print_stdout(&out)?;
     Ok(ExitStatus::Stale)
 }

@@ -13,7 +13,7 @@ pub fn run(model: Option<&Path>, target: Option<Target>) -> Result<ExitStatus, E
     let workspace = Workspace::locate(model)?;
     let (loaded, plan, mut rendered) = workspace.plan_rendered(target)?;
     if let Some(target) = target {
-        super::print_stdout(&rendered.take(&plan, target));
+        super::print_stdout(&rendered.take(&plan, target))?;
         // The process ends next: its exit returns the memory at once, where dropping the plan
         // would free its allocations one by one.
         std::mem::forget((loaded, plan, rendered));

@@ -10,6 +10,6 @@ use crate::workspace::Workspace;
 pub fn run(model: Option<&Path>, format: GraphFormat) -> Result<ExitStatus, Error> {
     let workspace = Workspace::locate(model)?;
     let (_, plan) = workspace.plan_without_limits()?;
-    super::print_stdout(&graph_render::render(&plan, format));
+    super::print_stdout(&graph_render::render(&plan, format))?;
     Ok(ExitStatus::Success)
 }

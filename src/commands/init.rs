@@ -88,7 +88,7 @@ pub fn run(dir: &Path, force: bool, stdout: bool) -> Result<ExitStatus, Error> {
         eprintln!("pipegen: no Dockerfiles found under {}", dir.display());
     }
     if stdout {
-        super::print_stdout(&text);
+        super::print_stdout(&text)?;
         eprintln!("pipegen: inferred {summary}");
     } else {
         outputs::write_atomically(&model_path, &text)

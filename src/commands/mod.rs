@@ -25,9 +25,15 @@ pub fn print_stderr(text: &str) {
 }
 
 /// Write `text` to stdout. A reader that went away (`pipegen … | head`) is not an error of
-/// pipegen's, and must not become a panic.
-pub fn print_stdout(text: &str) {
+/// pipegen's, and must not become a panic; any other failure (a full disk under `> file`) is
+/// one, or a truncated pipeline would be left behind with exit 0.
+pub fn print_stdout(text: &str) -> Result<(), crate::error::Error> {
     use std::io::Write;
     let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(crate::error::Error::Write { path: "standard output".into(), source: error })
+        }
+        _ => Ok(()),
+    }
 }

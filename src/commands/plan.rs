@@ -78,9 +78,9 @@ pub fn run(
     };
     match format {
         OutputFormat::Json => {
-            super::print_stdout(&format!("{}\n", serde_json::to_string_pretty(&report).expect("a plan serializes")))
+            super::print_stdout(&format!("{}\n", serde_json::to_string_pretty(&report).expect("a plan serializes")))?
         }
-        OutputFormat::Text => super::print_stdout(&text(&report, &origin)),
+        OutputFormat::Text => super::print_stdout(&text(&report, &origin))?,
     }
     Ok(ExitStatus::Success)
 }

@@ -5,6 +5,6 @@ use crate::exit::ExitStatus;
 use crate::model::schema;
 
 pub fn run() -> Result<ExitStatus, Error> {
-    super::print_stdout(&schema::json_schema_text());
+    super::print_stdout(&schema::json_schema_text())?;
     Ok(ExitStatus::Success)
 }

@@ -116,7 +116,7 @@ pub fn run(
     let (loaded, plan) = workspace.plan_without_limits()?;
     if plan.builds.is_empty() {
         if format == OutputFormat::Json {
-            super::print_stdout("[]\n");
+            super::print_stdout("[]\n")?;
         }
         return Ok(ExitStatus::Success);
     }
@@ -181,7 +181,7 @@ pub fn run(
     }
     match format {
         OutputFormat::Json => {
-            super::print_stdout(&format!("{}\n", serde_json::to_string_pretty(&lines).expect("tags serialize")))
+            super::print_stdout(&format!("{}\n", serde_json::to_string_pretty(&lines).expect("tags serialize")))?
         }
         OutputFormat::Text => {
             let width = lines.iter().map(|l| l.id.len()).max().unwrap_or(0);
@@ -193,7 +193,7 @@ pub fn run(
                     format!("{:width$}  {:7}  {}{platform}{offline}\n", l.id, l.kind, l.reference)
                 })
                 .collect();
-            super::print_stdout(&text);
+            super::print_stdout(&text)?;
         }
     }
     Ok(ExitStatus::Success)
