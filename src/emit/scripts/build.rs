@@ -43,7 +43,7 @@ pub fn functions(platform: Platform, policy: &Policy, uses: &Uses) -> String {
         }
     };
     let saves = if uses.split {
-        r#"[ "${PIPEGEN_SPLIT:-}" != platform ] || [ "$PIPEGEN_PLATFORM" = "$(printf '%s\n' "$PIPEGEN_PLATFORMS" | sed -n 1p)" ]"#
+        r#"[ "${PIPEGEN_SPLIT:-}" != platform ] || [ "$PIPEGEN_PLATFORM" = "$(printf '%s\n' "${PIPEGEN_PLATFORMS:-}" | sed -n 1p)" ]"#
     } else {
         ":"
     };

@@ -40,7 +40,7 @@ pub fn functions(platform: Platform) -> String {
   ')"
   pipegen_nl='
 '
-  for pipegen_wanted in $(printf '%s' "$PIPEGEN_PLATFORMS" | tr '\n' ' '); do
+  for pipegen_wanted in $(printf '%s' "${{PIPEGEN_PLATFORMS:-}}" | tr '\n' ' '); do
     case "$pipegen_nl$pipegen_listed$pipegen_nl" in
       *"$pipegen_nl$pipegen_wanted$pipegen_nl"*|*"$pipegen_nl$pipegen_wanted/"*) ;;
       *)
