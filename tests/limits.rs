@@ -184,6 +184,61 @@ fn every_generated_file_is_within_every_limit() {
     assert!(problems.is_empty(), "over a limit:\n{}", problems.join("\n"));
 }
 
+/// The jobs GitLab would create for a pipeline, counted on the file: every top-level job that
+/// is not hidden, each shard of a `parallel` job.
+fn gitlab_jobs(text: &str) -> usize {
+    let doc: Value = pipegen::yaml::from_str(text).expect("YAML");
+    doc.as_mapping()
+        .expect("a mapping")
+        .iter()
+        .filter(|(key, _)| {
+            let key = key.as_str().expect("a string key");
+            !key.starts_with('.') && !["workflow", "stages", "variables", "default", "include"].contains(&key)
+        })
+        .map(|(_, job)| job.get("parallel").and_then(Value::as_u64).map_or(1, |n| n as usize))
+        .sum()
+}
+
+/// A pipeline size the model declares (`limits.gitlab.jobs`, an instance's `ci_pipeline_size`)
+/// is checked against every job GitLab creates: a model whose pipeline has exactly that many is
+/// accepted, one more is refused naming the limit. On every valid fixture and seed model.
+#[test]
+fn a_declared_pipeline_size_counts_every_job_gitlab_creates() {
+    let mut checked = 0;
+    for model in support::models().iter().chain(&support::valid_fixtures()) {
+        let text = std::fs::read_to_string(model).expect("read the model");
+        if text.lines().any(|l| l.starts_with("limits:")) {
+            continue;
+        }
+        let relative = support::relative(model);
+        let (code, pipeline, err) = support::run(
+            support::pipegen().args(["emit", "--target", "gitlab", "--model", &relative]).current_dir(support::repo()),
+        );
+        assert_eq!(code, 0, "{relative}: {err}");
+        let jobs = gitlab_jobs(&pipeline);
+        if jobs < 2 {
+            continue;
+        }
+        let dir = tempfile::tempdir().expect("temporary directory");
+        for (limit, accepted) in [(jobs, true), (jobs - 1, false)] {
+            write(&dir.path().join("pipegen.yaml"), &format!("{text}\nlimits: {{ gitlab: {{ jobs: {limit} }} }}\n"));
+            let (code, _, err) =
+                support::run(support::pipegen().args(["emit", "--target", "gitlab"]).current_dir(dir.path()));
+            if accepted {
+                assert_eq!(code, 0, "{relative} with jobs: {limit} (its {jobs} jobs): {err}");
+            } else {
+                assert_eq!(code, 2, "{relative} with jobs: {limit} (its {jobs} jobs) was accepted");
+                assert!(
+                    err.contains("error[too-many-jobs]") && err.contains(&format!("would have {jobs} jobs")),
+                    "{relative}: {err}"
+                );
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 10, "{checked} models checked");
+}
+
 /// 1,000 images in a layered graph (each layer built from two images of the one before), one
 /// job each: what a large monorepo might declare.
 fn thousand_images() -> String {

@@ -317,7 +317,8 @@ impl Limits {
     }
 }
 
-/// Limits of a self-managed GitLab that its administrator can raise.
+/// Limits of a GitLab instance that differ from GitLab's defaults: raised by a self-managed
+/// instance's administrator, or set (the pipeline size) by an administrator or GitLab.com's plan.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GitlabLimits {
@@ -332,6 +333,13 @@ pub struct GitlabLimits {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(range(min = 1), example = 4194304)]
     pub config_bytes: Option<usize>,
+
+    /// How many jobs one pipeline may have, as the instance's `ci_pipeline_size` says (each
+    /// shard of a `parallel` job counts). GitLab sets none by default; an administrator, or
+    /// GitLab.com for a plan, may. Default: no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1), example = 500)]
+    pub jobs: Option<usize>,
 }
 
 fn example_limits() -> serde_json::Value {
@@ -339,7 +347,7 @@ fn example_limits() -> serde_json::Value {
 }
 
 fn example_gitlab_limits() -> serde_json::Value {
-    serde_json::json!({ "needs": 100, "config_bytes": 4194304 })
+    serde_json::json!({ "needs": 100, "config_bytes": 4194304, "jobs": 500 })
 }
 
 /// Where the generated pipelines are written.

@@ -58,6 +58,7 @@ pub fn build(loaded: &LoadedModel, model_file: &str) -> Result<Plan, ModelErrors
         raised: RaisedLimits {
             gitlab_needs: model.limits.gitlab.as_ref().and_then(|g| g.needs),
             gitlab_config_bytes: model.limits.gitlab.as_ref().and_then(|g| g.config_bytes),
+            gitlab_jobs: model.limits.gitlab.as_ref().and_then(|g| g.jobs),
         },
         runners: model
             .runners

@@ -109,6 +109,8 @@ pub struct Plan {
 pub struct RaisedLimits {
     pub gitlab_needs: Option<usize>,
     pub gitlab_config_bytes: Option<usize>,
+    /// The instance's `ci_pipeline_size`, when it has one.
+    pub gitlab_jobs: Option<usize>,
 }
 
 /// How a build's image is tagged.

@@ -128,6 +128,20 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
         }
         caches(&id, &run.caches, &mut problems);
     }
+    if let Some(max_jobs) = plan.raised.gitlab_jobs {
+        let jobs = job_count(plan);
+        if jobs > max_jobs {
+            problems.push(
+                Diagnostic::new(
+                    "too-many-jobs",
+                    crate::model::ModelPath::keys(["limits", "gitlab", "jobs"]),
+                    format!("GitLab limit: the pipeline would have {jobs} jobs (builds, platform builds, job variants and shards, cache-key jobs); the instance allows {max_jobs} (ci_pipeline_size)"),
+                )
+                .label("the instance's limit")
+                .help("split the model into several models (one pipeline each), or raise the instance's ci_pipeline_size and this figure with it"),
+            );
+        }
+    }
     let max_config = plan.raised.gitlab_config_bytes.unwrap_or(MAX_CONFIG_BYTES);
     // Measured while writing: what parsed_size would read back, without reading.
     let size = file.tree_size.unwrap_or_else(|| parsed_size(&file.text));
@@ -149,6 +163,24 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
         );
     }
     problems
+}
+
+/// The jobs GitLab creates for the pipeline: one per build, platform build and job variant, a
+/// `parallel` job's shards each, and the cache-key jobs.
+fn job_count(plan: &Plan) -> usize {
+    let builds: usize = plan.builds.iter().map(|b| b.platform_job_count() + 1).sum();
+    let runs: usize = plan.runs.iter().map(|r| r.shards.map_or(1, |s| s as usize)).sum();
+    let mut key_caches: Vec<&str> = plan
+        .builds
+        .iter()
+        .flat_map(|b| &b.caches)
+        .chain(plan.runs.iter().flat_map(|r| &r.caches))
+        .filter(|c| c.key_files.len() > MAX_KEY_FILES)
+        .map(|c| c.name.as_str())
+        .collect();
+    key_caches.sort_unstable();
+    key_caches.dedup();
+    builds + runs + key_caches.len()
 }
 
 /// Cache-key jobs a job needs besides the builds.
