@@ -25,6 +25,8 @@ const GITHUB_MAX_WORKFLOW_BYTES: usize = 512_000;
 const GITHUB_MAX_MATRIX: usize = 256;
 const GITHUB_MAX_JOB_MINUTES: u64 = 360;
 const GITLAB_MAX_PIPELINE_NAME: usize = 255;
+/// GitHub cuts a check run's name past this many characters.
+const GITHUB_MAX_CHECK_NAME: usize = 100;
 /// A CI/CD variable's name, also one a dotenv report hands on (GitLab's `HasVariable`).
 const GITLAB_MAX_VARIABLE_NAME: usize = 255;
 /// A registry tag (the OCI distribution spec's reference grammar).
@@ -140,12 +142,22 @@ fn check_github(name: &str, text: &str, problems: &mut Vec<String>) {
     let doc: Value = pipegen::yaml::from_str(text).unwrap_or_else(|e| panic!("{name}: {e}"));
     check_build_names(name, &doc, problems);
     let mut ids = BTreeSet::new();
+    let mut names = BTreeSet::new();
     for (id, job) in doc["jobs"].as_mapping().expect("jobs") {
         let id = id.as_str().expect("an id");
         if !ids.insert(id.to_ascii_lowercase()) {
             problems.push(format!("{name}: job id {id} differs from another only in case"));
         }
         let matrix = job.get("strategy").and_then(|s| s.get("matrix")).and_then(|m| m.get("shard"));
+        // The check run's name: GitHub cuts it past 100 characters, a matrix job's with ` (N)`.
+        let shown = job["name"].as_str().expect("a name").chars().count()
+            + matrix.and_then(Value::as_sequence).map_or(0, |s| " ()".len() + s.len().to_string().len());
+        if shown > GITHUB_MAX_CHECK_NAME {
+            problems.push(format!("{name}: {id}'s check run is named with {shown} characters"));
+        }
+        if !names.insert(job["name"].as_str().expect("a name").to_string()) {
+            problems.push(format!("{name}: two jobs are named {:?}", job["name"]));
+        }
         if matrix.and_then(Value::as_sequence).is_some_and(|s| s.len() > GITHUB_MAX_MATRIX) {
             problems.push(format!("{name}: {id} has a matrix over {GITHUB_MAX_MATRIX} jobs"));
         }

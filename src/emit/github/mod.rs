@@ -624,7 +624,7 @@ fn build_like_job(plan: &Plan, build: &Build, job: BuildJob) -> Job {
     let mut outputs = IndexMap::new();
     outputs.insert(job.output.0, job.output.1);
     Job {
-        name: names::display(&job.id),
+        name: names::job_name(&job.id, None),
         needs: job.needs,
         runs_on: job.runs_on,
         timeout_minutes: plan.policy.build_timeout.as_minutes_ceil(),
@@ -888,7 +888,7 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
 
     let uses_model_image = run.model_images().next().is_some();
     Job {
-        name: names::display(&run.id()),
+        name: names::job_name(&run.id(), run.shards),
         needs: needs(&run.needs),
         runs_on: RUNS_ON.to_string(),
         timeout_minutes: run_minutes(plan, run),

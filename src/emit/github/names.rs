@@ -7,6 +7,31 @@ pub fn display(id: &JobId) -> String {
     crate::emit::gitlab::names::job(id)
 }
 
+/// GitHub cuts a check run's name at this many characters (and the name of a matrix job is its
+/// job's name with ` (<value>)` after it): a cut name no longer matches a required status check
+/// that names the job, and two names equal in their first 97 characters become one.
+pub const MAX_CHECK_NAME: usize = 100;
+/// How many hex digits of the whole name's SHA-256 end a shortened one.
+const NAME_HASH_LEN: usize = 8;
+
+/// The `name:` of a job: [`display`], or when GitHub would cut it (see [`MAX_CHECK_NAME`]; a
+/// job of `shards` shards shows ` (N)` after it), its start, `~` and a hash of the whole, so
+/// that every job's check run keeps a name of its own, the one written in the workflow.
+pub fn job_name(id: &JobId, shards: Option<u32>) -> String {
+    let mut name = display(id);
+    let budget = MAX_CHECK_NAME - shards.map_or(0, |n| " ()".len() + n.to_string().len());
+    if name.chars().count() > budget {
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(name.as_bytes());
+        let hash: String = digest.iter().take(NAME_HASH_LEN / 2).map(|b| format!("{b:02x}")).collect();
+        let keep = name.char_indices().nth(budget - 1 - NAME_HASH_LEN).map_or(name.len(), |(at, _)| at);
+        name.truncate(keep);
+        name.push('~');
+        name.push_str(&hash);
+    }
+    name
+}
+
 /// The job id: GitHub ids allow letters, digits, `_` and `-`, so `:` becomes `_` (model names
 /// never contain `_`), the `@` before a platform `__` (no other name has two `_` in a row) and
 /// other characters `-`: `build:base:3.2` → `build_base_3-2`, `build:base@linux-arm64` →
@@ -43,6 +68,26 @@ mod tests {
     use super::*;
     use crate::plan::BuildId;
     use crate::variant::Variant;
+
+    #[test]
+    fn names_github_would_cut_are_shortened_and_stay_apart() {
+        let short = JobId::Run { job: "test".into(), variant: Variant::new(vec![("v".into(), "1".into())]) };
+        assert_eq!(job_name(&short, None), "test:1");
+        assert_eq!(job_name(&short, Some(200)), "test:1");
+        let value = |v: &str| Variant::new(vec![("v".into(), v.into())]);
+        let long = |v: &str| JobId::Run { job: "t".repeat(60), variant: value(v) };
+        // 60 + 1 + 39 = 100 characters fit; one more does not.
+        let fits = long(&"a".repeat(39));
+        assert_eq!(job_name(&fits, None), display(&fits));
+        let one = job_name(&long(&format!("{}1", "a".repeat(39))), None);
+        let other = job_name(&long(&format!("{}2", "a".repeat(39))), None);
+        assert_eq!(one.chars().count(), MAX_CHECK_NAME);
+        assert_ne!(one, other);
+        assert!(one.starts_with(&"t".repeat(60)), "{one}");
+        // A job of 200 shards shows ` (200)` after its name: six characters fewer.
+        assert_eq!(job_name(&fits, Some(200)).chars().count(), MAX_CHECK_NAME - 6);
+        assert_eq!(job_name(&fits, Some(200)), job_name(&fits, Some(200)));
+    }
 
     #[test]
     fn ids_replace_what_github_does_not_allow() {
