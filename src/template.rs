@@ -49,6 +49,12 @@ pub enum Piece<'a> {
     },
 }
 
+/// The model text that stands for `text` exactly, in a field that reads `${…}`: every `$`
+/// doubled, so that a directory named `a$$b` or `r${s}` stays itself.
+pub fn literal(text: &str) -> String {
+    text.replace('$', "$$")
+}
+
 /// `${` without its `}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Unterminated;

@@ -517,3 +517,43 @@ fn dir_must_be_a_directory() {
     assert_eq!(code, 2);
     assert_eq!(stderr, "error: nowhere is not a directory\n");
 }
+
+/// Directory names a model path cannot hold as they are: `$` is written `$$` (a model reads
+/// `${…}` in paths), so `a$$b` and `r$x` stay themselves; a newline, a glob character or an
+/// escape sequence cannot be in a model's path at all, so those images are listed as not
+/// inferred, with the path escaped on stderr, and the model is still one pipegen accepts.
+#[test]
+fn paths_a_model_cannot_hold_as_they_are_are_escaped_or_listed() {
+    let dir = tempfile::Builder::new().prefix("pipegen-init-").tempdir().expect("create a temporary directory");
+    let root = dir.path().join("odd");
+    for (directory, from) in [
+        ("a$$b", "alpine:3.20"),
+        ("r$x", "alpine:3.20"),
+        ("c[1]", "alpine:3.20"),
+        ("weird\nname", "alpine:3.20"),
+        ("esc\u{1b}[31m", "alpine:3.20"),
+        ("child", "c-1"),
+    ] {
+        write(&root.join(directory).join("Dockerfile"), &format!("FROM {from}\n"));
+    }
+    git_init(&root);
+    let (text, stderr) = init(&root);
+    assert_eq!(graph(&text), ["a-b: from=[] context=a$$$$b", "r-x: from=[] context=r$$x"], "{text}");
+    // What the model's contexts read as: the directories themselves.
+    let loaded = pipegen::model::load("pipegen.yaml", &text).expect("a model");
+    let plan = pipegen::plan::build(&loaded, "pipegen.yaml").expect("a plan");
+    let contexts: Vec<&str> = plan.builds.iter().map(|b| b.context.as_str()).collect();
+    assert_eq!(contexts, ["a$$b", "r$x"]);
+    for (image, shown, reason) in [
+        ("c-1", "c[1]/Dockerfile", "its path holds `[`"),
+        ("weird-name", "weird\\nname/Dockerfile", "its path holds U+000A (newline)"),
+        ("esc-31m", "esc\\u{1b}[31m/Dockerfile", "its path holds U+001B (escape)"),
+        ("child", "child/Dockerfile", "its parent `c-1` is not inferred"),
+    ] {
+        let line = format!("pipegen: not inferred: image `{image}` ({shown}): {reason}");
+        assert!(stderr.lines().any(|l| l.starts_with(&line)), "no {line:?} in:\n{stderr}");
+    }
+    assert!(!stderr.contains('\u{1b}'), "an escape sequence reached the terminal:\n{stderr}");
+    assert!(text.contains("#   context: \"c[1]\""), "{text}");
+    assert_emits_and_checks(&root, "pipegen.yaml");
+}

@@ -7,7 +7,7 @@ use std::process::Command;
 use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::init::{self, infer, render};
-use crate::model;
+use crate::model::{self, printable};
 use crate::outputs;
 use crate::plan;
 use crate::workspace::DEFAULT_MODEL;
@@ -120,7 +120,8 @@ fn read_text(path: &Path, limit: u64) -> Result<Option<String>, Error> {
 /// without a default.
 fn report(inference: &infer::Inference) {
     if !inference.templates.is_empty() {
-        let shown: Vec<&str> = inference.templates.iter().take(TEMPLATES_SHOWN).map(String::as_str).collect();
+        let listed: Vec<String> =
+            inference.templates.iter().take(TEMPLATES_SHOWN).map(|t| printable::escape(t).into_owned()).collect();
         let more = match inference.templates.len().saturating_sub(TEMPLATES_SHOWN) {
             0 => String::new(),
             n => format!(" and {n} more"),
@@ -128,30 +129,45 @@ fn report(inference: &infer::Inference) {
         eprintln!(
             "pipegen: {} templated Dockerfile(s) not read: {}{more}; render them first, or point an image's `dockerfile` at the rendered output (listed in the model)",
             inference.templates.len(),
-            shown.join(", ")
+            listed.join(", ")
         );
     }
+    // Paths and Dockerfile text reach the terminal escaped: a file name may hold a newline or
+    // an escape sequence.
+    let shown = |text: &str| printable::escape(text).into_owned();
     for unresolved in &inference.unresolved {
         for reason in &unresolved.reasons {
-            eprintln!("pipegen: not inferred: image `{}` ({}): {reason}", unresolved.name, unresolved.dockerfile);
+            eprintln!(
+                "pipegen: not inferred: image `{}` ({}): {}",
+                unresolved.name,
+                shown(&unresolved.dockerfile),
+                shown(reason)
+            );
         }
     }
     for external in &inference.external {
-        eprintln!("pipegen: external: {} {}: {}", external.dockerfile, external.what, external.reason);
+        eprintln!(
+            "pipegen: external: {} {}: {}",
+            shown(&external.dockerfile),
+            shown(&external.what),
+            shown(&external.reason)
+        );
     }
     for (image, summary) in &inference.args {
         if summary.required.is_empty() || !inference.model.images.contains_key(image) {
             continue;
         }
         let written = &inference.model.images[image];
+        // The model's paths double every `$` (template::literal).
         let dockerfile = match (&written.dockerfile, written.context.as_deref()) {
-            (Some(dockerfile), _) => dockerfile.clone(),
+            (Some(dockerfile), _) => dockerfile.replace("$$", "$"),
             (None, None | Some(".")) => "Dockerfile".to_string(),
-            (None, Some(context)) => format!("{context}/Dockerfile"),
+            (None, Some(context)) => format!("{}/Dockerfile", context.replace("$$", "$")),
         };
         eprintln!(
-            "pipegen: image `{image}` ({dockerfile}): build argument(s) without a default: {}; set them in `args` (a commented entry is in the model)",
-            summary.required.join(", ")
+            "pipegen: image `{image}` ({}): build argument(s) without a default: {}; set them in `args` (a commented entry is in the model)",
+            shown(&dockerfile),
+            shown(&summary.required.join(", "))
         );
     }
 }

@@ -28,6 +28,7 @@ use super::reference::{ImageRef, tag_spells_directory};
 use super::scripts::{self, Published};
 use super::{parents, sanitize_name};
 use crate::model::{self, Image, Model, Outputs};
+use crate::template;
 
 /// What `pipegen init` read from a repository.
 #[derive(Debug, Clone, Copy)]
@@ -146,7 +147,16 @@ pub fn infer(input: Input<'_>) -> Inference {
             }
         }
         let mut image_notes = Vec::new();
-        let (context, context_notes) = infer_context(file, &fact.stages, &index);
+        let (mut context, mut context_notes) = infer_context(file, &fact.stages, &index);
+        if context.chars().any(model::unfit_in_plain_path) {
+            context_notes.push(format!(
+                "The directory its COPY sources suggest, {context:?}, cannot be a model's path; its Dockerfile's directory is the context instead."
+            ));
+            context = match parent_dir(&file.path) {
+                "" => ".".to_string(),
+                dir => dir.to_string(),
+            };
+        }
         let target = if file_target(df) == stage && !resolver.retarget.contains_key(&df) {
             None
         } else {
@@ -181,9 +191,15 @@ pub fn infer(input: Input<'_>) -> Inference {
         if !summary.is_empty() {
             args.insert(names[&id].clone(), summary);
         }
-        let dockerfile =
-            (file.path != join(if context == "." { "" } else { &context }, "Dockerfile")).then(|| file.path.clone());
-        let image = Image { context: Some(context), dockerfile, from: edges.from, target, ..Image::default() };
+        let dockerfile = (file.path != join(if context == "." { "" } else { &context }, "Dockerfile"))
+            .then(|| template::literal(&file.path));
+        let image = Image {
+            context: Some(template::literal(&context)),
+            dockerfile,
+            from: edges.from,
+            target,
+            ..Image::default()
+        };
         if !image_notes.is_empty() {
             notes.insert(names[&id].clone(), image_notes);
         }
@@ -558,6 +574,13 @@ impl Resolver<'_> {
     fn facts(&mut self, (df, stage): ImageId) -> Facts {
         let file = &self.files[df];
         let mut fact = Facts::default();
+        if let Some(c) = file.path.chars().find(|c| model::unfit_in_plain_path(*c)) {
+            let shown = if c.is_ascii_graphic() { format!("`{c}`") } else { model::printable::describe(c) };
+            fact.problems.push(format!(
+                "its path holds {shown}, which a model's path cannot (one line, no glob characters): rename the file or its directory"
+            ));
+            return fact;
+        }
         if let Err(error) = &file.parsed {
             fact.problems.push(format!("it cannot be read as a Dockerfile: {error}"));
             return fact;

@@ -178,8 +178,8 @@ fn unresolved_block(out: &mut String, unresolved: &Unresolved) {
         comment(out, 2, &format!("  - {reason}"));
     }
     let image = Image {
-        context: Some(unresolved.context.clone()),
-        dockerfile: Some(unresolved.dockerfile.clone()),
+        context: Some(crate::template::literal(&unresolved.context)),
+        dockerfile: Some(crate::template::literal(&unresolved.dockerfile)),
         target: unresolved.target.clone(),
         from: match unresolved.from.as_slice() {
             [] => None,
@@ -201,6 +201,9 @@ fn unresolved_block(out: &mut String, unresolved: &Unresolved) {
 /// `text` as comment lines at `indent`, wrapped at [`WIDTH`]; a leading run of spaces (a list
 /// item) is kept on continuation lines.
 fn comment(out: &mut String, indent: usize, text: &str) {
+    // Paths and Dockerfile text in a comment: a newline would end it, a control character is
+    // no YAML at all.
+    let text = &*crate::model::printable::escape(text);
     let prefix = format!("{}# ", " ".repeat(indent));
     let body = text.trim_start();
     let lead = text.len() - body.len();

@@ -34,6 +34,12 @@ pub fn forbidden_in_value(c: char) -> bool {
     c.is_control() && !matches!(c, '\t' | '\n')
 }
 
+/// A character no plain path of a model (a context, a Dockerfile, a cache path) may hold: a
+/// line break, a control character, or one a glob reads (only `inputs` are globs).
+pub fn unfit_in_plain_path(c: char) -> bool {
+    matches!(c, '\n' | '*' | '?' | '[' | ']' | '{' | '}') || forbidden_in_value(c) || forbidden_in_file(c)
+}
+
 /// Whether the value at `path` may span lines: the items of a job's `script`, the values of
 /// `env` (jobs and services) and of `args` (images).
 pub fn is_multi_line(path: &ModelPath) -> bool {

@@ -22,6 +22,7 @@ mod suggest;
 mod types;
 mod validate;
 
+pub use characters::unfit_in_plain_path;
 pub use diagnostic::{Anchor, Diagnostic, ModelErrors};
 pub use duration::{Duration, DurationError};
 pub use load::{LoadedModel, load, load_bytes};
