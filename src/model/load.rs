@@ -402,6 +402,27 @@ fn plain_json(value: &yaml::Value) -> Option<Json> {
     }
 }
 
+/// The tags of YAML's core schema, which only say what the value already is (`!!str 3.10`),
+/// and the non-specific `!` (serde_yaml shows it as `!!`). serde_yaml resolves most core tags
+/// itself; what reaches here is the rest.
+fn is_core_tag(tag: &str) -> bool {
+    let name = tag.strip_prefix("tag:yaml.org,2002:").or_else(|| tag.strip_prefix("!!")).unwrap_or(tag);
+    matches!(name, "" | "!" | "str" | "int" | "float" | "bool" | "null" | "seq" | "map")
+}
+
+/// Any other tag would be dropped while the value stayed, read as something it was not meant to
+/// be: GitLab's `!reference [.setup, script]` would become two script lines, `.setup` and `script`.
+fn unknown_tag(tag: &str, path: ModelPath) -> Diagnostic {
+    let help = if tag == "!reference" {
+        "`!reference` is GitLab's, and a model is no GitLab file: write the lines here, or share them with a YAML anchor (`&name` on the first, `*name` where it is used again)".to_string()
+    } else {
+        format!("remove `{tag}`: a model holds plain strings, numbers, lists and mappings, which need no tag")
+    };
+    Diagnostic::new("yaml-tag", path, format!("the YAML tag `{tag}` means nothing in a model"))
+        .label("a tag pipegen does not read")
+        .help(help)
+}
+
 /// YAML values as JSON for the schema validator. Mapping keys become strings the way YAML wrote
 /// them (`3.10:` stays "3.10" as far as YAML kept it); tags are dropped. Numbers JSON cannot hold
 /// (`.nan`, `.inf`) are reported where they are written.
@@ -443,7 +464,13 @@ fn to_json(value: &yaml::Value, at: &Walk<'_>, found: &mut Vec<Diagnostic>) -> J
                 })
                 .collect(),
         ),
-        yaml::Value::Tagged(tagged) => to_json(&tagged.value, at, found),
+        yaml::Value::Tagged(tagged) => {
+            let tag = tagged.tag.to_string();
+            if !is_core_tag(&tag) {
+                found.push(unknown_tag(&tag, at.path()));
+            }
+            to_json(&tagged.value, at, found)
+        }
         // Null, booleans and strings.
         plain => plain_json(plain).unwrap_or_default(),
     }
