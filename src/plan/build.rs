@@ -71,6 +71,7 @@ pub fn build(loaded: &LoadedModel, model_file: &str) -> Result<Plan, ModelErrors
     let mut problems = planner.problems;
     problems.extend(same_keys(&plan));
     problems.extend(super::registry_limits::check(&plan));
+    problems.extend(super::process_limits::check(&plan));
     if problems.is_empty() { Ok(plan) } else { Err(ModelErrors::new(loaded.source.clone(), problems)) }
 }
 

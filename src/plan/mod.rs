@@ -5,6 +5,7 @@
 
 mod build;
 mod policy;
+pub mod process_limits;
 pub mod push;
 pub mod recipe;
 pub mod registry_limits;
