@@ -19,14 +19,21 @@ pub const MAX_ENV_STRING: usize = 128 * 1024;
 pub fn check(plan: &Plan) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     let mut reported = BTreeSet::new();
-    let mut over = |path: ModelPath, what: String, bytes: usize| {
-        if bytes > MAX_ENV_STRING && reported.insert(path.to_string()) {
+    // Paths and names are made only for a value over the limit: the check runs on every value
+    // of every variant.
+    let mut over = |bytes: usize, path: &dyn Fn() -> ModelPath, what: &dyn Fn() -> String| {
+        if bytes <= MAX_ENV_STRING {
+            return;
+        }
+        let path = path();
+        if reported.insert(path.to_string()) {
             problems.push(
                 Diagnostic::new(
                     "value-too-long",
                     path,
                     format!(
-                        "{what} would reach its process as {bytes} bytes; Linux starts no program with one environment string or argument over {MAX_ENV_STRING} (\"Argument list too long\")"
+                        "{} would reach its process as {bytes} bytes; Linux starts no program with one environment string or argument over {MAX_ENV_STRING} (\"Argument list too long\")",
+                        what()
                     ),
                 )
                 .label("too long for one variable")
@@ -36,39 +43,36 @@ pub fn check(plan: &Plan) -> Vec<Diagnostic> {
     };
     let entry = |name: &str, value: &str| name.len() + "=".len() + value.len() + 1;
     for build in &plan.builds {
-        let image = ModelPath::keys(["images", &*build.this.id.image]);
         for (name, value) in build.args.iter().chain(&build.parent_args) {
-            let variable = format!("PIPEGEN_ARG_{name}");
             over(
-                image.key("args").key(name.as_str()),
-                format!("build argument `{name}` (`{variable}`)"),
-                entry(&variable, value),
+                entry(name, value) + ARG_PREFIX.len(),
+                &|| ModelPath::keys(["images", &*build.this.id.image, "args", name.as_str()]),
+                &|| format!("build argument `{name}` (`{ARG_PREFIX}{name}`)"),
             );
         }
     }
     for run in &plan.runs {
-        let job = ModelPath::keys(["jobs", run.job.as_str()]);
+        let job = || ModelPath::keys(["jobs", run.job.as_str()]);
         for (name, value) in &run.env {
-            over(job.key("env").key(name.as_str()), format!("variable `{name}`"), entry(name, value));
+            over(entry(name, value), &|| job().key("env").key(name.as_str()), &|| format!("variable `{name}`"));
         }
         for service in &run.services {
             for (name, value) in &service.env {
-                over(
-                    job.key("services"),
-                    format!("variable `{name}` of service `{}`", service.alias),
-                    entry(name, value),
-                );
+                over(entry(name, value), &|| job().key("services"), &|| {
+                    format!("variable `{name}` of service `{}`", service.alias)
+                });
             }
         }
         let script: usize = run.script.iter().map(|line| line.len() + 1).sum();
-        over(
-            job.key("script"),
-            "the script (on GitHub, one variable)".to_string(),
-            entry("PIPEGEN_SCRIPT", "") + script,
-        );
+        over(entry("PIPEGEN_SCRIPT", "") + script, &|| job().key("script"), &|| {
+            "the script (on GitHub, one variable)".to_string()
+        });
     }
     problems
 }
+
+/// How a build job's variables name its build arguments.
+const ARG_PREFIX: &str = "PIPEGEN_ARG_";
 
 #[cfg(test)]
 mod tests {

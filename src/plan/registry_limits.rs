@@ -19,40 +19,55 @@ const COMMIT_LEN: usize = 40;
 /// What names one platform's image of a split build before the merge: `<tag>-platform-<slug>`.
 pub const PLATFORM_TAG_INFIX: &str = "-platform-";
 
-/// The length of `build`'s own tag (the content tag, or the commit SHA with the variant's
-/// values), written out with placeholders for messages.
-pub fn own_tag(build: &Build) -> (usize, String) {
+/// The length of `build`'s own tag: the content tag, or the commit SHA with the variant's
+/// values.
+fn own_tag_len(build: &Build) -> usize {
     match &build.this.tag {
-        TagMode::Content => (CONTENT_TAG_LEN, "<content tag>".to_string()),
-        TagMode::Commit { suffix: None } => (COMMIT_LEN, "<commit>".to_string()),
-        TagMode::Commit { suffix: Some(suffix) } => (COMMIT_LEN + 1 + suffix.len(), format!("<commit>-{suffix}")),
+        TagMode::Content => CONTENT_TAG_LEN,
+        TagMode::Commit { suffix: None } => COMMIT_LEN,
+        TagMode::Commit { suffix: Some(suffix) } => COMMIT_LEN + 1 + suffix.len(),
+    }
+}
+
+/// [`own_tag_len`]'s tag written out with placeholders, for messages.
+fn own_tag_shape(build: &Build) -> String {
+    match &build.this.tag {
+        TagMode::Content => "<content tag>".to_string(),
+        TagMode::Commit { suffix: None } => "<commit>".to_string(),
+        TagMode::Commit { suffix: Some(suffix) } => format!("<commit>-{suffix}"),
     }
 }
 
 /// What a split build's per-platform names add (`-linux-arm64`, its longest platform's), empty
 /// for a build of one job.
-pub fn platform_part(build: &Build) -> String {
-    match build.platforms.iter().max_by_key(|p| p.name().len()) {
-        Some(platform) if build.split() => format!("-{}", platform.name().replace('/', "-")),
-        _ => String::new(),
+fn platform_part(build: &Build) -> String {
+    match longest_platform(build) {
+        Some(platform) => format!("-{}", platform.name().replace('/', "-")),
+        None => String::new(),
     }
+}
+
+fn longest_platform(build: &Build) -> Option<crate::model::Platform> {
+    build.platforms.iter().copied().max_by_key(|p| p.name().len()).filter(|_| build.split())
+}
+
+/// The length of [`longest_tag`], without writing it.
+fn longest_tag_len(build: &Build) -> usize {
+    // `-platform` then the platform part's own `-<slug>`.
+    let platform = longest_platform(build).map_or(0, |p| PLATFORM_TAG_INFIX.len() + p.name().len());
+    SCRATCH_TAG_PREFIX.len() + own_tag_len(build) + platform
 }
 
 /// The longest tag `build`'s image can get in a pipeline, written out with placeholders for
 /// messages: the scratch prefix of a pipeline that does not push, its own tag, and the
 /// platform part of a split build's temporary tags.
 pub fn longest_tag(build: &Build) -> (usize, String) {
-    let (own_len, own) = own_tag(build);
-    let mut shape = format!("{SCRATCH_TAG_PREFIX}{own}");
-    let mut len = SCRATCH_TAG_PREFIX.len() + own_len;
+    let mut shape = format!("{SCRATCH_TAG_PREFIX}{}", own_tag_shape(build));
     let platform = platform_part(build);
     if !platform.is_empty() {
-        // `-platform` then the part's own `-<slug>`.
-        let infix = PLATFORM_TAG_INFIX.trim_end_matches('-');
-        let _ = write!(shape, "{infix}{platform}");
-        len += infix.len() + platform.len();
+        let _ = write!(shape, "{}{platform}", PLATFORM_TAG_INFIX.trim_end_matches('-'));
     }
-    (len, shape)
+    (longest_tag_len(build), shape)
 }
 
 /// Every build whose image would get a tag or a repository name a registry refuses; one
@@ -63,9 +78,9 @@ pub fn check(plan: &Plan) -> Vec<Diagnostic> {
     let mut reported_repository: Vec<&str> = Vec::new();
     for build in &plan.builds {
         let image = &*build.this.id.image;
-        let (len, shape) = longest_tag(build);
-        if len > MAX_TAG_LEN && !reported_tag.contains(&image) {
+        if longest_tag_len(build) > MAX_TAG_LEN && !reported_tag.contains(&image) {
             reported_tag.push(image);
+            let (len, shape) = longest_tag(build);
             let values = if build.this.id.variant.is_empty() {
                 String::new()
             } else {
@@ -90,16 +105,16 @@ pub fn check(plan: &Plan) -> Vec<Diagnostic> {
                 .help(help),
             );
         }
-        let repository = format!("{}/{image}{}", plan.registry, plan.policy.layer_cache_suffix);
-        if repository.len() > MAX_REPOSITORY_LEN && !reported_repository.contains(&image) {
+        let repository_len = plan.registry.len() + 1 + image.len() + plan.policy.layer_cache_suffix.len();
+        if repository_len > MAX_REPOSITORY_LEN && !reported_repository.contains(&image) {
             reported_repository.push(image);
+            let repository = format!("{}/{image}{}", plan.registry, plan.policy.layer_cache_suffix);
             problems.push(
                 Diagnostic::new(
                     "repository-too-long",
                     build.id().origin(),
                     format!(
-                        "image `{image}` would be pushed to `{repository}` (its layer cache), {} characters; a registry takes repository names of at most {MAX_REPOSITORY_LEN}, host included",
-                        repository.len()
+                        "image `{image}` would be pushed to `{repository}` (its layer cache), {repository_len} characters; a registry takes repository names of at most {MAX_REPOSITORY_LEN}, host included"
                     ),
                 )
                 .at_key()
