@@ -424,8 +424,8 @@ fn unknown_tag(tag: &str, path: ModelPath) -> Diagnostic {
 }
 
 /// YAML values as JSON for the schema validator. Mapping keys become strings the way YAML wrote
-/// them (`3.10:` stays "3.10" as far as YAML kept it); tags are dropped. Numbers JSON cannot hold
-/// (`.nan`, `.inf`) are reported where they are written.
+/// them (`3.10:` stays "3.10" as far as YAML kept it); core tags are dropped, others reported.
+/// Numbers JSON cannot hold (`.nan`, `.inf`) are reported where they are written.
 fn to_json(value: &yaml::Value, at: &Walk<'_>, found: &mut Vec<Diagnostic>) -> Json {
     match value {
         yaml::Value::Number(n) => {

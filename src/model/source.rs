@@ -93,6 +93,13 @@ pub struct SourceFile {
     line_starts: Vec<usize>,
 }
 
+/// Where [`SourceFile::walk`] arrived.
+struct Walked {
+    node: usize,
+    key: Option<Location>,
+    via: Option<(ModelPath, Via)>,
+}
+
 #[derive(Debug, Clone)]
 struct Node {
     kind: Kind,
@@ -196,26 +203,17 @@ impl SourceFile {
     }
 
     fn node_at(&self, path: &ModelPath) -> Option<usize> {
-        let mut via = None;
-        let mut walked = ModelPath::root();
-        let mut node = self.deref(self.root?, &walked, &mut via)?;
-        for segment in path.segments() {
-            let child = match (segment, &self.nodes[node].kind) {
-                (Segment::Key(wanted), Kind::Mapping(_)) => self.lookup(node, wanted, &walked, &mut via, 0)?.1,
-                (Segment::Index(i), Kind::Sequence(items)) => *items.get(*i)?,
-                _ => return None,
-            };
-            walked = match segment {
-                Segment::Key(k) => walked.key(k.clone()),
-                Segment::Index(i) => walked.index(*i),
-            };
-            node = self.deref(child, &walked, &mut via)?;
-        }
-        Some(node)
+        self.walk(path).map(|walked| walked.node)
     }
 
     /// Walk the tree along `path`, resolving aliases and merge keys.
     pub fn find(&self, path: &ModelPath) -> Option<Found> {
+        let Walked { node, key, via } = self.walk(path)?;
+        Some(Found { key, value: self.nodes[node].location, via })
+    }
+
+    /// The node at `path`, where its key is written, and the alias or merge that brought it.
+    fn walk(&self, path: &ModelPath) -> Option<Walked> {
         let mut via: Option<(ModelPath, Via)> = None;
         let mut walked = ModelPath::root();
         let mut node = self.deref(self.root?, &walked, &mut via)?;
@@ -233,7 +231,7 @@ impl SourceFile {
             key = next_key;
             node = self.deref(child, &walked, &mut via)?;
         }
-        Some(Found { key, value: self.nodes[node].location, via })
+        Some(Walked { node, key, via })
     }
 
     /// Follow an alias to the node it names (an anchor defined later than its use, or never,
