@@ -38,16 +38,27 @@ pub fn build_key(image: &str, variant: &Variant) -> String {
         key.push_str("__");
         push_upper_identifier(&mut key, value);
     }
-    if key.len() > MAX_KEY_LEN {
-        use sha2::Digest as _;
-        let digest = sha2::Sha256::digest(key.as_bytes());
-        // Upper case like the rest of the key (ASCII only: upper_identifier writes no other).
-        let hash: String = digest.iter().map(|b| format!("{b:02X}")).collect();
-        key.truncate(MAX_KEY_LEN - 1 - KEY_HASH_LEN);
-        key.push('_');
-        key.push_str(&hash[..KEY_HASH_LEN]);
+    if shorten_with_hash(&mut key, MAX_KEY_LEN, '_', KEY_HASH_LEN) {
+        // The hash in upper case like the rest of the key.
+        key.make_ascii_uppercase();
     }
     key
+}
+
+/// Keep `name` to at most `max` characters: a longer one becomes its start, `separator` and
+/// the first `hash_digits` hex digits of the SHA-256 of the whole, so that names shortened
+/// alike stay apart and each is the same in every run. Whether it was shortened.
+pub fn shorten_with_hash(name: &mut String, max: usize, separator: char, hash_digits: usize) -> bool {
+    if name.chars().count() <= max {
+        return false;
+    }
+    use sha2::Digest as _;
+    let hash = format!("{:x}", sha2::Sha256::digest(name.as_bytes()));
+    let keep = name.char_indices().nth(max - 1 - hash_digits).map_or(name.len(), |(at, _)| at);
+    name.truncate(keep);
+    name.push(separator);
+    name.push_str(&hash[..hash_digits]);
+    true
 }
 
 /// How messages name one build or run: `base`, or `base [ruby=3.2]` for a variant.

@@ -20,15 +20,7 @@ const NAME_HASH_LEN: usize = 8;
 pub fn job_name(id: &JobId, shards: Option<u32>) -> String {
     let mut name = display(id);
     let budget = MAX_CHECK_NAME - shards.map_or(0, |n| " ()".len() + n.to_string().len());
-    if name.chars().count() > budget {
-        use sha2::Digest as _;
-        let digest = sha2::Sha256::digest(name.as_bytes());
-        let hash: String = digest.iter().take(NAME_HASH_LEN / 2).map(|b| format!("{b:02x}")).collect();
-        let keep = name.char_indices().nth(budget - 1 - NAME_HASH_LEN).map_or(name.len(), |(at, _)| at);
-        name.truncate(keep);
-        name.push('~');
-        name.push_str(&hash);
-    }
+    crate::naming::shorten_with_hash(&mut name, budget, '~', NAME_HASH_LEN);
     name
 }
 

@@ -170,23 +170,15 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
 fn job_count(plan: &Plan) -> usize {
     let builds: usize = plan.builds.iter().map(|b| b.platform_job_count() + 1).sum();
     let runs: usize = plan.runs.iter().map(|r| r.shards.map_or(1, |s| s as usize)).sum();
-    let mut key_caches: Vec<&str> = plan
-        .builds
-        .iter()
-        .flat_map(|b| &b.caches)
-        .chain(plan.runs.iter().flat_map(|r| &r.caches))
-        .filter(|c| c.key_files.len() > MAX_KEY_FILES)
-        .map(|c| c.name.as_str())
-        .collect();
-    key_caches.sort_unstable();
-    key_caches.dedup();
-    builds + runs + key_caches.len()
+    let caches = plan.builds.iter().flat_map(|b| &b.caches).chain(plan.runs.iter().flat_map(|r| &r.caches));
+    builds + runs + key_jobs(caches)
 }
 
-/// Cache-key jobs a job needs besides the builds.
-fn key_jobs(caches: &[CacheUse]) -> usize {
+/// The cache-key jobs `caches` need: one per cache with more key files than `cache:key:files`
+/// takes.
+fn key_jobs<'a>(caches: impl IntoIterator<Item = &'a CacheUse>) -> usize {
     let mut names: Vec<&str> =
-        caches.iter().filter(|c| c.key_files.len() > MAX_KEY_FILES).map(|c| c.name.as_str()).collect();
+        caches.into_iter().filter(|c| c.key_files.len() > MAX_KEY_FILES).map(|c| c.name.as_str()).collect();
     names.sort_unstable();
     names.dedup();
     names.len()
