@@ -147,18 +147,24 @@ impl<'a> Planner<'a> {
                 .collect();
             for variant in image_variants {
                 let context = match &image.context {
-                    Some(context) => self.substituted(context, &variant, || at().key("context")),
+                    Some(context) => {
+                        repo_path::normalized(&self.substituted(context, &variant, || at().key("context")))
+                    }
                     None => ".".to_string(),
                 };
                 let dockerfile = match &image.dockerfile {
-                    Some(dockerfile) => self.substituted(dockerfile, &variant, || at().key("dockerfile")),
+                    Some(dockerfile) => {
+                        repo_path::normalized(&self.substituted(dockerfile, &variant, || at().key("dockerfile")))
+                    }
                     None => default_dockerfile(&context),
                 };
                 let inputs = image
                     .inputs
                     .iter()
                     .enumerate()
-                    .map(|(i, input)| self.substituted(&input.0, &variant, || at().key("inputs").index(i)))
+                    .map(|(i, input)| {
+                        repo_path::normalized(&self.substituted(&input.0, &variant, || at().key("inputs").index(i)))
+                    })
                     .collect();
                 let id = BuildId { image: shared_name.clone(), variant: variant.clone() };
                 let tag = match image.tag {

@@ -9,6 +9,7 @@ pub mod process_limits;
 pub mod push;
 pub mod recipe;
 pub mod registry_limits;
+pub mod repo_path;
 
 pub use build::{build, default_dockerfile, job_axes};
 pub use policy::Policy;
