@@ -89,13 +89,16 @@ pub fn tree_facts(
         run(command, "name the empty tree")?.trim().to_string()
     };
     // One git per glob, a few at a time: each lists only the subtree under the glob's directory.
-    let to_list: Vec<&Glob> = globs
+    // Each glob's directory by its tree's id: its name may go through a symbolic link.
+    let to_list: Vec<(&Glob, String)> = globs
         .iter()
-        .copied()
-        .filter(|g| facts.objects.get(&g.prefix).and_then(Option::as_deref).is_some_and(|o| o.starts_with("tree ")))
+        .filter_map(|g| {
+            let object = facts.objects.get(&g.prefix).and_then(Option::as_deref)?;
+            Some((*g, object.strip_prefix("tree ")?.to_string()))
+        })
         .collect();
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(to_list.len().max(1));
-    let chunks: Vec<&[&Glob]> = to_list.chunks(to_list.len().div_ceil(workers).max(1)).collect();
+    let chunks: Vec<&[(&Glob, String)]> = to_list.chunks(to_list.len().div_ceil(workers).max(1)).collect();
     let results: Vec<Result<Vec<GlobListing>, Error>> = std::thread::scope(|scope| {
         let handles: Vec<_> = chunks
             .into_iter()
@@ -104,9 +107,8 @@ pub fn tree_facts(
                 scope.spawn(move || {
                     chunk
                         .iter()
-                        .map(|glob| {
+                        .map(|(glob, tree)| {
                             let mut command = git(root);
-                            let tree = glob.tree(commit);
                             command.args([
                                 "-c",
                                 "core.quotePath=true",
@@ -114,7 +116,7 @@ pub fn tree_facts(
                                 "-r",
                                 "--no-renames",
                                 empty_tree,
-                                &tree,
+                                tree,
                                 "--",
                                 &glob.pathspec(),
                             ]);
@@ -138,11 +140,10 @@ pub fn tree_facts(
 
 /// For each context (and Dockerfile) of a content-tagged build of `plan` whose ignore file
 /// applies when `builder` builds (see [`content_tags::ignore_file`]), the listing lines of the
-/// files the build receives at `commit`. Each ignore file is read and each context listed once;
-/// every problem of every refused ignore file is reported together.
+/// files the build receives, from the trees `facts` names. Each ignore file is read and each
+/// context listed once; every problem of every refused ignore file is reported together.
 pub fn sent_files(
     root: &Path,
-    commit: &str,
     plan: &Plan,
     builder: Builder,
     facts: &TreeFacts,
@@ -165,8 +166,14 @@ pub fn sent_files(
         }
         let Ok(ignore) = &ignore_files[&path] else { continue };
         if !listings.contains_key(context) {
+            // The context's tree by its id: its name may go through a symbolic link.
+            let Some(tree) =
+                facts.objects.get(context).and_then(Option::as_deref).and_then(|o| o.strip_prefix("tree "))
+            else {
+                continue;
+            };
             let mut command = git(root);
-            command.args(["-c", "core.quotePath=true", "ls-tree", "-r", &object_name(commit, context)]);
+            command.args(["-c", "core.quotePath=true", "ls-tree", "-r", tree]);
             let text = run(command, &format!("list the files of {context}"))?;
             listings.insert(context.to_string(), text.lines().map(str::to_string).collect());
         }

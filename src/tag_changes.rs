@@ -29,12 +29,14 @@ pub struct Removed {
 }
 
 /// Every build of `new` with its verdict against `old` (`None`: the model did not exist then),
-/// and the builds of `old` that `new` lacks. `changed_files(path)` lists the files under a path
-/// whose content differs between the two revisions.
+/// and the builds of `old` that `new` lacks. `changed_files(path, was, is)` lists the files
+/// under a path whose content differs between the two revisions, given the objects the path
+/// named in each (`tree <id>`, `blob <id>`, when it named one): a path through a symbolic link
+/// changes with what the link points to.
 pub fn compare(
     old: Option<&Side<'_>>,
     new: &Side<'_>,
-    changed_files: impl Fn(&str) -> Vec<String>,
+    changed_files: impl Fn(&str, Option<&str>, Option<&str>) -> Vec<String>,
 ) -> (Vec<BuildVerdict>, Vec<Removed>) {
     let old_tags: HashMap<&BuildId, &BuildTag> =
         old.map(|o| o.tags.iter().map(|t| (&t.id, t)).collect()).unwrap_or_default();
@@ -93,7 +95,7 @@ fn part_changes(
     is: &[(String, String)],
     earlier: &[BuildVerdict],
     plan: &Plan,
-    changed_files: &impl Fn(&str) -> Vec<String>,
+    changed_files: &impl Fn(&str, Option<&str>, Option<&str>) -> Vec<String>,
 ) -> Vec<Reason> {
     let before: HashMap<&str, &str> = was.iter().map(|(k, t)| (k.as_str(), t.as_str())).collect();
     let after: HashMap<&str, &str> = is.iter().map(|(k, t)| (k.as_str(), t.as_str())).collect();
@@ -127,13 +129,13 @@ fn one_change(
     new: &str,
     earlier: &[BuildVerdict],
     plan: &Plan,
-    changed_files: &impl Fn(&str) -> Vec<String>,
+    changed_files: &impl Fn(&str, Option<&str>, Option<&str>) -> Vec<String>,
 ) -> Vec<Reason> {
     let (label, _) = key.split_once(' ').unwrap_or((key, ""));
     match label {
         "header" => vec![Reason::Recipe { before: old.to_string(), after: new.to_string() }],
         "context" | "dockerfile" | "input" => {
-            let (old_path, new_path) = (object_path(old), object_path(new));
+            let ((old_path, was), (new_path, is)) = (object_of(old), object_of(new));
             if old_path != new_path {
                 return vec![model_change(id, label, Some(old_path), Some(new_path))];
             }
@@ -141,7 +143,7 @@ fn one_change(
             let files = match (listing(old), listing(new)) {
                 // A context whose ignore file applies on one side at least: compare what it sends.
                 (Some(was), Some(is)) => listing_changes(new_path, &was, &is),
-                _ => changed_files(new_path),
+                _ => changed_files(new_path, was, is),
             };
             files.into_iter().map(|path| Reason::Changed { path, via: via.clone() }).collect()
         }
@@ -196,7 +198,7 @@ fn added_or_removed(id: &BuildId, key: &str, old: Option<&str>, new: Option<&str
 /// What a part says in a message: an input's path, an argument's value, the target.
 fn shown<'t>(label: &str, key: &'t str, text: &'t str) -> &'t str {
     match label {
-        "input" => object_path(text),
+        "input" => object_of(text).0,
         "glob" => &key["glob ".len()..],
         "arg" => arg_value(text),
         "target" => text.strip_prefix("target ").unwrap_or(text),
@@ -212,12 +214,18 @@ fn model_change(id: &BuildId, field: &str, before: Option<&str>, after: Option<&
     Reason::Model { field: path.to_string(), before: before.map(str::to_string), after: after.map(str::to_string) }
 }
 
-/// `<label> <path> <type> <id>` (or `none`, or `sent`): the path.
-fn object_path(text: &str) -> &str {
+/// `<label> <path> <type> <id>` (or `none`, or `sent`; the path may hold spaces): the path, and
+/// `<type> <id>` when it names an object.
+fn object_of(text: &str) -> (&str, Option<&str>) {
     let first = text.lines().next().unwrap_or_default();
-    let mut words = first.splitn(3, ' ');
-    words.next();
-    words.next().unwrap_or_default()
+    let rest = first.split_once(' ').map_or("", |(_, rest)| rest);
+    if let Some(path) = rest.strip_suffix(" none").or_else(|| rest.strip_suffix(" sent")) {
+        return (path, None);
+    }
+    match rest.rsplitn(3, ' ').collect::<Vec<_>>()[..] {
+        [_, _, path] => (path, Some(&rest[path.len() + 1..])),
+        _ => (rest, None),
+    }
 }
 
 /// The listing lines of a context part that lists what it sends.

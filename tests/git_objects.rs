@@ -1,6 +1,7 @@
 //! `git::objects` reads each directory once to say what a path names at a commit: it must say
-//! what git itself says of `<commit>:<path>` (`git cat-file --batch-check`), on every kind of
-//! path a model can name and some it should not.
+//! what git itself says of `<commit>:<path>` (`git cat-file --batch-check --follow-symlinks`,
+//! which the pipeline's script asks), on every kind of path a model can name and some it should
+//! not, through symbolic links that lead up, down, through each other and nowhere.
 
 mod support;
 
@@ -9,11 +10,21 @@ use std::process::{Command, Stdio};
 
 use support::git;
 
-/// What `git cat-file --batch-check` says of each path, as `objects` words it.
-fn git_says(dir: &Path, commit: &str, paths: &[String]) -> Vec<Option<String>> {
+/// What git says of a path when it follows symbolic links.
+#[derive(Debug, PartialEq)]
+enum GitSays {
+    /// `<type> <id>`, or `None` for a path that is missing, below a file (`notdir`) or through a
+    /// link to a name the repository lacks (`dangling`).
+    Object(Option<String>),
+    /// `symlink` (out of the repository) or `loop`.
+    Unfollowable(String),
+}
+
+/// What `git cat-file --batch-check --follow-symlinks` says of each path.
+fn git_says(dir: &Path, commit: &str, paths: &[String]) -> Vec<GitSays> {
     let input: String = paths.iter().map(|p| format!("{}\n", pipegen::git::object_name(commit, p))).collect();
     let mut child = Command::new("git")
-        .args(["cat-file", "--batch-check=%(objecttype) %(objectname)"])
+        .args(["cat-file", "--batch-check=%(objecttype) %(objectname)", "--follow-symlinks"])
         .current_dir(dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -21,10 +32,26 @@ fn git_says(dir: &Path, commit: &str, paths: &[String]) -> Vec<Option<String>> {
         .expect("run git");
     std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), input.as_bytes()).expect("feed git");
     let output = child.wait_with_output().expect("git answers");
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(|line| (!line.ends_with(" missing")).then(|| line.to_string()))
-        .collect()
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let mut lines = text.lines();
+    let mut says = Vec::new();
+    while let Some(line) = lines.next() {
+        let word = line.split(' ').next().unwrap_or_default();
+        says.push(match word {
+            // Two lines: the answer, then the link's target or the name asked.
+            "symlink" | "loop" => {
+                lines.next();
+                GitSays::Unfollowable(word.to_string())
+            }
+            "notdir" | "dangling" => {
+                lines.next();
+                GitSays::Object(None)
+            }
+            _ if line.ends_with(" missing") => GitSays::Object(None),
+            _ => GitSays::Object(Some(line.to_string())),
+        });
+    }
+    says
 }
 
 #[test]
@@ -40,7 +67,9 @@ fn objects_are_what_git_says_of_each_path() {
     std::fs::create_dir_all(root.join("odd names/ü ñ")).expect("mkdir");
     std::fs::write(root.join("odd names/ü ñ/a b.txt"), "x\n").expect("write");
     std::fs::write(root.join("top.txt"), "top\n").expect("write");
-    std::os::unix::fs::symlink("images/img1", root.join("link")).expect("symlink");
+    for (link, target) in LINKS {
+        std::os::unix::fs::symlink(target, root.join(link)).expect("symlink");
+    }
     git(root, &["init", "-q", "-b", "main"]);
     git(root, &["add", "-A"]);
     // A submodule's entry (a commit this repository does not hold).
@@ -65,6 +94,24 @@ fn objects_are_what_git_says_of_each_path() {
         "top.txt",
         "link",
         "link/Dockerfile",
+        "link/nested/deeper/file.txt",
+        "link/../img2/Dockerfile",
+        "images/img2/up",
+        "images/img2/up/img3/Dockerfile",
+        "images/img2/sibling/Dockerfile",
+        "images/img2/sibling/../img4",
+        "images/img2/file-link",
+        "images/img2/file-link/below",
+        "chain",
+        "chain/Dockerfile",
+        "chain//nested///deeper",
+        "dot-free",
+        "images/img2/dotted",
+        "images/img2/dotted/deeper",
+        "nowhere",
+        "nowhere/Dockerfile",
+        "to-submodule",
+        "link/.dockerignore",
         "vendored",
         "vendored/inside",
         "odd names/ü ñ/a b.txt",
@@ -82,8 +129,76 @@ fn objects_are_what_git_says_of_each_path() {
         let theirs = git_says(root, rev, &paths);
         assert_eq!(ours.len(), paths.len());
         for ((path, ours), theirs) in paths.iter().zip(&ours).zip(&theirs) {
-            assert_eq!(ours, theirs, "{path:?} at {rev}");
+            assert_eq!(&GitSays::Object(ours.clone()), theirs, "{path:?} at {rev}");
         }
-        assert!(ours.iter().filter(|o| o.is_none()).count() >= 8, "the missing paths are missing");
+        let at = |path: &str| ours[paths.iter().position(|p| p == path).expect("asked")].clone();
+        for missing in [
+            "images/img7/Dockerfile/below-a-file",
+            "images/img999",
+            "images/img999/Dockerfile",
+            "vendored",
+            "vendored/inside",
+            "missing/deep/path",
+            "images/img2/file-link/below",
+            // Through links to names the repository lacks; git reads no `.` in a link.
+            "images/img2/dotted",
+            "nowhere/Dockerfile",
+            "to-submodule",
+            "link/.dockerignore",
+        ] {
+            assert_eq!(at(missing), None, "{missing} is missing");
+        }
+        // Links followed: a Dockerfile through a link is the file it points to.
+        assert_eq!(at("link/Dockerfile"), at("images/img1/Dockerfile"));
+        assert_eq!(at("chain/Dockerfile"), at("images/img1/Dockerfile"));
+        assert_eq!(at("images/img2/up/img3/Dockerfile"), at("images/img3/Dockerfile"));
+        assert!(at("link").is_some_and(|o| o.starts_with("tree ")));
+
+        // Links out of the repository or round a loop: git says so, and `objects` refuses each
+        // path, naming it, the link and what the link does, and names every such link of one
+        // call once.
+        let unfollowable: Vec<String> = UNFOLLOWABLE.iter().map(|(p, _)| p.to_string()).collect();
+        for ((path, what), theirs) in UNFOLLOWABLE.iter().zip(git_says(root, rev, &unfollowable)) {
+            assert_eq!(theirs, GitSays::Unfollowable(what.to_string()), "{path:?} at {rev}");
+            let error = pipegen::git::objects(root, rev, &[path.to_string(), "top.txt".to_string()])
+                .expect_err("an unfollowable link is refused")
+                .to_string();
+            assert!(error.contains(&format!("`{path}`")), "{error}");
+            let said = if *what == "symlink" { "out of the repository" } else { "a loop" };
+            assert!(error.contains(said), "{path}: {error}");
+        }
+        let error = pipegen::git::objects(root, rev, &unfollowable).expect_err("refused").to_string();
+        for link in ["`absolute`, which", "`above`, which"] {
+            assert_eq!(error.matches(link).count(), 1, "{link} once in {error}");
+        }
+        assert!(!error.contains("`absolute/passwd`"), "a link is reported once: {error}");
+        assert!(error.contains("`loop-a`") && error.contains("a loop"), "{error}");
+        assert!(error.contains("(to `/etc`)") && error.contains("(to `../outside`)"), "{error}");
     }
 }
+
+/// Symbolic links of the test repository: `(link, target)`.
+const LINKS: &[(&str, &str)] = &[
+    ("link", "images/img1"),
+    ("chain", "link"),
+    ("dot-free", "images//img5/"),
+    ("images/img2/up", ".."),
+    ("images/img2/sibling", "../img3"),
+    ("images/img2/file-link", "Dockerfile"),
+    ("absolute", "/etc"),
+    ("above", "../outside"),
+    ("images/img2/dotted", "./nested"),
+    ("nowhere", "images/img999"),
+    ("loop-a", "loop-b"),
+    ("loop-b", "loop-a"),
+    ("to-submodule", "vendored"),
+];
+
+/// Paths through links out of the repository or round a loop, and what git says of each.
+const UNFOLLOWABLE: &[(&str, &str)] = &[
+    ("absolute", "symlink"),
+    ("absolute/passwd", "symlink"),
+    ("above", "symlink"),
+    ("loop-a", "loop"),
+    ("loop-b/x", "loop"),
+];

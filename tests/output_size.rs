@@ -36,7 +36,11 @@ const MISSES: &[(&str, usize, &str)] = &[
         37_300,
         "the build script with the alias script (Citus's dev and release tags) and the push policy",
     ),
-    ("generated/gdk/gitlab-ci.yml", 29_300, "the build script: the push policy and the upstream base-image lookup"),
+    (
+        "generated/gdk/gitlab-ci.yml",
+        29_400,
+        "the build script: the push policy, the upstream base-image lookup and following symbolic links (0.6 KB)",
+    ),
     (
         "generated/vitess/gitlab-ci.yml",
         39_000,
@@ -49,8 +53,8 @@ const MISSES: &[(&str, usize, &str)] = &[
     ),
     (
         ".gitlab-ci.yml",
-        19_600,
-        "two builds: the build script is most of it; d92a5aa's tags job was smaller and hashed less",
+        19_800,
+        "two builds: the build script is most of it (following symbolic links: 0.6 KB); d92a5aa's tags job was smaller and hashed less",
     ),
     (
         "generated/pipegen/github-workflow.yml",

@@ -199,6 +199,29 @@ fn tags_say_what_the_tree_is_missing() {
         "{err}"
     );
     assert!(warnings[0].ends_with("; the build would fail"), "{err}");
+
+    // A link git cannot follow (a `.` in its target) to a file the checkout has: the build
+    // would read it, but no tag hashes it, so the warning says why git does not see it.
+    std::fs::write(repo.path().join("images/real.Dockerfile"), "FROM scratch\n").unwrap();
+    std::os::unix::fs::symlink("./real.Dockerfile", repo.path().join("images/component.Dockerfile")).unwrap();
+    repo.commit_all("a Dockerfile through a link git does not follow");
+    let (code, _, err) = repo.pipegen(&["tags"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err.lines().count(), 2, "{err}");
+    assert!(err.contains("is not in git at ") && err.contains(", but the working tree has it: "), "{err}");
+    assert!(err.contains("a symbolic link git cannot follow (git reads no `.` in a link's target)"), "{err}");
+    // The pipeline's tag step, in a checkout that has the file, stops rather than hash nothing.
+    let message = std::panic::catch_unwind(|| pipeline_tags(&repo))
+        .expect_err("the pipeline's tag step fails")
+        .downcast::<String>()
+        .expect("a message");
+    assert!(message.contains("the pipeline's tag step failed"), "{message}");
+    assert!(
+        message.contains(
+            "images/component.Dockerfile goes through a symbolic link that leads to a name git cannot follow"
+        ),
+        "{message}"
+    );
 }
 
 #[test]
@@ -462,4 +485,139 @@ fn a_refused_ignore_file_is_a_located_error() {
     let (code, _, err) = support::run(&mut command);
     assert_ne!(code, 0, "the tag step stops");
     assert!(err.starts_with("tool/.dockerignore:2:6: "), "located in the repository's file: {err}");
+}
+
+/// A model whose paths go through symbolic links and are spelled in several ways.
+const LINKED_MODEL: &str = r#"
+pipegen: 1
+name: linked
+registry: registry.example.com/linked
+images:
+  linked-dockerfile:
+    context: app
+  linked-context:
+    context: lib-link
+  spelled:
+    context: ./lib/
+    dockerfile: ./lib//Dockerfile
+    inputs: ["./shared/", "./shared/./*.txt"]
+"#;
+
+/// The same image as `spelled`, with each path written the plain way.
+const PLAIN_MODEL: &str = r#"
+pipegen: 1
+name: linked
+registry: registry.example.com/linked
+images:
+  linked-dockerfile:
+    context: app
+  linked-context:
+    context: lib-link
+  spelled:
+    context: lib
+    inputs: [shared, "shared/*.txt"]
+"#;
+
+fn linked_repo() -> Repo {
+    let repo = Repo::new();
+    let root = repo.path();
+    std::fs::write(root.join("pipegen.yaml"), LINKED_MODEL).unwrap();
+    for (path, text) in [
+        ("docker/Dockerfile", "FROM scratch\n"),
+        ("app/file", "app\n"),
+        ("lib/Dockerfile", "FROM scratch\n"),
+        ("lib/file", "lib\n"),
+        ("shared/a.txt", "a\n"),
+    ] {
+        std::fs::create_dir_all(root.join(path).parent().unwrap()).unwrap();
+        std::fs::write(root.join(path), text).unwrap();
+    }
+    std::os::unix::fs::symlink("../docker/Dockerfile", root.join("app/Dockerfile")).unwrap();
+    std::os::unix::fs::symlink("lib", root.join("lib-link")).unwrap();
+    repo.commit_all("paths through links");
+    repo
+}
+
+/// A builder follows symbolic links in the checkout: a Dockerfile that is a link is built from
+/// the file it points to, a context that is a link sends that directory. Tags hash what the
+/// build reads, in `pipegen tags` and in the pipeline alike, and `pipegen plan` names the file
+/// that changed behind the link. Paths spelled `./lib/` or `lib//x` are the paths git knows.
+#[test]
+fn paths_through_symbolic_links_and_odd_spellings_are_hashed_as_the_build_reads_them() {
+    let repo = linked_repo();
+    let before = cli_tags(&repo);
+    assert_eq!(tag_values(&pipeline_tags(&repo)), tag_values(&before), "the pipeline agrees");
+
+    // Every spelling of a path is the plain one: the same tags, the plain path in the pipeline.
+    std::fs::write(repo.path().join("plain.yaml"), PLAIN_MODEL).unwrap();
+    let plain = repo.pipegen_json(&["tags", "--model", "plain.yaml", "--format", "json"]);
+    let plain: Vec<String> = plain.as_array().unwrap().iter().map(|t| t["tag"].as_str().unwrap().to_string()).collect();
+    assert_eq!(plain, tag_values(&before));
+    let (_, yaml, _) = repo.pipegen(&["emit", "--target", "gitlab"]);
+    assert!(yaml.contains("PIPEGEN_CONTEXT: lib\n") && !yaml.contains("./lib"), "{yaml}");
+
+    // The file behind the Dockerfile's link changes: that image's tag, and only its, moves.
+    std::fs::write(repo.path().join("docker/Dockerfile"), "FROM scratch\nLABEL changed=yes\n").unwrap();
+    repo.commit_all("change the linked Dockerfile");
+    let after = cli_tags(&repo);
+    let moved: Vec<&str> = before.iter().zip(&after).filter(|(b, a)| b.1 != a.1).map(|(b, _)| b.0.as_str()).collect();
+    assert_eq!(moved, ["build linked-dockerfile"]);
+    assert_eq!(tag_values(&pipeline_tags(&repo)), tag_values(&after), "the pipeline agrees");
+    let (code, out, err) = repo.pipegen(&["plan", "--since", "HEAD~1"]);
+    assert_eq!(code, 0, "{err}");
+    let line = out.lines().find(|l| l.contains("build linked-dockerfile")).unwrap_or_default();
+    assert!(line.ends_with(" app/Dockerfile changed (dockerfile app/Dockerfile)"), "{out}");
+
+    // A file in the linked context's directory changes: the linked context's tag moves.
+    std::fs::write(repo.path().join("lib/file"), "changed\n").unwrap();
+    repo.commit_all("change the linked context");
+    let last = cli_tags(&repo);
+    let moved: Vec<&str> = after.iter().zip(&last).filter(|(b, a)| b.1 != a.1).map(|(b, _)| b.0.as_str()).collect();
+    assert_eq!(moved, ["build linked-context", "build spelled"]);
+    assert_eq!(tag_values(&pipeline_tags(&repo)), tag_values(&last), "the pipeline agrees");
+    let (_, out, _) = repo.pipegen(&["plan", "--since", "HEAD~1"]);
+    let line = out.lines().find(|l| l.contains("build linked-context")).unwrap_or_default();
+    assert!(line.ends_with(" lib-link/file changed (context lib-link)"), "{out}");
+
+    // `--changed` matches paths, and a path behind a link in the working tree is the linked one.
+    for (changed, rebuilt) in [
+        ("docker/Dockerfile", vec!["build linked-dockerfile"]),
+        ("lib/file", vec!["build linked-context", "build spelled"]),
+    ] {
+        let json = repo.pipegen_json(&["plan", "--changed", changed, "--format", "json"]);
+        let ids: Vec<&str> = json["builds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|b| b["rebuilt"] == true)
+            .map(|b| b["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(ids, rebuilt, "--changed {changed}");
+        assert_eq!(json["changed"], serde_json::json!([changed]), "the paths given, as given");
+    }
+}
+
+/// A link out of the repository, or round a loop, on a build's path: the build would read what
+/// git does not hold (or fail), so no tag can be computed, and both `pipegen tags` and the
+/// pipeline's tag step stop, naming the path and the link.
+#[test]
+fn a_build_path_through_a_link_out_of_the_repository_stops_tags_and_the_pipeline() {
+    for (link, target, said) in [("escape", "/etc", "out of the repository"), ("round", "round", "a loop")] {
+        let repo = linked_repo();
+        std::os::unix::fs::symlink(target, repo.path().join(link)).unwrap();
+        let model = format!("{LINKED_MODEL}  outside:\n    context: {link}\n");
+        std::fs::write(repo.path().join("pipegen.yaml"), model).unwrap();
+        repo.commit_all("a link git cannot follow");
+        let (code, _, err) = repo.pipegen(&["tags"]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(&format!("error: `{link}` at ")) && err.contains(said), "{err}");
+        assert_eq!(err.lines().filter(|l| l.starts_with("error: ")).count(), 1, "once, for the link: {err}");
+        let result = std::panic::catch_unwind(|| pipeline_tags(&repo));
+        let message = result.expect_err("the pipeline's tag step fails").downcast::<String>().expect("a message");
+        assert!(message.contains("build:outside: the pipeline's tag step failed"), "{message}");
+        assert!(
+            message.contains(&format!("pipegen: outside: {link} goes through a symbolic link that leads")),
+            "{message}"
+        );
+    }
 }

@@ -26,7 +26,9 @@ use pipegen::plan::{Plan, TagMode};
 /// root, one under a directory, one whose directory is missing); a tool whose context has a
 /// `.dockerignore` that BuildKit and buildah read differently (`**foo`); a child of the root
 /// context with its Dockerfile's own ignore file, a target, two parents and arguments that refer
-/// to them; a commit-tagged grandchild; a context written with a trailing `/`.
+/// to them; a commit-tagged grandchild; a context written with a trailing `/`; a context that is
+/// a symbolic link to a directory, spelled `./…/` (inputs through the link too), and a context
+/// whose Dockerfile is a link to a file elsewhere (see `LINKS`).
 const OWN_MODEL: &str = r#"
 pipegen: 1
 name: tags-under-test
@@ -43,6 +45,11 @@ images:
     context: tool
   slashed:
     context: slashed/
+  linked:
+    context: ./linked-context/
+    inputs: ["./linked-context//more", "./linked-context/*.txt"]
+  pointing:
+    context: pointing
   app:
     from: [base, tool]
     context: .
@@ -66,6 +73,13 @@ const IGNORED_TREE: &[(&str, &str)] = &[
     ("images/app/Dockerfile.dockerignore", "**/*.tmp\n"),
     ("scratch.tmp", "ignored by app\n"),
     ("deep/er/scratch.tmp", "ignored by app\n"),
+];
+
+/// Symbolic links written into every test repository before its files, each with the file or
+/// directory it points to: `(link, target, file to create at the target or "" for a directory)`.
+const LINKS: &[(&str, &str, &str)] = &[
+    ("linked-context", "real-context", ""),
+    ("pointing/Dockerfile", "../shared-dockerfiles/Dockerfile", "shared-dockerfiles/Dockerfile"),
 ];
 
 const SHELLS: [&str; 3] = ["dash", "busybox", "bash"];
@@ -97,6 +111,18 @@ fn repository(dir: &Path, plan: &Plan) -> String {
 fn repository_in_format(dir: &Path, plan: &Plan, format: &str) -> String {
     std::fs::create_dir_all(dir).expect("create the repository");
     git(dir, &["init", "-q", "-b", "main", &format!("--object-format={format}")]);
+    for (link, target, file) in LINKS {
+        let at = dir.join(link);
+        std::fs::create_dir_all(at.parent().expect("a parent")).expect("create a directory");
+        let pointed = at.parent().expect("a parent").join(target);
+        if file.is_empty() {
+            std::fs::create_dir_all(&pointed).expect("create the linked directory");
+        } else {
+            std::fs::create_dir_all(dir.join(file).parent().expect("a parent")).expect("create a directory");
+            std::fs::write(dir.join(file), format!("FROM scratch\nLABEL behind={link}\n")).expect("write");
+        }
+        std::os::unix::fs::symlink(target, &at).expect("symlink");
+    }
     let mut paths: Vec<String> = vec!["README".into()];
     for build in &plan.builds {
         paths.push(format!("{}/context-file", build.context));
@@ -266,6 +292,24 @@ fn a_changed_input_file_or_argument_changes_the_tag() {
     let other = plan_of("pipegen.yaml", &changed);
     let with_other_arg = expected(&repo, &other, &commit, Target::Gitlab);
     assert_ne!(after[base], with_other_arg[base], "a build argument is part of the tag");
+
+    // Behind a symbolic link: the file a linked Dockerfile names, a file in a linked context.
+    for (file, image) in [("shared-dockerfiles/Dockerfile", "pointing"), ("real-context/more", "linked")] {
+        let before = expected(&repo, &plan, git(&repo, &["rev-parse", "HEAD"]).trim(), Target::Gitlab);
+        std::fs::write(repo.join(file), "FROM scratch\nLABEL changed=yes\n").expect("change a linked file");
+        git(&repo, &["commit", "-q", "-am", "change behind a link"]);
+        let after = expected(&repo, &plan, git(&repo, &["rev-parse", "HEAD"]).trim(), Target::Gitlab);
+        let moved: Vec<&str> = plan
+            .builds
+            .iter()
+            .zip(before.iter().zip(&after))
+            .filter(|(_, (b, a))| b != a)
+            .map(|(b, _)| &*b.this.id.image)
+            .collect();
+        // (`app` hashes the whole repository, `release` is tagged by commit.)
+        let others: Vec<&str> = moved.iter().copied().filter(|i| ![image, "app", "release"].contains(i)).collect();
+        assert!(moved.contains(&image) && others.is_empty(), "{file} is hashed through its link: {moved:?}");
+    }
 }
 
 /// What the `.dockerignore` of a context leaves out is not part of its tag, on either platform;

@@ -62,7 +62,8 @@ pub fn run(
         ChangedPaths::Given(paths) => {
             let changed: Vec<String> = paths.iter().map(|p| repository_path(&workspace, p)).collect();
             let sent = sent_at_head(&workspace, &plan, targets[0]);
-            let builds = changes::verdicts(&plan, &changed, |build, path| sent(build, path));
+            let seen = through_links(&workspace.root, &plan, &changed);
+            let builds = changes::verdicts(&plan, &seen, |build, path| sent(build, path));
             (Report { builds, removed: Vec::new(), jobs: jobs(&plan), changed }, "given".to_string())
         }
         ChangedPaths::Git { since } => {
@@ -112,7 +113,9 @@ fn compare(
             None => None,
         };
         let old_side = old_plan.as_ref().zip(old.as_deref()).map(|(plan, tags)| Side { plan, tags });
-        let files = |path: &str| git::changed_files(root, &old_commit, &new_tree, path).unwrap_or_default();
+        let files = |path: &str, was: Option<&str>, is: Option<&str>| {
+            changed_files(root, (&old_commit, was), (&new_tree, is), path)
+        };
         let (verdicts, removed) = tag_changes::compare(old_side.as_ref(), &Side { plan, tags: &new }, files);
         merged = Some(match merged {
             None => (verdicts, removed),
@@ -174,6 +177,56 @@ fn sent_at_head<'p>(
 }
 
 /// A path as the model writes paths: relative to the repository root, with `/`.
+/// The files under `path` that differ between two revisions, each given with the object the
+/// path named there. Two trees are compared by id and a file that differs is the path itself,
+/// so a path through a symbolic link lists what changed where the link points.
+fn changed_files(root: &Path, old: (&str, Option<&str>), new: (&str, Option<&str>), path: &str) -> Vec<String> {
+    fn tree(object: Option<&str>) -> Option<&str> {
+        object.and_then(|o| o.strip_prefix("tree "))
+    }
+    if let (Some(was), Some(is)) = (tree(old.1), tree(new.1)) {
+        let inside = git::changed_files(root, was, is, ".").unwrap_or_default();
+        return match path {
+            "." => inside,
+            _ => inside.into_iter().map(|file| format!("{path}/{file}")).collect(),
+        };
+    }
+    let files = git::changed_files(root, old.0, new.0, path).unwrap_or_default();
+    if files.is_empty() && old.1 != new.1 { vec![path.to_string()] } else { files }
+}
+
+/// The changed paths, each also under every path of a build that leads to it through a
+/// symbolic link in the working tree: a Dockerfile that is a link to `docker/Dockerfile`
+/// changes when that file does, as the build reads it.
+fn through_links(root: &Path, plan: &Plan, changed: &[String]) -> Vec<String> {
+    let Ok(real_root) = std::fs::canonicalize(root) else { return changed.to_vec() };
+    let mut links: Vec<(&str, String)> = Vec::new();
+    for build in &plan.builds {
+        let plain_inputs = build.inputs.iter().filter(|i| !crate::plan::recipe::Glob::is_glob(i));
+        for path in [&build.context, &build.dockerfile].into_iter().chain(plain_inputs) {
+            let Ok(real) = std::fs::canonicalize(root.join(path)) else { continue };
+            let Ok(inside) = real.strip_prefix(&real_root) else { continue };
+            let leads_to = crate::workspace::slash_path(inside);
+            if !leads_to.is_empty() && leads_to != *path {
+                links.push((path, leads_to));
+            }
+        }
+    }
+    links.sort();
+    links.dedup();
+    let mut seen = changed.to_vec();
+    for path in changed {
+        for (link, leads_to) in &links {
+            if path == leads_to {
+                seen.push(link.to_string());
+            } else if let Some(rest) = path.strip_prefix(leads_to.as_str()).and_then(|r| r.strip_prefix('/')) {
+                seen.push(format!("{link}/{rest}"));
+            }
+        }
+    }
+    seen
+}
+
 fn repository_path(workspace: &Workspace, path: &Path) -> String {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     crate::workspace::slash_path(absolute.strip_prefix(&workspace.root).unwrap_or(path))

@@ -89,7 +89,7 @@ pub fn compute_with(
     let mut facts = git::tree_facts(root, commit, &paths, &globs, &asked.tree)?;
     asked.tree.objects.extend(facts.objects.iter().map(|(path, object)| (path.clone(), object.clone())));
     asked.tree.globs.extend(facts.globs.iter().map(|(glob, files)| (glob.clone(), files.clone())));
-    facts.sent = git::sent_files(root, commit, plan, builder, &facts)?;
+    facts.sent = git::sent_files(root, plan, builder, &facts)?;
     facts.dockerfiles = git::dockerfiles(root, plan, &facts)?;
     if bases == Bases::Resolve {
         for image in content_tags::lookups(plan, &facts) {
@@ -139,7 +139,7 @@ pub fn run(
             unresolved.join(", ")
         );
     }
-    for warning in missing_from_tree(&plan, &computed[0].1.facts, &commit) {
+    for warning in missing_from_tree(&workspace.root, &plan, &computed[0].1.facts, &commit) {
         eprintln!("pipegen: warning: {warning}");
     }
     let registry = std::env::var("PIPEGEN_REGISTRY").ok().filter(|r| !r.is_empty()).unwrap_or(plan.registry.clone());
@@ -217,18 +217,22 @@ fn offline_builds(plan: &Plan, builds: &[BuildTag]) -> Vec<bool> {
 }
 
 /// What a build's context or Dockerfile is missing at the commit. The tag is still what the
-/// pipeline would compute, but the build would fail, so say so.
-fn missing_from_tree(plan: &Plan, facts: &content_tags::TreeFacts, commit: &str) -> Vec<String> {
+/// pipeline would compute, but the build would fail, so say so; or, where the working tree has
+/// the path, that git cannot see it (the pipeline's build job stops on a link git cannot follow).
+fn missing_from_tree(root: &Path, plan: &Plan, facts: &content_tags::TreeFacts, commit: &str) -> Vec<String> {
     let mut warnings = Vec::new();
     let short = &commit[..commit.len().min(12)];
     for build in &plan.builds {
         for (what, path) in [("dockerfile", &build.dockerfile), ("context", &build.context)] {
-            if facts.objects.get(path.as_str()).cloned().flatten().is_none() {
-                warnings.push(format!(
-                    "{}: the {what} `{path}` is not in git at {short}; the build would fail",
-                    build.id()
-                ));
+            if facts.objects.get(path.as_str()).cloned().flatten().is_some() {
+                continue;
             }
+            let why = if root.join(path).exists() {
+                ", but the working tree has it: an untracked file, or a symbolic link git cannot follow (git reads no `.` in a link's target); the build would fail or read what no tag hashes"
+            } else {
+                "; the build would fail"
+            };
+            warnings.push(format!("{}: the {what} `{path}` is not in git at {short}{why}", build.id()));
         }
     }
     warnings.dedup();

@@ -1,10 +1,17 @@
 //! Objects at a commit, read in batches: what path names which object, and blobs' contents.
 //!
-//! A path is resolved by reading each directory on its way once (one `git cat-file --batch` per
-//! level of depth), not by asking git for `<commit>:<path>` per path: git resolves such a name
-//! by scanning every directory's entries from the root, so a thousand images side by side in one
-//! directory cost a thousand entries per path looked up (1.3 s for 5,000 paths), where reading
-//! the directory once costs its size.
+//! A path is resolved by reading each directory on its way once (one `git cat-file --batch` a
+//! round, for every path at once), not by asking git for `<commit>:<path>` per path: git
+//! resolves such a name by scanning every directory's entries from the root, so a thousand
+//! images side by side in one directory cost a thousand entries per path looked up (1.3 s for
+//! 5,000 paths), where reading the directory once costs its size.
+//!
+//! Symbolic links on the way are followed, as the builder's file system follows them in the
+//! checkout: a Dockerfile that is a link to `../shared/Dockerfile` is built from that file, so
+//! its tag must hash that file. The rules are git's own for `git cat-file --follow-symlinks`,
+//! which the pipeline's script asks, so both name the same object. A link to a name the
+//! repository lacks names nothing, like a missing path (git says `dangling`; the pipeline's
+//! script also checks that the checkout lacks it, since git reads no `.` in a link's target).
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -27,73 +34,214 @@ struct Object {
 enum Entry {
     Tree(String),
     Blob(String),
+    /// A symbolic link: a blob holding the path it points to.
+    Link(String),
     /// A submodule's commit, which is not in this repository: git calls the path missing.
     Gitlink,
 }
 
+/// How many links one path may go through, as git (and Linux) count them.
+const MAX_LINKS: u32 = 40;
+
+/// Why a path that goes through a symbolic link names nothing git can hash, though the build's
+/// file system finds something there (or fails).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Unfollowable {
+    /// A link to an absolute path, or above the repository's root: what is left of the path.
+    OutOfRepository(String),
+    Loop,
+}
+
+/// Where one path ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Outcome {
+    /// `tree <id>` or `blob <id>`.
+    Object(String),
+    Missing,
+    /// Why, and the last link the path went through.
+    Unfollowable(Unfollowable, String),
+}
+
+/// One path on its way: the directories from the root to where it is (their ids, and their
+/// names below the root), and the rest of its name.
+struct Walk {
+    dirs: Vec<String>,
+    names: Vec<Vec<u8>>,
+    name: Vec<u8>,
+    follows_left: u32,
+    last_link: String,
+}
+
+/// What a walk waits for, or where it ended.
+enum Step {
+    Done(Outcome),
+    Tree(String),
+    Link(String),
+}
+
+/// Trees read so far by id, each as its entries by name.
+type Trees = HashMap<String, HashMap<Vec<u8>, Entry>>;
+
+impl Walk {
+    /// Goes as far as the trees and links read so far allow.
+    fn advance(&mut self, trees: &Trees, links: &HashMap<String, Vec<u8>>) -> Step {
+        loop {
+            let slashes = self.name.iter().take_while(|&&b| b == b'/').count();
+            self.name.drain(..slashes);
+            let here = self.dirs.last().expect("a walk starts at the root").clone();
+            if self.name.is_empty() {
+                return Step::Done(Outcome::Object(format!("tree {here}")));
+            }
+            let (first, rest) = match self.name.iter().position(|&b| b == b'/') {
+                Some(slash) => (self.name[..slash].to_vec(), Some(self.name[slash + 1..].to_vec())),
+                None => (self.name.clone(), None),
+            };
+            if first == b".." {
+                if self.dirs.len() == 1 {
+                    let outside = Unfollowable::OutOfRepository(String::from_utf8_lossy(&self.name).into_owned());
+                    return Step::Done(Outcome::Unfollowable(outside, self.last_link.clone()));
+                }
+                self.dirs.pop();
+                self.names.pop();
+                self.name = rest.unwrap_or_default();
+                continue;
+            }
+            let Some(tree) = trees.get(&here) else { return Step::Tree(here) };
+            match tree.get(&first) {
+                None | Some(Entry::Gitlink) => return Step::Done(Outcome::Missing),
+                Some(Entry::Tree(id)) => match rest {
+                    None => return Step::Done(Outcome::Object(format!("tree {id}"))),
+                    Some(rest) => {
+                        self.dirs.push(id.clone());
+                        self.names.push(first);
+                        self.name = rest;
+                    }
+                },
+                // A name below a file names nothing.
+                Some(Entry::Blob(id)) => {
+                    return Step::Done(match rest {
+                        None => Outcome::Object(format!("blob {id}")),
+                        Some(_) => Outcome::Missing,
+                    });
+                }
+                Some(Entry::Link(id)) => {
+                    let Some(target) = links.get(id) else { return Step::Link(id.clone()) };
+                    let mut link = self.names.join(&b'/');
+                    if !link.is_empty() {
+                        link.push(b'/');
+                    }
+                    link.extend_from_slice(&first);
+                    self.last_link = String::from_utf8_lossy(&link).into_owned();
+                    if self.follows_left == 0 {
+                        return Step::Done(Outcome::Unfollowable(Unfollowable::Loop, self.last_link.clone()));
+                    }
+                    self.follows_left -= 1;
+                    if target.first() == Some(&b'/') {
+                        let outside = Unfollowable::OutOfRepository(String::from_utf8_lossy(target).into_owned());
+                        return Step::Done(Outcome::Unfollowable(outside, self.last_link.clone()));
+                    }
+                    // The target takes the link's place, read from the directory that holds it.
+                    let mut name = target.clone();
+                    if let Some(rest) = rest {
+                        name.push(b'/');
+                        name.extend_from_slice(&rest);
+                    }
+                    self.name = name;
+                }
+            }
+        }
+    }
+}
+
 /// `<type> <id>` of the object (tree or blob) at each path at `commit` (a commit or a tree),
-/// `None` where there is none: what `git cat-file --batch-check='%(objecttype) %(objectname)'`
-/// says of `<commit>:<path>`. `.` is the root; a trailing `/` names the same directory.
+/// `None` where there is none: what `git cat-file --batch-check='%(objecttype) %(objectname)'
+/// --follow-symlinks` says of `<commit>:<path>`. `.` is the root; a trailing `/` names the same
+/// directory. A path through a symbolic link that leads out of the repository or round a loop
+/// is an error, once for each such link: the build would read what git does not hold, or fail.
 pub fn objects(root: &Path, commit: &str, paths: &[String]) -> Result<Vec<Option<String>>, Error> {
     if paths.is_empty() {
         return Ok(Vec::new());
     }
-    let split: Vec<Vec<&str>> = paths.iter().map(|p| components(p)).collect();
     let top = batch(root, &[format!("{commit}^{{tree}}")], "read the commit's tree")?;
     let Some(Some(top)) = top.into_iter().next() else {
         return Err(Error::Git(format!("git found no tree at {commit}")));
     };
     let hash_bytes = top.id.len() / 2;
-    // Directories read so far, by their path (the root is ""), and what each path names.
-    let mut trees: HashMap<String, HashMap<Vec<u8>, Entry>> = HashMap::new();
-    let mut named: HashMap<String, Option<Entry>> = HashMap::new();
-    trees.insert(String::new(), parse_tree(&top.content, hash_bytes)?);
-    named.insert(String::new(), Some(Entry::Tree(top.id.clone())));
-    let depth = split.iter().map(Vec::len).max().unwrap_or(0);
-    for level in 1..=depth {
-        // What each path's first `level` names name, from the directory above.
-        for parts in split.iter().filter(|p| p.len() >= level) {
-            if let std::collections::hash_map::Entry::Vacant(slot) = named.entry(parts[..level].join("/")) {
-                let parent = parts[..level - 1].join("/");
-                slot.insert(trees.get(&parent).and_then(|t| t.get(parts[level - 1].as_bytes())).cloned());
+    let mut trees: Trees = HashMap::new();
+    let mut links: HashMap<String, Vec<u8>> = HashMap::new();
+    trees.insert(top.id.clone(), parse_tree(&top.content, hash_bytes)?);
+    let mut walks: Vec<Walk> = paths
+        .iter()
+        .map(|path| Walk {
+            dirs: vec![top.id.clone()],
+            names: Vec::new(),
+            name: if path == "." { Vec::new() } else { path.as_bytes().to_vec() },
+            follows_left: MAX_LINKS,
+            last_link: String::new(),
+        })
+        .collect();
+    let mut outcomes: Vec<Option<Outcome>> = vec![None; paths.len()];
+    // Each round takes every path as far as it goes, then reads what they wait for, at once.
+    loop {
+        let mut wanted = Vec::new();
+        for (walk, outcome) in walks.iter_mut().zip(outcomes.iter_mut()).filter(|(_, o)| o.is_none()) {
+            match walk.advance(&trees, &links) {
+                Step::Done(done) => *outcome = Some(done),
+                Step::Tree(id) | Step::Link(id) => wanted.push(id),
             }
         }
-        // The directories a longer path goes through, each read once.
-        let mut to_read: Vec<(String, String)> = Vec::new();
-        for parts in split.iter().filter(|p| p.len() > level) {
-            let path = parts[..level].join("/");
-            if let Some(Some(Entry::Tree(id))) = named.get(&path)
-                && !trees.contains_key(&path)
-            {
-                to_read.push((path, id.clone()));
-            }
+        if wanted.is_empty() {
+            break;
         }
-        to_read.sort();
-        to_read.dedup();
-        let ids: Vec<String> = to_read.iter().map(|(_, id)| id.clone()).collect();
-        for ((path, _), object) in to_read.into_iter().zip(batch(root, &ids, "read directories")?) {
-            let object = object.ok_or_else(|| Error::Git(format!("git could not read the directory {path}")))?;
-            trees.insert(path, parse_tree(&object.content, hash_bytes)?);
+        wanted.sort();
+        wanted.dedup();
+        for (id, object) in wanted.iter().zip(batch(root, &wanted, "read directories and links")?) {
+            let object = object.ok_or_else(|| Error::Git(format!("git could not read the object {id}")))?;
+            if object.kind == "tree" {
+                trees.insert(id.clone(), parse_tree(&object.content, hash_bytes)?);
+            } else {
+                links.insert(id.clone(), object.content);
+            }
         }
     }
-    Ok(split
+    // Each link once, with the first path (in order) that goes through it.
+    let mut unfollowable: std::collections::BTreeMap<String, (&String, Unfollowable)> = Default::default();
+    let objects = paths
         .iter()
-        .map(|parts| match named.get(&parts.join("/")).cloned().flatten() {
-            Some(Entry::Tree(id)) => Some(format!("tree {id}")),
-            Some(Entry::Blob(id)) => Some(format!("blob {id}")),
-            Some(Entry::Gitlink) | None => None,
+        .zip(outcomes)
+        .map(|(path, outcome)| match outcome.expect("every walk ends") {
+            Outcome::Object(object) => Some(object),
+            Outcome::Missing => None,
+            Outcome::Unfollowable(why, link) => {
+                let first = unfollowable.entry(link).or_insert_with(|| (path, why.clone()));
+                if path < first.0 {
+                    *first = (path, why);
+                }
+                None
+            }
         })
-        .collect())
+        .collect();
+    if unfollowable.is_empty() {
+        return Ok(objects);
+    }
+    let messages: Vec<String> =
+        unfollowable.iter().map(|(link, (path, why))| unfollowable_message(path, link, commit, why)).collect();
+    Err(Error::Git(messages.join("\nerror: ")))
 }
 
-/// A path's names from the root, as git reads `<commit>:<path>`: `.` and the empty path are the
-/// root, a trailing `/` is dropped, and an empty name (`a//b`) matches nothing.
-fn components(path: &str) -> Vec<&str> {
-    let path = path.trim_end_matches('/');
-    if path.is_empty() || path == "." {
-        return Vec::new();
+/// Why a build's path cannot be hashed, and what to do.
+fn unfollowable_message(path: &str, link: &str, commit: &str, why: &Unfollowable) -> String {
+    let (path, link) = (path.escape_debug(), link.escape_debug());
+    let commit = &commit[..commit.len().min(12)];
+    match why {
+        Unfollowable::OutOfRepository(outside) => format!(
+            "`{path}` at {commit} goes through the symbolic link `{link}`, which leads out of the repository (to `{}`): the build would read what git does not hold, and no tag can hash it; make the link name a file or directory of the repository, relative to the link's own directory",
+            outside.escape_debug()
+        ),
+        Unfollowable::Loop => format!(
+            "`{path}` at {commit} goes through more than {MAX_LINKS} symbolic links (a loop, at `{link}`): the build cannot read it; make the links end at a file or directory"
+        ),
     }
-    path.split('/').collect()
 }
 
 /// The entries of a tree object: `<mode> <name>\0<id>` each, the id in `hash_bytes` raw bytes.
@@ -107,6 +255,7 @@ fn parse_tree(mut content: &[u8], hash_bytes: usize) -> Result<HashMap<Vec<u8>, 
         let id: String = id.iter().map(|b| format!("{b:02x}")).collect();
         let entry = match &content[..space] {
             b"40000" => Entry::Tree(id),
+            b"120000" => Entry::Link(id),
             b"160000" => Entry::Gitlink,
             _ => Entry::Blob(id),
         };
@@ -203,13 +352,5 @@ mod tests {
     fn a_short_answer_is_an_error() {
         assert!(parse_batch(b"a1 blob 10\nshort\n", 1).is_err());
         assert!(parse_batch(b"", 1).is_err());
-    }
-
-    #[test]
-    fn a_path_names_from_the_root_as_git_reads_them() {
-        assert!(components(".").is_empty());
-        assert!(components("").is_empty());
-        assert_eq!(components("a/b/"), ["a", "b"]);
-        assert_eq!(components("a//b"), ["a", "", "b"]);
     }
 }

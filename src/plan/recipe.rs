@@ -115,11 +115,6 @@ impl Glob {
         })
     }
 
-    /// `<commit>:<prefix>`: the tree the glob is matched in.
-    pub fn tree(&self, commit: &str) -> String {
-        crate::git::object_name(commit, &self.prefix)
-    }
-
     /// The pathspec matched inside that tree.
     pub fn pathspec(&self) -> String {
         format!(":(glob){}", self.rest)
@@ -310,7 +305,6 @@ mod tests {
         assert_eq!((g.prefix.as_str(), g.rest.as_str()), ("gitaly", "**/*.go"));
         let g = Glob::parse("*.lock").unwrap();
         assert_eq!((g.prefix.as_str(), g.rest.as_str()), (".", "*.lock"));
-        assert_eq!(g.tree("abc"), "abc:");
         let g = Glob::parse("a/b/c?/d").unwrap();
         assert_eq!((g.prefix.as_str(), g.rest.as_str()), ("a/b", "c?/d"));
         assert_eq!(Glob::parse(".tool-versions"), None);

@@ -173,14 +173,11 @@ fn parent_lookup(platform: Platform) -> &'static str {
 /// The functions the tag and build steps call (only those some part reaches survive
 /// [`super::embed`]).
 fn helpers(platform: Platform, uses: &Uses) -> String {
-    let mut text = r#"pipegen_object() {
+    let mut text = r#"pipegen_add() {
   case "$1" in
     .) pipegen_name="$pipegen_commit:" ;;
     *) pipegen_name="$pipegen_commit:$1" ;;
   esac
-}
-pipegen_add() {
-  pipegen_object "$1"
   pipegen_names="${pipegen_names:+$pipegen_names$pipegen_nl}$pipegen_name"
 }
 pipegen_line() {
@@ -211,16 +208,9 @@ pipegen_parent() {
   pipegen_value="${pipegen_value#{scratch}}"
 }
 pipegen_join() {
-  pipegen_joined="$1"
-  while :; do
-    case "$pipegen_joined" in
-      */) pipegen_joined="${pipegen_joined%/}" ;;
-      *) break ;;
-    esac
-  done
-  case "$pipegen_joined" in
-    .|'') pipegen_joined="$2" ;;
-    *) pipegen_joined="$pipegen_joined/$2" ;;
+  case "$1" in
+    .) pipegen_joined="$2" ;;
+    *) pipegen_joined="$1/$2" ;;
   esac
 }
 "#
@@ -232,8 +222,8 @@ pipegen_join() {
             r#"pipegen_sent() {{
   pipegen_ignore_file="${{TMPDIR:-/tmp}}/pipegen-ignore-$$"
   git cat-file blob "$1" > "$pipegen_ignore_file" || return 1
-  pipegen_object "$PIPEGEN_CONTEXT"
-  git -c core.quotePath=true ls-tree -r "$pipegen_name" > "$pipegen_ignore_file.list" || return 1
+  # The context's tree by its id: its name may go through a symbolic link.
+  git -c core.quotePath=true ls-tree -r "${{pipegen_context_id#tree }}" > "$pipegen_ignore_file.list" || return 1
   # shellcheck disable=SC2016 # an awk program
   PIPEGEN_IGNORE_FILE="$pipegen_ignore_file" PIPEGEN_IGNORE_NAME="$2" PIPEGEN_CONTEXT=. {filter} < "$pipegen_ignore_file.list" || return 1
   rm -f "$pipegen_ignore_file" "$pipegen_ignore_file.list"
@@ -283,10 +273,37 @@ fn recipe(platform: Platform, uses: &Uses) -> String {
         );
     }
     text.push_str(
-        r#"  pipegen_ids="$(git cat-file --batch-check='%(objecttype) %(objectname)' <<PIPEGEN_NAMES
+        r#"  pipegen_answers="$(git cat-file --batch-check='%(objecttype) %(objectname)' --follow-symlinks <<PIPEGEN_NAMES
 $pipegen_names
 PIPEGEN_NAMES
 )" || return 1
+  # One answer a name, symbolic links followed as the build's file system follows them. Some
+  # take two lines (what, then the link's target or the name). A link out of the repository
+  # or round a loop stops the job: the build would read what git does not hold, or fail. A name
+  # below a file (notdir) or a link to a name git lacks (dangling) names nothing, unless the
+  # checkout has something there (git reads no `.` in a link's target).
+  pipegen_ids=
+  pipegen_second=
+  pipegen_left="$pipegen_names"
+  for pipegen_answer in $pipegen_answers; do
+    case "$pipegen_second" in
+      skip) pipegen_second=; continue ;;
+      ?*) echo "pipegen: $PIPEGEN_IMAGE: ${pipegen_path:-.} goes through a symbolic link that leads $pipegen_second ($pipegen_answer)" >&2; return 1 ;;
+    esac
+    pipegen_path="${pipegen_left%%"$pipegen_nl"*}"
+    pipegen_path="${pipegen_path#*:}"
+    pipegen_left="${pipegen_left#*"$pipegen_nl"}"
+    case "$pipegen_answer" in
+      'symlink '*) pipegen_second='out of the repository' ;;
+      'loop '*) pipegen_second='round a loop' ;;
+      'dangling '*|'notdir '*)
+        pipegen_second=skip
+        [ ! -e "$pipegen_path" ] || pipegen_second='to a name git cannot follow'
+        pipegen_answer='- missing'
+        ;;
+    esac
+    pipegen_ids="$pipegen_ids$pipegen_nl$pipegen_answer"
+  done
   # shellcheck disable=SC2086 # one object a line
   set -- $pipegen_ids
   pipegen_context_id="$1"
@@ -373,8 +390,7 @@ PIPEGEN_NAMES
       fi
       case "$1" in
         'tree '*)
-          pipegen_object "$pipegen_prefix"
-          git -c core.quotePath=true diff-tree -r --no-renames "$pipegen_empty" "$pipegen_name" -- ":(glob)$pipegen_rest" || return 1
+          git -c core.quotePath=true diff-tree -r --no-renames "$pipegen_empty" "${1#tree }" -- ":(glob)$pipegen_rest" || return 1
           ;;
       esac
       shift
