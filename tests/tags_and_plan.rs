@@ -495,6 +495,7 @@ registry: registry.example.com/linked
 images:
   linked-dockerfile:
     context: app
+    inputs: ["lib-link/*.txt"]
   linked-context:
     context: lib-link
   spelled:
@@ -511,6 +512,7 @@ registry: registry.example.com/linked
 images:
   linked-dockerfile:
     context: app
+    inputs: ["lib-link/*.txt"]
   linked-context:
     context: lib-link
   spelled:
@@ -583,6 +585,7 @@ fn paths_through_symbolic_links_and_odd_spellings_are_hashed_as_the_build_reads_
     for (changed, rebuilt) in [
         ("docker/Dockerfile", vec!["build linked-dockerfile"]),
         ("lib/file", vec!["build linked-context", "build spelled"]),
+        ("lib/new.txt", vec!["build linked-context", "build linked-dockerfile", "build spelled"]),
     ] {
         let json = repo.pipegen_json(&["plan", "--changed", changed, "--format", "json"]);
         let ids: Vec<&str> = json["builds"]

@@ -200,14 +200,18 @@ fn changed_files(root: &Path, old: (&str, Option<&str>), new: (&str, Option<&str
 /// changes when that file does, as the build reads it.
 fn through_links(root: &Path, plan: &Plan, changed: &[String]) -> Vec<String> {
     let Ok(real_root) = std::fs::canonicalize(root) else { return changed.to_vec() };
-    let mut links: Vec<(&str, String)> = Vec::new();
+    let mut links: Vec<(String, String)> = Vec::new();
     for build in &plan.builds {
-        let plain_inputs = build.inputs.iter().filter(|i| !crate::plan::recipe::Glob::is_glob(i));
-        for path in [&build.context, &build.dockerfile].into_iter().chain(plain_inputs) {
-            let Ok(real) = std::fs::canonicalize(root.join(path)) else { continue };
+        // A glob's literal directory: what it matches lies below it.
+        let inputs = build.inputs.iter().map(|input| match crate::plan::recipe::Glob::parse(input) {
+            Some(glob) => glob.prefix,
+            None => input.clone(),
+        });
+        for path in [build.context.clone(), build.dockerfile.clone()].into_iter().chain(inputs) {
+            let Ok(real) = std::fs::canonicalize(root.join(&path)) else { continue };
             let Ok(inside) = real.strip_prefix(&real_root) else { continue };
             let leads_to = crate::workspace::slash_path(inside);
-            if !leads_to.is_empty() && leads_to != *path {
+            if !leads_to.is_empty() && leads_to != path {
                 links.push((path, leads_to));
             }
         }
@@ -218,7 +222,7 @@ fn through_links(root: &Path, plan: &Plan, changed: &[String]) -> Vec<String> {
     for path in changed {
         for (link, leads_to) in &links {
             if path == leads_to {
-                seen.push(link.to_string());
+                seen.push(link.clone());
             } else if let Some(rest) = path.strip_prefix(leads_to.as_str()).and_then(|r| r.strip_prefix('/')) {
                 seen.push(format!("{link}/{rest}"));
             }
