@@ -202,3 +202,96 @@ const UNFOLLOWABLE: &[(&str, &str)] = &[
     ("loop-a", "loop"),
     ("loop-b/x", "loop"),
 ];
+
+/// Random trees of directories, files and symbolic links (relative, through `..`, with `.`,
+/// absolute, dangling, in loops, to files and to directories), and random paths through them:
+/// `objects` says what `git cat-file --follow-symlinks` says of every path it accepts, and
+/// refuses exactly the paths git calls out of the repository or a loop.
+#[test]
+fn random_links_resolve_as_git_resolves_them() {
+    let mut seed: u64 = 0x5eed_1e55;
+    let mut next = move |n: usize| {
+        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((seed >> 33) as usize) % n
+    };
+    let names = ["a", "b", "c", "d"];
+    let (mut found, mut unfollowable) = (0, 0);
+    for round in 0..8 {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        // Directories up to three deep, with files, then links anywhere.
+        let mut dirs = vec![String::new()];
+        for _ in 0..12 {
+            let parent = dirs[next(dirs.len())].clone();
+            let path =
+                if parent.is_empty() { names[next(4)].to_string() } else { format!("{parent}/{}", names[next(4)]) };
+            if path.matches('/').count() < 3 && std::fs::create_dir_all(root.join(&path)).is_ok() {
+                std::fs::write(root.join(&path).join("f"), format!("{path}\n")).expect("write");
+                dirs.push(path);
+            }
+        }
+        let targets = [
+            "..",
+            "../..",
+            "f",
+            "a",
+            "b/f",
+            "../a/f",
+            "./a",
+            "/etc",
+            "../../../x",
+            "c/..",
+            "a//f",
+            "missing",
+            "l0",
+            "l1",
+        ];
+        for i in 0..16 {
+            let parent = &dirs[next(dirs.len())];
+            let link = if parent.is_empty() { format!("l{}", i % 5) } else { format!("{parent}/l{}", i % 5) };
+            if !root.join(&link).exists() {
+                let _ = std::os::unix::fs::symlink(targets[next(targets.len())], root.join(&link));
+            }
+        }
+        git(root, &["init", "-q", "-b", "main"]);
+        git(root, &["add", "-A"]);
+        git(root, &["commit", "-q", "-m", "random"]);
+        let commit = git(root, &["rev-parse", "HEAD"]).trim().to_string();
+        // Every entry of the tree, then paths that start at one and go on a few random steps.
+        let entries: Vec<String> = git(root, &["ls-files"]).lines().map(str::to_string).chain(dirs.clone()).collect();
+        let parts = ["a", "b", "c", "d", "f", "l0", "l1", "l2", "l3", "l4", "..", "x"];
+        let paths: Vec<String> = (0..400)
+            .map(|_| {
+                let mut path = entries[next(entries.len())].clone();
+                for _ in 0..next(3) {
+                    path = if path.is_empty() {
+                        parts[next(parts.len())].to_string()
+                    } else {
+                        format!("{path}/{}", parts[next(parts.len())])
+                    };
+                }
+                path
+            })
+            .filter(|p: &String| !p.is_empty() && !p.starts_with(".."))
+            .collect();
+        let theirs = git_says(root, &commit, &paths);
+        type Answers<'a> = Vec<(&'a String, &'a GitSays)>;
+        let (refused, accepted): (Answers, Answers) =
+            paths.iter().zip(&theirs).partition(|(_, says)| matches!(says, GitSays::Unfollowable(_)));
+        let accepted_paths: Vec<String> = accepted.iter().map(|(p, _)| (*p).clone()).collect();
+        let ours = pipegen::git::objects(root, &commit, &accepted_paths).expect("git answers");
+        for ((path, theirs), ours) in accepted.iter().zip(&ours) {
+            assert_eq!(&&GitSays::Object(ours.clone()), theirs, "round {round}: {path:?}");
+        }
+        found += ours.iter().filter(|o| o.is_some()).count();
+        unfollowable += refused.len();
+        for (path, _) in refused {
+            assert!(
+                pipegen::git::objects(root, &commit, std::slice::from_ref(path)).is_err(),
+                "round {round}: {path:?} is refused"
+            );
+        }
+    }
+    // The trees are rich enough to say something: objects through links, and refusals.
+    assert!(found > 300 && unfollowable > 50, "{found} objects found, {unfollowable} paths refused");
+}
