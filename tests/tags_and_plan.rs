@@ -487,8 +487,10 @@ fn a_refused_ignore_file_is_a_located_error() {
     assert!(err.starts_with("tool/.dockerignore:2:6: "), "located in the repository's file: {err}");
 }
 
-/// A model whose paths go through symbolic links and are spelled in several ways.
-const LINKED_MODEL: &str = r#"
+/// A model whose paths go through symbolic links, with `spelled`'s paths written as given.
+fn linked_model(spelled: &str) -> String {
+    format!(
+        r#"
 pipegen: 1
 name: linked
 registry: registry.example.com/linked
@@ -499,31 +501,19 @@ images:
   linked-context:
     context: lib-link
   spelled:
-    context: ./lib/
-    dockerfile: ./lib//Dockerfile
-    inputs: ["./shared/", "./shared/./*.txt"]
-"#;
+{spelled}"#
+    )
+}
 
-/// The same image as `spelled`, with each path written the plain way.
-const PLAIN_MODEL: &str = r#"
-pipegen: 1
-name: linked
-registry: registry.example.com/linked
-images:
-  linked-dockerfile:
-    context: app
-    inputs: ["lib-link/*.txt"]
-  linked-context:
-    context: lib-link
-  spelled:
-    context: lib
-    inputs: [shared, "shared/*.txt"]
-"#;
+/// `spelled`'s paths in several odd spellings, and the plain way.
+const SPELLED_ODDLY: &str =
+    "    context: ./lib/\n    dockerfile: ./lib//Dockerfile\n    inputs: [\"./shared/\", \"./shared/./*.txt\"]\n";
+const SPELLED_PLAINLY: &str = "    context: lib\n    inputs: [shared, \"shared/*.txt\"]\n";
 
 fn linked_repo() -> Repo {
     let repo = Repo::new();
     let root = repo.path();
-    std::fs::write(root.join("pipegen.yaml"), LINKED_MODEL).unwrap();
+    std::fs::write(root.join("pipegen.yaml"), linked_model(SPELLED_ODDLY)).unwrap();
     for (path, text) in [
         ("docker/Dockerfile", "FROM scratch\n"),
         ("app/file", "app\n"),
@@ -551,7 +541,7 @@ fn paths_through_symbolic_links_and_odd_spellings_are_hashed_as_the_build_reads_
     assert_eq!(tag_values(&pipeline_tags(&repo)), tag_values(&before), "the pipeline agrees");
 
     // Every spelling of a path is the plain one: the same tags, the plain path in the pipeline.
-    std::fs::write(repo.path().join("plain.yaml"), PLAIN_MODEL).unwrap();
+    std::fs::write(repo.path().join("plain.yaml"), linked_model(SPELLED_PLAINLY)).unwrap();
     let plain = repo.pipegen_json(&["tags", "--model", "plain.yaml", "--format", "json"]);
     let plain: Vec<String> = plain.as_array().unwrap().iter().map(|t| t["tag"].as_str().unwrap().to_string()).collect();
     assert_eq!(plain, tag_values(&before));
@@ -608,7 +598,7 @@ fn a_build_path_through_a_link_out_of_the_repository_stops_tags_and_the_pipeline
     for (link, target, said) in [("escape", "/etc", "out of the repository"), ("round", "round", "a loop")] {
         let repo = linked_repo();
         std::os::unix::fs::symlink(target, repo.path().join(link)).unwrap();
-        let model = format!("{LINKED_MODEL}  outside:\n    context: {link}\n");
+        let model = format!("{}  outside:\n    context: {link}\n", linked_model(SPELLED_ODDLY));
         std::fs::write(repo.path().join("pipegen.yaml"), model).unwrap();
         repo.commit_all("a link git cannot follow");
         let (code, _, err) = repo.pipegen(&["tags"]);
