@@ -259,7 +259,7 @@ fn random_links_resolve_as_git_resolves_them() {
         let commit = git(root, &["rev-parse", "HEAD"]).trim().to_string();
         // Every entry of the tree, then paths that start at one and go on a few random steps.
         let entries: Vec<String> = git(root, &["ls-files"]).lines().map(str::to_string).chain(dirs.clone()).collect();
-        let parts = ["a", "b", "c", "d", "f", "l0", "l1", "l2", "l3", "l4", "..", "x"];
+        let parts = ["a", "b", "c", "d", "f", "l0", "l1", "l2", "l3", "l4", "..", ".", "x"];
         let paths: Vec<String> = (0..400)
             .map(|_| {
                 let mut path = entries[next(entries.len())].clone();
