@@ -260,3 +260,16 @@ fn listing_changes(directory: &str, was: &[&str], is: &[&str]) -> Vec<String> {
     paths.sort();
     paths
 }
+
+#[cfg(test)]
+mod tests {
+    use super::object_of;
+
+    #[test]
+    fn a_recipe_line_gives_its_whole_path_and_its_object() {
+        assert_eq!(object_of("context odd names/ü tree abc"), ("odd names/ü", Some("tree abc")));
+        assert_eq!(object_of("dockerfile a b/Dockerfile blob 12"), ("a b/Dockerfile", Some("blob 12")));
+        assert_eq!(object_of("input a b none"), ("a b", None));
+        assert_eq!(object_of("context a b sent\n100644 blob 1\tf"), ("a b", None));
+    }
+}

@@ -176,7 +176,6 @@ fn sent_at_head<'p>(
     }
 }
 
-/// A path as the model writes paths: relative to the repository root, with `/`.
 /// The files under `path` that differ between two revisions, each given with the object the
 /// path named there. Two trees are compared by id and a file that differs is the path itself,
 /// so a path through a symbolic link lists what changed where the link points.
@@ -231,6 +230,7 @@ fn through_links(root: &Path, plan: &Plan, changed: &[String]) -> Vec<String> {
     seen
 }
 
+/// A path as the model writes paths: relative to the repository root, with `/`.
 fn repository_path(workspace: &Workspace, path: &Path) -> String {
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
     crate::workspace::slash_path(absolute.strip_prefix(&workspace.root).unwrap_or(path))
