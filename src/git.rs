@@ -257,12 +257,6 @@ pub fn changed_files(root: &Path, old: &str, new: &str, path: &str) -> Result<Ve
     Ok(run(command, &format!("compare {path}"))?.lines().map(str::to_string).collect())
 }
 
-/// `<commit>:<path>`, the root being `<commit>:`.
-pub fn object_name(commit: &str, path: &str) -> String {
-    let path = if path == "." { "" } else { path.trim_end_matches('/') };
-    format!("{commit}:{path}")
-}
-
 /// Paths changed since `since` (committed, staged, unstaged and untracked), or, without
 /// `since`, the uncommitted changes of the working tree.
 pub fn changed_paths(root: &Path, since: Option<&str>) -> Result<Vec<String>, Error> {

@@ -22,7 +22,9 @@ enum GitSays {
 
 /// What `git cat-file --batch-check --follow-symlinks` says of each path.
 fn git_says(dir: &Path, commit: &str, paths: &[String]) -> Vec<GitSays> {
-    let input: String = paths.iter().map(|p| format!("{}\n", pipegen::git::object_name(commit, p))).collect();
+    // `<commit>:<path>`, the root being `<commit>:`.
+    let name = |path: &str| if path == "." { String::new() } else { path.trim_end_matches('/').to_string() };
+    let input: String = paths.iter().map(|p| format!("{commit}:{}\n", name(p))).collect();
     let mut child = Command::new("git")
         .args(["cat-file", "--batch-check=%(objecttype) %(objectname)", "--follow-symlinks"])
         .current_dir(dir)

@@ -4,15 +4,12 @@
 //! spelling git reads, so the tag hashes what the builder is sent, and `pipegen tags` and the
 //! pipeline's script ask git the same question.
 
-/// `path` without empty and `.` components: `./app/`, `app//.` and `app` are `app`, and `./`
-/// is the root, `.`. The model refuses `..`, so no component needs resolving against another.
+/// `path` without empty and `.` components, as outputs are normalized: `./app/`, `app//.` and
+/// `app` are `app`, and `./` is the root, `.`. The model refuses `..`, so no component needs
+/// resolving against another.
 pub fn normalized(path: &str) -> String {
-    let is_plain = |c: &str| !c.is_empty() && c != ".";
-    if path == "." || path.split('/').all(is_plain) {
-        return path.to_string();
-    }
-    let kept: Vec<&str> = path.split('/').filter(|c| is_plain(c)).collect();
-    if kept.is_empty() { ".".to_string() } else { kept.join("/") }
+    let plain = crate::model::output_paths::normalize(path);
+    if plain.is_empty() { ".".to_string() } else { plain }
 }
 
 #[cfg(test)]
