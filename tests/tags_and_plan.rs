@@ -209,7 +209,12 @@ fn tags_say_what_the_tree_is_missing() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(err.lines().count(), 2, "{err}");
     assert!(err.contains("is not in git at ") && err.contains(", but the working tree has it: "), "{err}");
-    assert!(err.contains("a symbolic link git cannot follow (git reads no `.` in a link's target)"), "{err}");
+    assert!(
+        err.contains(
+            "a symbolic link git cannot follow (git reads no `.` in a link's target, and follows none into a submodule)"
+        ),
+        "{err}"
+    );
     // The pipeline's tag step, in a checkout that has the file, stops rather than hash nothing.
     let message = std::panic::catch_unwind(|| pipeline_tags(&repo))
         .expect_err("the pipeline's tag step fails")
@@ -613,4 +618,110 @@ fn a_build_path_through_a_link_out_of_the_repository_stops_tags_and_the_pipeline
             "{message}"
         );
     }
+}
+
+const SUBMODULE_MODEL: &str = r#"
+pipegen: 1
+name: sub
+registry: registry.example.com/sub
+images:
+  in-submodule:
+    context: vendor/inner/docker
+  submodule-root:
+    context: vendor/inner
+    dockerfile: vendor/inner/docker/Dockerfile
+  around:
+    context: .
+    dockerfile: tool/Dockerfile
+  beside:
+    context: tool
+    inputs: [vendor/inner/docker/Dockerfile, "vendor/*/notes/*.txt"]
+  apart:
+    context: tool
+jobs:
+  test:
+    image: in-submodule
+    script: [make test]
+"#;
+
+/// A repository whose submodule `vendor/inner` holds a Dockerfile, and the submodule's own
+/// repository (in the same temporary directory).
+fn submodule_repo() -> (Repo, tempfile::TempDir) {
+    let upstream = tempfile::tempdir().expect("temp dir");
+    let git_in = |dir: &Path, args: &[&str]| {
+        let (code, out, err) = support::run(
+            Command::new("git")
+                .args(["-c", "user.email=t@example.com", "-c", "user.name=t", "-c", "protocol.file.allow=always"])
+                .args(args)
+                .current_dir(dir),
+        );
+        assert_eq!(code, 0, "git {args:?} failed: {err}");
+        out
+    };
+    std::fs::create_dir_all(upstream.path().join("docker")).unwrap();
+    std::fs::write(upstream.path().join("docker/Dockerfile"), "FROM scratch\n").unwrap();
+    git_in(upstream.path(), &["init", "-q", "-b", "main"]);
+    git_in(upstream.path(), &["add", "-A"]);
+    git_in(upstream.path(), &["commit", "-q", "-m", "inner"]);
+    let repo = Repo::new();
+    std::fs::write(repo.path().join("pipegen.yaml"), SUBMODULE_MODEL).unwrap();
+    git_in(repo.path(), &["submodule", "add", "-q", upstream.path().to_str().unwrap(), "vendor/inner"]);
+    repo.commit_all("a submodule");
+    (repo, upstream)
+}
+
+/// A build that reads a submodule (its context or Dockerfile lies in one, holds one, or an input
+/// names one) checks submodules out, or its builder would find their directories empty; a path in
+/// a submodule, which git calls missing, is hashed by the commit the repository pins the
+/// submodule at, in `pipegen tags` and in the pipeline alike, so moving the pin rebuilds it.
+#[test]
+fn builds_that_read_a_submodule_check_it_out_and_are_tagged_by_its_pinned_commit() {
+    let (repo, _upstream) = submodule_repo();
+    let reads = ["in-submodule", "submodule-root", "around", "beside"];
+
+    let (code, yaml, err) = repo.pipegen(&["emit", "--target", "gitlab"]);
+    assert_eq!(code, 0, "{err}");
+    let pipeline: pipegen::yaml::Value = pipegen::yaml::from_str(&yaml).expect("generated YAML parses");
+    for image in ["in-submodule", "submodule-root", "around", "beside", "apart"] {
+        let strategy = &pipeline[format!("build:{image}").as_str()]["variables"]["GIT_SUBMODULE_STRATEGY"];
+        let strategy = strategy.as_str().or_else(|| strategy["value"].as_str());
+        assert_eq!(strategy, reads.contains(&image).then_some("recursive"), "build:{image}:\n{yaml}");
+    }
+    assert!(pipeline["test"]["variables"]["GIT_SUBMODULE_STRATEGY"].is_null(), "{yaml}");
+    let (code, yaml, err) = repo.pipegen(&["emit", "--target", "github"]);
+    assert_eq!(code, 0, "{err}");
+    let workflow: pipegen::yaml::Value = pipegen::yaml::from_str(&yaml).expect("generated YAML parses");
+    for image in ["in-submodule", "submodule-root", "around", "beside", "apart"] {
+        let job = format!("build_{image}");
+        let checkout = &workflow["jobs"][job.as_str()]["steps"][0];
+        assert!(checkout["uses"].as_str().is_some_and(|u| u.starts_with("actions/checkout@")), "{job}: {yaml}");
+        let submodules = checkout["with"]["submodules"].as_str();
+        assert_eq!(submodules, reads.contains(&image).then_some("recursive"), "{job}:\n{yaml}");
+    }
+    assert!(workflow["jobs"]["test"]["steps"][0]["with"]["submodules"].is_null(), "{yaml}");
+
+    let before = cli_tags(&repo);
+    assert_eq!(tag_values(&pipeline_tags(&repo)), tag_values(&before), "the pipeline agrees");
+    let (code, out, err) = repo.pipegen(&["tags"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("not in git"), "a path in a submodule is hashed, not missing:\n{out}{err}");
+
+    // A new commit in the submodule, pinned: every build that reads it gets a new tag.
+    let inner = repo.path().join("vendor/inner");
+    std::fs::write(inner.join("docker/Dockerfile"), "FROM scratch\nLABEL moved=yes\n").unwrap();
+    repo.git(&["-C", "vendor/inner", "commit", "-q", "-am", "move"]);
+    repo.commit_all("move the submodule's pin");
+    let after = cli_tags(&repo);
+    let moved: Vec<&str> = before.iter().zip(&after).filter(|(b, a)| b.1 != a.1).map(|(b, _)| b.0.as_str()).collect();
+    assert_eq!(moved, ["build around", "build beside", "build in-submodule", "build submodule-root"]);
+    assert_eq!(tag_values(&pipeline_tags(&repo)), tag_values(&after), "the pipeline agrees");
+    let (code, out, err) = repo.pipegen(&["plan", "--since", "HEAD~1"]);
+    assert_eq!(code, 0, "{err}");
+    let line = out.lines().find(|l| l.contains("build in-submodule ")).unwrap_or_default();
+    assert!(line.contains(" vendor/inner/docker changed (context vendor/inner/docker)"), "{out}");
+
+    // Without `.gitmodules` no checkout clones submodules: no job asks for them.
+    std::fs::remove_file(repo.path().join(".gitmodules")).unwrap();
+    let (_, yaml, _) = repo.pipegen(&["emit", "--target", "gitlab"]);
+    assert!(!yaml.contains("GIT_SUBMODULE_STRATEGY"), "{yaml}");
 }

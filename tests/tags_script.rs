@@ -164,6 +164,7 @@ fn platform(target: Target) -> scripts::Platform {
 fn emitted_in(plan: &Plan, repo: &Path) -> Plan {
     let mut plan = plan.clone();
     plan.ignore_files = pipegen::workspace::ignore_files(repo, &plan);
+    plan.submodules = pipegen::workspace::submodules(repo);
     plan
 }
 
@@ -268,6 +269,86 @@ fn a_sha256_repository_gets_the_same_tags_from_the_script_and_pipegen() {
         }
         assert!(tags_seen.len() > 1, "the builds' tags differ: {tags_seen:?}");
     }
+}
+
+/// A model whose builds read a submodule `vendor/inner` in every way: a context in it, the
+/// submodule as context, a context holding it, inputs in it (one of them missing there) and a
+/// glob through it; and one build that does not.
+const SUBMODULE_MODEL: &str = r#"
+pipegen: 1
+name: sub
+registry: registry.example.com/tags
+images:
+  in-submodule:
+    context: vendor/inner/docker
+  submodule-root:
+    context: vendor/inner
+    dockerfile: vendor/inner/docker/Dockerfile
+  around:
+    context: .
+    dockerfile: app/Dockerfile
+  beside:
+    context: app
+    inputs: [vendor/inner/docker/Dockerfile, vendor/inner/absent, "vendor/inner/*.txt", absent-too]
+  apart:
+    context: app
+"#;
+
+/// Paths in a submodule, which git calls missing, are hashed by the submodule's pinned commit:
+/// every shell's script finds it as `pipegen tags` does, and a new pin moves exactly the tags of
+/// the builds that read the submodule.
+#[test]
+fn paths_in_a_submodule_are_hashed_by_its_pinned_commit_in_every_shell() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let inner = dir.path().join("inner");
+    std::fs::create_dir_all(inner.join("docker")).expect("create the submodule's repository");
+    std::fs::write(inner.join("docker/Dockerfile"), "FROM scratch\n").expect("write");
+    std::fs::write(inner.join("notes.txt"), "notes\n").expect("write");
+    git(&inner, &["init", "-q", "-b", "main"]);
+    git(&inner, &["add", "-A"]);
+    git(&inner, &["commit", "-q", "-m", "inner"]);
+    let repo = dir.path().join("repo");
+    std::fs::create_dir_all(repo.join("app")).expect("create the repository");
+    std::fs::write(repo.join("app/Dockerfile"), "FROM scratch\n").expect("write");
+    git(&repo, &["init", "-q", "-b", "main"]);
+    let add = ["-c", "protocol.file.allow=always", "submodule", "add", "-q", inner.to_str().unwrap(), "vendor/inner"];
+    git(&repo, &add);
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "a submodule"]);
+    let plan = emitted_in(&plan_of("pipegen.yaml", SUBMODULE_MODEL), &repo);
+    assert_eq!(plan.submodules.iter().collect::<Vec<_>>(), ["vendor/inner"]);
+
+    let tags_at = |commit: &str| -> Vec<String> {
+        let mut tags = Vec::new();
+        for target in Target::ALL {
+            let file = dir.path().join(format!("tag-{target}.sh"));
+            std::fs::write(&file, script(target, &plan)).expect("write the script");
+            let want = expected(&repo, &plan, commit, target);
+            for shell in SHELLS {
+                for (b, build) in plan.builds.iter().enumerate() {
+                    let (code, stdout, stderr) = run_with(shell, &file, &repo, &job_env(&plan, b, &want, commit));
+                    assert_eq!(code, 0, "{shell}: {} ({target}):\n{stderr}", build.id());
+                    assert_eq!(stdout.trim_end(), want[b], "{shell}: {} ({target})\n{stderr}", build.id());
+                }
+            }
+            tags = want;
+        }
+        tags
+    };
+    let before = tags_at(git(&repo, &["rev-parse", "HEAD"]).trim());
+
+    std::fs::write(repo.join("vendor/inner/notes.txt"), "moved\n").expect("write");
+    git(&repo.join("vendor/inner"), &["commit", "-q", "-am", "move"]);
+    git(&repo, &["commit", "-q", "-am", "a new pin"]);
+    let after = tags_at(git(&repo, &["rev-parse", "HEAD"]).trim());
+    let moved: Vec<String> = plan
+        .builds
+        .iter()
+        .zip(before.iter().zip(&after))
+        .filter(|(_, (b, a))| b != a)
+        .map(|(build, _)| build.this.id.image.to_string())
+        .collect();
+    assert_eq!(moved, ["around", "beside", "in-submodule", "submodule-root"]);
 }
 
 #[test]

@@ -228,7 +228,7 @@ fn missing_from_tree(root: &Path, plan: &Plan, facts: &content_tags::TreeFacts, 
                 continue;
             }
             let why = if root.join(path).exists() {
-                ", but the working tree has it: an untracked file, or a symbolic link git cannot follow (git reads no `.` in a link's target); the build would fail or read what no tag hashes"
+                ", but the working tree has it: an untracked file, or a symbolic link git cannot follow (git reads no `.` in a link's target, and follows none into a submodule); the build would fail or read what no tag hashes"
             } else {
                 "; the build would fail"
             };

@@ -36,8 +36,9 @@ enum Entry {
     Blob(String),
     /// A symbolic link: a blob holding the path it points to.
     Link(String),
-    /// A submodule's commit, which is not in this repository: git calls the path missing.
-    Gitlink,
+    /// A submodule's commit, whose objects are not in this repository (git calls the path and
+    /// every path below it missing).
+    Gitlink(String),
 }
 
 /// How many links one path may go through, as git (and Linux) count them.
@@ -108,7 +109,18 @@ impl Walk {
             }
             let Some(tree) = trees.get(&here) else { return Step::Tree(here) };
             match tree.get(&first) {
-                None | Some(Entry::Gitlink) => return Step::Done(Outcome::Missing),
+                None => return Step::Done(Outcome::Missing),
+                // The submodule's pinned commit stands for the gitlink and everything below it
+                // (the checkout holds its files when the job checks submodules out), but only on
+                // a path without links: the pipeline's script finds it among the path's literal
+                // directories (`git ls-tree`), which no link leads through.
+                Some(Entry::Gitlink(id)) => {
+                    return Step::Done(if self.last_link.is_empty() {
+                        Outcome::Object(format!("commit {id}"))
+                    } else {
+                        Outcome::Missing
+                    });
+                }
                 Some(Entry::Tree(id)) => match rest {
                     None => return Step::Done(Outcome::Object(format!("tree {id}"))),
                     Some(rest) => {
@@ -155,7 +167,8 @@ impl Walk {
 
 /// `<type> <id>` of the object (tree or blob) at each path at `commit` (a commit or a tree),
 /// `None` where there is none: what `git cat-file --batch-check='%(objecttype) %(objectname)'
-/// --follow-symlinks` says of `<commit>:<path>`. `.` is the root; a trailing `/` names the same
+/// --follow-symlinks` says of `<commit>:<path>`, except that a path at or below a submodule
+/// (reached without links) names the submodule's commit, `commit <id>`, where git says missing. `.` is the root; a trailing `/` names the same
 /// directory. A path through a symbolic link that leads out of the repository or round a loop
 /// is an error, once for each such link: the build would read what git does not hold, or fail.
 pub fn objects(root: &Path, commit: &str, paths: &[String]) -> Result<Vec<Option<String>>, Error> {
@@ -256,7 +269,7 @@ fn parse_tree(mut content: &[u8], hash_bytes: usize) -> Result<HashMap<Vec<u8>, 
         let entry = match &content[..space] {
             b"40000" => Entry::Tree(id),
             b"120000" => Entry::Link(id),
-            b"160000" => Entry::Gitlink,
+            b"160000" => Entry::Gitlink(id),
             _ => Entry::Blob(id),
         };
         entries.insert(content.get(space + 1..nul).ok_or_else(malformed)?.to_vec(), entry);

@@ -67,6 +67,7 @@ pub fn build(loaded: &LoadedModel, model_file: &str) -> Result<Plan, ModelErrors
             .collect(),
         refresh: model.refresh.as_ref().map(|r| r.schedule.split_whitespace().collect::<Vec<_>>().join(" ")),
         ignore_files: Default::default(),
+        submodules: Default::default(),
     };
     let mut problems = planner.problems;
     problems.extend(same_keys(&plan));

@@ -104,6 +104,10 @@ pub struct Plan {
     /// content-tagged build has one; without it, a build that finds one at run time stops and asks
     /// for the pipeline to be emitted again.
     pub ignore_files: std::collections::BTreeSet<String>,
+    /// The repository's submodules (their paths in `.gitmodules`) when the pipeline was
+    /// emitted: the commands fill it in (`Workspace::plan`). A build whose paths reach one
+    /// checks submodules out ([`Plan::checks_out_submodules`]).
+    pub submodules: std::collections::BTreeSet<String>,
 }
 
 /// Limits of a self-managed GitLab that its administrator raised (the model's `limits.gitlab`).
@@ -337,6 +341,24 @@ pub struct ArtifactsPlan {
 }
 
 impl Plan {
+    /// Whether `build` reads a submodule: its context, Dockerfile or an input (a glob by its
+    /// literal directories) is a submodule, lies in one or holds one. Its job then checks
+    /// submodules out, or the builder would find their directories empty.
+    pub fn checks_out_submodules(&self, build: &Build) -> bool {
+        if self.submodules.is_empty() {
+            return false;
+        }
+        let overlaps = |path: &str| {
+            self.submodules.iter().any(|submodule| path == "." || within(path, submodule) || within(submodule, path))
+        };
+        overlaps(&build.context)
+            || overlaps(&build.dockerfile)
+            || build.inputs.iter().any(|input| match recipe::Glob::parse(input) {
+                Some(glob) => overlaps(&glob.prefix),
+                None => overlaps(input),
+            })
+    }
+
     /// The build of `id`.
     pub fn build(&self, id: &BuildId) -> Option<&Build> {
         self.builds.iter().find(|b| &b.this.id == id)
@@ -365,4 +387,9 @@ impl Plan {
     pub fn is_empty(&self) -> bool {
         self.builds.is_empty() && self.runs.is_empty()
     }
+}
+
+/// Whether the repository path `path` is `directory` or lies below it.
+fn within(path: &str, directory: &str) -> bool {
+    path.strip_prefix(directory).is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }

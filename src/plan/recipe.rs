@@ -6,6 +6,7 @@
 //! pipegen content tag v4
 //! image <name>
 //! context <path> <type> <id> | none   # git cat-file --batch-check="%(objecttype) %(objectname)"
+//!                                     #   (`commit <id>`, the pinned commit, in a submodule)
 //!   or, when an ignore file applies:
 //! context <path> sent                 # then one line per file the builder receives:
 //! <mode> <type> <id>\t<path>          #   `git ls-tree -r <commit>:<context>`, filtered

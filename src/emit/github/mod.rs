@@ -463,9 +463,14 @@ fn permissions(pairs: &[(&'static str, &'static str)]) -> IndexMap<&'static str,
     pairs.iter().copied().collect()
 }
 
-fn checkout() -> Step {
+/// The job's checkout; `submodules`: with the repository's submodules, recursively (a build
+/// that reads one; the action's default leaves their directories empty).
+fn checkout(submodules: bool) -> Step {
     let mut with = IndexMap::new();
     with.insert("persist-credentials", With::Flag(false));
+    if submodules {
+        with.insert("submodules", With::Text("recursive".to_string()));
+    }
     Step { name: "Check out".to_string(), uses: Some(CHECKOUT.step_uses()), with, ..Step::default() }
 }
 
@@ -579,7 +584,7 @@ fn build_like_job(plan: &Plan, build: &Build, job: BuildJob) -> Job {
     tag_env.insert("PIPEGEN_REGISTRY_PASSWORD", "${{ secrets.PIPEGEN_REGISTRY_PASSWORD }}");
     tag_env.insert("PIPEGEN_GITHUB_TOKEN", "${{ github.token }}");
     tag_env.insert("PIPEGEN_LOCAL_IMAGES", LOCAL_IMAGES);
-    let mut steps = vec![checkout()];
+    let mut steps = vec![checkout(plan.checks_out_submodules(build))];
     if builds {
         for cache in &build.caches {
             let step = cache_step(cache);
@@ -828,7 +833,7 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
         local_run_env(plan, run, &mut env);
     }
 
-    let mut steps = vec![checkout()];
+    let mut steps = vec![checkout(false)];
     if on_runner {
         steps.push(Step {
             name: "Resolve service aliases".to_string(),

@@ -73,8 +73,9 @@ impl Serialize for Jobs<'_> {
         let first = self.first.iter().map(|(name, job)| (name.clone(), JobEntry::Ready(job)));
         let builds = plan.builds.iter().flat_map(|build| {
             let split = build.split();
-            let template = split
-                .then(|| (names::split_template(&build.this.id), JobEntry::Built(Box::new(split_template(build)))));
+            let template = split.then(|| {
+                (names::split_template(&build.this.id), JobEntry::Built(Box::new(split_template(plan, build))))
+            });
             let platforms = split.then_some(&build.platforms).into_iter().flatten().map(move |platform| {
                 begin();
                 let id = JobId::Platform { build: build.this.id.clone(), platform: *platform };
@@ -471,7 +472,9 @@ fn image_reference(image: &ImageUse) -> String {
 }
 
 fn build_job(plan: &Plan, build: &Build) -> Job {
-    let variables = data_variables(scripts::build_variables(build).into_iter().chain(scripts::alias_variables(build)));
+    let mut variables =
+        data_variables(scripts::build_variables(build).into_iter().chain(scripts::alias_variables(build)));
+    variables.extend(checkout_variables(plan, build));
     Job {
         extends: Some(Cow::Borrowed(BUILD_TEMPLATE)),
         stage: Some(build.stage.clone()),
@@ -491,13 +494,16 @@ fn runner_tags(plan: &Plan, platform: ImagePlatform) -> Vec<String> {
 
 /// The hidden job a split build's jobs extend: what its platform jobs and its merge job share
 /// (the build's variables and stage), written once.
-fn split_template(build: &Build) -> Job {
-    Job {
-        extends: Some(Cow::Borrowed(BUILD_TEMPLATE)),
-        stage: Some(build.stage.clone()),
-        variables: data_variables(scripts::build_variables(build)),
-        ..Job::default()
-    }
+fn split_template(plan: &Plan, build: &Build) -> Job {
+    let mut variables = data_variables(scripts::build_variables(build));
+    variables.extend(checkout_variables(plan, build));
+    Job { extends: Some(Cow::Borrowed(BUILD_TEMPLATE)), stage: Some(build.stage.clone()), variables, ..Job::default() }
+}
+
+/// How the runner checks a build's commit out: with its submodules, recursively, when the build
+/// reads one (the runner's default is none, which leaves their directories empty).
+fn checkout_variables(plan: &Plan, build: &Build) -> Option<(String, Variable)> {
+    plan.checks_out_submodules(build).then(|| ("GIT_SUBMODULE_STRATEGY".to_string(), Variable::data("recursive")))
 }
 
 /// Variables whose values are data: never expanded by GitLab.

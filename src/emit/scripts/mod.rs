@@ -122,6 +122,9 @@ pub struct Uses {
     pub platforms: bool,
     /// Some build is split by platform (platform jobs and a merge job).
     pub split: bool,
+    /// Some content-tagged build reads a submodule ([`Plan::checks_out_submodules`]): a path
+    /// git calls missing is looked up among the gitlinks of its directories.
+    pub submodules: bool,
 }
 
 impl Uses {
@@ -139,6 +142,7 @@ impl Uses {
         ignore_filter: true,
         platforms: true,
         split: true,
+        submodules: true,
     };
 
     /// The parts `plan`'s builds need when `builder` builds them.
@@ -173,6 +177,7 @@ impl Uses {
             uses.caches |= !build.caches.is_empty();
             uses.platforms |= content && !build.platforms.is_empty();
             uses.split |= build.split();
+            uses.submodules |= content && !uses.submodules && plan.checks_out_submodules(build);
         }
         uses
     }

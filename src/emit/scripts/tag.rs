@@ -182,8 +182,7 @@ fn helpers(platform: Platform, uses: &Uses) -> String {
 }
 pipegen_line() {
   case "$3" in
-    *' missing') printf '%s %s none\n' "$1" "$2" ;;
-    *) printf '%s %s %s\n' "$1" "$2" "$3" ;;
+{missing}    *) printf '%s %s %s\n' "$1" "$2" "$3" ;;
   esac
 }
 pipegen_arg_value() {
@@ -215,7 +214,11 @@ pipegen_join() {
 }
 "#
     .replace("{scratch}", SCRATCH_TAG_PREFIX)
-    .replace("{parent_lookup}", parent_lookup(platform));
+    .replace("{parent_lookup}", parent_lookup(platform))
+    .replace("{missing}", if uses.submodules { MISSING_OR_SUBMODULE } else { MISSING });
+    if uses.submodules {
+        text.push_str(SUBMODULE);
+    }
     if uses.ignore_filter {
         let filter = awk::command(platform.builder.ignore_rules());
         text.push_str(&format!(
@@ -233,6 +236,48 @@ pipegen_join() {
     }
     text
 }
+
+/// `pipegen_line`'s answer to a path git calls missing: `none`.
+const MISSING: &str = r#"    *' missing') printf '%s %s none\n' "$1" "$2" ;;
+"#;
+
+/// The same where a build reads a submodule: a path that went through no link (git's answer
+/// names it, where a link's answer is `- missing`) may be a submodule or lie in one.
+const MISSING_OR_SUBMODULE: &str = r#"    '- missing') printf '%s %s none\n' "$1" "$2" ;;
+    *' missing')
+      pipegen_submodule "$2" || return 1
+      printf '%s %s %s\n' "$1" "$2" "$pipegen_object"
+      ;;
+"#;
+
+/// `pipegen_submodule PATH` sets `pipegen_object` to `commit <id>` when PATH or one of its
+/// directories is a submodule (`<id>` the commit the repository pins it at, which stands for
+/// everything in it), else `none`: one `git ls-tree` of the path's directories, only for a path
+/// git calls missing. As `git::objects` does in Rust.
+const SUBMODULE: &str = r#"pipegen_submodule() {
+  pipegen_object=none
+  pipegen_within=
+  pipegen_below="$1"
+  set --
+  while [ -n "$pipegen_below" ]; do
+    pipegen_within="${pipegen_within:+$pipegen_within/}${pipegen_below%%/*}"
+    case "$pipegen_below" in
+      */*) pipegen_below="${pipegen_below#*/}" ;;
+      *) pipegen_below= ;;
+    esac
+    set -- "$@" "$pipegen_within"
+  done
+  pipegen_entries="$(git --literal-pathspecs ls-tree "$pipegen_commit" -- "$@")" || return 1
+  for pipegen_entry in $pipegen_entries; do
+    case "$pipegen_entry" in
+      '160000 commit '*)
+        pipegen_object="${pipegen_entry#160000 commit }"
+        pipegen_object="commit ${pipegen_object%%[!0-9a-f]*}"
+        ;;
+    esac
+  done
+}
+"#;
 
 /// The body of `pipegen_tag_of` for a content tag: the recipe's lines, hashed.
 fn recipe(platform: Platform, uses: &Uses) -> String {
