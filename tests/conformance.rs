@@ -100,6 +100,11 @@ fn every_pipeline_is_checked() {
             wanted.push(format!("pipegen emit --target {target} --model {}", support::relative(&model)));
         }
     }
+    for target in Target::ALL {
+        wanted.push(format!(
+            "pipegen emit --target {target} (in a repository with tests/fixtures/repos/submodules/gitmodules)"
+        ));
+    }
     let missing: Vec<&String> = wanted.iter().filter(|w| !sources.contains(w)).collect();
     assert!(missing.is_empty(), "not checked: {missing:?}\nchecked:\n{listing}");
     assert_eq!(sources.len(), wanted.len(), "checked:\n{listing}");

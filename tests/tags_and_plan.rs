@@ -705,6 +705,11 @@ fn builds_that_read_a_submodule_check_it_out_and_are_tagged_by_its_pinned_commit
     let (code, out, err) = repo.pipegen(&["tags"]);
     assert_eq!(code, 0, "{err}");
     assert!(!err.contains("not in git"), "a path in a submodule is hashed, not missing:\n{out}{err}");
+    for image in ["in-submodule", "submodule-root"] {
+        let warning = format!("build {image}: the dockerfile `vendor/inner/docker/Dockerfile` is in a submodule");
+        assert!(err.contains(&warning), "{err}");
+    }
+    assert_eq!(err.matches("is in a submodule").count(), 2, "{err}");
 
     // A new commit in the submodule, pinned: every build that reads it gets a new tag.
     let inner = repo.path().join("vendor/inner");

@@ -219,12 +219,23 @@ fn offline_builds(plan: &Plan, builds: &[BuildTag]) -> Vec<bool> {
 /// What a build's context or Dockerfile is missing at the commit. The tag is still what the
 /// pipeline would compute, but the build would fail, so say so; or, where the working tree has
 /// the path, that git cannot see it (the pipeline's build job stops on a link git cannot follow).
+/// And a Dockerfile in a submodule, whose base images no tag can follow.
 fn missing_from_tree(root: &Path, plan: &Plan, facts: &content_tags::TreeFacts, commit: &str) -> Vec<String> {
     let mut warnings = Vec::new();
     let short = &commit[..commit.len().min(12)];
     for build in &plan.builds {
         for (what, path) in [("dockerfile", &build.dockerfile), ("context", &build.context)] {
-            if facts.objects.get(path.as_str()).cloned().flatten().is_some() {
+            let object = facts.objects.get(path.as_str()).cloned().flatten();
+            if what == "dockerfile"
+                && build.this.tag == crate::plan::TagMode::Content
+                && object.as_deref().is_some_and(|o| o.starts_with("commit "))
+            {
+                warnings.push(format!(
+                    "{}: the dockerfile `{path}` is in a submodule, whose files git keeps in another repository: its tag follows the submodule's pinned commit, but its base images are not looked up, so their updates rebuild nothing until the pin moves",
+                    build.id()
+                ));
+            }
+            if object.is_some() {
                 continue;
             }
             let why = if root.join(path).exists() {
