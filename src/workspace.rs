@@ -104,6 +104,7 @@ impl Workspace {
         let mut plan = plan::build(&loaded, &self.model_in_repo)?;
         plan.ignore_files = ignore_files(&self.root, &plan);
         plan.submodules = submodules(&self.root);
+        plan.lfs_attributes = lfs_attributes(&self.root, &plan);
         let targets = match only {
             Some(target) => vec![target],
             None => crate::emit::targets_of(&loaded.model),
@@ -184,6 +185,44 @@ pub fn submodules(root: &Path) -> std::collections::BTreeSet<String> {
     gitmodules_paths(&String::from_utf8_lossy(&bytes))
 }
 
+/// The directories among the root, every build context and those on the way to each whose
+/// `.gitattributes` sends files to Git LFS (a `filter=lfs` attribute): what decides which build
+/// jobs fetch LFS files ([`Plan::checks_out_lfs`]). A `.gitattributes` deeper inside a context is
+/// not looked for: walking every context at every emit would cost a large repository seconds.
+pub fn lfs_attributes(root: &Path, plan: &Plan) -> std::collections::BTreeSet<String> {
+    let mut found = std::collections::BTreeSet::new();
+    let mut asked = foldhash::HashSet::default();
+    let mut ask = |directory: &str| {
+        if !asked.insert(directory.to_string()) {
+            return;
+        }
+        let file =
+            if directory == "." { root.join(".gitattributes") } else { root.join(directory).join(".gitattributes") };
+        let Ok(bytes) = read_bounded(&file, MAX_MODEL_BYTES) else { return };
+        if String::from_utf8_lossy(&bytes).lines().any(sends_to_lfs) {
+            found.insert(directory.to_string());
+        }
+    };
+    ask(".");
+    for build in &plan.builds {
+        let mut on_the_way = String::new();
+        for component in build.context.split('/').filter(|c| *c != ".") {
+            if !on_the_way.is_empty() {
+                on_the_way.push('/');
+            }
+            on_the_way.push_str(component);
+            ask(&on_the_way);
+        }
+    }
+    found
+}
+
+/// Whether a `.gitattributes` line gives some pattern the attribute `filter=lfs`.
+fn sends_to_lfs(line: &str) -> bool {
+    let line = line.trim();
+    !line.starts_with('#') && line.split_whitespace().skip(1).any(|attribute| attribute == "filter=lfs")
+}
+
 /// The `path` values of a `.gitmodules` text (git's config format: `[section "name"]` headers,
 /// `key = value` lines, `#` and `;` comments, values optionally in double quotes with `\"` and
 /// `\\` escapes), normalized as the model's paths are.
@@ -253,6 +292,16 @@ fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, Error> {
 #[cfg(test)]
 mod tests {
     use super::gitmodules_paths;
+
+    #[test]
+    fn lfs_attributes_are_lines_that_filter_through_lfs() {
+        assert!(super::sends_to_lfs("*.bin filter=lfs diff=lfs merge=lfs -text"));
+        assert!(super::sends_to_lfs("  models/** -text filter=lfs"));
+        assert!(!super::sends_to_lfs("# *.bin filter=lfs"));
+        assert!(!super::sends_to_lfs("*.bin -filter"));
+        assert!(!super::sends_to_lfs("filter=lfs"));
+        assert!(!super::sends_to_lfs("*.txt text eol=lf"));
+    }
 
     #[test]
     fn gitmodules_give_their_submodules_paths() {

@@ -730,3 +730,55 @@ fn builds_that_read_a_submodule_check_it_out_and_are_tagged_by_its_pinned_commit
     let (_, yaml, _) = repo.pipegen(&["emit", "--target", "gitlab"]);
     assert!(!yaml.contains("GIT_SUBMODULE_STRATEGY"), "{yaml}");
 }
+
+/// GitHub's checkout leaves files stored in Git LFS as pointer files unless asked (GitLab's
+/// runner fetches them): a build whose context a `.gitattributes` with `filter=lfs` governs (at
+/// the root, on the way to the context or in it) fetches them; the others do not. A Dockerfile
+/// that is itself a pointer is named by `pipegen tags`: its base images cannot be looked up.
+#[test]
+fn builds_whose_context_holds_git_lfs_files_fetch_them_on_github() {
+    let repo = Repo::new();
+    let root = repo.path();
+    std::fs::write(
+        root.join("pipegen.yaml"),
+        "pipegen: 1\nname: lfs\nregistry: registry.example.com/lfs\nimages:\n  assets:\n    context: assets/models\n  around:\n    context: .\n    dockerfile: tool/Dockerfile\n  pointer:\n    context: pointer\n  plain:\n    context: tool\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("assets/models")).unwrap();
+    std::fs::write(root.join("assets/.gitattributes"), "# weights\n*.bin filter=lfs diff=lfs merge=lfs -text\n")
+        .unwrap();
+    std::fs::write(root.join("assets/models/Dockerfile"), "FROM scratch\nCOPY . /models\n").unwrap();
+    std::fs::create_dir_all(root.join("pointer")).unwrap();
+    std::fs::write(root.join("pointer/.gitattributes"), "Dockerfile filter=lfs diff=lfs merge=lfs -text\n").unwrap();
+    let pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n";
+    std::fs::write(root.join("pointer/Dockerfile"), pointer).unwrap();
+    repo.commit_all("files in LFS");
+
+    let fetches = |yaml: &str| -> Vec<String> {
+        let workflow: pipegen::yaml::Value = pipegen::yaml::from_str(yaml).expect("generated YAML parses");
+        let mut fetching = Vec::new();
+        for (id, job) in workflow["jobs"].as_mapping().expect("jobs") {
+            let checkout = &job["steps"][0];
+            assert!(checkout["uses"].as_str().is_some_and(|u| u.starts_with("actions/checkout@")), "{yaml}");
+            if checkout["with"]["lfs"].as_bool() == Some(true) {
+                fetching.push(id.as_str().unwrap().to_string());
+            }
+        }
+        fetching.sort();
+        fetching
+    };
+    let (code, yaml, err) = repo.pipegen(&["emit", "--target", "github"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(fetches(&yaml), ["build_around", "build_assets", "build_pointer"], "{yaml}");
+
+    // LFS rules at the root govern every context.
+    std::fs::write(root.join(".gitattributes"), "*.psd filter=lfs diff=lfs merge=lfs -text\n").unwrap();
+    let (_, yaml, _) = repo.pipegen(&["emit", "--target", "github"]);
+    assert_eq!(fetches(&yaml), ["build_around", "build_assets", "build_plain", "build_pointer"], "{yaml}");
+    std::fs::remove_file(root.join(".gitattributes")).unwrap();
+
+    let (code, out, err) = repo.pipegen(&["tags"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("build pointer: the dockerfile `pointer/Dockerfile` is stored in Git LFS"), "{out}{err}");
+    assert_eq!(err.matches("stored in Git LFS").count(), 1, "{err}");
+}

@@ -216,10 +216,13 @@ fn offline_builds(plan: &Plan, builds: &[BuildTag]) -> Vec<bool> {
     out
 }
 
+/// How a Git LFS pointer file starts (the LFS specification's first line).
+const LFS_POINTER: &[u8] = b"version https://git-lfs.github.com/spec/v1\n";
+
 /// What a build's context or Dockerfile is missing at the commit. The tag is still what the
 /// pipeline would compute, but the build would fail, so say so; or, where the working tree has
 /// the path, that git cannot see it (the pipeline's build job stops on a link git cannot follow).
-/// And a Dockerfile in a submodule, whose base images no tag can follow.
+/// And a Dockerfile in a submodule or in Git LFS, whose base images no tag can follow.
 fn missing_from_tree(root: &Path, plan: &Plan, facts: &content_tags::TreeFacts, commit: &str) -> Vec<String> {
     let mut warnings = Vec::new();
     let short = &commit[..commit.len().min(12)];
@@ -232,6 +235,13 @@ fn missing_from_tree(root: &Path, plan: &Plan, facts: &content_tags::TreeFacts, 
             {
                 warnings.push(format!(
                     "{}: the dockerfile `{path}` is in a submodule, whose files git keeps in another repository: its tag follows the submodule's pinned commit, but its base images are not looked up, so their updates rebuild nothing until the pin moves",
+                    build.id()
+                ));
+            }
+            let in_lfs = facts.dockerfiles.get(path.as_str()).is_some_and(|text| text.starts_with(LFS_POINTER));
+            if what == "dockerfile" && build.this.tag == crate::plan::TagMode::Content && in_lfs {
+                warnings.push(format!(
+                    "{}: the dockerfile `{path}` is stored in Git LFS, so git holds a pointer to it: its tag follows its content through the pointer, but its base images are not looked up, so their updates rebuild nothing; keep Dockerfiles out of LFS",
                     build.id()
                 ));
             }

@@ -68,6 +68,7 @@ pub fn build(loaded: &LoadedModel, model_file: &str) -> Result<Plan, ModelErrors
         refresh: model.refresh.as_ref().map(|r| r.schedule.split_whitespace().collect::<Vec<_>>().join(" ")),
         ignore_files: Default::default(),
         submodules: Default::default(),
+        lfs_attributes: Default::default(),
     };
     let mut problems = planner.problems;
     problems.extend(same_keys(&plan));

@@ -108,6 +108,11 @@ pub struct Plan {
     /// emitted: the commands fill it in (`Workspace::plan`). A build whose paths reach one
     /// checks submodules out ([`Plan::checks_out_submodules`]).
     pub submodules: std::collections::BTreeSet<String>,
+    /// The directories (repository-relative, `.` for the root) whose `.gitattributes` stores
+    /// files in Git LFS (`filter=lfs`), among the root, each build context and the directories
+    /// on the way to it, when the pipeline was emitted: the commands fill it in. A build whose
+    /// context one of them governs fetches LFS files ([`Plan::checks_out_lfs`]).
+    pub lfs_attributes: std::collections::BTreeSet<String>,
 }
 
 /// Limits of a self-managed GitLab that its administrator raised (the model's `limits.gitlab`).
@@ -357,6 +362,18 @@ impl Plan {
                 Some(glob) => overlaps(&glob.prefix),
                 None => overlaps(input),
             })
+    }
+
+    /// Whether `build`'s context may hold files stored in Git LFS: a `.gitattributes` that
+    /// sends files to LFS is at the root, on the way to its context or in it. Its checkout then
+    /// fetches them, or the builder would receive their pointer files.
+    pub fn checks_out_lfs(&self, build: &Build) -> bool {
+        self.lfs_attributes.iter().any(|directory| {
+            directory == "."
+                || build.context == "."
+                || within(&build.context, directory)
+                || within(directory, &build.context)
+        })
     }
 
     /// The build of `id`.

@@ -102,12 +102,15 @@ fn collect() -> Vec<Pipeline> {
         let text = String::from_utf8(output.stdout).expect("pipegen prints UTF-8");
         add(target, command, text, None, Some(support::relative(model)));
     }
-    // A repository with submodules: build jobs that check them out.
+    // A repository with submodules and files in Git LFS: build jobs that check them out.
     let with_submodules = tempfile::tempdir().expect("temporary directory");
-    let fixture = repo.join(SUBMODULES_FIXTURE);
+    let fixture = repo.join(CHECKOUT_FIXTURE);
     std::fs::create_dir_all(with_submodules.path().join(".git")).expect("a repository root");
-    std::fs::copy(fixture.join("gitmodules"), with_submodules.path().join(".gitmodules")).expect("copy .gitmodules");
-    std::fs::copy(fixture.join("pipegen.yaml"), with_submodules.path().join("pipegen.yaml")).expect("copy the model");
+    for (from, to) in
+        [("gitmodules", ".gitmodules"), ("gitattributes", ".gitattributes"), ("pipegen.yaml", "pipegen.yaml")]
+    {
+        std::fs::copy(fixture.join(from), with_submodules.path().join(to)).expect("copy the fixture");
+    }
     for target in Target::ALL {
         let output = support::pipegen()
             .args(["emit", "--target", target.name()])
@@ -117,19 +120,20 @@ fn collect() -> Vec<Pipeline> {
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
         let text = String::from_utf8(output.stdout).expect("pipegen prints UTF-8");
         let checkouts = match target {
-            Target::Gitlab => text.matches("GIT_SUBMODULE_STRATEGY: recursive").count(),
-            Target::Github => text.matches("submodules: recursive").count(),
+            Target::Gitlab => text.contains("GIT_SUBMODULE_STRATEGY: recursive"),
+            Target::Github => text.contains("submodules: recursive") && text.contains("lfs: true"),
         };
-        assert!(checkouts > 0, "{target}: no job checks submodules out:\n{text}");
-        let command = format!("pipegen emit --target {target} (in a repository with {SUBMODULES_FIXTURE}/gitmodules)");
-        add(target, command, text, None, Some(format!("{SUBMODULES_FIXTURE}/pipegen.yaml")));
+        assert!(checkouts, "{target}: no job checks submodules or LFS files out:\n{text}");
+        let command = format!("pipegen emit --target {target} (in a repository like {CHECKOUT_FIXTURE})");
+        add(target, command, text, None, Some(format!("{CHECKOUT_FIXTURE}/pipegen.yaml")));
     }
     found.sort_by_key(|p| p.target);
     found
 }
 
-/// A model whose builds read a submodule, and the `.gitmodules` of its repository.
-const SUBMODULES_FIXTURE: &str = "tests/fixtures/repos/submodules";
+/// A model whose builds read a submodule and files in Git LFS, and the `.gitmodules` and
+/// `.gitattributes` of its repository.
+const CHECKOUT_FIXTURE: &str = "tests/fixtures/repos/checkout";
 
 fn yaml_files_under(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else { return };

@@ -463,13 +463,19 @@ fn permissions(pairs: &[(&'static str, &'static str)]) -> IndexMap<&'static str,
     pairs.iter().copied().collect()
 }
 
-/// The job's checkout; `submodules`: with the repository's submodules, recursively (a build
-/// that reads one; the action's default leaves their directories empty).
-fn checkout(submodules: bool) -> Step {
+/// The job's checkout; for a build, with what it reads that the action leaves out by default:
+/// the repository's submodules, recursively (their directories stay empty otherwise), and the
+/// files stored in Git LFS (pointer files otherwise).
+fn checkout(build: Option<(&Plan, &Build)>) -> Step {
     let mut with = IndexMap::new();
     with.insert("persist-credentials", With::Flag(false));
-    if submodules {
-        with.insert("submodules", With::Text("recursive".to_string()));
+    if let Some((plan, build)) = build {
+        if plan.checks_out_submodules(build) {
+            with.insert("submodules", With::Text("recursive".to_string()));
+        }
+        if plan.checks_out_lfs(build) {
+            with.insert("lfs", With::Flag(true));
+        }
     }
     Step { name: "Check out".to_string(), uses: Some(CHECKOUT.step_uses()), with, ..Step::default() }
 }
@@ -584,7 +590,7 @@ fn build_like_job(plan: &Plan, build: &Build, job: BuildJob) -> Job {
     tag_env.insert("PIPEGEN_REGISTRY_PASSWORD", "${{ secrets.PIPEGEN_REGISTRY_PASSWORD }}");
     tag_env.insert("PIPEGEN_GITHUB_TOKEN", "${{ github.token }}");
     tag_env.insert("PIPEGEN_LOCAL_IMAGES", LOCAL_IMAGES);
-    let mut steps = vec![checkout(plan.checks_out_submodules(build))];
+    let mut steps = vec![checkout(Some((plan, build)))];
     if builds {
         for cache in &build.caches {
             let step = cache_step(cache);
@@ -833,7 +839,7 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
         local_run_env(plan, run, &mut env);
     }
 
-    let mut steps = vec![checkout(false)];
+    let mut steps = vec![checkout(None)];
     if on_runner {
         steps.push(Step {
             name: "Resolve service aliases".to_string(),
