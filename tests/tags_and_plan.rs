@@ -741,7 +741,7 @@ fn builds_whose_context_holds_git_lfs_files_fetch_them_on_github() {
     let root = repo.path();
     std::fs::write(
         root.join("pipegen.yaml"),
-        "pipegen: 1\nname: lfs\nregistry: registry.example.com/lfs\nimages:\n  assets:\n    context: assets/models\n  around:\n    context: .\n    dockerfile: tool/Dockerfile\n  pointer:\n    context: pointer\n  plain:\n    context: tool\n",
+        "pipegen: 1\nname: lfs\nregistry: registry.example.com/lfs\nimages:\n  assets:\n    context: assets/models\n  around:\n    context: .\n    dockerfile: tool/Dockerfile\n  pointer:\n    context: pointer\n  plain:\n    context: tool\njobs:\n  test:\n    image: plain\n    script: [make test]\n",
     )
     .unwrap();
     std::fs::create_dir_all(root.join("assets/models")).unwrap();
@@ -769,16 +769,24 @@ fn builds_whose_context_holds_git_lfs_files_fetch_them_on_github() {
     };
     let (code, yaml, err) = repo.pipegen(&["emit", "--target", "github"]);
     assert_eq!(code, 0, "{err}");
-    assert_eq!(fetches(&yaml), ["build_around", "build_assets", "build_pointer"], "{yaml}");
+    // A job of the model may read any file: it fetches them, as GitLab's runner does.
+    assert_eq!(fetches(&yaml), ["build_around", "build_assets", "build_pointer", "test"], "{yaml}");
 
     // LFS rules at the root govern every context.
     std::fs::write(root.join(".gitattributes"), "*.psd filter=lfs diff=lfs merge=lfs -text\n").unwrap();
     let (_, yaml, _) = repo.pipegen(&["emit", "--target", "github"]);
-    assert_eq!(fetches(&yaml), ["build_around", "build_assets", "build_plain", "build_pointer"], "{yaml}");
+    assert_eq!(fetches(&yaml), ["build_around", "build_assets", "build_plain", "build_pointer", "test"], "{yaml}");
     std::fs::remove_file(root.join(".gitattributes")).unwrap();
 
     let (code, out, err) = repo.pipegen(&["tags"]);
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("build pointer: the dockerfile `pointer/Dockerfile` is stored in Git LFS"), "{out}{err}");
     assert_eq!(err.matches("stored in Git LFS").count(), 1, "{err}");
+
+    // A repository that stores nothing in LFS: no job fetches.
+    for rules in ["assets/.gitattributes", "pointer/.gitattributes"] {
+        std::fs::write(root.join(rules), "*.txt text eol=lf\n").unwrap();
+    }
+    let (_, yaml, _) = repo.pipegen(&["emit", "--target", "github"]);
+    assert_eq!(fetches(&yaml), Vec::<String>::new(), "{yaml}");
 }

@@ -463,19 +463,25 @@ fn permissions(pairs: &[(&'static str, &'static str)]) -> IndexMap<&'static str,
     pairs.iter().copied().collect()
 }
 
-/// The job's checkout; for a build, with what it reads that the action leaves out by default:
-/// the repository's submodules, recursively (their directories stay empty otherwise), and the
-/// files stored in Git LFS (pointer files otherwise).
-fn checkout(build: Option<(&Plan, &Build)>) -> Step {
+/// The job's checkout, with what the action leaves out by default that the job reads: for a
+/// build, the repository's submodules, recursively (their directories stay empty otherwise),
+/// and the files stored in Git LFS (pointer files otherwise) where its context may hold some;
+/// for a job of the model, LFS files whenever the repository stores some, as GitLab's runner
+/// fetches them for every job (its script may read any file).
+fn checkout(plan: &Plan, build: Option<&Build>) -> Step {
     let mut with = IndexMap::new();
     with.insert("persist-credentials", With::Flag(false));
-    if let Some((plan, build)) = build {
-        if plan.checks_out_submodules(build) {
-            with.insert("submodules", With::Text("recursive".to_string()));
+    let lfs = match build {
+        Some(build) => {
+            if plan.checks_out_submodules(build) {
+                with.insert("submodules", With::Text("recursive".to_string()));
+            }
+            plan.checks_out_lfs(build)
         }
-        if plan.checks_out_lfs(build) {
-            with.insert("lfs", With::Flag(true));
-        }
+        None => !plan.lfs_attributes.is_empty(),
+    };
+    if lfs {
+        with.insert("lfs", With::Flag(true));
     }
     Step { name: "Check out".to_string(), uses: Some(CHECKOUT.step_uses()), with, ..Step::default() }
 }
@@ -590,7 +596,7 @@ fn build_like_job(plan: &Plan, build: &Build, job: BuildJob) -> Job {
     tag_env.insert("PIPEGEN_REGISTRY_PASSWORD", "${{ secrets.PIPEGEN_REGISTRY_PASSWORD }}");
     tag_env.insert("PIPEGEN_GITHUB_TOKEN", "${{ github.token }}");
     tag_env.insert("PIPEGEN_LOCAL_IMAGES", LOCAL_IMAGES);
-    let mut steps = vec![checkout(Some((plan, build)))];
+    let mut steps = vec![checkout(plan, Some(build))];
     if builds {
         for cache in &build.caches {
             let step = cache_step(cache);
@@ -839,7 +845,7 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
         local_run_env(plan, run, &mut env);
     }
 
-    let mut steps = vec![checkout(None)];
+    let mut steps = vec![checkout(plan, None)];
     if on_runner {
         steps.push(Step {
             name: "Resolve service aliases".to_string(),
