@@ -48,6 +48,21 @@ mod tests {
             ),
             ("FROM a$\nFROM b${\nFROM c${1x}\nFROM d${X:=y}\nFROM\nFROM --platform=x\nFROM e \\", &[], &[]),
             (
+                "FROM alpine:3.20 AS base\nCOPY <<EOF /init.sql\nSELECT name\nFROM users;\nEOF\nRUN <<-'SH' bash && cat 2<<\"DATA\" >x\n\tFROM tabbed\n\tSH\nFROM data \\\nDATA\nFROM debian:bookworm\n",
+                &[],
+                &[],
+            ),
+            (
+                "FROM a\nRUN echo \"use <<EOF\" '<<EOF' x<<EOF $((1<<3)) <<<EOF <<\nFROM b\nLABEL x=<<EOF\nFROM c\nrun cat <<E\"O\"F\nFROM in-body\nEOF\nFROM d\nADD <<A\\\"B <<'C D' /x\nFROM e\nA\"B\nFROM f\nC D\nFROM g\nRUN <<END\nFROM h\n",
+                &[],
+                &[],
+            ),
+            (
+                "FROM a\nRUN cat <<\"EOF\nFROM b\nEOF\nFROM c\nRUN echo \"x <<EOF\nFROM d\nCOPY <<EOF\\\nFROM e\nEOF\\\nFROM f\n",
+                &[],
+                &[],
+            ),
+            (
                 "ARG A=1 B=${A}2\nFROM r/${B}:${A:-z}\nARG C=late\nFROM ${C:-d}\n",
                 &[("TOOL", "${parent:tool}")],
                 &["TOOL"],

@@ -105,9 +105,46 @@ function instruction(s,    parts, ws, n, m, j, kw, word, eq, name, def, image, s
     if (stage != "") stages[stage] = 1
   }
 }
+# The here-documents instruction s opens (see `heredocs` in from.rs): each appended to HD_NAME
+# (its terminator) and HD_CHOMP (1 for `<<-`: leading tabs go before the comparison). Words
+# are split as there, each kept as written (raw) and without quotes and backslashes (plain).
+function open_heredocs(s,    i, c, q, w, u, nw, raw, plain, k, rest) {
+  nw = 0
+  q = ""
+  for (i = 1; i <= length(s); i++) {
+    c = substr(s, i, 1)
+    if (q == "" && (c == " " || c == "\t")) {
+      if (w != "") { raw[++nw] = w; plain[nw] = u }
+      w = u = ""
+      continue
+    }
+    if (q != "" && c == q) q = ""
+    else if (q == "" && (c == "'" || c == "\"")) q = c
+    else if (q != "'" && c == "\\") { w = w c; c = substr(s, ++i, 1); u = u c }
+    else u = u c
+    w = w c
+  }
+  if (w != "") { raw[++nw] = w; plain[nw] = u }
+  k = toupper(raw[1])
+  if (k != "RUN" && k != "COPY" && k != "ADD") return
+  for (i = 2; i <= nw; i++) {
+    if (!match(raw[i], /^[0-9]*<<-?/)) continue
+    rest = substr(raw[i], RLENGTH + 1)
+    if (index(rest, "<") || substr(plain[i], RLENGTH + 1) == "") continue
+    HD_NAME[++HD_N] = substr(plain[i], RLENGTH + 1)
+    HD_CHOMP[HD_N] = substr(raw[i], RLENGTH, 1) == "-"
+  }
+}
 {
   line = $0
   sub(/\r$/, "", line)
+  # A here-document's body: skipped up to its terminator.
+  if (HD_I < HD_N) {
+    last = line
+    if (HD_CHOMP[HD_I + 1]) sub(/^\t*/, "", last)
+    if (last == HD_NAME[HD_I + 1]) HD_I++
+    next
+  }
   lead = line
   sub(/^[ \t]*/, "", lead)
   if (lead == "" || substr(lead, 1, 1) == "#") next
@@ -117,7 +154,7 @@ function instruction(s,    parts, ws, n, m, j, kw, word, eq, name, def, image, s
   if (continuing) joined = current " " body
   else joined = body
   if (more) { current = joined; continuing = 1 }
-  else { continuing = 0; instruction(joined) }
+  else { continuing = 0; instruction(joined); open_heredocs(joined) }
 }
 END {
   if (continuing) instruction(current)

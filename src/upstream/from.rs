@@ -17,6 +17,9 @@
 //!   `scratch` or an earlier stage's NAME (both in any case);
 //! - each image once, in order of first appearance.
 //!
+//! - the bodies of here-documents (`RUN`, `COPY` and `ADD` with `<<WORD`, `<<-WORD`, quoted or
+//!   not, several per instruction) are skipped up to their terminator line;
+//!
 //! Not followed: `COPY --from=IMAGE` and `RUN --mount=from=IMAGE` (images, not bases; pin them
 //! by digest to have them in the tag) and the `# escape=` directive.
 
@@ -76,12 +79,22 @@ pub fn bases(dockerfile: &[u8], args: &[(String, String)], parent_args: &[String
 }
 
 /// The instructions of a Dockerfile: continuation lines joined (without their `\`), comment and
-/// blank lines dropped.
+/// blank lines dropped, and the bodies of here-documents (`RUN <<EOF` … `EOF`) skipped: their
+/// lines are the document's text, not instructions (a SQL file's `FROM users;` is no base image).
 fn instructions(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current: Option<String> = None;
+    // The here-documents whose bodies come next, in order: (terminator, tabs stripped first).
+    let mut bodies: std::collections::VecDeque<(String, bool)> = Default::default();
     for line in text.split('\n') {
         let line = line.strip_suffix('\r').unwrap_or(line);
+        if let Some((terminator, chomp)) = bodies.front() {
+            let last = if *chomp { line.trim_start_matches('\t') } else { line };
+            if last == terminator {
+                bodies.pop_front();
+            }
+            continue;
+        }
         let trimmed = line.trim_start_matches([' ', '\t']);
         if trimmed.starts_with('#') || trimmed.is_empty() {
             continue;
@@ -102,11 +115,74 @@ fn instructions(text: &str) -> Vec<String> {
         if continues {
             current = Some(joined);
         } else {
+            bodies.extend(heredocs(&joined));
             out.push(joined);
         }
     }
     out.extend(current);
     out
+}
+
+/// The here-documents an instruction opens, as BuildKit reads them: only `RUN`, `COPY` and
+/// `ADD` open any; each word (split at blanks outside quotes, quotes kept) of the form
+/// `[n]<<[-]WORD`, where WORD holds no `<`, opens one, ended by a line that is WORD without its
+/// quotes and escaping backslashes (after leading tabs, with `<<-`).
+fn heredocs(instruction: &str) -> Vec<(String, bool)> {
+    let words = shell_words(instruction);
+    let Some((keyword, _)) = words.first() else { return Vec::new() };
+    if !["RUN", "COPY", "ADD"].iter().any(|k| keyword.eq_ignore_ascii_case(k)) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (raw, plain) in &words[1..] {
+        let Some(rest) = raw.trim_start_matches(|c: char| c.is_ascii_digit()).strip_prefix("<<") else { continue };
+        let (chomp, rest) = match rest.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, rest),
+        };
+        // The prefix holds no quote or backslash: the plain word has it too.
+        let terminator = &plain[raw.len() - rest.len()..];
+        if !rest.contains('<') && !terminator.is_empty() {
+            out.push((terminator.to_string(), chomp));
+        }
+    }
+    out
+}
+
+/// The words of a line, split at blanks outside single and double quotes: each as written, and
+/// without its quotes and escaping backslashes (a backslash outside single quotes escapes the
+/// next character).
+fn shell_words(line: &str) -> Vec<(String, String)> {
+    let mut words = Vec::new();
+    let (mut raw, mut plain) = (String::new(), String::new());
+    let mut quote: Option<char> = None;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (None, ' ' | '\t') => {
+                if !raw.is_empty() {
+                    words.push((std::mem::take(&mut raw), std::mem::take(&mut plain)));
+                }
+                continue;
+            }
+            (Some('\''), '\'') | (Some('"'), '"') => quote = None,
+            (None, '\'' | '"') => quote = Some(c),
+            (None | Some('"'), '\\') => {
+                raw.push(c);
+                if let Some(next) = chars.next() {
+                    raw.push(next);
+                    plain.push(next);
+                }
+                continue;
+            }
+            _ => plain.push(c),
+        }
+        raw.push(c);
+    }
+    if !raw.is_empty() {
+        words.push((raw, plain));
+    }
+    words
 }
 
 /// `"x"` or `'x'` without its quotes.
@@ -246,6 +322,20 @@ mod tests {
     fn digest_pinned_platform_flags_continuations_comments_and_case() {
         let text = "# syntax=docker/dockerfile:1\r\nfrom --platform=$BUILDPLATFORM \\\r\n  # a comment inside\n\n   golang@sha256:abc \\  \n  As builder\nFrOm --platform=linux/arm64 --foo=bar alpine\n";
         assert_eq!(of(text, &[], &[]), ["golang@sha256:abc", "alpine"]);
+    }
+
+    #[test]
+    fn here_document_bodies_are_no_instructions() {
+        let text = "FROM alpine:3.20 AS base\nCOPY <<EOF /init.sql\nSELECT name\nFROM users;\nEOF\nRUN <<-'SH' bash && cat 2<<\"DATA\" >x\n\tFROM tabbed\n\tSH\nFROM data \\\nDATA\nFROM debian:bookworm\n";
+        assert_eq!(of(text, &[], &[]), ["alpine:3.20", "debian:bookworm"]);
+        // Quoted, here-strings and shifts open none; only RUN, COPY and ADD open any.
+        let text = "FROM a\nRUN echo \"use <<EOF\" '<<EOF' x<<EOF $((1<<3)) <<<EOF <<\nFROM b\nLABEL x=<<EOF\nFROM c\nrun cat <<E\"O\"F\nFROM in-body\nEOF\nFROM d\n";
+        assert_eq!(of(text, &[], &[]), ["a", "b", "c", "d"]);
+        // A body that never ends takes the rest of the file.
+        assert_eq!(of("FROM a\nRUN <<END\nFROM b\n", &[], &[]), ["a"]);
+        // Escaped and quoted terminators, one body after the other.
+        let text = "FROM a\nADD <<A\\\"B <<'C D' /x\nFROM e\nA\"B\nFROM f\nC D\nFROM g\n";
+        assert_eq!(of(text, &[], &[]), ["a", "g"]);
     }
 
     #[test]
