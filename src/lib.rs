@@ -18,6 +18,7 @@ pub mod exit;
 pub mod git;
 pub mod graph;
 pub mod graph_render;
+pub mod heredoc;
 pub mod init;
 pub mod listing;
 pub mod model;

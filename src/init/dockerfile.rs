@@ -224,52 +224,26 @@ fn next_instruction(lines: &[&str], index: &mut usize, escape: char) -> Result<O
         None => (joined, ""),
     };
     let keyword = keyword.to_ascii_lowercase();
-    if matches!(keyword.as_str(), "run" | "copy" | "add") {
-        for (terminator, strip_tabs) in heredoc_markers(args) {
-            skip_heredoc(lines, index, &terminator, strip_tabs, line)?;
-        }
+    for heredoc in crate::heredoc::opened_by(joined) {
+        skip_heredoc(lines, index, &heredoc, line)?;
     }
     Ok(Some(Logical { line, keyword, args: args.to_string() }))
 }
 
-/// The heredocs an instruction opens (`<<EOF`, `<<-EOF`, `<<"EOF"`), in order: each with its
-/// terminator and whether leading tabs are stripped before comparing.
-fn heredoc_markers(args: &str) -> Vec<(String, bool)> {
-    let mut markers = Vec::new();
-    for word in shell_words(args) {
-        if !word.raw.starts_with("<<") || word.raw.starts_with("<<<") {
-            continue;
-        }
-        let rest = &word.raw[2..];
-        let (rest, strip_tabs) = match rest.strip_prefix('-') {
-            Some(rest) => (rest, true),
-            None => (rest, false),
-        };
-        let terminator: String = rest.chars().filter(|c| *c != '"' && *c != '\'').collect();
-        // `cat <<EOF >file` may glue a redirection on: the terminator is the leading word.
-        let terminator: String = terminator.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
-        if !terminator.is_empty() {
-            markers.push((terminator, strip_tabs));
-        }
-    }
-    markers
-}
-
+/// Past the body of `heredoc`, which the instruction at line `opened` opens.
 fn skip_heredoc(
     lines: &[&str],
     index: &mut usize,
-    terminator: &str,
-    strip_tabs: bool,
+    heredoc: &crate::heredoc::Heredoc,
     opened: usize,
 ) -> Result<(), ParseError> {
     while let Some(line) = lines.get(*index) {
         *index += 1;
-        let line = if strip_tabs { line.trim_start_matches('\t') } else { line };
-        if line == terminator {
+        if heredoc.ends_at(line.strip_suffix('\r').unwrap_or(line)) {
             return Ok(());
         }
     }
-    Err(ParseError { line: opened, message: format!("heredoc <<{terminator} is never closed") })
+    Err(ParseError { line: opened, message: format!("heredoc <<{} is never closed", heredoc.terminator) })
 }
 
 /// A word of shell-like text: `raw` as written, `text` with quotes removed.

@@ -63,6 +63,11 @@ mod tests {
                 &[],
             ),
             (
+                "FROM a\nCOPY << EOF <<  \"E F\" /x\nFROM b\nEOF\nFROM c\nE F\nFROM d\nONBUILD RUN <<-X\nFROM e\n\t\tX\nFROM f\nRUN <<   -Y <<- Z cat<<W\nFROM g\n-Y\nFROM h\nRUN [\"<<J\"]\nonbuild label <<K\nFROM i\n",
+                &[],
+                &[],
+            ),
+            (
                 "ARG A=1 B=${A}2\nFROM r/${B}:${A:-z}\nARG C=late\nFROM ${C:-d}\n",
                 &[("TOOL", "${parent:tool}")],
                 &["TOOL"],

@@ -105,10 +105,11 @@ function instruction(s,    parts, ws, n, m, j, kw, word, eq, name, def, image, s
     if (stage != "") stages[stage] = 1
   }
 }
-# The here-documents instruction s opens (see `heredocs` in from.rs): each appended to HD_NAME
-# (its terminator) and HD_CHOMP (1 for `<<-`: leading tabs go before the comparison). Words
-# are split as there, each kept as written (raw) and without quotes and backslashes (plain).
-function open_heredocs(s,    i, c, q, w, u, nw, raw, plain, k, rest) {
+# The here-documents instruction s opens (src/heredoc.rs, rule for rule): each appended to
+# HD_NAME (its terminator) and HD_CHOMP (1 for `<<-`: leading tabs go before the comparison).
+# Words are split as there, each kept as written (raw) and without quotes and escaping
+# backslashes (plain).
+function open_heredocs(s,    i, c, q, w, u, nw, raw, plain, f, k, n) {
   nw = 0
   q = ""
   for (i = 1; i <= length(s); i++) {
@@ -118,6 +119,14 @@ function open_heredocs(s,    i, c, q, w, u, nw, raw, plain, k, rest) {
       w = u = ""
       continue
     }
+    if (q == "" && c == "<" && substr(s, i + 1, 1) == "<") {
+      c = "<<"
+      i++
+      while (substr(s, i + 1, 1) == " " || substr(s, i + 1, 1) == "\t") c = c substr(s, ++i, 1)
+      w = w c
+      u = u c
+      continue
+    }
     if (q != "" && c == q) q = ""
     else if (q == "" && (c == "'" || c == "\"")) q = c
     else if (q != "'" && c == "\\") { w = w c; c = substr(s, ++i, 1); u = u c }
@@ -125,14 +134,16 @@ function open_heredocs(s,    i, c, q, w, u, nw, raw, plain, k, rest) {
     w = w c
   }
   if (w != "") { raw[++nw] = w; plain[nw] = u }
-  k = toupper(raw[1])
+  f = toupper(raw[1]) == "ONBUILD" ? 2 : 1
+  k = toupper(raw[f])
   if (k != "RUN" && k != "COPY" && k != "ADD") return
-  for (i = 2; i <= nw; i++) {
-    if (!match(raw[i], /^[0-9]*<<-?/)) continue
-    rest = substr(raw[i], RLENGTH + 1)
-    if (index(rest, "<") || substr(plain[i], RLENGTH + 1) == "") continue
-    HD_NAME[++HD_N] = substr(plain[i], RLENGTH + 1)
-    HD_CHOMP[HD_N] = substr(raw[i], RLENGTH, 1) == "-"
+  for (i = f + 1; i <= nw; i++) {
+    if (!match(raw[i], /^[0-9]*<<-?[ \t]*/)) continue
+    n = RLENGTH
+    if (index(substr(raw[i], n + 1), "<") || substr(plain[i], n + 1) == "") continue
+    HD_NAME[++HD_N] = substr(plain[i], n + 1)
+    match(raw[i], /^[0-9]*<</)
+    HD_CHOMP[HD_N] = substr(raw[i], RLENGTH + 1, 1) == "-"
   }
 }
 {

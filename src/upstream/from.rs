@@ -17,8 +17,8 @@
 //!   `scratch` or an earlier stage's NAME (both in any case);
 //! - each image once, in order of first appearance.
 //!
-//! - the bodies of here-documents (`RUN`, `COPY` and `ADD` with `<<WORD`, `<<-WORD`, quoted or
-//!   not, several per instruction) are skipped up to their terminator line;
+//! - the bodies of here-documents ([`crate::heredoc`]: `RUN`, `COPY` and `ADD` with `<<WORD`,
+//!   `<<-WORD`, quoted or not, several per instruction) are skipped up to their terminator line;
 //!
 //! Not followed: `COPY --from=IMAGE` and `RUN --mount=from=IMAGE` (images, not bases; pin them
 //! by digest to have them in the tag) and the `# escape=` directive.
@@ -84,13 +84,12 @@ pub fn bases(dockerfile: &[u8], args: &[(String, String)], parent_args: &[String
 fn instructions(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current: Option<String> = None;
-    // The here-documents whose bodies come next, in order: (terminator, tabs stripped first).
-    let mut bodies: std::collections::VecDeque<(String, bool)> = Default::default();
+    // The here-documents whose bodies come next, in order.
+    let mut bodies: std::collections::VecDeque<crate::heredoc::Heredoc> = Default::default();
     for line in text.split('\n') {
         let line = line.strip_suffix('\r').unwrap_or(line);
-        if let Some((terminator, chomp)) = bodies.front() {
-            let last = if *chomp { line.trim_start_matches('\t') } else { line };
-            if last == terminator {
+        if let Some(heredoc) = bodies.front() {
+            if heredoc.ends_at(line) {
                 bodies.pop_front();
             }
             continue;
@@ -115,74 +114,12 @@ fn instructions(text: &str) -> Vec<String> {
         if continues {
             current = Some(joined);
         } else {
-            bodies.extend(heredocs(&joined));
+            bodies.extend(crate::heredoc::opened_by(&joined));
             out.push(joined);
         }
     }
     out.extend(current);
     out
-}
-
-/// The here-documents an instruction opens, as BuildKit reads them: only `RUN`, `COPY` and
-/// `ADD` open any; each word (split at blanks outside quotes, quotes kept) of the form
-/// `[n]<<[-]WORD`, where WORD holds no `<`, opens one, ended by a line that is WORD without its
-/// quotes and escaping backslashes (after leading tabs, with `<<-`).
-fn heredocs(instruction: &str) -> Vec<(String, bool)> {
-    let words = shell_words(instruction);
-    let Some((keyword, _)) = words.first() else { return Vec::new() };
-    if !["RUN", "COPY", "ADD"].iter().any(|k| keyword.eq_ignore_ascii_case(k)) {
-        return Vec::new();
-    }
-    let mut out = Vec::new();
-    for (raw, plain) in &words[1..] {
-        let Some(rest) = raw.trim_start_matches(|c: char| c.is_ascii_digit()).strip_prefix("<<") else { continue };
-        let (chomp, rest) = match rest.strip_prefix('-') {
-            Some(rest) => (true, rest),
-            None => (false, rest),
-        };
-        // The prefix holds no quote or backslash: the plain word has it too.
-        let terminator = &plain[raw.len() - rest.len()..];
-        if !rest.contains('<') && !terminator.is_empty() {
-            out.push((terminator.to_string(), chomp));
-        }
-    }
-    out
-}
-
-/// The words of a line, split at blanks outside single and double quotes: each as written, and
-/// without its quotes and escaping backslashes (a backslash outside single quotes escapes the
-/// next character).
-fn shell_words(line: &str) -> Vec<(String, String)> {
-    let mut words = Vec::new();
-    let (mut raw, mut plain) = (String::new(), String::new());
-    let mut quote: Option<char> = None;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match (quote, c) {
-            (None, ' ' | '\t') => {
-                if !raw.is_empty() {
-                    words.push((std::mem::take(&mut raw), std::mem::take(&mut plain)));
-                }
-                continue;
-            }
-            (Some('\''), '\'') | (Some('"'), '"') => quote = None,
-            (None, '\'' | '"') => quote = Some(c),
-            (None | Some('"'), '\\') => {
-                raw.push(c);
-                if let Some(next) = chars.next() {
-                    raw.push(next);
-                    plain.push(next);
-                }
-                continue;
-            }
-            _ => plain.push(c),
-        }
-        raw.push(c);
-    }
-    if !raw.is_empty() {
-        words.push((raw, plain));
-    }
-    words
 }
 
 /// `"x"` or `'x'` without its quotes.
@@ -336,6 +273,9 @@ mod tests {
         // Escaped and quoted terminators, one body after the other.
         let text = "FROM a\nADD <<A\\\"B <<'C D' /x\nFROM e\nA\"B\nFROM f\nC D\nFROM g\n";
         assert_eq!(of(text, &[], &[]), ["a", "g"]);
+        // Blanks after `<<`, ONBUILD, and what opens none.
+        let text = "FROM a\nCOPY << EOF <<  \"E F\" /x\nFROM b\nEOF\nFROM c\nE F\nFROM d\nONBUILD RUN <<-X\nFROM e\n\t\tX\nFROM f\nRUN <<   -Y <<- Z cat<<W\nFROM g\n-Y\nFROM h\nRUN [\"<<J\"]\nonbuild label <<K\nFROM i\n";
+        assert_eq!(of(text, &[], &[]), ["a", "d", "f", "h", "i"]);
     }
 
     #[test]
