@@ -620,54 +620,13 @@ fn a_build_path_through_a_link_out_of_the_repository_stops_tags_and_the_pipeline
     }
 }
 
-const SUBMODULE_MODEL: &str = r#"
-pipegen: 1
-name: sub
-registry: registry.example.com/sub
-images:
-  in-submodule:
-    context: vendor/inner/docker
-  submodule-root:
-    context: vendor/inner
-    dockerfile: vendor/inner/docker/Dockerfile
-  around:
-    context: .
-    dockerfile: tool/Dockerfile
-  beside:
-    context: tool
-    inputs: [vendor/inner/docker/Dockerfile, "vendor/*/notes/*.txt"]
-  apart:
-    context: tool
-jobs:
-  test:
-    image: in-submodule
-    script: [make test]
-"#;
-
-/// A repository whose submodule `vendor/inner` holds a Dockerfile, and the submodule's own
+/// A repository whose builds read a submodule (`support::submodule`), and the submodule's own
 /// repository (in the same temporary directory).
 fn submodule_repo() -> (Repo, tempfile::TempDir) {
     let upstream = tempfile::tempdir().expect("temp dir");
-    let git_in = |dir: &Path, args: &[&str]| {
-        let (code, out, err) = support::run(
-            Command::new("git")
-                .args(["-c", "user.email=t@example.com", "-c", "user.name=t", "-c", "protocol.file.allow=always"])
-                .args(args)
-                .current_dir(dir),
-        );
-        assert_eq!(code, 0, "git {args:?} failed: {err}");
-        out
-    };
-    std::fs::create_dir_all(upstream.path().join("docker")).unwrap();
-    std::fs::write(upstream.path().join("docker/Dockerfile"), "FROM scratch\n").unwrap();
-    git_in(upstream.path(), &["init", "-q", "-b", "main"]);
-    git_in(upstream.path(), &["add", "-A"]);
-    git_in(upstream.path(), &["commit", "-q", "-m", "inner"]);
-    let repo = Repo::new();
-    std::fs::write(repo.path().join("pipegen.yaml"), SUBMODULE_MODEL).unwrap();
-    git_in(repo.path(), &["submodule", "add", "-q", upstream.path().to_str().unwrap(), "vendor/inner"]);
-    repo.commit_all("a submodule");
-    (repo, upstream)
+    let dir = tempfile::tempdir().expect("temp dir");
+    support::submodule::create(dir.path(), upstream.path());
+    (Repo { dir }, upstream)
 }
 
 /// A build that reads a submodule (its context or Dockerfile lies in one, holds one, or an input
@@ -677,7 +636,7 @@ fn submodule_repo() -> (Repo, tempfile::TempDir) {
 #[test]
 fn builds_that_read_a_submodule_check_it_out_and_are_tagged_by_its_pinned_commit() {
     let (repo, _upstream) = submodule_repo();
-    let reads = ["in-submodule", "submodule-root", "around", "beside"];
+    let reads = support::submodule::READERS;
 
     let (code, yaml, err) = repo.pipegen(&["emit", "--target", "gitlab"]);
     assert_eq!(code, 0, "{err}");
@@ -712,13 +671,10 @@ fn builds_that_read_a_submodule_check_it_out_and_are_tagged_by_its_pinned_commit
     assert_eq!(err.matches("is in a submodule").count(), 2, "{err}");
 
     // A new commit in the submodule, pinned: every build that reads it gets a new tag.
-    let inner = repo.path().join("vendor/inner");
-    std::fs::write(inner.join("docker/Dockerfile"), "FROM scratch\nLABEL moved=yes\n").unwrap();
-    repo.git(&["-C", "vendor/inner", "commit", "-q", "-am", "move"]);
-    repo.commit_all("move the submodule's pin");
+    support::submodule::move_pin(repo.path());
     let after = cli_tags(&repo);
     let moved: Vec<&str> = before.iter().zip(&after).filter(|(b, a)| b.1 != a.1).map(|(b, _)| b.0.as_str()).collect();
-    assert_eq!(moved, ["build around", "build beside", "build in-submodule", "build submodule-root"]);
+    assert_eq!(moved, reads.map(|image| format!("build {image}")));
     assert_eq!(tag_values(&pipeline_tags(&repo)), tag_values(&after), "the pipeline agrees");
     let (code, out, err) = repo.pipegen(&["plan", "--since", "HEAD~1"]);
     assert_eq!(code, 0, "{err}");

@@ -271,51 +271,15 @@ fn a_sha256_repository_gets_the_same_tags_from_the_script_and_pipegen() {
     }
 }
 
-/// A model whose builds read a submodule `vendor/inner` in every way: a context in it, the
-/// submodule as context, a context holding it, inputs in it (one of them missing there) and a
-/// glob through it; and one build that does not.
-const SUBMODULE_MODEL: &str = r#"
-pipegen: 1
-name: sub
-registry: registry.example.com/tags
-images:
-  in-submodule:
-    context: vendor/inner/docker
-  submodule-root:
-    context: vendor/inner
-    dockerfile: vendor/inner/docker/Dockerfile
-  around:
-    context: .
-    dockerfile: app/Dockerfile
-  beside:
-    context: app
-    inputs: [vendor/inner/docker/Dockerfile, vendor/inner/absent, "vendor/inner/*.txt", absent-too]
-  apart:
-    context: app
-"#;
-
 /// Paths in a submodule, which git calls missing, are hashed by the submodule's pinned commit:
 /// every shell's script finds it as `pipegen tags` does, and a new pin moves exactly the tags of
 /// the builds that read the submodule.
 #[test]
 fn paths_in_a_submodule_are_hashed_by_its_pinned_commit_in_every_shell() {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let inner = dir.path().join("inner");
-    std::fs::create_dir_all(inner.join("docker")).expect("create the submodule's repository");
-    std::fs::write(inner.join("docker/Dockerfile"), "FROM scratch\n").expect("write");
-    std::fs::write(inner.join("notes.txt"), "notes\n").expect("write");
-    git(&inner, &["init", "-q", "-b", "main"]);
-    git(&inner, &["add", "-A"]);
-    git(&inner, &["commit", "-q", "-m", "inner"]);
     let repo = dir.path().join("repo");
-    std::fs::create_dir_all(repo.join("app")).expect("create the repository");
-    std::fs::write(repo.join("app/Dockerfile"), "FROM scratch\n").expect("write");
-    git(&repo, &["init", "-q", "-b", "main"]);
-    let add = ["-c", "protocol.file.allow=always", "submodule", "add", "-q", inner.to_str().unwrap(), "vendor/inner"];
-    git(&repo, &add);
-    git(&repo, &["add", "-A"]);
-    git(&repo, &["commit", "-q", "-m", "a submodule"]);
-    let plan = emitted_in(&plan_of("pipegen.yaml", SUBMODULE_MODEL), &repo);
+    support::submodule::create(&repo, &dir.path().join("inner"));
+    let plan = emitted_in(&plan_of("pipegen.yaml", support::submodule::MODEL), &repo);
     assert_eq!(plan.submodules.iter().collect::<Vec<_>>(), ["vendor/inner"]);
 
     let tags_at = |commit: &str| -> Vec<String> {
@@ -336,10 +300,7 @@ fn paths_in_a_submodule_are_hashed_by_its_pinned_commit_in_every_shell() {
         tags
     };
     let before = tags_at(git(&repo, &["rev-parse", "HEAD"]).trim());
-
-    std::fs::write(repo.join("vendor/inner/notes.txt"), "moved\n").expect("write");
-    git(&repo.join("vendor/inner"), &["commit", "-q", "-am", "move"]);
-    git(&repo, &["commit", "-q", "-am", "a new pin"]);
+    support::submodule::move_pin(&repo);
     let after = tags_at(git(&repo, &["rev-parse", "HEAD"]).trim());
     let moved: Vec<String> = plan
         .builds
@@ -348,7 +309,7 @@ fn paths_in_a_submodule_are_hashed_by_its_pinned_commit_in_every_shell() {
         .filter(|(_, (b, a))| b != a)
         .map(|(build, _)| build.this.id.image.to_string())
         .collect();
-    assert_eq!(moved, ["around", "beside", "in-submodule", "submodule-root"]);
+    assert_eq!(moved, support::submodule::READERS);
 }
 
 #[test]

@@ -5,6 +5,7 @@
 
 pub mod model_gen;
 pub mod real_engines;
+pub mod submodule;
 pub mod yaml_readers;
 
 use std::fs::File;
