@@ -165,7 +165,7 @@ function open_heredocs(s,    i, c, q, w, u, nw, raw, plain, f, k, n) {
   if (continuing) joined = current " " body
   else joined = body
   if (more) { current = joined; continuing = 1 }
-  else { continuing = 0; instruction(joined); open_heredocs(joined) }
+  else { continuing = 0; instruction(joined); if (index(joined, "<<")) open_heredocs(joined) }
 }
 END {
   if (continuing) instruction(current)
