@@ -8,6 +8,7 @@
 pub mod alias_tags;
 pub mod awk;
 pub mod changes;
+pub mod checkout;
 pub mod cli;
 pub mod commands;
 pub mod content_tags;

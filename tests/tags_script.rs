@@ -164,7 +164,7 @@ fn platform(target: Target) -> scripts::Platform {
 fn emitted_in(plan: &Plan, repo: &Path) -> Plan {
     let mut plan = plan.clone();
     plan.ignore_files = pipegen::workspace::ignore_files(repo, &plan);
-    plan.submodules = pipegen::workspace::submodules(repo);
+    plan.submodules = pipegen::checkout::submodules(repo);
     plan
 }
 
