@@ -647,6 +647,8 @@ fn builds_that_read_a_submodule_check_it_out_and_are_tagged_by_its_pinned_commit
         assert_eq!(strategy, reads.contains(&image).then_some("recursive"), "build:{image}:\n{yaml}");
     }
     assert!(pipeline["test"]["variables"]["GIT_SUBMODULE_STRATEGY"].is_null(), "{yaml}");
+    let strategy = &pipeline["vendored-test"]["variables"]["GIT_SUBMODULE_STRATEGY"];
+    assert_eq!(strategy.as_str().or_else(|| strategy["value"].as_str()), Some("recursive"), "{yaml}");
     let (code, yaml, err) = repo.pipegen(&["emit", "--target", "github"]);
     assert_eq!(code, 0, "{err}");
     let workflow: pipegen::yaml::Value = pipegen::yaml::from_str(&yaml).expect("generated YAML parses");
@@ -658,6 +660,7 @@ fn builds_that_read_a_submodule_check_it_out_and_are_tagged_by_its_pinned_commit
         assert_eq!(submodules, reads.contains(&image).then_some("recursive"), "{job}:\n{yaml}");
     }
     assert!(workflow["jobs"]["test"]["steps"][0]["with"]["submodules"].is_null(), "{yaml}");
+    assert_eq!(workflow["jobs"]["vendored-test"]["steps"][0]["with"]["submodules"].as_str(), Some("recursive"));
 
     let before = cli_tags(&repo);
     assert_eq!(tag_values(&pipeline_tags(&repo)), tag_values(&before), "the pipeline agrees");
@@ -681,10 +684,12 @@ fn builds_that_read_a_submodule_check_it_out_and_are_tagged_by_its_pinned_commit
     let line = out.lines().find(|l| l.contains("build in-submodule ")).unwrap_or_default();
     assert!(line.contains(" vendor/inner/docker changed (context vendor/inner/docker)"), "{out}");
 
-    // Without `.gitmodules` no checkout clones submodules: no job asks for them.
+    // Without `.gitmodules` no build asks for submodules; the job that says so still does.
     std::fs::remove_file(repo.path().join(".gitmodules")).unwrap();
     let (_, yaml, _) = repo.pipegen(&["emit", "--target", "gitlab"]);
-    assert!(!yaml.contains("GIT_SUBMODULE_STRATEGY"), "{yaml}");
+    assert_eq!(yaml.matches("GIT_SUBMODULE_STRATEGY").count(), 1, "{yaml}");
+    let pipeline: pipegen::yaml::Value = pipegen::yaml::from_str(&yaml).expect("generated YAML parses");
+    assert!(!pipeline["vendored-test"]["variables"]["GIT_SUBMODULE_STRATEGY"].is_null(), "{yaml}");
 }
 
 /// GitHub's checkout leaves files stored in Git LFS as pointer files unless asked (GitLab's

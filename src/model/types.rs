@@ -943,6 +943,14 @@ pub struct Job {
         example = example_job_env()
     )]
     pub env: IndexMap<String, String>,
+
+    /// Check the repository's git submodules out, recursively, before the script runs
+    /// (`GIT_SUBMODULE_STRATEGY: recursive` on GitLab, `submodules: recursive` on GitHub's
+    /// checkout). Default: `false`, the platforms' default: their directories stay empty. Builds
+    /// need no such field: a build that reads a submodule checks submodules out by itself.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[schemars(extend("default" = false), example = true)]
+    pub submodules: bool,
 }
 
 /// Files kept after a job.

@@ -335,6 +335,7 @@ impl<'a> Planner<'a> {
                     timeout: job.timeout,
                     artifacts: artifacts.clone(),
                     needs: Vec::new(),
+                    submodules: job.submodules,
                 };
                 run.needs =
                     dedup(run.model_images().map(|b| Need { job: JobId::Build(b.id.clone()), takes_tag: true }));

@@ -322,6 +322,8 @@ pub struct Run {
     pub artifacts: Option<ArtifactsPlan>,
     /// The builds of the images it runs (its image and its services').
     pub needs: Vec<Need>,
+    /// Its checkout holds the repository's submodules (the model's `submodules`).
+    pub submodules: bool,
 }
 
 impl Run {

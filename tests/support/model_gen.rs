@@ -331,6 +331,9 @@ pub fn model(bytes: &[u8]) -> String {
                 let when = *e.pick(&["on_success", "on_failure", "always"]);
                 y.push_str(&format!("    artifacts: {{ paths: [{}], when: {when} }}\n", scalar_of(e, Kind::Path)));
             }
+            if e.chance(10) {
+                y.push_str(&format!("    submodules: {}\n", e.pick(&["true", "false", "yes", "1"])));
+            }
         }
     }
     // Now and then, a line of anything: broken YAML must be located as well as a bad value.

@@ -6,7 +6,8 @@ use std::path::Path;
 
 /// Builds that read the submodule `vendor/inner` in every way: a context in it, the submodule as
 /// context, a context holding it (`.`), inputs in it (one missing there) and a glob through it;
-/// `apart` does not read it. `test` runs what `in-submodule` builds.
+/// `apart` does not read it. `test` runs what `in-submodule` builds, without the submodule;
+/// `vendored-test` asks for it.
 pub const MODEL: &str = r#"
 pipegen: 1
 name: sub
@@ -29,6 +30,10 @@ jobs:
   test:
     image: in-submodule
     script: [make test]
+  vendored-test:
+    image: apart
+    submodules: true
+    script: [make -C vendor/inner test]
 "#;
 
 /// The builds of [`MODEL`] that read the submodule, in plan order.

@@ -463,23 +463,15 @@ fn permissions(pairs: &[(&'static str, &'static str)]) -> IndexMap<&'static str,
     pairs.iter().copied().collect()
 }
 
-/// The job's checkout, with what the action leaves out by default that the job reads: for a
-/// build, the repository's submodules, recursively (their directories stay empty otherwise),
-/// and the files stored in Git LFS (pointer files otherwise) where its context may hold some;
-/// for a job of the model, LFS files whenever the repository stores some, as GitLab's runner
-/// fetches them for every job (its script may read any file).
-fn checkout(plan: &Plan, build: Option<&Build>) -> Step {
+/// The job's checkout, with what the action leaves out by default that the job reads: the
+/// repository's submodules, recursively (their directories stay empty otherwise), and the files
+/// stored in Git LFS (pointer files otherwise).
+fn checkout(submodules: bool, lfs: bool) -> Step {
     let mut with = IndexMap::new();
     with.insert("persist-credentials", With::Flag(false));
-    let lfs = match build {
-        Some(build) => {
-            if plan.checks_out_submodules(build) {
-                with.insert("submodules", With::Text("recursive".to_string()));
-            }
-            plan.checks_out_lfs(build)
-        }
-        None => !plan.lfs_attributes.is_empty(),
-    };
+    if submodules {
+        with.insert("submodules", With::Text("recursive".to_string()));
+    }
     if lfs {
         with.insert("lfs", With::Flag(true));
     }
@@ -596,7 +588,7 @@ fn build_like_job(plan: &Plan, build: &Build, job: BuildJob) -> Job {
     tag_env.insert("PIPEGEN_REGISTRY_PASSWORD", "${{ secrets.PIPEGEN_REGISTRY_PASSWORD }}");
     tag_env.insert("PIPEGEN_GITHUB_TOKEN", "${{ github.token }}");
     tag_env.insert("PIPEGEN_LOCAL_IMAGES", LOCAL_IMAGES);
-    let mut steps = vec![checkout(plan, Some(build))];
+    let mut steps = vec![checkout(plan.checks_out_submodules(build), plan.checks_out_lfs(build))];
     if builds {
         for cache in &build.caches {
             let step = cache_step(cache);
@@ -845,7 +837,9 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
         local_run_env(plan, run, &mut env);
     }
 
-    let mut steps = vec![checkout(plan, None)];
+    // A job's script may read any file: it gets LFS files whenever the repository stores some,
+    // as GitLab's runner fetches them for every job.
+    let mut steps = vec![checkout(run.submodules, !plan.lfs_attributes.is_empty())];
     if on_runner {
         steps.push(Step {
             name: "Resolve service aliases".to_string(),

@@ -503,8 +503,13 @@ fn split_template(plan: &Plan, build: &Build) -> Job {
 /// How the runner checks a build's commit out: with its submodules, recursively, when the build
 /// reads one (the runner's default is none, which leaves their directories empty).
 fn checkout_variables(plan: &Plan, build: &Build) -> Option<(String, Variable)> {
-    plan.checks_out_submodules(build).then(|| ("GIT_SUBMODULE_STRATEGY".to_string(), Variable::data("recursive")))
+    plan.checks_out_submodules(build).then(|| (SUBMODULE_STRATEGY.to_string(), Variable::data(RECURSIVE)))
 }
+
+/// The runner's variable for how a job's checkout treats submodules, and the value that
+/// checks them out, nested ones too.
+const SUBMODULE_STRATEGY: &str = "GIT_SUBMODULE_STRATEGY";
+const RECURSIVE: &str = "recursive";
 
 /// Variables whose values are data: never expanded by GitLab.
 fn data_variables(variables: impl IntoIterator<Item = (String, String)>) -> IndexMap<String, Variable> {
@@ -596,6 +601,9 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
     });
     let mut variables: IndexMap<String, Variable> =
         run.env.iter().map(|(k, v)| (k.clone(), Variable::data(v))).collect();
+    if run.submodules {
+        variables.insert(SUBMODULE_STRATEGY.to_string(), Variable::data(RECURSIVE));
+    }
     let waits: Vec<(String, String, String)> = run
         .services
         .iter()
