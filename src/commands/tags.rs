@@ -219,6 +219,23 @@ fn offline_builds(plan: &Plan, builds: &[BuildTag]) -> Vec<bool> {
 /// How a Git LFS pointer file starts (the LFS specification's first line).
 const LFS_POINTER: &[u8] = b"version https://git-lfs.github.com/spec/v1\n";
 
+/// Why git cannot give the text of the Dockerfile at `dockerfile`, so no base image of it is
+/// looked up, when it cannot: it lies in a submodule, or git holds an LFS pointer to it.
+fn bases_unread(facts: &content_tags::TreeFacts, dockerfile: &str) -> Option<&'static str> {
+    let object = facts.objects.get(dockerfile).and_then(Option::as_deref);
+    if object.is_some_and(|o| o.starts_with("commit ")) {
+        Some(
+            "is in a submodule, whose files git keeps in another repository: its tag follows the submodule's pinned commit, but its base images are not looked up, so their updates rebuild nothing until the pin moves",
+        )
+    } else if facts.dockerfiles.get(dockerfile).is_some_and(|text| text.starts_with(LFS_POINTER)) {
+        Some(
+            "is stored in Git LFS, so git holds a pointer to it: its tag follows its content through the pointer, but its base images are not looked up, so their updates rebuild nothing; keep Dockerfiles out of LFS",
+        )
+    } else {
+        None
+    }
+}
+
 /// What a build's context or Dockerfile is missing at the commit. The tag is still what the
 /// pipeline would compute, but the build would fail, so say so; or, where the working tree has
 /// the path, that git cannot see it (the pipeline's build job stops on a link git cannot follow).
@@ -227,25 +244,13 @@ fn missing_from_tree(root: &Path, plan: &Plan, facts: &content_tags::TreeFacts, 
     let mut warnings = Vec::new();
     let short = &commit[..commit.len().min(12)];
     for build in &plan.builds {
+        if build.this.tag == crate::plan::TagMode::Content
+            && let Some(why) = bases_unread(facts, &build.dockerfile)
+        {
+            warnings.push(format!("{}: the dockerfile `{}` {why}", build.id(), build.dockerfile));
+        }
         for (what, path) in [("dockerfile", &build.dockerfile), ("context", &build.context)] {
-            let object = facts.objects.get(path.as_str()).cloned().flatten();
-            if what == "dockerfile"
-                && build.this.tag == crate::plan::TagMode::Content
-                && object.as_deref().is_some_and(|o| o.starts_with("commit "))
-            {
-                warnings.push(format!(
-                    "{}: the dockerfile `{path}` is in a submodule, whose files git keeps in another repository: its tag follows the submodule's pinned commit, but its base images are not looked up, so their updates rebuild nothing until the pin moves",
-                    build.id()
-                ));
-            }
-            let in_lfs = facts.dockerfiles.get(path.as_str()).is_some_and(|text| text.starts_with(LFS_POINTER));
-            if what == "dockerfile" && build.this.tag == crate::plan::TagMode::Content && in_lfs {
-                warnings.push(format!(
-                    "{}: the dockerfile `{path}` is stored in Git LFS, so git holds a pointer to it: its tag follows its content through the pointer, but its base images are not looked up, so their updates rebuild nothing; keep Dockerfiles out of LFS",
-                    build.id()
-                ));
-            }
-            if object.is_some() {
+            if facts.objects.get(path.as_str()).cloned().flatten().is_some() {
                 continue;
             }
             let why = if root.join(path).exists() {

@@ -168,8 +168,8 @@ impl Walk {
 /// `<type> <id>` of the object (tree or blob) at each path at `commit` (a commit or a tree),
 /// `None` where there is none: what `git cat-file --batch-check='%(objecttype) %(objectname)'
 /// --follow-symlinks` says of `<commit>:<path>`, except that a path at or below a submodule
-/// (reached without links) names the submodule's commit, `commit <id>`, where git says missing. `.` is the root; a trailing `/` names the same
-/// directory. A path through a symbolic link that leads out of the repository or round a loop
+/// (reached without links) names the submodule's commit, `commit <id>`, where git says
+/// missing. `.` is the root; a trailing `/` names the same directory. A path through a symbolic link that leads out of the repository or round a loop
 /// is an error, once for each such link: the build would read what git does not hold, or fail.
 pub fn objects(root: &Path, commit: &str, paths: &[String]) -> Result<Vec<Option<String>>, Error> {
     if paths.is_empty() {

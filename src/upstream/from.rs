@@ -15,10 +15,9 @@
 //!   `$NAME`, `${NAME}`, `${NAME:-word}` and `${NAME:+word}` are replaced by the global
 //!   arguments (an undeclared one is empty, as in Docker), then it is skipped when it is empty,
 //!   `scratch` or an earlier stage's NAME (both in any case);
-//! - each image once, in order of first appearance.
-//!
 //! - the bodies of here-documents ([`crate::heredoc`]: `RUN`, `COPY` and `ADD` with `<<WORD`,
 //!   `<<-WORD`, quoted or not, several per instruction) are skipped up to their terminator line;
+//! - each image once, in order of first appearance.
 //!
 //! Not followed: `COPY --from=IMAGE` and `RUN --mount=from=IMAGE` (images, not bases; pin them
 //! by digest to have them in the tag) and the `# escape=` directive.

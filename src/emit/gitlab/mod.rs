@@ -474,7 +474,7 @@ fn image_reference(image: &ImageUse) -> String {
 fn build_job(plan: &Plan, build: &Build) -> Job {
     let mut variables =
         data_variables(scripts::build_variables(build).into_iter().chain(scripts::alias_variables(build)));
-    variables.extend(checkout_variables(plan, build));
+    variables.extend(submodules_variable(plan.checks_out_submodules(build)));
     Job {
         extends: Some(Cow::Borrowed(BUILD_TEMPLATE)),
         stage: Some(build.stage.clone()),
@@ -496,20 +496,16 @@ fn runner_tags(plan: &Plan, platform: ImagePlatform) -> Vec<String> {
 /// (the build's variables and stage), written once.
 fn split_template(plan: &Plan, build: &Build) -> Job {
     let mut variables = data_variables(scripts::build_variables(build));
-    variables.extend(checkout_variables(plan, build));
+    variables.extend(submodules_variable(plan.checks_out_submodules(build)));
     Job { extends: Some(Cow::Borrowed(BUILD_TEMPLATE)), stage: Some(build.stage.clone()), variables, ..Job::default() }
 }
 
-/// How the runner checks a build's commit out: with its submodules, recursively, when the build
-/// reads one (the runner's default is none, which leaves their directories empty).
-fn checkout_variables(plan: &Plan, build: &Build) -> Option<(String, Variable)> {
-    plan.checks_out_submodules(build).then(|| (SUBMODULE_STRATEGY.to_string(), Variable::data(RECURSIVE)))
+/// The variable that has the runner check a job's submodules out, recursively, when `wanted`
+/// (a build that reads one, a job that asks): the runner's default is none, which leaves their
+/// directories empty.
+fn submodules_variable(wanted: bool) -> Option<(String, Variable)> {
+    wanted.then(|| ("GIT_SUBMODULE_STRATEGY".to_string(), Variable::data("recursive")))
 }
-
-/// The runner's variable for how a job's checkout treats submodules, and the value that
-/// checks them out, nested ones too.
-const SUBMODULE_STRATEGY: &str = "GIT_SUBMODULE_STRATEGY";
-const RECURSIVE: &str = "recursive";
 
 /// Variables whose values are data: never expanded by GitLab.
 fn data_variables(variables: impl IntoIterator<Item = (String, String)>) -> IndexMap<String, Variable> {
@@ -601,9 +597,7 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
     });
     let mut variables: IndexMap<String, Variable> =
         run.env.iter().map(|(k, v)| (k.clone(), Variable::data(v))).collect();
-    if run.submodules {
-        variables.insert(SUBMODULE_STRATEGY.to_string(), Variable::data(RECURSIVE));
-    }
+    variables.extend(submodules_variable(run.submodules));
     let waits: Vec<(String, String, String)> = run
         .services
         .iter()
