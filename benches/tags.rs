@@ -79,9 +79,9 @@ fn repository(dir: &Path) -> String {
 /// One shell script that computes every build's tag in plan order, each with only its own
 /// job's variables (set, used, unset), and prints them.
 fn driver(dir: &Path, plan: &Plan, commit: &str) -> String {
-    // The script the model's pipeline embeds: the repository's ignore files decide the filter.
+    // The script the model's pipeline embeds: what the repository holds decides its parts.
     let mut plan = plan.clone();
-    plan.ignore_files = pipegen::workspace::ignore_files(dir, &plan);
+    pipegen::workspace::read_repository(dir, &mut plan);
     let uses = scripts::Uses::of(&plan, gitlab::PLATFORM.builder);
     let mut text = scripts::build_library(gitlab::PLATFORM, &plan.policy, &uses);
     let _ = writeln!(text, "CI_COMMIT_SHA={commit}");

@@ -102,9 +102,7 @@ impl Workspace {
     pub fn plan_rendered(&self, only: Option<crate::emit::Target>) -> Result<(LoadedModel, Plan, Rendered), Error> {
         let loaded = self.load()?;
         let mut plan = plan::build(&loaded, &self.model_in_repo)?;
-        plan.ignore_files = ignore_files(&self.root, &plan);
-        plan.submodules = crate::checkout::submodules(&self.root);
-        plan.lfs_attributes = crate::checkout::lfs_attributes(&self.root, &plan);
+        read_repository(&self.root, &mut plan);
         let targets = match only {
             Some(target) => vec![target],
             None => crate::emit::targets_of(&loaded.model),
@@ -139,6 +137,16 @@ impl Rendered {
             None => crate::emit::render(plan, target),
         }
     }
+}
+
+/// Fill in what a pipeline depends on in the repository at `root` besides the model, as `emit`
+/// reads it: the ignore files ([`Plan::ignore_files`]), the submodules ([`Plan::submodules`])
+/// and the directories whose `.gitattributes` stores files in Git LFS
+/// ([`Plan::lfs_attributes`]).
+pub fn read_repository(root: &Path, plan: &mut Plan) {
+    plan.ignore_files = ignore_files(root, plan);
+    plan.submodules = crate::checkout::submodules(root);
+    plan.lfs_attributes = crate::checkout::lfs_attributes(root, plan);
 }
 
 /// The ignore files either platform's builder would read for a content-tagged build of `plan`

@@ -316,7 +316,7 @@ fn hashed_by_pipegen(
     );
     let loaded = pipegen::model::load("pipegen.yaml", &model).unwrap();
     let mut plan = pipegen::plan::build(&loaded, "pipegen.yaml").unwrap();
-    plan.ignore_files = pipegen::workspace::ignore_files(repo, &plan);
+    pipegen::workspace::read_repository(repo, &mut plan);
     let (target, platform) = match builder {
         Builder::BuildKit => (Target::Github, github::PLATFORM),
         Builder::Buildah => (Target::Gitlab, gitlab::PLATFORM),

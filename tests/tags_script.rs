@@ -160,11 +160,10 @@ fn platform(target: Target) -> scripts::Platform {
     }
 }
 
-/// `plan` as `pipegen emit` plans it in `repo`: with the ignore files the repository holds.
+/// `plan` as `pipegen emit` plans it in `repo`: with the ignore files and submodules it holds.
 fn emitted_in(plan: &Plan, repo: &Path) -> Plan {
     let mut plan = plan.clone();
-    plan.ignore_files = pipegen::workspace::ignore_files(repo, &plan);
-    plan.submodules = pipegen::checkout::submodules(repo);
+    pipegen::workspace::read_repository(repo, &mut plan);
     plan
 }
 
