@@ -166,6 +166,9 @@ pub fn load(name: &str, text: &str) -> Result<LoadedModel, ModelErrors> {
         fractional_integers(&json, &Walk::Root, &mut problems);
     }
     if !problems.is_empty() || !key_problems.is_empty() {
+        if key_problems.is_empty() {
+            problems.extend(checks_beyond_the_schema(&value, &source, &problems));
+        }
         let located =
             problems.into_iter().map(|d| (d, None)).chain(key_problems.into_iter().map(|(d, at, _)| (d, at))).collect();
         return Err(ModelErrors::located(source, located));
@@ -185,6 +188,20 @@ pub fn load(name: &str, text: &str) -> Result<LoadedModel, ModelErrors> {
         Ok(layout) => Ok(LoadedModel { source, model, layout }),
         Err(problems) => Err(ModelErrors::new(source, problems)),
     }
+}
+
+/// The model's other errors, when the schema refused some values but the model still has its
+/// types (a name or a reference of the wrong form, say): every error of a run is reported at once.
+/// An error at or under a value the schema refused is left out, as it would repeat that one.
+fn checks_beyond_the_schema(value: &yaml::Value, source: &SourceFile, refused: &[Diagnostic]) -> Vec<Diagnostic> {
+    let Ok(model) = yaml::from_value::<Model>(value.clone()) else {
+        return Vec::new();
+    };
+    let Err(mut found) = validate::check(&model, source) else {
+        return Vec::new();
+    };
+    found.retain(|d| !refused.iter().any(|r| d.path.starts_with(&r.path)));
+    found
 }
 
 /// A syntax error from serde_yaml, located where its parser stopped (or where the unfinished
