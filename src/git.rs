@@ -25,29 +25,60 @@ fn git(root: &Path) -> Command {
     command
 }
 
-fn run(mut command: Command, what: &str) -> Result<String, Error> {
-    let output = command.output().map_err(|e| Error::Git(format!("cannot run git to {what}: {e}")))?;
-    if !output.status.success() {
-        return Err(Error::Git(format!("git could not {what}: {}", String::from_utf8_lossy(&output.stderr).trim())));
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+fn run(command: Command, what: &str) -> Result<String, Error> {
+    run_bytes(command, what).map(|stdout| String::from_utf8_lossy(&stdout).into_owned())
 }
 
 fn run_bytes(mut command: Command, what: &str) -> Result<Vec<u8>, Error> {
     let output = command.output().map_err(|e| Error::Git(format!("cannot run git to {what}: {e}")))?;
     if !output.status.success() {
-        return Err(Error::Git(format!("git could not {what}: {}", String::from_utf8_lossy(&output.stderr).trim())));
+        return Err(Error::Git(format!("git could not {what}: {}", why_git_failed(&output.stderr))));
     }
     Ok(output.stdout)
 }
 
+/// What git said when it failed, without the usage text some commands append to it (dozens of
+/// option lines that bury the one that says what is wrong).
+fn why_git_failed(stderr: &[u8]) -> String {
+    let text = String::from_utf8_lossy(stderr);
+    let said: Vec<&str> = text.lines().take_while(|line| !line.starts_with("usage: ")).collect();
+    said.join("\n").trim().to_string()
+}
+
+/// Stops with a clear error when `root` is in no git repository: the commands that read the
+/// model's files from git history have nothing to read there.
+pub fn require_repository(root: &Path) -> Result<(), Error> {
+    let mut command = git(root);
+    command.args(["rev-parse", "--git-dir"]);
+    match command.output() {
+        Ok(output) if output.status.success() => Ok(()),
+        Ok(output) => Err(Error::Git(format!(
+            "{} is in no git repository that git can use ({}); this command reads the files the model names from \
+             git: run it in the repository the model describes",
+            root.display(),
+            why_git_failed(&output.stderr)
+        ))),
+        Err(e) => Err(Error::Git(format!("cannot run git, which this command reads the repository with: {e}"))),
+    }
+}
+
 /// The commit SHA `rev` names.
 pub fn commit(root: &Path, rev: &str) -> Result<String, Error> {
+    require_repository(root)?;
     let mut command = git(root);
     command.args(["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")]);
-    Ok(run(command, &format!("find the commit {rev} (is {} a git repository with commits?)", root.display()))?
-        .trim()
-        .to_string())
+    match run(command, "read a commit") {
+        Ok(id) if !id.trim().is_empty() => Ok(id.trim().to_string()),
+        _ if rev == "HEAD" => Err(Error::Git(format!(
+            "the repository at {} has no commit yet: commit the model and the files it names first",
+            root.display()
+        ))),
+        _ => Err(Error::Git(format!(
+            "`{rev}` names no commit in the repository at {}: give a branch, a tag or a commit id (HEAD~1, \
+             origin/main, v1.2)",
+            root.display()
+        ))),
+    }
 }
 
 /// A glob and the files it matches.

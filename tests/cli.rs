@@ -720,3 +720,30 @@ jobs:
         assert_eq!(from_anchors, expected, "{target}");
     }
 }
+
+/// `plan` and `tags` read the model's files from git: outside a repository, in one without a
+/// commit, or given a revision that names none, they say which it is in one line (not git's
+/// usage text) and exit 2.
+#[test]
+fn commands_that_read_git_say_what_is_missing() {
+    let dir = project(MODEL);
+    let check = |args: &[&str], expected: &str| {
+        let (code, stdout, stderr) = support::pipegen_in(dir.path(), args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert!(stdout.is_empty(), "{args:?} printed {stdout}");
+        assert!(stderr.contains(expected), "{args:?} should say `{expected}`:\n{stderr}");
+        assert!(!stderr.contains("usage:"), "{args:?} printed git's usage:\n{stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: one line\n{stderr}");
+    };
+    check(&["plan"], "is in no git repository");
+    check(&["tags"], "is in no git repository");
+    support::git(dir.path(), &["init", "-q"]);
+    check(&["plan"], "has no commit yet");
+    check(&["tags"], "has no commit yet");
+    support::git(dir.path(), &["add", "."]);
+    support::git(dir.path(), &["commit", "-qm", "the model"]);
+    check(&["plan", "--since", "no-such-branch"], "`no-such-branch` names no commit");
+    check(&["tags", "--rev", "no-such-branch"], "`no-such-branch` names no commit");
+    check(&["plan", "--since=--output=written"], "names no commit");
+    assert!(!dir.path().join("written").exists(), "a revision reached git as an option");
+}

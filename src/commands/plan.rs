@@ -72,6 +72,8 @@ pub fn run(
                 Some(rev) => format!("changed since {rev}"),
                 None => "uncommitted changes".to_string(),
             };
+            // The commit first: a wrong `--since` is named as such, not as a failed diff.
+            git::commit(&workspace.root, &rev)?;
             let changed = git::changed_paths(&workspace.root, since.as_deref())?;
             let (builds, removed) = compare(&workspace, &plan, &rev, &targets)?;
             (Report { builds, removed, jobs: jobs(&plan), changed }, origin)
