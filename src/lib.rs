@@ -12,6 +12,7 @@ pub mod checkout;
 pub mod cli;
 pub mod commands;
 pub mod content_tags;
+pub mod directives;
 pub mod dockerignore;
 pub mod emit;
 pub mod error;

@@ -104,6 +104,7 @@ struct Logical {
 }
 
 pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
+    let text = text.strip_prefix(crate::directives::BYTE_ORDER_MARK).unwrap_or(text);
     let lines: Vec<&str> = text.lines().collect();
     let mut index = 0;
     let escape = read_directives(&lines, &mut index)?;
@@ -155,32 +156,12 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
     Ok(Dockerfile { global_args, stages })
 }
 
-/// Parser directives: `# key=value` lines at the very top. Only `escape` changes how the rest is
-/// read; the first line that is not a directive ends them.
+/// Parser directives ([`crate::directives`]): only `escape` changes how the rest is read.
 fn read_directives(lines: &[&str], index: &mut usize) -> Result<char, ParseError> {
-    let mut escape = '\\';
-    while let Some(line) = lines.get(*index) {
-        let Some(rest) = line.trim().strip_prefix('#') else { break };
-        let Some((key, value)) = rest.split_once('=') else { break };
-        let key = key.trim();
-        if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric()) {
-            break;
-        }
-        if key.eq_ignore_ascii_case("escape") {
-            escape = match value.trim() {
-                "\\" => '\\',
-                "`" => '`',
-                other => {
-                    return Err(ParseError {
-                        line: *index + 1,
-                        message: format!("escape directive must be ` or \\, not `{other}`"),
-                    });
-                }
-            };
-        }
-        *index += 1;
-    }
-    Ok(escape)
+    let directives =
+        crate::directives::read(lines.iter().copied()).map_err(|e| ParseError { line: e.line, message: e.message })?;
+    *index = directives.lines;
+    Ok(directives.escape)
 }
 
 fn is_comment_or_empty(line: &str) -> bool {
@@ -608,6 +589,17 @@ mod tests {
     fn directives_end_at_the_first_other_line() {
         // After a comment, `# escape=` is a comment: `\` still continues lines.
         let df = parse("# hello\n# escape=`\nFROM alpine\nCOPY a \\\n b /c\n").unwrap();
+        assert_eq!(copies(stage(&df, 0))[0].sources, ["a", "b"]);
+        // An unknown directive ends them too, as in BuildKit.
+        let df = parse("# foo=bar\n# escape=`\nFROM alpine\nCOPY a \\\n b /c\n").unwrap();
+        assert_eq!(copies(stage(&df, 0))[0].sources, ["a", "b"]);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_no_part_of_the_first_instruction() {
+        let df = parse("\u{feff}FROM alpine\nCOPY a /b\n").unwrap();
+        assert_eq!(copies(stage(&df, 0))[0].sources, ["a"]);
+        let df = parse("\u{feff}# escape=`\nFROM windows\nCOPY a `\n  b C:\\dest\\\n").unwrap();
         assert_eq!(copies(stage(&df, 0))[0].sources, ["a", "b"]);
     }
 

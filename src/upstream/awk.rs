@@ -72,6 +72,21 @@ mod tests {
                 &[("TOOL", "${parent:tool}")],
                 &["TOOL"],
             ),
+            // Parser directives: a backtick continues lines, so `C:\` ends one.
+            (
+                "# syntax=x\n #ESCAPE = ` \r\nFROM win AS a\nCOPY x C:\\\nFROM b `\n  AS c\nRUN dir \\\nFROM d\n",
+                &[],
+                &[],
+            ),
+            ("\u{feff}# escape=`\nFROM a\nRUN x \\\nFROM b\n", &[], &[]),
+            ("#!/usr/bin/env buildctl\n# check=skip=all\n# escape=`\nFROM a\nRUN x \\\nFROM b\n", &[], &[]),
+            ("\u{feff}FROM a\nFROM b\n", &[], &[]),
+            // After a blank line, a comment or an unknown key, `# escape=` is a comment.
+            ("\n# escape=`\nFROM a\nRUN x \\\nFROM b\nFROM c\n", &[], &[]),
+            ("# foo=bar\n# escape=`\nFROM a\nRUN x \\\nFROM b\nFROM c\n", &[], &[]),
+            // Refused directives (the build fails): read with a backslash.
+            ("# escape=`\n# escape=`\nFROM a\nRUN x \\\nFROM b\nFROM c\n", &[], &[]),
+            ("# escape=x\nFROM a\nRUN x \\\nFROM b\nFROM c\n", &[], &[]),
         ];
         let mut awks: Vec<Vec<&str>> = vec![vec!["awk"]];
         for (binary, argv) in [("mawk", vec!["mawk"]), ("gawk", vec!["gawk"]), ("busybox", vec!["busybox", "awk"])] {

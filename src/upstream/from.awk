@@ -12,6 +12,24 @@ BEGIN {
   for (i = 1; i <= n; i++) if (names[i] != "") parents[names[i]] = 1
   continuing = 0
   seen_from = 0
+  ESC = "\\"
+  directives = 1
+}
+# One line of the parser directives at the top (src/directives.rs): sets ESC from `# escape=`;
+# the first other line ends them (directives = 0), and a refused one leaves ESC a backslash.
+# A directive is known by its key's first letter: e(scape), s(yntax) or c(heck).
+function directive(s,    t, v) {
+  sub(/^[ \t]*/, "", s)
+  if (NR == 1 && s ~ /^#!/) return
+  t = tolower(s)
+  if (!match(t, /^#[ \t]*(escape|syntax|check)[ \t]*=[ \t]*[^ \t]/)) { directives = 0; return }
+  v = substr(s, RLENGTH)
+  sub(/[ \t]*$/, "", v)
+  sub(/^#[ \t]*/, "", t)
+  t = substr(t, 1, 1)
+  if ((t in said) || (t == "e" && v != "`" && v != "\\")) { ESC = "\\"; directives = 0; return }
+  said[t] = 1
+  if (t == "e") ESC = v
 }
 # A reference at position i of s (where s has a `$`): sets R_NAME, R_OP (`-`, `+` or empty),
 # R_WORD and R_LEN; 0 when the `$` starts none.
@@ -37,23 +55,15 @@ function ref_at(s, i,    rest, closing, inner, m) {
   R_LEN = 1 + RLENGTH
   return 1
 }
-function mentions_parent(s,    i) {
-  i = 1
-  while (i <= length(s)) {
-    if (substr(s, i, 1) == "$" && ref_at(s, i)) {
-      if (R_NAME in parents) return 1
-      i += R_LEN
-      continue
-    }
-    i++
-  }
-  return 0
-}
+# s with its references replaced by the global arguments; PARENT is 1 when one names a parent's
+# argument.
 function subst(s,    i, out, v) {
   out = ""
+  PARENT = 0
   i = 1
   while (i <= length(s)) {
     if (substr(s, i, 1) == "$" && ref_at(s, i)) {
+      if (R_NAME in parents) PARENT = 1
       v = (R_NAME in globals) ? globals[R_NAME] : ""
       if (R_OP == "") out = out v
       else if (R_OP == "-") out = out (v == "" ? R_WORD : v)
@@ -71,10 +81,9 @@ function unquote(v,    q) {
   if (length(v) >= 2 && (q == "\"" || q == "'") && substr(v, length(v), 1) == q) return substr(v, 2, length(v) - 2)
   return v
 }
-function instruction(s,    parts, ws, n, m, j, kw, word, eq, name, def, image, stage, lower) {
-  n = split(s, parts, /[ \t]+/)
-  m = 0
-  for (j = 1; j <= n; j++) if (parts[j] != "") ws[++m] = parts[j]
+function instruction(s,    ws, m, j, kw, word, eq, name, def, image, stage, lower) {
+  # The default field splitting: at runs of blanks, none at either end.
+  m = split(s, ws)
   if (m == 0) return
   kw = toupper(ws[1])
   if (kw == "ARG" && !seen_from) {
@@ -94,8 +103,8 @@ function instruction(s,    parts, ws, n, m, j, kw, word, eq, name, def, image, s
     image = ws[j]
     stage = ""
     if (j + 2 <= m && tolower(ws[j + 1]) == "as") stage = tolower(ws[j + 2])
-    if (!mentions_parent(image)) {
-      image = subst(image)
+    image = subst(image)
+    if (!PARENT) {
       lower = tolower(image)
       if (image != "" && lower != "scratch" && !(lower in stages) && !(image in printed)) {
         printed[image] = 1
@@ -149,6 +158,8 @@ function open_heredocs(s,    i, c, q, w, u, nw, raw, plain, f, k, n) {
 {
   line = $0
   sub(/\r$/, "", line)
+  if (NR == 1 && substr(line, 1, 3) == "\357\273\277") line = substr(line, 4)
+  if (directives) directive(line)
   # A here-document's body: skipped up to its terminator.
   if (HD_I < HD_N) {
     last = line
@@ -161,7 +172,7 @@ function open_heredocs(s,    i, c, q, w, u, nw, raw, plain, f, k, n) {
   if (lead == "" || substr(lead, 1, 1) == "#") next
   end = line
   sub(/[ \t]*$/, "", end)
-  if (substr(end, length(end), 1) == "\\") { body = substr(end, 1, length(end) - 1); more = 1 } else { body = line; more = 0 }
+  if (substr(end, length(end), 1) == ESC) { body = substr(end, 1, length(end) - 1); more = 1 } else { body = line; more = 0 }
   if (continuing) joined = current " " body
   else joined = body
   if (more) { current = joined; continuing = 1 }

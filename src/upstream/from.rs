@@ -3,8 +3,10 @@
 //! (`from.awk`, run by the build job's tag step) follows the same rules line by line, and
 //! `tests/tags_script.rs` compares the tags the two give:
 //!
-//! - lines are joined at a trailing `\` (blanks after it allowed); comment lines (first
-//!   non-blank `#`) and blank lines inside a continuation are dropped; a trailing `\r` is dropped;
+//! - lines are joined at a trailing `\`, or a backtick when a parser directive at the top says
+//!   `# escape=` with one ([`crate::directives`]), blanks after it allowed; comment lines (first
+//!   non-blank `#`) and blank lines inside a continuation are dropped; a trailing `\r` is dropped,
+//!   and a byte-order mark before the first line;
 //! - the instruction is the first word, in any case; only `ARG` before the first `FROM` and
 //!   `FROM` itself matter;
 //! - `ARG A[=default] B[=default]…` before the first `FROM` declares global arguments: a value
@@ -20,7 +22,8 @@
 //! - each image once, in order of first appearance.
 //!
 //! Not followed: `COPY --from=IMAGE` and `RUN --mount=from=IMAGE` (images, not bases; pin them
-//! by digest to have them in the tag) and the `# escape=` directive.
+//! by digest to have them in the tag), and the escape character inside words (quoting in `ARG`
+//! defaults and here-document words keeps `\`).
 
 use std::collections::HashMap;
 
@@ -85,6 +88,8 @@ fn instructions(text: &str) -> Vec<String> {
     let mut current: Option<String> = None;
     // The here-documents whose bodies come next, in order.
     let mut bodies: std::collections::VecDeque<crate::heredoc::Heredoc> = Default::default();
+    let escape = crate::directives::escape_of(text);
+    let text = text.strip_prefix(crate::directives::BYTE_ORDER_MARK).unwrap_or(text);
     for line in text.split('\n') {
         let line = line.strip_suffix('\r').unwrap_or(line);
         if let Some(heredoc) = bodies.front() {
@@ -98,7 +103,7 @@ fn instructions(text: &str) -> Vec<String> {
             continue;
         }
         let end = line.trim_end_matches([' ', '\t']);
-        let (body, continues) = match end.strip_suffix('\\') {
+        let (body, continues) = match end.strip_suffix(escape) {
             Some(body) => (body, true),
             None => (line, false),
         };
@@ -258,6 +263,19 @@ mod tests {
     fn digest_pinned_platform_flags_continuations_comments_and_case() {
         let text = "# syntax=docker/dockerfile:1\r\nfrom --platform=$BUILDPLATFORM \\\r\n  # a comment inside\n\n   golang@sha256:abc \\  \n  As builder\nFrOm --platform=linux/arm64 --foo=bar alpine\n";
         assert_eq!(of(text, &[], &[]), ["golang@sha256:abc", "alpine"]);
+    }
+
+    #[test]
+    fn the_escape_directive_picks_the_continuation_character() {
+        // Windows paths end in `\`: with a backtick escape that ends no line.
+        let text = "# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022\nCOPY x C:\\\nFROM other:1 `\n  AS build\nRUN dir C:\\\nFROM build\nFROM last\n";
+        assert_eq!(of(text, &[], &[]), ["mcr.microsoft.com/windows/servercore:ltsc2022", "other:1", "last"]);
+        // Not a directive after a comment: a backslash continues, a backtick does not.
+        let text = "# a comment\n# escape=`\nFROM a\nRUN x \\\nFROM b\nFROM c `\nFROM d\n";
+        assert_eq!(of(text, &[], &[]), ["a", "c", "d"]);
+        // A byte-order mark is no part of the first line.
+        assert_eq!(of("\u{feff}FROM a\nFROM b\n", &[], &[]), ["a", "b"]);
+        assert_eq!(of("\u{feff}# escape=`\nFROM a\nRUN x \\\nFROM b\n", &[], &[]), ["a", "b"]);
     }
 
     #[test]
