@@ -22,11 +22,12 @@ pub fn submodules(root: &Path) -> BTreeSet<String> {
     gitmodules_paths(&String::from_utf8_lossy(&bytes))
 }
 
-/// The directories among the root, every build context and those on the way to each whose
-/// `.gitattributes` sends files to Git LFS (a `filter=lfs` attribute): what decides which build
-/// jobs fetch LFS files ([`Plan::checks_out_lfs`]). A `.gitattributes` deeper inside a context
-/// is not looked for: walking every context at every emit would cost a large repository
-/// seconds.
+/// The directories whose `.gitattributes` sends files to Git LFS (a `filter=lfs` attribute): what
+/// decides which build jobs fetch LFS files ([`Plan::checks_out_lfs`]). Looked for in every
+/// `.gitattributes` git tracks (the index: committed or staged, at any depth), and in the working
+/// tree at the root, in every build context and on the way to each (so that one not yet added
+/// counts where it matters most). An untracked one deeper inside a context counts once it is
+/// added: walking every context at every emit would cost a large repository seconds.
 pub fn lfs_attributes(root: &Path, plan: &Plan) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
     let mut asked = foldhash::HashSet::default();
@@ -42,6 +43,12 @@ pub fn lfs_attributes(root: &Path, plan: &Plan) -> BTreeSet<String> {
         }
     };
     ask(".");
+    for tracked in crate::git::tracked_named(root, ".gitattributes").unwrap_or_default() {
+        match tracked.rsplit_once('/') {
+            Some((directory, _)) => ask(directory),
+            None => ask("."),
+        }
+    }
     for build in &plan.builds {
         let mut on_the_way = String::new();
         for component in build.context.split('/').filter(|c| *c != ".") {

@@ -62,6 +62,25 @@ pub fn require_repository(root: &Path) -> Result<(), Error> {
     }
 }
 
+/// The files git tracks (in the index) named `name`, at any depth, repository-relative; `None`
+/// when `root` is in no repository or git cannot be run (the caller then knows less, and says
+/// so where it matters).
+pub fn tracked_named(root: &Path, name: &str) -> Option<Vec<String>> {
+    if !root.join(".git").exists() {
+        return None;
+    }
+    let mut command = git(root);
+    command.args(["ls-files", "-z", "--"]).arg(format!(":(glob,top)**/{name}"));
+    let listed = run_bytes(command, "list tracked files").ok()?;
+    Some(
+        listed
+            .split(|b| *b == 0)
+            .filter(|path| !path.is_empty())
+            .filter_map(|path| std::str::from_utf8(path).ok().map(str::to_string))
+            .collect(),
+    )
+}
+
 /// The commit SHA `rev` names.
 pub fn commit(root: &Path, rev: &str) -> Result<String, Error> {
     require_repository(root)?;

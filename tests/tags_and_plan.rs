@@ -750,4 +750,17 @@ fn builds_whose_context_holds_git_lfs_files_fetch_them_on_github() {
     }
     let (_, yaml, _) = repo.pipegen(&["emit", "--target", "github"]);
     assert_eq!(fetches(&yaml), Vec::<String>::new(), "{yaml}");
+
+    // Rules deep inside a context (`git lfs track` run in a subdirectory writes them there),
+    // once git tracks them: the builds whose context holds them fetch, and the model's jobs.
+    std::fs::create_dir_all(root.join("tool/vendor/blobs")).unwrap();
+    std::fs::write(
+        root.join("tool/vendor/blobs/.gitattributes"),
+        "*.tar filter=lfs diff=lfs merge=lfs -text
+",
+    )
+    .unwrap();
+    repo.git(&["add", "tool/vendor/blobs/.gitattributes"]);
+    let (_, yaml, _) = repo.pipegen(&["emit", "--target", "github"]);
+    assert_eq!(fetches(&yaml), ["build_around", "build_plain", "test"], "{yaml}");
 }
