@@ -531,6 +531,14 @@ fn a_bad_model_file_is_refused_before_it_is_read() {
     let (code, _, stderr) = support::pipegen_in(dir.path(), &["emit", "--model", "latin1.yaml"]);
     assert_eq!(code, 2);
     assert!(stderr.starts_with("latin1.yaml:2:10: error[not-utf8]: "), "{stderr}");
+    assert!(stderr.contains("iconv -f latin1"), "{stderr}");
+    // UTF-16, as Windows editors save "Unicode": the help names the encoding it is in.
+    let utf16: Vec<u8> = [0xFF, 0xFE].into_iter().chain(MODEL.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+    std::fs::write(dir.path().join("utf16.yaml"), utf16).expect("write");
+    let (code, _, stderr) = support::pipegen_in(dir.path(), &["emit", "--model", "utf16.yaml"]);
+    assert_eq!(code, 2);
+    assert!(stderr.starts_with("utf16.yaml:1:1: error[not-utf8]: "), "{stderr}");
+    assert!(stderr.contains("this file is UTF-16") && stderr.contains("iconv -f utf-16"), "{stderr}");
 }
 
 /// A model whose outputs take a while to write: many images, so big pipelines.

@@ -45,9 +45,21 @@ pub fn load_bytes(name: &str, bytes: &[u8]) -> Result<LoadedModel, ModelErrors> 
                 format!("the model is not UTF-8 text: byte {} here is not part of a UTF-8 character", shown.join(" ")),
             )
             .label("not UTF-8")
-            .help("save the model as UTF-8 (YAML files are UTF-8); `iconv -f latin1 -t utf-8` converts a Latin-1 file");
+            .help(not_utf8_help(bytes));
             Err(ModelErrors::at(source, diagnostic, at))
         }
+    }
+}
+
+/// How to make `bytes` UTF-8: an editor that saves "Unicode" on Windows writes UTF-16 with a
+/// byte-order mark; anything else is most likely Latin-1.
+fn not_utf8_help(bytes: &[u8]) -> &'static str {
+    let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+    if utf16 {
+        "this file is UTF-16 (it starts with a UTF-16 byte-order mark): save it as UTF-8 (YAML files are \
+         UTF-8); `iconv -f utf-16 -t utf-8` converts it"
+    } else {
+        "save the model as UTF-8 (YAML files are UTF-8); `iconv -f latin1 -t utf-8` converts a Latin-1 file"
     }
 }
 
@@ -226,7 +238,14 @@ fn syntax_error(source: &Arc<SourceFile>, text: &str, error: &yaml::Error) -> Mo
             None => message.push_str(&format!(", {what}")),
         }
     }
-    let diagnostic = Diagnostic::new("yaml-syntax", ModelPath::root(), message).label(label);
+    let mut diagnostic = Diagnostic::new("yaml-syntax", ModelPath::root(), message).label(label);
+    // YAML forbids tabs in indentation, and a tab looks like spaces in most editors.
+    let line = text.lines().nth(at.0.saturating_sub(1)).unwrap_or("");
+    let indentation = &line[..line.len() - line.trim_start_matches([' ', '\t']).len()];
+    if indentation.contains('\t') {
+        diagnostic =
+            diagnostic.help("this line is indented with a tab: YAML indents with spaces only; replace the tab");
+    }
     ModelErrors::at(source.clone(), diagnostic, source.location_at(at.0, at.1))
 }
 
