@@ -5,6 +5,11 @@
 //! arguments to its build job (`PIPEGEN_ARG_<NAME>`), and GitHub a job's script too (in
 //! `PIPEGEN_SCRIPT`, then as the argument of `bash -c`). Without this check the pipeline is
 //! written and every such job fails before its first line.
+//!
+//! The kernel also caps a program's arguments and environment together (`ARG_MAX`: a quarter of
+//! the stack limit, 2 MiB with the usual 8 MiB), and the platform and runner add their own
+//! variables to the job's: what pipegen hands one process is held to half of it,
+//! [`MAX_ENVIRONMENT`].
 
 use std::collections::BTreeSet;
 
@@ -14,9 +19,61 @@ use crate::model::{Diagnostic, ModelPath};
 /// The longest string `execve` takes, its terminating NUL included.
 pub const MAX_ENV_STRING: usize = 128 * 1024;
 
-/// Every value that would reach a process as one string over [`MAX_ENV_STRING`]; one problem
-/// per place in the model, however many variants carry it.
+/// What pipegen's own variables may take of one process's arguments and environment: half of
+/// the usual `ARG_MAX` (2 MiB), the rest left to the platform's and the runner's variables.
+pub const MAX_ENVIRONMENT: usize = 1024 * 1024;
+
+/// Every value that would reach a process as one string over [`MAX_ENV_STRING`], and every
+/// process whose variables together come to more than [`MAX_ENVIRONMENT`]; one problem per
+/// place in the model, however many variants carry it.
 pub fn check(plan: &Plan) -> Vec<Diagnostic> {
+    let mut problems = check_strings(plan);
+    let mut reported = BTreeSet::new();
+    let mut over = |bytes: usize, path: ModelPath, what: &dyn Fn() -> String| {
+        if bytes > MAX_ENVIRONMENT && reported.insert(path.to_string()) {
+            problems.push(
+                Diagnostic::new(
+                    "environment-too-large",
+                    path,
+                    format!(
+                        "{} would start with {bytes} bytes of pipegen's variables; Linux starts no program whose arguments and environment together pass 2 MiB, and the platform adds its own, so pipegen keeps its share to {MAX_ENVIRONMENT}",
+                        what()
+                    ),
+                )
+                .label("too much for one process")
+                .help("keep large text in files of the repository and pass their paths"),
+            );
+        }
+    };
+    for build in &plan.builds {
+        let total: usize =
+            build.args.iter().chain(&build.parent_args).map(|(n, v)| entry(n, v) + ARG_PREFIX.len()).sum();
+        over(total, ModelPath::keys(["images", &*build.this.id.image, "args"]), &|| {
+            format!("the build job of image `{}`", build.this.id.image)
+        });
+    }
+    for run in &plan.runs {
+        let env: usize = run.env.iter().map(|(n, v)| entry(n, v)).sum();
+        let script: usize = run.script.iter().map(|line| line.len() + 1).sum::<usize>() + entry("PIPEGEN_SCRIPT", "");
+        over(env + script, ModelPath::keys(["jobs", run.job.as_str()]), &|| format!("job `{}`", run.job));
+        for service in &run.services {
+            // GitLab hands a job's variables to its services' containers too.
+            let own: usize = service.env.iter().map(|(n, v)| entry(n, v)).sum();
+            over(own + env, ModelPath::keys(["jobs", run.job.as_str(), "services"]), &|| {
+                format!("service `{}` of job `{}`", service.alias, run.job)
+            });
+        }
+    }
+    problems
+}
+
+/// `NAME=value` and its NUL, as `execve` counts it.
+fn entry(name: &str, value: &str) -> usize {
+    name.len() + "=".len() + value.len() + 1
+}
+
+/// Every value that would reach a process as one string over [`MAX_ENV_STRING`].
+fn check_strings(plan: &Plan) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     let mut reported = BTreeSet::new();
     // Paths and names are made only for a value over the limit: the check runs on every value
@@ -41,7 +98,6 @@ pub fn check(plan: &Plan) -> Vec<Diagnostic> {
             );
         }
     };
-    let entry = |name: &str, value: &str| name.len() + "=".len() + value.len() + 1;
     for build in &plan.builds {
         for (name, value) in build.args.iter().chain(&build.parent_args) {
             over(
@@ -104,6 +160,57 @@ mod tests {
         assert!(run(MAX_ENV_STRING - "BIG=".len() - 1).expect("true starts").success());
         let error = run(MAX_ENV_STRING - "BIG=".len()).expect_err("one byte more is refused");
         assert_eq!(error.raw_os_error(), Some(7), "E2BIG: {error}");
+    }
+
+    /// The total is the kernel's too: strings that each fit, 2 MiB of them together, start no
+    /// program; pipegen's share, [`MAX_ENVIRONMENT`], does.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_kernel_starts_no_program_with_2_mib_of_environment() {
+        let run = |total: usize| {
+            let mut command = std::process::Command::new("true");
+            command.env_clear();
+            let each = MAX_ENV_STRING - 64;
+            for i in 0..total.div_ceil(each) {
+                command.env(format!("V{i}"), "e".repeat(each.min(total - i * each)));
+            }
+            command.status()
+        };
+        assert!(run(MAX_ENVIRONMENT).expect("pipegen's share starts").success());
+        let error = run(2 * 1024 * 1024).expect_err("2 MiB together is refused");
+        assert_eq!(error.raw_os_error(), Some(7), "E2BIG: {error}");
+    }
+
+    #[test]
+    fn variables_that_each_fit_but_not_together_are_refused_once_per_place() {
+        let value = "v".repeat(MAX_ENV_STRING - 1024);
+        let many = |n: usize| (0..n).map(|i| format!("A{i}: \"{value}\"")).collect::<Vec<_>>().join(", ");
+        let text = |n: usize| {
+            format!(
+                "pipegen: 1\nname: t\nregistry: r.example.com/t\naxes:\n  v: [\"1\", \"2\"]\nimages:\n  app:\n    axes: [v]\n    args: {{ {} }}\nservices:\n  db:\n    image: postgres:16.4\n    port: 5432\n    env: {{ {} }}\njobs:\n  test:\n    image: app\n    services: [db]\n    env: {{ {} }}\n    script: [make]\n",
+                many(n),
+                many(n / 2 + 1),
+                many(n / 2),
+            )
+        };
+        // 1 MiB is eight such values; a service gets its job's variables as well as its own.
+        assert_eq!(codes(&text(7)), []);
+        assert_eq!(
+            codes(&text(9)),
+            [
+                ("environment-too-large", "images.app.args".to_string()),
+                ("environment-too-large", "jobs.test.services".to_string()),
+            ]
+        );
+        let text = text(18);
+        assert_eq!(
+            codes(&text),
+            [
+                ("environment-too-large", "images.app.args".to_string()),
+                ("environment-too-large", "jobs.test".to_string()),
+                ("environment-too-large", "jobs.test.services".to_string()),
+            ]
+        );
     }
 
     #[test]
