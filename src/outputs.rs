@@ -50,10 +50,25 @@ pub fn freshness(output: &Output, existing: Option<&[u8]>) -> Freshness {
     if existing == output.content.as_bytes() {
         return Freshness::Current;
     }
-    match std::str::from_utf8(existing) {
-        Ok(text) => Freshness::Stale(unified_diff(text, &output.content, &output.path)),
-        Err(_) => Freshness::StaleWithoutDiff("it is not UTF-8 text".to_string()),
+    let Ok(text) = std::str::from_utf8(existing) else {
+        return Freshness::StaleWithoutDiff("it is not UTF-8 text".to_string());
+    };
+    // A checkout with `core.autocrlf=true` (the default of Git for Windows) ends every line with
+    // CRLF, and git commits them as LF again: the same lines are current, and a stale file's diff
+    // shows only the lines that differ.
+    match with_lf_line_ends(text) {
+        Some(lf) if lf == output.content => Freshness::Current,
+        Some(lf) => Freshness::Stale(unified_diff(&lf, &output.content, &output.path)),
+        None => Freshness::Stale(unified_diff(text, &output.content, &output.path)),
     }
+}
+
+/// `text` with LF line ends, when every line of it ends with CRLF (what a checkout converts a
+/// file to); `None` otherwise, as a file with mixed line ends was edited, not converted.
+fn with_lf_line_ends(text: &str) -> Option<String> {
+    let lines = text.matches('\n').count();
+    (lines > 0 && text.matches("\r\n").count() == lines && text.matches('\r').count() == lines)
+        .then(|| text.replace("\r\n", "\n"))
 }
 
 /// A unified diff from `old` to `new`, both named after `path`.

@@ -188,6 +188,34 @@ fn check_is_0_when_current_and_1_with_a_diff_when_stale() {
     assert_eq!((code, stdout.as_str()), (1, "ci/pipeline.yml\n"));
 }
 
+/// A Windows checkout (`core.autocrlf=true`) ends every line with CRLF, which git commits as LF:
+/// such a file is current, and a stale one's diff shows only the lines that differ. A file with
+/// mixed line ends was edited, not converted: it is stale.
+#[test]
+fn check_reads_an_output_checked_out_with_crlf_line_ends_as_git_commits_it() {
+    let dir = project(MODEL);
+    assert_eq!(support::pipegen_in(dir.path(), &["emit"]).0, 0);
+    let path = "ci/pipeline.yml";
+    let current = read(dir.path(), path);
+    std::fs::write(dir.path().join(path), current.replace('\n', "\r\n")).expect("write");
+    let (code, stdout, stderr) = support::pipegen_in(dir.path(), &["check"]);
+    assert_eq!((code, stdout.as_str(), stderr.as_str()), (0, "", ""));
+
+    let edited = current.replace("  name: cli\n", "  name: edited\n");
+    std::fs::write(dir.path().join(path), edited.replace('\n', "\r\n")).expect("write");
+    let (code, stdout, _) = support::pipegen_in(dir.path(), &["check"]);
+    assert_eq!(code, 1, "{stdout}");
+    let changed: Vec<&str> = stdout
+        .lines()
+        .filter(|l| (l.starts_with('-') || l.starts_with('+')) && !l.starts_with("---") && !l.starts_with("+++"))
+        .collect();
+    assert_eq!(changed, ["-  name: edited", "+  name: cli"], "{stdout}");
+
+    let mixed = current.replacen('\n', "\r\n", 1);
+    std::fs::write(dir.path().join(path), mixed).expect("write");
+    assert_eq!(support::pipegen_in(dir.path(), &["check"]).0, 1);
+}
+
 #[test]
 fn check_is_1_with_a_diff_when_an_output_is_missing() {
     let dir = project(MODEL);
