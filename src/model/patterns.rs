@@ -25,14 +25,15 @@ pub const REGISTRY: &str = "^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9](
 /// A model image name or an external image reference (`postgres:16.4`, `ghcr.io/o/i@sha256:…`).
 pub const IMAGE_REF: &str = "^[a-z0-9][a-z0-9._/:@-]*$";
 
-/// A relative path: no leading `/`, no `..` component, no glob characters. `[\s\S]` rather than
-/// `.`, which stops at a newline and would let `a\n/../..` through.
-pub const REL_PATH: &str = "^(?!/)(?![\\s\\S]*(^|/)\\.\\.(/|$))[^*?\\[\\]{}]+$";
+/// A relative path: no leading `/`, no `..` component, no glob characters, no `\` (a Windows
+/// separator: the runners' is `/`, and Git for Windows checks out no name that holds one).
+/// `[\s\S]` rather than `.`, which stops at a newline and would let `a\n/../..` through.
+pub const REL_PATH: &str = "^(?!/)(?![\\s\\S]*(^|/)\\.\\.(/|$))[^*?\\[\\]{}\\\\]+$";
 
 /// A relative path that may hold `${axis}` and `${axis.field}` (contexts, Dockerfiles, cache
 /// paths): like [`REL_PATH`], with `{` and `}` only in those placeholders. The path is checked
 /// again once the values are in place.
-pub const REL_PATH_TEMPLATE: &str = "^(?!/)(?![\\s\\S]*(^|/)\\.\\.(/|$))([^*?\\[\\]{}$]|\\$\\$|\\$\\{[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)?\\}|\\$(?![{$]))+$";
+pub const REL_PATH_TEMPLATE: &str = "^(?!/)(?![\\s\\S]*(^|/)\\.\\.(/|$))([^*?\\[\\]{}$\\\\]|\\$\\$|\\$\\{[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)?\\}|\\$(?![{$]))+$";
 
 /// A path that the platforms read as a glob pattern (cache keys and artifact paths): like
 /// [`REL_PATH`], and no `\` (an escape in GitLab Runner's and `@actions/glob`'s patterns), not
