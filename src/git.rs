@@ -71,14 +71,7 @@ pub fn tracked_named(root: &Path, name: &str) -> Option<Vec<String>> {
     }
     let mut command = git(root);
     command.args(["ls-files", "-z", "--"]).arg(format!(":(glob,top)**/{name}"));
-    let listed = run_bytes(command, "list tracked files").ok()?;
-    Some(
-        listed
-            .split(|b| *b == 0)
-            .filter(|path| !path.is_empty())
-            .filter_map(|path| std::str::from_utf8(path).ok().map(str::to_string))
-            .collect(),
-    )
+    Some(nul_separated(&run_bytes(command, "list tracked files").ok()?))
 }
 
 /// The commit SHA `rev` names.
@@ -302,9 +295,9 @@ pub fn file_at(root: &Path, rev: &str, path: &str) -> Result<Option<String>, Err
 /// The files under `path` whose content differs between two tree-ishes, repository-relative.
 pub fn changed_files(root: &Path, old: &str, new: &str, path: &str) -> Result<Vec<String>, Error> {
     let mut command = git(root);
-    command.args(["-c", "core.quotePath=false", "diff-tree", "-r", "--no-renames", "--name-only", old, new, "--"]);
+    command.args(["diff-tree", "-r", "-z", "--no-renames", "--name-only", old, new, "--"]);
     command.arg(if path == "." { ":/" } else { path });
-    Ok(run(command, &format!("compare {path}"))?.lines().map(str::to_string).collect())
+    Ok(nul_separated(&run_bytes(command, &format!("compare {path}"))?))
 }
 
 /// Paths changed since `since` (committed, staged, unstaged and untracked), or, without
@@ -312,12 +305,22 @@ pub fn changed_files(root: &Path, old: &str, new: &str, path: &str) -> Result<Ve
 pub fn changed_paths(root: &Path, since: Option<&str>) -> Result<Vec<String>, Error> {
     let mut paths = Vec::new();
     let mut diff = git(root);
-    diff.args(["diff", "--name-only", "--no-renames", since.unwrap_or("HEAD")]);
-    paths.extend(run(diff, "list changed files")?.lines().map(str::to_string));
+    diff.args(["diff", "-z", "--name-only", "--no-renames", since.unwrap_or("HEAD"), "--"]);
+    paths.extend(nul_separated(&run_bytes(diff, "list changed files")?));
     let mut untracked = git(root);
-    untracked.args(["ls-files", "--others", "--exclude-standard"]);
-    paths.extend(run(untracked, "list untracked files")?.lines().map(str::to_string));
+    untracked.args(["ls-files", "-z", "--others", "--exclude-standard"]);
+    paths.extend(nul_separated(&run_bytes(untracked, "list untracked files")?));
     paths.sort();
     paths.dedup();
     Ok(paths)
+}
+
+/// The paths of git's `-z` output, each as it is named (`-z` quotes none of them: a name with a
+/// newline, a tab, a quote or a non-ASCII letter stays itself).
+fn nul_separated(listed: &[u8]) -> Vec<String> {
+    listed
+        .split(|b| *b == 0)
+        .filter(|path| !path.is_empty())
+        .map(|path| String::from_utf8_lossy(path).into_owned())
+        .collect()
 }

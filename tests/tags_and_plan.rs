@@ -304,6 +304,31 @@ fn plan_reads_uncommitted_changes_from_git() {
     assert_eq!(verdict(&plan, "build tool")["rebuilt"], true);
 }
 
+/// File names as they are: git quotes a name with a non-ASCII letter, a newline or a quote in
+/// its plain output (`"tool/\303\274n\303\257.txt"`); `plan` reads git's NUL-separated
+/// output, lists each name once, and escapes what a terminal would act on.
+#[test]
+fn plan_names_changed_files_as_they_are_named() {
+    let repo = Repo::new();
+    std::fs::write(repo.path().join("tool/ünï.txt"), "1\n").unwrap();
+    repo.commit_all("a file with a non-ASCII name");
+    std::fs::write(repo.path().join("tool/ünï.txt"), "2\n").unwrap();
+    std::fs::write(repo.path().join("tool/new\nline \"quoted\".txt"), "x\n").unwrap();
+    let (code, out, err) = repo.pipegen(&["plan"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.starts_with("Changed paths (2, uncommitted changes):\n  tool/new\\nline \"quoted\".txt\n  tool/ünï.txt\n"),
+        "{out}"
+    );
+    let tool_line = out.lines().find(|l| l.trim_start().starts_with("build tool ")).expect("a line for build tool");
+    assert!(tool_line.ends_with("  tool/new\\nline \"quoted\".txt, tool/ünï.txt changed (context tool)"), "{out}");
+    let plan = repo.pipegen_json(&["plan", "--format", "json"]);
+    assert_eq!(plan["changed"], serde_json::json!(["tool/new\nline \"quoted\".txt", "tool/ünï.txt"]));
+    repo.commit_all("change them");
+    let plan = repo.pipegen_json(&["plan", "--since", "HEAD~1", "--format", "json"]);
+    assert_eq!(plan["changed"], serde_json::json!(["tool/new\nline \"quoted\".txt", "tool/ünï.txt"]));
+}
+
 /// A Dockerfile that starts from another base image: `plan` names the Dockerfile, asks no
 /// registry (`debian:bookworm` is never looked up: the two sides it compares have the same
 /// digests), and the recipe's `upstream` part adds no reason of its own.

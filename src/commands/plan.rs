@@ -285,7 +285,12 @@ fn reasons_text(reasons: &[Reason]) -> String {
         .into_iter()
         .map(|(via, paths)| {
             const SHOWN: usize = 3;
-            let listed = paths.iter().take(SHOWN).copied().collect::<Vec<_>>().join(", ");
+            let listed = paths
+                .iter()
+                .take(SHOWN)
+                .map(|path| crate::model::printable::escape(path))
+                .collect::<Vec<_>>()
+                .join(", ");
             let more = paths.len().saturating_sub(SHOWN);
             let more = if more > 0 { format!(" and {more} more") } else { String::new() };
             format!("{listed}{more} changed ({via})")
@@ -298,7 +303,8 @@ fn reasons_text(reasons: &[Reason]) -> String {
 fn text(report: &Report, origin: &str) -> String {
     let mut out = format!("Changed paths ({}, {origin}):\n", report.changed.len());
     for path in &report.changed {
-        out.push_str(&format!("  {path}\n"));
+        // A file name may hold a newline or a terminal's escape: shown escaped, one a line.
+        out.push_str(&format!("  {}\n", crate::model::printable::escape(path)));
     }
     let width = report.builds.iter().map(|b| b.id.len()).max().unwrap_or(0);
     let of = |status: &str| report.builds.iter().filter(|b| b.status == status).collect::<Vec<_>>();
