@@ -63,8 +63,8 @@ pub fn require_repository(root: &Path) -> Result<(), Error> {
 }
 
 /// The files git tracks (in the index) named `name`, at any depth, repository-relative; `None`
-/// when `root` is in no repository or git cannot be run (the caller then knows less, and says
-/// so where it matters).
+/// when `root` is in no repository or git cannot be run or refuses it (an unsafe owner, say):
+/// the caller then reads the working tree alone.
 pub fn tracked_named(root: &Path, name: &str) -> Option<Vec<String>> {
     if !root.join(".git").exists() {
         return None;
