@@ -46,8 +46,9 @@ pub const GLOB_SAFE_PATH: &str = "^(?![#!~\\s])(?!/)(?![\\s\\S]*(^|/)\\.\\.(/|$)
 /// [`REL_PATH_TEMPLATE`].
 pub const GLOB_SAFE_PATH_TEMPLATE: &str = "^(?![#!~\\s])(?!/)(?![\\s\\S]*(^|/)\\.\\.(/|$))(?![\\s\\S]*\\s$)([^*?\\[\\]{}$\\\\]|\\$\\$|\\$\\{[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)?\\}|\\$(?![{$]))+$";
 
-/// A relative path or glob: no leading `/`, no `..` component.
-pub const REL_GLOB: &str = "^(?!/)(?![\\s\\S]*(^|/)\\.\\.(/|$))[\\s\\S]+$";
+/// A relative path or glob: no leading `/`, no `..` component, no `\` (a Windows separator,
+/// and an escape in git's glob pathspecs that would quietly match other files: `src\**`).
+pub const REL_GLOB: &str = "^(?!/)(?![\\s\\S]*(^|/)\\.\\.(/|$))[^\\\\]+$";
 
 /// A branch that pushes (`push.branches`): a name, or a prefix and a final `*`, or `*` alone.
 /// Both platforms can test that without a regex: GitLab with a regex pipegen writes from it,

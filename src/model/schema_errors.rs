@@ -416,7 +416,7 @@ fn pattern_violation(path: &ModelPath, value: &Value, pattern: &str) -> Diagnost
         (
             "invalid-path",
             format!("`{text}` is not a valid path for `{field}` in {}", subject(path)),
-            if text.contains('\\') && (p == patterns::REL_PATH || p == patterns::REL_PATH_TEMPLATE) {
+            if text.contains('\\') && (p == patterns::REL_PATH || p == patterns::REL_PATH_TEMPLATE || p == patterns::REL_GLOB) {
                 format!(
                     "a model's paths separate directories with `/`, as the runners do: write `{}`",
                     text.replace('\\', "/")

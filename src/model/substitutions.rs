@@ -289,7 +289,7 @@ impl Checker<'_> {
             Some("a path is relative to the repository root and cannot start with `/`")
         } else if result.split('/').any(|c| c == "..") {
             Some("a path cannot leave the repository through a `..` component")
-        } else if kind == PathKind::Plain && result.contains('\\') {
+        } else if result.contains('\\') {
             Some("a path separates directories with `/`; this one holds a `\\`")
         } else if kind == PathKind::Plain && result.contains(['*', '?', '[', ']', '{', '}']) {
             Some("only `inputs` can be globs: this path cannot hold `*`, `?`, `[`, `]`, `{` or `}`")
