@@ -64,11 +64,44 @@ pub fn sanitize_name(text: &str) -> String {
     for c in text.chars() {
         if c.is_ascii_alphanumeric() {
             out.push(c.to_ascii_lowercase());
+        } else if let Some(letters) = c.to_lowercase().next().and_then(latin_letters) {
+            out.push_str(letters);
         } else if !out.is_empty() && !out.ends_with('-') {
             out.push('-');
         }
     }
     out.trim_end_matches('-').to_string()
+}
+
+/// The ASCII letters a Latin letter with a diacritic (or a ligature) is written with where
+/// names are ASCII: `ü` → `u`, `ß` → `ss`, so `Übersicht/Dockerfile` names image `ubersicht`.
+fn latin_letters(c: char) -> Option<&'static str> {
+    const FOLDS: &[(&str, &str)] = &[
+        ("àáâãäåāăą", "a"),
+        ("çćĉċč", "c"),
+        ("ďđð", "d"),
+        ("èéêëēĕėęě", "e"),
+        ("ĝğġģ", "g"),
+        ("ĥħ", "h"),
+        ("ìíîïĩīĭįı", "i"),
+        ("ĵ", "j"),
+        ("ķ", "k"),
+        ("ĺļľŀł", "l"),
+        ("ñńņňŉ", "n"),
+        ("òóôõöøōŏő", "o"),
+        ("ŕŗř", "r"),
+        ("śŝşšș", "s"),
+        ("ţťŧț", "t"),
+        ("ùúûüũūŭůűų", "u"),
+        ("ŵ", "w"),
+        ("ýÿŷ", "y"),
+        ("źżž", "z"),
+        ("ß", "ss"),
+        ("æ", "ae"),
+        ("œ", "oe"),
+        ("þ", "th"),
+    ];
+    FOLDS.iter().find(|(letters, _)| letters.contains(c)).map(|(_, ascii)| *ascii)
 }
 
 #[cfg(test)]
@@ -132,5 +165,9 @@ mod tests {
         assert_eq!(sanitize_name("--a__b--"), "a-b");
         assert_eq!(sanitize_name("GITALY_DEPS"), "gitaly-deps");
         assert_eq!(sanitize_name("___"), "");
+        assert_eq!(sanitize_name("Übersicht_Grüße"), "ubersicht-grusse");
+        assert_eq!(sanitize_name("ünï"), "uni");
+        assert_eq!(sanitize_name("Łódź-Æther"), "lodz-aether");
+        assert_eq!(sanitize_name("日本"), "");
     }
 }
