@@ -417,10 +417,12 @@ fn pattern_violation(path: &ModelPath, value: &Value, pattern: &str) -> Diagnost
             "invalid-path",
             format!("`{text}` is not a valid path for `{field}` in {}", subject(path)),
             if text.contains('\\') && (p == patterns::REL_PATH || p == patterns::REL_PATH_TEMPLATE || p == patterns::REL_GLOB) {
-                format!(
-                    "a model's paths separate directories with `/`, as the runners do: write `{}`",
-                    text.replace('\\', "/")
-                )
+                let with_slashes = text.replace('\\', "/");
+                if with_slashes.starts_with('/') || with_slashes.split('/').any(|c| c == "..") {
+                    "a model's paths separate directories with `/`, as the runners do, and hold no `\\`".into()
+                } else {
+                    format!("a model's paths separate directories with `/`, as the runners do: write `{with_slashes}`")
+                }
             } else if (p == patterns::GLOB_SAFE_PATH || p == patterns::GLOB_SAFE_PATH_TEMPLATE) && glob_reads_otherwise(text) {
                 "the platforms read this path as a glob (GitHub's actions/cache, upload-artifact and hashFiles trim blanks at either end, skip a path starting with `#`, read a leading `!` as an exclusion and `~` as the home directory; `\\` escapes on both platforms): rename it, or name its directory".into()
             } else if p == patterns::REL_GLOB {
