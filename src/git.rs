@@ -300,12 +300,12 @@ pub fn changed_files(root: &Path, old: &str, new: &str, path: &str) -> Result<Ve
     Ok(nul_separated(&run_bytes(command, &format!("compare {path}"))?))
 }
 
-/// Paths changed since `since` (committed, staged, unstaged and untracked), or, without
-/// `since`, the uncommitted changes of the working tree.
-pub fn changed_paths(root: &Path, since: Option<&str>) -> Result<Vec<String>, Error> {
+/// Paths changed since `commit` (committed, staged, unstaged and untracked; with HEAD's id, the
+/// uncommitted changes of the working tree).
+pub fn changed_paths(root: &Path, commit: &str) -> Result<Vec<String>, Error> {
     let mut paths = Vec::new();
     let mut diff = git(root);
-    diff.args(["diff", "-z", "--name-only", "--no-renames", since.unwrap_or("HEAD"), "--"]);
+    diff.args(["diff", "-z", "--name-only", "--no-renames", commit, "--"]);
     paths.extend(nul_separated(&run_bytes(diff, "list changed files")?));
     let mut untracked = git(root);
     untracked.args(["ls-files", "-z", "--others", "--exclude-standard"]);

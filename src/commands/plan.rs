@@ -72,10 +72,11 @@ pub fn run(
                 Some(rev) => format!("changed since {rev}"),
                 None => "uncommitted changes".to_string(),
             };
-            // The commit first: a wrong `--since` is named as such, not as a failed diff.
-            git::commit(&workspace.root, &rev)?;
-            let changed = git::changed_paths(&workspace.root, since.as_deref())?;
-            let (builds, removed) = compare(&workspace, &plan, &rev, &targets)?;
+            // The commit first: a wrong `--since` is named as such, not as a failed diff, and
+            // git is asked about the commit's id from then on.
+            let old_commit = git::commit(&workspace.root, &rev)?;
+            let changed = git::changed_paths(&workspace.root, &old_commit)?;
+            let (builds, removed) = compare(&workspace, &plan, (&rev, &old_commit), &targets)?;
             (Report { builds, removed, jobs: jobs(&plan), changed }, origin)
         }
     };
@@ -88,18 +89,18 @@ pub fn run(
     Ok(ExitStatus::Success)
 }
 
-/// The tags of the working tree (with the current model) against those of `rev` (with the model
-/// as `rev` had it), for each platform; a build counts as rebuilt when its tag differs on any.
+/// The tags of the working tree (with the current model) against those of `rev`, the commit
+/// `old_commit` (with the model as it had it), for each platform; a build counts as rebuilt
+/// when its tag differs on any.
 fn compare(
     workspace: &Workspace,
     plan: &Plan,
-    rev: &str,
+    (rev, old_commit): (&str, &str),
     targets: &[Target],
 ) -> Result<(Vec<BuildVerdict>, Vec<Removed>), Error> {
     let root = &workspace.root;
-    let old_commit = git::commit(root, rev)?;
     let new_tree = git::working_tree(root)?;
-    let old_plan = match git::file_at(root, &old_commit, &workspace.model_in_repo)? {
+    let old_plan = match git::file_at(root, old_commit, &workspace.model_in_repo)? {
         Some(text) => {
             let name = format!("{rev}:{}", workspace.model_in_repo);
             let loaded = model::load(&name, &text)?;
@@ -111,12 +112,12 @@ fn compare(
     for &target in targets {
         let new = tags::compute(root, plan, &new_tree, target, tags::Bases::Offline)?.builds;
         let old = match &old_plan {
-            Some(old_plan) => Some(tags::compute(root, old_plan, &old_commit, target, tags::Bases::Offline)?.builds),
+            Some(old_plan) => Some(tags::compute(root, old_plan, old_commit, target, tags::Bases::Offline)?.builds),
             None => None,
         };
         let old_side = old_plan.as_ref().zip(old.as_deref()).map(|(plan, tags)| Side { plan, tags });
         let files = |path: &str, was: Option<&str>, is: Option<&str>| {
-            changed_files(root, (&old_commit, was), (&new_tree, is), path)
+            changed_files(root, (old_commit, was), (&new_tree, is), path)
         };
         let (verdicts, removed) = tag_changes::compare(old_side.as_ref(), &Side { plan, tags: &new }, files);
         merged = Some(match merged {
