@@ -3,7 +3,7 @@
 //! A shebang line (`#!…`) may come first. The first other line, a blank one included, ends them;
 //! after it `# escape=` is a comment. Of the directives only `escape` changes how the rest is
 //! read: its character (`` ` `` or `\`) continues a line. A byte-order mark before the first line
-//! is no part of it.
+//! is no part of it: readers drop it first ([`without_byte_order_mark`]).
 //!
 //! `upstream::from.awk` follows the same rules; `upstream::awk`'s tests compare the two.
 
@@ -13,8 +13,10 @@ const KNOWN: [&str; 3] = ["escape", "syntax", "check"];
 /// What separates the parts of a directive (the awk twin knows no other blanks).
 const BLANKS: [char; 2] = [' ', '\t'];
 
-/// The byte-order mark BuildKit drops from a Dockerfile's first line.
-pub const BYTE_ORDER_MARK: char = '\u{feff}';
+/// `text` (a whole Dockerfile) without the byte-order mark BuildKit drops from its first line.
+pub fn without_byte_order_mark(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
 
 /// What the directives at the top of a Dockerfile say, and where they end.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,12 +34,12 @@ pub struct DirectiveError {
     pub message: String,
 }
 
-/// The directives at the top of `lines` (a Dockerfile's lines, without their line breaks).
+/// The directives at the top of `lines` (a Dockerfile's lines, without their line breaks and
+/// without a byte-order mark).
 pub fn read<'a>(lines: impl IntoIterator<Item = &'a str>) -> Result<Directives, DirectiveError> {
     let mut found = Directives { escape: '\\', lines: 0 };
     let mut seen: Vec<String> = Vec::new();
     for (index, line) in lines.into_iter().enumerate() {
-        let line = if index == 0 { line.strip_prefix(BYTE_ORDER_MARK).unwrap_or(line) } else { line };
         let line = line.trim_start_matches(BLANKS);
         if index == 0 && line.starts_with("#!") {
             found.lines += 1;
@@ -68,8 +70,8 @@ pub fn read<'a>(lines: impl IntoIterator<Item = &'a str>) -> Result<Directives, 
     Ok(found)
 }
 
-/// The escape character of `text` (a whole Dockerfile); `\` when its directives are refused, as
-/// the build then fails whatever is read.
+/// The escape character of `text` (a whole Dockerfile, without a byte-order mark); `\` when its
+/// directives are refused, as the build then fails whatever is read.
 pub fn escape_of(text: &str) -> char {
     read(text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l))).map_or('\\', |d| d.escape)
 }
@@ -91,8 +93,9 @@ fn directive(line: &str) -> Option<(String, &str)> {
 mod tests {
     use super::*;
 
+    /// What a reader of the whole text sees.
     fn escape(text: &str) -> char {
-        escape_of(text)
+        escape_of(without_byte_order_mark(text))
     }
 
     #[test]

@@ -104,7 +104,7 @@ struct Logical {
 }
 
 pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
-    let text = text.strip_prefix(crate::directives::BYTE_ORDER_MARK).unwrap_or(text);
+    let text = crate::directives::without_byte_order_mark(text);
     let lines: Vec<&str> = text.lines().collect();
     let mut index = 0;
     let escape = read_directives(&lines, &mut index)?;

@@ -88,8 +88,8 @@ fn instructions(text: &str) -> Vec<String> {
     let mut current: Option<String> = None;
     // The here-documents whose bodies come next, in order.
     let mut bodies: std::collections::VecDeque<crate::heredoc::Heredoc> = Default::default();
+    let text = crate::directives::without_byte_order_mark(text);
     let escape = crate::directives::escape_of(text);
-    let text = text.strip_prefix(crate::directives::BYTE_ORDER_MARK).unwrap_or(text);
     for line in text.split('\n') {
         let line = line.strip_suffix('\r').unwrap_or(line);
         if let Some(heredoc) = bodies.front() {
