@@ -53,7 +53,9 @@ pub fn resolve(reference: &str) -> Result<String, Error> {
     })?;
     if !output.status.success() || output.stdout.is_empty() {
         return Err(Error::Registry(format!(
-            "cannot resolve the base image {reference} (skopeo inspect --raw docker://{reference}): {}",
+            "cannot resolve the base image {reference} (skopeo inspect --raw docker://{reference}): {}\n  help: \
+             check the network and the registry's credentials (`skopeo login`), \
+             or pass --offline for tags that leave base images out",
             String::from_utf8_lossy(&output.stderr).trim()
         )));
     }

@@ -352,6 +352,20 @@ fn plan_names_the_dockerfile_of_a_new_base_image_without_asking_a_registry() {
     assert!(tool_line.ends_with("  (offline)"), "{out}");
 }
 
+/// A registry that cannot be reached (nothing listens on port 1 of this machine): `pipegen
+/// tags` stops with exit 2 and says how to get tags anyway, whether skopeo is installed or not.
+#[test]
+fn tags_say_how_to_go_on_when_a_base_image_cannot_be_resolved() {
+    let repo = Repo::new();
+    std::fs::write(repo.path().join("tool/Dockerfile"), "FROM 127.0.0.1:1/nothing/here:1\n").unwrap();
+    repo.commit_all("a base nobody serves");
+    let (code, out, err) = repo.pipegen(&["tags"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("127.0.0.1:1/nothing/here:1"), "{err}");
+    assert!(err.contains("pass --offline for tags that leave base images out"), "{err}");
+    assert!(out.is_empty(), "no tag is printed when one cannot be computed: {out}");
+}
+
 /// The builds of a `plan --format json` report with a status, and the ids of the removed ones.
 fn statuses(plan: &Value) -> (Vec<(String, String)>, Vec<String>) {
     let builds = plan["builds"].as_array().unwrap().iter();
