@@ -10,7 +10,7 @@ use super::diagnostic::{Diagnostic, ModelErrors};
 use super::path::{ModelPath, Walk};
 use super::source::{Location, MAX_DEPTH, ShapeProblem, SourceFile};
 use super::types::Model;
-use super::{characters, merge, schema_errors, validate};
+use super::{characters, merge, schema_errors, set_aside, validate};
 use crate::stages::StageLayout;
 use crate::yaml;
 
@@ -202,11 +202,18 @@ pub fn load(name: &str, text: &str) -> Result<LoadedModel, ModelErrors> {
     }
 }
 
-/// The model's other errors, when the schema refused some values but the model still has its
-/// types (a name or a reference of the wrong form, say): every error of a run is reported at once.
-/// An error at or under a value the schema refused is left out, as it would repeat that one.
+/// The model's other errors, when the schema refused some values: every error of a run is
+/// reported at once. Either the model still has its types (a name or a reference of the wrong
+/// form, say), or every value of the wrong type is one nothing else refers to and is set aside
+/// ([`set_aside`]). An error at or under a value the schema refused is left out, as it would
+/// repeat that one.
 fn checks_beyond_the_schema(value: &yaml::Value, source: &SourceFile, refused: &[Diagnostic]) -> Vec<Diagnostic> {
-    let Ok(model) = yaml::from_value::<Model>(value.clone()) else {
+    let model = yaml::from_value::<Model>(value.clone()).ok().or_else(|| {
+        let paths: Vec<&ModelPath> = refused.iter().map(|d| &d.path).collect();
+        let kept = set_aside::without_refused(value, &paths)?;
+        yaml::from_value::<Model>(kept).ok()
+    });
+    let Some(model) = model else {
         return Vec::new();
     };
     let Err(mut found) = validate::check(&model, source) else {

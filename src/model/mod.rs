@@ -16,6 +16,7 @@ mod platforms;
 pub mod printable;
 pub mod schema;
 mod schema_errors;
+mod set_aside;
 mod source;
 mod substitutions;
 mod suggest;

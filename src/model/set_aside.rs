@@ -1,0 +1,108 @@
+//! Setting aside values the schema refused, so that the model's other checks can still run:
+//! every error of a run is reported at once.
+//!
+//! Only values no other part of the model refers to are set aside: a job's shards, retries,
+//! timeout, artifacts, submodules and variables, a service's variables and health timings, an
+//! image's target and build arguments. Without one of them nothing else can go wrong, so the
+//! checks that run without it report only errors that are really there. A refused value that
+//! others do refer to (axes, parents, stages, cache names, a required field) is not set aside:
+//! checking on without it would report false errors (every `${axis}` of an image whose `axes`
+//! were refused would be "unknown"), so those models stop at the schema's errors, as before.
+
+use super::path::{ModelPath, Segment};
+use crate::yaml::Value;
+
+/// Key paths under which a refused value is set aside whole: `*` is any one key.
+const INDEPENDENT: &[&[&str]] = &[
+    &["jobs", "*", "parallel"],
+    &["jobs", "*", "retry"],
+    &["jobs", "*", "timeout"],
+    &["jobs", "*", "artifacts"],
+    &["jobs", "*", "submodules"],
+    &["jobs", "*", "env", "*"],
+    &["services", "*", "env", "*"],
+    &["services", "*", "health", "timeout"],
+    &["services", "*", "health", "interval"],
+    &["images", "*", "target"],
+    &["images", "*", "args", "*"],
+];
+
+/// `value` without the refused values at `refused` when every one of them can be set aside, or
+/// `None` when one cannot.
+pub(super) fn without_refused(value: &Value, refused: &[&ModelPath]) -> Option<Value> {
+    let mut kept = value.clone();
+    for path in refused {
+        let independent = INDEPENDENT.iter().find_map(|pattern| independent_prefix(path, pattern))?;
+        remove(&mut kept, independent);
+    }
+    Some(kept)
+}
+
+/// The keys of `path` that `pattern` matches, when `path` is at or under such a value.
+fn independent_prefix<'a>(path: &'a ModelPath, pattern: &[&str]) -> Option<Vec<&'a str>> {
+    let segments = path.segments();
+    if segments.len() < pattern.len() {
+        return None;
+    }
+    pattern
+        .iter()
+        .zip(segments)
+        .map(|(want, segment)| match segment {
+            Segment::Key(key) if *want == "*" || **key == **want => Some(&**key),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Remove the value at `keys`, when it is there.
+fn remove(value: &mut Value, keys: Vec<&str>) {
+    let Some((last, parents)) = keys.split_last() else { return };
+    let mut at = value;
+    for key in parents {
+        match at.get_mut(*key) {
+            Some(next) => at = next,
+            None => return,
+        }
+    }
+    if let Value::Mapping(mapping) = at {
+        mapping.remove(*last);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(text: &str) -> Value {
+        crate::yaml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn an_independent_value_is_set_aside_and_the_rest_kept() {
+        let model = value("jobs: { test: { parallel: four, script: [x], env: { A: [1], B: b } } }");
+        let refused = [ModelPath::keys(["jobs", "test", "parallel"]), ModelPath::keys(["jobs", "test", "env", "A"])];
+        let kept = without_refused(&model, &refused.iter().collect::<Vec<_>>()).unwrap();
+        assert_eq!(kept, value("jobs: { test: { script: [x], env: { B: b } } }"));
+    }
+
+    #[test]
+    fn a_value_under_an_independent_one_sets_it_aside_whole() {
+        let model = value("jobs: { test: { artifacts: { paths: [a], when: sometimes } } }");
+        let refused = [ModelPath::keys(["jobs", "test", "artifacts", "when"])];
+        let kept = without_refused(&model, &refused.iter().collect::<Vec<_>>()).unwrap();
+        assert_eq!(kept, value("jobs: { test: {} }"));
+    }
+
+    #[test]
+    fn a_value_others_refer_to_is_never_set_aside() {
+        let model = value("images: { a: { axes: 3 } }\njobs: { t: { parallel: x } }");
+        for refused in [
+            vec![ModelPath::keys(["images", "a", "axes"])],
+            vec![ModelPath::keys(["jobs", "t", "parallel"]), ModelPath::keys(["images", "a", "axes"])],
+            vec![ModelPath::keys(["jobs", "t"])],
+            vec![ModelPath::root()],
+        ] {
+            assert_eq!(without_refused(&model, &refused.iter().collect::<Vec<_>>()), None, "{refused:?}");
+        }
+    }
+}
