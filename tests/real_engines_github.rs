@@ -473,7 +473,8 @@ fn github_sharded_job_retries_and_keeps_failed_logs_under_act() {
 }
 
 /// Shard 1 (flaky) failed once, was retried and passed, and kept no artifact; shard 2 (broken)
-/// ran all three attempts, failed, and its log with the three attempts is the one artifact.
+/// ran all three attempts, failed, and its log with the three attempts is the one artifact (of
+/// its logs/ directory, only what the glob `logs/*.log` matches).
 fn shards_retried_and_logs_kept(run: &Run, artifacts: &Path) -> Result<(), String> {
     run.passed("integration-1")?;
     run.failed("integration-2")?;
@@ -493,6 +494,13 @@ fn shards_retried_and_logs_kept(run: &Run, artifacts: &Path) -> Result<(), Strin
         return Err(format!("the artifact {} is the failed shard's", zip.display()));
     }
     let log = re::unzip_file(zip, "shard-2.log").ok_or(format!("{} holds shard-2.log", zip.display()))?;
+    let names = re::zip_names(zip);
+    if names != ["shard-2.log"] {
+        return Err(format!(
+            "{} holds {names:?}: only shard-2.log, of what the glob logs/*.log matches",
+            zip.display()
+        ));
+    }
     let expected = "shard 2 of 2, attempt 1\nshard 2 of 2, attempt 2\nshard 2 of 2, attempt 3\n";
     if log != expected {
         return Err(format!("shard-2.log holds {log:?}, not {expected:?}"));

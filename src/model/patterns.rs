@@ -42,6 +42,13 @@ pub const REL_PATH_TEMPLATE: &str = "^(?!/)(?![\\s\\S]*(^|/)\\.\\.(/|$))([^*?\\[
 /// leading `!` as an exclusion and `~` as the home directory.
 pub const GLOB_SAFE_PATH: &str = "^(?![#!~\\s])(?!/)(?![\\s\\S]*(^|/)\\.\\.(/|$))(?![\\s\\S]*\\s$)[^*?\\[\\]{}\\\\]+$";
 
+/// An artifact path: like [`GLOB_SAFE_PATH`], and `*`, `**` and `?` may match files. Both
+/// platforms read those alike (GitLab Runner's doublestar, GitHub's `@actions/glob`: `*` within
+/// a directory, `**` across directories, `?` one character); braces are refused, as doublestar
+/// reads `{a,b}` as alternatives and `@actions/glob` does not, and so are character classes, to
+/// keep to what both surely read alike.
+pub const ARTIFACT_GLOB: &str = "^(?![#!~\\s])(?!/)(?![\\s\\S]*(^|/)\\.\\.(/|$))(?![\\s\\S]*\\s$)[^\\[\\]{}\\\\]+$";
+
 /// A cache path: like [`GLOB_SAFE_PATH`], with `${axis}` and `${axis.field}` as in
 /// [`REL_PATH_TEMPLATE`].
 pub const GLOB_SAFE_PATH_TEMPLATE: &str = "^(?![#!~\\s])(?!/)(?![\\s\\S]*(^|/)\\.\\.(/|$))(?![\\s\\S]*\\s$)([^*?\\[\\]{}$\\\\]|\\$\\$|\\$\\{[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)?\\}|\\$(?![{$]))+$";
@@ -101,6 +108,9 @@ pub fn editor_message(pattern: &str) -> Option<&'static str> {
         }
         GLOB_SAFE_PATH => {
             "write a path relative to the repository root: no leading `/`, no `..`, no glob characters, no `\\`; not starting with `#`, `!`, `~` or a blank, not ending with a blank"
+        }
+        ARTIFACT_GLOB => {
+            "write a path or glob relative to the repository root (`*`, `**` and `?` match): no leading `/`, no `..`, no `[`, `]`, `{`, `}` or `\\`; not starting with `#`, `!`, `~` or a blank, not ending with a blank"
         }
         GLOB_SAFE_PATH_TEMPLATE => {
             "write a path relative to the repository root: no leading `/`, no `..`, no glob characters, no `\\`; not starting with `#`, `!`, `~` or a blank, not ending with a blank; `${axis}` and `${axis.field}` are replaced by the variant's values"

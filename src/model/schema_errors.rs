@@ -412,7 +412,8 @@ fn pattern_violation(path: &ModelPath, value: &Value, pattern: &str) -> Diagnost
             || p == patterns::REL_PATH_TEMPLATE
             || p == patterns::REL_GLOB
             || p == patterns::GLOB_SAFE_PATH
-            || p == patterns::GLOB_SAFE_PATH_TEMPLATE =>
+            || p == patterns::GLOB_SAFE_PATH_TEMPLATE
+            || p == patterns::ARTIFACT_GLOB =>
         (
             "invalid-path",
             format!("`{text}` is not a valid path for `{field}` in {}", subject(path)),
@@ -423,9 +424,11 @@ fn pattern_violation(path: &ModelPath, value: &Value, pattern: &str) -> Diagnost
                 } else {
                     format!("a model's paths separate directories with `/`, as the runners do: write `{with_slashes}`")
                 }
-            } else if (p == patterns::GLOB_SAFE_PATH || p == patterns::GLOB_SAFE_PATH_TEMPLATE) && glob_reads_otherwise(text) {
+            } else if p == patterns::ARTIFACT_GLOB && text.contains(['[', ']', '{', '}']) && !glob_reads_otherwise(text) && !leaves_the_repository(text) {
+                "artifact globs use `*`, `**` and `?` only, which both platforms read alike (GitLab Runner reads `{a,b}` as alternatives, GitHub's @actions/glob as text): write one pattern per alternative".into()
+            } else if (p == patterns::GLOB_SAFE_PATH || p == patterns::GLOB_SAFE_PATH_TEMPLATE || p == patterns::ARTIFACT_GLOB) && glob_reads_otherwise(text) {
                 "the platforms read this path as a glob (GitHub's actions/cache, upload-artifact and hashFiles trim blanks at either end, skip a path starting with `#`, read a leading `!` as an exclusion and `~` as the home directory; `\\` escapes on both platforms): rename it, or name its directory".into()
-            } else if p == patterns::REL_GLOB {
+            } else if p == patterns::REL_GLOB || p == patterns::ARTIFACT_GLOB {
                 "paths and globs are relative to the repository root: no leading `/`, no `..`".into()
             } else if p == patterns::REL_PATH && text.contains("${") {
                 "`${axis}` works in contexts, Dockerfiles, inputs and cache paths, not here; paths are relative to the repository root: no leading `/`, no `..`, no glob characters".into()
@@ -450,6 +453,11 @@ fn pattern_violation(path: &ModelPath, value: &Value, pattern: &str) -> Diagnost
     };
     let diagnostic = Diagnostic::new(code, path.clone(), message).label("here");
     if help.is_empty() { diagnostic } else { diagnostic.help(help) }
+}
+
+/// Whether `text` is absolute or climbs out with a `..` component.
+fn leaves_the_repository(text: &str) -> bool {
+    text.starts_with('/') || text.split('/').any(|c| c == "..")
 }
 
 /// Whether `text` holds what only a glob-safe path refuses: the platforms' glob libraries would

@@ -449,12 +449,22 @@ pub struct PathTemplate(
     #[schemars(regex(pattern = patterns::GLOB_SAFE_PATH_TEMPLATE), example = &".venv-${python}")] pub String,
 );
 
-/// A path relative to the repository root that the platforms read as a glob (cache key files,
-/// artifact paths), so: no leading `/`, no `..`, no glob characters, no `\`; not starting with
-/// `#`, `!`, `~` or a blank, not ending with a blank.
+/// A path relative to the repository root that the platforms read as a glob (cache key files),
+/// so: no leading `/`, no `..`, no glob characters, no `\`; not starting with `#`, `!`, `~` or a
+/// blank, not ending with a blank.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
 #[serde(transparent)]
 pub struct RelPath(#[schemars(regex(pattern = patterns::GLOB_SAFE_PATH), example = &"images/base")] pub String);
+
+/// An artifact path or glob relative to the repository root, read alike by GitLab Runner and
+/// `actions/upload-artifact`: `*`, `**` and `?` match; no leading `/`, no `..`, no `[`, `]`,
+/// `{`, `}` or `\`; not starting with `#`, `!`, `~` or a blank, not ending with a blank.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub struct ArtifactPath(
+    #[schemars(regex(pattern = patterns::ARTIFACT_GLOB), example = &"qa/tmp/", example = &"reports/**/*.xml")]
+    pub  String,
+);
 
 /// A container image built by the pipeline.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
@@ -957,9 +967,10 @@ pub struct Job {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Artifacts {
-    /// Paths (files or directories) relative to the repository root.
-    #[schemars(length(min = 1), example = ["qa/tmp/"])]
-    pub paths: Vec<RelPath>,
+    /// Paths (files or directories) relative to the repository root, or globs: `*` matches
+    /// within a directory, `**` across directories, `?` one character (`reports/**/*.xml`).
+    #[schemars(length(min = 1), example = ["qa/tmp/"], example = ["log/*.log", "reports/**/junit.xml"])]
+    pub paths: Vec<ArtifactPath>,
 
     /// When to keep them: `on_success`, `on_failure` or `always`. Default: `on_success`.
     #[serde(default)]

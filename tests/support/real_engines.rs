@@ -1005,10 +1005,37 @@ pub fn run_image(reference: &str) -> String {
     docker_ok(&["run", "--rm", "--pull", "always", reference])
 }
 
-/// Unzip one file of a zip archive (an artifact) with busybox; its text.
+/// Unzip one file of a zip archive (an artifact) with busybox; its text, or `None` when the
+/// archive holds no such file (busybox's `unzip -p` prints nothing and succeeds then).
 pub fn unzip_file(archive: &Path, name: &str) -> Option<String> {
+    if !zip_names(archive).iter().any(|n| n == name) {
+        return None;
+    }
     let output = Command::new(super::tool("busybox")).args(["unzip", "-p"]).arg(archive).arg(name).output().ok()?;
     output.status.success().then(|| String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// The names of the files in a zip archive, as busybox's `unzip -l` lists them: between its two
+/// rules of dashes, a length, a date, a time and the name (which may hold blanks).
+pub fn zip_names(archive: &Path) -> Vec<String> {
+    let Ok(output) = Command::new(super::tool("busybox")).args(["unzip", "-l"]).arg(archive).output() else {
+        return Vec::new();
+    };
+    let listing = String::from_utf8_lossy(&output.stdout);
+    let mut rules = 0;
+    let mut names = Vec::new();
+    for line in listing.lines() {
+        if line.trim_start().starts_with("---") {
+            rules += 1;
+        } else if rules == 1 {
+            let mut rest = line.trim_start();
+            for _ in 0..3 {
+                rest = rest.split_once(char::is_whitespace).map_or("", |(_, r)| r).trim_start();
+            }
+            names.push(rest.to_string());
+        }
+    }
+    names
 }
 
 // ------------------------------------------------------------------------------------------
