@@ -45,6 +45,30 @@ pub fn build_key(image: &str, variant: &Variant) -> String {
     key
 }
 
+/// The longest cache key prefix (`<cache>@<stage>+<value>…`). The keys made of it stay within
+/// what both platforms take: GitHub's `actions/cache` refuses a key over 512 characters
+/// (`<prefix>~<64 hex digits>`), and GitLab Runner keeps each cache under a directory named by
+/// its key (`<prefix>-<64 hex digits>`, `<prefix>-latest`), whose name may have 255 bytes.
+pub const MAX_CACHE_PREFIX_LEN: usize = 128;
+
+/// `gems`, `test`, `3.2` → `gems@test+3.2`: the start of every key of one cache in one stage
+/// and variant, so that stages and variants never share a cache. A prefix longer than
+/// [`MAX_CACHE_PREFIX_LEN`] keeps its start and ends with `~` and a hash of the whole (no
+/// prefix written in full holds a `~`), so it stays that cache's, stage's and variant's alone.
+pub fn cache_prefix(cache: &str, stage: &str, variant: &Variant) -> String {
+    let values: usize = variant.pairs().iter().map(|(_, v)| v.len() + 1).sum();
+    let mut prefix = String::with_capacity(cache.len() + 1 + stage.len() + values);
+    prefix.push_str(cache);
+    prefix.push('@');
+    prefix.push_str(stage);
+    for (_, value) in variant.pairs() {
+        prefix.push('+');
+        prefix.push_str(value);
+    }
+    shorten_with_hash(&mut prefix, MAX_CACHE_PREFIX_LEN, '~', KEY_HASH_LEN);
+    prefix
+}
+
 /// Keep `name` to at most `max` characters: a longer one becomes its start, `separator` and
 /// the first `hash_digits` hex digits of the SHA-256 of the whole, so that names shortened
 /// alike stay apart and each is the same in every run. Whether it was shortened.
@@ -103,6 +127,21 @@ mod tests {
         let key = build_key("gitaly-deps", &v(&[("ruby", "3.2")]));
         assert_eq!(key, "GITALY_DEPS__3_2");
         assert_eq!(ref_variable(&key), "PIPEGEN_REF_GITALY_DEPS__3_2");
+    }
+
+    #[test]
+    fn cache_prefixes_name_the_cache_stage_and_variant_and_stay_short() {
+        assert_eq!(cache_prefix("gems", "test", &v(&[])), "gems@test");
+        assert_eq!(cache_prefix("gems", "test", &v(&[("ruby", "3.2"), ("db", "pg")])), "gems@test+3.2+pg");
+        let fits = "c".repeat(MAX_CACHE_PREFIX_LEN - "@s".len());
+        assert_eq!(cache_prefix(&fits, "s", &v(&[])).len(), MAX_CACHE_PREFIX_LEN);
+        let long = "c".repeat(300);
+        let one = cache_prefix(&long, "test", &v(&[("x", "1")]));
+        let other = cache_prefix(&long, "test", &v(&[("x", "2")]));
+        assert_eq!(one.chars().count(), MAX_CACHE_PREFIX_LEN);
+        assert_eq!(other.chars().count(), MAX_CACHE_PREFIX_LEN);
+        assert_ne!(one, other, "shortened prefixes of different variants stay apart");
+        assert!(one.starts_with("ccc") && one.contains('~'), "{one}");
     }
 
     #[test]

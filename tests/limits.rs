@@ -24,6 +24,10 @@ const GITLAB_MAX_CONFIG_BYTES: usize = 2 * 1024 * 1024;
 const GITHUB_MAX_WORKFLOW_BYTES: usize = 512_000;
 const GITHUB_MAX_MATRIX: usize = 256;
 const GITHUB_MAX_JOB_MINUTES: u64 = 360;
+/// actions/cache refuses a key (or restore key) over 512 characters, or with a comma.
+const GITHUB_MAX_CACHE_KEY: usize = 512;
+/// GitLab Runner keeps a cache under a directory named by its key: one file name.
+const GITLAB_MAX_CACHE_KEY_BYTES: usize = 255;
 const GITLAB_MAX_PIPELINE_NAME: usize = 255;
 /// GitHub cuts a check run's name past this many characters.
 const GITHUB_MAX_CHECK_NAME: usize = 100;
@@ -92,6 +96,27 @@ fn check_build_names(name: &str, value: &Value, problems: &mut Vec<String>) {
     }
 }
 
+/// How long a key written with expressions or variables gets once they are filled in: each
+/// `${{ … }}` or `${…}` counted as 64 characters (a SHA-256 in hex, the longest value pipegen
+/// puts there: `hashFiles`, a cache-key job's digest, a tag).
+fn expanded_length(key: &str) -> usize {
+    let literal = literal_text(key);
+    literal.chars().count() + (key.matches("${").count()) * 64
+}
+
+/// `key` without its `${{ … }}` and `${…}` parts: what it says word for word.
+fn literal_text(key: &str) -> String {
+    let mut literal = String::new();
+    let mut rest = key;
+    while let Some(start) = rest.find("${") {
+        literal.push_str(&rest[..start]);
+        let close = if rest[start..].starts_with("${{") { "}}" } else { "}" };
+        rest = rest[start..].find(close).map_or("", |end| &rest[start + end + close.len()..]);
+    }
+    literal.push_str(rest);
+    literal
+}
+
 /// A limit crossed in one generated file.
 fn check_gitlab(name: &str, text: &str, problems: &mut Vec<String>) {
     let doc: Value = pipegen::yaml::from_str(text).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -131,6 +156,16 @@ fn check_gitlab(name: &str, text: &str, problems: &mut Vec<String>) {
             if files > GITLAB_MAX_KEY_FILES {
                 problems.push(format!("{name}: {job_name} has a cache key of {files} files"));
             }
+            // The runner keeps a cache in a directory named by its key: one file name.
+            let prefix = cache.get("key").and_then(|k| k.get("prefix")).and_then(Value::as_str);
+            let keys = cache.get("key").and_then(Value::as_str).into_iter().chain(prefix);
+            let fallbacks = cache.get("fallback_keys").and_then(Value::as_sequence).cloned().unwrap_or_default();
+            for key in keys.chain(fallbacks.iter().filter_map(Value::as_str)) {
+                let length = expanded_length(key) + if prefix == Some(key) { "-".len() + 40 } else { 0 };
+                if length > GITLAB_MAX_CACHE_KEY_BYTES {
+                    problems.push(format!("{name}: {job_name} has a cache key of {length} bytes: {key}"));
+                }
+            }
         }
     }
 }
@@ -164,6 +199,17 @@ fn check_github(name: &str, text: &str, problems: &mut Vec<String>) {
         match job.get("timeout-minutes").and_then(Value::as_u64) {
             Some(minutes) if minutes <= GITHUB_MAX_JOB_MINUTES => {}
             other => problems.push(format!("{name}: {id} has timeout-minutes {other:?}")),
+        }
+        for step in job.get("steps").and_then(Value::as_sequence).into_iter().flatten() {
+            let with = step.get("with");
+            let key = with.and_then(|w| w.get("key")).and_then(Value::as_str);
+            let restore = with.and_then(|w| w.get("restore-keys")).and_then(Value::as_str).unwrap_or_default();
+            for key in key.into_iter().chain(restore.lines()) {
+                let length = expanded_length(key);
+                if length > GITHUB_MAX_CACHE_KEY || literal_text(key).contains(',') {
+                    problems.push(format!("{name}: {id} has a cache key of {length} characters: {key}"));
+                }
+            }
         }
         if job.get("outputs").and_then(Value::as_mapping).is_some_and(|o| o.len() > 1) {
             problems.push(format!("{name}: {id} has more than one output: outputs must not grow with the model"));

@@ -261,15 +261,7 @@ impl<'a> Planner<'a> {
             .enumerate()
             .map(|(i, p)| self.substituted(&p.0, variant, || ModelPath::keys(["caches", name, "paths"]).index(i)))
             .collect();
-        let values: usize = variant.pairs().iter().map(|(_, v)| v.len() + 1).sum();
-        let mut prefix = String::with_capacity(name.len() + 1 + stage.len() + values);
-        prefix.push_str(name);
-        prefix.push('@');
-        prefix.push_str(stage);
-        for (_, value) in variant.pairs() {
-            prefix.push('+');
-            prefix.push_str(value);
-        }
+        let prefix = crate::naming::cache_prefix(name, stage, variant);
         CacheUse { name: name.to_string(), key_files: cache.key.iter().map(|k| k.0.clone()).collect(), paths, prefix }
     }
 
