@@ -40,6 +40,9 @@ const GITLAB_RESERVED: &[&str] = &[
 /// GitLab runs at most this many cache entries per job; pipegen uses two per model cache.
 pub const GITLAB_MAX_CACHES_PER_JOB: usize = 2;
 
+/// The longest DNS label (RFC 1035): a service's name is one.
+const MAX_HOST_LABEL: usize = 63;
+
 /// The model's problems, and, for a model without any, its stage layout (the checks derive it;
 /// the plan uses it).
 pub fn check(model: &Model, source: &SourceFile) -> Result<StageLayout, Vec<Diagnostic>> {
@@ -460,6 +463,23 @@ impl<'m> Checker<'m> {
     fn check_service(&mut self, name: &str) {
         let service = &self.model.services[name];
         let path = ModelPath::keys(["services", name]);
+        // Jobs reach a service at the host name of its key (GitLab's `alias`, GitHub's service
+        // label): one DNS label, which resolvers and Kubernetes refuse past 63 characters.
+        if name.len() > MAX_HOST_LABEL {
+            self.report(
+                Diagnostic::new(
+                    "name-too-long",
+                    path.clone(),
+                    format!(
+                        "service `{name}` is reached at the host name of its key, {} characters; a host name's label has at most {MAX_HOST_LABEL}",
+                        name.len()
+                    ),
+                )
+                .at_key()
+                .label("too long for a host name")
+                .help(format!("shorten the service's name to at most {MAX_HOST_LABEL} characters")),
+            );
+        }
         self.check_image_reference(&path.key("image"), &service.image, &format!("service `{name}`"));
         if let Some(health) = &service.health {
             let hpath = path.key("health");
