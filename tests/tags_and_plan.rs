@@ -732,8 +732,9 @@ fn builds_that_read_a_submodule_check_it_out_and_are_tagged_by_its_pinned_commit
 }
 
 /// GitHub's checkout leaves files stored in Git LFS as pointer files unless asked (GitLab's
-/// runner fetches them): a build whose context a `.gitattributes` with `filter=lfs` governs (at
-/// the root, on the way to the context or in it) fetches them; the others do not. A Dockerfile
+/// runner fetches them unless told not to): a build whose context or Dockerfile a
+/// `.gitattributes` with `filter=lfs` governs (at the root, on the way to the context or the
+/// Dockerfile, or in the context) fetches them; on GitLab the others skip them. A Dockerfile
 /// that is itself a pointer is named by `pipegen tags`: its base images cannot be looked up.
 #[test]
 fn builds_whose_context_holds_git_lfs_files_fetch_them_on_github() {
@@ -767,15 +768,51 @@ fn builds_whose_context_holds_git_lfs_files_fetch_them_on_github() {
         fetching.sort();
         fetching
     };
+    // GitLab's runner fetches LFS files unless a job says not to: the builds that read none do.
+    let skips = |yaml: &str| -> Vec<String> {
+        let pipeline: pipegen::yaml::Value = pipegen::yaml::from_str(yaml).expect("generated YAML parses");
+        let mut skipping: Vec<String> = pipeline
+            .as_mapping()
+            .expect("a mapping")
+            .iter()
+            .filter(|(_, job)| job["variables"]["GIT_LFS_SKIP_SMUDGE"].as_str() == Some("1"))
+            .map(|(name, _)| name.as_str().unwrap().to_string())
+            .collect();
+        skipping.sort();
+        skipping
+    };
     let (code, yaml, err) = repo.pipegen(&["emit", "--target", "github"]);
     assert_eq!(code, 0, "{err}");
     // A job of the model may read any file: it fetches them, as GitLab's runner does.
     assert_eq!(fetches(&yaml), ["build_around", "build_assets", "build_pointer", "test"], "{yaml}");
+    let (code, yaml, err) = repo.pipegen(&["emit", "--target", "gitlab"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(skips(&yaml), ["build:plain"], "{yaml}");
+
+    // A Dockerfile under LFS rules may be stored there, though its context is elsewhere.
+    std::fs::write(
+        root.join("pipegen.yaml"),
+        std::fs::read_to_string(root.join("pipegen.yaml")).unwrap().replace(
+            "  plain:\n    context: tool\n",
+            "  plain:\n    context: tool\n  outside:\n    context: tool\n    dockerfile: assets/outside.Dockerfile\n",
+        ),
+    )
+    .unwrap();
+    let (_, yaml, _) = repo.pipegen(&["emit", "--target", "github"]);
+    assert_eq!(fetches(&yaml), ["build_around", "build_assets", "build_outside", "build_pointer", "test"], "{yaml}");
+    let (_, yaml, _) = repo.pipegen(&["emit", "--target", "gitlab"]);
+    assert_eq!(skips(&yaml), ["build:plain"], "{yaml}");
 
     // LFS rules at the root govern every context.
     std::fs::write(root.join(".gitattributes"), "*.psd filter=lfs diff=lfs merge=lfs -text\n").unwrap();
     let (_, yaml, _) = repo.pipegen(&["emit", "--target", "github"]);
-    assert_eq!(fetches(&yaml), ["build_around", "build_assets", "build_plain", "build_pointer", "test"], "{yaml}");
+    assert_eq!(
+        fetches(&yaml),
+        ["build_around", "build_assets", "build_outside", "build_plain", "build_pointer", "test"],
+        "{yaml}"
+    );
+    let (_, yaml, _) = repo.pipegen(&["emit", "--target", "gitlab"]);
+    assert_eq!(skips(&yaml), Vec::<String>::new(), "{yaml}");
     std::fs::remove_file(root.join(".gitattributes")).unwrap();
 
     let (code, out, err) = repo.pipegen(&["tags"]);
@@ -789,6 +826,8 @@ fn builds_whose_context_holds_git_lfs_files_fetch_them_on_github() {
     }
     let (_, yaml, _) = repo.pipegen(&["emit", "--target", "github"]);
     assert_eq!(fetches(&yaml), Vec::<String>::new(), "{yaml}");
+    let (_, yaml, _) = repo.pipegen(&["emit", "--target", "gitlab"]);
+    assert_eq!(skips(&yaml), Vec::<String>::new(), "nothing to skip in a repository without LFS: {yaml}");
 
     // Rules deep inside a context (`git lfs track` run in a subdirectory writes them there),
     // once git tracks them: the builds whose context holds them fetch, and the model's jobs.
@@ -801,5 +840,7 @@ fn builds_whose_context_holds_git_lfs_files_fetch_them_on_github() {
     .unwrap();
     repo.git(&["add", "tool/vendor/blobs/.gitattributes"]);
     let (_, yaml, _) = repo.pipegen(&["emit", "--target", "github"]);
-    assert_eq!(fetches(&yaml), ["build_around", "build_plain", "test"], "{yaml}");
+    assert_eq!(fetches(&yaml), ["build_around", "build_outside", "build_plain", "test"], "{yaml}");
+    let (_, yaml, _) = repo.pipegen(&["emit", "--target", "gitlab"]);
+    assert_eq!(skips(&yaml), ["build:assets", "build:pointer"], "{yaml}");
 }

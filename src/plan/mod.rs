@@ -366,16 +366,26 @@ impl Plan {
             })
     }
 
-    /// Whether `build`'s context may hold files stored in Git LFS: a `.gitattributes` that
-    /// sends files to LFS is at the root, on the way to its context or in it. Its checkout then
-    /// fetches them, or the builder would receive their pointer files.
+    /// Whether `build`'s context or Dockerfile may be stored in Git LFS: a `.gitattributes` that
+    /// sends files to LFS is at the root, on the way to its context or in it, or on the way to
+    /// its Dockerfile. Its checkout then fetches them, or the builder would receive their
+    /// pointer files.
     pub fn checks_out_lfs(&self, build: &Build) -> bool {
         self.lfs_attributes.iter().any(|directory| {
             directory == "."
                 || build.context == "."
                 || within(&build.context, directory)
                 || within(directory, &build.context)
+                || within(&build.dockerfile, directory)
         })
+    }
+
+    /// Whether `build`'s checkout can leave Git LFS files as pointers: the repository stores
+    /// some, but none where the build reads ([`Plan::checks_out_lfs`]). GitLab's runner fetches
+    /// every LFS file unless told not to; a build's tag is computed from git's objects, never
+    /// from the fetched files, so skipping them changes nothing but the time.
+    pub fn skips_lfs(&self, build: &Build) -> bool {
+        !self.lfs_attributes.is_empty() && !self.checks_out_lfs(build)
     }
 
     /// The build of `id`.

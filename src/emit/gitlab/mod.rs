@@ -475,6 +475,7 @@ fn build_job(plan: &Plan, build: &Build) -> Job {
     let mut variables =
         data_variables(scripts::build_variables(build).into_iter().chain(scripts::alias_variables(build)));
     variables.extend(submodules_variable(plan.checks_out_submodules(build)));
+    variables.extend(lfs_variable(plan.skips_lfs(build)));
     Job {
         extends: Some(Cow::Borrowed(BUILD_TEMPLATE)),
         stage: Some(build.stage.clone()),
@@ -497,6 +498,7 @@ fn runner_tags(plan: &Plan, platform: ImagePlatform) -> Vec<String> {
 fn split_template(plan: &Plan, build: &Build) -> Job {
     let mut variables = data_variables(scripts::build_variables(build));
     variables.extend(submodules_variable(plan.checks_out_submodules(build)));
+    variables.extend(lfs_variable(plan.skips_lfs(build)));
     Job { extends: Some(Cow::Borrowed(BUILD_TEMPLATE)), stage: Some(build.stage.clone()), variables, ..Job::default() }
 }
 
@@ -505,6 +507,12 @@ fn split_template(plan: &Plan, build: &Build) -> Job {
 /// directories empty.
 fn submodules_variable(wanted: bool) -> Option<(String, Variable)> {
     wanted.then(|| ("GIT_SUBMODULE_STRATEGY".to_string(), Variable::data("recursive")))
+}
+
+/// The variable that keeps the runner from fetching Git LFS files (`git lfs pull`, its default
+/// in a repository that stores some) for a build that reads none of them.
+fn lfs_variable(skipped: bool) -> Option<(String, Variable)> {
+    skipped.then(|| ("GIT_LFS_SKIP_SMUDGE".to_string(), Variable::data("1")))
 }
 
 /// Variables whose values are data: never expanded by GitLab.
