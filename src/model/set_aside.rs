@@ -1,18 +1,22 @@
 //! Setting aside values the schema refused, so that the model's other checks can still run:
 //! every error of a run is reported at once.
 //!
-//! Only values no other part of the model refers to are set aside: a job's shards, retries,
-//! timeout, artifacts, submodules and variables, a service's variables and health timings, an
-//! image's target and build arguments. Without one of them nothing else can go wrong, so the
-//! checks that run without it report only errors that are really there. A refused value that
-//! others do refer to (axes, parents, stages, cache names, a required field) is not set aside:
-//! checking on without it would report false errors (every `${axis}` of an image whose `axes`
-//! were refused would be "unknown"), so those models stop at the schema's errors, as before.
+//! Only values no other part of the model depends on are set aside: a job's shards, retries,
+//! timeout, artifacts, submodules, variables and caches, a service's variables and health check,
+//! an image's target, build arguments, caches, context, Dockerfile and inputs. Without one of
+//! them nothing else can go wrong (each only adds checks of its own, or refers to something
+//! else), so the checks that run without it report only errors that are really there. A refused
+//! value that others depend on (axes, parents, an image or service a job runs, which bring it
+//! their axes, stages, declared names, a required field) is not set aside: checking on without
+//! it would report false errors (every `${axis}` of an image whose `axes` were refused would be
+//! "unknown"), so those models stop at the schema's errors, as before.
 
 use super::path::{ModelPath, Segment};
 use crate::yaml::Value;
 
-/// Key paths under which a refused value is set aside whole: `*` is any one key.
+/// Key paths under which a refused value is set aside whole: `*` is any one key. The first that
+/// matches decides, so an entry comes before the mapping that holds it (one wrong variable sets
+/// that variable aside, not the others).
 const INDEPENDENT: &[&[&str]] = &[
     &["jobs", "*", "parallel"],
     &["jobs", "*", "retry"],
@@ -20,11 +24,20 @@ const INDEPENDENT: &[&[&str]] = &[
     &["jobs", "*", "artifacts"],
     &["jobs", "*", "submodules"],
     &["jobs", "*", "env", "*"],
+    &["jobs", "*", "env"],
+    &["jobs", "*", "caches"],
     &["services", "*", "env", "*"],
+    &["services", "*", "env"],
     &["services", "*", "health", "timeout"],
     &["services", "*", "health", "interval"],
+    &["services", "*", "health"],
     &["images", "*", "target"],
     &["images", "*", "args", "*"],
+    &["images", "*", "args"],
+    &["images", "*", "caches"],
+    &["images", "*", "context"],
+    &["images", "*", "dockerfile"],
+    &["images", "*", "inputs"],
 ];
 
 /// `value` without the refused values at `refused` when every one of them can be set aside, or
@@ -94,10 +107,25 @@ mod tests {
     }
 
     #[test]
+    fn a_wrong_mapping_is_set_aside_whole_and_a_wrong_entry_alone() {
+        let model = value("images: { a: { args: [X], caches: 3 } }\njobs: { t: { env: { A: [1], B: b } } }");
+        let refused = [
+            ModelPath::keys(["images", "a", "args"]),
+            ModelPath::keys(["images", "a", "caches"]),
+            ModelPath::keys(["jobs", "t", "env", "A"]),
+        ];
+        let kept = without_refused(&model, &refused.iter().collect::<Vec<_>>()).unwrap();
+        assert_eq!(kept, value("images: { a: {} }\njobs: { t: { env: { B: b } } }"));
+    }
+
+    #[test]
     fn a_value_others_refer_to_is_never_set_aside() {
-        let model = value("images: { a: { axes: 3 } }\njobs: { t: { parallel: x } }");
+        let model = value("images: { a: { axes: 3, from: 4 } }\njobs: { t: { parallel: x, image: 5, services: 6 } }");
         for refused in [
             vec![ModelPath::keys(["images", "a", "axes"])],
+            vec![ModelPath::keys(["images", "a", "from"])],
+            vec![ModelPath::keys(["jobs", "t", "image"])],
+            vec![ModelPath::keys(["jobs", "t", "services"])],
             vec![ModelPath::keys(["jobs", "t", "parallel"]), ModelPath::keys(["images", "a", "axes"])],
             vec![ModelPath::keys(["jobs", "t"])],
             vec![ModelPath::root()],
