@@ -48,8 +48,8 @@ const MISSES: &[(&str, usize, &str)] = &[
     ),
     (
         "generated/vitess/github-workflow.yml",
-        64_500,
-        "the .dockerignore filter (about 10.5 KB), the push policy's self-run services and skipping here-document bodies in the base-image reader (1.2 KB) and reading its parser directives and byte-order mark (0.3 KB)",
+        65_400,
+        "the .dockerignore filter (about 10.5 KB), the push policy's self-run services and skipping here-document bodies in the base-image reader (1.2 KB) and reading its parser directives and byte-order mark (0.3 KB), and local images found by a later attempt of the run and artifacts named by attempt (0.9 KB: a `restore-keys` per restore, six of them)",
     ),
     (
         ".gitlab-ci.yml",
@@ -58,8 +58,8 @@ const MISSES: &[(&str, usize, &str)] = &[
     ),
     (
         "generated/pipegen/github-workflow.yml",
-        33_200,
-        "two builds: the build script is most of it, with the push policy's steps (skipping here-document bodies in the base-image reader: 1.2 KB; its parser directives: 0.3 KB; its parser directives: 0.3 KB)",
+        33_600,
+        "two builds: the build script is most of it, with the push policy's steps (skipping here-document bodies in the base-image reader: 1.2 KB; its parser directives: 0.3 KB; local images found by a later attempt of the run: 0.3 KB)",
     ),
 ];
 

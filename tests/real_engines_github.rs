@@ -366,7 +366,9 @@ fn github_services_wait_for_health_with_timeouts_under_act() {
 /// the run's cache: web is built from base's local image, and the job runs in base beside web,
 /// both started by the job itself (a runner cannot start a service from a local image). A push
 /// to the default branch pushes both, and the job runs in its container beside its service as
-/// usual. A workflow whose builds push whatever the policy says fails the check.
+/// usual. A workflow whose builds push whatever the policy says fails the check. A job run again
+/// in a later attempt of the run ("Re-run failed jobs") finds the images its builds saved in an
+/// earlier one.
 #[test]
 fn github_pull_request_pushes_nothing_and_still_tests_under_act() {
     let kit = re::kit();
@@ -393,6 +395,31 @@ fn github_pull_request_pushes_nothing_and_still_tests_under_act() {
     run.must(said(&run, "build:web", "pipegen: loading the local image BASE"));
     run.must(said(&run, "check", "pipegen: starting service 'web'"));
     run.must(said(&run, "check", "pipegen: running the script in"));
+
+    // 1b. "Re-run failed jobs": the job runs in a later attempt of the run than the builds it
+    // needs, which saved their local images in the first, and finds them all the same.
+    let rerun = repo.write_broken("rerun.yml", &in_a_later_attempt(repo.yaml(WORKFLOW), "check"));
+    let again = args(&["-e", &pull_request, "-W", &rerun]);
+    let run = re::act(kit, &repo, "a pull request's job in a later attempt", "pull_request", &again);
+    run.must(all_passed(&run));
+    run.must(checked_web(&run));
+    run.must(said(&run, "check", "pipegen: loading the local image BASE"));
+    run.must(said(&run, "check", "pipegen: loading the local image WEB"));
+    run.must(said(&run, "check", "pipegen: starting service 'web'"));
+    // The check bites: without `restore-keys` the later attempt restores no local image (act's
+    // jobs share one docker engine, where the builds of this run left theirs, so the job itself
+    // may still pass here; on GitHub each job has a machine of its own and would fail).
+    let broken = repo.write_broken(
+        "rerun-exact.yml",
+        &without_restore_keys(in_a_later_attempt(repo.yaml(WORKFLOW), "check"), "check"),
+    );
+    let again = args(&["-e", &pull_request, "-W", &broken]);
+    let run =
+        re::act(kit, &repo, "a later attempt that restores its own attempt's images only", "pull_request", &again);
+    run.must_fail(
+        said(&run, "check", "pipegen: loading the local image BASE"),
+        "the job finds no image an earlier attempt saved",
+    );
 
     // 2. The default branch pushes both.
     let run = re::act(kit, &repo, "the default branch", "push", &[]);
@@ -490,7 +517,7 @@ fn shards_retried_and_logs_kept(run: &Run, artifacts: &Path) -> Result<(), Strin
     let [zip] = zips.as_slice() else {
         return Err(format!("one artifact, of the failed shard, not {zips:?}"));
     };
-    if !zip.to_string_lossy().contains("integration-shard-2") {
+    if !zip.to_string_lossy().contains("integration-shard-2-attempt-1") {
         return Err(format!("the artifact {} is the failed shard's", zip.display()));
     }
     let log = re::unzip_file(zip, "shard-2.log").ok_or(format!("{} holds shard-2.log", zip.display()))?;
@@ -552,6 +579,37 @@ fn without_skip(mut workflow: Value, build: &str) -> Value {
         .unwrap()
         .replace("pipegen_build_job", "pipegen_exists() { return 1; } && pipegen_build_job");
     step["run"] = Value::from(run);
+    workflow
+}
+
+/// The local-image restores of `job` (`actions/cache/restore` of a `pipegen-image-` key).
+fn image_restores<'a>(workflow: &'a mut Value, job: &str) -> Vec<&'a mut serde_yaml::Mapping> {
+    let steps = job_mut(workflow, job).get_mut("steps").unwrap().as_sequence_mut().unwrap();
+    let restores: Vec<_> = steps
+        .iter_mut()
+        .filter(|s| s["uses"].as_str().is_some_and(|u| u.starts_with("actions/cache/restore@")))
+        .filter(|s| s["with"]["key"].as_str().is_some_and(|k| k.starts_with("pipegen-image-")))
+        .map(|s| s.get_mut("with").unwrap().as_mapping_mut().unwrap())
+        .collect();
+    assert!(!restores.is_empty(), "{job} restores local images");
+    restores
+}
+
+/// `job` as GitHub runs it after "Re-run failed jobs": in attempt 2 of the run, while the builds
+/// it needs ran, and saved their images, in attempt 1.
+fn in_a_later_attempt(mut workflow: Value, job: &str) -> Value {
+    for with in image_restores(&mut workflow, job) {
+        let key = with.get("key").and_then(Value::as_str).unwrap().replace("${{ github.run_attempt }}", "2");
+        with.insert(Value::from("key"), Value::from(key));
+    }
+    workflow
+}
+
+/// A restore of `job`'s local images that takes its own attempt's entry or nothing.
+fn without_restore_keys(mut workflow: Value, job: &str) -> Value {
+    for with in image_restores(&mut workflow, job) {
+        with.remove("restore-keys").expect("a restore with restore-keys");
+    }
     workflow
 }
 

@@ -482,9 +482,20 @@ fn needs(needs: &[Need]) -> Vec<String> {
     needs.iter().map(|n| names::id(&n.job)).collect()
 }
 
-/// The key of a build's local image in the run's cache (`key` may be an expression).
+/// The key of a build's local image in the run's cache (`key` may be an expression): each
+/// attempt of the run saves its own (a cache entry cannot be written twice), and a job restores
+/// its own attempt's, else the latest earlier one's ([`local_image_prefix`]): after "Re-run
+/// failed jobs" a job runs in a new attempt, but the builds it needs ran, and saved, in an
+/// earlier one.
 fn local_image_key(key: &str) -> String {
-    format!("pipegen-image-${{{{ github.run_id }}}}-${{{{ github.run_attempt }}}}-{key}")
+    format!("{}${{{{ github.run_attempt }}}}", local_image_prefix(key))
+}
+
+/// The start of every attempt's key of a build's local image: its `restore-keys`. `<KEY>=<tag>`
+/// names one build of the run, and the `-` after it ends the name, so no other build's
+/// image matches.
+fn local_image_prefix(key: &str) -> String {
+    format!("pipegen-image-${{{{ github.run_id }}}}-{key}-")
 }
 
 /// The name of a build's local image in the run's cache and on disk: `<KEY>=<tag>`, from its
@@ -500,6 +511,7 @@ fn restore_local_image(build: &BuildUse) -> Step {
     let mut with = IndexMap::new();
     with.insert("path", With::Text(format!("{LOCAL_IMAGES}/{name}.tar")));
     with.insert("key", With::Text(local_image_key(&name)));
+    with.insert("restore-keys", With::Text(local_image_prefix(&name)));
     Step {
         name: format!("Restore the local image of {}", names::display(&JobId::Build(build.id.clone()))),
         condition: Some(NOT_PUSHING),
@@ -516,6 +528,7 @@ fn restore_parent_image(n: usize) -> Step {
     let mut with = IndexMap::new();
     with.insert("path", With::Text(format!("{LOCAL_IMAGES}/{key}.tar")));
     with.insert("key", With::Text(local_image_key(&key)));
+    with.insert("restore-keys", With::Text(local_image_prefix(&key)));
     Step {
         name: format!("Restore the local image of parent {n}"),
         condition: Some(NOT_PUSHING),
@@ -874,10 +887,14 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
         ..Step::default()
     });
     if let Some(artifacts) = &run.artifacts {
+        // Named by the job and the run's attempt: an artifact's name is the run's, and a job run
+        // again ("Re-run jobs") would otherwise fail to upload under the name its first attempt
+        // used (upload-artifact refuses it), losing the new attempt's files.
         let id = names::id(&run.id());
+        let attempt = "attempt-${{ github.run_attempt }}";
         let name = match run.shards {
-            Some(_) => format!("{id}-shard-${{{{ matrix.shard }}}}"),
-            None => id,
+            Some(_) => format!("{id}-shard-${{{{ matrix.shard }}}}-{attempt}"),
+            None => format!("{id}-{attempt}"),
         };
         let paths: Vec<String> = artifacts.paths.iter().map(|p| literal(p)).collect();
         let mut with = IndexMap::new();
