@@ -22,15 +22,33 @@ pub struct Rule {
     when: Option<&'static str>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     variables: IndexMap<&'static str, String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    auto_cancel: Option<KeepRunning>,
+}
+
+/// `auto_cancel: { on_new_commit: none }` (GitLab 16.9): a newer commit on the same ref does
+/// not cancel this pipeline.
+#[derive(Serialize)]
+struct KeepRunning {
+    on_new_commit: &'static str,
 }
 
 /// The variable every job reads.
 pub const PUSH_VARIABLE: &str = "PIPEGEN_PUSH";
 
 const MERGE_REQUEST: &str = r#"$CI_PIPELINE_SOURCE == "merge_request_event""#;
+const DEFAULT_BRANCH: &str = "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH";
 
 fn rule(condition: Option<String>, when: Option<&'static str>) -> Rule {
-    Rule { condition, when, variables: IndexMap::new() }
+    Rule { condition, when, variables: IndexMap::new(), auto_cancel: None }
+}
+
+/// A rule for pipelines that publish the default branch's images (or a scheduled refresh's):
+/// like GitHub's `concurrency`, a newer commit cancels superseded pipelines of other refs
+/// (`default: interruptible: true`, `workflow:auto_cancel`), but never one of these, which would
+/// leave the images it publishes half done (some pushed, their alias tags not moved).
+fn kept_running(condition: String) -> Rule {
+    Rule { auto_cancel: Some(KeepRunning { on_new_commit: "none" }), ..rule(Some(condition), Some("always")) }
 }
 
 fn decide(condition: Option<String>, push: bool) -> Rule {
@@ -45,10 +63,14 @@ fn decide(condition: Option<String>, push: bool) -> Rule {
 pub fn workflow_rules(policy: &PushPolicy, names: Option<(&'static str, String, String)>) -> Vec<Rule> {
     let mut rules = Vec::new();
     if names.is_some() {
-        rules.push(rule(Some(r#"$CI_PIPELINE_SOURCE == "schedule""#.to_string()), Some("always")));
+        rules.push(kept_running(r#"$CI_PIPELINE_SOURCE == "schedule""#.to_string()));
     }
     rules.push(rule(Some(MERGE_REQUEST.to_string()), Some("always")));
-    rules.extend(pushing_branches(policy).into_iter().map(|c| rule(Some(c), Some("always"))));
+    rules.extend(
+        pushing_branches(policy)
+            .into_iter()
+            .map(|c| if c == DEFAULT_BRANCH { kept_running(c) } else { rule(Some(c), Some("always")) }),
+    );
     rules.push(rule(Some("$CI_COMMIT_BRANCH && $CI_OPEN_MERGE_REQUESTS".to_string()), Some("never")));
     rules.push(rule(None, Some("always")));
     if let Some((variable, scheduled, name)) = names {
@@ -82,7 +104,7 @@ pub fn never() -> Rule {
 fn pushing_branches(policy: &PushPolicy) -> Vec<String> {
     let mut conditions = Vec::new();
     if policy.default_branch {
-        conditions.push("$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH".to_string());
+        conditions.push(DEFAULT_BRANCH.to_string());
     }
     conditions.extend(policy.branches.iter().map(branch_condition));
     conditions
@@ -132,5 +154,21 @@ mod tests {
         let workflow = workflow_rules(&PushPolicy::default(), None);
         assert_eq!(workflow[0].when, Some("always"));
         assert_eq!(workflow[2].when, Some("never"));
+    }
+
+    /// A newer commit cancels superseded pipelines, but never one publishing the default branch
+    /// or a scheduled refresh: GitHub's `concurrency` says the same.
+    #[test]
+    fn only_pipelines_publishing_the_default_branch_run_to_their_end() {
+        let policy = PushPolicy { branches: vec![BranchMatch::Prefix("release/".into())], ..PushPolicy::default() };
+        let names = Some(("PIPEGEN_PIPELINE_NAME", "m: upstream refresh".to_string(), "m".to_string()));
+        let kept: Vec<Option<String>> = workflow_rules(&policy, names)
+            .into_iter()
+            .filter(|r| r.auto_cancel.as_ref().is_some_and(|a| a.on_new_commit == "none"))
+            .map(|r| r.condition)
+            .collect();
+        assert_eq!(kept, [Some(r#"$CI_PIPELINE_SOURCE == "schedule""#.to_string()), Some(DEFAULT_BRANCH.to_string())]);
+        let nothing_published = PushPolicy { default_branch: false, ..PushPolicy::default() };
+        assert!(workflow_rules(&nothing_published, None).iter().all(|r| r.auto_cancel.is_none()));
     }
 }
