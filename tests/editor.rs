@@ -415,6 +415,7 @@ fn completion_in_an_image_offers_the_image_fields_and_hover_documents_them() {
         "stage",
         "aliases",
         "platforms",
+        "timeout",
     ]
     .into();
     assert_eq!(offered, fields, "completion inside an image");

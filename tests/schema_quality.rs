@@ -362,7 +362,7 @@ fn documented_defaults_are_what_pipegen_does() {
         );
         checked += 1;
     }
-    // push's default_branch, tags; context, tag; stage, parallel, retry, submodules; timeout,
-    // interval; artifacts' when; an alias's when.
-    assert_eq!(checked, 12, "defaults checked");
+    // push's default_branch, tags; an image's context, tag, timeout; a job's stage, parallel,
+    // retry, submodules; a health check's timeout, interval; artifacts' when; an alias's when.
+    assert_eq!(checked, 13, "defaults checked");
 }

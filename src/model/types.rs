@@ -539,6 +539,12 @@ pub struct Image {
     #[schemars(example = &"commit")]
     pub tag: TagMode,
 
+    /// How long the image's build job may take before it is stopped: a large image built from a
+    /// cold cache may need more than the default. Default: `1h`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("default" = "1h"), example = &"3h")]
+    pub timeout: Option<Duration>,
+
     /// Caches (declared under `caches`) that feed `RUN --mount=type=cache` directories of the
     /// Dockerfile; each must hold exactly one path.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

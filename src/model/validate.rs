@@ -271,6 +271,19 @@ impl<'m> Checker<'m> {
     fn check_image(&mut self, name: &str) {
         let image = &self.model.images[name];
         let path = ModelPath::keys(["images", name]);
+        if let Some(timeout) = image.timeout
+            && timeout.as_secs() == 0
+        {
+            self.report(
+                Diagnostic::new(
+                    "bad-duration",
+                    path.key("timeout"),
+                    format!("the build timeout of image `{name}` is zero"),
+                )
+                .label("must be more than 0s")
+                .help("give the build time to finish, e.g. `timeout: 2h`"),
+            );
+        }
 
         if let Some(from) = &image.from {
             let mut seen: HashMap<&str, ModelPath> = HashMap::new();

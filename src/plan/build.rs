@@ -226,6 +226,7 @@ impl<'a> Planner<'a> {
                     needs,
                     aliases,
                     platforms,
+                    timeout: image.timeout.unwrap_or(Policy::default().build_timeout),
                 });
             }
         }

@@ -191,6 +191,8 @@ pub struct Build {
     pub aliases: Vec<AliasTag>,
     /// The platforms it is built for, sorted by name; empty: once, for the runner's own.
     pub platforms: Vec<Platform>,
+    /// How long each of its jobs may take: the image's `timeout`, else the policy's.
+    pub timeout: Duration,
 }
 
 /// An alias tag of one build: its template with the build's axis values in place (pipeline

@@ -10,7 +10,7 @@ pub struct Policy {
     pub layer_cache_suffix: &'static str,
     /// How long artifacts are kept (GitLab `expire_in`, GitHub `retention-days`).
     pub artifact_retention_days: u32,
-    /// How long an image build may take.
+    /// How long an image build may take when its image sets no `timeout`.
     pub build_timeout: Duration,
     /// How long a script attempt may take when the model sets no timeout (GitLab's default
     /// job timeout).

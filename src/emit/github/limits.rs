@@ -43,7 +43,7 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
         }
     }
     for build in &plan.builds {
-        let minutes = plan.policy.build_timeout.as_minutes_ceil();
+        let minutes = build.timeout.as_minutes_ceil();
         if minutes > MAX_JOB_MINUTES {
             problems.push(over(
                 &build.id(),
@@ -51,10 +51,11 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
                     "timeout-too-long",
                     build.id().origin(),
                     format!(
-                        "a build may take {minutes} minutes; GitHub-hosted runners stop a job after {MAX_JOB_MINUTES}"
+                        "a build may take {minutes} minutes (its image's `timeout: {}`); GitHub-hosted runners stop a job after {MAX_JOB_MINUTES}",
+                        build.timeout
                     ),
                 ),
-                "shorten the build",
+                "set the image's `timeout` to at most 6h",
             ));
         }
     }

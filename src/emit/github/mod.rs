@@ -649,7 +649,7 @@ fn build_like_job(plan: &Plan, build: &Build, job: BuildJob) -> Job {
         name: names::job_name(&job.id, None),
         needs: job.needs,
         runs_on: job.runs_on,
-        timeout_minutes: plan.policy.build_timeout.as_minutes_ceil(),
+        timeout_minutes: build.timeout.as_minutes_ceil(),
         permissions: permissions(&[("contents", "read"), ("packages", "write")]),
         strategy: None,
         container: None,

@@ -76,6 +76,17 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
         if needs > max_needs {
             problems.push(too_many_needs(&id, needs, max_needs, "give the image fewer parents or fewer platforms"));
         }
+        if build.timeout > MAX_TIMEOUT {
+            problems.push(over(
+                &id,
+                Diagnostic::new(
+                    "timeout-too-long",
+                    id.origin(),
+                    format!("`timeout: {}`; GitLab allows at most a month ({MAX_TIMEOUT})", build.timeout),
+                ),
+                "shorten the image's timeout",
+            ));
+        }
         caches(&id, &build.caches, &mut problems);
     }
     for run in &plan.runs {

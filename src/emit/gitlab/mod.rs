@@ -479,6 +479,7 @@ fn build_job(plan: &Plan, build: &Build) -> Job {
     Job {
         extends: Some(Cow::Borrowed(BUILD_TEMPLATE)),
         stage: Some(build.stage.clone()),
+        timeout: own_timeout(plan, build),
         tags: build.single_platform().map(|p| runner_tags(plan, p)).unwrap_or_default(),
         needs: Some(needs(&build.needs, &build.caches)),
         variables,
@@ -499,7 +500,13 @@ fn split_template(plan: &Plan, build: &Build) -> Job {
     let mut variables = data_variables(scripts::build_variables(build));
     variables.extend(submodules_variable(plan.checks_out_submodules(build)));
     variables.extend(lfs_variable(plan.skips_lfs(build)));
-    Job { extends: Some(Cow::Borrowed(BUILD_TEMPLATE)), stage: Some(build.stage.clone()), variables, ..Job::default() }
+    Job {
+        extends: Some(Cow::Borrowed(BUILD_TEMPLATE)),
+        stage: Some(build.stage.clone()),
+        timeout: own_timeout(plan, build),
+        variables,
+        ..Job::default()
+    }
 }
 
 /// The variable that has the runner check a job's submodules out, recursively, when `wanted`
@@ -507,6 +514,11 @@ fn split_template(plan: &Plan, build: &Build) -> Job {
 /// directories empty.
 fn submodules_variable(wanted: bool) -> Option<(String, Variable)> {
     wanted.then(|| ("GIT_SUBMODULE_STRATEGY".to_string(), Variable::data("recursive")))
+}
+
+/// A build's `timeout` when it is not the one `.pipegen:build` sets for every build.
+fn own_timeout(plan: &Plan, build: &Build) -> Option<String> {
+    (build.timeout != plan.policy.build_timeout).then(|| build.timeout.to_string())
 }
 
 /// The variable that keeps the runner from fetching Git LFS files (`git lfs pull`, its default
