@@ -419,7 +419,7 @@ fn pattern_violation(path: &ModelPath, value: &Value, pattern: &str) -> Diagnost
             format!("`{text}` is not a valid path for `{field}` in {}", subject(path)),
             if text.contains('\\') && (p == patterns::REL_PATH || p == patterns::REL_PATH_TEMPLATE || p == patterns::REL_GLOB) {
                 let with_slashes = text.replace('\\', "/");
-                if with_slashes.starts_with('/') || with_slashes.split('/').any(|c| c == "..") {
+                if leaves_the_repository(&with_slashes) {
                     "a model's paths separate directories with `/`, as the runners do, and hold no `\\`".into()
                 } else {
                     format!("a model's paths separate directories with `/`, as the runners do: write `{with_slashes}`")

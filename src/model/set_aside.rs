@@ -3,9 +3,9 @@
 //!
 //! Only values no other part of the model depends on are set aside: a job's shards, retries,
 //! timeout, artifacts, submodules, variables and caches, a service's variables and health check,
-//! an image's target, timeout, build arguments, caches, context, Dockerfile and inputs. Without one of
-//! them nothing else can go wrong (each only adds checks of its own, or refers to something
-//! else), so the checks that run without it report only errors that are really there. A refused
+//! an image's target, timeout, build arguments, caches, context, Dockerfile and inputs. Without
+//! one of them nothing else can go wrong (each only adds checks of its own, or refers to
+//! something else), so the checks that run without it report only errors that are really there. A refused
 //! value that others depend on (axes, parents, an image or service a job runs, which bring it
 //! their axes, stages, declared names, a required field) is not set aside: checking on without
 //! it would report false errors (every `${axis}` of an image whose `axes` were refused would be

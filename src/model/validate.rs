@@ -271,17 +271,11 @@ impl<'m> Checker<'m> {
     fn check_image(&mut self, name: &str) {
         let image = &self.model.images[name];
         let path = ModelPath::keys(["images", name]);
-        if let Some(timeout) = image.timeout
-            && timeout.as_secs() == 0
-        {
-            self.report(
-                Diagnostic::new(
-                    "bad-duration",
-                    path.key("timeout"),
-                    format!("the build timeout of image `{name}` is zero"),
-                )
-                .label("must be more than 0s")
-                .help("give the build time to finish, e.g. `timeout: 2h`"),
+        if image.timeout.is_some_and(|t| t.as_secs() == 0) {
+            self.report_zero_timeout(
+                path.key("timeout"),
+                format!("the build timeout of image `{name}`"),
+                Some("give the build time to finish, e.g. `timeout: 2h`"),
             );
         }
 
@@ -473,6 +467,15 @@ impl<'m> Checker<'m> {
         );
     }
 
+    /// `bad-duration` at `at` for a timeout of zero; `what` names the timeout in the message.
+    fn report_zero_timeout(&mut self, at: ModelPath, what: String, help: Option<&str>) {
+        let diagnostic = Diagnostic::new("bad-duration", at, format!("{what} is zero")).label("must be more than 0s");
+        self.report(match help {
+            Some(help) => diagnostic.help(help),
+            None => diagnostic,
+        });
+    }
+
     fn check_service(&mut self, name: &str) {
         let service = &self.model.services[name];
         let path = ModelPath::keys(["services", name]);
@@ -497,14 +500,10 @@ impl<'m> Checker<'m> {
         if let Some(health) = &service.health {
             let hpath = path.key("health");
             if health.timeout.as_secs() == 0 {
-                self.report(
-                    Diagnostic::new(
-                        "bad-duration",
-                        hpath.key("timeout"),
-                        format!("the health timeout of service `{name}` is zero"),
-                    )
-                    .label("must be more than 0s")
-                    .help("give the service time to start, e.g. `timeout: 5m`"),
+                self.report_zero_timeout(
+                    hpath.key("timeout"),
+                    format!("the health timeout of service `{name}`"),
+                    Some("give the service time to start, e.g. `timeout: 5m`"),
                 );
             }
             // With a zero timeout, only the timeout is wrong.
@@ -570,13 +569,8 @@ impl<'m> Checker<'m> {
                     .help("GitLab runs at most 4 cache entries per job and pipegen uses two per cache (its exact key and the rolling fallback of its stage); merge caches into one with several paths"),
             );
         }
-        if let Some(timeout) = job.timeout
-            && timeout.as_secs() == 0
-        {
-            self.report(
-                Diagnostic::new("bad-duration", path.key("timeout"), format!("the timeout of job `{name}` is zero"))
-                    .label("must be more than 0s"),
-            );
+        if job.timeout.is_some_and(|t| t.as_secs() == 0) {
+            self.report_zero_timeout(path.key("timeout"), format!("the timeout of job `{name}`"), None);
         }
         self.check_stage(&path, job.stage.as_ref().map(|s| s.0.as_str()));
     }

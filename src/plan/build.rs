@@ -36,12 +36,14 @@ pub fn build(loaded: &LoadedModel, model_file: &str) -> Result<Plan, ModelErrors
     let model = &loaded.model;
     let graph = ImageGraph::new(model);
     let layout = &loaded.layout;
+    let policy = Policy { push: (&model.push).into(), ..Policy::default() };
     let mut planner = Planner {
         model,
         graph: &graph,
         layout,
         uses: foldhash::HashMap::default(),
         variants: foldhash::HashMap::default(),
+        build_timeout: policy.build_timeout,
         problems: Vec::new(),
     };
 
@@ -54,7 +56,7 @@ pub fn build(loaded: &LoadedModel, model_file: &str) -> Result<Plan, ModelErrors
         stages: layout.order.clone(),
         builds,
         runs,
-        policy: Policy { push: (&model.push).into(), ..Policy::default() },
+        policy,
         raised: RaisedLimits {
             gitlab_needs: model.limits.gitlab.as_ref().and_then(|g| g.needs),
             gitlab_config_bytes: model.limits.gitlab.as_ref().and_then(|g| g.config_bytes),
@@ -116,6 +118,8 @@ struct Planner<'a> {
     /// The variants of each list of axes: computed once, and shared (not copied) by every
     /// image and job over the same axes.
     variants: foldhash::HashMap<Vec<String>, Vec<Variant>>,
+    /// The plan's build timeout, for images that set none.
+    build_timeout: crate::model::Duration,
     problems: Vec<Diagnostic>,
 }
 
@@ -226,7 +230,7 @@ impl<'a> Planner<'a> {
                     needs,
                     aliases,
                     platforms,
-                    timeout: image.timeout.unwrap_or(Policy::default().build_timeout),
+                    timeout: image.timeout.unwrap_or(self.build_timeout),
                 });
             }
         }
