@@ -368,7 +368,8 @@ fn github_services_wait_for_health_with_timeouts_under_act() {
 /// to the default branch pushes both, and the job runs in its container beside its service as
 /// usual. A workflow whose builds push whatever the policy says fails the check. A job run again
 /// in a later attempt of the run ("Re-run failed jobs") finds the images its builds saved in an
-/// earlier one.
+/// earlier one. The job's secret (the model's `secrets`) reaches its script either way, and
+/// does not without the step's variable.
 #[test]
 fn github_pull_request_pushes_nothing_and_still_tests_under_act() {
     let kit = re::kit();
@@ -387,14 +388,30 @@ fn github_pull_request_pushes_nothing_and_still_tests_under_act() {
     );
     let mut ledger = Ledger::default();
 
-    // 1. A pull request: nothing in the registry, and the job ran in base beside web.
-    let run = re::act(kit, &repo, "a pull request", "pull_request", &args(&["-e", &pull_request]));
+    // 1. A pull request: nothing in the registry, and the job ran in base beside web, with the
+    // secret it names passed into its container.
+    let secret = ["-s", "CHECK_TOKEN=pipegen-secret"];
+    let run =
+        re::act(kit, &repo, "a pull request", "pull_request", &args(&[&["-e", &pull_request][..], &secret].concat()));
     run.must(all_passed(&run));
     run.must(ledger.record(&registry, &repositories, &[], &[]));
     run.must(checked_web(&run));
     run.must(said(&run, "build:web", "pipegen: loading the local image BASE"));
     run.must(said(&run, "check", "pipegen: starting service 'web'"));
     run.must(said(&run, "check", "pipegen: running the script in"));
+    run.must(said(&run, "check", "check: the secret arrived"));
+
+    // The check bites: without the step's variable the job's container gets no secret.
+    let broken = repo.write_broken("no-secret.yml", &without_secret(repo.yaml(WORKFLOW), "check", "CHECK_TOKEN"));
+    let run = re::act(
+        kit,
+        &repo,
+        "a pull request whose job reads no secret",
+        "pull_request",
+        &args(&[&["-e", &pull_request, "-W", &broken][..], &secret].concat()),
+    );
+    run.must(checked_web(&run));
+    run.must_fail(said(&run, "check", "check: the secret arrived"), "the job reads no secret");
 
     // 1b. "Re-run failed jobs": the job runs in a later attempt of the run than the builds it
     // needs, which saved their local images in the first, and finds them all the same.
@@ -421,12 +438,13 @@ fn github_pull_request_pushes_nothing_and_still_tests_under_act() {
         "the job finds no image an earlier attempt saved",
     );
 
-    // 2. The default branch pushes both.
-    let run = re::act(kit, &repo, "the default branch", "push", &[]);
+    // 2. The default branch pushes both; the job runs in its container, with the secret.
+    let run = re::act(kit, &repo, "the default branch", "push", &args(&secret));
     run.must(all_passed(&run));
     run.must(ledger.record(&registry, &repositories, &[tags.reference("base"), tags.reference("web")], &[]));
     run.must(checked_web(&run));
     run.must_fail(said(&run, "check", "pipegen: running the script in"), "the job runs in its container");
+    run.must(said(&run, "check", "check: the secret arrived"));
 
     // The check bites: builds that push whatever the policy says put a pull request's base
     // into the registry (a fresh path, where it is not yet).
@@ -610,6 +628,20 @@ fn without_restore_keys(mut workflow: Value, job: &str) -> Value {
     for with in image_restores(&mut workflow, job) {
         with.remove("restore-keys").expect("a restore with restore-keys");
     }
+    workflow
+}
+
+/// No secret: the steps of `job` that run its script no longer read `secret` from GitHub's
+/// secrets context.
+fn without_secret(mut workflow: Value, job: &str, secret: &str) -> Value {
+    let steps = job_mut(&mut workflow, job).get_mut("steps").unwrap().as_sequence_mut().unwrap();
+    let mut removed = 0;
+    for step in steps.iter_mut() {
+        if let Some(env) = step.get_mut("env").and_then(Value::as_mapping_mut) {
+            removed += usize::from(env.remove(secret).is_some());
+        }
+    }
+    assert!(removed > 0, "{job} read {secret} in some step");
     workflow
 }
 

@@ -166,6 +166,7 @@ fn commit_alias(repo: &Repo) -> String {
 /// from its parent's scratch image and runs its job in the images it built, beside the service it
 /// built. The default branch then pushes; a merge request after it reuses the unchanged images
 /// from the registry, read-only. A pipeline that pushes whatever the policy says fails the check.
+/// The job's secret (the model's `secrets`: a CI/CD variable on GitLab) reaches its script.
 #[test]
 fn gitlab_merge_request_pushes_nothing_and_still_tests() {
     let kit = re::kit();
@@ -179,12 +180,16 @@ fn gitlab_merge_request_pushes_nothing_and_still_tests() {
     let tags = repo.tags(&path);
     let repositories = [tags.repository("base"), tags.repository("web")];
     let scratch = tags.at(&format!("{project}/pipegen-scratch"));
+    // The job's secret is a CI/CD variable of the project, which GitLab gives every job.
+    let secret = "CHECK_TOKEN=pipegen-secret";
     let merge_request = |project: &str| {
         strings(&[
             "--variable",
             "CI_PIPELINE_SOURCE=merge_request_event",
             "--variable",
             &format!("CI_REGISTRY_IMAGE={project}"),
+            "--variable",
+            secret,
         ])
     };
     let mut ledger = Ledger::default();
@@ -195,16 +200,18 @@ fn gitlab_merge_request_pushes_nothing_and_still_tests() {
     run.must(ledger.record(&registry, &repositories, &[], &[]));
     run.must(in_scratch(&registry, &scratch, &["base", "web"]));
     run.must(checked_web(&run));
+    run.must(secret_arrived(&run));
 
     // 2. The default branch pushes both.
     let run = re::gitlab_ci_local(
         kit,
         &repo,
         "the default branch",
-        &strings(&["--variable", &format!("CI_REGISTRY_IMAGE={project}")]),
+        &strings(&["--variable", &format!("CI_REGISTRY_IMAGE={project}"), "--variable", secret]),
     );
     run.must(ledger.record(&registry, &repositories, &[tags.reference("base"), tags.reference("web")], &[]));
     run.must(checked_web(&run));
+    run.must(secret_arrived(&run));
 
     // 3. A merge request again: the registry holds both, so both builds skip and the job runs
     // in the registry's images; nothing new anywhere.
@@ -238,6 +245,15 @@ fn in_scratch(registry: &Registry, scratch: &re::Tags, images: &[&str]) -> Resul
         }
     }
     Ok(())
+}
+
+/// The job's script read the secret the pipeline was given.
+fn secret_arrived(run: &Run) -> Result<(), String> {
+    if run.job_lines("check").into_iter().map(re::output).any(|l| l == "check: the secret arrived") {
+        Ok(())
+    } else {
+        Err("check did not read its secret".to_string())
+    }
 }
 
 /// The job ran in base and reached web, its service.

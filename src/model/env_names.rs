@@ -157,6 +157,60 @@ pub fn case_twins(model: &Model) -> Vec<Diagnostic> {
     found
 }
 
+/// A job's `secrets`. Each is the variable of its name in the script, so none may have a reserved
+/// name, repeat an earlier one in other letters (GitHub's secret names ignore case, and two step
+/// variables that differ only in case are refused), or share its name with one of the job's `env`
+/// variables: on GitLab the job's variable replaces the CI/CD variable and the secret never
+/// arrives; on GitHub one of the two replaces the other.
+pub fn secrets(model: &Model) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for (name, job) in &model.jobs {
+        let at = |i: usize| ModelPath::keys(["jobs", name.as_str(), "secrets"]).index(i);
+        for (i, secret) in job.secrets.iter().enumerate() {
+            let secret = secret.0.as_str();
+            if let Some(whose) = owner(secret, &[], &[]) {
+                found.push(
+                    Diagnostic::new("reserved-variable", at(i), format!("the secret `{secret}` has a reserved name: {whose}"))
+                        .label("reserved name")
+                        .help("a secret reaches the script as the variable of its name, which the platform or pipegen already sets; store the secret under another name"),
+                );
+                continue;
+            }
+            if let Some(first) = job.secrets[..i].iter().position(|earlier| earlier.0.eq_ignore_ascii_case(secret)) {
+                found.push(
+                    Diagnostic::new(
+                        "case-twin",
+                        at(i),
+                        format!(
+                            "`secrets` of job `{name}` has both `{}` and `{secret}`: GitHub's secret names ignore letter case, so both are one secret",
+                            job.secrets[first].0
+                        ),
+                    )
+                    .label("same name in other letters")
+                    .related(at(first), format!("`{}` is named here", job.secrets[first].0))
+                    .help("name each secret once"),
+                );
+                continue;
+            }
+            if let Some(key) = job.env.keys().find(|key| key.eq_ignore_ascii_case(secret)) {
+                found.push(
+                    Diagnostic::new(
+                        "secret-in-env",
+                        at(i),
+                        format!("job `{name}` sets `{key}` in `env` and reads the secret `{secret}` as the same variable"),
+                    )
+                    .label("also a variable of `env`")
+                    .related(ModelPath::keys(["jobs", name.as_str(), "env", key.as_str()]), format!("`{key}` is set here"))
+                    .help(format!(
+                        "the job's own variable would replace the secret on GitLab; remove `{key}` from `env`, or rename one of them"
+                    )),
+                );
+            }
+        }
+    }
+    found
+}
+
 fn refused(path: ModelPath, what: &str, name: &str, whose: &str) -> Diagnostic {
     let help = if what == "axis" {
         "axes are environment variables of the jobs that vary over them; rename the axis".to_string()
@@ -200,6 +254,37 @@ pub fn hidden_axes(model: &Model, graph: &ImageGraph) -> Vec<Diagnostic> {
                     .help(format!("each run already has `{key}` set to `${{{axis}.{field}}}`; rename this variable")),
                 );
             }
+        }
+        for (i, secret) in job.secrets.iter().enumerate() {
+            let secret = secret.0.as_str();
+            let variable = axes.iter().find_map(|axis| {
+                if axis.eq_ignore_ascii_case(secret) {
+                    return Some((axis, None));
+                }
+                let entry = model.axes.get(axis)?.first()?;
+                entry
+                    .fields()
+                    .find(|(field, _)| crate::variant::field_variable(axis, field).eq_ignore_ascii_case(secret))
+                    .map(|(field, _)| (axis, Some(field)))
+            });
+            let Some((axis, field)) = variable else { continue };
+            let (what, variable) = match field {
+                Some(field) => (
+                    format!("the job's value of field `{field}` of axis `{axis}`"),
+                    crate::variant::field_variable(axis, field),
+                ),
+                None => (format!("the job's value of axis `{axis}`"), axis.clone()),
+            };
+            let spelled = if variable == secret { "" } else { " (GitHub takes names in any letter case as one)" };
+            found.push(
+                Diagnostic::new(
+                    "hidden-axis",
+                    ModelPath::keys(["jobs", name.as_str(), "secrets"]).index(i),
+                    format!("job `{name}` reads the secret `{secret}` as a variable that is {what}{spelled}"),
+                )
+                .label("same name as an axis variable")
+                .help("one would replace the other in the script; store the secret under another name"),
+            );
         }
         for key in job.env.keys() {
             let Some(axis) = axes.iter().find(|axis| axis.eq_ignore_ascii_case(key)) else { continue };

@@ -2,7 +2,7 @@
 //! every error of a run is reported at once.
 //!
 //! Only values no other part of the model depends on are set aside: a job's shards, retries,
-//! timeout, artifacts, submodules, variables and caches, a service's variables and health check,
+//! timeout, artifacts, submodules, variables, caches and secrets, a service's variables and health check,
 //! an image's target, timeout, build arguments, caches, context, Dockerfile and inputs. Without
 //! one of them nothing else can go wrong (each only adds checks of its own, or refers to
 //! something else), so the checks that run without it report only errors that are really there. A refused
@@ -26,6 +26,7 @@ const INDEPENDENT: &[&[&str]] = &[
     &["jobs", "*", "env", "*"],
     &["jobs", "*", "env"],
     &["jobs", "*", "caches"],
+    &["jobs", "*", "secrets"],
     &["services", "*", "env", "*"],
     &["services", "*", "env"],
     &["services", "*", "health", "timeout"],

@@ -698,6 +698,11 @@ fn example_alias_when_branch() -> serde_json::Value {
 #[serde(transparent)]
 pub struct Glob(#[schemars(regex(pattern = patterns::REL_GLOB), example = &"gitaly/**")] pub String);
 
+/// The name of a platform secret a job reads (a GitHub secret, a GitLab CI/CD variable).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub struct SecretName(#[schemars(regex(pattern = patterns::ENV_NAME), example = &"CODECOV_TOKEN")] pub String);
+
 /// The name of an axis declared under `axes`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
 #[serde(transparent)]
@@ -959,6 +964,16 @@ pub struct Job {
         example = example_job_env()
     )]
     pub env: IndexMap<String, String>,
+
+    /// Secrets the script reads, each as the environment variable of its name. On GitHub, the
+    /// repository's, environment's or organization's secret of that name, given to the script's
+    /// step alone (a workflow sees no secret it does not name); on GitLab, the project's or
+    /// group's CI/CD variable of that name, which GitLab gives every job (mark it masked). Runs
+    /// that a fork's pull request starts get no secrets on either platform (an empty value on
+    /// GitHub). Default: none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("uniqueItems" = true), example = ["CODECOV_TOKEN"])]
+    pub secrets: Vec<SecretName>,
 
     /// Check the repository's git submodules out, recursively, before the script runs
     /// (`GIT_SUBMODULE_STRATEGY: recursive` on GitLab, `submodules: recursive` on GitHub's

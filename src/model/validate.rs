@@ -89,6 +89,7 @@ impl<'m> Checker<'m> {
         }
         self.found.extend(env_names::reserved(self.model));
         self.found.extend(env_names::case_twins(self.model));
+        self.found.extend(env_names::secrets(self.model));
         self.check_refresh();
         if self.found.is_empty() {
             self.check_scopes_and_stages(&graph);

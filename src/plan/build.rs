@@ -333,6 +333,7 @@ impl<'a> Planner<'a> {
                     artifacts: artifacts.clone(),
                     needs: Vec::new(),
                     submodules: job.submodules,
+                    secrets: job.secrets.iter().map(|s| s.0.clone()).collect(),
                 };
                 run.needs =
                     dedup(run.model_images().map(|b| Need { job: JobId::Build(b.id.clone()), takes_tag: true }));

@@ -326,6 +326,8 @@ pub struct Run {
     pub needs: Vec<Need>,
     /// Its checkout holds the repository's submodules (the model's `submodules`).
     pub submodules: bool,
+    /// The platform secrets its script reads, each as the variable of its name.
+    pub secrets: Vec<String>,
 }
 
 impl Run {

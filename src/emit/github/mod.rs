@@ -236,7 +236,7 @@ struct Step {
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
     with: IndexMap<&'static str, With>,
     #[serde(skip_serializing_if = "IndexMap::is_empty")]
-    env: IndexMap<&'static str, &'static str>,
+    env: IndexMap<String, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     shell: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -538,10 +538,21 @@ fn restore_parent_image(n: usize) -> Step {
     }
 }
 
-fn local_images_env() -> IndexMap<&'static str, &'static str> {
-    let mut env = IndexMap::new();
-    env.insert("PIPEGEN_LOCAL_IMAGES", LOCAL_IMAGES);
-    env
+fn local_images_env() -> IndexMap<String, String> {
+    step_env(&[("PIPEGEN_LOCAL_IMAGES", LOCAL_IMAGES)])
+}
+
+/// A step's variables, written here.
+fn step_env(pairs: &[(&str, &str)]) -> IndexMap<String, String> {
+    pairs.iter().map(|(name, value)| (name.to_string(), value.to_string())).collect()
+}
+
+/// The variables of the step that runs a job's script: each secret it names, read from
+/// GitHub's `secrets` context there and nowhere else, so no other step (and no action) sees it.
+/// A secret's name is an environment variable's name (`[A-Za-z_][A-Za-z0-9_]*`, checked with the
+/// model), which is all that reaches the expression.
+fn secrets_env(run: &Run) -> IndexMap<String, String> {
+    run.secrets.iter().map(|name| (name.clone(), format!("${{{{ secrets.{name} }}}}"))).collect()
 }
 
 /// The `runs-on` label of a platform's jobs: the model's, else `ubuntu-24.04-arm` (GitHub's
@@ -596,11 +607,12 @@ fn build_like_job(plan: &Plan, build: &Build, job: BuildJob) -> Job {
     let builds = job.kind != BuildJobKind::Merge;
     let publishes = matches!(job.kind, BuildJobKind::Single | BuildJobKind::Merge);
     let saves = matches!(job.kind, BuildJobKind::Single | BuildJobKind::Platform { first: true });
-    let mut tag_env = IndexMap::new();
-    tag_env.insert("PIPEGEN_REGISTRY_USER", "${{ secrets.PIPEGEN_REGISTRY_USER }}");
-    tag_env.insert("PIPEGEN_REGISTRY_PASSWORD", "${{ secrets.PIPEGEN_REGISTRY_PASSWORD }}");
-    tag_env.insert("PIPEGEN_GITHUB_TOKEN", "${{ github.token }}");
-    tag_env.insert("PIPEGEN_LOCAL_IMAGES", LOCAL_IMAGES);
+    let tag_env = step_env(&[
+        ("PIPEGEN_REGISTRY_USER", "${{ secrets.PIPEGEN_REGISTRY_USER }}"),
+        ("PIPEGEN_REGISTRY_PASSWORD", "${{ secrets.PIPEGEN_REGISTRY_PASSWORD }}"),
+        ("PIPEGEN_GITHUB_TOKEN", "${{ github.token }}"),
+        ("PIPEGEN_LOCAL_IMAGES", LOCAL_IMAGES),
+    ]);
     let mut steps = vec![checkout(plan.checks_out_submodules(build), plan.checks_out_lfs(build))];
     if builds {
         for cache in &build.caches {
@@ -631,9 +643,10 @@ fn build_like_job(plan: &Plan, build: &Build, job: BuildJob) -> Job {
     }
     if publishes && !build.aliases.is_empty() {
         // After the build step, built or skipped: the image exists under its tag.
-        let mut alias_env = IndexMap::new();
-        alias_env.insert("PIPEGEN_TAG", "${{ steps.tag.outputs.tag }}");
-        alias_env.insert("PIPEGEN_DEFAULT_BRANCH", "${{ github.event.repository.default_branch }}");
+        let alias_env = step_env(&[
+            ("PIPEGEN_TAG", "${{ steps.tag.outputs.tag }}"),
+            ("PIPEGEN_DEFAULT_BRANCH", "${{ github.event.repository.default_branch }}"),
+        ]);
         steps.push(Step {
             name: "Alias tags".to_string(),
             env: alias_env,
@@ -874,7 +887,7 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
         steps.push(Step {
             name: format!("Run the script in the local images{attempts}"),
             condition: Some(NOT_PUSHING),
-            env: local_images_env(),
+            env: local_images_env().into_iter().chain(secrets_env(run)).collect(),
             shell: Some(HOST_SHELL),
             run: Some(format!("eval \"${LOAD_SCRIPT}\" && eval \"${LOCAL_RUN_SCRIPT}\"")),
             ..Step::default()
@@ -883,6 +896,7 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
     steps.push(Step {
         name: format!("Run the script{attempts}"),
         condition: local.then_some(PUSHING),
+        env: secrets_env(run),
         run: Some(format!("eval \"${RUN_SCRIPT}\"")),
         ..Step::default()
     });
@@ -937,7 +951,7 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
 /// The variables of [`scripts::LOCAL_RUN`]: the job's image, its services (alias, image, port
 /// and variables), their waits, and which of the job's variables the job's container gets.
 fn local_run_env(plan: &Plan, run: &Run, env: &mut IndexMap<String, String>) {
-    let mut pass: Vec<String> = env.keys().cloned().collect();
+    let mut pass: Vec<String> = env.keys().chain(&run.secrets).cloned().collect();
     pass.extend(["CI", RUN_SCRIPT].map(String::from));
     if let Some(image) = &run.image {
         env.insert("PIPEGEN_JOB_IMAGE".to_string(), image_reference(plan, image));

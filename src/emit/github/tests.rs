@@ -523,3 +523,46 @@ fn a_small_first_budget_grows_to_the_verdict_of_the_whole_file() {
         assert_eq!(whole_refused, images == 424, "the sizes stand on both sides of the limit");
     }
 }
+
+/// A job's secrets reach only the steps that run its script: each reads GitHub's `secrets`
+/// context there, no build step or action sees it, the job's variables do not hold it, and a
+/// job that runs in its local images passes it into its container by name.
+#[test]
+fn a_jobs_secrets_reach_only_the_steps_that_run_its_script() {
+    let w = workflow(
+        r#"
+pipegen: 1
+name: t
+registry: registry.example.com/t
+images:
+  app: { context: . }
+jobs:
+  plain:
+    image: node:22
+    script: [make upload]
+    secrets: [UPLOAD_TOKEN]
+  local:
+    image: app
+    script: [make e2e]
+    secrets: [E2E_KEY, OTHER_KEY]
+"#,
+    );
+    let reads = |step: &Value, name: &str| step["env"][name].as_str() == Some(&format!("${{{{ secrets.{name} }}}}"));
+    let runs_script = |step: &Value| step["run"].as_str().is_some_and(|r| r.contains("RUN_SH\""));
+    for (job, names) in [("plain", &["UPLOAD_TOKEN"][..]), ("local", &["E2E_KEY", "OTHER_KEY"])] {
+        let job = &w["jobs"][job];
+        let script_steps: Vec<&Value> = steps(job).iter().filter(|s| runs_script(s)).collect();
+        assert!(!script_steps.is_empty());
+        for name in names {
+            assert!(script_steps.iter().all(|s| reads(s, name)), "{name}: {script_steps:?}");
+            assert!(steps(job).iter().filter(|s| !runs_script(s)).all(|s| s["env"][*name].is_null()), "{name}");
+            assert!(job["env"][*name].is_null(), "{name} in the job's variables");
+        }
+    }
+    let pass: Vec<&str> = w["jobs"]["local"]["env"]["PIPEGEN_PASS"].as_str().unwrap().lines().collect();
+    assert!(pass.contains(&"E2E_KEY") && pass.contains(&"OTHER_KEY"), "{pass:?}");
+    assert!(w["jobs"]["plain"]["env"]["PIPEGEN_PASS"].is_null());
+    for build in w["jobs"].as_mapping().unwrap().iter().filter(|(id, _)| id.as_str().unwrap().starts_with("build_")) {
+        assert!(!crate::yaml::to_string(build.1).unwrap().contains("secrets.E2E_KEY"));
+    }
+}
