@@ -262,7 +262,7 @@ pub fn working_tree(root: &Path) -> Result<String, Error> {
     let private =
         tempfile::NamedTempFile::new().map_err(|e| Error::Git(format!("cannot create a temporary index: {e}")))?;
     if index.is_file() {
-        std::fs::copy(&index, private.path()).map_err(|e| Error::Git(format!("cannot copy the index: {e}")))?;
+        copy_index(&index, private.path()).map_err(|e| Error::Git(format!("cannot copy the index: {e}")))?;
     }
     let mut add = git(root);
     add.env("GIT_INDEX_FILE", private.path()).args(["add", "--all", "--", "."]);
@@ -276,6 +276,18 @@ pub fn working_tree(root: &Path) -> Result<String, Error> {
         return commit(root, "HEAD");
     }
     Ok(tree)
+}
+
+/// A copy of the index that git reads as it reads the index itself. Git trusts an entry whose
+/// file has the size and modification time it recorded, unless that time is not older than the
+/// index file's own ("racily clean": the file may have changed in the same clock tick after the
+/// index was written), whose content it then compares. A copy made now would make every entry
+/// older than its index and hide such a change: a file rewritten with the same size within one
+/// tick of `git add` would keep its old blob. So the copy keeps the index's modification time.
+fn copy_index(index: &Path, copy: &Path) -> std::io::Result<()> {
+    std::fs::copy(index, copy)?;
+    let modified = std::fs::metadata(index)?.modified()?;
+    std::fs::File::options().write(true).open(copy)?.set_modified(modified)
 }
 
 /// The file at `path` in `rev` (a commit), or `None` when `rev` has no such file.

@@ -304,6 +304,40 @@ fn plan_reads_uncommitted_changes_from_git() {
     assert_eq!(verdict(&plan, "build tool")["rebuilt"], true);
 }
 
+/// A file rewritten in the same clock tick as the index was written, keeping its size, is
+/// "racily clean" to git: its recorded size and time match, and only because its time is not
+/// older than the index's does git compare its content. `plan` reads the working tree through a
+/// copy of the index, which must keep that protection. The tick is made here: the file's time
+/// and the index's are set back to the time git recorded for the file; its change time cannot
+/// be set back, so git is told not to compare it (`core.trustctime`), as it would match within
+/// one tick anyway.
+#[test]
+fn plan_sees_a_file_changed_within_the_clock_tick_of_its_last_add() {
+    let repo = Repo::new();
+    repo.git(&["config", "core.trustctime", "false"]);
+    let file = repo.path().join("tool/racy.txt");
+    let set_time =
+        |path: &Path, time| std::fs::File::options().write(true).open(path).unwrap().set_modified(time).unwrap();
+    // Older than the index git is about to write, so git records the file as clean for good
+    // (an entry as new as its index is smudged, and every later look compares content).
+    let recorded = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    std::fs::write(&file, "1\n").unwrap();
+    set_time(&file, recorded);
+    repo.commit_all("a file");
+    std::fs::write(&file, "2\n").unwrap();
+    set_time(&file, recorded);
+    set_time(&repo.path().join(".git/index"), recorded);
+    // `git diff` compares without writing the index (`git status` would rewrite it).
+    let diff = repo.git(&["diff", "--name-only"]);
+    assert_eq!(diff.trim(), "tool/racy.txt", "git itself sees the change");
+    let plan = repo.pipegen_json(&["plan", "--format", "json"]);
+    assert_eq!(plan["changed"], serde_json::json!(["tool/racy.txt"]));
+    let tool = verdict(&plan, "build tool");
+    assert_eq!(tool["rebuilt"], true, "{plan:#}");
+    let reasons = tool["reasons"].to_string();
+    assert!(reasons.contains("tool/racy.txt"), "{plan:#}");
+}
+
 /// File names as they are: git quotes a name with a non-ASCII letter, a newline or a quote in
 /// its plain output (`"tool/\303\274n\303\257.txt"`); `plan` reads git's NUL-separated
 /// output, lists each name once, and escapes what a terminal would act on.
