@@ -21,6 +21,36 @@ use crate::graph::ImageGraph;
 use crate::template::{self, Reference};
 use crate::variant::{Variant, substitute};
 
+/// `${{ … }}`, GitHub Actions' expression syntax, where `written` (a reference of `text`) starts
+/// one. A model's values reach both platforms as data and never as expressions, so it would be
+/// neither evaluated nor kept: what the user meant is a secret (a job's `secrets`), a platform
+/// variable the script reads, or the literal text (`$${{`).
+pub(super) fn github_expression(at: &ModelPath, text: &str, written: &str, owner: &str) -> Option<Diagnostic> {
+    if !written.starts_with("${{") {
+        return None;
+    }
+    // `written` is a slice of `text`: the expression runs from it to the first `}}` after it.
+    let start = written.as_ptr() as usize - text.as_ptr() as usize;
+    let end = text[start..].find("}}").map_or(text.len(), |end| start + end + 2);
+    let expression = &text[start..end];
+    let inner = expression.trim_start_matches("${{").trim_end_matches("}}").trim();
+    let help = match inner.strip_prefix("secrets.") {
+        Some(secret) if !secret.is_empty() && secret.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') => format!(
+            "name the secret in the job's `secrets` (`secrets: [{secret}]`) and read `${secret}` in its script; write `$${{{{` for the literal text"
+        ),
+        _ => "model values reach both platforms as data: read a platform variable in the script (`$NAME`), name a secret in the job's `secrets`, or write `$${{` for the literal text".to_string(),
+    };
+    Some(
+        Diagnostic::new(
+            "github-expression",
+            at.clone(),
+            format!("`{expression}` in {owner} is a GitHub Actions expression, which a model cannot hold"),
+        )
+        .label("an expression, not a value")
+        .help(help),
+    )
+}
+
 /// Every problem of the model's `${…}`.
 pub fn check(model: &Model, graph: &ImageGraph<'_>) -> Vec<Diagnostic> {
     let mut checker = Checker { model, found: Vec::new(), reported: HashSet::new() };
@@ -119,6 +149,10 @@ impl Checker<'_> {
         let before = self.found.len();
         for piece in pieces {
             let template::Piece::Reference { written, reference } = piece else { continue };
+            if let Some(diagnostic) = github_expression(at, text, written, owner) {
+                self.found.push(diagnostic);
+                continue;
+            }
             match reference {
                 Reference::Axis { axis, field } => self.axis_reference(at, written, axis, field, scope.axes, owner),
                 Reference::Parent { image, part } => self.parent_reference(at, written, image, part, scope, owner),
