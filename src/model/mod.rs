@@ -22,6 +22,7 @@ mod substitutions;
 mod suggest;
 mod types;
 mod validate;
+mod variant_count;
 
 pub use characters::unfit_in_plain_path;
 pub use diagnostic::{Anchor, Diagnostic, ModelErrors};

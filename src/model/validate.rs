@@ -92,6 +92,10 @@ impl<'m> Checker<'m> {
         self.found.extend(env_names::secrets(self.model));
         self.check_refresh();
         if self.found.is_empty() {
+            // Counted before anything enumerates the variants, which the checks below do.
+            self.found.extend(super::variant_count::check(self.model, &graph));
+        }
+        if self.found.is_empty() {
             self.check_scopes_and_stages(&graph);
         }
     }
