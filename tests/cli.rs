@@ -783,3 +783,30 @@ fn commands_that_read_git_say_what_is_missing() {
     check(&["plan", "--since=--output=written"], "names no commit");
     assert!(!dir.path().join("written").exists(), "a revision reached git as an option");
 }
+
+/// A model with thousands of errors (generated, or hostile) is refused in time and space in
+/// proportion to them: each error is located on a line of its own, the first hundred are shown
+/// with their lines and help, and no name is measured against every other for a suggestion past
+/// those (each of 10,000 unknown parents against 10,000 images took minutes, and printed the
+/// list of every image with each).
+#[test]
+fn thousands_of_errors_are_each_located_and_the_first_hundred_shown_in_full() {
+    let mut model = String::from("pipegen: 1\nname: t\nregistry: r.example.com/t\nimages:\n");
+    for i in 0..10_000 {
+        model.push_str(&format!("  image{i}: {{ from: missing{i} }}\n"));
+    }
+    let dir = project(&model);
+    let started = std::time::Instant::now();
+    let (code, stdout, stderr) = support::run(support::pipegen().arg("check").current_dir(dir.path()));
+    assert!(started.elapsed() < std::time::Duration::from_secs(60), "took {:?}", started.elapsed());
+    assert_eq!((code, stdout.as_str()), (2, ""), "{}", &stderr[..stderr.len().min(2_000)]);
+    let located: Vec<&str> = stderr.lines().filter(|l| l.contains(": error[unknown-parent]: ")).collect();
+    assert_eq!(located.len(), 10_000);
+    assert!(located[9_999].starts_with("pipegen.yaml:10004:"), "{}", located[9_999]);
+    assert_eq!(stderr.matches("\n  help: ").count(), 100);
+    assert!(stderr.contains(
+        "pipegen.yaml: the first 100 errors are shown with their lines and help, the other 9900 one line each\n"
+    ));
+    assert!(stderr.ends_with("pipegen.yaml: 10000 errors in the model\n"), "{}", &stderr[stderr.len() - 300..]);
+    assert!(stderr.len() < 10_000 * 150, "{} bytes of errors", stderr.len());
+}

@@ -81,6 +81,9 @@ impl Diagnostic {
 }
 
 /// Every problem found in one model file. Rendering needs the text, so it travels along.
+/// How many errors [`ModelErrors::render`] shows with their lines and help.
+pub const SHOWN_IN_FULL: usize = 100;
+
 #[derive(Debug, Clone)]
 pub struct ModelErrors {
     pub source: Arc<SourceFile>,
@@ -145,6 +148,10 @@ impl ModelErrors {
     /// Render every problem: `FILE:LINE:COL: error[code]: message`, the model path, the line with
     /// the span underlined, and the help. `color` adds ANSI colours (terminals only). Every text
     /// that comes from the model is escaped and bounded (see `printable`).
+    ///
+    /// The first [`SHOWN_IN_FULL`] are shown with their lines and help; the others (a model
+    /// with thousands of errors, generated or hostile) one line each, which still locates every
+    /// one, so that showing them costs time and space in proportion to their number.
     pub fn render(&self, color: bool) -> String {
         let name = printable::escape(&self.source.name);
         let mut out = String::new();
@@ -157,9 +164,17 @@ impl ModelErrors {
                 d.code,
                 printable::for_terminal(&d.message)
             ));
-            out.push_str(&self.snippet(i, at, color));
+            if i < SHOWN_IN_FULL {
+                out.push_str(&self.snippet(i, at, color));
+            }
         }
         let count = self.diagnostics.len();
+        if count > SHOWN_IN_FULL {
+            out.push_str(&format!(
+                "{name}: the first {SHOWN_IN_FULL} errors are shown with their lines and help, the other {} one line each\n",
+                count - SHOWN_IN_FULL
+            ));
+        }
         out.push_str(&format!("{name}: {} error{} in the model\n", count, if count == 1 { "" } else { "s" }));
         out
     }

@@ -91,7 +91,16 @@ pub struct SourceFile {
     shape: Option<ShapeProblem>,
     /// Byte offset at which each line starts (YAML's line breaks: `\r\n`, `\n`, `\r`).
     line_starts: Vec<usize>,
+    /// [`SourceFile::line_ranges`], made once, when the first error is shown.
+    line_ranges: std::sync::OnceLock<Vec<(usize, usize)>>,
+    /// For each large mapping (by node), the entry of each key: made once, when the first error
+    /// is located, so that locating thousands of errors in a mapping of thousands of entries
+    /// does not scan it for each.
+    large_mappings: std::sync::OnceLock<HashMap<usize, HashMap<String, usize>>>,
 }
+
+/// Mappings with more entries than this are looked up through [`SourceFile::large_mappings`].
+const SCANNED_ENTRIES: usize = 32;
 
 /// Where [`SourceFile::walk`] arrived.
 struct Walked {
@@ -139,6 +148,8 @@ impl SourceFile {
             duplicates: Vec::new(),
             shape: None,
             line_starts,
+            line_ranges: std::sync::OnceLock::new(),
+            large_mappings: std::sync::OnceLock::new(),
         };
         let built = Builder::new(&text, &source.line_starts).run();
         // libyaml refuses characters YAML does not print (saphyr reads some); the loader reports
@@ -259,7 +270,11 @@ impl SourceFile {
         depth: usize,
     ) -> Option<(Option<Location>, usize)> {
         let Kind::Mapping(entries) = &self.nodes[mapping].kind else { return None };
-        if let Some((_, key, child)) = entries.iter().find(|(k, _, _)| k.as_deref() == Some(wanted)) {
+        let written = match self.large_mappings().get(&mapping) {
+            Some(index) => index.get(wanted).map(|&i| &entries[i]),
+            None => entries.iter().find(|(k, _, _)| k.as_deref() == Some(wanted)),
+        };
+        if let Some((_, key, child)) = written {
             return Some((Some(*key), *child));
         }
         // Merged mappings may merge others; the nesting bound keeps a cycle of aliases finite.
@@ -287,6 +302,28 @@ impl SourceFile {
         None
     }
 
+    /// The entry index of each key of every mapping of more than [`SCANNED_ENTRIES`] entries,
+    /// the first entry winning where a key is written twice, as [`SourceFile::lookup`]'s scan.
+    fn large_mappings(&self) -> &HashMap<usize, HashMap<String, usize>> {
+        self.large_mappings.get_or_init(|| {
+            let mut all = HashMap::new();
+            for (node, found) in self.nodes.iter().enumerate() {
+                let Kind::Mapping(entries) = &found.kind else { continue };
+                if entries.len() <= SCANNED_ENTRIES {
+                    continue;
+                }
+                let mut index = HashMap::with_capacity(entries.len());
+                for (i, (key, _, _)) in entries.iter().enumerate() {
+                    if let Some(key) = key {
+                        index.entry(key.clone()).or_insert(i);
+                    }
+                }
+                all.insert(node, index);
+            }
+            all
+        })
+    }
+
     fn start_location(&self) -> Location {
         Location { offset: 0, len: 0, line: 1, column: 1 }
     }
@@ -308,12 +345,14 @@ impl SourceFile {
 
     /// The byte range of each line, without its line break. A text that ends with a line break
     /// has no empty line after it.
-    pub fn line_ranges(&self) -> Vec<(usize, usize)> {
-        let mut ranges = line_ranges(&self.text, &self.line_starts);
-        if ranges.len() > 1 && ranges.last().is_some_and(|&(start, _)| start == self.text.len()) {
-            ranges.pop();
-        }
-        ranges
+    pub fn line_ranges(&self) -> &[(usize, usize)] {
+        self.line_ranges.get_or_init(|| {
+            let mut ranges = line_ranges(&self.text, &self.line_starts);
+            if ranges.len() > 1 && ranges.last().is_some_and(|&(start, _)| start == self.text.len()) {
+                ranges.pop();
+            }
+            ranges
+        })
     }
 }
 

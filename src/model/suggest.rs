@@ -2,11 +2,16 @@
 
 /// The candidate closest to `wrong`, if one is close enough to be what was meant.
 pub fn closest<'a>(wrong: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (wrong.chars().count() / 3).max(1);
+    let length = wrong.chars().count();
+    let limit = (length / 3).max(1);
+    let wrong_lower = wrong.to_lowercase();
     candidates
         .into_iter()
         .filter(|c| *c != wrong)
-        .map(|c| (strsim::osa_distance(&wrong.to_lowercase(), &c.to_lowercase()), c))
+        // Names whose lengths differ by more than the limit are that many edits apart at least:
+        // skipped before measuring, so a model of thousands of names stays quick to check.
+        .filter(|c| c.chars().count().abs_diff(length) <= limit)
+        .map(|c| (strsim::osa_distance(&wrong_lower, &c.to_lowercase()), c))
         .filter(|(distance, _)| *distance <= limit)
         .min_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(b.1)))
         .map(|(_, c)| c)
@@ -22,13 +27,19 @@ pub fn help_for<'a>(wrong: &str, what: &str, candidates: impl IntoIterator<Item 
     did_you_mean(wrong, candidates.clone()).unwrap_or_else(|| listing(what, candidates))
 }
 
-/// `declared images: `a`, `b``, or that there are none.
+/// The most names [`listing`] writes out: every field of a section (at most 15), and a
+/// help line that is read, not searched, when a model has hundreds of names.
+const LISTED: usize = 24;
+
+/// `declared images: `a`, `b``, the first [`LISTED`] and how many more, or that there are none.
 pub fn listing<'a>(what: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
-    let all: Vec<String> = candidates.into_iter().map(|c| format!("`{c}`")).collect();
-    if all.is_empty() {
-        format!("this model declares no {what}")
-    } else {
-        format!("declared {what}: {}", all.join(", "))
+    let mut candidates = candidates.into_iter();
+    let shown: Vec<String> = candidates.by_ref().take(LISTED).map(|c| format!("`{c}`")).collect();
+    let more = candidates.count();
+    match (shown.is_empty(), more) {
+        (true, _) => format!("this model declares no {what}"),
+        (false, 0) => format!("declared {what}: {}", shown.join(", ")),
+        (false, more) => format!("declared {what}: {} and {more} more", shown.join(", ")),
     }
 }
 
@@ -58,5 +69,20 @@ mod tests {
     fn lists_candidates_when_none_is_close() {
         assert_eq!(help_for("zzz", "images", ["a", "b"]), "declared images: `a`, `b`");
         assert_eq!(help_for("zzz", "caches", std::iter::empty()), "this model declares no caches");
+    }
+
+    #[test]
+    fn lists_two_dozen_candidates_and_counts_the_rest() {
+        let names: Vec<String> = (0..30).map(|i| format!("image{i}")).collect();
+        let help = help_for("zzz", "images", names.iter().map(String::as_str));
+        assert!(help.starts_with("declared images: `image0`, `image1`, "), "{help}");
+        assert!(help.ends_with(", `image23` and 6 more"), "{help}");
+    }
+
+    #[test]
+    fn a_name_of_another_length_is_still_found_within_the_limit() {
+        assert_eq!(closest("gitalyy", ["gitaly"]), Some("gitaly"));
+        assert_eq!(closest("gitaly-deps", ["gitaly-dep"]), Some("gitaly-dep"));
+        assert_eq!(closest("ab", ["abcd"]), None);
     }
 }

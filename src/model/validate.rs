@@ -70,6 +70,14 @@ impl<'m> Checker<'m> {
         self.found.push(diagnostic);
     }
 
+    /// Whether an unknown name still gets a suggestion, which measures it against every name
+    /// of its kind: only while fewer errors than are shown in full were found, so that a model
+    /// with thousands of unknown names is checked in time proportional to them, not to their
+    /// square.
+    fn suggesting(&self) -> bool {
+        self.found.len() < super::diagnostic::SHOWN_IN_FULL
+    }
+
     fn run(&mut self) {
         self.check_outputs();
         self.check_axes();
@@ -258,10 +266,11 @@ impl<'m> Checker<'m> {
         for (i, name) in listed.enumerate() {
             let at = path.index(i);
             if !declared.clone().any(|d| d == name) {
+                let help = self.suggesting().then(|| suggest::help_for(name, plural, declared.clone()));
                 self.report(
                     Diagnostic::new(code, at.clone(), format!("unknown {what} `{name}` in {owner}"))
                         .label(format!("no {what} of this name"))
-                        .help(suggest::help_for(name, plural, declared.clone())),
+                        .maybe_help(help),
                 );
             } else if let Some(first) = seen.insert(name, i) {
                 self.report(
@@ -303,11 +312,9 @@ impl<'m> Checker<'m> {
                     // An external reference (`debian:12`) never gets here: the schema's name
                     // pattern refuses it first, with the advice to write it in the Dockerfile.
                     // Never suggest the image itself: that would be "its own parent".
-                    let help = suggest::help_for(
-                        parent_name,
-                        "other images",
-                        names(&self.model.images).filter(|n| *n != name),
-                    );
+                    let help = self.suggesting().then(|| {
+                        suggest::help_for(parent_name, "other images", names(&self.model.images).filter(|n| *n != name))
+                    });
                     self.report(
                         Diagnostic::new(
                             "unknown-parent",
@@ -315,7 +322,7 @@ impl<'m> Checker<'m> {
                             format!("unknown parent image `{parent_name}` of image `{name}`"),
                         )
                         .label("not an image of this model")
-                        .help(help),
+                        .maybe_help(help),
                     );
                 } else if let Some(first) = seen.get(parent_name) {
                     self.report(
