@@ -99,7 +99,9 @@ impl<'m> ImageGraph<'m> {
     /// A cycle of `from` edges, as the names along it with the first repeated at the end
     /// (`a → b → a` is `["a", "b", "a"]`), starting from the smallest name on it.
     pub fn cycle(&self) -> Option<Vec<String>> {
-        let sccs = petgraph::algo::tarjan_scc(&self.graph);
+        // Kosaraju's walk keeps its own stack; Tarjan's (petgraph's) recurses once per image
+        // along a chain, and a chain of 100,000 images overflowed the main thread's stack.
+        let sccs = petgraph::algo::kosaraju_scc(&self.graph);
         let mut cycles: Vec<Vec<String>> =
             sccs.into_iter().filter(|scc| scc.len() > 1).map(|scc| self.cycle_within(&scc)).collect();
         cycles.sort();

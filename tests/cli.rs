@@ -810,3 +810,24 @@ fn thousands_of_errors_are_each_located_and_the_first_hundred_shown_in_full() {
     assert!(stderr.ends_with("pipegen.yaml: 10000 errors in the model\n"), "{}", &stderr[stderr.len() - 300..]);
     assert!(stderr.len() < 10_000 * 150, "{} bytes of errors", stderr.len());
 }
+
+/// A chain of 100,000 images (each built from the one before) is refused with a located error:
+/// looking for a cycle of `from` edges walks the chain with a stack of its own (a recursive walk
+/// overflowed the main thread's stack and aborted), and the model plans more builds than any
+/// pipeline holds.
+#[test]
+fn a_chain_of_a_hundred_thousand_images_is_refused_without_a_crash() {
+    let mut model = String::from("pipegen: 1\nname: t\nregistry: r.example.com/t\nimages:\n  i0: {}\n");
+    for i in 1..100_000 {
+        model.push_str(&format!("  i{i}: {{ from: i{} }}\n", i - 1));
+    }
+    let dir = project(&model);
+    let (code, stdout, stderr) = support::run(support::pipegen().arg("check").current_dir(dir.path()));
+    assert_eq!((code, stdout.as_str()), (2, ""), "{}", &stderr[..stderr.len().min(2_000)]);
+    assert!(
+        stderr.starts_with(
+            "pipegen.yaml:1:1: error[too-many-variants]: the model plans 100,000 builds and job runs in all"
+        ),
+        "{stderr}"
+    );
+}

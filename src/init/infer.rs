@@ -871,7 +871,8 @@ fn unresolved_reasons(
             graph.add_edge(nodes[parent], nodes[id], ());
         }
     }
-    for component in petgraph::algo::tarjan_scc(&graph) {
+    // Kosaraju's walk, not Tarjan's recursion: a long chain of images must not overflow the stack.
+    for component in petgraph::algo::kosaraju_scc(&graph) {
         if component.len() > 1 {
             let mut members: Vec<&str> = component.iter().map(|n| names[&graph[*n]].as_str()).collect();
             members.sort();
