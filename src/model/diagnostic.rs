@@ -80,10 +80,10 @@ impl Diagnostic {
     }
 }
 
-/// Every problem found in one model file. Rendering needs the text, so it travels along.
 /// How many errors [`ModelErrors::render`] shows with their lines and help.
 pub const SHOWN_IN_FULL: usize = 100;
 
+/// Every problem found in one model file. Rendering needs the text, so it travels along.
 #[derive(Debug, Clone)]
 pub struct ModelErrors {
     pub source: Arc<SourceFile>,

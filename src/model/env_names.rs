@@ -233,14 +233,7 @@ pub fn hidden_axes(model: &Model, graph: &ImageGraph) -> Vec<Diagnostic> {
     for (name, job) in &model.jobs {
         let axes = crate::plan::job_axes(model, graph, job);
         for key in job.env.keys() {
-            let field = axes.iter().find_map(|axis| {
-                let entry = model.axes.get(axis)?.first()?;
-                entry
-                    .fields()
-                    .find(|(field, _)| crate::variant::field_variable(axis, field).eq_ignore_ascii_case(key))
-                    .map(|(field, _)| (axis, field))
-            });
-            if let Some((axis, field)) = field {
+            if let Some((axis, field)) = field_named(model, &axes, key) {
                 found.push(
                     Diagnostic::new(
                         "hidden-axis",
@@ -257,16 +250,10 @@ pub fn hidden_axes(model: &Model, graph: &ImageGraph) -> Vec<Diagnostic> {
         }
         for (i, secret) in job.secrets.iter().enumerate() {
             let secret = secret.0.as_str();
-            let variable = axes.iter().find_map(|axis| {
-                if axis.eq_ignore_ascii_case(secret) {
-                    return Some((axis, None));
-                }
-                let entry = model.axes.get(axis)?.first()?;
-                entry
-                    .fields()
-                    .find(|(field, _)| crate::variant::field_variable(axis, field).eq_ignore_ascii_case(secret))
-                    .map(|(field, _)| (axis, Some(field)))
-            });
+            let variable = match axes.iter().find(|axis| axis.eq_ignore_ascii_case(secret)) {
+                Some(axis) => Some((axis, None)),
+                None => field_named(model, &axes, secret).map(|(axis, field)| (axis, Some(field))),
+            };
             let Some((axis, field)) = variable else { continue };
             let (what, variable) = match field {
                 Some(field) => (
@@ -302,6 +289,18 @@ pub fn hidden_axes(model: &Model, graph: &ImageGraph) -> Vec<Diagnostic> {
         }
     }
     found
+}
+
+/// The field of one of `axes` whose variable (`<axis>_<field>`) is `name` in any letter case,
+/// with its axis.
+fn field_named<'m>(model: &'m Model, axes: &'m [String], name: &str) -> Option<(&'m String, &'m str)> {
+    axes.iter().find_map(|axis| {
+        let entry = model.axes.get(axis)?.first()?;
+        entry
+            .fields()
+            .find(|(field, _)| crate::variant::field_variable(axis, field).eq_ignore_ascii_case(name))
+            .map(|(field, _)| (axis, field))
+    })
 }
 
 #[cfg(test)]
