@@ -299,6 +299,40 @@ fn graph_prints_mermaid_by_default_and_dot_on_request() {
     assert!(stderr.contains("invalid value 'svg'"), "{stderr}");
 }
 
+/// Variant values that differ only in characters a graph id cannot hold (`1.5`, `1_5`), a job
+/// named like a stage's subgraph: every job is its own node in both formats.
+#[test]
+fn graph_gives_every_job_its_own_node() {
+    let dir = project(
+        r#"pipegen: 1
+name: ids
+registry: registry.example.com/ids
+axes:
+  x: ["1.5", "1_5"]
+stages: [test, probe]
+jobs:
+  t:
+    axes: [x]
+    script: [make]
+  stage-test:
+    stage: probe
+    script: [make]
+"#,
+    );
+    for format in ["mermaid", "dot"] {
+        let (code, text, stderr) = support::pipegen_in(dir.path(), &["graph", "--format", format]);
+        assert_eq!(code, 0, "{stderr}");
+        let ids: Vec<&str> = text
+            .lines()
+            .filter(|line| line.contains("[\"") || line.contains("[label="))
+            .map(|line| line.trim().trim_start_matches("subgraph ").split(['[', ' ']).next().unwrap_or_default())
+            .collect();
+        assert_eq!(ids.len(), if format == "mermaid" { 5 } else { 3 }, "{text}");
+        let distinct: std::collections::HashSet<&&str> = ids.iter().collect();
+        assert_eq!(distinct.len(), ids.len(), "two nodes share an id:\n{text}");
+    }
+}
+
 #[test]
 fn help_and_version() {
     let (code, stdout, _) = support::run(support::pipegen().arg("--help"));
