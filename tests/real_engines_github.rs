@@ -535,7 +535,7 @@ fn shards_retried_and_logs_kept(run: &Run, artifacts: &Path) -> Result<(), Strin
     let [zip] = zips.as_slice() else {
         return Err(format!("one artifact, of the failed shard, not {zips:?}"));
     };
-    if !zip.to_string_lossy().contains("integration-shard-2-attempt-1") {
+    if !zip.to_string_lossy().contains("integration.shard-2.attempt-1") {
         return Err(format!("the artifact {} is the failed shard's", zip.display()));
     }
     let log = re::unzip_file(zip, "shard-2.log").ok_or(format!("{} holds shard-2.log", zip.display()))?;

@@ -363,14 +363,14 @@ fn pattern_violation(path: &ModelPath, value: &Value, pattern: &str) -> Diagnost
                 format!("`{text}` is not a valid {what} name"),
                 format!(
                     "names {start}use lowercase letters, digits and dashes (not at the ends), because they become registry repositories and job names on GitLab and GitHub; e.g. `{}`",
-                    sanitize_name(text)
+                    sanitize_name(text, (p == patterns::JOB_NAME).then_some("job-"))
                 ),
             )
         }
         p if p == patterns::AXIS => (
             "invalid-name",
             format!("`{text}` is not a valid axis name"),
-            format!("axis names are environment variables of the jobs: lowercase letters, digits and `_`, starting with a letter; e.g. `{}`", sanitize_name(text).replace('-', "_")),
+            format!("axis names are environment variables of the jobs: lowercase letters, digits and `_`, starting with a letter; e.g. `{}`", sanitize_name(text, Some("axis-")).replace('-', "_")),
         ),
         // TARGET and AXIS_VALUE are the same expression; the field tells them apart.
         p if p == patterns::TARGET && field == "target" => (
@@ -497,10 +497,15 @@ fn path_kind(path: &ModelPath) -> &'static str {
     }
 }
 
-/// A valid name close to `text`, for the help line.
-fn sanitize_name(text: &str) -> String {
+/// A valid name close to `text`, for the help line; `letter_first`: the prefix that makes a name
+/// that must start with a letter do so (`1x` → `job-1x`).
+fn sanitize_name(text: &str, letter_first: Option<&str>) -> String {
     let lowered: String =
         text.to_lowercase().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '-' }).collect();
     let trimmed = lowered.trim_matches('-');
-    if trimmed.is_empty() { "my-name".to_string() } else { trimmed.to_string() }
+    match letter_first {
+        _ if trimmed.is_empty() => "my-name".to_string(),
+        Some(prefix) if !trimmed.starts_with(|c: char| c.is_ascii_lowercase()) => format!("{prefix}{trimmed}"),
+        _ => trimmed.to_string(),
+    }
 }

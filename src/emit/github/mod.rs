@@ -903,12 +903,14 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
     if let Some(artifacts) = &run.artifacts {
         // Named by the job and the run's attempt: an artifact's name is the run's, and a job run
         // again ("Re-run jobs") would otherwise fail to upload under the name its first attempt
-        // used (upload-artifact refuses it), losing the new attempt's files.
+        // used (upload-artifact refuses it), losing the new attempt's files. The parts are
+        // joined by `.`, which no job id holds, so that no job's name is another's: with `-`,
+        // shard 1 of `test` and a job `test-shard-1` uploaded under one name.
         let id = names::id(&run.id());
         let attempt = "attempt-${{ github.run_attempt }}";
         let name = match run.shards {
-            Some(_) => format!("{id}-shard-${{{{ matrix.shard }}}}-{attempt}"),
-            None => format!("{id}-{attempt}"),
+            Some(_) => format!("{id}.shard-${{{{ matrix.shard }}}}.{attempt}"),
+            None => format!("{id}.{attempt}"),
         };
         let paths: Vec<String> = artifacts.paths.iter().map(|p| literal(p)).collect();
         let mut with = IndexMap::new();

@@ -24,11 +24,22 @@ pub fn job_name(id: &JobId, shards: Option<u32>) -> String {
     name
 }
 
+/// GitHub refuses a workflow with an id of this many characters or more ("IDs must be less than
+/// 100 characters").
+pub const MAX_ID: usize = 100;
+
 /// The job id: GitHub ids allow letters, digits, `_` and `-`, so `:` becomes `_` (model names
 /// never contain `_`), the `@` before a platform `__` (no other name has two `_` in a row) and
 /// other characters `-`: `build:base:3.2` → `build_base_3-2`, `build:base@linux-arm64` →
-/// `build_base__linux-arm64`.
+/// `build_base__linux-arm64`. An id of [`MAX_ID`] characters or more keeps its start and ends in
+/// `-` and a hash of the whole (ids are the workflow's own: only `needs` and outputs read them).
 pub fn id(job: &JobId) -> String {
+    let mut id = unshortened_id(job);
+    crate::naming::shorten_with_hash(&mut id, MAX_ID - 1, '-', NAME_HASH_LEN);
+    id
+}
+
+fn unshortened_id(job: &JobId) -> String {
     let display = display(job);
     if display.is_ascii() && !display.contains('@') {
         // One byte for one byte: the name is rewritten where it is (the limit checks ask for
@@ -78,6 +89,21 @@ mod tests {
         assert!(one.starts_with(&"t".repeat(60)), "{one}");
         // A job of 200 shards shows ` (200)` after its name: six characters fewer.
         assert_eq!(job_name(&fits, Some(200)).chars().count(), MAX_CHECK_NAME - 6);
+    }
+
+    #[test]
+    fn ids_github_would_refuse_for_their_length_are_shortened_and_stay_apart() {
+        let value = |v: &str| Variant::new(vec![("v".into(), v.into())]);
+        let long = |v: &str| JobId::Run { job: "t".repeat(60), variant: value(v) };
+        // 60 + 1 + 38 = 99 characters: the longest id GitHub takes.
+        let fits = long(&"a".repeat(38));
+        assert_eq!(id(&fits), format!("{}_{}", "t".repeat(60), "a".repeat(38)));
+        let one = id(&long(&format!("{}1", "a".repeat(38))));
+        let other = id(&long(&format!("{}2", "a".repeat(38))));
+        assert_eq!(one.len(), MAX_ID - 1);
+        assert_ne!(one, other);
+        assert!(one.starts_with(&"t".repeat(60)), "{one}");
+        assert!(one.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'), "{one}");
         assert_eq!(job_name(&fits, Some(200)), job_name(&fits, Some(200)));
     }
 

@@ -273,7 +273,7 @@ fn shards_services_artifacts_and_env_map_to_github_keywords() {
     assert_eq!(upload["if"].as_str(), Some("failure()"));
     assert_eq!(
         upload["with"]["name"].as_str(),
-        Some("qa_3-3-shard-${{ matrix.shard }}-attempt-${{ github.run_attempt }}"),
+        Some("qa_3-3.shard-${{ matrix.shard }}.attempt-${{ github.run_attempt }}"),
         "a job run again uploads under a name of its own"
     );
 }
@@ -565,4 +565,47 @@ jobs:
     for build in w["jobs"].as_mapping().unwrap().iter().filter(|(id, _)| id.as_str().unwrap().starts_with("build_")) {
         assert!(!crate::yaml::to_string(build.1).unwrap().contains("secrets.E2E_KEY"));
     }
+}
+
+/// Artifact names are the run's: shard 1 of `test` and a job named `test-shard-1` must not
+/// upload under one name (upload-artifact refuses the second), nor must a job whose id was
+/// shortened for GitHub's 100-character limit lose its own.
+#[test]
+fn every_job_uploads_its_artifacts_under_a_name_of_its_own() {
+    let long = "l".repeat(120);
+    let w = workflow(&format!(
+        r#"
+pipegen: 1
+name: t
+registry: ghcr.io/example/t
+jobs:
+  test:
+    parallel: 2
+    script: [make]
+    artifacts: {{ paths: [out/] }}
+  test-shard-1:
+    script: [make]
+    artifacts: {{ paths: [out/] }}
+  test-attempt-1:
+    script: [make]
+    artifacts: {{ paths: [out/] }}
+  {long}:
+    script: [make]
+    artifacts: {{ paths: [out/] }}
+"#
+    ));
+    let mut names = Vec::new();
+    for (id, job) in jobs(&w) {
+        assert!(id.len() < 100, "GitHub refuses the id {id}");
+        for step in steps(job) {
+            if step["uses"].as_str().is_some_and(|u| u.starts_with("actions/upload-artifact@")) {
+                let name = step["with"]["name"].as_str().unwrap().replace("${{ matrix.shard }}", "1");
+                names.push(name.replace("${{ github.run_attempt }}", "1"));
+            }
+        }
+    }
+    names.sort();
+    let before = names.len();
+    names.dedup();
+    assert_eq!((before, names.len()), (4, 4), "{names:?}");
 }
