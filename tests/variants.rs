@@ -214,7 +214,8 @@ fn vitess_shards_retries_timeouts_and_failure_logs_are_in_the_gitlab_pipeline() 
         let when: Vec<&str> =
             get(job, &["retry", "when"]).as_sequence().expect("a list").iter().filter_map(Value::as_str).collect();
         assert!(when.contains(&"script_failure") && when.contains(&"job_execution_timeout"), "{when:?}");
-        assert_eq!(get(job, &["timeout"]).as_str(), Some("30m"));
+        // 30 minutes for the tests after up to a minute waiting for etcd.
+        assert_eq!(get(job, &["timeout"]).as_str(), Some("31m"));
         assert_eq!(get(job, &["artifacts", "when"]).as_str(), Some("on_failure"));
         assert_eq!(get(job, &["artifacts", "paths"]).as_sequence().map(Vec::len), Some(1));
         assert_eq!(get(job, &["artifacts", "paths"])[0].as_str(), Some("_test/logs/"));
@@ -255,4 +256,35 @@ fn vitess_shards_retries_timeouts_and_failure_logs_are_in_the_github_workflow() 
         assert_eq!(get(upload, &["if"]).as_str(), Some("failure()"));
         assert_eq!(get(upload, &["with", "path"]).as_str().map(str::trim), Some("_test/logs/"));
     }
+}
+
+/// GitLab's job `timeout:` covers `before_script`, where the job waits for its services one after
+/// another: it is the model's timeout plus their health timeouts, so that a slow service fails
+/// with its own message and the script keeps its time. Without a model timeout the project's
+/// default applies and nothing is written.
+#[test]
+fn a_gitlab_jobs_timeout_leaves_its_script_the_models_time_after_the_service_waits() {
+    let plan = plan_text(
+        "waits.yaml",
+        r#"pipegen: 1
+name: t
+registry: registry.example.com/t
+services:
+  db: { image: "postgres:16.4", port: 5432, health: { tcp: true, timeout: 10m } }
+  cache: { image: "redis:7.4", port: 6379, health: { tcp: true, timeout: 90s } }
+  plain: { image: "nginx:1.27", port: 80 }
+jobs:
+  waits:
+    services: [db, cache, plain]
+    timeout: 5m
+    retry: 1
+    script: [make test]
+  untimed:
+    services: [db]
+    script: [make test]
+"#,
+    );
+    let pipeline = parse(&emit::render(&plan, Target::Gitlab));
+    assert_eq!(get(&pipeline, &["waits", "timeout"]).as_str(), Some("16m30s"));
+    assert!(get(&pipeline, &["untimed"]).get("timeout").is_none());
 }

@@ -335,6 +335,21 @@ impl Run {
         JobId::Run { job: self.job.clone(), variant: self.variant.clone() }
     }
 
+    /// The longest its services' health checks may take together: a job waits for them one after
+    /// another before its script (GitLab always; GitHub when the job starts them itself).
+    pub fn service_waits(&self) -> Duration {
+        Duration::from_secs(self.services.iter().filter_map(|s| s.health.as_ref()).map(|h| h.timeout.as_secs()).sum())
+    }
+
+    /// One attempt's time where the service waits and the script share one timeout (a GitLab
+    /// job's `timeout:` covers its `before_script`): the model's `timeout` for the script, plus
+    /// the waits, so that a slow service fails with its own message (naming it and its timeout)
+    /// rather than the job's timeout, and the script keeps its whole time. None: the model sets
+    /// no timeout, and the platform's default applies.
+    pub fn attempt_timeout(&self) -> Option<Duration> {
+        self.timeout.map(|t| Duration::from_secs(t.as_secs().saturating_add(self.service_waits().as_secs())))
+    }
+
     /// Every model image it runs: its own, then its services'.
     pub fn model_images(&self) -> impl Iterator<Item = &BuildUse> {
         self.image.iter().chain(self.services.iter().map(|s| &s.image)).filter_map(|u| match u {

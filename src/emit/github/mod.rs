@@ -775,11 +775,12 @@ fn credentials(plan: &Plan, image: &ImageUse) -> Option<Credentials> {
     matches!(image, ImageUse::Model(_)).then(|| pull_credentials(plan))
 }
 
-/// A job's time on GitHub: its attempts, the longest service wait and the set-up around them.
+/// A job's time on GitHub: its attempts, the service waits and the set-up around them. The
+/// waits are summed: a job that starts its services itself (in its local images) waits for them
+/// one after another.
 pub fn run_minutes(plan: &Plan, run: &Run) -> u64 {
     let per_attempt = run.timeout.unwrap_or(plan.policy.default_script_timeout).as_minutes_ceil();
-    let service_wait =
-        run.services.iter().filter_map(|s| s.health.as_ref()).map(|h| h.timeout.as_minutes_ceil()).max().unwrap_or(0);
+    let service_wait = run.service_waits().as_minutes_ceil();
     u64::from(run.retry + 1) * per_attempt + plan.policy.setup_margin.as_minutes_ceil() + service_wait
 }
 

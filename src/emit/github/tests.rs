@@ -200,8 +200,9 @@ fn every_job_has_a_timeout_and_retries_fit_in_it() {
         }
     }
     let w = workflow(GDK);
-    // 3 attempts of 30 minutes, 10 minutes around them, the longest service wait (5m).
-    assert_eq!(w["jobs"]["qa_3-2"]["timeout-minutes"].as_u64(), Some(3 * 30 + 10 + 5));
+    // 3 attempts of 30 minutes, 10 minutes around them, the service waits one after another
+    // (5m + 60s + 30s: 7 minutes, rounded up), as a job starting its own services waits.
+    assert_eq!(w["jobs"]["qa_3-2"]["timeout-minutes"].as_u64(), Some(3 * 30 + 10 + 7));
     let qa = &w["jobs"]["qa_3-2"];
     assert_eq!(qa["env"]["PIPEGEN_ATTEMPTS"].as_str(), Some("3"));
     assert_eq!(qa["env"]["PIPEGEN_TIMEOUT"].as_str(), Some("1800"));

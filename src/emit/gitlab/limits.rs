@@ -124,15 +124,24 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
                 "retry at most twice",
             ));
         }
-        if let Some(timeout) = run.timeout
-            && timeout > MAX_TIMEOUT
+        if let (Some(timeout), Some(attempt)) = (run.timeout, run.attempt_timeout())
+            && attempt > MAX_TIMEOUT
         {
+            let waits = match run.service_waits().as_secs() {
+                0 => String::new(),
+                _ => format!(
+                    " and its services' health checks (`{}`), which GitLab's timeout covers too,",
+                    run.service_waits()
+                ),
+            };
             problems.push(over(
                 &id,
                 Diagnostic::new(
                     "timeout-too-long",
                     id.origin(),
-                    format!("`timeout: {timeout}`; GitLab allows at most a month ({MAX_TIMEOUT})"),
+                    format!(
+                        "`timeout: {timeout}`{waits} come to {attempt}; GitLab allows at most a month ({MAX_TIMEOUT})"
+                    ),
                 ),
                 "shorten the timeout",
             ));

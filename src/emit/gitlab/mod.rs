@@ -645,7 +645,7 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
         cache: caches(&run.caches),
         parallel: run.shards,
         retry: (run.retry > 0).then(|| Retry { max: run.retry, when: RETRY_WHEN.to_vec() }),
-        timeout: run.timeout.map(|t| t.to_string()),
+        timeout: run.attempt_timeout().map(|t| t.to_string()),
         script: run.script.clone(),
         artifacts,
         ..Job::default()
