@@ -142,7 +142,7 @@ fn fixed() -> Hostile {
                 ("F".into(), "$CI_JOB_TOKEN ${{ secrets.TOKEN }} $(pipegen-pwned)".into()),
                 ("G".into(), "admin\u{202e}\u{2066} // not\u{2069}\u{2066}\u{200b}".into()),
             ],
-            artifacts: Some("out $(pipegen-pwned)".into()),
+            artifacts: Some("out `pipegen-pwned`;|&".into()),
         }],
     }
 }

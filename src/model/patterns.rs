@@ -30,10 +30,12 @@ pub const IMAGE_REF: &str = "^[a-z0-9][a-z0-9._/:@-]*$";
 /// `[\s\S]` rather than `.`, which stops at a newline and would let `a\n/../..` through.
 pub const REL_PATH: &str = "^(?!/)(?![\\s\\S]*(^|/)\\.\\.(/|$))[^*?\\[\\]{}\\\\]+$";
 
-/// A relative path that may hold `${axis}` and `${axis.field}` (contexts, Dockerfiles, cache
-/// paths): like [`REL_PATH`], with `{` and `}` only in those placeholders. The path is checked
-/// again once the values are in place.
-pub const REL_PATH_TEMPLATE: &str = "^(?!/)(?![\\s\\S]*(^|/)\\.\\.(/|$))([^*?\\[\\]{}$\\\\]|\\$\\$|\\$\\{[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)?\\}|\\$(?![{$]))+$";
+/// A relative path that may hold `${axis}` and `${axis.field}` (contexts, Dockerfiles): like
+/// [`REL_PATH`], with `{` and `}` only in those placeholders, and not starting with `-` (after
+/// any `./`): a context reaches buildah and docker buildx as their last argument, where
+/// `--quiet` or `-` (standard input) would be read as something else. The path is checked again
+/// once the values are in place.
+pub const REL_PATH_TEMPLATE: &str = "^(?!(\\./+)*-)(?!/)(?![\\s\\S]*(^|/)\\.\\.(/|$))([^*?\\[\\]{}$\\\\]|\\$\\$|\\$\\{[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)?\\}|\\$(?![{$]))+$";
 
 /// A path that the platforms read as a glob pattern (cache keys and artifact paths): like
 /// [`REL_PATH`], and no `\` (an escape in GitLab Runner's and `@actions/glob`'s patterns), not
@@ -46,12 +48,16 @@ pub const GLOB_SAFE_PATH: &str = "^(?![#!~\\s])(?!/)(?![\\s\\S]*(^|/)\\.\\.(/|$)
 /// platforms read those alike (GitLab Runner's doublestar, GitHub's `@actions/glob`: `*` within
 /// a directory, `**` across directories, `?` one character); braces are refused, as doublestar
 /// reads `{a,b}` as alternatives and `@actions/glob` does not, and so are character classes, to
-/// keep to what both surely read alike.
-pub const ARTIFACT_GLOB: &str = "^(?![#!~\\s])(?!/)(?![\\s\\S]*(^|/)\\.\\.(/|$))(?![\\s\\S]*\\s$)[^\\[\\]{}\\\\]+$";
+/// keep to what both surely read alike. No `$`: GitLab Runner expands variables in artifact
+/// paths (`$HOME/x` is its home directory's), `upload-artifact` does not.
+pub const ARTIFACT_GLOB: &str = "^(?![#!~\\s])(?!/)(?![\\s\\S]*(^|/)\\.\\.(/|$))(?![\\s\\S]*\\s$)[^\\[\\]{}\\\\$]+$";
 
 /// A cache path: like [`GLOB_SAFE_PATH`], with `${axis}` and `${axis.field}` as in
-/// [`REL_PATH_TEMPLATE`].
-pub const GLOB_SAFE_PATH_TEMPLATE: &str = "^(?![#!~\\s])(?!/)(?![\\s\\S]*(^|/)\\.\\.(/|$))(?![\\s\\S]*\\s$)([^*?\\[\\]{}$\\\\]|\\$\\$|\\$\\{[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)?\\}|\\$(?![{$]))+$";
+/// [`REL_PATH_TEMPLATE`] and no other `$` (GitLab Runner expands variables in cache paths,
+/// actions/cache does not), no `,` or `"` (an image's cache reaches buildah and docker buildx
+/// inside a comma-separated option, `--output type=local,dest=<path>`) and no leading `-` (it
+/// is also an argument of `mkdir` and `rm`).
+pub const GLOB_SAFE_PATH_TEMPLATE: &str = "^(?![#!~\\s])(?!(\\./+)*-)(?!/)(?![\\s\\S]*(^|/)\\.\\.(/|$))(?![\\s\\S]*\\s$)([^*?\\[\\]{}$\\\\,\"]|\\$\\{[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)?\\})+$";
 
 /// A relative path or glob: no leading `/`, no `..` component, no `\` (a Windows separator,
 /// and an escape in git's glob pathspecs that would quietly match other files: `src\**`).

@@ -417,7 +417,15 @@ fn pattern_violation(path: &ModelPath, value: &Value, pattern: &str) -> Diagnost
         (
             "invalid-path",
             format!("`{text}` is not a valid path for `{field}` in {}", subject(path)),
-            if text.contains('\\') && (p == patterns::REL_PATH || p == patterns::REL_PATH_TEMPLATE || p == patterns::REL_GLOB) {
+            if (p == patterns::REL_PATH_TEMPLATE || p == patterns::GLOB_SAFE_PATH_TEMPLATE) && starts_like_an_option(text) {
+                "a path starting with `-` reaches the build tools (buildah, docker buildx, `mkdir`, `rm`) as an option, not a path: rename the directory".into()
+            } else if p == patterns::ARTIFACT_GLOB && text.contains('$') {
+                "GitLab Runner expands variables in artifact paths (`$HOME/x` names its home directory's `x`) and GitHub's upload-artifact does not, so the same path would name two places: rename the file or directory".into()
+            } else if p == patterns::GLOB_SAFE_PATH_TEMPLATE && text.contains('$') && !text.contains(['*', '?', '[', ']', '\\']) {
+                "a cache path may hold `${axis}` and `${axis.field}`, and no other `$`: GitLab Runner expands variables in cache paths and GitHub's actions/cache does not, so the same path would name two places; rename the directory".into()
+            } else if p == patterns::GLOB_SAFE_PATH_TEMPLATE && text.contains([',', '"']) {
+                "an image's cache reaches buildah and docker buildx inside a comma-separated option (`--output type=local,dest=<path>`), where `,` and `\"` split the path: rename the directory".into()
+            } else if text.contains('\\') && (p == patterns::REL_PATH || p == patterns::REL_PATH_TEMPLATE || p == patterns::REL_GLOB) {
                 let with_slashes = text.replace('\\', "/");
                 if leaves_the_repository(&with_slashes) {
                     "a model's paths separate directories with `/`, as the runners do, and hold no `\\`".into()
@@ -495,6 +503,11 @@ fn path_kind(path: &ModelPath) -> &'static str {
         },
         _ => "",
     }
+}
+
+/// Whether a path's first component, after any `./`, starts with `-`.
+fn starts_like_an_option(text: &str) -> bool {
+    text.split('/').find(|c| !c.is_empty() && *c != ".").is_some_and(|c| c.starts_with('-'))
 }
 
 /// A valid name close to `text`, for the help line; `letter_first`: the prefix that makes a name

@@ -258,12 +258,18 @@ pub fn line() -> impl Strategy<Value = String> {
 }
 
 /// A relative path of one to three components, none of them `.` or `..`, without `\` (pipegen
-/// refuses it in every path: a Windows separator, and an escape in git's globs).
+/// refuses it in every path: a Windows separator, and an escape in git's globs), not starting
+/// with `-`.
 pub fn path() -> impl Strategy<Value = String> {
     let component = prop::collection::vec(prop::sample::select(PATH_PIECES.to_vec()), 1..4)
         .prop_map(|p| p.concat())
         .prop_filter("not . or ..", |c| c != "." && c != "..");
-    prop::collection::vec(component, 1..4).prop_map(|c| c.join("/"))
+    // Not starting with `-`: pipegen refuses a context or Dockerfile that a build tool would
+    // read as an option (tests/fixtures/invalid/path-read-otherwise.yaml).
+    prop::collection::vec(component, 1..4).prop_map(|c| {
+        let path = c.join("/");
+        if path.starts_with('-') { format!("p{path}") } else { path }
+    })
 }
 
 /// A path the platforms read as a glob (cache keys and paths, artifact paths): not starting with
@@ -276,6 +282,21 @@ pub fn glob_safe_path() -> impl Strategy<Value = String> {
         }
         if p.ends_with(' ') {
             p.push('p');
+        }
+        p
+    })
+}
+
+/// A path that reaches GitLab Runner's variable expansion and, for an image's cache, the build
+/// tools' options (cache and artifact paths): a glob-safe path with no `$` (the runner would
+/// expand it, GitHub would not), no `,` or `"` (they split `--output type=local,dest=<path>`) and
+/// no leading `-` (an option to `mkdir`, `rm` and the builders). pipegen refuses those there
+/// (tests/fixtures/invalid/path-read-otherwise.yaml).
+pub fn runner_safe_path() -> impl Strategy<Value = String> {
+    glob_safe_path().prop_map(|p| {
+        let mut p = p.replace('$', "S").replace(',', ";").replace('"', "'");
+        if p.starts_with('-') {
+            p.insert(0, 'p');
         }
         p
     })
@@ -348,7 +369,11 @@ fn service() -> impl Strategy<Value = Service> {
 }
 
 fn cache() -> impl Strategy<Value = Cache> {
-    (glob_safe_path(), glob_safe_path()).prop_map(|(key, path)| Cache { name: String::new(), key: key + ".file", path })
+    (glob_safe_path(), runner_safe_path()).prop_map(|(key, path)| Cache {
+        name: String::new(),
+        key: key + ".file",
+        path,
+    })
 }
 
 fn job() -> impl Strategy<Value = Job> {
@@ -357,7 +382,7 @@ fn job() -> impl Strategy<Value = Job> {
         prop::collection::vec(0usize..8, 0..3),
         prop::option::of(0usize..8),
         variables(VARIABLE_NAMES, text()),
-        prop::option::weighted(0.3, glob_safe_path()),
+        prop::option::weighted(0.3, runner_safe_path()),
     )
         .prop_map(|(image, services, cache, env, artifacts)| Job {
             name: String::new(),
