@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use super::names;
 use crate::emit::Rendering;
-use crate::model::Diagnostic;
+use crate::model::{Diagnostic, ModelPath};
 use crate::plan::{JobId, Plan};
 
 /// A workflow file larger than 500 KB does not start runs.
@@ -59,6 +59,7 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
             ));
         }
     }
+    let mut reported_ports = std::collections::HashSet::new();
     for run in &plan.runs {
         let id = run.id();
         if let Some(shards) = run.shards
@@ -73,6 +74,9 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
                 ),
                 "split the job",
             ));
+        }
+        if run.image.is_none() && reported_ports.insert(run.job.as_str()) {
+            port_clashes(run, &mut problems);
         }
         let minutes = super::run_minutes(plan, run);
         if minutes > MAX_JOB_MINUTES {
@@ -91,7 +95,7 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
         problems.push(
             Diagnostic::new(
                 "pipeline-too-large",
-                crate::model::ModelPath::keys(["images"]),
+                ModelPath::keys(["images"]),
                 format!("the GitHub workflow would be {size}; GitHub does not start a workflow file over {MAX_WORKFLOW_BYTES}"),
             )
             .at_key()
@@ -100,6 +104,33 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
         );
     }
     problems
+}
+
+/// A job without an `image` runs on the runner itself, and GitHub maps each service's port to
+/// the same port of the runner (`ports: [5432:5432]`): two services on one port cannot both
+/// start ("port is already allocated"). In a job's container each service has its own address.
+fn port_clashes(run: &crate::plan::Run, problems: &mut Vec<Diagnostic>) {
+    let mut first_on: HashMap<u16, (usize, &str)> = HashMap::new();
+    for (i, service) in run.services.iter().enumerate() {
+        if let Some((first, alias)) = first_on.get(&service.port) {
+            let at = ModelPath::keys(["jobs", run.job.as_str(), "services"]);
+            problems.push(
+                Diagnostic::new(
+                    "port-clash",
+                    at.index(i),
+                    format!(
+                        "GitHub limit: job `{}` has no `image`, so its services publish their ports on the runner, and `{}` and `{alias}` both use port {}",
+                        run.job, service.alias, service.port
+                    ),
+                )
+                .label("second service on the port")
+                .related(at.index(*first), "the first")
+                .help("give the job an `image` (each service then has its own address), or run the services on different ports"),
+            );
+        } else {
+            first_on.insert(service.port, (i, service.alias.as_str()));
+        }
+    }
 }
 
 /// `diagnostic`, said as a GitHub limit of the job `id`, with its fix.
