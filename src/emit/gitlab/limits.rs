@@ -56,13 +56,23 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
             );
         }
     }
-    let length = plan.name.chars().count();
+    // A scheduled refresh pipeline is named `<name>: upstream refresh`; GitLab refuses to create a
+    // pipeline whose expanded name is too long ("Failed to build pipeline metadata").
+    let (longest, which) = if plan.refresh.is_some() && !plan.is_empty() {
+        (
+            super::refresh_pipeline_name(plan),
+            "with `refresh`, a scheduled pipeline's name (`workflow:name`) is `<name>: upstream refresh`,",
+        )
+    } else {
+        (plan.name.clone(), "the model's name is the pipeline's name (`workflow:name`),")
+    };
+    let length = longest.chars().count();
     if length > MAX_PIPELINE_NAME {
         problems.push(
             Diagnostic::new(
                 "name-too-long",
                 crate::model::ModelPath::keys(["name"]),
-                format!("GitLab limit: the model's name is the pipeline's name (`workflow:name`), {length} characters; GitLab allows {MAX_PIPELINE_NAME}"),
+                format!("GitLab limit: {which} {length} characters; GitLab allows {MAX_PIPELINE_NAME}"),
             )
             .label("over a GitLab limit")
             .help("shorten the name"),

@@ -123,6 +123,11 @@ struct Workflow {
 /// The variable `workflow:name` reads when the model has a refresh schedule.
 const PIPELINE_NAME: &str = "PIPEGEN_PIPELINE_NAME";
 
+/// The name of a scheduled refresh pipeline.
+pub fn refresh_pipeline_name(plan: &Plan) -> String {
+    format!("{}: upstream refresh", plan.name)
+}
+
 /// The workflow: named after the model, its rules from the push policy; with a refresh
 /// schedule, scheduled pipelines (created in the project: YAML cannot create schedules) are
 /// named `<name>: upstream refresh`.
@@ -131,7 +136,7 @@ fn workflow(plan: &Plan) -> Workflow {
     if plan.refresh.is_none() || plan.is_empty() {
         return Workflow { name: plan.name.clone(), auto_cancel, rules: push::workflow_rules(&plan.policy.push, None) };
     }
-    let names = (PIPELINE_NAME, format!("{}: upstream refresh", plan.name), plan.name.clone());
+    let names = (PIPELINE_NAME, refresh_pipeline_name(plan), plan.name.clone());
     Workflow {
         name: format!("${PIPELINE_NAME}"),
         auto_cancel,

@@ -48,19 +48,35 @@ pub fn job(id: &JobId) -> String {
     }
 }
 
-/// The job that hashes the key files of a cache that has more than `key:files` takes.
+/// The job that hashes the key files of a cache that has more than `key:files` takes; past
+/// GitLab's 255 characters, its start, `~` and a hash of the whole.
 pub fn cache_key_job(cache: &str) -> String {
-    format!("pipegen:cache-key:{cache}")
+    let mut name = format!("pipegen:cache-key:{cache}");
+    crate::naming::shorten_with_hash(&mut name, super::limits::MAX_JOB_NAME, '~', 8);
+    name
 }
 
-/// The variable a cache-key job publishes.
+/// The variable a cache-key job publishes: named after the cache's key as a build's is (shortened
+/// past 100 characters), so it stays within the 255 characters of a dotenv variable's name.
 pub fn cache_key_variable(cache: &str) -> String {
-    format!("PIPEGEN_CACHE_KEY_{}", crate::naming::upper_identifier(cache))
+    format!("PIPEGEN_CACHE_KEY_{}", crate::naming::build_key(cache, &Variant::default()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_caches_key_job_and_variable_stay_within_gitlabs_limits() {
+        let long = "c".repeat(250);
+        let job = cache_key_job(&long);
+        assert_eq!(job.chars().count(), super::super::limits::MAX_JOB_NAME);
+        assert_ne!(job, cache_key_job(&format!("{}d", "c".repeat(249))));
+        assert!(cache_key_variable(&long).len() <= 255);
+        assert_ne!(cache_key_variable(&long), cache_key_variable(&format!("{}d", "c".repeat(249))));
+        assert_eq!(cache_key_job("gems"), "pipegen:cache-key:gems");
+        assert_eq!(cache_key_variable("go-mod"), "PIPEGEN_CACHE_KEY_GO_MOD");
+    }
 
     #[test]
     fn names_follow_the_contract() {
