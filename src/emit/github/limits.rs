@@ -14,6 +14,9 @@ use crate::plan::{JobId, Plan};
 pub const MAX_WORKFLOW_BYTES: usize = 512_000;
 /// A job matrix generates at most this many jobs.
 pub const MAX_MATRIX: u32 = 256;
+/// GitHub refuses a workflow holding an expression longer than this ("Exceeded max expression
+/// length 21000"; the runner's `ExpressionConstants.MaxLength`).
+pub const MAX_EXPRESSION: usize = 21_000;
 /// A job on a GitHub-hosted runner runs for at most six hours.
 pub const MAX_JOB_MINUTES: u64 = 360;
 
@@ -86,6 +89,30 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
             ));
         }
     }
+    if let Some((longest, at)) = longest_expression(text)
+        && longest > MAX_EXPRESSION
+    {
+        let start: String = text[at..].chars().take(60).collect();
+        // A job's expression (a cache key's `hashFiles` of many key files) is the job's; the
+        // workflow's own (whether the run pushes) tests the branches that push.
+        let (origin, help) = match job_at(plan, text, at) {
+            Some(id) => (id.origin(), "use fewer key files or shorter names for what this expression lists"),
+            None => (
+                ModelPath::keys(["push", "branches"]),
+                "name fewer branches: a prefix and `*` (`release/*`) stands for many",
+            ),
+        };
+        problems.push(
+            Diagnostic::new(
+                "expression-too-long",
+                origin,
+                format!("GitHub limit: the workflow would hold an expression of {longest} characters (`${{{{{start}…`); GitHub refuses a workflow with an expression over {MAX_EXPRESSION}"),
+            )
+            .at_key()
+            .label("over a GitHub limit")
+            .help(help),
+        );
+    }
     let size = match file.stopped {
         // Writing stopped once the workflow was certain to pass the limit.
         Some(stopped) => Some(format!("over {MAX_WORKFLOW_BYTES} bytes ({})", stopped.describe("bytes"))),
@@ -104,6 +131,45 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
         );
     }
     problems
+}
+
+/// The length of the longest `${{ … }}` in `text` (what is between the braces) and where it
+/// starts. A model's own `${{` is written as `${{ '${{' }}`, which is short.
+fn longest_expression(text: &str) -> Option<(usize, usize)> {
+    let mut longest: Option<(usize, usize)> = None;
+    let mut from = 0;
+    while let Some(start) = text[from..].find("${{") {
+        let inside = from + start + 3;
+        let Some(end) = text[inside..].find("}}") else { break };
+        if longest.is_none_or(|(length, _)| end > length) {
+            longest = Some((end, inside));
+        }
+        from = inside + end + 2;
+    }
+    longest
+}
+
+/// The plan's job whose entry under `jobs:` holds the offset `at` of the rendered workflow.
+fn job_at(plan: &Plan, text: &str, at: usize) -> Option<JobId> {
+    let jobs = text.find("\njobs:\n")?;
+    if at < jobs {
+        return None;
+    }
+    // Each job's entry starts with its id, indented by two spaces, on a line of its own (`? ` before
+    // an id too long for a plain key).
+    let mut end = at;
+    loop {
+        let line = text[jobs..end].rfind('\n').map(|i| jobs + i + 1)?;
+        let entry = &text[line..];
+        if let Some(key) = entry.strip_prefix("  ")
+            && !key.starts_with(' ')
+        {
+            let key = key.strip_prefix("? ").unwrap_or(key);
+            let id: String = key.chars().take_while(|c| *c != ':' && *c != '\n').collect();
+            return plan.job_ids().into_iter().find(|job| names::id(job) == id);
+        }
+        end = line.checked_sub(1)?;
+    }
 }
 
 /// A job without an `image` runs on the runner itself, and GitHub maps each service's port to

@@ -610,3 +610,30 @@ jobs:
     names.dedup();
     assert_eq!((before, names.len()), (4, 4), "{names:?}");
 }
+
+/// GitHub refuses a workflow holding an expression over 21,000 characters. The push condition
+/// grows with the branches that push, a cache key's `hashFiles` with its key files: each is
+/// refused where the model writes what makes it long.
+#[test]
+fn an_expression_github_would_refuse_for_its_length_is_refused_where_the_model_makes_it() {
+    let codes = |text: &str| -> Vec<(String, String)> {
+        let plan = plan(text);
+        let rendering = render(&plan, Extent::Whole);
+        limits::check(&plan, &rendering).into_iter().map(|d| (d.code.to_string(), d.path.to_string())).collect()
+    };
+    let branches: Vec<String> = (0..120).map(|i| format!("\"release/{i:03}-{}\"", "x".repeat(160))).collect();
+    let pushing = format!(
+        "pipegen: 1\nname: t\nregistry: ghcr.io/o/t\npush:\n  branches: [{}]\nimages:\n  app: {{}}\n",
+        branches.join(", ")
+    );
+    assert_eq!(codes(&pushing), [("expression-too-long".to_string(), "push.branches".to_string())]);
+    let fewer = pushing.replace(&format!(", {}", branches[1..].join(", ")), "");
+    assert_eq!(codes(&fewer), []);
+
+    let keys: Vec<String> = (0..700).map(|i| format!("\"dir{i:04}/some/long/path/go.sum\"")).collect();
+    let hashing = format!(
+        "pipegen: 1\nname: t\nregistry: ghcr.io/o/t\ncaches:\n  go: {{ key: [{}], paths: [.go] }}\njobs:\n  test:\n    caches: [go]\n    script: [make]\n",
+        keys.join(", ")
+    );
+    assert_eq!(codes(&hashing), [("expression-too-long".to_string(), "jobs.test".to_string())]);
+}
