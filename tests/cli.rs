@@ -463,13 +463,15 @@ fn with_outputs(gitlab: &str, github: &str) -> String {
 #[test]
 fn outputs_stay_inside_the_repository_and_off_git_and_the_model() {
     let outside = tempfile::tempdir().expect("tempdir");
-    let cases: [(&str, &str, &str); 6] = [
+    let cases: [(&str, &str, &str); 8] = [
         ("ci/pipeline.yml", "linked/images.yml", "leads outside the repository"),
         ("\"ci\\n/../../escape.yml\"", "ok.yml", "holds a newline"),
         (".git/HEAD", "ok.yml", "is inside `.git`"),
         ("pipegen.yaml", "ok.yml", "is the model file itself"),
         ("ci.yml", "./ci.yml", "both outputs are written to `ci.yml`"),
         ("ci/pipeline.yml", "link.yml", "is a symbolic link"),
+        ("gen/a.yml", "gen-link/a.yml", "are one file on disk"),
+        ("ci.yml", "PipeGen.yaml", "is the model file itself on case-insensitive file systems"),
     ];
     for (gitlab, github, expected) in cases {
         let dir = project(&with_outputs(gitlab, github));
@@ -478,6 +480,8 @@ fn outputs_stay_inside_the_repository_and_off_git_and_the_model() {
         std::os::unix::fs::symlink(outside.path(), dir.path().join("linked")).expect("symlink");
         std::fs::write(dir.path().join("target.yml"), "kept\n").expect("write");
         std::os::unix::fs::symlink("target.yml", dir.path().join("link.yml")).expect("symlink");
+        std::fs::create_dir(dir.path().join("gen")).expect("mkdir gen");
+        std::os::unix::fs::symlink("gen", dir.path().join("gen-link")).expect("symlink");
         let before = files(dir.path());
         let model_before = read(dir.path(), "pipegen.yaml");
         for command in ["emit", "check"] {

@@ -40,17 +40,49 @@ pub fn resolve(workspace: &Workspace, loaded: &LoadedModel, files: &[Output]) ->
     let root = fs::canonicalize(&workspace.root).map_err(read_error(&workspace.root))?;
     let model = fs::canonicalize(&workspace.model_arg).map_err(read_error(&workspace.model_arg))?;
     let mut problems = Vec::new();
-    let mut resolved = Vec::new();
+    let mut resolved: Vec<PathBuf> = Vec::new();
     for file in files {
         let at = ModelPath::keys(["outputs", file.target.name()]);
         match resolve_one(&root, &model, &output_paths::normalize(&file.path)) {
-            Ok(path) => resolved.push(path),
-            Err((message, help)) => problems.push(
-                Diagnostic::new("output-path", at, format!("`{}` {message}", file.path)).label("here").help(help),
-            ),
+            Ok(path) => {
+                // Spelled apart, two outputs can still be one file: through a linked directory,
+                // or in other letter case on a case-insensitive file system.
+                if let Some(first) = resolved.iter().position(|other| same_file_name(other, &path)) {
+                    let first = &files[first];
+                    problems.push(
+                        Diagnostic::new(
+                            "duplicate-output",
+                            at,
+                            format!(
+                                "`{}` and `{}` (`outputs.{}`) are one file on disk, {}",
+                                file.path,
+                                first.path,
+                                first.target.name(),
+                                path.display()
+                            ),
+                        )
+                        .label("same file as the other output")
+                        .related(ModelPath::keys(["outputs", first.target.name()]), "first named here")
+                        .help("give each output a file of its own, e.g. `.github/workflows/images.yml`"),
+                    );
+                }
+                resolved.push(path);
+            }
+            Err((message, help)) => {
+                problems.push(
+                    Diagnostic::new("output-path", at, format!("`{}` {message}", file.path)).label("here").help(help),
+                );
+                resolved.push(PathBuf::new());
+            }
         }
     }
     if problems.is_empty() { Ok(resolved) } else { Err(ModelErrors::new(loaded.source.clone(), problems).into()) }
+}
+
+/// Whether two resolved paths name one file, here or on a case-insensitive file system (macOS,
+/// Windows), where a checkout writes `CI.yml` and `ci.yml` to one file.
+fn same_file_name(one: &Path, other: &Path) -> bool {
+    !one.as_os_str().is_empty() && one.to_string_lossy().to_lowercase() == other.to_string_lossy().to_lowercase()
 }
 
 /// The real path of the output `relative` (normalized) under `root` (canonical), or why not.
@@ -87,9 +119,13 @@ fn resolve_one(root: &Path, model: &Path, relative: &str) -> Result<PathBuf, (St
         ));
     }
     let real_target = real_parent.join(name);
-    if real_target == model {
+    if same_file_name(&real_target, model) {
         return Err((
-            "is the model file itself".to_string(),
+            if real_target == model {
+                "is the model file itself".to_string()
+            } else {
+                "is the model file itself on case-insensitive file systems (macOS, Windows)".to_string()
+            },
             "give the pipeline a file of its own, e.g. `.gitlab-ci.yml`".to_string(),
         ));
     }
