@@ -174,8 +174,13 @@ pub fn load(name: &str, text: &str) -> Result<LoadedModel, ModelErrors> {
     let mut schema_problems = schema_errors::check(&json, &source);
     schema_problems.retain(|d| !refused.iter().any(|p| d.path.starts_with(p)));
     problems.extend(schema_problems);
-    if problems.is_empty() && key_problems.is_empty() {
-        fractional_integers(&json, &Walk::Root, &mut problems);
+    if key_problems.is_empty() {
+        // JSON Schema takes `4.0` as an integer: these are found beside the schema's errors, not
+        // instead of them, and not again under a value already refused.
+        let mut fractions = Vec::new();
+        fractional_integers(&json, &Walk::Root, &mut fractions);
+        fractions.retain(|d| !problems.iter().any(|p| d.path.starts_with(&p.path)));
+        problems.extend(fractions);
     }
     if !problems.is_empty() || !key_problems.is_empty() {
         if key_problems.is_empty() {

@@ -17,7 +17,13 @@ use super::{patterns, schema, suggest};
 /// Every schema violation of `instance`, as diagnostics.
 /// `source` is the model's text, for quoting values as they were written.
 pub fn check(instance: &Value, source: &SourceFile) -> Vec<Diagnostic> {
-    schema::validator().iter_errors(instance).flat_map(|error| explain_all(&error, instance, source)).collect()
+    let mut found: Vec<Diagnostic> =
+        schema::validator().iter_errors(instance).flat_map(|error| explain_all(&error, instance, source)).collect();
+    // A value refused by two of the schema's rules (a number for `health`: its type, and none of
+    // `http`, `tcp`, `cmd`) gets the more specific error alone.
+    let specific: Vec<ModelPath> = found.iter().filter(|d| d.code != "wrong-type").map(|d| d.path.clone()).collect();
+    found.retain(|d| d.code != "wrong-type" || !specific.contains(&d.path));
+    found
 }
 
 /// Explain `error`, looking inside `anyOf`/`oneOf` when only one branch could have been meant.
@@ -49,7 +55,75 @@ fn explain_all(error: &jsonschema::ValidationError<'_>, instance: &Value, source
         .collect();
     match meant.as_slice() {
         [errors] if !errors.is_empty() => errors.iter().flat_map(|e| explain_all(e, instance, source)).collect(),
-        _ => vec![explain(error, instance, source)],
+        // Every branch refused the value's type alone (`timeout: 5` for a duration or nothing):
+        // say which type the field takes, rather than that no branch of an `anyOf` matched.
+        [] => match branches.iter().flatten().find(|e| {
+            matches!(e.kind(), ValidationErrorKind::Type { kind } if !matches!(kind, TypeKind::Single(JsonType::Null)))
+        }) {
+            Some(branch) => vec![with_field_help(explain(branch, instance, source))],
+            None => vec![no_branch(error, instance)],
+        },
+        _ => vec![no_branch(error, instance)],
+    }
+}
+
+/// A value no branch of an `anyOf` or `oneOf` takes, said in the model's words, with the
+/// field's own help, rather than the schema's ("not valid under any of the schemas").
+fn no_branch(error: &jsonschema::ValidationError<'_>, instance: &Value) -> Diagnostic {
+    let path = ModelPath::from_json_pointer(error.instance_path().as_str(), instance);
+    let owner = if path.segments().len() <= 1 { "the model".to_string() } else { subject(&path) };
+    let diagnostic = Diagnostic::new(
+        "invalid-value",
+        path.clone(),
+        format!("{} in {owner} cannot be {}", show_field(&path), show(error.instance().as_ref())),
+    )
+    .label("not a value this field takes");
+    let diagnostic = with_field_help(diagnostic);
+    if diagnostic.help.is_some() {
+        return diagnostic;
+    }
+    match schema::description_at(&path.pointer_segments()) {
+        Some(description) => diagnostic.help(description.replace('\n', " ")),
+        None => diagnostic,
+    }
+}
+
+/// `diagnostic` with the help the field's own schema gives: what its text must look like (a
+/// duration's form, not "quote it", as `"5"` would be refused too), else its example.
+fn with_field_help(diagnostic: Diagnostic) -> Diagnostic {
+    let Some(field) = schema::schema_at(&diagnostic.path.pointer_segments()) else { return diagnostic };
+    let root = schema::json_schema();
+    let resolve = |branch: &Value| -> Option<Value> {
+        match branch.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')) {
+            Some(pointer) => root.pointer(pointer).cloned(),
+            None => Some(branch.clone()),
+        }
+    };
+    let form = field
+        .get("anyOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(resolve)
+        .find_map(|branch| branch.get("pattern").and_then(Value::as_str).and_then(patterns::editor_message));
+    if let Some(form) = form {
+        let mut diagnostic = diagnostic;
+        diagnostic.help = None;
+        return diagnostic.help(form);
+    }
+    if diagnostic.help.is_some() {
+        return diagnostic;
+    }
+    let example = field.get("examples").and_then(|e| e.get(0)).map(|e| match e {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    });
+    match example {
+        Some(example) => {
+            let name = last_key(&diagnostic.path).unwrap_or("value").to_string();
+            diagnostic.help(format!("for example `{name}: {example}`"))
+        }
+        None => diagnostic,
     }
 }
 
