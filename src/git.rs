@@ -93,13 +93,21 @@ pub fn commit(root: &Path, rev: &str) -> Result<String, Error> {
     }
 }
 
+/// The repository's list of submodules.
+const GITMODULES: &str = ".gitmodules";
+
+/// How `git diff-tree -r <empty tree> <tree>` starts the line of a gitlink (a submodule).
+const GITLINK_ADDED: &str = ":000000 160000 ";
+
 /// A glob and the files it matches.
 type GlobListing = (String, Vec<String>);
 
 /// Every object id and glob listing the recipes of a plan ask for, at `commit`: one
 /// `git cat-file --batch-check` for all paths, one `git diff-tree` per glob whose directory
-/// exists (the commands the pipeline's script runs, so both read the same bytes), except what
-/// is already `known` at this commit (its objects and globs).
+/// exists, and in a repository with `.gitmodules` one more per glob of several components for
+/// the gitlinks it reaches (the commands the pipeline's script runs, so both read the same
+/// bytes), except what is already `known` at this commit (its objects and globs). A glob whose
+/// directory is in a submodule lists its pinned commit, `commit <id>`.
 pub fn tree_facts(
     root: &Path,
     commit: &str,
@@ -108,6 +116,11 @@ pub fn tree_facts(
     known: &TreeFacts,
 ) -> Result<TreeFacts, Error> {
     let mut facts = TreeFacts::default();
+    // Whether the repository has submodules whose gitlinks a glob may reach (see below).
+    let mut paths = paths.to_vec();
+    if !globs.is_empty() && !paths.iter().any(|p| p == GITMODULES) {
+        paths.push(GITMODULES.to_string());
+    }
     let (known_paths, new_paths): (Vec<&String>, Vec<&String>) =
         paths.iter().partition(|p| known.objects.contains_key(*p));
     let new_paths: Vec<String> = new_paths.into_iter().cloned().collect();
@@ -131,6 +144,20 @@ pub fn tree_facts(
         command.args(["hash-object", "-t", "tree", "/dev/null"]);
         run(command, "name the empty tree")?.trim().to_string()
     };
+    // A glob whose directory is a submodule or lies in one (`vendor/lib/**`) may match any of
+    // its files: it is hashed by the submodule's pinned commit, the one line `commit <id>`.
+    for glob in &globs {
+        if let Some(pinned) = facts.objects.get(&glob.prefix).and_then(Option::as_deref)
+            && pinned.starts_with("commit ")
+        {
+            facts.globs.insert(glob.pattern.clone(), vec![pinned.to_string()]);
+        }
+    }
+    // Where `.gitmodules` is a file (the pipeline's script looks where a build reads a
+    // submodule), each glob also lists the gitlinks it reaches without matching them
+    // (`vendor/**/*.go` reaches `vendor/lib`): one git more per glob of several components.
+    let reach_gitlinks =
+        facts.objects.get(GITMODULES).and_then(Option::as_deref).is_some_and(|o| o.starts_with("blob "));
     // One git per glob, a few at a time: each lists only the subtree under the glob's directory.
     // Each glob's directory by its tree's id: its name may go through a symbolic link.
     let to_list: Vec<(&Glob, String)> = globs
@@ -164,7 +191,26 @@ pub fn tree_facts(
                                 &glob.pathspec(),
                             ]);
                             let text = run(command, &format!("list the files of {}", glob.pattern))?;
-                            Ok((glob.pattern.clone(), text.lines().map(str::to_string).collect()))
+                            let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+                            let reach = if reach_gitlinks { glob.reach_pathspecs() } else { Vec::new() };
+                            if !reach.is_empty() {
+                                let mut command = git(root);
+                                command
+                                    .args([
+                                        "-c",
+                                        "core.quotePath=true",
+                                        "diff-tree",
+                                        "-r",
+                                        "--no-renames",
+                                        empty_tree,
+                                        tree,
+                                        "--",
+                                    ])
+                                    .args(&reach);
+                                let text = run(command, &format!("list the submodules {} reaches", glob.pattern))?;
+                                lines.extend(text.lines().filter(|l| l.starts_with(GITLINK_ADDED)).map(str::to_string));
+                            }
+                            Ok((glob.pattern.clone(), lines))
                         })
                         .collect()
                 })

@@ -150,12 +150,15 @@ fn one_change(
         "glob" => {
             let pattern = &key["glob ".len()..];
             let prefix = crate::plan::recipe::Glob::parse(pattern).map(|g| g.prefix).unwrap_or_default();
-            let was: Vec<&str> = old.lines().skip(1).collect();
-            let is: Vec<&str> = new.lines().skip(1).collect();
-            listing_changes(&prefix, &was, &is)
-                .into_iter()
-                .map(|path| Reason::Changed { path, via: format!("input {pattern}") })
-                .collect()
+            // A glob whose directory is in a submodule lists its pinned commit (`commit <id>`),
+            // which stands for the directory.
+            let (was_pinned, was): (Vec<&str>, Vec<&str>) = old.lines().skip(1).partition(|l| l.starts_with("commit "));
+            let (is_pinned, is): (Vec<&str>, Vec<&str>) = new.lines().skip(1).partition(|l| l.starts_with("commit "));
+            let mut paths = listing_changes(&prefix, &was, &is);
+            if was_pinned != is_pinned && !paths.contains(&prefix) {
+                paths.insert(0, prefix.clone());
+            }
+            paths.into_iter().map(|path| Reason::Changed { path, via: format!("input {pattern}") }).collect()
         }
         "target" => vec![model_change(id, "target", old.strip_prefix("target "), new.strip_prefix("target "))],
         "arg" => {

@@ -765,6 +765,41 @@ fn builds_that_read_a_submodule_check_it_out_and_are_tagged_by_its_pinned_commit
     assert!(!pipeline["vendored-test"]["variables"]["GIT_SUBMODULE_STRATEGY"].is_null(), "{yaml}");
 }
 
+/// A glob input that may match files in a submodule is hashed by the submodule's pinned commit
+/// (`support::submodule::REACH_MODEL`): its directory is the submodule or lies in it, or a
+/// leading part of its pattern matches the gitlink (`vendor/**/*.txt`). Moving the pin rebuilds
+/// those builds, in `pipegen tags` and the pipeline alike, and `plan` names the submodule; a
+/// glob that cannot reach it keeps its tag.
+#[test]
+fn a_glob_that_reaches_into_a_submodule_follows_its_pin() {
+    let upstream = tempfile::tempdir().expect("temp dir");
+    let repo = Repo { dir: tempfile::tempdir().expect("temp dir") };
+    support::submodule::reach(repo.path(), upstream.path());
+    let before = cli_tags(&repo);
+    assert_eq!(tag_values(&pipeline_tags(&repo)), tag_values(&before), "the pipeline agrees");
+
+    support::submodule::move_pin(repo.path());
+    let after = cli_tags(&repo);
+    assert_eq!(tag_values(&pipeline_tags(&repo)), tag_values(&after), "the pipeline agrees");
+    let moved: Vec<&str> = before.iter().zip(&after).filter(|(b, a)| b.1 != a.1).map(|(b, _)| b.0.as_str()).collect();
+    assert_eq!(moved, support::submodule::REACHERS.map(|image| format!("build {image}")));
+
+    let (code, out, err) = repo.pipegen(&["plan", "--since", "HEAD~1"]);
+    assert_eq!(code, 0, "{err}");
+    for (image, why) in [
+        ("whole", "vendor/inner changed (input vendor/inner/**)"),
+        ("below", "vendor/inner/docker changed (input vendor/inner/docker/*)"),
+        ("any-depth", "vendor/inner changed (input vendor/**/*.txt)"),
+        ("one-level", "vendor/inner changed (input vendor/*/notes.txt)"),
+        ("from-root", "vendor/inner changed (input */*/notes.txt)"),
+    ] {
+        let line = out.lines().find(|l| l.contains(&format!("build {image} "))).unwrap_or_default();
+        assert!(line.ends_with(&format!(" {why}")), "{image}:\n{out}");
+    }
+    let reused = out.split("Reused").nth(1).unwrap_or_default();
+    assert!(reused.contains("build unreached"), "{out}");
+}
+
 /// GitHub's checkout leaves files stored in Git LFS as pointer files unless asked (GitLab's
 /// runner fetches them unless told not to): a build whose context or Dockerfile a
 /// `.gitattributes` with `filter=lfs` governs (at the root, on the way to the context or the

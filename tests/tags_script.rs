@@ -311,6 +311,32 @@ fn paths_in_a_submodule_are_hashed_by_its_pinned_commit_in_every_shell() {
     assert_eq!(moved, support::submodule::READERS);
 }
 
+/// A glob input whose directory is a submodule or lies in one, or which reaches a submodule's
+/// gitlink through a leading part of its pattern (`vendor/**/*.txt`, `vendor/*/notes.txt`), is
+/// hashed by the submodule's pinned commit in every shell as in `pipegen tags`: a new pin moves
+/// exactly their tags, and not that of a build whose globs cannot reach the submodule.
+#[test]
+fn a_glob_that_reaches_into_a_submodule_is_hashed_by_its_pin_in_every_shell() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let repo = dir.path().join("repo");
+    support::submodule::reach(&repo, &dir.path().join("inner"));
+    let plan = emitted_in(&plan_of("pipegen.yaml", support::submodule::REACH_MODEL), &repo);
+    assert_eq!(plan.submodules.iter().collect::<Vec<_>>(), ["vendor/inner"]);
+    let before = shells_agree(dir.path(), &repo, &plan, git(&repo, &["rev-parse", "HEAD"]).trim(), &[]);
+    support::submodule::move_pin(&repo);
+    let after = shells_agree(dir.path(), &repo, &plan, git(&repo, &["rev-parse", "HEAD"]).trim(), &[]);
+    for (target, (before, after)) in Target::ALL.iter().zip(before.iter().zip(&after)) {
+        let moved: Vec<String> = plan
+            .builds
+            .iter()
+            .zip(before.iter().zip(after))
+            .filter(|(_, (b, a))| b != a)
+            .map(|(build, _)| build.this.id.image.to_string())
+            .collect();
+        assert_eq!(moved, support::submodule::REACHERS, "{target}");
+    }
+}
+
 #[test]
 fn a_changed_input_file_or_argument_changes_the_tag() {
     let plan = plan_of("pipegen.yaml", OWN_MODEL);

@@ -13,7 +13,9 @@
 //! dockerfile <path> <type> <id> | none
 //! input <path> <type> <id> | none      # per input without glob characters, in model order
 //! glob <pattern>                      # per glob input, in model order, then one line per file:
-//! :000000 <mode> 000… <blob> A\t<path> #   `git diff-tree -r <empty tree> <commit>:<prefix> -- ':(glob)<rest>'`
+//! :000000 <mode> 000… <blob> A\t<path> #   `git diff-tree -r <empty tree> <commit>:<prefix> -- ':(glob)<rest>'`,
+//!                                     #   then the gitlinks it reaches (`Glob::reach_pathspecs`),
+//! commit <id>                         #   or, for a prefix in a submodule, its pinned commit
 //! target <target>                     # when set
 //! platforms <os/arch> <os/arch>…      # when set: the platforms it is built for, sorted
 //! arg <NAME> <bytes>                  # per build argument, sorted by name, then the value and a newline
@@ -119,6 +121,22 @@ impl Glob {
     /// The pathspec matched inside that tree.
     pub fn pathspec(&self) -> String {
         format!(":(glob){}", self.rest)
+    }
+
+    /// The pathspecs that find, inside that tree, the gitlinks (submodules) the glob reaches
+    /// without matching them: a path below a gitlink `L` can match the pattern exactly when `L`
+    /// matches one of its leading parts, `rest` up to a `/` (`**/*.go` reaches every gitlink
+    /// through `**`, `*/x` reaches `lib` through `*`), so one pathspec per leading part, less
+    /// the whole pattern (`:(exclude)`: a gitlink it matches is in its own listing already).
+    /// Empty when `rest` is one component: only what it matches itself counts. The tag script's
+    /// `pipegen_reach` builds the same list.
+    pub fn reach_pathspecs(&self) -> Vec<String> {
+        let mut specs: Vec<String> =
+            self.rest.match_indices('/').map(|(at, _)| format!(":(glob){}", &self.rest[..at])).collect();
+        if !specs.is_empty() {
+            specs.push(format!(":(exclude,glob){}", self.rest));
+        }
+        specs
     }
 }
 
@@ -312,5 +330,15 @@ mod tests {
         for pattern in ["gitaly/**/*.go", "a/b/c?/d", "x/[ab]", ".tool-versions", "a/b", "?"] {
             assert_eq!(Glob::is_glob(pattern), Glob::parse(pattern).is_some(), "{pattern}");
         }
+    }
+
+    #[test]
+    fn a_glob_reaches_gitlinks_through_each_leading_part_of_its_pattern() {
+        let reach = |pattern: &str| Glob::parse(pattern).unwrap().reach_pathspecs();
+        assert_eq!(reach("vendor/**/*.go"), [":(glob)**", ":(exclude,glob)**/*.go"]);
+        assert_eq!(reach("vendor/*/x/*.c"), [":(glob)*", ":(glob)*/x", ":(exclude,glob)*/x/*.c"]);
+        // One component: a gitlink counts only when the pattern matches it itself.
+        assert!(reach("vendor/*.go").is_empty());
+        assert!(reach("vendor/lib/**").is_empty(), "the directory itself is looked up, not reached");
     }
 }

@@ -67,3 +67,50 @@ pub fn move_pin(repo: &Path) {
     super::git(&repo.join("vendor/inner"), &["commit", "-q", "-am", "move"]);
     super::git(repo, &["commit", "-q", "-am", "a new pin"]);
 }
+
+/// Builds with glob inputs that reach the submodule `vendor/inner` of [`create`] and one whose
+/// globs cannot: the glob's directory is the submodule (`whole`) or lies in it (`below`), or a
+/// leading part of the pattern matches the gitlink (`**` in `any-depth`, `*` in `one-level`,
+/// `*/*` from the root in `from-root`); `unreached`'s globs match files beside the submodule
+/// ([`reach`] adds them) but no path in it (`vendor/*.txt` is one component, `x*` and `*` at the
+/// root do not match `vendor/inner`).
+pub const REACH_MODEL: &str = r#"
+pipegen: 1
+name: reach
+registry: registry.example.com/reach
+images:
+  whole:
+    context: app
+    inputs: ["vendor/inner/**"]
+  below:
+    context: app
+    inputs: ["vendor/inner/docker/*"]
+  any-depth:
+    context: app
+    inputs: ["vendor/**/*.txt"]
+  one-level:
+    context: app
+    inputs: ["vendor/*/notes.txt"]
+  from-root:
+    context: app
+    inputs: ["*/*/notes.txt"]
+  unreached:
+    context: app
+    inputs: ["vendor/*.txt", "vendor/x*/**", "*/notes.txt"]
+"#;
+
+/// The builds of [`REACH_MODEL`] whose globs reach the submodule, in plan order.
+pub const REACHERS: [&str; 5] = ["any-depth", "below", "from-root", "one-level", "whole"];
+
+/// [`create`], then [`REACH_MODEL`] as `pipegen.yaml` and files beside the submodule that
+/// `unreached`'s globs match, committed.
+pub fn reach(repo: &Path, upstream: &Path) {
+    create(repo, upstream);
+    std::fs::write(repo.join("pipegen.yaml"), REACH_MODEL).expect("write the model");
+    std::fs::write(repo.join("vendor/readme.txt"), "beside\n").expect("write");
+    std::fs::create_dir_all(repo.join("vendor/xtra")).expect("create a directory");
+    std::fs::write(repo.join("vendor/xtra/a.txt"), "beside\n").expect("write");
+    std::fs::write(repo.join("app/notes.txt"), "beside\n").expect("write");
+    super::git(repo, &["add", "-A"]);
+    super::git(repo, &["commit", "-q", "-m", "globs around a submodule"]);
+}

@@ -15,8 +15,9 @@
 //! and parent variables from the environment (the job's variables are exported).
 //!
 //! Cost: one `git cat-file --batch-check` for every path (O(depth) each), one `git diff-tree` per
-//! glob (O(the subtree under its directory)), one `git cat-file blob` and one awk for the
-//! Dockerfile, one registry lookup per base image not pinned by digest, one `sha256sum`.
+//! glob (O(the subtree under its directory)), and where a build reads a submodule one more per
+//! glob of several components (the gitlinks it reaches), one `git cat-file blob` and one awk for
+//! the Dockerfile, one registry lookup per base image not pinned by digest, one `sha256sum`.
 
 use super::{Platform, Publish, Unpushed, Uses};
 use crate::dockerignore::{Builder as IgnoreRules, awk};
@@ -254,6 +255,12 @@ const MISSING_OR_SUBMODULE: &str = r#"    '- missing') printf '%s %s none\n' "$1
 /// directories is a submodule (`<id>` the commit the repository pins it at, which stands for
 /// everything in it), else `none`: one `git ls-tree` of the path's directories, only for a path
 /// git calls missing. As `git::objects` does in Rust.
+///
+/// `pipegen_reach` prints the lines of the gitlinks in the tree `pipegen_tree` that the glob
+/// `pipegen_rest` reaches without matching them: those a leading part of the pattern (up to a
+/// `/`) matches, less those the whole pattern matches, which its own listing has. One
+/// `git diff-tree` for a glob of several components; as `git::tree_facts` does with
+/// `Glob::reach_pathspecs`.
 const SUBMODULE: &str = r#"pipegen_submodule() {
   pipegen_object=none
   pipegen_within=
@@ -277,6 +284,44 @@ const SUBMODULE: &str = r#"pipegen_submodule() {
     esac
   done
 }
+pipegen_reach() {
+  pipegen_below="$pipegen_rest"
+  pipegen_within=
+  set --
+  while :; do
+    case "$pipegen_below" in
+      */*) ;;
+      *) break ;;
+    esac
+    pipegen_within="$pipegen_within${pipegen_below%%/*}"
+    set -- "$@" ":(glob)$pipegen_within"
+    pipegen_within="$pipegen_within/"
+    pipegen_below="${pipegen_below#*/}"
+  done
+  [ "$#" -gt 0 ] || return 0
+  pipegen_entries="$(git -c core.quotePath=true diff-tree -r --no-renames "$pipegen_empty" "$pipegen_tree" -- "$@" ":(exclude,glob)$pipegen_rest")" || return 1
+  for pipegen_entry in $pipegen_entries; do
+    case "$pipegen_entry" in
+      ':000000 160000 '*) printf '%s\n' "$pipegen_entry" ;;
+    esac
+  done
+}
+"#;
+
+/// Where a build reads a submodule, a glob's listing goes on with the gitlinks it reaches.
+const GLOB_REACH: &str = r#"          pipegen_tree="${1#tree }"
+          pipegen_reach || return 1
+"#;
+
+/// And a glob whose directory is a submodule or lies in one (git calls it missing, where a path
+/// through a link is `- missing`) is hashed by the submodule's pinned commit: `commit <id>`.
+const GLOB_IN_SUBMODULE: &str = r#"        '- missing') ;;
+        *' missing')
+          pipegen_submodule "$pipegen_prefix" || return 1
+          case "$pipegen_object" in
+            'commit '*) printf '%s\n' "$pipegen_object" ;;
+          esac
+          ;;
 "#;
 
 /// The body of `pipegen_tag_of` for a content tag: the recipe's lines, hashed.
@@ -436,13 +481,15 @@ PIPEGEN_NAMES
       case "$1" in
         'tree '*)
           git -c core.quotePath=true diff-tree -r --no-renames "$pipegen_empty" "${1#tree }" -- ":(glob)$pipegen_rest" || return 1
-          ;;
-      esac
+{reach}          ;;
+{in_submodule}      esac
       shift
     done
   fi
 "#
             .replace("{empty}", crate::git::EMPTY_TREE_SHA1)
+            .replace("{reach}", if uses.submodules { GLOB_REACH } else { "" })
+            .replace("{in_submodule}", if uses.submodules { GLOB_IN_SUBMODULE } else { "" })
                 .as_str(),
         );
     }
