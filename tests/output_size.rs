@@ -32,34 +32,39 @@ const WHEN_FILED: &[(&str, usize)] = &[
 /// never raise them without saying why.
 const MISSES: &[(&str, usize, &str)] = &[
     (
+        "generated/gdk/github-workflow.yml",
+        49_100,
+        "under its d92a5aa size (48,038 bytes) until the base-image reader read FROM images and ARG defaults as BuildKit's shell lexer does (quotes, escapes, nested defaults: 1.3 KB)",
+    ),
+    (
         "generated/citus/gitlab-ci.yml",
-        38_700,
-        "the build script with the alias script (Citus's dev and release tags) and the push policy; skipping here-document bodies in the base-image reader (1.2 KB) and reading its parser directives and byte-order mark (0.3 KB); the default branch's pipelines never auto-cancelled (43 bytes)",
+        40_000,
+        "the build script with the alias script (Citus's dev and release tags) and the push policy; skipping here-document bodies in the base-image reader (1.2 KB) and reading its parser directives and byte-order mark (0.3 KB); the default branch's pipelines never auto-cancelled (43 bytes); reading FROM images and ARG defaults as BuildKit's shell lexer does (quotes, escapes, nested defaults: 1.3 KB)",
     ),
     (
         "generated/gdk/gitlab-ci.yml",
-        30_900,
-        "the build script: the push policy, the upstream base-image lookup, following symbolic links (0.6 KB) and skipping here-document bodies in the base-image reader (1.2 KB) and reading its parser directives and byte-order mark (0.3 KB); the default branch's pipelines never auto-cancelled (43 bytes)",
+        32_200,
+        "the build script: the push policy, the upstream base-image lookup, following symbolic links (0.6 KB) and skipping here-document bodies in the base-image reader (1.2 KB) and reading its parser directives and byte-order mark (0.3 KB); the default branch's pipelines never auto-cancelled (43 bytes); reading FROM images and ARG defaults as BuildKit's shell lexer does (quotes, escapes, nested defaults: 1.3 KB)",
     ),
     (
         "generated/vitess/gitlab-ci.yml",
-        40_300,
-        "its root context has a .dockerignore here, so it embeds the filter (about 10.5 KB), which d92a5aa did not have; the push policy; skipping here-document bodies in the base-image reader (1.2 KB) and reading its parser directives and byte-order mark (0.3 KB)",
+        41_600,
+        "its root context has a .dockerignore here, so it embeds the filter (about 10.5 KB), which d92a5aa did not have; the push policy; skipping here-document bodies in the base-image reader (1.2 KB) and reading its parser directives and byte-order mark (0.3 KB); reading FROM images and ARG defaults as BuildKit's shell lexer does (quotes, escapes, nested defaults: 1.3 KB)",
     ),
     (
         "generated/vitess/github-workflow.yml",
-        65_400,
-        "the .dockerignore filter (about 10.5 KB), the push policy's self-run services and skipping here-document bodies in the base-image reader (1.2 KB) and reading its parser directives and byte-order mark (0.3 KB), and local images found by a later attempt of the run and artifacts named by attempt (0.9 KB: a `restore-keys` per restore, six of them)",
+        66_700,
+        "the .dockerignore filter (about 10.5 KB), the push policy's self-run services and skipping here-document bodies in the base-image reader (1.2 KB) and reading its parser directives and byte-order mark (0.3 KB), and local images found by a later attempt of the run and artifacts named by attempt (0.9 KB: a `restore-keys` per restore, six of them); reading FROM images and ARG defaults as BuildKit's shell lexer does (quotes, escapes, nested defaults: 1.3 KB)",
     ),
     (
         ".gitlab-ci.yml",
-        21_300,
-        "two builds: the build script is most of it (following symbolic links: 0.6 KB; skipping here-document bodies in the base-image reader: 1.2 KB; its parser directives: 0.3 KB; the default branch's pipelines never auto-cancelled: 43 bytes); d92a5aa's tags job was smaller and hashed less",
+        22_600,
+        "two builds: the build script is most of it (following symbolic links: 0.6 KB; skipping here-document bodies in the base-image reader: 1.2 KB; its parser directives: 0.3 KB; the default branch's pipelines never auto-cancelled: 43 bytes); d92a5aa's tags job was smaller and hashed less; reading FROM images and ARG defaults as BuildKit's shell lexer does (quotes, escapes, nested defaults: 1.3 KB)",
     ),
     (
         "generated/pipegen/github-workflow.yml",
-        33_600,
-        "two builds: the build script is most of it, with the push policy's steps (skipping here-document bodies in the base-image reader: 1.2 KB; its parser directives: 0.3 KB; local images found by a later attempt of the run: 0.3 KB)",
+        34_900,
+        "two builds: the build script is most of it, with the push policy's steps (skipping here-document bodies in the base-image reader: 1.2 KB; its parser directives: 0.3 KB; local images found by a later attempt of the run: 0.3 KB); reading FROM images and ARG defaults as BuildKit's shell lexer does (quotes, escapes, nested defaults: 1.3 KB)",
     ),
 ];
 

@@ -1000,3 +1000,106 @@ fn a_pipeline_that_does_not_push_builds_into_scratch_or_a_local_image() {
         }
     }
 }
+
+/// Images whose Dockerfiles name their base images the ways BuildKit's parser and lexer read
+/// (and the base-image reader once misread), every base pinned by digest so that no registry is
+/// asked and the reference read is what the recipe hashes: a line continued inside a global
+/// argument, an escaped escape character that continues none, nested defaults, quotes and
+/// escapes, form feeds and vertical tabs between a `FROM`'s words.
+const READER_MODEL: &str = r#"
+pipegen: 1
+name: reader-under-test
+registry: registry.example.com/reader
+images:
+  continued: { context: continued }
+  nested: { context: nested, args: { TAG: "12" } }
+  quoted: { context: quoted }
+  blanks: { context: blanks }
+"#;
+
+/// `(context, Dockerfile, the upstream lines its recipe hashes)`; `@D` stands for `@PINNED`.
+const READER_CASES: &[(&str, &str, &str)] = &[
+    (
+        "continued",
+        "ARG W=debian\\\n@D\nFROM $W AS a\nRUN dir C:\\\\\nFROM alpine@D\nFROM a\n",
+        "upstream debian@D D\nupstream alpine@D D",
+    ),
+    ("nested", "ARG TAG=latest D=D\nARG X=${Z:-${D}}\nFROM img:${TAG}@${X}\n", "upstream img:12@D D"),
+    (
+        "quoted",
+        "ARG D=D\nARG Q='$D' E=\\$D\nFROM \"r/q:1@${D}\"\nFROM r/s@$Q\nFROM r/e@$E\n",
+        "upstream r/q:1@D D\nupstream r/s@$D $D\nupstream r/e@$D $D",
+    ),
+    (
+        "blanks",
+        "FROM debian@D\x0cAS x\nFROM x\nFROM alpine@D\x0bas y\nFROM y\n",
+        "upstream debian@D D\nupstream alpine@D D",
+    ),
+];
+
+/// The base images of [`READER_CASES`] as BuildKit reads them, alike in `pipegen tags` and in
+/// both platforms' tag scripts under dash with gawk, mawk and busybox awk.
+#[test]
+fn base_images_are_read_as_buildkit_reads_them_by_rust_and_every_awk() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let repo = dir.path().join("repo");
+    std::fs::create_dir_all(&repo).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(repo.join("pipegen.yaml"), READER_MODEL).unwrap();
+    for (context, dockerfile, _) in READER_CASES {
+        std::fs::create_dir_all(repo.join(context)).unwrap();
+        std::fs::write(
+            repo.join(context).join("Dockerfile"),
+            dockerfile.replace("@D", &format!("@{PINNED}")).replace("=D", &format!("={PINNED}")),
+        )
+        .unwrap();
+    }
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "base images read as BuildKit reads them"]);
+    let commit = git(&repo, &["rev-parse", "HEAD"]).trim().to_string();
+    let plan = plan_of("pipegen.yaml", READER_MODEL);
+
+    let computed = pipegen::commands::tags::compute(&repo, &plan, &commit, Target::Gitlab, Bases::Resolve).unwrap();
+    for (context, _, upstream) in READER_CASES {
+        let build = plan.builds.iter().position(|b| &*b.this.id.image == *context).expect(context);
+        let part =
+            computed.builds[build].parts.as_ref().unwrap().iter().find(|(k, _)| k == "upstream").unwrap().1.clone();
+        let want = format!(
+            "from {context}/Dockerfile\n{}",
+            upstream.replace(" D", &format!(" {PINNED}")).replace("@D", &format!("@{PINNED}"))
+        );
+        assert_eq!(part, want, "{context}");
+    }
+
+    // An `awk` on PATH for each implementation.
+    let awks: [(&str, String); 3] = [
+        ("gawk", format!("exec {} \"$@\"", support::tool("gawk").display())),
+        ("mawk", format!("exec {} \"$@\"", support::tool("mawk").display())),
+        ("busybox awk", format!("exec {} awk \"$@\"", support::tool("busybox").display())),
+    ];
+    for (name, exec) in &awks {
+        let bin = dir.path().join(name.replace(' ', "-"));
+        std::fs::create_dir_all(&bin).unwrap();
+        std::fs::write(bin.join("awk"), format!("#!/bin/sh\n{exec}\n")).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(bin.join("awk"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+        for target in Target::ALL {
+            let want = expected(&repo, &plan, &commit, target);
+            let file = dir.path().join(format!("tag-{target}.sh"));
+            std::fs::write(&file, script(target, &plan)).expect("write the script");
+            for (b, build) in plan.builds.iter().enumerate() {
+                let mut env = job_env(&plan, b, &want, &commit);
+                env.push(("PATH".to_string(), path.clone()));
+                let (code, stdout, stderr) = run_with("dash", &file, &repo, &env);
+                assert_eq!(code, 0, "{} fails under dash with {name} ({target}):\n{stderr}", build.id());
+                assert_eq!(
+                    stdout.trim_end(),
+                    want[b],
+                    "dash with {name} computes another tag for {} ({target})",
+                    build.id()
+                );
+            }
+        }
+    }
+}

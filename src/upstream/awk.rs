@@ -87,6 +87,34 @@ mod tests {
             // Refused directives (the build fails): read with a backslash.
             ("# escape=`\n# escape=`\nFROM a\nRUN x \\\nFROM b\nFROM c\n", &[], &[]),
             ("# escape=x\nFROM a\nRUN x \\\nFROM b\nFROM c\n", &[], &[]),
+            // Continued lines joined with nothing between; an escaped escape continues none.
+            ("ARG W=debian\\\n:12\nFROM $W\nFROM deb\\\nian:1\\  \r\n  AS b\nFROM b\n", &[], &[]),
+            ("ARG W=a\\\n  b\nFROM $W\nRUN dir C:\\\\\nFROM c\n", &[], &[]),
+            ("# escape=`\nFROM a\nRUN dir ``\nFROM b `\n AS c\nFROM c\n", &[], &[]),
+            // Nested defaults, set and unset arguments.
+            (
+                "ARG Y=deb\nARG X=${Z:-${Y}}\nFROM img:${X}\nARG A=${B:-${C:-${Y:+c-$Y}}} W=${Y:+\"${A}\"x}\nFROM $A\nFROM $W\n",
+                &[("Y", "ubu")],
+                &[],
+            ),
+            ("ARG E=\nARG U\nFROM a${E-x}b${E:-y}c${U-z}d${E+w}e${E:+v}\nFROM ${E?x}${U:?y}\n", &[], &[]),
+            ("ARG X=x\nFROM ${X?unset}${X:?empty}:$-$1$@$\nFROM ${NOPE:-$BASE}\nFROM b\n", &[], &["BASE"]),
+            // Quotes and escapes.
+            (
+                "ARG Y=no\nARG S='$Y' E=\\$Y D=\"a\\\"${Y}\\q\" B=a\\ b \"\" T=\"x y\"z\nFROM i:$S\nFROM i:$E\nFROM $D\nFROM $B\nFROM $T\nFROM \"quoted:1\"\n",
+                &[],
+                &[],
+            ),
+            ("# escape=`\nARG X=a`$Y\\b\nFROM $X\n", &[], &[]),
+            // Form feeds and vertical tabs are blanks.
+            ("FROM debian:12\x0cAS x\nFROM x\nFROM\x0ba\x0b\x0bAS\x0cy\r\nFROM Y\n\x0c# a comment\n", &[], &[]),
+            ("ARG\x0cV=1\x0bW=2\nFROM a:$V$W\n", &[], &[]),
+            // Refused words, as written.
+            (
+                "ARG V=v1\nARG P=${V#v} R=${U?no} Q='x\nFROM a:$P\nFROM b:$Q\nFROM c:$R\nFROM d${}\nFROM e${V/1/2}\nFROM f${V\nFROM g\"${V}\n",
+                &[],
+                &[],
+            ),
         ];
         let mut awks: Vec<Vec<&str>> = vec![vec!["awk"]];
         for (binary, argv) in [("mawk", vec!["mawk"]), ("gawk", vec!["gawk"]), ("busybox", vec!["busybox", "awk"])] {

@@ -31,68 +31,130 @@ function directive(s,    t, v) {
   said[t] = 1
   if (t == "e") ESC = v
 }
-# A reference at position i of s (where s has a `$`): sets R_NAME, R_OP (`-`, `+` or empty),
-# R_WORD and R_LEN; 0 when the `$` starts none.
-function ref_at(s, i,    rest, closing, inner, m) {
-  rest = substr(s, i)
-  if (substr(rest, 2, 1) == "{") {
-    closing = index(rest, "}")
-    if (closing == 0) return 0
-    inner = substr(rest, 3, closing - 3)
-    if (!match(inner, /^[A-Za-z_][A-Za-z0-9_]*/)) return 0
-    R_NAME = substr(inner, 1, RLENGTH)
-    m = substr(inner, RLENGTH + 1)
-    if (m == "") { R_OP = ""; R_WORD = "" }
-    else if (substr(m, 1, 2) == ":-" || substr(m, 1, 2) == ":+") { R_OP = substr(m, 2, 1); R_WORD = substr(m, 3) }
-    else return 0
-    R_LEN = closing
-    return 1
-  }
-  if (!match(substr(rest, 2), /^[A-Za-z_][A-Za-z0-9_]*/)) return 0
-  R_NAME = substr(rest, 2, RLENGTH)
-  R_OP = ""
-  R_WORD = ""
-  R_LEN = 1 + RLENGTH
-  return 1
-}
-# s with its references replaced by the global arguments; PARENT is 1 when one names a parent's
-# argument.
-function subst(s,    i, out, v) {
+# The word of LX from position LP up to the character stop (consumed; "": the end), read as
+# BuildKit's shell lexer reads it (from.rs: quotes, escapes, references nested to any depth).
+# A word it refuses, or one pipegen does not follow, sets LERR and LP past the end.
+function lex_word(stop,    out, c, n) {
   out = ""
-  PARENT = 0
-  i = 1
-  while (i <= length(s)) {
-    if (substr(s, i, 1) == "$" && ref_at(s, i)) {
-      if (R_NAME in parents) PARENT = 1
-      v = (R_NAME in globals) ? globals[R_NAME] : ""
-      if (R_OP == "") out = out v
-      else if (R_OP == "-") out = out (v == "" ? R_WORD : v)
-      else out = out (v == "" ? "" : R_WORD)
-      i += R_LEN
-      continue
+  while (LP <= length(LX)) {
+    c = substr(LX, LP, 1)
+    if (c == stop) { LP++; return out }
+    if (c == "$") out = out lex_dollar()
+    else if (c == "'") {
+      n = index(substr(LX, LP + 1), "'")
+      if (!n) return lex_fail()
+      out = out substr(LX, LP + 1, n - 1)
+      LP += n + 1
+    } else if (c == "\"") {
+      LP++
+      for (;;) {
+        if (LP > length(LX)) return lex_fail()
+        c = substr(LX, LP, 1)
+        if (c == "\"") { LP++; break }
+        if (c == "$") { out = out lex_dollar(); continue }
+        n = substr(LX, ++LP, 1)
+        if (c == ESC && (n == "\"" || n == "$" || n == ESC)) { c = n; LP++ }
+        else if (c == ESC && n == "") continue
+        out = out c
+      }
+    } else {
+      if (c == ESC && ++LP > length(LX)) break
+      out = out substr(LX, LP++, 1)
     }
-    out = out substr(s, i, 1)
-    i++
   }
+  if (stop != "") return lex_fail()
   return out
 }
-function unquote(v,    q) {
-  q = substr(v, 1, 1)
-  if (length(v) >= 2 && (q == "\"" || q == "'") && substr(v, length(v), 1) == q) return substr(v, 2, length(v) - 2)
-  return v
+function lex_fail() {
+  LERR = 1
+  LP = length(LX) + 1
+  return ""
+}
+# A name after `$`: digits, one special parameter, or letters, digits and `_`.
+function lex_name(    rest) {
+  rest = substr(LX, LP)
+  if (!match(rest, /^[0-9]+/) && !match(rest, /^[@*#?!$-]/)) match(rest, /^[A-Za-z0-9_]*/)
+  LP += RLENGTH
+  return substr(rest, 1, RLENGTH)
+}
+# An argument's value ("" when unset); PARENT becomes 1 when it is a parent's.
+function lex_value(name) {
+  if (name in parents) PARENT = 1
+  return (name in globals) ? globals[name] : ""
+}
+# The reference at LP (a `$`), replaced.
+function lex_dollar(    name, c, op, word, v, unset) {
+  LP++
+  if (substr(LX, LP, 1) != "{") {
+    name = lex_name()
+    return (name == "") ? "$" : lex_value(name)
+  }
+  c = substr(LX, ++LP, 1)
+  if (c == "" || c == "{" || c == "}" || c == ":") return lex_fail()
+  name = lex_name()
+  c = substr(LX, LP++, 1)
+  if (c == "}") return lex_value(name)
+  op = (c == ":") ? substr(LX, LP++, 1) : c
+  if (c != ":" && (op == "" || !index("-+?#%", op))) return lex_fail()
+  word = lex_word("}")
+  if (LERR) return ""
+  v = lex_value(name)
+  unset = !(name in globals) || (c == ":" && v == "")
+  if (op == "-") return unset ? word : v
+  if (op == "+") return unset ? "" : word
+  if (op == "?" && !unset) return v
+  return lex_fail()
+}
+# s read by the lexer (s itself when refused); PARENT is 1 when it refers to a parent's argument.
+function expand(s,    out) {
+  LX = s
+  LP = 1
+  LERR = 0
+  PARENT = 0
+  out = lex_word("")
+  return LERR ? s : out
+}
+# The words of an ARG's arguments s, in AW (their number returned), as BuildKit's parser splits
+# them: at blanks outside quotes; quotes kept, an escaped character kept with its escape.
+function arg_words(s,    i, c, q, w, n, quoted) {
+  n = 0
+  w = q = ""
+  quoted = 0
+  for (i = 1; i <= length(s); i++) {
+    c = substr(s, i, 1)
+    if (q == "" && c ~ /[ \t\f\v\r]/) {
+      if (quoted || w != "") AW[++n] = w
+      w = ""
+      quoted = 0
+      continue
+    }
+    if (q == "" && (c == "'" || c == "\"")) { q = c; quoted = 1 }
+    else if (q != "" && c == q) q = ""
+    else if (q != "'" && c == ESC) {
+      if (i == length(s)) { q = ""; continue }
+      w = w c
+      c = substr(s, ++i, 1)
+    }
+    w = w c
+  }
+  if (quoted || w != "") AW[++n] = w
+  return n
 }
 function instruction(s,    ws, m, j, kw, word, eq, name, def, image, stage, lower) {
-  # The default field splitting: at runs of blanks, none at either end.
-  m = split(s, ws)
-  if (m == 0) return
+  # Split at runs of blanks (BuildKit's [\t\v\f\r ]+), none at either end.
+  sub(/^[ \t\f\v\r]+/, "", s)
+  sub(/[ \t\f\v\r]+$/, "", s)
+  if (s == "") return
+  m = split(s, ws, /[ \t\f\v\r]+/)
   kw = toupper(ws[1])
   if (kw == "ARG" && !seen_from) {
-    for (j = 2; j <= m; j++) {
-      word = ws[j]
+    m = arg_words(substr(s, length(ws[1]) + 1))
+    for (j = 1; j <= m; j++) {
+      word = AW[j]
       eq = index(word, "=")
-      if (eq) { name = substr(word, 1, eq - 1); def = unquote(substr(word, eq + 1)) } else name = word
+      if (eq) { name = substr(word, 1, eq - 1); def = substr(word, eq + 1) } else name = word
       if (name in passed) globals[name] = passed[name]
-      else if (eq) globals[name] = subst(def)
+      else if (eq) globals[name] = expand(def)
       else delete globals[name]
     }
   } else if (kw == "FROM") {
@@ -103,7 +165,7 @@ function instruction(s,    ws, m, j, kw, word, eq, name, def, image, stage, lowe
     image = ws[j]
     stage = ""
     if (j + 2 <= m && tolower(ws[j + 1]) == "as") stage = tolower(ws[j + 2])
-    image = subst(image)
+    image = expand(image)
     if (!PARENT) {
       lower = tolower(image)
       if (image != "" && lower != "scratch" && !(lower in stages) && !(image in printed)) {
@@ -157,7 +219,7 @@ function open_heredocs(s,    i, c, q, w, u, nw, raw, plain, f, k, n) {
 }
 {
   line = $0
-  sub(/\r$/, "", line)
+  sub(/\r+$/, "", line)
   if (NR == 1 && substr(line, 1, 3) == "\357\273\277") line = substr(line, 4)
   if (directives) directive(line)
   # A here-document's body: skipped up to its terminator.
@@ -168,13 +230,15 @@ function open_heredocs(s,    i, c, q, w, u, nw, raw, plain, f, k, n) {
     next
   }
   lead = line
-  sub(/^[ \t]*/, "", lead)
+  sub(/^[ \t\f\v\r]*/, "", lead)
   if (lead == "" || substr(lead, 1, 1) == "#") next
   end = line
   sub(/[ \t]*$/, "", end)
-  if (substr(end, length(end), 1) == ESC) { body = substr(end, 1, length(end) - 1); more = 1 } else { body = line; more = 0 }
-  if (continuing) joined = current " " body
-  else joined = body
+  # The escape character continues the line unless escaped itself; nothing takes its place.
+  body = substr(end, 1, length(end) - 1)
+  more = (substr(end, length(end), 1) == ESC && substr(body, length(body), 1) != ESC)
+  if (!more) body = line
+  joined = continuing ? (current body) : body
   if (more) { current = joined; continuing = 1 }
   else { continuing = 0; instruction(joined); if (index(joined, "<<")) open_heredocs(joined) }
 }
