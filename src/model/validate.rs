@@ -79,6 +79,7 @@ impl<'m> Checker<'m> {
     }
 
     fn run(&mut self) {
+        self.check_registry();
         self.check_outputs();
         self.check_axes();
         self.check_stage_list();
@@ -462,8 +463,35 @@ impl<'m> Checker<'m> {
         }
     }
 
+    /// The registry's host: labels and a port the schema's pattern lets through (`a..b`,
+    /// `localhost:99999`) that no client could reach.
+    fn check_registry(&mut self) {
+        let host = self.model.registry.split('/').next().unwrap_or_default();
+        if let Some(why) = super::image_reference::host_problem(host) {
+            self.report(
+                Diagnostic::new("invalid-registry", ModelPath::keys(["registry"]), format!("`{}` is not a registry: {why}", self.model.registry))
+                    .label("no registry client reaches this")
+                    .help("write a host (and port) with an optional path, e.g. `registry.example.com/team` or `localhost:5000/team`"),
+            );
+        }
+    }
+
     fn check_image_reference(&mut self, path: &ModelPath, reference: &str, owner: &str) {
-        if self.model.images.contains_key(reference) || crate::model::is_external_reference(reference) {
+        if self.model.images.contains_key(reference) {
+            return;
+        }
+        if crate::model::is_external_reference(reference) {
+            if let Some(why) = super::image_reference::problem(reference) {
+                self.report(
+                    Diagnostic::new(
+                        "invalid-image",
+                        path.clone(),
+                        format!("`{reference}` in {owner} is not an image reference: {why}"),
+                    )
+                    .label("a job would fail to pull this")
+                    .help("write `[host[:port]/]path[:tag][@digest]`, e.g. `postgres:16.4` or `ghcr.io/org/tool:1.2`"),
+                );
+            }
             return;
         }
         let help = match suggest::did_you_mean(reference, names(&self.model.images)) {

@@ -1,0 +1,180 @@
+//! Whether an external image reference (`postgres:16.4`, `ghcr.io/o/i@sha256:…`) is one the
+//! registries' reference grammar takes (the OCI distribution spec, as docker's `reference`
+//! package reads it). The schema's pattern only limits the characters; a reference such as
+//! `postgres:` (no tag), `x:1:2`, `a..b:1` or `x@sha256:zz` passes it and would fail only when a
+//! job pulls it.
+
+/// Why `reference` is not a valid reference, if it is not.
+pub fn problem(reference: &str) -> Option<String> {
+    let (name_and_tag, digest) = match reference.split_once('@') {
+        Some((name, digest)) => (name, Some(digest)),
+        None => (reference, None),
+    };
+    if let Some(digest) = digest
+        && let Some(why) = digest_problem(digest)
+    {
+        return Some(why);
+    }
+    // A tag follows the last `:` after the last `/` (a `:` before a `/` is a registry's port).
+    let last_slash = name_and_tag.rfind('/').map_or(0, |i| i + 1);
+    let (name, tag) = match name_and_tag[last_slash..].rfind(':') {
+        Some(i) => (&name_and_tag[..last_slash + i], Some(&name_and_tag[last_slash + i + 1..])),
+        None => (name_and_tag, None),
+    };
+    if let Some(tag) = tag
+        && let Some(why) = tag_problem(tag)
+    {
+        return Some(why);
+    }
+    name_problem(name)
+}
+
+fn digest_problem(digest: &str) -> Option<String> {
+    let Some((algorithm, hex)) = digest.split_once(':') else {
+        return Some(format!("the digest `{digest}` is not `<algorithm>:<hex>`, e.g. `sha256:` and 64 hex digits"));
+    };
+    let algorithm_ok = !algorithm.is_empty()
+        && algorithm
+            .split(['+', '.', '_', '-'])
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()));
+    let hex_ok = hex.len() >= 32 && hex.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    let sha256_ok = algorithm != "sha256" || hex.len() == 64;
+    if !(algorithm_ok && hex_ok && sha256_ok) {
+        return Some(format!("the digest `{digest}` is not `<algorithm>:<hex>`, e.g. `sha256:` and 64 hex digits"));
+    }
+    None
+}
+
+fn tag_problem(tag: &str) -> Option<String> {
+    let mut bytes = tag.bytes();
+    let first_ok = bytes.next().is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_');
+    let rest_ok = bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-');
+    if tag.is_empty() {
+        Some("the tag after `:` is empty".to_string())
+    } else if !(first_ok && rest_ok) || tag.len() > 128 {
+        Some(format!(
+            "the tag `{tag}` is not a tag: letters, digits, `_`, `.` and `-`, starting with a letter, digit or `_`, at most 128"
+        ))
+    } else {
+        None
+    }
+}
+
+fn name_problem(name: &str) -> Option<String> {
+    let components: Vec<&str> = name.split('/').collect();
+    // The first component is a registry host when the name has more than one component and it
+    // looks like one (a `.` or a `:`, or `localhost`).
+    let (host, path) = match components.as_slice() {
+        [first, rest @ ..] if !rest.is_empty() && (first.contains(['.', ':']) || *first == "localhost") => {
+            (Some(*first), rest)
+        }
+        all => (None, all),
+    };
+    if let Some(host) = host
+        && let Some(why) = host_problem(host)
+    {
+        return Some(why);
+    }
+    for component in path {
+        if !path_component_ok(component) {
+            return Some(format!(
+                "`{component}` is not a repository name component: lowercase letters and digits, separated by one `.`, one or two `_`, or dashes"
+            ));
+        }
+    }
+    None
+}
+
+/// `host[:port]`: labels of letters, digits and inner dashes, separated by `.`; a port from 1 to
+/// 65535.
+pub fn host_problem(host: &str) -> Option<String> {
+    let (name, port) = match host.rsplit_once(':') {
+        Some((name, port)) => (name, Some(port)),
+        None => (host, None),
+    };
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    };
+    if !name.split('.').all(label_ok) {
+        return Some(format!(
+            "`{name}` is not a host name: labels of letters, digits and inner dashes, separated by single dots"
+        ));
+    }
+    if let Some(port) = port
+        && !port.parse::<u16>().is_ok_and(|p| p > 0 && port.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Some(format!("`{port}` is not a port: a number from 1 to 65535"));
+    }
+    None
+}
+
+fn path_component_ok(component: &str) -> bool {
+    // [a-z0-9]+ ((\.|_|__|-+) [a-z0-9]+)*
+    let bytes = component.as_bytes();
+    let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+    if bytes.is_empty() || !alnum(bytes[0]) || !alnum(bytes[bytes.len() - 1]) {
+        return false;
+    }
+    let mut i = 0;
+    while i < bytes.len() {
+        if alnum(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && !alnum(bytes[i]) {
+            i += 1;
+        }
+        let separator = &component[start..i];
+        let ok = separator == "." || separator == "_" || separator == "__" || separator.bytes().all(|b| b == b'-');
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::problem;
+
+    #[test]
+    fn references_registries_take_pass() {
+        for reference in [
+            "postgres:16.4",
+            "redis",
+            "quay.io/coreos/etcd:v3.5.17",
+            "localhost:5000/team/app:1",
+            "registry.example.com/a__b/c-d--e:Latest_1.0",
+            "ghcr.io/o/i@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+            "postgres:16@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        ] {
+            assert_eq!(problem(reference), None, "{reference}");
+        }
+    }
+
+    #[test]
+    fn references_that_would_fail_to_pull_are_refused() {
+        for reference in [
+            "postgres:",
+            "x:1:2",
+            "a..b:1",
+            "x//y:1",
+            "x:-1",
+            "x:.a",
+            "x@",
+            "x@sha256:zz",
+            "x:1@sha256:abc",
+            "localhost:99999/x:1",
+            "host.example:0/x:1",
+            "a..b.example/x:1",
+            "-x:1",
+            "x-:1",
+        ] {
+            assert!(problem(reference).is_some(), "{reference}");
+        }
+    }
+}
