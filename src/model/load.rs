@@ -232,7 +232,24 @@ fn checks_beyond_the_schema(value: &yaml::Value, source: &SourceFile, refused: &
 /// construct began, when it stopped at the end of the file).
 fn syntax_error(source: &Arc<SourceFile>, text: &str, error: &yaml::Error) -> ModelErrors {
     let stopped = yaml::error_location(error).unwrap_or((1, 1));
-    let syntax = SyntaxError::read(&error.to_string());
+    // A whole number past 64 bits is valid YAML the reader cannot hold (`retry:
+    // 99999999999999999999`): too large for any field, not a syntax error.
+    let said = error.to_string();
+    if let Some((field, number)) = said
+        .split_once(": invalid type: integer `")
+        .and_then(|(field, rest)| Some((field, rest.split_once('`')?.0)))
+        .filter(|_| said.contains("` as i128") || said.contains("` as u128"))
+    {
+        let diagnostic = Diagnostic::new(
+            "out-of-range",
+            ModelPath::root(),
+            format!("`{number}` at `{field}` is out of range: no field of a model takes a number past 64 bits"),
+        )
+        .label("out of range")
+        .help("write the number the field takes (see its documentation in docs/model.md)");
+        return ModelErrors::at(source.clone(), diagnostic, source.location_at(stopped.0, stopped.1));
+    }
+    let syntax = SyntaxError::read(&said);
     let mut message = format!("this is not valid YAML: {}", syntax.problem);
     let mut at = stopped;
     let mut label = "the YAML parser stopped here".to_string();
