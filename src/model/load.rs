@@ -100,6 +100,12 @@ pub fn load(name: &str, text: &str) -> Result<LoadedModel, ModelErrors> {
             .help("remove this `---` and what follows, or move the other document to a file of its own");
             return Err(ModelErrors::at(source.clone(), diagnostic, *at));
         }
+        Some(ShapeProblem::ForeignTag { tag, at }) => {
+            let diagnostic = Diagnostic::new("yaml-tag", ModelPath::root(), format!("the YAML tag `{tag}` means nothing in a model"))
+                .label("a tag pipegen does not read")
+                .help(format!("remove `{tag}`: a model holds plain strings, numbers, lists and mappings; the YAML reader would drop the tag and keep the text as written"));
+            return Err(ModelErrors::at(source.clone(), diagnostic, *at));
+        }
         Some(ShapeProblem::Syntax { message, at }) => {
             // libyaml's messages say what was being parsed; the locator's parser is the fallback.
             let error = match yaml::from_str::<yaml::Value>(text) {

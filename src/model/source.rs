@@ -50,6 +50,18 @@ pub enum ShapeProblem {
     SecondDocument(Location),
     /// The event parser's own syntax error.
     Syntax { message: String, at: Location },
+    /// A secondary tag outside YAML's core schema (`!!binary`, `!!timestamp`, `!!python/object`):
+    /// serde_yaml drops it and keeps the text, so `!!binary aGk=` would reach a build as `aGk=`.
+    ForeignTag { tag: String, at: Location },
+}
+
+/// The core schema's secondary tags, which only say what the value already is (`!!str 3.10`).
+const CORE_TAGS: &[&str] = &["str", "int", "float", "bool", "null", "seq", "map"];
+
+/// The tag as written (`!!binary`), when it is a secondary (`!!`) tag outside the core schema.
+fn foreign_secondary_tag(tag: &saphyr_parser::Tag) -> Option<String> {
+    (tag.handle == "tag:yaml.org,2002:" && !CORE_TAGS.contains(&tag.suffix.as_str()))
+        .then(|| format!("!!{}", tag.suffix))
 }
 
 /// How a value reached a model path other than by being written there.
@@ -593,6 +605,10 @@ impl<'a> Builder<'a> {
                     }
                 }
                 Event::Scalar(value, style, anchor, tag) => {
+                    if let Some(tag) = tag.as_deref().and_then(foreign_secondary_tag) {
+                        shape = Some(ShapeProblem::ForeignTag { tag, at: self.location(span) });
+                        break;
+                    }
                     self.values.scalar(&value, style, anchor == 0 && tag.is_none());
                     self.on_scalar(&value, anchor, span)
                 }
@@ -602,6 +618,10 @@ impl<'a> Builder<'a> {
                     self.on_node(Kind::Alias(anchor), location, 0);
                 }
                 Event::MappingStart(anchor, ref tag) | Event::SequenceStart(anchor, ref tag) => {
+                    if let Some(tag) = tag.as_deref().and_then(foreign_secondary_tag) {
+                        shape = Some(ShapeProblem::ForeignTag { tag, at: self.location(span) });
+                        break;
+                    }
                     if anchor != 0 || tag.is_some() {
                         self.values.give_up();
                     }
