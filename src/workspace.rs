@@ -42,7 +42,24 @@ impl Workspace {
                     "no {DEFAULT_MODEL} here; pass --model PATH (docs/model.md describes the format)"
                 )));
             }
-            Err(_) => return Err(Error::Usage(format!("no model file at {}", model_arg.display()))),
+            Err(error) => {
+                let why = match error.raw_os_error() {
+                    // ELOOP: the name is a symbolic link that leads back to itself.
+                    Some(40) => "is a loop of symbolic links".to_string(),
+                    _ if error.kind() == std::io::ErrorKind::NotFound => {
+                        if std::fs::symlink_metadata(&absolute).is_ok() {
+                            "is a symbolic link to nothing".to_string()
+                        } else {
+                            return Err(Error::Usage(format!("no model file at {}", model_arg.display())));
+                        }
+                    }
+                    _ => format!("cannot be read: {error}"),
+                };
+                return Err(Error::Usage(format!(
+                    "{} {why}; pass --model PATH to the model file",
+                    model_arg.display()
+                )));
+            }
         };
         if !metadata.is_file() {
             return Err(Error::Usage(format!(

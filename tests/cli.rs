@@ -869,3 +869,41 @@ fn a_chain_of_a_hundred_thousand_images_is_refused_without_a_crash() {
         "{stderr}"
     );
 }
+
+/// YAML 1.2 and libyaml (serde_yaml's parser, and GitLab's) take a tab after a mapping's `:`;
+/// the model is read so, errors in it are located where they are written, and a tab inside a
+/// quoted value stays a tab.
+#[test]
+fn a_tab_after_a_colon_is_read_as_yaml_reads_it() {
+    let dir =
+        project("pipegen:\t1\nname:\tt\nregistry: registry.example.com/t\nimages:\n  a: { context: \"x:\ty\" }\n");
+    let (code, stdout, stderr) = support::pipegen_in(dir.path(), &["emit", "--target", "gitlab"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("PIPEGEN_CONTEXT: \"x:\\ty\""), "{stdout}");
+    std::fs::write(
+        dir.path().join("pipegen.yaml"),
+        "pipegen:\t1\nname:\tt\nregistry: registry.example.com/t\nimages:\n  a: { contxt:\tx }\n",
+    )
+    .expect("write");
+    let (code, _, stderr) = support::pipegen_in(dir.path(), &["check"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("pipegen.yaml:5:8: error[unknown-field]"), "{stderr}");
+}
+
+/// A model path that is a loop of symbolic links, or a link to nothing, is said to be one.
+#[test]
+fn a_model_path_that_leads_nowhere_says_why() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::os::unix::fs::symlink("b.yaml", dir.path().join("a.yaml")).expect("symlink");
+    std::os::unix::fs::symlink("a.yaml", dir.path().join("b.yaml")).expect("symlink");
+    std::os::unix::fs::symlink("gone.yaml", dir.path().join("dangling.yaml")).expect("symlink");
+    for (model, said) in [
+        ("a.yaml", "is a loop of symbolic links"),
+        ("dangling.yaml", "is a symbolic link to nothing"),
+        ("none.yaml", "no model file at"),
+    ] {
+        let (code, _, stderr) = support::pipegen_in(dir.path(), &["check", "--model", model]);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(stderr.contains(said), "{model}: {stderr}");
+    }
+}

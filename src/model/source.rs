@@ -163,10 +163,20 @@ impl SourceFile {
             line_ranges: std::sync::OnceLock::new(),
             large_mappings: std::sync::OnceLock::new(),
         };
-        let built = Builder::new(&text, &source.line_starts).run();
+        // libyaml (serde_yaml, and GitLab's own parser) takes a tab after a mapping's `:` as YAML
+        // 1.2 allows; saphyr refuses it. The locator reads a copy with each such tab a space (one
+        // byte for one byte, so every location holds), and serde_yaml reads the text itself.
+        let tab_after_colon = text.contains(":\t");
+        let for_locator = if tab_after_colon {
+            std::borrow::Cow::Owned(text.replace(":\t", ": "))
+        } else {
+            std::borrow::Cow::Borrowed(text.as_str())
+        };
+        let built = Builder::new(&for_locator, &source.line_starts).run();
         // libyaml refuses characters YAML does not print (saphyr reads some); the loader reports
         // them first, and serde_yaml decides anyway.
-        let value = if built.shape.is_none() && text.chars().all(printable) { built.value } else { None };
+        let value =
+            if built.shape.is_none() && !tab_after_colon && text.chars().all(printable) { built.value } else { None };
         source.nodes = built.nodes;
         source.root = built.root;
         source.anchors = built.anchors;
