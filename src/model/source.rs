@@ -426,7 +426,11 @@ fn location_from_line(text: &str, starts: &[usize], offset: usize, hint: usize) 
         _ => starts.partition_point(|&s| s <= offset).max(1),
     };
     let start = starts[line - 1];
-    let column = text.get(start..offset).map_or(offset - start, |s| s.chars().count()) + 1;
+    let mut column = text.get(start..offset).map_or(offset - start, |s| s.chars().count()) + 1;
+    // A byte-order mark is no column: editors show none, and YAML reads none.
+    if start == 0 && offset >= 3 && text.starts_with('\u{feff}') {
+        column -= 1;
+    }
     Location { offset, len: 0, line, column }
 }
 
@@ -789,6 +793,17 @@ mod tests {
 
     const MODEL: &str =
         "pipegen: 1\nname: gdk\nimages:\n  base: {}\n  gdk:\n    from: [base, gitlay]\n    args:\n      A: \"x\"\n";
+
+    #[test]
+    fn a_byte_order_mark_is_no_column() {
+        let text = format!("\u{feff}{MODEL}");
+        let source = SourceFile::new("m.yaml", text.as_str());
+        let at = source.value_location(&ModelPath::keys(["pipegen"]));
+        assert_eq!((at.line, at.column), (1, 10));
+        assert_eq!(&text[at.offset..at.offset + at.len], "1");
+        let at = source.value_location(&ModelPath::keys(["name"]));
+        assert_eq!((at.line, at.column), (2, 7));
+    }
 
     #[test]
     fn locates_values_and_keys() {
