@@ -40,8 +40,14 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
     let job_names: Vec<String> = ids.iter().map(names::job).collect();
     let mut seen: foldhash::HashMap<&str, &JobId> =
         std::collections::HashMap::with_capacity_and_hasher(ids.len(), Default::default());
+    // GitLab names each shard of a `parallel` job `<name> <i>/<n>`, and that name is the job's.
+    let shards: foldhash::HashMap<JobId, u32> =
+        plan.runs.iter().filter_map(|r| r.shards.map(|n| (r.id(), n))).collect();
     for (id, name) in ids.iter().zip(&job_names) {
-        job_name(id, name, &mut problems);
+        match shards.get(id) {
+            Some(n) => job_name(id, &format!("{name} {n}/{n}"), &mut problems),
+            None => job_name(id, name, &mut problems),
+        }
         if let Some(first) = seen.insert(name, id) {
             problems.push(
                 Diagnostic::new(
@@ -241,7 +247,9 @@ fn job_name(id: &JobId, name: &str, problems: &mut Vec<Diagnostic>) {
             Diagnostic::new(
                 "job-name-too-long",
                 id.origin(),
-                format!("its GitLab job name would have {length} characters; GitLab allows {MAX_JOB_NAME}"),
+                format!(
+                    "its GitLab job name would have {length} characters (with a shard's ` <i>/<n>` where it has shards); GitLab allows {MAX_JOB_NAME}"
+                ),
             ),
             "shorten the name or the axis values",
         ));
