@@ -913,3 +913,47 @@ fn builds_whose_context_holds_git_lfs_files_fetch_them_on_github() {
     let (_, yaml, _) = repo.pipegen(&["emit", "--target", "gitlab"]);
     assert_eq!(skips(&yaml), ["build:assets", "build:pointer"], "{yaml}");
 }
+
+#[test]
+fn tags_warn_of_a_dockerfile_that_is_a_directory() {
+    let repo = Repo::new();
+    std::fs::remove_file(repo.path().join("images/component.Dockerfile")).unwrap();
+    std::fs::create_dir(repo.path().join("images/component.Dockerfile")).unwrap();
+    std::fs::write(repo.path().join("images/component.Dockerfile/f"), "x\n").unwrap();
+    repo.commit_all("a directory where the Dockerfile was");
+    let (code, _, err) = repo.pipegen(&["tags"]);
+    assert_eq!(code, 0, "the tags are still what the pipeline computes: {err}");
+    let warnings: Vec<&str> = err.lines().collect();
+    assert_eq!(warnings.len(), 2, "one per variant of the component: {err}");
+    assert!(
+        warnings[0].starts_with(
+            "pipegen: warning: build component [version=1.0]: the dockerfile `images/component.Dockerfile` is a directory, not a file, in git at "
+        ),
+        "{err}"
+    );
+    assert!(warnings[0].ends_with("; the build would fail"), "{err}");
+}
+
+#[test]
+fn plan_says_what_the_working_tree_is_missing() {
+    let repo = Repo::new();
+    let (code, _, err) = repo.pipegen(&["plan"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(err, "", "nothing is missing in the fixture");
+    std::fs::remove_file(repo.path().join("tool/Dockerfile")).unwrap();
+    let mut model = std::fs::read_to_string(repo.path().join("pipegen.yaml")).unwrap();
+    model = model.replace("  tool:\n    context: tool\n", "  tool:\n    context: tool\n  ghost:\n    context: ghost\n");
+    std::fs::write(repo.path().join("pipegen.yaml"), model).unwrap();
+    let (code, out, err) = repo.pipegen(&["plan"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("build ghost"), "{out}");
+    assert_eq!(
+        err.lines().collect::<Vec<_>>(),
+        [
+            "pipegen: warning: build ghost: the dockerfile `ghost/Dockerfile` is not in the working tree; the build would fail",
+            "pipegen: warning: build ghost: the context `ghost` is not in the working tree; the build would fail",
+            "pipegen: warning: build tool: the dockerfile `tool/Dockerfile` is not in the working tree; the build would fail",
+        ],
+        "the same warnings as `tags`, about the working tree"
+    );
+}

@@ -110,7 +110,14 @@ fn compare(
     };
     let mut merged: Option<(Vec<BuildVerdict>, Vec<Removed>)> = None;
     for &target in targets {
-        let new = tags::compute(root, plan, &new_tree, target, tags::Bases::Offline)?.builds;
+        let computed = tags::compute(root, plan, &new_tree, target, tags::Bases::Offline)?;
+        if merged.is_none() {
+            // As `tags` warns: what a build's context or Dockerfile misses in the working tree.
+            for warning in tags::missing_from_tree(root, plan, &computed.facts, "in the working tree") {
+                eprintln!("pipegen: warning: {warning}");
+            }
+        }
+        let new = computed.builds;
         let old = match &old_plan {
             Some(old_plan) => Some(tags::compute(root, old_plan, old_commit, target, tags::Bases::Offline)?.builds),
             None => None,

@@ -139,7 +139,8 @@ pub fn run(
             unresolved.join(", ")
         );
     }
-    for warning in missing_from_tree(&workspace.root, &plan, &computed[0].1.facts, &commit) {
+    let at = format!("in git at {}", &commit[..commit.len().min(12)]);
+    for warning in missing_from_tree(&workspace.root, &plan, &computed[0].1.facts, &at) {
         eprintln!("pipegen: warning: {warning}");
     }
     let registry = std::env::var("PIPEGEN_REGISTRY").ok().filter(|r| !r.is_empty()).unwrap_or(plan.registry.clone());
@@ -236,29 +237,40 @@ fn bases_unread(facts: &content_tags::TreeFacts, dockerfile: &str) -> Option<&'s
     }
 }
 
-/// What a build's context or Dockerfile is missing at the commit. The tag is still what the
-/// pipeline would compute, but the build would fail, so say so; or, where the working tree has
-/// the path, that git cannot see it (the pipeline's build job stops on a link git cannot follow).
-/// And a Dockerfile in a submodule or in Git LFS, whose base images no tag can follow.
-fn missing_from_tree(root: &Path, plan: &Plan, facts: &content_tags::TreeFacts, commit: &str) -> Vec<String> {
+/// What a build's context or Dockerfile is missing at the commit, or is there as the wrong
+/// kind of object (a directory named as the Dockerfile, a file as the context). The tag is still
+/// what the pipeline would compute, but the build would fail, so say so; or, where the working
+/// tree has the path, that git cannot see it (the pipeline's build job stops on a link git cannot
+/// follow). And a Dockerfile in a submodule or in Git LFS, whose base images no tag can follow.
+/// `at` says where git was asked: `in git at <commit>` for `tags`, `in the working tree` for `plan`;
+/// both commands warn with these lines, so one place decides what is missing.
+pub fn missing_from_tree(root: &Path, plan: &Plan, facts: &content_tags::TreeFacts, at: &str) -> Vec<String> {
     let mut warnings = Vec::new();
-    let short = &commit[..commit.len().min(12)];
     for build in &plan.builds {
         if build.this.tag == crate::plan::TagMode::Content
             && let Some(why) = bases_unread(facts, &build.dockerfile)
         {
             warnings.push(format!("{}: the dockerfile `{}` {why}", build.id(), build.dockerfile));
         }
-        for (what, path) in [("dockerfile", &build.dockerfile), ("context", &build.context)] {
-            if facts.objects.get(path.as_str()).cloned().flatten().is_some() {
-                continue;
+        for (what, path, wrong_kind) in
+            [("dockerfile", &build.dockerfile, "tree "), ("context", &build.context, "blob ")]
+        {
+            match facts.objects.get(path.as_str()).cloned().flatten() {
+                Some(object) if object.starts_with(wrong_kind) => {
+                    let kind =
+                        if what == "dockerfile" { "a directory, not a file," } else { "a file, not a directory," };
+                    warnings.push(format!("{}: the {what} `{path}` is {kind} {at}; the build would fail", build.id()));
+                    continue;
+                }
+                Some(_) => continue,
+                None => {}
             }
             let why = if root.join(path).exists() {
                 ", but the working tree has it: an untracked file, or a symbolic link git cannot follow (git reads no `.` in a link's target, and follows none into a submodule); the build would fail or read what no tag hashes"
             } else {
                 "; the build would fail"
             };
-            warnings.push(format!("{}: the {what} `{path}` is not in git at {short}{why}", build.id()));
+            warnings.push(format!("{}: the {what} `{path}` is not {at}{why}", build.id()));
         }
     }
     warnings.dedup();
