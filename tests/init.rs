@@ -557,3 +557,44 @@ fn paths_a_model_cannot_hold_as_they_are_are_escaped_or_listed() {
     assert!(text.contains("#   context: \"c[1]\""), "{text}");
     assert_emits_and_checks(&root, "pipegen.yaml");
 }
+
+/// An image whose model entry pipegen's own check would refuse (here a 250-character directory
+/// name, too long for a registry's repository name) goes to the not-inferred block with the
+/// check's reason, and with it the images built on it; the rest of the model is written, and
+/// accepted. A long repository directory gives a shortened model name.
+#[test]
+fn an_image_the_check_refuses_is_left_out_not_the_model() {
+    let dir = tempfile::Builder::new().prefix("pipegen-init-").tempdir().expect("create a temporary directory");
+    let path = dir.path().join("r".repeat(100));
+    let long = "n".repeat(250);
+    write(&path.join(format!("long/{long}/Dockerfile")), "FROM alpine\n");
+    write(
+        &path.join("child/Dockerfile"),
+        &format!("ARG {}_IMAGE=x\nFROM ${{{}_IMAGE}}\n", long.to_uppercase(), long.to_uppercase()),
+    );
+    write(&path.join("ok/Dockerfile"), "FROM alpine\n");
+    git_init(&path);
+    let (text, stderr) = init(&path);
+    let written: Vec<&str> = text.lines().filter(|l| !l.trim_start().starts_with('#')).collect();
+    assert!(written.contains(&"  ok:"), "{text}");
+    assert!(!written.iter().any(|l| l.contains(&long)), "the long image is not in the model: {text}");
+    assert!(!written.contains(&"  child:"), "its child is not either: {text}");
+    assert!(text.contains(&format!("name: {}\n", "r".repeat(63))), "{text}");
+    assert!(
+        stderr.contains(&format!("pipegen: not inferred: image `{long}` (long/{long}/Dockerfile): pipegen's check refuses it (repository-too-long): ")),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "pipegen: not inferred: image `child` (child/Dockerfile): its parent `{long}` is not inferred"
+        )),
+        "{stderr}"
+    );
+    assert!(text.contains("repository-too-long"), "the model's comment says why: {text}");
+    let (code, _, stderr) = support::pipegen_in(&path, &["emit"]);
+    assert_eq!(code, 0, "pipegen emit accepts what init wrote: {stderr}");
+    std::fs::remove_file(path.join(".gitlab-ci.yml")).expect("emit wrote the pipeline");
+    let (code, stdout, stderr) = support::pipegen_in(&path, &["init", "--stdout"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(stdout, text, "--stdout prints the same model");
+}

@@ -59,19 +59,19 @@ pub fn run(dir: &Path, force: bool, stdout: bool) -> Result<ExitStatus, Error> {
     }
 
     let directory_name = absolute.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let name = Some(init::sanitize_name(&directory_name)).filter(|n| !n.is_empty()).unwrap_or("images".to_string());
-    let inference = infer::infer(infer::Input {
+    // The name is also the placeholder registry's path: a long directory name is cut, so that
+    // the registry leaves room for the images' names (a sanitized name is ASCII).
+    let mut name = init::sanitize_name(&directory_name);
+    name.truncate(MAX_MODEL_NAME_LEN);
+    let name = Some(name.trim_end_matches('-').to_string()).filter(|n| !n.is_empty()).unwrap_or("images".to_string());
+    let mut inference = infer::infer(infer::Input {
         name: &name,
         dockerfiles: &dockerfiles,
         files: &files,
         scripts: &scripts,
         templates: &templates,
     });
-    let text = render::render(&inference);
-    // pipegen must accept what it writes, up to planning its pipeline; a model it rejects would
-    // be a bug here, not the user's.
-    let loaded = model::load(&model_path.display().to_string(), &text)?;
-    plan::build(&loaded, DEFAULT_MODEL)?;
+    let text = checked_model(&mut inference, &model_path)?;
 
     report(&inference);
     let summary = format!(
@@ -97,6 +97,38 @@ pub fn run(dir: &Path, force: bool, stdout: bool) -> Result<ExitStatus, Error> {
     }
     Ok(ExitStatus::Success)
 }
+
+/// The model `inference` renders to, once pipegen accepts it up to planning its pipeline. An
+/// image its check refuses (a name that makes its repository too long for a registry, …) is left
+/// out of the model, into the not-inferred block with the check's message, and with it the images
+/// built on it: one odd Dockerfile costs its image, not the model. A refusal that names no image
+/// of the model would be a bug here, not the user's, and is the command's error.
+fn checked_model(inference: &mut infer::Inference, model_path: &Path) -> Result<String, Error> {
+    loop {
+        let text = render::render(inference);
+        let errors = match model::load(&model_path.display().to_string(), &text) {
+            Ok(loaded) => match plan::build(&loaded, DEFAULT_MODEL) {
+                Ok(_) => return Ok(text),
+                Err(errors) => errors,
+            },
+            Err(errors) => errors,
+        };
+        let mut left_out = false;
+        for diagnostic in &errors.diagnostics {
+            if let ["images", image, ..] = diagnostic.path.key_names().as_slice() {
+                let image = image.to_string();
+                let reason = format!("pipegen's check refuses it ({}): {}", diagnostic.code, diagnostic.message);
+                left_out |= inference.leave_out(&image, &reason);
+            }
+        }
+        if !left_out {
+            return Err(errors.into());
+        }
+    }
+}
+
+/// The longest model name init derives from the directory's name.
+const MAX_MODEL_NAME_LEN: usize = 63;
 
 /// Build scripts larger than this are not read: generated files, not scripts.
 const MAX_SCRIPT_BYTES: u64 = 1 << 20;

@@ -86,6 +86,46 @@ pub struct External {
 
 pub use super::args::ArgSummary;
 
+impl Inference {
+    /// Moves image `name` out of the model into the not-inferred block with `reason`, and with it
+    /// every image built on it (its parent is then not inferred). `pipegen init` does this for an
+    /// image its own check refuses (a name too long for the registry, …): one odd Dockerfile
+    /// costs its image, not the whole model. Returns whether `name` was in the model.
+    pub fn leave_out(&mut self, name: &str, reason: &str) -> bool {
+        let Some(image) = self.model.images.shift_remove(name) else { return false };
+        // The model's paths double every `$` (template::literal); the block writes them again.
+        let context = image.context.as_deref().unwrap_or(".").replace("$$", "$");
+        let dockerfile = match &image.dockerfile {
+            Some(dockerfile) => dockerfile.replace("$$", "$"),
+            None => join(if context == "." { "" } else { &context }, "Dockerfile"),
+        };
+        let mut from: Vec<String> =
+            image.from.as_ref().map(|p| p.iter().map(|(_, parent)| parent.to_string()).collect()).unwrap_or_default();
+        from.sort();
+        self.notes.remove(name);
+        self.unresolved.push(Unresolved {
+            name: name.to_string(),
+            dockerfile,
+            context,
+            target: image.target,
+            from,
+            reasons: vec![reason.to_string()],
+        });
+        self.unresolved.sort_by(|a, b| a.name.cmp(&b.name));
+        let children: Vec<String> = self
+            .model
+            .images
+            .iter()
+            .filter(|(_, child)| child.from.as_ref().is_some_and(|p| p.iter().any(|(_, parent)| parent == name)))
+            .map(|(child, _)| child.clone())
+            .collect();
+        for child in children {
+            self.leave_out(&child, &format!("its parent `{name}` is not inferred"));
+        }
+        true
+    }
+}
+
 /// The registry written into a new model, for the user to replace.
 pub fn placeholder_registry(name: &str) -> String {
     format!("registry.example.com/{name}")
