@@ -69,7 +69,9 @@ pub enum Command {
     /// whose tag differs, with the files, model fields and parents that changed it. With
     /// --changed, it matches the given paths against what each build is made of instead.
     Plan {
-        /// Changed paths to plan for, instead of asking git.
+        /// Changed paths to plan for, instead of asking git: relative to the current directory
+        /// (or absolute), resolved lexically (`.` and `..` removed) to repository paths; a path
+        /// outside the repository is an error.
         #[arg(long, num_args = 1.., value_name = "PATH")]
         changed: Option<Vec<PathBuf>>,
         /// Compare with this revision (e.g. origin/main) instead of HEAD.

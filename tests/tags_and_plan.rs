@@ -239,6 +239,47 @@ fn tags_outside_git_is_a_clear_error() {
     assert!(!err.contains("panicked"), "{err}");
 }
 
+/// `plan --changed` reads its paths relative to the current directory, as git does, and resolves
+/// `.` and `..` lexically into repository paths; one outside the repository is an error.
+#[test]
+fn plan_changed_paths_are_relative_to_the_current_directory_and_normalized() {
+    let repo = Repo::new();
+    let in_dir = |dir: &str, args: &[&str]| {
+        let (code, out, err) = support::run(support::pipegen().args(args).current_dir(repo.path().join(dir)));
+        assert_eq!(code, 0, "pipegen {args:?} in {dir} failed: {err}");
+        serde_json::from_str::<Value>(&out).unwrap()
+    };
+    let plan = in_dir(".", &["plan", "--changed", "images/base/../../shared/./deep//file.txt", "--format", "json"]);
+    assert_eq!(plan["changed"], serde_json::json!(["shared/deep/file.txt"]));
+    let component = verdict(&plan, "build component [version=1.0]");
+    assert_eq!(component["reasons"][0]["via"], "input shared/**", "not blamed on context images/base");
+    assert_eq!(verdict(&plan, "build base [version=1.0]")["rebuilt"], false);
+
+    for spelling in ["./Dockerfile", "Dockerfile", "../base/Dockerfile"] {
+        let args = ["plan", "-m", "../../pipegen.yaml", "--changed", spelling, "--format", "json"];
+        let plan = in_dir("images/base", &args);
+        assert_eq!(plan["changed"], serde_json::json!(["images/base/Dockerfile"]), "{spelling}");
+        assert_eq!(verdict(&plan, "build base [version=1.0]")["reasons"][0]["via"], "context images/base");
+    }
+    // `./x.lock` in component/ is component/x.lock: `*.lock` (root files only) does not match it.
+    let plan = in_dir("component", &["plan", "-m", "../pipegen.yaml", "--changed", "../deps.lock", "--format", "json"]);
+    assert_eq!(plan["changed"], serde_json::json!(["deps.lock"]));
+    assert_eq!(verdict(&plan, "build component [version=1.0]")["reasons"][0]["via"], "input *.lock");
+    let plan = in_dir("component", &["plan", "-m", "../pipegen.yaml", "--changed", "./x.lock", "--format", "json"]);
+    assert_eq!(plan["changed"], serde_json::json!(["component/x.lock"]));
+    assert_eq!(verdict(&plan, "build component [version=1.0]")["reasons"][0]["via"], "context component");
+
+    let absolute = repo.path().join("tool/Dockerfile");
+    let plan = in_dir(".", &["plan", "--changed", absolute.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(plan["changed"], serde_json::json!(["tool/Dockerfile"]));
+
+    for outside in ["../elsewhere", "/etc/passwd", "tool/../../x"] {
+        let (code, out, err) = repo.pipegen(&["plan", "--changed", outside]);
+        assert_eq!((code, out.as_str()), (2, ""), "{outside}: {err}");
+        assert!(err.contains(&format!("--changed {outside}: the path is outside the repository")), "{err}");
+    }
+}
+
 fn verdict<'a>(plan: &'a Value, job: &str) -> &'a Value {
     plan["builds"].as_array().unwrap().iter().find(|b| b["id"] == job).unwrap_or_else(|| panic!("no build {job}"))
 }

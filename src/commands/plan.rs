@@ -40,7 +40,8 @@ struct Report {
 
 /// Where the changes come from.
 pub enum ChangedPaths {
-    /// Given on the command line (relative to the current directory or the repository root).
+    /// Given on the command line: relative to the current directory, resolved lexically to
+    /// repository-relative paths ([`repository_path`]).
     Given(Vec<PathBuf>),
     /// From git: the working tree against a revision (`HEAD` without `since`).
     Git { since: Option<String> },
@@ -60,7 +61,7 @@ pub fn run(
     };
     let (report, origin) = match changed {
         ChangedPaths::Given(paths) => {
-            let changed: Vec<String> = paths.iter().map(|p| repository_path(&workspace, p)).collect();
+            let changed = paths.iter().map(|p| repository_path(&workspace.root, p)).collect::<Result<Vec<_>, _>>()?;
             let sent = sent_at_head(&workspace, &plan, targets[0]);
             let seen = through_links(&workspace.root, &plan, &changed);
             let builds = changes::verdicts(&plan, &seen, |build, path| sent(build, path));
@@ -240,10 +241,55 @@ fn through_links(root: &Path, plan: &Plan, changed: &[String]) -> Vec<String> {
     seen
 }
 
-/// A path as the model writes paths: relative to the repository root, with `/`.
-fn repository_path(workspace: &Workspace, path: &Path) -> String {
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-    crate::workspace::slash_path(absolute.strip_prefix(&workspace.root).unwrap_or(path))
+/// A path given on the command line as the model writes paths: relative to the repository root,
+/// with `/`, normalized. The path is relative to the current directory (as git's are), and `.`
+/// and `..` are resolved lexically, without following symbolic links (a changed path need not
+/// exist: it may have been deleted). A path outside the repository is refused.
+fn repository_path(root: &Path, path: &Path) -> Result<String, Error> {
+    let outside = || {
+        Error::Usage(format!(
+            "--changed {}: the path is outside the repository at {}; give paths inside it, relative to the \
+             current directory (or absolute)",
+            path.display(),
+            root.display()
+        ))
+    };
+    let cwd = std::env::current_dir()
+        .map_err(|e| Error::Usage(format!("--changed {}: cannot read the current directory: {e}", path.display())))?;
+    let absolute = lexical(&cwd.join(path));
+    let inside = match absolute.strip_prefix(lexical(root)) {
+        Ok(inside) => inside.to_path_buf(),
+        // The root as the model's path spelled it may run through a symbolic link that the
+        // current directory (as the system gives it) does not.
+        Err(_) => match std::fs::canonicalize(root)
+            .ok()
+            .and_then(|real| absolute.strip_prefix(real).ok().map(Path::to_path_buf))
+        {
+            Some(inside) => inside,
+            None => return Err(outside()),
+        },
+    };
+    let inside = crate::workspace::slash_path(&inside);
+    Ok(if inside.is_empty() { ".".to_string() } else { inside })
+}
+
+/// `path` with `.` components dropped and each `..` taking away the component before it
+/// (`/..` is `/`), as a shell's `cd -L` does.
+fn lexical(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) {
+                    out.pop();
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
 }
 
 fn jobs(plan: &Plan) -> Vec<JobLine> {
