@@ -74,6 +74,22 @@ pub fn tracked_named(root: &Path, name: &str) -> Option<Vec<String>> {
     Some(nul_separated(&run_bytes(command, "list tracked files").ok()?))
 }
 
+/// The files git tracks (in the index: committed or staged) whose name ends in one of `suffixes`
+/// (`.dockerignore`), at any depth, repository-relative; `None` when `root` is in no repository
+/// or git cannot be run or refuses it: the caller then reads the working tree alone. One
+/// `git ls-files` answers for every suffix, whatever the number of builds.
+pub fn tracked_ending(root: &Path, suffixes: &[&str]) -> Option<Vec<String>> {
+    if !root.join(".git").exists() {
+        return None;
+    }
+    let mut command = git(root);
+    command.args(["ls-files", "-z", "--"]);
+    for suffix in suffixes {
+        command.arg(format!(":(glob,top)**/*{suffix}"));
+    }
+    Some(nul_separated(&run_bytes(command, "list tracked files").ok()?))
+}
+
 /// The commit SHA `rev` names.
 pub fn commit(root: &Path, rev: &str) -> Result<String, Error> {
     require_repository(root)?;

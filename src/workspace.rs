@@ -167,10 +167,17 @@ pub fn read_repository(root: &Path, plan: &mut Plan) {
 }
 
 /// The ignore files either platform's builder would read for a content-tagged build of `plan`
-/// that are files under `root` now (repository-relative): what decides whether a pipeline embeds
-/// the `.dockerignore` filter ([`Plan::ignore_files`]).
+/// (repository-relative): what decides whether a pipeline embeds the `.dockerignore` filter
+/// ([`Plan::ignore_files`]). A candidate counts when git tracks it (the index: committed or
+/// staged, so one a sparse checkout leaves out of the working tree counts too, as the pipeline's
+/// checkout has it) or when it is a file under `root` now (one not yet added; outside git, the
+/// working tree alone).
 pub fn ignore_files(root: &Path, plan: &Plan) -> std::collections::BTreeSet<String> {
     let mut found = std::collections::BTreeSet::new();
+    let tracked: foldhash::HashSet<String> = crate::git::tracked_ending(root, &[".dockerignore", ".containerignore"])
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
     // Variants of an image share its context and Dockerfile: each pair is looked at once.
     let mut seen = foldhash::HashSet::default();
     // Builders and images share candidates (`<context>/.dockerignore`): each path is asked once.
@@ -193,7 +200,7 @@ pub fn ignore_files(root: &Path, plan: &Plan) -> std::collections::BTreeSet<Stri
         }
         for target in crate::emit::Target::ALL {
             for candidate in target.builder().ignore_file_candidates(&build.context, &build.dockerfile) {
-                if asked.insert(candidate.clone()) && is_file(&candidate) {
+                if asked.insert(candidate.clone()) && (tracked.contains(&candidate) || is_file(&candidate)) {
                     found.insert(candidate);
                 }
             }

@@ -907,3 +907,35 @@ fn a_model_path_that_leads_nowhere_says_why() {
         assert!(stderr.contains(said), "{model}: {stderr}");
     }
 }
+
+/// A sparse checkout that leaves out a context with a committed `.dockerignore` emits the same
+/// pipeline as a full checkout (with the ignore filter the build job needs): pipegen asks git
+/// which ignore files it tracks, not only the working tree. `check` finds nothing stale.
+#[test]
+fn a_sparse_checkout_keeps_the_ignore_filter_of_a_context_it_leaves_out() {
+    let dir = project(
+        "pipegen: 1\nname: sp\nregistry: registry.example.com/sp\noutputs: { gitlab: ci.yml }\nimages:\n  a:\n    \
+         context: a\n  b:\n    context: b\n",
+    );
+    for (path, text) in
+        [("a/Dockerfile", "FROM scratch\n"), ("a/.dockerignore", "*.md\n"), ("b/Dockerfile", "FROM scratch\n")]
+    {
+        let file = dir.path().join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, text).unwrap();
+    }
+    support::git(dir.path(), &["init", "-q", "-b", "main"]);
+    let (code, _, stderr) = support::pipegen_in(dir.path(), &["emit"]);
+    assert_eq!(code, 0, "{stderr}");
+    let full = std::fs::read_to_string(dir.path().join("ci.yml")).unwrap();
+    assert!(full.contains("PIPEGEN_IGNORE"), "a has an ignore file: the pipeline filters with it");
+    support::git(dir.path(), &["add", "-A"]);
+    support::git(dir.path(), &["commit", "-qm", "x"]);
+    support::git(dir.path(), &["sparse-checkout", "set", "--no-cone", "/*", "!a/"]);
+    assert!(!dir.path().join("a").exists(), "the sparse checkout leaves a/ out");
+    let (code, _, stderr) = support::pipegen_in(dir.path(), &["check", "-q"]);
+    assert_eq!(code, 0, "nothing changed in git: {stderr}");
+    let (code, _, stderr) = support::pipegen_in(dir.path(), &["emit"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(std::fs::read_to_string(dir.path().join("ci.yml")).unwrap(), full);
+}
