@@ -501,7 +501,17 @@ fn pattern_violation(path: &ModelPath, value: &Value, pattern: &str) -> Diagnost
                 "an image's cache reaches buildah and docker buildx inside a comma-separated option (`--output type=local,dest=<path>`), where `,` and `\"` split the path: rename the directory".into()
             } else if text.contains('\\') && (p == patterns::REL_PATH || p == patterns::REL_PATH_TEMPLATE || p == patterns::REL_GLOB) {
                 let with_slashes = text.replace('\\', "/");
-                if leaves_the_repository(&with_slashes) {
+                if let Some(wildcards) = escapes_glob_characters(text) {
+                    if p == patterns::REL_GLOB && leaves_the_repository(&wildcards) {
+                        "pipegen's globs have no escape character, and are relative to the repository root: no leading `/`, no `..`".into()
+                    } else if p == patterns::REL_GLOB {
+                        format!(
+                            "pipegen's globs have no escape character: to match a `[`, `]`, `{{`, `}}`, `?` or `\\` in a file name, put `?` (any one character) in its place, `{wildcards}`, or name the directory that holds the file"
+                        )
+                    } else {
+                        "a model's paths have no escape character and separate directories with `/`; this one cannot hold `[`, `]`, `{`, `}` or `?`: rename the file or directory".into()
+                    }
+                } else if leaves_the_repository(&with_slashes) {
                     "a model's paths separate directories with `/`, as the runners do, and hold no `\\`".into()
                 } else {
                     format!("a model's paths separate directories with `/`, as the runners do: write `{with_slashes}`")
@@ -535,6 +545,32 @@ fn pattern_violation(path: &ModelPath, value: &Value, pattern: &str) -> Diagnost
     };
     let diagnostic = Diagnostic::new(code, path.clone(), message).label("here");
     if help.is_empty() { diagnostic } else { diagnostic.help(help) }
+}
+
+/// When some `\` in `text` reads as an escape rather than a Windows separator (it comes before
+/// `[`, `]`, `{`, `}`, `?` or another `\`; before `*` it is taken for a separator, `src\*.rs`):
+/// `text` with each escaped character and its `\` replaced by `?`, and every other `\` by `/`.
+fn escapes_glob_characters(text: &str) -> Option<String> {
+    const ESCAPED: [char; 6] = ['[', ']', '{', '}', '?', '\\'];
+    let mut out = String::with_capacity(text.len());
+    let mut escapes = false;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let rest = chars.as_str();
+        match rest.chars().next() {
+            Some(next) if ESCAPED.contains(&next) => {
+                escapes = true;
+                out.push('?');
+                chars.next();
+            }
+            _ => out.push('/'),
+        }
+    }
+    escapes.then_some(out)
 }
 
 /// Whether `text` is absolute or climbs out with a `..` component.
