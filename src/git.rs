@@ -194,36 +194,20 @@ pub fn tree_facts(
                     chunk
                         .iter()
                         .map(|(glob, tree)| {
-                            let mut command = git(root);
-                            command.args([
-                                "-c",
-                                "core.quotePath=true",
-                                "diff-tree",
-                                "-r",
-                                "--no-renames",
-                                empty_tree,
-                                tree,
-                                "--",
-                                &glob.pathspec(),
-                            ]);
-                            let text = run(command, &format!("list the files of {}", glob.pattern))?;
+                            // What the tree holds under `pathspecs`, as added to the empty tree.
+                            let listed = |pathspecs: &[String], what: String| {
+                                let mut command = git(root);
+                                command
+                                    .args(["-c", "core.quotePath=true", "diff-tree", "-r", "--no-renames"])
+                                    .args([empty_tree.as_str(), tree.as_str(), "--"])
+                                    .args(pathspecs);
+                                run(command, &what)
+                            };
+                            let text = listed(&[glob.pathspec()], format!("list the files of {}", glob.pattern))?;
                             let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
                             let reach = if reach_gitlinks { glob.reach_pathspecs() } else { Vec::new() };
                             if !reach.is_empty() {
-                                let mut command = git(root);
-                                command
-                                    .args([
-                                        "-c",
-                                        "core.quotePath=true",
-                                        "diff-tree",
-                                        "-r",
-                                        "--no-renames",
-                                        empty_tree,
-                                        tree,
-                                        "--",
-                                    ])
-                                    .args(&reach);
-                                let text = run(command, &format!("list the submodules {} reaches", glob.pattern))?;
+                                let text = listed(&reach, format!("list the submodules {} reaches", glob.pattern))?;
                                 lines.extend(text.lines().filter(|l| l.starts_with(GITLINK_ADDED)).map(str::to_string));
                             }
                             Ok((glob.pattern.clone(), lines))
