@@ -5,38 +5,9 @@
 
 use super::sanitize_name;
 
-/// An image reference, split.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImageRef<'a> {
-    /// `quay.io`, `registry.example.com:5000`, `localhost`: a first component with a `.` or a
-    /// `:`, or `localhost`, as Docker decides.
-    pub registry: Option<&'a str>,
-    /// The repository path without registry: `jupyter/base-notebook`, `ros`.
-    pub path: &'a str,
-    pub tag: Option<&'a str>,
-    /// `sha256:…`.
-    pub digest: Option<&'a str>,
-}
+pub use crate::model::image_reference::ImageRef;
 
 impl<'a> ImageRef<'a> {
-    pub fn parse(text: &'a str) -> Self {
-        let (named, digest) = match text.split_once('@') {
-            Some((named, digest)) => (named, Some(digest)),
-            None => (text, None),
-        };
-        let (registry, rest) = match named.split_once('/') {
-            Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" => (Some(first), rest),
-            _ => (None, named),
-        };
-        // A tag is what follows the last `:` of the last path component.
-        let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
-        let (path, tag) = match rest[last_slash..].rfind(':') {
-            Some(at) => (&rest[..last_slash + at], Some(&rest[last_slash + at + 1..])),
-            None => (rest, None),
-        };
-        ImageRef { registry, path, tag, digest }
-    }
-
     /// The repository's last path component, as an image name: `quay.io/jupyter/base-notebook`
     /// → `base-notebook`.
     pub fn name(&self) -> String {

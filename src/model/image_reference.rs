@@ -4,29 +4,56 @@
 //! `postgres:` (no tag), `x:1:2`, `a..b:1` or `x@sha256:zz` passes it and would fail only when a
 //! job pulls it.
 
+/// An image reference, split as Docker splits one (`[registry/]path[:tag][@digest]`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImageRef<'a> {
+    /// `quay.io`, `registry.example.com:5000`, `localhost`: a first component with a `.` or a
+    /// `:`, or `localhost`, as Docker decides.
+    pub registry: Option<&'a str>,
+    /// The repository path without registry: `jupyter/base-notebook`, `ros`.
+    pub path: &'a str,
+    pub tag: Option<&'a str>,
+    /// `sha256:…`.
+    pub digest: Option<&'a str>,
+}
+
+impl<'a> ImageRef<'a> {
+    pub fn parse(text: &'a str) -> Self {
+        let (named, digest) = match text.split_once('@') {
+            Some((named, digest)) => (named, Some(digest)),
+            None => (text, None),
+        };
+        let (registry, rest) = match named.split_once('/') {
+            Some((first, rest)) if first.contains(['.', ':']) || first == "localhost" => (Some(first), rest),
+            _ => (None, named),
+        };
+        // A tag is what follows the last `:` of the last path component.
+        let last_slash = rest.rfind('/').map_or(0, |i| i + 1);
+        let (path, tag) = match rest[last_slash..].rfind(':') {
+            Some(at) => (&rest[..last_slash + at], Some(&rest[last_slash + at + 1..])),
+            None => (rest, None),
+        };
+        ImageRef { registry, path, tag, digest }
+    }
+}
+
 /// Why `reference` is not a valid reference, if it is not.
 pub fn problem(reference: &str) -> Option<String> {
-    let (name_and_tag, digest) = match reference.split_once('@') {
-        Some((name, digest)) => (name, Some(digest)),
-        None => (reference, None),
-    };
-    if let Some(digest) = digest
-        && let Some(why) = digest_problem(digest)
-    {
+    let parsed = ImageRef::parse(reference);
+    if let Some(why) = parsed.digest.and_then(digest_problem) {
         return Some(why);
     }
-    // A tag follows the last `:` after the last `/` (a `:` before a `/` is a registry's port).
-    let last_slash = name_and_tag.rfind('/').map_or(0, |i| i + 1);
-    let (name, tag) = match name_and_tag[last_slash..].rfind(':') {
-        Some(i) => (&name_and_tag[..last_slash + i], Some(&name_and_tag[last_slash + i + 1..])),
-        None => (name_and_tag, None),
-    };
-    if let Some(tag) = tag
-        && let Some(why) = tag_problem(tag)
-    {
+    if let Some(why) = parsed.tag.and_then(tag_problem) {
         return Some(why);
     }
-    name_problem(name)
+    if let Some(why) = parsed.registry.and_then(host_problem) {
+        return Some(why);
+    }
+    parsed.path.split('/').find(|c| !path_component_ok(c)).map(|component| {
+        format!(
+            "`{component}` is not a repository name component: lowercase letters and digits, separated by one `.`, one or two `_`, or dashes"
+        )
+    })
 }
 
 fn digest_problem(digest: &str) -> Option<String> {
@@ -58,31 +85,6 @@ fn tag_problem(tag: &str) -> Option<String> {
     } else {
         None
     }
-}
-
-fn name_problem(name: &str) -> Option<String> {
-    let components: Vec<&str> = name.split('/').collect();
-    // The first component is a registry host when the name has more than one component and it
-    // looks like one (a `.` or a `:`, or `localhost`).
-    let (host, path) = match components.as_slice() {
-        [first, rest @ ..] if !rest.is_empty() && (first.contains(['.', ':']) || *first == "localhost") => {
-            (Some(*first), rest)
-        }
-        all => (None, all),
-    };
-    if let Some(host) = host
-        && let Some(why) = host_problem(host)
-    {
-        return Some(why);
-    }
-    for component in path {
-        if !path_component_ok(component) {
-            return Some(format!(
-                "`{component}` is not a repository name component: lowercase letters and digits, separated by one `.`, one or two `_`, or dashes"
-            ));
-        }
-    }
-    None
 }
 
 /// `host[:port]`: labels of letters, digits and inner dashes, separated by `.`; a port from 1 to

@@ -7,7 +7,7 @@ mod diagnostic;
 mod duration;
 mod env_names;
 mod excerpt;
-mod image_reference;
+pub(crate) mod image_reference;
 pub mod load;
 mod merge;
 pub mod output_paths;
