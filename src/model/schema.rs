@@ -119,6 +119,11 @@ pub fn schema_at<'a>(instance_path: &[String]) -> Option<&'a Value> {
     Some(current)
 }
 
+/// `schema` with its `$ref`s followed, within the model's schema.
+pub fn resolved(schema: &Value) -> &Value {
+    resolve(json_schema(), schema)
+}
+
 fn resolve<'a>(root: &'a Value, mut schema: &'a Value) -> &'a Value {
     while let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
         let Some(pointer) = reference.strip_prefix('#') else { break };

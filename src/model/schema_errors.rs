@@ -92,19 +92,12 @@ fn no_branch(error: &jsonschema::ValidationError<'_>, instance: &Value) -> Diagn
 /// duration's form, not "quote it", as `"5"` would be refused too), else its example.
 fn with_field_help(diagnostic: Diagnostic) -> Diagnostic {
     let Some(field) = schema::schema_at(&diagnostic.path.pointer_segments()) else { return diagnostic };
-    let root = schema::json_schema();
-    let resolve = |branch: &Value| -> Option<Value> {
-        match branch.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')) {
-            Some(pointer) => root.pointer(pointer).cloned(),
-            None => Some(branch.clone()),
-        }
-    };
     let form = field
         .get("anyOf")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .filter_map(resolve)
+        .map(schema::resolved)
         .find_map(|branch| branch.get("pattern").and_then(Value::as_str).and_then(patterns::editor_message));
     if let Some(form) = form {
         let mut diagnostic = diagnostic;
