@@ -30,6 +30,10 @@ impl ModelPath {
         ModelPath(keys.into_iter().map(|k| Segment::Key(k.into())).collect())
     }
 
+    pub fn from_segments(segments: Vec<Segment>) -> Self {
+        ModelPath(segments)
+    }
+
     pub fn key(&self, key: impl Into<Arc<str>>) -> Self {
         self.then(Segment::Key(key.into()))
     }

@@ -164,6 +164,25 @@ fn subject(path: &ModelPath) -> String {
     }
 }
 
+/// The mapping a path names, for errors about the mapping itself (a missing or unknown field):
+/// the entry (`job \`test\``), or the section inside it (`\`artifacts\` of job \`test\``), so
+/// that a field of `artifacts` is not reported as one of the job.
+fn section(path: &ModelPath) -> String {
+    match path.segments() {
+        [Segment::Key(kind), Segment::Key(_), rest @ ..]
+            if matches!(&**kind, "images" | "services" | "jobs" | "caches" | "axes") =>
+        {
+            if rest.is_empty() {
+                subject(path)
+            } else {
+                format!("`{}` of {}", ModelPath::from_segments(rest.to_vec()), subject(path))
+            }
+        }
+        [_, _, ..] => format!("`{path}`"),
+        _ => subject(path),
+    }
+}
+
 fn last_key(path: &ModelPath) -> Option<&str> {
     path.key_names().pop()
 }
@@ -188,7 +207,7 @@ fn explain(error: &jsonschema::ValidationError<'_>, instance: &Value, source: &S
             Diagnostic::new(
                 "missing-field",
                 path.clone(),
-                format!("{} is missing the required field `{field}`", subject(&path)),
+                format!("{} is missing the required field `{field}`", section(&path)),
             )
             // The name of the incomplete entry (`qa:`), not the first of its other fields.
             .at_key()
@@ -318,7 +337,7 @@ fn unknown_field(parent: &ModelPath, key: &str, value: Option<&Value>) -> Diagno
         .collect();
     let help = suggest::did_you_mean(key, fitting.iter().copied())
         .unwrap_or_else(|| suggest::listing("fields here", fields.iter().map(String::as_str)));
-    Diagnostic::new("unknown-field", parent.key(key), format!("unknown field `{key}` in {}", subject(parent)))
+    Diagnostic::new("unknown-field", parent.key(key), format!("unknown field `{key}` in {}", section(parent)))
         .at_key()
         .label("not a field of this section")
         .help(help)
