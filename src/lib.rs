@@ -5,6 +5,10 @@
 //! variants, [`plan`] decides every job, and [`emit`] translates a plan for one platform. Only
 //! [`cli`] reads and writes files.
 
+// Output goes through `commands::print_stdout` and `commands::print_stderr`: the macros panic
+// (exit 101) when a stream cannot be written (`2>/dev/full`, `2>&1 | head -1`).
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
 pub mod alias_tags;
 pub mod awk;
 pub mod changes;

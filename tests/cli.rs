@@ -113,6 +113,36 @@ fn a_stdout_that_cannot_be_written_is_an_error_and_a_closed_pipe_is_not() {
     assert!(output.stderr.is_empty(), "{}", String::from_utf8_lossy(&output.stderr));
 }
 
+/// A stderr that cannot be written (full, or a pipe whose reader went away) loses the warnings,
+/// not the run: `plan` and `tags` warn of the missing context `images/base`, and exited 101 with
+/// a panic when stderr could not take the warning.
+#[test]
+fn a_stderr_that_cannot_be_written_is_no_panic() {
+    let dir = project(MODEL);
+    support::git(dir.path(), &["init", "-q"]);
+    support::git(dir.path(), &["add", "."]);
+    support::git(dir.path(), &["commit", "-qm", "the model"]);
+    for args in [&["plan"][..], &["tags", "--offline"]] {
+        let (code, stdout, stderr) = support::pipegen_in(dir.path(), args);
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+        assert!(stderr.contains("pipegen: warning: "), "{args:?} should warn:\n{stderr}");
+        let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+        let (code, full_stdout, _) = support::run(support::pipegen().args(args).current_dir(dir.path()).stderr(full));
+        assert_eq!((code, full_stdout), (0, stdout), "{args:?} with stderr on /dev/full");
+        let mut child = support::pipegen()
+            .args(args)
+            .current_dir(dir.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run pipegen");
+        // Closed before pipegen warns: its write gets EPIPE.
+        drop(child.stderr.take());
+        let output = child.wait_with_output().expect("wait for pipegen");
+        assert_eq!(output.status.code(), Some(0), "{args:?} with stderr a closed pipe");
+    }
+}
+
 #[test]
 fn emit_writes_every_output_whole() {
     let dir = project(MODEL);

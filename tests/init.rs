@@ -462,6 +462,35 @@ fn a_written_model_is_kept_unless_forced() {
     assert_eq!(entries, ["README.md", "docker", "node_modules", "pipegen.yaml", "target"]);
 }
 
+/// What init lists on stderr is a report, not its work: a stderr that cannot be written (full,
+/// or a pipe whose reader went away) still gets the model written, and no panic (exit 101
+/// before the model was written).
+#[test]
+fn a_stderr_that_cannot_be_written_still_gets_the_model_written() {
+    let dir = tempfile::Builder::new().prefix("pipegen-init-").tempdir().unwrap();
+    // Two external base images: init lists both on stderr before it writes the model.
+    write(&dir.path().join("a/Dockerfile"), "FROM debian:12\n");
+    write(&dir.path().join("b/Dockerfile"), "FROM debian:11\n");
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+    let (code, _, _) = support::run(support::pipegen().arg("init").current_dir(dir.path()).stderr(full));
+    assert_eq!(code, 0, "init with stderr on /dev/full");
+    let written = std::fs::read_to_string(dir.path().join("pipegen.yaml")).expect("init wrote pipegen.yaml");
+    assert_eq!(graph(&written), ["a: from=[] context=a", "b: from=[] context=b"]);
+    std::fs::remove_file(dir.path().join("pipegen.yaml")).unwrap();
+    let mut child = support::pipegen()
+        .arg("init")
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run pipegen");
+    // Closed before init reports: its write gets EPIPE.
+    drop(child.stderr.take());
+    let output = child.wait_with_output().expect("wait for pipegen");
+    assert_eq!(output.status.code(), Some(0), "init with stderr a closed pipe");
+    assert_eq!(std::fs::read_to_string(dir.path().join("pipegen.yaml")).unwrap(), written);
+}
+
 #[test]
 fn a_directory_inside_a_repository_gets_paths_from_the_repository_root() {
     let dir = tempfile::Builder::new().prefix("pipegen-init-").tempdir().unwrap();

@@ -85,15 +85,15 @@ pub fn run(dir: &Path, force: bool, stdout: bool) -> Result<ExitStatus, Error> {
         }
     );
     if dockerfiles.is_empty() && templates.is_empty() {
-        eprintln!("pipegen: no Dockerfiles found under {}", dir.display());
+        super::print_stderr(&format!("pipegen: no Dockerfiles found under {}\n", dir.display()));
     }
     if stdout {
         super::print_stdout(&text)?;
-        eprintln!("pipegen: inferred {summary}");
+        super::print_stderr(&format!("pipegen: inferred {summary}\n"));
     } else {
         outputs::write_atomically(&model_path, &text)
             .map_err(|source| Error::Write { path: model_path.clone(), source })?;
-        eprintln!("pipegen: wrote {}: {summary}", model_path.display());
+        super::print_stderr(&format!("pipegen: wrote {}: {summary}\n", model_path.display()));
     }
     Ok(ExitStatus::Success)
 }
@@ -158,32 +158,32 @@ fn report(inference: &infer::Inference) {
             0 => String::new(),
             n => format!(" and {n} more"),
         };
-        eprintln!(
-            "pipegen: {} templated Dockerfile(s) not read: {}{more}; render them first, or point an image's `dockerfile` at the rendered output (listed in the model)",
+        super::print_stderr(&format!(
+            "pipegen: {} templated Dockerfile(s) not read: {}{more}; render them first, or point an image's `dockerfile` at the rendered output (listed in the model)\n",
             inference.templates.len(),
             listed.join(", ")
-        );
+        ));
     }
     // Paths and Dockerfile text reach the terminal escaped: a file name may hold a newline or
     // an escape sequence.
     let shown = |text: &str| printable::escape(text).into_owned();
     for unresolved in &inference.unresolved {
         for reason in &unresolved.reasons {
-            eprintln!(
-                "pipegen: not inferred: image `{}` ({}): {}",
+            super::print_stderr(&format!(
+                "pipegen: not inferred: image `{}` ({}): {}\n",
                 unresolved.name,
                 shown(&unresolved.dockerfile),
                 shown(reason)
-            );
+            ));
         }
     }
     for external in &inference.external {
-        eprintln!(
-            "pipegen: external: {} {}: {}",
+        super::print_stderr(&format!(
+            "pipegen: external: {} {}: {}\n",
             shown(&external.dockerfile),
             shown(&external.what),
             shown(&external.reason)
-        );
+        ));
     }
     for (image, summary) in &inference.args {
         if summary.required.is_empty() || !inference.model.images.contains_key(image) {
@@ -196,11 +196,11 @@ fn report(inference: &infer::Inference) {
             (None, None | Some(".")) => "Dockerfile".to_string(),
             (None, Some(context)) => format!("{}/Dockerfile", context.replace("$$", "$")),
         };
-        eprintln!(
-            "pipegen: image `{image}` ({}): build argument(s) without a default: {}; set them in `args` (a commented entry is in the model)",
+        super::print_stderr(&format!(
+            "pipegen: image `{image}` ({}): build argument(s) without a default: {}; set them in `args` (a commented entry is in the model)\n",
             shown(&dockerfile),
             shown(&summary.required.join(", "))
-        );
+        ));
     }
 }
 
@@ -216,7 +216,10 @@ fn list_files(root: &Path) -> Result<Vec<String>, Error> {
     if root.join(".git").exists() {
         match git_files(root) {
             Ok(files) => return Ok(files),
-            Err(why) => eprintln!("pipegen: cannot list files with git ({why}); walking {} instead", root.display()),
+            Err(why) => super::print_stderr(&format!(
+                "pipegen: cannot list files with git ({why}); walking {} instead\n",
+                root.display()
+            )),
         }
     }
     let mut files = Vec::new();

@@ -115,7 +115,7 @@ fn compare(
         if merged.is_none() {
             // As `tags` warns: what a build's context or Dockerfile misses in the working tree.
             for warning in tags::missing_from_tree(root, plan, &computed.facts, "in the working tree") {
-                eprintln!("pipegen: warning: {warning}");
+                super::print_stderr(&format!("pipegen: warning: {warning}\n"));
             }
         }
         let new = computed.builds;

@@ -133,15 +133,15 @@ pub fn run(
     let unresolved =
         if bases == Bases::Offline { content_tags::lookups(&plan, &computed[0].1.facts) } else { Vec::new() };
     if !unresolved.is_empty() {
-        eprintln!(
+        super::print_stderr(&format!(
             "pipegen: warning: --offline: the digests of {} are not asked of their registries, so the tags of the \
-             images built on them (marked `offline`) are not the pipeline's",
+             images built on them (marked `offline`) are not the pipeline's\n",
             unresolved.join(", ")
-        );
+        ));
     }
     let at = format!("in git at {}", &commit[..commit.len().min(12)]);
     for warning in missing_from_tree(&workspace.root, &plan, &computed[0].1.facts, &at) {
-        eprintln!("pipegen: warning: {warning}");
+        super::print_stderr(&format!("pipegen: warning: {warning}\n"));
     }
     let registry = std::env::var("PIPEGEN_REGISTRY").ok().filter(|r| !r.is_empty()).unwrap_or(plan.registry.clone());
     let offline = offline_builds(&plan, &computed[0].1.builds);
@@ -174,11 +174,11 @@ pub fn run(
         }
     }
     if differing > 0 {
-        eprintln!(
+        super::print_stderr(&format!(
             "pipegen: warning: {differing} build{} get a tag per platform: GitLab's buildah and GitHub's BuildKit read \
-             their ignore files differently and receive different files (docs/dockerignore.md); pass --target to see one",
+             their ignore files differently and receive different files (docs/dockerignore.md); pass --target to see one\n",
             if differing == 1 { "" } else { "s" }
-        );
+        ));
     }
     match format {
         OutputFormat::Json => {
