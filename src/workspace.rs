@@ -209,13 +209,19 @@ pub fn ignore_files(root: &Path, plan: &Plan) -> std::collections::BTreeSet<Stri
     found
 }
 
-/// The bytes of the regular file at `path`, refused when it is larger than `limit`.
+/// The bytes of the regular file at `path` (a link to one counts), refused when it is larger
+/// than `limit` or not a regular file.
 pub(crate) fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, Error> {
     let read_error = |source| Error::Read { path: path.to_path_buf(), source };
+    let not_regular = || Error::Usage(format!("{} is not a regular file", path.display()));
+    // Opening a FIFO waits for a writer, forever: look before opening, and again at what was
+    // opened (it may have been replaced in between).
+    if !std::fs::metadata(path).map_err(read_error)?.is_file() {
+        return Err(not_regular());
+    }
     let file = std::fs::File::open(path).map_err(read_error)?;
-    let metadata = file.metadata().map_err(read_error)?;
-    if !metadata.is_file() {
-        return Err(Error::Usage(format!("{} is not a regular file", path.display())));
+    if !file.metadata().map_err(read_error)?.is_file() {
+        return Err(not_regular());
     }
     let mut bytes = Vec::new();
     file.take(limit + 1).read_to_end(&mut bytes).map_err(read_error)?;

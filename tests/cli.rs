@@ -603,6 +603,31 @@ fn check_reads_only_regular_files_and_never_hangs() {
     assert!(stdout.len() < 1000, "{stdout}");
 }
 
+/// `.gitmodules` and `.gitattributes` are read from the working tree; one that is a FIFO (no
+/// file git can hold) is read as no file. Opening it waited for a writer: emit and check hung.
+#[test]
+fn a_fifo_where_emit_reads_the_repository_is_no_file_and_no_hang() {
+    let dir = project(MODEL);
+    assert_eq!(support::pipegen_in(dir.path(), &["emit"]).0, 0);
+    std::fs::create_dir_all(dir.path().join("images/base")).expect("mkdir");
+    // The root's, and one on the way to the context `images/base`.
+    for fifo in [".gitmodules", ".gitattributes", "images/.gitattributes", "images/base/.gitattributes"] {
+        let (code, _, stderr) = support::run(std::process::Command::new("mkfifo").arg(dir.path().join(fifo)));
+        assert_eq!(code, 0, "mkfifo: {stderr}");
+        for command in ["check", "emit"] {
+            // `timeout` ends a hang with 124.
+            let (code, _, stderr) = support::run(
+                std::process::Command::new("timeout")
+                    .args(["20", env!("CARGO_BIN_EXE_pipegen"), command])
+                    .current_dir(dir.path())
+                    .env("NO_COLOR", "1"),
+            );
+            assert_eq!(code, 0, "{command} with a FIFO at {fifo}: {stderr}");
+        }
+        std::fs::remove_file(dir.path().join(fifo)).expect("remove the FIFO");
+    }
+}
+
 #[test]
 fn a_bad_model_file_is_refused_before_it_is_read() {
     let dir = project(MODEL);
