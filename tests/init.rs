@@ -392,6 +392,27 @@ fn the_model_is_written_with_the_permissions_the_umask_gives() {
     }
 }
 
+/// `--force` over a `pipegen.yaml` that is a link replaces the link with a new file, which gets
+/// a new file's mode: it took the mode of the link's target (0666 through a link to /dev/null).
+#[test]
+fn a_model_forced_over_a_link_gets_a_new_files_mode() {
+    let kolla = tree("kolla", false);
+    let target = kolla.path.join("shared.yaml");
+    write(&target, "# shared\n");
+    std::fs::set_permissions(&target, std::os::unix::fs::PermissionsExt::from_mode(0o666)).unwrap();
+    std::os::unix::fs::symlink("shared.yaml", kolla.path.join("pipegen.yaml")).unwrap();
+    let (code, _, stderr) = support::run(
+        Command::new("sh")
+            .args(["-c", "umask 022 && exec \"$0\" init --force", env!("CARGO_BIN_EXE_pipegen")])
+            .current_dir(&kolla.path),
+    );
+    assert_eq!(code, 0, "{stderr}");
+    let written = std::fs::symlink_metadata(kolla.path.join("pipegen.yaml")).unwrap();
+    assert!(written.is_file(), "the link is replaced by a file");
+    assert_eq!(std::os::unix::fs::PermissionsExt::mode(&written.permissions()) & 0o777, 0o644);
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "# shared\n", "the link's target is left alone");
+}
+
 #[test]
 fn lists_what_it_cannot_resolve_instead_of_guessing() {
     let broken = tree("broken", true);

@@ -8,9 +8,10 @@
 //!   directory is an error, never a hang or an endless read.
 //! - `emit` writes every file to a temporary file in its directory, then renames them all. A
 //!   failed rename puts back the files already replaced (from hard-linked backups). New files get
-//!   mode 0666 less the umask, as any new file; a replaced file keeps its mode. Temporary files
-//!   are removed on every error, and on SIGINT, SIGTERM or SIGHUP: a handler waits for the
-//!   writing to finish or fail, removes what is left, then lets the signal end the process.
+//!   mode 0666 less the umask, as any new file; a replaced regular file keeps its mode (a
+//!   replaced link is no file: its target's mode is not taken). Temporary files are removed on
+//!   every error, and on SIGINT, SIGTERM or SIGHUP: a handler waits for the writing to finish or
+//!   fail, removes what is left, then lets the signal end the process.
 
 use std::fs::{self, Permissions};
 use std::io::{Read, Write};
@@ -199,7 +200,9 @@ fn transaction(files: &[(PathBuf, &str)], pending: &mut Vec<PathBuf>) -> Result<
         let write_error = |source| Error::Write { path: target.clone(), source };
         let directory = target.parent().unwrap_or(Path::new("."));
         fs::create_dir_all(directory).map_err(write_error)?;
-        let kept_mode = fs::metadata(target).ok().map(|m| m.permissions());
+        // Only a regular file's mode is kept: a link (to /dev/null, 0666) is replaced by a new
+        // file, which gets a new file's mode.
+        let kept_mode = fs::symlink_metadata(target).ok().filter(fs::Metadata::is_file).map(|m| m.permissions());
         // 0666 at creation, which the kernel masks with the umask: the mode of any new file.
         let temporary = tempfile::Builder::new()
             .prefix(".pipegen-")
