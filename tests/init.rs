@@ -512,6 +512,25 @@ fn a_stderr_that_cannot_be_written_still_gets_the_model_written() {
     assert_eq!(std::fs::read_to_string(dir.path().join("pipegen.yaml")).unwrap(), written);
 }
 
+/// A `pipegen.yaml` that links to nothing is a name taken all the same: init without `--force`
+/// replaced the link.
+#[test]
+fn a_link_to_nothing_is_kept_unless_forced() {
+    let kolla = tree("kolla", false);
+    let model = kolla.path.join("pipegen.yaml");
+    std::os::unix::fs::symlink("nowhere.yaml", &model).unwrap();
+    let (code, _, stderr) = support::pipegen_in(&kolla.path, &["init"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(
+        stderr,
+        "error: ./pipegen.yaml exists; pass --force to replace it, or --stdout to print the inferred model instead\n"
+    );
+    assert_eq!(std::fs::read_link(&model).unwrap(), Path::new("nowhere.yaml"), "the link is left alone");
+    let (code, _, stderr) = support::pipegen_in(&kolla.path, &["init", "--force"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(std::fs::symlink_metadata(&model).unwrap().is_file(), "--force replaces the link");
+}
+
 #[test]
 fn a_directory_inside_a_repository_gets_paths_from_the_repository_root() {
     let dir = tempfile::Builder::new().prefix("pipegen-init-").tempdir().unwrap();

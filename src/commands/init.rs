@@ -17,7 +17,9 @@ pub fn run(dir: &Path, force: bool, stdout: bool) -> Result<ExitStatus, Error> {
         return Err(Error::Usage(format!("{} is not a directory", dir.display())));
     }
     let model_path = dir.join(DEFAULT_MODEL);
-    if !stdout && !force && model_path.exists() {
+    // The name is taken whatever it is: a link to nothing is a name too (`exists` follows it).
+    let existing = std::fs::symlink_metadata(&model_path).ok();
+    if !stdout && !force && existing.is_some() {
         return Err(Error::Usage(format!(
             "{} exists; pass --force to replace it, or --stdout to print the inferred model instead",
             model_path.display()
