@@ -531,6 +531,27 @@ fn a_link_to_nothing_is_kept_unless_forced() {
     assert!(std::fs::symlink_metadata(&model).unwrap().is_file(), "--force replaces the link");
 }
 
+/// A directory named `pipegen.yaml` is said to be one, with or without `--force`: the write
+/// failed with "the source path is neither a regular file nor a symlink to a regular file".
+#[test]
+fn a_directory_named_like_the_model_is_refused() {
+    let kolla = tree("kolla", false);
+    std::fs::create_dir(kolla.path.join("pipegen.yaml")).unwrap();
+    for args in [&["init"][..], &["init", "--force"]] {
+        let (code, _, stderr) = support::pipegen_in(&kolla.path, args);
+        assert_eq!(code, 2, "{args:?}: {stderr}");
+        assert_eq!(
+            stderr,
+            "error: ./pipegen.yaml is a directory; init writes the model to a file of that name, so move the \
+             directory, or pass --stdout to print the model instead\n",
+            "{args:?}"
+        );
+    }
+    assert!(kolla.path.join("pipegen.yaml").is_dir());
+    let (code, _, stderr) = support::pipegen_in(&kolla.path, &["init", "--stdout"]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
 #[test]
 fn a_directory_inside_a_repository_gets_paths_from_the_repository_root() {
     let dir = tempfile::Builder::new().prefix("pipegen-init-").tempdir().unwrap();

@@ -19,6 +19,13 @@ pub fn run(dir: &Path, force: bool, stdout: bool) -> Result<ExitStatus, Error> {
     let model_path = dir.join(DEFAULT_MODEL);
     // The name is taken whatever it is: a link to nothing is a name too (`exists` follows it).
     let existing = std::fs::symlink_metadata(&model_path).ok();
+    // Not even `--force` replaces a directory.
+    if !stdout && existing.as_ref().is_some_and(std::fs::Metadata::is_dir) {
+        return Err(Error::Usage(format!(
+            "{} is a directory; init writes the model to a file of that name, so move the directory, or pass --stdout to print the model instead",
+            model_path.display()
+        )));
+    }
     if !stdout && !force && existing.is_some() {
         return Err(Error::Usage(format!(
             "{} exists; pass --force to replace it, or --stdout to print the inferred model instead",
