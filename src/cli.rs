@@ -91,7 +91,8 @@ pub enum Command {
     /// BuildKit on GitHub); when the two receive different files, a build has a tag per platform
     /// and both are printed, unless --target picks one.
     Tags {
-        /// The commit to compute tags for.
+        /// The commit to compute tags for, with the model file as that commit has it (as its
+        /// pipeline was generated); the working tree's model when the commit has none.
         #[arg(long, default_value = "HEAD", value_name = "REV")]
         rev: String,
         /// Do not ask registries for the digests of external base images (`FROM debian:12`):

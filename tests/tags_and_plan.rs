@@ -179,6 +179,40 @@ fn tags_ignore_uncommitted_changes_and_follow_rev() {
     assert_eq!(old, tag_values(&before), "--rev computes the tags of an earlier commit");
 }
 
+/// `tags --rev` gives the tags that commit's pipeline computed: with the model as the commit has
+/// it, not the working tree's, which may have changed since (an arg, an axis value).
+#[test]
+fn tags_at_a_revision_use_the_model_that_revision_has() {
+    let repo = Repo::new();
+    let first = repo.git(&["rev-parse", "HEAD"]).trim().to_string();
+    let before = cli_tags(&repo);
+    let model = std::fs::read_to_string(repo.path().join("pipegen.yaml")).unwrap();
+    let changed = model.replace("QUOTE: \"it's", "QUOTE: \"it is");
+    assert_ne!(changed, model);
+    std::fs::write(repo.path().join("pipegen.yaml"), &changed).unwrap();
+    repo.commit_all("change an arg of the base");
+    let after = cli_tags(&repo);
+    assert_ne!(tag_values(&after), tag_values(&before), "the arg is in every tag");
+
+    let (code, out, err) = repo.pipegen(&["tags", "--rev", &first, "--format", "json"]);
+    assert_eq!(code, 0, "{err}");
+    let json: Value = serde_json::from_str(&out).unwrap();
+    let old: Vec<String> = json.as_array().unwrap().iter().map(|t| t["tag"].as_str().unwrap().to_string()).collect();
+    assert_eq!(old, tag_values(&before), "the first commit's tags, with its own model");
+    assert!(err.contains("differs in the working tree from") && err.contains("as its pipeline was"), "{err}");
+
+    // The working tree's model is the commit's: nothing to say.
+    let (code, _, err) = repo.pipegen(&["tags"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("differs"), "{err}");
+
+    // A model not committed yet: its own tags, with a warning.
+    std::fs::copy(repo.path().join("pipegen.yaml"), repo.path().join("new.yaml")).unwrap();
+    let (code, _, err) = repo.pipegen(&["tags", "--model", "new.yaml"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("new.yaml is not in git at HEAD"), "{err}");
+}
+
 #[test]
 fn tags_say_what_the_tree_is_missing() {
     let repo = Repo::new();

@@ -10,6 +10,7 @@ use crate::emit::Target;
 use crate::error::Error;
 use crate::exit::ExitStatus;
 use crate::git;
+use crate::model::{self, LoadedModel};
 use crate::plan::{Plan, TagMode};
 use crate::workspace::Workspace;
 
@@ -105,6 +106,40 @@ pub fn compute_with(
     Ok(Computed { facts, builds })
 }
 
+/// The model the pipeline of `commit` was generated from: the model file as that commit has
+/// it, so that `tags --rev v1.2` gives the tags v1.2's pipeline computed even when the model
+/// changed since. The working tree's model (already read and checked: a model with errors is
+/// reported as such first) serves when the commit has the same text, and when it has no such
+/// file (a model not yet committed), with a warning either time it differs.
+fn model_at(
+    workspace: &Workspace,
+    rev: &str,
+    commit: &str,
+    working: (LoadedModel, Plan),
+) -> Result<(LoadedModel, Plan), Error> {
+    let path = &workspace.model_in_repo;
+    let short = &commit[..commit.len().min(12)];
+    match git::file_at(&workspace.root, commit, path)? {
+        None => {
+            super::print_stderr(&format!(
+                "pipegen: warning: {path} is not in git at {rev} ({short}); the tags are computed with the working \
+                 tree's model, which that commit's pipeline did not have\n"
+            ));
+            Ok(working)
+        }
+        Some(text) if std::fs::read(&workspace.model_arg).is_ok_and(|now| now == text.as_bytes()) => Ok(working),
+        Some(text) => {
+            super::print_stderr(&format!(
+                "pipegen: warning: {path} differs in the working tree from {rev} ({short}); the tags are \
+                 computed with the model as {rev} has it, as its pipeline was\n"
+            ));
+            let loaded = model::load(&format!("{rev}:{path}"), &text)?;
+            let plan = crate::plan::build(&loaded, path)?;
+            Ok((loaded, plan))
+        }
+    }
+}
+
 pub fn run(
     model: Option<&Path>,
     rev: &str,
@@ -114,13 +149,14 @@ pub fn run(
 ) -> Result<ExitStatus, Error> {
     let workspace = Workspace::locate(model)?;
     let (loaded, plan) = workspace.plan_without_limits()?;
+    let commit = git::commit(&workspace.root, rev)?;
+    let (loaded, plan) = model_at(&workspace, rev, &commit, (loaded, plan))?;
     if plan.builds.is_empty() {
         if format == OutputFormat::Json {
             super::print_stdout("[]\n")?;
         }
         return Ok(ExitStatus::Success);
     }
-    let commit = git::commit(&workspace.root, rev)?;
     let targets = match target {
         Some(target) => vec![target],
         None => crate::emit::targets_of(&loaded.model),
