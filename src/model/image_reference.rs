@@ -87,6 +87,22 @@ fn tag_problem(tag: &str) -> Option<String> {
     }
 }
 
+/// Why `registry` (`host[:port][/path]`, where images are pushed as `<registry>/<image>:<tag>`)
+/// is not one, if it is not: its host as [`host_problem`] says, and each path component as a
+/// repository name's, since every pushed reference carries them (`reg.io/a..b` makes every
+/// push fail).
+pub fn registry_problem(registry: &str) -> Option<String> {
+    let mut parts = registry.split('/');
+    if let Some(why) = host_problem(parts.next().unwrap_or_default()) {
+        return Some(why);
+    }
+    parts.find(|c| !path_component_ok(c)).map(|component| {
+        format!(
+            "`{component}` is not a repository name component: lowercase letters and digits, separated by one `.`, one or two `_`, or dashes"
+        )
+    })
+}
+
 /// `host[:port]`: labels of letters, digits and inner dashes, separated by `.`; a port from 1 to
 /// 65535.
 pub fn host_problem(host: &str) -> Option<String> {

@@ -463,11 +463,10 @@ impl<'m> Checker<'m> {
         }
     }
 
-    /// The registry's host: labels and a port the schema's pattern lets through (`a..b`,
-    /// `localhost:99999`) that no client could reach.
+    /// The registry: a host and port the schema's pattern lets through (`a..b`, `localhost:99999`)
+    /// that no client could reach, or a path component no repository name has (`reg.io/a..b`).
     fn check_registry(&mut self) {
-        let host = self.model.registry.split('/').next().unwrap_or_default();
-        if let Some(why) = super::image_reference::host_problem(host) {
+        if let Some(why) = super::image_reference::registry_problem(&self.model.registry) {
             self.report(
                 Diagnostic::new("invalid-registry", ModelPath::keys(["registry"]), format!("`{}` is not a registry: {why}", self.model.registry))
                     .label("no registry client reaches this")
