@@ -529,6 +529,34 @@ fn outputs_stay_inside_the_repository_and_off_git_and_the_model() {
     assert_eq!(files(outside.path()), Vec::<String>::new());
 }
 
+/// An output under a file, or through a name no file system takes, is an `output-path` error
+/// at the output: `check` said "cannot read …: Not a directory" and `emit` "cannot write …: File
+/// exists", neither located.
+#[test]
+fn an_output_through_a_file_or_a_too_long_name_is_located() {
+    let long = format!("a/{}/x.yml", "x".repeat(300));
+    let cases = [
+        ("afile/x.yml", "`afile/x.yml` cannot be written: `afile` is a file, not a directory"),
+        ("afile/deeper/x.yml", "`afile/deeper/x.yml` cannot be written: `afile` is a file, not a directory"),
+        ("link/x.yml", "`link/x.yml` cannot be written: `link` is a symbolic link to a file, not a directory"),
+        (&long, "has a name of 300 bytes, more than file systems take (255)"),
+    ];
+    for (gitlab, expected) in cases {
+        let dir = project(&with_outputs(gitlab, "new/ok.yml"));
+        std::fs::write(dir.path().join("afile"), "kept\n").expect("write");
+        std::os::unix::fs::symlink("afile", dir.path().join("link")).expect("symlink");
+        for command in ["check", "emit"] {
+            let (code, stdout, stderr) = support::pipegen_in(dir.path(), &[command]);
+            assert_eq!((code, stdout.as_str()), (2, ""), "{command} with output {gitlab}: {stderr}");
+            assert!(
+                stderr.starts_with("pipegen.yaml:5:11: error[output-path]: ") && stderr.contains(expected),
+                "{command} with output {gitlab}: {stderr}"
+            );
+        }
+        assert_eq!(files(dir.path()), ["afile", "link", "pipegen.yaml"], "nothing written for {gitlab}");
+    }
+}
+
 #[test]
 fn emit_changes_every_output_or_none() {
     // The GitHub workflow's directory cannot be made: `.github` is a file.
@@ -539,7 +567,7 @@ fn emit_changes_every_output_or_none() {
     let (code, stdout, stderr) = support::pipegen_in(dir.path(), &["emit"]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stdout.is_empty());
-    assert!(stderr.starts_with("error: cannot write "), "{stderr}");
+    assert!(stderr.contains("error[output-path]: `.github/workflows/images.yml` cannot be written"), "{stderr}");
     assert_eq!(read(dir.path(), "ci/pipeline.yml"), "previous pipeline\n", "the first output was not replaced");
     assert_eq!(files(dir.path()), [".github", "ci/pipeline.yml", "pipegen.yaml"], "no temporary file is left");
 }

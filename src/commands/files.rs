@@ -86,22 +86,54 @@ fn same_file_name(one: &Path, other: &Path) -> bool {
     !one.as_os_str().is_empty() && one.to_string_lossy().to_lowercase() == other.to_string_lossy().to_lowercase()
 }
 
+/// The longest file name Linux's and macOS's file systems take, in bytes (NAME_MAX).
+const MAX_NAME_BYTES: usize = 255;
+
 /// The real path of the output `relative` (normalized) under `root` (canonical), or why not.
 fn resolve_one(root: &Path, model: &Path, relative: &str) -> Result<PathBuf, (String, String)> {
+    let unresolved = |e: std::io::Error| {
+        (format!("cannot be resolved: {e}"), "make every directory on the way an existing directory".to_string())
+    };
+    // A longer name fails with ENAMETOOLONG wherever it is used, which reads as a missing file
+    // to a walk that looks for what exists.
+    if let Some(long) = relative.split('/').find(|c| c.len() > MAX_NAME_BYTES) {
+        return Err((
+            format!("has a name of {} bytes, more than file systems take ({MAX_NAME_BYTES})", long.len()),
+            "shorten every name on the way to 255 bytes or fewer".to_string(),
+        ));
+    }
     let target = root.join(relative);
     let name = target.file_name().map(PathBuf::from).unwrap_or_default();
     let parent = target.parent().unwrap_or(root);
     // The deepest directory that exists; what follows it will be created as plain directories.
     let mut existing = parent.to_path_buf();
     let mut missing: Vec<PathBuf> = Vec::new();
-    while fs::symlink_metadata(&existing).is_err() {
+    while let Err(e) = fs::symlink_metadata(&existing) {
+        // ENOTDIR: something on the way is no directory; the walk goes on up to it, refused below.
+        if !matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory) {
+            return Err(unresolved(e));
+        }
         let Some(up) = existing.parent() else { break };
         missing.push(existing.file_name().map(PathBuf::from).unwrap_or_default());
         existing = up.to_path_buf();
     }
-    let real = fs::canonicalize(&existing).map_err(|e| {
-        (format!("cannot be resolved: {e}"), "make every directory on the way an existing directory".to_string())
-    })?;
+    let real = fs::canonicalize(&existing).map_err(unresolved)?;
+    if !fs::metadata(&real).map_err(unresolved)?.is_dir() {
+        let spelled = crate::workspace::slash_path(existing.strip_prefix(root).unwrap_or(&existing));
+        let linked = fs::symlink_metadata(&existing).is_ok_and(|m| m.file_type().is_symlink());
+        let what = match (linked, fs::metadata(&real).is_ok_and(|m| m.is_file())) {
+            (false, true) => "a file",
+            (true, true) => "a symbolic link to a file",
+            (false, false) => "a FIFO, a socket or a device",
+            (true, false) => "a symbolic link to a FIFO, a socket or a device",
+        };
+        return Err((
+            format!("cannot be written: `{spelled}` is {what}, not a directory"),
+            format!(
+                "write the output elsewhere, or move `{spelled}` out of the way: pipegen creates missing directories, it replaces no file"
+            ),
+        ));
+    }
     let mut real_parent = real;
     for component in missing.iter().rev() {
         real_parent.push(component);
@@ -139,6 +171,7 @@ fn resolve_one(root: &Path, model: &Path, relative: &str) -> Result<PathBuf, (St
             "is not a regular file (a directory, a FIFO or a device)".to_string(),
             "name a file to write, e.g. `.gitlab-ci.yml`".to_string(),
         )),
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(unresolved(e)),
         _ => Ok(real_target),
     }
 }
