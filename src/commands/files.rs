@@ -9,9 +9,10 @@
 //! - `emit` writes every file to a temporary file in its directory, then renames them all. A
 //!   failed rename puts back the files already replaced (from hard-linked backups). New files get
 //!   mode 0666 less the umask, as any new file; a replaced regular file keeps its mode (a
-//!   replaced link is no file: its target's mode is not taken). Temporary files are removed on
-//!   every error, and on SIGINT, SIGTERM or SIGHUP: a handler waits for the writing to finish or
-//!   fail, removes what is left, then lets the signal end the process.
+//!   replaced link is no file: its target's mode is not taken). Temporary files, and the
+//!   directories made for a write that fails, are removed on every error, and on SIGINT, SIGTERM
+//!   or SIGHUP: a handler waits for the writing to finish or fail, removes what is left, then
+//!   lets the signal end the process.
 
 use std::fs::{self, Permissions};
 use std::io::{Read, Write};
@@ -219,19 +220,33 @@ pub fn read_output(path: &Path) -> Result<OnDisk, Error> {
 pub fn write_all(files: &[(PathBuf, &str)]) -> Result<(), Error> {
     remove_pending_on_signals();
     let mut pending = PENDING.lock().unwrap_or_else(PoisonError::into_inner);
-    let result = transaction(files, &mut pending);
+    let mut created = Vec::new();
+    let result = transaction(files, &mut pending, &mut created);
     // Renamed files left the list; whatever is still in it is a temporary file or a backup.
     for path in pending.drain(..) {
         let _ = fs::remove_file(path);
     }
+    if result.is_err() {
+        // Deepest first, and only while empty: a directory someone filled meanwhile stays.
+        for directory in created.iter().rev() {
+            let _ = fs::remove_dir(directory);
+        }
+    }
     result
 }
 
-fn transaction(files: &[(PathBuf, &str)], pending: &mut Vec<PathBuf>) -> Result<(), Error> {
+/// Write `files` as [`write_all`] does, listing in `pending` the files to remove in the end and
+/// in `created` the directories it made, parents first, to remove if it fails.
+fn transaction(files: &[(PathBuf, &str)], pending: &mut Vec<PathBuf>, created: &mut Vec<PathBuf>) -> Result<(), Error> {
     let mut staged: Vec<(PathBuf, &Path)> = Vec::new();
     for (target, content) in files {
         let write_error = |source| Error::Write { path: target.clone(), source };
         let directory = target.parent().unwrap_or(Path::new("."));
+        // Listed before they are made: a create_dir_all that fails halfway made some of them.
+        let first_new = created.len();
+        for missing in directory.ancestors().take_while(|d| fs::symlink_metadata(d).is_err()) {
+            created.insert(first_new, missing.to_path_buf());
+        }
         fs::create_dir_all(directory).map_err(write_error)?;
         // Only a regular file's mode is kept: a link (to /dev/null, 0666) is replaced by a new
         // file, which gets a new file's mode.
@@ -338,6 +353,32 @@ mod tests {
             .collect();
         left.sort();
         assert_eq!(left, ["first.yml", "second.yml"]);
+    }
+
+    /// The directories made for the outputs go with a failed write (tester: outputs
+    /// `newdir/a/gl.yml` and `afile/x.yml`, `afile` a file, left an empty `newdir/a`).
+    #[test]
+    fn a_failed_write_removes_the_directories_it_made() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs::write(dir.path().join("afile"), "kept\n").expect("write");
+        // The second write fails making its directory, then at its rename.
+        let second = dir.path().join("second.yml");
+        fs::create_dir(&second).expect("mkdir");
+        fs::write(second.join("keep"), "x").expect("write");
+        for failing in [dir.path().join("afile/x.yml"), second.clone()] {
+            let result = write_all(&[(dir.path().join("newdir/a/gl.yml"), "new\n"), (failing.clone(), "new\n")]);
+            assert!(result.is_err(), "{}", failing.display());
+            let mut left: Vec<String> = fs::read_dir(dir.path())
+                .expect("list")
+                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect();
+            left.sort();
+            assert_eq!(left, ["afile", "second.yml"], "{}", failing.display());
+        }
+        // A directory that was there before stays, emptied or not.
+        fs::create_dir(dir.path().join("old")).expect("mkdir");
+        assert!(write_all(&[(dir.path().join("old/new/gl.yml"), "new\n"), (second, "new\n")]).is_err());
+        assert!(dir.path().join("old").is_dir() && !dir.path().join("old/new").exists());
     }
 
     #[test]
