@@ -68,6 +68,17 @@ impl Workspace {
             )));
         }
         let directory = absolute.parent().unwrap_or(Path::new("/")).to_path_buf();
+        // /dev/stdin, /dev/fd/N and /proc/self/fd/N are the kernel's links to open files: the file
+        // is not in their directory, so the root found from there would be wrong (outputs were
+        // written under /dev).
+        let real_directory = std::fs::canonicalize(&directory).unwrap_or_else(|_| directory.clone());
+        if real_directory == Path::new("/dev") || ["/dev/fd", "/proc"].iter().any(|d| real_directory.starts_with(d)) {
+            return Err(Error::Usage(format!(
+                "{} is an open file (standard input or a file descriptor), not a model in a repository; \
+                 pipegen finds the repository root from the model's path, so pass the model file's own path",
+                model_arg.display()
+            )));
+        }
         let root =
             directory.ancestors().find(|dir| dir.join(".git").exists()).map(Path::to_path_buf).unwrap_or(directory);
         let in_repo = absolute.strip_prefix(&root).unwrap_or(&absolute);

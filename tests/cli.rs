@@ -656,6 +656,31 @@ fn a_fifo_where_emit_reads_the_repository_is_no_file_and_no_hang() {
     }
 }
 
+/// A model read through the kernel's links to open files is refused: the repository root was
+/// found from /dev (`emit` wrote its outputs under /dev, with a header "from stdin").
+#[test]
+fn a_model_through_standard_input_is_refused() {
+    let dir = project(MODEL);
+    for (args, model) in [
+        (&["emit", "--target", "gitlab"][..], "/dev/stdin"),
+        (&["check"], "/dev/stdin"),
+        (&["check"], "/dev/fd/0"),
+        (&["check"], "/proc/self/fd/0"),
+    ] {
+        let stdin = std::fs::File::open(dir.path().join("pipegen.yaml")).expect("open the model");
+        let (code, stdout, stderr) =
+            support::run(support::pipegen().args(args).args(["--model", model]).current_dir(dir.path()).stdin(stdin));
+        assert_eq!((code, stdout.as_str()), (2, ""), "{args:?} --model {model}: {stderr}");
+        assert_eq!(
+            stderr,
+            format!(
+                "error: {model} is an open file (standard input or a file descriptor), not a model in a repository; \
+                 pipegen finds the repository root from the model's path, so pass the model file's own path\n"
+            ),
+        );
+    }
+}
+
 #[test]
 fn a_bad_model_file_is_refused_before_it_is_read() {
     let dir = project(MODEL);
