@@ -48,7 +48,8 @@ pub const PLATFORM: Platform = Platform {
     own_registry: OwnRegistry { host: "ghcr.io", user: "GITHUB_ACTOR", password: "PIPEGEN_GITHUB_TOKEN" },
     unpushed: Unpushed::Local,
     // A pull request's branch is its head branch; the default branch comes from the event
-    // (`PIPEGEN_DEFAULT_BRANCH`, set by the alias step from github.event.repository).
+    // (`PIPEGEN_DEFAULT_BRANCH`, set by the alias step from github.event.repository, or the
+    // branch of a scheduled run, whose event has no repository).
     refs: r#"  pipegen_ref_tag=
   pipegen_ref_branch=
   if [ "${GITHUB_REF_TYPE:-}" = tag ]; then
@@ -330,24 +331,25 @@ fn render_from(plan: &Plan, extent: Extent, first_budget: usize) -> Rendering {
     }
     // A model with nothing to build or run gets a workflow that only runs when asked.
     let on_push = (!plan.is_empty()).then_some(Empty {});
+    let scheduled = is_scheduled(plan);
     let workflow = Workflow {
         name: plan.name.clone(),
         on: Triggers {
             push: on_push,
             pull_request: (!plan.is_empty()).then_some(Empty {}),
-            schedule: plan
-                .refresh
-                .iter()
-                .filter(|_| !plan.is_empty())
-                .map(|cron| Schedule { cron: cron.clone() })
-                .collect(),
+            schedule: plan.refresh.iter().filter(|_| scheduled).map(|cron| Schedule { cron: cron.clone() }).collect(),
             workflow_dispatch: Dispatch { inputs },
         },
         concurrency: Concurrency {
             group: "${{ github.workflow }}-${{ github.ref }}",
-            cancel_in_progress: Waiver::CancelSupersededRuns.on(Commented::new(
-                "${{ github.ref != format('refs/heads/{0}', github.event.repository.default_branch) }}",
-            )),
+            cancel_in_progress: Waiver::CancelSupersededRuns.on(Commented::new(if scheduled {
+                // A scheduled run's event has no `repository` (the default branch would be
+                // empty, and the run would cancel, and be cancelled by, the default branch's
+                // runs it shares its group with); GitHub runs it on the default branch.
+                "${{ github.event_name != 'schedule' && github.ref != format('refs/heads/{0}', github.event.repository.default_branch) }}"
+            } else {
+                "${{ github.ref != format('refs/heads/{0}', github.event.repository.default_branch) }}"
+            })),
         },
         permissions: IndexMap::new(),
         env,
@@ -360,6 +362,22 @@ fn render_from(plan: &Plan, extent: Extent, first_budget: usize) -> Rendering {
             Rendering { text: shared(&text), tree_size: None, stopped: None }
         }
         Extent::UpToLimit => up_to_limit(plan, &workflow, first_budget),
+    }
+}
+
+/// Whether the workflow runs on the model's refresh schedule: only a model with something to
+/// build or run has one.
+fn is_scheduled(plan: &Plan) -> bool {
+    plan.refresh.is_some() && !plan.is_empty()
+}
+
+/// The repository's default branch, as an expression (with `${{ }}`). A scheduled run's event
+/// has no `repository`, and GitHub runs it on the default branch: there it is the run's branch.
+fn default_branch_expression(plan: &Plan) -> &'static str {
+    if is_scheduled(plan) {
+        "${{ github.event_name == 'schedule' && github.ref_name || github.event.repository.default_branch }}"
+    } else {
+        "${{ github.event.repository.default_branch }}"
     }
 }
 
@@ -645,7 +663,7 @@ fn build_like_job(plan: &Plan, build: &Build, job: BuildJob) -> Job {
         // After the build step, built or skipped: the image exists under its tag.
         let alias_env = step_env(&[
             ("PIPEGEN_TAG", "${{ steps.tag.outputs.tag }}"),
-            ("PIPEGEN_DEFAULT_BRANCH", "${{ github.event.repository.default_branch }}"),
+            ("PIPEGEN_DEFAULT_BRANCH", default_branch_expression(plan)),
         ]);
         steps.push(Step {
             name: "Alias tags".to_string(),

@@ -637,3 +637,42 @@ fn an_expression_github_would_refuse_for_its_length_is_refused_where_the_model_m
     );
     assert_eq!(codes(&hashing), [("expression-too-long".to_string(), "jobs.test".to_string())]);
 }
+
+/// A scheduled run's event has no `repository` (github/codeql-action#1211), so
+/// `github.event.repository.default_branch` is empty there. GitHub runs schedules on the
+/// default branch: a scheduled run must neither cancel nor be cancelled as a superseded run of
+/// another branch (it shares its group with the default branch's pushes), and its alias step
+/// must see the default branch, or no `when: default-branch` alias moves in a refresh.
+#[test]
+fn a_scheduled_run_counts_as_the_default_branch() {
+    let model = r#"
+pipegen: 1
+name: t
+registry: ghcr.io/o/t
+refresh: { schedule: "0 4 * * 1" }
+images:
+  app: { aliases: [{ tag: latest, when: default-branch }] }
+"#;
+    let w = workflow(model);
+    assert_eq!(w["on"]["schedule"][0]["cron"].as_str(), Some("0 4 * * 1"));
+    assert_eq!(
+        w["concurrency"]["cancel-in-progress"].as_str(),
+        Some(
+            "${{ github.event_name != 'schedule' && github.ref != format('refs/heads/{0}', github.event.repository.default_branch) }}"
+        )
+    );
+    let alias = steps(&w["jobs"]["build_app"]).iter().find(|s| s["name"].as_str() == Some("Alias tags")).unwrap();
+    assert_eq!(
+        alias["env"]["PIPEGEN_DEFAULT_BRANCH"].as_str(),
+        Some("${{ github.event_name == 'schedule' && github.ref_name || github.event.repository.default_branch }}")
+    );
+    // Without a schedule no run is a scheduled one: the expressions stay as short as they were.
+    let w = workflow(&model.replace("refresh: { schedule: \"0 4 * * 1\" }\n", ""));
+    assert!(w["on"]["schedule"].is_null());
+    assert_eq!(
+        w["concurrency"]["cancel-in-progress"].as_str(),
+        Some("${{ github.ref != format('refs/heads/{0}', github.event.repository.default_branch) }}")
+    );
+    let alias = steps(&w["jobs"]["build_app"]).iter().find(|s| s["name"].as_str() == Some("Alias tags")).unwrap();
+    assert_eq!(alias["env"]["PIPEGEN_DEFAULT_BRANCH"].as_str(), Some("${{ github.event.repository.default_branch }}"));
+}
