@@ -556,6 +556,15 @@ fn restore_parent_image(n: usize) -> Step {
     }
 }
 
+/// The variables `pipegen_login` reads: the registry secrets, and the job's token for ghcr.io.
+fn registry_credentials_env() -> IndexMap<String, String> {
+    step_env(&[
+        ("PIPEGEN_REGISTRY_USER", "${{ secrets.PIPEGEN_REGISTRY_USER }}"),
+        ("PIPEGEN_REGISTRY_PASSWORD", "${{ secrets.PIPEGEN_REGISTRY_PASSWORD }}"),
+        ("PIPEGEN_GITHUB_TOKEN", "${{ github.token }}"),
+    ])
+}
+
 fn local_images_env() -> IndexMap<String, String> {
     step_env(&[("PIPEGEN_LOCAL_IMAGES", LOCAL_IMAGES)])
 }
@@ -625,12 +634,7 @@ fn build_like_job(plan: &Plan, build: &Build, job: BuildJob) -> Job {
     let builds = job.kind != BuildJobKind::Merge;
     let publishes = matches!(job.kind, BuildJobKind::Single | BuildJobKind::Merge);
     let saves = matches!(job.kind, BuildJobKind::Single | BuildJobKind::Platform { first: true });
-    let tag_env = step_env(&[
-        ("PIPEGEN_REGISTRY_USER", "${{ secrets.PIPEGEN_REGISTRY_USER }}"),
-        ("PIPEGEN_REGISTRY_PASSWORD", "${{ secrets.PIPEGEN_REGISTRY_PASSWORD }}"),
-        ("PIPEGEN_GITHUB_TOKEN", "${{ github.token }}"),
-        ("PIPEGEN_LOCAL_IMAGES", LOCAL_IMAGES),
-    ]);
+    let tag_env = registry_credentials_env().into_iter().chain(local_images_env()).collect();
     let mut steps = vec![checkout(plan.checks_out_submodules(build), plan.checks_out_lfs(build))];
     if builds {
         for cache in &build.caches {
@@ -903,12 +907,14 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
                 steps.push(restore_local_image(build));
             }
         }
+        // The build script for its login: images whose build was skipped are pulled from the
+        // registry.
         steps.push(Step {
             name: format!("Run the script in the local images{attempts}"),
             condition: Some(NOT_PUSHING),
-            env: local_images_env().into_iter().chain(secrets_env(run)).collect(),
+            env: registry_credentials_env().into_iter().chain(local_images_env()).chain(secrets_env(run)).collect(),
             shell: Some(HOST_SHELL),
-            run: Some(format!("eval \"${LOAD_SCRIPT}\" && eval \"${LOCAL_RUN_SCRIPT}\"")),
+            run: Some(format!("eval \"${LOAD_SCRIPT}\" && eval \"${BUILD_SCRIPT}\" && eval \"${LOCAL_RUN_SCRIPT}\"")),
             ..Step::default()
         });
     }

@@ -24,16 +24,35 @@ done
 /// variables `PIPEGEN_PASS` names, the workspace copied in and back, after waiting for the
 /// services (`PIPEGEN_WAITS`). Without a job image the services publish their ports and the
 /// script runs on the runner, as it would beside service containers.
+///
+/// An image whose build was skipped is in the registry, and starting its container pulls it:
+/// the containers start logged in as the build jobs log in (`pipegen_login`, from the build
+/// script, which the step evaluates first), in a docker configuration of the step's own. The
+/// credentials' variables go right after the login and that configuration once the containers
+/// exist, so the job's script (which runs in this shell without a job image) sees neither, as a
+/// runner's own pulls for `container:` and `services:` keep their login from the steps.
 pub const LOCAL_RUN: &str = r#"# pipegen: run the job in this run's local images (it does not push).
 pipegen_net="pipegen-${GITHUB_RUN_ID:-run}-${GITHUB_JOB:-job}-$$"
 pipegen_started=
+pipegen_docker_config="${DOCKER_CONFIG-}"
+pipegen_config="$(mktemp -d)"
+pipegen_logged_out() {
+  rm -rf "$pipegen_config"
+  DOCKER_CONFIG="$pipegen_docker_config"
+  [ -n "$DOCKER_CONFIG" ] || unset DOCKER_CONFIG
+}
 pipegen_cleanup() {
+  pipegen_logged_out
   for pipegen_container in $pipegen_started; do
     docker rm --force "$pipegen_container" > /dev/null 2>&1 || true
   done
   docker network rm "$pipegen_net" > /dev/null 2>&1 || true
 }
 trap pipegen_cleanup EXIT
+DOCKER_CONFIG="$pipegen_config"
+export DOCKER_CONFIG
+pipegen_login
+unset PIPEGEN_REGISTRY_USER PIPEGEN_REGISTRY_PASSWORD PIPEGEN_GITHUB_TOKEN
 docker network create "$pipegen_net" > /dev/null
 set -f
 IFS='
@@ -67,6 +86,7 @@ done
 if [ -z "${PIPEGEN_JOB_IMAGE:-}" ]; then
   unset IFS
   set +f
+  pipegen_logged_out
   eval "$PIPEGEN_WAIT_SH"
   pipegen_wait_services
   eval "$PIPEGEN_RUN_SH"
@@ -79,6 +99,7 @@ done
 pipegen_job="$(docker create $pipegen_args "$PIPEGEN_JOB_IMAGE" sh -c 'if [ -n "${PIPEGEN_WAITS:-}" ]; then eval "$PIPEGEN_WAIT_SH"; pipegen_wait_services || exit 1; fi; eval "$PIPEGEN_RUN_SH"')"
 unset IFS
 set +f
+pipegen_logged_out
 pipegen_started="$pipegen_started
 $pipegen_job"
 docker cp "$PWD/." "$pipegen_job:/pipegen-work"

@@ -1,0 +1,161 @@
+//! The GitHub step that runs a job in the run's local images (a run that does not push: a pull
+//! request under the default push policy), run by `sh` as the workflow writes it, with its
+//! variables filled in as GitHub would and a stand-in for docker (and curl) that logs what it is
+//! asked: the containers start logged in to the registry, where images whose build was skipped
+//! are pulled from, and the job's script sees none of the credentials.
+
+mod support;
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Command;
+
+use pipegen::emit::{Target, render};
+use serde_yaml::Value;
+
+/// Logs each call with the docker configuration it runs under (`own`: a directory that exists,
+/// else `default`); `login` logs its password from stdin, `create` names the job's container.
+const FAKE_DOCKER: &str = r#"#!/bin/sh
+if [ -n "${DOCKER_CONFIG:-}" ] && [ -d "$DOCKER_CONFIG" ]; then config=own; else config=default; fi
+case "$1" in
+  login) echo "docker $* password=$(cat) config=$config" >> "$FAKE_LOG" ;;
+  create) echo "docker $* config=$config" >> "$FAKE_LOG"; echo job-container ;;
+  *) echo "docker $* config=$config" >> "$FAKE_LOG" ;;
+esac
+"#;
+
+/// The job's script and the http wait run curl: it logs which credentials it could read.
+const FAKE_CURL: &str = r#"#!/bin/sh
+echo "curl $* token=${PIPEGEN_GITHUB_TOKEN:-none} password=${PIPEGEN_REGISTRY_PASSWORD:-none} config=${DOCKER_CONFIG:-default}" >> "$FAKE_LOG"
+"#;
+
+/// A GitHub expression's value in this run: a pull request on ghcr.io without the registry
+/// secrets, whose build of `api` was skipped (tag `t1`).
+fn value_of(expression: &str, temp: &Path) -> String {
+    match expression.trim() {
+        "secrets.PIPEGEN_REGISTRY_USER" | "secrets.PIPEGEN_REGISTRY_PASSWORD" => String::new(),
+        "github.token" => "the-job-token".to_string(),
+        "runner.temp" => temp.display().to_string(),
+        "inputs.registry || vars.PIPEGEN_REGISTRY || 'ghcr.io/acme/s2'" => "ghcr.io/acme/s2".to_string(),
+        e if e.contains("github.event_name == 'pull_request'") || e.contains("github.event_name == 'push'") => {
+            "false".to_string()
+        }
+        e if e.contains("needs.build_api.outputs.tag") => "ghcr.io/acme/s2/api:t1".to_string(),
+        e if e.contains("needs.build_app.outputs.tag") => "ghcr.io/acme/s2/app:t2".to_string(),
+        e => panic!("no value for the expression {e}"),
+    }
+}
+
+fn fill(text: &str, temp: &Path) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${{") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find("}}").expect("an expression ends") + start;
+        out.push_str(&value_of(&rest[start + 3..end], temp));
+        rest = &rest[end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Runs `job`'s local-images step of `model`'s workflow with `sh`: its status, output and log.
+fn run_local_step(model: &str, job: &str) -> (i32, String, Vec<String>) {
+    let loaded = pipegen::model::load("pipegen.yaml", model).unwrap_or_else(|e| panic!("{}", e.render(false)));
+    let plan = pipegen::plan::build(&loaded, "pipegen.yaml").unwrap_or_else(|e| panic!("{}", e.render(false)));
+    let workflow: Value = serde_yaml::from_str(&render(&plan, Target::Github)).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = tmp.path().join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    for (name, text) in [("docker", FAKE_DOCKER), ("curl", FAKE_CURL)] {
+        fs::write(bin.join(name), text).unwrap();
+        fs::set_permissions(bin.join(name), fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let log = tmp.path().join("log");
+    let work = tmp.path().join("work");
+    fs::create_dir_all(tmp.path().join("pipegen-images")).unwrap();
+    fs::create_dir_all(&work).unwrap();
+    let job = &workflow["jobs"][job];
+    let step = job["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|s| s["run"].as_str().is_some_and(|r| r.contains("PIPEGEN_LOCAL_RUN_SH")))
+        .expect("the local-images step");
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(step["run"].as_str().unwrap())
+        .current_dir(&work)
+        .env_clear()
+        .env("PATH", format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default()))
+        .env("FAKE_LOG", &log)
+        .env("TMPDIR", tmp.path())
+        .env("HOME", tmp.path())
+        .env("GITHUB_ACTOR", "octocat");
+    for env in [&workflow["env"], &job["env"], &step["env"]] {
+        for (name, value) in env.as_mapping().unwrap() {
+            let value = value.as_str().map(|v| fill(v, tmp.path())).unwrap_or_else(|| format!("{value:?}"));
+            command.env(name.as_str().unwrap(), value);
+        }
+    }
+    let (code, out, err) = support::run(&mut command);
+    let log = fs::read_to_string(&log).unwrap_or_default().lines().map(String::from).collect();
+    (code, format!("{out}{err}"), log)
+}
+
+/// The reviewer's model: an unchanged `api` (its build skipped) is only in the registry,
+/// private on ghcr.io by default; a job beside it on the runner.
+const BESIDE: &str = r#"
+pipegen: 1
+name: s2
+registry: ghcr.io/acme/s2
+images: { api: { context: api } }
+services: { api: { image: api, port: 8080, health: { http: /health } } }
+jobs: { e2e: { services: [api], script: ["curl http://api:8080/"] } }
+"#;
+
+fn position(log: &[String], start: &str) -> usize {
+    log.iter().position(|l| l.starts_with(start)).unwrap_or_else(|| panic!("no `{start}` in {log:#?}"))
+}
+
+#[test]
+fn services_start_logged_in_and_the_script_on_the_runner_sees_no_credentials() {
+    let (code, out, log) = run_local_step(BESIDE, "e2e");
+    assert_eq!(code, 0, "{out}\n{log:#?}");
+    let login = position(&log, "docker login");
+    assert_eq!(
+        log[login], "docker login --username octocat --password-stdin ghcr.io password=the-job-token config=own",
+        "the job's token on ghcr.io, in the step's own configuration"
+    );
+    let run = position(&log, "docker run");
+    assert!(login < run, "logged in before the service's image is pulled: {log:#?}");
+    assert!(log[run].ends_with("ghcr.io/acme/s2/api:t1 config=own"), "{}", log[run]);
+    let script = log.iter().rfind(|l| l.starts_with("curl http://api:8080/ ")).expect("the script ran");
+    assert_eq!(script, "curl http://api:8080/ token=none password=none config=default", "{log:#?}");
+}
+
+#[test]
+fn the_job_container_is_created_logged_in_and_gets_no_credentials() {
+    let model = r#"
+pipegen: 1
+name: s2
+registry: ghcr.io/acme/s2
+images: { api: { context: api }, app: { context: app } }
+services: { api: { image: api, port: 8080, health: { http: /health } } }
+jobs: { e2e: { image: app, services: [api], script: ["make e2e"] } }
+"#;
+    let (code, out, log) = run_local_step(model, "e2e");
+    assert_eq!(code, 0, "{out}\n{log:#?}");
+    let login = position(&log, "docker login");
+    let create = position(&log, "docker create");
+    assert!(login < position(&log, "docker run") && login < create, "{log:#?}");
+    assert!(log[create].contains("ghcr.io/acme/s2/app:t2 sh -c"), "{}", log[create]);
+    assert!(log[create].ends_with("config=own"), "{}", log[create]);
+    for secret in ["PIPEGEN_GITHUB_TOKEN", "PIPEGEN_REGISTRY_PASSWORD", "DOCKER_CONFIG"] {
+        assert!(!log[create].contains(secret), "{secret} passed to the job: {}", log[create]);
+    }
+    let start = position(&log, "docker start");
+    assert!(log[start].ends_with("config=default"), "the step's configuration is gone: {}", log[start]);
+}
