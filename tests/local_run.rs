@@ -159,3 +159,46 @@ jobs: { e2e: { image: app, services: [api], script: ["make e2e"] } }
     let start = position(&log, "docker start");
     assert!(log[start].ends_with("config=default"), "the step's configuration is gone: {}", log[start]);
 }
+
+/// A `cmd` check runs in the service's container, where the service is `localhost`, when the
+/// run does not push too: as Docker runs the service's health command when it pushes, so a
+/// check such as `redis-cli ping` behaves the same in both. The runner runs it (`docker exec`)
+/// before the script starts, beside a job image or without one.
+#[test]
+fn a_cmd_check_runs_in_the_service_container() {
+    for image in ["image: app, ", ""] {
+        let model = format!(
+            r#"
+pipegen: 1
+name: s2
+registry: ghcr.io/acme/s2
+images: {{ api: {{ context: api }}, app: {{ context: app }} }}
+services:
+  api: {{ image: api, port: 8080, health: {{ http: /health }} }}
+  cache: {{ image: redis:7.4, port: 6379, health: {{ cmd: redis-cli ping }} }}
+jobs: {{ e2e: {{ {image}services: [api, cache], script: ["curl http://api:8080/"] }} }}
+"#
+        );
+        let (code, out, log) = run_local_step(&model, "e2e");
+        assert_eq!(code, 0, "{out}\n{log:#?}");
+        let exec = position(&log, "docker exec");
+        assert!(
+            log[exec].starts_with(
+                "docker exec --env PIPEGEN_SERVICE_HOST=localhost --env PIPEGEN_SERVICE_PORT=6379 pipegen-"
+            ) && log[exec].ends_with("-cache sh -c redis-cli ping config=default"),
+            "{image}: {}",
+            log[exec]
+        );
+        assert_eq!(log.iter().filter(|l| l.starts_with("docker exec")).count(), 1, "{log:#?}");
+        if image.is_empty() {
+            let script = log.iter().rposition(|l| l.starts_with("curl http://api:8080/ ")).expect("the script ran");
+            let wait = position(&log, "curl -fsS -o /dev/null --max-time 5 http://api:8080/health");
+            assert!(exec < wait && wait < script, "the checks before the script: {log:#?}");
+        } else {
+            let create = position(&log, "docker create");
+            assert!(!log[create].contains("PIPEGEN_WAIT_CACHE"), "not checked in the job's container: {}", log[create]);
+            assert!(log[create].contains("PIPEGEN_WAIT_API"), "{}", log[create]);
+            assert!(exec < position(&log, "docker start"), "{log:#?}");
+        }
+    }
+}

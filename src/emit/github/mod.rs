@@ -327,7 +327,10 @@ fn render_from(plan: &Plan, extent: Extent, first_budget: usize) -> Rendering {
         env.insert(LOCAL_RUN_SCRIPT.to_string(), scripts::minify(scripts::LOCAL_RUN));
     }
     if local_runs.iter().any(|r| r.services.iter().any(|s| s.health.is_some())) {
-        env.insert(WAIT_SCRIPT.to_string(), scripts::wait_library(scripts::ProbeKinds::of(plan)));
+        env.insert(
+            WAIT_SCRIPT.to_string(),
+            scripts::wait_library(scripts::ProbeKinds::of(plan), scripts::CmdProbe::ServiceContainer),
+        );
     }
     // A model with nothing to build or run gets a workflow that only runs when asked.
     let on_push = (!plan.is_empty()).then_some(Empty {});
@@ -985,6 +988,9 @@ fn local_run_env(plan: &Plan, run: &Run, env: &mut IndexMap<String, String>) {
     }
     let mut keys = Vec::new();
     let mut waits = Vec::new();
+    // `cmd` checks run in the service's container, as Docker runs them when the run pushes:
+    // from the runner, which can `docker exec`, never from the job's container.
+    let mut exec_waits = Vec::new();
     for service in &run.services {
         let key = scripts::wait_key(&service.alias);
         let mut spec = vec![service.alias.clone(), image_reference(plan, &service.image), service.port.to_string()];
@@ -995,9 +1001,13 @@ fn local_run_env(plan: &Plan, run: &Run, env: &mut IndexMap<String, String>) {
         env.insert(format!("PIPEGEN_LOCAL_SERVICE_{key}"), spec.join("\n"));
         if let Some(health) = &service.health {
             let (wait, value) = scripts::wait_variable(service, health, &plan.policy);
-            waits.push(format!("{wait}={}", service.alias));
             env.insert(format!("PIPEGEN_WAIT_{wait}"), literal(&value));
-            pass.push(format!("PIPEGEN_WAIT_{wait}"));
+            if matches!(health.probe, Probe::Cmd(_)) {
+                exec_waits.push(format!("{wait}={}", service.alias));
+            } else {
+                waits.push(format!("{wait}={}", service.alias));
+                pass.push(format!("PIPEGEN_WAIT_{wait}"));
+            }
         }
         keys.push(key);
     }
@@ -1007,6 +1017,9 @@ fn local_run_env(plan: &Plan, run: &Run, env: &mut IndexMap<String, String>) {
     if !waits.is_empty() {
         env.insert("PIPEGEN_WAITS".to_string(), waits.join("\n"));
         pass.extend(["PIPEGEN_WAITS", WAIT_SCRIPT].map(String::from));
+    }
+    if !exec_waits.is_empty() {
+        env.insert("PIPEGEN_EXEC_WAITS".to_string(), exec_waits.join("\n"));
     }
     env.insert("PIPEGEN_PASS".to_string(), pass.join("\n"));
 }

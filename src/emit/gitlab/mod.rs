@@ -393,7 +393,7 @@ fn build_template(plan: &Plan, aliases: bool) -> Job {
 }
 
 fn wait_template(plan: &Plan) -> Job {
-    let library = scripts::wait_library(scripts::ProbeKinds::of(plan));
+    let library = scripts::wait_library(scripts::ProbeKinds::of(plan), scripts::CmdProbe::Job);
     Job {
         extends: Some(Cow::Borrowed(PUSH_TEMPLATE)),
         before_script: vec![library, "pipegen_wait_services".to_string()],

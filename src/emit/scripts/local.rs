@@ -22,8 +22,10 @@ done
 /// variables, whose values are `PIPEGEN_LOCAL_SERVICE_<KEY>_<NAME>`), on a network of their own
 /// under their aliases; then runs the script in `PIPEGEN_JOB_IMAGE` on that network with the
 /// variables `PIPEGEN_PASS` names, the workspace copied in and back, after waiting for the
-/// services (`PIPEGEN_WAITS`). Without a job image the services publish their ports and the
-/// script runs on the runner, as it would beside service containers.
+/// services: those with a `cmd` check (`PIPEGEN_EXEC_WAITS`) from the runner, which runs the
+/// check in the service's container, the others (`PIPEGEN_WAITS`) where the script runs.
+/// Without a job image the services publish their ports and the script runs on the runner, as
+/// it would beside service containers.
 ///
 /// An image whose build was skipped is in the registry, and starting its container pulls it:
 /// the containers start logged in as the build jobs log in (`pipegen_login`, from the build
@@ -49,6 +51,12 @@ pipegen_cleanup() {
   docker network rm "$pipegen_net" > /dev/null 2>&1 || true
 }
 trap pipegen_cleanup EXIT
+pipegen_waits() {
+  if [ -n "$1" ]; then
+    eval "$PIPEGEN_WAIT_SH"
+    pipegen_wait_services "$1" || exit 1
+  fi
+}
 DOCKER_CONFIG="$pipegen_config"
 export DOCKER_CONFIG
 pipegen_login
@@ -87,8 +95,8 @@ if [ -z "${PIPEGEN_JOB_IMAGE:-}" ]; then
   unset IFS
   set +f
   pipegen_logged_out
-  eval "$PIPEGEN_WAIT_SH"
-  pipegen_wait_services
+  pipegen_waits "${PIPEGEN_EXEC_WAITS:-}"
+  pipegen_waits "${PIPEGEN_WAITS:-}"
   eval "$PIPEGEN_RUN_SH"
 fi
 pipegen_args="--network${IFS}$pipegen_net${IFS}--workdir${IFS}/pipegen-work"
@@ -102,6 +110,7 @@ set +f
 pipegen_logged_out
 pipegen_started="$pipegen_started
 $pipegen_job"
+pipegen_waits "${PIPEGEN_EXEC_WAITS:-}"
 docker cp "$PWD/." "$pipegen_job:/pipegen-work"
 echo "pipegen: running the script in $PIPEGEN_JOB_IMAGE"
 pipegen_status=0

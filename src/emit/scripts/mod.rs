@@ -20,7 +20,7 @@ mod tag;
 
 pub use compact::{embed, minify, prune};
 pub use local::{LOAD, LOCAL_RUN};
-pub use probes::{ProbeKinds, health_command, wait_key, wait_variable};
+pub use probes::{CmdProbe, ProbeKinds, health_command, wait_key, wait_variable};
 pub use run::{ALIASES, CACHE_KEY, RUN};
 
 use crate::model::Platform as ImagePlatform;
@@ -196,10 +196,11 @@ pub fn build_library(platform: Platform, policy: &Policy, uses: &Uses) -> String
 }
 
 /// The shell functions and the loop that wait for a job's services (GitLab, whose runner only
-/// warns after 30 s): each `PIPEGEN_WAIT_<n>` variable describes one service. Only the probes
-/// of `kinds`, [`embed`]ded.
-pub fn wait_library(kinds: ProbeKinds) -> String {
-    embed(&probes::wait_functions(kinds), &["pipegen_wait_services"])
+/// warns after 30 s; GitHub's local images, which no runner waits for): each
+/// `PIPEGEN_WAIT_<n>` variable describes one service. Only the probes of `kinds`, with `cmd`
+/// checks run where `cmd` says, [`embed`]ded.
+pub fn wait_library(kinds: ProbeKinds, cmd: CmdProbe) -> String {
+    embed(&probes::wait_functions(kinds, cmd), &["pipegen_wait_services"])
 }
 
 /// The shell functions of the alias step (see [`alias`]): `pipegen_aliases REF` points the

@@ -31,13 +31,24 @@ impl ProbeKinds {
     }
 }
 
-/// GitLab: `pipegen_wait_services` waits for every service `PIPEGEN_WAITS` lists
+/// Where a `cmd` health check runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmdProbe {
+    /// In the job's container, which reaches the service at its alias (GitLab).
+    Job,
+    /// In the service's container, where the service is `localhost`, with `docker exec` from the
+    /// runner (GitHub's local images: as Docker runs a service's health command when the run
+    /// pushes). The container is `$pipegen_net-<alias>`, as [`super::LOCAL_RUN`] names it.
+    ServiceContainer,
+}
+
+/// `pipegen_wait_services [WAITS]` waits for every service WAITS (else `PIPEGEN_WAITS`) lists
 /// (`<KEY>=<alias>`, one a line), each described by `PIPEGEN_WAIT_<KEY>` ([`wait_variable`]).
 /// TCP probes use bash's /dev/tcp, else an `nc` with `-z` (OpenBSD's, ncat), else one with `-e`
 /// (BusyBox's, which has no `-z`: connect, run `true`). A probe tool the job image lacks is
 /// reported at once, rather than waiting out the timeout and blaming a healthy service. Only the
 /// probes of `kinds` are written.
-pub fn wait_functions(kinds: ProbeKinds) -> String {
+pub fn wait_functions(kinds: ProbeKinds, cmd: CmdProbe) -> String {
     let mut text = String::from(
         r#"# pipegen: wait for the job's services, each for at most its health timeout.
 pipegen_has() {
@@ -88,7 +99,12 @@ pipegen_probe() {
         );
     }
     if kinds.cmd {
-        text.push_str("    cmd) PIPEGEN_SERVICE_HOST=\"$2\" PIPEGEN_SERVICE_PORT=\"$3\" sh -c \"$4\" ;;\n");
+        text.push_str(match cmd {
+            CmdProbe::Job => "    cmd) PIPEGEN_SERVICE_HOST=\"$2\" PIPEGEN_SERVICE_PORT=\"$3\" sh -c \"$4\" ;;\n",
+            CmdProbe::ServiceContainer => {
+                "    cmd) docker exec --env PIPEGEN_SERVICE_HOST=localhost --env \"PIPEGEN_SERVICE_PORT=$3\" \"${pipegen_net:?}-$2\" sh -c \"$4\" ;;\n"
+            }
+        });
     }
     text.push_str("  esac\n}\n");
     if kinds.http || kinds.tcp {
@@ -156,7 +172,7 @@ pipegen_wait_services() {{
   set -f
   IFS='
 '
-  for pipegen_entry in ${{PIPEGEN_WAITS:-}}; do
+  for pipegen_entry in ${{1-${{PIPEGEN_WAITS:-}}}}; do
     case "${{pipegen_entry%%=*}}" in
       ''|*[!A-Z0-9_]*) echo "pipegen: '$pipegen_entry' is not a service to wait for" >&2; return 1 ;;
     esac
