@@ -2,7 +2,8 @@
 //! request under the default push policy), run by `sh` as the workflow writes it, with its
 //! variables filled in as GitHub would and a stand-in for docker (and curl) that logs what it is
 //! asked: the containers start logged in to the registry, where images whose build was skipped
-//! are pulled from, and the job's script sees none of the credentials.
+//! are pulled from, and the job's script sees none of the credentials; `cmd` health checks run
+//! in their service's container. Also the script runner of every GitHub job, run by `sh`.
 
 mod support;
 
@@ -201,4 +202,33 @@ jobs: {{ e2e: {{ {image}services: [api, cache], script: ["curl http://api:8080/"
             assert!(exec < position(&log, "docker start"), "{log:#?}");
         }
     }
+}
+
+/// The script's timeout needs `timeout` in the job's image: an image without it is told so at
+/// once, as the service waits name the tools they miss, rather than failing every attempt with
+/// "timeout: not found" (127) as if the script had failed.
+#[test]
+fn a_timeout_without_the_timeout_tool_is_named() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("/bin/sh", tmp.path().join("sh")).unwrap();
+    let run = |timeout: Option<&str>| {
+        let mut command = Command::new(tmp.path().join("sh"));
+        command
+            .arg("-c")
+            .arg(pipegen::emit::scripts::RUN)
+            .env_clear()
+            .env("PATH", tmp.path())
+            .env("PIPEGEN_SCRIPT", "echo the script ran")
+            .env("PIPEGEN_ATTEMPTS", "2");
+        if let Some(timeout) = timeout {
+            command.env("PIPEGEN_TIMEOUT", "1800").env("PIPEGEN_TIMEOUT_TEXT", timeout);
+        }
+        support::run(&mut command)
+    };
+    let (code, out, err) = run(Some("30m"));
+    assert_eq!(code, 1, "{out}{err}");
+    assert_eq!(err, "pipegen: the job's timeout (30m) needs timeout in the job image (coreutils or BusyBox)\n");
+    assert!(!out.contains("the script ran") && !err.contains("attempt"), "{out}{err}");
+    let (code, out, err) = run(None);
+    assert_eq!((code, out.as_str()), (0, "the script ran\n"), "without a timeout none is needed: {err}");
 }
