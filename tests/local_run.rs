@@ -232,3 +232,76 @@ fn a_timeout_without_the_timeout_tool_is_named() {
     let (code, out, err) = run(None);
     assert_eq!((code, out.as_str()), (0, "the script ran\n"), "without a timeout none is needed: {err}");
 }
+
+/// A pull request's build of one platform of a split build (`app@linux-arm64`, child of the
+/// split `base`), `pipegen_build_step` as the workflow's build script has it, with the tag
+/// step's results set and a stand-in docker: the platform job builds and saves its image under
+/// the plain reference, where the jobs that load it look, in a file of its own platform; the
+/// child builds `FROM` its parent's plain reference, whose local image of the same platform the
+/// job's `PIPEGEN_PARENT_1` restores.
+#[test]
+fn a_platform_job_of_a_run_that_does_not_push_saves_its_own_image_under_the_plain_reference() {
+    let model =
+        fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid/platforms.yaml")).unwrap();
+    let loaded = pipegen::model::load("pipegen.yaml", &model).unwrap_or_else(|e| panic!("{}", e.render(false)));
+    let plan = pipegen::plan::build(&loaded, "pipegen.yaml").unwrap_or_else(|e| panic!("{}", e.render(false)));
+    let workflow: Value = serde_yaml::from_str(&render(&plan, Target::Github)).unwrap();
+    let job = &workflow["jobs"]["build_app_3-2__linux-arm64"];
+    let parent = job["env"]["PIPEGEN_PARENT_1"].as_str().unwrap();
+    assert_eq!(parent, "BASE__3_2=${{ needs.build_base_3-2.outputs.tag }}@linux-arm64");
+    let steps = job["steps"].as_sequence().unwrap();
+    let restore = steps.iter().find(|s| s["name"].as_str() == Some("Restore the local image of parent 1")).unwrap();
+    assert_eq!(
+        restore["with"]["path"].as_str(),
+        Some("${{ runner.temp }}/pipegen-images/${{ env.PIPEGEN_PARENT_1 }}.tar")
+    );
+    let save = steps.iter().find(|s| s["name"].as_str() == Some("Save the local image of linux/arm64")).unwrap();
+    assert_eq!(
+        save["with"]["path"].as_str(),
+        Some(
+            "${{ runner.temp }}/pipegen-images/${{ steps.tag.outputs.key }}=${{ steps.tag.outputs.tag }}@linux-arm64.tar"
+        )
+    );
+
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = tmp.path().join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    fs::write(bin.join("docker"), FAKE_DOCKER).unwrap();
+    fs::set_permissions(bin.join("docker"), fs::Permissions::from_mode(0o755)).unwrap();
+    let log = tmp.path().join("log");
+    let images = tmp.path().join("pipegen-images");
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg(
+            r#"eval "$PIPEGEN_BUILD_SH" && pipegen_push=false pipegen_tag=t2 pipegen_ref="$PIPEGEN_REGISTRY/app:t2" && pipegen_build_step"#,
+        )
+        .current_dir(tmp.path())
+        .env_clear()
+        .env("PATH", format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default()))
+        .env("FAKE_LOG", &log)
+        .env("TMPDIR", tmp.path())
+        .env("PIPEGEN_REGISTRY", "reg.example/p")
+        .env("PIPEGEN_LOCAL_IMAGES", &images)
+        .env("PIPEGEN_DOCKERFILE", "images/app/Dockerfile")
+        .env("PIPEGEN_PARENT_1", parent.replace("${{ needs.build_base_3-2.outputs.tag }}", "t1"));
+    command.env("PIPEGEN_BUILD_SH", workflow["env"]["PIPEGEN_BUILD_SH"].as_str().unwrap());
+    for (name, value) in job["env"].as_mapping().unwrap() {
+        if name.as_str() != Some("PIPEGEN_PARENT_1") {
+            command.env(name.as_str().unwrap(), value.as_str().unwrap());
+        }
+    }
+    let (code, out, err) = support::run(&mut command);
+    assert_eq!(code, 0, "{out}{err}");
+    let log = fs::read_to_string(&log).unwrap();
+    let build = log.lines().find(|l| l.starts_with("docker buildx build")).unwrap_or_else(|| panic!("{log}"));
+    assert!(build.contains("--build-arg BASE_IMAGE=reg.example/p/base:t1 "), "{build}");
+    assert!(build.contains("--platform linux/arm64 --tag reg.example/p/app:t2 --load "), "{build}");
+    assert!(
+        log.lines().any(|l| l.starts_with(&format!(
+            "docker save --output {}/APP__3_2=t2@linux-arm64.tar reg.example/p/app:t2 ",
+            images.display()
+        ))),
+        "{log}"
+    );
+}

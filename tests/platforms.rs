@@ -116,7 +116,7 @@ fn github_splits_a_build_into_its_platforms_and_a_merge_job_reading_their_digest
     assert_eq!(strings(&jobs["build_app_3-3__linux-amd64"]["needs"]), ["build_base_3-3"]);
     assert_eq!(
         jobs["build_app_3-3__linux-amd64"]["env"]["PIPEGEN_PARENT_1"].as_str(),
-        Some("BASE__3_3=${{ needs.build_base_3-3.outputs.tag }}"),
+        Some("BASE__3_3=${{ needs.build_base_3-3.outputs.tag }}@linux-amd64"),
     );
     assert_eq!(strings(&jobs["test_3-2"]["needs"]), ["build_app_3-2"]);
     assert_eq!(jobs["build_tool_3-2"]["runs-on"].as_str(), Some("ubuntu-latest"));

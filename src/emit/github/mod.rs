@@ -520,15 +520,28 @@ fn local_image_prefix(key: &str) -> String {
 }
 
 /// The name of a build's local image in the run's cache and on disk: `<KEY>=<tag>`, from its
-/// build job's output.
-fn local_image_name(build: &BuildUse) -> String {
-    format!("{}=${{{{ needs.{}.outputs.tag }}}}", build.key, names::id(&JobId::Build(build.id.clone())))
+/// build job's output. Each platform job of a split build saves its own image,
+/// `<KEY>=<tag>@<os>-<arch>` (the `@`, which no tag holds, keeps one name from being the start of
+/// another in `restore-keys`): a job for `platform` gets that one, as Docker builds `FROM` a
+/// local image of the platform it builds only; a job on the default runner (`platform` None,
+/// `ubuntu-latest`) gets `linux/amd64`, else the first platform.
+fn local_image_name(plan: &Plan, build: &BuildUse, platform: Option<ImagePlatform>) -> String {
+    let name = format!("{}=${{{{ needs.{}.outputs.tag }}}}", build.key, names::id(&JobId::Build(build.id.clone())));
+    let Some(platforms) = plan.build(&build.id).map(|b| &b.platforms).filter(|p| p.len() > 1) else {
+        return name;
+    };
+    let chosen = [platform, Some(ImagePlatform::LinuxAmd64)]
+        .into_iter()
+        .flatten()
+        .find(|p| platforms.contains(p))
+        .unwrap_or(platforms[0]);
+    format!("{name}@{}", chosen.slug())
 }
 
 /// Restores the local image of `build` when the run does not push (a miss is no error: a build
 /// that skipped left its image in the registry).
-fn restore_local_image(build: &BuildUse) -> Step {
-    let name = local_image_name(build);
+fn restore_local_image(plan: &Plan, build: &BuildUse) -> Step {
+    let name = local_image_name(plan, build, None);
     let mut with = IndexMap::new();
     with.insert("path", With::Text(format!("{LOCAL_IMAGES}/{name}.tar")));
     with.insert("key", With::Text(local_image_key(&name)));
@@ -597,15 +610,21 @@ fn runs_on(plan: &Plan, platform: Option<ImagePlatform>) -> String {
 }
 
 /// The env of a build's jobs: the script's variables, then each parent's key and tag
-/// (`<KEY>=<tag>`) by position: the build script reads its parents' tags there, and the shared
-/// restore steps name their local images by it.
-fn build_env(build: &Build, variables: Vec<(String, String)>) -> IndexMap<String, String> {
+/// (`<KEY>=<tag>`, with the platform of its local image that a job building `platform` needs when
+/// the parent is split) by position: the build script reads its parents' tags there, and the
+/// shared restore steps name their local images by it.
+fn build_env(
+    plan: &Plan,
+    build: &Build,
+    platform: Option<ImagePlatform>,
+    variables: Vec<(String, String)>,
+) -> IndexMap<String, String> {
     let mut env = IndexMap::new();
     for (name, value) in variables {
         env.insert(name, literal(&value));
     }
     for (i, parent) in build.parents.iter().enumerate() {
-        env.insert(format!("PIPEGEN_PARENT_{}", i + 1), local_image_name(&parent.build));
+        env.insert(format!("PIPEGEN_PARENT_{}", i + 1), local_image_name(plan, &parent.build, platform));
     }
     env
 }
@@ -614,7 +633,7 @@ fn build_env(build: &Build, variables: Vec<(String, String)>) -> IndexMap<String
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum BuildJobKind {
     Single,
-    Platform { first: bool },
+    Platform(ImagePlatform),
     Merge,
 }
 
@@ -629,14 +648,19 @@ struct BuildJob {
 }
 
 /// A build job: a build, one platform of a split build, or the job that merges them. Jobs that
-/// build restore their parents' local images when the run does not push (by position), and the
-/// job whose image the run hands on saves its own (a split build's first platform: the one
-/// `ubuntu-latest` runs, `linux/amd64` before `linux/arm64`); the job that publishes the image (a
-/// build's only job or its merge job) sets the alias tags.
+/// build restore their parents' local images when the run does not push (by position), and
+/// save their own (each platform of a split build its own, see [`local_image_name`]); the job
+/// that publishes the image (a build's only job or its merge job) sets the alias tags.
 fn build_like_job(plan: &Plan, build: &Build, job: BuildJob) -> Job {
     let builds = job.kind != BuildJobKind::Merge;
     let publishes = matches!(job.kind, BuildJobKind::Single | BuildJobKind::Merge);
-    let saves = matches!(job.kind, BuildJobKind::Single | BuildJobKind::Platform { first: true });
+    let saved = match job.kind {
+        BuildJobKind::Single => Some(("Save the local image".to_string(), String::new())),
+        BuildJobKind::Platform(platform) => {
+            Some((format!("Save the local image of {}", platform.name()), format!("@{}", platform.slug())))
+        }
+        BuildJobKind::Merge => None,
+    };
     let tag_env = registry_credentials_env().into_iter().chain(local_images_env()).collect();
     let mut steps = vec![checkout(plan.checks_out_submodules(build), plan.checks_out_lfs(build))];
     if builds {
@@ -653,13 +677,13 @@ fn build_like_job(plan: &Plan, build: &Build, job: BuildJob) -> Job {
         run: Some(format!("eval \"${BUILD_SCRIPT}\" && pipegen_build_job")),
         ..Step::default()
     });
-    if saves {
+    if let Some((step_name, suffix)) = saved {
         let mut with = IndexMap::new();
-        let name = "${{ steps.tag.outputs.key }}=${{ steps.tag.outputs.tag }}";
+        let name = &format!("${{{{ steps.tag.outputs.key }}}}=${{{{ steps.tag.outputs.tag }}}}{suffix}");
         with.insert("path", With::Text(format!("{LOCAL_IMAGES}/{name}.tar")));
         with.insert("key", With::Text(local_image_key(name)));
         steps.push(Step {
-            name: "Save the local image".to_string(),
+            name: step_name,
             condition: Some("env.PIPEGEN_PUSH != 'true' && steps.tag.outputs.build == 'true'"),
             uses: Some(CACHE_SAVE.step_uses()),
             with,
@@ -706,7 +730,7 @@ fn build_job(plan: &Plan, build: &Build) -> Job {
     let job = BuildJob {
         id: build.id(),
         kind: BuildJobKind::Single,
-        env: build_env(build, variables),
+        env: build_env(plan, build, build.single_platform(), variables),
         needs: needs(&build.needs),
         runs_on: runs_on(plan, build.single_platform()),
         output: TAG_OUTPUT,
@@ -719,8 +743,8 @@ fn build_job(plan: &Plan, build: &Build) -> Job {
 fn platform_job(plan: &Plan, build: &Build, platform: ImagePlatform) -> Job {
     let job = BuildJob {
         id: JobId::Platform { build: build.this.id.clone(), platform },
-        kind: BuildJobKind::Platform { first: build.platforms.first() == Some(&platform) },
-        env: build_env(build, scripts::platform_variables(build, platform, PLATFORM.publish)),
+        kind: BuildJobKind::Platform(platform),
+        env: build_env(plan, build, Some(platform), scripts::platform_variables(build, platform, PLATFORM.publish)),
         needs: needs(&build.needs),
         runs_on: runs_on(plan, Some(platform)),
         output: ("digest", "${{ steps.tag.outputs.digest }}"),
@@ -733,7 +757,8 @@ fn platform_job(plan: &Plan, build: &Build, platform: ImagePlatform) -> Job {
 fn merge_job(plan: &Plan, build: &Build) -> Job {
     let mut variables = scripts::merge_variables(build);
     variables.extend(scripts::alias_variables(build));
-    let mut env = build_env(build, variables);
+    // The merge job reads its parents' tags only; it builds nothing.
+    let mut env = build_env(plan, build, None, variables);
     let mut job_needs = needs(&build.needs);
     for id in build.platform_jobs() {
         let JobId::Platform { platform, .. } = &id else { continue };
@@ -907,7 +932,7 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
         for build in run.model_images() {
             if !restored.iter().any(|b| b.id == build.id) {
                 restored.push(build);
-                steps.push(restore_local_image(build));
+                steps.push(restore_local_image(plan, build));
             }
         }
         // The build script for its login: images whose build was skipped are pulled from the

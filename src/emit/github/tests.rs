@@ -484,10 +484,7 @@ fn a_run_that_does_not_push_hands_on_local_images() {
         assert!(pass.contains(&name), "{name} in {pass:?}");
     }
     let library = w["env"]["PIPEGEN_BUILD_SH"].as_str().unwrap();
-    assert!(
-        library
-            .contains("docker save --output \"$PIPEGEN_LOCAL_IMAGES/$PIPEGEN_KEY=$pipegen_tag.tar\" \"$pipegen_ref\"")
-    );
+    assert!(library.contains("docker save --output \"$PIPEGEN_LOCAL_IMAGES/$pipegen_saved.tar\" \"$pipegen_ref\""));
     assert!(library.contains("printf 'tag=%s\\nbuild=%s\\nkey=%s\\n'"), "{library}");
 }
 

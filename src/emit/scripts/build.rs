@@ -42,10 +42,16 @@ pub fn functions(platform: Platform, policy: &Policy, uses: &Uses) -> String {
             ("  pipegen_cache_tag=\"$PIPEGEN_KEY\"\n", "    pipegen_cache_tag=\"$PIPEGEN_KEY-$pipegen_slug\"\n")
         }
     };
-    let saves = if uses.split {
-        r#"[ "${PIPEGEN_SPLIT:-}" != platform ] || [ "$PIPEGEN_PLATFORM" = "$(printf '%s\n' "${PIPEGEN_PLATFORMS:-}" | sed -n 1p)" ]"#
+    // Each platform of a split build saves its own image (`<KEY>=<tag>@<os>-<arch>`): a child's
+    // platform job loads its parent's image of the same platform, as Docker looks in the
+    // registry (where this run pushed nothing) for a local image of another platform.
+    let platform_save = if uses.split {
+        r#"    if [ "${PIPEGEN_SPLIT:-}" = platform ]; then
+      pipegen_saved="$pipegen_saved@$pipegen_slug"
+    fi
+"#
     } else {
-        ":"
+        ""
     };
     let (build, load, save) = match platform.builder {
         Builder::Buildah => (
@@ -73,12 +79,10 @@ pub fn functions(platform: Platform, policy: &Policy, uses: &Uses) -> String {
     pipegen_digest="$(sed -n 's/.*"containerimage.digest": *"\(sha256:[0-9a-f]*\)".*/\1/p' "$pipegen_dir/metadata")"
   else
     docker buildx build --file "$PIPEGEN_DOCKERFILE" "$@" --tag "$pipegen_ref" --load "$PIPEGEN_CONTEXT"
-    # A split build hands on the image of its first platform (the one ubuntu-latest runs).
-    if {saves}; then
-      mkdir -p "$PIPEGEN_LOCAL_IMAGES"
-      echo "pipegen: saving the local image $pipegen_ref for the jobs that need it"
-      docker save --output "$PIPEGEN_LOCAL_IMAGES/$PIPEGEN_KEY=$pipegen_tag.tar" "$pipegen_ref"
-    fi
+    pipegen_saved="$PIPEGEN_KEY=$pipegen_tag"
+{platform_save}    mkdir -p "$PIPEGEN_LOCAL_IMAGES"
+    echo "pipegen: saving the local image $pipegen_ref ($pipegen_saved) for the jobs that need it"
+    docker save --output "$PIPEGEN_LOCAL_IMAGES/$pipegen_saved.tar" "$pipegen_ref"
   fi"#
             ),
             r#"docker buildx build --no-cache --output type=cacheonly --file "$pipegen_dir/load" "$2""#,
@@ -86,14 +90,14 @@ pub fn functions(platform: Platform, policy: &Policy, uses: &Uses) -> String {
         ),
     };
     // A run that does not push: GitLab merges the platforms in the scratch path; GitHub has
-    // no list to make of local images, and hands on its first platform's image.
+    // no list to make of local images: each platform job saved its own.
     let merge_call = match platform.unpushed {
         Unpushed::Scratch => "      pipegen_merge || return 1",
         Unpushed::Local => {
             r#"      if [ "$pipegen_push" = true ]; then
         pipegen_merge || return 1
       else
-        echo "pipegen: this run does not push: the jobs that use $PIPEGEN_IMAGE get the local image of its first platform"
+        echo "pipegen: this run does not push: child builds get the local image of $PIPEGEN_IMAGE of their platform, jobs and services that of linux/amd64 (else of its first platform)"
       fi"#
         }
     };
@@ -202,12 +206,28 @@ pipegen_build_job() {{
         // The platform and merge functions only where some build is split by platform.
         merge = if uses.split { super::merge::functions(platform) } else { String::new() },
     );
-    text.push_str(&build_step(setup, &build, uses, cache_tag, platform_cache_tag));
+    // A platform's temporary tag is for its merge by digest in the registry; GitHub's local
+    // images keep the tag, under which the jobs that load them look.
+    let platform_ref = match platform.unpushed {
+        Unpushed::Scratch => "    pipegen_ref=\"$pipegen_ref{infix}$pipegen_slug\"\n",
+        Unpushed::Local => {
+            "    if [ \"$pipegen_push\" = true ]; then\n      pipegen_ref=\"$pipegen_ref{infix}$pipegen_slug\"\n    fi\n"
+        }
+    }
+    .replace("{infix}", crate::plan::registry_limits::PLATFORM_TAG_INFIX);
+    text.push_str(&build_step(setup, &build, uses, cache_tag, &platform_ref, platform_cache_tag));
     text
 }
 
 /// `pipegen_build_step`, with only the parts `uses` names.
-fn build_step(setup: &str, build: &str, uses: &Uses, cache_tag: &str, platform_cache_tag: &str) -> String {
+fn build_step(
+    setup: &str,
+    build: &str,
+    uses: &Uses,
+    cache_tag: &str,
+    platform_ref: &str,
+    platform_cache_tag: &str,
+) -> String {
     let mut text = format!(
         r#"pipegen_build_step() {{
   # `pipegen_tag_step` chose `pipegen_ref`: the registry, or where a pipeline that does not push
@@ -215,12 +235,10 @@ fn build_step(setup: &str, build: &str, uses: &Uses, cache_tag: &str, platform_c
 {cache_tag}  if [ "${{PIPEGEN_SPLIT:-}}" = platform ]; then
     # One platform of a manifest list: a temporary tag, merged by digest.
     pipegen_slug="$(printf '%s' "$PIPEGEN_PLATFORM" | tr / -)"
-    pipegen_ref="$pipegen_ref{infix}$pipegen_slug"
-{platform_cache_tag}  fi
+{platform_ref}{platform_cache_tag}  fi
 {setup}  pipegen_dir="${{TMPDIR:-/tmp}}/pipegen-build-$$"
   mkdir -p "$pipegen_dir/empty"
-"#,
-        infix = crate::plan::registry_limits::PLATFORM_TAG_INFIX
+"#
     );
     if uses.caches {
         text.push_str(

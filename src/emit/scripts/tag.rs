@@ -142,8 +142,9 @@ pub fn functions(platform: Platform, uses: &Uses) -> String {
 /// How `pipegen_parent` finds a parent's reference. GitLab hands on each parent's full
 /// reference (a pipeline that does not push may keep it in the registry or in the scratch path);
 /// GitHub its tag, in the run's registry, under whose name a run that does not push keeps its
-/// local images: `PIPEGEN_PARENT_<n>` is `<KEY>=<tag>`, so the workflow's restore steps name the
-/// local image of a parent by it, whatever the job.
+/// local images: `PIPEGEN_PARENT_<n>` is `<KEY>=<tag>`, with `@<os>-<arch>` when the parent is
+/// split by platform (no tag holds `@`), so the workflow's restore steps name the local image of
+/// a parent by it, whatever the job.
 fn parent_lookup(platform: Platform) -> &'static str {
     match platform.publish {
         Publish::Dotenv(_) => {
@@ -158,7 +159,7 @@ fn parent_lookup(platform: Platform) -> &'static str {
   pipegen_value=
   while eval "pipegen_slot=\${PIPEGEN_PARENT_$pipegen_n-}" && [ -n "$pipegen_slot" ]; do
     case "$pipegen_slot" in
-      "$pipegen_key="*) pipegen_value="${pipegen_slot#*=}"; break ;;
+      "$pipegen_key="*) pipegen_value="${pipegen_slot#*=}"; pipegen_value="${pipegen_value%@*}"; break ;;
     esac
     pipegen_n=$((pipegen_n + 1))
   done
