@@ -142,8 +142,13 @@ pub fn load(name: &str, text: &str) -> Result<LoadedModel, ModelErrors> {
         return Err(errors);
     }
 
+    // A core tag its text is not (`!!int "x"`) is refused beside the model's other errors; the
+    // value is read on as its text.
+    let mistagged: Vec<Diagnostic> = source.mistagged_values().iter().map(mistagged_value).collect();
     let mut value: yaml::Value = match read {
         Some(value) => value,
+        // serde_yaml would stop at the tag with a message of its own.
+        None if !mistagged.is_empty() => return Err(ModelErrors::new(source, mistagged)),
         None => match yaml::from_str(text) {
             Ok(value) => value,
             Err(error) => return Err(syntax_error(&source, text, &error)),
@@ -168,6 +173,7 @@ pub fn load(name: &str, text: &str) -> Result<LoadedModel, ModelErrors> {
         .help("see docs/model.md for the format, or `pipegen schema` for the JSON Schema");
         return Err(ModelErrors::new(source, vec![diagnostic]));
     }
+    problems.extend(mistagged);
     let mut key_problems = Vec::new();
     non_string_keys(&value, &Walk::Root, &source, &mut key_problems);
     characters::check(&json, &Walk::Root, &mut problems);
@@ -344,9 +350,7 @@ fn non_string_keys(
                         }
                         _ => written
                             .iter()
-                            .find(|(text, _)| {
-                                text.is_some_and(|t| yaml::from_str::<yaml::Value>(t).ok().as_ref() == Some(key))
-                            })
+                            .find(|(text, _)| text.is_some_and(|t| yaml::plain_scalar_value(t).as_ref() == Some(key)))
                             .map(|(text, at)| (*text, *at)),
                     };
                     let (spelling, location) = spelled.unzip();
@@ -367,6 +371,28 @@ fn non_string_keys(
         yaml::Value::Tagged(tagged) => non_string_keys(&tagged.value, at, source, found),
         _ => {}
     }
+}
+
+/// The error for a scalar whose core tag its text is not: `!!int "x"`.
+fn mistagged_value(mistagged: &super::source::MistaggedValue) -> Diagnostic {
+    let (what, example) = match mistagged.tag.as_str() {
+        "!!int" => ("a whole number", "`!!int 5432`"),
+        "!!float" => ("a number", "`!!float 1.5`"),
+        "!!bool" => ("`true` or `false`", "`!!bool true`"),
+        "!!null" => ("null", "`!!null ~`"),
+        _ => ("a single value", "a plain value"),
+    };
+    let shown = if mistagged.text.is_empty() { "an empty value".to_string() } else { format!("`{}`", mistagged.text) };
+    Diagnostic::new(
+        "yaml-tag",
+        mistagged.path.clone(),
+        format!("the YAML tag `{}` says this is {what}, and {shown} is not", mistagged.tag),
+    )
+    .label(format!("not {what}"))
+    .help(format!(
+        "write {what} after the tag ({example}), or remove `{}` and quote the text if text is meant",
+        mistagged.tag
+    ))
 }
 
 /// The error for a key that is not a string, `spelling` being how the file writes it. A scalar

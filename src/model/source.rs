@@ -64,6 +64,45 @@ fn foreign_secondary_tag(tag: &saphyr_parser::Tag) -> Option<String> {
         .then(|| format!("!!{}", tag.suffix))
 }
 
+/// A scalar with a core tag its text is not (`!!int "x"`, `!!bool yes`): located, and read on as
+/// the text it is, so that the rest of the model is still checked.
+#[derive(Debug, Clone)]
+pub struct MistaggedValue {
+    pub path: ModelPath,
+    pub at: Location,
+    /// The tag as written (`!!int`).
+    pub tag: String,
+    pub text: String,
+}
+
+/// What a scalar with the core schema's tag `suffix` holds: the tag says which type the text is
+/// read as (`!!int "5432"` is the integer 5432, `!!str 010` the text `010`), as the core schema
+/// and so editors read it. `Err` when the text is no value of that type.
+fn core_tagged_value(suffix: &str, text: &str) -> Result<Value, ()> {
+    let plain = || crate::yaml::plain_scalar_value(text);
+    match suffix {
+        "str" => Ok(Value::String(text.to_string())),
+        "int" => match plain() {
+            Some(Value::Number(n)) if n.is_i64() || n.is_u64() => Ok(Value::Number(n)),
+            _ => Err(()),
+        },
+        "float" => match plain() {
+            Some(Value::Number(n)) => n.as_f64().map(|f| Value::Number(f.into())).ok_or(()),
+            _ => Err(()),
+        },
+        "bool" => match plain() {
+            Some(Value::Bool(b)) => Ok(Value::Bool(b)),
+            _ => Err(()),
+        },
+        "null" => match plain() {
+            Some(Value::Null) => Ok(Value::Null),
+            _ => Err(()),
+        },
+        // `!!seq` or `!!map` on a scalar.
+        _ => Err(()),
+    }
+}
+
 /// How a value reached a model path other than by being written there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Via {
@@ -101,6 +140,7 @@ pub struct SourceFile {
     anchors: HashMap<usize, usize>,
     duplicates: Vec<DuplicateKey>,
     shape: Option<ShapeProblem>,
+    mistagged: Vec<MistaggedValue>,
     /// Byte offset at which each line starts (YAML's line breaks: `\r\n`, `\n`, `\r`).
     line_starts: Vec<usize>,
     /// [`SourceFile::line_ranges`], made once, when the first error is shown.
@@ -159,6 +199,7 @@ impl SourceFile {
             anchors: HashMap::new(),
             duplicates: Vec::new(),
             shape: None,
+            mistagged: Vec::new(),
             line_starts,
             line_ranges: std::sync::OnceLock::new(),
             large_mappings: std::sync::OnceLock::new(),
@@ -182,8 +223,14 @@ impl SourceFile {
         source.anchors = built.anchors;
         source.duplicates = built.duplicates;
         source.shape = built.shape;
+        source.mistagged = built.mistagged;
         source.text = text;
         (source, value)
+    }
+
+    /// Scalars whose core tag their text is not (`!!int "x"`).
+    pub fn mistagged_values(&self) -> &[MistaggedValue] {
+        &self.mistagged
     }
 
     /// Keys written twice in the same mapping.
@@ -466,6 +513,7 @@ struct Built {
     anchors: HashMap<usize, usize>,
     duplicates: Vec<DuplicateKey>,
     shape: Option<ShapeProblem>,
+    mistagged: Vec<MistaggedValue>,
 }
 
 struct Builder<'a> {
@@ -480,19 +528,32 @@ struct Builder<'a> {
     root: Option<usize>,
     anchors: HashMap<usize, usize>,
     duplicates: Vec<DuplicateKey>,
+    mistagged: Vec<MistaggedValue>,
     stack: Vec<Frame>,
     /// Start span of each open collection.
     open: Vec<YamlSpan>,
     values: ValueBuilder,
 }
 
-/// The text's value, built from the events as serde_yaml builds it, until something only
-/// serde_yaml should decide turns up ([`SourceFile::read`]).
+/// The text's value, built from the events as serde_yaml builds it (but for what the core schema
+/// reads otherwise: [`crate::yaml::plain_scalar_value`], [`core_tagged_value`]), until something
+/// only serde_yaml should decide turns up ([`SourceFile::read`]).
 struct ValueBuilder {
     exact: bool,
     stack: Vec<OpenValue>,
     root: Option<Value>,
+    /// Each anchor's value and its size in nodes, for the aliases that repeat it.
+    anchored: HashMap<usize, (Value, usize)>,
+    /// The anchor of each open collection (0 for none), and the nodes added since it opened.
+    open_anchors: Vec<(usize, usize)>,
+    /// Nodes added, aliases counted at their full size.
+    nodes: usize,
 }
+
+/// Aliases may repeat an anchored value to at most this many nodes in all. Past it (a billion
+/// laughs: each level's alias repeats the one before ten times) the value is left to
+/// serde_yaml, which refuses such a document.
+const MAX_EXPANDED_NODES: usize = 1_000_000;
 
 enum OpenValue {
     Mapping(Mapping, Option<Value>),
@@ -505,22 +566,46 @@ impl ValueBuilder {
         self.stack = Vec::new();
     }
 
-    fn scalar(&mut self, text: &str, style: ScalarStyle, plain_tagless: bool) {
+    /// A scalar; `tagged` is what its core tag makes of it, when it has one, or `None` for a
+    /// tag only serde_yaml should decide.
+    fn scalar(&mut self, text: &str, style: ScalarStyle, tagged: Option<Option<Value>>, anchor: usize) {
         if !self.exact {
             return;
         }
-        let value = match style {
-            ScalarStyle::Plain if plain_tagless => crate::yaml::plain_scalar_value(text),
-            ScalarStyle::Plain => None,
-            _ => Some(Value::String(text.to_string())),
+        let value = match (tagged, style) {
+            (Some(tagged), _) => tagged,
+            (None, ScalarStyle::Plain) => crate::yaml::plain_scalar_value(text),
+            (None, _) => Some(Value::String(text.to_string())),
         };
         match value {
-            Some(value) => self.add(value),
+            Some(value) => {
+                if anchor != 0 {
+                    self.anchored.insert(anchor, (value.clone(), 1));
+                }
+                self.nodes += 1;
+                self.add(value)
+            }
             None => self.give_up(),
         }
     }
 
-    fn open(&mut self, mapping: bool) {
+    /// An alias: the anchored value again, while the repetitions stay within
+    /// [`MAX_EXPANDED_NODES`].
+    fn alias(&mut self, anchor: usize) {
+        if !self.exact {
+            return;
+        }
+        match self.anchored.get(&anchor) {
+            Some((value, size)) if self.nodes + size <= MAX_EXPANDED_NODES => {
+                let value = value.clone();
+                self.nodes += size;
+                self.add(value)
+            }
+            _ => self.give_up(),
+        }
+    }
+
+    fn open(&mut self, mapping: bool, anchor: usize) {
         if !self.exact {
             return;
         }
@@ -528,6 +613,8 @@ impl ValueBuilder {
             // A collection as a key (`? [a, b]`).
             return self.give_up();
         }
+        self.open_anchors.push((anchor, self.nodes));
+        self.nodes += 1;
         self.stack.push(if mapping {
             OpenValue::Mapping(Mapping::new(), None)
         } else {
@@ -539,11 +626,17 @@ impl ValueBuilder {
         if !self.exact {
             return;
         }
-        match self.stack.pop() {
-            Some(OpenValue::Mapping(mapping, None)) => self.add(Value::Mapping(mapping)),
-            Some(OpenValue::Sequence(items)) => self.add(Value::Sequence(items)),
-            _ => self.give_up(),
+        let value = match self.stack.pop() {
+            Some(OpenValue::Mapping(mapping, None)) => Value::Mapping(mapping),
+            Some(OpenValue::Sequence(items)) => Value::Sequence(items),
+            _ => return self.give_up(),
+        };
+        if let Some((anchor, opened_at)) = self.open_anchors.pop()
+            && anchor != 0
+        {
+            self.anchored.insert(anchor, (value.clone(), self.nodes - opened_at));
         }
+        self.add(value)
     }
 
     fn add(&mut self, value: Value) {
@@ -583,9 +676,17 @@ impl<'a> Builder<'a> {
             root: None,
             anchors: HashMap::new(),
             duplicates: Vec::new(),
+            mistagged: Vec::new(),
             stack: Vec::new(),
             open: Vec::new(),
-            values: ValueBuilder { exact: true, stack: Vec::new(), root: None },
+            values: ValueBuilder {
+                exact: true,
+                stack: Vec::new(),
+                root: None,
+                anchored: HashMap::new(),
+                open_anchors: Vec::new(),
+                nodes: 0,
+            },
         }
     }
 
@@ -623,11 +724,12 @@ impl<'a> Builder<'a> {
                         shape = Some(ShapeProblem::ForeignTag { tag, at: self.location(span) });
                         break;
                     }
-                    self.values.scalar(&value, style, anchor == 0 && tag.is_none());
+                    let tagged = tag.as_deref().map(|tag| self.tagged_scalar(tag, &value, span));
+                    self.values.scalar(&value, style, tagged, anchor);
                     self.on_scalar(&value, anchor, span)
                 }
                 Event::Alias(anchor) => {
-                    self.values.give_up();
+                    self.values.alias(anchor);
                     let location = self.location(span);
                     self.on_node(Kind::Alias(anchor), location, 0);
                 }
@@ -636,7 +738,11 @@ impl<'a> Builder<'a> {
                         shape = Some(ShapeProblem::ForeignTag { tag, at: self.location(span) });
                         break;
                     }
-                    if anchor != 0 || tag.is_some() {
+                    let mapping = matches!(event, Event::MappingStart(..));
+                    // `!!map` on a mapping and `!!seq` on a sequence say what it is; any other
+                    // tag is serde_yaml's to decide.
+                    let own_tag = if mapping { "map" } else { "seq" };
+                    if tag.as_deref().is_some_and(|tag| !(tag.is_yaml_core_schema() && tag.suffix == own_tag)) {
                         self.values.give_up();
                     }
                     if self.stack.len() >= MAX_DEPTH {
@@ -645,8 +751,7 @@ impl<'a> Builder<'a> {
                         shape = Some(ShapeProblem::TooDeep(at));
                         break;
                     }
-                    let mapping = matches!(event, Event::MappingStart(..));
-                    self.values.open(mapping);
+                    self.values.open(mapping, anchor);
                     self.on_open(span, anchor, mapping);
                 }
                 Event::MappingEnd | Event::SequenceEnd => {
@@ -663,6 +768,29 @@ impl<'a> Builder<'a> {
             anchors: self.anchors,
             duplicates: self.duplicates,
             shape,
+            mistagged: self.mistagged,
+        }
+    }
+
+    /// What a tagged scalar holds ([`ValueBuilder::scalar`]): a core tag decides (and a text it
+    /// does not fit is recorded, and read on as text); the non-specific `!` and local tags are
+    /// serde_yaml's (`None`).
+    fn tagged_scalar(&mut self, tag: &saphyr_parser::Tag, text: &str, span: YamlSpan) -> Option<Value> {
+        if !tag.is_yaml_core_schema() {
+            return None;
+        }
+        match core_tagged_value(&tag.suffix, text) {
+            Ok(value) => Some(value),
+            Err(()) => {
+                let at = self.location(span);
+                self.mistagged.push(MistaggedValue {
+                    path: self.next_path(),
+                    at,
+                    tag: format!("!!{}", tag.suffix),
+                    text: text.to_string(),
+                });
+                Some(Value::String(text.to_string()))
+            }
         }
     }
 
@@ -939,14 +1067,48 @@ mod tests {
         assert_eq!(source.location_of_offset(at.offset), Location { len: 0, ..at });
     }
 
-    /// The value read from the events, where one is read, is serde_yaml's.
+    /// The value read from the events, where one is read, is serde_yaml's, but for the integers
+    /// serde_yaml keeps as strings (`010`: [`crate::yaml::plain_scalar_value`]).
     fn assert_reads_as_serde_yaml(name: &str, text: &str) -> bool {
         let (_, ours) = SourceFile::read(name, text);
         let Some(ours) = ours else { return false };
         let theirs: Value =
             crate::yaml::from_str(text).unwrap_or_else(|e| panic!("{name}: we read a value, serde_yaml: {e}"));
-        assert_eq!(ours, theirs, "{name}");
+        assert!(same_but_leading_zeros(&ours, &theirs), "{name}: we read {ours:?}, serde_yaml {theirs:?}");
         true
+    }
+
+    fn same_but_leading_zeros(ours: &Value, theirs: &Value) -> bool {
+        match (ours, theirs) {
+            (Value::Number(n), Value::String(s)) if crate::yaml::leading_zero_digits(s) => {
+                crate::yaml::plain_scalar_value(s).as_ref() == Some(&Value::Number(n.clone()))
+            }
+            (Value::Sequence(a), Value::Sequence(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(a, b)| same_but_leading_zeros(a, b))
+            }
+            (Value::Mapping(a), Value::Mapping(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .zip(b)
+                        .all(|((ka, va), (kb, vb))| same_but_leading_zeros(ka, kb) && same_but_leading_zeros(va, vb))
+            }
+            _ => ours == theirs,
+        }
+    }
+
+    #[test]
+    fn reads_core_tags_and_leading_zeros_as_the_core_schema_does() {
+        let text = "a: !!int \"5432\"\nb: !!bool \"true\"\nc: !!null \"\"\nd: !!float '1'\ne: !!str 010\nf: 010\ng: '010'\nh: &x 07\ni: *x\nj: !!int 'x'\n";
+        let (source, value) = SourceFile::read("t", text);
+        let value = value.expect("read from the events");
+        let expected: Value =
+            crate::yaml::from_str("a: 5432\nb: true\nc: null\nd: 1.0\ne: '010'\nf: 10\ng: '010'\nh: 7\ni: 7\nj: x\n")
+                .unwrap();
+        assert_eq!(value, expected);
+        let mistagged = source.mistagged_values();
+        assert_eq!(mistagged.len(), 1);
+        assert_eq!((mistagged[0].path.to_string().as_str(), mistagged[0].tag.as_str()), ("j", "!!int"));
+        assert_eq!((mistagged[0].at.line, mistagged[0].at.column), (10, 4));
     }
 
     #[test]
@@ -972,17 +1134,9 @@ mod tests {
             read += usize::from(assert_reads_as_serde_yaml(&format!("text {i}"), text));
         }
         assert_eq!(read, texts.len(), "the value was read from the events for only {read} texts");
-        // What only serde_yaml decides is left to it.
-        for text in [
-            "a: &x 1\nb: *x\n",
-            "a: !tag 1\n",
-            "? [a]\n: b\n",
-            "1: a\n0x1: b\n",
-            "a: 18446744073709551616\n",
-            "",
-            "a: !!str 1\n",
-            "a: \u{7}\n",
-        ] {
+        // Anchors and aliases are read too; what only serde_yaml decides is left to it.
+        assert!(assert_reads_as_serde_yaml("anchors", "a: &x [1, {b: c}]\nb: *x\nc: &y d\ne: *y\n"));
+        for text in ["a: !tag 1\n", "? [a]\n: b\n", "1: a\n0x1: b\n", "a: 18446744073709551616\n", "", "a: \u{7}\n"] {
             assert_eq!(SourceFile::read("t", text).1, None, "{text:?}");
         }
     }
@@ -1010,8 +1164,13 @@ mod tests {
             let Ok(text) = std::fs::read_to_string(path) else { continue };
             let name = path.display().to_string();
             if crate::yaml::from_str::<Value>(&text).is_err() {
-                // A file serde_yaml refuses must not be read here either (broken fixtures).
-                assert!(SourceFile::read(&name, text.as_str()).1.is_none(), "{name}: read, and serde_yaml refuses it");
+                // A file serde_yaml refuses must not be read here either (broken fixtures), but
+                // for a core tag its text is not (`!!int "x"`), read on as text and reported.
+                let (source, ours) = SourceFile::read(&name, text.as_str());
+                assert!(
+                    ours.is_none() || !source.mistagged_values().is_empty(),
+                    "{name}: read, and serde_yaml refuses it"
+                );
                 continue;
             }
             read += usize::from(assert_reads_as_serde_yaml(&name, &text));

@@ -1,12 +1,15 @@
-//! What serde_yaml makes of a plain scalar when it reads it into a [`Value`]: YAML 1.2's core
-//! schema as serde_yaml applies it. The model loader builds its value tree from the same
-//! events that locate the model's nodes ([`crate::model::source`]) instead of parsing the text
-//! a second time, and must read every scalar exactly as serde_yaml would; a test compares the
-//! two on every string of a small alphabet and on every YAML file of the repository.
+//! What a plain scalar means: YAML 1.2's core schema, as editors and JSON Schema validators
+//! read it. The model loader builds its value tree from the same events that locate the
+//! model's nodes ([`crate::model::source`]) instead of parsing the text a second time. It reads
+//! every scalar as serde_yaml would but one kind: decimal digits after a leading zero (`010`,
+//! `-007`), which serde_yaml keeps as a string and the core schema reads as an integer
+//! (`[-+]?[0-9]+`, so `010` is 10). A model is checked by editors against its JSON Schema, and
+//! must mean to pipegen what it means to them. Tests compare the two readings on every string of
+//! a small alphabet and on every YAML file of the repository.
 
 use super::Value;
 
-/// The value serde_yaml reads from the plain scalar `text`, or `None` where its `Value` cannot
+/// The value the core schema reads from the plain scalar `text`, or `None` where a `Value` cannot
 /// hold the number (integers of 65 to 128 bits, which serde_yaml refuses): the caller then
 /// leaves the whole text to serde_yaml.
 pub fn plain_scalar_value(text: &str) -> Option<Value> {
@@ -31,9 +34,7 @@ pub fn plain_scalar_value(text: &str) -> Option<Value> {
     if unsigned_int(text, u128::from_str_radix).is_some() || negative_int(text, i128::from_str_radix).is_some() {
         return None;
     }
-    if !leading_zero_digits(text)
-        && let Some(float) = float(text)
-    {
+    if let Some(float) = float(text) {
         return Some(Value::Number(float.into()));
     }
     Some(Value::String(text.to_string()))
@@ -41,8 +42,9 @@ pub fn plain_scalar_value(text: &str) -> Option<Value> {
 
 type Radix<T> = fn(&str, u32) -> Result<T, std::num::ParseIntError>;
 
-/// `017`, `-00`: digits after a leading zero are a string in YAML 1.2, not a number.
-fn leading_zero_digits(text: &str) -> bool {
+/// `017`, `-00`: decimal digits after a leading zero, which serde_yaml reads as a string and
+/// YAML 1.2's core schema as a decimal integer (not octal, which it writes `0o17`).
+pub fn leading_zero_digits(text: &str) -> bool {
     let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
     digits.len() > 1 && digits.starts_with('0') && digits[1..].bytes().all(|b| b.is_ascii_digit())
 }
@@ -60,7 +62,7 @@ fn unsigned_int<T>(text: &str, parse: Radix<T>) -> Option<T> {
             }
         }
     }
-    if unsigned.starts_with(['+', '-']) || leading_zero_digits(text) {
+    if unsigned.starts_with(['+', '-']) {
         return None;
     }
     parse(unsigned, 10).ok()
@@ -74,9 +76,6 @@ fn negative_int<T>(text: &str, parse: Radix<T>) -> Option<T> {
         {
             return Some(int);
         }
-    }
-    if leading_zero_digits(text) {
-        return None;
     }
     parse(text, 10).ok()
 }
@@ -111,6 +110,28 @@ mod tests {
         mapping.get("k").cloned()
     }
 
+    /// What the core schema reads from `text`: serde_yaml's reading, but for decimal digits
+    /// after a leading zero, which are an integer.
+    fn core_schema_reads(text: &str) -> Option<Value> {
+        let theirs = serde_yaml_reads(text)?;
+        if !leading_zero_digits(text) {
+            return Some(theirs);
+        }
+        let unsigned = text.strip_prefix('+').unwrap_or(text);
+        let int = unsigned.parse::<u64>().map(Value::from).or_else(|_| unsigned.parse::<i64>().map(Value::from));
+        Some(int.expect("digits after a leading zero that fit 64 bits"))
+    }
+
+    #[test]
+    fn reads_digits_after_a_leading_zero_as_a_decimal_integer() {
+        // serde_yaml keeps these as strings; the core schema (and so editors) reads integers.
+        for (text, int) in [("010", 10), ("05432", 5432), ("-007", -7), ("+01", 1), ("00", 0), ("08", 8)] {
+            assert_eq!(plain_scalar_value(text), Some(Value::from(int)), "{text}");
+        }
+        assert_eq!(plain_scalar_value("0o10"), Some(Value::from(8)));
+        assert_eq!(plain_scalar_value("010.5"), Some(Value::from(10.5)));
+    }
+
     fn same(ours: &Option<Value>, theirs: &Option<Value>) -> bool {
         match (ours, theirs) {
             (Some(Value::Number(a)), Some(Value::Number(b))) if a.is_f64() && b.is_f64() => {
@@ -122,7 +143,7 @@ mod tests {
     }
 
     #[test]
-    fn reads_plain_scalars_as_serde_yaml_does() {
+    fn reads_plain_scalars_as_the_core_schema_does() {
         let cases = [
             "",
             "~",
@@ -203,7 +224,7 @@ mod tests {
         ];
         for case in cases {
             // `-` alone is no plain scalar but a sequence entry: the events never hold it.
-            let Some(theirs) = serde_yaml_reads(case) else { continue };
+            let Some(theirs) = core_schema_reads(case) else { continue };
             let ours = plain_scalar_value(case);
             assert!(same(&ours, &Some(theirs.clone())), "{case:?}: we read {ours:?}, serde_yaml {theirs:?}");
         }
@@ -223,7 +244,7 @@ mod tests {
     }
 
     #[test]
-    fn reads_every_short_string_of_number_characters_as_serde_yaml_does() {
+    fn reads_every_short_string_of_number_characters_as_the_core_schema_does() {
         // Every string of up to four characters from the characters numbers are made of.
         let alphabet: Vec<char> = "0127x.o-b+eEfn_".chars().collect();
         let mut strings = vec![String::new()];
@@ -234,7 +255,7 @@ mod tests {
         }
         for case in all {
             // Strings YAML would not read as one plain scalar (`- x`, `-`) are not plain scalars.
-            let Some(theirs) = serde_yaml_reads(&case) else { continue };
+            let Some(theirs) = core_schema_reads(&case) else { continue };
             let ours = plain_scalar_value(&case);
             assert!(same(&ours, &Some(theirs.clone())), "{case:?}: we read {ours:?}, serde_yaml {theirs:?}");
         }
