@@ -226,7 +226,10 @@ pub fn load(name: &str, text: &str) -> Result<LoadedModel, ModelErrors> {
 /// repeat that one.
 fn checks_beyond_the_schema(value: &yaml::Value, source: &SourceFile, refused: &[Diagnostic]) -> Vec<Diagnostic> {
     let model = yaml::from_value::<Model>(value.clone()).ok().or_else(|| {
-        let paths: Vec<&ModelPath> = refused.iter().map(|d| &d.path).collect();
+        let paths: Vec<set_aside::Refused<'_>> = refused
+            .iter()
+            .map(|d| set_aside::Refused { path: &d.path, unknown_key: d.code == "unknown-field" })
+            .collect();
         let kept = set_aside::without_refused(value, &paths)?;
         yaml::from_value::<Model>(kept).ok()
     });

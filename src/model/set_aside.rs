@@ -10,6 +10,9 @@
 //! their axes, stages, declared names, a required field) is not set aside: checking on without
 //! it would report false errors (every `${axis}` of an image whose `axes` were refused would be
 //! "unknown"), so those models stop at the schema's errors, as before.
+//!
+//! A key the model does not have (`foo:` at the top level, `imgae:` in a job) is set aside
+//! wherever it is: pipegen never reads it, so without it the model means what it meant.
 
 use super::path::{ModelPath, Segment};
 use crate::yaml::Value;
@@ -33,6 +36,7 @@ const INDEPENDENT: &[&[&str]] = &[
     &["services", "*", "health", "interval"],
     &["services", "*", "health"],
     &["images", "*", "target"],
+    &["images", "*", "tag"],
     &["images", "*", "timeout"],
     &["images", "*", "args", "*"],
     &["images", "*", "args"],
@@ -42,15 +46,44 @@ const INDEPENDENT: &[&[&str]] = &[
     &["images", "*", "inputs"],
 ];
 
+/// A value the schema refused: where, and whether it is a key the model does not have.
+pub(super) struct Refused<'a> {
+    pub path: &'a ModelPath,
+    pub unknown_key: bool,
+}
+
 /// `value` without the refused values at `refused` when every one of them can be set aside, or
 /// `None` when one cannot.
-pub(super) fn without_refused(value: &Value, refused: &[&ModelPath]) -> Option<Value> {
+pub(super) fn without_refused(value: &Value, refused: &[Refused<'_>]) -> Option<Value> {
     let mut kept = value.clone();
-    for path in refused {
+    for Refused { path, unknown_key } in refused {
+        if *unknown_key {
+            remove_unknown_key(&mut kept, path);
+            continue;
+        }
         let independent = INDEPENDENT.iter().find_map(|pattern| independent_prefix(path, pattern))?;
         remove(&mut kept, independent);
     }
     Some(kept)
+}
+
+/// Remove the key at `path`, which may pass through list items (`caches[0].foo`).
+fn remove_unknown_key(value: &mut Value, path: &ModelPath) {
+    let Some((Segment::Key(last), parents)) = path.segments().split_last() else { return };
+    let mut at = value;
+    for segment in parents {
+        let next = match segment {
+            Segment::Key(key) => at.get_mut(&**key),
+            Segment::Index(i) => at.get_mut(*i),
+        };
+        match next {
+            Some(next) => at = next,
+            None => return,
+        }
+    }
+    if let Value::Mapping(mapping) = at {
+        mapping.remove(&**last);
+    }
 }
 
 /// The keys of `path` that `pattern` matches, when `path` is at or under such a value.
@@ -92,11 +125,30 @@ mod tests {
         crate::yaml::from_str(text).unwrap()
     }
 
+    fn values(paths: &[ModelPath]) -> Vec<Refused<'_>> {
+        paths.iter().map(|path| Refused { path, unknown_key: false }).collect()
+    }
+
+    #[test]
+    fn an_unknown_key_is_set_aside_wherever_it_is() {
+        let model =
+            value("foo: 1\nimages: { a: { from: [b], axis: [x] } }\njobs: { t: { imgae: a, caches: [{ nmae: c }] } }");
+        let unknown = [
+            ModelPath::keys(["foo"]),
+            ModelPath::keys(["images", "a", "axis"]),
+            ModelPath::keys(["jobs", "t", "imgae"]),
+            ModelPath::keys(["jobs", "t", "caches"]).index(0).key("nmae"),
+        ];
+        let refused: Vec<Refused<'_>> = unknown.iter().map(|path| Refused { path, unknown_key: true }).collect();
+        let kept = without_refused(&model, &refused).unwrap();
+        assert_eq!(kept, value("images: { a: { from: [b] } }\njobs: { t: { caches: [{}] } }"));
+    }
+
     #[test]
     fn an_independent_value_is_set_aside_and_the_rest_kept() {
         let model = value("jobs: { test: { parallel: four, script: [x], env: { A: [1], B: b } } }");
         let refused = [ModelPath::keys(["jobs", "test", "parallel"]), ModelPath::keys(["jobs", "test", "env", "A"])];
-        let kept = without_refused(&model, &refused.iter().collect::<Vec<_>>()).unwrap();
+        let kept = without_refused(&model, &values(&refused)).unwrap();
         assert_eq!(kept, value("jobs: { test: { script: [x], env: { B: b } } }"));
     }
 
@@ -104,7 +156,7 @@ mod tests {
     fn a_value_under_an_independent_one_sets_it_aside_whole() {
         let model = value("jobs: { test: { artifacts: { paths: [a], when: sometimes } } }");
         let refused = [ModelPath::keys(["jobs", "test", "artifacts", "when"])];
-        let kept = without_refused(&model, &refused.iter().collect::<Vec<_>>()).unwrap();
+        let kept = without_refused(&model, &values(&refused)).unwrap();
         assert_eq!(kept, value("jobs: { test: {} }"));
     }
 
@@ -116,7 +168,7 @@ mod tests {
             ModelPath::keys(["images", "a", "caches"]),
             ModelPath::keys(["jobs", "t", "env", "A"]),
         ];
-        let kept = without_refused(&model, &refused.iter().collect::<Vec<_>>()).unwrap();
+        let kept = without_refused(&model, &values(&refused)).unwrap();
         assert_eq!(kept, value("images: { a: {} }\njobs: { t: { env: { B: b } } }"));
     }
 
@@ -132,7 +184,7 @@ mod tests {
             vec![ModelPath::keys(["jobs", "t"])],
             vec![ModelPath::root()],
         ] {
-            assert_eq!(without_refused(&model, &refused.iter().collect::<Vec<_>>()), None, "{refused:?}");
+            assert_eq!(without_refused(&model, &values(&refused)), None, "{refused:?}");
         }
     }
 }
