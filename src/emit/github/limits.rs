@@ -48,17 +48,21 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
     for build in &plan.builds {
         let minutes = build.timeout.as_minutes_ceil();
         if minutes > MAX_JOB_MINUTES {
-            problems.push(over(
-                &build.id(),
-                Diagnostic::new(
-                    "timeout-too-long",
-                    build.id().origin(),
-                    format!(
-                        "a build may take {minutes} minutes (its image's `timeout: {}`); GitHub-hosted runners stop a job after {MAX_JOB_MINUTES}",
-                        build.timeout
+            // Only a written timeout exceeds the limit: the default is far below it.
+            problems.push(at_timeout(
+                over(
+                    &build.id(),
+                    Diagnostic::new(
+                        "timeout-too-long",
+                        build.id().origin(),
+                        format!(
+                            "a build may take {minutes} minutes (its image's `timeout: {}`); GitHub-hosted runners stop a job after {MAX_JOB_MINUTES}",
+                            build.timeout
+                        ),
                     ),
+                    "set the image's `timeout` to at most 6h",
                 ),
-                "set the image's `timeout` to at most 6h",
+                true,
             ));
         }
     }
@@ -83,9 +87,12 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
         }
         let minutes = super::run_minutes(plan, run);
         if minutes > MAX_JOB_MINUTES {
-            problems.push(over(&id, Diagnostic::new("timeout-too-long", id.origin(),
-                format!("its attempts, service waits and set-up may take {minutes} minutes; GitHub-hosted runners stop a job after {MAX_JOB_MINUTES}")),
-                "shorten `timeout`, lower `retry`, or shorten the services' health timeouts",
+            problems.push(at_timeout(
+                over(&id, Diagnostic::new("timeout-too-long", id.origin(),
+                    format!("its attempts, service waits and set-up may take {minutes} minutes; GitHub-hosted runners stop a job after {MAX_JOB_MINUTES}")),
+                    "shorten `timeout`, lower `retry`, or shorten the services' health timeouts",
+                ),
+                run.timeout.is_some(),
             ));
         }
     }
@@ -200,6 +207,16 @@ fn port_clashes(run: &crate::plan::Run, problems: &mut Vec<Diagnostic>) {
 }
 
 /// `diagnostic`, said as a GitHub limit of the job `id`, with its fix.
+/// A timeout diagnostic at the `timeout` value that causes it, when the model writes one; at
+/// the job or image otherwise (a default timeout with retries or service waits).
+fn at_timeout(diagnostic: Diagnostic, written: bool) -> Diagnostic {
+    if !written {
+        return diagnostic;
+    }
+    let path = diagnostic.path.key("timeout");
+    Diagnostic { path, ..diagnostic }.anchored_at_value()
+}
+
 fn over(id: &JobId, diagnostic: Diagnostic, fix: &str) -> Diagnostic {
     let message = format!("GitHub limit: {} ({id}): {}", names::display(id), diagnostic.message);
     Diagnostic { message, ..diagnostic }.at_key().label("over a GitHub limit").help(fix.to_string())

@@ -93,14 +93,18 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
             problems.push(too_many_needs(&id, needs, max_needs, "give the image fewer parents or fewer platforms"));
         }
         if build.timeout > MAX_TIMEOUT {
-            problems.push(over(
-                &id,
-                Diagnostic::new(
-                    "timeout-too-long",
-                    id.origin(),
-                    format!("`timeout: {}`; GitLab allows at most a month ({MAX_TIMEOUT})", build.timeout),
+            // Only a written timeout exceeds the limit: the default is far below it.
+            problems.push(at_timeout(
+                over(
+                    &id,
+                    Diagnostic::new(
+                        "timeout-too-long",
+                        id.origin(),
+                        format!("`timeout: {}`; GitLab allows at most a month ({MAX_TIMEOUT})", build.timeout),
+                    ),
+                    "shorten the image's timeout",
                 ),
-                "shorten the image's timeout",
+                true,
             ));
         }
         caches(&id, &build.caches, &mut problems);
@@ -143,23 +147,30 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
         if let (Some(timeout), Some(attempt)) = (run.timeout, run.attempt_timeout())
             && attempt > MAX_TIMEOUT
         {
-            let waits = match run.service_waits().as_secs() {
-                0 => String::new(),
-                _ => format!(
-                    " and its services' health checks (`{}`), which GitLab's timeout covers too,",
-                    run.service_waits()
+            // One timeout comes to the total; with the services' waits, the two come to it.
+            let (waits, verb) = match run.service_waits().as_secs() {
+                0 => (String::new(), "comes"),
+                _ => (
+                    format!(
+                        " and its services' health checks (`{}`), which GitLab's timeout covers too,",
+                        run.service_waits()
+                    ),
+                    "come",
                 ),
             };
-            problems.push(over(
-                &id,
-                Diagnostic::new(
-                    "timeout-too-long",
-                    id.origin(),
-                    format!(
-                        "`timeout: {timeout}`{waits} come to {attempt}; GitLab allows at most a month ({MAX_TIMEOUT})"
+            problems.push(at_timeout(
+                over(
+                    &id,
+                    Diagnostic::new(
+                        "timeout-too-long",
+                        id.origin(),
+                        format!(
+                            "`timeout: {timeout}`{waits} {verb} to {attempt}; GitLab allows at most a month ({MAX_TIMEOUT})"
+                        ),
                     ),
+                    "shorten the timeout",
                 ),
-                "shorten the timeout",
+                true,
             ));
         }
         caches(&id, &run.caches, &mut problems);
@@ -267,6 +278,16 @@ fn too_many_needs(id: &JobId, needs: usize, max: usize, fix: &str) -> Diagnostic
 }
 
 /// `diagnostic`, said as a GitLab limit of the job `id`, with its fix.
+/// A timeout diagnostic at the `timeout` value that causes it, when the model writes one; at
+/// the job or image otherwise (a default timeout with retries or service waits).
+fn at_timeout(diagnostic: Diagnostic, written: bool) -> Diagnostic {
+    if !written {
+        return diagnostic;
+    }
+    let path = diagnostic.path.key("timeout");
+    Diagnostic { path, ..diagnostic }.anchored_at_value()
+}
+
 fn over(id: &JobId, diagnostic: Diagnostic, fix: &str) -> Diagnostic {
     let message = format!("GitLab limit: {} ({id}): {}", names::job(id), diagnostic.message);
     Diagnostic { message, ..diagnostic }.at_key().label("over a GitLab limit").help(fix.to_string())
