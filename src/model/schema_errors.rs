@@ -266,6 +266,15 @@ fn explain(error: &jsonschema::ValidationError<'_>, instance: &Value, source: &S
         ValidationErrorKind::Maximum { limit } | ValidationErrorKind::ExclusiveMaximum { limit } => {
             maximum(&path, value, limit)
         }
+        // A schedule shorter than five fields can be (`@daily`, `0 4 * *`) is not empty: it gets
+        // the schedule's own message, as a longer wrong one does.
+        ValidationErrorKind::MinLength { .. }
+            if path == ModelPath::keys(["refresh", "schedule"])
+                && let Some(text) = value.as_str().filter(|text| !text.is_empty())
+                && let Some((message, help)) = super::cron::problem(text) =>
+        {
+            super::validate::bad_schedule(message, help)
+        }
         ValidationErrorKind::MinItems { .. } | ValidationErrorKind::MinLength { .. } => Diagnostic::new(
             "empty",
             path.clone(),

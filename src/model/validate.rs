@@ -112,11 +112,7 @@ impl<'m> Checker<'m> {
     fn check_refresh(&mut self) {
         let Some(refresh) = &self.model.refresh else { return };
         if let Some((message, help)) = super::cron::problem(&refresh.schedule) {
-            self.report(
-                Diagnostic::new("bad-schedule", ModelPath::keys(["refresh", "schedule"]), message)
-                    .label("not a schedule GitHub runs")
-                    .help(help),
-            );
+            self.report(bad_schedule(message, help));
         }
     }
 
@@ -704,4 +700,12 @@ impl<'m> Checker<'m> {
             );
         }
     }
+}
+
+/// A `refresh.schedule` GitHub would not run ([`super::cron::problem`]); also for one the schema
+/// finds too short.
+pub(super) fn bad_schedule(message: String, help: String) -> Diagnostic {
+    Diagnostic::new("bad-schedule", ModelPath::keys(["refresh", "schedule"]), message)
+        .label("not a schedule GitHub runs")
+        .help(help)
 }
