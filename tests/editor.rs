@@ -363,6 +363,69 @@ fn anchors_merge_keys_and_x_keys_are_clean_in_the_editor() {
     assert!(messages(&diagnostics).contains("contxt"), "{}", messages(&diagnostics));
 }
 
+/// A model that merges a shared mapping (`<<: *…`) into every mapping keyed by names: axes, an
+/// axis entry's fields, caches, images, an image's args, services, a service's env, jobs, a
+/// job's env, runners. Each `<<` is a key of the document as the editor sees it.
+const MERGES_INTO_EVERY_NAME_MAP: &str = r#"pipegen: 1
+name: demo
+registry: registry.example.com/demo
+x-axes: &axes { ruby: ["3.3"] }
+x-fields: &fields { major: "16" }
+x-caches: &caches { gems: { key: [Gemfile.lock], paths: [vendor/ruby] } }
+x-images: &images { base: { context: images/base } }
+x-args: &args { DEBIAN: "12" }
+x-services: &services { db: { image: "postgres:16", port: 5432 } }
+x-env: &env { LANG: C.UTF-8 }
+x-jobs: &jobs { lint: { image: base, script: [make lint] } }
+x-runners: &runners { linux/arm64: { github: ubuntu-24.04-arm } }
+axes:
+  <<: *axes
+  pg:
+    - { <<: *fields, value: "16.13" }
+caches:
+  <<: *caches
+  npm: { key: [package-lock.json], paths: [node_modules] }
+images:
+  <<: *images
+  app:
+    from: base
+    args: { <<: *args, EXTRA: "1" }
+services:
+  <<: *services
+  web:
+    image: app
+    port: 8080
+    env: { <<: *env, PORT: "8080" }
+jobs:
+  <<: *jobs
+  qa:
+    image: app
+    script: [make test]
+    env: { <<: *env, CI_MODE: "1" }
+runners:
+  <<: *runners
+  linux/amd64: { github: ubuntu-latest }
+"#;
+
+#[test]
+fn merge_keys_are_clean_in_every_mapping_keyed_by_names() {
+    let schema = file_url(&support::repo().join("schema/pipegen.schema.json"));
+    let mut server = Server::start(settings(json!({})));
+    let uri = document_uri("model/editor-merges.yaml");
+    let text = format!("# yaml-language-server: $schema={schema}\n{MERGES_INTO_EVERY_NAME_MAP}");
+    assert_eq!(text.matches("<<: *").count(), 10, "a merge into each mapping keyed by names");
+    server.open(&uri, &text);
+    let diagnostics = server.settled_diagnostics(&uri);
+    assert!(diagnostics.is_empty(), "{}", messages(&diagnostics));
+
+    // Only `<<` is let through: a bad name beside a merge is still flagged, with its message.
+    let typo = text.replace("EXTRA: \"1\"", "extra-arg: \"1\"");
+    server.change(&uri, 2, &typo);
+    let diagnostics = server.settled_diagnostics(&uri);
+    assert_eq!(lines(&diagnostics), BTreeSet::from([line_of(&typo, "extra-arg")]), "{}", messages(&diagnostics));
+    assert!(messages(&diagnostics).contains("use letters, digits and `_`"), "{}", messages(&diagnostics));
+}
+
 #[test]
 fn the_yaml_schemas_setting_associates_pipegen_yaml_without_a_modeline() {
     // As in VS Code's settings.json: a path relative to the workspace folder, and a file glob.

@@ -282,6 +282,55 @@ fn the_schema_catches_typos_while_typing() {
     assert!(!validator.is_valid(&nested));
 }
 
+/// Editors validate a model as written, merge keys included (`args: { <<: *shared, EXTRA: "1" }`),
+/// so every mapping keyed by names takes the key `<<`; any other bad name is still refused.
+#[test]
+fn every_name_rule_lets_a_merge_key_through() {
+    let validator = jsonschema::validator_for(json_schema()).expect("compiles");
+    let shared = json!({ "anything": 1 });
+    let merged = json!({
+        "pipegen": 1, "name": "demo", "registry": "registry.example.com/demo",
+        "axes": { "<<": shared, "pg": [{ "<<": shared, "value": "16.13" }] },
+        "caches": { "<<": shared },
+        "images": { "<<": shared, "app": { "args": { "<<": shared, "EXTRA": "1" } } },
+        "services": { "<<": shared, "db": { "image": "postgres:16", "port": 5432, "env": { "<<": shared } } },
+        "jobs": { "<<": shared, "qa": { "script": ["true"], "env": { "<<": shared } } },
+        "runners": { "<<": shared }
+    });
+    // `shared` is no valid axis, cache, image…: only the names are the point here.
+    let about_names: Vec<String> = validator
+        .iter_errors(&merged)
+        .filter(|e| matches!(e.kind(), jsonschema::error::ValidationErrorKind::PropertyNames { .. }))
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(about_names.is_empty(), "{about_names:#?}");
+    // Each name rule: `<<` passes, a bad name fails.
+    let mut rules = Vec::new();
+    collect_property_names(json_schema(), &mut rules);
+    assert!(rules.len() >= 10, "only {} propertyNames", rules.len());
+    for rule in rules {
+        let name_validator = validator_for(rule.as_object().expect("a schema"));
+        assert!(name_validator.is_valid(&json!("<<")), "{rule} refuses `<<`");
+        assert!(!name_validator.is_valid(&json!("<< x")), "{rule} takes `<< x`");
+    }
+}
+
+fn collect_property_names<'a>(value: &'a Value, found: &mut Vec<&'a Value>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                if key == "propertyNames" {
+                    found.push(child);
+                } else if key != "examples" && key != "default" {
+                    collect_property_names(child, found);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|child| collect_property_names(child, found)),
+        _ => {}
+    }
+}
+
 /// Where each definition with defaults occurs in [`base_model`], to try its defaults there.
 const INSTANCES: [(&str, &str); 6] = [
     ("Push", "/push"),

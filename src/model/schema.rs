@@ -7,6 +7,7 @@ use schemars::generate::SchemaSettings;
 use serde_json::Value;
 
 use super::patterns;
+use super::source::MERGE_KEY;
 use super::types::Model;
 
 /// The schema's identifier. Editors match it, it never needs to resolve.
@@ -40,7 +41,11 @@ pub fn json_schema() -> &'static Value {
 ///   every single newline into a paragraph break;
 /// - `markdownDescription`, the same text, so hovers and completions show `code` as code;
 /// - `patternErrorMessage` (yaml-language-server, VS Code) next to every `pattern`, so a typo gets
-///   "write a duration: …, e.g. `30s`" rather than the bare regular expression.
+///   "write a duration: …, e.g. `30s`" rather than the bare regular expression;
+/// - every `propertyNames` takes the merge key `<<` too: editors validate the document as
+///   written, where `args: { <<: *shared, EXTRA: "1" }` has a key `<<`, while `pipegen` resolves
+///   merges before it validates, so its own validator never sees one. `if`/`else` rather than a
+///   wider pattern keeps the name rule, and its message, exactly as they were for every other key.
 ///
 /// Validators ignore these keywords; `pipegen` explains its own errors in `schema_errors`.
 fn for_editors(schema: &mut Value) {
@@ -77,6 +82,9 @@ fn for_editors(schema: &mut Value) {
             }
             _ => None,
         };
+        if key == "propertyNames" {
+            value = serde_json::json!({ "if": { "const": MERGE_KEY }, "else": value });
+        }
         out.insert(key, value);
         if let Some((extra_key, extra_value)) = extra {
             out.insert(extra_key.into(), extra_value);
