@@ -254,6 +254,12 @@ fn the_schema_catches_typos_while_typing() {
     };
     let ok_job = json!({ "script": ["true"] });
     assert!(validator.is_valid(&model(json!({ "context": "images/base" }), ok_job.clone())));
+    let health = |check: Value| {
+        let mut instance = model(json!({}), ok_job.clone());
+        instance["services"] = json!({ "db": { "image": "postgres:16", "port": 5432, "health": check } });
+        instance
+    };
+    assert!(validator.is_valid(&health(json!({ "cmd": "pg_isready" }))));
     let bad = [
         ("a misspelt field", model(json!({ "form": "x" }), ok_job.clone())),
         ("an unknown tag mode", model(json!({ "tag": "comit" }), ok_job.clone())),
@@ -266,6 +272,10 @@ fn the_schema_catches_typos_while_typing() {
         ("a duration without a unit", model(json!({}), json!({ "script": ["true"], "timeout": "30" }))),
         ("an uppercase image reference", model(json!({}), json!({ "script": ["true"], "image": "Postgres:16" }))),
         ("retry over GitLab's limit", model(json!({}), json!({ "script": ["true"], "retry": 3 }))),
+        ("a health check kind left empty", health(json!({ "cmd": null }))),
+        ("a health check path left empty", health(json!({ "http": null }))),
+        ("a blank health check command", health(json!({ "cmd": " " }))),
+        ("an empty health check path", health(json!({ "http": "" }))),
         (
             "an unknown artifacts when",
             model(json!({}), json!({ "script": ["true"], "artifacts": { "paths": ["x"], "when": "never" } })),

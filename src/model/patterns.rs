@@ -87,6 +87,8 @@ pub const RUNNER_TAG: &str = "^[A-Za-z0-9]([A-Za-z0-9._ -]*[A-Za-z0-9])?$";
 /// A health check's HTTP path: absolute on the service.
 pub const HTTP_PATH: &str = "^/";
 
+/// A health check command: anything but blank, which the shell runs as success at once.
+pub const COMMAND: &str = "\\S";
 /// A duration: hours, minutes and seconds in that order, each optional but at least one. At most
 /// nine digits per unit, so every duration the schema accepts fits in the model's seconds.
 pub const DURATION: &str = "^([0-9]{1,9}h([0-9]{1,9}m)?([0-9]{1,9}s)?|[0-9]{1,9}m([0-9]{1,9}s)?|[0-9]{1,9}s)$";
@@ -131,6 +133,7 @@ pub fn editor_message(pattern: &str) -> Option<&'static str> {
         REF_GLOB => "write a branch or tag name or a shell pattern without spaces, e.g. `release/*`",
         RUNNER_TAG => "use letters, digits, `.`, `_`, `-` and inner spaces, e.g. `ubuntu-24.04-arm`",
         HTTP_PATH => "write a path that starts with `/`, e.g. `/-/readiness`",
+        COMMAND => "write a command; a blank one succeeds at once, so the check would wait for nothing",
         DURATION => "write a duration: numbers with units h, m, s in that order, no spaces, e.g. `30s`, `5m`, `1h30m`",
         _ => return None,
     };

@@ -253,6 +253,18 @@ fn explain(error: &jsonschema::ValidationError<'_>, instance: &Value, source: &S
             .related(path.index(first), "first time")
             .help("each value counts once; remove the repeated one")
         }
+        // `cmd: ~` (or `http: ~`) names a kind and gives it nothing; without this it read as no
+        // kind at all, a TCP check.
+        ValidationErrorKind::Type { .. } if value.is_null() && is_health_kind(&path) => {
+            let field = last_key(&path).unwrap_or_default();
+            Diagnostic::new(
+                "health-kind",
+                path.clone(),
+                format!("the health check of {} has an empty `{field}`", subject(&path)),
+            )
+            .label(if field == "http" { "write a path" } else { "write a command" })
+            .help("give `http` a path, `cmd` a command, or write `tcp: true`, e.g. `health: { http: /ready }`")
+        }
         ValidationErrorKind::Type { kind } => type_mismatch(&path, value, kind, source),
         ValidationErrorKind::Enum { options } => {
             not_one_of(error, options.as_array().map(Vec::as_slice).unwrap_or_default(), instance)
@@ -323,6 +335,11 @@ fn explain(error: &jsonschema::ValidationError<'_>, instance: &Value, source: &S
 /// `a`, `b` as "`a`, `b`".
 fn quoted_list(items: &[&str]) -> String {
     items.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", ")
+}
+
+/// `services.<name>.health.http` or `….cmd`: the probe of a health check.
+fn is_health_kind(path: &ModelPath) -> bool {
+    matches!(last_key(path), Some("http" | "cmd")) && path.parent().is_some_and(|p| last_key(&p) == Some("health"))
 }
 
 /// `axes.<name>[i]`: one entry of an axis.
@@ -477,6 +494,11 @@ fn pattern_violation(path: &ModelPath, value: &Value, pattern: &str) -> Diagnost
             "invalid-alias",
             format!("`{text}` is not a valid alias tag in {}", subject(path)),
             "a tag holds letters, digits, `_`, `.` and `-`; placeholders are `${axis}`, `${axis.field}` or a pipeline value such as `${branch}`, `${git_tag}`, `${semver.major}`, `${date}` or `${short_commit}`; write `-` where you meant `/`, `:` or `+`".into(),
+        ),
+        p if p == patterns::COMMAND => (
+            "invalid-value",
+            format!("the health check command of {} is blank", subject(path)),
+            "a blank command succeeds at once (`sh -c ''`, `--health-cmd \"\"`), so jobs would not wait for the service; write the command that tells it is ready, e.g. `pg_isready -h \"$PIPEGEN_SERVICE_HOST\"`".into(),
         ),
         p if p == patterns::REF_GLOB => (
             "invalid-value",

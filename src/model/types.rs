@@ -860,8 +860,9 @@ pub struct Service {
 ]))]
 pub struct Health {
     /// Healthy when `GET http://<service>:<port><path>` answers 2xx or 3xx.
+    // `with = String`: `http: ~` is no check of another kind; the schema refuses it as `tcp: ~`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = patterns::HTTP_PATH), example = &"/-/readiness")]
+    #[schemars(with = "String", regex(pattern = patterns::HTTP_PATH), example = &"/-/readiness")]
     pub http: Option<String>,
 
     /// Healthy when the port accepts TCP connections.
@@ -871,8 +872,14 @@ pub struct Health {
 
     /// Healthy when this shell command exits 0. It runs with `PIPEGEN_SERVICE_HOST` and
     /// `PIPEGEN_SERVICE_PORT` set (inside the service container on GitHub, in the job on GitLab).
+    // Not null (as `http`), and not blank: `sh -c ''` and `--health-cmd ""` succeed at once, so
+    // the check would wait for nothing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(example = &"pg_isready -h \"$PIPEGEN_SERVICE_HOST\" -U postgres")]
+    #[schemars(
+        with = "String",
+        regex(pattern = patterns::COMMAND),
+        example = &"pg_isready -h \"$PIPEGEN_SERVICE_HOST\" -U postgres"
+    )]
     pub cmd: Option<String>,
 
     /// How long a job waits for the service before it fails with a message naming the service
