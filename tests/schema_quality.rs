@@ -272,6 +272,28 @@ fn the_schema_catches_typos_while_typing() {
         ("a duration without a unit", model(json!({}), json!({ "script": ["true"], "timeout": "30" }))),
         ("an uppercase image reference", model(json!({}), json!({ "script": ["true"], "image": "Postgres:16" }))),
         ("retry over GitLab's limit", model(json!({}), json!({ "script": ["true"], "retry": 3 }))),
+        ("a repeated stage", {
+            let mut m = model(json!({}), ok_job.clone());
+            m["stages"] = json!(["test", "test"]);
+            m
+        }),
+        ("an empty axis", {
+            let mut m = model(json!({}), ok_job.clone());
+            m["axes"] = json!({ "ruby": [] });
+            m
+        }),
+        ("a repeated axis value", {
+            let mut m = model(json!({}), ok_job.clone());
+            m["axes"] = json!({ "ruby": ["3.3", "3.3"] });
+            m
+        }),
+        ("an image's repeated axis", model(json!({ "axes": ["ruby", "ruby"] }), ok_job.clone())),
+        ("an image's repeated cache", model(json!({ "caches": ["go", "go"] }), ok_job.clone())),
+        ("a repeated parent", model(json!({ "from": ["base", "base"] }), ok_job.clone())),
+        ("an empty list of parents", model(json!({ "from": [] }), ok_job.clone())),
+        ("a job's repeated axis", model(json!({}), json!({ "script": ["true"], "axes": ["ruby", "ruby"] }))),
+        ("a job's repeated cache", model(json!({}), json!({ "script": ["true"], "caches": ["gems", "gems"] }))),
+        ("a job's repeated service", model(json!({}), json!({ "script": ["true"], "services": ["db", "db"] }))),
         ("a health check kind left empty", health(json!({ "cmd": null }))),
         ("a health check path left empty", health(json!({ "http": null }))),
         ("a blank health check command", health(json!({ "cmd": " " }))),

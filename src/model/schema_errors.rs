@@ -33,6 +33,9 @@ pub fn check(instance: &Value, source: &SourceFile) -> Vec<Diagnostic> {
 /// is the value's type (`null` for a string, a string for a list) was not meant; when exactly one
 /// branch is left, its own errors are the ones the user needs.
 fn explain_all(error: &jsonschema::ValidationError<'_>, instance: &Value, source: &SourceFile) -> Vec<Diagnostic> {
+    if left_to_validate(error, instance) {
+        return Vec::new();
+    }
     let branches = match error.kind() {
         ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => context,
         ValidationErrorKind::AdditionalProperties { unexpected } => {
@@ -65,6 +68,24 @@ fn explain_all(error: &jsonschema::ValidationError<'_>, instance: &Value, source
         },
         _ => vec![no_branch(error, instance)],
     }
+}
+
+/// An empty or repeating list that `validate` reports itself, better than the schema can: by
+/// name and at the repeated entry (`duplicate-stage`, `duplicate-reference`), by an axis
+/// entry's value, not the whole entry (`duplicate-value`), as `empty-axis` or `empty`. The
+/// schema says the same (`minItems`, `uniqueItems`) for editors; one error per problem here.
+fn left_to_validate(error: &jsonschema::ValidationError<'_>, instance: &Value) -> bool {
+    if !matches!(error.kind(), ValidationErrorKind::UniqueItems | ValidationErrorKind::MinItems { .. }) {
+        return false;
+    }
+    let path = ModelPath::from_json_pointer(error.instance_path().as_str(), instance);
+    matches!(
+        path.key_names().as_slice(),
+        ["stages"]
+            | ["axes", _]
+            | ["images", _, "axes" | "caches" | "from"]
+            | ["jobs", _, "axes" | "caches" | "services"]
+    )
 }
 
 /// A value no branch of an `anyOf` or `oneOf` takes, said in the model's words, with the

@@ -47,6 +47,10 @@ pub struct Model {
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     #[schemars(
         extend("propertyNames" = { "pattern": patterns::AXIS }),
+        // Each axis: one value at least, each value once (as `validate` checks, by value).
+        extend("additionalProperties" = {
+            "type": "array", "items": { "$ref": "#/definitions/AxisEntry" }, "minItems": 1, "uniqueItems": true
+        }),
         example = example_axes(),
         example = example_axis_fields()
     )]
@@ -60,7 +64,7 @@ pub struct Model {
     /// (`build-1` without parents, one more than its deepest parent otherwise), a job without
     /// `stage` in `test`, and stages whose members sit shallower in the graph come first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(example = ["base", "components", "image", "test"])]
+    #[schemars(extend("uniqueItems" = true), example = ["base", "components", "image", "test"])]
     pub stages: Option<Vec<StageName>>,
 
     /// Named dependency caches. A cache's key is derived from its key files and from the stage
@@ -514,7 +518,7 @@ pub struct Image {
 
     /// Axes the image varies over. It also inherits every axis of its parents.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(example = ["ruby"])]
+    #[schemars(extend("uniqueItems" = true), example = ["ruby"])]
     pub axes: Vec<AxisName>,
 
     /// Parent image(s) of this model: a name, `{ image: NAME, arg: ARG }`, or a list of either.
@@ -548,7 +552,7 @@ pub struct Image {
     /// Caches (declared under `caches`) that feed `RUN --mount=type=cache` directories of the
     /// Dockerfile; each must hold exactly one path.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(example = ["go"])]
+    #[schemars(extend("uniqueItems" = true), example = ["go"])]
     pub caches: Vec<Name>,
 
     /// Alias tags: human-readable tags (`latest`, `16`, `16-dev-202612021213`) that pipelines
@@ -721,7 +725,7 @@ pub enum Parents {
     /// A single parent image, passed as `<NAME>_IMAGE`.
     One(Name),
     /// Several parent images.
-    Many(Vec<Parent>),
+    Many(#[schemars(length(min = 1), extend("uniqueItems" = true))] Vec<Parent>),
     /// A single parent image, passed in the build argument of your choice. (After `Many`: serde
     /// would also read a two-item list as this struct.)
     Edge(ParentEdge),
@@ -920,19 +924,19 @@ pub struct Job {
 
     /// Services (declared under `services`) started beside the job.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(example = ["gdk", "postgres"])]
+    #[schemars(extend("uniqueItems" = true), example = ["gdk", "postgres"])]
     pub services: Vec<Name>,
 
     /// Caches (declared under `caches`) restored before and saved after the script.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(example = ["gems"])]
+    #[schemars(extend("uniqueItems" = true), example = ["gems"])]
     pub caches: Vec<Name>,
 
     /// Axes the job runs over: one run per combination of values. The job also varies over the
     /// axes of its image and its services' images. Each axis is an environment variable of the
     /// job (`$ruby`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(example = ["ruby"])]
+    #[schemars(extend("uniqueItems" = true), example = ["ruby"])]
     pub axes: Vec<AxisName>,
 
     /// Number of shards that split the work; each run sees `CI_NODE_INDEX` (1..N) and
