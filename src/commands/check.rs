@@ -5,6 +5,7 @@ use std::path::Path;
 use super::files::{self, OnDisk};
 use crate::error::Error;
 use crate::exit::ExitStatus;
+use crate::model::{Diagnostic, ModelErrors, ModelPath};
 use crate::outputs::{self, Freshness};
 use crate::workspace::Workspace;
 
@@ -13,7 +14,18 @@ pub fn run(model: Option<&Path>, quiet: bool) -> Result<ExitStatus, Error> {
     let (loaded, plan, mut rendered) = workspace.plan_rendered(None)?;
     let files = outputs::expected_from(&loaded.model, &plan, &mut rendered);
     if files.is_empty() {
-        return Err(Error::Usage(format!("{} lists no `outputs` to check", workspace.model_arg.display())));
+        // An error, not a pass: a pre-commit hook or CI job that checks nothing would stay green
+        // while the pipelines drift (after `outputs` was deleted, say). About the model, so
+        // located in it, at its top level, where `outputs` belongs.
+        let diagnostic = Diagnostic::new(
+            "no-outputs",
+            ModelPath::root(),
+            "the model lists no `outputs`, so `pipegen check` has no files to compare",
+        )
+        .at_key()
+        .label("no `outputs` in this mapping")
+        .help("add the files `pipegen emit` writes, e.g. `outputs: { gitlab: .gitlab-ci.yml }`, or stop running `pipegen check` on this model");
+        return Err(ModelErrors::new(loaded.source.clone(), vec![diagnostic]).into());
     }
     let paths = files::resolve(&workspace, &loaded, &files)?;
     let mut stale = 0;

@@ -34,8 +34,8 @@ pub struct Model {
     pub registry: String,
 
     /// Files that `pipegen emit` writes and `pipegen check` verifies, relative to the repository
-    /// root. Default: none; then `pipegen emit` only prints (`--target gitlab|github`) and
-    /// `pipegen check` has nothing to check.
+    /// root. Default: none; then `pipegen emit` only prints (`--target gitlab|github`), and
+    /// `pipegen check` fails (exit 2, `no-outputs`) rather than pass with nothing compared.
     #[serde(default)]
     #[schemars(example = example_outputs())]
     pub outputs: Outputs,
