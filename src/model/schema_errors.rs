@@ -467,10 +467,27 @@ fn type_mismatch(path: &ModelPath, value: &Value, kind: &TypeKind, source: &Sour
 
 fn show_field(path: &ModelPath) -> String {
     match path.segments().last() {
-        Some(Segment::Index(i)) => format!("item {i} of `{}`", last_key(path).unwrap_or("list")),
+        Some(Segment::Index(i)) => format!("the {} item of `{}`", ordinal(i + 1), last_key(path).unwrap_or("list")),
         Some(Segment::Key(k)) => format!("`{k}`"),
         None => "the model".to_string(),
     }
+}
+
+/// `1` → `first`: prose counts from one, where the path (`from[0]`) counts from zero.
+fn ordinal(n: usize) -> String {
+    const WORDS: [&str; 10] =
+        ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"];
+    if let Some(word) = WORDS.get(n.wrapping_sub(1)) {
+        return (*word).to_string();
+    }
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
 }
 
 fn pattern_violation(path: &ModelPath, value: &Value, pattern: &str) -> Diagnostic {
@@ -607,6 +624,12 @@ fn pattern_violation(path: &ModelPath, value: &Value, pattern: &str) -> Diagnost
         "^/" => ("invalid-value", format!("the health check path `{text}` must start with `/`"), format!("write `/{text}`")),
         other => ("invalid-value", format!("{} does not match `{other}`", show(value)), String::new()),
     };
+    // An empty value has nothing to quote: "`` is not a valid path" reads as a typo of pipegen's.
+    let message = if text.is_empty() && value.is_string() {
+        format!("{} in {} is empty", show_field(path), subject(path))
+    } else {
+        message
+    };
     let diagnostic = Diagnostic::new(code, path.clone(), message).label("here");
     if help.is_empty() { diagnostic } else { diagnostic.help(help) }
 }
@@ -694,5 +717,19 @@ fn sanitize_name(text: &str, letter_first: Option<&str>) -> String {
         _ if trimmed.is_empty() => "my-name".to_string(),
         Some(prefix) if !trimmed.starts_with(|c: char| c.is_ascii_lowercase()) => format!("{prefix}{trimmed}"),
         _ => trimmed.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ordinal;
+
+    #[test]
+    fn prose_counts_from_one() {
+        let said: Vec<String> = [1, 2, 10, 11, 12, 13, 21, 22, 23, 101, 111].into_iter().map(ordinal).collect();
+        assert_eq!(
+            said,
+            ["first", "second", "tenth", "11th", "12th", "13th", "21st", "22nd", "23rd", "101st", "111th"]
+        );
     }
 }
