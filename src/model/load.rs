@@ -410,6 +410,13 @@ fn non_string_key(key: &yaml::Value, spelling: Option<&str>, parent: &ModelPath)
     let diagnostic =
         |message: String| Diagnostic::new("wrong-type", parent.key(spelling.unwrap_or(&text)), message).at_key();
     match key {
+        // `null:`, `~:`: a name YAML reads as null; quoting keeps it a name.
+        yaml::Value::Null if spelling.is_some_and(|s| !s.trim().is_empty()) => {
+            let spelling = spelling.unwrap_or_default();
+            diagnostic(format!("the key `{spelling}` in {} is read as null, not as a name", show_path(parent)))
+                .label("YAML reads this key as null")
+                .help(format!("quote it if it is meant as a name: `\"{spelling}\":`"))
+        }
         yaml::Value::Null => diagnostic(format!("{} has an empty key", show_path(parent)))
             .label("YAML reads this key as null")
             .help("write the name or field this entry is for before its `:`"),
