@@ -546,11 +546,15 @@ fn to_json(value: &yaml::Value, at: &Walk<'_>, found: &mut Vec<Diagnostic>) -> J
                 let path = at.path();
                 let field = path.segments().last().map_or_else(|| "the model".to_string(), |_| format!("`{path}`"));
                 found.push(
-                    Diagnostic::new("wrong-type", path.clone(), format!("{field} is `{n}`, which is not a number"))
-                        .label("not a finite number")
-                        .help(
-                            "YAML reads `.nan` and `.inf` as special numbers; write a whole number, or quote the text",
-                        ),
+                    Diagnostic::new(
+                        "wrong-type",
+                        path.clone(),
+                        format!("{field} is `{n}`, which YAML reads as a special number, neither text nor a finite number"),
+                    )
+                    .label("not a finite number")
+                    .help(format!(
+                        "YAML reads `.nan` and `.inf` as special numbers: quote it if it is text (`\"{n}\"`), or write a finite number"
+                    )),
                 );
                 Json::Null
             }
