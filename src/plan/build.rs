@@ -49,6 +49,7 @@ pub fn build(loaded: &LoadedModel, model_file: &str) -> Result<Plan, ModelErrors
 
     let builds = planner.builds();
     let runs = planner.runs();
+    let build_index = builds.iter().enumerate().map(|(i, b)| (b.this.id.clone(), i)).collect();
     let plan = Plan {
         name: model.name.clone(),
         model_file: model_file.to_string(),
@@ -71,6 +72,7 @@ pub fn build(loaded: &LoadedModel, model_file: &str) -> Result<Plan, ModelErrors
         ignore_files: Default::default(),
         submodules: Default::default(),
         lfs_attributes: Default::default(),
+        build_index,
     };
     let mut problems = planner.problems;
     problems.extend(same_keys(&plan));

@@ -113,6 +113,9 @@ pub struct Plan {
     /// on the way to it, when the pipeline was emitted: the commands fill it in. A build whose
     /// context one of them governs fetches LFS files ([`Plan::checks_out_lfs`]).
     pub lfs_attributes: std::collections::BTreeSet<String>,
+    /// Where each build is in `builds`: emitters look builds up by id for every job that uses
+    /// one, which a scan of `builds` made quadratic in the model's size.
+    build_index: foldhash::HashMap<BuildId, usize>,
 }
 
 /// Limits of a self-managed GitLab that its administrator raised (the model's `limits.gitlab`).
@@ -409,7 +412,7 @@ impl Plan {
 
     /// The build of `id`.
     pub fn build(&self, id: &BuildId) -> Option<&Build> {
-        self.builds.iter().find(|b| &b.this.id == id)
+        self.build_index.get(id).map(|&i| &self.builds[i])
     }
 
     /// How many jobs [`Plan::job_ids`] lists.
