@@ -90,6 +90,20 @@ pub fn run(command: &mut Command) -> (i32, String, String) {
     )
 }
 
+/// Run pipegen with `args` in `dir` with its stderr a pipe closed before pipegen writes to it
+/// (its writes get EPIPE): the exit code.
+pub fn exit_code_with_stderr_closed(dir: &Path, args: &[&str]) -> Option<i32> {
+    let mut child = pipegen()
+        .args(args)
+        .current_dir(dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run pipegen");
+    drop(child.stderr.take());
+    child.wait_with_output().expect("wait for pipegen").status.code()
+}
+
 /// Every model under `model/`.
 pub fn models() -> Vec<PathBuf> {
     let mut models: Vec<PathBuf> = std::fs::read_dir(repo().join("model"))
