@@ -206,7 +206,6 @@ fn port_clashes(run: &crate::plan::Run, problems: &mut Vec<Diagnostic>) {
     }
 }
 
-/// `diagnostic`, said as a GitHub limit of the job `id`, with its fix.
 /// A timeout diagnostic at the `timeout` value that causes it, when the model writes one; at
 /// the job or image otherwise (a default timeout with retries or service waits).
 fn at_timeout(diagnostic: Diagnostic, written: bool) -> Diagnostic {
@@ -217,6 +216,7 @@ fn at_timeout(diagnostic: Diagnostic, written: bool) -> Diagnostic {
     Diagnostic { path, ..diagnostic }.anchored_at_value()
 }
 
+/// `diagnostic`, said as a GitHub limit of the job `id`, with its fix.
 fn over(id: &JobId, diagnostic: Diagnostic, fix: &str) -> Diagnostic {
     let message = format!("GitHub limit: {} ({id}): {}", names::display(id), diagnostic.message);
     Diagnostic { message, ..diagnostic }.at_key().label("over a GitHub limit").help(fix.to_string())

@@ -94,17 +94,10 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
         }
         if build.timeout > MAX_TIMEOUT {
             // Only a written timeout exceeds the limit: the default is far below it.
-            problems.push(at_timeout(
-                over(
-                    &id,
-                    Diagnostic::new(
-                        "timeout-too-long",
-                        id.origin(),
-                        format!("`timeout: {}`; GitLab allows at most a month ({MAX_TIMEOUT})", build.timeout),
-                    ),
-                    "shorten the image's timeout",
-                ),
-                true,
+            problems.push(timeout_too_long(
+                &id,
+                format!("`timeout: {}`; GitLab allows at most a month ({MAX_TIMEOUT})", build.timeout),
+                "shorten the image's timeout",
             ));
         }
         caches(&id, &build.caches, &mut problems);
@@ -158,19 +151,12 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
                     "come",
                 ),
             };
-            problems.push(at_timeout(
-                over(
-                    &id,
-                    Diagnostic::new(
-                        "timeout-too-long",
-                        id.origin(),
-                        format!(
-                            "`timeout: {timeout}`{waits} {verb} to {attempt}; GitLab allows at most a month ({MAX_TIMEOUT})"
-                        ),
-                    ),
-                    "shorten the timeout",
+            problems.push(timeout_too_long(
+                &id,
+                format!(
+                    "`timeout: {timeout}`{waits} {verb} to {attempt}; GitLab allows at most a month ({MAX_TIMEOUT})"
                 ),
-                true,
+                "shorten the timeout",
             ));
         }
         caches(&id, &run.caches, &mut problems);
@@ -280,10 +266,10 @@ fn too_many_needs(id: &JobId, needs: usize, max: usize, fix: &str) -> Diagnostic
 /// `diagnostic`, said as a GitLab limit of the job `id`, with its fix.
 /// A timeout diagnostic at the `timeout` value that causes it, when the model writes one; at
 /// the job or image otherwise (a default timeout with retries or service waits).
-fn at_timeout(diagnostic: Diagnostic, written: bool) -> Diagnostic {
-    if !written {
-        return diagnostic;
-    }
+/// A timeout over GitLab's limit, located at the `timeout` the model writes (only a written one
+/// can be: the defaults are far below it).
+fn timeout_too_long(id: &JobId, message: String, fix: &str) -> Diagnostic {
+    let diagnostic = over(id, Diagnostic::new("timeout-too-long", id.origin(), message), fix);
     let path = diagnostic.path.key("timeout");
     Diagnostic { path, ..diagnostic }.anchored_at_value()
 }
