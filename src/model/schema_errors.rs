@@ -172,16 +172,27 @@ fn not_one_of(error: &jsonschema::ValidationError<'_>, allowed: &[Value], instan
 }
 
 /// What the thing at `path` is called in messages: "image `gdk`", "job `qa`", "the model".
+/// What one entry of a top-level section of named entries is called (`images` → `image`).
+fn entry_kind(section: &str) -> Option<&'static str> {
+    match section {
+        "images" => Some("image"),
+        "services" => Some("service"),
+        "jobs" => Some("job"),
+        "caches" => Some("cache"),
+        "axes" => Some("axis"),
+        _ => None,
+    }
+}
+
 fn subject(path: &ModelPath) -> String {
     let keys = path.key_names();
     match keys.as_slice() {
         [] => "the model".into(),
-        ["images", name, ..] => format!("image `{name}`"),
-        ["services", name, ..] => format!("service `{name}`"),
-        ["jobs", name, ..] => format!("job `{name}`"),
-        ["caches", name, ..] => format!("cache `{name}`"),
-        ["axes", name, ..] => format!("axis `{name}`"),
-        [first, ..] => format!("`{first}`"),
+        [section, name, ..] => match entry_kind(section) {
+            Some(kind) => format!("{kind} `{name}`"),
+            None => format!("`{section}`"),
+        },
+        [first] => format!("`{first}`"),
     }
 }
 
@@ -190,9 +201,7 @@ fn subject(path: &ModelPath) -> String {
 /// that a field of `artifacts` is not reported as one of the job.
 fn section(path: &ModelPath) -> String {
     match path.segments() {
-        [Segment::Key(kind), Segment::Key(_), rest @ ..]
-            if matches!(&**kind, "images" | "services" | "jobs" | "caches" | "axes") =>
-        {
+        [Segment::Key(section), Segment::Key(_), rest @ ..] if entry_kind(section).is_some() => {
             if rest.is_empty() {
                 subject(path)
             } else {
