@@ -127,7 +127,7 @@ fn model_at(
             ));
             Ok(working)
         }
-        Some(text) if std::fs::read(&workspace.model_arg).is_ok_and(|now| now == text.as_bytes()) => Ok(working),
+        Some(text) if working.0.source.text == text => Ok(working),
         Some(text) => {
             super::print_stderr(&format!(
                 "pipegen: warning: {path} differs in the working tree from {rev} ({short}); the tags are \
