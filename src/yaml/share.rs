@@ -3,10 +3,12 @@
 //!
 //! Works on the block-style text [`super::to_string`] writes (two spaces per level, sequences
 //! in a mapping at their key's column, multi-line strings as literal blocks), after comments
-//! were added to it. Two kinds of node are shared: a block mapping or sequence that is the value
-//! of a key (`key:` alone on its line), and a block mapping that is an item of a sequence
-//! (`- key: ...` followed by more lines). Scalars are never shared, nor is a node holding a
-//! comment line or a linter directive (a `# zizmor:` comment), which its aliases would lose.
+//! were added to it. Three kinds of node are shared: a block mapping or sequence that is the value
+//! of a key (`key:` alone on its line), a block mapping that is an item of a sequence
+//! (`- key: ...` followed by more lines), and a literal block that is the value of a key
+//! (`key: |-` followed by its lines; GitHub's env values listing platforms repeat job after job).
+//! Other scalars are never shared, nor is a node holding a comment line or a linter directive
+//! (a `# zizmor:` comment), which its aliases would lose.
 //! The result reads back as exactly the same data (aliases resolve to their anchored node),
 //! and YAML merge keys are never written (GitHub refuses them).
 
@@ -25,6 +27,9 @@ struct Mark {
     column: usize,
     /// An index into the anchors' names.
     name: usize,
+    /// For a literal block: where its header (`|-`) starts on the line, which the anchor or
+    /// alias goes before.
+    header: usize,
     /// For an alias: the line after the node it replaces.
     alias_end: Option<usize>,
 }
@@ -65,11 +70,19 @@ pub fn share_repeated_nodes(text: &str, min_bytes: usize) -> String {
                 kind: nodes[first].kind,
                 column: nodes[first].column,
                 name: names.len() - 1,
+                header: nodes[first].header,
                 alias_end: None,
             });
             names.len() - 1
         });
-        marks.push(Mark { line: node.line, kind: node.kind, column: node.column, name, alias_end: Some(node.end) });
+        marks.push(Mark {
+            line: node.line,
+            kind: node.kind,
+            column: node.column,
+            name,
+            header: node.header,
+            alias_end: Some(node.end),
+        });
         skip_until = node.end;
     }
     // In document order. No mark is inside an aliased node: its nodes were skipped, and first
@@ -85,16 +98,20 @@ fn write_marked(lines: &[&str], marks: &[Mark], names: &[String], capacity: usiz
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i];
-        // At most an item's mark and a value's mark start on a line (`- key:`).
-        let (mut item, mut value) = (None, None);
+        // At most an item's mark, then a value's or a literal block's mark, start on a line
+        // (`- key:`, `- key: |-`).
+        let (mut item, mut value, mut literal) = (None, None, None);
         while let Some(mark) = marks.get(next).filter(|m| m.line == i) {
             match mark.kind {
                 NodeKind::Item => item = Some(mark),
                 NodeKind::Value => value = Some(mark),
+                NodeKind::Literal => literal = Some(mark),
             }
             next += 1;
         }
         let mut rest = line;
+        // Where `rest` starts on the line.
+        let mut offset = 0;
         if let Some(mark) = item {
             // The item's `- `, after the indentation (and an explicit key's `: `).
             out.push_str(&line[..mark.column - 2]);
@@ -107,6 +124,23 @@ fn write_marked(lines: &[&str], marks: &[Mark], names: &[String], capacity: usiz
             // `- &name key: value` would anchor the key: the mapping starts on the next line.
             super::writer::push_spaces(&mut out, mark.column);
             rest = &line[mark.column..];
+            offset = mark.column;
+        }
+        if let Some(mark) = literal {
+            // The anchor goes before the block's header; an alias replaces the header and the
+            // block's lines.
+            out.push_str(&rest[..mark.header - offset]);
+            push_mark(&mut out, "", mark, names);
+            match mark.alias_end {
+                Some(end) => i = end,
+                None => {
+                    out.push(' ');
+                    out.push_str(&line[mark.header..]);
+                    i += 1;
+                }
+            }
+            out.push('\n');
+            continue;
         }
         out.push_str(rest);
         if let Some(mark) = value {
@@ -167,6 +201,8 @@ enum NodeKind {
     Value,
     /// A block mapping that is a sequence item; `line` is its first line (`- key: ...`).
     Item,
+    /// A literal block that is a key's value; `line` is the key's line (`key: |-`).
+    Literal,
 }
 
 /// A node that could be shared: its lines are `line..end`, its text starts at `column`; its
@@ -177,6 +213,8 @@ struct Node {
     line: usize,
     end: usize,
     column: usize,
+    /// For a literal block: where its header starts on the key's line.
+    header: usize,
     digest: u64,
     size: usize,
 }
@@ -188,6 +226,7 @@ impl Node {
         let first = match self.kind {
             NodeKind::Value => None,
             NodeKind::Item => Some((0, &lines[self.line][self.column..])),
+            NodeKind::Literal => Some((0, &lines[self.line][self.header..])),
         };
         let column = self.column;
         first.into_iter().chain(lines[self.line + 1..self.end].iter().map(move |line| {
@@ -309,7 +348,7 @@ fn nodes(lines: &[&str]) -> Vec<Node> {
         let (column, dashes) = content_column(line);
         let content = &line[column..];
         if dashes == 1 && starts_with_plain_key(content) {
-            let mut node = Node { kind: NodeKind::Item, line: i, end: i + 1, column, digest: 0, size: 0 };
+            let mut node = Node { kind: NodeKind::Item, line: i, end: i + 1, column, header: 0, digest: 0, size: 0 };
             node.mix(0, hash_bytes(content.as_bytes()), content.len());
             open.push(Open { node: nodes.len(), threshold: column - 2, sequence: false });
             nodes.push(node);
@@ -319,11 +358,25 @@ fn nodes(lines: &[&str]) -> Vec<Node> {
             // an item or an explicit key's value itself.
             let marked = column > indent(line);
             literal = Some(if marked && !content.contains(": ") { column - 2 } else { column });
+            // A plain key's literal block, also on an item's first line; not an explicit key's.
+            let explicit = line[indent(line)..].starts_with(": ");
+            if dashes <= 1
+                && !explicit
+                && starts_with_plain_key(content)
+                && let Some((_, header)) = content.rsplit_once(' ')
+            {
+                let header = line.len() - header.len();
+                let mut node =
+                    Node { kind: NodeKind::Literal, line: i, end: i + 1, column, header, digest: 0, size: 0 };
+                node.mix(0, hash_bytes(&line.as_bytes()[header..]), line.len() - header);
+                open.push(Open { node: nodes.len(), threshold: column, sequence: false });
+                nodes.push(node);
+            }
         } else if is_block_key(content) {
             let next = lines.get(i + 1).copied().unwrap_or("");
             let sequence = !next.is_empty() && indent(next) == column && next[column..].starts_with("- ");
             open.push(Open { node: nodes.len(), threshold: column, sequence });
-            nodes.push(Node { kind: NodeKind::Value, line: i, end: i + 1, column, digest: 0, size: 0 });
+            nodes.push(Node { kind: NodeKind::Value, line: i, end: i + 1, column, header: 0, digest: 0, size: 0 });
         }
     }
     for top in open {
@@ -487,5 +540,41 @@ b:
         same_data(text, &shared);
         assert!(!shared.contains("&inner"), "an anchor nobody uses:\n{shared}");
         assert!(shared.contains("outer: *outer-1"), "{shared}");
+    }
+
+    #[test]
+    fn repeated_literal_blocks_of_keys_are_written_once() {
+        let text = "\
+a:
+  PLATFORMS: |-
+    linux/amd64
+    linux/arm64
+  script: |
+    echo one
+b:
+  PLATFORMS: |-
+    linux/amd64
+    linux/arm64
+  other: |
+    linux/amd64
+    linux/arm64
+c:
+  list:
+  - PLATFORMS: |-
+      linux/amd64
+      linux/arm64
+  deeper:
+    PLATFORMS: |-
+      linux/amd64
+      linux/arm64
+";
+        let shared = share_repeated_nodes(text, 20);
+        same_data(text, &shared);
+        assert!(shared.contains("  PLATFORMS: &PLATFORMS-1 |-\n    linux/amd64\n"), "{shared}");
+        assert_eq!(shared.matches("*PLATFORMS-1\n").count(), 3, "{shared}");
+        // `|` keeps the final line break, `|-` strips it: not the same value.
+        assert!(shared.contains("  other: |\n"), "{shared}");
+        // Also an item's first key.
+        assert!(shared.contains("  - PLATFORMS: *PLATFORMS-1\n"), "{shared}");
     }
 }
