@@ -397,7 +397,7 @@ fn waivers_become_comments_and_leave_no_pseudo_key() {
     let text = render(&plan(GDK), Extent::Whole).text;
     assert!(!text.contains("__pipegen_waiver__"));
     assert!(text.contains(
-        "  # where every run finishes so that the images it publishes are complete.\n  cancel-in-progress: "
+        "  # where no running run is cancelled; a pending one gives way to a newer.\n  cancel-in-progress: "
     ));
     assert!(!text.contains("concurrency-cancels-release"), "cancelling is not waived, it is scoped");
     assert!(text.contains("      # zizmor: ignore[cache-poisoning]\n      uses: actions/cache@"));

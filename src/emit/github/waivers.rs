@@ -26,7 +26,7 @@ impl Waiver {
         match self {
             Waiver::CancelSupersededRuns => &[
                 "A newer run of the same ref cancels a superseded one, except on the default branch,",
-                "where every run finishes so that the images it publishes are complete.",
+                "where no running run is cancelled; a pending one gives way to a newer.",
             ],
             Waiver::BuildCache => &[
                 "Image builds restore their caches by design; GitHub restores only caches saved by runs of",
