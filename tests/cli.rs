@@ -524,6 +524,63 @@ fn outputs_stay_inside_the_repository_and_off_git_and_the_model() {
     assert_eq!(files(outside.path()), Vec::<String>::new());
 }
 
+/// An output never replaces a file the model reads: a Dockerfile, an ignore file a builder
+/// reads, an input, a cache key file, `.gitmodules`, a `.gitattributes`, however the output
+/// spells it (`./`, letter case, a linked directory, a Dockerfile that is itself a link).
+#[test]
+fn outputs_never_replace_a_file_the_model_reads() {
+    let model = MODEL
+        .replace("    context: images/base\n", "    context: images/base\n    inputs: [VERSION]\n    caches: [gems]\n")
+        .replace("images:\n  base:", "caches:\n  gems: { key: [Gemfile.lock], paths: [vendor] }\nimages:\n  base:")
+        .replace("    tag: commit\n", "    tag: commit\n    dockerfile: app.Dockerfile\n");
+    let cases = [
+        ("images/base/Dockerfile", "the Dockerfile of image `base`"),
+        ("./images//base/Dockerfile", "the Dockerfile of image `base`"),
+        ("images/base/dockerfile", "the Dockerfile of image `base`"),
+        ("linked/Dockerfile", "the Dockerfile of image `base`"),
+        ("real.Dockerfile", "the Dockerfile of image `app`"),
+        ("images/base/.dockerignore", "an ignore file that the build of image `base` reads"),
+        ("linked/Dockerfile.dockerignore", "an ignore file that the build of image `base` reads"),
+        ("VERSION", "an input of image `base`"),
+        ("Gemfile.lock", "a key file of cache `gems`"),
+        (".gitmodules", "git's `.gitmodules`"),
+        ("sub/.gitattributes", "a `.gitattributes`"),
+    ];
+    for (gitlab, expected) in cases {
+        let dir = project(&with_outputs_in(&model, gitlab));
+        std::fs::create_dir_all(dir.path().join("images/base")).expect("mkdir");
+        std::fs::write(dir.path().join("images/base/Dockerfile"), "FROM scratch\n").expect("write");
+        std::os::unix::fs::symlink("images/base", dir.path().join("linked")).expect("symlink");
+        std::fs::write(dir.path().join("real.Dockerfile"), "FROM scratch\n").expect("write");
+        std::os::unix::fs::symlink("real.Dockerfile", dir.path().join("app.Dockerfile")).expect("symlink");
+        let before: Vec<(String, Option<String>)> = files(dir.path())
+            .into_iter()
+            .map(|f| (f.clone(), std::fs::read_to_string(dir.path().join(&f)).ok()))
+            .collect();
+        for command in ["emit", "check"] {
+            let (code, stdout, stderr) = support::pipegen_in(dir.path(), &[command]);
+            assert_eq!((code, stdout.as_str()), (2, ""), "{command} with output {gitlab}: {stderr}");
+            assert!(
+                stderr.starts_with("pipegen.yaml:5:11: error[output-path]: ") && stderr.contains(expected),
+                "{command} with output {gitlab}: {stderr}"
+            );
+        }
+        let after: Vec<(String, Option<String>)> = files(dir.path())
+            .into_iter()
+            .map(|f| (f.clone(), std::fs::read_to_string(dir.path().join(&f)).ok()))
+            .collect();
+        assert_eq!(after, before, "nothing written for {gitlab}");
+    }
+}
+
+/// `model` with `gitlab` as its GitLab output and `new/ok.yml` as its GitHub one.
+fn with_outputs_in(model: &str, gitlab: &str) -> String {
+    model.replace(
+        "outputs:\n  gitlab: ci/pipeline.yml\n  github: .github/workflows/images.yml\n",
+        &format!("outputs:\n  gitlab: {gitlab}\n  github: new/ok.yml\n"),
+    )
+}
+
 /// An output under a file, or through a name no file system takes, is an `output-path` error
 /// at the output: `check` said "cannot read …: Not a directory" and `emit` "cannot write …: File
 /// exists", neither located.

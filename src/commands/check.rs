@@ -27,7 +27,7 @@ pub fn run(model: Option<&Path>, quiet: bool) -> Result<ExitStatus, Error> {
         .help("add the files `pipegen emit` writes, e.g. `outputs: { gitlab: .gitlab-ci.yml }`, or stop running `pipegen check` on this model");
         return Err(ModelErrors::new(loaded.source.clone(), vec![diagnostic]).into());
     }
-    let paths = files::resolve(&workspace, &loaded, &files)?;
+    let paths = files::resolve(&workspace, &loaded, &plan, &files)?;
     let mut stale = 0;
     let mut out = String::new();
     for (file, path) in files.iter().zip(&paths) {

@@ -27,7 +27,7 @@ pub fn run(model: Option<&Path>, target: Option<Target>) -> Result<ExitStatus, E
         )));
     }
     // Everything is rendered and every path checked before anything is written.
-    let paths = files::resolve(&workspace, &loaded, &files)?;
+    let paths = files::resolve(&workspace, &loaded, &plan, &files)?;
     let writes: Vec<(std::path::PathBuf, &str)> =
         paths.into_iter().zip(&files).map(|(path, file)| (path, file.content.as_str())).collect();
     files::write_all(&writes)?;

@@ -3,7 +3,9 @@
 //!
 //! - Paths are resolved through symbolic links before anything is read or written: an output
 //!   must stay inside the repository (not through a linked directory to elsewhere), outside
-//!   `.git`, must not be the model file, and must not itself be a link.
+//!   `.git`, must not be the model file nor a file the model's builds and jobs read (a
+//!   Dockerfile, an ignore file, an input, a cache key, `.gitmodules`, `.gitattributes`), and
+//!   must not itself be a link.
 //! - `check` reads regular files only, at most [`MAX_OUTPUT_BYTES`]: a FIFO, a device or a
 //!   directory is an error, never a hang or an endless read.
 //! - `emit` writes every file to a temporary file in its directory, then renames them all. A
@@ -23,6 +25,7 @@ use std::sync::{Mutex, OnceLock, PoisonError};
 use crate::error::Error;
 use crate::model::{Diagnostic, LoadedModel, ModelErrors, ModelPath, output_paths};
 use crate::outputs::Output;
+use crate::plan::Plan;
 use crate::workspace::Workspace;
 
 /// `check` compares files up to this size; a larger file is stale without a diff. pipegen's own
@@ -34,7 +37,12 @@ pub const MAX_OUTPUT_BYTES: u64 = 16 * 1024 * 1024;
 static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
 /// Where each output is on disk, after checking that it may be written or read there.
-pub fn resolve(workspace: &Workspace, loaded: &LoadedModel, files: &[Output]) -> Result<Vec<PathBuf>, Error> {
+pub fn resolve(
+    workspace: &Workspace,
+    loaded: &LoadedModel,
+    plan: &Plan,
+    files: &[Output],
+) -> Result<Vec<PathBuf>, Error> {
     let read_error = |path: &Path| {
         let path = path.to_path_buf();
         move |source| Error::Read { path, source }
@@ -43,6 +51,7 @@ pub fn resolve(workspace: &Workspace, loaded: &LoadedModel, files: &[Output]) ->
     let model = fs::canonicalize(&workspace.model_arg).map_err(read_error(&workspace.model_arg))?;
     let mut problems = Vec::new();
     let mut resolved: Vec<PathBuf> = Vec::new();
+    let mut readers = Readers::of(plan);
     for file in files {
         let at = ModelPath::keys(["outputs", file.target.name()]);
         match resolve_one(&root, &model, &output_paths::normalize(&file.path)) {
@@ -67,6 +76,16 @@ pub fn resolve(workspace: &Workspace, loaded: &LoadedModel, files: &[Output]) ->
                         .related(ModelPath::keys(["outputs", first.target.name()]), "first named here")
                         .help("give each output a file of its own, e.g. `.github/workflows/images.yml`"),
                     );
+                } else if let Some(reader) = readers.find(&root, &path) {
+                    problems.push(
+                        Diagnostic::new(
+                            "output-path",
+                            at,
+                            format!("`{}` is {reader}: writing the pipeline there would replace it", file.path),
+                        )
+                        .label("a file the model reads")
+                        .help("give the pipeline a file of its own, e.g. `.gitlab-ci.yml`"),
+                    );
                 }
                 resolved.push(path);
             }
@@ -79,6 +98,102 @@ pub fn resolve(workspace: &Workspace, loaded: &LoadedModel, files: &[Output]) ->
         }
     }
     if problems.is_empty() { Ok(resolved) } else { Err(ModelErrors::new(loaded.source.clone(), problems).into()) }
+}
+
+/// The files of the repository that the model's builds and jobs read, each with what reads it:
+/// an output written over one would change what the pipeline builds or hashes.
+struct Readers {
+    /// Repository-relative paths (normalized), each once, with the first reader found.
+    files: Vec<(String, String)>,
+    /// Real directories, by repository-relative path, as resolved so far.
+    directories: std::collections::HashMap<String, PathBuf>,
+}
+
+impl Readers {
+    fn of(plan: &Plan) -> Readers {
+        let mut files: Vec<(String, String)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut add = |path: String, reader: &dyn Fn() -> String| {
+            let path = output_paths::normalize(&path);
+            if !path.is_empty() && seen.insert(path.clone()) {
+                files.push((path, reader()));
+            }
+        };
+        // The checkout reads it (`crate::checkout`); `.gitattributes`, at any depth, in `find`.
+        add(".gitmodules".to_string(), &|| "git's `.gitmodules`, which the pipeline's checkout reads".to_string());
+        let caches = |caches: &[crate::plan::CacheUse], add: &mut dyn FnMut(String, &dyn Fn() -> String)| {
+            for cache in caches {
+                for key in &cache.key_files {
+                    add(key.clone(), &|| format!("a key file of cache `{}`, which the pipeline hashes", cache.name));
+                }
+            }
+        };
+        for build in &plan.builds {
+            let image = &build.this.id.image;
+            add(build.dockerfile.clone(), &|| format!("the Dockerfile of image `{image}`, which its build reads"));
+            for target in crate::emit::Target::ALL {
+                for candidate in target.builder().ignore_file_candidates(&build.context, &build.dockerfile) {
+                    add(candidate, &|| format!("an ignore file that the build of image `{image}` reads"));
+                }
+            }
+            for input in build.inputs.iter().filter(|i| !crate::plan::recipe::Glob::is_glob(i)) {
+                add(input.clone(), &|| format!("an input of image `{image}`, which its tag hashes"));
+            }
+            caches(&build.caches, &mut add);
+        }
+        for run in &plan.runs {
+            caches(&run.caches, &mut add);
+        }
+        Readers { files, directories: std::collections::HashMap::new() }
+    }
+
+    /// What reads the file at `output` (a real path under `root`, canonical), if anything does:
+    /// spelled alike, or alike once links are followed (a linked directory on the way, a read
+    /// file that is itself a link), in any letter case as on case-insensitive file systems.
+    fn find(&mut self, root: &Path, output: &Path) -> Option<&str> {
+        let name = output.file_name()?.to_string_lossy().to_lowercase();
+        if name == ".gitattributes" {
+            return Some("a `.gitattributes`, which git reads on every checkout of the pipeline");
+        }
+        let lexical = output.strip_prefix(root).ok().map(crate::workspace::slash_path);
+        let Readers { files, directories } = self;
+        files
+            .iter()
+            .find(|(path, _)| {
+                if lexical.as_deref().is_some_and(|l| l.eq_ignore_ascii_case(path)) {
+                    return true;
+                }
+                let (parent, file_name) = path.rsplit_once('/').unwrap_or(("", path));
+                let on_disk = root.join(path);
+                // A link may lead anywhere; otherwise only a file of the same name can be it.
+                if fs::symlink_metadata(&on_disk).is_ok_and(|m| m.file_type().is_symlink()) {
+                    return fs::canonicalize(&on_disk).is_ok_and(|real| same_file_name(&real, output));
+                }
+                if file_name.to_lowercase() != name {
+                    return false;
+                }
+                let real_parent = directories.entry(parent.to_string()).or_insert_with(|| real_directory(root, parent));
+                same_file_name(&real_parent.join(file_name), output)
+            })
+            .map(|(_, reader)| reader.as_str())
+    }
+}
+
+/// The real path of the directory `relative` under `root`: its deepest existing ancestor
+/// resolved through links, and the missing rest as written.
+fn real_directory(root: &Path, relative: &str) -> PathBuf {
+    let mut existing = root.join(relative);
+    let mut missing: Vec<PathBuf> = Vec::new();
+    while fs::symlink_metadata(&existing).is_err() {
+        let Some(up) = existing.parent() else { break };
+        missing.push(existing.file_name().map(PathBuf::from).unwrap_or_default());
+        existing = up.to_path_buf();
+    }
+    let mut real = fs::canonicalize(&existing).unwrap_or(existing);
+    for component in missing.iter().rev() {
+        real.push(component);
+    }
+    real
 }
 
 /// Whether two resolved paths name one file, here or on a case-insensitive file system (macOS,
