@@ -581,6 +581,30 @@ fn with_outputs_in(model: &str, gitlab: &str) -> String {
     )
 }
 
+/// An output's name is visible: a blank one, one with a blank at either end of a name or with a
+/// tab is an `output-path` error, and nothing is written (`" "` wrote a file named ` `).
+#[test]
+fn outputs_with_blank_names_or_tabs_are_refused() {
+    let cases = [
+        ("\" \"", "is blank"),
+        ("\"ci.yml \"", "starts or ends with a blank"),
+        ("\"ci /x.yml\"", "did you mean `ci/x.yml`?"),
+        ("\"a\\tb.yml\"", "holds the control character U+0009 (tab)"),
+    ];
+    for (gitlab, expected) in cases {
+        let dir = project(&with_outputs(gitlab, "new/ok.yml"));
+        for command in ["emit", "check"] {
+            let (code, stdout, stderr) = support::pipegen_in(dir.path(), &[command]);
+            assert_eq!((code, stdout.as_str()), (2, ""), "{command} with output {gitlab}: {stderr}");
+            assert!(
+                stderr.starts_with("pipegen.yaml:5:11: error[output-path]: ") && stderr.contains(expected),
+                "{command} with output {gitlab}: {stderr}"
+            );
+        }
+        assert_eq!(files(dir.path()), ["pipegen.yaml"], "nothing written for {gitlab}");
+    }
+}
+
 /// An output under a file, or through a name no file system takes, is an `output-path` error
 /// at the output: `check` said "cannot read …: Not a directory" and `emit` "cannot write …: File
 /// exists", neither located.

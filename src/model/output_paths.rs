@@ -1,10 +1,13 @@
 //! What an `outputs` path may be, as far as the model alone can tell: a file inside the
-//! repository, outside `.git`, and distinct from the other output once both are normalized.
+//! repository, outside `.git`, distinct from the other output once both are normalized, and
+//! named visibly: not blank, no name starting or ending with a blank, no tab (the other control
+//! characters and newlines are refused in every value, `super::characters`).
 //! Where the path leads on disk (symbolic links, the model file itself) is checked when the
 //! files are written or read (`commands::files`).
 
 use super::diagnostic::Diagnostic;
 use super::path::ModelPath;
+use super::printable;
 use super::types::Model;
 
 /// `path` without `.` components and repeated or trailing slashes: `./ci//x.yml` → `ci/x.yml`.
@@ -27,6 +30,10 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
         let Some(path) = path else { continue };
         let at = ModelPath::keys(["outputs", target]);
         let normalized = normalize(path);
+        if let Some(problem) = invisible(path) {
+            found.push(problem.at(at));
+            continue;
+        }
         if normalized.is_empty() || path.ends_with('/') {
             found.push(
                 Diagnostic::new("output-path", at, format!("`{path}` names a directory, not a file"))
@@ -66,6 +73,49 @@ pub fn check(model: &Model) -> Vec<Diagnostic> {
     found
 }
 
+/// Why a name in `path` cannot be seen for what it is, if one cannot: a blank path writes a
+/// file named ` `, `ci.yml ` one that editors, shells and `git status` show as `ci.yml`.
+fn invisible(path: &str) -> Option<Invisible> {
+    if path.trim().is_empty() {
+        return Some(Invisible {
+            message: format!("`{path}` is blank: it names no file"),
+            label: "no file name",
+            help: "name the file to write, e.g. `.gitlab-ci.yml` or `.github/workflows/images.yml`".to_string(),
+        });
+    }
+    // Newlines and the other control characters are refused in every value already.
+    if let Some(c) = path.chars().find(|c| c.is_control() && *c != '\n' && !super::characters::forbidden_in_value(*c)) {
+        return Some(Invisible {
+            message: format!("`{path}` holds the control character {}", printable::describe(c)),
+            label: "control character",
+            help: "a file name with a control character is easily mistaken and hard to type; remove it".to_string(),
+        });
+    }
+    let blank_edge = |name: &str| name.starts_with(char::is_whitespace) || name.ends_with(char::is_whitespace);
+    if path.split('/').any(blank_edge) {
+        let trimmed: Vec<&str> = path.split('/').map(str::trim).collect();
+        return Some(Invisible {
+            message: format!("`{path}` has a name that starts or ends with a blank"),
+            label: "blank at the edge of a name",
+            help: format!("editors, shells and `git status` hide such blanks; did you mean `{}`?", trimmed.join("/")),
+        });
+    }
+    None
+}
+
+/// A problem [`invisible`] found, to be located.
+struct Invisible {
+    message: String,
+    label: &'static str,
+    help: String,
+}
+
+impl Invisible {
+    fn at(self, at: ModelPath) -> Diagnostic {
+        Diagnostic::new("output-path", at, self.message).label(self.label).help(self.help)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,6 +136,17 @@ mod tests {
         let found = check(&model);
         assert_eq!(found.len(), 1);
         assert!(found[0].message.contains("case-insensitive"), "{}", found[0].message);
+    }
+
+    #[test]
+    fn blank_names_and_tabs_are_refused() {
+        for path in ["", " ", " \t ", "ci.yml ", " ci.yml", "ci /x.yml", "ci.\tyml", "ci.yml\u{a0}"] {
+            assert!(invisible(path).is_some(), "{path:?}");
+        }
+        for path in ["ci.yml", "my ci/x.yml", ".gitlab-ci.yml"] {
+            assert!(invisible(path).is_none(), "{path:?}");
+        }
+        assert!(invisible(" ci /x.yml").expect("refused").help.contains("`ci/x.yml`"));
     }
 
     #[test]
