@@ -30,7 +30,14 @@ pub fn run(model: Option<&Path>, target: Option<Target>) -> Result<ExitStatus, E
     let paths = files::resolve(&workspace, &loaded, &plan, &files)?;
     let writes: Vec<(std::path::PathBuf, &str)> =
         paths.into_iter().zip(&files).map(|(path, file)| (path, file.content.as_str())).collect();
-    files::write_all(&writes)?;
+    // A failed write is named as the model names the output, not by its resolved path.
+    files::write_all(&writes).map_err(|error| match error {
+        Error::Write { path, source } => match writes.iter().position(|(resolved, _)| *resolved == path) {
+            Some(i) => Error::Write { path: files[i].path.clone().into(), source },
+            None => Error::Write { path, source },
+        },
+        other => other,
+    })?;
     for file in &files {
         super::print_stderr(&format!("pipegen: wrote {} ({})\n", file.path, file.target));
     }

@@ -355,7 +355,7 @@ pub fn write_all(files: &[(PathBuf, &str)]) -> Result<(), Error> {
 fn transaction(files: &[(PathBuf, &str)], pending: &mut Vec<PathBuf>, created: &mut Vec<PathBuf>) -> Result<(), Error> {
     let mut staged: Vec<(PathBuf, &Path)> = Vec::new();
     for (target, content) in files {
-        let write_error = |source| Error::Write { path: target.clone(), source };
+        let write_error = |source| Error::Write { path: target.clone(), source: without_temporary_path(source) };
         let directory = target.parent().unwrap_or(Path::new("."));
         // Listed before they are made: a create_dir_all that fails halfway made some of them.
         let first_new = created.len();
@@ -402,11 +402,24 @@ fn transaction(files: &[(PathBuf, &str)], pending: &mut Vec<PathBuf>, created: &
                         None => fs::remove_file(done),
                     };
                 }
-                return Err(Error::Write { path: target.to_path_buf(), source });
+                return Err(Error::Write { path: target.to_path_buf(), source: without_temporary_path(source) });
             }
         }
     }
     Ok(())
+}
+
+/// `error` without the temporary file's name that tempfile adds to it (`… at path
+/// "/x/.pipegen-AbC.tmp"`): the message names the output instead, and keeps the OS error.
+fn without_temporary_path(error: std::io::Error) -> std::io::Error {
+    if error.get_ref().is_none() {
+        return error;
+    }
+    let message = error.to_string();
+    match message.rsplit_once(" at path \"") {
+        Some((os_error, temporary)) if temporary.contains(".pipegen-") => std::io::Error::new(error.kind(), os_error),
+        _ => error,
+    }
 }
 
 /// A copy of `target` beside it, if it exists (a hard link, or a copy where links are not
@@ -494,6 +507,19 @@ mod tests {
         fs::create_dir(dir.path().join("old")).expect("mkdir");
         assert!(write_all(&[(dir.path().join("old/new/gl.yml"), "new\n"), (second, "new\n")]).is_err());
         assert!(dir.path().join("old").is_dir() && !dir.path().join("old/new").exists());
+    }
+
+    /// A write error names the output and the OS error, not the temporary file that failed
+    /// (`… at path "/x/.pipegen-AbC.tmp"`, tempfile's wording). `/proc/self` takes no new file,
+    /// not even root's.
+    #[test]
+    fn a_write_error_names_the_output_not_the_temporary_file() {
+        let target = Path::new("/proc/self/pipegen-output.yml");
+        let error = write_all(&[(target.to_path_buf(), "new\n")]).expect_err("no file can be made in /proc/self");
+        let message = error.to_string();
+        assert!(message.starts_with("cannot write /proc/self/pipegen-output.yml: "), "{message}");
+        assert!(message.contains("(os error "), "the OS error is kept: {message}");
+        assert!(!message.contains(".pipegen-") && !message.contains("at path"), "{message}");
     }
 
     #[test]
