@@ -32,9 +32,16 @@ impl From<ModelErrors> for Error {
     }
 }
 
-/// Whether to colour what goes to stderr: only on a terminal, never with `NO_COLOR` set.
+/// Whether to colour what goes to stderr: only on a terminal, never with `NO_COLOR` set, never
+/// on a terminal that says it shows no colour (`TERM=dumb`), as miette and owo-colors decide.
 pub fn stderr_color() -> bool {
-    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+    color_wanted(std::env::var_os("NO_COLOR"), std::env::var_os("TERM"), std::io::stderr().is_terminal())
+}
+
+/// [`stderr_color`] from the values it reads: `NO_COLOR` (set and not empty turns colour off,
+/// <https://no-color.org>), `TERM` (`dumb` turns it off) and whether stderr is a terminal.
+fn color_wanted(no_color: Option<std::ffi::OsString>, term: Option<std::ffi::OsString>, terminal: bool) -> bool {
+    terminal && no_color.is_none_or(|v| v.is_empty()) && term.is_none_or(|t| t != "dumb")
 }
 
 impl Error {
@@ -53,5 +60,21 @@ impl Error {
                 .collect(),
             other => format!("error: {}\n", printable::escape_keeping_lines(&other.to_string())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::color_wanted;
+
+    #[test]
+    fn colour_only_on_a_terminal_that_shows_it_and_without_no_color() {
+        let some = |v: &str| Some(std::ffi::OsString::from(v));
+        assert!(color_wanted(None, some("xterm-256color"), true));
+        assert!(color_wanted(None, None, true));
+        assert!(color_wanted(some(""), some("xterm"), true), "an empty NO_COLOR is unset");
+        assert!(!color_wanted(None, some("xterm"), false), "not a terminal");
+        assert!(!color_wanted(some("1"), some("xterm"), true), "NO_COLOR");
+        assert!(!color_wanted(None, some("dumb"), true), "TERM=dumb");
     }
 }

@@ -423,11 +423,13 @@ fn the_working_directory_does_not_matter() {
 }
 
 #[cfg(feature = "external-tests")]
-/// `pipegen check` on the bad model under a pseudo-terminal (`script`), so stderr is a terminal.
-fn on_a_terminal(dir: &Path, no_color: bool) -> String {
+/// `pipegen check` on the bad model under a pseudo-terminal (`script`), so stderr is a terminal,
+/// with `NO_COLOR=1` or not and with `TERM` (`xterm` unless given).
+fn on_a_terminal(dir: &Path, no_color: bool, term: Option<&str>) -> String {
     let command = format!("{} check", env!("CARGO_BIN_EXE_pipegen"));
     let mut script = std::process::Command::new(support::tool("script"));
     script.args(["-qec", &command, "/dev/null"]).current_dir(dir).env_remove("NO_COLOR");
+    script.env("TERM", term.unwrap_or("xterm"));
     if no_color {
         script.env("NO_COLOR", "1");
     }
@@ -440,11 +442,13 @@ fn on_a_terminal(dir: &Path, no_color: bool) -> String {
 #[cfg(feature = "external-tests")]
 fn errors_are_coloured_only_on_a_terminal_and_never_with_no_color() {
     let dir = project(BAD_MODEL);
-    let terminal = on_a_terminal(dir.path(), false);
+    let terminal = on_a_terminal(dir.path(), false, None);
     assert!(terminal.contains("pipegen.yaml:10:11: error[unknown-parent]"), "{terminal}");
     assert!(terminal.contains('\u{1b}'), "a terminal gets colour: {terminal:?}");
-    let no_color = on_a_terminal(dir.path(), true);
+    let no_color = on_a_terminal(dir.path(), true, None);
     assert!(no_color.contains("error[unknown-parent]") && !no_color.contains('\u{1b}'), "{no_color:?}");
+    let dumb = on_a_terminal(dir.path(), false, Some("dumb"));
+    assert!(dumb.contains("error[unknown-parent]") && !dumb.contains('\u{1b}'), "TERM=dumb: {dumb:?}");
     let (_, _, piped) = support::run(support::pipegen().arg("check").current_dir(dir.path()).env_remove("NO_COLOR"));
     assert!(piped.contains("error[unknown-parent]") && !piped.contains('\u{1b}'), "a pipe gets none: {piped:?}");
 }
