@@ -26,11 +26,10 @@ pub fn problem(expression: &str) -> Option<(String, String)> {
             "for example `0 4 * * 1`: Mondays at 04:00 UTC".to_string(),
         ));
     }
-    let mut minutes = Vec::new();
-    for (i, (field, (name, low, high, names))) in fields.iter().zip(FIELDS).enumerate() {
+    let mut parsed: Vec<Vec<u32>> = Vec::with_capacity(5);
+    for (field, (name, low, high, names)) in fields.iter().zip(FIELDS) {
         match values(field, low, high, names) {
-            Ok(values) if i == 0 => minutes = values,
-            Ok(_) => {}
+            Ok(values) => parsed.push(values),
             Err(why) => {
                 let range = if names.is_empty() {
                     format!("{low}-{high}")
@@ -41,6 +40,10 @@ pub fn problem(expression: &str) -> Option<(String, String)> {
             }
         }
     }
+    if let Some(problem) = never_fires(&fields, &parsed[2], &parsed[3]) {
+        return Some(problem);
+    }
+    let minutes = &parsed[0];
     // The shortest gap between two runs within an hour, or across the hour.
     let gaps = minutes.windows(2).map(|w| w[1] - w[0]).chain([60 - minutes[minutes.len() - 1] + minutes[0]]);
     let shortest = gaps.min().unwrap_or(60);
@@ -50,6 +53,26 @@ pub fn problem(expression: &str) -> Option<(String, String)> {
             format!(
                 "GitHub runs scheduled workflows at most every {MIN_INTERVAL_MINUTES} minutes; e.g. `*/15 * * * *`"
             ),
+        )
+    })
+}
+
+/// The most days each month has (February's in a leap year).
+const DAYS_IN_MONTH: [u32; 12] = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/// Why a schedule whose days of the month no listed month has would never run. Cron runs on a
+/// day that matches the day of the month *or* the day of the week when both are restricted; a
+/// field starting with `*` is unrestricted.
+fn never_fires(fields: &[&str], days: &[u32], months: &[u32]) -> Option<(String, String)> {
+    if fields[2].starts_with('*') || !fields[4].starts_with('*') {
+        return None;
+    }
+    let longest = months.iter().map(|&m| DAYS_IN_MONTH[m as usize - 1]).max().unwrap_or(31);
+    let first = *days.first()?;
+    (first > longest).then(|| {
+        (
+            format!("the schedule never runs: no month of `{}` has a day {}", fields[3], fields[2]),
+            format!("those months have at most {longest} days: pick days from 1 to {longest}"),
         )
     })
 }
@@ -103,9 +126,19 @@ mod tests {
 
     #[test]
     fn schedules_github_takes() {
-        for ok in
-            ["0 4 * * 1", "*/5 * * * *", "30 2 1,15 * MON-FRI", "0 0 * jan,Jul sun", "7-59/10 */6 * * *", "55 * * * *"]
-        {
+        for ok in [
+            "0 4 * * 1",
+            "*/5 * * * *",
+            "30 2 1,15 * MON-FRI",
+            "0 0 * jan,Jul sun",
+            "7-59/10 */6 * * *",
+            "55 * * * *",
+            // Leap years have it; a restricted day of the week runs on its own; other months have 31.
+            "0 0 29 2 *",
+            "0 0 31 2 1",
+            "0 0 31 2,3 *",
+            "0 0 30,31 4 *",
+        ] {
             assert_eq!(problem(ok), None, "{ok}");
         }
     }
@@ -125,6 +158,9 @@ mod tests {
             ("*/2 * * * *", "every 2 minutes"),
             ("0,3 * * * *", "every 3 minutes"),
             ("0 4 * * 1,", "has ``, which is no value"),
+            ("0 0 31 2 *", "never runs: no month of `2` has a day 31"),
+            ("0 0 30-31 FEB *", "never runs"),
+            ("0 0 31 4,6,9,11 *", "never runs"),
         ] {
             let (message, _) = problem(bad).unwrap_or_else(|| panic!("{bad} passes"));
             assert!(message.contains(says), "{bad}: {message}");
