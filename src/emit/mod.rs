@@ -82,11 +82,20 @@ impl JobsBegun {
     }
 }
 
+/// The section of the model a too-large pipeline is blamed on: its images when it has any, else
+/// its jobs (a model may have either alone).
+pub(crate) fn jobs_section(plan: &Plan) -> crate::model::ModelPath {
+    crate::model::ModelPath::keys([if plan.builds.is_empty() { "jobs" } else { "images" }])
+}
+
 impl Stopped {
     /// `"by its job 97 of 18000 it takes 514203 bytes"`. No estimate of the whole: jobs differ
     /// too much in size (builds come before runs) for one to be honest.
     pub fn describe(&self, unit: &str) -> String {
-        format!("by its job {} of {} it takes {} {unit}", self.jobs_begun, self.jobs, self.measured)
+        match self.jobs_begun {
+            0 => format!("before its first job it takes {} {unit}", self.measured),
+            begun => format!("by its job {begun} of {} it takes {} {unit}", self.jobs, self.measured),
+        }
     }
 }
 

@@ -129,7 +129,7 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
         problems.push(
             Diagnostic::new(
                 "pipeline-too-large",
-                ModelPath::keys(["images"]),
+                crate::emit::jobs_section(plan),
                 format!("the GitHub workflow would be {size}; GitHub does not start a workflow file over {MAX_WORKFLOW_BYTES}"),
             )
             .at_key()

@@ -184,16 +184,20 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
         None => (size > max_config).then(|| format!("about {size} bytes once parsed")),
     };
     if let Some(over) = over {
-        problems.push(
-            Diagnostic::new(
-                "pipeline-too-large",
-                crate::model::ModelPath::keys(["images"]),
-                format!("the GitLab pipeline would take {over}; GitLab allows {max_config} (max_yaml_size_bytes)"),
-            )
-            .at_key()
-            .label("too many builds and jobs for one pipeline")
-            .help("split the model into several models (one pipeline each), or, on self-managed GitLab whose administrator raised max_yaml_size_bytes, set `limits: { gitlab: { config_bytes: N } }`"),
-        );
+        let message =
+            format!("the GitLab pipeline would take {over}; GitLab allows {max_config} (max_yaml_size_bytes)");
+        let diagnostic = if plan.raised.gitlab_config_bytes.is_some() {
+            // The model's own figure is what the pipeline passes.
+            Diagnostic::new("pipeline-too-large", crate::model::ModelPath::keys(["limits", "gitlab", "config_bytes"]), message)
+                .label("the instance's limit")
+                .help("split the model into several models (one pipeline each), or raise the instance's max_yaml_size_bytes and this figure with it")
+        } else {
+            Diagnostic::new("pipeline-too-large", crate::emit::jobs_section(plan), message)
+                .at_key()
+                .label("too many builds and jobs for one pipeline")
+                .help("split the model into several models (one pipeline each), or, on self-managed GitLab whose administrator raised max_yaml_size_bytes, set `limits: { gitlab: { config_bytes: N } }`")
+        };
+        problems.push(diagnostic);
     }
     problems
 }
