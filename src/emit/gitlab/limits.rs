@@ -279,7 +279,10 @@ fn timeout_too_long(id: &JobId, message: String, fix: &str) -> Diagnostic {
 }
 
 fn over(id: &JobId, diagnostic: Diagnostic, fix: &str) -> Diagnostic {
-    let message = format!("GitLab limit: {} ({id}): {}", names::job(id), diagnostic.message);
+    // A name over a limit can be hundreds of characters: said once, shortened like quoted values.
+    let (name, id) = (names::job(id), id.to_string());
+    let (name, id) = (crate::model::printable::shorten(&name, 120), crate::model::printable::shorten(&id, 120));
+    let message = format!("GitLab limit: {name} ({id}): {}", diagnostic.message);
     Diagnostic { message, ..diagnostic }.at_key().label("over a GitLab limit").help(fix.to_string())
 }
 
