@@ -119,6 +119,10 @@ fn references(model: &Model, image: &str, axes: &[String], at: &ModelPath, text:
 fn rendered(image: &str, variants: &[Variant], at: &ModelPath, text: &str, found: &mut Vec<Diagnostic>) {
     let mut seen: HashMap<String, &Variant> = HashMap::new();
     for variant in variants {
+        // A value the schema refused is reported there once, not again in every alias.
+        if variant.pairs().iter().any(|(_, value)| !super::patterns::is_axis_value(value)) {
+            continue;
+        }
         let Ok(result) = alias_tags::substitute_axes(text, variant) else { return };
         let (fixed, starts_with_placeholder) = alias_tags::fixed_parts(&result);
         let has_placeholders = result != fixed || starts_with_placeholder;

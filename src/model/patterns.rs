@@ -16,6 +16,14 @@ pub const AXIS: &str = "^[a-z][a-z0-9_]*$";
 /// Axis values: they appear in job names and image tags.
 pub const AXIS_VALUE: &str = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
 
+/// Whether `value` matches [`AXIS_VALUE`]: checks that use axis values skip a value the schema
+/// already refused, so one wrong value is one error.
+pub fn is_axis_value(value: &str) -> bool {
+    let mut chars = value.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
 /// Environment variable and build argument names.
 pub const ENV_NAME: &str = "^[A-Za-z_][A-Za-z0-9_]*$";
 
@@ -138,4 +146,17 @@ pub fn editor_message(pattern: &str) -> Option<&'static str> {
         _ => return None,
     };
     Some(message)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn axis_values_as_the_pattern_says() {
+        for ok in ["3.3", "a", "Z-1_x.y", "16"] {
+            assert!(super::is_axis_value(ok), "{ok}");
+        }
+        for bad in ["", ".3", "-a", "_a", "1.0e+3", "a b", "é"] {
+            assert!(!super::is_axis_value(bad), "{bad}");
+        }
+    }
 }
