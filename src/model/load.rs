@@ -142,6 +142,15 @@ pub fn load(name: &str, text: &str) -> Result<LoadedModel, ModelErrors> {
         return Err(errors);
     }
 
+    // An integer no 64-bit number holds: serde_yaml refuses one of 65 to 128 bits and would read
+    // a longer one as an approximate float (`1e+41`); every field is far smaller.
+    let oversized = source.oversized_numbers();
+    if !oversized.is_empty() {
+        let located =
+            oversized.iter().map(|number| (out_of_range(&number.text, &number.path), Some(number.at))).collect();
+        return Err(ModelErrors::located(source.clone(), located));
+    }
+
     // A core tag its text is not (`!!int "x"`) is refused beside the model's other errors; the
     // value is read on as its text.
     let mistagged: Vec<Diagnostic> = source.mistagged_values().iter().map(mistagged_value).collect();
@@ -250,6 +259,8 @@ fn syntax_error(source: &Arc<SourceFile>, text: &str, error: &yaml::Error) -> Mo
     // A whole number past 64 bits is valid YAML the reader cannot hold (`retry:
     // 99999999999999999999`): too large for any field, not a syntax error.
     let said = error.to_string();
+    // The locator finds those written as plain scalars ([`SourceFile::oversized_numbers`]); this
+    // is for any other way to write one.
     if let Some((field, number)) = said
         .split_once(": invalid type: integer `")
         .and_then(|(field, rest)| Some((field, rest.split_once('`')?.0)))
@@ -291,6 +302,17 @@ fn syntax_error(source: &Arc<SourceFile>, text: &str, error: &yaml::Error) -> Mo
             diagnostic.help("this line is indented with a tab: YAML indents with spaces only; replace the tab");
     }
     ModelErrors::at(source.clone(), diagnostic, source.location_at(at.0, at.1))
+}
+
+/// The error for `number`, written at `path` as an integer past 64 bits.
+fn out_of_range(number: &str, path: &ModelPath) -> Diagnostic {
+    Diagnostic::new(
+        "out-of-range",
+        path.clone(),
+        format!("`{number}` at `{path}` is out of range: no field of a model takes a number past 64 bits"),
+    )
+    .label("out of range")
+    .help("write the number the field takes (see its documentation in docs/model.md)")
 }
 
 /// A YAML parser error, read from its text: `did not find expected ',' or ']' at line 10 column

@@ -302,11 +302,15 @@ fn explain(error: &jsonschema::ValidationError<'_>, instance: &Value, source: &S
         ValidationErrorKind::Minimum { limit } | ValidationErrorKind::ExclusiveMinimum { limit } => Diagnostic::new(
             "out-of-range",
             path.clone(),
-            format!("{} is too small for `{}`", show(value), last_key(&path).unwrap_or("this value")),
+            format!(
+                "`{}` is too small for `{}`",
+                as_written(value, &path, source),
+                last_key(&path).unwrap_or("this value")
+            ),
         )
         .label(format!("the minimum is {limit}")),
         ValidationErrorKind::Maximum { limit } | ValidationErrorKind::ExclusiveMaximum { limit } => {
-            maximum(&path, value, limit)
+            maximum(&path, value, limit, source)
         }
         // A schedule shorter than five fields can be (`@daily`, `0 4 * *`) is not empty: it gets
         // the schedule's own message, as a longer wrong one does.
@@ -399,11 +403,29 @@ fn unknown_field(parent: &ModelPath, key: &str, value: Option<&Value>) -> Diagno
         .help(help)
 }
 
-fn maximum(path: &ModelPath, value: &Value, limit: &Value) -> Diagnostic {
+/// A number as the model writes it (`1e41`, where JSON shows `1e+41`), when the text at `path`
+/// reads as that number; anything else as JSON shows it.
+fn as_written(value: &Value, path: &ModelPath, source: &SourceFile) -> String {
+    let shown = match value {
+        Value::String(s) => return s.clone(),
+        other => other.to_string(),
+    };
+    let Value::Number(number) = value else { return shown };
+    let at = source.value_location(path);
+    let written = source.text.get(at.offset..at.offset + at.len).unwrap_or_default().trim();
+    let same = match crate::yaml::plain_scalar_value(written) {
+        Some(crate::yaml::Value::Number(n)) => n.as_f64().is_some_and(|n| Some(n) == number.as_f64()),
+        _ => false,
+    };
+    if same { written.to_string() } else { shown }
+}
+
+fn maximum(path: &ModelPath, value: &Value, limit: &Value, source: &SourceFile) -> Diagnostic {
     let field = last_key(path).unwrap_or("value");
+    let value = as_written(value, path, source);
     let (message, help) = match field {
         "pipegen" => (
-            format!("unsupported model format {}", show(value)),
+            format!("unsupported model format `{value}`"),
             Some("this pipegen reads format 1; write `pipegen: 1` or upgrade pipegen".to_string()),
         ),
         "retry" => (
@@ -414,7 +436,7 @@ fn maximum(path: &ModelPath, value: &Value, limit: &Value) -> Diagnostic {
             format!("`parallel: {value}` in {} is more than GitLab allows", subject(path)),
             Some("GitLab runs at most 200 parallel shards of a job".to_string()),
         ),
-        _ => (format!("{} is too large for `{field}`", show(value)), None),
+        _ => (format!("`{value}` is too large for `{field}`"), None),
     };
     Diagnostic::new("out-of-range", path.clone(), message).label(format!("the maximum is {limit}")).maybe_help(help)
 }

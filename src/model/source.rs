@@ -103,6 +103,16 @@ fn core_tagged_value(suffix: &str, text: &str) -> Result<Value, ()> {
     }
 }
 
+/// A plain scalar written as an integer that no 64-bit number holds
+/// ([`crate::yaml::integer_past_64_bits`]): located, with the path it is written at and its
+/// text as written.
+#[derive(Debug, Clone)]
+pub struct OversizedNumber {
+    pub path: ModelPath,
+    pub at: Location,
+    pub text: String,
+}
+
 /// How a value reached a model path other than by being written there.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Via {
@@ -141,6 +151,7 @@ pub struct SourceFile {
     duplicates: Vec<DuplicateKey>,
     shape: Option<ShapeProblem>,
     mistagged: Vec<MistaggedValue>,
+    oversized: Vec<OversizedNumber>,
     /// Byte offset at which each line starts (YAML's line breaks: `\r\n`, `\n`, `\r`).
     line_starts: Vec<usize>,
     /// [`SourceFile::line_ranges`], made once, when the first error is shown.
@@ -200,6 +211,7 @@ impl SourceFile {
             duplicates: Vec::new(),
             shape: None,
             mistagged: Vec::new(),
+            oversized: Vec::new(),
             line_starts,
             line_ranges: std::sync::OnceLock::new(),
             large_mappings: std::sync::OnceLock::new(),
@@ -224,6 +236,7 @@ impl SourceFile {
         source.duplicates = built.duplicates;
         source.shape = built.shape;
         source.mistagged = built.mistagged;
+        source.oversized = built.oversized;
         source.text = text;
         (source, value)
     }
@@ -231,6 +244,11 @@ impl SourceFile {
     /// Scalars whose core tag their text is not (`!!int "x"`).
     pub fn mistagged_values(&self) -> &[MistaggedValue] {
         &self.mistagged
+    }
+
+    /// Values written as integers past 64 bits (`retry: 99999999999999999999`).
+    pub fn oversized_numbers(&self) -> &[OversizedNumber] {
+        &self.oversized
     }
 
     /// Keys written twice in the same mapping.
@@ -514,6 +532,7 @@ struct Built {
     duplicates: Vec<DuplicateKey>,
     shape: Option<ShapeProblem>,
     mistagged: Vec<MistaggedValue>,
+    oversized: Vec<OversizedNumber>,
 }
 
 struct Builder<'a> {
@@ -529,6 +548,7 @@ struct Builder<'a> {
     anchors: HashMap<usize, usize>,
     duplicates: Vec<DuplicateKey>,
     mistagged: Vec<MistaggedValue>,
+    oversized: Vec<OversizedNumber>,
     stack: Vec<Frame>,
     /// Start span of each open collection.
     open: Vec<YamlSpan>,
@@ -677,6 +697,7 @@ impl<'a> Builder<'a> {
             anchors: HashMap::new(),
             duplicates: Vec::new(),
             mistagged: Vec::new(),
+            oversized: Vec::new(),
             stack: Vec::new(),
             open: Vec::new(),
             values: ValueBuilder {
@@ -725,6 +746,9 @@ impl<'a> Builder<'a> {
                         break;
                     }
                     let tagged = tag.as_deref().map(|tag| self.tagged_scalar(tag, &value, span));
+                    if tag.is_none() && style == ScalarStyle::Plain && crate::yaml::integer_past_64_bits(&value) {
+                        self.oversized_number(&value, span);
+                    }
                     self.values.scalar(&value, style, tagged, anchor);
                     self.on_scalar(&value, anchor, span)
                 }
@@ -769,6 +793,7 @@ impl<'a> Builder<'a> {
             duplicates: self.duplicates,
             shape,
             mistagged: self.mistagged,
+            oversized: self.oversized,
         }
     }
 
@@ -792,6 +817,16 @@ impl<'a> Builder<'a> {
                 Some(Value::String(text.to_string()))
             }
         }
+    }
+
+    /// Record a value written as an integer past 64 bits; a key is left to the check of keys
+    /// that are no strings.
+    fn oversized_number(&mut self, text: &str, span: YamlSpan) {
+        if matches!(self.stack.last(), Some(Frame::Mapping { pending_key: None, .. })) {
+            return;
+        }
+        let at = self.location(span);
+        self.oversized.push(OversizedNumber { path: self.next_path(), at, text: text.to_string() });
     }
 
     fn location(&self, span: YamlSpan) -> Location {

@@ -19,7 +19,7 @@ pub mod tree_size;
 mod writer;
 
 pub use comment::{Commented, unfit_for_comment};
-pub use plain::{leading_zero_digits, plain_scalar_value};
+pub use plain::{integer_past_64_bits, leading_zero_digits, plain_scalar_value};
 pub use quoted::DoubleQuoted;
 pub(crate) use resolve::reads_as_non_string;
 pub use scalar::is_invisible;

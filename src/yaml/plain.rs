@@ -40,6 +40,20 @@ pub fn plain_scalar_value(text: &str) -> Option<Value> {
     Some(Value::String(text.to_string()))
 }
 
+/// Whether the plain scalar `text` is written as an integer (`[-+]?[0-9]+`, or `0x`, `0o`, `0b`
+/// after an optional sign, as [`plain_scalar_value`] reads them) that no 64-bit number holds:
+/// serde_yaml refuses one of 65 to 128 bits and reads a longer one as an approximate float
+/// (`1e+41`), so the model could not say it as written.
+pub fn integer_past_64_bits(text: &str) -> bool {
+    let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let (digits, radix) = [("0x", 16), ("0o", 8), ("0b", 2)]
+        .into_iter()
+        .find_map(|(prefix, radix)| unsigned.strip_prefix(prefix).map(|rest| (rest, radix)))
+        .unwrap_or((unsigned, 10));
+    let integer = !digits.is_empty() && digits.chars().all(|c| c.is_digit(radix));
+    integer && unsigned_int(text, u64::from_str_radix).is_none() && negative_int(text, i64::from_str_radix).is_none()
+}
+
 type Radix<T> = fn(&str, u32) -> Result<T, std::num::ParseIntError>;
 
 /// `017`, `-00`: decimal digits after a leading zero, which serde_yaml reads as a string and
@@ -227,6 +241,38 @@ mod tests {
             let Some(theirs) = core_schema_reads(case) else { continue };
             let ours = plain_scalar_value(case);
             assert!(same(&ours, &Some(theirs.clone())), "{case:?}: we read {ours:?}, serde_yaml {theirs:?}");
+        }
+    }
+
+    #[test]
+    fn finds_integers_past_64_bits() {
+        for case in [
+            "18446744073709551616",
+            "-9223372036854775809",
+            "+18446744073709551616",
+            "100000000000000000000000000000000000000000",
+            "-99999999999999999999999",
+            "0x10000000000000000",
+            "-0x8000000000000001",
+            "0b10000000000000000000000000000000000000000000000000000000000000000",
+        ] {
+            assert!(integer_past_64_bits(case), "{case}");
+        }
+        for case in [
+            "18446744073709551615",
+            "-9223372036854775808",
+            "05432",
+            "1e41",
+            "1.5",
+            "0x",
+            "0xg",
+            "-",
+            "",
+            "1_000",
+            "99999999999999999999.0",
+            "v99999999999999999999",
+        ] {
+            assert!(!integer_past_64_bits(case), "{case}");
         }
     }
 
