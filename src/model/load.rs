@@ -126,10 +126,20 @@ pub fn load(name: &str, text: &str) -> Result<LoadedModel, ModelErrors> {
         .duplicate_keys()
         .iter()
         .map(|dup| {
+            let written = |at: Location| source.text.get(at.offset..at.offset + at.len).unwrap_or_default();
+            // `~` and `null`, `1` and `0x1`: two spellings YAML reads as one key.
+            let spelled = if written(dup.first) == written(dup.second) {
+                String::new()
+            } else {
+                format!(" (as `{}`, which YAML reads as the same key)", written(dup.first))
+            };
             Diagnostic::new("duplicate-key", dup.path.clone(), format!("`{}` is defined twice", dup.path))
                 .at_key()
                 .label("second definition")
-                .help(format!("the first definition is on line {}; remove or rename one of them", dup.first.line))
+                .help(format!(
+                    "the first definition is on line {}{spelled}; remove or rename one of them",
+                    dup.first.line
+                ))
         })
         .collect();
     if !duplicates.is_empty() {

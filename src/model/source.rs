@@ -517,6 +517,9 @@ enum Frame {
         /// The mapping's keys and where each is first written, once it has
         /// [`INDEXED_FROM`] entries (a smaller one is searched).
         seen: Option<HashMap<String, Location>>,
+        /// The keys that read as something other than text (`~`, `null`, `1`, `0x1`, `true`),
+        /// by what they read as, and where each is first written: `~:` and `null:` are one key.
+        read_keys: Vec<(Value, Location)>,
     },
     Sequence {
         node: usize,
@@ -749,8 +752,9 @@ impl<'a> Builder<'a> {
                     if tag.is_none() && style == ScalarStyle::Plain && crate::yaml::integer_past_64_bits(&value) {
                         self.oversized_number(&value, span);
                     }
+                    let reads_as = self.key_reads_as(&value, style, tagged.as_ref());
                     self.values.scalar(&value, style, tagged, anchor);
-                    self.on_scalar(&value, anchor, span)
+                    self.on_scalar(&value, reads_as, anchor, span)
                 }
                 Event::Alias(anchor) => {
                     self.values.alias(anchor);
@@ -819,6 +823,26 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// What a scalar about to be a mapping's key reads as, when that is not text: `~`, `null` and
+    /// an empty key are one null, `1` and `0x1` one number. `None` for a value, or a key that
+    /// reads as text.
+    fn key_reads_as(&self, text: &str, style: ScalarStyle, tagged: Option<&Option<Value>>) -> Option<Value> {
+        if !matches!(self.stack.last(), Some(Frame::Mapping { pending_key: None, .. })) {
+            return None;
+        }
+        let read = match (tagged, style) {
+            (Some(tagged), _) => tagged.clone(),
+            // Only what may read as a null, a boolean or a number (most keys are names).
+            (None, ScalarStyle::Plain)
+                if text.is_empty() || text.starts_with(|c: char| c.is_ascii_digit() || "+-.~nNtTfF".contains(c)) =>
+            {
+                crate::yaml::plain_scalar_value(text)
+            }
+            _ => None,
+        };
+        read.filter(|value| !matches!(value, Value::String(_)))
+    }
+
     /// Record a value written as an integer past 64 bits; a key is left to the check of keys
     /// that are no strings.
     fn oversized_number(&mut self, text: &str, span: YamlSpan) {
@@ -844,9 +868,12 @@ impl<'a> Builder<'a> {
         self.char_offsets.get(char_index).copied().unwrap_or(self.text.len())
     }
 
-    fn on_scalar(&mut self, value: &str, anchor: usize, span: YamlSpan) {
+    /// A scalar: a mapping's key, or a value. `reads_as` is what the scalar reads as when that is
+    /// not text (a null, a boolean, a number), which tells two spellings of one key apart from
+    /// two keys.
+    fn on_scalar(&mut self, value: &str, reads_as: Option<Value>, anchor: usize, span: YamlSpan) {
         let location = self.location(span);
-        if let Some(Frame::Mapping { node, path, pending_key, seen }) = self.stack.last_mut()
+        if let Some(Frame::Mapping { node, path, pending_key, seen, read_keys }) = self.stack.last_mut()
             && pending_key.is_none()
         {
             let Kind::Mapping(entries) = &self.nodes[*node].kind else { unreachable!("a mapping frame's node") };
@@ -859,10 +886,17 @@ impl<'a> Builder<'a> {
                 }
                 *seen = Some(index);
             }
-            let first = match seen {
+            let read_first = reads_as.as_ref().and_then(|reads_as| {
+                let first = read_keys.iter().find(|(key, _)| key == reads_as).map(|(_, at)| *at);
+                if first.is_none() {
+                    read_keys.push((reads_as.clone(), location));
+                }
+                first
+            });
+            let first = read_first.or_else(|| match seen {
                 Some(index) => index.get(value).copied(),
                 None => entries.iter().find(|(key, _, _)| key.as_deref() == Some(value)).map(|(_, at, _)| *at),
-            };
+            });
             match (first, seen) {
                 (Some(first), _) => {
                     self.duplicates.push(DuplicateKey { path: path.key(value), first, second: location })
@@ -927,7 +961,7 @@ impl<'a> Builder<'a> {
         // Added now so that its children find it; its span is completed on close.
         let node = self.on_node(kind, location, anchor);
         self.stack.push(if mapping {
-            Frame::Mapping { node, path, pending_key: None, seen: None }
+            Frame::Mapping { node, path, pending_key: None, seen: None, read_keys: Vec::new() }
         } else {
             Frame::Sequence { node, path }
         });
@@ -993,6 +1027,33 @@ mod tests {
         let dup = &source.duplicate_keys()[0];
         assert_eq!(dup.path, ModelPath::keys(["images", "a"]));
         assert_eq!((dup.first.line, dup.second.line), (2, 3));
+    }
+
+    #[test]
+    fn reports_two_spellings_of_one_key_as_duplicates() {
+        // Keys that read as the same null, boolean or number, and keys of the same text.
+        for text in [
+            "a:\n  ~: 1\n  null: 2\n",
+            "a:\n  null: 1\n  null: 2\n",
+            "a:\n  Null: 1\n  NULL: 2\n",
+            "a:\n  1: x\n  0x1: y\n",
+            "a:\n  true: x\n  True: y\n",
+            "a:\n  x: 1\n  x: 2\n",
+            "a:\n  \"x\": 1\n  x: 2\n",
+            "a:\n  x: 1\n  'x': 2\n",
+        ] {
+            let source = SourceFile::new("m.yaml", text);
+            let found: Vec<(usize, usize, usize)> =
+                source.duplicate_keys().iter().map(|d| (d.first.line, d.second.line, d.second.column)).collect();
+            assert_eq!(found, [(2, 3, 3)], "{text:?}");
+            assert_eq!(source.duplicate_keys()[0].path.parent(), Some(ModelPath::keys(["a"])), "{text:?}");
+        }
+        let source = SourceFile::new("m.yaml", "a: {~: 1, b: 2, null: 3}\n");
+        let dup = &source.duplicate_keys()[0];
+        assert_eq!((dup.path.to_string().as_str(), dup.first.column, dup.second.column), ("a.null", 5, 17));
+        for text in ["a:\n  ~: 1\n  nul: 2\n", "a:\n  1: x\n  2: y\n", "a:\n  true: x\n  false: y\n"] {
+            assert!(SourceFile::new("m.yaml", text).duplicate_keys().is_empty(), "{text:?}");
+        }
     }
 
     #[test]
