@@ -285,6 +285,25 @@ fn syntax_error(source: &Arc<SourceFile>, text: &str, error: &yaml::Error) -> Mo
         .help("write the number the field takes (see its documentation in docs/model.md)");
         return ModelErrors::at(source.clone(), diagnostic, source.location_at(stopped.0, stopped.1));
     }
+    // Aliases of anchors that hold aliases, nested until the text stands for billions of values
+    // (a "billion laughs"): serde_yaml stops, and says nothing of where.
+    if said.contains("repetition limit exceeded") {
+        let (path, at, label) = match source.repetition_past_limit() {
+            Some((path, at)) => (path.clone(), *at, "the aliases repeat too much by here"),
+            None => (ModelPath::root(), source.location_at(stopped.0, stopped.1), "the YAML parser stopped here"),
+        };
+        let diagnostic = Diagnostic::new(
+            "aliases-too-large",
+            path,
+            "the model's aliases repeat their anchors too often: the model would grow past a million values",
+        )
+        .label(label)
+        .help(
+            "an anchor whose value holds aliases of other anchors repeats them at every use, so a few nested \
+             levels multiply into billions; share plain values with each anchor, or write the values out",
+        );
+        return ModelErrors::at(source.clone(), diagnostic, at);
+    }
     let syntax = SyntaxError::read(&said);
     let mut message = format!("this is not valid YAML: {}", syntax.problem);
     let mut at = stopped;

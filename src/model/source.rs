@@ -152,6 +152,7 @@ pub struct SourceFile {
     shape: Option<ShapeProblem>,
     mistagged: Vec<MistaggedValue>,
     oversized: Vec<OversizedNumber>,
+    alias_past_limit: Option<(ModelPath, Location)>,
     /// Byte offset at which each line starts (YAML's line breaks: `\r\n`, `\n`, `\r`).
     line_starts: Vec<usize>,
     /// [`SourceFile::line_ranges`], made once, when the first error is shown.
@@ -212,6 +213,7 @@ impl SourceFile {
             shape: None,
             mistagged: Vec::new(),
             oversized: Vec::new(),
+            alias_past_limit: None,
             line_starts,
             line_ranges: std::sync::OnceLock::new(),
             large_mappings: std::sync::OnceLock::new(),
@@ -237,6 +239,7 @@ impl SourceFile {
         source.shape = built.shape;
         source.mistagged = built.mistagged;
         source.oversized = built.oversized;
+        source.alias_past_limit = built.alias_past_limit;
         source.text = text;
         (source, value)
     }
@@ -249,6 +252,13 @@ impl SourceFile {
     /// Values written as integers past 64 bits (`retry: 99999999999999999999`).
     pub fn oversized_numbers(&self) -> &[OversizedNumber] {
         &self.oversized
+    }
+
+    /// Where aliases first repeat their anchors past a million values in all (a billion laughs:
+    /// each level's anchor repeats the one before ten times): the alias that passes the bound
+    /// when it is known, else the first alias of the text.
+    pub fn repetition_past_limit(&self) -> Option<&(ModelPath, Location)> {
+        self.alias_past_limit.as_ref()
     }
 
     /// Keys written twice in the same mapping.
@@ -536,6 +546,8 @@ struct Built {
     shape: Option<ShapeProblem>,
     mistagged: Vec<MistaggedValue>,
     oversized: Vec<OversizedNumber>,
+    /// Where aliases first repeat their anchors past the bound ([`SourceFile::repetition_past_limit`]).
+    alias_past_limit: Option<(ModelPath, Location)>,
 }
 
 struct Builder<'a> {
@@ -553,6 +565,9 @@ struct Builder<'a> {
     mistagged: Vec<MistaggedValue>,
     oversized: Vec<OversizedNumber>,
     stack: Vec<Frame>,
+    /// The first alias of the text, and the one whose repetition passed [`MAX_EXPANDED_NODES`].
+    first_alias: Option<(ModelPath, Location)>,
+    alias_past_limit: Option<(ModelPath, Location)>,
     /// Start span of each open collection.
     open: Vec<YamlSpan>,
     values: ValueBuilder,
@@ -614,17 +629,26 @@ impl ValueBuilder {
 
     /// An alias: the anchored value again, while the repetitions stay within
     /// [`MAX_EXPANDED_NODES`].
-    fn alias(&mut self, anchor: usize) {
+    /// Whether this alias is the one that passes the bound.
+    fn alias(&mut self, anchor: usize) -> bool {
         if !self.exact {
-            return;
+            return false;
         }
         match self.anchored.get(&anchor) {
             Some((value, size)) if self.nodes + size <= MAX_EXPANDED_NODES => {
                 let value = value.clone();
                 self.nodes += size;
-                self.add(value)
+                self.add(value);
+                false
             }
-            _ => self.give_up(),
+            Some(_) => {
+                self.give_up();
+                true
+            }
+            None => {
+                self.give_up();
+                false
+            }
         }
     }
 
@@ -711,6 +735,8 @@ impl<'a> Builder<'a> {
                 open_anchors: Vec::new(),
                 nodes: 0,
             },
+            first_alias: None,
+            alias_past_limit: None,
         }
     }
 
@@ -757,8 +783,13 @@ impl<'a> Builder<'a> {
                     self.on_scalar(&value, reads_as, anchor, span)
                 }
                 Event::Alias(anchor) => {
-                    self.values.alias(anchor);
                     let location = self.location(span);
+                    if self.values.alias(anchor) {
+                        self.alias_past_limit = Some((self.next_path(), location));
+                    }
+                    if self.first_alias.is_none() {
+                        self.first_alias = Some((self.next_path(), location));
+                    }
                     self.on_node(Kind::Alias(anchor), location, 0);
                 }
                 Event::MappingStart(anchor, ref tag) | Event::SequenceStart(anchor, ref tag) => {
@@ -790,6 +821,7 @@ impl<'a> Builder<'a> {
             }
         }
         Built {
+            alias_past_limit: self.alias_past_limit.or(self.first_alias),
             value: self.values.finish(),
             nodes: self.nodes,
             root: self.root,
