@@ -220,7 +220,8 @@ impl SourceFile {
         };
         // libyaml (serde_yaml, and GitLab's own parser) takes a tab after a mapping's `:` as YAML
         // 1.2 allows; saphyr refuses it. The locator reads a copy with each such tab a space (one
-        // byte for one byte, so every location holds), and serde_yaml reads the text itself.
+        // byte for one byte, so every location holds), and serde_yaml reads the text itself; the
+        // value is serde_yaml's with the numbers the copy's events read ([`as_the_core_schema_reads`]).
         let tab_after_colon = text.contains(":\t");
         let for_locator = if tab_after_colon {
             std::borrow::Cow::Owned(text.replace(":\t", ": "))
@@ -230,8 +231,18 @@ impl SourceFile {
         let built = Builder::new(&for_locator, &source.line_starts).run();
         // libyaml refuses characters YAML does not print (saphyr reads some); the loader reports
         // them first, and serde_yaml decides anyway.
-        let value =
-            if built.shape.is_none() && !tab_after_colon && text.chars().all(printable) { built.value } else { None };
+        let value = if built.shape.is_some() || !text.chars().all(printable) {
+            None
+        } else if tab_after_colon {
+            // The copy's scalars may hold a space where the text has a tab (`'a:\tb'`): the text's
+            // value is serde_yaml's, read as the core schema reads it, as without the tab.
+            built.value.and_then(|ours| {
+                let theirs: Value = crate::yaml::from_str(&text).ok()?;
+                Some(as_the_core_schema_reads(theirs, &ours))
+            })
+        } else {
+            built.value
+        };
         source.nodes = built.nodes;
         source.root = built.root;
         source.anchors = built.anchors;
@@ -450,6 +461,35 @@ impl SourceFile {
             }
             ranges
         })
+    }
+}
+
+/// serde_yaml's value of a text (`theirs`) as the core schema reads it, from `ours`, the value
+/// read from the events of the same text but for white space: decimal digits after a leading
+/// zero that serde_yaml keeps as a string (`05432`) and `ours` reads as an integer are that
+/// integer ([`crate::yaml::plain_scalar_value`]); everything else is serde_yaml's, whole where the
+/// two differ in shape.
+fn as_the_core_schema_reads(theirs: Value, ours: &Value) -> Value {
+    match (theirs, ours) {
+        (Value::String(text), Value::Number(number))
+            if crate::yaml::leading_zero_digits(&text)
+                && crate::yaml::plain_scalar_value(&text).as_ref() == Some(ours) =>
+        {
+            Value::Number(number.clone())
+        }
+        (Value::Sequence(items), Value::Sequence(our_items)) if items.len() == our_items.len() => Value::Sequence(
+            items.into_iter().zip(our_items).map(|(item, ours)| as_the_core_schema_reads(item, ours)).collect(),
+        ),
+        (Value::Mapping(entries), Value::Mapping(our_entries)) if entries.len() == our_entries.len() => Value::Mapping(
+            entries
+                .into_iter()
+                .zip(our_entries)
+                .map(|((key, value), (our_key, our_value))| {
+                    (as_the_core_schema_reads(key, our_key), as_the_core_schema_reads(value, our_value))
+                })
+                .collect(),
+        ),
+        (theirs, _) => theirs,
     }
 }
 
@@ -1237,6 +1277,24 @@ mod tests {
         assert_eq!(mistagged.len(), 1);
         assert_eq!((mistagged[0].path.to_string().as_str(), mistagged[0].tag.as_str()), ("j", "!!int"));
         assert_eq!((mistagged[0].at.line, mistagged[0].at.column), (10, 4));
+    }
+
+    #[test]
+    fn a_tab_after_a_colon_reads_as_a_space_does() {
+        let spaced = "a: 05432\nb: [07, '08', x]\n010: c\nd: 'e: f'\n";
+        let tabbed = "a:\t05432\nb: [07, '08', x]\n010:\tc\nd:\t'e:\tf'\n";
+        let (_, spaced) = SourceFile::read("t", spaced);
+        let (source, tabbed) = SourceFile::read("t", tabbed);
+        let (spaced, tabbed) = (spaced.expect("read"), tabbed.expect("read"));
+        let expected: Value = crate::yaml::from_str("a: 5432\nb: [7, '08', x]\n10: c\nd: \"e:\\tf\"\n").unwrap();
+        assert_eq!(tabbed, expected);
+        // But for the tab kept in the quoted text, the same value.
+        let mut spaced = spaced;
+        spaced["d"] = Value::String("e:\tf".to_string());
+        assert_eq!(tabbed, spaced);
+        // Located as with a space.
+        let at = source.value_location(&ModelPath::keys(["a"]));
+        assert_eq!((at.line, at.column, at.len), (1, 4, 5));
     }
 
     #[test]
