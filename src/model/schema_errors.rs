@@ -196,6 +196,16 @@ fn subject(path: &ModelPath) -> String {
     }
 }
 
+/// The list a path names: `platforms`, `` `aliases` of image `app` ``, `` `push.branches` ``.
+fn list(path: &ModelPath) -> String {
+    match path.segments() {
+        [Segment::Key(section), Segment::Key(_), rest @ ..] if entry_kind(section).is_some() && !rest.is_empty() => {
+            format!("`{}` of {}", ModelPath::from_segments(rest.to_vec()), subject(path))
+        }
+        _ => format!("`{path}`"),
+    }
+}
+
 /// The mapping a path names, for errors about the mapping itself (a missing or unknown field):
 /// the entry (`job \`test\``), or the section inside it (`\`artifacts\` of job \`test\``), so
 /// that a field of `artifacts` is not reported as one of the job.
@@ -274,14 +284,20 @@ fn explain(error: &jsonschema::ValidationError<'_>, instance: &Value, source: &S
                 .flat_map(|j| (0..j).map(move |i| (i, j)))
                 .find(|(i, j)| items[*i] == items[*j])
                 .unwrap_or((0, 0));
+            let line = source.value_location(&path.index(first)).line;
             Diagnostic::new(
                 "duplicate-value",
                 path.index(second),
-                format!("{} lists {} twice", subject(&path), show(items.get(second).copied().unwrap_or(value))),
+                format!(
+                    "{} lists {} twice; the first copy is its {} entry, on line {line}",
+                    list(&path),
+                    show(items.get(second).copied().unwrap_or(value)),
+                    ordinal(first + 1)
+                ),
             )
             .label("second time")
             .related(path.index(first), "first time")
-            .help("each value counts once; remove the repeated one")
+            .help("each entry counts once; remove the repeated one")
         }
         // `cmd: ~` (or `http: ~`) names a kind and gives it nothing; without this it read as no
         // kind at all, a TCP check.

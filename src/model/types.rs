@@ -150,7 +150,7 @@ pub struct Push {
     /// (`release/*`); `*` alone is every branch. Merge and pull requests never push. Default:
     /// none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(example = ["release/*", "stable"])]
+    #[schemars(extend("uniqueItems" = true), example = ["release/*", "stable"])]
     pub branches: Vec<BranchPattern>,
 
     /// Whether pipelines of git tags push. Default: `true`.
@@ -266,7 +266,7 @@ pub struct Runner {
     /// GitLab runner tags a job of this platform asks for (`tags:`). Default: none; any
     /// untagged runner of the instance.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(example = ["saas-linux-medium-arm64"])]
+    #[schemars(extend("uniqueItems" = true), example = ["saas-linux-medium-arm64"])]
     pub gitlab: Vec<RunnerTag>,
 
     /// The GitHub `runs-on` label of a job of this platform. Default: a GitHub-hosted runner,
@@ -564,7 +564,7 @@ pub struct Image {
     /// `${timestamp}`, `${commit}`, `${short_commit}`. An alias whose values this pipeline does not
     /// have (`${semver}` on a branch) is not set. See docs/model.md, "Alias tags". Default: none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    #[schemars(example = example_aliases())]
+    #[schemars(extend("uniqueItems" = true), example = example_aliases())]
     pub aliases: Vec<Alias>,
     /// The platforms this image is built for, instead of the model's `platforms`. A child's
     /// platforms must be among each parent's: it builds each platform from its parent's image of
@@ -665,7 +665,7 @@ pub enum AliasEvent {
 #[serde(deny_unknown_fields)]
 pub struct BranchPatterns {
     /// Branch names or shell patterns (`release/*`; `*` also matches `/`).
-    #[schemars(length(min = 1), example = ["main", "release/*"])]
+    #[schemars(length(min = 1), extend("uniqueItems" = true), example = ["main", "release/*"])]
     pub branch: Vec<RefGlob>,
 }
 
@@ -675,7 +675,7 @@ pub struct BranchPatterns {
 pub struct GitTagPatterns {
     /// Git tag names or shell patterns (`v*`; `*` also matches `/`).
     #[serde(rename = "git-tag")]
-    #[schemars(length(min = 1), example = ["v*"])]
+    #[schemars(length(min = 1), extend("uniqueItems" = true), example = ["v*"])]
     pub git_tag: Vec<RefGlob>,
 }
 
