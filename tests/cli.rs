@@ -561,19 +561,25 @@ fn outputs_never_replace_a_file_the_model_reads() {
             .into_iter()
             .map(|f| (f.clone(), std::fs::read_to_string(dir.path().join(&f)).ok()))
             .collect();
-        for command in ["emit", "check"] {
-            let (code, stdout, stderr) = support::pipegen_in(dir.path(), &[command]);
-            assert_eq!((code, stdout.as_str()), (2, ""), "{command} with output {gitlab}: {stderr}");
-            assert!(
-                stderr.starts_with("pipegen.yaml:5:11: error[output-path]: ") && stderr.contains(expected),
-                "{command} with output {gitlab}: {stderr}"
-            );
-        }
+        refused_as_output_path(dir.path(), gitlab, expected);
         let after: Vec<(String, Option<String>)> = files(dir.path())
             .into_iter()
             .map(|f| (f.clone(), std::fs::read_to_string(dir.path().join(&f)).ok()))
             .collect();
         assert_eq!(after, before, "nothing written for {gitlab}");
+    }
+}
+
+/// `check` and `emit` in `dir` both refuse the GitLab output `gitlab` (the model's line 5) with an
+/// `output-path` error saying `expected`.
+fn refused_as_output_path(dir: &Path, gitlab: &str, expected: &str) {
+    for command in ["check", "emit"] {
+        let (code, stdout, stderr) = support::pipegen_in(dir, &[command]);
+        assert_eq!((code, stdout.as_str()), (2, ""), "{command} with output {gitlab}: {stderr}");
+        assert!(
+            stderr.starts_with("pipegen.yaml:5:11: error[output-path]: ") && stderr.contains(expected),
+            "{command} with output {gitlab}: {stderr}"
+        );
     }
 }
 
@@ -597,14 +603,7 @@ fn outputs_with_blank_names_or_tabs_are_refused() {
     ];
     for (gitlab, expected) in cases {
         let dir = project(&with_outputs(gitlab, "new/ok.yml"));
-        for command in ["emit", "check"] {
-            let (code, stdout, stderr) = support::pipegen_in(dir.path(), &[command]);
-            assert_eq!((code, stdout.as_str()), (2, ""), "{command} with output {gitlab}: {stderr}");
-            assert!(
-                stderr.starts_with("pipegen.yaml:5:11: error[output-path]: ") && stderr.contains(expected),
-                "{command} with output {gitlab}: {stderr}"
-            );
-        }
+        refused_as_output_path(dir.path(), gitlab, expected);
         assert_eq!(files(dir.path()), ["pipegen.yaml"], "nothing written for {gitlab}");
     }
 }
@@ -645,14 +644,7 @@ fn an_output_through_a_file_or_a_too_long_name_is_located() {
         let dir = project(&with_outputs(gitlab, "new/ok.yml"));
         std::fs::write(dir.path().join("afile"), "kept\n").expect("write");
         std::os::unix::fs::symlink("afile", dir.path().join("link")).expect("symlink");
-        for command in ["check", "emit"] {
-            let (code, stdout, stderr) = support::pipegen_in(dir.path(), &[command]);
-            assert_eq!((code, stdout.as_str()), (2, ""), "{command} with output {gitlab}: {stderr}");
-            assert!(
-                stderr.starts_with("pipegen.yaml:5:11: error[output-path]: ") && stderr.contains(expected),
-                "{command} with output {gitlab}: {stderr}"
-            );
-        }
+        refused_as_output_path(dir.path(), gitlab, expected);
         assert_eq!(files(dir.path()), ["afile", "link", "pipegen.yaml"], "nothing written for {gitlab}");
     }
 }
