@@ -887,7 +887,7 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
                 env,
                 // A job on the runner itself reaches services through published ports.
                 ports: if container.is_none() { vec![format!("{0}:{0}", service.port)] } else { Vec::new() },
-                options: service.health.as_ref().map(|h| literal(&health_options(service, h))),
+                options: service.health.as_ref().map(|h| literal(&health_options(plan, service, h))),
             },
         );
     }
@@ -1051,12 +1051,14 @@ fn local_run_env(plan: &Plan, run: &Run, env: &mut IndexMap<String, String>) {
 
 /// The `docker create` options of a service with a health check: Docker checks every interval;
 /// failures during the start period (the model's timeout) do not count, the first one after it
-/// marks the service unhealthy, and the runner fails the job naming the service.
-fn health_options(service: &crate::plan::ServiceUse, health: &crate::plan::HealthCheck) -> String {
+/// marks the service unhealthy, and the runner fails the job naming the service. One check may
+/// take as long as one probe of GitLab's wait ([`scripts::probe_seconds`]), whatever the interval.
+fn health_options(plan: &Plan, service: &crate::plan::ServiceUse, health: &crate::plan::HealthCheck) -> String {
     let interval = health.interval.as_secs().max(1);
+    let probe = scripts::probe_seconds(health, &plan.policy);
     format!(
-        "--health-cmd {} --health-interval {interval}s --health-timeout {interval}s --health-retries 1 --health-start-period {}s",
-        runner_quote(&scripts::health_command(service, health)),
+        "--health-cmd {} --health-interval {interval}s --health-timeout {probe}s --health-retries 1 --health-start-period {}s",
+        runner_quote(&scripts::health_command(service, health, &plan.policy)),
         health.timeout.as_secs()
     )
 }

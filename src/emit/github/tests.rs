@@ -673,3 +673,35 @@ images:
     let alias = steps(&w["jobs"]["build_app"]).iter().find(|s| s["name"].as_str() == Some("Alias tags")).unwrap();
     assert_eq!(alias["env"]["PIPEGEN_DEFAULT_BRANCH"].as_str(), Some("${{ github.event.repository.default_branch }}"));
 }
+
+#[test]
+fn one_health_check_takes_as_long_as_on_gitlab_whatever_the_interval() {
+    // A check that needs 1.5 s, every second: the per-probe bound is min(timeout, 5 s) on both
+    // platforms, not the interval.
+    let text = r#"
+pipegen: 1
+name: probes
+registry: ghcr.io/example/probes
+images:
+  app: {}
+services:
+  slow: { image: postgres:16.4, port: 5432, health: { cmd: "sleep 1.5", timeout: 60s, interval: 1s } }
+  web: { image: nginx:1.27, port: 80, health: { http: /, timeout: 3s, interval: 1s } }
+jobs:
+  t: { image: app, services: [slow, web], script: [make] }
+"#;
+    let p = plan(text);
+    let w = workflow(text);
+    let (_, job) = jobs(&w).into_iter().find(|(id, _)| id == "t").expect("the job");
+    for (alias, probe) in [("slow", 5), ("web", 3)] {
+        let options = job["services"][alias]["options"].as_str().unwrap();
+        assert!(options.contains(&format!("--health-interval 1s --health-timeout {probe}s ")), "{options}");
+        let run = &p.runs[0];
+        let service = run.services.iter().find(|s| s.alias == alias).unwrap();
+        let (_, wait) = scripts::wait_variable(service, service.health.as_ref().unwrap(), &p.policy);
+        // `<kind> <seconds> <timeout as written> <interval> <probe limit> …`: GitLab's bound.
+        assert_eq!(wait.split(' ').nth(4), Some(probe.to_string().as_str()), "{wait}");
+    }
+    let web = job["services"]["web"]["options"].as_str().unwrap();
+    assert!(web.contains("--max-time 3 "), "curl's bound is the probe's: {web}");
+}

@@ -196,9 +196,7 @@ pub fn wait_variable(service: &ServiceUse, health: &HealthCheck, policy: &Policy
         Probe::Tcp => ("tcp", "-".to_string()),
         Probe::Cmd(cmd) => ("cmd", cmd.clone()),
     };
-    // One probe never outlasts the timeout (nor the policy's limit): a service that accepts
-    // connections but does not answer must still fail in time.
-    let limit = health.timeout.as_secs().clamp(1, policy.probe_limit.as_secs().max(1));
+    let limit = probe_seconds(health, policy);
     let value = format!(
         "{kind} {} {} {} {limit} {} {target}",
         health.timeout.as_secs(),
@@ -209,6 +207,15 @@ pub fn wait_variable(service: &ServiceUse, health: &HealthCheck, policy: &Policy
     (wait_key(&service.alias), value)
 }
 
+/// How long one probe may take, in seconds, on both platforms (GitLab's wait and GitHub's
+/// `--health-timeout`): the service's timeout, at most the policy's probe limit, at least 1 s.
+/// One probe never outlasts the timeout (nor the policy's limit): a service that accepts
+/// connections but does not answer must still fail in time. It does not depend on `interval`,
+/// which only spaces the probes.
+pub fn probe_seconds(health: &HealthCheck, policy: &Policy) -> u64 {
+    health.timeout.as_secs().clamp(1, policy.probe_limit.as_secs().max(1))
+}
+
 /// `gitaly-deps` → `GITALY_DEPS`: the suffix of a service's `PIPEGEN_WAIT_` variable.
 pub fn wait_key(alias: &str) -> String {
     naming::upper_identifier(alias)
@@ -216,10 +223,10 @@ pub fn wait_key(alias: &str) -> String {
 
 /// GitHub: the command Docker runs inside the service container (`/bin/sh -c`) to check it.
 /// BusyBox's `wget -T` crashes (1.35), so wget runs without it: Docker's `--health-timeout`
-/// bounds every check anyway.
-pub fn health_command(service: &ServiceUse, health: &HealthCheck) -> String {
+/// ([`probe_seconds`], as GitLab's wait) bounds every check anyway.
+pub fn health_command(service: &ServiceUse, health: &HealthCheck, policy: &Policy) -> String {
     let port = service.port;
-    let secs = health.interval.as_secs().max(1);
+    let secs = probe_seconds(health, policy);
     match &health.probe {
         Probe::Http(path) => {
             let url = quote(&format!("http://localhost:{port}{path}"));
