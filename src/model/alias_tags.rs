@@ -1,7 +1,8 @@
 //! What can be known of `images.<name>.aliases` before a pipeline runs: every placeholder names
 //! an axis of the image (with a field its entries have) or a pipeline value; the text that is
 //! fixed once the axis values are in place can be part of a tag; and no two variants of the
-//! image would move the same alias (the last build to finish would win). What only the pipeline
+//! image would move the same alias (the last build to finish would win), nor a tag of one of its
+//! variants (a commit-tagged variant's `<commit>-<values>`, which its own build pushes). What only the pipeline
 //! knows (its branch, its git tag) is checked by the alias script, which fails the job before it
 //! tags anything.
 
@@ -10,7 +11,7 @@ use std::collections::HashMap;
 use super::diagnostic::Diagnostic;
 use super::path::ModelPath;
 use super::suggest;
-use super::types::{Alias, Model};
+use super::types::{Alias, Model, TagMode};
 use crate::alias_tags::{self, MAX_TAG_LEN, PIPELINE_VALUES};
 use crate::graph::ImageGraph;
 use crate::template::{self, Piece, Reference};
@@ -34,7 +35,8 @@ pub fn check(model: &Model, graph: &ImageGraph<'_>) -> Vec<Diagnostic> {
             let before = found.len();
             references(model, name, &axes, &at, text, &mut found);
             if found.len() == before {
-                rendered(name, &variants, &at, text, &mut found);
+                let commit_tags = matches!(image.tag, TagMode::Commit);
+                rendered(name, &variants, commit_tags, &at, text, &mut found);
             }
         }
     }
@@ -114,10 +116,47 @@ fn references(model: &Model, image: &str, axes: &[String], at: &ModelPath, text:
     }
 }
 
-/// Per variant, with the axis values in place: the fixed text can be part of a tag, and no
-/// other variant gets the same alias. One problem per alias.
-fn rendered(image: &str, variants: &[Variant], at: &ModelPath, text: &str, found: &mut Vec<Diagnostic>) {
+/// The part of a commit tag after `${commit}` for `variant`: `<commit>` for an image without
+/// variants, `<commit>-<values>` otherwise (the plan's `PIPEGEN_TAG_SUFFIX`).
+fn commit_tag_rest(variant: &Variant) -> String {
+    if variant.is_empty() { String::new() } else { format!("-{}", variant.suffix()) }
+}
+
+/// What follows `${commit}` in an alias (after [`alias_tags::substitute_axes`]) that starts
+/// with it and holds no other pipeline value: such an alias is a commit tag's text for every
+/// commit when that rest is the tag's. (A commit is 40 hexadecimal digits and a commit tag's
+/// rest starts with `-`, so an alias with text before `${commit}` never equals one.)
+fn after_commit(result: &str) -> Option<String> {
+    let pieces = template::pieces(result).ok()?;
+    let (first, rest) = pieces.split_first()?;
+    if !matches!(first, Piece::Reference { reference: Reference::Axis { axis: "commit", field: None }, .. }) {
+        return None;
+    }
+    let mut out = String::new();
+    for piece in rest {
+        match piece {
+            Piece::Text(t) => out.push_str(t),
+            Piece::Dollar => out.push('$'),
+            Piece::Reference { .. } => return None,
+        }
+    }
+    Some(out)
+}
+
+/// Per variant, with the axis values in place: the fixed text can be part of a tag, no other
+/// variant gets the same alias, and no alias is a variant's own tag (`commit_tags`: the image's
+/// tags are commit tags). One problem per alias.
+fn rendered(
+    image: &str,
+    variants: &[Variant],
+    commit_tags: bool,
+    at: &ModelPath,
+    text: &str,
+    found: &mut Vec<Diagnostic>,
+) {
     let mut seen: HashMap<String, &Variant> = HashMap::new();
+    let tag_of: HashMap<String, &Variant> =
+        if commit_tags { variants.iter().map(|v| (commit_tag_rest(v), v)).collect() } else { HashMap::new() };
     for variant in variants {
         // A value the schema refused is reported there once, not again in every alias.
         if variant.pairs().iter().any(|(_, value)| !super::patterns::is_axis_value(value)) {
@@ -153,6 +192,33 @@ fn rendered(image: &str, variants: &[Variant], at: &ModelPath, text: &str, found
             );
             return;
         }
+        if let Some(owner) = after_commit(&result).and_then(|rest| tag_of.get(&rest)) {
+            let (whose, why) = if *owner == variant {
+                (
+                    if variant.is_empty() { "the image's own commit tag" } else { "that variant's own commit tag" }
+                        .to_string(),
+                    "the alias would only name the tag its build already pushes".to_string(),
+                )
+            } else {
+                (
+                    format!("the commit tag of {}", owner.describe()),
+                    format!("the build for {} would move the image of {}", variant.describe(), owner.describe()),
+                )
+            };
+            found.push(
+                Diagnostic::new(
+                    "alias-collision",
+                    at.clone(),
+                    format!(
+                        "alias tag `{text}` of image `{image}` is `{result}`{for_variant}, {whose}: {why}",
+                        for_variant = if variant.is_empty() { String::new() } else { format!(" for {}", variant.describe()) },
+                    ),
+                )
+                .label("an alias equal to a variant's own tag")
+                .help("an alias must differ from every tag of the image: add text that a commit tag never has, e.g. `${commit}-latest` or `sha-${short_commit}`"),
+            );
+            return;
+        }
         if let Some(other) = seen.insert(result.clone(), variant) {
             found.push(
                 Diagnostic::new(
@@ -169,5 +235,22 @@ fn rendered(image: &str, variants: &[Variant], at: &ModelPath, text: &str, found
             );
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_alias_is_a_commit_tag_only_when_it_is_commit_and_the_tags_rest() {
+        assert_eq!(after_commit("${commit}-y").as_deref(), Some("-y"));
+        assert_eq!(after_commit("${commit}").as_deref(), Some(""));
+        assert_eq!(after_commit("c-${commit}"), None);
+        assert_eq!(after_commit("${commit}-${branch}"), None);
+        assert_eq!(after_commit("${short_commit}-y"), None);
+        let x = Variant::new(vec![("a".into(), "x".into())]);
+        assert_eq!(commit_tag_rest(&x), "-x");
+        assert_eq!(commit_tag_rest(&Variant::default()), "");
     }
 }
