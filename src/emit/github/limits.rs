@@ -1,7 +1,7 @@
 //! What GitHub refuses, checked on the plan and the rendered workflow in one place, so a
 //! workflow over a limit is never written. Source: GitHub docs, "Actions limits" (workflow file
-//! size, job matrix) and "Usage limits" (job execution time on GitHub-hosted runners), and the
-//! workflow syntax reference (job ids).
+//! size, job matrix), "Usage limits" (job execution time on GitHub-hosted runners) and "Usage
+//! limits for self-hosted runners", and the workflow syntax reference (job ids).
 
 use std::collections::HashMap;
 
@@ -17,8 +17,29 @@ pub const MAX_MATRIX: u32 = 256;
 /// GitHub refuses a workflow holding an expression longer than this ("Exceeded max expression
 /// length 21000"; the runner's `ExpressionConstants.MaxLength`).
 pub const MAX_EXPRESSION: usize = 21_000;
-/// A job on a GitHub-hosted runner runs for at most six hours.
+/// A job on a GitHub-hosted runner runs for at most six hours ("Usage limits").
 pub const MAX_JOB_MINUTES: u64 = 360;
+/// A job on a self-hosted runner runs for at most five days ("Usage limits for self-hosted
+/// runners").
+pub const MAX_SELF_HOSTED_JOB_MINUTES: u64 = 5 * 24 * 60;
+
+/// Whether a `runs-on` label names a GitHub-hosted runner: `ubuntu-*`, `windows-*`, `macos-*`
+/// (the hosted arm64 labels `ubuntu-24.04-arm`, `windows-11-arm` among them). Any other label is
+/// a self-hosted runner's (a larger hosted runner's own name is taken for one too).
+pub fn hosted(label: &str) -> bool {
+    ["ubuntu-", "windows-", "macos-"].iter().any(|prefix| label.starts_with(prefix))
+}
+
+/// The `runs-on` labels of a build's jobs that build: its one job, or each platform job of a
+/// split build (the merge job, on a hosted runner, only merges; its timeout stays within
+/// [`MAX_JOB_MINUTES`]).
+fn build_labels(plan: &Plan, build: &crate::plan::Build) -> Vec<String> {
+    if build.split() {
+        build.platforms.iter().map(|p| super::runs_on(plan, Some(*p))).collect()
+    } else {
+        vec![super::runs_on(plan, build.single_platform())]
+    }
+}
 
 /// Every limit `plan` or its rendered `file` crosses.
 pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
@@ -47,8 +68,24 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
     }
     for build in &plan.builds {
         let minutes = build.timeout.as_minutes_ceil();
-        if minutes > MAX_JOB_MINUTES {
-            // Only a written timeout exceeds the limit: the default is far below it.
+        if minutes <= MAX_JOB_MINUTES {
+            continue;
+        }
+        // Only a written timeout exceeds a limit: the default is far below it.
+        let labels = build_labels(plan, build);
+        let (limit, runners, fix) = match labels.iter().find(|l| hosted(l)) {
+            Some(label) => (
+                MAX_JOB_MINUTES,
+                format!("GitHub-hosted runners (`{label}`)"),
+                "set the image's `timeout` to at most 6h, or build its platforms on self-hosted runners (`runners:`)",
+            ),
+            None => (
+                MAX_SELF_HOSTED_JOB_MINUTES,
+                "self-hosted runners".to_string(),
+                "set the image's `timeout` to at most 120h",
+            ),
+        };
+        if minutes > limit {
             problems.push(at_timeout(
                 over(
                     &build.id(),
@@ -56,11 +93,11 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
                         "timeout-too-long",
                         build.id().origin(),
                         format!(
-                            "a build may take {minutes} minutes (its image's `timeout: {}`); GitHub-hosted runners stop a job after {MAX_JOB_MINUTES}",
+                            "a build may take {minutes} minutes (its image's `timeout: {}`); {runners} stop a job after {limit} minutes",
                             build.timeout
                         ),
                     ),
-                    "set the image's `timeout` to at most 6h",
+                    fix,
                 ),
                 true,
             ));

@@ -600,7 +600,7 @@ fn secrets_env(run: &Run) -> IndexMap<String, String> {
 
 /// The `runs-on` label of a platform's jobs: the model's, else `ubuntu-24.04-arm` (GitHub's
 /// hosted arm64 runner) for `linux/arm64` and `ubuntu-latest` for every other platform.
-fn runs_on(plan: &Plan, platform: Option<ImagePlatform>) -> String {
+pub(super) fn runs_on(plan: &Plan, platform: Option<ImagePlatform>) -> String {
     let Some(platform) = platform else { return RUNS_ON.to_string() };
     match plan.runner(platform).and_then(|r| r.github.as_ref()) {
         Some(label) => label.0.clone(),
@@ -711,7 +711,12 @@ fn build_like_job(plan: &Plan, build: &Build, job: BuildJob) -> Job {
         name: names::job_name(&job.id, None),
         needs: job.needs,
         runs_on: job.runs_on,
-        timeout_minutes: build.timeout.as_minutes_ceil(),
+        timeout_minutes: match job.kind {
+            // The merge job runs on a GitHub-hosted runner and only merges: a build longer than
+            // that runner allows (on self-hosted runners) does not make it longer.
+            BuildJobKind::Merge => build.timeout.as_minutes_ceil().min(limits::MAX_JOB_MINUTES),
+            _ => build.timeout.as_minutes_ceil(),
+        },
         permissions: permissions(&[("contents", "read"), ("packages", "write")]),
         strategy: None,
         container: None,

@@ -705,3 +705,71 @@ jobs:
     let web = job["services"]["web"]["options"].as_str().unwrap();
     assert!(web.contains("--max-time 3 "), "curl's bound is the probe's: {web}");
 }
+
+/// GitHub stops a job on a GitHub-hosted runner after 6 hours and one on a self-hosted runner
+/// after 5 days ("Usage limits for self-hosted runners"): a long build is refused only where its
+/// jobs run on a hosted label.
+#[test]
+fn a_build_timeout_is_bounded_by_the_runner_its_jobs_use() {
+    let codes = |text: &str| -> Vec<(String, String, String)> {
+        let plan = plan(text);
+        let rendering = render(&plan, Extent::Whole);
+        limits::check(&plan, &rendering)
+            .into_iter()
+            .map(|d| (d.code.to_string(), d.path.to_string(), d.message.clone()))
+            .collect()
+    };
+    let model = r#"
+pipegen: 1
+name: t
+registry: ghcr.io/o/t
+platforms: [linux/ppc64le]
+runners: { linux/ppc64le: { github: my ppc runner, gitlab: [ppc] } }
+images:
+  app: { timeout: 8h }
+"#;
+    assert_eq!(codes(model), [], "a self-hosted runner may run a job for 5 days");
+    let w = workflow(model);
+    assert_eq!(w["jobs"]["build_app"]["runs-on"].as_str(), Some("my ppc runner"));
+    assert_eq!(w["jobs"]["build_app"]["timeout-minutes"].as_u64(), Some(480));
+
+    let too_long = codes(&model.replace("8h", "121h"));
+    assert_eq!(too_long.len(), 1, "{too_long:?}");
+    assert_eq!((too_long[0].0.as_str(), too_long[0].1.as_str()), ("timeout-too-long", "images.app.timeout"));
+    assert!(too_long[0].2.contains("self-hosted runners stop a job after 7200 minutes"), "{}", too_long[0].2);
+
+    // A hosted label keeps the 6 hours, whether written or the default runner.
+    for hosted in [
+        model.replace("my ppc runner", "ubuntu-24.04"),
+        model.replace("linux/ppc64le", "linux/arm64").replace("my ppc runner", "ubuntu-24.04-arm"),
+        model.replace(
+            "platforms: [linux/ppc64le]\nrunners: { linux/ppc64le: { github: my ppc runner, gitlab: [ppc] } }\n",
+            "",
+        ),
+    ] {
+        let found = codes(&hosted);
+        assert_eq!(found.len(), 1, "{hosted}: {found:?}");
+        let message = &found[0].2;
+        assert!(
+            message.contains("GitHub-hosted runners (`") && message.ends_with("stop a job after 360 minutes"),
+            "{message}"
+        );
+    }
+
+    // A split build: its platform jobs run on their runners, the merge job on a hosted one,
+    // where it only merges: its timeout stays within the hosted limit.
+    let split = model
+        .replace("platforms: [linux/ppc64le]", "platforms: [linux/ppc64le, linux/s390x]")
+        .replace("gitlab: [ppc] } }", "gitlab: [ppc] }, linux/s390x: { github: my s390x runner } }");
+    assert_eq!(codes(&split), []);
+    let w = workflow(&split);
+    assert_eq!(w["jobs"]["build_app"]["timeout-minutes"].as_u64(), Some(360));
+    let platform_timeouts: Vec<u64> = jobs(&w)
+        .into_iter()
+        .filter(|(id, _)| id.starts_with("build_app__"))
+        .filter_map(|(_, job)| job["timeout-minutes"].as_u64())
+        .collect();
+    assert_eq!(platform_timeouts, [480, 480]);
+    let one_hosted = split.replace("my s390x runner", "ubuntu-latest");
+    assert_eq!(codes(&one_hosted).len(), 1, "one platform job on a hosted runner is enough");
+}
