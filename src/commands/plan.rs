@@ -388,7 +388,7 @@ fn text(report: &Report, origin: &str) -> String {
     out.push_str(&format!("\nJobs, all run in every pipeline ({}):\n", report.jobs.len()));
     let width = report.jobs.iter().map(|j| j.id.len()).max().unwrap_or(0);
     for job in &report.jobs {
-        let shards = job.shards.map(|n| format!(", {n} shards")).unwrap_or_default();
+        let shards = job.shards.map(|n| format!(", {n} shard{}", if n == 1 { "" } else { "s" })).unwrap_or_default();
         out.push_str(&format!("  {:width$}  stage {}{shards}; needs {}\n", job.id, job.stage, needs_text(&job.needs)));
     }
     out

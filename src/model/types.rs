@@ -940,9 +940,10 @@ pub struct Job {
     pub axes: Vec<AxisName>,
 
     /// Number of shards that split the work; each run sees `CI_NODE_INDEX` (1..N) and
-    /// `CI_NODE_TOTAL`. Default: `1` (one run, no shards).
+    /// `CI_NODE_TOTAL` (N), also for `parallel: 1` (one shard: 1 and 1; GitLab's `parallel: 1`).
+    /// Default: none (one run, which sees neither variable, as on GitLab without `parallel`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(range(min = 1, max = 200), extend("default" = 1), example = 4)]
+    #[schemars(range(min = 1, max = 200), example = 4)]
     pub parallel: Option<u32>,
 
     /// Shell commands, run in order; the job fails at the first that fails.

@@ -328,7 +328,8 @@ impl<'a> Planner<'a> {
                     services,
                     caches: job.caches.iter().map(|c| self.cache_use(&c.0, &stage, &variant)).collect(),
                     env,
-                    shards: job.parallel.filter(|p| *p > 1),
+                    // `parallel: 1` is one shard: it still sees CI_NODE_INDEX and CI_NODE_TOTAL.
+                    shards: job.parallel.filter(|p| *p >= 1),
                     script: script.clone(),
                     retry: job.retry.unwrap_or(0),
                     timeout: job.timeout,

@@ -319,7 +319,8 @@ pub struct Run {
     pub caches: Vec<CacheUse>,
     /// The variant's axes as variables, then the job's `env` after substitution.
     pub env: Vec<(String, String)>,
-    /// Shards (2 or more), each seeing `CI_NODE_INDEX` and `CI_NODE_TOTAL`.
+    /// Shards (1 or more: the model wrote `parallel`), each seeing `CI_NODE_INDEX` and
+    /// `CI_NODE_TOTAL`.
     pub shards: Option<u32>,
     pub script: Vec<String>,
     pub retry: u32,

@@ -773,3 +773,35 @@ images:
     let one_hosted = split.replace("my s390x runner", "ubuntu-latest");
     assert_eq!(codes(&one_hosted).len(), 1, "one platform job on a hosted runner is enough");
 }
+
+/// `parallel: 1` is one shard, which sees CI_NODE_INDEX=1 and CI_NODE_TOTAL=1 on both platforms
+/// (GitLab's `parallel` takes 1..200); without `parallel` neither is set.
+#[test]
+fn one_shard_sees_its_index_and_total_on_both_platforms() {
+    let model = r#"
+pipegen: 1
+name: t
+registry: ghcr.io/o/t
+jobs:
+  qa: { parallel: 1, script: [make] }
+"#;
+    let p = plan(model);
+    assert_eq!(p.runs[0].shards, Some(1));
+    let w = workflow(model);
+    let qa = &w["jobs"]["qa"];
+    let shards: Vec<u64> =
+        qa["strategy"]["matrix"]["shard"].as_sequence().unwrap().iter().filter_map(Value::as_u64).collect();
+    assert_eq!(shards, [1]);
+    assert_eq!(qa["env"]["CI_NODE_INDEX"].as_str(), Some("${{ matrix.shard }}"));
+    assert_eq!(qa["env"]["CI_NODE_TOTAL"].as_str(), Some("1"));
+    let gitlab: Value = crate::yaml::from_str(&crate::emit::render(&p, crate::emit::Target::Gitlab)).unwrap();
+    assert_eq!(gitlab["qa"]["parallel"].as_u64(), Some(1), "GitLab sets CI_NODE_INDEX and CI_NODE_TOTAL itself");
+
+    let without = model.replace("parallel: 1, ", "");
+    let p = plan(&without);
+    assert_eq!(p.runs[0].shards, None);
+    let w = workflow(&without);
+    assert!(w["jobs"]["qa"]["strategy"].is_null() && w["jobs"]["qa"]["env"]["CI_NODE_TOTAL"].is_null());
+    let gitlab: Value = crate::yaml::from_str(&crate::emit::render(&p, crate::emit::Target::Gitlab)).unwrap();
+    assert!(gitlab["qa"]["parallel"].is_null());
+}
