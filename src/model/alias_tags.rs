@@ -26,6 +26,8 @@ pub fn check(model: &Model, graph: &ImageGraph<'_>) -> Vec<Diagnostic> {
         }
         let axes = graph.axes(name);
         let variants = graph.variants(name);
+        // Each tag an alias entry renders to: which entry and variant gave it first.
+        let mut taken: HashMap<String, (usize, Variant)> = HashMap::new();
         for (i, alias) in image.aliases.iter().enumerate() {
             let at = match alias {
                 Alias::Always(_) => ModelPath::keys(["images", name.as_str(), "aliases"]).index(i),
@@ -38,9 +40,65 @@ pub fn check(model: &Model, graph: &ImageGraph<'_>) -> Vec<Diagnostic> {
                 let commit_tags = matches!(image.tag, TagMode::Commit);
                 rendered(name, &variants, commit_tags, &at, text, &mut found);
             }
+            if found.len() == before {
+                let entries = AliasEntries { image: name, aliases: &image.aliases };
+                entries.another_gives_the_same_tag(i, &variants, &at, &mut taken, &mut found);
+            }
         }
     }
     found
+}
+
+/// The alias entries of one image.
+struct AliasEntries<'a> {
+    image: &'a str,
+    aliases: &'a [Alias],
+}
+
+impl AliasEntries<'_> {
+    /// Two entries of one image that give one tag (`latest` and `{ tag: latest, when: … }`, or
+    /// `${v}-x` and `1-x`) would both move it, each by its own rule: the later one is refused.
+    /// Tags still holding a pipeline value compare as written: they are the same in every run.
+    fn another_gives_the_same_tag(
+        &self,
+        entry: usize,
+        variants: &[Variant],
+        at: &ModelPath,
+        taken: &mut HashMap<String, (usize, Variant)>,
+        found: &mut Vec<Diagnostic>,
+    ) {
+        let text = self.aliases[entry].template();
+        for variant in variants {
+            let Ok(result) = alias_tags::substitute_axes(text, variant) else { return };
+            match taken.get(&result) {
+                Some((first, other)) if *first != entry => {
+                    let first_text = self.aliases[*first].template();
+                    let for_variant =
+                        |v: &Variant| if v.is_empty() { String::new() } else { format!(" for {}", v.describe()) };
+                    found.push(
+                        Diagnostic::new(
+                            "alias-collision",
+                            at.clone(),
+                            format!(
+                                "alias tag `{text}` of image `{}` is `{result}`{}, as its alias {} (`{first_text}`) is{}: both would move it",
+                                self.image,
+                                for_variant(variant),
+                                first + 1,
+                                for_variant(other)
+                            ),
+                        )
+                        .label("the same tag as another alias")
+                        .help("give each tag one alias entry: remove this one, or make the tags differ"),
+                    );
+                    return;
+                }
+                Some(_) => {}
+                None => {
+                    taken.insert(result, (entry, variant.clone()));
+                }
+            }
+        }
+    }
 }
 
 /// Each `${…}` names a pipeline value or an axis of the image with a field its entries have.
