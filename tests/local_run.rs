@@ -204,6 +204,35 @@ jobs: {{ e2e: {{ {image}services: [api, cache], script: ["curl http://api:8080/"
     }
 }
 
+/// Each service starts with its own variables, whatever their names: `db` with `X_Y` and `db-x`
+/// with `Y` once travelled in one variable (`PIPEGEN_LOCAL_SERVICE_DB_X_Y`), and `db` started
+/// with `db-x`'s value.
+#[test]
+fn services_whose_names_and_variables_run_together_keep_their_own_values() {
+    let model = r#"
+pipegen: 1
+name: s2
+registry: ghcr.io/acme/s2
+images: { api: { context: api } }
+services:
+  db: { image: api, port: 5432, env: { X_Y: for-db } }
+  db-x: { image: api, port: 5433, env: { Y: for-db-x, X_Y: also-db-x } }
+jobs: { e2e: { services: [db, db-x], script: ["true"] } }
+"#;
+    let (code, out, log) = run_local_step(model, "e2e");
+    assert_eq!(code, 0, "{out}\n{log:#?}");
+    let run = |alias: &str| {
+        log.iter()
+            .find(|l| l.starts_with("docker run") && l.contains(&format!("--network-alias {alias} ")))
+            .unwrap_or_else(|| panic!("`{alias}` started: {log:#?}"))
+            .clone()
+    };
+    let db = run("db");
+    assert!(db.contains(" --env X_Y=for-db ") && !db.contains("--env Y="), "{db}");
+    let db_x = run("db-x");
+    assert!(db_x.contains(" --env Y=for-db-x ") && db_x.contains(" --env X_Y=also-db-x "), "{db_x}");
+}
+
 /// The script's timeout needs `timeout` in the job's image: an image without it is told so at
 /// once, as the service waits name the tools they miss, rather than failing every attempt with
 /// "timeout: not found" (127) as if the script had failed.

@@ -1021,8 +1021,11 @@ fn local_run_env(plan: &Plan, run: &Run, env: &mut IndexMap<String, String>) {
     // `cmd` checks run in the service's container, as Docker runs them when the run pushes:
     // from the runner, which can `docker exec`, never from the job's container.
     let mut exec_waits = Vec::new();
-    for service in &run.services {
-        let key = scripts::wait_key(&service.alias);
+    for (index, service) in run.services.iter().enumerate() {
+        // The service's number, not its name: `<KEY>_<NAME>` would be ambiguous (`db` with
+        // `X_Y` and `db-x` with `Y` are both `DB_X_Y`), `<number>_<NAME>` is not, as the number
+        // ends at the first `_` and no variable name starts with a digit.
+        let key = (index + 1).to_string();
         let mut spec = vec![service.alias.clone(), image_reference(plan, &service.image), service.port.to_string()];
         for (name, value) in &service.env {
             spec.push(name.clone());

@@ -17,9 +17,10 @@ for pipegen_file in "${PIPEGEN_LOCAL_IMAGES:?}"/*.tar; do
 done
 "#;
 
-/// Starts the services `PIPEGEN_LOCAL_SERVICES` lists (their keys, one a line), each described
-/// by `PIPEGEN_LOCAL_SERVICE_<KEY>` (lines: alias, image, port, then the names of its
-/// variables, whose values are `PIPEGEN_LOCAL_SERVICE_<KEY>_<NAME>`), on a network of their own
+/// Starts the services `PIPEGEN_LOCAL_SERVICES` lists (their numbers 1, 2, …, one a line), each
+/// described by `PIPEGEN_LOCAL_SERVICE_<N>` (lines: alias, image, port, then the names of its
+/// variables, whose values are `PIPEGEN_LOCAL_SERVICE_<N>_<NAME>`: a number, unlike a service's
+/// name, cannot run into the variable's name), on a network of their own
 /// under their aliases; then runs the script in `PIPEGEN_JOB_IMAGE` on that network with the
 /// variables `PIPEGEN_PASS` names, the workspace copied in and back, after waiting for the
 /// services: those with a `cmd` check (`PIPEGEN_EXEC_WAITS`) from the runner, which runs the
@@ -67,7 +68,7 @@ IFS='
 '
 for pipegen_key in ${PIPEGEN_LOCAL_SERVICES:-}; do
   case "$pipegen_key" in
-    ''|*[!A-Z0-9_]*) echo "pipegen: '$pipegen_key' is not a service key" >&2; exit 1 ;;
+    ''|*[!0-9]*) echo "pipegen: '$pipegen_key' is not a service number" >&2; exit 1 ;;
   esac
   eval "pipegen_spec=\${PIPEGEN_LOCAL_SERVICE_$pipegen_key}"
   # shellcheck disable=SC2086,SC2154 # one item a line; set by the eval
