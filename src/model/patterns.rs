@@ -7,6 +7,12 @@
 /// They become registry repository names and parts of job names on both platforms.
 pub const NAME: &str = "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$";
 
+/// Service names: like [`NAME`], but jobs reach a service at the host name of its key, so not a
+/// name a resolver reads as an IPv4 address (`inet_aton` takes one number, decimal, octal `0177`
+/// or hex `0x7f000001`, as an address; dots never occur in a name) nor one that a container's own
+/// `/etc/hosts` holds (`localhost`, and Docker's `ip6-*` names), which is the job's own container.
+pub const SERVICE_NAME: &str = "^(?!(localhost|ip6-localhost|ip6-loopback|ip6-localnet|ip6-mcastprefix|ip6-allnodes|ip6-allrouters|[0-9]+|0x[0-9a-f]*)$)[a-z0-9]([a-z0-9-]*[a-z0-9])?$";
+
 /// Job names: like [`NAME`], but starting with a letter because GitHub job ids must.
 pub const JOB_NAME: &str = "^[a-z]([a-z0-9-]*[a-z0-9])?$";
 
@@ -108,6 +114,9 @@ pub fn editor_message(pattern: &str) -> Option<&'static str> {
     // TARGET and AXIS_VALUE are the same expression, so they share a message.
     let message = match pattern {
         NAME => "use lowercase letters, digits and dashes (not at either end), e.g. `gitaly-deps`",
+        SERVICE_NAME => {
+            "use lowercase letters, digits and dashes (not at either end), e.g. `postgres`; not a number or `localhost`: jobs reach the service at this host name"
+        }
         JOB_NAME => "start with a letter, then lowercase letters, digits and dashes (not at the end), e.g. `qa`",
         AXIS => "use lowercase letters, digits and `_`, starting with a letter, e.g. `ruby_version`",
         AXIS_VALUE => "use letters, digits, `.`, `_` and `-`, starting with a letter or digit, e.g. `3.3` or `runtime`",

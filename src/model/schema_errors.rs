@@ -540,6 +540,7 @@ fn ordinal(n: usize) -> String {
 fn pattern_violation(path: &ModelPath, value: &Value, pattern: &str) -> Diagnostic {
     let text = value.as_str().unwrap_or_default();
     let field = last_key(path).unwrap_or("value");
+    let address = if pattern == patterns::SERVICE_NAME { address_of(text) } else { None };
     let (code, message, help): (&str, String, String) = match pattern {
         p if p == patterns::DURATION => {
             // The parser accepts more digits than the pattern; what it accepts is only too long.
@@ -552,7 +553,16 @@ fn pattern_violation(path: &ModelPath, value: &Value, pattern: &str) -> Diagnost
             format!("`{text}` is not an image of this model"),
             format!("`from` names images of this model; for an external base image, write `FROM {text}` in the Dockerfile"),
         ),
-        p if p == patterns::NAME || p == patterns::JOB_NAME => {
+        p if p == patterns::SERVICE_NAME && address.is_some() => (
+            "reserved-name",
+            format!("service `{text}` cannot be reached at its name: {}", address.unwrap_or_default()),
+            if text.contains("localhost") || text.starts_with("ip6-") {
+                "jobs reach a service at the host name of its key; name it after what it runs, e.g. `app` or `db`".to_string()
+            } else {
+                format!("jobs reach a service at the host name of its key; give it a name that is no number, e.g. `db-{text}`")
+            },
+        ),
+        p if p == patterns::NAME || p == patterns::JOB_NAME || p == patterns::SERVICE_NAME => {
             let what = path_kind(path);
             let start = if p == patterns::JOB_NAME { "start with a letter, " } else { "" };
             (
@@ -723,6 +733,37 @@ fn glob_reads_otherwise(text: &str) -> bool {
 
 /// What kind of name sits at `path` (image, job, …), for messages: a reference names what it
 /// refers to (`images.gdk.stage` holds a stage name), a key what it declares.
+/// What a resolver makes of a service's name that [`patterns::SERVICE_NAME`] refuses and
+/// [`patterns::NAME`] accepts: an IPv4 address as `inet_aton` reads one number (decimal, octal
+/// after a `0`, hex after `0x`), or a name of the container's own `/etc/hosts`.
+fn address_of(name: &str) -> Option<String> {
+    let plain = !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !name.starts_with('-')
+        && !name.ends_with('-');
+    if !plain {
+        return None;
+    }
+    let number = if let Some(hex) = name.strip_prefix("0x") {
+        if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        Some(if hex.is_empty() { Ok(0) } else { u32::from_str_radix(hex, 16) })
+    } else if name.bytes().all(|b| b.is_ascii_digit()) {
+        Some(if name.len() > 1 && name.starts_with('0') { u32::from_str_radix(name, 8) } else { name.parse::<u32>() })
+    } else {
+        None
+    };
+    Some(match number {
+        Some(Ok(n)) => {
+            let [a, b, c, d] = n.to_be_bytes();
+            format!("a resolver reads `{name}` as the IP address {a}.{b}.{c}.{d}")
+        }
+        Some(Err(_)) => format!("a resolver reads the number `{name}` as an address, never as a host name"),
+        None => format!("`{name}` is a name of the job container's own `/etc/hosts`, which points at the job itself"),
+    })
+}
+
 fn path_kind(path: &ModelPath) -> &'static str {
     let referring = match path.segments() {
         [_, _, ..] => last_key(path),

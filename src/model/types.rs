@@ -82,7 +82,7 @@ pub struct Model {
     /// Services that jobs run beside them (databases, the application under test), by alias:
     /// jobs reach a service at the host name of its key.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
-    #[schemars(extend("propertyNames" = { "pattern": patterns::NAME }), example = example_services())]
+    #[schemars(extend("propertyNames" = { "pattern": patterns::SERVICE_NAME }), example = example_services())]
     pub services: IndexMap<String, Service>,
 
     /// Jobs that run scripts in the images (tests, checks), by name.
