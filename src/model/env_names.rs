@@ -4,7 +4,9 @@
 //! environment variables of the jobs that vary over them) all end up beside variables that
 //! GitLab, GitHub, their runners or pipegen define. GitHub silently keeps its own `GITHUB_*` and
 //! `RUNNER_*` values; GitLab lets a job override its predefined variables and then misbehaves;
-//! GitLab Runner reads `FF_*` as its feature flags; pipegen's scripts rely on `PIPEGEN_*`. So
+//! GitLab Runner reads `FF_*` as its feature flags, and its own job variables (`GIT_STRATEGY`,
+//! `CACHE_FALLBACK_KEY`, `DOCKER_AUTH_CONFIG`, …) in a job's or a service's `env` change what
+//! GitLab does around the job and nothing on GitHub; pipegen's scripts rely on `PIPEGEN_*`. So
 //! such names are refused where they are written. Names are compared in any letter case, as
 //! GitHub's expression contexts ignore case.
 //!
@@ -43,6 +45,48 @@ const BUILD_ARG_PREFIXES: &[(&str, &str)] = &[("BUILDKIT_", "BuildKit's own sett
 
 /// Service variables pipegen sets for GitLab Runner's own wait for the service.
 const SERVICE_NAMES: &[(&str, &str)] = &[("HEALTHCHECK_TCP_PORT", "set by pipegen for GitLab Runner's service check")];
+
+const CHECKOUT: &str = "GitLab Runner's own job variable: it changes how GitLab checks the repository out, not the job (GitHub ignores it)";
+const TRANSFER: &str = "GitLab Runner's own job variable: it changes how GitLab moves caches and artifacts, not the job (GitHub ignores it)";
+const ATTEMPTS: &str = "GitLab Runner's own job variable: it changes how often GitLab retries a stage of the job, not the job (GitHub ignores it)";
+
+/// Prefixes of GitLab Runner's own job variables ("Configure runner behavior with variables"):
+/// in a job's or a service's `env` they change only what GitLab does around the job.
+const RUNNER_PREFIXES: &[(&str, &str)] = &[(
+    "GIT_SUBMODULE_",
+    "GitLab Runner's own job variables: they change how GitLab checks submodules out, not the job (GitHub ignores them; pipegen sets `GIT_SUBMODULE_STRATEGY` for `submodules: true`)",
+)];
+
+/// GitLab Runner's own job variables, by name.
+const RUNNER_NAMES: &[(&str, &str)] = &[
+    ("GIT_STRATEGY", CHECKOUT),
+    ("GIT_DEPTH", CHECKOUT),
+    ("GIT_CHECKOUT", CHECKOUT),
+    ("GIT_CLEAN_FLAGS", CHECKOUT),
+    ("GIT_FETCH_EXTRA_FLAGS", CHECKOUT),
+    ("GIT_CLONE_EXTRA_FLAGS", CHECKOUT),
+    ("GIT_CLONE_PATH", CHECKOUT),
+    ("GIT_LFS_SKIP_SMUDGE", CHECKOUT),
+    ("CACHE_FALLBACK_KEY", TRANSFER),
+    ("CACHE_COMPRESSION_LEVEL", TRANSFER),
+    ("CACHE_COMPRESSION_FORMAT", TRANSFER),
+    ("CACHE_REQUEST_TIMEOUT", TRANSFER),
+    ("ARTIFACT_COMPRESSION_LEVEL", TRANSFER),
+    ("TRANSFER_METER_FREQUENCY", TRANSFER),
+    ("ARTIFACT_DOWNLOAD_ATTEMPTS", ATTEMPTS),
+    ("GET_SOURCES_ATTEMPTS", ATTEMPTS),
+    ("RESTORE_CACHE_ATTEMPTS", ATTEMPTS),
+    ("EXECUTOR_JOB_SECTION_ATTEMPTS", ATTEMPTS),
+    (
+        "DOCKER_AUTH_CONFIG",
+        "GitLab Runner's own job variable: the credentials GitLab pulls the job's and services' images with, not the job's (GitHub ignores it)",
+    ),
+];
+
+/// What a service's `env` may not name: GitLab Runner's variables and pipegen's service check.
+fn service_names() -> Vec<(&'static str, &'static str)> {
+    RUNNER_NAMES.iter().chain(SERVICE_NAMES).copied().collect()
+}
 
 /// Whose a name is, when it is reserved.
 fn owner(
@@ -97,7 +141,7 @@ pub fn reserved(model: &Model) -> Vec<Diagnostic> {
     }
     for (name, service) in &model.services {
         for key in service.env.keys() {
-            if let Some(whose) = owner(key, &[], SERVICE_NAMES) {
+            if let Some(whose) = owner(key, RUNNER_PREFIXES, &service_names()) {
                 found.push(refused(
                     ModelPath::keys(["services", name.as_str(), "env", key.as_str()]),
                     "variable",
@@ -109,7 +153,7 @@ pub fn reserved(model: &Model) -> Vec<Diagnostic> {
     }
     for (name, job) in &model.jobs {
         for key in job.env.keys() {
-            if let Some(whose) = owner(key, &[], &[]) {
+            if let Some(whose) = owner(key, RUNNER_PREFIXES, RUNNER_NAMES) {
                 found.push(refused(
                     ModelPath::keys(["jobs", name.as_str(), "env", key.as_str()]),
                     "variable",
@@ -317,5 +361,9 @@ mod tests {
         assert!(owner("BUILDKIT_INLINE_CACHE", &[], &[]).is_none());
         assert!(owner("BUILDKIT_INLINE_CACHE", BUILD_ARG_PREFIXES, &[]).is_some());
         assert!(owner("RUBY_VERSION", BUILD_ARG_PREFIXES, SERVICE_NAMES).is_none());
+        assert!(owner("git_depth", RUNNER_PREFIXES, RUNNER_NAMES).is_some());
+        assert!(owner("GIT_SUBMODULE_PATHS", RUNNER_PREFIXES, RUNNER_NAMES).is_some());
+        assert!(owner("GIT_AUTHOR_NAME", RUNNER_PREFIXES, RUNNER_NAMES).is_none());
+        assert!(owner("GIT_DEPTH", &[], &[]).is_none(), "only a job's and a service's variables");
     }
 }
