@@ -103,6 +103,28 @@ pub fn registry_problem(registry: &str) -> Option<String> {
     })
 }
 
+/// The form a registry must take when it is a public registry that refuses pushes outside an
+/// owner's namespace and `registry` names only its host (`ghcr.io`: `ghcr.io/base` would be the
+/// user `base`'s): `ghcr.io/<owner>`. `None` for a registry with a path, or another host (a
+/// private registry may take images at its root).
+pub fn namespace_needed(registry: &str) -> Option<String> {
+    let host = registry.split_once('/').map_or(registry, |(host, path)| if path.is_empty() { host } else { "" });
+    let name = host.rsplit_once(':').map_or(host, |(name, _)| name);
+    let form = match name {
+        "ghcr.io" | "docker.pkg.github.com" => "<owner>",
+        "docker.io" | "index.docker.io" | "registry-1.docker.io" | "registry.hub.docker.com" | "quay.io" => {
+            "<namespace>"
+        }
+        "registry.gitlab.com" => "<group>/<project>",
+        "public.ecr.aws" => "<alias>",
+        "gcr.io" => "<project>",
+        _ if name.ends_with(".gcr.io") => "<project>",
+        _ if name.ends_with("-docker.pkg.dev") => "<project>/<repository>",
+        _ => return None,
+    };
+    Some(format!("{host}/{form}"))
+}
+
 /// `host[:port]`: labels of letters, digits and inner dashes, separated by `.`; a port from 1 to
 /// 65535.
 pub fn host_problem(host: &str) -> Option<String> {
@@ -157,7 +179,28 @@ fn path_component_ok(component: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::problem;
+    use super::{namespace_needed, problem};
+
+    #[test]
+    fn public_registries_need_a_namespace() {
+        for (registry, form) in [
+            ("ghcr.io", "ghcr.io/<owner>"),
+            ("ghcr.io/", "ghcr.io/<owner>"),
+            ("docker.io", "docker.io/<namespace>"),
+            ("index.docker.io", "index.docker.io/<namespace>"),
+            ("registry-1.docker.io", "registry-1.docker.io/<namespace>"),
+            ("quay.io", "quay.io/<namespace>"),
+            ("quay.io:443", "quay.io:443/<namespace>"),
+            ("registry.gitlab.com", "registry.gitlab.com/<group>/<project>"),
+            ("eu.gcr.io", "eu.gcr.io/<project>"),
+            ("europe-west1-docker.pkg.dev", "europe-west1-docker.pkg.dev/<project>/<repository>"),
+        ] {
+            assert_eq!(namespace_needed(registry).as_deref(), Some(form), "{registry}");
+        }
+        for registry in ["ghcr.io/acme", "docker.io/acme/team", "registry.example.com", "localhost:5000", "myghcr.io"] {
+            assert_eq!(namespace_needed(registry), None, "{registry}");
+        }
+    }
 
     #[test]
     fn references_registries_take_pass() {

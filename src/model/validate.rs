@@ -468,6 +468,23 @@ impl<'m> Checker<'m> {
                     .label("no registry client reaches this")
                     .help("write a host (and port) with an optional path, e.g. `registry.example.com/team` or `localhost:5000/team`"),
             );
+        } else if let Some(form) = super::image_reference::namespace_needed(&self.model.registry) {
+            let registry = &self.model.registry;
+            self.report(
+                Diagnostic::new(
+                    "invalid-registry",
+                    ModelPath::keys(["registry"]),
+                    format!("`{registry}` has no namespace: the registry refuses pushes outside an owner's path, so every push would fail"),
+                )
+                .label("no owner or namespace path")
+                .help(format!(
+                    "write the path your images belong under, `{form}`, e.g. `{}`",
+                    ["<group>/<project>", "<project>/<repository>", "<owner>", "<namespace>", "<alias>", "<project>"]
+                        .iter()
+                        .zip(["acme/images", "acme/images", "acme", "acme", "acme", "acme"])
+                        .fold(form.clone(), |example, (placeholder, value)| example.replace(placeholder, value))
+                )),
+            );
         }
     }
 
