@@ -731,8 +731,6 @@ fn glob_reads_otherwise(text: &str) -> bool {
         || text.contains('\\')
 }
 
-/// What kind of name sits at `path` (image, job, …), for messages: a reference names what it
-/// refers to (`images.gdk.stage` holds a stage name), a key what it declares.
 /// What a resolver makes of a service's name that [`patterns::SERVICE_NAME`] refuses and
 /// [`patterns::NAME`] accepts: an IPv4 address as `inet_aton` reads one number (decimal, octal
 /// after a `0`, hex after `0x`), or a name of the container's own `/etc/hosts`.
@@ -764,6 +762,8 @@ fn address_of(name: &str) -> Option<String> {
     })
 }
 
+/// What kind of name sits at `path` (image, job, …), for messages: a reference names what it
+/// refers to (`images.gdk.stage` holds a stage name), a key what it declares.
 fn path_kind(path: &ModelPath) -> &'static str {
     let referring = match path.segments() {
         [_, _, ..] => last_key(path),
