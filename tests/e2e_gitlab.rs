@@ -21,7 +21,7 @@
 //!
 //! GitLab services cannot run under the shell executor, so the service waits are tested apart:
 //! the generated `before_script` of a job with a service runs under bash (as GitLab runs it)
-//! against a local process standing in for the service, named `localhost` so its alias resolves.
+//! against a local process standing in for the service, the wait pointed at `localhost`.
 //!
 //! Nothing in /etc is touched: the registries, containers storage (vfs), registries.conf, the
 //! trusted certificate and the login file live in a temporary directory, handed to buildah and
@@ -1101,6 +1101,12 @@ impl WaitJob {
             .map(|(k, v)| {
                 let value = v.as_str().or_else(|| v["value"].as_str()).expect("a string");
                 (k.as_str().unwrap().to_string(), value.to_string())
+            })
+            .map(|(k, v)| {
+                // The service's host is this machine here, as GitLab points its alias at the
+                // service's container (a service cannot be named `localhost`).
+                let v = if k == "PIPEGEN_WAITS" { v.replace("=stand-in", "=localhost") } else { v };
+                (k, v)
             })
             .collect();
 
