@@ -42,8 +42,13 @@ pub fn compare(
         old.map(|o| o.tags.iter().map(|t| (&t.id, t)).collect()).unwrap_or_default();
     let new_tags: HashMap<&BuildId, &BuildTag> = new.tags.iter().map(|t| (&t.id, t)).collect();
     let mut verdicts: Vec<BuildVerdict> = Vec::with_capacity(new.plan.builds.len());
+    // Builds whose tag changes with every commit: commit-tagged ones and those below them.
+    let mut rebuilt_every_time: std::collections::HashSet<String> = std::collections::HashSet::new();
     for (build, now) in new.plan.builds.iter().zip(new.tags) {
         let verdict = |status: &'static str, reasons: Vec<Reason>| BuildVerdict::new(build, status, reasons);
+        if matches!(build.this.tag, TagMode::Commit { .. }) {
+            rebuilt_every_time.insert(build.id().to_string());
+        }
         let Some(before) = old_tags.get(&build.this.id) else {
             verdicts.push(verdict("new", Vec::new()));
             continue;
@@ -58,7 +63,21 @@ pub fn compare(
             continue;
         }
         if before.tag == now.tag {
-            verdicts.push(verdict("unchanged", Vec::new()));
+            // A parent rebuilt in every pipeline (commit-tagged, or below one) gives the child a
+            // new tag in every pipeline too, though both sides here hash one stand-in commit.
+            let rebuilt_parents: Vec<Reason> = build
+                .parents
+                .iter()
+                .map(|parent| JobId::Build(parent.build.id.clone()).to_string())
+                .filter(|id| rebuilt_every_time.contains(id))
+                .map(|id| Reason::Parent { id })
+                .collect();
+            if rebuilt_parents.is_empty() {
+                verdicts.push(verdict("unchanged", Vec::new()));
+            } else {
+                rebuilt_every_time.insert(build.id().to_string());
+                verdicts.push(verdict("rebuilt", rebuilt_parents));
+            }
             continue;
         }
         let mut reasons = match (&before.parts, &now.parts) {
