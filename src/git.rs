@@ -97,16 +97,36 @@ pub fn commit(root: &Path, rev: &str) -> Result<String, Error> {
     command.args(["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")]);
     match run(command, "read a commit") {
         Ok(id) if !id.trim().is_empty() => Ok(id.trim().to_string()),
+        _ if rev == "HEAD" && answer(root, &["rev-list", "-n", "1", "--all"]).is_some() => Err(Error::Git(format!(
+            "HEAD of the repository at {} is a branch with no commit yet (its other branches have some): \
+             commit the model and the files it names, or check out a branch that has commits",
+            root.display()
+        ))),
         _ if rev == "HEAD" => Err(Error::Git(format!(
             "the repository at {} has no commit yet: commit the model and the files it names first",
             root.display()
         ))),
+        _ if answer(root, &["rev-parse", "--is-shallow-repository"]).as_deref() == Some("true") => {
+            Err(Error::Git(format!(
+                "`{rev}` names no commit in the repository at {}, a shallow clone: the commit may be older \
+                 than the history it fetched; fetch more (`git fetch --unshallow`, or a larger `GIT_DEPTH` on \
+                 GitLab, `fetch-depth: 0` on GitHub)",
+                root.display()
+            )))
+        }
         _ => Err(Error::Git(format!(
             "`{rev}` names no commit in the repository at {}: give a branch, a tag or a commit id (HEAD~1, \
              origin/main, v1.2)",
             root.display()
         ))),
     }
+}
+
+/// What git prints for `args` in `root`, trimmed, when it succeeds and prints something.
+fn answer(root: &Path, args: &[&str]) -> Option<String> {
+    let mut command = git(root);
+    command.args(args);
+    run(command, "ask git").ok().map(|out| out.trim().to_string()).filter(|out| !out.is_empty())
 }
 
 /// The repository's list of submodules.

@@ -1032,3 +1032,63 @@ fn plan_says_what_the_working_tree_is_missing() {
         "the same warnings as `tags`, about the working tree"
     );
 }
+
+/// A content-tagged child of a commit-tagged image gets a new tag in every pipeline, as its
+/// parent does: `plan` lists it as rebuilt because of that parent, also when nothing changed
+/// (both sides of the comparison hash one stand-in commit, so their tags were equal and the
+/// child was "reused").
+#[test]
+fn a_child_of_a_commit_tagged_image_is_rebuilt_in_every_pipeline() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let write = |path: &str, text: &str| {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    };
+    write(
+        "pipegen.yaml",
+        "pipegen: 1\nname: t\nregistry: registry.example.com/t\nimages:\n  a:\n    tag: commit\n  b:\n    from: [a]\n  c:\n    from: [b]\n  d: {}\n",
+    );
+    write("a/Dockerfile", "FROM scratch\n");
+    write("b/Dockerfile", "ARG A_IMAGE\nFROM ${A_IMAGE}\n");
+    write("c/Dockerfile", "ARG B_IMAGE\nFROM ${B_IMAGE}\n");
+    write("d/Dockerfile", "FROM scratch\n");
+    let repo = Repo { dir };
+    repo.git(&["init", "-q", "-b", "main"]);
+    repo.commit_all("initial");
+    let plan = repo.pipegen_json(&["plan", "--format", "json"]);
+    assert_eq!(verdict(&plan, "build a")["reasons"][0]["kind"], "commit-tag", "{plan:#}");
+    for (child, parent) in [("build b", "build a"), ("build c", "build b")] {
+        let verdict = verdict(&plan, child);
+        assert_eq!(verdict["rebuilt"], true, "{plan:#}");
+        assert_eq!(verdict["reasons"][0]["kind"], "parent", "{plan:#}");
+        assert_eq!(verdict["reasons"][0]["id"], parent, "{plan:#}");
+    }
+    assert_eq!(verdict(&plan, "build d")["rebuilt"], false, "{plan:#}");
+}
+
+/// A revision a shallow clone does not reach (GitLab clones 20 commits deep by default, GitHub
+/// one) is said to be beyond the history fetched, with how to fetch more; an unborn branch in a
+/// repository with commits is not "a repository with no commit yet".
+#[test]
+fn a_revision_past_a_shallow_clone_and_an_unborn_branch_are_named_as_such() {
+    let repo = Repo::new();
+    std::fs::write(repo.path().join("tool/Dockerfile"), "FROM scratch\nLABEL t=1\n").unwrap();
+    repo.commit_all("second");
+    let clone = tempfile::tempdir().expect("temp dir");
+    let source = format!("file://{}", repo.path().display());
+    let (code, _, err) =
+        support::run(Command::new("git").args(["clone", "-q", "--depth", "1", &source]).arg(clone.path().join("c")));
+    assert_eq!(code, 0, "{err}");
+    let shallow = Repo { dir: clone };
+    for args in [&["plan", "--since", "HEAD~1"][..], &["tags", "--rev", "HEAD~1"]] {
+        let (code, _, err) = support::run(support::pipegen().args(args).current_dir(shallow.path().join("c")));
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains("`HEAD~1` names no commit") && err.contains("a shallow clone"), "{args:?}: {err}");
+        assert!(err.contains("git fetch --unshallow"), "{args:?}: {err}");
+    }
+    repo.git(&["checkout", "-q", "--orphan", "fresh"]);
+    let (code, _, err) = repo.pipegen(&["tags"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is a branch with no commit yet (its other branches have some)"), "{err}");
+}
