@@ -103,7 +103,11 @@ fn same_keys(plan: &Plan) -> Vec<Diagnostic> {
                 .at_key()
                 .label("generated variable collides")
                 .related(first.id().origin(), "with this build")
-                .help("axis values that differ only in case or punctuation (`A` and `a`, `3.2` and `3-2`) map to the same variable; rename one"),
+                .help(if first.this.id.image == build.this.id.image {
+                    "axis values that differ only in case or punctuation (`A` and `a`, `3.2` and `3-2`) map to the same variable; rename one"
+                } else {
+                    "an image's name and its variant's values are joined with `__` (`a` for v=b is `A__B`, as is an image `a--b`); rename one of the images"
+                }),
             );
         }
     }
