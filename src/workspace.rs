@@ -30,11 +30,37 @@ pub struct Workspace {
     pub model_in_repo: String,
 }
 
+/// `path` with each `dir/..` taken out where `dir` is a real directory (not a symbolic link), as
+/// the file system would resolve it: the model's path in the generated headers is then one
+/// spelling, from whatever directory pipegen ran (`sub/x/../pipegen.yaml` is `sub/pipegen.yaml`).
+/// A `..` after a symbolic link stays: it leads to the link target's parent.
+fn without_parent_steps(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::ParentDir => {
+                let is_real_dir = std::fs::symlink_metadata(&out).is_ok_and(|m| m.is_dir());
+                let can_pop = matches!(out.components().next_back(), Some(Component::Normal(_)));
+                if is_real_dir && can_pop {
+                    out.pop();
+                } else {
+                    out.push(component);
+                }
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 impl Workspace {
     pub fn locate(model: Option<&Path>) -> Result<Self, Error> {
         let model_arg = model.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(DEFAULT_MODEL));
         let absolute =
             std::path::absolute(&model_arg).map_err(|source| Error::Read { path: model_arg.clone(), source })?;
+        let absolute = without_parent_steps(&absolute);
         let metadata = match std::fs::metadata(&absolute) {
             Ok(metadata) => metadata,
             Err(_) if model.is_none() => {
