@@ -139,6 +139,11 @@ const NAMES: &[&str] = &[
     "a-b-c",
 ];
 
+/// Service names are host names too: [`NAMES`] without those a resolver reads as an IPv4
+/// address (`0`, `12345`, `0x1f`), which pipegen refuses for a service.
+const SERVICE_NAMES: &[&str] =
+    &["a", "yes", "no", "on", "off", "y", "n", "null", "1e3", "0o17", "2024-01-01", "1-2", "inf", "nan", "a-b-c"];
+
 /// Job names start with a letter; GitLab's keywords (and `yes`, `no`, `on`, `off`, which
 /// GitLab's YAML 1.1 reads as booleans) are refused, so none is here.
 const JOB_NAMES: &[&str] = &["y", "n", "null", "e1", "x", "nan", "inf", "a-1", "yes-no", "on1"];
@@ -400,7 +405,7 @@ pub fn hostile() -> impl Strategy<Value = Hostile> {
         prop::sample::select(NAMES.to_vec()),
         prop::collection::vec(prop::sample::select(NAMES.to_vec()), 1..4),
         prop::collection::vec(image(0), 1..4),
-        prop::collection::vec(prop::sample::select(NAMES.to_vec()), 0..3),
+        prop::collection::vec(prop::sample::select(SERVICE_NAMES.to_vec()), 0..3),
         prop::collection::vec(service(), 2),
         prop::collection::vec(prop::sample::select(NAMES.to_vec()), 0..2),
         cache(),
