@@ -59,6 +59,13 @@ impl Diagnostic {
         self
     }
 
+    /// Point at the value of the field `key` of what the diagnostic is at (a limit crossed by a
+    /// job's or image's `timeout`, said at the timeout).
+    pub fn at_value_of(mut self, key: &str) -> Self {
+        self.path = self.path.key(key);
+        self.anchored_at_value()
+    }
+
     pub fn label(mut self, label: impl Into<String>) -> Self {
         self.label = label.into();
         self

@@ -246,11 +246,7 @@ fn port_clashes(run: &crate::plan::Run, problems: &mut Vec<Diagnostic>) {
 /// A timeout diagnostic at the `timeout` value that causes it, when the model writes one; at
 /// the job or image otherwise (a default timeout with retries or service waits).
 fn at_timeout(diagnostic: Diagnostic, written: bool) -> Diagnostic {
-    if !written {
-        return diagnostic;
-    }
-    let path = diagnostic.path.key("timeout");
-    Diagnostic { path, ..diagnostic }.anchored_at_value()
+    if written { diagnostic.at_value_of("timeout") } else { diagnostic }
 }
 
 /// `diagnostic`, said as a GitHub limit of the job `id`, with its fix.

@@ -273,9 +273,7 @@ fn too_many_needs(id: &JobId, needs: usize, max: usize, fix: &str) -> Diagnostic
 /// A timeout over GitLab's limit, located at the `timeout` the model writes (only a written one
 /// can be: the defaults are far below it).
 fn timeout_too_long(id: &JobId, message: String, fix: &str) -> Diagnostic {
-    let diagnostic = over(id, Diagnostic::new("timeout-too-long", id.origin(), message), fix);
-    let path = diagnostic.path.key("timeout");
-    Diagnostic { path, ..diagnostic }.anchored_at_value()
+    over(id, Diagnostic::new("timeout-too-long", id.origin(), message), fix).at_value_of("timeout")
 }
 
 fn over(id: &JobId, diagnostic: Diagnostic, fix: &str) -> Diagnostic {
