@@ -73,8 +73,6 @@ impl AliasEntries<'_> {
             match taken.get(&result) {
                 Some((first, other)) if *first != entry => {
                     let first_text = self.aliases[*first].template();
-                    let for_variant =
-                        |v: &Variant| if v.is_empty() { String::new() } else { format!(" for {}", v.describe()) };
                     found.push(
                         Diagnostic::new(
                             "alias-collision",
@@ -174,6 +172,11 @@ fn references(model: &Model, image: &str, axes: &[String], at: &ModelPath, text:
     }
 }
 
+/// ` for <variant>` in a message about an alias, or nothing for an image without variants.
+fn for_variant(variant: &Variant) -> String {
+    if variant.is_empty() { String::new() } else { format!(" for {}", variant.describe()) }
+}
+
 /// The part of a commit tag after `${commit}` for `variant`: `<commit>` for an image without
 /// variants, `<commit>-<values>` otherwise (the plan's `PIPEGEN_TAG_SUFFIX`).
 fn commit_tag_rest(variant: &Variant) -> String {
@@ -237,13 +240,12 @@ fn rendered(
         } else {
             None
         };
-        let for_variant = if variant.is_empty() { String::new() } else { format!(" for {}", variant.describe()) };
         if let Some(problem) = problem {
             found.push(
                 Diagnostic::new(
                     "invalid-alias",
                     at.clone(),
-                    format!("alias tag `{text}` of image `{image}` is `{result}`{for_variant}: {problem}"),
+                    format!("alias tag `{text}` of image `{image}` is `{result}`{}: {problem}", for_variant(variant)),
                 )
                 .label("not a valid tag")
                 .help("the axis values and fields an alias uses must keep it a tag: letters, digits, `_`, `.` and `-`, at most 128, not starting with `.` or `-`"),
@@ -268,8 +270,8 @@ fn rendered(
                     "alias-collision",
                     at.clone(),
                     format!(
-                        "alias tag `{text}` of image `{image}` is `{result}`{for_variant}, {whose}: {why}",
-                        for_variant = if variant.is_empty() { String::new() } else { format!(" for {}", variant.describe()) },
+                        "alias tag `{text}` of image `{image}` is `{result}`{}, {whose}: {why}",
+                        for_variant(variant)
                     ),
                 )
                 .label("an alias equal to a variant's own tag")
