@@ -182,18 +182,33 @@ impl Readers {
 /// The real path of the directory `relative` under `root`: its deepest existing ancestor
 /// resolved through links, and the missing rest as written.
 fn real_directory(root: &Path, relative: &str) -> PathBuf {
-    let mut existing = root.join(relative);
-    let mut missing: Vec<PathBuf> = Vec::new();
-    while fs::symlink_metadata(&existing).is_err() {
-        let Some(up) = existing.parent() else { break };
-        missing.push(existing.file_name().map(PathBuf::from).unwrap_or_default());
-        existing = up.to_path_buf();
-    }
+    // Every error walks on, so the walk always ends with an answer.
+    let (existing, missing) = deepest_existing(&root.join(relative), |_| true).unwrap_or_default();
     let mut real = fs::canonicalize(&existing).unwrap_or(existing);
     for component in missing.iter().rev() {
         real.push(component);
     }
     real
+}
+
+/// `path`'s deepest ancestor (itself included) that exists, and the names below it that do not,
+/// the deepest first. A name that cannot be looked up is taken for missing when `walks_on` says
+/// so; otherwise its error ends the walk.
+fn deepest_existing(
+    path: &Path,
+    walks_on: impl Fn(&std::io::Error) -> bool,
+) -> Result<(PathBuf, Vec<PathBuf>), std::io::Error> {
+    let mut existing = path.to_path_buf();
+    let mut missing: Vec<PathBuf> = Vec::new();
+    while let Err(e) = fs::symlink_metadata(&existing) {
+        if !walks_on(&e) {
+            return Err(e);
+        }
+        let Some(up) = existing.parent() else { break };
+        missing.push(existing.file_name().map(PathBuf::from).unwrap_or_default());
+        existing = up.to_path_buf();
+    }
+    Ok((existing, missing))
 }
 
 /// Whether two resolved paths name one file, here or on a case-insensitive file system (macOS,
@@ -222,17 +237,11 @@ fn resolve_one(root: &Path, model: &Path, relative: &str) -> Result<PathBuf, (St
     let name = target.file_name().map(PathBuf::from).unwrap_or_default();
     let parent = target.parent().unwrap_or(root);
     // The deepest directory that exists; what follows it will be created as plain directories.
-    let mut existing = parent.to_path_buf();
-    let mut missing: Vec<PathBuf> = Vec::new();
-    while let Err(e) = fs::symlink_metadata(&existing) {
-        // ENOTDIR: something on the way is no directory; the walk goes on up to it, refused below.
-        if !matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory) {
-            return Err(unresolved(e));
-        }
-        let Some(up) = existing.parent() else { break };
-        missing.push(existing.file_name().map(PathBuf::from).unwrap_or_default());
-        existing = up.to_path_buf();
-    }
+    // ENOTDIR: something on the way is no directory; the walk goes on up to it, refused below.
+    let (existing, missing) = deepest_existing(parent, |e| {
+        matches!(e.kind(), std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory)
+    })
+    .map_err(unresolved)?;
     let real = fs::canonicalize(&existing).map_err(unresolved)?;
     if !fs::metadata(&real).map_err(unresolved)?.is_dir() {
         let spelled = crate::workspace::slash_path(existing.strip_prefix(root).unwrap_or(&existing));
