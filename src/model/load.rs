@@ -156,8 +156,10 @@ pub fn load(name: &str, text: &str) -> Result<LoadedModel, ModelErrors> {
     // a longer one as an approximate float (`1e+41`); every field is far smaller.
     let oversized = source.oversized_numbers();
     if !oversized.is_empty() {
-        let located =
-            oversized.iter().map(|number| (out_of_range(&number.text, &number.path), Some(number.at))).collect();
+        let located = oversized
+            .iter()
+            .map(|number| (out_of_range(&number.text, number.path.clone(), &number.path.to_string()), Some(number.at)))
+            .collect();
         return Err(ModelErrors::located(source.clone(), located));
     }
 
@@ -276,13 +278,8 @@ fn syntax_error(source: &Arc<SourceFile>, text: &str, error: &yaml::Error) -> Mo
         .and_then(|(field, rest)| Some((field, rest.split_once('`')?.0)))
         .filter(|_| said.contains("` as i128") || said.contains("` as u128"))
     {
-        let diagnostic = Diagnostic::new(
-            "out-of-range",
-            ModelPath::root(),
-            format!("`{number}` at `{field}` is out of range: no field of a model takes a number past 64 bits"),
-        )
-        .label("out of range")
-        .help("write the number the field takes (see its documentation in docs/model.md)");
+        // serde_yaml names the field but not its place in the model.
+        let diagnostic = out_of_range(number, ModelPath::root(), field);
         return ModelErrors::at(source.clone(), diagnostic, source.location_at(stopped.0, stopped.1));
     }
     // Aliases of anchors that hold aliases, nested until the text stands for billions of values
@@ -333,12 +330,12 @@ fn syntax_error(source: &Arc<SourceFile>, text: &str, error: &yaml::Error) -> Mo
     ModelErrors::at(source.clone(), diagnostic, source.location_at(at.0, at.1))
 }
 
-/// The error for `number`, written at `path` as an integer past 64 bits.
-fn out_of_range(number: &str, path: &ModelPath) -> Diagnostic {
+/// The error for `number`, an integer past 64 bits written at `path`, the field named `field`.
+fn out_of_range(number: &str, path: ModelPath, field: &str) -> Diagnostic {
     Diagnostic::new(
         "out-of-range",
-        path.clone(),
-        format!("`{number}` at `{path}` is out of range: no field of a model takes a number past 64 bits"),
+        path,
+        format!("`{number}` at `{field}` is out of range: no field of a model takes a number past 64 bits"),
     )
     .label("out of range")
     .help("write the number the field takes (see its documentation in docs/model.md)")
