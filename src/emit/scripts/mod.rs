@@ -20,7 +20,7 @@ mod tag;
 
 pub use compact::{embed, minify, prune};
 pub use local::{LOAD, LOCAL_RUN};
-pub use probes::{CmdProbe, ProbeKinds, health_command, probe_seconds, wait_key, wait_variable};
+pub use probes::{CmdProbe, ProbeKinds, health_command, probe_seconds, wait_variable};
 pub use run::{ALIASES, CACHE_KEY, RUN};
 
 use crate::model::Platform as ImagePlatform;

@@ -217,7 +217,7 @@ pub fn probe_seconds(health: &HealthCheck, policy: &Policy) -> u64 {
 }
 
 /// `gitaly-deps` → `GITALY_DEPS`: the suffix of a service's `PIPEGEN_WAIT_` variable.
-pub fn wait_key(alias: &str) -> String {
+fn wait_key(alias: &str) -> String {
     naming::upper_identifier(alias)
 }
 
