@@ -63,6 +63,25 @@ fn not_utf8_help(bytes: &[u8]) -> &'static str {
     }
 }
 
+/// A `%YAML` directive before the document asking for another version than 1.2: YAML 1.1
+/// readers take `yes`, `on` and `0b1` for other things than 1.2 does, which pipegen reads by.
+fn yaml_version_directive(source: &SourceFile) -> Option<(String, Location)> {
+    for &(start, end) in source.line_ranges() {
+        let line = source.text[start..end].trim_start_matches('\u{feff}');
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let version = line.strip_prefix("%YAML")?.split_whitespace().next().unwrap_or_default();
+        if version == "1.2" {
+            return None;
+        }
+        let mut at = source.location_of_offset(start);
+        at.len = end - start;
+        return Some((version.to_string(), at));
+    }
+    None
+}
+
 /// Parse and check a model. `name` is how the file is shown in messages and headers.
 pub fn load(name: &str, text: &str) -> Result<LoadedModel, ModelErrors> {
     // One parse gives both the located tree and, for a plain document, the value.
@@ -77,6 +96,20 @@ pub fn load(name: &str, text: &str) -> Result<LoadedModel, ModelErrors> {
             errors.fixed_locations.push(Some(at));
         }
         return Err(errors);
+    }
+
+    if let Some((version, at)) = yaml_version_directive(&source) {
+        let diagnostic = Diagnostic::new(
+            "yaml-version",
+            ModelPath::root(),
+            format!("`%YAML {version}` asks for a YAML version pipegen does not read"),
+        )
+        .label("pipegen reads YAML 1.2")
+        .help(
+            "remove the directive (or write `%YAML 1.2`): pipegen, GitHub and editors read the model as YAML 1.2, \
+             where `yes` and `on` are strings and `010` is ten, whatever a 1.1 directive says",
+        );
+        return Err(ModelErrors::at(source.clone(), diagnostic, at));
     }
 
     match source.shape_problem() {
@@ -188,7 +221,7 @@ pub fn load(name: &str, text: &str) -> Result<LoadedModel, ModelErrors> {
         let diagnostic = Diagnostic::new(
             "not-a-model",
             ModelPath::root(),
-            "a model is a YAML mapping with `pipegen: 1`, `name`, `registry` and `images`",
+            "a model is a YAML mapping with `pipegen: 1`, `name` and `registry`, and its `images`, `services` and `jobs`",
         )
         .label("expected a mapping")
         .help("see docs/model.md for the format, or `pipegen schema` for the JSON Schema");

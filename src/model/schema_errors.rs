@@ -56,6 +56,17 @@ fn explain_all(error: &jsonschema::ValidationError<'_>, instance: &Value, source
                 && only.instance_path().as_str() == here)
         })
         .collect();
+    // Two mappings a field takes (`when: {branch: …}` or `{git-tag: …}`): the branch whose keys
+    // the value has complains only inside it; the others complain here (a missing or unknown key).
+    let fitting: Vec<&&Vec<jsonschema::ValidationError<'static>>> = meant
+        .iter()
+        .filter(|errors| !errors.is_empty() && errors.iter().all(|e| e.instance_path().as_str().len() > here.len()))
+        .collect();
+    if meant.len() > 1
+        && let [errors] = fitting.as_slice()
+    {
+        return errors.iter().flat_map(|e| explain_all(e, instance, source)).collect();
+    }
     match meant.as_slice() {
         [errors] if !errors.is_empty() => errors.iter().flat_map(|e| explain_all(e, instance, source)).collect(),
         // Every branch refused the value's type alone (`timeout: 5` for a duration or nothing):
@@ -99,6 +110,13 @@ fn no_branch(error: &jsonschema::ValidationError<'_>, instance: &Value) -> Diagn
         format!("{} in {owner} cannot be {}", show_field(&path), show(error.instance().as_ref())),
     )
     .label("not a value this field takes");
+    // An alias's `when` with both keys, or neither: no single branch explains it.
+    if last_key(&path) == Some("when") && error.instance().is_object() {
+        return diagnostic.help(
+            "a `when` is one of `always`, `default-branch`, `git-tag`, `{branch: [PATTERN, …]}` or \
+             `{git-tag: [PATTERN, …]}`; for branches and git tags alike, write two alias entries",
+        );
+    }
     let diagnostic = with_field_help(diagnostic);
     if diagnostic.help.is_some() {
         return diagnostic;
@@ -184,7 +202,7 @@ fn entry_kind(section: &str) -> Option<&'static str> {
     }
 }
 
-fn subject(path: &ModelPath) -> String {
+pub(super) fn subject(path: &ModelPath) -> String {
     let keys = path.key_names();
     match keys.as_slice() {
         [] => "the model".into(),
@@ -412,6 +430,11 @@ fn unknown_field(parent: &ModelPath, key: &str, value: Option<&Value>) -> Diagno
         })
         .collect();
     let help = suggest::did_you_mean(key, fitting.iter().copied())
+        .or_else(|| {
+            suggest::synonym(key)
+                .filter(|meant| fitting.contains(meant))
+                .map(|meant| format!("did you mean `{meant}`? (pipegen's name for `{key}`)"))
+        })
         .unwrap_or_else(|| suggest::listing("fields here", fields.iter().map(String::as_str)));
     Diagnostic::new("unknown-field", parent.key(key), format!("unknown field `{key}` in {}", section(parent)))
         .at_key()
@@ -499,7 +522,23 @@ fn type_mismatch(path: &ModelPath, value: &Value, kind: &TypeKind, source: &Sour
             Some(format!("remove the quotes: `{}`", text.trim()))
         }
         Value::Null if expected == "object" => Some("write `{}` for an entry with no settings".to_string()),
+        // `script: rspec`, GitLab's spelling of a one-line script, or `caches: gems`.
+        Value::String(text) if expected == "array" => {
+            Some(format!("write it as a list: `{}: [{}]`", last_key(path).unwrap_or("field"), flow_item(text)))
+        }
+        // `[true]` in a script: YAML reads the word as a boolean.
+        Value::Bool(_) if expected == "string" => {
+            let at = source.value_location(path);
+            let written = source.text.get(at.offset..at.offset + at.len).unwrap_or_default().trim();
+            (!written.is_empty())
+                .then(|| format!("quote it: `\"{written}\"`; unquoted, YAML reads `{written}` as a boolean"))
+        }
         _ => None,
+    };
+    // A number where a whole one belongs is shown as written (`1.5`), not as "a number".
+    let found = match value {
+        Value::Number(_) if expected == "integer" => show(&Value::String(as_written(value, path, source))),
+        _ => found.to_string(),
     };
     // A top-level field belongs to the model, not to itself (`images` in the model).
     let owner = if path.segments().len() <= 1 { "the model".to_string() } else { subject(path) };
@@ -510,6 +549,17 @@ fn type_mismatch(path: &ModelPath, value: &Value, kind: &TypeKind, source: &Sour
     )
     .label(format!("expected {expected_text}"))
     .maybe_help(help)
+}
+
+/// `text` as an item of a YAML flow list: plain when YAML reads it back as this string there,
+/// else double-quoted (a JSON string is a YAML one).
+fn flow_item(text: &str) -> String {
+    let plain = crate::yaml::plain_scalar_value(text) == Some(crate::yaml::Value::String(text.to_string()))
+        && !text.contains([',', '[', ']', '{', '}', '#', '&', '*', '!', '|', '>', '\'', '"', '%', '@', '`', ':'])
+        && !text.starts_with(['-', '?', ' '])
+        && !text.ends_with(' ')
+        && !text.contains('\n');
+    if plain { text.to_string() } else { Value::String(text.to_string()).to_string() }
 }
 
 fn show_field(path: &ModelPath) -> String {

@@ -259,11 +259,16 @@ impl<'m> Checker<'m> {
         code: &'static str,
     ) {
         let mut seen: HashMap<&str, usize> = HashMap::new();
-        let owner = path.parent().map(|p| p.to_string()).unwrap_or_default();
-        for (i, name) in listed.enumerate() {
+        let owner = path.parent().map(|p| super::schema_errors::subject(&p)).unwrap_or_default();
+        let listed: Vec<&str> = listed.collect();
+        for (i, &name) in listed.iter().enumerate() {
             let at = path.index(i);
             if !declared.clone().any(|d| d == name) {
-                let help = self.suggesting().then(|| suggest::help_for(name, plural, declared.clone()));
+                // A name the list already holds would be listed twice if taken.
+                let help = self.suggesting().then(|| {
+                    suggest::did_you_mean(name, declared.clone().filter(|d| !listed.contains(d)))
+                        .unwrap_or_else(|| suggest::listing(plural, declared.clone()))
+                });
                 self.report(
                     Diagnostic::new(code, at.clone(), format!("unknown {what} `{name}` in {owner}"))
                         .label(format!("no {what} of this name"))
@@ -309,8 +314,12 @@ impl<'m> Checker<'m> {
                     // An external reference (`debian:12`) never gets here: the schema's name
                     // pattern refuses it first, with the advice to write it in the Dockerfile.
                     // Never suggest the image itself: that would be "its own parent".
+                    // Nor one `from` already names: that would be listed twice.
                     let help = self.suggesting().then(|| {
-                        suggest::help_for(parent_name, "other images", names(&self.model.images).filter(|n| *n != name))
+                        let listed: Vec<&str> = from.refs().iter().map(|p| p.image).collect();
+                        let others = || names(&self.model.images).filter(|n| *n != name);
+                        suggest::did_you_mean(parent_name, others().filter(|n| !listed.contains(n)))
+                            .unwrap_or_else(|| suggest::listing("other images", others()))
                     });
                     self.report(
                         Diagnostic::new(
