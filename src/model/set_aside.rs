@@ -3,7 +3,8 @@
 //!
 //! Only values no other part of the model depends on are set aside: a job's shards, retries,
 //! timeout, artifacts, submodules, variables, caches and secrets, a service's variables and health check,
-//! an image's target, timeout, build arguments, caches, context, Dockerfile and inputs. Without
+//! an image's target, timeout, build arguments, caches, context, Dockerfile and inputs (and, put
+//! in with a stand-in since they are required, a job's script and a service's port). Without
 //! one of them nothing else can go wrong (each only adds checks of its own, or refers to
 //! something else), so the checks that run without it report only errors that are really there. A refused
 //! value that others depend on (axes, parents, an image or service a job runs, which bring it
@@ -46,6 +47,27 @@ const INDEPENDENT: &[&[&str]] = &[
     &["images", "*", "inputs"],
 ];
 
+/// Required values nothing else depends on: a refused one is replaced by a stand-in of the right
+/// type, which no check refuses (a job's script, as `script: rspec`, GitLab's spelling, is
+/// common; a service's port: only the pipeline reads it).
+const REQUIRED: &[(&[&str], StandIn)] =
+    &[(&["jobs", "*", "script"], StandIn::Script), (&["services", "*", "port"], StandIn::Port)];
+
+#[derive(Clone, Copy)]
+enum StandIn {
+    Script,
+    Port,
+}
+
+impl StandIn {
+    fn value(self) -> Value {
+        match self {
+            StandIn::Script => Value::Sequence(vec![Value::String(":".to_string())]),
+            StandIn::Port => Value::Number(1.into()),
+        }
+    }
+}
+
 /// A value the schema refused: where, and whether it is a key the model does not have.
 pub(super) struct Refused<'a> {
     pub path: &'a ModelPath,
@@ -61,8 +83,13 @@ pub(super) fn without_refused(value: &Value, refused: &[Refused<'_>]) -> Option<
             remove_unknown_key(&mut kept, path);
             continue;
         }
-        let independent = INDEPENDENT.iter().find_map(|pattern| independent_prefix(path, pattern))?;
-        remove(&mut kept, independent);
+        if let Some(independent) = INDEPENDENT.iter().find_map(|pattern| independent_prefix(path, pattern)) {
+            remove(&mut kept, independent);
+            continue;
+        }
+        let (keys, stand_in) =
+            REQUIRED.iter().find_map(|(pattern, stand_in)| Some((independent_prefix(path, pattern)?, *stand_in)))?;
+        replace(&mut kept, keys, stand_in.value());
     }
     Some(kept)
 }
@@ -115,6 +142,18 @@ fn remove(value: &mut Value, keys: Vec<&str>) {
     if let Value::Mapping(mapping) = at {
         mapping.remove(*last);
     }
+}
+
+/// Replace the value at `keys`, when it is there.
+fn replace(value: &mut Value, keys: Vec<&str>, with: Value) {
+    let mut at = value;
+    for key in keys {
+        match at.get_mut(key) {
+            Some(next) => at = next,
+            None => return,
+        }
+    }
+    *at = with;
 }
 
 #[cfg(test)]
