@@ -210,11 +210,24 @@ pub fn load(name: &str, text: &str) -> Result<LoadedModel, ModelErrors> {
     };
 
     let mut problems = Vec::new();
+    // A quoted `<<` is a key of that name, which no section has: refused as such, never merged.
+    let mut quoted_merge_keys = Vec::new();
+    for (mapping, _) in source.quoted_merge_keys() {
+        let key = mapping.key("<<");
+        set_aside::remove_unknown_key(&mut value, &key);
+        quoted_merge_keys.push(
+            Diagnostic::new("unknown-field", key, "unknown field `<<`: a quoted `<<` is a key, not a merge")
+                .at_key()
+                .label("quoted, so not a merge key")
+                .help("to merge an anchor's entries, write the key unquoted: `<<: *name`"),
+        );
+    }
     merge::strip_extensions(&mut value);
     merge::merge_keys(&mut value, &Walk::Root, &mut problems);
     if !problems.is_empty() {
         return Err(ModelErrors::new(source, problems));
     }
+    problems.extend(quoted_merge_keys);
 
     let json = to_json(&value, &Walk::Root, &mut problems);
     if !json.is_object() {

@@ -95,7 +95,7 @@ pub(super) fn without_refused(value: &Value, refused: &[Refused<'_>]) -> Option<
 }
 
 /// Remove the key at `path`, which may pass through list items (`caches[0].foo`).
-fn remove_unknown_key(value: &mut Value, path: &ModelPath) {
+pub(super) fn remove_unknown_key(value: &mut Value, path: &ModelPath) {
     let Some((Segment::Key(last), parents)) = path.segments().split_last() else { return };
     let mut at = value;
     for segment in parents {

@@ -153,6 +153,7 @@ pub struct SourceFile {
     mistagged: Vec<MistaggedValue>,
     oversized: Vec<OversizedNumber>,
     alias_past_limit: Option<(ModelPath, Location)>,
+    quoted_merge_keys: Vec<(ModelPath, Location)>,
     /// Byte offset at which each line starts (YAML's line breaks: `\r\n`, `\n`, `\r`).
     line_starts: Vec<usize>,
     /// [`SourceFile::line_ranges`], made once, when the first error is shown.
@@ -214,6 +215,7 @@ impl SourceFile {
             mistagged: Vec::new(),
             oversized: Vec::new(),
             alias_past_limit: None,
+            quoted_merge_keys: Vec::new(),
             line_starts,
             line_ranges: std::sync::OnceLock::new(),
             large_mappings: std::sync::OnceLock::new(),
@@ -251,6 +253,7 @@ impl SourceFile {
         source.mistagged = built.mistagged;
         source.oversized = built.oversized;
         source.alias_past_limit = built.alias_past_limit;
+        source.quoted_merge_keys = built.quoted_merge_keys;
         source.text = text;
         (source, value)
     }
@@ -270,6 +273,12 @@ impl SourceFile {
     /// when it is known, else the first alias of the text.
     pub fn repetition_past_limit(&self) -> Option<&(ModelPath, Location)> {
         self.alias_past_limit.as_ref()
+    }
+
+    /// Keys written `'<<'` or `"<<"`: a quoted `<<` is a key of that name, not a merge (only a
+    /// plain `<<` merges), with the path of the mapping that holds it.
+    pub fn quoted_merge_keys(&self) -> &[(ModelPath, Location)] {
+        &self.quoted_merge_keys
     }
 
     /// Keys written twice in the same mapping.
@@ -588,6 +597,7 @@ struct Built {
     oversized: Vec<OversizedNumber>,
     /// Where aliases first repeat their anchors past the bound ([`SourceFile::repetition_past_limit`]).
     alias_past_limit: Option<(ModelPath, Location)>,
+    quoted_merge_keys: Vec<(ModelPath, Location)>,
 }
 
 struct Builder<'a> {
@@ -608,6 +618,7 @@ struct Builder<'a> {
     /// The first alias of the text, and the one whose repetition passed [`MAX_EXPANDED_NODES`].
     first_alias: Option<(ModelPath, Location)>,
     alias_past_limit: Option<(ModelPath, Location)>,
+    quoted_merge_keys: Vec<(ModelPath, Location)>,
     /// Start span of each open collection.
     open: Vec<YamlSpan>,
     values: ValueBuilder,
@@ -777,6 +788,7 @@ impl<'a> Builder<'a> {
             },
             first_alias: None,
             alias_past_limit: None,
+            quoted_merge_keys: Vec::new(),
         }
     }
 
@@ -817,6 +829,12 @@ impl<'a> Builder<'a> {
                     let tagged = tag.as_deref().map(|tag| self.tagged_scalar(tag, &value, span));
                     if tag.is_none() && style == ScalarStyle::Plain && crate::yaml::integer_past_64_bits(&value) {
                         self.oversized_number(&value, span);
+                    }
+                    if style != ScalarStyle::Plain
+                        && value == "<<"
+                        && let Some(Frame::Mapping { path, pending_key: None, .. }) = self.stack.last()
+                    {
+                        self.quoted_merge_keys.push((path.clone(), self.location(span)));
                     }
                     let reads_as = self.key_reads_as(&value, style, tagged.as_ref());
                     self.values.scalar(&value, style, tagged, anchor);
@@ -862,6 +880,7 @@ impl<'a> Builder<'a> {
         }
         Built {
             alias_past_limit: self.alias_past_limit.or(self.first_alias),
+            quoted_merge_keys: self.quoted_merge_keys,
             value: self.values.finish(),
             nodes: self.nodes,
             root: self.root,
