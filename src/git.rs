@@ -93,6 +93,12 @@ pub fn tracked_ending(root: &Path, suffixes: &[&str]) -> Option<Vec<String>> {
 /// The commit SHA `rev` names.
 pub fn commit(root: &Path, rev: &str) -> Result<String, Error> {
     require_repository(root)?;
+    if rev.trim().is_empty() {
+        return Err(Error::Git(
+            "an empty revision names no commit: give a branch, a tag or a commit id (HEAD~1, origin/main, v1.2)"
+                .to_string(),
+        ));
+    }
     let mut command = git(root);
     command.args(["rev-parse", "--verify", "--quiet", &format!("{rev}^{{commit}}")]);
     match run(command, "read a commit") {

@@ -64,9 +64,13 @@ impl Workspace {
         let metadata = match std::fs::metadata(&absolute) {
             Ok(metadata) => metadata,
             Err(_) if model.is_none() => {
-                return Err(Error::Usage(format!(
-                    "no {DEFAULT_MODEL} here; pass --model PATH (docs/model.md describes the format)"
-                )));
+                // From a subdirectory of a repository whose model is further up, say where it is.
+                let above = absolute.parent().and_then(model_above);
+                let hint = match above.as_deref().and_then(relative_to_current) {
+                    Some(relative) => format!("the model above is {0}: pass --model {0}", shown(&relative)),
+                    None => "pass --model PATH (docs/model.md describes the format)".to_string(),
+                };
+                return Err(Error::Usage(format!("no {DEFAULT_MODEL} here; {hint}")));
             }
             Err(error) => {
                 let why = match error.raw_os_error() {
@@ -76,21 +80,18 @@ impl Workspace {
                         if std::fs::symlink_metadata(&absolute).is_ok() {
                             "is a symbolic link to nothing".to_string()
                         } else {
-                            return Err(Error::Usage(format!("no model file at {}", model_arg.display())));
+                            return Err(Error::Usage(format!("no model file at {}", shown(&model_arg))));
                         }
                     }
                     _ => format!("cannot be read: {error}"),
                 };
-                return Err(Error::Usage(format!(
-                    "{} {why}; pass --model PATH to the model file",
-                    model_arg.display()
-                )));
+                return Err(Error::Usage(format!("{} {why}; pass --model PATH to the model file", shown(&model_arg))));
             }
         };
         if !metadata.is_file() {
             return Err(Error::Usage(format!(
                 "{} is not a regular file; a model is a YAML file (docs/model.md describes the format)",
-                model_arg.display()
+                shown(&model_arg)
             )));
         }
         let directory = absolute.parent().unwrap_or(Path::new("/")).to_path_buf();
@@ -102,7 +103,7 @@ impl Workspace {
             return Err(Error::Usage(format!(
                 "{} is an open file (standard input or a file descriptor), not a model in a repository; \
                  pipegen finds the repository root from the model's path, so pass the model file's own path",
-                model_arg.display()
+                shown(&model_arg)
             )));
         }
         let root =
@@ -270,4 +271,30 @@ pub(crate) fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, Error> {
         )));
     }
     Ok(bytes)
+}
+
+/// The model of the repository `dir` is in, in a directory above `dir` up to the repository's
+/// root (none when `dir` is the root, or not in a repository).
+fn model_above(dir: &Path) -> Option<PathBuf> {
+    let root = dir.ancestors().find(|above| above.join(".git").exists())?;
+    dir.ancestors()
+        .skip(1)
+        .take_while(|above| above.starts_with(root))
+        .map(|above| above.join(DEFAULT_MODEL))
+        .find(|candidate| candidate.is_file())
+}
+
+/// A path as messages show it: characters a terminal would act on escaped.
+fn shown(path: &Path) -> String {
+    crate::model::printable::escape(&path.display().to_string()).into_owned()
+}
+
+/// `path` relative to the current directory, through `..` steps (`../../pipegen.yaml`).
+fn relative_to_current(path: &Path) -> Option<PathBuf> {
+    let here = std::env::current_dir().ok()?;
+    let up = here.ancestors().position(|dir| path.starts_with(dir))?;
+    let base = here.ancestors().nth(up)?;
+    let mut relative: PathBuf = std::iter::repeat_n("..", up).collect();
+    relative.push(path.strip_prefix(base).ok()?);
+    Some(relative)
 }

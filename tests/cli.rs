@@ -271,6 +271,20 @@ fn a_missing_model_file_is_a_clear_error() {
     let (code, _, stderr) = support::pipegen_in(empty.path(), &["check"]);
     assert_eq!(code, 2);
     assert!(stderr.starts_with("error: no pipegen.yaml here; pass --model PATH"), "{stderr}");
+
+    // From a subdirectory of a repository, the repository's model is named, as a path from here;
+    // a name a terminal would act on is shown escaped.
+    let sub = dir.path().join("services/api");
+    std::fs::create_dir_all(&sub).unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    let (code, _, stderr) = support::pipegen_in(&sub, &["check"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        stderr,
+        "error: no pipegen.yaml here; the model above is ../../pipegen.yaml: pass --model ../../pipegen.yaml\n"
+    );
+    let (code, _, stderr) = support::pipegen_in(dir.path(), &["check", "--model", "a\nb.yaml"]);
+    assert_eq!((code, stderr.as_str()), (2, "error: no model file at a\\nb.yaml\n"));
 }
 
 #[test]

@@ -1069,7 +1069,8 @@ fn a_child_of_a_commit_tagged_image_is_rebuilt_in_every_pipeline() {
 
 /// A revision a shallow clone does not reach (GitLab clones 20 commits deep by default, GitHub
 /// one) is said to be beyond the history fetched, with how to fetch more; an unborn branch in a
-/// repository with commits is not "a repository with no commit yet".
+/// repository with commits is not "a repository with no commit yet"; an empty revision is
+/// named as such, not as "`` names no commit".
 #[test]
 fn a_revision_past_a_shallow_clone_and_an_unborn_branch_are_named_as_such() {
     let repo = Repo::new();
@@ -1086,6 +1087,11 @@ fn a_revision_past_a_shallow_clone_and_an_unborn_branch_are_named_as_such() {
         assert_eq!(code, 2, "{args:?}: {err}");
         assert!(err.contains("`HEAD~1` names no commit") && err.contains("a shallow clone"), "{args:?}: {err}");
         assert!(err.contains("git fetch --unshallow"), "{args:?}: {err}");
+    }
+    for args in [&["plan", "--since", ""][..], &["tags", "--rev", " "]] {
+        let (code, _, err) = repo.pipegen(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains("an empty revision names no commit"), "{args:?}: {err}");
     }
     repo.git(&["checkout", "-q", "--orphan", "fresh"]);
     let (code, _, err) = repo.pipegen(&["tags"]);

@@ -156,6 +156,10 @@ fn render_line(text: &str, (start, end): (usize, usize), out: &mut String) -> Sh
     let mut boundaries = Vec::new();
     for (i, c) in text[start..end].char_indices() {
         boundaries.push((start + i, out.len()));
+        // The byte-order mark that starts a file is no part of the model: not shown.
+        if start + i == 0 && c == '\u{feff}' {
+            continue;
+        }
         out.push_str(&printable::escape_except_tab(c.encode_utf8(&mut [0; 4])));
     }
     boundaries.push((end, out.len()));
@@ -235,5 +239,16 @@ mod tests {
         let (excerpt, _) = excerpt(text, &[(text.find('b').expect("b"), 1)]);
         assert!(!excerpt.text.contains('\u{1b}'));
         assert!(excerpt.text.contains("\\u{1b}[2J"));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_shown() {
+        let text = "\u{feff}pipegn: 1\nname: x\n";
+        let (shown, _) = excerpt(text, &[(3, 6)]);
+        assert!(shown.text.starts_with("pipegn: 1"), "{:?}", shown.text);
+        // Another zero-width no-break space is shown escaped, as any invisible character.
+        let text = "a: \"x\u{feff}\"\n";
+        let (shown, _) = excerpt(text, &[(0, 1)]);
+        assert!(!shown.text.contains('\u{feff}') && shown.text.contains("feff"), "{:?}", shown.text);
     }
 }
