@@ -1,7 +1,8 @@
 //! `pipegen plan --changed`: which builds a set of changed paths rebuilds, and why. Paths match
 //! the way the pipeline's `git ls-files` pathspecs do: the context and the Dockerfile literally
 //! (a directory covers everything under it), inputs as globs where `*` stays within a directory
-//! and `**` crosses them.
+//! and `**` crosses them. A changed directory, like a pathspec, covers everything under it (`.`
+//! the whole repository).
 
 use globset::{GlobBuilder, GlobMatcher};
 use serde::Serialize;
@@ -71,7 +72,38 @@ struct Matchers {
 
 fn literal_covers(spec: &str, path: &str) -> bool {
     let spec = spec.trim_end_matches('/');
-    spec == "." || spec.is_empty() || path == spec || path.starts_with(&format!("{spec}/"))
+    spec == "." || spec.is_empty() || path == spec || path.starts_with(&format!("{spec}/")) || covers(path, spec)
+}
+
+/// Whether the changed directory `changed` holds `path`: as a git pathspec, a directory covers
+/// everything under it, and `.` the whole repository.
+fn covers(changed: &str, path: &str) -> bool {
+    changed == "." || path.starts_with(&format!("{changed}/"))
+}
+
+/// Whether the glob `glob` can match a path under the changed directory `changed`: each of
+/// `changed`'s names matches the glob's name at its place, or a `**` on the way matches any.
+/// A name that is no glob on its own (a brace around a `/`) counts as a match.
+fn glob_reaches_under(glob: &str, changed: &str) -> bool {
+    if changed == "." {
+        return true;
+    }
+    let globs: Vec<&str> = glob.split('/').collect();
+    for (i, name) in changed.split('/').enumerate() {
+        let Some(&pattern) = globs.get(i) else { return false };
+        if pattern.contains("**") {
+            return true;
+        }
+        let matches = GlobBuilder::new(pattern)
+            .literal_separator(true)
+            .build()
+            .map_or(true, |g| g.compile_matcher().is_match(name));
+        if !matches {
+            return false;
+        }
+    }
+    // Every name matched, and the glob goes on below `changed` (or is `changed` itself).
+    true
 }
 
 impl Matchers {
@@ -91,7 +123,7 @@ impl Matchers {
         }
         self.inputs
             .iter()
-            .find(|(_, m)| candidates.iter().any(|c| m.is_match(c)))
+            .find(|(glob, m)| candidates.iter().any(|c| m.is_match(c)) || glob_reaches_under(glob, path))
             .map(|(glob, _)| format!("input {glob}"))
     }
 }
@@ -164,5 +196,24 @@ mod tests {
         assert_eq!(m.via("Gemfile.lock").as_deref(), Some("input *.lock"));
         assert_eq!(m.via("sub/Gemfile.lock"), None, "`*` stays within a directory");
         assert_eq!(m.via("tools/bin/x").as_deref(), Some("input tools"), "a directory covers its content");
+    }
+
+    /// A changed directory covers everything under it, as a git pathspec does (tester:
+    /// `--changed images` and `--changed .` rebuilt nothing, `--changed images/base` did).
+    #[test]
+    fn a_changed_directory_covers_what_lies_under_it() {
+        let m = matchers(&["gitaly/**", "*.lock", "tools", "vendor/*/go.sum"]);
+        assert_eq!(m.via("images").as_deref(), Some("context images/base"));
+        assert_eq!(m.via(".").as_deref(), Some("context images/base"));
+        assert_eq!(m.via("docker").as_deref(), Some("dockerfile docker/base.Dockerfile"));
+        assert_eq!(m.via("image"), None, "a name is not a prefix");
+        let inputs = matchers(&["gitaly/**", "*.lock", "tools", "vendor/*/go.sum"]);
+        let inputs = Matchers { context: "ctx".into(), dockerfile: "ctx/Dockerfile".into(), ..inputs };
+        assert_eq!(inputs.via("gitaly").as_deref(), Some("input gitaly/**"));
+        assert_eq!(inputs.via("vendor").as_deref(), Some("input vendor/*/go.sum"));
+        assert_eq!(inputs.via("vendor/x").as_deref(), Some("input vendor/*/go.sum"));
+        assert_eq!(inputs.via("vendor/x/y"), None, "only go.sum under a vendor module");
+        assert_eq!(inputs.via("docs"), None, "`*.lock` is at the top only");
+        assert_eq!(inputs.via(".").as_deref(), Some("context ctx"));
     }
 }

@@ -362,6 +362,28 @@ fn plan_explains_rebuilds_from_changed_paths() {
     );
 }
 
+/// A changed directory covers everything under it, as a git pathspec does (tester: `--changed
+/// images` and `--changed .` rebuilt nothing while `--changed images/base` rebuilt the base).
+#[test]
+fn plan_changed_directories_cover_the_builds_under_them() {
+    let repo = Repo::new();
+    let via = |plan: &Value, job: &str| verdict(plan, job)["reasons"][0]["via"].as_str().map(str::to_string);
+    let plan = repo.pipegen_json(&["plan", "--changed", "images", "--format", "json"]);
+    assert_eq!(via(&plan, "build base [version=1.0]").as_deref(), Some("context images/base"));
+    assert_eq!(via(&plan, "build component [version=2.0]").as_deref(), Some("dockerfile images/component.Dockerfile"));
+    assert_eq!(verdict(&plan, "build tool")["rebuilt"], false, "tool/ is not under images/");
+
+    let plan = repo.pipegen_json(&["plan", "--changed", "shared", "--format", "json"]);
+    assert_eq!(via(&plan, "build component [version=1.0]").as_deref(), Some("input shared/**"));
+    assert_eq!(verdict(&plan, "build base [version=1.0]")["rebuilt"], false);
+
+    let plan = repo.pipegen_json(&["plan", "--changed", ".", "--format", "json"]);
+    for build in plan["builds"].as_array().unwrap() {
+        assert_eq!(build["rebuilt"], true, "`.` is the whole repository: {}", build["id"]);
+    }
+    assert_eq!(via(&plan, "build tool").as_deref(), Some("context tool"));
+}
+
 #[test]
 fn plan_reads_uncommitted_changes_from_git() {
     let repo = Repo::new();
