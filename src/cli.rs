@@ -40,11 +40,16 @@ pub enum Command {
     /// Print one pipeline (--target), or write every file listed under `outputs` in the model.
     ///
     /// Writing is atomic: each file is replaced whole, and nothing is written unless the model
-    /// is valid.
+    /// is valid. A file that is already current is left untouched; a file that pipegen did not
+    /// generate from this model (by its header) is not replaced without --force.
     Emit {
         /// Print this platform's pipeline on stdout instead of writing the outputs.
         #[arg(long, short = 't', value_enum)]
         target: Option<Target>,
+        /// Replace output files that pipegen did not generate from this model (hand-written, or
+        /// another model's); they are refused otherwise.
+        #[arg(long, conflicts_with = "target")]
+        force: bool,
         #[command(flatten)]
         model: ModelArg,
     },
@@ -140,7 +145,7 @@ pub enum Command {
 /// Run a parsed command line and say how it ended.
 pub fn run(cli: Cli) -> Result<ExitStatus, Error> {
     match cli.command {
-        Command::Emit { target, model } => commands::emit::run(model.model.as_deref(), target),
+        Command::Emit { target, force, model } => commands::emit::run(model.model.as_deref(), target, force),
         Command::Check { quiet, model } => commands::check::run(model.model.as_deref(), quiet),
         Command::Schema => commands::schema::run(),
         Command::Init { dir, force, stdout } => commands::init::run(&dir, force, stdout),
