@@ -24,13 +24,16 @@ pub fn expected(model: &Model, plan: &Plan) -> Vec<Output> {
 
 /// Every file the model's `outputs` asks for, taken from `rendered` where it holds it.
 pub fn expected_from(model: &Model, plan: &Plan, rendered: &mut Rendered) -> Vec<Output> {
-    let wanted = [(Target::Gitlab, &model.outputs.gitlab), (Target::Github, &model.outputs.github)];
-    wanted
-        .into_iter()
-        .filter_map(|(target, path)| {
-            path.as_ref().map(|path| Output { target, path: path.clone(), content: rendered.take(plan, target) })
-        })
+    named(model)
+        .map(|(target, path)| Output { target, path: path.to_string(), content: rendered.take(plan, target) })
         .collect()
+}
+
+/// The output files the model names, by platform.
+pub fn named(model: &Model) -> impl Iterator<Item = (Target, &str)> {
+    [(Target::Gitlab, &model.outputs.gitlab), (Target::Github, &model.outputs.github)]
+        .into_iter()
+        .filter_map(|(target, path)| path.as_deref().map(|path| (target, path)))
 }
 
 /// How a file on disk compares with what it should be.

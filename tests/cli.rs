@@ -687,11 +687,15 @@ fn outputs_never_replace_a_file_the_model_reads() {
     }
 }
 
-/// `check` and `emit` in `dir` both refuse the GitLab output `gitlab` (the model's line 5) with an
-/// `output-path` error saying `expected`.
+/// `check` and `emit` in `dir` all refuse the GitLab output `gitlab` (the model's line 5) with an
+/// `output-path` error saying `expected`, and so does `emit --target`, which writes no output file
+/// but takes the same model: a model's validity does not depend on the command.
 fn refused_as_output_path(dir: &Path, gitlab: &str, expected: &str) {
-    for command in ["check", "emit"] {
-        let (code, stdout, stderr) = support::pipegen_in(dir, &[command]);
+    let commands: [&[&str]; 4] =
+        [&["check"], &["emit"], &["emit", "--target", "gitlab"], &["emit", "--target", "github"]];
+    for args in commands {
+        let command = args.join(" ");
+        let (code, stdout, stderr) = support::pipegen_in(dir, args);
         assert_eq!((code, stdout.as_str()), (2, ""), "{command} with output {gitlab}: {stderr}");
         assert!(
             stderr.starts_with("pipegen.yaml:5:11: error[output-path]: ") && stderr.contains(expected),

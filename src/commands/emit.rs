@@ -14,6 +14,13 @@ pub fn run(model: Option<&Path>, target: Option<Target>, force: bool) -> Result<
     let workspace = Workspace::locate(model)?;
     let (loaded, plan, mut rendered) = workspace.plan_rendered(target)?;
     if let Some(target) = target {
+        // A model's validity does not depend on the command: the outputs it names are checked as
+        // `emit` and `check` check them, though only standard output is written. Their content
+        // is not needed for that, so the other platform's pipeline is not rendered.
+        let named: Vec<outputs::Output> = outputs::named(&loaded.model)
+            .map(|(target, path)| outputs::Output { target, path: path.to_string(), content: String::new() })
+            .collect();
+        files::resolve(&workspace, &loaded, &plan, &named)?;
         super::print_stdout(&rendered.take(&plan, target))?;
         // The process ends next: its exit returns the memory at once, where dropping the plan
         // would free its allocations one by one.
