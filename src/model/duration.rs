@@ -143,6 +143,38 @@ mod tests {
         }
     }
 
+    /// The schema's pattern takes the durations pipegen takes (up to its nine digits a unit):
+    /// none of zero, which every duration of the model, a timeout or an interval, refuses.
+    #[test]
+    fn the_schema_takes_the_same_durations() {
+        let values = [
+            "0s",
+            "0m",
+            "0h",
+            "00s",
+            "0h0m0s",
+            "0h0s",
+            "0m0s",
+            "000000000h",
+            "1s",
+            "0h1s",
+            "0h0m1s",
+            "10s",
+            "1h0m",
+            "100m",
+            "0h10m",
+            "5",
+            "s",
+            "1m1h",
+            "",
+            "999999999h",
+        ];
+        for value in values {
+            let pipegen = Duration::parse(value).is_ok_and(|d| d.as_secs() > 0);
+            assert_eq!(patterns::matches(patterns::DURATION, value), pipegen, "{value:?}");
+        }
+    }
+
     #[test]
     fn displays_canonically() {
         assert_eq!(Duration::from_secs(5400).to_string(), "1h30m");

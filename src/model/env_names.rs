@@ -349,7 +349,55 @@ fn field_named<'m>(model: &'m Model, axes: &'m [String], name: &str) -> Option<(
 
 #[cfg(test)]
 mod tests {
+    use super::super::patterns;
     use super::*;
+
+    /// Names to try: every reserved name and prefix in three letter cases, each with a letter
+    /// more or less, and ordinary names.
+    fn candidates() -> Vec<String> {
+        let lists =
+            [RESERVED_PREFIXES, RESERVED_NAMES, BUILD_ARG_PREFIXES, SERVICE_NAMES, RUNNER_PREFIXES, RUNNER_NAMES];
+        let mut names: Vec<String> =
+            ["RUBY_VERSION", "_X", "CIRCLE", "C", "GIT_AUTHOR_NAME", "BUILDKIT", "GIT_SUBMODULE", "X_CI", "GIT"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+        for (name, _) in lists.iter().flat_map(|list| list.iter()) {
+            let mixed: String =
+                name.chars().enumerate().map(|(i, c)| if i % 2 == 0 { c.to_ascii_lowercase() } else { c }).collect();
+            for spelled in [name.to_string(), name.to_ascii_lowercase(), mixed] {
+                names.push(format!("{spelled}X"));
+                names.push(spelled[..spelled.len() - 1].to_string());
+                names.push(format!("X{spelled}"));
+                names.push(spelled);
+            }
+        }
+        names
+    }
+
+    /// Each name pattern of the schema refuses exactly the names of the right form that pipegen
+    /// reserves where the pattern applies, in any letter case.
+    #[test]
+    fn the_schema_reserves_the_same_names() {
+        let form = |name: &str| patterns::matches(patterns::ENV_NAME, name);
+        type Owners<'a> = Vec<(&'a str, &'a str)>;
+        let cases: [(&str, &str, Owners, Owners); 4] = [
+            ("secrets", patterns::SECRET_NAME, vec![], vec![]),
+            ("build args", patterns::BUILD_ARG, BUILD_ARG_PREFIXES.to_vec(), vec![]),
+            ("job env", patterns::JOB_ENV_NAME, RUNNER_PREFIXES.to_vec(), RUNNER_NAMES.to_vec()),
+            ("service env", patterns::SERVICE_ENV_NAME, RUNNER_PREFIXES.to_vec(), service_names()),
+        ];
+        for (what, pattern, prefixes, names) in cases {
+            for name in candidates() {
+                let pipegen = form(&name) && owner(&name, &prefixes, &names).is_none();
+                assert_eq!(patterns::matches(pattern, &name), pipegen, "{what}: {name}");
+            }
+        }
+        for name in candidates().iter().map(|n| n.to_ascii_lowercase()) {
+            let pipegen = patterns::matches(patterns::AXIS, &name) && owner(&name, &[], &[]).is_none();
+            assert_eq!(patterns::matches(patterns::AXIS_NAME, &name), pipegen, "axis: {name}");
+        }
+    }
 
     #[test]
     fn reserved_in_any_case() {

@@ -13,11 +13,49 @@ pub const NAME: &str = "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$";
 /// `/etc/hosts` holds (`localhost`, and Docker's `ip6-*` names), which is the job's own container.
 pub const SERVICE_NAME: &str = "^(?!(localhost|ip6-localhost|ip6-loopback|ip6-localnet|ip6-mcastprefix|ip6-allnodes|ip6-allrouters|[0-9]+|0x[0-9a-f]*)$)[a-z0-9]([a-z0-9-]*[a-z0-9])?$";
 
-/// Job names: like [`NAME`], but starting with a letter because GitHub job ids must.
-pub const JOB_NAME: &str = "^[a-z]([a-z0-9-]*[a-z0-9])?$";
+/// The longest DNS label (RFC 1035): jobs reach a service at its name, which is one. The
+/// schema's `maxLength` of service names; `validate` says why (`name-too-long`).
+pub const MAX_HOST_LABEL: usize = 63;
 
-/// Axis names: they are environment variables of the jobs (`$ruby`) and `${ruby}` in args.
+/// The form of a job name: like [`NAME`], but starting with a letter because GitHub job ids must.
+const JOB_NAME_FORM: &str = "^[a-z]([a-z0-9-]*[a-z0-9])?$";
+
+/// Job names: [`JOB_NAME_FORM`], and none of the names GitLab reads as a keyword of the pipeline
+/// or a YAML 1.1 boolean or null (`validate::GITLAB_RESERVED`; those with `_` never have the form).
+pub const JOB_NAME: &str = "^(?!(image|services|stages|types|variables|cache|include|default|workflow|pages|true|false|nil|yes|no|on|off|spec)$)[a-z]([a-z0-9-]*[a-z0-9])?$";
+
+/// Axis names where they are used (`axes: [ruby]`) and axis fields: they are environment
+/// variables of the jobs (`$ruby`) and `${ruby}` in args.
 pub const AXIS: &str = "^[a-z][a-z0-9_]*$";
+
+// Variable names the platforms or pipegen set (`env_names`), in any letter case as pipegen
+// compares them: each letter as `[cC]`, as a schema's pattern has no flags. Macros, so that each
+// list is written once and the patterns stay constants.
+macro_rules! reserved_prefixes {
+    () => {
+        "[cC][iI]_|[gG][iI][tT][lL][aA][bB]_|[fF][fF]_|[gG][iI][tT][hH][uU][bB]_|[rR][uU][nN][nN][eE][rR]_|[aA][cC][tT][iI][oO][nN][sS]_|[pP][iI][pP][eE][gG][eE][nN]_"
+    };
+}
+macro_rules! reserved_names {
+    () => {
+        "[cC][iI]|[cC][hH][aA][tT]_[cC][hH][aA][nN][nN][eE][lL]|[cC][hH][aA][tT]_[iI][nN][pP][uU][tT]|[cC][hH][aA][tT]_[uU][sS][eE][rR]_[iI][dD]|[tT][rR][iI][gG][gG][eE][rR]_[pP][aA][yY][lL][oO][aA][dD]"
+    };
+}
+// GitLab Runner's own job variables, refused in a job's and a service's `env`.
+macro_rules! runner_prefixes {
+    () => {
+        "[gG][iI][tT]_[sS][uU][bB][mM][oO][dD][uU][lL][eE]_"
+    };
+}
+macro_rules! runner_names {
+    () => {
+        "[gG][iI][tT]_[sS][tT][rR][aA][tT][eE][gG][yY]|[gG][iI][tT]_[dD][eE][pP][tT][hH]|[gG][iI][tT]_[cC][hH][eE][cC][kK][oO][uU][tT]|[gG][iI][tT]_[cC][lL][eE][aA][nN]_[fF][lL][aA][gG][sS]|[gG][iI][tT]_[fF][eE][tT][cC][hH]_[eE][xX][tT][rR][aA]_[fF][lL][aA][gG][sS]|[gG][iI][tT]_[cC][lL][oO][nN][eE]_[eE][xX][tT][rR][aA]_[fF][lL][aA][gG][sS]|[gG][iI][tT]_[cC][lL][oO][nN][eE]_[pP][aA][tT][hH]|[gG][iI][tT]_[lL][fF][sS]_[sS][kK][iI][pP]_[sS][mM][uU][dD][gG][eE]|[cC][aA][cC][hH][eE]_[fF][aA][lL][lL][bB][aA][cC][kK]_[kK][eE][yY]|[cC][aA][cC][hH][eE]_[cC][oO][mM][pP][rR][eE][sS][sS][iI][oO][nN]_[lL][eE][vV][eE][lL]|[cC][aA][cC][hH][eE]_[cC][oO][mM][pP][rR][eE][sS][sS][iI][oO][nN]_[fF][oO][rR][mM][aA][tT]|[cC][aA][cC][hH][eE]_[rR][eE][qQ][uU][eE][sS][tT]_[tT][iI][mM][eE][oO][uU][tT]|[aA][rR][tT][iI][fF][aA][cC][tT]_[cC][oO][mM][pP][rR][eE][sS][sS][iI][oO][nN]_[lL][eE][vV][eE][lL]|[tT][rR][aA][nN][sS][fF][eE][rR]_[mM][eE][tT][eE][rR]_[fF][rR][eE][qQ][uU][eE][nN][cC][yY]|[aA][rR][tT][iI][fF][aA][cC][tT]_[dD][oO][wW][nN][lL][oO][aA][dD]_[aA][tT][tT][eE][mM][pP][tT][sS]|[gG][eE][tT]_[sS][oO][uU][rR][cC][eE][sS]_[aA][tT][tT][eE][mM][pP][tT][sS]|[rR][eE][sS][tT][oO][rR][eE]_[cC][aA][cC][hH][eE]_[aA][tT][tT][eE][mM][pP][tT][sS]|[eE][xX][eE][cC][uU][tT][oO][rR]_[jJ][oO][bB]_[sS][eE][cC][tT][iI][oO][nN]_[aA][tT][tT][eE][mM][pP][tT][sS]|[dD][oO][cC][kK][eE][rR]_[aA][uU][tT][hH]_[cC][oO][nN][fF][iI][gG]"
+    };
+}
+
+/// Axis names where they are declared (the keys of `axes`): [`AXIS`], and not a variable name
+/// the platforms or pipegen set.
+pub const AXIS_NAME: &str = concat!("^(?!(", reserved_prefixes!(), ")|(", reserved_names!(), ")$)", "[a-z][a-z0-9_]*$");
 
 /// Axis values: they appear in job names and image tags.
 pub const AXIS_VALUE: &str = "^[A-Za-z0-9][A-Za-z0-9._-]*$";
@@ -30,8 +68,51 @@ pub fn is_axis_value(value: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
-/// Environment variable and build argument names.
+/// The form of environment variable and build argument names.
 pub const ENV_NAME: &str = "^[A-Za-z_][A-Za-z0-9_]*$";
+
+/// Secret names: [`ENV_NAME`], and not a variable name the platforms or pipegen set.
+pub const SECRET_NAME: &str =
+    concat!("^(?!(", reserved_prefixes!(), ")|(", reserved_names!(), ")$)", "[A-Za-z_][A-Za-z0-9_]*$");
+
+/// Build argument names (`args`, `from[].arg`): like [`SECRET_NAME`], and not `BUILDKIT_*`.
+pub const BUILD_ARG: &str = concat!(
+    "^(?!(",
+    reserved_prefixes!(),
+    "|[bB][uU][iI][lL][dD][kK][iI][tT]_)|(",
+    reserved_names!(),
+    ")$)",
+    "[A-Za-z_][A-Za-z0-9_]*$"
+);
+
+/// A job's `env` names: like [`SECRET_NAME`], and none of GitLab Runner's own job variables.
+pub const JOB_ENV_NAME: &str = concat!(
+    "^(?!(",
+    reserved_prefixes!(),
+    "|",
+    runner_prefixes!(),
+    ")|(",
+    reserved_names!(),
+    "|",
+    runner_names!(),
+    ")$)",
+    "[A-Za-z_][A-Za-z0-9_]*$"
+);
+
+/// A service's `env` names: like [`JOB_ENV_NAME`], and not `HEALTHCHECK_TCP_PORT`, which pipegen
+/// sets for GitLab Runner's wait for the service.
+pub const SERVICE_ENV_NAME: &str = concat!(
+    "^(?!(",
+    reserved_prefixes!(),
+    "|",
+    runner_prefixes!(),
+    ")|(",
+    reserved_names!(),
+    "|",
+    runner_names!(),
+    "|[hH][eE][aA][lL][tT][hH][cC][hH][eE][cC][kK]_[tT][cC][pP]_[pP][oO][rR][tT])$)",
+    "[A-Za-z_][A-Za-z0-9_]*$"
+);
 
 /// A registry host (with optional port) and optional path, lowercase as registries require.
 pub const REGISTRY: &str = "^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$";
@@ -105,7 +186,52 @@ pub const HTTP_PATH: &str = "^/";
 pub const COMMAND: &str = "\\S";
 /// A duration: hours, minutes and seconds in that order, each optional but at least one. At most
 /// nine digits per unit, so every duration the schema accepts fits in the model's seconds.
-pub const DURATION: &str = "^([0-9]{1,9}h([0-9]{1,9}m)?([0-9]{1,9}s)?|[0-9]{1,9}m([0-9]{1,9}s)?|[0-9]{1,9}s)$";
+/// Not zero (`0s`, `0h0m`): every duration of the model is a timeout or an interval, which
+/// `validate` refuses at zero.
+pub const DURATION: &str =
+    "^(?!(0+[hms])+$)([0-9]{1,9}h([0-9]{1,9}m)?([0-9]{1,9}s)?|[0-9]{1,9}m([0-9]{1,9}s)?|[0-9]{1,9}s)$";
+
+/// The form of a duration, as [`DURATION`] without its look-ahead.
+const DURATION_FORM: &str = "^([0-9]{1,9}h([0-9]{1,9}m)?([0-9]{1,9}s)?|[0-9]{1,9}m([0-9]{1,9}s)?|[0-9]{1,9}s)$";
+
+/// Patterns that say for editors what `validate` checks again, with its own error code, message
+/// and location (`reserved-name`, `reserved-variable`, `bad-duration`), each with the form it
+/// has without those rules. A value of that form is left to `validate`, so that one mistake is
+/// one error, as it was before the schema knew the rule.
+const CHECKED_AGAIN: &[(&str, &str)] = &[
+    (JOB_NAME, JOB_NAME_FORM),
+    (AXIS_NAME, AXIS),
+    (SECRET_NAME, ENV_NAME),
+    (BUILD_ARG, ENV_NAME),
+    (JOB_ENV_NAME, ENV_NAME),
+    (SERVICE_ENV_NAME, ENV_NAME),
+    (DURATION, DURATION_FORM),
+];
+
+/// Whether `text`, refused by `pattern`, is refused only by a rule that `validate` reports
+/// itself ([`CHECKED_AGAIN`]).
+pub fn checked_again(pattern: &str, text: &str) -> bool {
+    CHECKED_AGAIN.iter().find(|(strict, _)| *strict == pattern).is_some_and(|(_, form)| matches(form, text))
+}
+
+/// Whether `text` matches `pattern` as the schema's validator reads it (ECMA-262).
+/// Each pattern is compiled once.
+pub fn matches(pattern: &str, text: &str) -> bool {
+    type Compiled = std::collections::HashMap<String, std::sync::Arc<jsonschema::Validator>>;
+    static COMPILED: std::sync::OnceLock<std::sync::Mutex<Compiled>> = std::sync::OnceLock::new();
+    let validator = {
+        let mut compiled =
+            COMPILED.get_or_init(Default::default).lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        compiled
+            .entry(pattern.to_string())
+            .or_insert_with(|| {
+                let schema = serde_json::json!({ "type": "string", "pattern": pattern });
+                std::sync::Arc::new(jsonschema::validator_for(&schema).expect("the schema's patterns compile"))
+            })
+            .clone()
+    };
+    validator.is_valid(&serde_json::Value::String(text.to_string()))
+}
 
 /// What an editor says when a value does not match `pattern` (the schema's `patternErrorMessage`,
 /// which yaml-language-server and VS Code show instead of the bare expression). Short and
@@ -117,8 +243,25 @@ pub fn editor_message(pattern: &str) -> Option<&'static str> {
         SERVICE_NAME => {
             "use lowercase letters, digits and dashes (not at either end), e.g. `postgres`; not a number or `localhost`: jobs reach the service at this host name"
         }
-        JOB_NAME => "start with a letter, then lowercase letters, digits and dashes (not at the end), e.g. `qa`",
+        JOB_NAME => {
+            "start with a letter, then lowercase letters, digits and dashes (not at the end), e.g. `qa`; not a GitLab keyword (`image`, `default`, `pages`, …) nor a YAML boolean (`yes`, `on`, …)"
+        }
         AXIS => "use lowercase letters, digits and `_`, starting with a letter, e.g. `ruby_version`",
+        AXIS_NAME => {
+            "use lowercase letters, digits and `_`, starting with a letter, e.g. `ruby_version`; not a variable the platforms or pipegen set (`ci`, `ci_*`, `github_*`, `pipegen_*`, …)"
+        }
+        SECRET_NAME => {
+            "use letters, digits and `_`, not starting with a digit, e.g. `CODECOV_TOKEN`; not a variable the platforms or pipegen set (`CI`, `CI_*`, `GITHUB_*`, `PIPEGEN_*`, …)"
+        }
+        BUILD_ARG => {
+            "use letters, digits and `_`, not starting with a digit, e.g. `RUBY_VERSION`; not a variable the platforms or pipegen set (`CI`, `CI_*`, `GITHUB_*`, `PIPEGEN_*`, …) nor `BUILDKIT_*`"
+        }
+        JOB_ENV_NAME => {
+            "use letters, digits and `_`, not starting with a digit, e.g. `RUBY_VERSION`; not a variable the platforms or pipegen set (`CI`, `CI_*`, `GITHUB_*`, `PIPEGEN_*`, …) nor one of GitLab Runner's (`GIT_DEPTH`, `GIT_SUBMODULE_*`, …)"
+        }
+        SERVICE_ENV_NAME => {
+            "use letters, digits and `_`, not starting with a digit, e.g. `POSTGRES_PASSWORD`; not a variable the platforms or pipegen set (`CI`, `CI_*`, `GITHUB_*`, `PIPEGEN_*`, `HEALTHCHECK_TCP_PORT`, …) nor one of GitLab Runner's (`GIT_DEPTH`, …)"
+        }
         AXIS_VALUE => "use letters, digits, `.`, `_` and `-`, starting with a letter or digit, e.g. `3.3` or `runtime`",
         ENV_NAME => "use letters, digits and `_`, not starting with a digit, e.g. `RUBY_VERSION`",
         REGISTRY => {
@@ -151,7 +294,9 @@ pub fn editor_message(pattern: &str) -> Option<&'static str> {
         RUNNER_TAG => "use letters, digits, `.`, `_`, `-` and inner spaces, e.g. `ubuntu-24.04-arm`",
         HTTP_PATH => "write a path that starts with `/`, e.g. `/-/readiness`",
         COMMAND => "write a command; a blank one succeeds at once, so the check would wait for nothing",
-        DURATION => "write a duration: numbers with units h, m, s in that order, no spaces, e.g. `30s`, `5m`, `1h30m`",
+        DURATION => {
+            "write a duration of more than zero: numbers with units h, m, s in that order, no spaces, e.g. `30s`, `5m`, `1h30m`"
+        }
         _ => return None,
     };
     Some(message)

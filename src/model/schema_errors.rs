@@ -43,6 +43,7 @@ fn explain_all(error: &jsonschema::ValidationError<'_>, instance: &Value, source
             let object = error.instance();
             return unexpected.iter().map(|key| unknown_field(&path, key, object.get(key))).collect();
         }
+        _ if checked_again(error) => return Vec::new(),
         _ => return vec![explain(error, instance, source)],
     };
     if let Some(diagnostic) = constant_choice(error, branches, instance) {
@@ -78,6 +79,28 @@ fn explain_all(error: &jsonschema::ValidationError<'_>, instance: &Value, source
             None => vec![no_branch(error, instance)],
         },
         _ => vec![no_branch(error, instance)],
+    }
+}
+
+/// A value the schema refuses only by a rule `validate` checks again and reports in its own
+/// words, at its own place (a reserved name, a zero duration, a service name too long for a host
+/// name): one error per mistake, with the code it always had.
+fn checked_again(error: &jsonschema::ValidationError<'_>) -> bool {
+    match error.kind() {
+        ValidationErrorKind::Pattern { pattern } => {
+            error.instance().as_str().is_some_and(|text| patterns::checked_again(pattern, text))
+        }
+        ValidationErrorKind::PropertyNames { error: inner } => {
+            let key = inner.instance().as_str().unwrap_or_default();
+            match inner.kind() {
+                ValidationErrorKind::Pattern { pattern } => patterns::checked_again(pattern, key),
+                // Only service names have a `maxLength` (`name-too-long`); a name of the wrong form
+                // too gets the schema's `invalid-name` alone.
+                ValidationErrorKind::MaxLength { .. } => patterns::matches(patterns::SERVICE_NAME, key),
+                _ => false,
+            }
+        }
+        _ => false,
     }
 }
 
@@ -624,7 +647,7 @@ fn pattern_violation(path: &ModelPath, value: &Value, pattern: &str) -> Diagnost
                 ),
             )
         }
-        p if p == patterns::AXIS => (
+        p if p == patterns::AXIS || p == patterns::AXIS_NAME => (
             "invalid-name",
             format!("`{text}` is not a valid axis name"),
             format!("axis names are environment variables of the jobs: lowercase letters, digits and `_`, starting with a letter; e.g. `{}`", sanitize_name(text, Some("axis-")).replace('-', "_")),
@@ -655,11 +678,18 @@ fn pattern_violation(path: &ModelPath, value: &Value, pattern: &str) -> Diagnost
             format!("`{text}` is not a valid axis value"),
             "axis values appear in job names and image tags: letters, digits, `.`, `_` and `-`, starting with a letter or digit".into(),
         ),
-        p if p == patterns::ENV_NAME => (
+        p if p == patterns::ENV_NAME
+            || p == patterns::SECRET_NAME
+            || p == patterns::BUILD_ARG
+            || p == patterns::JOB_ENV_NAME
+            || p == patterns::SERVICE_ENV_NAME =>
+        {
+            (
             "invalid-name",
             format!("`{text}` is not a valid variable name"),
             "build argument and environment variable names use letters, digits and `_`, and do not start with a digit".into(),
-        ),
+        )
+        }
         p if p == patterns::REGISTRY => (
             "invalid-registry",
             format!("`{text}` is not a valid registry"),

@@ -46,7 +46,7 @@ pub struct Model {
     /// of an axis has the same fields.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     #[schemars(
-        extend("propertyNames" = { "pattern": patterns::AXIS }),
+        extend("propertyNames" = { "pattern": patterns::AXIS_NAME }),
         // Each axis: one value at least, each value once (as `validate` checks, by value).
         extend("additionalProperties" = {
             "type": "array", "items": { "$ref": "#/definitions/AxisEntry" }, "minItems": 1, "uniqueItems": true
@@ -82,7 +82,7 @@ pub struct Model {
     /// Services that jobs run beside them (databases, the application under test), by alias:
     /// jobs reach a service at the host name of its key.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
-    #[schemars(extend("propertyNames" = { "pattern": patterns::SERVICE_NAME }), example = example_services())]
+    #[schemars(extend("propertyNames" = { "pattern": patterns::SERVICE_NAME, "maxLength": patterns::MAX_HOST_LABEL }), example = example_services())]
     pub services: IndexMap<String, Service>,
 
     /// Jobs that run scripts in the images (tests, checks), by name.
@@ -511,7 +511,7 @@ pub struct Image {
     /// `<PARENT>_IMAGE`, or the `arg` of their `from` entry); don't set those here.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     #[schemars(
-        extend("propertyNames" = { "pattern": patterns::ENV_NAME }),
+        extend("propertyNames" = { "pattern": patterns::BUILD_ARG }),
         example = example_args()
     )]
     pub args: IndexMap<String, String>,
@@ -705,7 +705,7 @@ pub struct Glob(#[schemars(regex(pattern = patterns::REL_GLOB), example = &"gita
 /// The name of a platform secret a job reads (a GitHub secret, a GitLab CI/CD variable).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
 #[serde(transparent)]
-pub struct SecretName(#[schemars(regex(pattern = patterns::ENV_NAME), example = &"CODECOV_TOKEN")] pub String);
+pub struct SecretName(#[schemars(regex(pattern = patterns::SECRET_NAME), example = &"CODECOV_TOKEN")] pub String);
 
 /// The name of an axis declared under `axes`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
@@ -753,7 +753,7 @@ pub struct ParentEdge {
     /// a Dockerfile that reads its parent as `ARG BASE_IMAGE` / `FROM $BASE_IMAGE`. Two parents of
     /// one image cannot share it, and `args` cannot set it too. Default: `<NAME>_IMAGE`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(regex(pattern = patterns::ENV_NAME), example = &"BASE_IMAGE")]
+    #[schemars(regex(pattern = patterns::BUILD_ARG), example = &"BASE_IMAGE")]
     pub arg: Option<String>,
 }
 
@@ -848,7 +848,7 @@ pub struct Service {
     /// Environment variables of the service container.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     #[schemars(
-        extend("propertyNames" = { "pattern": patterns::ENV_NAME }),
+        extend("propertyNames" = { "pattern": patterns::SERVICE_ENV_NAME }),
         example = example_service_env()
     )]
     pub env: IndexMap<String, String>,
@@ -972,7 +972,7 @@ pub struct Job {
     /// Environment variables of the job. `${axis}` is replaced by the variant's value.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     #[schemars(
-        extend("propertyNames" = { "pattern": patterns::ENV_NAME }),
+        extend("propertyNames" = { "pattern": patterns::JOB_ENV_NAME }),
         example = example_job_env()
     )]
     pub env: IndexMap<String, String>,

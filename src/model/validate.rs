@@ -14,7 +14,7 @@ use crate::stages::StageLayout;
 
 /// GitLab gives these top-level keys a meaning of their own; a job cannot be named after them.
 /// GitLab reads its YAML as YAML 1.1, so `yes`, `no`, `on` and `off` would be booleans too.
-const GITLAB_RESERVED: &[&str] = &[
+pub(crate) const GITLAB_RESERVED: &[&str] = &[
     "image",
     "services",
     "stages",
@@ -40,8 +40,7 @@ const GITLAB_RESERVED: &[&str] = &[
 /// GitLab runs at most this many cache entries per job; pipegen uses two per model cache.
 pub const GITLAB_MAX_CACHES_PER_JOB: usize = 2;
 
-/// The longest DNS label (RFC 1035): a service's name is one.
-const MAX_HOST_LABEL: usize = 63;
+use super::patterns::MAX_HOST_LABEL;
 
 /// The model's problems, and, for a model without any, its stage layout (the checks derive it;
 /// the plan uses it).
@@ -734,4 +733,28 @@ pub(super) fn bad_schedule(message: String, help: String) -> Diagnostic {
     Diagnostic::new("bad-schedule", ModelPath::keys(["refresh", "schedule"]), message)
         .label("not a schedule GitHub runs")
         .help(help)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::patterns;
+    use super::GITLAB_RESERVED;
+
+    /// The schema's job name pattern refuses the names GitLab reserves, and only those, among
+    /// names of the right form.
+    #[test]
+    fn the_schema_reserves_the_same_job_names() {
+        let mut names: Vec<String> = ["qa", "a", "image-build", "pages2", "yes-no", "x"].map(String::from).to_vec();
+        for reserved in GITLAB_RESERVED {
+            names.extend([reserved.to_string(), format!("{reserved}s"), format!("a{reserved}")]);
+            names.push(reserved[..reserved.len() - 1].to_string());
+        }
+        for name in names {
+            let form = name.starts_with(|c: char| c.is_ascii_lowercase())
+                && !name.ends_with('-')
+                && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            let pipegen = form && !GITLAB_RESERVED.contains(&name.as_str());
+            assert_eq!(patterns::matches(patterns::JOB_NAME, &name), pipegen, "{name}");
+        }
+    }
 }
