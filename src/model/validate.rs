@@ -738,7 +738,20 @@ pub(super) fn bad_schedule(message: String, help: String) -> Diagnostic {
 #[cfg(test)]
 mod tests {
     use super::super::patterns;
-    use super::GITLAB_RESERVED;
+    use super::{GITLAB_RESERVED, MAX_HOST_LABEL};
+
+    /// The schema's `maxLength` of service names is the host label's limit `validate` checks.
+    #[test]
+    fn the_schema_limits_service_names_as_validate_does() {
+        for length in [1, MAX_HOST_LABEL - 1, MAX_HOST_LABEL, MAX_HOST_LABEL + 1, 200] {
+            let name = "s".repeat(length);
+            let model = serde_json::json!({ "name": "m", "registry": "r.example.com/t", "services": { name: { "image": "postgres:16" } } });
+            let refused = super::super::schema::validator()
+                .iter_errors(&model)
+                .any(|e| e.instance_path().as_str() == "/services");
+            assert_eq!(refused, length > MAX_HOST_LABEL, "{length}");
+        }
+    }
 
     /// The schema's job name pattern refuses the names GitLab reserves, and only those, among
     /// names of the right form.
