@@ -179,7 +179,119 @@ fn path_component_ok(component: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{namespace_needed, problem};
+    use super::{namespace_needed, problem, registry_problem};
+    use crate::model::patterns;
+
+    const SHA: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+    /// Editors check references with the schema's pattern: it takes exactly what `validate`
+    /// takes, among texts of the schema's character set.
+    #[test]
+    fn the_schema_takes_the_same_image_references() {
+        let mut references: Vec<String> = [
+            "postgres",
+            "postgres:16.4",
+            "postgres:16",
+            "library/postgres:16",
+            "gdk",
+            "a.b",
+            "a.b/c",
+            "a_b.c/d",
+            "a__b",
+            "a___b",
+            "a..b",
+            "a._b",
+            "a-b",
+            "a--b",
+            "a-",
+            "-a",
+            "x/",
+            "/x",
+            "x//y",
+            "postgres::16",
+            "postgres:16:17",
+            "postgres:",
+            "x:-1",
+            "x:_1",
+            "x:a@b",
+            "a/b@sha256:abc",
+            "localhost/x",
+            "localhost:5000/x",
+            "localhost",
+            "r.example.com:0/t",
+            "r.example.com:99999/t",
+            "r.example.com:65535/t",
+            "r.example.com:65536/t",
+            "r.example.com:0080/t",
+            "r..example.com/t",
+            "r.-a.com/t",
+            "r.a-.com/t",
+            "ghcr.io/o/i",
+            "ghcr.io/o/i:1.0",
+            "host:5000/a/b/c:tag",
+            "a:b/c",
+            "a.b:c/d:e",
+            "quay.io/x/y@sha512:0123456789abcdef0123456789abcdef",
+            "x@md5:0123",
+        ]
+        .map(String::from)
+        .to_vec();
+        references.extend([
+            format!("postgres@sha256:{SHA}"),
+            format!("postgres:16@sha256:{SHA}"),
+            format!("postgres@sha256:{SHA}0"),
+            format!("postgres:{}", "t".repeat(128)),
+            format!("postgres:{}", "t".repeat(129)),
+        ]);
+        for reference in references {
+            let pipegen = patterns::matches(patterns::IMAGE_REF_FORM, &reference) && problem(&reference).is_none();
+            assert_eq!(patterns::matches(patterns::IMAGE_REF, &reference), pipegen, "{reference}");
+        }
+    }
+
+    /// The same for the model's registry: host, port, path and the public registries that need
+    /// a namespace.
+    #[test]
+    fn the_schema_takes_the_same_registries() {
+        let registries = [
+            "registry.example.com/gdk",
+            "registry.example.com",
+            "r.example.com:5000",
+            "r.example.com:0/t",
+            "r.example.com:99999/t",
+            "r.example.com:0443/t",
+            "r..example.com/t",
+            "r.-a.com/t",
+            "r.example.com/a..b",
+            "r.example.com/a._b",
+            "r.example.com/a___b",
+            "r.example.com/a__b",
+            "r.example.com/a/b-c",
+            "ghcr.io",
+            "ghcr.io/",
+            "ghcr.io/owner",
+            "docker.io",
+            "docker.io/citus",
+            "quay.io:443",
+            "registry.gitlab.com",
+            "registry.gitlab.com/g/p",
+            "eu.gcr.io",
+            "eu.gcr.io/p",
+            "europe-docker.pkg.dev",
+            "europe-docker.pkg.dev/p/r",
+            "gcr.io",
+            "public.ecr.aws",
+            "localhost:5000",
+            "localhost",
+            "registry",
+        ];
+        for registry in registries {
+            let pipegen = patterns::matches(patterns::REGISTRY_FORM, registry)
+                && registry_problem(registry).is_none()
+                && namespace_needed(registry).is_none();
+            assert_eq!(patterns::matches(patterns::REGISTRY, registry), pipegen, "{registry}");
+        }
+    }
 
     #[test]
     fn public_registries_need_a_namespace() {

@@ -115,10 +115,38 @@ pub const SERVICE_ENV_NAME: &str = concat!(
 );
 
 /// A registry host (with optional port) and optional path, lowercase as registries require.
-pub const REGISTRY: &str = "^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$";
+pub const REGISTRY: &str = concat!(
+    "^(?!(ghcr\\.io|docker\\.pkg\\.github\\.com|docker\\.io|index\\.docker\\.io|registry-1\\.docker\\.io",
+    "|registry\\.hub\\.docker\\.com|quay\\.io|registry\\.gitlab\\.com|public\\.ecr\\.aws|gcr\\.io|[^/]*\\.gcr\\.io",
+    "|[^/]*-docker\\.pkg\\.dev)(:[0-9]+)?/?$)",
+    "[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*",
+    "(:0*([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?",
+    "(/[a-z0-9]+((\\.|__?|-+)[a-z0-9]+)*)*$"
+);
+
+/// The form of a registry, as [`REGISTRY`] was before it held the host, port and path rules
+/// `validate` reports itself (`invalid-registry`, with the part that is wrong).
+pub(super) const REGISTRY_FORM: &str = "^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(:[0-9]+)?(/[a-z0-9]([a-z0-9._-]*[a-z0-9])?)*$";
 
 /// A model image name or an external image reference (`postgres:16.4`, `ghcr.io/o/i@sha256:…`).
-pub const IMAGE_REF: &str = "^[a-z0-9][a-z0-9._/:@-]*$";
+///
+/// The reference grammar of the distribution spec, as `validate` reads it
+/// (`image_reference::problem`): a first component with a `.` or `:` (or `localhost`) before a
+/// `/` is a registry host with an optional port; then repository components; an optional tag
+/// of at most 128 characters; an optional digest (`sha256:` and 64 hex digits).
+pub const IMAGE_REF: &str = concat!(
+    "^(?=[a-z0-9][a-z0-9._/:@-]*$)",
+    "((?=[^/@]*[.:][^/@]*/|localhost/)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*",
+    "(:0*([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?/",
+    "|(?![^/@]*[.:][^/@]*/)(?!localhost/))",
+    "[a-z0-9]+((\\.|__?|-+)[a-z0-9]+)*(/[a-z0-9]+((\\.|__?|-+)[a-z0-9]+)*)*",
+    "(:[a-z0-9_][a-z0-9_.-]{0,127})?",
+    "(@(sha256:[0-9a-f]{64}|(?!sha256:)[a-z0-9]+([+._-][a-z0-9]+)*:[0-9a-f]{32,}))?$"
+);
+
+/// The form of an image reference, as [`IMAGE_REF`] was before it held the grammar `validate`
+/// reports itself (`invalid-image`, with the part that is wrong).
+pub(super) const IMAGE_REF_FORM: &str = "^[a-z0-9][a-z0-9._/:@-]*$";
 
 /// A relative path: no leading `/`, no `..` component, no glob characters, no `\` (a Windows
 /// separator: the runners' is `/`, and Git for Windows checks out no name that holds one).
@@ -206,6 +234,8 @@ const CHECKED_AGAIN: &[(&str, &str)] = &[
     (JOB_ENV_NAME, ENV_NAME),
     (SERVICE_ENV_NAME, ENV_NAME),
     (DURATION, DURATION_FORM),
+    (REGISTRY, REGISTRY_FORM),
+    (IMAGE_REF, IMAGE_REF_FORM),
 ];
 
 /// Whether `text`, refused by `pattern`, is refused only by a rule that `validate` reports
