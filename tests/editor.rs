@@ -305,7 +305,7 @@ fn a_typo_and_a_bad_duration_are_flagged_on_their_lines_only() {
     let all = messages(&diagnostics);
     assert!(all.contains("Property form is not allowed"), "{all}");
     // The schema's patternErrorMessage, not the bare regular expression.
-    assert!(all.contains("write a duration: numbers with units h, m, s in that order"), "{all}");
+    assert!(all.contains("write a duration of more than zero: numbers with units h, m, s in that order"), "{all}");
     assert!(!all.contains("^(["), "a raw pattern reached the user:\n{all}");
 
     // Fixing both clears them: the server re-validates the edited text.
@@ -401,7 +401,7 @@ jobs:
   qa:
     image: app
     script: [make test]
-    env: { <<: *env, CI_MODE: "1" }
+    env: { <<: *env, TEST_MODE: "1" }
 runners:
   <<: *runners
   linux/amd64: { github: ubuntu-latest }
