@@ -1408,4 +1408,8 @@ fn gitlab_service_wait_cmd() {
     let job = WaitJob::new(service.port, &health("3s"), JobShell::Bash, &["wget", "sh"]);
     service.start();
     job.assert_times_out("3s", 3.0);
+    // A command slower than the timeout is stopped at it (here under sh, with coreutils'
+    // timeout), not waited out.
+    let job = WaitJob::new(service.port, "{ cmd: 'sleep 10; false', timeout: 3s, interval: 1s }", JobShell::Sh, &[]);
+    job.assert_times_out("3s", 3.0);
 }

@@ -46,8 +46,11 @@ pub enum CmdProbe {
 /// (`<KEY>=<alias>`, one a line), each described by `PIPEGEN_WAIT_<KEY>` ([`wait_variable`]).
 /// TCP probes use bash's /dev/tcp, else an `nc` with `-z` (OpenBSD's, ncat), else one with `-e`
 /// (BusyBox's, which has no `-z`: connect, run `true`). A probe tool the job image lacks is
-/// reported at once, rather than waiting out the timeout and blaming a healthy service. Only the
-/// probes of `kinds` are written.
+/// reported at once, rather than waiting out the timeout and blaming a healthy service. Every
+/// probe is stopped after its limit ([`probe_seconds`]): a `cmd` probe by `timeout` (coreutils
+/// and BusyBox have it; an image without it is told at once), so the wait fails at the service's
+/// timeout however long the command would take.
+/// Only the probes of `kinds` are written.
 pub fn wait_functions(kinds: ProbeKinds, cmd: CmdProbe) -> String {
     let mut text = String::from(
         r#"# pipegen: wait for the job's services, each for at most its health timeout.
@@ -100,14 +103,19 @@ pipegen_probe() {
     }
     if kinds.cmd {
         text.push_str(match cmd {
-            CmdProbe::Job => "    cmd) PIPEGEN_SERVICE_HOST=\"$2\" PIPEGEN_SERVICE_PORT=\"$3\" sh -c \"$4\" ;;\n",
+            CmdProbe::Job => {
+                "    cmd) PIPEGEN_SERVICE_HOST=\"$2\" PIPEGEN_SERVICE_PORT=\"$3\" timeout \"$5\" sh -c \"$4\" ;;\n"
+            }
+            // The runner (GitHub's, which has coreutils) bounds the probe.
             CmdProbe::ServiceContainer => {
-                "    cmd) docker exec --env PIPEGEN_SERVICE_HOST=localhost --env \"PIPEGEN_SERVICE_PORT=$3\" \"${pipegen_net:?}-$2\" sh -c \"$4\" ;;\n"
+                "    cmd) timeout \"$5\" docker exec --env PIPEGEN_SERVICE_HOST=localhost --env \"PIPEGEN_SERVICE_PORT=$3\" \"${pipegen_net:?}-$2\" sh -c \"$4\" ;;\n"
             }
         });
     }
     text.push_str("  esac\n}\n");
-    if kinds.http || kinds.tcp {
+    // GitHub's runner, where a service container's command is run from, has coreutils.
+    let cmd_tools = kinds.cmd && cmd == CmdProbe::Job;
+    if kinds.http || kinds.tcp || cmd_tools {
         text.push_str("pipegen_probe_tools() {\n  case \"$1\" in\n");
         if kinds.http {
             text.push_str(
@@ -131,9 +139,20 @@ pipegen_probe() {
 "#,
             );
         }
+        if cmd_tools {
+            text.push_str(
+                r#"    cmd)
+      pipegen_has timeout || {
+        echo "pipegen: cannot check service '$2' ($3): the job image needs timeout" >&2
+        return 1
+      }
+      ;;
+"#,
+            );
+        }
         text.push_str("  esac\n}\n");
     }
-    let tools = if kinds.http || kinds.tcp {
+    let tools = if kinds.http || kinds.tcp || cmd_tools {
         "  pipegen_probe_tools \"$pipegen_kind\" \"$1\" \"$pipegen_what\" || return 1\n"
     } else {
         ""
@@ -240,5 +259,75 @@ pub fn health_command(service: &ServiceUse, health: &HealthCheck, policy: &Polic
             "grep -q ':{port:04X} [0-9A-F]*:0000 0A' /proc/net/tcp /proc/net/tcp6 2> /dev/null || nc -z localhost {port}"
         ),
         Probe::Cmd(cmd) => cmd.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+    use std::process::Command;
+    use std::time::Instant;
+
+    /// A job image with only `tools` (each found on this machine's PATH).
+    fn bin_with(dir: &Path, tools: &[&str]) {
+        for tool in tools {
+            let found = std::env::split_paths(&std::env::var_os("PATH").unwrap())
+                .map(|d| d.join(tool))
+                .find(|p| p.exists())
+                .unwrap_or_else(|| panic!("{tool} is on PATH"));
+            std::os::unix::fs::symlink(found, dir.join(tool)).unwrap();
+        }
+    }
+
+    /// Runs GitLab's wait under `sh -e`, as a job does, for a service `db` whose `cmd` probe is
+    /// `probe` (timeout 3 s, interval 1 s, probe limit 3 s): (exit code, stdout, stderr, seconds).
+    fn wait_for_cmd(probe: &str, tools: &[&str]) -> (i32, String, String, f64) {
+        let dir = tempfile::tempdir().unwrap();
+        bin_with(dir.path(), tools);
+        let text = format!(
+            "set -e\n{}\npipegen_wait_services\necho script ran\n",
+            wait_functions(ProbeKinds { cmd: true, ..ProbeKinds::default() }, CmdProbe::Job)
+        );
+        // Files, not pipes: a stopped probe's orphaned children (a shell stopped by BusyBox's
+        // timeout or the watchdog leaves them) may hold a pipe open, but not the job's end,
+        // which is what is measured.
+        let (stdout, stderr) = (dir.path().join("stdout"), dir.path().join("stderr"));
+        let started = Instant::now();
+        let status = Command::new(dir.path().join("sh"))
+            .arg("-c")
+            .arg(text)
+            .env_clear()
+            .env("PATH", dir.path())
+            .env("PIPEGEN_WAITS", "DB=db")
+            .env("PIPEGEN_WAIT_DB", format!("cmd 3 3s 1 3 5432 {probe}"))
+            .stdout(std::fs::File::create(&stdout).unwrap())
+            .stderr(std::fs::File::create(&stderr).unwrap())
+            .status()
+            .unwrap();
+        let seconds = started.elapsed().as_secs_f64();
+        let (out, err) = (std::fs::read_to_string(stdout).unwrap(), std::fs::read_to_string(stderr).unwrap());
+        (status.code().unwrap_or(-1), out, err, seconds)
+    }
+
+    /// A `cmd` probe that hangs or is slow is stopped at the probe limit, so the wait fails at
+    /// the service's timeout, naming it; an image without `timeout` is told so at once.
+    #[test]
+    fn a_slow_cmd_probe_does_not_outlast_the_timeout() {
+        let tools = ["sh", "date", "sleep", "timeout"];
+        let (code, out, err, _) = wait_for_cmd("test \"$PIPEGEN_SERVICE_PORT\" = 5432", &tools);
+        assert_eq!(code, 0, "a passing probe passes: {err}");
+        assert!(out.contains("service 'db' is healthy") && out.contains("script ran"), "{out}");
+        for probe in ["sleep 10; false", "sleep 30"] {
+            let (code, out, err, seconds) = wait_for_cmd(probe, &tools);
+            assert_ne!(code, 0, "{probe}: {err}");
+            assert!(!out.contains("script ran"), "the script did not run: {out}");
+            assert!(err.contains("pipegen: service 'db' did not become healthy within 3s"), "{err}");
+            assert!((2.0..=5.5).contains(&seconds), "{probe}: gave up after {seconds} s");
+        }
+        let (code, out, err, seconds) = wait_for_cmd("true", &["sh", "date", "sleep"]);
+        assert_ne!(code, 0, "{out}{err}");
+        assert!(err.contains("pipegen: cannot check service 'db' (true): the job image needs timeout"), "{err}");
+        assert!(seconds < 1.0, "it did not wait: {seconds} s");
     }
 }
