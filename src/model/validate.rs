@@ -113,6 +113,19 @@ impl<'m> Checker<'m> {
         if let Some((message, help)) = super::cron::problem(&refresh.schedule) {
             self.report(bad_schedule(message, help));
         }
+        // Scheduled pipelines run on the default branch and push as its pipelines do: without
+        // that, a refresh rebuilds the images and publishes none of them, silently.
+        if !self.model.push.default_branch {
+            self.report(
+                Diagnostic::new(
+                    "refresh-without-push",
+                    ModelPath::keys(["refresh", "schedule"]),
+                    "a scheduled refresh never publishes: it runs on the default branch, whose pipelines do not push (`push: { default_branch: false }`)",
+                )
+                .label("builds images nobody gets")
+                .help("remove `default_branch: false` from `push` so the default branch (and the schedule) publishes, or remove `refresh`"),
+            );
+        }
     }
 
     fn check_outputs(&mut self) {
