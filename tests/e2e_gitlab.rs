@@ -1227,7 +1227,10 @@ impl StandIn {
                     _ => "503 Service Unavailable",
                 };
                 let request = read_request(&mut stream);
-                let status = if request.starts_with("GET /health ") { status } else { "404 Not Found" };
+                // `/health` with the query `GLOB_QUERY` is /health too, sent as written.
+                let health =
+                    request.starts_with("GET /health ") || request.starts_with(&format!("GET /health?{GLOB_QUERY} "));
+                let status = if health { status } else { "404 Not Found" };
                 let _ = write!(stream, "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
             });
         });
@@ -1298,6 +1301,8 @@ fn read_request(stream: &mut TcpStream) -> String {
 
 const HTTP_WAIT: &str = "{ http: /health, timeout: 6s, interval: 1s }";
 const HTTP_TIMEOUT: &str = "{ http: /health, timeout: 3s, interval: 1s }";
+/// A query with what curl would take for globs (a range, a set) without `-g`.
+const GLOB_QUERY: &str = "filter[name]=db&x={a,b}";
 
 /// An HTTP health check with curl in the job image: waits for a service that gets healthy,
 /// gives up after the timeout on one that answers 503 or never answers.
@@ -1308,6 +1313,13 @@ fn gitlab_service_wait_http_with_curl() {
     let job = WaitJob::new(service.port, HTTP_WAIT, JobShell::Bash, &tools);
     service.start();
     job.assert_passes(2.0);
+
+    // curl sends `[ ]` and `{ }` as written, and once.
+    let service = StandIn::http(Http::HealthyAfter(Duration::ZERO));
+    let health = format!("{{ http: '/health?{GLOB_QUERY}', timeout: 3s, interval: 1s }}");
+    let job = WaitJob::new(service.port, &health, JobShell::Bash, &tools);
+    service.start();
+    job.assert_passes(0.0);
 
     let service = StandIn::http(Http::Unhealthy);
     let job = WaitJob::new(service.port, HTTP_TIMEOUT, JobShell::Bash, &tools);

@@ -193,7 +193,7 @@ jobs: {{ e2e: {{ {image}services: [api, cache], script: ["curl http://api:8080/"
         assert_eq!(log.iter().filter(|l| l.starts_with("docker exec")).count(), 1, "{log:#?}");
         if image.is_empty() {
             let script = log.iter().rposition(|l| l.starts_with("curl http://api:8080/ ")).expect("the script ran");
-            let wait = position(&log, "curl -fsS -o /dev/null --max-time 5 http://api:8080/health");
+            let wait = position(&log, "curl -fsSg -o /dev/null --max-time 5 http://api:8080/health");
             assert!(exec < wait && wait < script, "the checks before the script: {log:#?}");
         } else {
             let create = position(&log, "docker create");

@@ -35,8 +35,8 @@ const WHEN_FILED: &[(&str, usize)] = &[
 const MISSES: &[(&str, usize, &str)] = &[
     (
         "generated/gdk/github-workflow.yml",
-        49_732,
-        "under its d92a5aa size (48,038 bytes) until the base-image reader read FROM images and ARG defaults as BuildKit's shell lexer does (quotes, escapes, nested defaults: 1.3 KB); the local-images step logs in to the registry, in a docker configuration of its own, before it starts containers whose image may have to be pulled (0.4 KB); in a run that does not push, a `cmd` health check runs in its service's container, with `docker exec` from the runner, as when the run pushes (0.2 KB), bounded by `timeout` (13 bytes); the script runner names a missing `timeout` in the job image at once (0.2 KB); in a run that does not push, every platform job of a split build saves its own local image and a child restores its parent's of the same platform (0.2 KB)",
+        49_887,
+        "under its d92a5aa size (48,038 bytes) until the base-image reader read FROM images and ARG defaults as BuildKit's shell lexer does (quotes, escapes, nested defaults: 1.3 KB); the local-images step logs in to the registry, in a docker configuration of its own, before it starts containers whose image may have to be pulled (0.4 KB); in a run that does not push, a `cmd` health check runs in its service's container, with `docker exec` from the runner, as when the run pushes (0.2 KB), bounded by `timeout` (13 bytes); curl's `-g`, and no run that pushes cancelled, whatever its branch (`cancel-in-progress` negates the push condition: 0.2 KB); the script runner names a missing `timeout` in the job image at once (0.2 KB); in a run that does not push, every platform job of a split build saves its own local image and a child restores its parent's of the same platform (0.2 KB)",
     ),
     (
         "generated/citus/gitlab-ci.yml",
@@ -45,8 +45,8 @@ const MISSES: &[(&str, usize, &str)] = &[
     ),
     (
         "generated/gdk/gitlab-ci.yml",
-        32_268,
-        "the build script: the push policy, the upstream base-image lookup, following symbolic links (0.6 KB) and skipping here-document bodies in the base-image reader (1.2 KB) and reading its parser directives and byte-order mark (0.3 KB); the default branch's pipelines never auto-cancelled (43 bytes); a `cmd` health check bounded by `timeout`, whose absence from the job image is named at once (68 bytes); reading FROM images and ARG defaults as BuildKit's shell lexer does (quotes, escapes, nested defaults: 1.3 KB)",
+        32_269,
+        "the build script: the push policy, the upstream base-image lookup, following symbolic links (0.6 KB) and skipping here-document bodies in the base-image reader (1.2 KB) and reading its parser directives and byte-order mark (0.3 KB); the default branch's pipelines never auto-cancelled (43 bytes); a `cmd` health check bounded by `timeout`, whose absence from the job image is named at once (68 bytes); curl's `-g` (1 byte); reading FROM images and ARG defaults as BuildKit's shell lexer does (quotes, escapes, nested defaults: 1.3 KB)",
     ),
     (
         "generated/vitess/gitlab-ci.yml",
@@ -55,8 +55,8 @@ const MISSES: &[(&str, usize, &str)] = &[
     ),
     (
         "generated/vitess/github-workflow.yml",
-        66_199,
-        "the .dockerignore filter (about 10.5 KB), the push policy's self-run services and skipping here-document bodies in the base-image reader (1.2 KB) and reading its parser directives and byte-order mark (0.3 KB), and local images found by a later attempt of the run and artifacts named by attempt (0.9 KB: a `restore-keys` per restore, six of them); reading FROM images and ARG defaults as BuildKit's shell lexer does (quotes, escapes, nested defaults: 1.3 KB); the local-images step logs in to the registry, in a docker configuration of its own, before it starts containers whose image may have to be pulled (0.4 KB); in a run that does not push, a `cmd` health check runs in its service's container, with `docker exec` from the runner, as when the run pushes (0.2 KB); the script runner names a missing `timeout` in the job image at once (0.2 KB); in a run that does not push, every platform job of a split build saves its own local image and a child restores its parent's of the same platform (0.2 KB)",
+        66_355,
+        "the .dockerignore filter (about 10.5 KB), the push policy's self-run services and skipping here-document bodies in the base-image reader (1.2 KB) and reading its parser directives and byte-order mark (0.3 KB), and local images found by a later attempt of the run and artifacts named by attempt (0.9 KB: a `restore-keys` per restore, six of them); reading FROM images and ARG defaults as BuildKit's shell lexer does (quotes, escapes, nested defaults: 1.3 KB); the local-images step logs in to the registry, in a docker configuration of its own, before it starts containers whose image may have to be pulled (0.4 KB); in a run that does not push, a `cmd` health check runs in its service's container, with `docker exec` from the runner, as when the run pushes (0.2 KB); the script runner names a missing `timeout` in the job image at once (0.2 KB); in a run that does not push, every platform job of a split build saves its own local image and a child restores its parent's of the same platform (0.2 KB); no run that pushes cancelled, whatever its branch (0.2 KB)",
     ),
     (
         ".gitlab-ci.yml",
@@ -65,8 +65,8 @@ const MISSES: &[(&str, usize, &str)] = &[
     ),
     (
         "generated/pipegen/github-workflow.yml",
-        35_509,
-        "two builds: the build script is most of it, with the push policy's steps (skipping here-document bodies in the base-image reader: 1.2 KB; its parser directives: 0.3 KB; local images found by a later attempt of the run: 0.3 KB); reading FROM images and ARG defaults as BuildKit's shell lexer does (quotes, escapes, nested defaults: 1.3 KB); the local-images step logs in to the registry, in a docker configuration of its own, before it starts containers whose image may have to be pulled (0.4 KB); in a run that does not push, a `cmd` health check runs in its service's container, with `docker exec` from the runner, as when the run pushes (0.2 KB); the script runner names a missing `timeout` in the job image at once (0.2 KB); in a run that does not push, every platform job of a split build saves its own local image and a child restores its parent's of the same platform (0.2 KB)",
+        35_661,
+        "two builds: the build script is most of it, with the push policy's steps (skipping here-document bodies in the base-image reader: 1.2 KB; its parser directives: 0.3 KB; local images found by a later attempt of the run: 0.3 KB); reading FROM images and ARG defaults as BuildKit's shell lexer does (quotes, escapes, nested defaults: 1.3 KB); the local-images step logs in to the registry, in a docker configuration of its own, before it starts containers whose image may have to be pulled (0.4 KB); in a run that does not push, a `cmd` health check runs in its service's container, with `docker exec` from the runner, as when the run pushes (0.2 KB); the script runner names a missing `timeout` in the job image at once (0.2 KB); in a run that does not push, every platform job of a split build saves its own local image and a child restores its parent's of the same platform (0.2 KB); no run that pushes cancelled, whatever its branch (0.2 KB)",
     ),
 ];
 

@@ -161,7 +161,7 @@ struct Input {
 struct Concurrency {
     group: &'static str,
     #[serde(rename = "cancel-in-progress")]
-    cancel_in_progress: Commented<&'static str>,
+    cancel_in_progress: Commented<String>,
 }
 
 #[derive(Serialize)]
@@ -345,14 +345,10 @@ fn render_from(plan: &Plan, extent: Extent, first_budget: usize) -> Rendering {
         },
         concurrency: Concurrency {
             group: "${{ github.workflow }}-${{ github.ref }}",
-            cancel_in_progress: Waiver::CancelSupersededRuns.on(Commented::new(if scheduled {
-                // A scheduled run's event has no `repository` (the default branch would be
-                // empty, and the run would cancel, and be cancelled by, the default branch's
-                // runs it shares its group with); GitHub runs it on the default branch.
-                "${{ github.event_name != 'schedule' && github.ref != format('refs/heads/{0}', github.event.repository.default_branch) }}"
-            } else {
-                "${{ github.ref != format('refs/heads/{0}', github.event.repository.default_branch) }}"
-            })),
+            // A run that pushes must finish (else images are pushed and their aliases not
+            // moved): the condition that sets PIPEGEN_PUSH exempts it, whatever the branch.
+            cancel_in_progress: Waiver::CancelSupersededRuns
+                .on(Commented::new(format!("${{{{ !({}) }}}}", push::expression(&plan.policy.push)))),
         },
         permissions: IndexMap::new(),
         env,

@@ -383,8 +383,8 @@ fn the_registry_is_the_models_unless_overridden_for_the_run() {
     assert_eq!(w["concurrency"]["group"].as_str(), Some("${{ github.workflow }}-${{ github.ref }}"));
     assert_eq!(
         w["concurrency"]["cancel-in-progress"].as_str(),
-        Some("${{ github.ref != format('refs/heads/{0}', github.event.repository.default_branch) }}"),
-        "superseded runs are cancelled, but never a run publishing the default branch"
+        Some(format!("${{{{ !({DEFAULT_PUSH}) }}}}").as_str()),
+        "superseded runs are cancelled, but never a run that pushes"
     );
     let library = w["env"]["PIPEGEN_BUILD_SH"].as_str().unwrap();
     assert!(library.contains("pipegen_commit=\"${GITHUB_SHA:-}\""), "{library}");
@@ -392,13 +392,37 @@ fn the_registry_is_the_models_unless_overridden_for_the_run() {
     assert!(library.contains("*\"MANIFEST_UNKNOWN\"*"), "{library}");
 }
 
+/// Whether a run of the default push policy pushes (PIPEGEN_PUSH).
+const DEFAULT_PUSH: &str = "github.event_name == 'schedule' || (github.event_name == 'push' || github.event_name == 'workflow_dispatch') && (github.ref_type == 'tag' || github.ref_type == 'branch' && (github.ref_name == github.event.repository.default_branch))";
+
+/// A run that pushes is never cancelled running, whichever branch it publishes: the exemption is
+/// the condition that sets PIPEGEN_PUSH (a published image's aliases must move), and a default
+/// branch that does not push is cancelled like any other.
+#[test]
+fn no_run_that_pushes_is_cancelled() {
+    let model = r#"
+pipegen: 1
+name: t
+registry: ghcr.io/o/t
+push: { default_branch: false, branches: ["release/*"] }
+images:
+  app: {}
+"#;
+    let w = workflow(model);
+    let push = "(github.event_name == 'push' || github.event_name == 'workflow_dispatch') && (github.ref_type == 'tag' || github.ref_type == 'branch' && (startsWith(github.ref_name, 'release/')))";
+    assert_eq!(w["env"]["PIPEGEN_PUSH"].as_str(), Some(format!("${{{{ ({push}) && 'true' || 'false' }}}}").as_str()));
+    assert_eq!(w["concurrency"]["cancel-in-progress"].as_str(), Some(format!("${{{{ !({push}) }}}}").as_str()));
+}
+
 #[test]
 fn waivers_become_comments_and_leave_no_pseudo_key() {
     let text = render(&plan(GDK), Extent::Whole).text;
     assert!(!text.contains("__pipegen_waiver__"));
-    assert!(text.contains(
-        "  # where no running run is cancelled; a pending one gives way to a newer.\n  cancel-in-progress: "
-    ));
+    assert!(
+        text.contains(
+            "  # which is never cancelled running; a pending one gives way to a newer.\n  cancel-in-progress: "
+        )
+    );
     assert!(!text.contains("concurrency-cancels-release"), "cancelling is not waived, it is scoped");
     assert!(text.contains("      # zizmor: ignore[cache-poisoning]\n      uses: actions/cache@"));
     let image_lines: Vec<&str> = text.lines().filter(|l| l.trim_start().starts_with("image: ${{")).collect();
@@ -652,12 +676,7 @@ images:
 "#;
     let w = workflow(model);
     assert_eq!(w["on"]["schedule"][0]["cron"].as_str(), Some("0 4 * * 1"));
-    assert_eq!(
-        w["concurrency"]["cancel-in-progress"].as_str(),
-        Some(
-            "${{ github.event_name != 'schedule' && github.ref != format('refs/heads/{0}', github.event.repository.default_branch) }}"
-        )
-    );
+    assert_eq!(w["concurrency"]["cancel-in-progress"].as_str(), Some(format!("${{{{ !({DEFAULT_PUSH}) }}}}").as_str()));
     let alias = steps(&w["jobs"]["build_app"]).iter().find(|s| s["name"].as_str() == Some("Alias tags")).unwrap();
     assert_eq!(
         alias["env"]["PIPEGEN_DEFAULT_BRANCH"].as_str(),
@@ -666,10 +685,6 @@ images:
     // Without a schedule no run is a scheduled one: the expressions stay as short as they were.
     let w = workflow(&model.replace("refresh: { schedule: \"0 4 * * 1\" }\n", ""));
     assert!(w["on"]["schedule"].is_null());
-    assert_eq!(
-        w["concurrency"]["cancel-in-progress"].as_str(),
-        Some("${{ github.ref != format('refs/heads/{0}', github.event.repository.default_branch) }}")
-    );
     let alias = steps(&w["jobs"]["build_app"]).iter().find(|s| s["name"].as_str() == Some("Alias tags")).unwrap();
     assert_eq!(alias["env"]["PIPEGEN_DEFAULT_BRANCH"].as_str(), Some("${{ github.event.repository.default_branch }}"));
 }

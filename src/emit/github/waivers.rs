@@ -25,8 +25,8 @@ impl Waiver {
     fn comments(self) -> &'static [&'static str] {
         match self {
             Waiver::CancelSupersededRuns => &[
-                "A newer run of the same ref cancels a superseded one, except on the default branch,",
-                "where no running run is cancelled; a pending one gives way to a newer.",
+                "A newer run of the same ref cancels a superseded one, except a run that pushes,",
+                "which is never cancelled running; a pending one gives way to a newer.",
             ],
             Waiver::BuildCache => &[
                 "Image builds restore their caches by design; GitHub restores only caches saved by runs of",

@@ -43,7 +43,7 @@ fn rule(condition: Option<String>, when: Option<&'static str>) -> Rule {
     Rule { condition, when, variables: IndexMap::new(), auto_cancel: None }
 }
 
-/// A rule for pipelines that publish the default branch's images (or a scheduled refresh's):
+/// A rule for pipelines that publish images (a pushing branch's, or a scheduled refresh's):
 /// like GitHub's `concurrency`, a newer commit cancels superseded pipelines of other refs
 /// (`default: interruptible: true`, `workflow:auto_cancel`), but never one of these, which would
 /// leave the images it publishes half done (some pushed, their alias tags not moved).
@@ -66,11 +66,7 @@ pub fn workflow_rules(policy: &PushPolicy, names: Option<(&'static str, String, 
         rules.push(kept_running(r#"$CI_PIPELINE_SOURCE == "schedule""#.to_string()));
     }
     rules.push(rule(Some(MERGE_REQUEST.to_string()), Some("always")));
-    rules.extend(
-        pushing_branches(policy)
-            .into_iter()
-            .map(|c| if c == DEFAULT_BRANCH { kept_running(c) } else { rule(Some(c), Some("always")) }),
-    );
+    rules.extend(pushing_branches(policy).into_iter().map(kept_running));
     rules.push(rule(Some("$CI_COMMIT_BRANCH && $CI_OPEN_MERGE_REQUESTS".to_string()), Some("never")));
     rules.push(rule(None, Some("always")));
     if let Some((variable, scheduled, name)) = names {
@@ -156,10 +152,11 @@ mod tests {
         assert_eq!(workflow[2].when, Some("never"));
     }
 
-    /// A newer commit cancels superseded pipelines, but never one publishing the default branch
-    /// or a scheduled refresh: GitHub's `concurrency` says the same.
+    /// A newer commit cancels superseded pipelines, but never one that publishes: of a pushing
+    /// branch (the default one, or one the policy lists) or a scheduled refresh. GitHub's
+    /// `concurrency` says the same.
     #[test]
-    fn only_pipelines_publishing_the_default_branch_run_to_their_end() {
+    fn only_pipelines_that_publish_run_to_their_end() {
         let policy = PushPolicy { branches: vec![BranchMatch::Prefix("release/".into())], ..PushPolicy::default() };
         let names = Some(("PIPEGEN_PIPELINE_NAME", "m: upstream refresh".to_string(), "m".to_string()));
         let kept: Vec<Option<String>> = workflow_rules(&policy, names)
@@ -167,7 +164,21 @@ mod tests {
             .filter(|r| r.auto_cancel.as_ref().is_some_and(|a| a.on_new_commit == "none"))
             .map(|r| r.condition)
             .collect();
-        assert_eq!(kept, [Some(r#"$CI_PIPELINE_SOURCE == "schedule""#.to_string()), Some(DEFAULT_BRANCH.to_string())]);
+        assert_eq!(
+            kept,
+            [
+                Some(r#"$CI_PIPELINE_SOURCE == "schedule""#.to_string()),
+                Some(DEFAULT_BRANCH.to_string()),
+                Some(r"$CI_COMMIT_BRANCH =~ /^release\//".to_string())
+            ]
+        );
+        let release_only = PushPolicy { default_branch: false, ..policy };
+        let kept: Vec<Option<String>> = workflow_rules(&release_only, None)
+            .into_iter()
+            .filter(|r| r.auto_cancel.is_some())
+            .map(|r| r.condition)
+            .collect();
+        assert_eq!(kept, [Some(r"$CI_COMMIT_BRANCH =~ /^release\//".to_string())]);
         let nothing_published = PushPolicy { default_branch: false, ..PushPolicy::default() };
         assert!(workflow_rules(&nothing_published, None).iter().all(|r| r.auto_cancel.is_none()));
     }

@@ -44,7 +44,8 @@ pub enum CmdProbe {
 
 /// `pipegen_wait_services [WAITS]` waits for every service WAITS (else `PIPEGEN_WAITS`) lists
 /// (`<KEY>=<alias>`, one a line), each described by `PIPEGEN_WAIT_<KEY>` ([`wait_variable`]).
-/// TCP probes use bash's /dev/tcp, else an `nc` with `-z` (OpenBSD's, ncat), else one with `-e`
+/// HTTP probes run `curl -g` (no globbing of the path's `[ ]` and `{ }`), else wget (which has
+/// no globs). TCP probes use bash's /dev/tcp, else an `nc` with `-z` (OpenBSD's, ncat), else one with `-e`
 /// (BusyBox's, which has no `-z`: connect, run `true`). A probe tool the job image lacks is
 /// reported at once, rather than waiting out the timeout and blaming a healthy service. Every
 /// probe is stopped after its limit ([`probe_seconds`]): a `cmd` probe by `timeout` (coreutils
@@ -78,7 +79,7 @@ pipegen_probe() {
         text.push_str(
             r#"    http)
       if pipegen_has curl; then
-        curl -fsS -o /dev/null --max-time "$5" "http://$2:$3$4"
+        curl -fsSg -o /dev/null --max-time "$5" "http://$2:$3$4"
       else
         timeout "$5" wget -q -O /dev/null "http://$2:$3$4"
       fi
@@ -241,6 +242,8 @@ fn wait_key(alias: &str) -> String {
 }
 
 /// GitHub: the command Docker runs inside the service container (`/bin/sh -c`) to check it.
+/// curl gets `-g` (as in the waits): a path's `[ ]` and `{ }` are the URL's, not curl's globs
+/// (wget has none).
 /// BusyBox's `wget -T` crashes (1.35), so wget runs without it: Docker's `--health-timeout`
 /// ([`probe_seconds`], as GitLab's wait) bounds every check anyway.
 pub fn health_command(service: &ServiceUse, health: &HealthCheck, policy: &Policy) -> String {
@@ -250,7 +253,7 @@ pub fn health_command(service: &ServiceUse, health: &HealthCheck, policy: &Polic
         Probe::Http(path) => {
             let url = quote(&format!("http://localhost:{port}{path}"));
             format!(
-                "if command -v curl > /dev/null 2>&1; then curl -fsS -o /dev/null --max-time {secs} {url}; else wget -q -O /dev/null {url}; fi"
+                "if command -v curl > /dev/null 2>&1; then curl -fsSg -o /dev/null --max-time {secs} {url}; else wget -q -O /dev/null {url}; fi"
             )
         }
         // /proc/net/tcp lists listening sockets (state 0A) with the port in hex: it needs no
@@ -329,5 +332,54 @@ mod tests {
         assert_ne!(code, 0, "{out}{err}");
         assert!(err.contains("pipegen: cannot check service 'db' (true): the job image needs timeout"), "{err}");
         assert!(seconds < 1.0, "it did not wait: {seconds} s");
+    }
+
+    /// GitHub's health command under `sh`, with the machine's curl, against a local server: a
+    /// path with `[ ]` and `{ }` is sent as written, once (curl would glob it without `-g`).
+    #[cfg(feature = "external-tests")]
+    #[test]
+    fn the_github_health_command_sends_a_path_with_brackets_and_braces_as_written() {
+        use crate::plan::ImageUse;
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let server = std::thread::spawn(move || {
+            let mut requests = Vec::new();
+            listener.set_nonblocking(true).unwrap();
+            let started = Instant::now();
+            while started.elapsed() < std::time::Duration::from_secs(3) {
+                match listener.accept() {
+                    Ok((mut stream, _)) => {
+                        stream.set_nonblocking(false).unwrap();
+                        let mut buffer = [0u8; 2048];
+                        let n = stream.read(&mut buffer).unwrap_or(0);
+                        let request = String::from_utf8_lossy(&buffer[..n]).into_owned();
+                        requests.push(request.lines().next().unwrap_or_default().to_string());
+                        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                    }
+                    Err(_) => std::thread::sleep(std::time::Duration::from_millis(10)),
+                }
+            }
+            requests
+        });
+        let path = "/status?filter[name]=db&x={a,b}";
+        let service = ServiceUse {
+            alias: "db".into(),
+            image: ImageUse::External("db:1".into()),
+            port,
+            env: Vec::new(),
+            health: None,
+        };
+        let health = HealthCheck {
+            probe: Probe::Http(path.into()),
+            timeout: crate::model::Duration::from_secs(2),
+            interval: crate::model::Duration::from_secs(1),
+        };
+        let command = health_command(&service, &health, &Policy::default());
+        let out = Command::new("sh").arg("-c").arg(&command).output().unwrap();
+        let requests = server.join().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{command}: {err}");
+        assert_eq!(requests, [format!("GET {path} HTTP/1.1")], "{command}: {err}");
     }
 }
