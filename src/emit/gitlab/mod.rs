@@ -18,7 +18,7 @@ use serde::Serialize;
 use crate::emit::scripts::{self, Builder, OwnRegistry, Platform, Publish, Unpushed};
 use crate::emit::{Extent, JobsBegun, Rendering, Stopped};
 use crate::model::{ArtifactsWhen, Platform as ImagePlatform};
-use crate::plan::{Build, BuildUse, CacheUse, ImageUse, JobId, Need, Plan, Policy, Run};
+use crate::plan::{Build, BuildUse, CacheUse, ImageUse, JobId, Need, Plan, Run};
 use crate::yaml::SizeLimit;
 use names::{BUILD_TEMPLATE, CACHE_KEY_DOTENV, CACHE_KEY_TEMPLATE, PUSH_TEMPLATE, TAG_DOTENV, WAIT_TEMPLATE};
 
@@ -293,7 +293,7 @@ pub fn render(plan: &Plan, extent: Extent) -> Rendering {
     }
     let key_caches = computed_key_caches(plan);
     if !key_caches.is_empty() {
-        jobs.insert(CACHE_KEY_TEMPLATE.to_string(), cache_key_template(&plan.policy));
+        jobs.insert(CACHE_KEY_TEMPLATE.to_string(), cache_key_template());
     }
     for cache in &key_caches {
         jobs.insert(names::cache_key_job(&cache.name), cache_key_job(plan, cache));
@@ -318,6 +318,15 @@ pub fn render(plan: &Plan, extent: Extent) -> Rendering {
                     crate::plan::push::SCRATCH_TAG_PREFIX,
                     crate::plan::push::SCRATCH_TAG_PREFIX
                 ),
+            },
+        );
+    }
+    if !key_caches.is_empty() {
+        variables.insert(
+            CACHE_HELPER_VARIABLE.to_string(),
+            GlobalVariable {
+                value: plan.policy.cache_helper_image.to_string(),
+                description: "Image of the small helper that computes cache keys and carries image caches (busybox); set it to a mirror.".to_string(),
             },
         );
     }
@@ -401,12 +410,17 @@ fn wait_template(plan: &Plan) -> Job {
     }
 }
 
-fn cache_key_template(policy: &Policy) -> Job {
+/// The image of the cache helper, which the build script reads too.
+const CACHE_HELPER_VARIABLE: &str = "PIPEGEN_CACHE_HELPER_IMAGE";
+
+fn cache_key_template() -> Job {
     let mut variables = IndexMap::new();
     variables.insert("PIPEGEN_KEY_REPORT".to_string(), Variable::Plain(CACHE_KEY_DOTENV.to_string()));
     Job {
         extends: Some(Cow::Borrowed(PUSH_TEMPLATE)),
-        image: Some(Image(policy.cache_helper_image.to_string())),
+        // The runner expands it (from the pipeline's variables, where its default is, or the
+        // project's, which override that): a mirror set for the build script serves here too.
+        image: Some(Image(format!("${CACHE_HELPER_VARIABLE}"))),
         needs: Some(Vec::new()),
         variables,
         script: vec![scripts::embed(scripts::CACHE_KEY, &[])],
@@ -654,5 +668,40 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
         script: run.script.clone(),
         artifacts,
         ..Job::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Policy;
+    use crate::yaml::Value;
+
+    fn pipeline(text: &str) -> Value {
+        let loaded = crate::model::load::load("t.yaml", text).unwrap_or_else(|e| panic!("{e}"));
+        let plan = crate::plan::build(&loaded, "t.yaml").unwrap_or_else(|e| panic!("{e}"));
+        crate::yaml::from_str(&render(&plan, Extent::Whole).text).expect("the pipeline is YAML")
+    }
+
+    /// The cache-key job's image is the helper image the build script uses, which users point at
+    /// a mirror with `PIPEGEN_CACHE_HELPER_IMAGE`; unset, the pipeline's default holds.
+    #[test]
+    fn the_cache_key_job_runs_the_helper_image_users_can_change() {
+        let p = pipeline(
+            r#"
+pipegen: 1
+name: t
+registry: registry.example.com/t
+caches:
+  deps: { key: [a.lock, b.lock, c.lock], paths: [deps] }
+images:
+  app: { caches: [deps] }
+"#,
+        );
+        assert_eq!(p[CACHE_KEY_TEMPLATE]["image"].as_str(), Some("$PIPEGEN_CACHE_HELPER_IMAGE"));
+        assert_eq!(
+            p["variables"]["PIPEGEN_CACHE_HELPER_IMAGE"]["value"].as_str(),
+            Some(Policy::default().cache_helper_image)
+        );
     }
 }
