@@ -220,7 +220,7 @@ fn vitess_shards_retries_timeouts_and_failure_logs_are_in_the_gitlab_pipeline() 
         assert_eq!(get(job, &["artifacts", "paths"]).as_sequence().map(Vec::len), Some(1));
         assert_eq!(get(job, &["artifacts", "paths"])[0].as_str(), Some("_test/logs/"));
         assert_eq!(get(job, &["variables", "flavor"]).as_str(), Some(flavor));
-        let image = get(job, &["image"]).as_str().expect("an image");
+        let image = get(job, &["image", "name"]).as_str().expect("an image");
         assert_eq!(image, format!("${{PIPEGEN_REF_BASE__{}}}", flavor.to_uppercase()));
     }
 }

@@ -212,9 +212,25 @@ struct Job {
     artifacts: Option<Artifacts>,
 }
 
+/// A job's image: by name (pipegen's own helper images), or started without its entrypoint.
 #[derive(Serialize)]
-#[serde(transparent)]
-struct Image(String);
+#[serde(untagged)]
+enum Image {
+    Named(String),
+    /// `entrypoint: [""]`: GitLab's Docker executor otherwise starts the image with its
+    /// `ENTRYPOINT`, where GitHub always overrides a job container's: a model's job runs alike
+    /// on both, whatever its image.
+    WithoutEntrypoint {
+        name: String,
+        entrypoint: [&'static str; 1],
+    },
+}
+
+impl Image {
+    fn without_entrypoint(name: String) -> Image {
+        Image::WithoutEntrypoint { name, entrypoint: [""] }
+    }
+}
 
 #[derive(Serialize)]
 struct Service {
@@ -391,7 +407,7 @@ fn build_template(plan: &Plan, aliases: bool) -> Job {
     before_script.push("pipegen_tools".to_string());
     Job {
         extends: Some(Cow::Borrowed(PUSH_TEMPLATE)),
-        image: Some(Image(BUILDER_IMAGE.to_string())),
+        image: Some(Image::Named(BUILDER_IMAGE.to_string())),
         variables,
         timeout: Some(policy.build_timeout.to_string()),
         before_script,
@@ -420,7 +436,7 @@ fn cache_key_template() -> Job {
         extends: Some(Cow::Borrowed(PUSH_TEMPLATE)),
         // The runner expands it (from the pipeline's variables, where its default is, or the
         // project's, which override that): a mirror set for the build script serves here too.
-        image: Some(Image(format!("${CACHE_HELPER_VARIABLE}"))),
+        image: Some(Image::Named(format!("${CACHE_HELPER_VARIABLE}"))),
         needs: Some(Vec::new()),
         variables,
         script: vec![scripts::embed(scripts::CACHE_KEY, &[])],
@@ -657,7 +673,7 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
     Job {
         extends: Some(Cow::Borrowed(if waits.is_empty() { PUSH_TEMPLATE } else { WAIT_TEMPLATE })),
         stage: Some(run.stage.clone()),
-        image: run.image.as_ref().map(|i| Image(image_reference(i))),
+        image: run.image.as_ref().map(|i| Image::without_entrypoint(image_reference(i))),
         services,
         needs: Some(needs(&run.needs, &run.caches)),
         variables,
@@ -703,5 +719,32 @@ images:
             p["variables"]["PIPEGEN_CACHE_HELPER_IMAGE"]["value"].as_str(),
             Some(Policy::default().cache_helper_image)
         );
+    }
+
+    /// A job's image, the model's or an external one, starts without its entrypoint, as GitHub
+    /// starts a job container; services keep theirs.
+    #[test]
+    fn job_images_start_without_their_entrypoint() {
+        let p = pipeline(
+            r#"
+pipegen: 1
+name: t
+registry: registry.example.com/t
+images:
+  app: {}
+services:
+  db: { image: "postgres:16.4", port: 5432 }
+jobs:
+  own: { image: app, services: [db], script: ["true"] }
+  external: { image: "ruby:3.3", script: ["true"] }
+"#,
+        );
+        for job in ["own", "external"] {
+            assert_eq!(p[job]["image"]["entrypoint"].as_sequence().map(|e| e.len()), Some(1), "{job}");
+            assert_eq!(p[job]["image"]["entrypoint"][0].as_str(), Some(""), "{job}");
+        }
+        assert_eq!(p["own"]["image"]["name"].as_str(), Some("${PIPEGEN_REF_APP}"));
+        assert_eq!(p["external"]["image"]["name"].as_str(), Some("ruby:3.3"));
+        assert!(p["own"]["services"][0]["entrypoint"].is_null(), "services keep their entrypoint");
     }
 }
