@@ -970,6 +970,10 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
         let mut with = IndexMap::new();
         with.insert("name", With::Text(name));
         with.insert("path", With::Text(lines(&paths)));
+        // upload-artifact (since v4.4.0) leaves out every file or directory whose name starts
+        // with `.` unless told otherwise; GitLab archives them, and a model's `.reports/` or
+        // `.coverage` would upload nothing.
+        with.insert("include-hidden-files", With::Flag(true));
         with.insert("retention-days", With::Number(u64::from(plan.policy.artifact_retention_days)));
         steps.push(Step {
             name: "Upload artifacts".to_string(),

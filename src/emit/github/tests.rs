@@ -277,6 +277,11 @@ fn shards_services_artifacts_and_env_map_to_github_keywords() {
         Some("qa_3-3.shard-${{ matrix.shard }}.attempt-${{ github.run_attempt }}"),
         "a job run again uploads under a name of its own"
     );
+    assert_eq!(
+        upload["with"]["include-hidden-files"].as_bool(),
+        Some(true),
+        "`.reports/` or `.coverage` are uploaded, as GitLab archives them"
+    );
 }
 
 /// A run that does not push hands its images on through the run's cache, one entry per attempt;
