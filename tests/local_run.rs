@@ -17,7 +17,10 @@ use serde_yaml::Value;
 
 /// Logs each call with the docker configuration it runs under (`own`: a directory that exists,
 /// else `default`); `login` logs its password from stdin, `create` names the job's container.
+/// Each call's arguments also go to `$FAKE_LOG.argv`, each ended by NUL, the call by `\001`.
 const FAKE_DOCKER: &str = r#"#!/bin/sh
+printf '%s\0' "$@" >> "$FAKE_LOG.argv"
+printf '\001\0' >> "$FAKE_LOG.argv"
 if [ -n "${DOCKER_CONFIG:-}" ] && [ -d "$DOCKER_CONFIG" ]; then config=own; else config=default; fi
 case "$1" in
   login) echo "docker $* password=$(cat) config=$config" >> "$FAKE_LOG" ;;
@@ -63,6 +66,12 @@ fn fill(text: &str, temp: &Path) -> String {
 
 /// Runs `job`'s local-images step of `model`'s workflow with `sh`: its status, output and log.
 fn run_local_step(model: &str, job: &str) -> (i32, String, Vec<String>) {
+    let (code, out, log, _) = run_local_step_with_argv(model, job);
+    (code, out, log)
+}
+
+/// [`run_local_step`], and the arguments of each docker call, exactly as docker received them.
+fn run_local_step_with_argv(model: &str, job: &str) -> (i32, String, Vec<String>, Vec<Vec<String>>) {
     let loaded = pipegen::model::load("pipegen.yaml", model).unwrap_or_else(|e| panic!("{}", e.render(false)));
     let plan = pipegen::plan::build(&loaded, "pipegen.yaml").unwrap_or_else(|e| panic!("{}", e.render(false)));
     let workflow: Value = serde_yaml::from_str(&render(&plan, Target::Github)).unwrap();
@@ -102,8 +111,17 @@ fn run_local_step(model: &str, job: &str) -> (i32, String, Vec<String>) {
         }
     }
     let (code, out, err) = support::run(&mut command);
+    let mut calls = vec![Vec::new()];
+    for arg in fs::read_to_string(log.with_extension("argv")).unwrap_or_default().split_terminator('\0') {
+        if arg == "\u{1}" {
+            calls.push(Vec::new());
+        } else {
+            calls.last_mut().expect("a call").push(arg.to_string());
+        }
+    }
+    calls.pop();
     let log = fs::read_to_string(&log).unwrap_or_default().lines().map(String::from).collect();
-    (code, format!("{out}{err}"), log)
+    (code, format!("{out}{err}"), log, calls)
 }
 
 /// The reviewer's model: an unchanged `api` (its build skipped) is only in the registry,
@@ -333,4 +351,42 @@ fn a_platform_job_of_a_run_that_does_not_push_saves_its_own_image_under_the_plai
         ))),
         "{log}"
     );
+}
+
+/// Every value a model gives the local run reaches docker as one argument: a service's variable
+/// of several lines (`POSTGRES_INITDB_ARGS`) once became an argument per line, so a line such as
+/// `--privileged` or `-v /:/h` was read as an option of `docker run`. The job's variables go by
+/// name, docker reading their values from its environment.
+#[test]
+fn a_value_of_several_lines_stays_one_argument_and_adds_no_option() {
+    let model = r#"
+pipegen: 1
+name: s2
+registry: ghcr.io/acme/s2
+images: { app: { context: app } }
+services:
+  db:
+    image: postgres:16.4
+    port: 5432
+    env: { POSTGRES_INITDB_ARGS: "--auth-host=scram-sha-256\n--data-checksums", EVIL: "x\n--privileged\n-v\n/:/h" }
+jobs: { e2e: { image: app, services: [db], env: { JOB_VAR: "a\n--privileged" }, script: ["true"] } }
+"#;
+    let (code, out, log, calls) = run_local_step_with_argv(model, "e2e");
+    assert_eq!(code, 0, "{out}\n{log:#?}");
+    let call = |verb: &str| calls.iter().find(|c| c[0] == verb).unwrap_or_else(|| panic!("no {verb}: {calls:#?}"));
+    let run = call("run");
+    assert_eq!(run.last().map(String::as_str), Some("postgres:16.4"), "{run:#?}");
+    let envs: Vec<&str> = run.windows(2).filter(|w| w[0] == "--env").map(|w| w[1].as_str()).collect();
+    assert_eq!(
+        envs,
+        ["POSTGRES_INITDB_ARGS=--auth-host=scram-sha-256\n--data-checksums", "EVIL=x\n--privileged\n-v\n/:/h"],
+        "{run:#?}"
+    );
+    let create = call("create");
+    assert!(create.windows(2).any(|w| w[0] == "--env" && w[1] == "JOB_VAR"), "{create:#?}");
+    for call in &calls {
+        for arg in call {
+            assert!(!["--privileged", "-v", "/:/h", "--data-checksums"].contains(&arg.as_str()), "{call:#?}");
+        }
+    }
 }

@@ -58,6 +58,19 @@ pipegen_waits() {
     pipegen_wait_services "$1" || exit 1
   fi
 }
+# Every docker argument is one word of "$@": a value (a service's variable, which may hold
+# lines) never becomes an option of its own. Names and images are checked, as docker would
+# read a word starting with `-` as an option.
+pipegen_name_only() {
+  case "$1" in
+    ''|[0-9]*|*[!A-Za-z0-9_]*) echo "pipegen: '$1' is not a variable name" >&2; exit 1 ;;
+  esac
+}
+pipegen_image_only() {
+  case "$1" in
+    ''|-*) echo "pipegen: '$1' is not an image reference" >&2; exit 1 ;;
+  esac
+}
 DOCKER_CONFIG="$pipegen_config"
 export DOCKER_CONFIG
 pipegen_login
@@ -75,21 +88,23 @@ for pipegen_key in ${PIPEGEN_LOCAL_SERVICES:-}; do
   set -- $pipegen_spec
   pipegen_alias="$1" pipegen_image="$2" pipegen_port="$3"
   shift 3
-  pipegen_args="--detach${IFS}--name${IFS}$pipegen_net-$pipegen_alias${IFS}--network${IFS}$pipegen_net${IFS}--network-alias${IFS}$pipegen_alias"
+  case "$pipegen_port" in
+    ''|*[!0-9]*) echo "pipegen: '$pipegen_port' is not the port of service '$pipegen_alias'" >&2; exit 1 ;;
+  esac
+  pipegen_image_only "$pipegen_image"
+  pipegen_names="$*"
+  set -- --detach --name "$pipegen_net-$pipegen_alias" --network "$pipegen_net" --network-alias "$pipegen_alias"
   if [ -z "${PIPEGEN_JOB_IMAGE:-}" ]; then
-    pipegen_args="$pipegen_args${IFS}--publish${IFS}$pipegen_port:$pipegen_port"
+    set -- "$@" --publish "$pipegen_port:$pipegen_port"
   fi
-  for pipegen_name in "$@"; do
-    case "$pipegen_name" in
-      ''|*[!A-Za-z0-9_]*) echo "pipegen: '$pipegen_name' is not a variable name" >&2; exit 1 ;;
-    esac
+  for pipegen_name in $pipegen_names; do
+    pipegen_name_only "$pipegen_name"
     eval "pipegen_value=\${PIPEGEN_LOCAL_SERVICE_${pipegen_key}_$pipegen_name-}"
     # shellcheck disable=SC2154 # set by the eval
-    pipegen_args="$pipegen_args${IFS}--env${IFS}$pipegen_name=$pipegen_value"
+    set -- "$@" --env "$pipegen_name=$pipegen_value"
   done
   echo "pipegen: starting service '$pipegen_alias' ($pipegen_image)"
-  # shellcheck disable=SC2086 # one argument a line
-  docker run $pipegen_args "$pipegen_image" > /dev/null
+  docker run "$@" "$pipegen_image" > /dev/null
   pipegen_started="$pipegen_started${IFS}$pipegen_net-$pipegen_alias"
 done
 if [ -z "${PIPEGEN_JOB_IMAGE:-}" ]; then
@@ -100,12 +115,14 @@ if [ -z "${PIPEGEN_JOB_IMAGE:-}" ]; then
   pipegen_waits "${PIPEGEN_WAITS:-}"
   eval "$PIPEGEN_RUN_SH"
 fi
-pipegen_args="--network${IFS}$pipegen_net${IFS}--workdir${IFS}/pipegen-work"
+pipegen_image_only "$PIPEGEN_JOB_IMAGE"
+set -- --network "$pipegen_net" --workdir /pipegen-work
 for pipegen_name in ${PIPEGEN_PASS:-}; do
-  pipegen_args="$pipegen_args${IFS}--env${IFS}$pipegen_name"
+  pipegen_name_only "$pipegen_name"
+  set -- "$@" --env "$pipegen_name"
 done
-# shellcheck disable=SC2016,SC2086 # expanded in the job's container; one argument a line
-pipegen_job="$(docker create $pipegen_args "$PIPEGEN_JOB_IMAGE" sh -c 'if [ -n "${PIPEGEN_WAITS:-}" ]; then eval "$PIPEGEN_WAIT_SH"; pipegen_wait_services || exit 1; fi; eval "$PIPEGEN_RUN_SH"')"
+# shellcheck disable=SC2016 # expanded in the job's container
+pipegen_job="$(docker create "$@" "$PIPEGEN_JOB_IMAGE" sh -c 'if [ -n "${PIPEGEN_WAITS:-}" ]; then eval "$PIPEGEN_WAIT_SH"; pipegen_wait_services || exit 1; fi; eval "$PIPEGEN_RUN_SH"')"
 unset IFS
 set +f
 pipegen_logged_out
