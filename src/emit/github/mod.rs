@@ -130,6 +130,10 @@ struct Triggers {
     push: Option<Empty>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pull_request: Option<Empty>,
+    /// GitHub's merge queue: a workflow of required checks must run on it, or a queued pull
+    /// request waits forever. Like a pull request, such a run does not push.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    merge_group: Option<Empty>,
     /// The model's refresh schedule: runs on the default branch's latest commit.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     schedule: Vec<Schedule>,
@@ -340,11 +344,14 @@ fn render_from(plan: &Plan, extent: Extent, first_budget: usize) -> Rendering {
         on: Triggers {
             push: on_push,
             pull_request: (!plan.is_empty()).then_some(Empty {}),
+            merge_group: (!plan.is_empty()).then_some(Empty {}),
             schedule: plan.refresh.iter().filter(|_| scheduled).map(|cron| Schedule { cron: cron.clone() }).collect(),
             workflow_dispatch: Dispatch { inputs },
         },
         concurrency: Concurrency {
-            group: "${{ github.workflow }}-${{ github.ref }}",
+            // GitHub also sends `push` for the merge queue's branch (`gh-readonly-queue/…`):
+            // in one group, that run and the queue's own would cancel each other.
+            group: "${{ github.workflow }}-${{ github.event_name == 'merge_group' && 'merge_group-' || '' }}${{ github.ref }}",
             // A run that pushes must finish (else images are pushed and their aliases not
             // moved): the condition that sets PIPEGEN_PUSH exempts it, whatever the branch.
             cancel_in_progress: Waiver::CancelSupersededRuns

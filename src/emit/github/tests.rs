@@ -385,7 +385,12 @@ fn the_registry_is_the_models_unless_overridden_for_the_run() {
     );
     assert_eq!(w["on"]["workflow_dispatch"]["inputs"]["registry"]["required"].as_bool(), Some(false));
     assert!(w["on"]["push"].is_mapping() && w["on"]["pull_request"].is_mapping());
-    assert_eq!(w["concurrency"]["group"].as_str(), Some("${{ github.workflow }}-${{ github.ref }}"));
+    assert_eq!(
+        w["concurrency"]["group"].as_str(),
+        Some(
+            "${{ github.workflow }}-${{ github.event_name == 'merge_group' && 'merge_group-' || '' }}${{ github.ref }}"
+        )
+    );
     assert_eq!(
         w["concurrency"]["cancel-in-progress"].as_str(),
         Some(format!("${{{{ !({DEFAULT_PUSH}) }}}}").as_str()),
@@ -824,4 +829,18 @@ jobs:
     assert!(w["jobs"]["qa"]["strategy"].is_null() && w["jobs"]["qa"]["env"]["CI_NODE_TOTAL"].is_null());
     let gitlab: Value = crate::yaml::from_str(&crate::emit::render(&p, crate::emit::Target::Gitlab)).unwrap();
     assert!(gitlab["qa"]["parallel"].is_null());
+}
+
+/// The merge queue runs the workflow (`merge_group`) as a pull request: nothing pushes, and the
+/// `push` GitHub also sends for the queue's branch does not share (and cancel) its group.
+#[test]
+fn the_merge_queue_runs_the_workflow_without_pushing() {
+    let w = workflow(GDK);
+    assert!(w["on"]["merge_group"].is_mapping(), "{:?}", w["on"]);
+    let group = w["concurrency"]["group"].as_str().unwrap();
+    assert!(group.contains("github.event_name == 'merge_group' && 'merge_group-'"), "{group}");
+    let push = w["env"]["PIPEGEN_PUSH"].as_str().unwrap();
+    assert!(!push.contains("merge_group") && !push.contains("pull_request"), "only named events push: {push}");
+    let empty = workflow("pipegen: 1\nname: e\nregistry: r.example.com/e\n");
+    assert!(empty["on"]["merge_group"].is_null(), "a workflow that only runs when asked");
 }
