@@ -517,6 +517,35 @@ fn a_parent_tag_that_did_not_arrive_is_named() {
     }
 }
 
+/// On GitHub a parent's tag arrives empty when the runner dropped its build job's output for
+/// holding a secret's value: the message names that cause.
+#[test]
+fn a_parent_tag_github_dropped_is_named_with_its_cause() {
+    let plan = plan_of("pipegen.yaml", OWN_MODEL);
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let repo = dir.path().join("repo");
+    let commit = repository(&repo, &plan);
+    let plan = emitted_in(&plan, &repo);
+    let file = dir.path().join("tag.sh");
+    std::fs::write(&file, script(Target::Github, &plan)).expect("write the script");
+    let app = plan.builds.iter().position(|b| &*b.this.id.image == "app").expect("app");
+    let mut env = job_env(&plan, app, &vec!["x".to_string(); plan.builds.len()], &commit);
+    for (name, value) in env.iter_mut() {
+        if name.starts_with("PIPEGEN_PARENT_") && value.starts_with("TOOL=") {
+            *value = "TOOL=".to_string();
+        }
+    }
+    for shell in SHELLS {
+        let (code, stdout, stderr) = run_with(shell, &file, &repo, &env);
+        assert_ne!(code, 0, "{shell}: an empty parent tag went unnoticed: {stdout}");
+        assert!(
+            stderr.contains("did not come from its build job")
+                && stderr.contains("GitHub dropped the output because it contains the value of a secret"),
+            "{shell}: {stderr}"
+        );
+    }
+}
+
 /// The build step hands the builder every argument the tag hashed, with each `${parent:…}` of
 /// an argument replaced by that parent's reference or tag, under every shell and for both
 /// builders (a stand-in `buildah` and `docker` record their arguments).

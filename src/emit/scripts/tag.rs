@@ -164,7 +164,7 @@ fn parent_lookup(platform: Platform) -> &'static str {
     pipegen_n=$((pipegen_n + 1))
   done
   if [ -z "$pipegen_value" ]; then
-    echo "pipegen: the tag of $pipegen_parent_image (PIPEGEN_PARENT_<n>=$pipegen_key=<tag>) did not come from its build job" >&2
+    echo "pipegen: the tag of $pipegen_parent_image (PIPEGEN_PARENT_<n>=$pipegen_key=<tag>) did not come from its build job; if that job published it, GitHub dropped the output because it contains the value of a secret (its log says \"Skip output 'tag' since it may contain secret\"): change that secret (PIPEGEN_REGISTRY_USER, say) so no tag can contain it" >&2
     return 1
   fi
   pipegen_parent_ref="$PIPEGEN_REGISTRY/$pipegen_parent_image:$pipegen_value""#
