@@ -64,7 +64,7 @@ impl StageLayout {
 }
 
 /// Without declared stages: an order in which every stage comes after the stages of what its
-/// members need (parents' builds, the images a job runs). Among stages that may come next, the
+/// members need (parents' builds, the images a job runs, the jobs a job `needs`). Among stages that may come next, the
 /// one whose members sit shallowest in the graph goes first (images by depth, jobs one below the
 /// deepest image they use), then the one that appears first in the model. Stage names the model
 /// set by hand can contradict each other (a cycle); the rest then follows that ranking and
@@ -107,6 +107,12 @@ fn derive_order(
     for (stage, used) in &used_by_job {
         for image in used {
             stages.constrain(&images[*image], stage);
+        }
+    }
+    // A job's stage comes no earlier than the stages of the jobs it needs.
+    for (name, job) in &model.jobs {
+        for needed in job.needs.iter().filter_map(|n| jobs.get(&n.0)) {
+            stages.constrain(needed, &jobs[name]);
         }
     }
     stages.order()
@@ -203,6 +209,16 @@ mod tests {
              jobs:\n  lint: { stage: lint, script: [x] }\n  unit: { image: b, script: [x] }\n",
         );
         assert_eq!(layout.order, ["build-1", "lint", "build-2", "test"]);
+    }
+
+    #[test]
+    fn a_job_stage_comes_after_the_stages_of_the_jobs_it_needs() {
+        // Without `needs`, `check` (first seen, same rank) would come before `compile`.
+        let layout = layout(
+            "pipegen: 1\nname: t\nregistry: r.example/t\n\
+             jobs:\n  test: { stage: check, needs: [build], script: [x] }\n  build: { stage: compile, script: [x] }\n",
+        );
+        assert_eq!(layout.order, ["compile", "check"]);
     }
 }
 

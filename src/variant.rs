@@ -54,6 +54,13 @@ impl Variant {
         self.0.pairs.is_empty()
     }
 
+    /// Whether `other` has the same value as this variant on every axis both have: a job's
+    /// variant needs exactly the variants of a needed job that agree with it (all of them when
+    /// the two share no axis).
+    pub fn agrees_with(&self, other: &Variant) -> bool {
+        other.0.pairs.iter().all(|(axis, value)| self.get(axis).is_none_or(|own| own == value))
+    }
+
     pub fn get(&self, axis: &str) -> Option<&str> {
         self.0.pairs.iter().find(|(a, _)| a == axis).map(|(_, v)| v.as_str())
     }
@@ -221,6 +228,21 @@ mod tests {
 
     fn v(pairs: &[(&str, &str)]) -> Variant {
         Variant::new(pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect())
+    }
+
+    #[test]
+    fn variants_agree_on_the_axes_both_have() {
+        let needing = v(&[("pg", "16"), ("os", "deb")]);
+        // The same values, or fewer axes with the same values: needed.
+        assert!(needing.agrees_with(&v(&[("pg", "16")])));
+        assert!(needing.agrees_with(&v(&[("os", "deb"), ("pg", "16")])));
+        // An axis the needing variant lacks does not separate them: every value of it is needed.
+        assert!(needing.agrees_with(&v(&[("pg", "16"), ("arch", "arm64")])));
+        assert!(needing.agrees_with(&v(&[])));
+        assert!(v(&[]).agrees_with(&v(&[("pg", "15")])));
+        // A shared axis with another value: not needed.
+        assert!(!needing.agrees_with(&v(&[("pg", "15")])));
+        assert!(!needing.agrees_with(&v(&[("pg", "16"), ("os", "alpine")])));
     }
 
     #[test]

@@ -118,7 +118,7 @@ fn left_to_validate(error: &jsonschema::ValidationError<'_>, instance: &Value) -
         ["stages"]
             | ["axes", _]
             | ["images", _, "axes" | "caches" | "from"]
-            | ["jobs", _, "axes" | "caches" | "services"]
+            | ["jobs", _, "axes" | "caches" | "services" | "needs"]
     )
 }
 

@@ -717,6 +717,11 @@ pub struct AxisName(#[schemars(regex(pattern = patterns::AXIS), example = &"ruby
 #[serde(transparent)]
 pub struct Name(#[schemars(regex(pattern = patterns::NAME), example = &"base")] pub String);
 
+/// The name of a job of this model.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Deserialize, Serialize, JsonSchema)]
+#[serde(transparent)]
+pub struct JobName(#[schemars(regex(pattern = patterns::JOB_NAME), example = &"build")] pub String);
+
 /// One parent, or a list of parents; each a name or a name with the build argument that
 /// carries it.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -938,6 +943,15 @@ pub struct Job {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     #[schemars(extend("uniqueItems" = true), example = ["ruby"])]
     pub axes: Vec<AxisName>,
+
+    /// Jobs of this model that this job runs after, and whose artifacts it receives: each
+    /// variant (and shard) of this job starts once every variant and shard of each named job
+    /// whose axis values agree with its own (on the axes both have) has succeeded, and finds
+    /// their artifacts (`when: on_success` or `always`) at the same paths in its workspace. A
+    /// named job without artifacts only orders the two. Default: none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(extend("uniqueItems" = true), example = ["build"])]
+    pub needs: Vec<JobName>,
 
     /// Number of shards that split the work; each run sees `CI_NODE_INDEX` (1..N) and
     /// `CI_NODE_TOTAL` (N), also for `parallel: 1` (one shard: 1 and 1; GitLab's `parallel: 1`).

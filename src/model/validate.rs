@@ -95,6 +95,7 @@ impl<'m> Checker<'m> {
         for name in self.model.jobs.keys() {
             self.check_job(name);
         }
+        self.check_job_cycles();
         self.found.extend(env_names::reserved(self.model));
         self.found.extend(env_names::case_twins(self.model));
         self.found.extend(env_names::secrets(self.model));
@@ -646,6 +647,85 @@ impl<'m> Checker<'m> {
             self.report_zero_timeout(path.key("timeout"), format!("the timeout of job `{name}`"), None);
         }
         self.check_stage(&path, job.stage.as_ref().map(|s| s.0.as_str()));
+        self.check_job_needs(name);
+    }
+
+    /// `needs`: jobs of this model, each once, never the job itself.
+    fn check_job_needs(&mut self, name: &str) {
+        let job = &self.model.jobs[name];
+        let path = ModelPath::keys(["jobs", name, "needs"]);
+        for (i, needed) in job.needs.iter().enumerate() {
+            if needed.0 == name {
+                self.report(
+                    Diagnostic::new("self-need", path.index(i), format!("job `{name}` needs itself"))
+                        .label("this is the job itself")
+                        .help(
+                            "a job cannot run after itself; name the jobs whose results it uses, or remove the entry",
+                        ),
+                );
+            }
+        }
+        // The job itself counts as declared here: it was reported above, not as unknown.
+        self.check_references(
+            &path,
+            job.needs.iter().map(|n| n.0.as_str()),
+            names(&self.model.jobs),
+            "job",
+            "jobs",
+            "unknown-job",
+        );
+    }
+
+    /// Jobs that need each other in a cycle would never start: reported once, at the `needs`
+    /// entry that closes the first cycle found (jobs in model order).
+    fn check_job_cycles(&mut self) {
+        let jobs = &self.model.jobs;
+        // 0: not visited, 1: on the current path, 2: done.
+        let mut state: HashMap<&str, u8> = HashMap::new();
+        for start in jobs.keys() {
+            if state.get(start.as_str()).copied().unwrap_or(0) != 0 {
+                continue;
+            }
+            // An explicit stack of (job, next `needs` index to look at): no recursion depth limit.
+            let mut stack: Vec<(&str, usize)> = vec![(start.as_str(), 0)];
+            state.insert(start.as_str(), 1);
+            while let Some(&mut (job, ref mut next)) = stack.last_mut() {
+                let needs = &jobs[job].needs;
+                if *next == needs.len() {
+                    state.insert(job, 2);
+                    stack.pop();
+                    continue;
+                }
+                let i = *next;
+                *next += 1;
+                let needed = needs[i].0.as_str();
+                if needed == job || !jobs.contains_key(needed) {
+                    continue; // reported by `check_job_needs`
+                }
+                match state.get(needed).copied().unwrap_or(0) {
+                    0 => {
+                        state.insert(needed, 1);
+                        stack.push((needed, 0));
+                    }
+                    1 => {
+                        let from = stack.iter().position(|(j, _)| *j == needed).unwrap_or(0);
+                        let mut shown: Vec<&str> = stack[from..].iter().map(|(j, _)| *j).collect();
+                        shown.push(needed);
+                        self.report(
+                            Diagnostic::new(
+                                "need-cycle",
+                                ModelPath::keys(["jobs", job, "needs"]).index(i),
+                                format!("jobs need each other in a cycle: {}", shown.join(" → ")),
+                            )
+                            .label("this entry closes the cycle")
+                            .help("a job runs after the jobs it needs, so none of these could start; remove one of the `needs` entries along the cycle"),
+                        );
+                        return;
+                    }
+                    _ => {}
+                }
+            }
+        }
     }
 
     /// Checks that need a sound graph: `${axis}` scopes and stage order.
@@ -688,6 +768,17 @@ impl<'m> Checker<'m> {
                     &at,
                     &format!("job `{name}`"),
                     &format!("image `{image}`"),
+                );
+            }
+            for needed in &job.needs {
+                let needed_stage = &layout.jobs[&needed.0];
+                self.check_stage_order(
+                    &layout,
+                    stage,
+                    needed_stage,
+                    &at,
+                    &format!("job `{name}`"),
+                    &format!("job `{}`", needed.0),
                 );
             }
         }

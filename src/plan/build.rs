@@ -307,7 +307,15 @@ impl<'a> Planner<'a> {
         let variants: Vec<Vec<Variant>> =
             model.jobs.values().map(|job| self.variants_over(&job_axes(model, self.graph, job))).collect();
         let mut out = Vec::with_capacity(variants.iter().map(Vec::len).sum());
-        for ((job_name, job), job_variants) in self.model.jobs.iter().zip(variants) {
+        // Each job's variants by name, for the jobs that need it.
+        let variants_of: HashMap<&str, &[Variant]> =
+            model.jobs.keys().map(String::as_str).zip(variants.iter().map(Vec::as_slice)).collect();
+        // Whether a job hands files on: some job needs it, and it keeps files when it succeeds.
+        let hands_on =
+            |name: &str| model.jobs[name].artifacts.as_ref().is_some_and(|a| a.when != ArtifactsWhen::OnFailure);
+        let handed_on: std::collections::HashSet<&str> =
+            model.jobs.values().flat_map(|j| j.needs.iter()).map(|n| n.0.as_str()).filter(|n| hands_on(n)).collect();
+        for ((job_name, job), job_variants) in self.model.jobs.iter().zip(variants.iter().cloned()) {
             let stage = self.layout.jobs[job_name].clone();
             // The same for every variant: scripts read axis values from the environment.
             let script: Vec<String> =
@@ -339,11 +347,25 @@ impl<'a> Planner<'a> {
                     timeout: job.timeout,
                     artifacts: artifacts.clone(),
                     needs: Vec::new(),
+                    received: Vec::new(),
+                    handed_on: handed_on.contains(job_name.as_str()),
                     submodules: job.submodules,
                     secrets: job.secrets.iter().map(|s| s.0.clone()).collect(),
                 };
                 run.needs =
                     dedup(run.model_images().map(|b| Need { job: JobId::Build(b.id.clone()), takes_tag: true }));
+                // The jobs it needs: every variant that agrees with this one, with its artifacts.
+                for needed in &job.needs {
+                    let matched: Vec<JobId> = variants_of[needed.0.as_str()]
+                        .iter()
+                        .filter(|v| variant.agrees_with(v))
+                        .map(|v| JobId::Run { job: needed.0.clone(), variant: v.clone() })
+                        .collect();
+                    if hands_on(&needed.0) {
+                        run.received.extend(matched.iter().cloned());
+                    }
+                    run.needs.extend(matched.into_iter().map(|job| Need { job, takes_tag: true }));
+                }
                 out.push(run);
             }
         }

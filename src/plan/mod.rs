@@ -160,13 +160,15 @@ pub enum ImageUse {
     External(String),
 }
 
-/// What a job waits for, and whether it takes the needed job's tag.
+/// What a job waits for, and whether it takes the needed job's tag (or, for a needed run of a
+/// model job, its artifacts).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Need {
     pub job: JobId,
     /// The job reads the needed build's reference (GitLab: `artifacts: true`): its content tag
     /// is only known once the build job computed it, and in a pipeline that does not push, any
-    /// image may be in the registry or where that pipeline keeps it.
+    /// image may be in the registry or where that pipeline keeps it. Always true for a needed
+    /// run ([`JobId::Run`], the model's `needs`): the job receives its artifacts.
     pub takes_tag: bool,
 }
 
@@ -326,8 +328,16 @@ pub struct Run {
     pub retry: u32,
     pub timeout: Option<Duration>,
     pub artifacts: Option<ArtifactsPlan>,
-    /// The builds of the images it runs (its image and its services').
+    /// The builds of the images it runs (its image and its services'), then the runs of the
+    /// jobs it `needs` whose variants agree with its own.
     pub needs: Vec<Need>,
+    /// The runs among `needs` whose files it receives: those of jobs that keep artifacts when
+    /// they succeed (`on_success`, `always`); a job whose artifacts are `on_failure` only hands
+    /// nothing on.
+    pub received: Vec<JobId>,
+    /// Some job needs this one and receives its artifacts: they keep their paths from the
+    /// repository root on every platform, where the receiving job finds them.
+    pub handed_on: bool,
     /// Its checkout holds the repository's submodules (the model's `submodules`).
     pub submodules: bool,
     /// The platform secrets its script reads, each as the variable of its name.

@@ -9,6 +9,7 @@
 //! | actions/checkout | v5.0.0 | 08c6903cd8c0fde910a37f88322edcfb5dd907a8 | argoproj/argo-cd `.github/workflows/image-reuse.yaml`; external-secrets/external-secrets `.github/workflows/ci.yml`; fluxcd/gha-workflows `.github/workflows/controller-release.yaml` |
 //! | actions/cache | v4.3.0 | 0057852bfaa89a56745cba8c7296529d2fc39830 | renovatebot/renovate `.github/workflows/build.yml`; external-secrets/external-secrets `.github/workflows/ci.yml`; prometheus/prometheus `.github/workflows/ci.yml` |
 //! | actions/upload-artifact | v5.0.0 | 330a01c490aca151604b8cf639adc76d48f6c5d4 | renovatebot/renovate `.github/workflows/build.yml`; prometheus/promci `actions/save_artifacts/action.yml` |
+//! | actions/download-artifact | v5.0.0 | 634f93cb2916e3fdff6788551b99b062d0335ce0 | many public workflows and their tests pin it so, looked up in this session (the code index shows ten independent repositories, e.g. release workflows downloading `python-package-distributions`); the offline real-engine kit (`../shared/real-engines`) does not hold it yet |
 
 /// An action pinned by commit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +42,10 @@ pub const CACHE_SAVE: Action =
     Action { name: "actions/cache/save", sha: "0057852bfaa89a56745cba8c7296529d2fc39830", version: "v4.3.0" };
 pub const UPLOAD_ARTIFACT: Action =
     Action { name: "actions/upload-artifact", sha: "330a01c490aca151604b8cf639adc76d48f6c5d4", version: "v5.0.0" };
+/// download-artifact v5 reads the artifacts upload-artifact v4 and later write (v5.0.0 above).
+pub const DOWNLOAD_ARTIFACT: Action =
+    Action { name: "actions/download-artifact", sha: "634f93cb2916e3fdff6788551b99b062d0335ce0", version: "v5.0.0" };
 
 /// Every action the workflow may use.
 #[cfg(test)]
-pub const ACTIONS: [Action; 5] = [CHECKOUT, CACHE, CACHE_RESTORE, CACHE_SAVE, UPLOAD_ARTIFACT];
+pub const ACTIONS: [Action; 6] = [CHECKOUT, CACHE, CACHE_RESTORE, CACHE_SAVE, UPLOAD_ARTIFACT, DOWNLOAD_ARTIFACT];

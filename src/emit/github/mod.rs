@@ -502,6 +502,27 @@ fn checkout(submodules: bool, lfs: bool) -> Step {
     Step { name: "Check out".to_string(), uses: Some(CHECKOUT.step_uses()), with, ..Step::default() }
 }
 
+/// A path at the repository root that no job writes: listed among the paths of an artifact that
+/// another job downloads, it roots the archive at the repository root.
+const ARTIFACT_ROOT_ANCHOR: &str = ".pipegen-artifact-root";
+
+/// The step that downloads the artifacts of a needed run into the workspace, where they were:
+/// every shard's, of every attempt that uploaded some (the run's name, then `.` and what
+/// [`run_job`] adds: no other job's name starts so), merged into the checkout.
+fn download_step(id: &JobId) -> Step {
+    let mut with = IndexMap::new();
+    let id = names::id(id);
+    with.insert("pattern", With::Text(format!("{id}.*")));
+    with.insert("merge-multiple", With::Flag(true));
+    Step {
+        // By its id, which holds no character GitHub could read as an expression.
+        name: format!("Download the artifacts of {id}"),
+        uses: Some(DOWNLOAD_ARTIFACT.step_uses()),
+        with,
+        ..Step::default()
+    }
+}
+
 fn needs(needs: &[Need]) -> Vec<String> {
     needs.iter().map(|n| names::id(&n.job)).collect()
 }
@@ -933,6 +954,7 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
             ..Step::default()
         });
     }
+    steps.extend(run.received.iter().map(download_step));
     steps.extend(run.caches.iter().map(cache_step));
     let attempts = if run.retry > 0 { format!(" (up to {} attempts)", run.retry + 1) } else { String::new() };
     if local {
@@ -973,7 +995,13 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
             Some(_) => format!("{id}.shard-${{{{ matrix.shard }}}}.{attempt}"),
             None => format!("{id}.{attempt}"),
         };
-        let paths: Vec<String> = artifacts.paths.iter().map(|p| literal(p)).collect();
+        let mut paths: Vec<String> = artifacts.paths.iter().map(|p| literal(p)).collect();
+        if run.handed_on {
+            // upload-artifact roots the archive at the deepest directory its paths' search
+            // paths share; a path at the repository root that matches nothing makes that the
+            // root, so a job that downloads the archive finds each file at its own path.
+            paths.push(ARTIFACT_ROOT_ANCHOR.to_string());
+        }
         let mut with = IndexMap::new();
         with.insert("name", With::Text(name));
         with.insert("path", With::Text(lines(&paths)));

@@ -40,9 +40,11 @@ jobs:
     timeout: 30m
     artifacts: { paths: [qa/tmp/], when: on_failure }
     env: { LITERAL: "$${{ github.token }}" }
+    needs: [lint]
   lint:
     image: ruby:3.3
     script: [rubocop]
+    artifacts: { paths: [lint/report.json] }
 "#;
 
 /// Kolla: `infra` has no axes and is shared; `svc` varies by install type; `api` by distro too.
@@ -91,12 +93,31 @@ fn steps(job: &Value) -> &Vec<Value> {
 }
 
 #[test]
+fn a_job_downloads_the_artifacts_of_the_jobs_it_needs_after_its_checkout() {
+    let w = workflow(GDK);
+    let qa = steps(&w["jobs"]["qa_3-2"]);
+    assert_eq!(qa[0]["name"].as_str(), Some("Check out"));
+    assert_eq!(qa[1]["uses"].as_str(), Some(DOWNLOAD_ARTIFACT.uses().as_str()));
+    // Every shard and attempt of `lint`'s uploads (`lint.attempt-<n>`, `lint.shard-<n>.…`).
+    assert_eq!(qa[1]["with"]["pattern"].as_str(), Some("lint.*"));
+    assert_eq!(qa[1]["with"]["merge-multiple"].as_bool(), Some(true));
+    assert!(qa[1]["with"]["path"].is_null(), "into the workspace");
+    // `lint`'s archive is rooted at the repository root, so `lint/report.json` arrives there.
+    let upload = steps(&w["jobs"]["lint"]).iter().find(|s| s["name"] == "Upload artifacts").expect("upload");
+    assert_eq!(upload["with"]["path"].as_str(), Some("lint/report.json\n.pipegen-artifact-root\n"));
+    // `qa` keeps its files on failure alone: a job needing it would have nothing to download,
+    // and no job needs it, so its upload lists its own paths alone.
+    let upload = steps(&w["jobs"]["qa_3-2"]).iter().find(|s| s["name"] == "Upload artifacts").expect("upload");
+    assert_eq!(upload["with"]["path"].as_str(), Some("qa/tmp/\n"));
+}
+
+#[test]
 fn each_variant_build_needs_only_its_own_parent_variant() {
     let w = workflow(GDK);
     assert_eq!(strings(&w["jobs"]["build_gitaly_3-2"]["needs"]), ["build_base_3-2"]);
     assert_eq!(strings(&w["jobs"]["build_gitaly_3-3"]["needs"]), ["build_base_3-3"]);
     assert_eq!(strings(&w["jobs"]["build_gdk_3-3"]["needs"]), ["build_base_3-3", "build_gitaly_3-3"]);
-    assert_eq!(strings(&w["jobs"]["qa_3-2"]["needs"]), ["build_gdk_3-2"]);
+    assert_eq!(strings(&w["jobs"]["qa_3-2"]["needs"]), ["build_gdk_3-2", "lint"]);
     // The parent's tag comes from the same variant's build job, and only that.
     let env = &w["jobs"]["build_gitaly_3-3"]["env"];
     assert_eq!(env["PIPEGEN_PARENTS"].as_str(), Some("BASE_IMAGE=base=BASE__3_3"));

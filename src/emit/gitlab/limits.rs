@@ -110,7 +110,11 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
                 &id,
                 needs,
                 max_needs,
-                "use fewer services built from model images in one job",
+                if run.needs.iter().any(|n| matches!(n.job, JobId::Run { .. })) {
+                    "use fewer services built from model images in one job, or need fewer variants of other jobs (a job with the axes of a job it `needs` waits for the matching variants alone)"
+                } else {
+                    "use fewer services built from model images in one job"
+                },
             ));
         }
         if let Some(shards) = run.shards
