@@ -120,9 +120,10 @@ fn citus_builds_stylechecker_once_and_each_tester_once_per_postgres_version() {
         let args = &build(&plan, &format!("build:extbuilder:{version}")).args;
         let major = version.split('.').next().unwrap().to_string();
         assert_eq!(args, &[("PG_VERSION".to_string(), version.to_string()), ("PG_MAJOR".to_string(), major)]);
+        // And the Citus `build` of the same version, whose files it uses (`needs: [build]`).
         assert_eq!(
             needs_of_job(&plan, &format!("check-citus-upgrade:{version}")),
-            [format!("build:citusupgradetester:{version}")]
+            [format!("build:citusupgradetester:{version}"), format!("build:{version}")]
         );
     }
     assert_eq!(needs_of_job(&plan, "check-style"), ["build:stylechecker"]);
