@@ -1425,3 +1425,78 @@ fn gitlab_service_wait_cmd() {
     let job = WaitJob::new(service.port, "{ cmd: 'sleep 10; false', timeout: 3s, interval: 1s }", JobShell::Sh, &[]);
     job.assert_times_out("3s", 3.0);
 }
+
+// ------------------------------------------------------------------------------------------
+// A job receives the files of the jobs it needs
+// ------------------------------------------------------------------------------------------
+
+/// `check` (per `pg`) needs `compile` (per `pg`, two shards) and `report` (no axis) needs
+/// `compile` too: each `check` finds the files both shards of its own `pg` kept, and none of the
+/// other `pg`; `report` finds every file. The files are untracked, so only the artifacts of the
+/// needed jobs can bring them (gitlab-ci-local's shell isolation copies tracked files alone).
+const NEEDS_MODEL: &str = r#"pipegen: 1
+name: needs
+registry: registry.example.com/needs
+axes:
+  pg: [a, b]
+jobs:
+  compile:
+    axes: [pg]
+    parallel: 2
+    script:
+      - mkdir -p out
+      - echo "compile $pg $CI_NODE_INDEX" > "out/$pg-$CI_NODE_INDEX.txt"
+    artifacts: { paths: [out/] }
+  check:
+    axes: [pg]
+    needs: [compile]
+    script:
+      - test "$(cat "out/$pg-1.txt")" = "compile $pg 1"
+      - test "$(cat "out/$pg-2.txt")" = "compile $pg 2"
+      - test "$(ls out | tr '\n' ' ')" = "$pg-1.txt $pg-2.txt "
+      - echo "check $pg received its compile's files"
+  report:
+    needs: [compile]
+    script:
+      - test "$(ls out | tr '\n' ' ')" = "a-1.txt a-2.txt b-1.txt b-2.txt "
+      - echo "report received every compile's files"
+"#;
+
+#[test]
+fn gitlab_job_receives_the_artifacts_of_the_jobs_it_needs() {
+    support::ensure_tools();
+    let dir = tempfile::Builder::new().prefix("pipegen-needs-").tempdir().expect("temporary directory");
+    let repo = dir.path().join("repo");
+    fs::create_dir_all(&repo).unwrap();
+    fs::write(repo.join("pipegen.yaml"), NEEDS_MODEL).unwrap();
+    fs::write(repo.join(".gitignore"), "/.gitlab-ci-local/\n/out/\n").unwrap();
+    let (code, out, err) = support::run(support::pipegen().args(["emit", "--target", "gitlab"]).current_dir(&repo));
+    assert_eq!(code, 0, "{err}");
+    let pipeline: serde_yaml::Value = serde_yaml::from_str(&out).expect("YAML");
+    assert_eq!(needs(&pipeline, "check:a"), [("compile:a", true)]);
+    assert_eq!(needs(&pipeline, "report"), [("compile:a", true), ("compile:b", true)]);
+    fs::write(repo.join(".gitlab-ci.yml"), &out).unwrap();
+    support::git(&repo, &["init", "-q", "-b", "main"]);
+    support::git(&repo, &["remote", "add", "origin", "https://gitlab.example.com/pipegen/needs.git"]);
+    support::git(&repo, &["symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main"]);
+    support::git(&repo, &["add", "-A"]);
+    support::git(&repo, &["commit", "-q", "-m", "jobs that need jobs"]);
+
+    let mut command = Command::new(support::tool("gitlab-ci-local"));
+    // Artifacts stay in gitlab-ci-local's state directory (see run_pipeline): only `needs`
+    // brings them into a job's copy of the repository.
+    command.current_dir(&repo).arg("--home").arg(dir.path().join("gcl-home")).args([
+        "--force-shell-executor",
+        "--shell-isolation",
+        "--no-artifacts-to-source",
+    ]);
+    let (code, out, err) = support::run(hermetic_git(&mut command));
+    let log = format!("{out}{err}");
+    assert_eq!(code, 0, "gitlab-ci-local failed:\n{log}");
+    for job in ["check:a", "check:b", "report"] {
+        assert!(log.contains(&format!(" PASS  {job}")), "{job} passed:\n{log}");
+    }
+    assert!(log.contains("check a received its compile's files"), "{log}");
+    assert!(log.contains("report received every compile's files"), "{log}");
+    assert!(!repo.join("out").exists(), "no artifact reached the repository itself");
+}
