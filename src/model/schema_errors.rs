@@ -455,7 +455,8 @@ fn unknown_field(parent: &ModelPath, key: &str, value: Option<&Value>) -> Diagno
     let help = suggest::did_you_mean(key, fitting.iter().copied())
         .or_else(|| {
             suggest::synonym(key)
-                .filter(|meant| fitting.contains(meant))
+                .iter()
+                .find(|meant| fitting.contains(meant))
                 .map(|meant| format!("did you mean `{meant}`? (pipegen's name for `{key}`)"))
         })
         .unwrap_or_else(|| suggest::listing("fields here", fields.iter().map(String::as_str)));

@@ -27,29 +27,31 @@ pub fn help_for<'a>(wrong: &str, what: &str, candidates: impl IntoIterator<Item 
     did_you_mean(wrong, candidates.clone()).unwrap_or_else(|| listing(what, candidates))
 }
 
-/// The model field other CI systems and tools call `wrong` (`build_args`, `variables`,
-/// `depends_on`), which no edit distance finds; the caller offers it only where the field exists.
-pub fn synonym(wrong: &str) -> Option<&'static str> {
+/// The model fields other CI systems and tools call `wrong` (`build_args`, `variables`,
+/// `depends_on`), which no edit distance finds; the caller offers the first that exists where
+/// `wrong` was written (`depends_on` is an image's `from`, a job's `needs`).
+pub fn synonym(wrong: &str) -> &'static [&'static str] {
     let key = wrong.to_ascii_lowercase().replace('-', "_");
-    let meant = match key.as_str() {
-        "build_args" | "buildargs" | "build_arg" | "arguments" => "args",
-        "variables" | "environment" | "env_vars" | "vars" => "env",
-        "retries" | "attempts" => "retry",
-        "depends_on" | "dependencies" | "parent" | "parents" | "base" | "base_image" => "from",
-        "file" | "containerfile" | "dockerfile_path" => "dockerfile",
-        "build_context" | "dir" | "directory" | "path" => "context",
-        "healthcheck" | "health_check" | "readiness" => "health",
-        "matrix" => "axes",
-        "shards" | "parallelism" => "parallel",
-        "commands" | "command" | "run" | "steps" | "scripts" => "script",
-        "timeout_minutes" | "time_limit" => "timeout",
-        "ports" => "port",
-        "cache" => "caches",
-        "tags" | "version" => "tag",
-        "alias" => "aliases",
-        _ => return None,
+    let meant: &[&str] = match key.as_str() {
+        "build_args" | "buildargs" | "build_arg" | "arguments" => &["args"],
+        "variables" | "environment" | "env_vars" | "vars" => &["env"],
+        "retries" | "attempts" => &["retry"],
+        "depends_on" | "dependencies" | "after" | "requires" => &["from", "needs"],
+        "parent" | "parents" | "base" | "base_image" => &["from"],
+        "file" | "containerfile" | "dockerfile_path" => &["dockerfile"],
+        "build_context" | "dir" | "directory" | "path" => &["context"],
+        "healthcheck" | "health_check" | "readiness" => &["health"],
+        "matrix" => &["axes"],
+        "shards" | "parallelism" => &["parallel"],
+        "commands" | "command" | "run" | "steps" | "scripts" => &["script"],
+        "timeout_minutes" | "time_limit" => &["timeout"],
+        "ports" => &["port"],
+        "cache" => &["caches"],
+        "tags" | "version" => &["tag"],
+        "alias" => &["aliases"],
+        _ => &[],
     };
-    Some(meant)
+    meant
 }
 
 /// The most names [`listing`] writes out: every field of a section (at most 15), and a
@@ -74,12 +76,12 @@ mod tests {
 
     #[test]
     fn other_tools_names_lead_to_the_models() {
-        assert_eq!(synonym("build_args"), Some("args"));
-        assert_eq!(synonym("Build-Args"), Some("args"));
-        assert_eq!(synonym("variables"), Some("env"));
-        assert_eq!(synonym("depends_on"), Some("from"));
-        assert_eq!(synonym("retries"), Some("retry"));
-        assert_eq!(synonym("gitaly"), None);
+        assert_eq!(synonym("build_args"), ["args"]);
+        assert_eq!(synonym("Build-Args"), ["args"]);
+        assert_eq!(synonym("variables"), ["env"]);
+        assert_eq!(synonym("depends_on"), ["from", "needs"]);
+        assert_eq!(synonym("retries"), ["retry"]);
+        assert!(synonym("gitaly").is_empty());
     }
 
     #[test]
