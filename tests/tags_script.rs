@@ -495,17 +495,25 @@ fn the_tag_script_fails_loudly_when_git_fails() {
     }
 }
 
-#[test]
-fn a_parent_tag_that_did_not_arrive_is_named() {
+/// The tag script of `target` for the own model's `app` build, in a repository of its files,
+/// with that job's variables (every parent tag `x`): the directory (kept while it lives), the
+/// script, the repository and the variables.
+fn app_tag_job(target: Target) -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf, Vec<(String, String)>) {
     let plan = plan_of("pipegen.yaml", OWN_MODEL);
     let dir = tempfile::tempdir().expect("temporary directory");
     let repo = dir.path().join("repo");
     let commit = repository(&repo, &plan);
     let plan = emitted_in(&plan, &repo);
     let file = dir.path().join("tag.sh");
-    std::fs::write(&file, script(Target::Gitlab, &plan)).expect("write the script");
+    std::fs::write(&file, script(target, &plan)).expect("write the script");
     let app = plan.builds.iter().position(|b| &*b.this.id.image == "app").expect("app");
-    let mut env = job_env(&plan, app, &vec!["x".to_string(); plan.builds.len()], &commit);
+    let env = job_env(&plan, app, &vec!["x".to_string(); plan.builds.len()], &commit);
+    (dir, file, repo, env)
+}
+
+#[test]
+fn a_parent_tag_that_did_not_arrive_is_named() {
+    let (_dir, file, repo, mut env) = app_tag_job(Target::Gitlab);
     env.retain(|(k, _)| !k.starts_with("PIPEGEN_REF_TOOL"));
     for shell in SHELLS {
         let (code, stdout, stderr) = run_with(shell, &file, &repo, &env);
@@ -521,15 +529,7 @@ fn a_parent_tag_that_did_not_arrive_is_named() {
 /// holding a secret's value: the message names that cause.
 #[test]
 fn a_parent_tag_github_dropped_is_named_with_its_cause() {
-    let plan = plan_of("pipegen.yaml", OWN_MODEL);
-    let dir = tempfile::tempdir().expect("temporary directory");
-    let repo = dir.path().join("repo");
-    let commit = repository(&repo, &plan);
-    let plan = emitted_in(&plan, &repo);
-    let file = dir.path().join("tag.sh");
-    std::fs::write(&file, script(Target::Github, &plan)).expect("write the script");
-    let app = plan.builds.iter().position(|b| &*b.this.id.image == "app").expect("app");
-    let mut env = job_env(&plan, app, &vec!["x".to_string(); plan.builds.len()], &commit);
+    let (_dir, file, repo, mut env) = app_tag_job(Target::Github);
     for (name, value) in env.iter_mut() {
         if name.starts_with("PIPEGEN_PARENT_") && value.starts_with("TOOL=") {
             *value = "TOOL=".to_string();

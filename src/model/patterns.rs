@@ -85,34 +85,33 @@ pub const BUILD_ARG: &str = concat!(
     "[A-Za-z_][A-Za-z0-9_]*$"
 );
 
+/// A variable name that is none of the platforms', pipegen's or GitLab Runner's own, nor one of
+/// `$extra` (a `|`-separated alternation).
+macro_rules! env_name_pattern {
+    ($($extra:literal)?) => {
+        concat!(
+            "^(?!(",
+            reserved_prefixes!(),
+            "|",
+            runner_prefixes!(),
+            ")|(",
+            reserved_names!(),
+            "|",
+            runner_names!(),
+            $("|", $extra,)?
+            ")$)",
+            "[A-Za-z_][A-Za-z0-9_]*$"
+        )
+    };
+}
+
 /// A job's `env` names: like [`SECRET_NAME`], and none of GitLab Runner's own job variables.
-pub const JOB_ENV_NAME: &str = concat!(
-    "^(?!(",
-    reserved_prefixes!(),
-    "|",
-    runner_prefixes!(),
-    ")|(",
-    reserved_names!(),
-    "|",
-    runner_names!(),
-    ")$)",
-    "[A-Za-z_][A-Za-z0-9_]*$"
-);
+pub const JOB_ENV_NAME: &str = env_name_pattern!();
 
 /// A service's `env` names: like [`JOB_ENV_NAME`], and not `HEALTHCHECK_TCP_PORT`, which pipegen
 /// sets for GitLab Runner's wait for the service.
-pub const SERVICE_ENV_NAME: &str = concat!(
-    "^(?!(",
-    reserved_prefixes!(),
-    "|",
-    runner_prefixes!(),
-    ")|(",
-    reserved_names!(),
-    "|",
-    runner_names!(),
-    "|[hH][eE][aA][lL][tT][hH][cC][hH][eE][cC][kK]_[tT][cC][pP]_[pP][oO][rR][tT])$)",
-    "[A-Za-z_][A-Za-z0-9_]*$"
-);
+pub const SERVICE_ENV_NAME: &str =
+    env_name_pattern!("[hH][eE][aA][lL][tT][hH][cC][hH][eE][cC][kK]_[tT][cC][pP]_[pP][oO][rR][tT]");
 
 /// A registry host (with optional port) and optional path, lowercase as registries require.
 pub const REGISTRY: &str = concat!(
