@@ -99,45 +99,7 @@ impl<'m> ImageGraph<'m> {
     /// A cycle of `from` edges, as the names along it with the first repeated at the end
     /// (`a → b → a` is `["a", "b", "a"]`), starting from the smallest name on it.
     pub fn cycle(&self) -> Option<Vec<String>> {
-        // Kosaraju's walk keeps its own stack; Tarjan's (petgraph's) recurses once per image
-        // along a chain, and a chain of 100,000 images overflowed the main thread's stack.
-        let sccs = petgraph::algo::kosaraju_scc(&self.graph);
-        let mut cycles: Vec<Vec<String>> =
-            sccs.into_iter().filter(|scc| scc.len() > 1).map(|scc| self.cycle_within(&scc)).collect();
-        cycles.sort();
-        cycles.into_iter().next()
-    }
-
-    /// A simple cycle through the smallest-named node of a strongly connected component.
-    fn cycle_within(&self, scc: &[NodeIndex]) -> Vec<String> {
-        let members: BTreeSet<NodeIndex> = scc.iter().copied().collect();
-        let start = *scc.iter().min_by_key(|n| self.graph[**n]).expect("an SCC is never empty");
-        // Breadth-first from `start` back to itself inside the component: the shortest cycle.
-        let mut previous: HashMap<NodeIndex, NodeIndex> = HashMap::new();
-        let mut queue = std::collections::VecDeque::from([start]);
-        while let Some(node) = queue.pop_front() {
-            let mut next: Vec<NodeIndex> =
-                self.graph.neighbors_directed(node, Direction::Outgoing).filter(|n| members.contains(n)).collect();
-            next.sort_by_key(|n| self.graph[*n]);
-            for n in next {
-                if n == start {
-                    let mut path = vec![self.graph[node].to_string()];
-                    let mut at = node;
-                    while at != start {
-                        at = previous[&at];
-                        path.push(self.graph[at].to_string());
-                    }
-                    path.reverse();
-                    path.push(self.graph[start].to_string());
-                    return path;
-                }
-                if let std::collections::hash_map::Entry::Vacant(e) = previous.entry(n) {
-                    e.insert(node);
-                    queue.push_back(n);
-                }
-            }
-        }
-        vec![self.graph[start].to_string(), self.graph[start].to_string()]
+        first_cycle(&self.graph)
     }
 
     /// Every image, parents before children, ties broken by name (so output is stable).
@@ -205,6 +167,51 @@ impl<'m> ImageGraph<'m> {
     pub fn variants(&self, image: &str) -> Vec<Variant> {
         Variant::product(self.axes_of(image), &self.model.axes)
     }
+}
+
+/// A cycle of `graph`'s edges (image `from` edges, job `needs`), as the names along it with the
+/// first repeated at the end (`a → b → a` is `["a", "b", "a"]`), starting from the smallest name
+/// on it; of several, the first by their names.
+pub fn first_cycle(graph: &DiGraph<&str, ()>) -> Option<Vec<String>> {
+    // Kosaraju's walk keeps its own stack; Tarjan's (petgraph's) recurses once per image
+    // along a chain, and a chain of 100,000 images overflowed the main thread's stack.
+    let sccs = petgraph::algo::kosaraju_scc(graph);
+    let mut cycles: Vec<Vec<String>> =
+        sccs.into_iter().filter(|scc| scc.len() > 1).map(|scc| cycle_within(graph, &scc)).collect();
+    cycles.sort();
+    cycles.into_iter().next()
+}
+
+/// A simple cycle through the smallest-named node of a strongly connected component.
+fn cycle_within(graph: &DiGraph<&str, ()>, scc: &[NodeIndex]) -> Vec<String> {
+    let members: BTreeSet<NodeIndex> = scc.iter().copied().collect();
+    let start = *scc.iter().min_by_key(|n| graph[**n]).expect("an SCC is never empty");
+    // Breadth-first from `start` back to itself inside the component: the shortest cycle.
+    let mut previous: HashMap<NodeIndex, NodeIndex> = HashMap::new();
+    let mut queue = std::collections::VecDeque::from([start]);
+    while let Some(node) = queue.pop_front() {
+        let mut next: Vec<NodeIndex> =
+            graph.neighbors_directed(node, Direction::Outgoing).filter(|n| members.contains(n)).collect();
+        next.sort_by_key(|n| graph[*n]);
+        for n in next {
+            if n == start {
+                let mut path = vec![graph[node].to_string()];
+                let mut at = node;
+                while at != start {
+                    at = previous[&at];
+                    path.push(graph[at].to_string());
+                }
+                path.reverse();
+                path.push(graph[start].to_string());
+                return path;
+            }
+            if let std::collections::hash_map::Entry::Vacant(e) = previous.entry(n) {
+                e.insert(node);
+                queue.push_back(n);
+            }
+        }
+    }
+    vec![graph[start].to_string(), graph[start].to_string()]
 }
 
 #[cfg(test)]

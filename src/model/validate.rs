@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use petgraph::graph::{DiGraph, NodeIndex};
+
 use super::diagnostic::Diagnostic;
 use super::path::ModelPath;
 use super::source::SourceFile;
@@ -676,56 +678,33 @@ impl<'m> Checker<'m> {
         );
     }
 
-    /// Jobs that need each other in a cycle would never start: reported once, at the `needs`
-    /// entry that closes the first cycle found (jobs in model order).
+    /// Jobs that need each other in a cycle would never start: reported once, for the cycle
+    /// [`crate::graph::first_cycle`] names (as image cycles are), at the `needs` entry that
+    /// closes it. Self-needs and unknown jobs are `check_job_needs`'s.
     fn check_job_cycles(&mut self) {
         let jobs = &self.model.jobs;
-        // 0: not visited, 1: on the current path, 2: done.
-        let mut state: HashMap<&str, u8> = HashMap::new();
-        for start in jobs.keys() {
-            if state.get(start.as_str()).copied().unwrap_or(0) != 0 {
-                continue;
-            }
-            // An explicit stack of (job, next `needs` index to look at): no recursion depth limit.
-            let mut stack: Vec<(&str, usize)> = vec![(start.as_str(), 0)];
-            state.insert(start.as_str(), 1);
-            while let Some(&mut (job, ref mut next)) = stack.last_mut() {
-                let needs = &jobs[job].needs;
-                if *next == needs.len() {
-                    state.insert(job, 2);
-                    stack.pop();
-                    continue;
-                }
-                let i = *next;
-                *next += 1;
-                let needed = needs[i].0.as_str();
-                if needed == job || !jobs.contains_key(needed) {
-                    continue; // reported by `check_job_needs`
-                }
-                match state.get(needed).copied().unwrap_or(0) {
-                    0 => {
-                        state.insert(needed, 1);
-                        stack.push((needed, 0));
-                    }
-                    1 => {
-                        let from = stack.iter().position(|(j, _)| *j == needed).unwrap_or(0);
-                        let mut shown: Vec<&str> = stack[from..].iter().map(|(j, _)| *j).collect();
-                        shown.push(needed);
-                        self.report(
-                            Diagnostic::new(
-                                "need-cycle",
-                                ModelPath::keys(["jobs", job, "needs"]).index(i),
-                                format!("jobs need each other in a cycle: {}", shown.join(" → ")),
-                            )
-                            .label("this entry closes the cycle")
-                            .help("a job runs after the jobs it needs, so none of these could start; remove one of the `needs` entries along the cycle"),
-                        );
-                        return;
-                    }
-                    _ => {}
+        let mut graph: DiGraph<&str, ()> = DiGraph::new();
+        let nodes: HashMap<&str, NodeIndex> = jobs.keys().map(|j| (j.as_str(), graph.add_node(j.as_str()))).collect();
+        for (name, job) in jobs {
+            for needed in job.needs.iter().filter(|n| n.0 != *name) {
+                if let Some(&to) = nodes.get(needed.0.as_str()) {
+                    graph.add_edge(nodes[name.as_str()], to, ());
                 }
             }
         }
+        let Some(cycle) = crate::graph::first_cycle(&graph) else { return };
+        // The last job on the cycle needs the first.
+        let closing = cycle[cycle.len() - 2].as_str();
+        let entry = jobs[closing].needs.iter().position(|n| n.0 == cycle[0]).unwrap_or(0);
+        self.report(
+            Diagnostic::new(
+                "need-cycle",
+                ModelPath::keys(["jobs", closing, "needs"]).index(entry),
+                format!("jobs need each other in a cycle: {}", cycle.join(" → ")),
+            )
+            .label("this entry closes the cycle")
+            .help("a job runs after the jobs it needs, so none of these could start; remove one of the `needs` entries along the cycle"),
+        );
     }
 
     /// Checks that need a sound graph: `${axis}` scopes and stage order.
