@@ -154,16 +154,14 @@ fn checked_model(inference: &mut infer::Inference, model_path: &Path) -> Result<
 /// the pipeline goes beside this model instead (`DIR/.gitlab-ci.yml`, or a numbered name when
 /// that is taken too), with a note.
 fn choose_output(root: &Path, within: &str, model_in_repo: &str, key: &str, default: &str) -> (String, Option<String>) {
+    // As `emit` reads an output: what it cannot compare (not a regular file, unreadable, too
+    // large) is not pipegen's.
     let owner = |relative: &str| -> Option<outputs::Author> {
-        let path = root.join(relative);
-        let metadata = std::fs::symlink_metadata(&path).ok()?;
-        if !metadata.is_file() {
-            return Some(outputs::Author::NotPipegen);
+        match super::files::read_output(&root.join(relative)) {
+            Ok(super::files::OnDisk::Missing) => None,
+            Ok(super::files::OnDisk::Bytes(bytes)) => Some(outputs::author(&bytes, model_in_repo)),
+            Ok(super::files::OnDisk::TooLarge(_)) | Err(_) => Some(outputs::Author::NotPipegen),
         }
-        let mut head = Vec::new();
-        let read = std::fs::File::open(&path)
-            .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, 64 * 1024), &mut head));
-        Some(if read.is_ok() { outputs::author(&head, model_in_repo) } else { outputs::Author::NotPipegen })
     };
     let other = match owner(default) {
         None | Some(outputs::Author::ThisModel) => return (default.to_string(), None),
