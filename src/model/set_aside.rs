@@ -129,31 +129,24 @@ fn independent_prefix<'a>(path: &'a ModelPath, pattern: &[&str]) -> Option<Vec<&
         .collect()
 }
 
+/// The value at `keys`, when it is there.
+fn at_keys<'v>(value: &'v mut Value, keys: &[&str]) -> Option<&'v mut Value> {
+    keys.iter().try_fold(value, |at, key| at.get_mut(*key))
+}
+
 /// Remove the value at `keys`, when it is there.
 fn remove(value: &mut Value, keys: Vec<&str>) {
     let Some((last, parents)) = keys.split_last() else { return };
-    let mut at = value;
-    for key in parents {
-        match at.get_mut(*key) {
-            Some(next) => at = next,
-            None => return,
-        }
-    }
-    if let Value::Mapping(mapping) = at {
+    if let Some(Value::Mapping(mapping)) = at_keys(value, parents) {
         mapping.remove(*last);
     }
 }
 
 /// Replace the value at `keys`, when it is there.
 fn replace(value: &mut Value, keys: Vec<&str>, with: Value) {
-    let mut at = value;
-    for key in keys {
-        match at.get_mut(key) {
-            Some(next) => at = next,
-            None => return,
-        }
+    if let Some(at) = at_keys(value, &keys) {
+        *at = with;
     }
-    *at = with;
 }
 
 #[cfg(test)]

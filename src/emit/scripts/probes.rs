@@ -293,7 +293,7 @@ mod tests {
             wait_functions(ProbeKinds { cmd: true, ..ProbeKinds::default() }, CmdProbe::Job)
         );
         // Files, not pipes: a stopped probe's orphaned children (a shell stopped by BusyBox's
-        // timeout or the watchdog leaves them) may hold a pipe open, but not the job's end,
+        // timeout leaves them) may hold a pipe open, but not the job's end,
         // which is what is measured.
         let (stdout, stderr) = (dir.path().join("stdout"), dir.path().join("stderr"));
         let started = Instant::now();
