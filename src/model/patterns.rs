@@ -223,8 +223,10 @@ const DURATION_FORM: &str = "^([0-9]{1,9}h([0-9]{1,9}m)?([0-9]{1,9}s)?|[0-9]{1,9
 
 /// Patterns that say for editors what `validate` checks again, with its own error code, message
 /// and location (`reserved-name`, `reserved-variable`, `bad-duration`), each with the form it
-/// has without those rules. A value of that form is left to `validate`, so that one mistake is
-/// one error, as it was before the schema knew the rule.
+/// has without those rules. `pipegen`'s own validator checks the form alone
+/// ([`checked_by_schema`]): a value of that form is left to `validate`, so that one mistake is
+/// one error, as it was before the schema knew the rule. It also spares every run compiling the
+/// look-aheads, which cost more than the rest of the schema (docs/performance.md).
 const CHECKED_AGAIN: &[(&str, &str)] = &[
     (JOB_NAME, JOB_NAME_FORM),
     (AXIS_NAME, AXIS),
@@ -237,10 +239,23 @@ const CHECKED_AGAIN: &[(&str, &str)] = &[
     (IMAGE_REF, IMAGE_REF_FORM),
 ];
 
-/// Whether `text`, refused by `pattern`, is refused only by a rule that `validate` reports
-/// itself ([`CHECKED_AGAIN`]).
-pub fn checked_again(pattern: &str, text: &str) -> bool {
-    CHECKED_AGAIN.iter().find(|(strict, _)| *strict == pattern).is_some_and(|(_, form)| matches(form, text))
+/// The pattern `pipegen`'s validator checks where the published schema has `pattern`: its form
+/// when `validate` checks the rest ([`CHECKED_AGAIN`]), else `pattern` itself.
+pub fn checked_by_schema(pattern: &str) -> &str {
+    CHECKED_AGAIN.iter().find(|(strict, _)| *strict == pattern).map_or(pattern, |(_, form)| form)
+}
+
+/// The published pattern a failed pattern of `pipegen`'s validator stands for, to explain it:
+/// the strict pattern of a form only it has. [`AXIS`] and [`ENV_NAME`] are published patterns
+/// themselves, explained as the patterns whose form they are.
+pub fn published(pattern: &str) -> &str {
+    match pattern {
+        JOB_NAME_FORM => JOB_NAME,
+        DURATION_FORM => DURATION,
+        REGISTRY_FORM => REGISTRY,
+        IMAGE_REF_FORM => IMAGE_REF,
+        other => other,
+    }
 }
 
 /// Whether `text` matches `pattern` as the schema's validator reads it (ECMA-262).

@@ -108,10 +108,36 @@ pub fn json_schema_text() -> String {
     text
 }
 
-/// The compiled validator, built once.
+/// The compiled validator of `pipegen`'s own first check, built once: the published schema with
+/// the patterns `validate` checks again reduced to their form ([`patterns::checked_by_schema`]).
 pub fn validator() -> &'static jsonschema::Validator {
     static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
-    VALIDATOR.get_or_init(|| jsonschema::validator_for(json_schema()).expect("the generated schema compiles"))
+    VALIDATOR.get_or_init(|| {
+        let mut schema = json_schema().clone();
+        reduce_patterns(&mut schema);
+        jsonschema::validator_for(&schema).expect("the generated schema compiles")
+    })
+}
+
+/// Replace each `pattern` in `schema` by what `pipegen`'s validator checks instead.
+fn reduce_patterns(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            for (key, value) in map.iter_mut() {
+                match (key.as_str(), value) {
+                    ("pattern", Value::String(pattern)) => {
+                        let reduced = patterns::checked_by_schema(pattern);
+                        if reduced != pattern {
+                            *pattern = reduced.to_string();
+                        }
+                    }
+                    (_, value) => reduce_patterns(value),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(reduce_patterns),
+        _ => {}
+    }
 }
 
 /// The sub-schema that governs the value at `pointer` (a JSON pointer into an instance),
@@ -226,5 +252,41 @@ fn kind_matches(name: &str, value: &Value) -> bool {
         ("array", Value::Array(_)) | ("object", Value::Object(_)) | ("number", Value::Number(_)) => true,
         ("integer", Value::Number(n)) => n.is_i64() || n.is_u64(),
         _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn patterns_in(schema: &Value, out: &mut Vec<String>) {
+        match schema {
+            Value::Object(map) => map.iter().for_each(|(key, value)| match (key.as_str(), value) {
+                ("pattern", Value::String(pattern)) => out.push(pattern.clone()),
+                (_, value) => patterns_in(value, out),
+            }),
+            Value::Array(items) => items.iter().for_each(|item| patterns_in(item, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn pipegens_validator_checks_the_form_of_what_validate_checks_again() {
+        let mut published = Vec::new();
+        patterns_in(json_schema(), &mut published);
+        let mut reduced_schema = json_schema().clone();
+        reduce_patterns(&mut reduced_schema);
+        let mut reduced = Vec::new();
+        patterns_in(&reduced_schema, &mut reduced);
+        assert_eq!(published.len(), reduced.len());
+        for strict in [patterns::JOB_NAME, patterns::DURATION, patterns::SECRET_NAME, patterns::IMAGE_REF] {
+            assert!(published.iter().any(|p| p == strict), "the published schema has {strict}");
+            assert!(!reduced.iter().any(|p| p == strict), "pipegen's validator does not compile {strict}");
+        }
+        // What editors refuse and pipegen's validator lets through is what `validate` reports.
+        for (strict, text) in [(patterns::JOB_NAME, "image"), (patterns::DURATION, "0s"), (patterns::SECRET_NAME, "CI_X")] {
+            assert!(!patterns::matches(strict, text));
+            assert!(patterns::matches(patterns::checked_by_schema(strict), text));
+        }
     }
 }

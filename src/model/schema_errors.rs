@@ -82,23 +82,17 @@ fn explain_all(error: &jsonschema::ValidationError<'_>, instance: &Value, source
     }
 }
 
-/// A value the schema refuses only by a rule `validate` checks again and reports in its own
-/// words, at its own place (a reserved name, a zero duration, a service name too long for a host
-/// name): one error per mistake, with the code it always had.
+/// A service name the schema refuses only for its length, which `validate` reports itself
+/// (`name-too-long`): one error per mistake, with the code it always had. (The other rules
+/// `validate` checks again are not in `pipegen`'s validator at all: [`patterns::checked_by_schema`].)
 fn checked_again(error: &jsonschema::ValidationError<'_>) -> bool {
     match error.kind() {
-        ValidationErrorKind::Pattern { pattern } => {
-            error.instance().as_str().is_some_and(|text| patterns::checked_again(pattern, text))
-        }
         ValidationErrorKind::PropertyNames { error: inner } => {
             let key = inner.instance().as_str().unwrap_or_default();
-            match inner.kind() {
-                ValidationErrorKind::Pattern { pattern } => patterns::checked_again(pattern, key),
-                // Only service names have a `maxLength` (`name-too-long`); a name of the wrong form
-                // too gets the schema's `invalid-name` alone.
-                ValidationErrorKind::MaxLength { .. } => patterns::matches(patterns::SERVICE_NAME, key),
-                _ => false,
-            }
+            // Only service names have a `maxLength`; a name of the wrong form too gets the
+            // schema's `invalid-name` alone.
+            matches!(inner.kind(), ValidationErrorKind::MaxLength { .. })
+                && patterns::matches(patterns::SERVICE_NAME, key)
         }
         _ => false,
     }
@@ -295,13 +289,13 @@ fn explain(error: &jsonschema::ValidationError<'_>, instance: &Value, source: &S
             .label(format!("`{field}` is required here"))
             .maybe_help(help)
         }
-        ValidationErrorKind::Pattern { pattern } => pattern_violation(&path, value, pattern),
+        ValidationErrorKind::Pattern { pattern } => pattern_violation(&path, value, patterns::published(pattern)),
         ValidationErrorKind::PropertyNames { error: inner } => {
             let key = inner.instance().as_str().unwrap_or_default().to_string();
             let key_path = path.key(key.clone());
             match inner.kind() {
                 ValidationErrorKind::Pattern { pattern } => {
-                    pattern_violation(&key_path, &Value::String(key), pattern).at_key()
+                    pattern_violation(&key_path, &Value::String(key), patterns::published(pattern)).at_key()
                 }
                 // `runners` keys: platforms.
                 ValidationErrorKind::Enum { options } => {
