@@ -284,7 +284,9 @@ mod tests {
             assert!(!reduced.iter().any(|p| p == strict), "pipegen's validator does not compile {strict}");
         }
         // What editors refuse and pipegen's validator lets through is what `validate` reports.
-        for (strict, text) in [(patterns::JOB_NAME, "image"), (patterns::DURATION, "0s"), (patterns::SECRET_NAME, "CI_X")] {
+        for (strict, text) in
+            [(patterns::JOB_NAME, "image"), (patterns::DURATION, "0s"), (patterns::SECRET_NAME, "CI_X")]
+        {
             assert!(!patterns::matches(strict, text));
             assert!(patterns::matches(patterns::checked_by_schema(strict), text));
         }
