@@ -408,3 +408,34 @@ fn nul_separated(listed: &[u8]) -> Vec<String> {
         .map(|path| String::from_utf8_lossy(path).into_owned())
         .collect()
 }
+
+/// Every file HEAD's tree, the index or the working tree holds (tracked, or untracked and not
+/// ignored: what `git add --all` would add), each with whether it is a submodule;
+/// repository-relative, sorted, once each. `None` when `root` is in no repository that git can
+/// use. Before the first commit, the index and the working tree.
+pub fn known_files(root: &Path) -> Option<Vec<(String, bool)>> {
+    const GITLINK: &str = "160000 ";
+    let listed = |args: &[&str]| -> Option<Vec<String>> {
+        let mut command = git(root);
+        command.args(args);
+        run_bytes(command, "list files").ok().map(|out| nul_separated(&out))
+    };
+    // `<mode> <type> <id>\t<path>` and `<mode> <id> <stage>\t<path>`: the mode, then the path.
+    let with_mode = |line: String| match line.split_once('\t') {
+        Some((info, path)) => (path.to_string(), info.starts_with(GITLINK)),
+        None => (line, false),
+    };
+    let mut files: Vec<(String, bool)> =
+        listed(&["ls-files", "-z", "-s", "--full-name", "--", ":/"])?.into_iter().map(with_mode).collect();
+    if let Some(head) = listed(&["ls-tree", "-r", "-z", "--full-tree", "HEAD"]) {
+        files.extend(head.into_iter().map(with_mode));
+    }
+    files.extend(
+        listed(&["ls-files", "-z", "--others", "--exclude-standard", "--full-name", "--", ":/"])?
+            .into_iter()
+            .map(|p| (p, false)),
+    );
+    files.sort();
+    files.dedup();
+    Some(files)
+}

@@ -164,7 +164,7 @@ fn one_change(
                 (Some(was), Some(is)) => listing_changes(new_path, &was, &is),
                 _ => changed_files(new_path, was, is),
             };
-            files.into_iter().map(|path| Reason::Changed { path, via: via.clone() }).collect()
+            files.into_iter().map(|path| Reason::Changed { path, via: via.clone(), platform: None }).collect()
         }
         "glob" => {
             let pattern = &key["glob ".len()..];
@@ -177,7 +177,10 @@ fn one_change(
             if was_pinned != is_pinned && !paths.contains(&prefix) {
                 paths.insert(0, prefix.clone());
             }
-            paths.into_iter().map(|path| Reason::Changed { path, via: format!("input {pattern}") }).collect()
+            paths
+                .into_iter()
+                .map(|path| Reason::Changed { path, via: format!("input {pattern}"), platform: None })
+                .collect()
         }
         "target" => vec![model_change(id, "target", old.strip_prefix("target "), new.strip_prefix("target "))],
         "arg" => {

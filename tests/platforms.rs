@@ -217,7 +217,7 @@ fn the_plan_lists_each_builds_platforms_platform_jobs_and_aliases() {
         "    platforms: [linux/amd64]\n    aliases: [\"${ruby}-latest\", { tag: \"${ruby}\", when: git-tag }]\n",
     );
     let plan = plan_of(&model);
-    let verdicts = pipegen::changes::verdicts(&plan, &[], |_, _| true);
+    let verdicts = pipegen::changes::verdicts(&plan, &[], &[("gitlab", &|_, _| true)]);
     let json = serde_json::to_value(&verdicts).expect("JSON");
     let of =
         |id: &str| json.as_array().unwrap().iter().find(|v| v["id"] == id).unwrap_or_else(|| panic!("{id}")).clone();

@@ -384,6 +384,93 @@ fn plan_changed_directories_cover_the_builds_under_them() {
     assert_eq!(via(&plan, "build tool").as_deref(), Some("context tool"));
 }
 
+/// The builds `plan --changed <paths>` rebuilds, and the text line of each.
+fn rebuilt_for(repo: &Repo, args: &[&str]) -> (Vec<String>, String) {
+    let json = repo.pipegen_json(&[&["plan", "--format", "json", "--changed"], args].concat());
+    let (code, text, err) = repo.pipegen(&[&["plan", "--changed"], args].concat());
+    assert_eq!(code, 0, "{err}");
+    (rebuilt(&json), text)
+}
+
+/// A changed file is matched as a file and a directory by the files under it, as a git pathspec
+/// matches (tester: `inputs: ["**/*.lock"]` rebuilt for `--changed README.md`).
+#[test]
+fn plan_changed_matches_globs_against_files_not_every_path() {
+    let repo = Repo::new();
+    let model = "pipegen: 1\nname: t\nregistry: registry.example.com/t\nimages:\n  \
+                 app: { context: tool, inputs: [\"**/*.lock\", \"src/**/*.go\"] }\n";
+    std::fs::write(repo.path().join("pipegen.yaml"), model).unwrap();
+    std::fs::create_dir_all(repo.path().join("src/x")).unwrap();
+    std::fs::write(repo.path().join("src/x/a.txt"), "a\n").unwrap();
+    std::fs::create_dir_all(repo.path().join("locks/deep")).unwrap();
+    std::fs::write(repo.path().join("locks/deep/x.lock"), "x\n").unwrap();
+    repo.commit_all("globs");
+    for (paths, expected) in [
+        (&["README.md"][..], &[][..]),
+        (&["src/x/a.txt"], &[]),
+        (&["src"], &[]),
+        (&["src/x/b.go"], &["build app"]),
+        (&["new/deps.lock"], &["build app"]),
+        (&["shared"], &[]),
+        (&["locks"], &["build app"]),
+        (&["deps.lock"], &["build app"]),
+    ] {
+        let (rebuilt, text) = rebuilt_for(&repo, paths);
+        assert_eq!(rebuilt, expected, "--changed {paths:?}: {text}");
+    }
+    // As the plan of a real edit says.
+    std::fs::write(repo.path().join("README.md"), "edited\n").unwrap();
+    assert_eq!(rebuilt(&repo.pipegen_json(&["plan", "--format", "json"])), Vec::<String>::new());
+}
+
+/// Without `--target`, `--changed` answers for every platform of the model: their builders read
+/// different ignore files (tester: only the first platform's was read).
+#[test]
+fn plan_changed_answers_for_every_platform() {
+    let repo = Repo::new();
+    let model = "pipegen: 1\nname: t\nregistry: registry.example.com/t\n\
+                 outputs: { gitlab: ci/gitlab.yml, github: ci/github.yml }\nimages:\n  app: { context: app }\n";
+    std::fs::write(repo.path().join("pipegen.yaml"), model).unwrap();
+    std::fs::create_dir_all(repo.path().join("app")).unwrap();
+    std::fs::write(repo.path().join("app/Dockerfile"), "FROM scratch\nCOPY . /\n").unwrap();
+    std::fs::write(repo.path().join("app/.containerignore"), "a\n").unwrap();
+    std::fs::write(repo.path().join("app/.dockerignore"), "b\n").unwrap();
+    repo.commit_all("two ignore files");
+    for changed in ["app/a", "app/b"] {
+        let (rebuilt, text) = rebuilt_for(&repo, &[changed]);
+        assert_eq!(rebuilt, ["build app"], "--changed {changed}: {text}");
+        let sent_on = if changed == "app/a" { "github" } else { "gitlab" };
+        assert!(text.contains(&format!("{changed} changed (context app, on {sent_on})")), "{text}");
+    }
+    let (_, text) = rebuilt_for(&repo, &["app/c"]);
+    assert!(text.contains("app/c changed (context app)\n"), "both platforms: no platform named: {text}");
+    // As the plan of a real edit says.
+    std::fs::write(repo.path().join("app/a"), "a\n").unwrap();
+    assert_eq!(rebuilt(&repo.pipegen_json(&["plan", "--format", "json"])), ["build app"]);
+}
+
+/// A Dockerfile that is a link inside its context is named as the Dockerfile when what it leads
+/// to changes, and a path reached through two links is named once.
+#[test]
+fn plan_changed_names_a_linked_dockerfile_once_and_as_the_dockerfile() {
+    let repo = Repo::new();
+    let model = "pipegen: 1\nname: t\nregistry: registry.example.com/t\nimages:\n  \
+                 inside: { context: docker, dockerfile: docker/Df }\n  viactx: { context: ctx }\n";
+    std::fs::write(repo.path().join("pipegen.yaml"), model).unwrap();
+    std::fs::create_dir_all(repo.path().join("docker")).unwrap();
+    std::fs::create_dir_all(repo.path().join("real")).unwrap();
+    std::fs::write(repo.path().join("real/Dockerfile"), "FROM scratch\n").unwrap();
+    std::os::unix::fs::symlink("../real/Dockerfile", repo.path().join("docker/Df")).unwrap();
+    std::os::unix::fs::symlink("real", repo.path().join("ctx")).unwrap();
+    repo.commit_all("links");
+    let (rebuilt, text) = rebuilt_for(&repo, &["real/Dockerfile"]);
+    assert_eq!(rebuilt, ["build inside", "build viactx"], "{text}");
+    assert!(text.contains("build inside  docker/Df changed (dockerfile docker/Df)\n"), "{text}");
+    assert!(text.contains("build viactx  ctx/Dockerfile changed (context ctx)\n"), "{text}");
+    let (rebuilt, text) = rebuilt_for(&repo, &["real"]);
+    assert_eq!(rebuilt, ["build inside", "build viactx"], "a directory holding the linked file: {text}");
+}
+
 #[test]
 fn plan_reads_uncommitted_changes_from_git() {
     let repo = Repo::new();

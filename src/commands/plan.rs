@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::changes::{self, BuildVerdict, Reason};
+use crate::changes::{self, BuildVerdict, Changed, Entry, Reason};
 use crate::emit::Target;
 use crate::error::Error;
 use crate::exit::ExitStatus;
@@ -62,9 +62,13 @@ pub fn run(
     let (report, origin) = match changed {
         ChangedPaths::Given(paths) => {
             let changed = paths.iter().map(|p| repository_path(&workspace.root, p)).collect::<Result<Vec<_>, _>>()?;
-            let sent = sent_at_head(&workspace, &plan, targets[0]);
-            let seen = through_links(&workspace.root, &plan, &changed);
-            let builds = changes::verdicts(&plan, &seen, |build, path| sent(build, path));
+            let kinds = as_pathspecs(&workspace.root, &changed);
+            let seen = through_links(&workspace.root, &plan, &kinds);
+            // Every platform planned: their builders read different ignore files.
+            let sent: Vec<_> = targets.iter().map(|&target| sent_at_head(&workspace, &plan, target)).collect();
+            let platforms: Vec<(&str, changes::Sent)> =
+                targets.iter().zip(&sent).map(|(target, sent)| (target.name(), sent as changes::Sent)).collect();
+            let builds = changes::verdicts(&plan, &seen, &platforms);
             (Report { builds, removed: Vec::new(), jobs: jobs(&plan), changed }, "given".to_string())
         }
         ChangedPaths::Git { since } => {
@@ -205,10 +209,82 @@ fn changed_files(root: &Path, old: (&str, Option<&str>), new: (&str, Option<&str
     if files.is_empty() && old.1 != new.1 { vec![path.to_string()] } else { files }
 }
 
+/// Each changed path as a git pathspec reads it: a directory (in HEAD's tree, the index or the
+/// working tree) with the files under it, or one file (which may be absent). A directory reached
+/// through a symbolic link on its way lists the files of the directory it leads to. Outside git,
+/// the working tree's files.
+fn as_pathspecs(root: &Path, changed: &[String]) -> Vec<Changed> {
+    let known = git::known_files(root);
+    let real_root = std::fs::canonicalize(root).ok();
+    let under = |dir: &str| -> Vec<Entry> {
+        let Some(known) = &known else { return walk(root, dir) };
+        let listed = |at: &str| -> Vec<Entry> {
+            known
+                .iter()
+                .filter(|(path, gitlink)| covers_path(at, path) || (*gitlink && path == at))
+                .map(|(path, gitlink)| Entry { path: path.clone(), gitlink: *gitlink })
+                .collect()
+        };
+        let mut found = listed(dir);
+        // `a-link/sub` is where `a-link` leads: git lists the files there. A link itself is a
+        // file, as git holds it.
+        let real = real_root.as_ref().and_then(|real_root| {
+            let real = std::fs::canonicalize(root.join(dir)).ok()?;
+            Some(crate::workspace::slash_path(real.strip_prefix(real_root).ok()?))
+        });
+        let link = std::fs::symlink_metadata(root.join(dir)).is_ok_and(|m| m.file_type().is_symlink());
+        if let Some(real) = real.filter(|real| !link && !real.is_empty() && real != dir) {
+            for entry in listed(&real) {
+                let rest = entry.path.strip_prefix(real.as_str()).unwrap_or_default();
+                found.push(Entry { path: format!("{dir}{rest}"), gitlink: entry.gitlink });
+            }
+        }
+        found
+    };
+    changed
+        .iter()
+        .map(|path| {
+            let on_disk = std::fs::metadata(root.join(path)).is_ok_and(|m| m.is_dir())
+                && !std::fs::symlink_metadata(root.join(path)).is_ok_and(|m| m.file_type().is_symlink());
+            let files = under(path);
+            let listed_below = files.iter().any(|f| f.path != *path);
+            if path == "." || on_disk || listed_below { Changed::directory(path, files) } else { Changed::file(path) }
+        })
+        .collect()
+}
+
+/// Whether `path` lies under the directory `dir` (`.`: the repository).
+fn covers_path(dir: &str, path: &str) -> bool {
+    dir == "." || path.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/'))
+}
+
+/// The files under `dir` in the working tree, without following symbolic links (a link is a
+/// file, as git holds it).
+fn walk(root: &Path, dir: &str) -> Vec<Entry> {
+    let mut found = Vec::new();
+    let mut pending = vec![if dir == "." { String::new() } else { dir.to_string() }];
+    while let Some(at) = pending.pop() {
+        let Ok(listing) = std::fs::read_dir(root.join(&at)) else { continue };
+        for entry in listing.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if at.is_empty() && name == ".git" {
+                continue;
+            }
+            let path = if at.is_empty() { name } else { format!("{at}/{name}") };
+            match entry.file_type() {
+                Ok(kind) if kind.is_dir() => pending.push(path),
+                _ => found.push(Entry { path, gitlink: false }),
+            }
+        }
+    }
+    found.sort_by(|a, b| a.path.cmp(&b.path));
+    found
+}
+
 /// The changed paths, each also under every path of a build that leads to it through a
 /// symbolic link in the working tree: a Dockerfile that is a link to `docker/Dockerfile`
-/// changes when that file does, as the build reads it.
-fn through_links(root: &Path, plan: &Plan, changed: &[String]) -> Vec<String> {
+/// changes when that file does (or the directory `docker`), as the build reads it.
+fn through_links(root: &Path, plan: &Plan, changed: &[Changed]) -> Vec<Changed> {
     let Ok(real_root) = std::fs::canonicalize(root) else { return changed.to_vec() };
     let mut links: Vec<(String, String)> = Vec::new();
     for build in &plan.builds {
@@ -228,13 +304,48 @@ fn through_links(root: &Path, plan: &Plan, changed: &[String]) -> Vec<String> {
     }
     links.sort();
     links.dedup();
+    // `from` and what lies under it, renamed to `to`.
+    let moved = |entries: &[Entry], from: &str, to: &str| -> Vec<Entry> {
+        entries
+            .iter()
+            .filter_map(|e| {
+                let rest =
+                    if e.path == from { Some("") } else { e.path.strip_prefix(from).filter(|r| r.starts_with('/')) };
+                rest.map(|rest| Entry { path: format!("{to}{rest}"), gitlink: e.gitlink })
+            })
+            .collect()
+    };
     let mut seen = changed.to_vec();
-    for path in changed {
+    for change in changed {
         for (link, leads_to) in &links {
-            if path == leads_to {
-                seen.push(link.clone());
-            } else if let Some(rest) = path.strip_prefix(leads_to.as_str()).and_then(|r| r.strip_prefix('/')) {
-                seen.push(format!("{link}/{rest}"));
+            let through = Some(link.clone());
+            let path = &change.path;
+            let alias = if path == leads_to {
+                Some(link.clone())
+            } else {
+                path.strip_prefix(leads_to.as_str())
+                    .and_then(|r| r.strip_prefix('/'))
+                    .map(|rest| format!("{link}/{rest}"))
+            };
+            let found = match (alias, &change.under) {
+                (Some(alias), under) => {
+                    let under = under.as_ref().map(|entries| moved(entries, path, &alias));
+                    Some(Changed { path: alias, under, through })
+                }
+                // A changed directory that holds what the link leads to.
+                (None, Some(entries)) if covers_path(path, leads_to) => {
+                    let reached = moved(entries, leads_to, link);
+                    let below = reached.iter().any(|e| e.path != *link);
+                    match (below, reached.is_empty()) {
+                        (_, true) => None,
+                        (true, false) => Some(Changed { path: link.clone(), under: Some(reached), through }),
+                        (false, false) => Some(Changed { path: link.clone(), under: None, through }),
+                    }
+                }
+                _ => None,
+            };
+            if let Some(found) = found.filter(|f| !seen.contains(f)) {
+                seen.push(found);
             }
         }
     }
@@ -317,13 +428,19 @@ fn shown(value: &str) -> String {
 /// The reasons of one build as text; the files of one part are listed together, a few of them.
 fn reasons_text(reasons: &[Reason]) -> String {
     let mut out: Vec<String> = Vec::new();
-    let mut files: Vec<(&str, Vec<&str>)> = Vec::new();
+    let mut files: Vec<(String, Vec<&str>)> = Vec::new();
     for reason in reasons {
         match reason {
-            Reason::Changed { path, via } => match files.iter_mut().find(|(v, _)| v == via) {
-                Some((_, paths)) => paths.push(path),
-                None => files.push((via, vec![path])),
-            },
+            Reason::Changed { path, via, platform } => {
+                let via = match platform {
+                    Some(platform) => format!("{via}, on {platform}"),
+                    None => via.clone(),
+                };
+                match files.iter_mut().find(|(v, _)| *v == via) {
+                    Some((_, paths)) => paths.push(path),
+                    None => files.push((via, vec![path])),
+                }
+            }
             Reason::Parent { id } => out.push(format!("parent {id} is rebuilt")),
             Reason::CommitTag => out.push("tagged by commit: built in every pipeline".to_string()),
             Reason::Model { field, before, after } => out.push(match (before, after) {
