@@ -197,7 +197,8 @@ pub type Sent<'a> = &'a dyn Fn(&Build, &str) -> bool;
 /// Every build of `plan`, rebuilt or reused when `changed` paths change, for each of
 /// `platforms`: (its name, whether a build receives a path of its context there). A build is
 /// rebuilt when a change reaches it on any platform; a reason found on some platforms only
-/// names them. Each path is named once per build (and platform), by the first part it reaches.
+/// names them. Each path is named once per build (and platform), by the first part it reaches,
+/// and not at all when a directory named already holds it.
 pub fn verdicts(plan: &Plan, changed: &[Changed], platforms: &[(&str, Sent)]) -> Vec<BuildVerdict> {
     let mut verdicts: Vec<BuildVerdict> = Vec::new();
     for build in &plan.builds {
@@ -226,7 +227,8 @@ pub fn verdicts(plan: &Plan, changed: &[Changed], platforms: &[(&str, Sent)]) ->
                 let Some(via) = via else { continue };
                 let platform = (!everywhere).then(|| name.to_string());
                 let named = reasons.iter().any(|r| {
-                    matches!(r, Reason::Changed { path, platform: p, .. } if *path == change.path && *p == platform)
+                    matches!(r, Reason::Changed { path, platform: p, .. }
+                        if (*path == change.path || covers(path, &change.path)) && *p == platform)
                 });
                 if !named {
                     reasons.push(Reason::Changed { path: change.path.clone(), via: via.clone(), platform });

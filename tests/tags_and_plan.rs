@@ -469,6 +469,7 @@ fn plan_changed_names_a_linked_dockerfile_once_and_as_the_dockerfile() {
     assert!(text.contains("build viactx  ctx/Dockerfile changed (context ctx)\n"), "{text}");
     let (rebuilt, text) = rebuilt_for(&repo, &["real"]);
     assert_eq!(rebuilt, ["build inside", "build viactx"], "a directory holding the linked file: {text}");
+    assert!(text.contains("build viactx  ctx changed (context ctx)\n"), "ctx/Dockerfile lies in ctx: {text}");
 }
 
 #[test]
