@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use super::need_match::NeedIndex;
 use super::*;
 use crate::alias_tags;
 use crate::graph::ImageGraph;
@@ -304,8 +305,8 @@ impl<'a> Planner<'a> {
 
     fn runs(&mut self) -> Vec<Run> {
         let model = self.model;
-        let variants: Vec<Vec<Variant>> =
-            model.jobs.values().map(|job| self.variants_over(&job_axes(model, self.graph, job))).collect();
+        let axes: Vec<Vec<String>> = model.jobs.values().map(|job| job_axes(model, self.graph, job)).collect();
+        let variants: Vec<Vec<Variant>> = axes.iter().map(|axes| self.variants_over(axes)).collect();
         let mut out = Vec::with_capacity(variants.iter().map(Vec::len).sum());
         // Each job's variants by name, for the jobs that need it.
         let variants_of: HashMap<&str, &[Variant]> =
@@ -315,8 +316,13 @@ impl<'a> Planner<'a> {
             |name: &str| model.jobs[name].artifacts.as_ref().is_some_and(|a| a.when != ArtifactsWhen::OnFailure);
         let handed_on: std::collections::HashSet<&str> =
             model.jobs.values().flat_map(|j| j.needs.iter()).map(|n| n.0.as_str()).filter(|n| hands_on(n)).collect();
-        for ((job_name, job), job_variants) in self.model.jobs.iter().zip(variants.iter().cloned()) {
+        for (((job_name, job), job_variants), job_axes) in
+            self.model.jobs.iter().zip(variants.iter().cloned()).zip(&axes)
+        {
             let stage = self.layout.jobs[job_name].clone();
+            // Each needed job's variants grouped by the axes this job shares with it, once per job.
+            let needed: Vec<(&String, NeedIndex<'_>)> =
+                job.needs.iter().map(|n| (&n.0, NeedIndex::new(job_axes, variants_of[n.0.as_str()]))).collect();
             // The same for every variant: scripts read axis values from the environment.
             let script: Vec<String> =
                 job.script.iter().map(|line| template::script_fields(line, crate::variant::field_variable)).collect();
@@ -355,13 +361,13 @@ impl<'a> Planner<'a> {
                 run.needs =
                     dedup(run.model_images().map(|b| Need { job: JobId::Build(b.id.clone()), takes_tag: true }));
                 // The jobs it needs: every variant that agrees with this one, with its artifacts.
-                for needed in &job.needs {
-                    let matched: Vec<JobId> = variants_of[needed.0.as_str()]
+                for (needed, index) in &needed {
+                    let matched: Vec<JobId> = index
+                        .matching(&variant)
                         .iter()
-                        .filter(|v| variant.agrees_with(v))
-                        .map(|v| JobId::Run { job: needed.0.clone(), variant: v.clone() })
+                        .map(|v| JobId::Run { job: (*needed).clone(), variant: (*v).clone() })
                         .collect();
-                    if hands_on(&needed.0) {
+                    if hands_on(needed) {
                         run.received.extend(matched.iter().cloned());
                     }
                     run.needs.extend(matched.into_iter().map(|job| Need { job, takes_tag: true }));

@@ -4,6 +4,7 @@
 //! the plan.
 
 mod build;
+mod need_match;
 mod policy;
 pub mod process_limits;
 pub mod push;
