@@ -90,7 +90,7 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
         // A split build's own job merges its platforms: it needs each platform's job too.
         let needs = build.needs.len() + build.platform_job_count() + key_jobs(&build.caches);
         if needs > max_needs {
-            problems.push(too_many_needs(&id, needs, max_needs, "give the image fewer parents or fewer platforms"));
+            problems.push(too_many_needs(&id, needs, max_needs, "", "give the image fewer parents or fewer platforms"));
         }
         if build.timeout > MAX_TIMEOUT {
             // Only a written timeout exceeds the limit: the default is far below it.
@@ -104,16 +104,24 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
     }
     for run in &plan.runs {
         let id = run.id();
-        let needs = run.needs.len() + key_jobs(&run.caches);
+        // GitLab expands a need on a `parallel` job into one need per shard (`a 1/3`, `a 2/3`,
+        // …; `Gitlab::Ci::Config::Normalizer#expand_parallelized_needs`) before it checks
+        // `ci_needs_size_limit` on the expanded list (`Seed::Build#needs_errors`): "If needs
+        // refers to a job that uses the parallel keyword, it depends on all jobs created in
+        // parallel". So each needed variant counts once per shard.
+        let needed_shards = |n: &crate::plan::Need| shards.get(&n.job).map_or(1, |s| *s as usize);
+        let needs = run.needs.iter().map(needed_shards).sum::<usize>() + key_jobs(&run.caches);
         if needs > max_needs {
+            let sharded = run.needs.iter().any(|n| needed_shards(n) > 1);
             problems.push(too_many_needs(
                 &id,
                 needs,
                 max_needs,
-                if run.needs.iter().any(|n| matches!(n.job, JobId::Run { .. })) {
-                    "use fewer services built from model images in one job, or need fewer variants of other jobs (a job with the axes of a job it `needs` waits for the matching variants alone)"
-                } else {
-                    "use fewer services built from model images in one job"
+                if sharded { " (GitLab expands a need on a `parallel` job into one need per shard)" } else { "" },
+                match (run.needs.iter().any(|n| matches!(n.job, JobId::Run { .. })), sharded) {
+                    (_, true) => "use fewer services built from model images in one job, or need fewer variants or shards of other jobs (GitLab counts a need on a `parallel` job once per shard; a job with the axes of a job it `needs` waits for the matching variants alone)",
+                    (true, false) => "use fewer services built from model images in one job, or need fewer variants of other jobs (a job with the axes of a job it `needs` waits for the matching variants alone)",
+                    (false, false) => "use fewer services built from model images in one job",
                 },
             ));
         }
@@ -261,10 +269,15 @@ fn job_name(id: &JobId, name: &str, problems: &mut Vec<Diagnostic>) {
     }
 }
 
-fn too_many_needs(id: &JobId, needs: usize, max: usize, fix: &str) -> Diagnostic {
+/// `counted` says how `needs` was counted where that is not plain.
+fn too_many_needs(id: &JobId, needs: usize, max: usize, counted: &str, fix: &str) -> Diagnostic {
     over(
         id,
-        Diagnostic::new("too-many-needs", id.origin(), format!("it would need {needs} jobs; GitLab allows {max}")),
+        Diagnostic::new(
+            "too-many-needs",
+            id.origin(),
+            format!("it would need {needs} jobs{counted}; GitLab allows {max}"),
+        ),
         &format!(
             "{fix}; on self-managed GitLab whose administrator raised ci_needs_size_limit, set `limits: {{ gitlab: {{ needs: N }} }}`"
         ),
