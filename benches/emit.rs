@@ -64,6 +64,20 @@ fn layered_model(images: usize, axes: bool) -> String {
     text
 }
 
+/// Two jobs over the same four axes (`last` values on the fourth, ten on the others), the second
+/// needing the first: each variant waits for its twin. Matching them pair by pair cost
+/// 25,000 × 25,000 comparisons at `last = 25`, seconds before the model was refused for size.
+fn needs_model(last: usize) -> String {
+    let values = |axis: &str, n: usize| (0..n).map(|i| format!("{axis}{i}")).collect::<Vec<_>>().join(", ");
+    format!(
+        "pipegen: 1\nname: needs\nregistry: registry.example.com/needs\naxes:\n  a: [{}]\n  b: [{}]\n  c: [{}]\n  d: [{}]\njobs:\n  j1: {{ image: \"alpine:3\", axes: [a, b, c, d], script: [x] }}\n  j3: {{ image: \"alpine:3\", axes: [a, b, c, d], needs: [j1], script: [x] }}\n",
+        values("a", 10),
+        values("b", 10),
+        values("c", 10),
+        values("d", last)
+    )
+}
+
 /// `images` images, each built from the one before, and no stages declared: the deepest graph.
 fn chain_model(images: usize) -> String {
     let mut text = String::from("pipegen: 1\nname: chain\nregistry: registry.example.com/chain\nimages:\n  c0: {}\n");
@@ -383,6 +397,14 @@ fn main() {
     let large = layered_model(ten_thousand, false);
     bench.emit(&format!("{ten_thousand} images, 1 variant"), &large, 3, EMIT_10K_TARGET, None);
     bench.emit(&format!("chain of {chain} images"), &chain_model(chain), 3, EMIT_10K_TARGET, None);
+    let needs_last = if full { 25 } else { 2 };
+    bench.emit(
+        &format!("{} variants needing as many", 1000 * needs_last),
+        &needs_model(needs_last),
+        3,
+        EMIT_10K_TARGET,
+        None,
+    );
 
     println!("\n== where the time goes, in process (median)");
     bench.phases(&format!("{thousand} images, 9 variants"), &wide);
