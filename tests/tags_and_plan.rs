@@ -1208,3 +1208,16 @@ fn a_revision_past_a_shallow_clone_and_an_unborn_branch_are_named_as_such() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("is a branch with no commit yet (its other branches have some)"), "{err}");
 }
+
+/// A path git lacks in a directory that holds a submodule (`vendor/missing` beside
+/// `vendor/inner`) is absent, not in the submodule, in a pipeline that reads the submodule: its
+/// look-up of the gitlinks on the path takes none `git ls-tree` lists beside it, and agrees with
+/// `pipegen tags`.
+#[test]
+fn a_missing_path_beside_a_submodule_is_absent_in_the_pipeline_too() {
+    let (repo, _upstream) = submodule_repo();
+    let model = "pipegen: 1\nname: sub\nregistry: registry.example.com/sub\nimages:\n  inner:\n    context: vendor/inner/docker\n  beside:\n    context: app\n    inputs: [vendor/missing]\n";
+    std::fs::write(repo.path().join("pipegen.yaml"), model).unwrap();
+    repo.commit_all("an input beside the submodule");
+    assert_eq!(tag_values(&pipeline_tags(&repo)), tag_values(&cli_tags(&repo)), "the pipeline agrees");
+}

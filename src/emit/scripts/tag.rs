@@ -275,12 +275,19 @@ const SUBMODULE: &str = r#"pipegen_submodule() {
     esac
     set -- "$@" "$pipegen_within"
   done
-  pipegen_entries="$(git --literal-pathspecs ls-tree "$pipegen_commit" -- "$@")" || return 1
+  pipegen_entries="$(git -c core.quotePath=false --literal-pathspecs ls-tree "$pipegen_commit" -- "$@")" || return 1
   for pipegen_entry in $pipegen_entries; do
     case "$pipegen_entry" in
       '160000 commit '*)
-        pipegen_object="${pipegen_entry#160000 commit }"
-        pipegen_object="commit ${pipegen_object%%[!0-9a-f]*}"
+        # Asked for `a` and `a/b`, git lists what `a` holds: only a gitlink on the path counts.
+        pipegen_at="${pipegen_entry#160000 commit }"
+        pipegen_at="${pipegen_at#*[!0-9a-f]}"
+        case "$pipegen_within/" in
+          "$pipegen_at/"*)
+            pipegen_object="${pipegen_entry#160000 commit }"
+            pipegen_object="commit ${pipegen_object%%[!0-9a-f]*}"
+            ;;
+        esac
         ;;
     esac
   done
