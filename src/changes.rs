@@ -109,6 +109,8 @@ struct Matchers {
     /// Each input: the glob as written, its literal directory (where a link on its way can
     /// be), and its matcher.
     inputs: Vec<(String, String, GlobMatcher)>,
+    /// The `.gitattributes` that govern how the checkout writes what it reads (content tags).
+    attributes: Vec<String>,
 }
 
 /// Whether `path` is `spec` or lies under it (`.`: everything).
@@ -187,6 +189,13 @@ impl Matchers {
                 }),
             })
             .map(|(glob, _, _)| format!("input {glob}"))
+            .or_else(|| {
+                // A changed directory holds the `.gitattributes` in it.
+                self.attributes
+                    .iter()
+                    .find(|a| *a == path || (directory && covers(path, a)))
+                    .map(|a| format!("attributes {a}"))
+            })
     }
 }
 
@@ -203,6 +212,8 @@ pub fn verdicts(plan: &Plan, changed: &[Changed], platforms: &[(&str, Sent)]) ->
     let mut verdicts: Vec<BuildVerdict> = Vec::new();
     for build in &plan.builds {
         let inputs = if build.this.tag == TagMode::Content { build.inputs.clone() } else { Vec::new() };
+        let attributes =
+            if build.this.tag == TagMode::Content { crate::plan::recipe::attribute_files(build) } else { Vec::new() };
         let matchers = Matchers {
             context: build.context.clone(),
             dockerfile: build.dockerfile.clone(),
@@ -217,6 +228,7 @@ pub fn verdicts(plan: &Plan, changed: &[Changed], platforms: &[(&str, Sent)]) ->
                         .map(|glob| (g.clone(), prefix, glob.compile_matcher()))
                 })
                 .collect(),
+            attributes,
         };
         let mut reasons: Vec<Reason> = Vec::new();
         for change in changed {
@@ -272,6 +284,7 @@ mod tests {
                     )
                 })
                 .collect(),
+            attributes: vec![".gitattributes".into(), "images/.gitattributes".into(), "docker/.gitattributes".into()],
         }
     }
 
@@ -301,6 +314,14 @@ mod tests {
 
     fn via(m: &Matchers, path: &str) -> Option<String> {
         m.via(&spec(path), &|_| true)
+    }
+
+    #[test]
+    fn a_gitattributes_on_the_way_to_a_path_rebuilds() {
+        let m = matchers(&["tools"]);
+        assert_eq!(via(&m, ".gitattributes").as_deref(), Some("attributes .gitattributes"));
+        assert_eq!(via(&m, "docker/.gitattributes").as_deref(), Some("attributes docker/.gitattributes"));
+        assert_eq!(via(&m, "other/.gitattributes"), None);
     }
 
     #[test]
@@ -367,7 +388,12 @@ mod tests {
     /// inside its context changes the Dockerfile, while the context sends the link itself.
     #[test]
     fn a_path_through_a_link_names_the_part_the_link_is() {
-        let m = Matchers { context: "docker".into(), dockerfile: "docker/Df".into(), inputs: Vec::new() };
+        let m = Matchers {
+            context: "docker".into(),
+            dockerfile: "docker/Df".into(),
+            inputs: Vec::new(),
+            attributes: Vec::new(),
+        };
         let through = |link: &str| Changed { through: Some(link.into()), ..Changed::file("docker/Df") };
         assert_eq!(m.via(&through("docker/Df"), &|_| true).as_deref(), Some("dockerfile docker/Df"));
         assert_eq!(m.via(&through("docker"), &|_| true).as_deref(), Some("context docker"));
@@ -377,7 +403,12 @@ mod tests {
     /// A path the context's ignore file leaves out is still the Dockerfile.
     #[test]
     fn a_dockerfile_the_ignore_file_leaves_out_is_still_the_dockerfile() {
-        let m = Matchers { context: "ctx".into(), dockerfile: "ctx/Dockerfile".into(), inputs: Vec::new() };
+        let m = Matchers {
+            context: "ctx".into(),
+            dockerfile: "ctx/Dockerfile".into(),
+            inputs: Vec::new(),
+            attributes: Vec::new(),
+        };
         assert_eq!(m.via(&Changed::file("ctx/Dockerfile"), &|_| false).as_deref(), Some("dockerfile ctx/Dockerfile"));
         assert_eq!(m.via(&Changed::file("ctx/a"), &|_| false), None);
     }

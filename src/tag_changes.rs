@@ -153,8 +153,15 @@ fn one_change(
     let (label, _) = key.split_once(' ').unwrap_or((key, ""));
     match label {
         "header" => vec![Reason::Recipe { before: old.to_string(), after: new.to_string() }],
-        "context" | "dockerfile" | "input" => {
+        // A `.gitattributes` changes how the checkout writes the files it governs.
+        "context" | "dockerfile" | "input" | "attributes" => {
             let ((old_path, was), (new_path, is)) = (object_of(old), object_of(new));
+            // One in a submodule moves with its pin, which the path below it that the build
+            // reads reports already.
+            let pinned = |object: Option<&str>| object.is_some_and(|o| o.starts_with("commit "));
+            if label == "attributes" && (pinned(was) || pinned(is)) {
+                return Vec::new();
+            }
             if old_path != new_path {
                 return vec![model_change(id, label, Some(old_path), Some(new_path))];
             }
@@ -211,6 +218,10 @@ fn one_change(
 
 fn added_or_removed(id: &BuildId, key: &str, old: Option<&str>, new: Option<&str>) -> Vec<Reason> {
     let (label, rest) = key.split_once(' ').unwrap_or((key, ""));
+    // Which `.gitattributes` a build reads follows from its paths, whose own parts say what changed.
+    if label == "attributes" {
+        return Vec::new();
+    }
     let field = match label {
         "input" | "glob" => "inputs".to_string(),
         "arg" => format!("args.{rest}"),

@@ -456,14 +456,26 @@ impl World {
             let kind = self.git(&["cat-file", "-t", &id]).trim().to_string();
             format!("{path} {kind} {id}")
         };
-        let base = content_tag(&[
+        // The `.gitattributes` from the root down to each path's directory (a glob's own
+        // directory included), each once: none exists in this repository.
+        let attributes = |dirs: &[&str]| -> Vec<String> {
+            dirs.iter()
+                .map(|dir| match *dir {
+                    "." => "attributes .gitattributes none".to_string(),
+                    dir => format!("attributes {dir}/.gitattributes none"),
+                })
+                .collect()
+        };
+        let mut base = vec![
             "image base".into(),
             format!("context {}", object("images/base")),
             format!("dockerfile {}", object("images/base/Dockerfile")),
             format!("input {}", object(".tool-versions")),
-            // FROM scratch: no external base image.
-            "from images/base/Dockerfile".into(),
-        ]);
+        ];
+        base.extend(attributes(&[".", "images", "images/base"]));
+        // FROM scratch: no external base image.
+        base.push("from images/base/Dockerfile".into());
+        let base = content_tag(&base);
         let parent = format!("parent BASE_IMAGE {base}");
         // The glob `docs/alpha/**`: the files of the tree at `docs/alpha`, as a diff from the
         // empty tree lists them (paths relative to that tree).
@@ -483,18 +495,21 @@ impl World {
         assert!(sent.contains("\tNOTES.md") && alpha.len() == 4, "the ignore file and message.txt: {alpha:?}");
         alpha.push(format!("dockerfile {}", object("images/alpha.Dockerfile")));
         alpha.extend(alpha_docs);
+        alpha.extend(attributes(&[".", "components", "images", "docs", "docs/alpha"]));
         alpha.push(parent.clone());
         // FROM ${BASE_IMAGE}: the parent, hashed already.
         alpha.push("from images/alpha.Dockerfile".into());
         let alpha = content_tag(&alpha);
-        let beta = content_tag(&[
+        let mut beta = vec![
             "image beta".into(),
             format!("context {}", object("components/beta")),
             format!("dockerfile {}", object("images/beta.Dockerfile")),
-            format!("arg GREETING {}\nbeta says hello", "beta says hello".len()),
-            parent,
-            "from images/beta.Dockerfile".into(),
-        ]);
+        ];
+        beta.extend(attributes(&[".", "components", "images"]));
+        beta.push(format!("arg GREETING {}\nbeta says hello", "beta says hello".len()));
+        beta.push(parent);
+        beta.push("from images/beta.Dockerfile".into());
+        let beta = content_tag(&beta);
         let app = self.git(&["rev-parse", "HEAD"]).trim().to_string();
         Tags { base, alpha, beta, app }
     }
@@ -793,7 +808,7 @@ fn http_get(addr: &str, path: &str) -> (u16, String) {
 /// The content tag by the recipe in `pipegen::plan::recipe`: its version line, then `lines`,
 /// each ended by a newline; the first 24 hex digits of the SHA-256.
 fn content_tag(lines: &[String]) -> String {
-    let mut recipe = String::from("pipegen content tag v4\n");
+    let mut recipe = String::from("pipegen content tag v5\n");
     for line in lines {
         recipe.push_str(line);
         recipe.push('\n');

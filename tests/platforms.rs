@@ -176,7 +176,7 @@ fn the_content_tag_covers_the_platform_set_not_its_order() {
     }
     let recipe = plan_of(MODEL).builds[0].recipe().unwrap();
     let text = recipe.text(|_| None, |_| Vec::new(), |_, _| None, |_| String::new(), |_| Vec::new());
-    assert!(text.starts_with("pipegen content tag v4\n"), "{text}");
+    assert!(text.starts_with("pipegen content tag v5\n"), "{text}");
     assert!(text.contains("\nplatforms linux/amd64 linux/arm64\n"), "{text}");
 }
 

@@ -1209,6 +1209,70 @@ fn a_revision_past_a_shallow_clone_and_an_unborn_branch_are_named_as_such() {
     assert!(err.contains("is a branch with no commit yet (its other branches have some)"), "{err}");
 }
 
+/// A repository of its own, not the fixture: `files` written and committed.
+fn repo_with(files: &[(&str, &str)]) -> Repo {
+    let repo = Repo { dir: tempfile::tempdir().expect("temp dir") };
+    repo.git(&["init", "-q", "-b", "main"]);
+    for (path, text) in files {
+        let at = repo.path().join(path);
+        std::fs::create_dir_all(at.parent().unwrap()).unwrap();
+        std::fs::write(at, text).unwrap();
+    }
+    repo.commit_all("files");
+    repo
+}
+
+/// A `.gitattributes` outside the context changes how the runner's checkout writes the files a
+/// build reads (`eol=crlf`, `ident`, `filter=`…), so the image: the root's, and those of the
+/// directories on the way to the context, the Dockerfile, each input and each glob's directory,
+/// are in the tag, in `pipegen tags` and the pipeline alike; one beside them is not.
+#[test]
+fn a_gitattributes_on_the_way_to_what_a_build_reads_changes_its_tag() {
+    let repo = repo_with(&[
+        (
+            "pipegen.yaml",
+            "pipegen: 1\nname: attrs\nregistry: registry.example.com/tags\nimages:\n  base:\n    context: app\n    inputs: [\"sub/deep/f\", \"lib/*.txt\"]\n",
+        ),
+        ("app/Dockerfile", "FROM scratch\nCOPY run.sh /\n"),
+        ("app/run.sh", "#!/bin/sh\necho hi\n"),
+        ("sub/deep/f", "f\n"),
+        ("lib/a.txt", "a\n"),
+        ("other/x", "x\n"),
+    ]);
+    let tag = |repo: &Repo| {
+        let tags = cli_tags(repo);
+        assert_eq!(pipeline_tags(repo).into_iter().map(|(_, t)| t).collect::<Vec<_>>(), [tags[0].1.clone()]);
+        tags[0].1.clone()
+    };
+    let mut tags = vec![tag(&repo)];
+    for (path, text, changes) in [
+        (".gitattributes", "*.sh text eol=crlf\n", true),
+        (".gitattributes", "*.sh text eol=lf\n", true),
+        ("sub/.gitattributes", "* ident\n", true),
+        ("sub/deep/.gitattributes", "f -text\n", true),
+        ("lib/.gitattributes", "*.txt eol=crlf\n", true),
+        ("other/.gitattributes", "* eol=crlf\n", false),
+        ("lib/nested/.gitattributes", "* eol=crlf\n", false),
+    ] {
+        std::fs::create_dir_all(repo.path().join(path).parent().unwrap()).unwrap();
+        std::fs::write(repo.path().join(path), text).unwrap();
+        repo.commit_all(&format!("write {path}"));
+        let now = tag(&repo);
+        assert_eq!(&now != tags.last().unwrap(), changes, "{path} ({text:?}) changes the tag: {changes}");
+        let plan = repo.pipegen_json(&["plan", "--since", "HEAD~1", "--format", "json"]);
+        assert_eq!(verdict(&plan, "build base")["rebuilt"], changes, "{path}: {plan}");
+        if changes {
+            let reasons = verdict(&plan, "build base")["reasons"].to_string();
+            assert!(reasons.contains(path) && reasons.contains(&format!("attributes {path}")), "{reasons}");
+        }
+        tags.push(now);
+    }
+    // Removing a rule rebuilds too.
+    std::fs::remove_file(repo.path().join(".gitattributes")).unwrap();
+    repo.commit_all("no root .gitattributes");
+    assert!(!tags.contains(&tag(&repo)), "a tag of its own once the root's is gone");
+}
+
 /// A path git lacks in a directory that holds a submodule (`vendor/missing` beside
 /// `vendor/inner`) is absent, not in the submodule, in a pipeline that reads the submodule: its
 /// look-up of the gitlinks on the path takes none `git ls-tree` lists beside it, and agrees with

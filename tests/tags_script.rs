@@ -62,7 +62,8 @@ images:
     tag: commit
 "#;
 
-/// Ignore files and the files they judge, written into every test repository.
+/// Ignore files and the files they judge, and `.gitattributes`, written into every test
+/// repository.
 const IGNORED_TREE: &[(&str, &str)] = &[
     ("tool/.dockerignore", "# the tool's\n*.md\n!keep.md\nsub/\n**foo\n"),
     ("tool/notes.md", "ignored\n"),
@@ -73,6 +74,13 @@ const IGNORED_TREE: &[(&str, &str)] = &[
     ("images/app/Dockerfile.dockerignore", "**/*.tmp\n"),
     ("scratch.tmp", "ignored by app\n"),
     ("deep/er/scratch.tmp", "ignored by app\n"),
+    // `.gitattributes` on the way to what builds read (the recipe's `attributes` lines): the
+    // root's, a context's parent directory's, a glob's directory's, and one behind a link on
+    // the way to an input (`linked-context/more`).
+    (".gitattributes", "*.sh text eol=lf\n"),
+    ("images/.gitattributes", "* -text\n"),
+    ("scripts/.gitattributes", "*.sh ident\n"),
+    ("real-context/.gitattributes", "more eol=crlf\n"),
 ];
 
 /// Symbolic links written into every test repository before its files, each with the file or

@@ -3,7 +3,7 @@
 //! The text hashed is one line per part, in this order:
 //!
 //! ```text
-//! pipegen content tag v4
+//! pipegen content tag v5
 //! image <name>
 //! context <path> <type> <id> | none   # git cat-file --batch-check="%(objecttype) %(objectname)"
 //!                                     #   (`commit <id>`, the pinned commit, in a submodule)
@@ -16,6 +16,8 @@
 //! :000000 <mode> 000… <blob> A\t<path> #   `git diff-tree -r <empty tree> <commit>:<prefix> -- ':(glob)<rest>'`,
 //!                                     #   then the gitlinks it reaches (`Glob::reach_pathspecs`),
 //! commit <id>                         #   or, for a prefix in a submodule, its pinned commit
+//! attributes <path> <type> <id> | none # per `.gitattributes` that may govern how the checkout
+//!                                     #   writes what the build reads (`Recipe::attribute_files`)
 //! target <target>                     # when set
 //! platforms <os/arch> <os/arch>…      # when set: the platforms it is built for, sorted
 //! arg <NAME> <bytes>                  # per build argument, sorted by name, then the value and a newline
@@ -45,7 +47,7 @@ use super::{Build, Parent};
 pub const CONTENT_TAG_LEN: usize = 24;
 
 /// First line of the hashed recipe: bump it when the recipe changes, so old tags are not reused.
-pub const CONTENT_TAG_HEADER: &str = "pipegen content tag v4";
+pub const CONTENT_TAG_HEADER: &str = "pipegen content tag v5";
 
 /// What a content tag hashes, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,6 +142,37 @@ impl Glob {
     }
 }
 
+/// The `.gitattributes` files that may govern how a checkout writes what `build` reads, each
+/// once, in the order first reached: for the context, the Dockerfile and each plain input, the
+/// one in every directory from the root down to the path's own directory; for each glob input,
+/// down to and including its literal directory. Their `eol`, `text`, `ident`, `filter` and
+/// `working-tree-encoding` attributes change the bytes the runner's checkout writes, so the
+/// image. Those inside the context are in its tree already, but the context's ignore file may
+/// leave them out of what it hashes, so they are listed too. (`.git/info/attributes` is never
+/// in a checkout.) The tag script's `pipegen_governing` builds the same list from the job's
+/// variables.
+pub fn attribute_files(build: &Build) -> Vec<String> {
+    let parent = |path: &str| path.rsplit_once('/').map_or(".", |(dir, _)| dir).to_string();
+    let (globs, paths): (Vec<&String>, Vec<&String>) = build.inputs.iter().partition(|input| Glob::is_glob(input));
+    let mut reached = vec![parent(&build.context), parent(&build.dockerfile)];
+    reached.extend(paths.into_iter().map(|path| parent(path)));
+    reached.extend(globs.into_iter().filter_map(|glob| Glob::parse(glob)).map(|glob| glob.prefix));
+    let mut files: Vec<String> = Vec::new();
+    for dir in reached {
+        let mut governing = vec![".gitattributes".to_string()];
+        if dir != "." {
+            governing.extend(dir.match_indices('/').map(|(at, _)| format!("{}/.gitattributes", &dir[..at])));
+            governing.push(format!("{dir}/.gitattributes"));
+        }
+        for file in governing {
+            if !files.contains(&file) {
+                files.push(file);
+            }
+        }
+    }
+    files
+}
+
 impl Recipe {
     /// The recipe of a content-tagged build.
     pub fn of(build: &Build) -> Recipe {
@@ -152,6 +185,7 @@ impl Recipe {
         let (globs, paths): (Vec<&String>, Vec<&String>) = build.inputs.iter().partition(|input| Glob::is_glob(input));
         parts.extend(paths.into_iter().map(|path| Part::Object { label: "input", path: path.clone() }));
         parts.extend(globs.into_iter().filter_map(|glob| Glob::parse(glob)).map(Part::Glob));
+        parts.extend(attribute_files(build).into_iter().map(|path| Part::Object { label: "attributes", path }));
         if let Some(target) = &build.target {
             parts.push(Part::Line(format!("target {target}")));
         }
@@ -304,6 +338,7 @@ impl Part {
             Part::Line(line) if line.starts_with("pipegen content tag ") => "header".to_string(),
             Part::Line(line) => line.split(' ').next().unwrap_or_default().to_string(),
             Part::Object { label: "input", path } => format!("input {path}"),
+            Part::Object { label: "attributes", path } => format!("attributes {path}"),
             Part::Object { label, .. } => label.to_string(),
             Part::Context { .. } => "context".to_string(),
             Part::Glob(glob) => format!("glob {}", glob.pattern),

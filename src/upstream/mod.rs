@@ -1,5 +1,5 @@
 //! Upstream base images: the external images a Dockerfile starts from, whose digests the
-//! content tag hashes (recipe v4), so that a new upstream image rebuilds exactly the images
+//! content tag hashes (recipe v4 on), so that a new upstream image rebuilds exactly the images
 //! above it. [`from`] finds them (its awk twin does in the build job); resolving a digest is I/O
 //! (`crate::registry_digest` for `pipegen tags`, `emit::scripts::tag` in the pipeline).
 

@@ -208,6 +208,22 @@ pipegen_parent() {
   pipegen_value="${pipegen_parent_ref##*:}"
   pipegen_value="${pipegen_value#{scratch}}"
 }
+pipegen_governing() {
+  case "$1" in
+    */*) set -- "${1%/*}/" .gitattributes ;;
+    *) set -- '' .gitattributes ;;
+  esac
+  pipegen_within=
+  while :; do
+    case "$pipegen_nl$pipegen_attributes$pipegen_nl" in
+      *"$pipegen_nl$2$pipegen_nl"*) ;;
+      *) pipegen_attributes="${pipegen_attributes:+$pipegen_attributes$pipegen_nl}$2" ;;
+    esac
+    [ -n "$1" ] || return 0
+    pipegen_within="$pipegen_within${1%%/*}/"
+    set -- "${1#*/}" "${pipegen_within}.gitattributes"
+  done
+}
 pipegen_join() {
   case "$1" in
     .) pipegen_joined="$2" ;;
@@ -347,12 +363,19 @@ fn recipe(platform: Platform, uses: &Uses) -> String {
   pipegen_names=
   pipegen_add "$PIPEGEN_CONTEXT"
   pipegen_add "$PIPEGEN_DOCKERFILE"
+  # The `.gitattributes` that may govern how the checkout wrote what the build reads, each
+  # once (`Recipe::attribute_files`): those from the root down to each path's directory, and
+  # to each glob's directory; looked up after every other name.
+  pipegen_attributes=
+  pipegen_governing "$PIPEGEN_CONTEXT"
+  pipegen_governing "$PIPEGEN_DOCKERFILE"
 {candidates}"#
     );
     if uses.inputs {
         text.push_str(
             r#"  for pipegen_path in ${PIPEGEN_INPUTS:-}; do
     pipegen_add "$pipegen_path"
+    pipegen_governing "$pipegen_path"
   done
 "#,
         );
@@ -362,6 +385,11 @@ fn recipe(platform: Platform, uses: &Uses) -> String {
             r#"  pipegen_globs="${PIPEGEN_GLOBS:-}"
   while [ -n "$pipegen_globs" ]; do
     pipegen_add "${pipegen_globs%%"$pipegen_nl"*}"
+    # A glob's own directory counts: `-` in it stands for the files it lists.
+    case "$pipegen_globs" in
+      ."$pipegen_nl"*) pipegen_governing - ;;
+      *) pipegen_governing "${pipegen_globs%%"$pipegen_nl"*}/-" ;;
+    esac
     case "$pipegen_globs" in
       *"$pipegen_nl"*"$pipegen_nl"*) pipegen_globs="${pipegen_globs#*"$pipegen_nl"*"$pipegen_nl"}" ;;
       *) pipegen_globs= ;;
@@ -371,7 +399,10 @@ fn recipe(platform: Platform, uses: &Uses) -> String {
         );
     }
     text.push_str(
-        r#"  pipegen_answers="$(git cat-file --batch-check='%(objecttype) %(objectname)' --follow-symlinks <<PIPEGEN_NAMES
+        r#"  for pipegen_path in $pipegen_attributes; do
+    pipegen_add "$pipegen_path"
+  done
+  pipegen_answers="$(git cat-file --batch-check='%(objecttype) %(objectname)' --follow-symlinks <<PIPEGEN_NAMES
 $pipegen_names
 PIPEGEN_NAMES
 )" || return 1
@@ -501,6 +532,13 @@ PIPEGEN_NAMES
                 .as_str(),
         );
     }
+    text.push_str(
+        r#"    for pipegen_path in $pipegen_attributes; do
+      pipegen_line attributes "$pipegen_path" "$1"
+      shift
+    done
+"#,
+    );
     if uses.target {
         text.push_str(
             r#"    if [ -n "${PIPEGEN_TARGET:-}" ]; then
