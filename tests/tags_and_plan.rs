@@ -1273,6 +1273,47 @@ fn a_gitattributes_on_the_way_to_what_a_build_reads_changes_its_tag() {
     assert!(!tags.contains(&tag(&repo)), "a tag of its own once the root's is gone");
 }
 
+/// An input reached through a symbolic link git cannot follow (`./real`): `tags` warns, as for
+/// a context or a Dockerfile, where the pipeline's tag step stops.
+#[test]
+fn tags_warn_of_an_input_through_a_link_git_cannot_follow() {
+    for input in ["dotlink/*", "dotlink/a", "dotlink"] {
+        let repo = repo_with(&[
+            (
+                "pipegen.yaml",
+                &format!(
+                    "pipegen: 1\nname: links\nregistry: registry.example.com/tags\nimages:\n  gl:\n    context: real\n    inputs: [\"{input}\"]\n"
+                ),
+            ),
+            ("real/Dockerfile", "FROM scratch\n"),
+            ("real/a", "a\n"),
+        ]);
+        std::os::unix::fs::symlink("./real", repo.path().join("dotlink")).unwrap();
+        repo.commit_all("a link git cannot follow");
+        let (code, _, err) = repo.pipegen(&["tags"]);
+        assert_eq!(code, 0, "{err}");
+        // A glob is looked up by its directory.
+        let (shown, looked) = match input {
+            "dotlink/*" => ("`dotlink/*` (its directory `dotlink`)".to_string(), "dotlink"),
+            _ => (format!("`{input}`"), input),
+        };
+        assert!(err.starts_with(&format!("pipegen: warning: build gl: the input {shown} is not in git at ")), "{err}");
+        assert!(
+            err.contains(", but the working tree has it: an untracked file, or a symbolic link git cannot follow"),
+            "{err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{err}");
+        let message = std::panic::catch_unwind(|| pipeline_tags(&repo))
+            .expect_err("the pipeline's tag step fails")
+            .downcast::<String>()
+            .expect("a message");
+        assert!(
+            message.contains(&format!("gl: {looked} goes through a symbolic link that leads to a name git cannot follow")),
+            "{input}: {message}"
+        );
+    }
+}
+
 /// A path git lacks in a directory that holds a submodule (`vendor/missing` beside
 /// `vendor/inner`) is absent, not in the submodule, in a pipeline that reads the submodule: its
 /// look-up of the gitlinks on the path takes none `git ls-tree` lists beside it, and agrees with

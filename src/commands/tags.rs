@@ -273,12 +273,15 @@ fn bases_unread(facts: &content_tags::TreeFacts, dockerfile: &str) -> Option<&'s
     }
 }
 
+/// Why a path git lacks matters when the working tree has it.
+const UNSEEN: &str = ", but the working tree has it: an untracked file, or a symbolic link git cannot follow (git reads no `.` in a link's target, and follows none into a submodule); the build would fail or read what no tag hashes";
+
 /// What a build's context or Dockerfile is missing at the commit, or is there as the wrong
 /// kind of object (a directory named as the Dockerfile, a file as the context). The tag is still
 /// what the pipeline would compute, but the build would fail, so say so; or, where the working
 /// tree has the path, that git cannot see it (the pipeline's build job stops on a link git cannot
-/// follow). And a Dockerfile in a submodule or in Git LFS, whose base images no tag can follow.
-/// `at` says where git was asked: `in git at <commit>` for `tags`, `in the working tree` for `plan`;
+/// follow); the same for an input (a glob's directory) git lacks but the working tree has. And a
+/// Dockerfile in a submodule or in Git LFS, whose base images no tag can follow. `at` says where git was asked: `in git at <commit>` for `tags`, `in the working tree` for `plan`;
 /// both commands warn with these lines, so one place decides what is missing.
 pub fn missing_from_tree(root: &Path, plan: &Plan, facts: &content_tags::TreeFacts, at: &str) -> Vec<String> {
     let mut warnings = Vec::new();
@@ -301,12 +304,21 @@ pub fn missing_from_tree(root: &Path, plan: &Plan, facts: &content_tags::TreeFac
                 Some(_) => continue,
                 None => {}
             }
-            let why = if root.join(path).exists() {
-                ", but the working tree has it: an untracked file, or a symbolic link git cannot follow (git reads no `.` in a link's target, and follows none into a submodule); the build would fail or read what no tag hashes"
-            } else {
-                "; the build would fail"
-            };
+            let why = if root.join(path).exists() { UNSEEN } else { "; the build would fail" };
             warnings.push(format!("{}: the {what} `{path}` is not {at}{why}", build.id()));
+        }
+        // An input git lacks is hashed as absent (`none`), which is no mistake unless the
+        // checkout has it: the build job stops there when a link leads where git cannot follow.
+        // A glob is looked up by its directory.
+        for input in &build.inputs {
+            let (path, shown) = match crate::plan::recipe::Glob::parse(input) {
+                Some(glob) if glob.prefix == "." => continue,
+                Some(glob) => (glob.prefix.clone(), format!("`{input}` (its directory `{}`)", glob.prefix)),
+                None => (input.clone(), format!("`{input}`")),
+            };
+            if facts.objects.get(&path) == Some(&None) && root.join(&path).exists() {
+                warnings.push(format!("{}: the input {shown} is not {at}{UNSEEN}", build.id()));
+            }
         }
     }
     warnings.dedup();
