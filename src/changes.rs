@@ -190,10 +190,10 @@ impl Matchers {
             })
             .map(|(glob, _, _)| format!("input {glob}"))
             .or_else(|| {
-                // A changed directory holds the `.gitattributes` in it.
+                // A changed directory reaches the `.gitattributes` among its files.
                 self.attributes
                     .iter()
-                    .find(|a| *a == path || (directory && covers(path, a)))
+                    .find(|a| *a == path || files.iter().any(|f| f.path == **a))
                     .map(|a| format!("attributes {a}"))
             })
     }
