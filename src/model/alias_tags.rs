@@ -18,10 +18,10 @@ use crate::template::{self, Piece, Reference};
 use crate::variant::Variant;
 
 /// Every problem of the model's alias tags.
-pub fn check(model: &Model, graph: &ImageGraph<'_>) -> Vec<Diagnostic> {
+pub fn check(model: &Model, graph: &ImageGraph<'_>, unsound: &super::withheld::Unsound<'_>) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     for (name, image) in &model.images {
-        if image.aliases.is_empty() {
+        if image.aliases.is_empty() || unsound.image(name) {
             continue;
         }
         let axes = graph.axes(name);

@@ -272,9 +272,9 @@ fn refused(path: ModelPath, what: &str, name: &str, whose: &str) -> Diagnostic {
 /// A job `env` entry named like one of the job's axes (or an axis field's variable,
 /// `<axis>_<field>`): the axis is an environment variable of the job too, and one would silently
 /// replace the other.
-pub fn hidden_axes(model: &Model, graph: &ImageGraph) -> Vec<Diagnostic> {
+pub fn hidden_axes(model: &Model, graph: &ImageGraph, unsound: &super::withheld::Unsound<'_>) -> Vec<Diagnostic> {
     let mut found = Vec::new();
-    for (name, job) in &model.jobs {
+    for (name, job) in model.jobs.iter().filter(|(name, _)| !unsound.job(name)) {
         let axes = crate::plan::job_axes(model, graph, job);
         for key in job.env.keys() {
             if let Some((axis, field)) = field_named(model, &axes, key) {

@@ -24,6 +24,7 @@ mod suggest;
 mod types;
 mod validate;
 mod variant_count;
+mod withheld;
 
 pub use characters::unfit_in_plain_path;
 pub use diagnostic::{Anchor, Diagnostic, ModelErrors};

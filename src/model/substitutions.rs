@@ -17,6 +17,7 @@ use super::diagnostic::Diagnostic;
 use super::path::ModelPath;
 use super::suggest;
 use super::types::Model;
+use super::withheld::Unsound;
 use crate::graph::ImageGraph;
 use crate::template::{self, Reference};
 use crate::variant::{Variant, substitute};
@@ -52,9 +53,11 @@ pub(super) fn github_expression(at: &ModelPath, text: &str, written: &str, owner
 }
 
 /// Every problem of the model's `${…}`.
-pub fn check(model: &Model, graph: &ImageGraph<'_>) -> Vec<Diagnostic> {
+/// Images and jobs whose scope an error broke are left out ([`Unsound`]), and so are the caches
+/// they use.
+pub fn check(model: &Model, graph: &ImageGraph<'_>, unsound: &Unsound<'_>) -> Vec<Diagnostic> {
     let mut checker = Checker { model, found: Vec::new(), reported: HashSet::new() };
-    for (name, image) in &model.images {
+    for (name, image) in model.images.iter().filter(|(name, _)| !unsound.image(name)) {
         let owner = format!("image `{name}`");
         let at = ModelPath::keys(["images", name.as_str()]);
         let axes = graph.axes(name);
@@ -86,7 +89,7 @@ pub fn check(model: &Model, graph: &ImageGraph<'_>) -> Vec<Diagnostic> {
             }
         }
     }
-    for (name, job) in &model.jobs {
+    for (name, job) in model.jobs.iter().filter(|(name, _)| !unsound.job(name)) {
         let owner = format!("job `{name}`");
         let at = ModelPath::keys(["jobs", name.as_str()]);
         let axes = crate::plan::job_axes(model, graph, job);
@@ -98,7 +101,11 @@ pub fn check(model: &Model, graph: &ImageGraph<'_>) -> Vec<Diagnostic> {
             checker.script(&at.key("script").index(i), line, &axes, &owner);
         }
     }
-    for (name, cache) in &model.caches {
+    // A cache's paths are checked in the scope of every user: not while one user's scope is unsound.
+    let image_caches = model.images.iter().filter(|(name, _)| unsound.image(name)).flat_map(|(_, i)| &i.caches);
+    let job_caches = model.jobs.iter().filter(|(name, _)| unsound.job(name)).flat_map(|(_, j)| &j.caches);
+    let withheld: HashSet<&str> = image_caches.chain(job_caches).map(|c| c.0.as_str()).collect();
+    for (name, cache) in model.caches.iter().filter(|(name, _)| !withheld.contains(name.as_str())) {
         checker.cache_paths(name, cache.paths.iter().map(|p| p.0.as_str()).collect(), graph);
     }
     checker.found

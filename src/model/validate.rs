@@ -10,6 +10,7 @@ use super::diagnostic::Diagnostic;
 use super::path::ModelPath;
 use super::source::SourceFile;
 use super::types::{AxisEntry, Model, Parents};
+use super::withheld::{Broken, Unsound};
 use super::{env_names, output_paths, suggest};
 use crate::graph::ImageGraph;
 use crate::stages::StageLayout;
@@ -102,12 +103,24 @@ impl<'m> Checker<'m> {
         self.found.extend(env_names::case_twins(self.model));
         self.found.extend(env_names::secrets(self.model));
         self.check_refresh();
-        if self.found.is_empty() {
-            // Counted before anything enumerates the variants, which the checks below do.
-            self.found.extend(super::variant_count::check(self.model, &graph));
+        // The checks below read the graph, the axes, the scopes and the stages: each waits only
+        // while an error above broke what it reads ([`Broken`]), so every other error of the
+        // model is reported in this run.
+        let broken = Broken::of(&self.found);
+        if broken.graph {
+            return;
         }
-        if self.found.is_empty() {
-            self.check_scopes_and_stages(&graph);
+        if !broken.axes {
+            // Counted before anything enumerates the variants, which the scope checks do.
+            let too_many = super::variant_count::check(self.model, &graph);
+            if too_many.is_empty() {
+                let unsound = broken.unsound(self.model, &graph);
+                self.check_scopes(&graph, &unsound);
+            }
+            self.found.extend(too_many);
+        }
+        if !broken.stages {
+            self.check_stages(&graph);
         }
     }
 
@@ -707,13 +720,17 @@ impl<'m> Checker<'m> {
         );
     }
 
-    /// Checks that need a sound graph: `${axis}` scopes and stage order.
-    fn check_scopes_and_stages(&mut self, graph: &ImageGraph<'_>) {
-        let layout = StageLayout::new(self.model, graph);
-        self.found.extend(env_names::hidden_axes(self.model, graph));
+    /// Checks that need a sound graph and sound axes: `${axis}` scopes, of the images and jobs
+    /// whose own scope is sound.
+    fn check_scopes(&mut self, graph: &ImageGraph<'_>, unsound: &Unsound<'_>) {
+        self.found.extend(env_names::hidden_axes(self.model, graph, unsound));
+        self.found.extend(super::substitutions::check(self.model, graph, unsound));
+        self.found.extend(super::alias_tags::check(self.model, graph, unsound));
+    }
 
-        self.found.extend(super::substitutions::check(self.model, graph));
-        self.found.extend(super::alias_tags::check(self.model, graph));
+    /// Checks that need a sound graph and sound stages: stage order.
+    fn check_stages(&mut self, graph: &ImageGraph<'_>) {
+        let layout = StageLayout::new(self.model, graph);
         for name in self.model.images.keys() {
             let stage = &layout.images[name];
             let at = ModelPath::keys(["images", name.as_str()]);
