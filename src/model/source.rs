@@ -535,6 +535,57 @@ fn line_ranges(text: &str, starts: &[usize]) -> Vec<(usize, usize)> {
         .collect()
 }
 
+/// The byte offset of the first `[` or `{` of `text` after `from` that opens a collection
+/// deeper than [`MAX_DEPTH`], when `depth` collections are open at `from` and what follows is
+/// flow text (where a plain scalar holds no bracket): quoted scalars and comments are skipped.
+fn first_too_deep(text: &str, from: usize, mut depth: usize) -> Option<usize> {
+    let mut chars = text.get(from..)?.char_indices().peekable();
+    let mut after_space = true;
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '[' | '{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(from + i);
+                }
+            }
+            ']' | '}' => depth = depth.saturating_sub(1),
+            '"' => {
+                while let Some((_, c)) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => break,
+                        _ => {}
+                    }
+                }
+            }
+            '\'' => {
+                while let Some((_, c)) = chars.next() {
+                    if c == '\'' {
+                        if chars.peek().is_some_and(|(_, n)| *n == '\'') {
+                            chars.next();
+                        } else {
+                            break;
+                        }
+                    }
+                }
+            }
+            '#' if after_space => {
+                for (_, c) in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+        after_space = c.is_whitespace() || c == '#';
+    }
+    None
+}
+
 fn location_of_offset(text: &str, starts: &[usize], offset: usize) -> Location {
     location_from_line(text, starts, offset, 0)
 }
@@ -796,20 +847,29 @@ impl<'a> Builder<'a> {
         let mut parser = Parser::new_from_str(self.text);
         let mut documents = 0;
         let mut shape = None;
+        // Where the last event ended: the text the parser looked ahead through starts there.
+        let mut read_to = 0;
         while let Some(next) = parser.next_event() {
             let (event, span) = match next {
                 Ok(event) => event,
                 Err(error) => {
                     let at = self.location(YamlSpan::empty(*error.marker()));
-                    // The parser's own bound on flow nesting, met while it looks ahead.
+                    // The parser's own bound on flow nesting (256 levels), met while it looks
+                    // ahead: the error is still the first collection past MAX_DEPTH, which the
+                    // parser had not reached as events.
                     shape = Some(if error.info().contains("recursion limit") {
-                        ShapeProblem::TooDeep(at)
+                        let past = first_too_deep(self.text, read_to, self.stack.len());
+                        ShapeProblem::TooDeep(past.map_or(at, |offset| Location {
+                            len: 1,
+                            ..location_of_offset(self.text, self.line_starts, offset)
+                        }))
                     } else {
                         ShapeProblem::Syntax { message: error.info().to_string(), at }
                     });
                     break;
                 }
             };
+            read_to = self.byte_offset(span.end.index());
             match event {
                 Event::DocumentStart(_) => {
                     documents += 1;
@@ -1205,6 +1265,23 @@ mod tests {
         match SourceFile::new("m.yaml", text).shape_problem() {
             Some(ShapeProblem::TooDeep(at)) => assert_eq!((at.line, at.column), (1, 4 + MAX_DEPTH - 1)),
             other => panic!("{other:?}"),
+        }
+        // Past the parser's own limit (256 levels), which it meets while looking ahead, the
+        // error is still at the first collection too deep, through quotes and comments.
+        for n in [255, 256, 300, 5000] {
+            for (open, close) in [("[", "]"), ("{a: ", "}"), ("[\"[{\\\"\", '}]''[', ", "]"), ("[ # [[\n ", "]")] {
+                let text = format!("a: {}{}\n", open.repeat(n), close.repeat(n));
+                // Each repetition opens one collection with its first character, after `a: `
+                // (level 1); the brackets quoted or commented out open none.
+                let offset = "a: ".len() + (MAX_DEPTH - 1) * open.len();
+                let want = SourceFile::new("m.yaml", text.clone()).location_of_offset(offset);
+                match SourceFile::new("m.yaml", text).shape_problem() {
+                    Some(ShapeProblem::TooDeep(at)) => {
+                        assert_eq!((at.line, at.column), (want.line, want.column), "{n} {open:?}")
+                    }
+                    other => panic!("{n} {open:?}: {other:?}"),
+                }
+            }
         }
         let text = format!("a: {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
         let started = std::time::Instant::now();
