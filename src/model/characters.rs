@@ -20,9 +20,9 @@ use super::path::{ModelPath, Segment, Walk};
 use super::printable;
 use super::source::{Location, SourceFile};
 
-/// At most this many raw control characters are reported, one per line, so that a binary file
-/// gives a short answer.
-const MAX_RAW_REPORTS: usize = 20;
+/// At most this many raw control characters are reported, each where it is, so that a binary
+/// file gives a short answer; the last says how many more there are.
+const MAX_RAW_REPORTS: usize = 100;
 
 /// A character the file itself may not hold, wherever it is.
 pub fn forbidden_in_file(c: char) -> bool {
@@ -60,26 +60,28 @@ pub fn is_multi_line(path: &ModelPath) -> bool {
     )
 }
 
-/// Control characters in the raw text, each located where it is (at most one per line).
+/// Control characters in the raw text, each located where it is (at most [`MAX_RAW_REPORTS`]).
 pub fn raw_control_characters(source: &SourceFile) -> Vec<(Diagnostic, Location)> {
     let mut found: Vec<(Diagnostic, Location)> = Vec::new();
-    let mut last_line = 0;
     let mut more = 0;
     for (offset, c) in source.text.char_indices().filter(|(_, c)| forbidden_in_file(*c)) {
-        let mut at = source.location_of_offset(offset);
-        if at.line == last_line {
-            continue;
-        }
-        last_line = at.line;
         if found.len() == MAX_RAW_REPORTS {
             more += 1;
             continue;
         }
+        let mut at = source.location_of_offset(offset);
         at.len = c.len_utf8();
         let why = if matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}') {
             "YAML parsers disagree on whether it breaks the line"
         } else {
             "YAML does not allow control characters in a file"
+        };
+        // A value may hold a line or paragraph separator written as an escape (`"\L"`, `"\P"`);
+        // no value holds a control character, however it is written.
+        let help = if forbidden_in_value(c) {
+            format!("{why}; remove it: no field takes a control character, not even as an escape")
+        } else {
+            format!("{why}; remove it, or write it as an escape in a double-quoted string if a value needs it")
         };
         let diagnostic = Diagnostic::new(
             "control-character",
@@ -87,13 +89,13 @@ pub fn raw_control_characters(source: &SourceFile) -> Vec<(Diagnostic, Location)
             format!("the model file holds the character {} here", printable::describe(c)),
         )
         .label("not allowed in a YAML file")
-        .help(format!("{why}; remove it, or write it as an escape in a double-quoted string if a value needs it"));
+        .help(help);
         found.push((diagnostic, at));
     }
     if more > 0
         && let Some((last, _)) = found.last_mut()
     {
-        last.message.push_str(&format!(" (and on {more} more line{})", if more == 1 { "" } else { "s" }));
+        last.message.push_str(&format!(" (and {more} more such character{})", if more == 1 { "" } else { "s" }));
     }
     found
 }
