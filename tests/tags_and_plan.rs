@@ -1308,7 +1308,8 @@ fn tags_warn_of_an_input_through_a_link_git_cannot_follow() {
             .downcast::<String>()
             .expect("a message");
         assert!(
-            message.contains(&format!("gl: {looked} goes through a symbolic link that leads to a name git cannot follow")),
+            message
+                .contains(&format!("gl: {looked} goes through a symbolic link that leads to a name git cannot follow")),
             "{input}: {message}"
         );
     }
