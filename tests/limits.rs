@@ -410,12 +410,12 @@ fn the_workflow_of_187_images_is_under_200_kb() {
 #[test]
 fn the_parsed_size_estimate_is_the_trees() {
     fn tree_size(value: &Value) -> usize {
-        const OBJECT: usize = 40;
+        use pipegen::yaml::tree_size::{OBJECT, array_size, hash_size, string_size};
         match value {
-            Value::String(s) => OBJECT + s.len() + 1,
-            Value::Sequence(items) => OBJECT + 8 * items.len() + items.iter().map(tree_size).sum::<usize>(),
+            Value::String(s) => string_size(s.len()),
+            Value::Sequence(items) => array_size(items.len()) + items.iter().map(tree_size).sum::<usize>(),
             Value::Mapping(map) => {
-                OBJECT + 24 * map.len() + map.iter().map(|(k, v)| tree_size(k) + tree_size(v)).sum::<usize>()
+                hash_size(map.len()) + map.iter().map(|(k, v)| tree_size(k) + tree_size(v)).sum::<usize>()
             }
             Value::Tagged(tagged) => tree_size(&tagged.value),
             _ => OBJECT,
@@ -603,4 +603,30 @@ fn writing_stops_early_only_when_the_whole_file_would_be_refused() {
     }
     assert_eq!(stopped_early.len(), 2, "both platforms stop writing a file far over their limit");
     assert!(accepted_over_unshared, "a workflow whose unshared text is over the limit and whose file is not");
+}
+
+/// A job of 400 script lines of 100 bytes over one axis: each value adds about 64 KB to GitLab's
+/// parsed size (its lines are shared through an alias, which GitLab counts once per use). With
+/// 31 values Ruby 3.1 measures the pipeline below 2 MiB, but GitLab on Ruby 3.2+ (GitLab 17 and
+/// 18) counts each line's string as its 160-byte slot, not 141 bytes, and refuses it: pipegen
+/// refuses it too; with 30 values every Ruby measures it below the limit.
+#[test]
+fn a_pipeline_that_ruby_32_measures_over_the_limit_is_refused() {
+    let model = |values: usize| {
+        let mut text = String::from("pipegen: 1\nname: t\nregistry: registry.example.com/t\naxes:\n  x: [");
+        text.push_str(&(0..values).map(|i| format!("v{i}")).collect::<Vec<_>>().join(", "));
+        text.push_str("]\nimages:\n  base: {}\njobs:\n  j:\n    image: base\n    axes: [x]\n    script:\n");
+        for line in 0..400 {
+            let _ = writeln!(text, "      - echo {} {line}", "x".repeat(90));
+        }
+        text
+    };
+    let refused = |values: usize| {
+        let loaded = pipegen::model::load("pipegen.yaml", &model(values)).expect("loads");
+        let plan = pipegen::plan::build(&loaded, "pipegen.yaml").expect("plans");
+        let (_, problems) = pipegen::emit::render_checked(&plan, &[pipegen::emit::Target::Gitlab]);
+        problems.iter().any(|p| p.code == "pipeline-too-large")
+    };
+    assert!(!refused(30), "30 values fit on every Ruby");
+    assert!(refused(31), "31 values are over the limit on Ruby 3.2+");
 }
