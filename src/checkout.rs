@@ -26,8 +26,10 @@ pub fn submodules(root: &Path) -> BTreeSet<String> {
 /// decides which build jobs fetch LFS files ([`Plan::checks_out_lfs`]). Looked for in every
 /// `.gitattributes` git tracks (the index: committed or staged, at any depth), and in the working
 /// tree at the root, in every build context and on the way to each (so that one not yet added
-/// counts where it matters most). An untracked one deeper inside a context counts once it is
-/// added: walking every context at every emit would cost a large repository seconds.
+/// counts where it matters most), a context reached through symbolic links also as the directory
+/// it leads to ([`Plan::link_targets`], filled in first). An untracked one deeper inside a
+/// context counts once it is added: walking every context at every emit would cost a large
+/// repository seconds.
 pub fn lfs_attributes(root: &Path, plan: &Plan) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
     let mut asked = foldhash::HashSet::default();
@@ -49,9 +51,11 @@ pub fn lfs_attributes(root: &Path, plan: &Plan) -> BTreeSet<String> {
             None => ask("."),
         }
     }
-    for build in &plan.builds {
+    // A context reached through a symbolic link also counts as the directory it leads to.
+    let contexts = plan.builds.iter().flat_map(|b| [Some(&b.context), plan.link_targets.get(&b.context)]).flatten();
+    for context in contexts {
         let mut on_the_way = String::new();
-        for component in build.context.split('/').filter(|c| *c != ".") {
+        for component in context.split('/').filter(|c| *c != ".") {
             if !on_the_way.is_empty() {
                 on_the_way.push('/');
             }

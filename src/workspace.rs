@@ -201,7 +201,36 @@ impl Rendered {
 pub fn read_repository(root: &Path, plan: &mut Plan) {
     plan.ignore_files = ignore_files(root, plan);
     plan.submodules = crate::checkout::submodules(root);
+    plan.link_targets = link_targets(root, plan);
     plan.lfs_attributes = crate::checkout::lfs_attributes(root, plan);
+}
+
+/// The builds' contexts and Dockerfiles that lead elsewhere in the repository through symbolic
+/// links in the working tree, each with where it leads ([`Plan::link_targets`]).
+pub fn link_targets(root: &Path, plan: &Plan) -> std::collections::BTreeMap<String, String> {
+    let Ok(real_root) = std::fs::canonicalize(root) else { return Default::default() };
+    let mut targets = std::collections::BTreeMap::new();
+    for build in &plan.builds {
+        for path in [&build.context, &build.dockerfile] {
+            if targets.contains_key(path) {
+                continue;
+            }
+            if let Some(leads_to) = leads_to(&real_root, root, path) {
+                targets.insert(path.clone(), leads_to);
+            }
+        }
+    }
+    targets
+}
+
+/// Where the repository path `path` leads through the symbolic links on its way in the working
+/// tree (as the builder's file system follows them; `real_root` is `root` canonicalized), when
+/// that is elsewhere in the repository: `None` when it goes through no link, is missing, or
+/// leads out of the repository.
+pub fn leads_to(real_root: &Path, root: &Path, path: &str) -> Option<String> {
+    let real = std::fs::canonicalize(root.join(path)).ok()?;
+    let leads_to = slash_path(real.strip_prefix(real_root).ok()?);
+    (!leads_to.is_empty() && leads_to != path).then_some(leads_to)
 }
 
 /// The ignore files either platform's builder would read for a content-tagged build of `plan`

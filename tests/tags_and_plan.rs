@@ -1099,6 +1099,45 @@ fn builds_whose_context_holds_git_lfs_files_fetch_them_on_github() {
     assert_eq!(skips(&yaml), ["build:assets", "build:pointer"], "{yaml}");
 }
 
+/// A context that is a symbolic link into a directory under LFS rules is that directory, as
+/// the builder's file system follows it: it fetches LFS files on both platforms, as the
+/// directory named directly does, and a context outside the rules does not.
+#[test]
+fn a_context_linked_into_a_directory_under_lfs_rules_fetches_lfs_files() {
+    let repo = Repo::new();
+    let root = repo.path();
+    std::fs::write(
+        root.join("pipegen.yaml"),
+        "pipegen: 1\nname: lfs\nregistry: registry.example.com/lfs\nimages:\n  vialink:\n    context: app\n  direct:\n    context: data/app\n  other:\n    context: other\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(root.join("data/app")).unwrap();
+    std::fs::create_dir_all(root.join("other")).unwrap();
+    std::fs::write(root.join("data/.gitattributes"), "*.bin filter=lfs diff=lfs merge=lfs -text\n").unwrap();
+    std::fs::write(root.join("data/app/Dockerfile"), "FROM scratch\nCOPY m.bin /\n").unwrap();
+    let pointer = "version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 12345\n";
+    std::fs::write(root.join("data/app/m.bin"), pointer).unwrap();
+    std::fs::write(root.join("other/Dockerfile"), "FROM scratch\n").unwrap();
+    std::os::unix::fs::symlink("data/app", root.join("app")).unwrap();
+    repo.commit_all("a linked context under LFS rules");
+
+    let (code, yaml, err) = repo.pipegen(&["emit", "--target", "github"]);
+    assert_eq!(code, 0, "{err}");
+    let workflow: pipegen::yaml::Value = pipegen::yaml::from_str(&yaml).expect("generated YAML parses");
+    for (job, fetches) in [("build_vialink", true), ("build_direct", true), ("build_other", false)] {
+        let checkout = &workflow["jobs"][job]["steps"][0];
+        assert!(checkout["uses"].as_str().is_some_and(|u| u.starts_with("actions/checkout@")), "{yaml}");
+        assert_eq!(checkout["with"]["lfs"].as_bool() == Some(true), fetches, "{job}: {yaml}");
+    }
+    let (code, yaml, err) = repo.pipegen(&["emit", "--target", "gitlab"]);
+    assert_eq!(code, 0, "{err}");
+    let pipeline: pipegen::yaml::Value = pipegen::yaml::from_str(&yaml).expect("generated YAML parses");
+    for (job, skips) in [("build:vialink", false), ("build:direct", false), ("build:other", true)] {
+        assert!(pipeline[job].as_mapping().is_some(), "{job}: {yaml}");
+        assert_eq!(pipeline[job]["variables"]["GIT_LFS_SKIP_SMUDGE"].as_str() == Some("1"), skips, "{job}: {yaml}");
+    }
+}
+
 #[test]
 fn tags_warn_of_a_dockerfile_that_is_a_directory() {
     let repo = Repo::new();

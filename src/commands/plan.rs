@@ -294,10 +294,7 @@ fn through_links(root: &Path, plan: &Plan, changed: &[Changed]) -> Vec<Changed> 
             None => input.clone(),
         });
         for path in [build.context.clone(), build.dockerfile.clone()].into_iter().chain(inputs) {
-            let Ok(real) = std::fs::canonicalize(root.join(&path)) else { continue };
-            let Ok(inside) = real.strip_prefix(&real_root) else { continue };
-            let leads_to = crate::workspace::slash_path(inside);
-            if !leads_to.is_empty() && leads_to != path {
+            if let Some(leads_to) = crate::workspace::leads_to(&real_root, root, &path) {
                 links.push((path, leads_to));
             }
         }

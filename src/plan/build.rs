@@ -73,6 +73,7 @@ pub fn build(loaded: &LoadedModel, model_file: &str) -> Result<Plan, ModelErrors
         ignore_files: Default::default(),
         submodules: Default::default(),
         lfs_attributes: Default::default(),
+        link_targets: Default::default(),
         build_index,
     };
     let mut problems = planner.problems;

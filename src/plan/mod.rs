@@ -114,6 +114,11 @@ pub struct Plan {
     /// on the way to it, when the pipeline was emitted: the commands fill it in. A build whose
     /// context one of them governs fetches LFS files ([`Plan::checks_out_lfs`]).
     pub lfs_attributes: std::collections::BTreeSet<String>,
+    /// The builds' contexts and Dockerfiles that lead elsewhere in the repository through
+    /// symbolic links (`app` → `data/app`), each with the path it leads to, when the pipeline was
+    /// emitted: the commands fill it in. What governs a build's files is what governs the
+    /// files the builder reads there ([`Plan::checks_out_lfs`]).
+    pub link_targets: std::collections::BTreeMap<String, String>,
     /// Where each build is in `builds`: emitters look builds up by id for every job that uses
     /// one, which a scan of `builds` made quadratic in the model's size.
     build_index: foldhash::HashMap<BuildId, usize>,
@@ -404,13 +409,19 @@ impl Plan {
     /// sends files to LFS is at the root, on the way to its context or in it, or on the way to
     /// its Dockerfile. Its checkout then fetches them, or the builder would receive their
     /// pointer files.
+    /// A context or Dockerfile that is a symbolic link (or lies behind one) counts as the path it
+    /// leads to as well ([`Plan::link_targets`]).
     pub fn checks_out_lfs(&self, build: &Build) -> bool {
+        let resolved = |path: &String| -> [String; 2] {
+            [path.clone(), self.link_targets.get(path).cloned().unwrap_or_else(|| path.clone())]
+        };
+        let (contexts, dockerfiles) = (resolved(&build.context), resolved(&build.dockerfile));
         self.lfs_attributes.iter().any(|directory| {
             directory == "."
-                || build.context == "."
-                || within(&build.context, directory)
-                || within(directory, &build.context)
-                || within(&build.dockerfile, directory)
+                || contexts
+                    .iter()
+                    .any(|context| context == "." || within(context, directory) || within(directory, context))
+                || dockerfiles.iter().any(|dockerfile| within(dockerfile, directory))
         })
     }
 
