@@ -358,10 +358,11 @@ fn nodes(lines: &[&str]) -> Vec<Node> {
             // an item or an explicit key's value itself.
             let marked = column > indent(line);
             literal = Some(if marked && !content.contains(": ") { column - 2 } else { column });
-            // A plain key's literal block, also on an item's first line; not an explicit key's.
+            // A plain key's literal block, also on an item's first line (an item of an explicit
+            // key's value too: `: - key: |-`); not a mapping's written as an explicit key's value.
             let explicit = line[indent(line)..].starts_with(": ");
             if dashes <= 1
-                && !explicit
+                && (!explicit || dashes == 1)
                 && starts_with_plain_key(content)
                 && let Some((_, header)) = content.rsplit_once(' ')
             {
@@ -576,5 +577,19 @@ c:
         assert!(shared.contains("  other: |\n"), "{shared}");
         // Also an item's first key.
         assert!(shared.contains("  - PLATFORMS: *PLATFORMS-1\n"), "{shared}");
+    }
+
+    /// Found by the property test: the literal block on the first line of an item of an explicit
+    /// key's value (`: - with: |-`) was not seen, so sharing the result again shared it then.
+    #[test]
+    fn a_literal_block_on_an_explicit_values_item_is_shared_at_once() {
+        let text = String::from(
+            "a:\n- ? long-key\n  : - with: |-\n        x\n        y: z\n      steps: |-\n        x\n        y: z\n",
+        );
+        let shared = share_repeated_nodes(&text, 1);
+        same_data(&text, &shared);
+        assert!(shared.contains("  : - with: &with-1 |-\n"), "{shared}");
+        assert!(shared.contains("      steps: *with-1\n"), "{shared}");
+        assert_eq!(share_repeated_nodes(&shared, 1), shared, "sharing twice changes nothing");
     }
 }
