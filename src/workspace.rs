@@ -210,9 +210,11 @@ pub fn read_repository(root: &Path, plan: &mut Plan) {
 pub fn link_targets(root: &Path, plan: &Plan) -> std::collections::BTreeMap<String, String> {
     let Ok(real_root) = std::fs::canonicalize(root) else { return Default::default() };
     let mut targets = std::collections::BTreeMap::new();
+    // Variants of an image share its context and Dockerfile: each path is resolved once.
+    let mut asked = foldhash::HashSet::default();
     for build in &plan.builds {
         for path in [&build.context, &build.dockerfile] {
-            if targets.contains_key(path) {
+            if !asked.insert(path.as_str()) {
                 continue;
             }
             if let Some(leads_to) = leads_to(&real_root, root, path) {
