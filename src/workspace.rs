@@ -212,9 +212,12 @@ pub fn link_targets(root: &Path, plan: &Plan) -> std::collections::BTreeMap<Stri
     let mut targets = std::collections::BTreeMap::new();
     // Variants of an image share its context and Dockerfile: each path is resolved once.
     let mut asked = foldhash::HashSet::default();
+    // Whether each directory on the way is a link (`None`: missing), looked at once: most paths
+    // go through no link, and resolving each from the root would look at every directory again.
+    let mut links: foldhash::HashMap<&str, Option<bool>> = foldhash::HashMap::default();
     for build in &plan.builds {
         for path in [&build.context, &build.dockerfile] {
-            if !asked.insert(path.as_str()) {
+            if !asked.insert(path.as_str()) || !through_a_link(root, path, &mut links) {
                 continue;
             }
             if let Some(leads_to) = leads_to(&real_root, root, path) {
@@ -223,6 +226,24 @@ pub fn link_targets(root: &Path, plan: &Plan) -> std::collections::BTreeMap<Stri
         }
     }
     targets
+}
+
+/// Whether the repository path `path` (or a directory on its way) is a symbolic link in the
+/// working tree; a missing one is not (nothing to follow). `links` remembers each path looked at.
+fn through_a_link<'p>(root: &Path, path: &'p str, links: &mut foldhash::HashMap<&'p str, Option<bool>>) -> bool {
+    let ends = path.match_indices('/').map(|(at, _)| at).chain([path.len()]);
+    for end in ends {
+        let on_the_way = &path[..end];
+        let link = *links.entry(on_the_way).or_insert_with(|| {
+            std::fs::symlink_metadata(root.join(on_the_way)).ok().map(|m| m.file_type().is_symlink())
+        });
+        match link {
+            Some(true) => return true,
+            Some(false) => {}
+            None => return false,
+        }
+    }
+    false
 }
 
 /// Where the repository path `path` leads through the symbolic links on its way in the working
