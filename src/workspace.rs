@@ -208,21 +208,28 @@ pub fn read_repository(root: &Path, plan: &mut Plan) {
 /// The builds' contexts and Dockerfiles that lead elsewhere in the repository through symbolic
 /// links in the working tree, each with where it leads ([`Plan::link_targets`]).
 pub fn link_targets(root: &Path, plan: &Plan) -> std::collections::BTreeMap<String, String> {
+    leading_elsewhere(root, plan.builds.iter().flat_map(|b| [b.context.as_str(), b.dockerfile.as_str()]))
+}
+
+/// Those of the repository paths `paths` that lead elsewhere in the repository through symbolic
+/// links in the working tree, each with where it leads ([`leads_to`]). Variants of an image
+/// share its paths: each is resolved once.
+pub fn leading_elsewhere<'p>(
+    root: &Path,
+    paths: impl IntoIterator<Item = &'p str>,
+) -> std::collections::BTreeMap<String, String> {
     let Ok(real_root) = std::fs::canonicalize(root) else { return Default::default() };
     let mut targets = std::collections::BTreeMap::new();
-    // Variants of an image share its context and Dockerfile: each path is resolved once.
     let mut asked = foldhash::HashSet::default();
     // Whether each directory on the way is a link (`None`: missing), looked at once: most paths
     // go through no link, and resolving each from the root would look at every directory again.
     let mut links: foldhash::HashMap<&str, Option<bool>> = foldhash::HashMap::default();
-    for build in &plan.builds {
-        for path in [&build.context, &build.dockerfile] {
-            if !asked.insert(path.as_str()) || !through_a_link(root, path, &mut links) {
-                continue;
-            }
-            if let Some(leads_to) = leads_to(&real_root, root, path) {
-                targets.insert(path.clone(), leads_to);
-            }
+    for path in paths {
+        if !asked.insert(path) || !through_a_link(root, path, &mut links) {
+            continue;
+        }
+        if let Some(leads_to) = leads_to(&real_root, root, path) {
+            targets.insert(path.to_string(), leads_to);
         }
     }
     targets
@@ -250,7 +257,7 @@ fn through_a_link<'p>(root: &Path, path: &'p str, links: &mut foldhash::HashMap<
 /// tree (as the builder's file system follows them; `real_root` is `root` canonicalized), when
 /// that is elsewhere in the repository: `None` when it goes through no link, is missing, or
 /// leads out of the repository.
-pub fn leads_to(real_root: &Path, root: &Path, path: &str) -> Option<String> {
+fn leads_to(real_root: &Path, root: &Path, path: &str) -> Option<String> {
     let real = std::fs::canonicalize(root.join(path)).ok()?;
     let leads_to = slash_path(real.strip_prefix(real_root).ok()?);
     (!leads_to.is_empty() && leads_to != path).then_some(leads_to)

@@ -285,22 +285,16 @@ fn walk(root: &Path, dir: &str) -> Vec<Entry> {
 /// symbolic link in the working tree: a Dockerfile that is a link to `docker/Dockerfile`
 /// changes when that file does (or the directory `docker`), as the build reads it.
 fn through_links(root: &Path, plan: &Plan, changed: &[Changed]) -> Vec<Changed> {
-    let Ok(real_root) = std::fs::canonicalize(root) else { return changed.to_vec() };
-    let mut links: Vec<(String, String)> = Vec::new();
+    let mut paths: Vec<String> = Vec::new();
     for build in &plan.builds {
         // A glob's literal directory: what it matches lies below it.
         let inputs = build.inputs.iter().map(|input| match crate::plan::recipe::Glob::parse(input) {
             Some(glob) => glob.prefix,
             None => input.clone(),
         });
-        for path in [build.context.clone(), build.dockerfile.clone()].into_iter().chain(inputs) {
-            if let Some(leads_to) = crate::workspace::leads_to(&real_root, root, &path) {
-                links.push((path, leads_to));
-            }
-        }
+        paths.extend([build.context.clone(), build.dockerfile.clone()].into_iter().chain(inputs));
     }
-    links.sort();
-    links.dedup();
+    let links = crate::workspace::leading_elsewhere(root, paths.iter().map(String::as_str));
     // `from` and what lies under it, renamed to `to`.
     let moved = |entries: &[Entry], from: &str, to: &str| -> Vec<Entry> {
         entries
