@@ -121,7 +121,7 @@ fn within(spec: &str, path: &str) -> bool {
 
 /// Whether the changed directory `changed` holds `path`: as a git pathspec, a directory covers
 /// everything under it, and `.` the whole repository.
-fn covers(changed: &str, path: &str) -> bool {
+pub fn covers(changed: &str, path: &str) -> bool {
     changed == "." || path.starts_with(&format!("{changed}/"))
 }
 
@@ -220,7 +220,7 @@ pub fn verdicts(plan: &Plan, changed: &[Changed], platforms: &[(&str, Sent)]) ->
             inputs: inputs
                 .iter()
                 .filter_map(|g| {
-                    let prefix = crate::plan::recipe::Glob::parse(g).map_or_else(|| g.clone(), |glob| glob.prefix);
+                    let prefix = crate::plan::recipe::Glob::literal_part(g);
                     GlobBuilder::new(g)
                         .literal_separator(true)
                         .build()
@@ -276,7 +276,7 @@ mod tests {
             inputs: inputs
                 .iter()
                 .map(|g| {
-                    let prefix = crate::plan::recipe::Glob::parse(g).map_or_else(|| g.to_string(), |glob| glob.prefix);
+                    let prefix = crate::plan::recipe::Glob::literal_part(g);
                     (
                         g.to_string(),
                         prefix,

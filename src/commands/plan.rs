@@ -221,7 +221,7 @@ fn as_pathspecs(root: &Path, changed: &[String]) -> Vec<Changed> {
         let listed = |at: &str| -> Vec<Entry> {
             known
                 .iter()
-                .filter(|(path, gitlink)| covers_path(at, path) || (*gitlink && path == at))
+                .filter(|(path, gitlink)| changes::covers(at, path) || (*gitlink && path == at))
                 .map(|(path, gitlink)| Entry { path: path.clone(), gitlink: *gitlink })
                 .collect()
         };
@@ -253,11 +253,6 @@ fn as_pathspecs(root: &Path, changed: &[String]) -> Vec<Changed> {
         .collect()
 }
 
-/// Whether `path` lies under the directory `dir` (`.`: the repository).
-fn covers_path(dir: &str, path: &str) -> bool {
-    dir == "." || path.strip_prefix(dir).is_some_and(|rest| rest.starts_with('/'))
-}
-
 /// The files under `dir` in the working tree, without following symbolic links (a link is a
 /// file, as git holds it).
 fn walk(root: &Path, dir: &str) -> Vec<Entry> {
@@ -287,11 +282,7 @@ fn walk(root: &Path, dir: &str) -> Vec<Entry> {
 fn through_links(root: &Path, plan: &Plan, changed: &[Changed]) -> Vec<Changed> {
     let mut paths: Vec<String> = Vec::new();
     for build in &plan.builds {
-        // A glob's literal directory: what it matches lies below it.
-        let inputs = build.inputs.iter().map(|input| match crate::plan::recipe::Glob::parse(input) {
-            Some(glob) => glob.prefix,
-            None => input.clone(),
-        });
+        let inputs = build.inputs.iter().map(|input| crate::plan::recipe::Glob::literal_part(input));
         paths.extend([build.context.clone(), build.dockerfile.clone()].into_iter().chain(inputs));
     }
     let links = crate::workspace::leading_elsewhere(root, paths.iter().map(String::as_str));
@@ -324,7 +315,7 @@ fn through_links(root: &Path, plan: &Plan, changed: &[Changed]) -> Vec<Changed> 
                     Some(Changed { path: alias, under, through })
                 }
                 // A changed directory that holds what the link leads to.
-                (None, Some(entries)) if covers_path(path, leads_to) => {
+                (None, Some(entries)) if changes::covers(path, leads_to) => {
                     let reached = moved(entries, leads_to, link);
                     let below = reached.iter().any(|e| e.path != *link);
                     match (below, reached.is_empty()) {

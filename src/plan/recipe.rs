@@ -106,6 +106,12 @@ impl Glob {
         pattern.contains(['*', '?', '['])
     }
 
+    /// Where an input lies: a glob's literal directory (what it matches lies below it), a plain
+    /// path itself. Where a symbolic link on the way to the input can be.
+    pub fn literal_part(input: &str) -> String {
+        Glob::parse(input).map_or_else(|| input.to_string(), |glob| glob.prefix)
+    }
+
     /// `None` when `pattern` has no glob character (it is then a plain path).
     pub fn parse(pattern: &str) -> Option<Glob> {
         if !Glob::is_glob(pattern) {
