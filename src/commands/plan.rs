@@ -215,7 +215,6 @@ fn changed_files(root: &Path, old: (&str, Option<&str>), new: (&str, Option<&str
 /// the working tree's files.
 fn as_pathspecs(root: &Path, changed: &[String]) -> Vec<Changed> {
     let known = git::known_files(root);
-    let real_root = std::fs::canonicalize(root).ok();
     let under = |dir: &str| -> Vec<Entry> {
         let Some(known) = &known else { return walk(root, dir) };
         let listed = |at: &str| -> Vec<Entry> {
@@ -228,12 +227,9 @@ fn as_pathspecs(root: &Path, changed: &[String]) -> Vec<Changed> {
         let mut found = listed(dir);
         // `a-link/sub` is where `a-link` leads: git lists the files there. A link itself is a
         // file, as git holds it.
-        let real = real_root.as_ref().and_then(|real_root| {
-            let real = std::fs::canonicalize(root.join(dir)).ok()?;
-            Some(crate::workspace::slash_path(real.strip_prefix(real_root).ok()?))
-        });
+        let real = crate::workspace::leading_elsewhere(root, [dir]).remove(dir);
         let link = std::fs::symlink_metadata(root.join(dir)).is_ok_and(|m| m.file_type().is_symlink());
-        if let Some(real) = real.filter(|real| !link && !real.is_empty() && real != dir) {
+        if let Some(real) = real.filter(|_| !link) {
             for entry in listed(&real) {
                 let rest = entry.path.strip_prefix(real.as_str()).unwrap_or_default();
                 found.push(Entry { path: format!("{dir}{rest}"), gitlink: entry.gitlink });
