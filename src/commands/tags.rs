@@ -281,8 +281,9 @@ const UNSEEN: &str = ", but the working tree has it: an untracked file, or a sym
 /// what the pipeline would compute, but the build would fail, so say so; or, where the working
 /// tree has the path, that git cannot see it (the pipeline's build job stops on a link git cannot
 /// follow); the same for an input (a glob's directory) git lacks but the working tree has. And a
-/// Dockerfile in a submodule or in Git LFS, whose base images no tag can follow. `at` says where git was asked: `in git at <commit>` for `tags`, `in the working tree` for `plan`;
-/// both commands warn with these lines, so one place decides what is missing.
+/// Dockerfile in a submodule or in Git LFS, whose base images no tag can follow. `at` says where
+/// git was asked: `in git at <commit>` for `tags`, `in the working tree` for `plan`; both
+/// commands warn with these lines, so one place decides what is missing.
 pub fn missing_from_tree(root: &Path, plan: &Plan, facts: &content_tags::TreeFacts, at: &str) -> Vec<String> {
     let mut warnings = Vec::new();
     for build in &plan.builds {
