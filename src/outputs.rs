@@ -142,6 +142,28 @@ pub fn author(existing: &[u8], model_file: &str) -> Author {
     Author::NotPipegen
 }
 
+/// Errors that stopped `emit` or `check` before they looked at `outputs`, with `no-outputs` among
+/// them when the model names no outputs either: a run reports every problem the command meets,
+/// not one more for the next run. A model with an `outputs` entry, even a misspelt one, has its
+/// own error there already.
+pub fn with_no_outputs(error: crate::error::Error) -> crate::error::Error {
+    use crate::model::ModelPath;
+    let crate::error::Error::Model(mut errors) = error else { return error };
+    // A file that was not read as YAML (a syntax error, bytes that are not UTF-8) says nothing
+    // certain about what it lists.
+    let unread = errors.fixed_locations.iter().any(Option::is_some);
+    if unread || errors.source.keys_at(&ModelPath::root()).is_none() {
+        return crate::error::Error::Model(errors);
+    }
+    let key = ModelPath::keys(["outputs"]);
+    let named = errors.source.contains(&key) && errors.source.keys_at(&key).is_none_or(|keys| !keys.is_empty());
+    if !named {
+        let missing = no_outputs(&errors.source);
+        errors.extend(missing);
+    }
+    crate::error::Error::Model(errors)
+}
+
 /// The error of `emit` and `check` for a model without `outputs`: located at `outputs` when the
 /// model has the key (an empty mapping), else at the model's top, where it belongs.
 pub fn no_outputs(source: &std::sync::Arc<crate::model::SourceFile>) -> crate::model::ModelErrors {

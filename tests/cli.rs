@@ -318,6 +318,36 @@ fn a_model_without_outputs_cannot_be_emitted_to_files() {
     }
 }
 
+/// A model with other errors and no outputs gets both in one run from `emit` and `check`, the
+/// commands that write or compare them; printing one pipeline needs no outputs.
+#[test]
+fn a_missing_outputs_is_reported_with_the_models_other_errors() {
+    let outputs = "outputs:\n  gitlab: ci/pipeline.yml\n  github: .github/workflows/images.yml\n";
+    for replacement in ["", "outputs: {}\n"] {
+        let dir = project(&BAD_MODEL.replace(outputs, replacement));
+        for command in ["emit", "check"] {
+            let (code, stdout, stderr) = support::pipegen_in(dir.path(), &[command]);
+            assert_eq!(code, 2, "{command}: {stderr}");
+            assert!(stdout.is_empty(), "{command}: {stdout}");
+            assert!(stderr.contains("error[no-outputs]") && stderr.contains("bsae"), "{command}: {stderr}");
+            // In the file's order: the missing outputs before the parent written below them.
+            assert!(stderr.find("error[no-outputs]") < stderr.find("bsae"), "{command}: {stderr}");
+        }
+        let (code, _, stderr) = support::pipegen_in(dir.path(), &["emit", "--target", "gitlab"]);
+        assert_eq!(code, 2, "{stderr}");
+        assert!(!stderr.contains("no-outputs") && stderr.contains("bsae"), "{stderr}");
+    }
+    // A misspelt output has its own error; no-outputs would only repeat it.
+    let dir =
+        project(&BAD_MODEL.replace(
+            "  gitlab: ci/pipeline.yml\n  github: .github/workflows/images.yml\n",
+            "  gitlub: ci/pipeline.yml\n",
+        ));
+    let (code, _, stderr) = support::pipegen_in(dir.path(), &["check"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(!stderr.contains("no-outputs") && stderr.contains("gitlub"), "{stderr}");
+}
+
 /// `emit` never replaces a hand-written file (tester: `init` named an existing `.gitlab-ci.yml`
 /// and `emit` replaced it without a word): it refuses, names the file, writes no output at all,
 /// and replaces it with `--force`. `check` says whose the stale file is.
@@ -1023,14 +1053,14 @@ fn a_very_long_line_gets_a_window_in_every_command() {
     // above u16::MAX) and printed the whole line.
     let long = "x".repeat(100_000);
     let model = format!(
-        "pipegen: 1\nname: t\nregistry: r.example.com/t\nimages:\n  base:\n    args: {{ A: \"{long}\", B: \"${{nope}}\" }}\n"
+        "pipegen: 1\nname: t\nregistry: r.example.com/t\noutputs: {{ gitlab: ci.yml }}\nimages:\n  base:\n    args: {{ A: \"{long}\", B: \"${{nope}}\" }}\n"
     );
     let dir = project(&model);
     for args in MODEL_COMMANDS {
         let (code, stdout, stderr) = pipegen_within(dir.path(), args, 30);
         assert_eq!((code, stdout.as_str()), (2, ""), "pipegen {args:?}: {stderr}");
-        assert!(stderr.starts_with("pipegen.yaml:6:100023: error[unknown-axis]: "), "pipegen {args:?}: {stderr}");
-        assert!(stderr.contains("[pipegen.yaml:6:100023]") && stderr.contains("… "), "{stderr}");
+        assert!(stderr.starts_with("pipegen.yaml:7:100023: error[unknown-axis]: "), "pipegen {args:?}: {stderr}");
+        assert!(stderr.contains("[pipegen.yaml:7:100023]") && stderr.contains("… "), "{stderr}");
         assert!(stderr.len() < 2_000, "pipegen {args:?} printed {} bytes", stderr.len());
     }
 }
@@ -1168,7 +1198,8 @@ fn commands_that_read_git_say_what_is_missing() {
 /// list of every image with each).
 #[test]
 fn thousands_of_errors_are_each_located_and_the_first_hundred_shown_in_full() {
-    let mut model = String::from("pipegen: 1\nname: t\nregistry: r.example.com/t\nimages:\n");
+    let mut model =
+        String::from("pipegen: 1\nname: t\nregistry: r.example.com/t\noutputs: { gitlab: ci.yml }\nimages:\n");
     for i in 0..10_000 {
         model.push_str(&format!("  image{i}: {{ from: missing{i} }}\n"));
     }
@@ -1179,7 +1210,7 @@ fn thousands_of_errors_are_each_located_and_the_first_hundred_shown_in_full() {
     assert_eq!((code, stdout.as_str()), (2, ""), "{}", &stderr[..stderr.len().min(2_000)]);
     let located: Vec<&str> = stderr.lines().filter(|l| l.contains(": error[unknown-parent]: ")).collect();
     assert_eq!(located.len(), 10_000);
-    assert!(located[9_999].starts_with("pipegen.yaml:10004:"), "{}", located[9_999]);
+    assert!(located[9_999].starts_with("pipegen.yaml:10005:"), "{}", located[9_999]);
     assert_eq!(stderr.matches("\n  help: ").count(), 100);
     assert!(stderr.contains(
         "pipegen.yaml: the first 100 errors are shown with their lines and help, the other 9900 one line each\n"
@@ -1194,7 +1225,9 @@ fn thousands_of_errors_are_each_located_and_the_first_hundred_shown_in_full() {
 /// pipeline holds.
 #[test]
 fn a_chain_of_a_hundred_thousand_images_is_refused_without_a_crash() {
-    let mut model = String::from("pipegen: 1\nname: t\nregistry: r.example.com/t\nimages:\n  i0: {}\n");
+    let mut model = String::from(
+        "pipegen: 1\nname: t\nregistry: r.example.com/t\noutputs: { gitlab: ci.yml }\nimages:\n  i0: {}\n",
+    );
     for i in 1..100_000 {
         model.push_str(&format!("  i{i}: {{ from: i{} }}\n", i - 1));
     }

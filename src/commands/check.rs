@@ -10,7 +10,7 @@ use crate::workspace::Workspace;
 
 pub fn run(model: Option<&Path>, quiet: bool) -> Result<ExitStatus, Error> {
     let workspace = Workspace::locate(model)?;
-    let (loaded, plan, mut rendered) = workspace.plan_rendered(None)?;
+    let (loaded, plan, mut rendered) = workspace.plan_rendered(None).map_err(outputs::with_no_outputs)?;
     let files = outputs::expected_from(&loaded.model, &plan, &mut rendered);
     if files.is_empty() {
         // An error, not a pass: a pre-commit hook or CI job that checks nothing would stay green

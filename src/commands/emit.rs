@@ -12,7 +12,10 @@ use crate::workspace::Workspace;
 /// `force`: replace outputs that pipegen did not write from this model.
 pub fn run(model: Option<&Path>, target: Option<Target>, force: bool) -> Result<ExitStatus, Error> {
     let workspace = Workspace::locate(model)?;
-    let (loaded, plan, mut rendered) = workspace.plan_rendered(target)?;
+    let planned = workspace.plan_rendered(target);
+    // Without a target, emit writes the outputs: their absence is one of the run's errors.
+    let (loaded, plan, mut rendered) =
+        if target.is_none() { planned.map_err(outputs::with_no_outputs)? } else { planned? };
     if let Some(target) = target {
         // A model's validity does not depend on the command: the outputs it names are checked as
         // `emit` and `check` check them, though only standard output is written. Their content

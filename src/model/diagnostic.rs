@@ -121,6 +121,13 @@ impl ModelErrors {
         ModelErrors { source, diagnostics: vec![diagnostic], fixed_locations: vec![Some(location)] }
     }
 
+    /// These problems and another run's of the same file, in the file's order.
+    pub fn extend(&mut self, other: ModelErrors) {
+        self.diagnostics.extend(other.diagnostics);
+        self.fixed_locations.extend(other.fixed_locations);
+        self.sort();
+    }
+
     /// Where a problem is in the text.
     pub fn location(&self, index: usize) -> Location {
         if let Some(Some(location)) = self.fixed_locations.get(index) {
