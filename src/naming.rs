@@ -1,6 +1,7 @@
 //! Names pipegen derives from the model that every platform shares: build arguments, build keys
 //! and the variables named after them. Each backend names its jobs itself (`emit/<backend>/`).
 
+use crate::model::Platform;
 use crate::variant::Variant;
 
 /// The build argument that carries a parent's reference: `gitaly-deps` → `GITALY_DEPS_IMAGE`.
@@ -52,18 +53,28 @@ pub fn build_key(image: &str, variant: &Variant) -> String {
 pub const MAX_CACHE_PREFIX_LEN: usize = 128;
 
 /// `gems`, `test`, `3.2` → `gems@test+3.2`: the start of every key of one cache in one stage
-/// and variant, so that stages and variants never share a cache. A prefix longer than
+/// and variant, so that stages and variants never share a cache. A job that builds for a named
+/// platform adds it after a second `@` (`gems@test+3.2@linux-arm64`): what a build leaves in its
+/// cache mounts (compiled objects, wheels) is that architecture's, so platforms never share a
+/// cache either, and no cache, stage or value holds the `@`. A prefix longer than
 /// [`MAX_CACHE_PREFIX_LEN`] keeps its start and ends with `~` and a hash of the whole (no
-/// prefix written in full holds a `~`), so it stays that cache's, stage's and variant's alone.
-pub fn cache_prefix(cache: &str, stage: &str, variant: &Variant) -> String {
+/// prefix written in full holds a `~`), so it stays that cache's, stage's, variant's and
+/// platform's alone.
+pub fn cache_prefix(cache: &str, stage: &str, variant: &Variant, platform: Option<Platform>) -> String {
     let values: usize = variant.pairs().iter().map(|(_, v)| v.len() + 1).sum();
-    let mut prefix = String::with_capacity(cache.len() + 1 + stage.len() + values);
+    let platform = platform.map(Platform::slug);
+    let mut prefix =
+        String::with_capacity(cache.len() + 1 + stage.len() + values + platform.as_ref().map_or(0, |p| p.len() + 1));
     prefix.push_str(cache);
     prefix.push('@');
     prefix.push_str(stage);
     for (_, value) in variant.pairs() {
         prefix.push('+');
         prefix.push_str(value);
+    }
+    if let Some(platform) = platform {
+        prefix.push('@');
+        prefix.push_str(&platform);
     }
     shorten_with_hash(&mut prefix, MAX_CACHE_PREFIX_LEN, '~', KEY_HASH_LEN);
     prefix
@@ -131,17 +142,30 @@ mod tests {
 
     #[test]
     fn cache_prefixes_name_the_cache_stage_and_variant_and_stay_short() {
-        assert_eq!(cache_prefix("gems", "test", &v(&[])), "gems@test");
-        assert_eq!(cache_prefix("gems", "test", &v(&[("ruby", "3.2"), ("db", "pg")])), "gems@test+3.2+pg");
+        assert_eq!(cache_prefix("gems", "test", &v(&[]), None), "gems@test");
+        assert_eq!(cache_prefix("gems", "test", &v(&[("ruby", "3.2"), ("db", "pg")]), None), "gems@test+3.2+pg");
         let fits = "c".repeat(MAX_CACHE_PREFIX_LEN - "@s".len());
-        assert_eq!(cache_prefix(&fits, "s", &v(&[])).len(), MAX_CACHE_PREFIX_LEN);
+        assert_eq!(cache_prefix(&fits, "s", &v(&[]), None).len(), MAX_CACHE_PREFIX_LEN);
         let long = "c".repeat(300);
-        let one = cache_prefix(&long, "test", &v(&[("x", "1")]));
-        let other = cache_prefix(&long, "test", &v(&[("x", "2")]));
+        let one = cache_prefix(&long, "test", &v(&[("x", "1")]), None);
+        let other = cache_prefix(&long, "test", &v(&[("x", "2")]), None);
         assert_eq!(one.chars().count(), MAX_CACHE_PREFIX_LEN);
         assert_eq!(other.chars().count(), MAX_CACHE_PREFIX_LEN);
         assert_ne!(one, other, "shortened prefixes of different variants stay apart");
         assert!(one.starts_with("ccc") && one.contains('~'), "{one}");
+    }
+
+    #[test]
+    fn cache_prefixes_of_a_platform_name_it_and_stay_apart_when_shortened() {
+        let arm = Some(Platform::LinuxArm64);
+        assert_eq!(cache_prefix("apt", "build", &v(&[("pg", "16.9")]), arm), "apt@build+16.9@linux-arm64");
+        assert_eq!(cache_prefix("apt", "build", &v(&[]), Some(Platform::LinuxArmV7)), "apt@build@linux-arm-v7");
+        let long = "c".repeat(300);
+        let amd = cache_prefix(&long, "build", &v(&[]), Some(Platform::LinuxAmd64));
+        let arm = cache_prefix(&long, "build", &v(&[]), arm);
+        assert_eq!(amd.chars().count(), MAX_CACHE_PREFIX_LEN);
+        assert_ne!(amd, arm, "shortened prefixes of different platforms stay apart");
+        assert_ne!(amd, cache_prefix(&long, "build", &v(&[]), None));
     }
 
     #[test]

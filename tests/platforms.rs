@@ -233,3 +233,82 @@ fn the_plan_lists_each_builds_platforms_platform_jobs_and_aliases() {
     assert_eq!(tool["platform_jobs"], serde_json::json!([]), "one platform: one job");
     assert_eq!(tool["aliases"], serde_json::json!(["3.3-latest always", "3.3 git-tag"]));
 }
+
+const CACHED: &str = r#"
+pipegen: 1
+name: cached
+registry: registry.example.com/cached
+platforms: [linux/amd64, linux/arm64]
+runners:
+  linux/arm64: { gitlab: [arm], github: ubuntu-24.04-arm }
+axes: { pg: ["16.9", "17.5"] }
+caches: { apt: { key: [Gemfile.lock], paths: [".apt-${pg}"] } }
+images:
+  base: { stage: build, axes: [pg], caches: [apt] }
+  tool: { stage: build, axes: [pg], caches: [apt], platforms: [linux/arm64] }
+jobs:
+  test: { stage: test, axes: [pg], caches: [apt], script: [make] }
+"#;
+
+/// The keys of a GitLab job's cache entries, in order.
+fn gitlab_cache_keys(job: &Value) -> Vec<String> {
+    job["cache"]
+        .as_sequence()
+        .unwrap_or_else(|| panic!("no cache: {job:?}"))
+        .iter()
+        .map(|c| c["key"].as_str().map_or_else(|| c["key"]["prefix"].as_str().unwrap().to_string(), str::to_string))
+        .collect()
+}
+
+/// The keys and restore keys of a GitHub job's `actions/cache` steps.
+fn github_cache_keys(job: &Value) -> Vec<(String, String)> {
+    job["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter(|s| s["name"].as_str().is_some_and(|n| n.starts_with("Cache ")))
+        .map(|s| {
+            (s["with"]["key"].as_str().unwrap().to_string(), s["with"]["restore-keys"].as_str().unwrap().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn image_caches_are_keyed_by_the_platform_each_job_builds() {
+    let p = emitted(CACHED, Target::Gitlab);
+    for platform in ["linux-amd64", "linux-arm64"] {
+        assert_eq!(
+            gitlab_cache_keys(&p[format!("build:base:16.9@{platform}").as_str()]),
+            [format!("apt@build+16.9@{platform}"), format!("apt@build+16.9@{platform}-latest")],
+        );
+    }
+    assert!(p["build:base:16.9"]["cache"].is_null(), "the merge job builds nothing");
+    // One platform: its job names it too, so it never shares a cache with another architecture.
+    assert_eq!(
+        gitlab_cache_keys(&p["build:tool:17.5"]),
+        ["apt@build+17.5@linux-arm64", "apt@build+17.5@linux-arm64-latest"]
+    );
+    // Jobs have no platforms: their keys are as before.
+    assert_eq!(gitlab_cache_keys(&p["test:16.9"]), ["apt@test+16.9", "apt@test+16.9-latest"]);
+
+    let w = emitted(CACHED, Target::Github);
+    let jobs = &w["jobs"];
+    for platform in ["linux-amd64", "linux-arm64"] {
+        let prefix = format!("apt@build+16.9@{platform}~");
+        assert_eq!(
+            github_cache_keys(&jobs[format!("build_base_16-9__{platform}").as_str()]),
+            [(format!("{prefix}${{{{ hashFiles('Gemfile.lock') }}}}"), prefix)],
+        );
+    }
+    assert_eq!(github_cache_keys(&jobs["build_tool_17-5"])[0].1, "apt@build+17.5@linux-arm64~");
+    assert_eq!(github_cache_keys(&jobs["test_16-9"])[0].1, "apt@test+16.9~");
+}
+
+#[test]
+fn without_platforms_image_cache_keys_name_none() {
+    let model = CACHED.replace("platforms: [linux/amd64, linux/arm64]\n", "").replace(", platforms: [linux/arm64]", "");
+    let p = emitted(&model, Target::Gitlab);
+    assert_eq!(gitlab_cache_keys(&p["build:base:16.9"]), ["apt@build+16.9", "apt@build+16.9-latest"]);
+    let w = emitted(&model, Target::Github);
+    assert_eq!(github_cache_keys(&w["jobs"]["build_base_16-9"])[0].1, "apt@build+16.9~");
+}

@@ -207,7 +207,6 @@ impl<'a> Planner<'a> {
                 // A build reads every parent's tag: it hashes it and builds from it.
                 let needs =
                     dedup(parents.iter().map(|p| Need { job: JobId::Build(p.build.id.clone()), takes_tag: true }));
-                let caches = image.caches.iter().map(|c| self.cache_use(&c.0, &stage, &variant)).collect();
                 let aliases = image
                     .aliases
                     .iter()
@@ -223,6 +222,21 @@ impl<'a> Planner<'a> {
                 // A set: the order written does not change the tag or the jobs.
                 let mut platforms = self.model.platforms_of(image_name).unwrap_or_default().to_vec();
                 platforms.sort_by_key(|p| p.name());
+                // Each job keys its caches by the platform it builds, if it names one.
+                let single = match platforms.as_slice() {
+                    [only] => Some(*only),
+                    _ => None,
+                };
+                let caches: Vec<CacheUse> =
+                    image.caches.iter().map(|c| self.cache_use(&c.0, &stage, &variant, single)).collect();
+                let platform_caches = if platforms.len() > 1 {
+                    platforms
+                        .iter()
+                        .map(|p| (*p, caches.iter().map(|c| c.on_platform(&stage, &variant, *p)).collect()))
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 self.uses.insert((image_name, variant.clone()), this.clone());
                 builds.push(Build {
                     this,
@@ -235,6 +249,7 @@ impl<'a> Planner<'a> {
                     parent_args,
                     parents,
                     caches,
+                    platform_caches,
                     needs,
                     aliases,
                     platforms,
@@ -266,7 +281,9 @@ impl<'a> Planner<'a> {
         self.uses[&(image, variant.restrict(axes))].clone()
     }
 
-    fn cache_use(&mut self, name: &str, stage: &str, variant: &Variant) -> CacheUse {
+    /// A use of the cache `name` by a job of `stage` and `variant`, building for `platform` when
+    /// it names one.
+    fn cache_use(&mut self, name: &str, stage: &str, variant: &Variant, platform: Option<Platform>) -> CacheUse {
         let cache = &self.model.caches[name];
         let paths = cache
             .paths
@@ -274,7 +291,7 @@ impl<'a> Planner<'a> {
             .enumerate()
             .map(|(i, p)| self.substituted(&p.0, variant, || ModelPath::keys(["caches", name, "paths"]).index(i)))
             .collect();
-        let prefix = crate::naming::cache_prefix(name, stage, variant);
+        let prefix = crate::naming::cache_prefix(name, stage, variant, platform);
         CacheUse { name: name.to_string(), key_files: cache.key.iter().map(|k| k.0.clone()).collect(), paths, prefix }
     }
 
@@ -345,7 +362,7 @@ impl<'a> Planner<'a> {
                     stage: stage.clone(),
                     image,
                     services,
-                    caches: job.caches.iter().map(|c| self.cache_use(&c.0, &stage, &variant)).collect(),
+                    caches: job.caches.iter().map(|c| self.cache_use(&c.0, &stage, &variant, None)).collect(),
                     env,
                     // `parallel: 1` is one shard: it still sees CI_NODE_INDEX and CI_NODE_TOTAL.
                     shards: job.parallel.filter(|p| *p >= 1),

@@ -195,7 +195,12 @@ pub struct Build {
     /// [`crate::variant::ArgValue::WithParents`]).
     pub parent_args: Vec<(String, String)>,
     pub parents: Vec<Parent>,
+    /// What it caches (names, key files, paths: the same in each of its jobs), keyed for its
+    /// only job: by the platform it builds when it names one. A split build's platform jobs
+    /// key theirs by their platform: [`Build::caches_for`].
     pub caches: Vec<CacheUse>,
+    /// A split build's caches per platform job, in platform order; empty otherwise.
+    pub platform_caches: Vec<(Platform, Vec<CacheUse>)>,
     /// The parents' builds.
     pub needs: Vec<Need>,
     /// The alias tags the build's job points at its image in pipelines that push.
@@ -272,21 +277,39 @@ impl Build {
         }
     }
 
+    /// The caches of one of its building jobs: its only job (`None`), or a split build's job of
+    /// `platform`, whose keys name that platform so that no two architectures share a cache.
+    pub fn caches_for(&self, platform: Option<Platform>) -> &[CacheUse] {
+        platform
+            .and_then(|platform| self.platform_caches.iter().find(|(p, _)| *p == platform))
+            .map_or(&self.caches, |(_, caches)| caches)
+    }
+
     /// The content-tag recipe of this build, when it is tagged by content.
     pub fn recipe(&self) -> Option<Recipe> {
         (self.this.tag == TagMode::Content).then(|| Recipe::of(self))
     }
 }
 
-/// A use of a named cache by one job: its key prefix is per cache, stage and variant.
+/// A use of a named cache by one job: its key prefix is per cache, stage, variant and (for a
+/// build job that names it) platform.
 #[derive(Debug, Clone)]
 pub struct CacheUse {
     pub name: String,
     pub key_files: Vec<String>,
     pub paths: Vec<String>,
-    /// `<cache>@<stage>[+<value>…]`: `@` and `+` appear in no cache, stage or axis value, so two
-    /// uses never share a prefix unless they are the same stage and values.
+    /// `<cache>@<stage>[+<value>…][@<os>-<arch>[-<variant>]]`: `@` and `+` appear in no cache,
+    /// stage or axis value, so two uses never share a prefix unless they are the same stage,
+    /// values and platform.
     pub prefix: String,
+}
+
+impl CacheUse {
+    /// The same cache used by a split build's job of `platform` (`stage` and `variant` are
+    /// the build's): keyed by that platform.
+    pub(crate) fn on_platform(&self, stage: &str, variant: &Variant, platform: Platform) -> CacheUse {
+        CacheUse { prefix: crate::naming::cache_prefix(&self.name, stage, variant, Some(platform)), ..self.clone() }
+    }
 }
 
 /// A service beside a job.

@@ -688,7 +688,11 @@ fn build_like_job(plan: &Plan, build: &Build, job: BuildJob) -> Job {
     let tag_env = registry_credentials_env().into_iter().chain(local_images_env()).collect();
     let mut steps = vec![checkout(plan.checks_out_submodules(build), plan.checks_out_lfs(build))];
     if builds {
-        for cache in &build.caches {
+        let platform = match job.kind {
+            BuildJobKind::Platform(platform) => Some(platform),
+            _ => None,
+        };
+        for cache in build.caches_for(platform) {
             let step = cache_step(cache);
             steps.push(Step { uses: step.uses.map(|uses| Waiver::BuildCache.on(uses)), ..step });
         }

@@ -573,9 +573,9 @@ fn platform_job(plan: &Plan, build: &Build, platform: ImagePlatform) -> Job {
     Job {
         extends: Some(Cow::Owned(names::split_template(&build.this.id))),
         tags: runner_tags(plan, platform),
-        needs: Some(needs(&build.needs, &build.caches)),
+        needs: Some(needs(&build.needs, build.caches_for(Some(platform)))),
         variables: data_variables(scripts::platform_only_variables(build, platform, PLATFORM.publish)),
-        cache: caches(&build.caches),
+        cache: caches(build.caches_for(Some(platform))),
         ..Job::default()
     }
 }
