@@ -727,3 +727,53 @@ fn an_image_the_check_refuses_is_left_out_not_the_model() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(stdout, text, "--stdout prints the same model");
 }
+
+/// A Dockerfile reached through a symbolic link that leads out of the repository (the file
+/// itself, or a directory on its path) is listed as not inferred, in the walk and through git;
+/// what the link leads to is never read, nor quoted on stderr or in the model.
+#[cfg(unix)]
+#[test]
+fn a_dockerfile_behind_a_link_out_of_the_repository_is_not_read() {
+    let dir = tempfile::Builder::new().prefix("pipegen-init-").tempdir().unwrap();
+    let outside = dir.path().join("outside");
+    write(&outside.join("Dockerfile"), "FROM alpine:3.20\nRUN echo SECRET-OUTSIDE\n");
+    write(&outside.join("passwd"), "root:x:0:0:SECRET-PASSWD:/root:/bin/sh\n");
+    for git in [false, true] {
+        let repo = dir.path().join(if git { "tracked" } else { "walked" });
+        write(&repo.join("app/Dockerfile"), "FROM alpine:3.20\n");
+        // A directory that git tracks, replaced by a link out after the commit.
+        write(&repo.join("moved/Dockerfile"), "FROM alpine:3.20\n");
+        std::os::unix::fs::symlink(outside.join("passwd"), repo.join("Dockerfile")).unwrap();
+        std::os::unix::fs::symlink(outside.join("Dockerfile"), repo.join("other.Dockerfile")).unwrap();
+        if git {
+            git_init(&repo);
+            support::git(&repo, &["add", "-A"]);
+            support::git(&repo, &["commit", "-q", "-m", "x"]);
+        }
+        std::fs::remove_dir_all(repo.join("moved")).unwrap();
+        std::os::unix::fs::symlink(&outside, repo.join("moved")).unwrap();
+        let (text, stderr) = init(&repo);
+        assert_eq!(graph(&text), ["app: from=[] context=app"], "{text}");
+        let name = if git { "tracked" } else { "walked" };
+        let because = |link: &str| {
+            format!(
+                "its path goes through the symbolic link `{link}`, which leads out of the repository: pipegen does not read it (a build would read what git does not hold); make the link name a file of the repository, relative to the link's own directory"
+            )
+        };
+        let mut expected = Vec::new();
+        if git {
+            // The walk does not go into linked directories; git lists what it tracks there.
+            expected.push(format!("pipegen: not inferred: image `moved` (moved/Dockerfile): {}", because("moved")));
+        }
+        expected
+            .push(format!("pipegen: not inferred: image `other` (other.Dockerfile): {}", because("other.Dockerfile")));
+        expected.push(format!("pipegen: not inferred: image `{name}` (Dockerfile): {}", because("Dockerfile")));
+        let not_inferred: Vec<&str> = stderr.lines().filter(|l| l.starts_with("pipegen: not inferred")).collect();
+        assert_eq!(not_inferred, expected, "{stderr}");
+        for secret in ["SECRET", "secret", "alpine:3.20\nRUN"] {
+            assert!(!stderr.contains(secret) && !text.contains(secret), "{stderr}\n{text}");
+        }
+        assert!(!stderr.contains("outside"), "the link's target is not shown:\n{stderr}");
+        assert_emits_and_checks(&repo, "pipegen.yaml");
+    }
+}

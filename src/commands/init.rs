@@ -40,6 +40,7 @@ pub fn run(dir: &Path, force: bool, stdout: bool) -> Result<ExitStatus, Error> {
 
     let files = list_files(&root)?;
     let mut dockerfiles = Vec::new();
+    let mut linked_out = Vec::new();
     let mut templates = Vec::new();
     let mut scripts = Vec::new();
     for path in &files {
@@ -48,7 +49,18 @@ pub fn run(dir: &Path, force: bool, stdout: bool) -> Result<ExitStatus, Error> {
         if init::is_skipped(path) {
             continue;
         }
-        let on_disk = root.join(path);
+        // As the rest of pipegen reads the tree: a path through a symbolic link that leads out
+        // of the repository is not read (its target is none of the repository's business, nor
+        // the model's); what stays inside is read where the links lead.
+        let on_disk = match within_repository(&root, path) {
+            Ok(on_disk) => on_disk,
+            Err(link) => {
+                if under_dir && init::is_dockerfile_name(file_name) && !init::is_template_name(file_name) {
+                    linked_out.push((path.clone(), link));
+                }
+                continue;
+            }
+        };
         if init::scripts::is_build_script(path) {
             // Scripts anywhere may tag the images under DIR (a root Makefile, the workflows).
             if let Some(text) = read_text(&on_disk, MAX_SCRIPT_BYTES)? {
@@ -79,6 +91,7 @@ pub fn run(dir: &Path, force: bool, stdout: bool) -> Result<ExitStatus, Error> {
         files: &files,
         scripts: &scripts,
         templates: &templates,
+        linked_out: &linked_out,
     });
     let model_in_repo = if within.is_empty() { DEFAULT_MODEL.to_string() } else { format!("{within}/{DEFAULT_MODEL}") };
     let outputs = &mut inference.model.outputs;
@@ -98,13 +111,13 @@ pub fn run(dir: &Path, force: bool, stdout: bool) -> Result<ExitStatus, Error> {
         "{} image(s) from {} Dockerfile(s){}",
         inference.model.images.len(),
         // Templates found by their content were read as Dockerfiles first.
-        dockerfiles.len() - (inference.templates.len() - templates.len()),
+        dockerfiles.len() + linked_out.len() - (inference.templates.len() - templates.len()),
         match inference.unresolved.len() {
             0 => String::new(),
             n => format!("; {n} not inferred, listed in it as comments"),
         }
     );
-    if dockerfiles.is_empty() && templates.is_empty() {
+    if dockerfiles.is_empty() && linked_out.is_empty() && templates.is_empty() {
         super::print_stderr(&format!("pipegen: no Dockerfiles found under {}\n", dir.display()));
     }
     if stdout {
@@ -201,6 +214,27 @@ const MAX_SCRIPT_BYTES: u64 = 1 << 20;
 
 /// How many templates stderr names before it only counts the rest (the model lists them all).
 const TEMPLATES_SHOWN: usize = 5;
+
+/// Where the repository path `path` is on disk, with every symbolic link on its way followed
+/// (`root` is canonical), or the first link on its way that leads out of the repository
+/// (repository-relative). A path that cannot be followed (missing, a loop) is returned as it is,
+/// for the reader to find gone.
+fn within_repository(root: &Path, path: &str) -> Result<PathBuf, String> {
+    let on_disk = root.join(path);
+    let Ok(real) = on_disk.canonicalize() else { return Ok(on_disk) };
+    if real.starts_with(root) {
+        return Ok(real);
+    }
+    let ends = path.match_indices('/').map(|(at, _)| at).chain([path.len()]);
+    for end in ends {
+        let on_the_way = &path[..end];
+        let is_link = std::fs::symlink_metadata(root.join(on_the_way)).is_ok_and(|m| m.file_type().is_symlink());
+        if is_link && root.join(on_the_way).canonicalize().is_ok_and(|real| !real.starts_with(root)) {
+            return Err(on_the_way.to_string());
+        }
+    }
+    Err(path.to_string())
+}
 
 /// A file's text (invalid UTF-8 replaced), or `None` when it is gone from the working tree
 /// (tracked, but deleted) or larger than `limit`.

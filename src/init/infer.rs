@@ -43,6 +43,9 @@ pub struct Input<'a> {
     pub scripts: &'a [(String, String)],
     /// Dockerfile templates known by their name (`Dockerfile.j2`), not read.
     pub templates: &'a [String],
+    /// Dockerfiles not read because their path goes through a symbolic link that leads out of
+    /// the repository: the path, and that link (the target is never read nor shown).
+    pub linked_out: &'a [(String, String)],
 }
 
 /// A starting model, and what did not make it in.
@@ -143,7 +146,7 @@ pub fn infer(input: Input<'_>) -> Inference {
         input.templates.iter().cloned().chain(templated.into_iter().map(|(path, _)| path)).collect();
     templates.sort();
 
-    let files = read_files(input.name, &dockerfiles);
+    let files = read_files(input.name, &dockerfiles, input.linked_out);
     let index = FileIndex::new(input.files);
     let paths: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
     let published = scripts::published(input.scripts, &paths);
@@ -277,6 +280,8 @@ fn is_templated(text: &str) -> bool {
 pub(super) struct File {
     pub(super) path: String,
     parsed: Result<Dockerfile, ParseError>,
+    /// The symbolic link on its path that leads out of the repository, when it does: not read.
+    linked_out: Option<String>,
     /// Named by its file name (`gitaly.Dockerfile`, `Dockerfile.lite`), not by its directory.
     named_by_file: bool,
     /// The name its last path component gives it (`images/base/Dockerfile` → `base`).
@@ -336,15 +341,26 @@ struct SourceRef {
     expanded: Result<String, dockerfile::ExpandError>,
 }
 
-fn read_files(repository: &str, dockerfiles: &[(String, String)]) -> Vec<File> {
-    let parts: Vec<(Vec<String>, bool)> = dockerfiles.iter().map(|(path, _)| name_parts(path, repository)).collect();
-    let names = unique_names(&parts.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>());
-    dockerfiles
+fn read_files(repository: &str, dockerfiles: &[(String, String)], linked_out: &[(String, String)]) -> Vec<File> {
+    // A Dockerfile behind a link out of the repository is still an image of it, named by its
+    // path, that cannot be inferred; its text is not there to parse.
+    let entries: Vec<(&String, Result<&String, &String>)> = dockerfiles
         .iter()
+        .map(|(path, text)| (path, Ok(text)))
+        .chain(linked_out.iter().map(|(path, link)| (path, Err(link))))
+        .collect();
+    let parts: Vec<(Vec<String>, bool)> = entries.iter().map(|(path, _)| name_parts(path, repository)).collect();
+    let names = unique_names(&parts.iter().map(|(p, _)| p.clone()).collect::<Vec<_>>());
+    entries
+        .into_iter()
         .zip(parts)
         .zip(names)
         .map(|(((path, text), (parts, named_by_file)), name)| {
-            let parsed = dockerfile::parse(text);
+            let (parsed, linked_out) = match text {
+                Ok(text) => (dockerfile::parse(text), None),
+                // Unparsed, so that no other Dockerfile resolves a reference to it either.
+                Err(link) => (Err(ParseError { line: 0, message: "not read".to_string() }), Some(link.clone())),
+            };
             let (stages, global_args) = match &parsed {
                 Ok(df) => analyze(df),
                 Err(_) => (Vec::new(), BTreeMap::new()),
@@ -352,6 +368,7 @@ fn read_files(repository: &str, dockerfiles: &[(String, String)]) -> Vec<File> {
             File {
                 path: path.clone(),
                 parsed,
+                linked_out,
                 named_by_file,
                 short: parts.last().cloned().unwrap_or_default(),
                 name,
@@ -618,6 +635,12 @@ impl Resolver<'_> {
             let shown = if c.is_ascii_graphic() { format!("`{c}`") } else { model::printable::describe(c) };
             fact.problems.push(format!(
                 "its path holds {shown}, which a model's path cannot (one line, no glob characters): rename the file or its directory"
+            ));
+            return fact;
+        }
+        if let Some(link) = &file.linked_out {
+            fact.problems.push(format!(
+                "its path goes through the symbolic link `{link}`, which leads out of the repository: pipegen does not read it (a build would read what git does not hold); make the link name a file of the repository, relative to the link's own directory"
             ));
             return fact;
         }
@@ -1128,7 +1151,14 @@ mod tests {
         let mut all: Vec<String> = files.iter().map(|f| f.to_string()).collect();
         all.extend(dockerfiles.iter().map(|(p, _)| p.clone()));
         all.sort();
-        infer(Input { name, dockerfiles: &dockerfiles, files: &all, scripts: &scripts, templates: &[] })
+        infer(Input {
+            name,
+            dockerfiles: &dockerfiles,
+            files: &all,
+            scripts: &scripts,
+            templates: &[],
+            linked_out: &[],
+        })
     }
 
     /// `name: from=[…] context=… dockerfile=… target=…` per image, in model order; a parent

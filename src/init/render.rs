@@ -312,6 +312,7 @@ mod tests {
                 files: &files,
                 scripts: &scripts,
                 templates: &[],
+                linked_out: &[],
             });
             let text = render(&inference);
             let loaded = model::load("pipegen.yaml", &text)
