@@ -245,6 +245,24 @@ fn check_reads_an_output_checked_out_with_crlf_line_ends_as_git_commits_it() {
     assert_eq!(support::pipegen_in(dir.path(), &["check"]).0, 1);
 }
 
+/// Lines that end in a lone CR are lines, as in YAML: such an output is this model's, stale, and
+/// `emit` replaces it without --force (it was called another model's, named by the rest of the
+/// file).
+#[test]
+fn an_output_with_cr_line_ends_is_this_models_and_stale() {
+    let dir = project(MODEL);
+    assert_eq!(support::pipegen_in(dir.path(), &["emit"]).0, 0);
+    let path = "ci/pipeline.yml";
+    let current = read(dir.path(), path);
+    std::fs::write(dir.path().join(path), current.replace('\n', "\r")).expect("write");
+    let (code, stdout, stderr) = support::pipegen_in(dir.path(), &["check"]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(!stdout.contains("another model") && !stderr.contains("another model"), "{stdout}{stderr}");
+    let (code, _, stderr) = support::pipegen_in(dir.path(), &["emit"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(read(dir.path(), path), current);
+}
+
 #[test]
 fn check_is_1_with_a_diff_when_an_output_is_missing() {
     let dir = project(MODEL);
