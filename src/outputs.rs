@@ -75,21 +75,25 @@ fn with_lf_line_ends(text: &str) -> Option<String> {
 }
 
 /// A unified diff from `old` to `new`, both named after `path`.
+/// Invisible characters are escaped (a byte order mark would make `-\u{feff}# Generated…` and
+/// `+# Generated…` look alike), as in every message.
 pub fn unified_diff(old: &str, new: &str, path: &str) -> String {
-    similar::TextDiff::from_lines(old, new)
+    let diff = similar::TextDiff::from_lines(old, new)
         .unified_diff()
         .context_radius(3)
         .header(&format!("a/{path}"), &format!("b/{path}"))
-        .to_string()
+        .to_string();
+    crate::model::printable::escape_diff(&diff).into_owned()
 }
 
 /// A unified diff that creates `new` at `path`, for a file that does not exist yet.
 pub fn creation_diff(new: &str, path: &str) -> String {
-    similar::TextDiff::from_lines("", new)
+    let diff = similar::TextDiff::from_lines("", new)
         .unified_diff()
         .context_radius(3)
         .header("/dev/null", &format!("b/{path}"))
-        .to_string()
+        .to_string();
+    crate::model::printable::escape_diff(&diff).into_owned()
 }
 
 /// Write one file as `emit` writes its outputs (`commands::files::write_all`): whole or not at

@@ -13,14 +13,28 @@ const MAX_QUOTED_CHARS: usize = 120;
 /// A whole message is cut to about this many characters.
 const MAX_MESSAGE_CHARS: usize = 2_000;
 
-/// Characters that act on a terminal or change how the text around them reads: controls (C0,
-/// DEL, C1), Unicode's bidirectional overrides and isolates, line and paragraph separators, and
-/// the zero-width no-break space.
+/// Characters that act on a terminal, change how the text around them reads, or cannot be seen:
+/// controls (C0, DEL, C1), line and paragraph separators, every format character (Unicode
+/// category Cf: direction marks, overrides and isolates, zero-width spaces and joiners, the soft
+/// hyphen, the byte order mark, tags, …) and every default-ignorable code point (variation
+/// selectors, fillers, invisible vowels). `a\u{200b}` printed raw reads as `a`.
 pub fn is_unprintable(c: char) -> bool {
     c.is_control()
+        || crate::yaml::is_invisible(c)
         || matches!(
             c,
-            '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{2028}' | '\u{2029}' | '\u{feff}'
+            '\u{2028}'
+                | '\u{2029}'
+                // Format characters that are not default-ignorable (they show as a sign, or not).
+                | '\u{600}'..='\u{605}'
+                | '\u{6dd}'
+                | '\u{70f}'
+                | '\u{890}'..='\u{891}'
+                | '\u{8e2}'
+                | '\u{110bd}'
+                | '\u{110cd}'
+                // The rest of the default-ignorable plane-14 block, past the tags and selectors.
+                | '\u{e0000}'..='\u{e0fff}'
         )
 }
 
@@ -50,6 +64,12 @@ pub fn escape_except_tab(text: &str) -> Cow<'_, str> {
 /// lines, such as git's own).
 pub fn escape_keeping_lines(text: &str) -> Cow<'_, str> {
     escape_where(text, |c| c != '\n' && is_unprintable(c))
+}
+
+/// A unified diff with every unprintable character escaped but its line ends and tabs: two
+/// lines that differ only in an invisible character (a byte order mark) are seen to differ.
+pub fn escape_diff(text: &str) -> Cow<'_, str> {
+    escape_where(text, |c| c != '\n' && c != '\t' && is_unprintable(c))
 }
 
 fn escape_where(text: &str, unprintable: impl Fn(char) -> bool) -> Cow<'_, str> {
@@ -136,6 +156,28 @@ mod tests {
         assert_eq!(escape("evil\u{202e}txt"), "evil\\u{202e}txt");
         assert_eq!(escape("é → ok"), "é → ok");
         assert_eq!(escape_except_tab("a\tb\u{9b}"), "a\tb\\u{9b}");
+    }
+
+    #[test]
+    fn escapes_what_cannot_be_seen() {
+        // Format characters (Cf), default-ignorable code points, variation selectors.
+        for (c, shown) in [
+            ('\u{200b}', "\\u{200b}"),
+            ('\u{ad}', "\\u{ad}"),
+            ('\u{fe0f}', "\\u{fe0f}"),
+            ('\u{2066}', "\\u{2066}"),
+            ('\u{2060}', "\\u{2060}"),
+            ('\u{600}', "\\u{600}"),
+            ('\u{e0041}', "\\u{e0041}"),
+            ('\u{e0100}', "\\u{e0100}"),
+            ('\u{e0fff}', "\\u{e0fff}"),
+            ('\u{3164}', "\\u{3164}"),
+        ] {
+            assert_eq!(escape(&format!("a{c}")), format!("a{shown}"), "{c:?}");
+        }
+        assert_eq!(for_terminal("`a\u{200b}` is not valid"), "`a\\u{200b}` is not valid");
+        assert_eq!(escape_diff("-\u{feff}# x\n+\t# x\r\n"), "-\\u{feff}# x\n+\t# x\\r\n");
+        assert_eq!(escape("e\u{301} ü 日本"), "e\u{301} ü 日本");
     }
 
     #[test]
