@@ -257,8 +257,14 @@ pub fn load(name: &str, text: &str) -> Result<LoadedModel, ModelErrors> {
         // JSON Schema takes `4.0` as an integer: these are found beside the schema's errors, not
         // instead of them, and not again under a value already refused.
         let mut fractions = Vec::new();
-        fractional_integers(&json, &Walk::Root, &mut fractions);
-        fractions.retain(|d| !problems.iter().any(|p| d.path.starts_with(&p.path)));
+        fractional_integers(&json, &Walk::Root, &source, &mut fractions);
+        // Not under a value refused already, nor beside the schema's own `wrong-type`; but a
+        // whole number written as a float (`retry: 1e3`) is of the wrong type before it is too
+        // large, so the schema's other errors at its path give way to it.
+        fractions.retain(|d| {
+            !problems.iter().any(|p| d.path.starts_with(&p.path) && (p.path != d.path || p.code == "wrong-type"))
+        });
+        problems.retain(|p| !fractions.iter().any(|f| f.path == p.path));
         problems.extend(fractions);
     }
     if !problems.is_empty() || !key_problems.is_empty() {
@@ -543,36 +549,33 @@ fn key_text(key: &yaml::Value) -> std::borrow::Cow<'_, str> {
 
 /// Numbers written with a decimal point (`parallel: 4.0`) where the model takes a whole number.
 /// JSON Schema counts 4.0 as an integer, the model's types do not; say so where it is written.
-fn fractional_integers(value: &Json, at: &Walk<'_>, found: &mut Vec<Diagnostic>) {
+fn fractional_integers(value: &Json, at: &Walk<'_>, source: &SourceFile, found: &mut Vec<Diagnostic>) {
     match value {
         Json::Number(n) if n.is_f64() => {
             let path = at.path();
             let segments = path.pointer_segments();
-            let wants_integer =
-                super::schema::schema_at(&segments).and_then(|s| s.get("type")).is_some_and(|t| match t {
-                    Json::String(t) => t == "integer",
-                    Json::Array(ts) => ts.iter().any(|t| t == "integer"),
-                    _ => false,
-                });
-            if wants_integer {
+            if schema_errors::wants_integer(&segments) {
                 let field = segments.last().cloned().unwrap_or_default();
                 let whole = n.as_f64().unwrap_or_default();
+                // As written (`1e3`), not as JSON shows it (`1000.0`).
+                let written = schema_errors::as_written(value, &path, source);
                 found.push(
-                    Diagnostic::new("wrong-type", path, format!("`{field}` should be a whole number, not `{n}`"))
+                    Diagnostic::new("wrong-type", path, format!("`{field}` should be a whole number, not `{written}`"))
                         .label("expected a whole number")
-                        .help(format!("write `{whole:.0}`")),
+                        // Past 2^53 a float's digits are not the ones written (`1e41`).
+                        .maybe_help((whole.abs() < 9_007_199_254_740_992.0).then(|| format!("write `{whole:.0}`"))),
                 );
             }
         }
         // Only collections and fractional numbers, where something may be wrong.
         Json::Object(map) => {
             for (key, child) in map.iter().filter(|(_, child)| may_hold_fractions(child)) {
-                fractional_integers(child, &at.key(key), found);
+                fractional_integers(child, &at.key(key), source, found);
             }
         }
         Json::Array(items) => {
             for (i, item) in items.iter().enumerate().filter(|(_, item)| may_hold_fractions(item)) {
-                fractional_integers(item, &at.index(i), found);
+                fractional_integers(item, &at.index(i), source, found);
             }
         }
         _ => {}

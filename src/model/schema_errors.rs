@@ -21,9 +21,38 @@ pub fn check(instance: &Value, source: &SourceFile) -> Vec<Diagnostic> {
         schema::validator().iter_errors(instance).flat_map(|error| explain_all(&error, instance, source)).collect();
     // A value refused by two of the schema's rules (a number for `health`: its type, and none of
     // `http`, `tcp`, `cmd`) gets the more specific error alone.
+    // But a number that is not whole where a whole one belongs (`retry: 2.5`) is of the wrong
+    // type first: that it is also too large is beside the point.
+    let not_whole: Vec<ModelPath> = found
+        .iter()
+        .filter(|d| d.code == "wrong-type" && value_at(instance, &d.path).is_some_and(Value::is_number))
+        .filter(|d| wants_integer(&d.path.pointer_segments()))
+        .map(|d| d.path.clone())
+        .collect();
     let specific: Vec<ModelPath> = found.iter().filter(|d| d.code != "wrong-type").map(|d| d.path.clone()).collect();
-    found.retain(|d| d.code != "wrong-type" || !specific.contains(&d.path));
+    found.retain(|d| match not_whole.contains(&d.path) {
+        true => d.code == "wrong-type",
+        false => d.code != "wrong-type" || !specific.contains(&d.path),
+    });
     found
+}
+
+/// Whether the schema takes a whole number (alone or among other types) at `segments`.
+pub(super) fn wants_integer(segments: &[String]) -> bool {
+    schema::schema_at(segments).and_then(|s| s.get("type")).is_some_and(|t| match t {
+        Value::String(t) => t == "integer",
+        Value::Array(ts) => ts.iter().any(|t| t == "integer"),
+        _ => false,
+    })
+}
+
+/// The value at `path` in `instance`.
+fn value_at<'v>(instance: &'v Value, path: &ModelPath) -> Option<&'v Value> {
+    path.pointer_segments().iter().try_fold(instance, |value, segment| match value {
+        Value::Object(map) => map.get(segment),
+        Value::Array(items) => items.get(segment.parse::<usize>().ok()?),
+        _ => None,
+    })
 }
 
 /// Explain `error`, looking inside `anyOf`/`oneOf` when only one branch could have been meant.
@@ -462,7 +491,7 @@ fn unknown_field(parent: &ModelPath, key: &str, value: Option<&Value>) -> Diagno
 
 /// A number as the model writes it (`1e41`, where JSON shows `1e+41`), when the text at `path`
 /// reads as that number; anything else as JSON shows it.
-fn as_written(value: &Value, path: &ModelPath, source: &SourceFile) -> String {
+pub(super) fn as_written(value: &Value, path: &ModelPath, source: &SourceFile) -> String {
     let shown = match value {
         Value::String(s) => return s.clone(),
         other => other.to_string(),
@@ -553,9 +582,14 @@ fn type_mismatch(path: &ModelPath, value: &Value, kind: &TypeKind, source: &Sour
         }
         _ => None,
     };
-    // A number where a whole one belongs is shown as written (`1.5`), not as "a number".
+    // A number where a whole one belongs is shown as written (`1.5`), not as "a number"; so is
+    // one too large for a float (`1e400`), which YAML 1.2 reads as a number (infinite) and the
+    // reader keeps as text.
     let found = match value {
         Value::Number(_) if expected == "integer" => show(&Value::String(as_written(value, path, source))),
+        Value::String(text) if expected == "integer" && is_plain_infinite_float(text, path, source) => {
+            show(&Value::String(text.clone()))
+        }
         _ => found.to_string(),
     };
     // A top-level field belongs to the model, not to itself (`images` in the model).
@@ -567,6 +601,17 @@ fn type_mismatch(path: &ModelPath, value: &Value, kind: &TypeKind, source: &Sour
     )
     .label(format!("expected {expected_text}"))
     .maybe_help(help)
+}
+
+/// Whether `text` is written unquoted at `path` and is a float of YAML 1.2's core schema
+/// (`1e400`) too large for a 64-bit float: a number, not text, to whoever reads the YAML.
+fn is_plain_infinite_float(text: &str, path: &ModelPath, source: &SourceFile) -> bool {
+    let at = source.value_location(path);
+    let written = source.text.get(at.offset..at.offset + at.len).unwrap_or_default().trim();
+    written == text
+        && text.bytes().any(|b| b.is_ascii_digit())
+        && text.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'))
+        && text.parse::<f64>().is_ok_and(f64::is_infinite)
 }
 
 /// `text` as an item of a YAML flow list: plain when YAML reads it back as this string there,
