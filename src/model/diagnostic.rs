@@ -33,6 +33,8 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// Another place that explains this one (the first of two duplicates).
     pub related: Option<(ModelPath, String)>,
+    /// The field a `missing-field` error says its mapping lacks (which a stand-in may fill).
+    pub missing: Option<String>,
 }
 
 impl Diagnostic {
@@ -45,6 +47,7 @@ impl Diagnostic {
             label: String::new(),
             help: None,
             related: None,
+            missing: None,
         }
     }
 
@@ -64,6 +67,12 @@ impl Diagnostic {
     pub fn at_value_of(mut self, key: &str) -> Self {
         self.path = self.path.key(key);
         self.anchored_at_value()
+    }
+
+    /// Name the required field this error says is missing.
+    pub fn missing(mut self, field: impl Into<String>) -> Self {
+        self.missing = Some(field.into());
+        self
     }
 
     pub fn label(mut self, label: impl Into<String>) -> Self {

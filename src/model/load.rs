@@ -301,10 +301,13 @@ fn checks_beyond_the_schema(value: &yaml::Value, source: &SourceFile, refused: &
     let model = yaml::from_value::<Model>(value.clone()).ok().or_else(|| {
         let paths: Vec<set_aside::Refused<'_>> = refused
             .iter()
-            .map(|d| set_aside::Refused { path: &d.path, unknown_key: d.code == "unknown-field" })
+            .map(|d| set_aside::Refused {
+                path: &d.path,
+                unknown_key: d.code == "unknown-field",
+                missing: d.missing.as_deref(),
+            })
             .collect();
-        let kept = set_aside::without_refused(value, &paths)?;
-        yaml::from_value::<Model>(kept).ok()
+        yaml::from_value::<Model>(set_aside::without_refused(value, &paths)).ok()
     });
     let Some(model) = model else {
         return Vec::new();

@@ -317,6 +317,7 @@ fn explain(error: &jsonschema::ValidationError<'_>, instance: &Value, source: &S
             .at_key()
             .label(format!("`{field}` is required here"))
             .maybe_help(help)
+            .missing(field)
         }
         ValidationErrorKind::Pattern { pattern } => pattern_violation(&path, value, patterns::published(pattern)),
         ValidationErrorKind::PropertyNames { error: inner } => {

@@ -4,13 +4,15 @@
 //! Only values no other part of the model depends on are set aside: a job's shards, retries,
 //! timeout, artifacts, submodules, variables, caches and secrets, a service's variables and health check,
 //! an image's target, timeout, build arguments, caches, context, Dockerfile and inputs (and, put
-//! in with a stand-in since they are required, a job's script and a service's port). Without
-//! one of them nothing else can go wrong (each only adds checks of its own, or refers to
-//! something else), so the checks that run without it report only errors that are really there. A refused
-//! value that others depend on (axes, parents, an image or service a job runs, which bring it
-//! their axes, stages, declared names, a required field) is not set aside: checking on without
-//! it would report false errors (every `${axis}` of an image whose `axes` were refused would be
-//! "unknown"), so those models stop at the schema's errors, as before.
+//! in with a stand-in since they are required, whether refused or missing, a job's script and a
+//! service's port). Without one of them nothing else can go wrong (each only adds checks of its
+//! own, or refers to something else), so the checks that run without it report only errors that
+//! are really there. A refused value that others depend on (axes, parents, an image or service a
+//! job runs, which bring it their axes, stages, declared names, a required field) is not set
+//! aside: checking on without it would report false errors (every `${axis}` of an image whose
+//! `axes` were refused would be "unknown"). It is kept as written: a value the types still read
+//! (a reserved name, a number out of range) lets the other checks run, and their errors at or
+//! under it are left out; one they cannot read stops the model at the schema's errors.
 //!
 //! A key the model does not have (`foo:` at the top level, `imgae:` in a job) is set aside
 //! wherever it is: pipegen never reads it, so without it the model means what it meant.
@@ -68,30 +70,46 @@ impl StandIn {
     }
 }
 
-/// A value the schema refused: where, and whether it is a key the model does not have.
+/// A value the schema refused: where, whether it is a key the model does not have, and for a
+/// mapping that lacks a required field, that field.
 pub(super) struct Refused<'a> {
     pub path: &'a ModelPath,
     pub unknown_key: bool,
+    pub missing: Option<&'a str>,
 }
 
-/// `value` without the refused values at `refused` when every one of them can be set aside, or
-/// `None` when one cannot.
-pub(super) fn without_refused(value: &Value, refused: &[Refused<'_>]) -> Option<Value> {
+/// `value` with the refused values at `refused` set aside where they can be: unknown keys and
+/// independent values removed, a required value nothing depends on (refused or missing) given a
+/// stand-in. Any other refused value is kept as written: when the model still reads with its
+/// types (a name of the wrong form, a number out of range), its checks run with it, and their
+/// errors at or under it are dropped by the caller; when it does not, the model's other checks
+/// cannot run.
+pub(super) fn without_refused(value: &Value, refused: &[Refused<'_>]) -> Value {
     let mut kept = value.clone();
-    for Refused { path, unknown_key } in refused {
+    for Refused { path, unknown_key, missing } in refused {
         if *unknown_key {
             remove_unknown_key(&mut kept, path);
             continue;
         }
+        let filled;
+        let path = match missing {
+            Some(field) => {
+                filled = path.key(*field);
+                &filled
+            }
+            None => *path,
+        };
         if let Some(independent) = INDEPENDENT.iter().find_map(|pattern| independent_prefix(path, pattern)) {
             remove(&mut kept, independent);
             continue;
         }
-        let (keys, stand_in) =
-            REQUIRED.iter().find_map(|(pattern, stand_in)| Some((independent_prefix(path, pattern)?, *stand_in)))?;
-        replace(&mut kept, keys, stand_in.value());
+        if let Some((keys, stand_in)) =
+            REQUIRED.iter().find_map(|(pattern, stand_in)| Some((independent_prefix(path, pattern)?, *stand_in)))
+        {
+            put(&mut kept, keys, stand_in.value());
+        }
     }
-    Some(kept)
+    kept
 }
 
 /// Remove the key at `path`, which may pass through list items (`caches[0].foo`).
@@ -142,10 +160,11 @@ fn remove(value: &mut Value, keys: Vec<&str>) {
     }
 }
 
-/// Replace the value at `keys`, when it is there.
-fn replace(value: &mut Value, keys: Vec<&str>, with: Value) {
-    if let Some(at) = at_keys(value, &keys) {
-        *at = with;
+/// Put `with` at `keys`, in place of what is there or where a required value is missing.
+fn put(value: &mut Value, keys: Vec<&str>, with: Value) {
+    let Some((last, parents)) = keys.split_last() else { return };
+    if let Some(Value::Mapping(mapping)) = at_keys(value, parents) {
+        mapping.insert(Value::String(last.to_string()), with);
     }
 }
 
@@ -158,7 +177,7 @@ mod tests {
     }
 
     fn values(paths: &[ModelPath]) -> Vec<Refused<'_>> {
-        paths.iter().map(|path| Refused { path, unknown_key: false }).collect()
+        paths.iter().map(|path| Refused { path, unknown_key: false, missing: None }).collect()
     }
 
     #[test]
@@ -171,8 +190,9 @@ mod tests {
             ModelPath::keys(["jobs", "t", "imgae"]),
             ModelPath::keys(["jobs", "t", "caches"]).index(0).key("nmae"),
         ];
-        let refused: Vec<Refused<'_>> = unknown.iter().map(|path| Refused { path, unknown_key: true }).collect();
-        let kept = without_refused(&model, &refused).unwrap();
+        let refused: Vec<Refused<'_>> =
+            unknown.iter().map(|path| Refused { path, unknown_key: true, missing: None }).collect();
+        let kept = without_refused(&model, &refused);
         assert_eq!(kept, value("images: { a: { from: [b] } }\njobs: { t: { caches: [{}] } }"));
     }
 
@@ -180,7 +200,7 @@ mod tests {
     fn an_independent_value_is_set_aside_and_the_rest_kept() {
         let model = value("jobs: { test: { parallel: four, script: [x], env: { A: [1], B: b } } }");
         let refused = [ModelPath::keys(["jobs", "test", "parallel"]), ModelPath::keys(["jobs", "test", "env", "A"])];
-        let kept = without_refused(&model, &values(&refused)).unwrap();
+        let kept = without_refused(&model, &values(&refused));
         assert_eq!(kept, value("jobs: { test: { script: [x], env: { B: b } } }"));
     }
 
@@ -188,7 +208,7 @@ mod tests {
     fn a_value_under_an_independent_one_sets_it_aside_whole() {
         let model = value("jobs: { test: { artifacts: { paths: [a], when: sometimes } } }");
         let refused = [ModelPath::keys(["jobs", "test", "artifacts", "when"])];
-        let kept = without_refused(&model, &values(&refused)).unwrap();
+        let kept = without_refused(&model, &values(&refused));
         assert_eq!(kept, value("jobs: { test: {} }"));
     }
 
@@ -200,23 +220,44 @@ mod tests {
             ModelPath::keys(["images", "a", "caches"]),
             ModelPath::keys(["jobs", "t", "env", "A"]),
         ];
-        let kept = without_refused(&model, &values(&refused)).unwrap();
+        let kept = without_refused(&model, &values(&refused));
         assert_eq!(kept, value("images: { a: {} }\njobs: { t: { env: { B: b } } }"));
     }
 
     #[test]
-    fn a_value_others_refer_to_is_never_set_aside() {
+    fn a_missing_required_value_gets_its_stand_in() {
+        let model = value("services: { db: { image: x } }\njobs: { t: { image: a } }");
+        let at = [ModelPath::keys(["services", "db"]), ModelPath::keys(["jobs", "t"])];
+        let refused = [
+            Refused { path: &at[0], unknown_key: false, missing: Some("port") },
+            Refused { path: &at[1], unknown_key: false, missing: Some("script") },
+        ];
+        let kept = without_refused(&model, &refused);
+        assert_eq!(kept, value("services: { db: { image: x, port: 1 } }\njobs: { t: { image: a, script: [':'] } }"));
+        // A missing field others depend on gets none: the model keeps its error.
+        let image = [ModelPath::keys(["jobs", "t"])];
+        let refused = [Refused { path: &image[0], unknown_key: false, missing: Some("image") }];
+        assert_eq!(without_refused(&model, &refused), model);
+    }
+
+    #[test]
+    fn a_value_others_refer_to_is_kept_as_written() {
         let model = value("images: { a: { axes: 3, from: 4 } }\njobs: { t: { parallel: x, image: 5, services: 6 } }");
         for refused in [
             vec![ModelPath::keys(["images", "a", "axes"])],
             vec![ModelPath::keys(["images", "a", "from"])],
             vec![ModelPath::keys(["jobs", "t", "image"])],
             vec![ModelPath::keys(["jobs", "t", "services"])],
-            vec![ModelPath::keys(["jobs", "t", "parallel"]), ModelPath::keys(["images", "a", "axes"])],
             vec![ModelPath::keys(["jobs", "t"])],
             vec![ModelPath::root()],
         ] {
-            assert_eq!(without_refused(&model, &values(&refused)), None, "{refused:?}");
+            assert_eq!(without_refused(&model, &values(&refused)), model, "{refused:?}");
         }
+        // Beside one that can be set aside, it still stays.
+        let refused = [ModelPath::keys(["jobs", "t", "parallel"]), ModelPath::keys(["images", "a", "axes"])];
+        assert_eq!(
+            without_refused(&model, &values(&refused)),
+            value("images: { a: { axes: 3, from: 4 } }\njobs: { t: { image: 5, services: 6 } }")
+        );
     }
 }
