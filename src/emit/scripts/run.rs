@@ -51,14 +51,16 @@ done | sudo tee -a /etc/hosts > /dev/null
 
 /// GitLab: hashes the files `PIPEGEN_KEY_FILES` lists (one a line) into the variable
 /// `PIPEGEN_KEY_VARIABLE` of a dotenv report, for a cache whose key has more files than
-/// `cache:key:files` takes. A missing file counts as missing, as GitLab's own key does.
+/// `cache:key:files` takes. A missing file counts as missing, as GitLab's own key does. A key
+/// file's name may start with `-` (`-k.lock`, `--version`): `--` keeps sha256sum (coreutils and
+/// BusyBox alike) from reading it as an option, and prints the name as given.
 pub const CACHE_KEY: &str = r#"# pipegen: the key of a cache from its key files' content.
 set -f
 IFS='
 '
 for pipegen_file in ${PIPEGEN_KEY_FILES:-}; do
   if [ -f "$pipegen_file" ]; then
-    sha256sum "$pipegen_file"
+    sha256sum -- "$pipegen_file"
   else
     printf 'missing %s\n' "$pipegen_file"
   fi
