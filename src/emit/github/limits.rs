@@ -133,29 +133,10 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
             ));
         }
     }
-    if let Some((longest, at)) = longest_expression(text)
-        && longest > MAX_EXPRESSION
+    if let Some(long) = longest_expression(text)
+        && long.length > MAX_EXPRESSION
     {
-        let start: String = text[at..].chars().take(60).collect();
-        // A job's expression (a cache key's `hashFiles` of many key files) is the job's; the
-        // workflow's own (whether the run pushes) tests the branches that push.
-        let (origin, help) = match job_at(plan, text, at) {
-            Some(id) => (id.origin(), "use fewer key files or shorter names for what this expression lists"),
-            None => (
-                ModelPath::keys(["push", "branches"]),
-                "name fewer branches: a prefix and `*` (`release/*`) stands for many",
-            ),
-        };
-        problems.push(
-            Diagnostic::new(
-                "expression-too-long",
-                origin,
-                format!("GitHub limit: the workflow would hold an expression of {longest} characters (`${{{{{start}…`); GitHub refuses a workflow with an expression over {MAX_EXPRESSION}"),
-            )
-            .at_key()
-            .label("over a GitHub limit")
-            .help(help),
-        );
+        problems.push(long.diagnostic(plan));
     }
     let size = match file.stopped {
         // Writing stopped once the workflow was certain to pass the limit.
@@ -177,45 +158,285 @@ pub fn check(plan: &Plan, file: &Rendering) -> Vec<Diagnostic> {
     problems
 }
 
-/// The length of the longest `${{ … }}` in `text` (what is between the braces) and where it
-/// starts. A model's own `${{` is written as `${{ '${{' }}`, which is short.
-fn longest_expression(text: &str) -> Option<(usize, usize)> {
-    let mut longest: Option<(usize, usize)> = None;
-    let mut from = 0;
-    while let Some(start) = text[from..].find("${{") {
-        let inside = from + start + 3;
-        let Some(end) = text[inside..].find("}}") else { break };
-        if longest.is_none_or(|(length, _)| end > length) {
-            longest = Some((end, inside));
+/// The longest expression of a workflow: how long, and the scalar that compiles to it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct LongExpression {
+    /// Its length as GitHub measures it ([`compiled_length`]).
+    pub length: usize,
+    /// The keys and indices down to the scalar, from the workflow's top.
+    pub path: Vec<String>,
+    /// The scalar's beginning, to quote.
+    pub start: String,
+    /// Whether the scalar holds a model's text with a literal `${{` ([`super::literal`]).
+    pub literal: bool,
+}
+
+/// The scalars longer than this in the workflow's text are the only ones that can compile to
+/// an expression over [`MAX_EXPRESSION`]: an expression is never longer than twice its scalar's
+/// text (see [`could_be_over`]).
+const CANDIDATE_BYTES: usize = (MAX_EXPRESSION - 10) / 2;
+
+/// The scalar of `text` (a workflow pipegen wrote) that compiles to the longest expression, when
+/// one could be over [`MAX_EXPRESSION`]. One pass over the lines finds whether a scalar holding
+/// `${{` is long enough to be; only then are the scalars read as YAML and each measured.
+pub fn longest_expression(text: &str) -> Option<LongExpression> {
+    if !could_be_over(text) {
+        return None;
+    }
+    longest_in_scalars(text)
+}
+
+/// Whether `text` has a scalar holding `${{` written in more than [`CANDIDATE_BYTES`] bytes.
+/// Its compiled form is at most twice as long plus `format('')`: each byte of literal text is
+/// at most two UTF-16 units (a brace or quote, doubled), each `${{ e }}` at most twice its own
+/// bytes (`{N}, e`), and escapes and indentation only make the text longer than its value.
+/// pipegen writes a scalar on its key's line, or as a literal block (`|`, `|-`, `|2+` …) whose
+/// lines are indented more than its key's line.
+fn could_be_over(text: &str) -> bool {
+    // The open block: its key line's indentation, its bytes, whether it holds `${{`.
+    let mut block: Option<(usize, usize, bool)> = None;
+    for line in text.split_inclusive('\n') {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let blank = line.trim().is_empty();
+        if let Some((key_indent, bytes, holds)) = &mut block {
+            if blank || indent > *key_indent {
+                *bytes += line.len();
+                *holds |= line.contains("${{");
+                continue;
+            }
+            if *holds && *bytes > CANDIDATE_BYTES {
+                return true;
+            }
+            block = None;
         }
-        from = inside + end + 2;
+        if line.len() > CANDIDATE_BYTES && line.contains("${{") {
+            return true;
+        }
+        let last = line.trim_end().rsplit(' ').next().unwrap_or("");
+        if last.starts_with('|') && last[1..].bytes().all(|b| b.is_ascii_digit() || b == b'+' || b == b'-') {
+            block = Some((indent, 0, false));
+        }
+    }
+    block.is_some_and(|(_, bytes, holds)| holds && bytes > CANDIDATE_BYTES)
+}
+
+/// Every scalar of `text` read as YAML, measured; the longest.
+fn longest_in_scalars(text: &str) -> Option<LongExpression> {
+    use saphyr_parser::{Event, Parser};
+    // Each open collection: a mapping's last key (and whether a key comes next), a sequence's
+    // next index.
+    enum Open {
+        Mapping { key: String, expect_key: bool },
+        Sequence(usize),
+    }
+    fn path(open: &[Open]) -> Vec<String> {
+        open.iter()
+            .map(|o| match o {
+                Open::Mapping { key, .. } => key.clone(),
+                Open::Sequence(i) => i.to_string(),
+            })
+            .collect()
+    }
+    // After a value: the mapping expects a key, the sequence's index moves on.
+    fn advance(open: &mut [Open]) {
+        match open.last_mut() {
+            Some(Open::Mapping { expect_key, .. }) => *expect_key = true,
+            Some(Open::Sequence(i)) => *i += 1,
+            None => {}
+        }
+    }
+    let mut open: Vec<Open> = Vec::new();
+    let mut longest: Option<LongExpression> = None;
+    let mut parser = Parser::new_from_str(text);
+    while let Some(Ok((event, _))) = parser.next_event() {
+        match event {
+            Event::Scalar(value, ..) => {
+                if let Some(Open::Mapping { key, expect_key }) = open.last_mut()
+                    && *expect_key
+                {
+                    *key = value.into_owned();
+                    *expect_key = false;
+                    continue;
+                }
+                if let Some(length) = compiled_length(&value)
+                    && longest.as_ref().is_none_or(|l| length > l.length)
+                {
+                    longest = Some(LongExpression {
+                        length,
+                        path: path(&open),
+                        start: value.chars().take(60).collect(),
+                        literal: value.contains(super::literal::OPEN),
+                    });
+                }
+                advance(&mut open);
+            }
+            Event::Alias(_) => advance(&mut open),
+            Event::MappingStart(..) => open.push(Open::Mapping { key: String::new(), expect_key: true }),
+            Event::SequenceStart(..) => open.push(Open::Sequence(0)),
+            Event::MappingEnd | Event::SequenceEnd => {
+                open.pop();
+                advance(&mut open);
+            }
+            _ => {}
+        }
     }
     longest
 }
 
-/// The plan's job whose entry under `jobs:` holds the offset `at` of the rendered workflow.
-fn job_at(plan: &Plan, text: &str, at: usize) -> Option<JobId> {
-    let jobs = text.find("\njobs:\n")?;
-    if at < jobs {
-        return None;
+/// The length GitHub's expression parser checks against [`MAX_EXPRESSION`] for a scalar `value`
+/// of the workflow, in UTF-16 code units (.NET's `String.Length`). Measured as actions/runner's
+/// `TemplateReader.ParseScalar` compiles a scalar holding `${{`: each expression runs from `${{`
+/// to the first `}}` outside a single-quoted string, and is trimmed; a scalar that is one
+/// expression is that expression; any other becomes `format('<literal>', <expr>, …)`, whose
+/// literal text has every `'`, `{` and `}` doubled and `{0}`, `{1}`, … where the expressions
+/// stood. Each expression is also parsed alone, but never longer than the whole. `None` for a
+/// scalar without `${{` (a literal) or with one left open (which GitHub refuses for itself).
+pub fn compiled_length(value: &str) -> Option<usize> {
+    const OPEN: &str = "${{";
+    let mut rest = value.find(OPEN).map(|at| (at, &value[at..]))?.1;
+    let units = |text: &str| text.chars().map(char::len_utf16).sum::<usize>();
+    let escaped = |text: &str| units(text) + text.bytes().filter(|b| matches!(b, b'\'' | b'{' | b'}')).count();
+    let mut literal = escaped(&value[..value.len() - rest.len()]);
+    let (mut expressions, mut longest, mut arguments, mut segments) = (0usize, 0usize, 0usize, 0usize);
+    if literal > 0 {
+        segments += 1;
     }
-    // Each job's entry starts with its id, indented by two spaces, on a line of its own (`? ` before
-    // an id too long for a plain key).
-    let mut end = at;
     loop {
-        let line = text[jobs..end].rfind('\n').map(|i| jobs + i + 1)?;
-        let entry = &text[line..];
-        if let Some(key) = entry.strip_prefix("  ")
-            && !key.starts_with(' ')
-        {
-            let key = key.strip_prefix("? ").unwrap_or(key);
-            let id: String = key.chars().take_while(|c| *c != ':' && *c != '\n').collect();
-            return plan.job_ids().into_iter().find(|job| names::id(job) == id);
+        let inside = &rest[OPEN.len()..];
+        let bytes = inside.as_bytes();
+        let mut in_string = false;
+        let mut end = None;
+        for (i, b) in bytes.iter().enumerate() {
+            match b {
+                b'\'' => in_string = !in_string,
+                b'}' if !in_string && i > 0 && bytes[i - 1] == b'}' => {
+                    end = Some(i - 1);
+                    break;
+                }
+                _ => {}
+            }
         }
-        end = line.checked_sub(1)?;
+        let end = end?;
+        let expression = units(inside[..end].trim());
+        longest = longest.max(expression);
+        // `{N}` in the format string, `, <expr>` among its arguments.
+        arguments += 2 + expressions.to_string().len() + 2 + expression;
+        expressions += 1;
+        segments += 1;
+        rest = &inside[end + 2..];
+        let next = rest.find(OPEN).unwrap_or(rest.len());
+        let text = escaped(&rest[..next]);
+        if text > 0 {
+            // Literal text next to literal text is one segment.
+            segments += 1;
+            literal += text;
+        }
+        if next == rest.len() {
+            break;
+        }
+        rest = &rest[next..];
+    }
+    // One segment: the expression itself (`format` is not called).
+    if segments == 1 {
+        return Some(longest);
+    }
+    // `format('` … `'` … `)`.
+    Some((10 + literal + arguments).max(longest))
+}
+
+impl LongExpression {
+    /// The error, at the model's field whose value the scalar holds.
+    fn diagnostic(&self, plan: &Plan) -> Diagnostic {
+        let keys: Vec<&str> = self.path.iter().map(String::as_str).collect();
+        let job = match keys.as_slice() {
+            ["jobs", id, ..] => plan.job_ids().into_iter().find(|job| names::id(job) == *id),
+            _ => None,
+        };
+        let help = if self.literal {
+            "shorten the value, or write it without `${{`: GitHub compiles a value holding `${{` into one expression, with each of its braces and quotes doubled"
+        } else if job.is_some() {
+            "use fewer key files or shorter names for what this expression lists"
+        } else {
+            "name fewer branches: a prefix and `*` (`release/*`) stands for many"
+        };
+        let origin = match &job {
+            Some(id) => model_field(plan, id, &keys[2..]),
+            None if self.literal => ModelPath::keys(["jobs"]),
+            None => ModelPath::keys(["push", "branches"]),
+        };
+        Diagnostic::new(
+            "expression-too-long",
+            origin,
+            format!(
+                "GitHub limit: `{}` of the workflow would be an expression of {} characters (`{}…`); GitHub refuses a workflow with an expression over {MAX_EXPRESSION}",
+                self.path.join("."),
+                self.length,
+                self.start
+            ),
+        )
+        .at_key()
+        .label("over a GitHub limit")
+        .help(help)
     }
 }
 
+/// The model's field that the workflow's `keys` below the job `id` come from: a job's `env`
+/// entry or `script`, a service's `env` entry or health check, an image's build argument; the
+/// job or image itself otherwise.
+fn model_field(plan: &Plan, id: &JobId, keys: &[&str]) -> ModelPath {
+    let origin = id.origin();
+    let (name, service) = match keys {
+        ["services", alias, rest @ ..] => (rest.last().copied().unwrap_or(""), Some(*alias)),
+        [.., "env", name] => (*name, None),
+        _ => return origin,
+    };
+    if let Some(alias) = service {
+        let at = ModelPath::keys(["services", alias]);
+        return match keys {
+            [_, _, "env", name] => at.key("env").key(*name),
+            [_, _, "options"] => at.key("health"),
+            _ => at,
+        };
+    }
+    match id {
+        JobId::Run { job, .. } => {
+            let run = plan.runs.iter().find(|r| r.job == *job);
+            if name == "PIPEGEN_SCRIPT" {
+                origin.key("script")
+            } else if let Some(wait) = name.strip_prefix("PIPEGEN_WAIT_") {
+                // A service's health check, on a runner without a job container.
+                let service = run.and_then(|r| {
+                    r.services.iter().find(|s| {
+                        s.health
+                            .as_ref()
+                            .is_some_and(|h| crate::emit::scripts::wait_variable(s, h, &plan.policy).0 == wait)
+                    })
+                });
+                service.map_or_else(
+                    || origin.key("services"),
+                    |s| ModelPath::keys(["services", s.alias.as_str(), "health"]),
+                )
+            } else if let Some(rest) = name.strip_prefix("PIPEGEN_LOCAL_SERVICE_") {
+                // `<n>_<NAME>`: the env entry NAME of the job's n-th service.
+                let (n, env) = rest.split_once('_').unwrap_or((rest, ""));
+                let service = n.parse::<usize>().ok().and_then(|n| run?.services.get(n.checked_sub(1)?));
+                match service {
+                    Some(s) if !env.is_empty() => ModelPath::keys(["services", s.alias.as_str(), "env", env]),
+                    Some(s) => ModelPath::keys(["services", s.alias.as_str()]),
+                    None => origin.key("services"),
+                }
+            } else if run.is_some_and(|r| r.env.iter().any(|(k, _)| k == name)) {
+                origin.key("env").key(name)
+            } else {
+                origin
+            }
+        }
+        _ => match name.strip_prefix("PIPEGEN_ARG_") {
+            Some(arg) => origin.key("args").key(arg),
+            None => origin,
+        },
+    }
+}
 /// A job without an `image` runs on the runner itself, and GitHub maps each service's port to
 /// the same port of the runner (`ports: [5432:5432]`): two services on one port cannot both
 /// start ("port is already allocated"). In a job's container each service has its own address.
@@ -253,4 +474,70 @@ fn at_timeout(diagnostic: Diagnostic, written: bool) -> Diagnostic {
 fn over(id: &JobId, diagnostic: Diagnostic, fix: &str) -> Diagnostic {
     let message = format!("GitHub limit: {} ({id}): {}", names::display(id), diagnostic.message);
     Diagnostic { message, ..diagnostic }.at_key().label("over a GitHub limit").help(fix.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scalar_compiles_as_the_runner_compiles_it() {
+        // No `${{`: a literal, no expression.
+        assert_eq!(compiled_length("echo {a} 'b'"), None);
+        // One expression alone is itself, trimmed.
+        assert_eq!(compiled_length("${{  github.ref  }}"), Some("github.ref".len()));
+        // `format('a{{b}}''{0}', github.ref)`: the literal's braces and quote doubled.
+        let compiled = "format('a{{b}}''{0}', github.ref)";
+        assert_eq!(compiled_length("a{b}'${{ github.ref }}"), Some(compiled.len()));
+        // pipegen's literal `${{`: `format('{0} x }}}}', '${{')`; a `}}` inside a string of the
+        // expression does not end it.
+        assert_eq!(compiled_length("${{ '${{' }} x }}"), Some("format('{0} x }}}}', '${{')".len()));
+        assert_eq!(compiled_length("${{ 'a}}b' }}c"), Some("format('{0}c', 'a}}b')".len()));
+        // Eleven expressions: `{10}` is four characters.
+        let many = "${{ a }}-".repeat(11);
+        let placeholders: String = (0..11).map(|i| format!("{{{i}}}-")).collect();
+        let arguments = ", a".repeat(11);
+        assert_eq!(compiled_length(&many), Some(format!("format('{placeholders}'{arguments})").len()));
+        // .NET counts UTF-16 units: one for `é`, two for `😀`.
+        assert_eq!(compiled_length("é😀${{ a }}"), Some("format('xxx{0}', a)".len()));
+        // Left open: GitHub refuses it for itself.
+        assert_eq!(compiled_length("${{ a } b"), None);
+    }
+
+    #[test]
+    fn only_scalars_long_enough_to_be_over_are_read() {
+        let long = "x".repeat(CANDIDATE_BYTES);
+        // A short line with `${{`, and a long block without one: nothing to read.
+        assert!(!could_be_over(&format!("a: ${{{{ b }}}}\nc: |\n  {long}\n  {long}\nd: e\n")));
+        // A long line with `${{`, or a long block that holds one anywhere.
+        assert!(could_be_over(&format!("a: \"${{{{ b }}}}{long}\"\n")));
+        assert!(could_be_over(&format!("a:\n  c: |-\n    {long}\n\n      ${{{{ b }}}}\n  d: e\n")));
+        assert!(could_be_over(&format!("- |2+\n   ${{{{ b }}}}\n  {long}\n")));
+    }
+
+    #[test]
+    fn the_seed_models_workflows_are_not_read_again() {
+        // The cost stays one pass over lines for ordinary workflows.
+        for text in [
+            include_str!("../../../generated/gdk/github-workflow.yml"),
+            include_str!("../../../generated/citus/github-workflow.yml"),
+            include_str!("../../../generated/kolla/github-workflow.yml"),
+            include_str!("../../../generated/vitess/github-workflow.yml"),
+            include_str!("../../../generated/pipegen/github-workflow.yml"),
+        ] {
+            assert!(!could_be_over(text));
+        }
+    }
+
+    #[test]
+    fn the_longest_scalar_is_found_with_its_path() {
+        let text = format!(
+            "env:\n  A: ${{{{ github.ref }}}}\njobs:\n  j:\n    steps:\n    - env:\n        B: \"{}${{{{ '${{{{' }}}}\"\n",
+            "{".repeat(10_600)
+        );
+        let long = longest_expression(&text).expect("a scalar over the limit");
+        assert_eq!(long.path, ["jobs", "j", "steps", "0", "env", "B"]);
+        assert_eq!(long.length, "format('{0}', '${{')".len() + 2 * 10_600);
+        assert!(long.literal);
+    }
 }

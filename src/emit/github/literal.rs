@@ -13,7 +13,7 @@ use serde::{Serialize, Serializer};
 use crate::yaml::{Commented, DoubleQuoted};
 
 /// What a literal `${{` becomes.
-const OPEN: &str = "${{ '${{' }}";
+pub(super) const OPEN: &str = "${{ '${{' }}";
 
 /// `text` kept literal: every `${{` written as [`OPEN`].
 pub fn literal(text: &str) -> String {
