@@ -94,8 +94,9 @@ fn a_pipeline_of_210_builds_stays_within_gitlabs_dotenv_limits_when_it_runs() {
         .collect();
     assert_eq!(builds.len(), 210);
 
-    // Stand-ins that succeed at once: the registry holds nothing, every build "works", and
-    // buildah logs each build's arguments, one file per job.
+    // Stand-ins that succeed at once: the registry holds nothing, every build "works" (a push
+    // writes its digest, which the job reads), and buildah logs each build's arguments, one file
+    // per job.
     let stubs = dir.path().join("stubs");
     let calls = dir.path().join("calls");
     std::fs::create_dir_all(&calls).expect("create the calls directory");
@@ -103,7 +104,8 @@ fn a_pipeline_of_210_builds_stays_within_gitlabs_dotenv_limits_when_it_runs() {
     executable(
         &stubs.join("buildah"),
         &format!(
-            "#!/bin/sh\nprintf '%s\\n' \"$@\" >> '{}/'\"$(printf '%s' \"$CI_JOB_NAME\" | tr ':/' '__')\"\n",
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" >> '{}/'\"$(printf '%s' \"$CI_JOB_NAME\" | tr ':/' '__')\"\n\
+             while [ \"$#\" -gt 0 ]; do if [ \"$1\" = --digestfile ]; then echo sha256:00 > \"$2\"; fi; shift; done\n",
             calls.display()
         ),
     );

@@ -567,8 +567,11 @@ fn the_build_step_fills_in_parent_references() {
     std::fs::create_dir_all(&bin).expect("create the stand-ins' directory");
     for tool in ["buildah", "docker"] {
         let stand_in = bin.join(tool);
-        std::fs::write(&stand_in, "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\0' \"$a\"; done >> \"$ARGUMENTS\"\n")
-            .expect("write a stand-in");
+        // A push writes its digest, which the step reads (buildah's file, BuildKit's metadata).
+        let text = "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\0' \"$a\"; done >> \"$ARGUMENTS\"\n\
+            while [ \"$#\" -gt 0 ]; do case \"$1\" in --digestfile|--metadata-file) \
+            echo '\"containerimage.digest\": \"sha256:00\"' > \"$2\" ;; esac; shift; done\n";
+        std::fs::write(&stand_in, text).expect("write a stand-in");
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&stand_in, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     }
@@ -1010,7 +1013,8 @@ fn a_pipeline_that_does_not_push_builds_into_scratch_or_a_local_image() {
                 &scripts::Uses::of(&plan, platform.builder),
             );
             let file = dir.path().join("step.sh");
-            std::fs::write(&file, format!("set -u\n{library}\npipegen_tag_step\n")).expect("write the step");
+            std::fs::write(&file, format!("set -u\n{library}\npipegen_tag_step\npipegen_publish\n"))
+                .expect("write the step");
             let mut env = job_env(&plan, base, &[], &commit);
             env.retain(|(k, _)| k != "PIPEGEN_REGISTRY");
             let output = dir.path().join("out");

@@ -21,13 +21,18 @@ pub fn functions(platform: Platform, policy: &Policy, uses: &Uses) -> String {
         // restored into PIPEGEN_LOCAL_IMAGES (a parent that skipped is in the registry).
         Builder::Buildx => {
             r#"  if [ "$pipegen_push" = true ]; then
-    docker buildx create --use --driver docker-container > /dev/null
-    docker buildx inspect --bootstrap > /dev/null
+    if ! docker buildx create --use --driver docker-container > /dev/null || ! docker buildx inspect --bootstrap > /dev/null; then
+      pipegen_failed "starting BuildKit to build"
+      return 1
+    fi
   else
     for pipegen_file in "${PIPEGEN_LOCAL_IMAGES:?}"/*.tar; do
       if [ -f "$pipegen_file" ]; then
         echo "pipegen: loading the local image $(basename "$pipegen_file" .tar)"
-        docker load --quiet --input "$pipegen_file"
+        docker load --quiet --input "$pipegen_file" || {
+          echo "pipegen: loading $pipegen_file failed" >&2
+          return 1
+        }
       fi
     done
   fi
@@ -62,9 +67,10 @@ pub fn functions(platform: Platform, policy: &Policy, uses: &Uses) -> String {
   if [ "$pipegen_push" = true ]; then
     pipegen_cache_to="{cache_repo}"
   fi
-  buildah build --layers --cache-from "{cache_repo}" ${{pipegen_cache_to:+--cache-to "$pipegen_cache_to"}} --file "$PIPEGEN_DOCKERFILE" "$@" --tag "$pipegen_ref" "$PIPEGEN_CONTEXT"
-  buildah push --digestfile "$pipegen_dir/digest" "$pipegen_ref"
-  pipegen_digest="$(cat "$pipegen_dir/digest")""#
+  buildah build --layers --cache-from "{cache_repo}" ${{pipegen_cache_to:+--cache-to "$pipegen_cache_to"}} --file "$PIPEGEN_DOCKERFILE" "$@" --tag "$pipegen_ref" "$PIPEGEN_CONTEXT" || {{ pipegen_failed building; return 1; }}
+  buildah push --digestfile "$pipegen_dir/digest" "$pipegen_ref" || {{ pipegen_failed pushing; return 1; }}
+  pipegen_digest="$(cat "$pipegen_dir/digest")" || pipegen_digest=
+  [ -n "$pipegen_digest" ] || {{ pipegen_failed "reading the digest of"; return 1; }}"#
             ),
             r#"buildah build --quiet --no-cache --layers=false --file "$pipegen_dir/load" "$2" > /dev/null"#,
             r#"buildah build --quiet --no-cache --layers=false --output "type=local,dest=$2" --file "$pipegen_dir/save" "$pipegen_dir/empty" > /dev/null"#,
@@ -75,14 +81,17 @@ pub fn functions(platform: Platform, policy: &Policy, uses: &Uses) -> String {
             // hands on through the cache of this run).
             format!(
                 r#"  if [ "$pipegen_push" = true ]; then
-    docker buildx build --file "$PIPEGEN_DOCKERFILE" "$@" --tag "$pipegen_ref" --cache-from "type=registry,ref={cache_repo}:$pipegen_cache_tag" --cache-to "type=registry,ref={cache_repo}:$pipegen_cache_tag,mode=max,ignore-error=true" --metadata-file "$pipegen_dir/metadata" --push "$PIPEGEN_CONTEXT"
-    pipegen_digest="$(sed -n 's/.*"containerimage.digest": *"\(sha256:[0-9a-f]*\)".*/\1/p' "$pipegen_dir/metadata")"
+    docker buildx build --file "$PIPEGEN_DOCKERFILE" "$@" --tag "$pipegen_ref" --cache-from "type=registry,ref={cache_repo}:$pipegen_cache_tag" --cache-to "type=registry,ref={cache_repo}:$pipegen_cache_tag,mode=max,ignore-error=true" --metadata-file "$pipegen_dir/metadata" --push "$PIPEGEN_CONTEXT" || {{ pipegen_failed "building and pushing"; return 1; }}
+    pipegen_digest="$(sed -n 's/.*"containerimage.digest": *"\(sha256:[0-9a-f]*\)".*/\1/p' "$pipegen_dir/metadata")" || pipegen_digest=
+    [ -n "$pipegen_digest" ] || {{ pipegen_failed "reading the digest of"; return 1; }}
   else
-    docker buildx build --file "$PIPEGEN_DOCKERFILE" "$@" --tag "$pipegen_ref" --load "$PIPEGEN_CONTEXT"
+    docker buildx build --file "$PIPEGEN_DOCKERFILE" "$@" --tag "$pipegen_ref" --load "$PIPEGEN_CONTEXT" || {{ pipegen_failed building; return 1; }}
     pipegen_saved="$PIPEGEN_KEY=$pipegen_tag"
-{platform_save}    mkdir -p "$PIPEGEN_LOCAL_IMAGES"
-    echo "pipegen: saving the local image $pipegen_ref ($pipegen_saved) for the jobs that need it"
-    docker save --output "$PIPEGEN_LOCAL_IMAGES/$pipegen_saved.tar" "$pipegen_ref"
+{platform_save}    echo "pipegen: saving the local image $pipegen_ref ($pipegen_saved) for the jobs that need it"
+    if ! mkdir -p "$PIPEGEN_LOCAL_IMAGES" || ! docker save --output "$PIPEGEN_LOCAL_IMAGES/$pipegen_saved.tar" "$pipegen_ref"; then
+      pipegen_failed saving
+      return 1
+    fi
   fi"#
             ),
             r#"docker buildx build --no-cache --output type=cacheonly --file "$pipegen_dir/load" "$2""#,
@@ -102,28 +111,38 @@ pub fn functions(platform: Platform, policy: &Policy, uses: &Uses) -> String {
         }
     };
     let mut text = format!(
-        r#"pipegen_cache_name() {{
+        r#"pipegen_failed() {{
+  echo "pipegen: $1 $pipegen_ref failed" >&2
+}}
+pipegen_cache_name() {{
   case "$1" in
     ''|*[!a-z0-9-]*) echo "pipegen: '$1' is not a cache name" >&2; return 1 ;;
   esac
 }}
 pipegen_cache_load() {{
   pipegen_cache_name "$1" || return 1
-  mkdir -p "$2"
-  printf 'FROM %s\nRUN --mount=type=cache,id=%s,target=/pipegen-cache --mount=type=bind,source=.,target=/pipegen-restored cp -a /pipegen-restored/. /pipegen-cache/\n' "{helper}" "$1" > "$pipegen_dir/load"
   echo "pipegen: loading cache $1 from $2 into the build"
-  {load}
+  if ! mkdir -p "$2" ||
+    ! printf 'FROM %s\nRUN --mount=type=cache,id=%s,target=/pipegen-cache --mount=type=bind,source=.,target=/pipegen-restored cp -a /pipegen-restored/. /pipegen-cache/\n' "{helper}" "$1" > "$pipegen_dir/load" ||
+    ! {load}; then
+    echo "pipegen: loading cache $1 failed" >&2
+    return 1
+  fi
 }}
 pipegen_cache_save() {{
   pipegen_cache_name "$1" || return 1
-  printf 'FROM %s AS pipegen\nRUN --mount=type=cache,id=%s,target=/pipegen-cache mkdir -p /pipegen-out && cp -a /pipegen-cache/. /pipegen-out/\nFROM scratch\nCOPY --from=pipegen /pipegen-out/ /\n' "{helper}" "$1" > "$pipegen_dir/save"
-  # Caches such as Go's module cache hold read-only directories, which rm cannot empty.
+  echo "pipegen: saving cache $1 to $2"
+  # Caches such as Go's module cache hold read-only directories, which rm cannot empty. The old
+  # copy must go: the builder would write the new one over what is left of it.
   if [ -d "$2" ]; then
     chmod -R u+w "$2"
   fi
-  rm -rf "$2"
-  echo "pipegen: saving cache $1 to $2"
-  {save}
+  if ! rm -rf "$2" ||
+    ! printf 'FROM %s AS pipegen\nRUN --mount=type=cache,id=%s,target=/pipegen-cache mkdir -p /pipegen-out && cp -a /pipegen-cache/. /pipegen-out/\nFROM scratch\nCOPY --from=pipegen /pipegen-out/ /\n' "{helper}" "$1" > "$pipegen_dir/save" ||
+    ! {save}; then
+    echo "pipegen: saving cache $1 failed" >&2
+    return 1
+  fi
 }}
 pipegen_caches() {{
   set -f
@@ -193,14 +212,17 @@ pipegen_build_job() {{
     if [ "$pipegen_build" = true ]; then
 {merge_call}
     fi
-    return 0
+    pipegen_publish
+    return
   fi
   if [ "$pipegen_build" = true ]; then
     pipegen_build_step || return 1
   fi
+  # Published once the image exists: a job that fails hands nothing on.
   if [ "${{PIPEGEN_SPLIT:-}}" = platform ]; then
-    pipegen_publish_digest "${{pipegen_digest:-skipped}}"
+    pipegen_publish_digest "${{pipegen_digest:-skipped}}" || return 1
   fi
+  pipegen_publish
 }}
 {merge}"#,
         // The platform and merge functions only where some build is split by platform.
@@ -237,7 +259,7 @@ fn build_step(
     pipegen_slug="$(printf '%s' "$PIPEGEN_PLATFORM" | tr / -)"
 {platform_ref}{platform_cache_tag}  fi
 {setup}  pipegen_dir="${{TMPDIR:-/tmp}}/pipegen-build-$$"
-  mkdir -p "$pipegen_dir/empty"
+  mkdir -p "$pipegen_dir/empty" || return 1
 "#
     );
     if uses.caches {
@@ -307,7 +329,8 @@ fn build_step(
 "#,
         );
     }
-    text.push_str("  rm -rf \"$pipegen_dir\"\n");
+    // Best effort: the image is built and pushed, and the job's container goes away anyway.
+    text.push_str("  rm -rf \"$pipegen_dir\" || :\n");
     text.push_str("}\n");
     text
 }

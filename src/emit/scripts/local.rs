@@ -12,7 +12,11 @@ pub const LOAD: &str = r#"# pipegen: load the local images of this run that the 
 for pipegen_file in "${PIPEGEN_LOCAL_IMAGES:?}"/*.tar; do
   if [ -f "$pipegen_file" ]; then
     echo "pipegen: loading the local image $(basename "$pipegen_file" .tar)"
-    docker load --quiet --input "$pipegen_file"
+    # The step runs this on the left of `&&`, where bash -e does not stop at a failure.
+    docker load --quiet --input "$pipegen_file" || {
+      echo "pipegen: loading $pipegen_file failed" >&2
+      exit 1
+    }
   fi
 done
 "#;

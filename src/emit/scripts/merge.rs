@@ -19,14 +19,17 @@ pub fn functions(platform: Platform) -> String {
     let merge = match platform.builder {
         Builder::Buildah => {
             r#"  pipegen_list="pipegen-list-$$"
-  buildah manifest create "$pipegen_list" > /dev/null || return 1
+  buildah manifest create "$pipegen_list" > /dev/null || { pipegen_failed "making the manifest list of"; return 1; }
   for pipegen_source in "$@"; do
-    buildah manifest add "$pipegen_list" "docker://$pipegen_source" > /dev/null || return 1
+    buildah manifest add "$pipegen_list" "docker://$pipegen_source" > /dev/null || { pipegen_failed "adding $pipegen_source to the manifest list of"; return 1; }
   done
-  buildah manifest push --all "$pipegen_list" "docker://$pipegen_ref" || return 1
-  buildah manifest rm "$pipegen_list" > /dev/null"#
+  buildah manifest push --all "$pipegen_list" "docker://$pipegen_ref" || { pipegen_failed "pushing the manifest list"; return 1; }
+  # Best effort: the list is pushed; the local copy goes with the job's container.
+  buildah manifest rm "$pipegen_list" > /dev/null || :"#
         }
-        Builder::Buildx => r#"  docker buildx imagetools create --tag "$pipegen_ref" "$@" || return 1"#,
+        Builder::Buildx => {
+            r#"  docker buildx imagetools create --tag "$pipegen_ref" "$@" || { pipegen_failed "pushing the manifest list"; return 1; }"#
+        }
     };
     format!(
         r#"pipegen_has_platforms() {{

@@ -34,15 +34,21 @@ pub fn functions(platform: Platform, uses: &Uses) -> String {
   pipegen_host="${{PIPEGEN_REGISTRY%%/*}}"
   if [ -n "${{PIPEGEN_REGISTRY_PASSWORD:-}}" ]; then
     echo "pipegen: logging in to $pipegen_host as ${{PIPEGEN_REGISTRY_USER:-}} (PIPEGEN_REGISTRY_USER, PIPEGEN_REGISTRY_PASSWORD)"
-    printf '%s\n' "$PIPEGEN_REGISTRY_PASSWORD" | {login} --username "${{PIPEGEN_REGISTRY_USER:-}}" --password-stdin "$pipegen_host"
+    printf '%s\n' "$PIPEGEN_REGISTRY_PASSWORD" | {login} --username "${{PIPEGEN_REGISTRY_USER:-}}" --password-stdin "$pipegen_host" || pipegen_login_failed
   elif [ "$pipegen_host" = {host} ] && [ -n "${{{password}:-}}" ]; then
     echo "pipegen: logging in to $pipegen_host with the job's own credentials"
-    printf '%s\n' "${{{password}}}" | {login} --username "${{{user}:-}}" --password-stdin "$pipegen_host"
+    printf '%s\n' "${{{password}}}" | {login} --username "${{{user}:-}}" --password-stdin "$pipegen_host" || pipegen_login_failed
   else
     echo "pipegen: no credentials for $pipegen_host (set PIPEGEN_REGISTRY_USER and PIPEGEN_REGISTRY_PASSWORD); using it anonymously"
   fi
 }}
+pipegen_login_failed() {{
+  echo "pipegen: logging in to $pipegen_host failed" >&2
+  return 1
+}}
 pipegen_exists() {{
+  # Deliberately no failure: a registry that cannot be asked means "build it" (said below);
+  # the push then says whether the registry takes the image.
   if pipegen_out="$({inspect} 2>&1)"; then
     return 0
   fi
@@ -99,7 +105,10 @@ pipegen_digest_of() {{
 {awk}  if [ -n "$pipegen_missing" ]; then
     echo "pipegen: installing$pipegen_missing"
     # shellcheck disable=SC2086 # one word per package
-    dnf -y -q install $pipegen_missing > /dev/null
+    dnf -y -q install $pipegen_missing > /dev/null || {{
+      echo "pipegen: installing$pipegen_missing failed" >&2
+      return 1
+    }}
   fi
 }}
 "#
@@ -137,7 +146,10 @@ fn unpushed(platform: Platform) -> String {
   pipegen_scratch_host="${{PIPEGEN_SCRATCH%%/*}}"
   if [ -z "${{pipegen_scratch_login:-}}" ] && [ "$pipegen_scratch_host" = {host} ] && [ -n "${{{password}:-}}" ]; then
     echo "pipegen: logging in to $pipegen_scratch_host with the job's own credentials, for the scratch path"
-    printf '%s\n' "${{{password}}}" | {login} --username "${{{user}:-}}" --password-stdin "$pipegen_scratch_host"
+    printf '%s\n' "${{{password}}}" | {login} --username "${{{user}:-}}" --password-stdin "$pipegen_scratch_host" || {{
+      echo "pipegen: logging in to $pipegen_scratch_host failed" >&2
+      return 1
+    }}
     pipegen_scratch_login=yes
   fi
 }}

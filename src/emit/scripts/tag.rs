@@ -25,8 +25,9 @@ use crate::plan::push::SCRATCH_TAG_PREFIX;
 use crate::plan::{CONTENT_TAG_HEADER, CONTENT_TAG_LEN};
 
 /// `pipegen_tag_of` sets `pipegen_tag`; `pipegen_tag_step` logs in, computes the tag, asks the
-/// registry, says what it decided, sets `pipegen_build` (`true` or `false`) and publishes the
-/// tag for the jobs that need this one. Only the parts of the recipe `uses` names are written.
+/// registry, says what it decided and sets `pipegen_build` (`true` or `false`);
+/// `pipegen_publish` publishes the tag for the jobs that need this one, once the image exists
+/// (`pipegen_build_job` calls it last: a job that fails hands on nothing). Only the parts of the recipe `uses` names are written.
 pub fn functions(platform: Platform, uses: &Uses) -> String {
     // What the job hands on. GitLab: the full reference (in a pipeline that does not push, an
     // image is in the registry, unchanged and reused, or in the scratch path, built here, and
@@ -36,7 +37,7 @@ pub fn functions(platform: Platform, uses: &Uses) -> String {
     let publish = match platform.publish {
         Publish::Dotenv(file) => format!(
             r#"  if [ "${{PIPEGEN_SPLIT:-}}" != platform ]; then
-    printf 'PIPEGEN_REF_%s=%s\n' "$PIPEGEN_KEY" "$pipegen_ref" > {file}
+    printf 'PIPEGEN_REF_%s=%s\n' "$PIPEGEN_KEY" "$pipegen_ref" > {file} || return 1
   fi
 "#
         ),
@@ -133,7 +134,9 @@ pub fn functions(platform: Platform, uses: &Uses) -> String {
   # milliseconds.
   rm -f "${{TMPDIR:-/tmp}}/pipegen-recipe-$$" "${{TMPDIR:-/tmp}}/pipegen-recipe-$$.dockerfile"
   pipegen_ref="$PIPEGEN_REGISTRY/$PIPEGEN_IMAGE:$pipegen_tag"
-{decide}{publish}}}
+{decide}}}
+pipegen_publish() {{
+{publish}}}
 "#
     ));
     text
@@ -478,18 +481,18 @@ PIPEGEN_NAMES
       printf 'context %s sent\n' "$PIPEGEN_CONTEXT"
       pipegen_sent "$pipegen_ignore" "$pipegen_ignore_path" || return 1
     else
-      pipegen_line context "$PIPEGEN_CONTEXT" "$pipegen_context_id"
+      pipegen_line context "$PIPEGEN_CONTEXT" "$pipegen_context_id" || return 1
     fi
 "#,
         );
     } else {
-        text.push_str("    pipegen_line context \"$PIPEGEN_CONTEXT\" \"$pipegen_context_id\"\n");
+        text.push_str("    pipegen_line context \"$PIPEGEN_CONTEXT\" \"$pipegen_context_id\" || return 1\n");
     }
-    text.push_str("    pipegen_line dockerfile \"$PIPEGEN_DOCKERFILE\" \"$pipegen_dockerfile_id\"\n");
+    text.push_str("    pipegen_line dockerfile \"$PIPEGEN_DOCKERFILE\" \"$pipegen_dockerfile_id\" || return 1\n");
     if uses.inputs {
         text.push_str(
             r#"    for pipegen_path in ${PIPEGEN_INPUTS:-}; do
-      pipegen_line input "$pipegen_path" "$1"
+      pipegen_line input "$pipegen_path" "$1" || return 1
       shift
     done
 "#,
@@ -534,7 +537,7 @@ PIPEGEN_NAMES
     }
     text.push_str(
         r#"    for pipegen_path in $pipegen_attributes; do
-      pipegen_line attributes "$pipegen_path" "$1"
+      pipegen_line attributes "$pipegen_path" "$1" || return 1
       shift
     done
 "#,
@@ -586,10 +589,10 @@ PIPEGEN_NAMES
 "#,
         );
     }
-    text.push_str("  } > \"$pipegen_recipe\"\n");
+    text.push_str("  } > \"$pipegen_recipe\" || return 1\n");
     // The external base images of the Dockerfile at the commit, each with its registry's digest.
     text.push_str(&format!(
-        r#"  printf 'from %s\n' "$PIPEGEN_DOCKERFILE" >> "$pipegen_recipe"
+        r#"  printf 'from %s\n' "$PIPEGEN_DOCKERFILE" >> "$pipegen_recipe" || return 1
   case "$pipegen_dockerfile_id" in
     'blob '*)
       git cat-file blob "${{pipegen_dockerfile_id#blob }}" > "$pipegen_recipe.dockerfile" || return 1
@@ -597,7 +600,7 @@ PIPEGEN_NAMES
       pipegen_bases="$({from} < "$pipegen_recipe.dockerfile")" || return 1
       for pipegen_base in $pipegen_bases; do
         pipegen_digest_of "$pipegen_base" || return 1
-        printf 'upstream %s %s\n' "$pipegen_base" "$pipegen_digest" >> "$pipegen_recipe"
+        printf 'upstream %s %s\n' "$pipegen_base" "$pipegen_digest" >> "$pipegen_recipe" || return 1
       done
       ;;
   esac
