@@ -187,6 +187,10 @@ fn run_job(target: Target, job: &str, shell: &[&str], env: &[(&str, &str)]) -> R
     Run { code, output: format!("{out}{err}"), calls, published }
 }
 
+/// A failure case: its name, the variables that make a stand-in fail, the call that fails, what
+/// the job says.
+type Case = (&'static str, &'static [(&'static str, &'static str)], &'static str, &'static str);
+
 const GITLAB_SHELLS: [&[&str]; 2] = [&["sh", "-e", "-c"], &["bash", "-eo", "pipefail", "-c"]];
 /// A step's default shell on a Linux runner (`shell` unset): `bash -e {0}`.
 const GITHUB_SHELL: &[&str] = &["bash", "-e", "-c"];
@@ -238,7 +242,7 @@ fn run_platform(target: Target, shell: &[&str], env: &[(&str, &str)]) -> Run {
 #[test]
 fn a_gitlab_build_job_stops_where_buildah_fails_and_says_so() {
     let reference = "registry.example.com/failures/app:";
-    let cases: [(&str, &[(&str, &str)], &str, &str); 6] = [
+    let cases: [Case; 6] = [
         ("the build", &[("FAIL", "buildah build --layers")], "buildah build --layers", "pipegen: building "),
         ("the push", &[("FAIL", "buildah push")], "buildah push", "pipegen: pushing "),
         ("the digest", &[("NO_DIGEST", "1")], "buildah push", "pipegen: reading the digest of "),
@@ -282,7 +286,7 @@ fn a_gitlab_build_job_stops_where_buildah_fails_and_says_so() {
 
 #[test]
 fn a_github_build_step_stops_where_docker_fails_and_says_so() {
-    let cases: [(&str, &[(&str, &str)], &str, &str); 9] = [
+    let cases: [Case; 9] = [
         (
             "the build and push",
             &[("FAIL", "--push")],
