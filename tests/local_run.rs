@@ -41,12 +41,19 @@ fn value_of(expression: &str, temp: &Path) -> String {
         "secrets.PIPEGEN_REGISTRY_USER" | "secrets.PIPEGEN_REGISTRY_PASSWORD" => String::new(),
         "github.token" => "the-job-token".to_string(),
         "runner.temp" => temp.display().to_string(),
-        "inputs.registry || vars.PIPEGEN_REGISTRY || 'ghcr.io/acme/s2'" => "ghcr.io/acme/s2".to_string(),
+        e if e.starts_with("inputs.registry || vars.PIPEGEN_REGISTRY || '") => {
+            e.trim_start_matches("inputs.registry || vars.PIPEGEN_REGISTRY || '").trim_end_matches('\'').to_string()
+        }
         e if e.contains("github.event_name == 'pull_request'") || e.contains("github.event_name == 'push'") => {
             "false".to_string()
         }
         e if e.contains("needs.build_api.outputs.tag") => "ghcr.io/acme/s2/api:t1".to_string(),
         e if e.contains("needs.build_app.outputs.tag") => "ghcr.io/acme/s2/app:t2".to_string(),
+        // Any other model image: the local image of that name a test built.
+        e if e.contains("needs.build_") && e.contains(".outputs.tag") => {
+            let image = e.split("needs.build_").nth(1).and_then(|r| r.split(".outputs.tag").next()).unwrap();
+            local_image(image)
+        }
         e => panic!("no value for the expression {e}"),
     }
 }
@@ -64,6 +71,12 @@ fn fill(text: &str, temp: &Path) -> String {
     out
 }
 
+/// The reference of the local image a test built for the model image `image`, which the
+/// workflow's expressions resolve to (images other than `api` and `app`).
+fn local_image(image: &str) -> String {
+    format!("pipegen-test-local-run/{image}:{}", std::process::id())
+}
+
 /// Runs `job`'s local-images step of `model`'s workflow with `sh`: its status, output and log.
 fn run_local_step(model: &str, job: &str) -> (i32, String, Vec<String>) {
     let (code, out, log, _) = run_local_step_with_argv(model, job);
@@ -72,20 +85,30 @@ fn run_local_step(model: &str, job: &str) -> (i32, String, Vec<String>) {
 
 /// [`run_local_step`], and the arguments of each docker call, exactly as docker received them.
 fn run_local_step_with_argv(model: &str, job: &str) -> (i32, String, Vec<String>, Vec<Vec<String>>) {
+    run_local_step_in(model, job, true)
+}
+
+/// [`run_local_step_with_argv`] with the stand-in docker and curl (`fake`), else with the
+/// machine's docker (whose calls are not logged), in a work tree holding a file `input`; the
+/// output ends with `output: ` and the file `output` when the step left one in the work tree.
+fn run_local_step_in(model: &str, job: &str, fake: bool) -> (i32, String, Vec<String>, Vec<Vec<String>>) {
     let loaded = pipegen::model::load("pipegen.yaml", model).unwrap_or_else(|e| panic!("{}", e.render(false)));
     let plan = pipegen::plan::build(&loaded, "pipegen.yaml").unwrap_or_else(|e| panic!("{}", e.render(false)));
     let workflow: Value = serde_yaml::from_str(&render(&plan, Target::Github)).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let bin = tmp.path().join("bin");
     fs::create_dir_all(&bin).unwrap();
-    for (name, text) in [("docker", FAKE_DOCKER), ("curl", FAKE_CURL)] {
-        fs::write(bin.join(name), text).unwrap();
-        fs::set_permissions(bin.join(name), fs::Permissions::from_mode(0o755)).unwrap();
+    if fake {
+        for (name, text) in [("docker", FAKE_DOCKER), ("curl", FAKE_CURL)] {
+            fs::write(bin.join(name), text).unwrap();
+            fs::set_permissions(bin.join(name), fs::Permissions::from_mode(0o755)).unwrap();
+        }
     }
     let log = tmp.path().join("log");
     let work = tmp.path().join("work");
     fs::create_dir_all(tmp.path().join("pipegen-images")).unwrap();
     fs::create_dir_all(&work).unwrap();
+    fs::write(work.join("input"), "from the work tree\n").unwrap();
     let job = &workflow["jobs"][job];
     let step = job["steps"]
         .as_sequence()
@@ -111,6 +134,10 @@ fn run_local_step_with_argv(model: &str, job: &str) -> (i32, String, Vec<String>
         }
     }
     let (code, out, err) = support::run(&mut command);
+    let out = match fs::read_to_string(work.join("output")) {
+        Ok(output) => format!("{out}{err}output: {output}"),
+        Err(_) => format!("{out}{err}"),
+    };
     let mut calls = vec![Vec::new()];
     for arg in fs::read_to_string(log.with_extension("argv")).unwrap_or_default().split_terminator('\0') {
         if arg == "\u{1}" {
@@ -121,7 +148,7 @@ fn run_local_step_with_argv(model: &str, job: &str) -> (i32, String, Vec<String>
     }
     calls.pop();
     let log = fs::read_to_string(&log).unwrap_or_default().lines().map(String::from).collect();
-    (code, format!("{out}{err}"), log, calls)
+    (code, out, log, calls)
 }
 
 /// The reviewer's model: an unchanged `api` (its build skipped) is only in the registry,
@@ -389,4 +416,95 @@ jobs: { e2e: { image: app, services: [db], env: { JOB_VAR: "a\n--privileged" }, 
             assert!(!["--privileged", "-v", "/:/h", "--data-checksums"].contains(&arg.as_str()), "{call:#?}");
         }
     }
+}
+
+/// A job's image starts without its `ENTRYPOINT` (as GitHub's `container:` and GitLab's
+/// `entrypoint: [""]` start it) when a step runs it, while services keep theirs: an image whose
+/// entrypoint is a server took the job's `sh -c` as its arguments and never ran the script.
+#[test]
+fn the_job_image_starts_without_its_entrypoint_and_services_keep_theirs() {
+    let model = r#"
+pipegen: 1
+name: s2
+registry: ghcr.io/acme/s2
+images: { api: { context: api }, app: { context: app } }
+services: { api: { image: api, port: 8080, health: { http: /health } } }
+jobs: { e2e: { image: app, services: [api], script: ["make e2e"] } }
+"#;
+    let (code, out, log, calls) = run_local_step_with_argv(model, "e2e");
+    assert_eq!(code, 0, "{out}\n{log:#?}");
+    let create = calls.iter().find(|c| c[0] == "create").unwrap_or_else(|| panic!("no create: {calls:#?}"));
+    let image = create.iter().position(|a| a == "ghcr.io/acme/s2/app:t2").expect("the job's image");
+    let entrypoint = create.iter().position(|a| a == "--entrypoint").unwrap_or_else(|| panic!("{create:#?}"));
+    assert!(entrypoint < image && create[entrypoint + 1].is_empty(), "{create:#?}");
+    assert_eq!(create[image + 1..image + 3], ["sh", "-c"], "the script follows the image: {create:#?}");
+    let run = calls.iter().find(|c| c[0] == "run").unwrap_or_else(|| panic!("no run: {calls:#?}"));
+    assert!(!run.iter().any(|a| a.starts_with("--entrypoint")), "the service keeps its entrypoint: {run:#?}");
+}
+
+/// A stand-in for a model image: the static busybox in `scratch` (a shell, wget, timeout,
+/// httpd), with `entrypoint`, built by the machine's docker and removed when dropped.
+#[cfg(feature = "external-tests")]
+struct LocalImage(String);
+
+#[cfg(feature = "external-tests")]
+impl LocalImage {
+    fn build(image: &str, entrypoint: &str) -> LocalImage {
+        let context = tempfile::tempdir().unwrap();
+        fs::copy(support::tool("busybox"), context.path().join("busybox")).expect("copy busybox (busybox-static)");
+        fs::create_dir_all(context.path().join("www")).unwrap();
+        fs::write(context.path().join("www/index.html"), "served by the service\n").unwrap();
+        fs::write(
+            context.path().join("Dockerfile"),
+            format!(
+                "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n\
+                 COPY www /www\nENV PATH=/bin\nENTRYPOINT {entrypoint}\n"
+            ),
+        )
+        .unwrap();
+        let reference = local_image(image);
+        let (code, out, err) = support::run(
+            Command::new("docker")
+                .env("DOCKER_BUILDKIT", "0")
+                .args(["build", "--quiet", "--tag", &reference])
+                .arg(context.path()),
+        );
+        assert_eq!(code, 0, "docker build {reference}\n{out}{err}");
+        LocalImage(reference)
+    }
+}
+
+#[cfg(feature = "external-tests")]
+impl Drop for LocalImage {
+    fn drop(&mut self) {
+        let _ = Command::new("docker").args(["rmi", "--force", &self.0]).output();
+    }
+}
+
+/// The local-images step with the machine's docker: a job image whose `ENTRYPOINT` would
+/// swallow the script (it echoes its arguments and exits 0) runs the script, which reads the
+/// work tree, reaches the service and writes back; the service, a server started by its own
+/// entrypoint, keeps it.
+#[cfg(feature = "external-tests")]
+#[test]
+fn a_job_image_with_an_entrypoint_runs_the_script_with_real_docker() {
+    let _job = LocalImage::build("job", r#"["/bin/echo", "the entrypoint got:"]"#);
+    let _web = LocalImage::build("web", r#"["/bin/httpd", "-f", "-p", "8080", "-h", "/www"]"#);
+    let model = r#"
+pipegen: 1
+name: lr
+registry: pipegen.invalid/lr
+images: { job: { context: job }, web: { context: web } }
+services: { web: { image: web, port: 8080, health: { http: /, timeout: 20s, interval: 1s } } }
+jobs:
+  e2e:
+    image: job
+    services: [web]
+    script: ['{ cat input; wget -q -O - http://web:8080/; } > output']
+"#;
+    let (code, out, _, _) = run_local_step_in(model, "e2e", false);
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("the entrypoint got:"), "{out}");
+    assert!(out.contains("pipegen: service 'web' is healthy"), "{out}");
+    assert!(out.ends_with("output: from the work tree\nserved by the service\n"), "{out}");
 }

@@ -120,7 +120,10 @@ if [ -z "${PIPEGEN_JOB_IMAGE:-}" ]; then
   eval "$PIPEGEN_RUN_SH"
 fi
 pipegen_image_only "$PIPEGEN_JOB_IMAGE"
-set -- --network "$pipegen_net" --workdir /pipegen-work
+# The job's image starts without its ENTRYPOINT, as GitHub's `container:` and GitLab's
+# `entrypoint: [""]` start it: an image whose entrypoint is a server would take `sh -c` as its
+# arguments and never run the script. Services keep theirs (`docker run` above).
+set -- --network "$pipegen_net" --workdir /pipegen-work --entrypoint ''
 for pipegen_name in ${PIPEGEN_PASS:-}; do
   pipegen_name_only "$pipegen_name"
   set -- "$@" --env "$pipegen_name"
