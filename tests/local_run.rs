@@ -305,6 +305,21 @@ fn a_timeout_without_the_timeout_tool_is_named() {
     assert!(!out.contains("the script ran") && !err.contains("attempt"), "{out}{err}");
     let (code, out, err) = run(None);
     assert_eq!((code, out.as_str()), (0, "the script ran\n"), "without a timeout none is needed: {err}");
+    // The default bound of a model without a timeout: such an image runs its attempts unbounded.
+    let (code, out, err) = support::run(
+        Command::new(tmp.path().join("sh"))
+            .arg("-c")
+            .arg(pipegen::emit::scripts::RUN)
+            .env_clear()
+            .env("PATH", tmp.path())
+            .env("PIPEGEN_SCRIPT", "echo the script ran")
+            .env("PIPEGEN_ATTEMPTS", "2")
+            .env("PIPEGEN_TIMEOUT", "3600")
+            .env("PIPEGEN_TIMEOUT_TEXT", "1h")
+            .env("PIPEGEN_TIMEOUT_DEFAULT", "true"),
+    );
+    assert_eq!((code, out.as_str()), (0, "the script ran\n"), "{err}");
+    assert_eq!(err, "pipegen: the job image has no timeout: its attempts are not stopped after the default 1h\n");
 }
 
 /// A pull request's build of one platform of a split build (`app@linux-arm64`, child of the

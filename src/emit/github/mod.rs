@@ -934,9 +934,23 @@ fn run_job(plan: &Plan, run: &Run) -> Job {
     if run.retry > 0 {
         env.insert("PIPEGEN_ATTEMPTS".to_string(), (run.retry + 1).to_string());
     }
-    if let Some(timeout) = run.timeout {
-        env.insert("PIPEGEN_TIMEOUT".to_string(), timeout.as_secs().to_string());
-        env.insert("PIPEGEN_TIMEOUT_TEXT".to_string(), timeout.to_string());
+    match run.timeout {
+        Some(timeout) => {
+            env.insert("PIPEGEN_TIMEOUT".to_string(), timeout.as_secs().to_string());
+            env.insert("PIPEGEN_TIMEOUT_TEXT".to_string(), timeout.to_string());
+        }
+        // Without one, each attempt gets what `timeout-minutes` counts for it (GitLab's default
+        // job timeout, which ends an attempt that `retry` then retries): a stuck first attempt
+        // would otherwise use the job's minutes and never be retried. A single attempt is
+        // bounded by the job's minutes already. The model asked for no timeout, so an image
+        // without `timeout` runs its attempts unbounded (`PIPEGEN_TIMEOUT_DEFAULT`).
+        None if run.retry > 0 => {
+            let timeout = plan.policy.default_script_timeout;
+            env.insert("PIPEGEN_TIMEOUT".to_string(), timeout.as_secs().to_string());
+            env.insert("PIPEGEN_TIMEOUT_TEXT".to_string(), timeout.to_string());
+            env.insert("PIPEGEN_TIMEOUT_DEFAULT".to_string(), "true".to_string());
+        }
+        None => {}
     }
     let on_runner = container.is_none() && !run.services.is_empty();
     if on_runner {

@@ -235,6 +235,24 @@ fn every_job_has_a_timeout_and_retries_fit_in_it() {
     assert!(library.contains("if [ \"$pipegen_attempt\" -ge \"$pipegen_attempts\" ]; then"), "{library}");
 }
 
+/// Without a `timeout`, each attempt of a job that retries is stopped after the hour
+/// `timeout-minutes` counts for it, as GitLab's default job timeout ends an attempt that `retry`
+/// retries: a stuck first attempt used all the minutes and was never retried.
+#[test]
+fn without_a_timeout_each_attempt_gets_the_hour_the_job_counts_for_it() {
+    let w = workflow(
+        "pipegen: 1\nname: t\nregistry: ghcr.io/e/t\njobs:\n  a: { image: alpine:3, retry: 2, script: [make] }\n  b: { image: alpine:3, script: [make] }\n",
+    );
+    let a = &w["jobs"]["a"];
+    assert_eq!(a["timeout-minutes"].as_u64(), Some(3 * 60 + 10));
+    assert_eq!(a["env"]["PIPEGEN_TIMEOUT"].as_str(), Some("3600"));
+    assert_eq!(a["env"]["PIPEGEN_TIMEOUT_TEXT"].as_str(), Some("1h"));
+    assert_eq!(a["env"]["PIPEGEN_TIMEOUT_DEFAULT"].as_str(), Some("true"));
+    let b = &w["jobs"]["b"];
+    assert_eq!(b["timeout-minutes"].as_u64(), Some(60 + 10), "one attempt: the job's minutes bound it");
+    assert!(b["env"].get("PIPEGEN_TIMEOUT").is_none(), "{:?}", b["env"]);
+}
+
 #[test]
 fn checkouts_do_not_persist_credentials() {
     let w = workflow(GDK);

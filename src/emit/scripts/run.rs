@@ -4,7 +4,8 @@
 /// Runs `PIPEGEN_SCRIPT` as GitLab does (bash with `-eo pipefail` when the image has bash, else
 /// sh with `-e`), up to `PIPEGEN_ATTEMPTS` times, each attempt stopped after `PIPEGEN_TIMEOUT`
 /// seconds when set (`PIPEGEN_TIMEOUT_TEXT` says it as the model wrote it), which needs
-/// `timeout` in the job's image.
+/// `timeout` in the job's image, unless it is the default bound (`PIPEGEN_TIMEOUT_DEFAULT`:
+/// the model set none), which such an image goes without.
 pub const RUN: &str = r#"# pipegen: run the job's script, with its retries and its timeout per attempt.
 if command -v bash > /dev/null 2>&1; then
   set -- bash -eo pipefail -c
@@ -12,12 +13,16 @@ else
   set -- sh -e -c
 fi
 if [ -n "${PIPEGEN_TIMEOUT:-}" ]; then
-  # Said at once: without it every attempt would fail with 127, blaming the script.
-  command -v timeout > /dev/null 2>&1 || {
+  if command -v timeout > /dev/null 2>&1; then
+    set -- timeout "$PIPEGEN_TIMEOUT" "$@"
+  elif [ "${PIPEGEN_TIMEOUT_DEFAULT:-}" = true ]; then
+    echo "pipegen: the job image has no timeout: its attempts are not stopped after the default ${PIPEGEN_TIMEOUT_TEXT:-$PIPEGEN_TIMEOUT}" >&2
+    PIPEGEN_TIMEOUT=
+  else
+    # Said at once: without it every attempt would fail with 127, blaming the script.
     echo "pipegen: the job's timeout (${PIPEGEN_TIMEOUT_TEXT:-$PIPEGEN_TIMEOUT}) needs timeout in the job image (coreutils or BusyBox)" >&2
     exit 1
-  }
-  set -- timeout "$PIPEGEN_TIMEOUT" "$@"
+  fi
 fi
 pipegen_attempts="${PIPEGEN_ATTEMPTS:-1}"
 pipegen_attempt=1
