@@ -256,10 +256,15 @@ pub fn health_command(service: &ServiceUse, health: &HealthCheck, policy: &Polic
                 "if command -v curl > /dev/null 2>&1; then curl -fsSg -o /dev/null --max-time {secs} {url}; else wget -q -O /dev/null {url}; fi"
             )
         }
-        // /proc/net/tcp lists listening sockets (state 0A) with the port in hex: it needs no
-        // nc in the image; nc is the fallback where /proc is not readable.
+        // /proc/net/tcp{,6} list listening sockets (state 0A) with the local address and port
+        // in hex (the address in the host's byte order: x86-64 and arm64 runners are
+        // little-endian). Healthy needs a listener jobs can reach, as GitLab's probe connects
+        // from the job's container: on the wildcard address or a non-loopback one, not on
+        // 127.0.0.0/8, ::1 or ::ffff:127.0.0.0/104 only. Docker always mounts the container's
+        // /proc, so no fallback is needed: the `nc -z localhost` one accepted a loopback-only
+        // listener.
         Probe::Tcp => format!(
-            "grep -q ':{port:04X} [0-9A-F]*:0000 0A' /proc/net/tcp /proc/net/tcp6 2> /dev/null || nc -z localhost {port}"
+            "grep -hE '^ *[0-9]+: [0-9A-F]+:{port:04X} [0-9A-F]+:0000 0A ' /proc/net/tcp /proc/net/tcp6 2> /dev/null | grep -qvE '^ *[0-9]+: ([0-9A-F]{{6}}7F|0{{24}}01000000|0{{16}}FFFF0000[0-9A-F]{{6}}7F):'"
         ),
         Probe::Cmd(cmd) => cmd.clone(),
     }
@@ -332,6 +337,62 @@ mod tests {
         assert_ne!(code, 0, "{out}{err}");
         assert!(err.contains("pipegen: cannot check service 'db' (true): the job image needs timeout"), "{err}");
         assert!(seconds < 1.0, "it did not wait: {seconds} s");
+    }
+
+    /// GitHub's `tcp` check, reading stand-ins for /proc/net/tcp and /proc/net/tcp6: healthy
+    /// only with a listener jobs can reach (the wildcard address or a non-loopback one), never
+    /// with one on a loopback address only, which a job's container cannot reach (GitLab's probe
+    /// connects from there and would wait).
+    #[test]
+    fn the_github_tcp_check_wants_a_listener_jobs_can_reach() {
+        use crate::plan::ImageUse;
+        let service = ServiceUse {
+            alias: "db".into(),
+            image: ImageUse::External("db:1".into()),
+            port: 5432,
+            env: Vec::new(),
+            health: None,
+        };
+        let health = HealthCheck {
+            probe: Probe::Tcp,
+            timeout: crate::model::Duration::from_secs(2),
+            interval: crate::model::Duration::from_secs(1),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let command = health_command(&service, &health, &Policy::default())
+            .replace("/proc/net/", &format!("{}/", dir.path().display()));
+        let head4 =
+            "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+        let head6 = "  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+        let tail = " 00000000:00000000 00:00000000 00000000   999        0 12345 1 0000000000000000 100 0 0 10 0\n";
+        let zero6 = "00000000000000000000000000000000";
+        let v4 =
+            |addr: &str, port: &str, remote: &str, state: &str| format!("   0: {addr}:{port} {remote} {state}{tail}");
+        let v6 = |addr: &str, port: &str, state: &str| format!("   0: {addr}:{port} {zero6}:0000 {state}{tail}");
+        let cases: Vec<(&str, String, String, bool)> = vec![
+            ("wildcard", v4("00000000", "1538", "00000000:0000", "0A"), String::new(), true),
+            ("the container's address", v4("020011AC", "1538", "00000000:0000", "0A"), String::new(), true),
+            ("127.0.0.1 only", v4("0100007F", "1538", "00000000:0000", "0A"), String::new(), false),
+            ("127.0.0.11 only", v4("0B00007F", "1538", "00000000:0000", "0A"), String::new(), false),
+            (
+                "127.0.0.1 and the wildcard",
+                v4("0100007F", "1538", "00000000:0000", "0A") + &v4("00000000", "1538", "00000000:0000", "0A"),
+                String::new(),
+                true,
+            ),
+            ("another port", v4("00000000", "1F90", "00000000:0000", "0A"), String::new(), false),
+            ("a connection, not a listener", v4("020011AC", "1538", "030011AC:C350", "01"), String::new(), false),
+            ("IPv6 wildcard", String::new(), v6(zero6, "1538", "0A"), true),
+            ("::1 only", String::new(), v6("00000000000000000000000001000000", "1538", "0A"), false),
+            ("::ffff:127.0.0.1 only", String::new(), v6("0000000000000000FFFF00000100007F", "1538", "0A"), false),
+            ("IPv6 global address", String::new(), v6("B80D0120000000000000000001000000", "1538", "0A"), true),
+        ];
+        for (case, tcp, tcp6, healthy) in cases {
+            std::fs::write(dir.path().join("tcp"), format!("{head4}{tcp}")).unwrap();
+            std::fs::write(dir.path().join("tcp6"), format!("{head6}{tcp6}")).unwrap();
+            let status = Command::new("sh").arg("-c").arg(&command).status().unwrap();
+            assert_eq!(status.success(), healthy, "{case}: {command}");
+        }
     }
 
     /// GitHub's health command under `sh`, with the machine's curl, against a local server: a
