@@ -290,8 +290,9 @@ fn shards_services_artifacts_and_env_map_to_github_keywords() {
 
     let services = &qa["services"];
     let http = services["gdk"]["options"].as_str().unwrap();
-    assert!(http.starts_with("--health-cmd \"if command -v curl"), "{http}");
-    assert!(http.contains("http://localhost:3000/-/readiness"), "{http}");
+    assert!(http.starts_with("--health-cmd \"pipegen_ip=\\\"$(hostname -i 2> /dev/null)"), "{http}");
+    assert!(http.contains("pipegen_url=\\\"http://$pipegen_ip:3000\\\"/-/readiness;"), "{http}");
+    assert!(http.contains("curl -fsSg -o /dev/null --max-time 5 -H 'Host: gdk:3000' "), "{http}");
     assert!(
         http.ends_with("--health-interval 5s --health-timeout 5s --health-retries 1 --health-start-period 300s"),
         "{http}"

@@ -250,10 +250,21 @@ pub fn health_command(service: &ServiceUse, health: &HealthCheck, policy: &Polic
     let port = service.port;
     let secs = probe_seconds(health, policy);
     match &health.probe {
+        // As GitLab's probe reaches `http://<service>:<port><PATH>` from the job's container: to
+        // the container's own address (`hostname -i`, not loopback: an app's allowlist of
+        // 127.0.0.0/8 or a loopback-only bind must not pass here and fail there), with the Host
+        // header curl sends for that URL. Without an address, the service's alias, which the
+        // job's network resolves to the same address.
         Probe::Http(path) => {
-            let url = quote(&format!("http://localhost:{port}{path}"));
+            let alias = &service.alias;
+            let host = quote(&if port == 80 { format!("Host: {alias}") } else { format!("Host: {alias}:{port}") });
+            let path = quote(path);
             format!(
-                "if command -v curl > /dev/null 2>&1; then curl -fsSg -o /dev/null --max-time {secs} {url}; else wget -q -O /dev/null {url}; fi"
+                "pipegen_ip=\"$(hostname -i 2> /dev/null)\"; pipegen_ip=\"${{pipegen_ip%% *}}\"; \
+                 case \"$pipegen_ip\" in ''|127.*|::1) pipegen_ip={alias} ;; *:*) pipegen_ip=\"[$pipegen_ip]\" ;; esac; \
+                 pipegen_url=\"http://$pipegen_ip:{port}\"{path}; \
+                 if command -v curl > /dev/null 2>&1; then curl -fsSg -o /dev/null --max-time {secs} -H {host} \"$pipegen_url\"; \
+                 else wget -q -O /dev/null --header {host} \"$pipegen_url\"; fi"
             )
         }
         // /proc/net/tcp{,6} list listening sockets (state 0A) with the local address and port
@@ -395,6 +406,59 @@ mod tests {
         }
     }
 
+    /// GitHub's `http` check asks the service container's own address (the first of
+    /// `hostname -i`; the alias where that is missing or loopback), with the Host header of
+    /// `http://<service>:<port>`, as GitLab's probe from the job's container does: it asked
+    /// `localhost`, which an app allowing 127.0.0.0/8 only or bound to loopback passes.
+    #[test]
+    fn the_github_http_check_asks_the_containers_own_address_as_the_service() {
+        use crate::plan::ImageUse;
+        let health = HealthCheck {
+            probe: Probe::Http("/-/readiness?all=1".into()),
+            timeout: crate::model::Duration::from_secs(2),
+            interval: crate::model::Duration::from_secs(1),
+        };
+        for (port, addresses, tool, expected) in [
+            (3000, "172.18.0.5 fd00::5", "curl", "-H Host: gdk:3000 http://172.18.0.5:3000/-/readiness?all=1"),
+            (3000, "127.0.0.1", "curl", "-H Host: gdk:3000 http://gdk:3000/-/readiness?all=1"),
+            (80, "", "curl", "-H Host: gdk http://gdk:80/-/readiness?all=1"),
+            (3000, "fd00::5", "wget", "--header Host: gdk:3000 http://[fd00::5]:3000/-/readiness?all=1"),
+        ] {
+            let service = ServiceUse {
+                alias: "gdk".into(),
+                image: ImageUse::External("gdk:1".into()),
+                port,
+                env: Vec::new(),
+                health: None,
+            };
+            let command = health_command(&service, &health, &Policy::default());
+            let dir = tempfile::tempdir().unwrap();
+            bin_with(dir.path(), &["sh"]);
+            let log = dir.path().join("log");
+            let script = |text: &str| format!("#!{}\n{text}\n", dir.path().join("sh").display());
+            for (name, text) in [
+                ("hostname", script(&format!("[ \"$1\" = -i ] && [ -n '{addresses}' ] && echo '{addresses}'"))),
+                (
+                    tool,
+                    script(&format!("shift 3; [ {tool} = wget ] || shift 2; printf '%s ' \"$@\" > {}", log.display())),
+                ),
+            ] {
+                std::fs::write(dir.path().join(name), text).unwrap();
+                std::fs::set_permissions(dir.path().join(name), std::os::unix::fs::PermissionsExt::from_mode(0o755))
+                    .unwrap();
+            }
+            let status = Command::new(dir.path().join("sh"))
+                .arg("-c")
+                .arg(&command)
+                .env_clear()
+                .env("PATH", dir.path())
+                .status()
+                .unwrap();
+            assert!(status.success(), "{command}");
+            assert_eq!(std::fs::read_to_string(&log).unwrap().trim_end(), expected, "{addresses}: {command}");
+        }
+    }
+
     /// GitHub's health command under `sh`, with the machine's curl, against a local server: a
     /// path with `[ ]` and `{ }` is sent as written, once (curl would glob it without `-g`).
     #[cfg(feature = "external-tests")]
@@ -437,7 +501,13 @@ mod tests {
             interval: crate::model::Duration::from_secs(1),
         };
         let command = health_command(&service, &health, &Policy::default());
-        let out = Command::new("sh").arg("-c").arg(&command).output().unwrap();
+        // The container's address, here the machine's own, where the server listens.
+        let bin = tempfile::tempdir().unwrap();
+        std::fs::write(bin.path().join("hostname"), "#!/bin/sh\necho localhost\n").unwrap();
+        std::fs::set_permissions(bin.path().join("hostname"), std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        let path_var = format!("{}:{}", bin.path().display(), std::env::var("PATH").unwrap_or_default());
+        let out = Command::new("sh").arg("-c").arg(&command).env("PATH", path_var).output().unwrap();
         let requests = server.join().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{command}: {err}");
