@@ -525,3 +525,121 @@ fn completion_in_an_image_offers_the_image_fields_and_hover_documents_them() {
     assert!(shown.contains("Build context, relative to the repository root"), "{hover}");
     assert!(shown.contains("Default: `.`"), "the default is shown as code: {hover}");
 }
+
+/// A model that sets every field whose schema wraps a named type (`allOf: [$ref]`, or
+/// `anyOf: [$ref, null]` when optional), each on a line of its own.
+const WRAPPED_FIELDS: &str = r#"pipegen: 1
+name: demo
+registry: registry.example.com/demo
+outputs:
+  gitlab: .gitlab-ci.yml
+axes:
+  pg:
+    - value: "16.13"
+      major: "16"
+limits:
+  gitlab:
+    needs: 100
+push:
+  tags: true
+refresh:
+  schedule: "0 4 * * 1"
+runners:
+  linux/arm64:
+    github: ubuntu-24.04-arm
+images:
+  a:
+    context: images/a
+  b:
+    stage: base
+    from: a
+    tag: commit
+    timeout: 3h
+    aliases:
+      - tag: latest
+        when: default-branch
+  c:
+    from:
+      - image: a
+services:
+  db:
+    image: "postgres:16"
+    port: 5432
+    health:
+      tcp: true
+      timeout: 60s
+      interval: 5s
+jobs:
+  qa:
+    stage: qa
+    image: b
+    script: [make]
+    timeout: 30m
+    artifacts:
+      paths: [x]
+      when: always
+"#;
+
+#[test]
+fn hover_shows_the_fields_own_description_not_its_types() {
+    let schema = file_url(&support::repo().join("schema/pipegen.schema.json"));
+    let mut server = Server::start(settings(json!({})));
+    let uri = document_uri("model/editor-hover.yaml");
+    let text = format!("# yaml-language-server: $schema={schema}\n{WRAPPED_FIELDS}");
+    server.open(&uri, &text);
+    let diagnostics = server.settled_diagnostics(&uri);
+    assert!(diagnostics.is_empty(), "{}", messages(&diagnostics));
+    // The line that sets each field (the first from `after` on), and the field's model path.
+    let fields: [(&str, &str, &[&str]); 21] = [
+        ("", "outputs:", &["outputs"]),
+        ("", "limits:", &["limits"]),
+        ("", "push:", &["push"]),
+        ("", "refresh:", &["refresh"]),
+        ("", "- value: \"16.13\"", &["axes", "pg", "0", "value"]),
+        ("  b:", "stage: base", &["images", "b", "stage"]),
+        ("  b:", "from: a", &["images", "b", "from"]),
+        ("  b:", "tag: commit", &["images", "b", "tag"]),
+        ("  b:", "timeout: 3h", &["images", "b", "timeout"]),
+        ("  c:", "- image: a", &["images", "c", "from", "0", "image"]),
+        ("aliases:", "- tag: latest", &["images", "b", "aliases", "0", "tag"]),
+        ("aliases:", "when: default-branch", &["images", "b", "aliases", "0", "when"]),
+        ("", "health:", &["services", "db", "health"]),
+        ("health:", "timeout: 60s", &["services", "db", "health", "timeout"]),
+        ("health:", "interval: 5s", &["services", "db", "health", "interval"]),
+        ("jobs:", "stage: qa", &["jobs", "qa", "stage"]),
+        ("jobs:", "timeout: 30m", &["jobs", "qa", "timeout"]),
+        ("jobs:", "artifacts:", &["jobs", "qa", "artifacts"]),
+        ("artifacts:", "when: always", &["jobs", "qa", "artifacts", "when"]),
+        ("limits:", "gitlab:", &["limits", "gitlab"]),
+        ("runners:", "github: ubuntu-24.04-arm", &["runners", "linux/arm64", "github"]),
+    ];
+    let lines: Vec<&str> = text.lines().collect();
+    for (after, setting, path) in fields {
+        let start = if after.is_empty() { 0 } else { line_of(&text, after) as usize };
+        let line = start + lines[start..].iter().position(|l| l.contains(setting)).expect("the field's line");
+        let key = setting.trim_start_matches("- ").split(':').next().expect("a key");
+        let character = lines[line].find(key).expect("the key") + 1;
+        let position = json!({ "line": line, "character": character });
+        let hover =
+            server.request("textDocument/hover", json!({ "textDocument": { "uri": uri }, "position": position }));
+        let shown = hover["contents"]["value"].as_str().unwrap_or_default();
+        let path: Vec<String> = path.iter().map(|s| s.to_string()).collect();
+        let field = pipegen::model::schema::schema_at(&path).expect("the field's schema");
+        let own = field["markdownDescription"].as_str().expect("the field's description");
+        // Its own text, with its default, and the text of no other schema after it.
+        assert!(shown.contains(own), "hover over `{}` shows another text than {own:?}:\n{shown}", path.join("."));
+        assert!(!shown.contains("||"), "hover over `{}` joins descriptions:\n{shown}", path.join("."));
+        for example in field["examples"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+            assert!(shown.contains(example), "hover over `{}` lacks the example {example}:\n{shown}", path.join("."));
+        }
+    }
+    // What the tester saw instead, for the record: a duration's generic text had no default.
+    let line = line_of(&text, "timeout: 3h");
+    let hover = server.request(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": 5 } }),
+    );
+    let shown = hover["contents"]["value"].as_str().unwrap_or_default();
+    assert!(shown.contains("How long the image's build job may take") && shown.contains("Default: `1h`"), "{shown}");
+    assert!(!shown.contains("A duration:"), "{shown}");
+}

@@ -70,11 +70,18 @@ fn collect(schema: &'static Value, at: &str, definition: Option<&str>, found: &m
     }
 }
 
-/// `schema` with `$ref`s followed (`#/definitions/…`, directly or as the only `allOf`).
+/// `schema` with `$ref`s followed (`#/definitions/…`, directly or as the only `allOf` part
+/// besides the property's own description, which the schema repeats there for hovers).
 fn resolved(schema: &Map<String, Value>) -> &Map<String, Value> {
+    let description_only = |part: &Value| {
+        part.as_object().is_some_and(|p| p.keys().all(|k| k == "description" || k == "markdownDescription"))
+    };
     let reference = schema.get("$ref").or_else(|| match schema.get("allOf").and_then(Value::as_array) {
-        Some(all) if all.len() == 1 => all[0].get("$ref"),
-        _ => None,
+        Some(all) => match all.iter().filter(|part| !description_only(part)).collect::<Vec<_>>().as_slice() {
+            [only] => only.get("$ref"),
+            _ => None,
+        },
+        None => None,
     });
     match reference.and_then(Value::as_str).and_then(|r| r.strip_prefix('#')) {
         Some(pointer) => resolved(json_schema().pointer(pointer).and_then(Value::as_object).expect("a $ref resolves")),

@@ -45,7 +45,8 @@ pub fn json_schema() -> &'static Value {
 /// - every `propertyNames` takes the merge key `<<` too: editors validate the document as
 ///   written, where `args: { <<: *shared, EXTRA: "1" }` has a key `<<`, while `pipegen` resolves
 ///   merges before it validates, so its own validator never sees one. `if`/`else` rather than a
-///   wider pattern keeps the name rule, and its message, exactly as they were for every other key.
+///   wider pattern keeps the name rule, and its message, exactly as they were for every other key;
+/// - a property's own description first: see [`own_description_first`].
 ///
 /// Validators ignore these keywords; `pipegen` explains its own errors in `schema_errors`.
 fn for_editors(schema: &mut Value) {
@@ -54,7 +55,15 @@ fn for_editors(schema: &mut Value) {
     for (key, mut value) in std::mem::take(map) {
         match key.as_str() {
             // Maps of sub-schemas.
-            "properties" | "definitions" | "patternProperties" => {
+            "properties" => {
+                if let Value::Object(children) = &mut value {
+                    for child in children.values_mut() {
+                        for_editors(child);
+                        own_description_first(child);
+                    }
+                }
+            }
+            "definitions" | "patternProperties" => {
                 if let Value::Object(children) = &mut value {
                     children.values_mut().for_each(for_editors);
                 }
@@ -91,6 +100,39 @@ fn for_editors(schema: &mut Value) {
         }
     }
     *map = out;
+}
+
+/// Make yaml-language-server's hover show a property's own description (its default, its
+/// advice) rather than the generic one of the type it refers to.
+///
+/// A property of a named type is a wrapper: `allOf: [{$ref}]`, or `anyOf: [{$ref}, {type: null}]`
+/// when it is optional. The server's hover takes the first description among the schemas that
+/// matched the value, and it records a schema only after the schemas inside it, so the referenced
+/// definition's description ("A duration: …") won. Repeating the property's description as the
+/// first `allOf` entry puts it first (the server checks `allOf` before `anyOf`/`oneOf`).
+///
+/// The server also joins the descriptions of every `anyOf` branch ("… || …") when each branch
+/// seems matched, comparing title, description and properties: a `{type: null}` branch equals any
+/// schema without them (such as a `oneOf` branch `{required: [http]}` of `health`). Its own
+/// description tells it apart, and says what `null` means.
+fn own_description_first(property: &mut Value) {
+    let Value::Object(map) = property else { return };
+    if let Some(Value::Array(branches)) = map.get_mut("anyOf") {
+        for branch in branches.iter_mut().filter(|b| **b == serde_json::json!({ "type": "null" })) {
+            let text = "Nothing: the same as leaving the field out.";
+            branch["description"] = text.into();
+            branch["markdownDescription"] = text.into();
+        }
+    }
+    if !["allOf", "anyOf", "oneOf"].iter().any(|key| map.contains_key(*key)) {
+        return;
+    }
+    let Some(description) = map.get("description").cloned() else { return };
+    let markdown = map.get("markdownDescription").cloned().unwrap_or_else(|| description.clone());
+    let own = serde_json::json!({ "description": description, "markdownDescription": markdown });
+    if let Value::Array(parts) = map.entry("allOf").or_insert_with(|| Value::Array(Vec::new())) {
+        parts.insert(0, own);
+    }
 }
 
 /// Join the lines of each paragraph with spaces; paragraphs stay apart.
@@ -267,6 +309,41 @@ mod tests {
             }),
             Value::Array(items) => items.iter().for_each(|item| patterns_in(item, out)),
             _ => {}
+        }
+    }
+
+    /// Every property schema in `schema`, with its name.
+    fn properties_in<'a>(schema: &'a Value, out: &mut Vec<(&'a str, &'a Value)>) {
+        match schema {
+            Value::Object(map) => map.iter().for_each(|(key, value)| {
+                if let ("properties", Value::Object(properties)) = (key.as_str(), value) {
+                    out.extend(properties.iter().map(|(name, property)| (name.as_str(), property)));
+                }
+                properties_in(value, out);
+            }),
+            Value::Array(items) => items.iter().for_each(|item| properties_in(item, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn a_property_of_a_named_type_leads_with_its_own_description() {
+        let mut properties = Vec::new();
+        properties_in(json_schema(), &mut properties);
+        let wrappers: Vec<_> = properties
+            .iter()
+            .filter(|(_, p)| p.get("description").is_some() && (p.get("anyOf").is_some() || p.get("allOf").is_some()))
+            .collect();
+        assert!(wrappers.len() >= 21, "{}", wrappers.len());
+        for (name, property) in wrappers {
+            let first = &property["allOf"][0];
+            assert_eq!(first["description"], property["description"], "{name}");
+            assert_eq!(first["markdownDescription"], property["markdownDescription"], "{name}");
+            for branch in property.get("anyOf").and_then(Value::as_array).into_iter().flatten() {
+                if branch["type"] == "null" {
+                    assert!(branch.get("description").is_some(), "the null branch of {name}");
+                }
+            }
         }
     }
 
