@@ -347,6 +347,31 @@ mod tests {
         }
     }
 
+    fn descriptions_in<'a>(schema: &'a Value, out: &mut Vec<&'a str>) {
+        match schema {
+            Value::Object(map) => map.iter().for_each(|(key, value)| match (key.as_str(), value) {
+                ("description", Value::String(text)) => out.push(text),
+                (_, value) => descriptions_in(value, out),
+            }),
+            Value::Array(items) => items.iter().for_each(|item| descriptions_in(item, out)),
+            _ => {}
+        }
+    }
+
+    /// Doc comments are published: notes for pipegen's developers belong in `//` comments.
+    #[test]
+    fn published_descriptions_hold_no_notes_about_the_code() {
+        let mut descriptions = Vec::new();
+        descriptions_in(json_schema(), &mut descriptions);
+        assert!(descriptions.len() > 100);
+        let words = ["serde", "schemars", "struct", "enum", "variant `", "`Many`", "`Edge`", "Rust", "TODO", "FIXME"];
+        for text in descriptions {
+            for word in words {
+                assert!(!text.contains(word), "a description mentions {word}: {text}");
+            }
+        }
+    }
+
     #[test]
     fn pipegens_validator_checks_the_form_of_what_validate_checks_again() {
         let mut published = Vec::new();

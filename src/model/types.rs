@@ -731,8 +731,8 @@ pub enum Parents {
     One(Name),
     /// Several parent images.
     Many(#[schemars(length(min = 1), extend("uniqueItems" = true))] Vec<Parent>),
-    /// A single parent image, passed in the build argument of your choice. (After `Many`: serde
-    /// would also read a two-item list as this struct.)
+    /// A single parent image, passed in the build argument of your choice.
+    // After `Many`: serde would also read a two-item list as this struct.
     Edge(ParentEdge),
 }
 
