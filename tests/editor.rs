@@ -344,6 +344,22 @@ fn the_models_of_this_repository_are_clean_through_their_relative_modeline() {
 }
 
 #[test]
+fn an_alias_tag_starting_with_a_dash_or_a_dot_is_flagged() {
+    let schema = file_url(&support::repo().join("schema/pipegen.schema.json"));
+    let mut server = Server::start(settings(json!({})));
+    let uri = document_uri("model/editor-alias.yaml");
+    let text = format!(
+        "# yaml-language-server: $schema={schema}\npipegen: 1\nname: demo\nregistry: registry.example.com/demo\n\
+         images:\n  app:\n    aliases:\n      - latest\n      - \"-x\"\n      - {{ tag: .v1, when: git-tag }}\n"
+    );
+    server.open(&uri, &text);
+    let diagnostics = server.settled_diagnostics(&uri);
+    let expected = BTreeSet::from([line_of(&text, "\"-x\""), line_of(&text, "tag: .v1")]);
+    assert_eq!(lines(&diagnostics), expected, "{}", messages(&diagnostics));
+    assert!(messages(&diagnostics).contains("not starting with `.` or `-`"), "{}", messages(&diagnostics));
+}
+
+#[test]
 fn anchors_merge_keys_and_x_keys_are_clean_in_the_editor() {
     let schema = file_url(&support::repo().join("schema/pipegen.schema.json"));
     let mut server = Server::start(settings(json!({})));

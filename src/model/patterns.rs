@@ -192,9 +192,14 @@ pub const REL_GLOB: &str = "^(?!/)(?![\\s\\S]*(^|/)\\.\\.(/|$))[^\\\\]+$";
 pub const BRANCH_PATTERN: &str = "^(\\*|[A-Za-z0-9._/-]+\\*?)$";
 
 /// An alias tag template: the characters of a docker tag, and `${name}` / `${name.field}`
-/// placeholders (axis values and fields, pipeline values such as `${branch}`). The tag's other
-/// rules (first character, length) are checked once the values are known.
-pub const ALIAS_TAG: &str = "^([A-Za-z0-9_.-]|\\$\\{[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)?\\})+$";
+/// placeholders (axis values and fields, pipeline values such as `${branch}`), not starting
+/// with `.` or `-` (a tag cannot). The tag's other rules (what the values make of it, length)
+/// are checked once the values are known.
+pub const ALIAS_TAG: &str = "^(?![.-])([A-Za-z0-9_.-]|\\$\\{[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)?\\})+$";
+
+/// [`ALIAS_TAG`] without its first-character rule, which `validate` checks with the values in
+/// place (`invalid-alias`, saying why).
+const ALIAS_TAG_FORM: &str = "^([A-Za-z0-9_.-]|\\$\\{[a-z][a-z0-9_]*(\\.[a-z][a-z0-9_]*)?\\})+$";
 
 /// A branch or git tag pattern of an alias's `when`: shell patterns, no white space.
 pub const REF_GLOB: &str = "^\\S+$";
@@ -237,6 +242,7 @@ const CHECKED_AGAIN: &[(&str, &str)] = &[
     (DURATION, DURATION_FORM),
     (REGISTRY, REGISTRY_FORM),
     (IMAGE_REF, IMAGE_REF_FORM),
+    (ALIAS_TAG, ALIAS_TAG_FORM),
 ];
 
 /// The pattern `pipegen`'s validator checks where the published schema has `pattern`: its form
@@ -254,6 +260,7 @@ pub fn published(pattern: &str) -> &str {
         DURATION_FORM => DURATION,
         REGISTRY_FORM => REGISTRY,
         IMAGE_REF_FORM => IMAGE_REF,
+        ALIAS_TAG_FORM => ALIAS_TAG,
         other => other,
     }
 }
@@ -332,7 +339,7 @@ pub fn editor_message(pattern: &str) -> Option<&'static str> {
             "write a branch name, or a prefix followed by `*`, e.g. `release/*`; letters, digits, `.`, `_`, `/` and `-`"
         }
         ALIAS_TAG => {
-            "use letters, digits, `_`, `.` and `-`, and placeholders such as `${pg}`, `${branch}` or `${semver.major}`, e.g. `${pg}-dev-${timestamp}`"
+            "use letters, digits, `_`, `.` and `-`, not starting with `.` or `-`, and placeholders such as `${pg}`, `${branch}` or `${semver.major}`, e.g. `${pg}-dev-${timestamp}`"
         }
         REF_GLOB => "write a branch or tag name or a shell pattern without spaces, e.g. `release/*`",
         RUNNER_TAG => "use letters, digits, `.`, `_`, `-` and inner spaces, e.g. `ubuntu-24.04-arm`",

@@ -381,14 +381,20 @@ mod tests {
         let mut reduced = Vec::new();
         patterns_in(&reduced_schema, &mut reduced);
         assert_eq!(published.len(), reduced.len());
-        for strict in [patterns::JOB_NAME, patterns::DURATION, patterns::SECRET_NAME, patterns::IMAGE_REF] {
+        for strict in
+            [patterns::JOB_NAME, patterns::DURATION, patterns::SECRET_NAME, patterns::IMAGE_REF, patterns::ALIAS_TAG]
+        {
             assert!(published.iter().any(|p| p == strict), "the published schema has {strict}");
             assert!(!reduced.iter().any(|p| p == strict), "pipegen's validator does not compile {strict}");
         }
         // What editors refuse and pipegen's validator lets through is what `validate` reports.
-        for (strict, text) in
-            [(patterns::JOB_NAME, "image"), (patterns::DURATION, "0s"), (patterns::SECRET_NAME, "CI_X")]
-        {
+        for (strict, text) in [
+            (patterns::JOB_NAME, "image"),
+            (patterns::DURATION, "0s"),
+            (patterns::SECRET_NAME, "CI_X"),
+            (patterns::ALIAS_TAG, "-x"),
+            (patterns::ALIAS_TAG, ".x"),
+        ] {
             assert!(!patterns::matches(strict, text));
             assert!(patterns::matches(patterns::checked_by_schema(strict), text));
         }
