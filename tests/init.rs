@@ -777,3 +777,42 @@ fn a_dockerfile_behind_a_link_out_of_the_repository_is_not_read() {
         assert_emits_and_checks(&repo, "pipegen.yaml");
     }
 }
+
+/// BuildKit builds every stage a `RUN --mount=…,from=` names and pulls every image it names,
+/// as for `COPY --from`: a parent used only through a mount is still a parent.
+#[test]
+fn a_parent_used_only_through_a_run_mount_is_a_parent() {
+    let dir = tempfile::Builder::new().prefix("pipegen-init-").tempdir().expect("create a temporary directory");
+    let path = dir.path().join("mounts");
+    write(&path.join("x/Dockerfile"), "FROM alpine:3.20\n");
+    write(&path.join("deps/Dockerfile"), "FROM alpine:3.20\n");
+    write(
+        &path.join("y/Dockerfile"),
+        "ARG X_IMAGE\nFROM ${X_IMAGE} AS b\nFROM alpine:3.20\nRUN --mount=from=b,target=/b true\n",
+    );
+    write(
+        &path.join("z/Dockerfile"),
+        "FROM alpine:3.20\nRUN --mount=type=cache,target=/root/.cache,from=deps,sharing=locked true\n",
+    );
+    write(&path.join("typo/Dockerfile"), "FROM alpine:3.20\nRUN --mount=type=bind,from=dpes,target=/d true\n");
+    git_init(&path);
+    let (text, stderr) = init(&path);
+    assert_eq!(
+        graph(&text),
+        ["deps: from=[] context=deps", "x: from=[] context=x", "y: from=[x] context=y", "z: from=[deps] context=z",],
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "pipegen: not inferred: image `typo` (typo/Dockerfile): line 2: RUN --mount=from=dpes: `dpes` is no stage of this Dockerfile and no image found in the repository"
+        ),
+        "{stderr}"
+    );
+    // `deps` is named literally: the note says how to let pipegen pass this pipeline's build.
+    assert!(
+        text.contains("line 2: RUN --mount=from=deps names image `deps` literally, so its build mounts `deps`"),
+        "{text}"
+    );
+    assert!(text.contains("and `RUN --mount=from=deps,…`."), "{text}");
+    assert_emits_and_checks(&path, "pipegen.yaml");
+}

@@ -47,6 +47,17 @@ pub enum Item {
     /// `ENV` with its pairs (values as written, unexpanded).
     Env(Vec<(String, String)>),
     Copy(Copy),
+    /// `RUN --mount=…,from=NAME,…`: BuildKit builds (or pulls) what `from` names, as for
+    /// `COPY --from`.
+    MountFrom(MountFrom),
+}
+
+/// The `from=` of one `RUN --mount`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MountFrom {
+    pub line: usize,
+    /// `from=…`, as written.
+    pub from: String,
 }
 
 /// `COPY` or `ADD`.
@@ -146,6 +157,12 @@ pub fn parse(text: &str) -> Result<Dockerfile, ParseError> {
                 let instruction = if keyword == "copy" { "COPY" } else { "ADD" };
                 let copy = parse_copy(line, instruction, &args)?;
                 stages.last_mut().expect("checked above").items.push(Item::Copy(copy));
+            }
+            "run" => {
+                let stage = stages.last_mut().expect("checked above");
+                stage
+                    .items
+                    .extend(mounts_from(&args).into_iter().map(|from| Item::MountFrom(MountFrom { line, from })));
             }
             _ => {}
         }
@@ -359,6 +376,51 @@ fn parse_copy(line: usize, instruction: &'static str, args: &str) -> Result<Copy
     }
     let sources = parts[..parts.len() - 1].iter().filter(|s| !s.starts_with("<<")).cloned().collect();
     Ok(Copy { line, instruction, from, sources })
+}
+
+/// The `from=` of each `--mount` flag of a RUN: its leading `--flag=value` words; a mount's
+/// options are comma-separated `key=value` fields (CSV, so a field may be double-quoted), keys
+/// without case, `from` anywhere among them.
+fn mounts_from(args: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for word in shell_words(args) {
+        let Some(flag) = word.text.strip_prefix("--") else { break };
+        let Some((name, value)) = flag.split_once('=') else { continue };
+        if !name.eq_ignore_ascii_case("mount") {
+            continue;
+        }
+        for field in csv_fields(value) {
+            if let Some((key, value)) = field.split_once('=')
+                && key.trim().eq_ignore_ascii_case("from")
+                && !value.is_empty()
+            {
+                found.push(value.to_string());
+            }
+        }
+    }
+    found
+}
+
+/// The fields of one CSV record: split on commas outside double quotes, `""` inside quotes
+/// being one `"`.
+fn csv_fields(text: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' if quoted && chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            '"' => quoted = !quoted,
+            ',' if !quoted => fields.push(std::mem::take(&mut field)),
+            _ => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields
 }
 
 /// Variables in scope while reading a Dockerfile: declared names with their value, or `None`
@@ -651,6 +713,28 @@ mod tests {
         assert_eq!(c[1].instruction, "ADD");
         assert_eq!(c[1].sources, ["https://example.com/x.tgz"]);
         assert_eq!(c[2].sources, ["[not", "json"]);
+    }
+
+    #[test]
+    fn reads_the_from_of_run_mounts() {
+        let df = parse(
+            "FROM alpine\n\
+             RUN --mount=from=b,target=/b true\n\
+             RUN --network=none --mount=type=cache,target=/c,FROM=deps,sharing=locked \\\n\
+               --mount=type=secret,id=x make\n\
+             RUN --mount='type=bind,\"target=/a,from=x\",from=img:1' --mount=\"from=q\" echo --mount=from=no\n\
+             RUN echo --mount=from=not-a-flag-either\n",
+        )
+        .unwrap();
+        let mounts: Vec<(usize, &str)> = stage(&df, 0)
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                Item::MountFrom(m) => Some((m.line, m.from.as_str())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(mounts, [(2, "b"), (3, "deps"), (5, "img:1"), (5, "q")]);
     }
 
     #[test]

@@ -324,6 +324,8 @@ pub(super) struct StageInfo {
 pub(super) enum Kind {
     From,
     CopyFrom,
+    /// `RUN --mount=…,from=…`: scoped like `COPY --from`.
+    MountFrom,
 }
 
 /// A FROM or COPY --from that names something outside the Dockerfile.
@@ -461,6 +463,17 @@ fn analyze(df: &Dockerfile) -> (Vec<StageInfo>, BTreeMap<String, Option<String>>
     let mut stages: Vec<StageInfo> = Vec::new();
     for (t, stage) in df.stages.iter().enumerate() {
         let earlier = |name: &str| df.stages[..t].iter().position(|s| s.name.as_deref() == Some(name));
+        // `COPY --from` and `RUN --mount=from=` name an earlier stage (by name or index) or an
+        // image: BuildKit builds that stage, or pulls that image, for this one.
+        let uses = |info: &mut StageInfo, scope: &Scope, kind: Kind, what: String, from: &str| {
+            let expanded = dockerfile::expand(from, scope).map(|f| f.to_ascii_lowercase());
+            let local =
+                expanded.as_ref().ok().and_then(|f| earlier(f).or_else(|| f.parse::<usize>().ok().filter(|i| *i < t)));
+            match local {
+                Some(local) => info.local.push(local),
+                None => info.references.push(Reference { kind, what, written: from.to_string(), scope: scope.clone() }),
+            }
+        };
         let mut info = StageInfo {
             name: stage.name.clone(),
             local: Vec::new(),
@@ -502,23 +515,21 @@ fn analyze(df: &Dockerfile) -> (Vec<StageInfo>, BTreeMap<String, Option<String>>
                         scope.insert(name.clone(), value);
                     }
                 }
+                Item::MountFrom(mount) => uses(
+                    &mut info,
+                    &scope,
+                    Kind::MountFrom,
+                    format!("line {}: RUN --mount=from={}", mount.line, mount.from),
+                    &mount.from,
+                ),
                 Item::Copy(copy) => match &copy.from {
-                    Some(from) => {
-                        let expanded = dockerfile::expand(from, &scope).map(|f| f.to_ascii_lowercase());
-                        let local = expanded
-                            .as_ref()
-                            .ok()
-                            .and_then(|f| earlier(f).or_else(|| f.parse::<usize>().ok().filter(|i| *i < t)));
-                        match local {
-                            Some(local) => info.local.push(local),
-                            None => info.references.push(Reference {
-                                kind: Kind::CopyFrom,
-                                what: format!("line {}: {} --from={}", copy.line, copy.instruction, from),
-                                written: from.clone(),
-                                scope: scope.clone(),
-                            }),
-                        }
-                    }
+                    Some(from) => uses(
+                        &mut info,
+                        &scope,
+                        Kind::CopyFrom,
+                        format!("line {}: {} --from={}", copy.line, copy.instruction, from),
+                        from,
+                    ),
                     None => {
                         // BuildKit sets its platform arguments for every build: a source named
                         // after one (`packages/$TARGETARCH.txt`) is one of several files, a glob.
@@ -722,7 +733,7 @@ impl Resolver<'_> {
             Lookup::Found(id) => Resolution::Parent(id, how),
             Lookup::Problem(problem) if published => Resolution::External(Some(about(problem))),
             Lookup::Problem(problem) => Resolution::Unresolved(format!("{}: {problem}", reference.what)),
-            Lookup::NotFound if reference.kind == Kind::CopyFrom && !published => Resolution::Unresolved(format!(
+            Lookup::NotFound if reference.kind != Kind::From && !published => Resolution::Unresolved(format!(
                 "{}: `{text}` is no stage of this Dockerfile and no image found in the repository",
                 reference.what
             )),

@@ -64,7 +64,11 @@ pub(super) fn edges(file: &File, fact: &Facts, names: &BTreeMap<ImageId, String>
                     None
                 }
                 How::Literal(text) => {
-                    let verb = if *kind == Kind::From { "pulls" } else { "copies from" };
+                    let verb = match kind {
+                        Kind::From => "pulls",
+                        Kind::CopyFrom => "copies from",
+                        Kind::MountFrom => "mounts",
+                    };
                     let problem = format!(
                         "{what} names image `{parent}` literally, so its build {verb} `{text}`, not this pipeline's build"
                     );
@@ -112,11 +116,13 @@ pub(super) fn edges(file: &File, fact: &Facts, names: &BTreeMap<ImageId, String>
 }
 
 /// Whether a build argument named `var` reaches the reference: a FROM line sees the ARGs
-/// declared before the first FROM, a `COPY --from` the ARGs of its stage (not its ENVs).
+/// declared before the first FROM, a `COPY --from` (or `RUN --mount=from=`) the ARGs of its stage (not its ENVs).
 fn arg_reaches(file: &File, fact: &Facts, kind: Kind, var: &str) -> bool {
     match kind {
         Kind::From => file.global_args.contains_key(var),
-        Kind::CopyFrom => fact.stages.iter().any(|&t| file.stages[t].args.iter().any(|(name, _)| name == var)),
+        Kind::CopyFrom | Kind::MountFrom => {
+            fact.stages.iter().any(|&t| file.stages[t].args.iter().any(|(name, _)| name == var))
+        }
     }
 }
 
@@ -127,6 +133,9 @@ fn advice(problem: &str, kind: Kind, parent: &str, arg: &str, reference: &str) -
         Kind::From => format!("write `ARG {arg}={reference}` before the first FROM and `FROM ${{{arg}}}`"),
         Kind::CopyFrom => format!(
             "write `ARG {arg}={reference}` before the first FROM, `FROM ${{{arg}}} AS {parent}` and `COPY --from={parent}`"
+        ),
+        Kind::MountFrom => format!(
+            "write `ARG {arg}={reference}` before the first FROM, `FROM ${{{arg}}} AS {parent}` and `RUN --mount=from={parent},…`"
         ),
     };
     format!("{problem}: {fix}.")
