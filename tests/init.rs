@@ -816,3 +816,52 @@ fn a_parent_used_only_through_a_run_mount_is_a_parent() {
     assert!(text.contains("and `RUN --mount=from=deps,…`."), "{text}");
     assert_emits_and_checks(&path, "pipegen.yaml");
 }
+
+/// A one-component reference with a version tag (`python:3.12-slim`) is Docker Hub's official
+/// image unless a build here gives it that tag: a directory named `python` does not make it this
+/// repository's image, neither written out nor as the default of `ARG PYTHON_IMAGE`. Without a
+/// version (`FROM python`, a local `docker build -t python`) or with a registry of its own, the
+/// name still names the image.
+#[test]
+fn an_official_image_with_a_version_is_not_a_directory_of_its_name() {
+    let dir = tempfile::Builder::new().prefix("pipegen-init-").tempdir().expect("create a temporary directory");
+    let path = dir.path().join("official");
+    write(&path.join("images/python/Dockerfile"), "FROM debian:12\n");
+    write(&path.join("services/app/Dockerfile"), "FROM python:3.12-slim\n");
+    write(&path.join("services/conv/Dockerfile"), "ARG PYTHON_IMAGE=python:3.12-slim\nFROM ${PYTHON_IMAGE}\n");
+    write(&path.join("services/hub/Dockerfile"), "FROM docker.io/library/python:3.12\n");
+    write(&path.join("services/local/Dockerfile"), "FROM python\n");
+    write(&path.join("services/ours/Dockerfile"), "FROM registry.example.com/official/python:main\n");
+    git_init(&path);
+    let (text, stderr) = init(&path);
+    assert_eq!(
+        graph(&text),
+        [
+            "app: from=[] context=services/app",
+            "conv: from=[] context=services/conv",
+            "hub: from=[] context=services/hub",
+            "python: from=[] context=images/python",
+            "local: from=[python] context=services/local",
+            "ours: from=[python] context=services/ours",
+        ],
+        "{stderr}"
+    );
+    assert_eq!(
+        externals(&stderr),
+        [
+            "images/python/Dockerfile line 1: FROM debian:12: not built in this repository",
+            "services/app/Dockerfile line 1: FROM python:3.12-slim: Docker Hub's official image `docker.io/library/python`, not this repository's image `python`: no build script tags `python:3.12-slim` (if it is meant, tag it so in a build script, or read it from `${PYTHON_IMAGE}`)",
+            "services/conv/Dockerfile line 2: FROM ${PYTHON_IMAGE}: `python:3.12-slim`: Docker Hub's official image `docker.io/library/python`, not this repository's image `python`: no build script tags `python:3.12-slim` (if it is meant, tag it so in a build script, or read it from `${PYTHON_IMAGE}`)",
+            "services/hub/Dockerfile line 1: FROM docker.io/library/python:3.12: Docker Hub's official image `docker.io/library/python`, not this repository's image `python`: no build script tags `python:3.12` (if it is meant, tag it so in a build script, or read it from `${PYTHON_IMAGE}`)",
+        ]
+    );
+    assert_emits_and_checks(&path, "pipegen.yaml");
+
+    // A build that gives the image that tag makes it the repository's.
+    write(&path.join("Makefile"), "python:\n\tdocker build -t python:3.12-slim images/python\n");
+    let (code, stdout, stderr) = support::pipegen_in(&path, &["init", "--stdout"]);
+    assert_eq!(code, 0, "{stderr}");
+    let graph = graph(&stdout);
+    assert!(graph.contains(&"app: from=[python] context=services/app".to_string()), "{graph:?}");
+    assert!(graph.contains(&"conv: from=[python] context=services/conv".to_string()), "{graph:?}");
+}

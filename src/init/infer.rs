@@ -683,7 +683,20 @@ impl Resolver<'_> {
             let stem = var.strip_suffix("_IMAGE").filter(|s| !s.is_empty())?;
             Some((var.clone(), sanitize_name(stem)))
         });
-        if let Some((var, name)) = &convention {
+        // `ARG PYTHON_IMAGE=python:3.12-slim`: a default naming a version of Docker Hub's official
+        // image of that very name, which no build here gives, is a Dockerfile written for the
+        // public image, not for pipegen's convention.
+        let public_default = convention.as_ref().is_some_and(|(_, name)| {
+            dockerfile::expand(&reference.written, &reference.scope).is_ok_and(|text| {
+                let image = ImageRef::parse(&text);
+                image.name() == *name
+                    && image.digest.is_none()
+                    && image.versioned()
+                    && image.official()
+                    && matches!(self.lookup_tag(&image, from), Lookup::NotFound)
+            })
+        });
+        if let Some((var, name)) = convention.as_ref().filter(|_| !public_default) {
             match self.lookup(name, from, false) {
                 Lookup::Found(id) => return Resolution::Parent(id, How::Convention(var.clone())),
                 Lookup::Problem(problem) => return Resolution::Unresolved(format!("{}: {problem}", reference.what)),
@@ -726,6 +739,10 @@ impl Resolver<'_> {
         // here, or several things, it is a mistake to report, not an image to pull.
         let published = model::is_external_reference(&text);
         let lookup = match self.lookup_tag(&image, from) {
+            Lookup::NotFound if image.versioned() && published => match self.untagged_version(&image) {
+                Some(reason) => return Resolution::External(Some(about(reason))),
+                None => self.lookup(&image.name(), from, true),
+            },
             Lookup::NotFound => self.lookup(&image.name(), from, true),
             found => found,
         };
@@ -744,6 +761,34 @@ impl Resolver<'_> {
             )))),
             Lookup::NotFound => Resolution::External(Some(is("not built in this repository"))),
         }
+    }
+
+    /// Why a published reference with a version tag that no build gives (no script tags it, no
+    /// directory spells it) is not the repository's image of that name: the repository's scripts
+    /// tag images of that name, so they say which versions it builds, and this is not one; or it
+    /// is Docker Hub's official image (`python:3.12-slim` is `docker.io/library/python`), which
+    /// no repository pushes. `None` when the name alone may still mean an image here
+    /// (`registry.example.com/gdk/gitaly:main`, a tag the pipeline gives).
+    fn untagged_version(&self, image: &ImageRef<'_>) -> Option<String> {
+        let name = image.name();
+        let tag = image.tag_or_latest();
+        if self.built_here.contains(&name) {
+            return Some(format!(
+                "this repository builds images named `{name}`, but no build script tags `{tag}` and no Dockerfile's directory spells it"
+            ));
+        }
+        if !image.official() {
+            return None;
+        }
+        let here = self.files.iter().any(|f| f.name == name || f.short == name)
+            || (0..self.files.len()).any(|df| self.stage_named(df, &name).is_some());
+        // Without an image of that name here, the name names nothing either: not built here.
+        here.then(|| {
+            format!(
+                "Docker Hub's official image `docker.io/library/{name}`, not this repository's image `{name}`: no build script tags `{name}:{tag}` (if it is meant, tag it so in a build script, or read it from `${{{}}}`)",
+                crate::naming::parent_arg(&name)
+            )
+        })
     }
 
     /// The image a tag names: the Dockerfile (and target) a build script gives that tag, else,

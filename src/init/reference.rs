@@ -18,6 +18,22 @@ impl<'a> ImageRef<'a> {
     pub fn tag_or_latest(&self) -> &'a str {
         self.tag.unwrap_or("latest")
     }
+
+    /// A tag other than `latest` is written: the reference names one version of the image, which
+    /// some build has to give it (`docker build -t base` gives `base:latest`, never `base:1`).
+    pub fn versioned(&self) -> bool {
+        self.tag.is_some_and(|tag| tag != "latest")
+    }
+
+    /// Whether this names one of Docker Hub's official images: no registry (or Docker Hub's),
+    /// and one path component (or `library/…`): `python:3.12-slim`, `docker.io/library/python`.
+    pub fn official(&self) -> bool {
+        let hub = match self.registry {
+            None => true,
+            Some(registry) => matches!(registry, "docker.io" | "index.docker.io" | "registry-1.docker.io"),
+        };
+        hub && (!self.path.contains('/') || self.path.strip_prefix("library/").is_some_and(|p| !p.contains('/')))
+    }
 }
 
 /// Whether `tag` spells directory `dir`: it is some of the directory's components joined with
@@ -58,6 +74,21 @@ fn spells(rest: &str, components: &[String], used: &mut [bool], last: usize) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tells_docker_hubs_official_images_and_versions() {
+        for official in
+            ["python:3.12-slim", "python", "library/python:3", "docker.io/python", "docker.io/library/python"]
+        {
+            assert!(ImageRef::parse(official).official(), "{official}");
+        }
+        for other in ["bitnami/python:3", "quay.io/python:3", "registry.example.com/x/python:3", "localhost/python:3"] {
+            assert!(!ImageRef::parse(other).official(), "{other}");
+        }
+        assert!(ImageRef::parse("python:3.12-slim").versioned());
+        assert!(!ImageRef::parse("python:latest").versioned());
+        assert!(!ImageRef::parse("python").versioned());
+    }
 
     #[test]
     fn splits_references_as_docker_does() {
