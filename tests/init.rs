@@ -865,3 +865,32 @@ fn an_official_image_with_a_version_is_not_a_directory_of_its_name() {
     assert!(graph.contains(&"app: from=[python] context=services/app".to_string()), "{graph:?}");
     assert!(graph.contains(&"conv: from=[python] context=services/conv".to_string()), "{graph:?}");
 }
+
+/// A build script that builds a Dockerfile with a context of its own says what the build uses:
+/// that context, not the Dockerfile's directory its sources suggest; scripts that disagree get a
+/// note.
+#[test]
+fn a_context_a_build_script_states_is_the_context() {
+    let dir = tempfile::Builder::new().prefix("pipegen-init-").tempdir().expect("create a temporary directory");
+    let path = dir.path().join("stated");
+    write(&path.join("services/api/Dockerfile"), "FROM alpine:3.20\nCOPY . /src/\n");
+    write(&path.join("services/web/Dockerfile"), "FROM alpine:3.20\nCOPY . /src/\n");
+    write(&path.join("Makefile"), "api:\n\tdocker build -f services/api/Dockerfile -t $(REGISTRY)/api:latest .\n");
+    write(&path.join("services/build.sh"), "docker build -t web:1 web\ndocker build -f web/Dockerfile -t web:2 ..\n");
+    git_init(&path);
+    let (text, stderr) = init(&path);
+    assert_eq!(
+        graph(&text),
+        ["api: from=[] context=. dockerfile=services/api/Dockerfile", "web: from=[] context=services/web",],
+        "{stderr}"
+    );
+    assert!(
+        text.contains("# Its context, `.`, is the one Makefile:2 builds it with (its sources alone would give\n    # `services/api`)."),
+        "{text}"
+    );
+    assert!(
+        text.contains("# Build scripts build it with different contexts: `services/web` (services/build.sh:1), `.`\n    # (services/build.sh:2); this model takes `services/web`."),
+        "{text}"
+    );
+    assert_emits_and_checks(&path, "pipegen.yaml");
+}

@@ -149,7 +149,15 @@ pub fn infer(input: Input<'_>) -> Inference {
     let files = read_files(input.name, &dockerfiles, input.linked_out);
     let index = FileIndex::new(input.files);
     let paths: BTreeSet<String> = files.iter().map(|f| f.path.clone()).collect();
-    let published = scripts::published(input.scripts, &paths);
+    let scripts::Builds { published, contexts: stated } = scripts::read(input.scripts, &paths);
+    // The contexts the scripts build each Dockerfile with, each once (its first source kept).
+    let mut stated_contexts: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
+    for s in &stated {
+        let contexts = stated_contexts.entry(s.dockerfile.as_str()).or_default();
+        if !contexts.iter().any(|(context, _)| *context == s.context) {
+            contexts.push((s.context.as_str(), s.source.as_str()));
+        }
+    }
     let mut built_here: BTreeSet<String> = published.iter().map(|p| ImageRef::parse(&p.reference).name()).collect();
     built_here.insert(input.name.to_string());
     let mut resolver =
@@ -190,7 +198,8 @@ pub fn infer(input: Input<'_>) -> Inference {
             }
         }
         let mut image_notes = Vec::new();
-        let (mut context, mut context_notes) = infer_context(file, &fact.stages, &index);
+        let stated = stated_contexts.get(file.path.as_str()).map_or(&[][..], Vec::as_slice);
+        let (mut context, mut context_notes) = infer_context(file, &fact.stages, &index, stated);
         if context.chars().any(model::unfit_in_plain_path) {
             context_notes.push(format!(
                 "The directory its COPY sources suggest, {context:?}, cannot be a model's path; its Dockerfile's directory is the context instead."
@@ -1122,8 +1131,11 @@ fn normalize_source(source: &str) -> Result<Option<String>, String> {
 /// (`gitaly.Dockerfile`), a directory of that name anywhere in the repository relative to which
 /// more of them exist wins (of several, the one sharing most leading directories with the
 /// Dockerfile). Without sources, the Dockerfile's directory.
-fn infer_context(file: &File, stages: &[usize], index: &FileIndex) -> (String, Vec<String>) {
-    let dir = parent_dir(&file.path);
+///
+/// A context the build scripts state (`docker build -f api/Dockerfile .`, with where it says so)
+/// is what the build uses, so it wins; when scripts state several, the one the sources suggest,
+/// else the first, with a note.
+fn infer_context(file: &File, stages: &[usize], index: &FileIndex, stated: &[(&str, &str)]) -> (String, Vec<String>) {
     let shown = |c: &str| if c.is_empty() { ".".to_string() } else { c.to_string() };
     let mut notes = Vec::new();
     let mut usable = Vec::new();
@@ -1139,8 +1151,58 @@ fn infer_context(file: &File, stages: &[usize], index: &FileIndex) -> (String, V
             }
         }
     }
+    let found = |c: &str| usable.iter().filter(|(_, p)| index.contains(c, p)).count();
+    let mut suggested_notes = Vec::new();
+    let suggested = suggested_context(file, &usable, index, &mut suggested_notes);
+    if stated.is_empty() {
+        notes.extend(suggested_notes);
+    }
+    let context = match stated {
+        [] => suggested,
+        [(one, source)] => {
+            if *one != suggested {
+                notes.push(format!(
+                    "Its context, `{}`, is the one {source} builds it with (its sources alone would give `{}`).",
+                    shown(one),
+                    shown(&suggested)
+                ));
+            }
+            one.to_string()
+        }
+        several => {
+            let chosen = several.iter().find(|(c, _)| *c == suggested).unwrap_or(&several[0]).0;
+            let list: Vec<String> = several.iter().map(|(c, source)| format!("`{}` ({source})", shown(c))).collect();
+            notes.push(format!(
+                "Build scripts build it with different contexts: {}; this model takes `{}`.",
+                list.join(", "),
+                shown(chosen)
+            ));
+            chosen.to_string()
+        }
+    };
+    if found(&context) < usable.len() {
+        for (source, path) in &usable {
+            if !index.contains(&context, path) {
+                notes.push(format!(
+                    "{} does not exist relative to this context (is it made before the build?).",
+                    source.what
+                ));
+            }
+        }
+    }
+    (shown(&context), notes)
+}
+
+/// The context a Dockerfile's COPY/ADD sources suggest (see [`infer_context`]).
+fn suggested_context(
+    file: &File,
+    usable: &[(&SourceRef, String)],
+    index: &FileIndex,
+    notes: &mut Vec<String>,
+) -> String {
+    let dir = parent_dir(&file.path);
     if usable.is_empty() {
-        return (shown(dir), notes);
+        return dir.to_string();
     }
     let found = |c: &str| usable.iter().filter(|(_, p)| index.contains(c, p)).count();
     let depth = |c: &str| if c.is_empty() { 0 } else { c.split('/').count() };
@@ -1154,7 +1216,7 @@ fn infer_context(file: &File, stages: &[usize], index: &FileIndex) -> (String, V
         .max_by_key(|a| (found(a), depth(a)))
         .expect("the Dockerfile's directory is a candidate")
         .to_string();
-    let mut best = found(&context);
+    let best = found(&context);
     if best < usable.len() && file.named_by_file {
         let shared = |d: &str| d.split('/').zip(dir.split('/')).take_while(|(x, y)| x == y && !x.is_empty()).count();
         let named: Vec<(usize, usize, &String)> = index
@@ -1168,10 +1230,7 @@ fn infer_context(file: &File, stages: &[usize], index: &FileIndex) -> (String, V
         let winners: Vec<&String> =
             named.iter().filter(|(n, s, _)| Some((*n, *s)) == top).map(|(_, _, d)| *d).collect();
         match winners.as_slice() {
-            [one] => {
-                context = one.to_string();
-                best = found(&context);
-            }
+            [one] => context = one.to_string(),
             [] => {}
             several => {
                 let list: Vec<&str> = several.iter().map(|d| d.as_str()).collect();
@@ -1179,17 +1238,7 @@ fn infer_context(file: &File, stages: &[usize], index: &FileIndex) -> (String, V
             }
         }
     }
-    if best < usable.len() {
-        for (source, path) in &usable {
-            if !index.contains(&context, path) {
-                notes.push(format!(
-                    "{} does not exist relative to this context (is it made before the build?).",
-                    source.what
-                ));
-            }
-        }
-    }
-    (shown(&context), notes)
+    context
 }
 
 #[cfg(test)]

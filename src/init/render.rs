@@ -29,8 +29,8 @@ pub fn render(inference: &Inference) -> String {
     comment(
         &mut out,
         0,
-        "Build contexts: COPY/ADD sources are relative to the build context, so each image's context \
-         is where its sources exist: the deepest of its Dockerfile's directory and that directory's \
+        "Build contexts: the one a build script builds the image with; otherwise, as COPY/ADD sources \
+         are relative to the build context, where its sources exist: the deepest of its Dockerfile's directory and that directory's \
          ancestors, or, when sources are missing there, a directory named like the image \
          (`gitaly` for images/gitaly.Dockerfile) that holds more of them.",
     );

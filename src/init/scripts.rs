@@ -24,6 +24,26 @@ pub struct Published {
     pub source: String,
 }
 
+/// The build context a build script gives one of the repository's Dockerfiles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatedContext {
+    /// The Dockerfile, relative to the repository root.
+    pub dockerfile: String,
+    /// The context, relative to the repository root (`""` for the root itself).
+    pub context: String,
+    /// Where the script says so: `Makefile:3`.
+    pub source: String,
+}
+
+/// What the build scripts say about the repository's Dockerfiles.
+#[derive(Debug, Default)]
+pub struct Builds {
+    /// Every tag they give one, in script order.
+    pub published: Vec<Published>,
+    /// Every build context they build one with, in script order.
+    pub contexts: Vec<StatedContext>,
+}
+
 /// Whether a repository path is a build script `pipegen init` reads.
 pub fn is_build_script(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
@@ -50,8 +70,14 @@ struct Build {
 }
 
 /// Every tag the scripts give a Dockerfile of `dockerfiles`, in script order.
-pub fn published(scripts: &[(String, String)], dockerfiles: &BTreeSet<String>) -> Vec<Published> {
-    let mut found = Vec::new();
+#[cfg(test)]
+fn published(scripts: &[(String, String)], dockerfiles: &BTreeSet<String>) -> Vec<Published> {
+    read(scripts, dockerfiles).published
+}
+
+/// The tags and build contexts the scripts give the Dockerfiles of `dockerfiles`.
+pub fn read(scripts: &[(String, String)], dockerfiles: &BTreeSet<String>) -> Builds {
+    let mut found = Builds::default();
     for (path, text) in scripts {
         let dir = parent_dir(path);
         let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
@@ -71,9 +97,16 @@ pub fn published(scripts: &[(String, String)], dockerfiles: &BTreeSet<String>) -
             }
         }
         for build in builds {
-            let Some(dockerfile) = locate(&build, dockerfiles) else { continue };
+            let Some((dockerfile, context)) = locate(&build, dockerfiles) else { continue };
+            if let Some(context) = context {
+                found.contexts.push(StatedContext {
+                    dockerfile: dockerfile.clone(),
+                    context,
+                    source: format!("{path}:{}", build.line),
+                });
+            }
             for tag in build.tags.iter().filter(|t| !t.contains('$') && !t.is_empty()) {
-                found.push(Published {
+                found.published.push(Published {
                     reference: tag.clone(),
                     dockerfile: dockerfile.clone(),
                     target: build.target.clone().filter(|t| !t.contains('$')),
@@ -85,8 +118,9 @@ pub fn published(scripts: &[(String, String)], dockerfiles: &BTreeSet<String>) -
     found
 }
 
-/// The repository's Dockerfile a build uses, trying each place it may run from.
-fn locate(build: &Build, dockerfiles: &BTreeSet<String>) -> Option<String> {
+/// The repository's Dockerfile a build uses, trying each place it may run from, and its context
+/// from there (`None` when that leaves the repository).
+fn locate(build: &Build, dockerfiles: &BTreeSet<String>) -> Option<(String, Option<String>)> {
     let context = &build.context;
     if context.contains("://") || context.starts_with("git@") || context == "-" || context.contains('$') {
         return None;
@@ -101,7 +135,8 @@ fn locate(build: &Build, dockerfiles: &BTreeSet<String>) -> Option<String> {
             Some(file) => vec![join(base, file), join(&context_dir, file)],
             None => vec![join(&context_dir, "Dockerfile"), join(&context_dir, "Containerfile")],
         };
-        candidates.iter().filter_map(|f| normalize(f)).find(|f| dockerfiles.contains(f))
+        let dockerfile = candidates.iter().filter_map(|f| normalize(f)).find(|f| dockerfiles.contains(f))?;
+        Some((dockerfile, normalize(&context_dir)))
     })
 }
 
@@ -346,14 +381,18 @@ fn workflow_builds(text: &str) -> Vec<Build> {
             let text_of = |key: &str| step.get(key).and_then(|v| v.as_str());
             if text_of("uses").is_some_and(|u| u.starts_with("docker/build-push-action@")) {
                 let with = |key: &str| step.get("with").and_then(|w| w.get(key)).and_then(yaml_text);
-                let Some(tags) = with("tags") else { continue };
-                let tags: Vec<String> = tags
+                // A build without tags still says which context it builds with.
+                let tags: Vec<String> = with("tags")
+                    .unwrap_or_default()
                     .split(['\n', ','])
                     .map(str::trim)
                     .filter(|t| !t.is_empty() && !t.contains("${{"))
                     .map(str::to_string)
                     .collect();
-                let line = tags.first().map_or(1, |t| line_of(text, t));
+                let line = match tags.first() {
+                    Some(tag) => line_of(text, tag),
+                    None => line_of(text, text_of("uses").unwrap_or_default()),
+                };
                 builds.push(Build {
                     line,
                     tags,
@@ -693,6 +732,35 @@ mod tests {
                 format!("{} <- {}{target} ({})", p.reference, p.dockerfile, p.source)
             })
             .collect()
+    }
+
+    #[test]
+    fn reads_the_contexts_builds_state_tagged_or_not() {
+        let scripts: Vec<(String, String)> = [
+            ("Makefile", "api:\n\tdocker build -f services/api/Dockerfile -t $(REGISTRY)/api:latest .\n"),
+            ("services/build.sh", "docker build -t api:1 api\ndocker build -f api/Dockerfile -t api:2 ..\n"),
+            (
+                ".github/workflows/ci.yml",
+                "jobs:\n  b:\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          file: services/api/Dockerfile\n",
+            ),
+        ]
+        .iter()
+        .map(|(p, t)| (p.to_string(), t.to_string()))
+        .collect();
+        let contexts: Vec<String> = read(&scripts, &dockerfiles(&["services/api/Dockerfile"]))
+            .contexts
+            .into_iter()
+            .map(|c| format!("{} <- {:?} ({})", c.dockerfile, c.context, c.source))
+            .collect();
+        assert_eq!(
+            contexts,
+            [
+                r#"services/api/Dockerfile <- "" (Makefile:2)"#,
+                r#"services/api/Dockerfile <- "services/api" (services/build.sh:1)"#,
+                r#"services/api/Dockerfile <- "" (services/build.sh:2)"#,
+                r#"services/api/Dockerfile <- "" (.github/workflows/ci.yml:4)"#,
+            ]
+        );
     }
 
     #[test]
