@@ -117,8 +117,10 @@ pub enum Command {
     /// Finds Dockerfiles under DIR (Dockerfile, Containerfile, NAME.Dockerfile, Dockerfile.NAME;
     /// in a git work tree the files git lists, so .gitignore counts; never in .git, target or
     /// node_modules) and infers one image per Dockerfile, plus one per stage another Dockerfile
-    /// builds from; parents from FROM and COPY --from (ARG defaults resolved, ARG NAME_IMAGE
-    /// meaning image `name`), build contexts from COPY/ADD sources, args from ARG defaults.
+    /// builds from; parents from FROM, COPY --from and RUN --mount=from= (ARG defaults resolved,
+    /// ARG NAME_IMAGE meaning image `name`, tags from build scripts), build contexts from build
+    /// scripts or else COPY/ADD sources. It never writes `args`: ARG defaults are listed as
+    /// comments, and ARGs without a default get a commented `args` entry to fill in.
     /// Images whose parent cannot be resolved are listed on stderr and in the model as comments,
     /// never guessed. The rules: docs/init.md. Exits 0 when it wrote (or printed) the model.
     Init {

@@ -635,6 +635,10 @@ fn help_describes_init() {
     for wanted in ["--force", "--stdout", "docs/init.md", "[DIR]", "[default: .]"] {
         assert!(stdout.contains(wanted), "init --help does not mention {wanted}:\n{stdout}");
     }
+    // As docs/init.md says: `args` is never written, ARG defaults are only comments.
+    let words = stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("It never writes `args`: ARG defaults are listed as comments"), "{stdout}");
+    assert!(!words.contains("args from ARG defaults"), "{stdout}");
     let (_, stdout, _) = support::run(support::pipegen().arg("--help"));
     assert!(stdout.contains("  init "), "--help does not list init:\n{stdout}");
 }
