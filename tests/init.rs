@@ -371,6 +371,7 @@ fn templated_dockerfiles_are_reported_once() {
         "\
 pipegen: 3 templated Dockerfile(s) not read: docker/base/Dockerfile.j2, docker/keystone/Dockerfile, docker/nova/nova-api/Dockerfile.j2; render them first, or point an image's `dockerfile` at the rendered output (listed in the model)
 pipegen: external: docker/cron/Dockerfile line 1: FROM debian:bookworm: not built in this repository
+pipegen: note: the model names its JSON Schema, schema/pipegen.schema.json, for your editor's checks; create it with: mkdir -p schema && pipegen schema > schema/pipegen.schema.json
 pipegen: wrote ./pipegen.yaml: 1 image(s) from 1 Dockerfile(s)
 "
     );
@@ -430,6 +431,7 @@ pipegen: not inferred: image `typo` (typo.Dockerfile): line 3: COPY --from=bsae:
 pipegen: not inferred: image `undefined` (undefined.Dockerfile): line 1: FROM ${UNDEFINED}: `UNDEFINED` has no default value
 pipegen: not inferred: image `unfinished` (Dockerfile.unfinished): it cannot be read as a Dockerfile: line 2: heredoc <<EOF is never closed
 pipegen: external: base.Dockerfile line 1: FROM alpine:3.20: not built in this repository
+pipegen: note: the model names its JSON Schema, schema/pipegen.schema.json, for your editor's checks; create it with: mkdir -p schema && pipegen schema > schema/pipegen.schema.json
 pipegen: wrote ./pipegen.yaml: 2 image(s) from 7 Dockerfile(s); 5 not inferred, listed in it as comments
 "
     );
@@ -897,4 +899,42 @@ fn a_context_a_build_script_states_is_the_context() {
         "{text}"
     );
     assert_emits_and_checks(&path, "pipegen.yaml");
+}
+
+/// The modeline names a schema an editor can load: the nearest `schema/pipegen.schema.json` at
+/// or above the model, relative to the model; without one, the root's, with the command that
+/// writes it (from where pipegen runs) on stderr.
+#[test]
+fn the_schema_line_names_a_schema_relative_to_the_model() {
+    let dir = tempfile::Builder::new().prefix("pipegen-init-").tempdir().expect("create a temporary directory");
+    let repo = dir.path().join("mono");
+    write(&repo.join("services/api/Dockerfile"), "FROM alpine:3.20\n");
+    git_init(&repo);
+    let (code, _, stderr) = support::pipegen_in(dir.path(), &["init", "mono/services"]);
+    assert_eq!(code, 0, "{stderr}");
+    let text = std::fs::read_to_string(repo.join("services/pipegen.yaml")).unwrap();
+    assert!(text.starts_with("# yaml-language-server: $schema=../schema/pipegen.schema.json\n"), "{text}");
+    assert!(
+        stderr.contains(
+            "pipegen: note: the model names its JSON Schema, schema/pipegen.schema.json, for your editor's checks; create it with: mkdir -p mono/schema && pipegen schema > mono/schema/pipegen.schema.json\n"
+        ),
+        "{stderr}"
+    );
+
+    // Once it exists, no note; the root's schema is found from a model deeper down.
+    write(&repo.join("schema/pipegen.schema.json"), "{}\n");
+    let (code, _, stderr) = support::pipegen_in(&repo, &["init", "--force", "services/api"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("JSON Schema"), "{stderr}");
+    let text = std::fs::read_to_string(repo.join("services/api/pipegen.yaml")).unwrap();
+    assert!(text.starts_with("# yaml-language-server: $schema=../../schema/pipegen.schema.json\n"), "{text}");
+
+    // A schema nearer the model wins.
+    write(&repo.join("services/schema/pipegen.schema.json"), "{}\n");
+    let (code, _, stderr) = support::pipegen_in(&repo, &["init", "--force", "services/api"]);
+    assert_eq!(code, 0, "{stderr}");
+    let text = std::fs::read_to_string(repo.join("services/api/pipegen.yaml")).unwrap();
+    assert!(text.starts_with("# yaml-language-server: $schema=../schema/pipegen.schema.json\n"), "{text}");
+    let comments: Vec<&str> = text.lines().map(|l| l.trim_start().trim_start_matches('#').trim()).collect();
+    assert!(comments.join(" ").contains("pipegen schema > services/schema/pipegen.schema.json"), "{text}");
 }

@@ -104,9 +104,13 @@ pub fn run(dir: &Path, force: bool, stdout: bool) -> Result<ExitStatus, Error> {
             }
         }
     }
-    let text = checked_model(&mut inference, &model_path)?;
+    let (schema, schema_note) = schema(&root, &absolute);
+    let text = checked_model(&mut inference, &model_path, &schema)?;
 
     report(&inference);
+    if let Some(note) = schema_note {
+        super::print_stderr(&note);
+    }
     let summary = format!(
         "{} image(s) from {} Dockerfile(s){}",
         inference.model.images.len(),
@@ -136,9 +140,13 @@ pub fn run(dir: &Path, force: bool, stdout: bool) -> Result<ExitStatus, Error> {
 /// out of the model, into the not-inferred block with the check's message, and with it the images
 /// built on it: one odd Dockerfile costs its image, not the model. A refusal that names no image
 /// of the model would be a bug here, not the user's, and is the command's error.
-fn checked_model(inference: &mut infer::Inference, model_path: &Path) -> Result<String, Error> {
+fn checked_model(
+    inference: &mut infer::Inference,
+    model_path: &Path,
+    schema: &render::Schema,
+) -> Result<String, Error> {
     loop {
-        let text = render::render(inference);
+        let text = render::render(inference, schema);
         let errors = match model::load(&model_path.display().to_string(), &text) {
             Ok(loaded) => match plan::build(&loaded, DEFAULT_MODEL) {
                 Ok(_) => return Ok(text),
@@ -204,6 +212,55 @@ fn choose_output(root: &Path, within: &str, model_in_repo: &str, key: &str, defa
         "pipegen: note: {default} was generated from another model, {other}; this model's pipeline goes to {chosen} (`outputs.{key}`), for that pipeline to include or for you to move\n"
     );
     (chosen, Some(message))
+}
+
+/// The schema the modeline of the model in `model_dir` names: the nearest
+/// `schema/pipegen.schema.json` at or above the model's directory, up to the repository root.
+/// Without one, the root's, and a note on stderr with the command that writes it, from where
+/// pipegen runs: an editor cannot load a schema that is not there.
+fn schema(root: &Path, model_dir: &Path) -> (render::Schema, Option<String>) {
+    let depth = |dir: &Path| model_dir.strip_prefix(dir).map_or(0, |below| below.components().count());
+    let up = |n: usize| "../".repeat(n);
+    let found = model_dir
+        .ancestors()
+        .take_while(|dir| dir.starts_with(root))
+        .find(|dir| dir.join(render::SCHEMA_PATH).is_file())
+        .unwrap_or(root);
+    let schema = render::Schema {
+        from_model: format!("{}{}", up(depth(found)), render::SCHEMA_PATH),
+        from_root: match relative_path(found, root) {
+            within if within.is_empty() => render::SCHEMA_PATH.to_string(),
+            within => format!("{within}/{}", render::SCHEMA_PATH),
+        },
+    };
+    let file = found.join(render::SCHEMA_PATH);
+    if file.is_file() {
+        return (schema, None);
+    }
+    // As the user would type it: relative to the directory pipegen runs in.
+    let here = std::env::current_dir().ok().and_then(|d| d.canonicalize().ok());
+    let shown = |path: &Path| -> String {
+        let path = here.as_deref().map_or_else(|| path.to_path_buf(), |here| relative_to(path, here));
+        crate::shell::quote(&crate::workspace::slash_path(&path))
+    };
+    let directory = file.parent().expect("a file in a directory");
+    let mkdir = if directory.is_dir() { String::new() } else { format!("mkdir -p {} && ", shown(directory)) };
+    let note = format!(
+        "pipegen: note: the model names its JSON Schema, {}, for your editor's checks; create it with: {mkdir}pipegen schema > {}\n",
+        schema.from_root,
+        shown(&file)
+    );
+    (schema, Some(note))
+}
+
+/// `path` relative to directory `base` (both absolute): `../schema/x` from a sibling of `schema`.
+fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    let path: Vec<_> = path.components().collect();
+    let base: Vec<_> = base.components().collect();
+    let common = path.iter().zip(&base).take_while(|(a, b)| a == b).count();
+    let mut relative: PathBuf = std::iter::repeat_n(std::path::Component::ParentDir, base.len() - common).collect();
+    relative.extend(&path[common..]);
+    relative
 }
 
 /// The longest model name init derives from the directory's name.

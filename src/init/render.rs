@@ -7,8 +7,17 @@ use super::infer::{Inference, Unresolved};
 use crate::model::{Image, Parents};
 use crate::yaml;
 
-/// Where the model expects the JSON Schema, relative to itself (docs/model.md).
+/// Where a repository keeps pipegen's JSON Schema, relative to a directory at or above its
+/// model (the repository root, by convention): docs/editor-and-precommit.md.
 pub const SCHEMA_PATH: &str = "schema/pipegen.schema.json";
+
+/// The JSON Schema the model's modeline names.
+pub struct Schema {
+    /// Relative to the model's directory, as yaml-language-server reads it: `../schema/…`.
+    pub from_model: String,
+    /// Relative to the repository root, for the comment that says how to refresh it.
+    pub from_root: String,
+}
 
 /// Comments are wrapped to this width, like the models in the repository.
 const WIDTH: usize = 100;
@@ -16,10 +25,10 @@ const WIDTH: usize = 100;
 /// Flow mappings longer than this are written as blocks.
 const FLOW_LIMIT: usize = 100;
 
-pub fn render(inference: &Inference) -> String {
+pub fn render(inference: &Inference, schema: &Schema) -> String {
     let model = &inference.model;
     let mut out = String::new();
-    out.push_str(&format!("# yaml-language-server: $schema={SCHEMA_PATH}\n#\n"));
+    out.push_str(&format!("# yaml-language-server: $schema={}\n#\n", schema.from_model));
     comment(
         &mut out,
         0,
@@ -44,7 +53,11 @@ pub fn render(inference: &Inference) -> String {
     comment(
         &mut out,
         0,
-        &format!("For checks while you edit, keep the schema beside it: pipegen schema > {SCHEMA_PATH}"),
+        &format!(
+            "For checks while you edit, the first line names pipegen's JSON Schema (relative to this file); \
+             write or refresh it from the repository root with: pipegen schema > {}",
+            crate::shell::quote(&schema.from_root)
+        ),
     );
     out.push_str("pipegen: 1\n");
     out.push_str(&format!("name: {}\n", scalar(&model.name)));
@@ -314,7 +327,7 @@ mod tests {
                 templates: &[],
                 linked_out: &[],
             });
-            let text = render(&inference);
+            let text = render(&inference, &Schema { from_model: SCHEMA_PATH.into(), from_root: SCHEMA_PATH.into() });
             let loaded = model::load("pipegen.yaml", &text)
                 .unwrap_or_else(|e| panic!("cut at {cut}:\n{}\n{text}", e.render(false)));
             plan::build(&loaded, "pipegen.yaml").unwrap_or_else(|e| panic!("cut at {cut}: {e:?}\n{text}"));
