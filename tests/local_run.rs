@@ -16,13 +16,17 @@ use pipegen::emit::{Target, render};
 use serde_yaml::Value;
 
 /// Logs each call with the docker configuration it runs under (`own`: a directory that exists,
-/// else `default`); `login` logs its password from stdin, `create` names the job's container.
+/// else `default`); `login` logs its password from stdin, `create` names the job's container;
+/// `image inspect` and `pull` of the image `FAKE_MISSING` fail (no such local image, and the
+/// registry does not have it).
 /// Each call's arguments also go to `$FAKE_LOG.argv`, each ended by NUL, the call by `\001`.
 const FAKE_DOCKER: &str = r#"#!/bin/sh
 printf '%s\0' "$@" >> "$FAKE_LOG.argv"
 printf '\001\0' >> "$FAKE_LOG.argv"
 if [ -n "${DOCKER_CONFIG:-}" ] && [ -d "$DOCKER_CONFIG" ]; then config=own; else config=default; fi
+for last; do :; done
 case "$1" in
+  image|pull) echo "docker $* config=$config" >> "$FAKE_LOG"; [ "$last" != "${FAKE_MISSING:-}" ] ;;
   login) echo "docker $* password=$(cat) config=$config" >> "$FAKE_LOG" ;;
   create) echo "docker $* config=$config" >> "$FAKE_LOG"; echo job-container ;;
   *) echo "docker $* config=$config" >> "$FAKE_LOG" ;;
@@ -85,13 +89,18 @@ fn run_local_step(model: &str, job: &str) -> (i32, String, Vec<String>) {
 
 /// [`run_local_step`], and the arguments of each docker call, exactly as docker received them.
 fn run_local_step_with_argv(model: &str, job: &str) -> (i32, String, Vec<String>, Vec<Vec<String>>) {
-    run_local_step_in(model, job, true)
+    run_local_step_in(model, job, true, None)
 }
 
 /// [`run_local_step_with_argv`] with the stand-in docker and curl (`fake`), else with the
 /// machine's docker (whose calls are not logged), in a work tree holding a file `input`; the
 /// output ends with `output: ` and the file `output` when the step left one in the work tree.
-fn run_local_step_in(model: &str, job: &str, fake: bool) -> (i32, String, Vec<String>, Vec<Vec<String>>) {
+fn run_local_step_in(
+    model: &str,
+    job: &str,
+    fake: bool,
+    missing: Option<&str>,
+) -> (i32, String, Vec<String>, Vec<Vec<String>>) {
     let loaded = pipegen::model::load("pipegen.yaml", model).unwrap_or_else(|e| panic!("{}", e.render(false)));
     let plan = pipegen::plan::build(&loaded, "pipegen.yaml").unwrap_or_else(|e| panic!("{}", e.render(false)));
     let workflow: Value = serde_yaml::from_str(&render(&plan, Target::Github)).unwrap();
@@ -126,7 +135,8 @@ fn run_local_step_in(model: &str, job: &str, fake: bool) -> (i32, String, Vec<St
         .env("FAKE_LOG", &log)
         .env("TMPDIR", tmp.path())
         .env("HOME", tmp.path())
-        .env("GITHUB_ACTOR", "octocat");
+        .env("GITHUB_ACTOR", "octocat")
+        .env("FAKE_MISSING", missing.unwrap_or_default());
     for env in [&workflow["env"], &job["env"], &step["env"]] {
         for (name, value) in env.as_mapping().unwrap() {
             let value = value.as_str().map(|v| fill(v, tmp.path())).unwrap_or_else(|| format!("{value:?}"));
@@ -457,6 +467,38 @@ jobs: { e2e: { image: app, services: [api], script: ["make e2e"] } }
     assert!(!run.iter().any(|a| a.starts_with("--entrypoint")), "the service keeps its entrypoint: {run:#?}");
 }
 
+/// An image this run built that the run's cache did not hand on (actions/cache saves no entry
+/// over 10 GB and evicts old ones), and that the registry does not have either, is named before
+/// docker would start it, with why; docker alone said the registry's "manifest unknown".
+#[test]
+fn an_image_neither_restored_nor_in_the_registry_is_named_before_anything_starts() {
+    let model = r#"
+pipegen: 1
+name: s2
+registry: ghcr.io/acme/s2
+images: { api: { context: api }, app: { context: app } }
+services: { api: { image: api, port: 8080, health: { http: /health } } }
+jobs: { e2e: { image: app, services: [api], script: ["make e2e"] } }
+"#;
+    for (missing, starts) in [("ghcr.io/acme/s2/api:t1", 0), ("ghcr.io/acme/s2/app:t2", 1)] {
+        let (code, out, log, calls) = run_local_step_in(model, "e2e", true, Some(missing));
+        assert_ne!(code, 0, "{out}\n{log:#?}");
+        assert!(
+            out.contains(&format!("pipegen: {missing} is not a local image of this run and cannot be pulled"))
+                && out.contains("the run's cache keeps no image over 10 GB"),
+            "{out}"
+        );
+        // Asked for locally first, then pulled; nothing of it started, nor the job.
+        let asked: Vec<&Vec<String>> = calls.iter().filter(|c| c.last().map(String::as_str) == Some(missing)).collect();
+        assert_eq!(asked.iter().map(|c| c[0].as_str()).collect::<Vec<_>>(), ["image", "pull"], "{calls:#?}");
+        assert_eq!(calls.iter().filter(|c| c[0] == "run").count(), starts, "{calls:#?}");
+        assert!(!calls.iter().any(|c| c[0] == "create"), "{calls:#?}");
+    }
+    // Found locally or pulled, it starts.
+    let (code, out, log, _) = run_local_step_in(model, "e2e", true, Some("other:1"));
+    assert_eq!(code, 0, "{out}\n{log:#?}");
+}
+
 /// A stand-in for a model image: the static busybox in `scratch` (a shell, wget, timeout,
 /// httpd), with `entrypoint`, built by the machine's docker and removed when dropped.
 #[cfg(feature = "external-tests")]
@@ -517,7 +559,7 @@ jobs:
     services: [web]
     script: ['{ cat input; wget -q -O - http://web:8080/; } > output']
 "#;
-    let (code, out, _, _) = run_local_step_in(model, "e2e", false);
+    let (code, out, _, _) = run_local_step_in(model, "e2e", false, None);
     assert_eq!(code, 0, "{out}");
     assert!(!out.contains("the entrypoint got:"), "{out}");
     assert!(out.contains("pipegen: service 'web' is healthy"), "{out}");

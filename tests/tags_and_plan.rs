@@ -65,7 +65,7 @@ fn pipeline_tags(repo: &Repo) -> Vec<(String, String)> {
     let library = pipeline[".pipegen:build"]["before_script"][0].as_str().expect("the build template's functions");
     let scratch = tempfile::tempdir().expect("temp dir");
     let script_file: PathBuf = scratch.path().join("tag.sh");
-    std::fs::write(&script_file, format!("{library}\npipegen_tag_step\npipegen_publish\n")).expect("write script");
+    std::fs::write(&script_file, format!("{library}\npipegen_tag_step && pipegen_publish\n")).expect("write script");
     // A registry that holds nothing.
     std::fs::write(scratch.path().join("skopeo"), "#!/bin/sh\necho 'manifest unknown' >&2\nexit 1\n").expect("stub");
     std::fs::set_permissions(scratch.path().join("skopeo"), std::os::unix::fs::PermissionsExt::from_mode(0o755))

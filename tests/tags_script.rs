@@ -1013,7 +1013,7 @@ fn a_pipeline_that_does_not_push_builds_into_scratch_or_a_local_image() {
                 &scripts::Uses::of(&plan, platform.builder),
             );
             let file = dir.path().join("step.sh");
-            std::fs::write(&file, format!("set -u\n{library}\npipegen_tag_step\npipegen_publish\n"))
+            std::fs::write(&file, format!("set -u\n{library}\npipegen_tag_step && pipegen_publish\n"))
                 .expect("write the step");
             let mut env = job_env(&plan, base, &[], &commit);
             env.retain(|(k, _)| k != "PIPEGEN_REGISTRY");

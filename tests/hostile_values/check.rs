@@ -370,7 +370,7 @@ fn github_values(model: &Hostile, text: &str) -> Result<(), String> {
             let env = github_run::env(entry.get("env"), &contexts)?;
             env_matches("GitHub", &format!("service `{}`", service.name), &env, &service.env)?;
             let calls = calls.get(&job_key(&format!("{}@{}", job.name, service.name))).cloned().unwrap_or_default();
-            health("GitHub", service, "localhost", &calls)?;
+            health("GitHub", service, crate::sandbox::SERVICE_ADDRESS, &calls)?;
         }
         let steps: Vec<&Json> = definition.get("steps").and_then(Json::as_array).into_iter().flatten().collect();
         let with = |action: &str| -> Vec<&Json> {

@@ -15,6 +15,9 @@ use crate::support::git;
 /// The variable that tells a stand-in which job it runs in (the test sets it for every job).
 pub const JOB_VARIABLE: &str = "PIPEGEN_TEST_JOB";
 
+/// The address `hostname -i` gives in a service's container (a stand-in's).
+pub const SERVICE_ADDRESS: &str = "172.18.0.5";
+
 pub struct Sandbox {
     pub dir: tempfile::TempDir,
     pub repo: PathBuf,
@@ -69,13 +72,19 @@ impl Sandbox {
         );
         let args = "printf '%s\\0' \"$(basename \"$0\")\" \"$@\" > \"$f\"\n";
         // Builders and registry tools: record, succeed. skopeo finds nothing, so every image builds.
-        for tool in ["buildah", "curl", "wget", HEALTH] {
+        // A push writes the digest the job reads after it (an image without one is a failed push).
+        let digest = "while [ \"$#\" -gt 0 ]; do case \"$1\" in --digestfile) echo sha256:00 > \"$2\" ;; \
+                      --metadata-file) echo '{\"containerimage.digest\": \"sha256:00\"}' > \"$2\" ;; esac; shift; done\n";
+        executable(&bin.join("buildah"), &format!("{record}{args}{digest}"));
+        for tool in ["curl", "wget", HEALTH] {
             executable(&bin.join(tool), &format!("{record}{args}"));
         }
         let unknown = "echo 'manifest unknown' >&2\nexit 1\n";
         let inspect = format!("if [ \"$1 $2 $3\" = 'buildx imagetools inspect' ]; then\n{unknown}fi\n");
-        executable(&bin.join("docker"), &format!("{record}{args}{inspect}"));
+        executable(&bin.join("docker"), &format!("{record}{args}{inspect}{digest}"));
         executable(&bin.join("skopeo"), &format!("{record}{args}{unknown}"));
+        // GitHub's health checks ask the service container's own address, as jobs reach it.
+        executable(&bin.join("hostname"), &format!("#!/bin/sh\necho {SERVICE_ADDRESS}\n"));
         executable(&bin.join(JOB), &format!("{record}{{ printf '%s\\0' '{JOB}'; env -0; }} > \"$f\"\n"));
         executable(&bin.join(crate::model::PWNED), &format!("#!/bin/sh\ntouch '{}'\n", marker.display()));
         Sandbox { dir, repo, bin, records, marker, home, commit }

@@ -70,10 +70,18 @@ pipegen_name_only() {
     ''|[0-9]*|*[!A-Za-z0-9_]*) echo "pipegen: '$1' is not a variable name" >&2; exit 1 ;;
   esac
 }
-pipegen_image_only() {
+# An image this run built reaches the job through the run's cache; one whose build was skipped
+# is pulled. Asked before docker starts it, so that a cache entry that never came (actions/cache
+# saves none over 10 GB and evicts the oldest past the repository's 10 GB) is named as such, not
+# as the registry's "manifest unknown".
+pipegen_image_here() {
   case "$1" in
     ''|-*) echo "pipegen: '$1' is not an image reference" >&2; exit 1 ;;
   esac
+  docker image inspect "$1" > /dev/null 2>&1 && return
+  docker pull --quiet "$1" > /dev/null && return
+  echo "pipegen: $1 is not a local image of this run and cannot be pulled: the run's cache keeps no image over 10 GB" >&2
+  exit 1
 }
 DOCKER_CONFIG="$pipegen_config"
 export DOCKER_CONFIG
@@ -95,7 +103,7 @@ for pipegen_key in ${PIPEGEN_LOCAL_SERVICES:-}; do
   case "$pipegen_port" in
     ''|*[!0-9]*) echo "pipegen: '$pipegen_port' is not the port of service '$pipegen_alias'" >&2; exit 1 ;;
   esac
-  pipegen_image_only "$pipegen_image"
+  pipegen_image_here "$pipegen_image"
   pipegen_names="$*"
   set -- --detach --name "$pipegen_net-$pipegen_alias" --network "$pipegen_net" --network-alias "$pipegen_alias"
   if [ -z "${PIPEGEN_JOB_IMAGE:-}" ]; then
@@ -119,7 +127,7 @@ if [ -z "${PIPEGEN_JOB_IMAGE:-}" ]; then
   pipegen_waits "${PIPEGEN_WAITS:-}"
   eval "$PIPEGEN_RUN_SH"
 fi
-pipegen_image_only "$PIPEGEN_JOB_IMAGE"
+pipegen_image_here "$PIPEGEN_JOB_IMAGE"
 # The job's image starts without its ENTRYPOINT, as GitHub's `container:` and GitLab's
 # `entrypoint: [""]` start it: an image whose entrypoint is a server would take `sh -c` as its
 # arguments and never run the script. Services keep theirs (`docker run` above).
