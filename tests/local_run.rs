@@ -172,6 +172,16 @@ services: { api: { image: api, port: 8080, health: { http: /health } } }
 jobs: { e2e: { services: [api], script: ["curl http://api:8080/"] } }
 "#;
 
+/// A job in a model image beside a service in another (`api`, whose build was skipped).
+const IN_ITS_IMAGE: &str = r#"
+pipegen: 1
+name: s2
+registry: ghcr.io/acme/s2
+images: { api: { context: api }, app: { context: app } }
+services: { api: { image: api, port: 8080, health: { http: /health } } }
+jobs: { e2e: { image: app, services: [api], script: ["make e2e"] } }
+"#;
+
 fn position(log: &[String], start: &str) -> usize {
     log.iter().position(|l| l.starts_with(start)).unwrap_or_else(|| panic!("no `{start}` in {log:#?}"))
 }
@@ -194,14 +204,7 @@ fn services_start_logged_in_and_the_script_on_the_runner_sees_no_credentials() {
 
 #[test]
 fn the_job_container_is_created_logged_in_and_gets_no_credentials() {
-    let model = r#"
-pipegen: 1
-name: s2
-registry: ghcr.io/acme/s2
-images: { api: { context: api }, app: { context: app } }
-services: { api: { image: api, port: 8080, health: { http: /health } } }
-jobs: { e2e: { image: app, services: [api], script: ["make e2e"] } }
-"#;
+    let model = IN_ITS_IMAGE;
     let (code, out, log) = run_local_step(model, "e2e");
     assert_eq!(code, 0, "{out}\n{log:#?}");
     let login = position(&log, "docker login");
@@ -448,14 +451,7 @@ jobs: { e2e: { image: app, services: [db], env: { JOB_VAR: "a\n--privileged" }, 
 /// entrypoint is a server took the job's `sh -c` as its arguments and never ran the script.
 #[test]
 fn the_job_image_starts_without_its_entrypoint_and_services_keep_theirs() {
-    let model = r#"
-pipegen: 1
-name: s2
-registry: ghcr.io/acme/s2
-images: { api: { context: api }, app: { context: app } }
-services: { api: { image: api, port: 8080, health: { http: /health } } }
-jobs: { e2e: { image: app, services: [api], script: ["make e2e"] } }
-"#;
+    let model = IN_ITS_IMAGE;
     let (code, out, log, calls) = run_local_step_with_argv(model, "e2e");
     assert_eq!(code, 0, "{out}\n{log:#?}");
     let create = calls.iter().find(|c| c[0] == "create").unwrap_or_else(|| panic!("no create: {calls:#?}"));
@@ -472,14 +468,7 @@ jobs: { e2e: { image: app, services: [api], script: ["make e2e"] } }
 /// docker would start it, with why; docker alone said the registry's "manifest unknown".
 #[test]
 fn an_image_neither_restored_nor_in_the_registry_is_named_before_anything_starts() {
-    let model = r#"
-pipegen: 1
-name: s2
-registry: ghcr.io/acme/s2
-images: { api: { context: api }, app: { context: app } }
-services: { api: { image: api, port: 8080, health: { http: /health } } }
-jobs: { e2e: { image: app, services: [api], script: ["make e2e"] } }
-"#;
+    let model = IN_ITS_IMAGE;
     for (missing, starts) in [("ghcr.io/acme/s2/api:t1", 0), ("ghcr.io/acme/s2/app:t2", 1)] {
         let (code, out, log, calls) = run_local_step_in(model, "e2e", true, Some(missing));
         assert_ne!(code, 0, "{out}\n{log:#?}");
