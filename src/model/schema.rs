@@ -301,13 +301,14 @@ fn kind_matches(name: &str, value: &Value) -> bool {
 mod tests {
     use super::*;
 
-    fn patterns_in(schema: &Value, out: &mut Vec<String>) {
+    /// Every string written under the keyword `keyword` (`pattern`, `description`) in `schema`.
+    fn strings_of<'a>(keyword: &str, schema: &'a Value, out: &mut Vec<&'a str>) {
         match schema {
-            Value::Object(map) => map.iter().for_each(|(key, value)| match (key.as_str(), value) {
-                ("pattern", Value::String(pattern)) => out.push(pattern.clone()),
-                (_, value) => patterns_in(value, out),
+            Value::Object(map) => map.iter().for_each(|(key, value)| match value {
+                Value::String(text) if key == keyword => out.push(text),
+                value => strings_of(keyword, value, out),
             }),
-            Value::Array(items) => items.iter().for_each(|item| patterns_in(item, out)),
+            Value::Array(items) => items.iter().for_each(|item| strings_of(keyword, item, out)),
             _ => {}
         }
     }
@@ -347,22 +348,11 @@ mod tests {
         }
     }
 
-    fn descriptions_in<'a>(schema: &'a Value, out: &mut Vec<&'a str>) {
-        match schema {
-            Value::Object(map) => map.iter().for_each(|(key, value)| match (key.as_str(), value) {
-                ("description", Value::String(text)) => out.push(text),
-                (_, value) => descriptions_in(value, out),
-            }),
-            Value::Array(items) => items.iter().for_each(|item| descriptions_in(item, out)),
-            _ => {}
-        }
-    }
-
     /// Doc comments are published: notes for pipegen's developers belong in `//` comments.
     #[test]
     fn published_descriptions_hold_no_notes_about_the_code() {
         let mut descriptions = Vec::new();
-        descriptions_in(json_schema(), &mut descriptions);
+        strings_of("description", json_schema(), &mut descriptions);
         assert!(descriptions.len() > 100);
         let words = ["serde", "schemars", "struct", "enum", "variant `", "`Many`", "`Edge`", "Rust", "TODO", "FIXME"];
         for text in descriptions {
@@ -375,17 +365,17 @@ mod tests {
     #[test]
     fn pipegens_validator_checks_the_form_of_what_validate_checks_again() {
         let mut published = Vec::new();
-        patterns_in(json_schema(), &mut published);
+        strings_of("pattern", json_schema(), &mut published);
         let mut reduced_schema = json_schema().clone();
         reduce_patterns(&mut reduced_schema);
         let mut reduced = Vec::new();
-        patterns_in(&reduced_schema, &mut reduced);
+        strings_of("pattern", &reduced_schema, &mut reduced);
         assert_eq!(published.len(), reduced.len());
         for strict in
             [patterns::JOB_NAME, patterns::DURATION, patterns::SECRET_NAME, patterns::IMAGE_REF, patterns::ALIAS_TAG]
         {
-            assert!(published.iter().any(|p| p == strict), "the published schema has {strict}");
-            assert!(!reduced.iter().any(|p| p == strict), "pipegen's validator does not compile {strict}");
+            assert!(published.contains(&strict), "the published schema has {strict}");
+            assert!(!reduced.contains(&strict), "pipegen's validator does not compile {strict}");
         }
         // What editors refuse and pipegen's validator lets through is what `validate` reports.
         for (strict, text) in [
